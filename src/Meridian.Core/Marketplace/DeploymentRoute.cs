@@ -1,0 +1,24 @@
+using Meridian.Core.World;
+
+namespace Meridian.Core.Marketplace;
+
+/// <summary>
+/// What the data plane needs to know about one deployment to route, meter and receipt a request,
+/// denormalised from the control store into the in-memory snapshot.
+/// </summary>
+public sealed record DeploymentRoute(
+    string DeploymentId,
+    string Name,
+    string TenantId,
+    string ResourceId,
+    string PublisherId,
+    string OfferId,
+    string ModelId,
+    int MaxOutputTokens,
+    HostingOption Hosting,
+    DeploymentType? Type,
+    Region ResourceRegion)
+{
+    /// <summary>Data at rest (receipts, usage, cases) stays in the resource's geography whatever the deployment type.</summary>
+    public string StorageGeography => ResourceRegion.Geography;
+}

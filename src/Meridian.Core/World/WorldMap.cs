@@ -1,0 +1,32 @@
+namespace Meridian.Core.World;
+
+/// <summary>A place where processing can run. A region sits in one data zone, and a data zone in one geography.</summary>
+public sealed record Region(string Name, string DataZone, string Geography, string DisplayName);
+
+/// <summary>
+/// The operator's world: geographies, data zones and regions. Immutable; a change publishes a new instance.
+/// </summary>
+public sealed class WorldMap
+{
+    private readonly Dictionary<string, Region> _regions;
+
+    public WorldMap(IEnumerable<Region> regions)
+    {
+        _regions = regions.ToDictionary(r => r.Name, StringComparer.OrdinalIgnoreCase);
+    }
+
+    public IReadOnlyCollection<Region> Regions => _regions.Values;
+
+    public IEnumerable<string> Geographies => _regions.Values.Select(r => r.Geography).Distinct(StringComparer.OrdinalIgnoreCase);
+
+    public bool TryGetRegion(string name, out Region region) => _regions.TryGetValue(name, out region!);
+
+    /// <summary>The world a fresh install starts with: two geographies, each its own data zone, two regions each.</summary>
+    public static WorldMap Default { get; } = new(
+    [
+        new Region("eastus", "us", "us", "East US"),
+        new Region("westus", "us", "us", "West US"),
+        new Region("swedencentral", "eu", "eu", "Sweden Central"),
+        new Region("francecentral", "eu", "eu", "France Central"),
+    ]);
+}

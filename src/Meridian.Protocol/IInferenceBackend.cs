@@ -1,0 +1,31 @@
+using Meridian.Protocol.Messages;
+using Meridian.Protocol.Streaming;
+
+namespace Meridian.Protocol;
+
+/// <summary>
+/// Something that answers a Messages request: the built-in simulator, an upstream over HTTP, in-process inference.
+/// A backend always produces the Anthropic event stream; the gateway turns it into SSE or into one JSON message.
+/// Implementations are shared by all requests and must be safe to call concurrently.
+/// </summary>
+public interface IInferenceBackend
+{
+    /// <summary>
+    /// Streams the answer. A failure before the first event is reported by throwing <see cref="BackendException"/>;
+    /// after it, by yielding an <see cref="ErrorEvent"/>.
+    /// </summary>
+    IAsyncEnumerable<StreamEvent> StreamAsync(BackendCall call, CancellationToken cancellationToken);
+}
+
+/// <param name="Request">The validated client request (its original bytes included).</param>
+/// <param name="UpstreamModel">The model id the backend knows, which may differ from the deployment name the client used.</param>
+/// <param name="MessageId">The <c>msg_…</c> id the client will see.</param>
+public sealed record BackendCall(MessagesRequest Request, string UpstreamModel, string MessageId);
+
+/// <summary>The backend could not start an answer; <see cref="Status"/> and <see cref="ErrorType"/> say how to report it.</summary>
+public sealed class BackendException(int status, string errorType, string message) : Exception(message)
+{
+    public int Status { get; } = status;
+
+    public string ErrorType { get; } = errorType;
+}
