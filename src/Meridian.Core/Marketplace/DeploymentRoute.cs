@@ -21,4 +21,6 @@ public sealed record DeploymentRoute(
 {
     /// <summary>Data at rest (receipts, usage, cases) stays in the resource's geography whatever the deployment type.</summary>
     public string StorageGeography => ResourceRegion.Geography;
+
+    public DateTimeOffset CreatedAt { get; init; }
 }

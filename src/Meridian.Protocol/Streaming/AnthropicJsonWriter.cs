@@ -9,7 +9,8 @@ namespace Meridian.Protocol.Streaming;
 /// </summary>
 public static class AnthropicJsonWriter
 {
-    private static readonly JsonWriterOptions Options = new() { SkipValidation = true };
+    // Relaxed escaping: these bodies are JSON for API clients, never embedded in HTML.
+    private static readonly JsonWriterOptions Options = new() { SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static void WriteEventData(IBufferWriter<byte> output, StreamEvent streamEvent)
     {

@@ -1,0 +1,80 @@
+using System.CommandLine;
+using Meridian.Gateway.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Spectre.Console;
+
+namespace Meridian.Cli.Commands;
+
+/// <summary><c>meridian serve</c>: one gateway node on the embedded stores, with the demo marketplace.</summary>
+public static class ServeCommand
+{
+    public static Command Create()
+    {
+        var port = new Option<int?>("--port") { Description = $"Port to listen on (env MERIDIAN_PORT; default {GatewayOptions.DefaultPort})." };
+        var data = new Option<string?>("--data") { Description = "Data folder for the embedded stores (env MERIDIAN_DATA; default ./data)." };
+        var demoKey = new Option<string?>("--demo-key") { Description = "Use this API key for the demo tenant (env MERIDIAN_DEMO_KEY) instead of generating one." };
+        var region = new Option<string?>("--region") { Description = "Region of this node's ingress (env MERIDIAN_REGION; default eastus)." };
+        var bind = new Option<string?>("--bind") { Description = "Address to bind (default 127.0.0.1)." };
+        var tokenDelay = new Option<int?>("--simulator-token-delay-ms") { Description = "Simulated per-token latency of the built-in simulator, in milliseconds." };
+        var command = new Command("serve", "Run the gateway with embedded SQLite stores and the built-in simulator backend.")
+        {
+            port, data, demoKey, region, bind, tokenDelay,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var options = new GatewayOptions
+            {
+                Port = parse.GetValue(port) ?? EnvInt("MERIDIAN_PORT") ?? GatewayOptions.DefaultPort,
+                DataDirectory = parse.GetValue(data) ?? Env("MERIDIAN_DATA") ?? "data",
+                DemoKey = parse.GetValue(demoKey) ?? Env("MERIDIAN_DEMO_KEY"),
+                IngressRegion = parse.GetValue(region) ?? Env("MERIDIAN_REGION") ?? "eastus",
+                BindAddress = parse.GetValue(bind) ?? "127.0.0.1",
+                SimulatorTokenDelay = TimeSpan.FromMilliseconds(parse.GetValue(tokenDelay) ?? 0),
+            };
+            return await RunAsync(options, cancellationToken);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(GatewayOptions options, CancellationToken cancellationToken)
+    {
+        WebApplication app;
+        DemoReport demo;
+        try
+        {
+            (app, demo) = GatewayHost.Build(options);
+        }
+        catch (InvalidOperationException ex)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]meridian serve: {ex.Message}[/]");
+            return 2;
+        }
+
+        await using (app)
+        {
+            try
+            {
+                await app.StartAsync(cancellationToken);
+            }
+            catch (IOException ex)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]meridian serve: cannot listen on {options.BindAddress}:{options.Port}: {ex.Message}[/]");
+                return 2;
+            }
+
+            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            StartBanner.Print(address, options, demo);
+            await app.WaitForShutdownAsync(cancellationToken);
+        }
+
+        return 0;
+    }
+
+    private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
+
+    private static int? EnvInt(string name) => int.TryParse(Env(name), out var value) ? value : null;
+}

@@ -1,0 +1,33 @@
+using Meridian.Gateway.Hosting;
+using Spectre.Console;
+
+namespace Meridian.Cli.Commands;
+
+/// <summary>What <c>meridian serve</c> tells a person on start: where it listens, that answers are simulated, how to call it.</summary>
+internal static class StartBanner
+{
+    public static void Print(string address, GatewayOptions options, DemoReport demo)
+    {
+        var key = demo.NewDemoKey ?? options.DemoKey;
+        var grid = new Grid().AddColumn().AddColumn();
+        grid.AddRow("[bold]Base URL[/]", Markup.Escape(address));
+        grid.AddRow("[bold]Model[/]", Markup.Escape(demo.DeploymentName));
+        grid.AddRow("[bold]Data[/]", Markup.Escape(Path.GetFullPath(options.DataDirectory)));
+        grid.AddRow("[bold]Ingress region[/]", Markup.Escape(options.IngressRegion));
+        grid.AddRow("[bold]API key[/]", key is not null
+            ? Markup.Escape(key) + (demo.NewDemoKey is not null ? "  [yellow](shown once: save it now)[/]" : string.Empty)
+            : "[grey]created and shown on the first start only; pass --demo-key KEY to set one[/]");
+
+        AnsiConsole.Write(new Panel(grid)
+            .Header("[bold]Meridian gateway[/]")
+            .BorderColor(Color.Blue));
+        AnsiConsole.MarkupLine("[black on yellow] SIMULATOR [/] [yellow]Answers come from Meridian's built-in simulator backend, not from a real model.[/]");
+        AnsiConsole.WriteLine();
+        AnsiConsole.WriteLine("Try it:");
+        var curl = $"curl -s {address}/v1/messages -H 'content-type: application/json' -H 'x-api-key: {key ?? "$MERIDIAN_API_KEY"}' " +
+                   $"-d '{{\"model\":\"{demo.DeploymentName}\",\"max_tokens\":128,\"messages\":[{{\"role\":\"user\",\"content\":\"Hello, Meridian\"}}]}}'";
+        Console.WriteLine(curl);
+        AnsiConsole.WriteLine();
+        AnsiConsole.MarkupLine("[grey]Press Ctrl+C to stop.[/]");
+    }
+}

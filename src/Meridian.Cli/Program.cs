@@ -1,0 +1,3 @@
+using Meridian.Cli.Commands;
+
+return await MeridianCommand.Create().Parse(args).InvokeAsync();

@@ -1,0 +1,59 @@
+using Meridian.Core.Keys;
+using Meridian.Gateway.Routing;
+using Meridian.Protocol.Errors;
+using Meridian.Storage.Control;
+
+namespace Meridian.Gateway.Auth;
+
+/// <summary>
+/// Finds the caller's key in the request and looks it up in the routing snapshot by its keyed hash.
+/// Accepts the three forms real clients send: <c>x-api-key</c> (Foundry SDKs, curl), <c>api-key</c>
+/// (Azure-style tools) and <c>Authorization: Bearer</c> (the plain Anthropic SDKs).
+/// </summary>
+public sealed class ApiKeyAuthenticator(ApiKeyHasher hasher, RoutingSnapshotProvider snapshots)
+{
+    public bool TryAuthenticate(HttpRequest request, out KeyRecord key, out ApiError error)
+    {
+        key = null!;
+        error = null!;
+        var presented = PresentedKey(request);
+        if (presented is null)
+        {
+            error = ApiError.Authentication("No API key was sent: use the x-api-key header or Authorization: Bearer <key>.");
+            return false;
+        }
+
+        var found = snapshots.Current.FindKey(hasher.Hash(presented));
+        if (found is null)
+        {
+            error = ApiError.Authentication("invalid x-api-key");
+            return false;
+        }
+
+        key = found;
+        return true;
+    }
+
+    private static string? PresentedKey(HttpRequest request)
+    {
+        var headers = request.Headers;
+        if (headers.TryGetValue("x-api-key", out var apiKey) && apiKey.Count > 0 && !string.IsNullOrWhiteSpace(apiKey[0]))
+        {
+            return apiKey[0]!.Trim();
+        }
+
+        if (headers.TryGetValue("api-key", out var azureKey) && azureKey.Count > 0 && !string.IsNullOrWhiteSpace(azureKey[0]))
+        {
+            return azureKey[0]!.Trim();
+        }
+
+        var authorization = headers.Authorization;
+        if (authorization.Count > 0 && authorization[0] is { } value
+            && value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && value.Length > "Bearer ".Length)
+        {
+            return value["Bearer ".Length..].Trim();
+        }
+
+        return null;
+    }
+}

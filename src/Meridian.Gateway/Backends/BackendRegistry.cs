@@ -1,0 +1,52 @@
+using Meridian.Core.Marketplace;
+using Meridian.Protocol;
+
+namespace Meridian.Gateway.Backends;
+
+/// <summary>A backend as the router sees it: where it runs, who runs it, what kind it is, and the client for it.</summary>
+/// <param name="Kind">"simulator", "anthropic", …: shown on receipts so a simulated answer is never mistaken for a model's.</param>
+/// <param name="ProcessingLocation">What the receipt records as the processing region (a publisher's declared location, or "undeclared").</param>
+public sealed record RegisteredBackend(BackendPlacement Placement, string Kind, string ProcessingLocation, IInferenceBackend Client);
+
+/// <summary>
+/// The backends this node may route to. Selection only ever considers backends inside the deployment's boundary;
+/// when none is eligible the caller fails closed rather than spilling over. Immutable and thread-safe.
+/// </summary>
+public sealed class BackendRegistry(IReadOnlyList<RegisteredBackend> backends)
+{
+    public IReadOnlyList<RegisteredBackend> All { get; } = backends;
+
+    public IEnumerable<RegisteredBackend> EligibleFor(DeploymentRoute deployment) =>
+        All.Where(b => Boundary.Allows(deployment, b.Placement));
+
+    /// <summary>
+    /// Prefers a backend in the resource's own region, then its data zone, then any eligible one, so data travels
+    /// no further than it must even when the boundary would allow more.
+    /// </summary>
+    public RegisteredBackend? Select(DeploymentRoute deployment)
+    {
+        RegisteredBackend? sameZone = null;
+        RegisteredBackend? any = null;
+        foreach (var backend in All)
+        {
+            if (!Boundary.Allows(deployment, backend.Placement))
+            {
+                continue;
+            }
+
+            if (string.Equals(backend.Placement.Region, deployment.ResourceRegion.Name, StringComparison.OrdinalIgnoreCase))
+            {
+                return backend;
+            }
+
+            if (sameZone is null && string.Equals(backend.Placement.DataZone, deployment.ResourceRegion.DataZone, StringComparison.OrdinalIgnoreCase))
+            {
+                sameZone = backend;
+            }
+
+            any ??= backend;
+        }
+
+        return sameZone ?? any;
+    }
+}

@@ -1,0 +1,94 @@
+using System.Buffers;
+using Meridian.Protocol.Errors;
+using Meridian.Protocol.Messages;
+
+namespace Meridian.Gateway.DataPlane;
+
+/// <summary>
+/// A request body read into one pooled buffer (JSON parsing wants contiguous bytes), capped at Anthropic's
+/// 32 MB limit. Dispose returns the buffer.
+/// </summary>
+internal sealed class RequestBody : IDisposable
+{
+    private byte[]? _buffer;
+
+    private RequestBody(byte[] buffer, int length)
+    {
+        _buffer = buffer;
+        Length = length;
+    }
+
+    public int Length { get; }
+
+    public ReadOnlyMemory<byte> Memory => _buffer.AsMemory(0, Length);
+
+    public static async Task<(RequestBody? Body, ApiError? Error)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (!IsJson(request.ContentType))
+        {
+            return (null, ApiError.InvalidRequest("Content-Type must be application/json."));
+        }
+
+        var declared = request.ContentLength;
+        if (declared > MessagesRequestParser.MaxBodyBytes)
+        {
+            return (null, TooLarge());
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(declared is > 0 ? (int)declared.Value : 16 * 1024);
+        var length = 0;
+        try
+        {
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    if (buffer.Length >= MessagesRequestParser.MaxBodyBytes + 1)
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        return (null, TooLarge());
+                    }
+
+                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, MessagesRequestParser.MaxBodyBytes + 1));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                var read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                length += read;
+                if (length > MessagesRequestParser.MaxBodyBytes)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    return (null, TooLarge());
+                }
+            }
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+
+        return (new RequestBody(buffer, length), null);
+    }
+
+    public void Dispose()
+    {
+        if (_buffer is { } buffer)
+        {
+            _buffer = null;
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static bool IsJson(string? contentType) =>
+        contentType is not null && contentType.AsSpan().TrimStart().StartsWith("application/json", StringComparison.OrdinalIgnoreCase);
+
+    private static ApiError TooLarge() => ApiError.TooLarge($"The request body exceeds the {MessagesRequestParser.MaxBodyBytes / (1024 * 1024)} MB limit.");
+}

@@ -1,0 +1,125 @@
+using System.Net;
+using Meridian.Core.Keys;
+using Meridian.Core.Marketplace;
+using Meridian.Gateway.Auth;
+using Meridian.Gateway.Backends;
+using Meridian.Gateway.DataPlane;
+using Meridian.Gateway.Http;
+using Meridian.Gateway.Receipts;
+using Meridian.Gateway.Routing;
+using Meridian.Protocol.Errors;
+using Meridian.Protocol.Messages;
+using Meridian.Simulator;
+using Meridian.Storage.Control;
+using Meridian.Storage.Geography;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+namespace Meridian.Gateway.Hosting;
+
+/// <summary>Builds one gateway node: stores, snapshot, backends, the data plane routes and the middleware around them.</summary>
+public static class GatewayHost
+{
+    public const string TelemetryName = "Meridian.Gateway";
+
+    public static (WebApplication App, DemoReport Demo) Build(GatewayOptions options, Action<ILoggingBuilder>? configureLogging = null)
+    {
+        var data = new DataDirectory(options.DataDirectory);
+        var control = new ControlStore(data.ControlStorePath);
+        var hasher = new ApiKeyHasher(data.LoadOrCreateKeyHashSecret());
+        var demo = DemoBootstrap.Run(control, hasher, options, TimeProvider.System.GetUtcNow());
+        var world = control.LoadWorld();
+        if (!world.TryGetRegion(options.IngressRegion, out _))
+        {
+            throw new InvalidOperationException(
+                $"The ingress region '{options.IngressRegion}' (--region / MERIDIAN_REGION) is not a region of this world; known: {string.Join(", ", world.Regions.Select(r => r.Name))}.");
+        }
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        if (configureLogging is null)
+        {
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+        }
+        else
+        {
+            configureLogging(builder.Logging);
+        }
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = MessagesRequestParser.MaxBodyBytes;
+            kestrel.Listen(IPAddress.Parse(options.BindAddress), options.Port);
+        });
+
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(control);
+        services.AddSingleton(hasher);
+        services.AddSingleton(new GeographyStores(data.Path, world));
+        services.AddSingleton(BuildBackends(control, options));
+        services.AddSingleton<RoutingSnapshotProvider>();
+        services.AddHostedService<RoutingSnapshotProvider.Refresher>();
+        services.AddSingleton<ReceiptWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<ReceiptWriter>());
+        services.AddSingleton<ApiKeyAuthenticator>();
+        services.AddSingleton<MessagesEndpoint>();
+        services.AddSingleton<ModelsEndpoint>();
+        services.AddSingleton<ReceiptsEndpoint>();
+        services.AddOpenTelemetry()
+            .WithTracing(tracing => tracing.AddSource(TelemetryName).AddAspNetCoreInstrumentation())
+            .WithMetrics(metrics => metrics.AddMeter(TelemetryName).AddAspNetCoreInstrumentation());
+
+        var app = builder.Build();
+        app.UseMiddleware<ErrorHandlingMiddleware>();
+        MapDataPlane(app);
+        app.MapGet("/healthz", () => Results.Text("{\"status\":\"ok\"}", "application/json"));
+        app.MapFallback(context => ErrorResponses.WriteAsync(context, ApiError.NotFound($"Not found: {context.Request.Method} {context.Request.Path}")));
+        app.Services.GetRequiredService<RoutingSnapshotProvider>().Reload();
+        return (app, demo);
+    }
+
+    private static void MapDataPlane(IEndpointRouteBuilder app)
+    {
+        foreach (var prefix in new[] { "/v1", "/anthropic/v1" })
+        {
+            var group = app.MapGroup(prefix);
+            group.MapPost("/messages", (HttpContext c, MessagesEndpoint e) => e.CreateAsync(c));
+            group.MapPost("/messages/count_tokens", (HttpContext c, MessagesEndpoint e) => e.CountTokensAsync(c));
+            group.MapGet("/models", (HttpContext c, ModelsEndpoint e) => e.ListAsync(c));
+            group.MapGet("/models/{id}", (HttpContext c, string id, ModelsEndpoint e) => e.GetAsync(c, id));
+            group.MapGet("/receipts/{requestId}", (HttpContext c, string requestId, ReceiptsEndpoint e) => e.GetAsync(c, requestId));
+        }
+    }
+
+    /// <summary>
+    /// The embedded default: a built-in simulator in every region (platform-operated) and one per publisher,
+    /// standing in for the publisher's own infrastructure, whose location is recorded as undeclared.
+    /// </summary>
+    private static BackendRegistry BuildBackends(ControlStore control, GatewayOptions options)
+    {
+        var simulator = new SimulatorBackend(new SimulatorOptions { PerTokenDelay = options.SimulatorTokenDelay }, TimeProvider.System);
+        var world = control.LoadWorld();
+        var backends = world.Regions
+            .Select(r => new RegisteredBackend(new BackendPlacement($"simulator-{r.Name}", r.Name, r.DataZone, BackendPlacement.Platform), "simulator", r.Name, simulator))
+            .ToList();
+        var publishers = control.Read(connection =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT id FROM publishers ORDER BY id";
+            using var reader = command.ExecuteReader();
+            var ids = new List<string>();
+            while (reader.Read())
+            {
+                ids.Add(reader.GetString(0));
+            }
+
+            return ids;
+        });
+        backends.AddRange(publishers.Select(p =>
+            new RegisteredBackend(new BackendPlacement($"simulator-{p}", "undeclared", "undeclared", p), "simulator", "undeclared", simulator)));
+        return new BackendRegistry(backends);
+    }
+}

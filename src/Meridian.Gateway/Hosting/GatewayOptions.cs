@@ -1,0 +1,30 @@
+namespace Meridian.Gateway.Hosting;
+
+/// <summary>How one gateway node runs. Bound from the command line and environment, validated at start.</summary>
+public sealed class GatewayOptions
+{
+    public const int DefaultPort = 8080;
+
+    /// <summary>Folder of the embedded SQLite stores (control.db, geo-*.db) and the key-hashing secret.</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    public string BindAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>0 picks a free port (tests).</summary>
+    public int Port { get; set; } = DefaultPort;
+
+    /// <summary>The region this node's ingress runs in; recorded on every receipt.</summary>
+    public string IngressRegion { get; set; } = "eastus";
+
+    /// <summary>A fixed demo API key (for scripts); otherwise one is generated and printed once on first start.</summary>
+    public string? DemoKey { get; set; }
+
+    /// <summary>Seed the demo marketplace into an empty control store.</summary>
+    public bool SeedDemo { get; set; } = true;
+
+    /// <summary>Simulated per-token latency of the built-in simulator backends.</summary>
+    public TimeSpan SimulatorTokenDelay { get; set; } = TimeSpan.Zero;
+
+    /// <summary>How often a node checks the control store for changes (keys revoked, deployments added).</summary>
+    public TimeSpan SnapshotRefreshInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+}

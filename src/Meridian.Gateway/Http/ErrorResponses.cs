@@ -1,0 +1,22 @@
+using Meridian.Protocol.Errors;
+using Meridian.Protocol.Streaming;
+
+namespace Meridian.Gateway.Http;
+
+/// <summary>Writes Anthropic-shaped error responses, with <c>retry-after</c> where clients should back off.</summary>
+public static class ErrorResponses
+{
+    public static async Task WriteAsync(HttpContext context, ApiError error)
+    {
+        var response = context.Response;
+        response.StatusCode = error.Status;
+        response.ContentType = "application/json";
+        if (error.Status is 429 or 529 or 503)
+        {
+            response.Headers["retry-after"] = "1";
+        }
+
+        AnthropicJsonWriter.WriteError(response.BodyWriter, error.Type, error.Message, RequestIds.Of(context));
+        await response.BodyWriter.FlushAsync(context.RequestAborted);
+    }
+}

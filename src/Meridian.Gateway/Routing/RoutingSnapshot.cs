@@ -1,0 +1,87 @@
+using System.Collections.Frozen;
+using Meridian.Core.Marketplace;
+using Meridian.Core.World;
+using Meridian.Storage.Control;
+
+namespace Meridian.Gateway.Routing;
+
+/// <summary>
+/// The immutable in-memory model the data plane reads on every request: keys by hash, deployments by the names
+/// callers use. Rebuilt as a whole when the control store changes and published by one reference swap, so the
+/// request path takes no lock and makes no database round trip.
+/// </summary>
+public sealed class RoutingSnapshot
+{
+    private readonly FrozenDictionary<string, KeyRecord> _keysByHash;
+    private readonly FrozenDictionary<string, FrozenDictionary<string, DeploymentRoute>> _deploymentsByResource;
+    private readonly FrozenDictionary<string, IReadOnlyList<DeploymentRoute>> _deploymentsByTenant;
+
+    public RoutingSnapshot(RoutingData data, long generation)
+    {
+        Generation = generation;
+        World = data.World;
+        _keysByHash = data.Keys.ToFrozenDictionary(k => k.Hash, StringComparer.Ordinal);
+        _deploymentsByResource = data.Deployments
+            .GroupBy(d => d.ResourceId, StringComparer.Ordinal)
+            .ToFrozenDictionary(g => g.Key, g => IndexByCallableName(g), StringComparer.Ordinal);
+        _deploymentsByTenant = data.Deployments
+            .GroupBy(d => d.TenantId, StringComparer.Ordinal)
+            .ToFrozenDictionary(g => g.Key, g => (IReadOnlyList<DeploymentRoute>)[.. g], StringComparer.Ordinal);
+        ResourceDeployments = data.Deployments
+            .GroupBy(d => d.ResourceId, StringComparer.Ordinal)
+            .ToFrozenDictionary(g => g.Key, g => (IReadOnlyList<DeploymentRoute>)[.. g.OrderByDescending(d => d.CreatedAt).ThenBy(d => d.Name, StringComparer.Ordinal)], StringComparer.Ordinal);
+    }
+
+    public long Generation { get; }
+
+    public WorldMap World { get; }
+
+    /// <summary>Deployments of each resource, newest first.</summary>
+    public FrozenDictionary<string, IReadOnlyList<DeploymentRoute>> ResourceDeployments { get; }
+
+    public KeyRecord? FindKey(string hash) => _keysByHash.GetValueOrDefault(hash);
+
+    /// <summary>Resolves the <c>model</c> a caller sent to a deployment of the key's resource.</summary>
+    public ModelResolution Resolve(KeyRecord key, string model)
+    {
+        if (_deploymentsByResource.TryGetValue(key.ResourceId, out var byName) && byName.TryGetValue(model, out var deployment))
+        {
+            return new ModelResolution(deployment, ModelResolutionStatus.Found);
+        }
+
+        // Same tenant, other resource: the model exists but this key may not use it.
+        if (_deploymentsByTenant.TryGetValue(key.TenantId, out var tenantDeployments)
+            && tenantDeployments.Any(d => d.Name == model || d.ModelId == model))
+        {
+            return new ModelResolution(null, ModelResolutionStatus.NotPermitted);
+        }
+
+        return new ModelResolution(null, ModelResolutionStatus.NotFound);
+    }
+
+    private static FrozenDictionary<string, DeploymentRoute> IndexByCallableName(IEnumerable<DeploymentRoute> deployments)
+    {
+        // A deployment is callable by its own name and, where unambiguous, by its model id (newest deployment wins).
+        var index = new Dictionary<string, DeploymentRoute>(StringComparer.Ordinal);
+        foreach (var deployment in deployments.OrderBy(d => d.CreatedAt))
+        {
+            index[deployment.ModelId] = deployment;
+        }
+
+        foreach (var deployment in deployments)
+        {
+            index[deployment.Name] = deployment;
+        }
+
+        return index.ToFrozenDictionary(StringComparer.Ordinal);
+    }
+}
+
+public enum ModelResolutionStatus
+{
+    Found,
+    NotFound,
+    NotPermitted,
+}
+
+public readonly record struct ModelResolution(DeploymentRoute? Deployment, ModelResolutionStatus Status);

@@ -1,0 +1,121 @@
+namespace Meridian.Storage.Control;
+
+/// <summary>The control store's migrations, in order. Never edit a shipped migration; append a new one.</summary>
+internal static class ControlSchema
+{
+    public static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE regions (
+            name TEXT PRIMARY KEY COLLATE NOCASE,
+            data_zone TEXT NOT NULL,
+            geography TEXT NOT NULL,
+            display_name TEXT NOT NULL
+        );
+        CREATE TABLE publishers (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            contact_email TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE offers (
+            id TEXT PRIMARY KEY,
+            publisher_id TEXT NOT NULL REFERENCES publishers(id),
+            name TEXT NOT NULL UNIQUE,
+            hosting_options TEXT NOT NULL,
+            deployment_types TEXT NOT NULL,
+            price_input TEXT NOT NULL,
+            price_output TEXT NOT NULL,
+            price_cache_write TEXT NOT NULL,
+            price_cache_read TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE offer_models (
+            offer_id TEXT NOT NULL REFERENCES offers(id),
+            model_id TEXT NOT NULL,
+            display_name TEXT NOT NULL,
+            context_window INTEGER NOT NULL,
+            max_output_tokens INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (offer_id, model_id)
+        );
+        CREATE TABLE terms (
+            offer_id TEXT NOT NULL REFERENCES offers(id),
+            version INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            effective_at TEXT NOT NULL,
+            PRIMARY KEY (offer_id, version)
+        );
+        CREATE TABLE tenants (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            billing_contact_name TEXT NOT NULL,
+            billing_contact_email TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE subscriptions (
+            id TEXT PRIMARY KEY,
+            tenant_id TEXT NOT NULL REFERENCES tenants(id),
+            offer_id TEXT NOT NULL REFERENCES offers(id),
+            terms_version INTEGER NOT NULL,
+            accepted_by TEXT NOT NULL,
+            accepted_at TEXT NOT NULL,
+            UNIQUE (tenant_id, offer_id)
+        );
+        CREATE TABLE resources (
+            id TEXT PRIMARY KEY,
+            tenant_id TEXT NOT NULL REFERENCES tenants(id),
+            name TEXT NOT NULL,
+            region TEXT NOT NULL REFERENCES regions(name),
+            created_at TEXT NOT NULL,
+            UNIQUE (tenant_id, name)
+        );
+        CREATE TABLE deployments (
+            id TEXT PRIMARY KEY,
+            resource_id TEXT NOT NULL REFERENCES resources(id),
+            tenant_id TEXT NOT NULL REFERENCES tenants(id),
+            name TEXT NOT NULL,
+            offer_id TEXT NOT NULL REFERENCES offers(id),
+            model_id TEXT NOT NULL,
+            hosting_option TEXT NOT NULL,
+            deployment_type TEXT,
+            capacity_rpm INTEGER NOT NULL,
+            capacity_tpm INTEGER NOT NULL,
+            safeguard_policy TEXT NOT NULL,
+            data_may_leave_acknowledged_by TEXT,
+            data_may_leave_acknowledged_at TEXT,
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            deleted_at TEXT,
+            UNIQUE (resource_id, name)
+        );
+        CREATE TABLE api_keys (
+            id TEXT PRIMARY KEY,
+            resource_id TEXT NOT NULL REFERENCES resources(id),
+            tenant_id TEXT NOT NULL REFERENCES tenants(id),
+            prefix TEXT NOT NULL,
+            hash TEXT NOT NULL UNIQUE,
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT,
+            revoked_at TEXT
+        );
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            object_type TEXT NOT NULL,
+            object_id TEXT NOT NULL,
+            before_json TEXT,
+            after_json TEXT
+        );
+        CREATE TABLE generation (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            value INTEGER NOT NULL
+        );
+        INSERT INTO generation VALUES (1, 0);
+        """,
+    ];
+}

@@ -1,0 +1,140 @@
+using System.Globalization;
+using Meridian.Core.Marketplace;
+using Meridian.Core.World;
+using Meridian.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+
+namespace Meridian.Storage.Control;
+
+/// <summary>
+/// The control store: the operator's world, the marketplace and the keys. Every mutation bumps a generation
+/// counter, which gateway nodes poll to rebuild their in-memory routing snapshot. Thread-safe.
+/// </summary>
+public sealed class ControlStore
+{
+    private readonly SqliteDatabase _database;
+
+    public ControlStore(string path)
+    {
+        _database = new SqliteDatabase(path);
+        _database.Migrate(ControlSchema.Migrations);
+    }
+
+    public string Path => _database.Path;
+
+    public long Generation()
+    {
+        using var connection = _database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT value FROM generation WHERE id = 1";
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Runs <paramref name="work"/> in one transaction and bumps the generation, so nothing half-done is ever visible.</summary>
+    public T Mutate<T>(Func<SqliteConnection, SqliteTransaction, T> work)
+    {
+        using var connection = _database.Open();
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var result = work(connection, transaction);
+        using (var bump = connection.CreateCommand())
+        {
+            bump.Transaction = transaction;
+            bump.CommandText = "UPDATE generation SET value = value + 1 WHERE id = 1";
+            bump.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+        return result;
+    }
+
+    public T Read<T>(Func<SqliteConnection, T> query)
+    {
+        using var connection = _database.Open();
+        return query(connection);
+    }
+
+    public WorldMap LoadWorld() => Read(connection =>
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT name, data_zone, geography, display_name FROM regions ORDER BY geography, name";
+        using var reader = command.ExecuteReader();
+        var regions = new List<Region>();
+        while (reader.Read())
+        {
+            regions.Add(new Region(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
+        }
+
+        return new WorldMap(regions);
+    });
+
+    /// <summary>Everything the data plane needs in memory: live keys and live deployments.</summary>
+    public RoutingData LoadRouting(DateTimeOffset now)
+    {
+        var world = LoadWorld();
+        return Read(connection =>
+        {
+            var keys = new List<KeyRecord>();
+            using (var command = connection.CreateCommand())
+            {
+                command.CommandText = """
+                    SELECT k.id, k.hash, k.resource_id, k.tenant_id, k.expires_at, r.region
+                    FROM api_keys k JOIN resources r ON r.id = k.resource_id
+                    WHERE k.revoked_at IS NULL
+                    """;
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                {
+                    var expiresAt = reader.IsDBNull(4) ? (DateTimeOffset?)null : ParseTime(reader.GetString(4));
+                    if ((expiresAt is null || expiresAt > now) && world.TryGetRegion(reader.GetString(5), out var keyRegion))
+                    {
+                        keys.Add(new KeyRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), keyRegion, expiresAt));
+                    }
+                }
+            }
+
+            var deployments = new List<DeploymentRoute>();
+            using (var command = connection.CreateCommand())
+            {
+                command.CommandText = """
+                    SELECT d.id, d.name, d.tenant_id, d.resource_id, o.publisher_id, d.offer_id, d.model_id, m.max_output_tokens,
+                           d.hosting_option, d.deployment_type, r.region, d.created_at
+                    FROM deployments d
+                    JOIN resources r ON r.id = d.resource_id
+                    JOIN offers o ON o.id = d.offer_id
+                    JOIN offer_models m ON m.offer_id = d.offer_id AND m.model_id = d.model_id
+                    WHERE d.deleted_at IS NULL
+                    ORDER BY d.created_at DESC, d.id
+                    """;
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                {
+                    if (!world.TryGetRegion(reader.GetString(10), out var region)
+                        || !WireNames.TryParseHosting(reader.GetString(8), out var hosting))
+                    {
+                        continue;
+                    }
+
+                    DeploymentType? type = reader.IsDBNull(9) ? null
+                        : WireNames.TryParseType(reader.GetString(9), out var parsed) ? parsed : null;
+                    deployments.Add(new DeploymentRoute(
+                        reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                        reader.GetString(5), reader.GetString(6), reader.GetInt32(7), hosting, type, region)
+                    {
+                        CreatedAt = ParseTime(reader.GetString(11)),
+                    });
+                }
+            }
+
+            return new RoutingData(world, keys, deployments);
+        });
+    }
+
+    public static string FormatTime(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+
+    public static DateTimeOffset ParseTime(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+}
+
+/// <param name="ResourceRegion">The region of the key's resource: where the records of its requests rest.</param>
+public sealed record KeyRecord(string KeyId, string Hash, string ResourceId, string TenantId, Region ResourceRegion, DateTimeOffset? ExpiresAt);
+
+public sealed record RoutingData(WorldMap World, IReadOnlyList<KeyRecord> Keys, IReadOnlyList<DeploymentRoute> Deployments);

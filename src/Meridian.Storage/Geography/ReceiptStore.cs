@@ -1,0 +1,158 @@
+using System.Globalization;
+using Meridian.Core.Receipts;
+using Meridian.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+
+namespace Meridian.Storage.Geography;
+
+/// <summary>
+/// Receipts of one geography, in that geography's own store. Inserts are idempotent by request id, so a batch
+/// retried after a crash never doubles a record. Thread-safe.
+/// </summary>
+public sealed class ReceiptStore
+{
+    private static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE receipts (
+            request_id TEXT PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            tenant_id TEXT NOT NULL,
+            key_id TEXT NOT NULL,
+            deployment_id TEXT,
+            deployment_name TEXT,
+            model TEXT,
+            hosting_option TEXT,
+            deployment_type TEXT,
+            ingress_region TEXT NOT NULL,
+            backend TEXT,
+            processing_region TEXT,
+            storage_geography TEXT NOT NULL,
+            endpoint TEXT NOT NULL,
+            streamed INTEGER NOT NULL,
+            status INTEGER NOT NULL,
+            error_type TEXT,
+            safeguard_verdict TEXT NOT NULL,
+            stop_reason TEXT,
+            input_tokens INTEGER NOT NULL,
+            output_tokens INTEGER NOT NULL,
+            cache_creation_input_tokens INTEGER NOT NULL,
+            cache_read_input_tokens INTEGER NOT NULL,
+            duration_ms REAL NOT NULL
+        );
+        CREATE INDEX receipts_tenant_time ON receipts (tenant_id, created_at);
+        """,
+    ];
+
+    private readonly SqliteDatabase _database;
+
+    public ReceiptStore(string geography, string path)
+    {
+        Geography = geography;
+        _database = new SqliteDatabase(path);
+        _database.Migrate(Migrations);
+    }
+
+    public string Geography { get; }
+
+    public string Path => _database.Path;
+
+    public void InsertBatch(IReadOnlyList<Receipt> receipts)
+    {
+        using var connection = _database.Open();
+        using var transaction = connection.BeginTransaction();
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = """
+            INSERT OR IGNORE INTO receipts VALUES (
+              $request_id, $created_at, $tenant_id, $key_id, $deployment_id, $deployment_name, $model, $hosting_option,
+              $deployment_type, $ingress_region, $backend, $processing_region, $storage_geography, $endpoint, $streamed,
+              $status, $error_type, $safeguard_verdict, $stop_reason, $input_tokens, $output_tokens,
+              $cache_creation_input_tokens, $cache_read_input_tokens, $duration_ms)
+            """;
+        string[] names =
+        [
+            "$request_id", "$created_at", "$tenant_id", "$key_id", "$deployment_id", "$deployment_name", "$model", "$hosting_option",
+            "$deployment_type", "$ingress_region", "$backend", "$processing_region", "$storage_geography", "$endpoint", "$streamed",
+            "$status", "$error_type", "$safeguard_verdict", "$stop_reason", "$input_tokens", "$output_tokens",
+            "$cache_creation_input_tokens", "$cache_read_input_tokens", "$duration_ms",
+        ];
+        var parameters = names.Select(n => command.Parameters.Add(n, SqliteType.Text)).ToArray();
+        command.Prepare();
+        foreach (var r in receipts)
+        {
+            object?[] values =
+            [
+                r.RequestId, r.CreatedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture), r.TenantId, r.KeyId, r.DeploymentId,
+                r.DeploymentName, r.Model, r.HostingOption, r.DeploymentType, r.IngressRegion, r.Backend, r.ProcessingRegion,
+                r.StorageGeography, r.Endpoint, r.Streamed ? 1 : 0, r.Status, r.ErrorType, r.SafeguardVerdict, r.StopReason,
+                r.InputTokens, r.OutputTokens, r.CacheCreationInputTokens, r.CacheReadInputTokens, r.DurationMs,
+            ];
+            for (var i = 0; i < values.Length; i++)
+            {
+                parameters[i].Value = values[i] ?? DBNull.Value;
+            }
+
+            command.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+    }
+
+    public Receipt? Find(string requestId)
+    {
+        using var connection = _database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT * FROM receipts WHERE request_id = $id";
+        command.Parameters.AddWithValue("$id", requestId);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? Read(reader) : null;
+    }
+
+    public IReadOnlyList<Receipt> ListForTenant(string tenantId, int limit)
+    {
+        using var connection = _database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT * FROM receipts WHERE tenant_id = $tenant ORDER BY created_at DESC LIMIT $limit";
+        command.Parameters.AddWithValue("$tenant", tenantId);
+        command.Parameters.AddWithValue("$limit", limit);
+        using var reader = command.ExecuteReader();
+        var list = new List<Receipt>();
+        while (reader.Read())
+        {
+            list.Add(Read(reader));
+        }
+
+        return list;
+    }
+
+    private static Receipt Read(SqliteDataReader reader) => new()
+    {
+        RequestId = reader.GetString(0),
+        CreatedAt = DateTimeOffset.Parse(reader.GetString(1), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
+        TenantId = reader.GetString(2),
+        KeyId = reader.GetString(3),
+        DeploymentId = NullableString(reader, 4),
+        DeploymentName = NullableString(reader, 5),
+        Model = NullableString(reader, 6),
+        HostingOption = NullableString(reader, 7),
+        DeploymentType = NullableString(reader, 8),
+        IngressRegion = reader.GetString(9),
+        Backend = NullableString(reader, 10),
+        ProcessingRegion = NullableString(reader, 11),
+        StorageGeography = reader.GetString(12),
+        Endpoint = reader.GetString(13),
+        Streamed = reader.GetInt64(14) != 0,
+        Status = reader.GetInt32(15),
+        ErrorType = NullableString(reader, 16),
+        SafeguardVerdict = reader.GetString(17),
+        StopReason = NullableString(reader, 18),
+        InputTokens = reader.GetInt64(19),
+        OutputTokens = reader.GetInt64(20),
+        CacheCreationInputTokens = reader.GetInt64(21),
+        CacheReadInputTokens = reader.GetInt64(22),
+        DurationMs = reader.GetDouble(23),
+    };
+
+    private static string? NullableString(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+}
