@@ -249,7 +249,7 @@ public sealed partial class MessagesEndpoint(
                     break;
                 case MessageDeltaEvent delta:
                     _stopReason = delta.StopReason;
-                    _usage = delta.Usage with { InputTokens = delta.Usage.InputTokens == 0 ? _usage.InputTokens : delta.Usage.InputTokens };
+                    _usage = _usage.MergeDelta(delta.Usage);
                     break;
                 case ErrorEvent error:
                     ErrorType = error.ErrorType;

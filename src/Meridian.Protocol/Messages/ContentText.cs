@@ -10,7 +10,7 @@ public static class ContentText
     {
         if (content.ValueKind == JsonValueKind.String)
         {
-            return content.GetString()!;
+            return SafeString(content);
         }
 
         var builder = new StringBuilder();
@@ -22,7 +22,7 @@ public static class ContentText
     {
         if (content.ValueKind == JsonValueKind.String)
         {
-            Append(builder, content.GetString()!);
+            Append(builder, SafeString(content));
             return;
         }
 
@@ -33,15 +33,15 @@ public static class ContentText
 
         foreach (var block in content.EnumerateArray())
         {
-            if (block.ValueKind != JsonValueKind.Object || !block.TryGetProperty("type", out var type))
+            if (block.ValueKind != JsonValueKind.Object || !block.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
             {
                 continue;
             }
 
-            switch (type.GetString())
+            switch (SafeString(type))
             {
                 case "text" when block.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String:
-                    Append(builder, text.GetString()!);
+                    Append(builder, SafeString(text));
                     break;
                 case "tool_result" when block.TryGetProperty("content", out var inner):
                     AppendBlocks(inner, builder);
@@ -50,11 +50,27 @@ public static class ContentText
                     Append(builder, input.GetRawText());
                     break;
                 case "thinking" when block.TryGetProperty("thinking", out var thinking) && thinking.ValueKind == JsonValueKind.String:
-                    Append(builder, thinking.GetString()!);
+                    Append(builder, SafeString(thinking));
                     break;
                 default:
                     break;
             }
+        }
+    }
+
+    /// <summary>
+    /// JSON may legally hold an escaped unpaired surrogate, which no .NET string can; such text counts as empty
+    /// rather than failing the request.
+    /// </summary>
+    private static string SafeString(JsonElement element)
+    {
+        try
+        {
+            return element.GetString() ?? string.Empty;
+        }
+        catch (InvalidOperationException)
+        {
+            return string.Empty;
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Unicode;
 using Meridian.Protocol.Errors;
 
 namespace Meridian.Protocol.Messages;
@@ -37,6 +38,13 @@ public static class MessagesRequestParser
             return false;
         }
 
+        // JsonDocument checks the UTF-8 of the structure but not inside string values; check it all up front.
+        if (!Utf8.IsValid(body.Span))
+        {
+            error = ApiError.InvalidRequest("The request body is not valid UTF-8.");
+            return false;
+        }
+
         JsonDocument document;
         try
         {
@@ -48,7 +56,21 @@ public static class MessagesRequestParser
             return false;
         }
 
-        error = Validate(document.RootElement, isCountTokens, out var model, out var maxTokens, out var stream);
+        string? model;
+        int maxTokens;
+        bool stream;
+        try
+        {
+            error = Validate(document.RootElement, isCountTokens, out model, out maxTokens, out stream);
+        }
+        catch (InvalidOperationException)
+        {
+            // Legal JSON that cannot become a .NET string (an escaped lone surrogate such as "\ud800").
+            error = ApiError.InvalidRequest("The request body contains a string that is not valid Unicode (an unpaired surrogate escape).");
+            document.Dispose();
+            return false;
+        }
+
         if (error is not null)
         {
             document.Dispose();
@@ -64,10 +86,13 @@ public static class MessagesRequestParser
         var message = ex.Message;
         if (message.Contains("duplicate", StringComparison.OrdinalIgnoreCase))
         {
-            return "The request body has a duplicate property" + Where(ex) + "; each property may appear only once.";
+            var start = message.IndexOf('\'');
+            var end = start < 0 ? -1 : message.IndexOf('\'', start + 1);
+            var name = end > start ? $" '{message[(start + 1)..end]}'" : string.Empty;
+            return $"The request body has a duplicate property{name}{Where(ex)}; each property may appear only once.";
         }
 
-        if (message.Contains("depth", StringComparison.OrdinalIgnoreCase))
+        if (message.Contains("maximum configured depth", StringComparison.OrdinalIgnoreCase))
         {
             return $"The request body is nested too deeply (more than {MaxDepth} levels).";
         }
@@ -101,7 +126,7 @@ public static class MessagesRequestParser
             return Invalid("model: Field required");
         }
 
-        if (modelElement.ValueKind != JsonValueKind.String || modelElement.GetString() is not { Length: > 0 } modelName)
+        if (StringOf(modelElement) is not { Length: > 0 } modelName)
         {
             return Invalid("model: Input should be a non-empty string");
         }
@@ -180,7 +205,7 @@ public static class MessagesRequestParser
                 return Invalid($"{path}.role: Field required");
             }
 
-            var role = roleElement.ValueKind == JsonValueKind.String ? roleElement.GetString() : null;
+            var role = StringOf(roleElement);
             if (role is not ("user" or "assistant"))
             {
                 return Invalid($"{path}.role: Input should be 'user' or 'assistant'");
@@ -204,6 +229,13 @@ public static class MessagesRequestParser
             if (ValidateContent(content, $"{path}.content", role) is { } contentError)
             {
                 return contentError;
+            }
+
+            // Only a final assistant turn (a prefill) may be empty.
+            var isFinalAssistant = role == "assistant" && index == messages.GetArrayLength() - 1;
+            if (!isFinalAssistant && IsEmptyContent(content))
+            {
+                return Invalid($"{path}.content: messages must have non-empty content (only a final assistant message may be empty)");
             }
 
             previousRole = role;
@@ -310,7 +342,7 @@ public static class MessagesRequestParser
         foreach (var block in system.EnumerateArray())
         {
             if (block.ValueKind != JsonValueKind.Object
-                || !block.TryGetProperty("type", out var type) || type.ValueEquals("text") is false
+                || !block.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String || !type.ValueEquals("text")
                 || !block.TryGetProperty("text", out var text) || text.ValueKind != JsonValueKind.String)
             {
                 return Invalid($"system.{index}: Input should be a text block with a string \"text\"");
@@ -372,7 +404,7 @@ public static class MessagesRequestParser
         var index = 0;
         foreach (var item in value.EnumerateArray())
         {
-            if (item.ValueKind != JsonValueKind.String || item.GetString()!.Length == 0)
+            if (StringOf(item) is not { Length: > 0 })
             {
                 return Invalid($"stop_sequences.{index}: Input should be a non-empty string");
             }
@@ -425,18 +457,23 @@ public static class MessagesRequestParser
                 return Invalid($"{path}: Input should be a valid dictionary");
             }
 
-            if (!tool.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String || name.GetString()!.Length == 0)
+            if (!tool.TryGetProperty("name", out var name) || StringOf(name) is not { Length: > 0 } toolName)
             {
-                return Invalid($"{path}.name: Field required");
+                return Invalid($"{path}.name: Field required (a non-empty string)");
             }
 
-            if (!names.Add(name.GetString()!))
+            if (!names.Add(toolName))
             {
-                return Invalid($"tools: tool names must be unique; \"{name.GetString()}\" appears more than once");
+                return Invalid($"tools: tool names must be unique; \"{toolName}\" appears more than once");
+            }
+
+            if (tool.TryGetProperty("type", out var toolType) && toolType.ValueKind != JsonValueKind.String)
+            {
+                return Invalid($"{path}.type: Input should be a valid string");
             }
 
             // Server tools (web_search, bash, ...) carry a versioned "type" and no schema; custom tools need one.
-            var isCustom = !tool.TryGetProperty("type", out var type) || type.ValueEquals("custom");
+            var isCustom = !tool.TryGetProperty("type", out var type) || (type.ValueKind == JsonValueKind.String && type.ValueEquals("custom"));
             if (isCustom && (!tool.TryGetProperty("input_schema", out var schema) || schema.ValueKind != JsonValueKind.Object))
             {
                 return Invalid($"{path}.input_schema: Field required (a JSON Schema object)");
@@ -518,8 +555,29 @@ public static class MessagesRequestParser
         return null;
     }
 
+    private static bool IsEmptyContent(JsonElement content) =>
+        content.ValueKind == JsonValueKind.String ? content.GetString()!.Length == 0 : content.GetArrayLength() == 0;
+
     private static bool IsNonEmptyString(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && value.GetString()!.Length > 0;
+        element.TryGetProperty(name, out var value) && StringOf(value) is { Length: > 0 };
+
+    /// <summary>The string value, or null when the element is not a string or holds an unpaired surrogate escape.</summary>
+    private static string? StringOf(JsonElement element)
+    {
+        if (element.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        try
+        {
+            return element.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
 
     private static ApiError Invalid(string message) => ApiError.InvalidRequest(message);
 }

@@ -49,10 +49,7 @@ public sealed class MessageAggregate
             case MessageDeltaEvent delta:
                 StopReason = delta.StopReason;
                 StopSequence = delta.StopSequence;
-                Usage = delta.Usage with
-                {
-                    InputTokens = delta.Usage.InputTokens == 0 ? Usage.InputTokens : delta.Usage.InputTokens,
-                };
+                Usage = Usage.MergeDelta(delta.Usage);
                 break;
             case MessageStopEvent:
                 IsComplete = true;

@@ -45,7 +45,18 @@ public readonly record struct Usage(
     long InputTokens,
     long OutputTokens,
     long CacheCreationInputTokens = 0,
-    long CacheReadInputTokens = 0);
+    long CacheReadInputTokens = 0)
+{
+    /// <summary>
+    /// The usage after a <c>message_delta</c>: output is cumulative in the delta, while input and cache counts may be
+    /// reported only at <c>message_start</c> (real Anthropic streams send zeros or omit them later).
+    /// </summary>
+    public Usage MergeDelta(Usage delta) => new(
+        delta.InputTokens == 0 ? InputTokens : delta.InputTokens,
+        delta.OutputTokens,
+        delta.CacheCreationInputTokens == 0 ? CacheCreationInputTokens : delta.CacheCreationInputTokens,
+        delta.CacheReadInputTokens == 0 ? CacheReadInputTokens : delta.CacheReadInputTokens);
+}
 
 public static class StopReasons
 {
