@@ -267,6 +267,19 @@ public sealed class SimulatorBackendTests
     }
 
     [Fact]
+    public async Task A_shorter_stop_sequence_that_completes_first_wins_over_one_that_starts_earlier()
+    {
+        // A model streams token by token: "wo" is complete before "two three" is, so "wo" fires.
+        var body = Sim.Ask("one two three four");
+        body["stop_sequences"] = new JsonArray("two three", "wo");
+
+        var events = await Sim.RunAsync(body);
+
+        Assert.Equal("wo", Sim.Final(events).StopSequence);
+        Assert.EndsWith("one t", Sim.StreamedText(events), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_stop_sequence_beyond_max_tokens_does_not_fire()
     {
         var body = Sim.Ask("early words then LATE-MARKER at the end", maxTokens: 5);

@@ -20,9 +20,21 @@ public static class ServeCommand
         var region = new Option<string?>("--region") { Description = "Region of this node's ingress (env MERIDIAN_REGION; default eastus)." };
         var bind = new Option<string?>("--bind") { Description = "Address to bind (default 127.0.0.1)." };
         var tokenDelay = new Option<int?>("--simulator-token-delay-ms") { Description = "Simulated per-token latency of the built-in simulator, in milliseconds." };
+        var upstream = new Option<string?>("--upstream")
+        {
+            Description = "Forward platform traffic to this Anthropic-compatible upstream (e.g. http://127.0.0.1:9090 from `meridian simulate`) instead of the in-process simulator; its key comes from env MERIDIAN_UPSTREAM_API_KEY.",
+        };
+        upstream.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } value
+                && !(Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
+            {
+                result.AddError($"--upstream must be an absolute http(s) URL, not '{value}'.");
+            }
+        });
         var command = new Command("serve", "Run the gateway with embedded SQLite stores and the built-in simulator backend.")
         {
-            port, data, demoKey, region, bind, tokenDelay,
+            port, data, demoKey, region, bind, tokenDelay, upstream,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -34,6 +46,8 @@ public static class ServeCommand
                 IngressRegion = parse.GetValue(region) ?? Env("MERIDIAN_REGION") ?? "eastus",
                 BindAddress = parse.GetValue(bind) ?? "127.0.0.1",
                 SimulatorTokenDelay = TimeSpan.FromMilliseconds(parse.GetValue(tokenDelay) ?? 0),
+                UpstreamUrl = parse.GetValue(upstream) is { } url ? new Uri(url.TrimEnd('/') + "/", UriKind.Absolute) : null,
+                UpstreamApiKey = Env("MERIDIAN_UPSTREAM_API_KEY"),
             };
             return await RunAsync(options, cancellationToken);
         });

@@ -7,6 +7,7 @@ using Meridian.Gateway.DataPlane;
 using Meridian.Gateway.Http;
 using Meridian.Gateway.Receipts;
 using Meridian.Gateway.Routing;
+using Meridian.Protocol;
 using Meridian.Protocol.Errors;
 using Meridian.Protocol.Messages;
 using Meridian.Simulator;
@@ -97,13 +98,19 @@ public static class GatewayHost
     /// <summary>
     /// The embedded default: a built-in simulator in every region (platform-operated) and one per publisher,
     /// standing in for the publisher's own infrastructure, whose location is recorded as undeclared.
+    /// With <see cref="GatewayOptions.UpstreamUrl"/> the platform backends forward over HTTP to that
+    /// Anthropic-compatible upstream instead (e.g. <c>meridian simulate</c>).
     /// </summary>
     private static BackendRegistry BuildBackends(ControlStore control, GatewayOptions options)
     {
         var simulator = new SimulatorBackend(new SimulatorOptions { PerTokenDelay = options.SimulatorTokenDelay }, TimeProvider.System);
+        var platform = options.UpstreamUrl is { } upstream
+            ? (Kind: "anthropic", Client: (IInferenceBackend)new AnthropicHttpBackend(UpstreamHttpClient(), upstream, options.UpstreamApiKey))
+            : (Kind: "simulator", Client: simulator);
         var world = control.LoadWorld();
         var backends = world.Regions
-            .Select(r => new RegisteredBackend(new BackendPlacement($"simulator-{r.Name}", r.Name, r.DataZone, BackendPlacement.Platform), "simulator", r.Name, simulator))
+            .Select(r => new RegisteredBackend(
+                new BackendPlacement($"{platform.Kind}-{r.Name}", r.Name, r.DataZone, BackendPlacement.Platform), platform.Kind, r.Name, platform.Client))
             .ToList();
         var publishers = control.Read(connection =>
         {
@@ -122,4 +129,15 @@ public static class GatewayHost
             new RegisteredBackend(new BackendPlacement($"simulator-{p}", "undeclared", "undeclared", p), "simulator", "undeclared", simulator)));
         return new BackendRegistry(backends);
     }
+
+    private static HttpClient UpstreamHttpClient() => new(new SocketsHttpHandler
+    {
+        UseProxy = false,
+        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+        ConnectTimeout = TimeSpan.FromSeconds(5),
+        AutomaticDecompression = System.Net.DecompressionMethods.All,
+    })
+    {
+        Timeout = Timeout.InfiniteTimeSpan,
+    };
 }

@@ -25,6 +25,12 @@ public sealed class GatewayOptions
     /// <summary>Simulated per-token latency of the built-in simulator backends.</summary>
     public TimeSpan SimulatorTokenDelay { get; set; } = TimeSpan.Zero;
 
+    /// <summary>An Anthropic-compatible upstream for the platform backends instead of the in-process simulator.</summary>
+    public Uri? UpstreamUrl { get; set; }
+
+    /// <summary>The upstream's API key (from the environment; never logged).</summary>
+    public string? UpstreamApiKey { get; set; }
+
     /// <summary>How often a node checks the control store for changes (keys revoked, deployments added).</summary>
     public TimeSpan SnapshotRefreshInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 }

@@ -1,0 +1,117 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Meridian.Cli.Admin;
+
+// The shapes of docs/admin-api.md as the CLI reads and writes them. Fields the CLI only displays are optional, so a
+// server that adds fields (or omits an optional one) still parses; the raw JSON is what --json prints.
+
+/// <summary>One page of a list: <c>{"data":[…],"next_cursor":null|"…"}</c>.</summary>
+internal sealed record Page<T>(IReadOnlyList<T> Data, string? NextCursor);
+
+/// <summary>RFC 9457 problem details with the per-field <c>errors</c> the admin API adds.</summary>
+internal sealed record ApiProblem(
+    string? Type,
+    string? Title,
+    int? Status,
+    string? Detail,
+    Dictionary<string, string[]>? Errors);
+
+internal sealed record World(IReadOnlyList<Geography> Geographies);
+
+/// <param name="RegionsWithoutZone">Regions of the geography outside any data zone: region objects or plain names.</param>
+internal sealed record Geography(string Name, IReadOnlyList<DataZone>? DataZones, IReadOnlyList<JsonElement>? RegionsWithoutZone);
+
+internal sealed record DataZone(string Name, IReadOnlyList<RegionInfo>? Regions);
+
+internal sealed record RegionInfo(string Name, string? DisplayName);
+
+internal sealed record Offer(
+    string Id,
+    string? PublisherId,
+    string Name,
+    IReadOnlyList<string>? HostingOptions,
+    IReadOnlyList<string>? DeploymentTypes,
+    Prices? Prices,
+    IReadOnlyList<OfferModel>? Models,
+    Terms? Terms,
+    long? Version);
+
+/// <summary>USD per million tokens, as decimal strings.</summary>
+internal sealed record Prices(string? Input, string? Output, string? CacheWrite, string? CacheRead);
+
+internal sealed record OfferModel(string ModelId, string? DisplayName, long? ContextWindow, long? MaxOutputTokens);
+
+internal sealed record Terms(int Version, string? Sha256, string? EffectiveAt);
+
+internal sealed record Tenant(string Id, string Name, BillingContact? BillingContact, long? Version);
+
+internal sealed record BillingContact(string? Name, string? Email);
+
+internal sealed record Subscription(string? Id, string TenantId, string OfferId, int TermsVersion, string? AcceptedBy, string? AcceptedAt);
+
+internal sealed record Resource(string Id, string? TenantId, string Name, string Region, string? DataZone, string? Geography);
+
+internal sealed record Deployment(
+    string Id,
+    string? ResourceId,
+    string Name,
+    string? OfferId,
+    string? ModelId,
+    string HostingOption,
+    string? DeploymentType,
+    Capacity? Capacity,
+    string? SafeguardPolicy,
+    string? CreatedAt);
+
+internal sealed record Capacity(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Rpm,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Tpm);
+
+/// <param name="Key">The secret: present only in the answer that created it (create, rotate).</param>
+internal sealed record ApiKey(string Id, string? Prefix, string? Name, string? Key, string? CreatedAt, string? ExpiresAt, string? RevokedAt);
+
+internal sealed record CreateTenantRequest(string Name, BillingContact BillingContact);
+
+internal sealed record CreateSubscriptionRequest(string OfferId, int AcceptTermsVersion);
+
+internal sealed record CreateResourceRequest(string Name, string Region);
+
+/// <param name="DeploymentType">Written as <c>null</c> (not omitted) for publisher hosting, as the contract shows.</param>
+internal sealed record CreateDeploymentRequest(
+    string Name,
+    string OfferId,
+    string ModelId,
+    string HostingOption,
+    string? DeploymentType,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Capacity? Capacity,
+    string SafeguardPolicy,
+    bool AcknowledgeDataMayLeaveGeography);
+
+internal sealed record CreateKeyRequest([property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Name);
+
+internal sealed record RotateKeyRequest([property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? OverlapSeconds);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(ApiProblem))]
+[JsonSerializable(typeof(World))]
+[JsonSerializable(typeof(Offer))]
+[JsonSerializable(typeof(Page<Offer>))]
+[JsonSerializable(typeof(Tenant))]
+[JsonSerializable(typeof(Page<Tenant>))]
+[JsonSerializable(typeof(Subscription))]
+[JsonSerializable(typeof(Page<Subscription>))]
+[JsonSerializable(typeof(Resource))]
+[JsonSerializable(typeof(Page<Resource>))]
+[JsonSerializable(typeof(Deployment))]
+[JsonSerializable(typeof(Page<Deployment>))]
+[JsonSerializable(typeof(ApiKey))]
+[JsonSerializable(typeof(Page<ApiKey>))]
+[JsonSerializable(typeof(JsonElement))]
+[JsonSerializable(typeof(CreateTenantRequest))]
+[JsonSerializable(typeof(CreateSubscriptionRequest))]
+[JsonSerializable(typeof(CreateResourceRequest))]
+[JsonSerializable(typeof(CreateDeploymentRequest))]
+[JsonSerializable(typeof(CreateKeyRequest))]
+[JsonSerializable(typeof(RotateKeyRequest))]
+internal sealed partial class AdminJsonContext : JsonSerializerContext;
