@@ -4,26 +4,37 @@ using System.Text;
 namespace Meridian.Core.Keys;
 
 /// <summary>
-/// API keys look like <c>mk-{prefix}-{secret}</c>. The prefix identifies a key in lists and logs without revealing it;
-/// only a keyed hash of the whole key is stored, and it is what each request is looked up by.
+/// Secrets look like <c>{scheme}{prefix}-{secret}</c>: API keys <c>mk-1a2b3c4d-…</c>, admin tokens <c>mat-1a2b3c4d-…</c>.
+/// The prefix identifies a secret in lists and logs without revealing it; only a keyed hash of the whole secret is
+/// stored, and it is what each request is looked up by.
 /// </summary>
 public static class ApiKeyFormat
 {
-    private const string Scheme = "mk-";
+    /// <summary>Data-plane API keys.</summary>
+    public const string ApiKeyScheme = "mk-";
+
+    /// <summary>Control-plane admin tokens.</summary>
+    public const string AdminTokenScheme = "mat-";
+
     private const int PrefixLength = 8;
     private const int SecretBytes = 24;
 
-    public static string NewKey()
+    public static string NewKey() => New(ApiKeyScheme);
+
+    public static string New(string scheme)
     {
         var prefix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(PrefixLength / 2));
         var secret = Base64Url(RandomNumberGenerator.GetBytes(SecretBytes));
-        return $"{Scheme}{prefix}-{secret}";
+        return $"{scheme}{prefix}-{secret}";
     }
 
-    /// <summary>The visible part of a key (<c>mk-1a2b3c4d</c>), or null when the text is not shaped like a key.</summary>
-    public static string? PrefixOf(string key) =>
-        key.Length > Scheme.Length + PrefixLength && key.StartsWith(Scheme, StringComparison.Ordinal) && key[Scheme.Length + PrefixLength] == '-'
-            ? key[..(Scheme.Length + PrefixLength)]
+    /// <summary>The visible part of an API key (<c>mk-1a2b3c4d</c>), or null when the text is not shaped like one.</summary>
+    public static string? PrefixOf(string key) => PrefixOf(key, ApiKeyScheme);
+
+    /// <summary>The visible part of a secret of <paramref name="scheme"/>, or null when the text is not shaped like one.</summary>
+    public static string? PrefixOf(string key, string scheme) =>
+        key.Length > scheme.Length + PrefixLength && key.StartsWith(scheme, StringComparison.Ordinal) && key[scheme.Length + PrefixLength] == '-'
+            ? key[..(scheme.Length + PrefixLength)]
             : null;
 
     private static string Base64Url(byte[] bytes) =>
@@ -32,7 +43,7 @@ public static class ApiKeyFormat
 
 /// <summary>
 /// HMAC-SHA256 with a server-side secret: fast enough for a per-request lookup (≈ 1 µs), and a stolen database
-/// alone does not let anyone test guesses. Thread-safe.
+/// alone does not let anyone test guesses. Used for API keys and admin tokens alike. Thread-safe.
 /// </summary>
 public sealed class ApiKeyHasher(byte[] secret)
 {

@@ -2,7 +2,8 @@ namespace Meridian.Core.Marketplace;
 
 /// <summary>Where a backend runs and who operates it: the facts the boundary rule looks at.</summary>
 /// <param name="OperatedBy">"platform", or the id of the publisher that runs it.</param>
-public sealed record BackendPlacement(string BackendId, string Region, string DataZone, string OperatedBy)
+/// <param name="DataZone">The backend region's data zone; null when the region has none.</param>
+public sealed record BackendPlacement(string BackendId, string Region, string? DataZone, string OperatedBy)
 {
     public const string Platform = "platform";
 }
@@ -25,7 +26,9 @@ public static class Boundary
         return deployment.Type switch
         {
             DeploymentType.Global => true,
-            DeploymentType.DataZone => string.Equals(backend.DataZone, deployment.ResourceRegion.DataZone, StringComparison.OrdinalIgnoreCase),
+            // A resource region without a zone has no DataZone boundary at all (creation refuses it); never match null to null.
+            DeploymentType.DataZone => deployment.ResourceRegion.DataZone is { } zone
+                && string.Equals(backend.DataZone, zone, StringComparison.OrdinalIgnoreCase),
             DeploymentType.Regional => string.Equals(backend.Region, deployment.ResourceRegion.Name, StringComparison.OrdinalIgnoreCase),
             _ => false,
         };

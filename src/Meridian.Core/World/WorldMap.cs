@@ -1,7 +1,10 @@
 namespace Meridian.Core.World;
 
-/// <summary>A place where processing can run. A region sits in one data zone, and a data zone in one geography.</summary>
-public sealed record Region(string Name, string DataZone, string Geography, string DisplayName);
+/// <summary>
+/// A place where processing can run. A region sits in one geography and, usually, in one data zone of that
+/// geography; a region without a zone (<see cref="DataZone"/> null) cannot host DataZone deployments.
+/// </summary>
+public sealed record Region(string Name, string? DataZone, string Geography, string DisplayName);
 
 /// <summary>
 /// The operator's world: geographies, data zones and regions. Immutable; a change publishes a new instance.
@@ -20,6 +23,10 @@ public sealed class WorldMap
     public IEnumerable<string> Geographies => _regions.Values.Select(r => r.Geography).Distinct(StringComparer.OrdinalIgnoreCase);
 
     public bool TryGetRegion(string name, out Region region) => _regions.TryGetValue(name, out region!);
+
+    /// <summary>The geography a data zone belongs to, or null when no region uses the zone yet.</summary>
+    public string? GeographyOfZone(string dataZone) =>
+        _regions.Values.FirstOrDefault(r => string.Equals(r.DataZone, dataZone, StringComparison.OrdinalIgnoreCase))?.Geography;
 
     /// <summary>The world a fresh install starts with: two geographies, each its own data zone, two regions each.</summary>
     public static WorldMap Default { get; } = new(

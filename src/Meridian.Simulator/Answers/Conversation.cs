@@ -76,7 +76,7 @@ internal sealed class Conversation
     {
         if (content.ValueKind == JsonValueKind.String)
         {
-            return content.GetString()!;
+            return SafeString(content);
         }
 
         var builder = new StringBuilder();
@@ -90,7 +90,7 @@ internal sealed class Conversation
                     builder.Append('\n');
                 }
 
-                builder.Append(text.GetString());
+                builder.Append(SafeString(text));
             }
         }
 
@@ -112,7 +112,7 @@ internal sealed class Conversation
                 continue;
             }
 
-            var id = block.GetProperty("tool_use_id").GetString()!;
+            var id = SafeString(block.GetProperty("tool_use_id"));
             var text = block.TryGetProperty("content", out var inner) ? ContentText.Of(inner) : string.Empty;
             var isError = block.TryGetProperty("is_error", out var error) && error.ValueKind == JsonValueKind.True;
             results.Add(new ToolResultFact(ToolNameOf(id, assistant), text, isError));
@@ -135,11 +135,27 @@ internal sealed class Conversation
                 && block.TryGetProperty("id", out var id) && id.ValueEquals(toolUseId)
                 && block.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String)
             {
-                return name.GetString();
+                return SafeString(name);
             }
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The parser accepts JSON strings it never reads, and JSON may escape an unpaired surrogate ("\ud800") that no
+    /// .NET string can hold; such text is treated as empty rather than failing the answer.
+    /// </summary>
+    private static string SafeString(JsonElement element)
+    {
+        try
+        {
+            return element.GetString() ?? string.Empty;
+        }
+        catch (InvalidOperationException)
+        {
+            return string.Empty;
+        }
     }
 }
 

@@ -20,21 +20,26 @@ internal static class SchemaExample
 
     public static string Generate(JsonElement? schema, string name)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var json = new Utf8JsonWriter(buffer, WriterOptions))
+        if (schema is not { } s)
         {
-            if (schema is { } s)
+            return "{}";
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(256);
+        try
+        {
+            using (var json = new Utf8JsonWriter(buffer, WriterOptions))
             {
                 Write(json, s, name, 0);
             }
-            else
-            {
-                json.WriteStartObject();
-                json.WriteEndObject();
-            }
-        }
 
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+            return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+        {
+            // A schema whose names or values no .NET string can hold (an escaped unpaired surrogate): give up politely.
+            return "{}";
+        }
     }
 
     private static void Write(Utf8JsonWriter json, JsonElement schema, string hint, int depth)

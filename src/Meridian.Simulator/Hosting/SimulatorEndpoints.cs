@@ -59,6 +59,12 @@ internal sealed partial class SimulatorEndpoints(SimulatorBackend backend, strin
             {
                 Log.ClientDisconnected(logger);
             }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // A bug, not a client mistake; still answer in Anthropic's shape so SDKs surface it properly.
+                Log.SimulatorFailed(logger, ex);
+                await ReportFailureAsync(context);
+            }
         }
     }
 
@@ -259,6 +265,20 @@ internal sealed partial class SimulatorEndpoints(SimulatorBackend backend, strin
         }
     }
 
+    private static async Task ReportFailureAsync(HttpContext context)
+    {
+        const string Message = "The simulator failed to answer this request.";
+        if (!context.Response.HasStarted)
+        {
+            context.Response.Headers.CacheControl = default;
+            await WriteErrorAsync(context, 500, ErrorTypes.Api, Message);
+        }
+        else if (context.Response.ContentType == EventStreamContentType)
+        {
+            await WriteEventAsync(context.Response.BodyWriter, new ErrorEvent(ErrorTypes.Api, Message), context.RequestAborted);
+        }
+    }
+
     /// <summary>Frames and flushes one event; false when the client has gone.</summary>
     private static async ValueTask<bool> WriteEventAsync(PipeWriter writer, StreamEvent streamEvent, CancellationToken cancellationToken)
     {
@@ -362,5 +382,8 @@ internal sealed partial class SimulatorEndpoints(SimulatorBackend backend, strin
 
         [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "The client disconnected before the simulated message was complete")]
         public static partial void ClientDisconnected(ILogger logger);
+
+        [LoggerMessage(EventId = 3, Level = LogLevel.Error, Message = "The simulator failed while answering a request")]
+        public static partial void SimulatorFailed(ILogger logger, Exception exception);
     }
 }

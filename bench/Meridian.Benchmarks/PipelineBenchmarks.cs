@@ -1,0 +1,78 @@
+using System.Net.Http.Headers;
+using System.Text;
+using BenchmarkDotNet.Attributes;
+using Meridian.Gateway.Hosting;
+using Meridian.Simulator;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Meridian.Benchmarks;
+
+/// <summary>
+/// One non-streaming and one streaming request over loopback HTTP, through the full gateway pipeline, against the
+/// baseline of the same request sent straight to the simulator as a standalone upstream. Both servers run in this
+/// process, so the allocation column covers client and server together; compare the ratio, not absolute numbers.
+/// </summary>
+[MemoryDiagnoser]
+public class PipelineBenchmarks
+{
+    private const string DemoKey = "mk-bench000-benchmarkbenchmarkbenchmark";
+    private static readonly byte[] Body = Encoding.UTF8.GetBytes(
+        """{"model":"claude-sonnet-4-5","max_tokens":32,"messages":[{"role":"user","content":"Say hello to the benchmark."}]}""");
+
+    private static readonly byte[] StreamBody = Encoding.UTF8.GetBytes(
+        """{"model":"claude-sonnet-4-5","max_tokens":32,"stream":true,"messages":[{"role":"user","content":"Say hello to the benchmark."}]}""");
+
+    private WebApplication _gateway = null!;
+    private WebApplication _simulator = null!;
+    private HttpClient _client = null!;
+    private Uri _gatewayMessages = null!;
+    private Uri _simulatorMessages = null!;
+    private string _dataDirectory = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _dataDirectory = Path.Combine(Path.GetTempPath(), "meridian-bench-" + Guid.NewGuid().ToString("N"));
+        (_gateway, _) = GatewayHost.Build(new GatewayOptions { Port = 0, DataDirectory = _dataDirectory, DemoKey = DemoKey });
+        _gateway.StartAsync().GetAwaiter().GetResult();
+        _simulator = SimulatorServer.Build(new SimulatorServerOptions { Port = 0 });
+        _simulator.StartAsync().GetAwaiter().GetResult();
+        _gatewayMessages = new Uri(Address(_gateway) + "/v1/messages");
+        _simulatorMessages = new Uri(SimulatorServer.GetBaseAddress(_simulator), "v1/messages");
+        _client = new HttpClient(new SocketsHttpHandler { UseProxy = false });
+        _client.DefaultRequestHeaders.Add("x-api-key", DemoKey);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _client.Dispose();
+        _gateway.StopAsync().GetAwaiter().GetResult();
+        _simulator.StopAsync().GetAwaiter().GetResult();
+        Directory.Delete(_dataDirectory, recursive: true);
+    }
+
+    [Benchmark(Baseline = true, Description = "direct to simulator upstream")]
+    public Task<int> Direct() => SendAsync(_simulatorMessages, Body);
+
+    [Benchmark(Description = "through Meridian (auth, validate, route, receipt)")]
+    public Task<int> Gateway() => SendAsync(_gatewayMessages, Body);
+
+    [Benchmark(Description = "through Meridian, streaming")]
+    public Task<int> GatewayStreaming() => SendAsync(_gatewayMessages, StreamBody);
+
+    private async Task<int> SendAsync(Uri uri, byte[] body)
+    {
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var response = await _client.PostAsync(uri, content);
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        return response.IsSuccessStatusCode ? bytes.Length : throw new InvalidOperationException($"HTTP {(int)response.StatusCode}");
+    }
+
+    private static string Address(WebApplication app) =>
+        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+}

@@ -1,0 +1,99 @@
+using System.CommandLine;
+using Meridian.Cli.Admin;
+using Spectre.Console;
+
+namespace Meridian.Cli.Commands;
+
+/// <summary><c>meridian offers list|show</c>: the offer catalogue.</summary>
+internal static class OffersCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var list = new Command("list", "List the offers of the catalogue: models, hosting options, prices, current terms.")
+            .WithAction(context, async (call, cancellationToken) =>
+            {
+                var offers = await call.Api.ListAsync(AdminClient.Path("offers"), AdminJsonContext.Default.PageOffer, cancellationToken);
+                if (call.Json)
+                {
+                    call.WriteJson(offers.Json);
+                    return AdminCommand.Ok;
+                }
+
+                if (offers.Value.Count == 0)
+                {
+                    call.Out.MarkupLine("[grey]No offers.[/]");
+                    return AdminCommand.Ok;
+                }
+
+                var table = CliOutput.Table(call.Out, "Id", "Name", "Publisher", "Models", "Hosting", "Types", "USD / 1M in/out", "Terms");
+                foreach (var offer in offers.Value)
+                {
+                    table.AddRow(
+                        CliOutput.Escape(offer.Id),
+                        CliOutput.Escape(offer.Name),
+                        CliOutput.Escape(offer.PublisherId),
+                        CliOutput.Escape(CliOutput.List(offer.Models?.Select(m => m.ModelId))),
+                        CliOutput.Escape(CliOutput.List(offer.HostingOptions)),
+                        CliOutput.Escape(CliOutput.List(offer.DeploymentTypes)),
+                        CliOutput.Escape(offer.Prices is { } p ? $"{p.Input} / {p.Output}" : null),
+                        CliOutput.Escape(offer.Terms is { } t ? $"v{t.Version}" : null));
+                }
+
+                call.Out.Write(table);
+                return AdminCommand.Ok;
+            });
+
+        var id = new Argument<string>("offer-id") { Description = "The offer's id, e.g. off_claude." };
+        var show = new Command("show", "Show one offer: its models, prices per million tokens, hosting options and current terms.") { id }
+            .WithAction(context, async (call, cancellationToken) =>
+            {
+                var offer = await call.Api.GetAsync(AdminClient.Path("offers", call.Value(id)!), AdminJsonContext.Default.Offer, cancellationToken);
+                if (call.Json)
+                {
+                    call.WriteJson(offer.Json);
+                    return AdminCommand.Ok;
+                }
+
+                Print(call.Out, offer.Value);
+                return AdminCommand.Ok;
+            });
+
+        return new Command("offers", "The offer catalogue.") { list, show };
+    }
+
+    public static void Print(IAnsiConsole console, Offer offer)
+    {
+        var details = CliOutput.Details()
+            .Row("Offer", offer.Id)
+            .Row("Name", offer.Name)
+            .Row("Publisher", offer.PublisherId)
+            .Row("Hosting options", CliOutput.List(offer.HostingOptions))
+            .Row("Deployment types", CliOutput.List(offer.DeploymentTypes));
+        if (offer.Prices is { } prices)
+        {
+            details.Row("USD per 1M tokens", $"input {prices.Input}, output {prices.Output}, cache write {prices.CacheWrite}, cache read {prices.CacheRead}");
+        }
+
+        if (offer.Terms is { } terms)
+        {
+            details.Row("Terms", $"version {terms.Version}, sha256 {terms.Sha256}, effective {terms.EffectiveAt}");
+        }
+
+        console.Write(details);
+        if (offer.Models is { Count: > 0 } models)
+        {
+            console.WriteLine();
+            var table = CliOutput.Table(console, "Model", "Display name", "Context window", "Max output");
+            foreach (var model in models)
+            {
+                table.AddRow(
+                    CliOutput.Escape(model.ModelId),
+                    CliOutput.Escape(model.DisplayName),
+                    CliOutput.Escape(model.ContextWindow?.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)),
+                    CliOutput.Escape(model.MaxOutputTokens?.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)));
+            }
+
+            console.Write(table);
+        }
+    }
+}

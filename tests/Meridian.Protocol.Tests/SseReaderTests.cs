@@ -1,0 +1,100 @@
+using System.Text;
+using Meridian.Protocol.Streaming;
+
+namespace Meridian.Protocol.Tests;
+
+public sealed class SseReaderTests
+{
+    [Fact]
+    public async Task Events_written_by_the_framer_are_read_back_as_the_same_events()
+    {
+        StreamEvent[] events =
+        [
+            new MessageStartEvent("msg_1", "m", new Usage(12, 1)),
+            new ContentBlockStartEvent(0, TextBlockHeader.Instance),
+            PingEvent.Instance,
+            new TextDeltaEvent(0, "line one\nline \"two\""),
+            new ContentBlockStopEvent(0),
+            new ContentBlockStartEvent(1, new ToolUseBlockHeader("toolu_1", "lookup")),
+            new InputJsonDeltaEvent(1, "{\"q\":"),
+            new InputJsonDeltaEvent(1, "\"x\"}"),
+            new ContentBlockStopEvent(1),
+            new MessageDeltaEvent(StopReasons.ToolUse, null, new Usage(12, 7)),
+            MessageStopEvent.Instance,
+        ];
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        foreach (var streamEvent in events)
+        {
+            SseFraming.Write(buffer, streamEvent);
+        }
+
+        var parsed = await ReadAllAsync(new MemoryStream(buffer.WrittenMemory.ToArray()));
+
+        Assert.Equal(events, parsed);
+    }
+
+    [Fact]
+    public async Task Crlf_line_ends_comments_and_multi_line_data_are_handled()
+    {
+        var text = ": keep-alive comment\r\nevent: ping\r\ndata: {\"type\":\r\ndata: \"ping\"}\r\n\r\nevent: message_stop\r\ndata: {\"type\":\"message_stop\"}\r\n\r\n";
+
+        var parsed = await ReadAllAsync(new MemoryStream(Encoding.UTF8.GetBytes(text)));
+
+        Assert.Equal([PingEvent.Instance, MessageStopEvent.Instance], parsed);
+    }
+
+    [Fact]
+    public async Task Events_split_across_arbitrary_read_boundaries_are_reassembled()
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        SseFraming.Write(buffer, new TextDeltaEvent(0, new string('a', 5000)));
+        SseFraming.Write(buffer, MessageStopEvent.Instance);
+
+        var parsed = await ReadAllAsync(new TrickleStream(buffer.WrittenMemory.ToArray(), chunk: 7));
+
+        Assert.Equal(2, parsed.Count);
+        Assert.Equal(5000, Assert.IsType<TextDeltaEvent>(parsed[0]).Text.Length);
+    }
+
+    [Fact]
+    public void Unknown_event_types_parse_to_null_so_they_can_be_skipped()
+    {
+        Assert.Null(StreamEventParser.Parse("{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"thinking_delta\",\"thinking\":\"hm\"}}"u8));
+        Assert.Null(StreamEventParser.Parse("{\"type\":\"some_future_event\"}"u8));
+    }
+
+    [Fact]
+    public void A_message_delta_without_cache_counts_keeps_those_from_message_start_when_merged()
+    {
+        var start = new Usage(100, 1, CacheCreationInputTokens: 20, CacheReadInputTokens: 30);
+        var delta = Assert.IsType<MessageDeltaEvent>(StreamEventParser.Parse(
+            "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":42}}"u8));
+
+        var merged = start.MergeDelta(delta.Usage);
+
+        Assert.Equal(new Usage(100, 42, 20, 30), merged);
+    }
+
+    private static async Task<List<StreamEvent>> ReadAllAsync(Stream stream)
+    {
+        var list = new List<StreamEvent>();
+        await foreach (var data in SseReader.ReadDataAsync(stream, TestContext.Current.CancellationToken))
+        {
+            if (StreamEventParser.Parse(data.Span) is { } streamEvent)
+            {
+                list.Add(streamEvent);
+            }
+        }
+
+        return list;
+    }
+
+    /// <summary>Returns at most <c>chunk</c> bytes per read, as a slow network would.</summary>
+    private sealed class TrickleStream(byte[] data, int chunk) : MemoryStream(data)
+    {
+        public override int Read(byte[] buffer, int offset, int count) => base.Read(buffer, offset, Math.Min(count, chunk));
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            base.ReadAsync(buffer[..Math.Min(buffer.Length, chunk)], cancellationToken);
+    }
+}
