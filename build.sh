@@ -84,6 +84,7 @@ PG_DATA=""
 PG_STARTED=0
 REDIS_PIDFILE=""
 REDIS_STARTED=0
+WAIT_PID=""
 
 find_pg_bin() {
   local d
@@ -298,6 +299,9 @@ stop_redis() {
 cleanup() {
   local rc=$?
   set +e
+  if [[ -n "$WAIT_PID" ]]; then
+    kill "$WAIT_PID" 2>/dev/null
+  fi
   if [[ $PG_STARTED -eq 1 || $REDIS_STARTED -eq 1 ]]; then
     printf '==> stopping test services\n'
   fi
@@ -477,7 +481,11 @@ run_services() {
   printf 'export MERIDIAN_TEST_REDIS=%q\n' "$MERIDIAN_TEST_REDIS"
   printf 'export MERIDIAN_TEST_CHROMIUM=%q\n' "$MERIDIAN_TEST_CHROMIUM"
   log "services running; press Ctrl-C to stop them"
-  while true; do sleep 3600; done
+  while true; do
+    sleep 3600 &
+    WAIT_PID=$!
+    wait "$WAIT_PID" || true
+  done
 }
 
 main() {

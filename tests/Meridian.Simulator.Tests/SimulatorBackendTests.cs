@@ -330,6 +330,18 @@ public sealed class SimulatorBackendTests
         Assert.Equal(Sim.StreamedText(await Sim.RunAsync(a)), Sim.StreamedText(await Sim.RunAsync(b)));
     }
 
+    [Fact]
+    public async Task Text_holding_an_escaped_unpaired_surrogate_still_gets_a_complete_answer()
+    {
+        // Legal JSON that no .NET string can hold; the parser lets text blocks through unread.
+        using var request = Sim.Parse("""{"model":"m","max_tokens":300,"messages":[{"role":"user","content":[{"type":"text","text":"odd \ud800 text"}]}]}""");
+
+        var events = await Sim.RunAsync(request);
+
+        Assert.IsType<MessageStopEvent>(events[^1]);
+        Assert.StartsWith(Disclaimer, Sim.StreamedText(events), StringComparison.Ordinal);
+    }
+
     /// <summary>The hash-chosen words after the turn sentence.</summary>
     private static string Filler(string text)
     {

@@ -97,7 +97,7 @@ internal sealed class AdminClient
     {
         var url = new Uri(GatewayUrl, path);
         using var request = new HttpRequestMessage(method, url) { Content = content };
-        request.Headers.Accept.Add(JsonMediaType);
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/problem+json"));
         if (_token is not null)
         {

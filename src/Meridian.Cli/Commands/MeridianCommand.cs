@@ -5,11 +5,15 @@ namespace Meridian.Cli.Commands;
 /// <summary>The <c>meridian</c> command tree.</summary>
 public static class MeridianCommand
 {
-    public static RootCommand Create()
+    public static RootCommand Create() => Create(CliContext.CreateDefault());
+
+    /// <summary>The command tree writing to and calling through <paramref name="context"/> (tests pass their own).</summary>
+    internal static RootCommand Create(CliContext context)
     {
         var root = new RootCommand("Meridian: a self-hostable model marketplace gateway (Anthropic Messages API compatible).");
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(SimulateCommand.Create());
+        AdminCommands.AddTo(root, context);
         return root;
     }
 }

@@ -1,0 +1,69 @@
+using System.CommandLine;
+using Meridian.Cli.Admin;
+using Spectre.Console;
+
+namespace Meridian.Cli.Commands;
+
+/// <summary>
+/// <c>meridian deploy</c>: a deployment of an offer's model on a resource. The hosting option decides where data is
+/// processed, so it is always explicit; publisher hosting is announced with a warning, and the API refuses it unless
+/// <c>--acknowledge-data-may-leave-geography</c> is given (the CLI never adds that flag by itself).
+/// </summary>
+internal static class DeployCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var resource = new Option<string>("--resource") { Description = "The resource to deploy on (its region fixes the boundary).", Required = true };
+        var name = new Option<string>("--name") { Description = "The deployment's name, unique within the resource; callers send it as \"model\".", Required = true };
+        var offer = new Option<string>("--offer") { Description = "The offer's id, e.g. off_claude.", Required = true };
+        var model = new Option<string>("--model") { Description = "One of the offer's model ids, e.g. claude-sonnet-4-5.", Required = true };
+        var hosting = new Option<string>("--hosting") { Description = "platform: the operator's backends, confined by --type. publisher: the publisher's infrastructure.", Required = true };
+        hosting.AcceptOnlyFromAmong("platform", "publisher");
+        var type = new Option<string?>("--type") { Description = "For platform hosting: how far processing may travel from the resource's region." };
+        type.AcceptOnlyFromAmong("global", "datazone", "regional");
+        var rpm = new Option<long?>("--rpm") { Description = "Capacity: requests per minute." };
+        var tpm = new Option<long?>("--tpm") { Description = "Capacity: tokens per minute." };
+        var acknowledge = new Option<bool>("--acknowledge-data-may-leave-geography")
+        {
+            Description = "Required for --hosting publisher: you acknowledge that data may be processed outside the resource's geography.",
+        };
+        var command = new Command("deploy", "Deploy an offer's model on a resource, platform-hosted (global, datazone or regional) or publisher-hosted.")
+        {
+            resource, name, offer, model, hosting, type, rpm, tpm, acknowledge,
+        };
+        return command.WithAction(context, async (call, cancellationToken) =>
+        {
+            var resourceId = call.Value(resource)!;
+            var hostingOption = call.Value(hosting)!;
+            if (hostingOption == "publisher")
+            {
+                call.Warn($"Publisher-hosted: requests to this deployment are processed on the publisher's own infrastructure. "
+                    + $"Data may be processed outside the geography of resource {resourceId}, where the publisher's declared location says (or an undeclared one).");
+            }
+
+            var capacity = call.Value(rpm) is null && call.Value(tpm) is null ? null : new Capacity(call.Value(rpm), call.Value(tpm));
+            var request = new CreateDeploymentRequest(
+                call.Value(name)!, call.Value(offer)!, call.Value(model)!, hostingOption, call.Value(type), capacity,
+                SafeguardPolicy: "default", AcknowledgeDataMayLeaveGeography: call.Value(acknowledge));
+            var deployment = await call.Api.PostAsync(AdminClient.Path("resources", resourceId, "deployments"), request,
+                AdminJsonContext.Default.CreateDeploymentRequest, AdminJsonContext.Default.Deployment, cancellationToken);
+            if (call.Json)
+            {
+                call.WriteJson(deployment.Json);
+                return AdminCommand.Ok;
+            }
+
+            var d = deployment.Value;
+            call.Out.MarkupLine($"Created deployment [bold]{Markup.Escape(d.Name)}[/] ({Markup.Escape(d.Id)}).");
+            call.Out.Write(CliOutput.Details()
+                .Row("Resource", d.ResourceId ?? resourceId)
+                .Row("Offer / model", $"{d.OfferId} / {d.ModelId}")
+                .Row("Hosting", d.HostingOption)
+                .Row("Type", d.DeploymentType ?? (d.HostingOption == "publisher" ? "(none: publisher-hosted)" : null))
+                .Row("Capacity", d.Capacity is { } c ? $"{c.Rpm} RPM, {c.Tpm} TPM" : null));
+            call.Out.MarkupLine($"Call it with [bold]\"model\": \"{Markup.Escape(d.Name)}\"[/] and a key of resource {Markup.Escape(d.ResourceId ?? resourceId)} "
+                + $"([grey]meridian keys create --resource {Markup.Escape(d.ResourceId ?? resourceId)}[/]).");
+            return AdminCommand.Ok;
+        });
+    }
+}

@@ -1,0 +1,118 @@
+namespace Meridian.Core.Access;
+
+/// <summary>The answer to "may this caller do that?".</summary>
+public enum Access
+{
+    Allowed,
+
+    /// <summary>The role may never do this (403).</summary>
+    Forbidden,
+
+    /// <summary>The object lies outside the caller's tenant or publisher: answered as if it did not exist (404).</summary>
+    Hidden,
+}
+
+/// <summary>
+/// Who is calling the admin API, and the authorization rules as pure functions of the caller and the object's
+/// owner. Two principles: a role that may never do something gets <see cref="Access.Forbidden"/>; a role that could,
+/// but not for this tenant or publisher, gets <see cref="Access.Hidden"/> so existence is not disclosed. The offer
+/// catalogue and the world are public to every caller, so acting on another publisher's offer is forbidden, not hidden.
+/// </summary>
+public sealed record AdminCaller(string TokenId, string Name, AdminRole Role, string? TenantId, string? PublisherId, IReadOnlyList<string> Geographies)
+{
+    public string Actor => ActorOf(TokenId);
+
+    public bool IsOperator => Role == AdminRole.OperatorAdmin;
+
+    public static string ActorOf(string tokenId) => "token:" + tokenId;
+
+    /// <summary>Regions, publishers, tenants, audit, and any token: the operator's alone.</summary>
+    public Access OperatorOnly() => IsOperator ? Access.Allowed : Access.Forbidden;
+
+    public Access ReadPublisher(string publisherId) => Role switch
+    {
+        AdminRole.OperatorAdmin => Access.Allowed,
+        AdminRole.PublisherAdmin or AdminRole.Reviewer => Own(PublisherId, publisherId),
+        _ => Access.Forbidden,
+    };
+
+    /// <summary>Listing publishers: the operator sees all, a publisher's people their own, tenants none.</summary>
+    public Access ListPublishers(out string? onlyPublisher)
+    {
+        onlyPublisher = AdminRoles.IsPublisherRole(Role) ? PublisherId : null;
+        return IsOperator || AdminRoles.IsPublisherRole(Role) ? Access.Allowed : Access.Forbidden;
+    }
+
+    /// <summary>Create offers, change prices, publish terms versions.</summary>
+    public Access ManageOffersOf(string publisherId) => Role switch
+    {
+        AdminRole.OperatorAdmin => Access.Allowed,
+        AdminRole.PublisherAdmin => string.Equals(PublisherId, publisherId, StringComparison.Ordinal) ? Access.Allowed : Access.Forbidden,
+        _ => Access.Forbidden,
+    };
+
+    public Access ReadTenant(string tenantId) => Role switch
+    {
+        AdminRole.OperatorAdmin => Access.Allowed,
+        AdminRole.TenantAdmin or AdminRole.TenantDeveloper => Own(TenantId, tenantId),
+        _ => Access.Forbidden,
+    };
+
+    /// <summary>Listing tenants: the operator sees all, tenant roles their own, publisher roles none.</summary>
+    public Access ListTenants(out string? onlyTenant)
+    {
+        onlyTenant = AdminRoles.IsTenantRole(Role) ? TenantId : null;
+        return IsOperator || AdminRoles.IsTenantRole(Role) ? Access.Allowed : Access.Forbidden;
+    }
+
+    /// <summary>Subscribe, create resources, create and delete deployments.</summary>
+    public Access ManageTenant(string tenantId) => ReadTenant(tenantId) switch
+    {
+        Access.Allowed => Role == AdminRole.TenantDeveloper ? Access.Forbidden : Access.Allowed,
+        var denied => denied,
+    };
+
+    /// <summary>Create and list API keys of a tenant's resources.</summary>
+    public Access UseKeys(string tenantId) => ReadTenant(tenantId);
+
+    /// <summary>
+    /// See, rotate or revoke one key: the operator and the tenant's admins any key of the tenant; a developer
+    /// only the keys it created itself (others' keys are hidden from it).
+    /// </summary>
+    public Access ManageKey(string tenantId, string createdBy) => ReadTenant(tenantId) switch
+    {
+        Access.Allowed when Role == AdminRole.TenantDeveloper && !string.Equals(createdBy, Actor, StringComparison.Ordinal) => Access.Hidden,
+        var access => access,
+    };
+
+    /// <summary>Whether a developer sees only the keys it created.</summary>
+    public bool SeesOnlyOwnKeys => Role == AdminRole.TenantDeveloper;
+
+    /// <summary>Issue a token: the operator any; a tenant admin only developer tokens of its own tenant.</summary>
+    public Access IssueToken(AdminRole role, string? tenantId) => Role switch
+    {
+        AdminRole.OperatorAdmin => Access.Allowed,
+        AdminRole.TenantAdmin when role == AdminRole.TenantDeveloper && string.Equals(tenantId, TenantId, StringComparison.Ordinal) => Access.Allowed,
+        _ => Access.Forbidden,
+    };
+
+    /// <summary>Listing tokens: the operator all, a tenant admin its tenant's.</summary>
+    public Access ListTokens(out string? onlyTenant)
+    {
+        onlyTenant = Role == AdminRole.TenantAdmin ? TenantId : null;
+        return Role is AdminRole.OperatorAdmin or AdminRole.TenantAdmin ? Access.Allowed : Access.Forbidden;
+    }
+
+    /// <summary>See or revoke one token: the operator any; a tenant admin its tenant's developer tokens.</summary>
+    public Access ManageToken(AdminToken token) => Role switch
+    {
+        AdminRole.OperatorAdmin => Access.Allowed,
+        AdminRole.TenantAdmin => token.Role == AdminRole.TenantDeveloper && string.Equals(token.TenantId, TenantId, StringComparison.Ordinal)
+            ? Access.Allowed
+            : Access.Hidden,
+        _ => Access.Forbidden,
+    };
+
+    private static Access Own(string? mine, string theirs) =>
+        mine is not null && string.Equals(mine, theirs, StringComparison.Ordinal) ? Access.Allowed : Access.Hidden;
+}
