@@ -214,6 +214,22 @@ public sealed class HttpErrorTests(WiderWorldGatewayFixture gateway) : IClassFix
     }
 
     [Fact]
+    public async Task A_body_over_32_MiB_announced_with_expect_100_continue_is_413_before_it_is_sent()
+    {
+        var body = BigBody(33 * 1024 * 1024);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/messages") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.ExpectContinue = true;
+        request.Headers.Add("x-api-key", GatewayFixture.DemoKey);
+
+        using var response = await _client.SendAsync(request, timeout.Token);
+
+        await ApiAssert.ErrorAsync(response, HttpStatusCode.RequestEntityTooLarge, "request_too_large");
+    }
+
+    [Fact]
     public async Task A_body_over_32_MiB_sent_chunked_without_a_length_is_413_request_too_large()
     {
         var body = BigBody(33 * 1024 * 1024);

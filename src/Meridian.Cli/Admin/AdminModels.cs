@@ -52,6 +52,7 @@ internal sealed record Subscription(string? Id, string TenantId, string OfferId,
 
 internal sealed record Resource(string Id, string? TenantId, string Name, string Region, string? DataZone, string? Geography);
 
+/// <param name="ProcessingBoundary">Where requests may be processed, in words (<c>data zone eu</c>).</param>
 internal sealed record Deployment(
     string Id,
     string? ResourceId,
@@ -62,14 +63,34 @@ internal sealed record Deployment(
     string? DeploymentType,
     Capacity? Capacity,
     string? SafeguardPolicy,
+    Acknowledgment? DataMayLeaveGeographyAcknowledgment,
+    string? Region,
+    string? DataZone,
+    string? Geography,
+    string? ProcessingBoundary,
     string? CreatedAt);
+
+/// <summary>Who acknowledged that a publisher-hosted deployment's data may leave the geography, and when.</summary>
+internal sealed record Acknowledgment(string? AcknowledgedBy, string? AcknowledgedAt);
 
 internal sealed record Capacity(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Rpm,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Tpm);
 
 /// <param name="Key">The secret: present only in the answer that created it (create, rotate).</param>
-internal sealed record ApiKey(string Id, string? Prefix, string? Name, string? Key, string? CreatedAt, string? ExpiresAt, string? RevokedAt);
+/// <param name="Status"><c>active</c>, <c>expired</c> or <c>revoked</c>.</param>
+/// <param name="Replaces">On rotation: the old key, with the expiry the overlap gave it.</param>
+internal sealed record ApiKey(
+    string Id,
+    string? ResourceId,
+    string? Prefix,
+    string? Name,
+    string? Key,
+    string? Status,
+    string? CreatedAt,
+    string? ExpiresAt,
+    string? RevokedAt,
+    ApiKey? Replaces);
 
 internal sealed record CreateTenantRequest(string Name, BillingContact BillingContact);
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -21,10 +22,18 @@ internal static class CliOutput
     /// </summary>
     public static Table Table(IAnsiConsole console, params string[] columns)
     {
-        var table = new Table().Border(console.Profile.Capabilities.Ansi ? TableBorder.Rounded : TableBorder.None);
+        var plain = !console.Profile.Capabilities.Ansi;
+        var table = new Table().Border(plain ? TableBorder.None : TableBorder.Rounded);
         foreach (var column in columns)
         {
-            table.AddColumn(new TableColumn($"[bold]{Markup.Escape(column)}[/]").NoWrap());
+            var tableColumn = new TableColumn($"[bold]{Markup.Escape(column)}[/]").NoWrap();
+            if (plain)
+            {
+                // Without borders, values holding spaces ("Sweden Central") need a wider gap to read as one column.
+                tableColumn.Padding = new Padding(0, 0, 3, 0);
+            }
+
+            table.AddColumn(tableColumn);
         }
 
         return table;
@@ -43,6 +52,19 @@ internal static class CliOutput
     public static string Escape(string? value) => string.IsNullOrEmpty(value) ? "[grey]-[/]" : Markup.Escape(value);
 
     public static string List(IEnumerable<string>? values) => values is null ? "" : string.Join(", ", values);
+
+    /// <summary>
+    /// Several values in one table cell: one per line in a terminal, where width is scarce; comma-separated when
+    /// plain, where each row must stay on one line.
+    /// </summary>
+    public static string Cell(IAnsiConsole console, IEnumerable<string?>? values) =>
+        values is null ? Escape(null) : Escape(string.Join(console.Profile.Capabilities.Ansi ? "\n" : ", ", values.Where(v => v is not null)));
+
+    /// <summary>An API timestamp as <c>2026-11-29 13:45:00Z</c> (UTC, to the second); text that is not one, unchanged.</summary>
+    public static string? Time(string? value) =>
+        DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
+            ? time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture)
+            : value;
 
     /// <summary>Re-indents JSON for reading without changing a value (numbers keep their text).</summary>
     public static string Indent(string json)

@@ -37,8 +37,8 @@ internal static class DeployCommand
             var hostingOption = call.Value(hosting)!;
             if (hostingOption == "publisher")
             {
-                call.Warn($"Publisher-hosted: requests to this deployment are processed on the publisher's own infrastructure. "
-                    + $"Data may be processed outside the geography of resource {resourceId}, where the publisher's declared location says (or an undeclared one).");
+                call.Warn($"Publisher-hosted: requests to this deployment are processed on the publisher's own infrastructure, at the location "
+                    + $"the publisher declares (or an undeclared one). Data may be processed outside the geography of resource {resourceId}.");
             }
 
             var capacity = call.Value(rpm) is null && call.Value(tpm) is null ? null : new Capacity(call.Value(rpm), call.Value(tpm));
@@ -55,12 +55,18 @@ internal static class DeployCommand
 
             var d = deployment.Value;
             call.Out.MarkupLine($"Created deployment [bold]{Markup.Escape(d.Name)}[/] ({Markup.Escape(d.Id)}).");
-            call.Out.Write(CliOutput.Details()
-                .Row("Resource", d.ResourceId ?? resourceId)
+            var details = CliOutput.Details()
+                .Row("Resource", d.Region is null ? d.ResourceId ?? resourceId : $"{d.ResourceId ?? resourceId} (region {d.Region}, data zone {d.DataZone ?? "none"}, geography {d.Geography})")
                 .Row("Offer / model", $"{d.OfferId} / {d.ModelId}")
-                .Row("Hosting", d.HostingOption)
-                .Row("Type", d.DeploymentType ?? (d.HostingOption == "publisher" ? "(none: publisher-hosted)" : null))
-                .Row("Capacity", d.Capacity is { } c ? $"{c.Rpm} RPM, {c.Tpm} TPM" : null));
+                .Row("Hosting", d.DeploymentType is null ? d.HostingOption : $"{d.HostingOption}, {d.DeploymentType}")
+                .Row("Processed in", d.ProcessingBoundary)
+                .Row("Capacity", d.Capacity is { } c ? $"{c.Rpm} RPM, {c.Tpm} TPM" : null);
+            if (d.DataMayLeaveGeographyAcknowledgment is { } ack)
+            {
+                details.Row("Acknowledged", $"data may leave the geography: by {ack.AcknowledgedBy} at {CliOutput.Time(ack.AcknowledgedAt)}");
+            }
+
+            call.Out.Write(details);
             call.Out.MarkupLine($"Call it with [bold]\"model\": \"{Markup.Escape(d.Name)}\"[/] and a key of resource {Markup.Escape(d.ResourceId ?? resourceId)} "
                 + $"([grey]meridian keys create --resource {Markup.Escape(d.ResourceId ?? resourceId)}[/]).");
             return AdminCommand.Ok;

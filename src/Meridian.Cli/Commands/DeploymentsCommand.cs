@@ -27,13 +27,12 @@ internal static class DeploymentsCommand
                     return AdminCommand.Ok;
                 }
 
-                var table = CliOutput.Table(call.Out, "Id", "Name", "Offer", "Model", "Hosting", "Type", "RPM", "TPM");
+                var table = CliOutput.Table(call.Out, "Id", "Name", "Model", "Hosting", "Type", "RPM / TPM", "Created");
                 foreach (var d in deployments.Value)
                 {
-                    table.AddRow(CliOutput.Escape(d.Id), CliOutput.Escape(d.Name), CliOutput.Escape(d.OfferId), CliOutput.Escape(d.ModelId),
+                    table.AddRow(CliOutput.Escape(d.Id), CliOutput.Escape(d.Name), CliOutput.Escape(d.ModelId),
                         CliOutput.Escape(d.HostingOption), CliOutput.Escape(d.DeploymentType),
-                        CliOutput.Escape(d.Capacity?.Rpm?.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-                        CliOutput.Escape(d.Capacity?.Tpm?.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                        CliOutput.Escape(d.Capacity is { } c ? $"{c.Rpm} / {c.Tpm}" : null), CliOutput.Escape(CliOutput.Time(d.CreatedAt)));
                 }
 
                 call.Out.Write(table);

@@ -48,11 +48,11 @@ internal static class KeysCommand
                     return AdminCommand.Ok;
                 }
 
-                var table = CliOutput.Table(call.Out, "Id", "Prefix", "Name", "Created", "Expires", "Revoked");
+                var table = CliOutput.Table(call.Out, "Id", "Prefix", "Name", "Created", "Status");
                 foreach (var key in keys.Value)
                 {
                     table.AddRow(CliOutput.Escape(key.Id), CliOutput.Escape(key.Prefix), CliOutput.Escape(key.Name),
-                        CliOutput.Escape(key.CreatedAt), CliOutput.Escape(key.ExpiresAt), CliOutput.Escape(key.RevokedAt));
+                        CliOutput.Escape(CliOutput.Time(key.CreatedAt)), Status(key));
                 }
 
                 call.Out.Write(table);
@@ -73,9 +73,11 @@ internal static class KeysCommand
                     return AdminCommand.Ok;
                 }
 
-                var seconds = call.Value(overlap) ?? 86400;
+                var until = key.Value.Replaces?.ExpiresAt is { } expiry
+                    ? $"until {CliOutput.Time(expiry)}"
+                    : $"for {call.Value(overlap) ?? 86400} s more";
                 call.Out.MarkupLine($"Rotated key {Markup.Escape(oldId)}: new key [bold]{Markup.Escape(key.Value.Id)}[/] (prefix {CliOutput.Escape(key.Value.Prefix)}). "
-                    + $"The old key keeps working for {seconds} s more, then expires.");
+                    + $"The old key keeps working {Markup.Escape(until)}, then expires.");
                 PrintSecret(call.Out, key.Value);
                 return AdminCommand.Ok;
             });
@@ -98,6 +100,14 @@ internal static class KeysCommand
 
         return new Command("keys", "A resource's API keys.") { create, list, rotate, revoke };
     }
+
+    private static string Status(ApiKey key) => (key.Status ?? (key.RevokedAt is null ? "active" : "revoked")) switch
+    {
+        "revoked" => $"[red]revoked {Markup.Escape(CliOutput.Time(key.RevokedAt) ?? "")}[/]",
+        "expired" => $"[grey]expired {Markup.Escape(CliOutput.Time(key.ExpiresAt) ?? "")}[/]",
+        "active" when key.ExpiresAt is not null => $"[yellow]active until {Markup.Escape(CliOutput.Time(key.ExpiresAt)!)}[/]",
+        var status => $"[green]{Markup.Escape(status)}[/]",
+    };
 
     private static void PrintSecret(IAnsiConsole console, ApiKey key)
     {

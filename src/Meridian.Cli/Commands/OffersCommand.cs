@@ -25,16 +25,16 @@ internal static class OffersCommand
                     return AdminCommand.Ok;
                 }
 
-                var table = CliOutput.Table(call.Out, "Id", "Name", "Publisher", "Models", "Hosting", "Types", "USD / 1M in/out", "Terms");
+                // The name and the full prices are in "offers show"; this table has to fit a 100-column terminal.
+                var table = CliOutput.Table(call.Out, "Id", "Publisher", "Models", "Hosting", "Types", "$/1M in/out", "Terms");
                 foreach (var offer in offers.Value)
                 {
                     table.AddRow(
                         CliOutput.Escape(offer.Id),
-                        CliOutput.Escape(offer.Name),
                         CliOutput.Escape(offer.PublisherId),
-                        CliOutput.Escape(CliOutput.List(offer.Models?.Select(m => m.ModelId))),
-                        CliOutput.Escape(CliOutput.List(offer.HostingOptions)),
-                        CliOutput.Escape(CliOutput.List(offer.DeploymentTypes)),
+                        CliOutput.Cell(call.Out, offer.Models?.Select(m => m.ModelId)),
+                        CliOutput.Cell(call.Out, offer.HostingOptions),
+                        CliOutput.Cell(call.Out, offer.DeploymentTypes),
                         CliOutput.Escape(offer.Prices is { } p ? $"{p.Input} / {p.Output}" : null),
                         CliOutput.Escape(offer.Terms is { } t ? $"v{t.Version}" : null));
                 }

@@ -17,6 +17,7 @@ public static class ServeCommand
         var port = new Option<int?>("--port") { Description = $"Port to listen on (env MERIDIAN_PORT; default {GatewayOptions.DefaultPort})." };
         var data = new Option<string?>("--data") { Description = "Data folder for the embedded stores (env MERIDIAN_DATA; default ./data)." };
         var demoKey = new Option<string?>("--demo-key") { Description = "Use this API key for the demo tenant (env MERIDIAN_DEMO_KEY) instead of generating one." };
+        var adminToken = new Option<string?>("--admin-token") { Description = "Use this operator-admin token (env MERIDIAN_ADMIN_TOKEN) instead of generating one on first start." };
         var region = new Option<string?>("--region") { Description = "Region of this node's ingress (env MERIDIAN_REGION; default eastus)." };
         var bind = new Option<string?>("--bind") { Description = "Address to bind (default 127.0.0.1)." };
         var tokenDelay = new Option<int?>("--simulator-token-delay-ms") { Description = "Simulated per-token latency of the built-in simulator, in milliseconds." };
@@ -24,6 +25,7 @@ public static class ServeCommand
         {
             Description = "Forward platform traffic to this Anthropic-compatible upstream (e.g. http://127.0.0.1:9090 from `meridian simulate`) instead of the in-process simulator; its key comes from env MERIDIAN_UPSTREAM_API_KEY.",
         };
+        var config = new Option<string?>("--config") { Description = "JSON file declaring the backends (env MERIDIAN_CONFIG); see docs/backends.md." };
         upstream.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<string?>() is { } value
@@ -34,7 +36,7 @@ public static class ServeCommand
         });
         var command = new Command("serve", "Run the gateway with embedded SQLite stores and the built-in simulator backend.")
         {
-            port, data, demoKey, region, bind, tokenDelay, upstream,
+            port, data, demoKey, adminToken, region, bind, tokenDelay, upstream, config,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -43,11 +45,12 @@ public static class ServeCommand
                 Port = parse.GetValue(port) ?? EnvInt("MERIDIAN_PORT") ?? GatewayOptions.DefaultPort,
                 DataDirectory = parse.GetValue(data) ?? Env("MERIDIAN_DATA") ?? "data",
                 DemoKey = parse.GetValue(demoKey) ?? Env("MERIDIAN_DEMO_KEY"),
+                AdminToken = parse.GetValue(adminToken) ?? Env("MERIDIAN_ADMIN_TOKEN"),
                 IngressRegion = parse.GetValue(region) ?? Env("MERIDIAN_REGION") ?? "eastus",
                 BindAddress = parse.GetValue(bind) ?? "127.0.0.1",
                 SimulatorTokenDelay = TimeSpan.FromMilliseconds(parse.GetValue(tokenDelay) ?? 0),
+                ConfigFile = parse.GetValue(config) ?? Env("MERIDIAN_CONFIG"),
                 UpstreamUrl = parse.GetValue(upstream) is { } url ? new Uri(url.TrimEnd('/') + "/", UriKind.Absolute) : null,
-                UpstreamApiKey = Env("MERIDIAN_UPSTREAM_API_KEY"),
             };
             return await RunAsync(options, cancellationToken);
         });

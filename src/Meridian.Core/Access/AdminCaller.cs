@@ -1,7 +1,7 @@
 namespace Meridian.Core.Access;
 
 /// <summary>The answer to "may this caller do that?".</summary>
-public enum Access
+public enum AccessDecision
 {
     Allowed,
 
@@ -14,8 +14,8 @@ public enum Access
 
 /// <summary>
 /// Who is calling the admin API, and the authorization rules as pure functions of the caller and the object's
-/// owner. Two principles: a role that may never do something gets <see cref="Access.Forbidden"/>; a role that could,
-/// but not for this tenant or publisher, gets <see cref="Access.Hidden"/> so existence is not disclosed. The offer
+/// owner. Two principles: a role that may never do something gets <see cref="AccessDecision.Forbidden"/>; a role that could,
+/// but not for this tenant or publisher, gets <see cref="AccessDecision.Hidden"/> so existence is not disclosed. The offer
 /// catalogue and the world are public to every caller, so acting on another publisher's offer is forbidden, not hidden.
 /// </summary>
 public sealed record AdminCaller(string TokenId, string Name, AdminRole Role, string? TenantId, string? PublisherId, IReadOnlyList<string> Geographies)
@@ -27,61 +27,61 @@ public sealed record AdminCaller(string TokenId, string Name, AdminRole Role, st
     public static string ActorOf(string tokenId) => "token:" + tokenId;
 
     /// <summary>Regions, publishers, tenants, audit, and any token: the operator's alone.</summary>
-    public Access OperatorOnly() => IsOperator ? Access.Allowed : Access.Forbidden;
+    public AccessDecision OperatorOnly() => IsOperator ? AccessDecision.Allowed : AccessDecision.Forbidden;
 
-    public Access ReadPublisher(string publisherId) => Role switch
+    public AccessDecision ReadPublisher(string publisherId) => Role switch
     {
-        AdminRole.OperatorAdmin => Access.Allowed,
+        AdminRole.OperatorAdmin => AccessDecision.Allowed,
         AdminRole.PublisherAdmin or AdminRole.Reviewer => Own(PublisherId, publisherId),
-        _ => Access.Forbidden,
+        _ => AccessDecision.Forbidden,
     };
 
     /// <summary>Listing publishers: the operator sees all, a publisher's people their own, tenants none.</summary>
-    public Access ListPublishers(out string? onlyPublisher)
+    public AccessDecision ListPublishers(out string? onlyPublisher)
     {
         onlyPublisher = AdminRoles.IsPublisherRole(Role) ? PublisherId : null;
-        return IsOperator || AdminRoles.IsPublisherRole(Role) ? Access.Allowed : Access.Forbidden;
+        return IsOperator || AdminRoles.IsPublisherRole(Role) ? AccessDecision.Allowed : AccessDecision.Forbidden;
     }
 
     /// <summary>Create offers, change prices, publish terms versions.</summary>
-    public Access ManageOffersOf(string publisherId) => Role switch
+    public AccessDecision ManageOffersOf(string publisherId) => Role switch
     {
-        AdminRole.OperatorAdmin => Access.Allowed,
-        AdminRole.PublisherAdmin => string.Equals(PublisherId, publisherId, StringComparison.Ordinal) ? Access.Allowed : Access.Forbidden,
-        _ => Access.Forbidden,
+        AdminRole.OperatorAdmin => AccessDecision.Allowed,
+        AdminRole.PublisherAdmin => string.Equals(PublisherId, publisherId, StringComparison.Ordinal) ? AccessDecision.Allowed : AccessDecision.Forbidden,
+        _ => AccessDecision.Forbidden,
     };
 
-    public Access ReadTenant(string tenantId) => Role switch
+    public AccessDecision ReadTenant(string tenantId) => Role switch
     {
-        AdminRole.OperatorAdmin => Access.Allowed,
+        AdminRole.OperatorAdmin => AccessDecision.Allowed,
         AdminRole.TenantAdmin or AdminRole.TenantDeveloper => Own(TenantId, tenantId),
-        _ => Access.Forbidden,
+        _ => AccessDecision.Forbidden,
     };
 
     /// <summary>Listing tenants: the operator sees all, tenant roles their own, publisher roles none.</summary>
-    public Access ListTenants(out string? onlyTenant)
+    public AccessDecision ListTenants(out string? onlyTenant)
     {
         onlyTenant = AdminRoles.IsTenantRole(Role) ? TenantId : null;
-        return IsOperator || AdminRoles.IsTenantRole(Role) ? Access.Allowed : Access.Forbidden;
+        return IsOperator || AdminRoles.IsTenantRole(Role) ? AccessDecision.Allowed : AccessDecision.Forbidden;
     }
 
     /// <summary>Subscribe, create resources, create and delete deployments.</summary>
-    public Access ManageTenant(string tenantId) => ReadTenant(tenantId) switch
+    public AccessDecision ManageTenant(string tenantId) => ReadTenant(tenantId) switch
     {
-        Access.Allowed => Role == AdminRole.TenantDeveloper ? Access.Forbidden : Access.Allowed,
+        AccessDecision.Allowed => Role == AdminRole.TenantDeveloper ? AccessDecision.Forbidden : AccessDecision.Allowed,
         var denied => denied,
     };
 
     /// <summary>Create and list API keys of a tenant's resources.</summary>
-    public Access UseKeys(string tenantId) => ReadTenant(tenantId);
+    public AccessDecision UseKeys(string tenantId) => ReadTenant(tenantId);
 
     /// <summary>
     /// See, rotate or revoke one key: the operator and the tenant's admins any key of the tenant; a developer
     /// only the keys it created itself (others' keys are hidden from it).
     /// </summary>
-    public Access ManageKey(string tenantId, string createdBy) => ReadTenant(tenantId) switch
+    public AccessDecision ManageKey(string tenantId, string createdBy) => ReadTenant(tenantId) switch
     {
-        Access.Allowed when Role == AdminRole.TenantDeveloper && !string.Equals(createdBy, Actor, StringComparison.Ordinal) => Access.Hidden,
+        AccessDecision.Allowed when Role == AdminRole.TenantDeveloper && !string.Equals(createdBy, Actor, StringComparison.Ordinal) => AccessDecision.Hidden,
         var access => access,
     };
 
@@ -89,30 +89,30 @@ public sealed record AdminCaller(string TokenId, string Name, AdminRole Role, st
     public bool SeesOnlyOwnKeys => Role == AdminRole.TenantDeveloper;
 
     /// <summary>Issue a token: the operator any; a tenant admin only developer tokens of its own tenant.</summary>
-    public Access IssueToken(AdminRole role, string? tenantId) => Role switch
+    public AccessDecision IssueToken(AdminRole role, string? tenantId) => Role switch
     {
-        AdminRole.OperatorAdmin => Access.Allowed,
-        AdminRole.TenantAdmin when role == AdminRole.TenantDeveloper && string.Equals(tenantId, TenantId, StringComparison.Ordinal) => Access.Allowed,
-        _ => Access.Forbidden,
+        AdminRole.OperatorAdmin => AccessDecision.Allowed,
+        AdminRole.TenantAdmin when role == AdminRole.TenantDeveloper && string.Equals(tenantId, TenantId, StringComparison.Ordinal) => AccessDecision.Allowed,
+        _ => AccessDecision.Forbidden,
     };
 
     /// <summary>Listing tokens: the operator all, a tenant admin its tenant's.</summary>
-    public Access ListTokens(out string? onlyTenant)
+    public AccessDecision ListTokens(out string? onlyTenant)
     {
         onlyTenant = Role == AdminRole.TenantAdmin ? TenantId : null;
-        return Role is AdminRole.OperatorAdmin or AdminRole.TenantAdmin ? Access.Allowed : Access.Forbidden;
+        return Role is AdminRole.OperatorAdmin or AdminRole.TenantAdmin ? AccessDecision.Allowed : AccessDecision.Forbidden;
     }
 
     /// <summary>See or revoke one token: the operator any; a tenant admin its tenant's developer tokens.</summary>
-    public Access ManageToken(AdminToken token) => Role switch
+    public AccessDecision ManageToken(AdminToken token) => Role switch
     {
-        AdminRole.OperatorAdmin => Access.Allowed,
+        AdminRole.OperatorAdmin => AccessDecision.Allowed,
         AdminRole.TenantAdmin => token.Role == AdminRole.TenantDeveloper && string.Equals(token.TenantId, TenantId, StringComparison.Ordinal)
-            ? Access.Allowed
-            : Access.Hidden,
-        _ => Access.Forbidden,
+            ? AccessDecision.Allowed
+            : AccessDecision.Hidden,
+        _ => AccessDecision.Forbidden,
     };
 
-    private static Access Own(string? mine, string theirs) =>
-        mine is not null && string.Equals(mine, theirs, StringComparison.Ordinal) ? Access.Allowed : Access.Hidden;
+    private static AccessDecision Own(string? mine, string theirs) =>
+        mine is not null && string.Equals(mine, theirs, StringComparison.Ordinal) ? AccessDecision.Allowed : AccessDecision.Hidden;
 }

@@ -1,21 +1,28 @@
+using System.Text.Json.Serialization;
+
 namespace Meridian.Core.Access;
 
 /// <summary>The control-plane roles (docs/admin-api.md, "Roles").</summary>
 public enum AdminRole
 {
     /// <summary>Runs the marketplace: everything.</summary>
+    [JsonStringEnumMemberName("operator-admin")]
     OperatorAdmin,
 
     /// <summary>One publisher: its offers, prices and terms.</summary>
+    [JsonStringEnumMemberName("publisher-admin")]
     PublisherAdmin,
 
     /// <summary>One publisher's T&amp;S reviewer, limited to some geographies.</summary>
+    [JsonStringEnumMemberName("reviewer")]
     Reviewer,
 
     /// <summary>One tenant: subscriptions, resources, deployments, keys, developer tokens.</summary>
+    [JsonStringEnumMemberName("tenant-admin")]
     TenantAdmin,
 
     /// <summary>One tenant, read-mostly: reads its objects, creates and manages its own keys.</summary>
+    [JsonStringEnumMemberName("tenant-developer")]
     TenantDeveloper,
 }
 

@@ -1,20 +1,30 @@
+using System.Text.Json.Serialization;
+
 namespace Meridian.Core.Marketplace;
 
 /// <summary>Where a deployment's inference runs (DESIGN.md, "The two hosting options").</summary>
 public enum HostingOption
 {
     /// <summary>On the operator's own backends, confined by the deployment type.</summary>
+    [JsonStringEnumMemberName("platform")]
     Platform,
 
     /// <summary>On the publisher's infrastructure; data may leave the resource's geography.</summary>
+    [JsonStringEnumMemberName("publisher")]
     Publisher,
 }
 
 /// <summary>How far platform-hosted processing may travel from the resource's region.</summary>
+/// <remarks>The attributes give records that are serialised (audit) the wire names of <see cref="WireNames"/>.</remarks>
 public enum DeploymentType
 {
+    [JsonStringEnumMemberName("global")]
     Global,
+
+    [JsonStringEnumMemberName("datazone")]
     DataZone,
+
+    [JsonStringEnumMemberName("regional")]
     Regional,
 }
 

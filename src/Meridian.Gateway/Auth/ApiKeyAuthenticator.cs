@@ -10,7 +10,7 @@ namespace Meridian.Gateway.Auth;
 /// Accepts the three forms real clients send: <c>x-api-key</c> (Foundry SDKs, curl), <c>api-key</c>
 /// (Azure-style tools) and <c>Authorization: Bearer</c> (the plain Anthropic SDKs).
 /// </summary>
-public sealed class ApiKeyAuthenticator(ApiKeyHasher hasher, RoutingSnapshotProvider snapshots)
+public sealed class ApiKeyAuthenticator(ApiKeyHasher hasher, RoutingSnapshotProvider snapshots, TimeProvider time)
 {
     public bool TryAuthenticate(HttpRequest request, out KeyRecord key, out ApiError error)
     {
@@ -24,7 +24,9 @@ public sealed class ApiKeyAuthenticator(ApiKeyHasher hasher, RoutingSnapshotProv
         }
 
         var found = snapshots.Current.FindKey(hasher.Hash(presented));
-        if (found is null)
+        // The snapshot is rebuilt on changes only, so a key that reaches its expiry (the old key after a rotation's
+        // overlap) is still in it: check the time here.
+        if (found is null || found.ExpiresAt <= time.GetUtcNow())
         {
             error = ApiError.Authentication("invalid x-api-key");
             return false;

@@ -1,11 +1,16 @@
 using Meridian.Core.Keys;
+using Meridian.Gateway.Admin;
 using Meridian.Storage.Control;
 
 namespace Meridian.Gateway.Hosting;
 
 /// <summary>What the start banner needs to tell about the demo marketplace.</summary>
 /// <param name="NewDemoKey">The demo API key when it was created by this start (shown once), else null.</param>
-public sealed record DemoReport(bool Seeded, string? NewDemoKey, string DeploymentName);
+public sealed record DemoReport(bool Seeded, string? NewDemoKey, string DeploymentName)
+{
+    /// <summary>The operator-admin token when it was created by this start (shown once), else null.</summary>
+    public string? NewAdminToken { get; init; }
+}
 
 internal static class DemoBootstrap
 {
@@ -23,6 +28,7 @@ internal static class DemoBootstrap
             DemoSeed.EnsureDemoKey(store, hasher, shownKey, now);
         }
 
-        return new DemoReport(seeded, shownKey, DemoSeed.DeploymentName);
+        var adminToken = AdminBootstrap.Run(store, hasher, options, now);
+        return new DemoReport(seeded, shownKey, DemoSeed.DeploymentName) { NewAdminToken = adminToken };
     }
 }

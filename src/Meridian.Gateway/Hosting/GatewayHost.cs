@@ -1,16 +1,14 @@
 using System.Net;
 using Meridian.Core.Keys;
-using Meridian.Core.Marketplace;
+using Meridian.Gateway.Admin;
 using Meridian.Gateway.Auth;
 using Meridian.Gateway.Backends;
 using Meridian.Gateway.DataPlane;
 using Meridian.Gateway.Http;
 using Meridian.Gateway.Receipts;
 using Meridian.Gateway.Routing;
-using Meridian.Protocol;
 using Meridian.Protocol.Errors;
 using Meridian.Protocol.Messages;
-using Meridian.Simulator;
 using Meridian.Storage.Control;
 using Meridian.Storage.Geography;
 using OpenTelemetry.Metrics;
@@ -69,6 +67,8 @@ public static class GatewayHost
         services.AddSingleton<MessagesEndpoint>();
         services.AddSingleton<ModelsEndpoint>();
         services.AddSingleton<ReceiptsEndpoint>();
+        services.AddAdminApi();
+        services.AddOpenApi(AdminOpenApi.Configure);
         services.AddOpenTelemetry()
             .WithTracing(tracing => tracing.AddSource(TelemetryName).AddAspNetCoreInstrumentation())
             .WithMetrics(metrics => metrics.AddMeter(TelemetryName).AddAspNetCoreInstrumentation());
@@ -76,6 +76,8 @@ public static class GatewayHost
         var app = builder.Build();
         app.UseMiddleware<ErrorHandlingMiddleware>();
         MapDataPlane(app);
+        AdminEndpoints.Map(app);
+        app.MapOpenApi();
         app.MapGet("/healthz", () => Results.Text("{\"status\":\"ok\"}", "application/json"));
         app.MapFallback(context => ErrorResponses.WriteAsync(context, ApiError.NotFound($"Not found: {context.Request.Method} {context.Request.Path}")));
         app.Services.GetRequiredService<RoutingSnapshotProvider>().Reload();
@@ -95,23 +97,8 @@ public static class GatewayHost
         }
     }
 
-    /// <summary>
-    /// The embedded default: a built-in simulator in every region (platform-operated) and one per publisher,
-    /// standing in for the publisher's own infrastructure, whose location is recorded as undeclared.
-    /// With <see cref="GatewayOptions.UpstreamUrl"/> the platform backends forward over HTTP to that
-    /// Anthropic-compatible upstream instead (e.g. <c>meridian simulate</c>).
-    /// </summary>
     private static BackendRegistry BuildBackends(ControlStore control, GatewayOptions options)
     {
-        var simulator = new SimulatorBackend(new SimulatorOptions { PerTokenDelay = options.SimulatorTokenDelay }, TimeProvider.System);
-        var platform = options.UpstreamUrl is { } upstream
-            ? (Kind: "anthropic", Client: (IInferenceBackend)new AnthropicHttpBackend(UpstreamHttpClient(), upstream, options.UpstreamApiKey))
-            : (Kind: "simulator", Client: simulator);
-        var world = control.LoadWorld();
-        var backends = world.Regions
-            .Select(r => new RegisteredBackend(
-                new BackendPlacement($"{platform.Kind}-{r.Name}", r.Name, r.DataZone, BackendPlacement.Platform), platform.Kind, r.Name, platform.Client))
-            .ToList();
         var publishers = control.Read(connection =>
         {
             using var command = connection.CreateCommand();
@@ -125,19 +112,6 @@ public static class GatewayHost
 
             return ids;
         });
-        backends.AddRange(publishers.Select(p =>
-            new RegisteredBackend(new BackendPlacement($"simulator-{p}", "undeclared", "undeclared", p), "simulator", "undeclared", simulator)));
-        return new BackendRegistry(backends);
+        return BackendFactory.Build(options, control.LoadWorld(), publishers);
     }
-
-    private static HttpClient UpstreamHttpClient() => new(new SocketsHttpHandler
-    {
-        UseProxy = false,
-        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
-        ConnectTimeout = TimeSpan.FromSeconds(5),
-        AutomaticDecompression = System.Net.DecompressionMethods.All,
-    })
-    {
-        Timeout = Timeout.InfiniteTimeSpan,
-    };
 }

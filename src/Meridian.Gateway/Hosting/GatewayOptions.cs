@@ -19,17 +19,26 @@ public sealed class GatewayOptions
     /// <summary>A fixed demo API key (for scripts); otherwise one is generated and printed once on first start.</summary>
     public string? DemoKey { get; set; }
 
+    /// <summary>
+    /// A fixed operator-admin token (for scripts); otherwise one is generated and printed once when no operator token
+    /// exists. Stored hashed like every token.
+    /// </summary>
+    public string? AdminToken { get; set; }
+
     /// <summary>Seed the demo marketplace into an empty control store.</summary>
     public bool SeedDemo { get; set; } = true;
 
     /// <summary>Simulated per-token latency of the built-in simulator backends.</summary>
     public TimeSpan SimulatorTokenDelay { get; set; } = TimeSpan.Zero;
 
+    /// <summary>The environment variable <c>--upstream</c>'s credential is read from.</summary>
+    public const string UpstreamApiKeyEnv = "MERIDIAN_UPSTREAM_API_KEY";
+
+    /// <summary>A JSON config file declaring the backends (see docs/backends.md); without it, the embedded default.</summary>
+    public string? ConfigFile { get; set; }
+
     /// <summary>An Anthropic-compatible upstream for the platform backends instead of the in-process simulator.</summary>
     public Uri? UpstreamUrl { get; set; }
-
-    /// <summary>The upstream's API key (from the environment; never logged).</summary>
-    public string? UpstreamApiKey { get; set; }
 
     /// <summary>How often a node checks the control store for changes (keys revoked, deployments added).</summary>
     public TimeSpan SnapshotRefreshInterval { get; set; } = TimeSpan.FromMilliseconds(500);

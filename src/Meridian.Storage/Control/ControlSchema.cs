@@ -1,6 +1,10 @@
 namespace Meridian.Storage.Control;
 
 /// <summary>The control store's migrations, in order. Never edit a shipped migration; append a new one.</summary>
+/// <remarks>
+/// <c>version</c> columns count the edits of objects that can change (regions, offers, subscriptions) and are
+/// what ETags carry. Secrets (API keys, admin tokens) are stored only as keyed hashes.
+/// </remarks>
 internal static class ControlSchema
 {
     public static readonly string[] Migrations =
@@ -8,15 +12,23 @@ internal static class ControlSchema
         """
         CREATE TABLE regions (
             name TEXT PRIMARY KEY COLLATE NOCASE,
-            data_zone TEXT NOT NULL,
+            data_zone TEXT,
             geography TEXT NOT NULL,
-            display_name TEXT NOT NULL
+            display_name TEXT NOT NULL,
+            version INTEGER NOT NULL DEFAULT 1
         );
         CREATE TABLE publishers (
             id TEXT PRIMARY KEY,
             name TEXT NOT NULL UNIQUE,
             contact_email TEXT NOT NULL,
             created_at TEXT NOT NULL
+        );
+        CREATE TABLE publisher_endpoints (
+            publisher_id TEXT NOT NULL REFERENCES publishers(id),
+            position INTEGER NOT NULL,
+            url TEXT NOT NULL,
+            declared_location TEXT,
+            PRIMARY KEY (publisher_id, position)
         );
         CREATE TABLE offers (
             id TEXT PRIMARY KEY,
@@ -28,7 +40,8 @@ internal static class ControlSchema
             price_output TEXT NOT NULL,
             price_cache_write TEXT NOT NULL,
             price_cache_read TEXT NOT NULL,
-            created_at TEXT NOT NULL
+            created_at TEXT NOT NULL,
+            version INTEGER NOT NULL DEFAULT 1
         );
         CREATE TABLE offer_models (
             offer_id TEXT NOT NULL REFERENCES offers(id),
@@ -61,6 +74,7 @@ internal static class ControlSchema
             terms_version INTEGER NOT NULL,
             accepted_by TEXT NOT NULL,
             accepted_at TEXT NOT NULL,
+            version INTEGER NOT NULL DEFAULT 1,
             UNIQUE (tenant_id, offer_id)
         );
         CREATE TABLE resources (
@@ -87,9 +101,10 @@ internal static class ControlSchema
             data_may_leave_acknowledged_at TEXT,
             created_by TEXT NOT NULL,
             created_at TEXT NOT NULL,
-            deleted_at TEXT,
-            UNIQUE (resource_id, name)
+            deleted_at TEXT
         );
+        -- A deleted deployment frees its name: changing hosting option or type is delete + create.
+        CREATE UNIQUE INDEX deployments_live_name ON deployments (resource_id, name) WHERE deleted_at IS NULL;
         CREATE TABLE api_keys (
             id TEXT PRIMARY KEY,
             resource_id TEXT NOT NULL REFERENCES resources(id),
@@ -99,6 +114,21 @@ internal static class ControlSchema
             created_by TEXT NOT NULL,
             created_at TEXT NOT NULL,
             expires_at TEXT,
+            revoked_at TEXT,
+            name TEXT
+        );
+        CREATE INDEX api_keys_resource ON api_keys (resource_id);
+        CREATE TABLE admin_tokens (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            hash TEXT NOT NULL UNIQUE,
+            prefix TEXT NOT NULL,
+            role TEXT NOT NULL,
+            tenant_id TEXT REFERENCES tenants(id),
+            publisher_id TEXT REFERENCES publishers(id),
+            geographies TEXT NOT NULL DEFAULT '',
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
             revoked_at TEXT
         );
         CREATE TABLE audit (
@@ -111,6 +141,7 @@ internal static class ControlSchema
             before_json TEXT,
             after_json TEXT
         );
+        CREATE INDEX audit_object ON audit (object_type, object_id);
         CREATE TABLE generation (
             id INTEGER PRIMARY KEY CHECK (id = 1),
             value INTEGER NOT NULL

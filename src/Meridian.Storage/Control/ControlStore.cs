@@ -12,6 +12,9 @@ namespace Meridian.Storage.Control;
 /// </summary>
 public sealed class ControlStore
 {
+    /// <summary>SQLITE_CONSTRAINT: a UNIQUE, PRIMARY KEY, FOREIGN KEY or CHECK constraint failed.</summary>
+    private const int SqliteConstraint = 19;
+
     private readonly SqliteDatabase _database;
 
     public ControlStore(string path)
@@ -36,15 +39,41 @@ public sealed class ControlStore
         using var connection = _database.Open();
         using var transaction = connection.BeginTransaction(deferred: false);
         var result = work(connection, transaction);
-        using (var bump = connection.CreateCommand())
+        Commit(connection, transaction);
+        return result;
+    }
+
+    /// <summary>
+    /// Like <see cref="Mutate{T}"/>, but commits only when <paramref name="work"/> succeeds: a refusal (validation,
+    /// conflict, missing object) rolls everything back. A constraint violation (a duplicate name, say) becomes a
+    /// <see cref="StoreStatus.Conflict"/> naming the column, never an exception.
+    /// </summary>
+    public StoreResult<T> TryMutate<T>(Func<SqliteConnection, SqliteTransaction, StoreResult<T>> work)
+    {
+        using var connection = _database.Open();
+        using var transaction = connection.BeginTransaction(deferred: false);
+        StoreResult<T> result;
+        try
         {
-            bump.Transaction = transaction;
-            bump.CommandText = "UPDATE generation SET value = value + 1 WHERE id = 1";
-            bump.ExecuteNonQuery();
+            result = work(connection, transaction);
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == SqliteConstraint)
+        {
+            return StoreResult<T>.FromConstraint(ex.Message);
         }
 
-        transaction.Commit();
+        if (result.Succeeded)
+        {
+            Commit(connection, transaction);
+        }
+
         return result;
+    }
+
+    private static void Commit(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        connection.Execute(transaction, "UPDATE generation SET value = value + 1 WHERE id = 1");
+        transaction.Commit();
     }
 
     public T Read<T>(Func<SqliteConnection, T> query)
@@ -61,7 +90,7 @@ public sealed class ControlStore
         var regions = new List<Region>();
         while (reader.Read())
         {
-            regions.Add(new Region(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
+            regions.Add(new Region(reader.GetString(0), reader.GetStringOrNull(1), reader.GetString(2), reader.GetString(3)));
         }
 
         return new WorldMap(regions);

@@ -1,0 +1,86 @@
+using Meridian.Core.Access;
+using Meridian.Core.Keys;
+using Meridian.Gateway.Http;
+using Meridian.Storage.Control;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Meridian.Gateway.Admin;
+
+/// <summary>
+/// The admin group's filter: authenticates the bearer admin token (looked up by its keyed hash, so a revoked token
+/// fails at once), and turns anything that escapes a handler into a problem, never a stack trace or an HTML page.
+/// </summary>
+public sealed partial class AdminAuthentication(AdminTokenStore tokens, ApiKeyHasher hasher, ILogger<AdminAuthentication> logger) : IEndpointFilter
+{
+    private const string CallerItem = "meridian.admin-caller";
+
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var presented = BearerToken(http.Request);
+        if (presented is null)
+        {
+            http.Response.Headers.WWWAuthenticate = "Bearer";
+            return AdminProblems.Unauthenticated("Send an admin token: Authorization: Bearer mat-….");
+        }
+
+        if (tokens.FindLive(hasher.Hash(presented)) is not { } token)
+        {
+            http.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
+            return AdminProblems.Unauthenticated("The admin token is not valid: unknown or revoked.");
+        }
+
+        http.Items[CallerItem] = token.ToCaller();
+        try
+        {
+            return await next(context);
+        }
+        catch (BadHttpRequestException ex) when (!http.Response.HasStarted)
+        {
+            return ex.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? AdminProblems.TooLarge($"Admin request bodies are limited to {AdminRequest.MaxBodyBytes} bytes.")
+                : AdminProblems.Validation("body", "could not be read: " + ex.Message);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && !http.Response.HasStarted)
+        {
+            var requestId = RequestIds.Of(http);
+            Log.Unhandled(logger, requestId, http.Request.Method, http.Request.Path.Value ?? string.Empty, ex);
+            return AdminProblems.Internal($"Internal error (request {requestId}).");
+        }
+    }
+
+    /// <summary>The authenticated caller of this request (set by the filter before any handler runs).</summary>
+    public static AdminCaller CallerOf(HttpContext context) =>
+        context.Items[CallerItem] as AdminCaller ?? throw new InvalidOperationException("The admin request was not authenticated.");
+
+    private static string? BearerToken(HttpRequest request)
+    {
+        var authorization = request.Headers.Authorization;
+        if (authorization.Count == 0 || authorization[0] is not { } value)
+        {
+            return null;
+        }
+
+        const string scheme = "Bearer ";
+        return value.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) && value.Length > scheme.Length && value[scheme.Length..].Trim() is { Length: > 0 } token
+            ? token
+            : null;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2000, Level = LogLevel.Error, Message = "Unhandled failure in admin request {RequestId} ({Method} {Path})")]
+        public static partial void Unhandled(ILogger logger, string requestId, string method, string path, Exception exception);
+    }
+}
+
+/// <summary>Maps an authorization answer to the problem the caller gets, or null when allowed.</summary>
+public static class AccessProblems
+{
+    public static ProblemHttpResult? Check(AccessDecision access, string hiddenWhat, string forbiddenWhat) => access switch
+    {
+        AccessDecision.Allowed => null,
+        AccessDecision.Hidden => AdminProblems.NotFound(hiddenWhat),
+        _ => AdminProblems.Forbidden(forbiddenWhat),
+    };
+}

@@ -1,0 +1,213 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Meridian.Gateway.Admin;
+
+// Wire shapes of the admin API (docs/admin-api.md). Requests are read strictly: unknown fields are refused with a
+// 400 naming them, so a misspelt "acknowledge_data_may_leave_geography" never silently reads as false.
+
+public sealed record ListResponse<T>(IReadOnlyList<T> Data, string? NextCursor);
+
+public sealed record WhoAmIResponse(string TokenId, string Name, string Role, string? TenantId, string? PublisherId, IReadOnlyList<string> Geographies);
+
+// ---- world ----
+
+public sealed record WorldResponse(IReadOnlyList<GeographyView> Geographies);
+
+public sealed record GeographyView(string Name, IReadOnlyList<DataZoneView> DataZones, IReadOnlyList<RegionSummary> RegionsWithoutZone);
+
+public sealed record DataZoneView(string Name, IReadOnlyList<RegionSummary> Regions);
+
+public sealed record RegionSummary(string Name, string DisplayName, long Version);
+
+public sealed record RegionView(string Name, string Geography, string? DataZone, string DisplayName, long Version);
+
+public sealed record PutRegionRequest(string? Geography = null, string? DataZone = null, string? DisplayName = null);
+
+// ---- publishers and offers ----
+
+public sealed record PublisherEndpointView(string? Url = null, string? DeclaredLocation = null);
+
+public sealed record PublisherView(string Id, string Name, string ContactEmail, IReadOnlyList<PublisherEndpointView> Endpoints, DateTimeOffset CreatedAt);
+
+public sealed record CreatePublisherRequest(string? Name = null, string? ContactEmail = null, IReadOnlyList<PublisherEndpointView>? Endpoints = null);
+
+public sealed record PricesView(string? Input = null, string? Output = null, string? CacheWrite = null, string? CacheRead = null);
+
+public sealed record OfferModelView(string? ModelId = null, string? DisplayName = null, int? ContextWindow = null, int? MaxOutputTokens = null);
+
+public sealed record TermsView(int Version, string Sha256, DateTimeOffset EffectiveAt);
+
+public sealed record OfferView(
+    string Id,
+    string PublisherId,
+    string Name,
+    IReadOnlyList<string> HostingOptions,
+    IReadOnlyList<string> DeploymentTypes,
+    PricesView Prices,
+    IReadOnlyList<OfferModelView> Models,
+    TermsView Terms,
+    long Version,
+    DateTimeOffset CreatedAt);
+
+public sealed record CreateOfferRequest(
+    string? PublisherId = null,
+    string? Name = null,
+    IReadOnlyList<string>? HostingOptions = null,
+    IReadOnlyList<string>? DeploymentTypes = null,
+    PricesView? Prices = null,
+    IReadOnlyList<OfferModelView>? Models = null,
+    string? TermsText = null);
+
+public sealed record PatchOfferRequest(PricesView? Prices = null);
+
+public sealed record PublishTermsRequest(string? Text = null, DateTimeOffset? EffectiveAt = null);
+
+public sealed record TermsDocumentView(int Version, string Sha256, DateTimeOffset EffectiveAt, string Text);
+
+// ---- tenants ----
+
+public sealed record BillingContactView(string? Name = null, string? Email = null);
+
+public sealed record TenantView(string Id, string Name, BillingContactView BillingContact, DateTimeOffset CreatedAt);
+
+public sealed record CreateTenantRequest(string? Name = null, BillingContactView? BillingContact = null);
+
+public sealed record SubscriptionView(string Id, string TenantId, string OfferId, int TermsVersion, string AcceptedBy, DateTimeOffset AcceptedAt, long Version);
+
+public sealed record SubscribeRequest(string? OfferId = null, int? AcceptTermsVersion = null);
+
+public sealed record ResourceView(string Id, string TenantId, string Name, string Region, string? DataZone, string Geography, DateTimeOffset CreatedAt);
+
+public sealed record CreateResourceRequest(string? Name = null, string? Region = null);
+
+// ---- deployments ----
+
+public sealed record CapacityView(int? Rpm = null, int? Tpm = null);
+
+public sealed record AcknowledgmentView(string AcknowledgedBy, DateTimeOffset AcknowledgedAt);
+
+public sealed record DeploymentView(
+    string Id,
+    string ResourceId,
+    string TenantId,
+    string Name,
+    string OfferId,
+    string ModelId,
+    string HostingOption,
+    string? DeploymentType,
+    CapacityView Capacity,
+    string SafeguardPolicy,
+    AcknowledgmentView? DataMayLeaveGeographyAcknowledgment,
+    string Region,
+    string? DataZone,
+    string Geography,
+    string ProcessingBoundary,
+    string CreatedBy,
+    DateTimeOffset CreatedAt);
+
+public sealed record CreateDeploymentRequest(
+    string? Name = null,
+    string? OfferId = null,
+    string? ModelId = null,
+    string? HostingOption = null,
+    string? DeploymentType = null,
+    CapacityView? Capacity = null,
+    string? SafeguardPolicy = null,
+    bool? AcknowledgeDataMayLeaveGeography = null);
+
+// ---- keys and tokens ----
+
+public sealed record KeyView(
+    string Id,
+    string ResourceId,
+    string TenantId,
+    string? Name,
+    string Prefix,
+    string Status,
+    string CreatedBy,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? ExpiresAt,
+    DateTimeOffset? RevokedAt)
+{
+    /// <summary>The key itself: present only in the response that created it.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Key { get; init; }
+
+    /// <summary>On rotation: the key this one replaces, with its new expiry.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public KeyView? Replaces { get; init; }
+}
+
+public sealed record CreateKeyRequest(string? Name = null, DateTimeOffset? ExpiresAt = null);
+
+public sealed record RotateKeyRequest(long? OverlapSeconds = null);
+
+public sealed record TokenView(
+    string Id,
+    string Name,
+    string Prefix,
+    string Role,
+    string? TenantId,
+    string? PublisherId,
+    IReadOnlyList<string> Geographies,
+    string CreatedBy,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? RevokedAt)
+{
+    /// <summary>The token itself: present only in the response that created it.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Token { get; init; }
+}
+
+public sealed record CreateTokenRequest(string? Role = null, string? Name = null, string? TenantId = null, string? PublisherId = null, IReadOnlyList<string>? Geographies = null);
+
+public sealed record EmptyRequest;
+
+// ---- audit ----
+
+public sealed record AuditView(long Id, DateTimeOffset At, string Actor, string Action, string ObjectType, string ObjectId, JsonElement? Before, JsonElement? After);
+
+/// <summary>Source-generated metadata for every admin wire shape; snake_case, strict on input.</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    AllowDuplicateProperties = false,
+    MaxDepth = 32)]
+[JsonSerializable(typeof(ListResponse<RegionView>))]
+[JsonSerializable(typeof(ListResponse<PublisherView>))]
+[JsonSerializable(typeof(ListResponse<OfferView>))]
+[JsonSerializable(typeof(ListResponse<TermsDocumentView>))]
+[JsonSerializable(typeof(ListResponse<TenantView>))]
+[JsonSerializable(typeof(ListResponse<SubscriptionView>))]
+[JsonSerializable(typeof(ListResponse<ResourceView>))]
+[JsonSerializable(typeof(ListResponse<DeploymentView>))]
+[JsonSerializable(typeof(ListResponse<KeyView>))]
+[JsonSerializable(typeof(ListResponse<TokenView>))]
+[JsonSerializable(typeof(ListResponse<AuditView>))]
+[JsonSerializable(typeof(WhoAmIResponse))]
+[JsonSerializable(typeof(WorldResponse))]
+[JsonSerializable(typeof(RegionView))]
+[JsonSerializable(typeof(PutRegionRequest))]
+[JsonSerializable(typeof(PublisherView))]
+[JsonSerializable(typeof(CreatePublisherRequest))]
+[JsonSerializable(typeof(OfferView))]
+[JsonSerializable(typeof(CreateOfferRequest))]
+[JsonSerializable(typeof(PatchOfferRequest))]
+[JsonSerializable(typeof(PublishTermsRequest))]
+[JsonSerializable(typeof(TenantView))]
+[JsonSerializable(typeof(CreateTenantRequest))]
+[JsonSerializable(typeof(SubscriptionView))]
+[JsonSerializable(typeof(SubscribeRequest))]
+[JsonSerializable(typeof(ResourceView))]
+[JsonSerializable(typeof(CreateResourceRequest))]
+[JsonSerializable(typeof(DeploymentView))]
+[JsonSerializable(typeof(CreateDeploymentRequest))]
+[JsonSerializable(typeof(KeyView))]
+[JsonSerializable(typeof(CreateKeyRequest))]
+[JsonSerializable(typeof(RotateKeyRequest))]
+[JsonSerializable(typeof(TokenView))]
+[JsonSerializable(typeof(CreateTokenRequest))]
+[JsonSerializable(typeof(EmptyRequest))]
+[JsonSerializable(typeof(AuditView))]
+public sealed partial class AdminJsonContext : JsonSerializerContext;

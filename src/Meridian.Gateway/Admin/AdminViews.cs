@@ -1,0 +1,109 @@
+using System.Text.Json;
+using Meridian.Core.Access;
+using Meridian.Core.Keys;
+using Meridian.Core.Marketplace;
+using Meridian.Storage.Control;
+
+namespace Meridian.Gateway.Admin;
+
+/// <summary>Domain objects as the admin API shows them. Never a secret: keys and tokens appear by prefix only.</summary>
+public static class AdminViews
+{
+    public static WhoAmIResponse WhoAmI(AdminCaller caller) =>
+        new(caller.TokenId, caller.Name, AdminRoles.Of(caller.Role), caller.TenantId, caller.PublisherId, caller.Geographies);
+
+    public static WorldResponse World(IReadOnlyList<RegionRecord> regions) => new(
+    [
+        .. regions
+            .GroupBy(r => r.Region.Geography, StringComparer.OrdinalIgnoreCase)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new GeographyView(
+                g.Key,
+                [
+                    .. g.Where(r => r.Region.DataZone is not null)
+                        .GroupBy(r => r.Region.DataZone!, StringComparer.OrdinalIgnoreCase)
+                        .OrderBy(z => z.Key, StringComparer.Ordinal)
+                        .Select(z => new DataZoneView(z.Key, [.. z.OrderBy(r => r.Region.Name, StringComparer.Ordinal).Select(Summary)])),
+                ],
+                [.. g.Where(r => r.Region.DataZone is null).OrderBy(r => r.Region.Name, StringComparer.Ordinal).Select(Summary)])),
+    ]);
+
+    public static RegionView Region(RegionRecord record) =>
+        new(record.Region.Name, record.Region.Geography, record.Region.DataZone, record.Region.DisplayName, record.Version);
+
+    public static PublisherView Publisher(Publisher publisher) => new(
+        publisher.Id, publisher.Name, publisher.ContactEmail,
+        [.. publisher.Endpoints.Select(e => new PublisherEndpointView(e.Url, e.DeclaredLocation ?? PublisherEndpoint.Undeclared))],
+        publisher.CreatedAt);
+
+    public static OfferView Offer(Offer offer) => new(
+        offer.Id, offer.PublisherId, offer.Name,
+        [.. offer.HostingOptions.Select(WireNames.Of)],
+        [.. offer.DeploymentTypes.Select(WireNames.Of)],
+        new PricesView(OfferRules.Format(offer.Prices.Input), OfferRules.Format(offer.Prices.Output),
+            OfferRules.Format(offer.Prices.CacheWrite), OfferRules.Format(offer.Prices.CacheRead)),
+        [.. offer.Models.Select(m => new OfferModelView(m.ModelId, m.DisplayName, m.ContextWindow, m.MaxOutputTokens))],
+        new TermsView(offer.Terms.Version, offer.Terms.Sha256, offer.Terms.EffectiveAt),
+        offer.Version,
+        offer.CreatedAt);
+
+    public static TermsDocumentView Terms(TermsDocument terms) => new(terms.Version, terms.Sha256, terms.EffectiveAt, terms.Text);
+
+    public static TenantView Tenant(Tenant tenant) =>
+        new(tenant.Id, tenant.Name, new BillingContactView(tenant.BillingContact.Name, tenant.BillingContact.Email), tenant.CreatedAt);
+
+    public static SubscriptionView Subscription(Subscription s) =>
+        new(s.Id, s.TenantId, s.OfferId, s.TermsVersion, s.AcceptedBy, s.AcceptedAt, s.Version);
+
+    public static ResourceView Resource(Resource r) =>
+        new(r.Id, r.TenantId, r.Name, r.Region.Name, r.Region.DataZone, r.Region.Geography, r.CreatedAt);
+
+    public static DeploymentView Deployment(Deployment d) => new(
+        d.Id, d.ResourceId, d.TenantId, d.Name, d.OfferId, d.ModelId,
+        WireNames.Of(d.Hosting), d.Type is { } type ? WireNames.Of(type) : null,
+        new CapacityView(d.Capacity.Rpm, d.Capacity.Tpm),
+        d.SafeguardPolicy,
+        d.DataLeaveAcknowledgment is { } ack ? new AcknowledgmentView(ack.AcknowledgedBy, ack.AcknowledgedAt) : null,
+        d.ResourceRegion.Name, d.ResourceRegion.DataZone, d.ResourceRegion.Geography,
+        ProcessingBoundary(d),
+        d.CreatedBy, d.CreatedAt);
+
+    /// <summary>Where requests of a deployment may be processed, in words a person can check a receipt against.</summary>
+    public static string ProcessingBoundary(Deployment d) => (d.Hosting, d.Type) switch
+    {
+        (HostingOption.Publisher, _) => "the publisher's infrastructure (may be outside the resource's geography)",
+        (_, DeploymentType.Regional) => $"region {d.ResourceRegion.Name}",
+        (_, DeploymentType.DataZone) => $"data zone {d.ResourceRegion.DataZone}",
+        _ => "any operator region",
+    };
+
+    public static KeyView Key(ApiKeyInfo key, DateTimeOffset now) => new(
+        key.Id, key.ResourceId, key.TenantId, key.Name, key.Prefix, KeyStatus(key, now), key.CreatedBy, key.CreatedAt, key.ExpiresAt, key.RevokedAt);
+
+    public static TokenView Token(AdminToken token) => new(
+        token.Id, token.Name, token.Prefix, AdminRoles.Of(token.Role), token.TenantId, token.PublisherId, token.Geographies,
+        token.CreatedBy, token.CreatedAt, token.RevokedAt);
+
+    public static AuditView Audit(AuditRecord record) => new(
+        record.Id, record.At, record.Actor, record.Action, record.ObjectType, record.ObjectId, Json(record.BeforeJson), Json(record.AfterJson));
+
+    private static string KeyStatus(ApiKeyInfo key, DateTimeOffset now) => key switch
+    {
+        { RevokedAt: not null } => "revoked",
+        { ExpiresAt: { } expiry } when expiry <= now => "expired",
+        _ => "active",
+    };
+
+    private static RegionSummary Summary(RegionRecord record) => new(record.Region.Name, record.Region.DisplayName, record.Version);
+
+    private static JsonElement? Json(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        using var document = JsonDocument.Parse(text);
+        return document.RootElement.Clone();
+    }
+}

@@ -1,0 +1,84 @@
+using Meridian.Core.Marketplace;
+using Meridian.Gateway.Routing;
+using Meridian.Storage.Control;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Meridian.Gateway.Admin;
+
+/// <summary>
+/// Deployments of a resource. Hosting option and type are chosen at creation and never edited; every mutation
+/// reloads this node's routing snapshot at once (other nodes follow within their refresh interval).
+/// </summary>
+public static class DeploymentHandlers
+{
+    private const string ManageDenied = "Only a tenant-admin or an operator-admin may create or delete deployments.";
+
+    public static Results<Ok<ListResponse<DeploymentView>>, ProblemHttpResult> List(HttpContext context, string resource, MarketplaceStore store)
+    {
+        var found = store.FindResource(resource);
+        if (TenantHandlers.Authorize(AdminAuthentication.CallerOf(context).ReadTenant(found?.TenantId ?? string.Empty), found, $"No resource '{resource}'.") is { } denied)
+        {
+            return denied;
+        }
+
+        return AdminRequest.TryReadPage(context, out var page, out var problem)
+            ? TypedResults.Ok(AdminRequest.List(store.Deployments(resource, page), AdminViews.Deployment))
+            : problem!;
+    }
+
+    public static async Task<Results<Created<DeploymentView>, ProblemHttpResult>> Create(
+        HttpContext context, string resource, MarketplaceStore store, RoutingSnapshotProvider snapshots, TimeProvider time)
+    {
+        var caller = AdminAuthentication.CallerOf(context);
+        var found = store.FindResource(resource);
+        if (TenantHandlers.Authorize(caller.ManageTenant(found?.TenantId ?? string.Empty), found, $"No resource '{resource}'.", ManageDenied) is { } denied)
+        {
+            return denied;
+        }
+
+        var (body, problem) = await AdminRequest.ReadJsonAsync(context, AdminJsonContext.Default.CreateDeploymentRequest);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var draft = new DeploymentDraft(
+            body!.Name, body.OfferId, body.ModelId, body.HostingOption, body.DeploymentType,
+            body.Capacity?.Rpm, body.Capacity?.Tpm, body.SafeguardPolicy, body.AcknowledgeDataMayLeaveGeography);
+        var result = store.CreateDeployment(caller.Actor, resource, draft, time.GetUtcNow());
+        if (!result.Succeeded)
+        {
+            return AdminProblems.From(result);
+        }
+
+        snapshots.Reload();
+        return TypedResults.Created($"/admin/v1/deployments/{result.Value!.Id}", AdminViews.Deployment(result.Value));
+    }
+
+    public static Results<Ok<DeploymentView>, ProblemHttpResult> Get(HttpContext context, string id, MarketplaceStore store)
+    {
+        var found = store.FindDeployment(id);
+        return TenantHandlers.Authorize(AdminAuthentication.CallerOf(context).ReadTenant(found?.TenantId ?? string.Empty), found, $"No deployment '{id}'.") is { } denied
+            ? denied
+            : TypedResults.Ok(AdminViews.Deployment(found!));
+    }
+
+    public static Results<NoContent, ProblemHttpResult> Delete(HttpContext context, string id, MarketplaceStore store, RoutingSnapshotProvider snapshots, TimeProvider time)
+    {
+        var caller = AdminAuthentication.CallerOf(context);
+        var found = store.FindDeployment(id);
+        if (TenantHandlers.Authorize(caller.ManageTenant(found?.TenantId ?? string.Empty), found, $"No deployment '{id}'.", ManageDenied) is { } denied)
+        {
+            return denied;
+        }
+
+        var result = store.DeleteDeployment(caller.Actor, id, time.GetUtcNow());
+        if (!result.Succeeded)
+        {
+            return AdminProblems.From(result);
+        }
+
+        snapshots.Reload();
+        return TypedResults.NoContent();
+    }
+}

@@ -1,0 +1,127 @@
+using Meridian.Core.Keys;
+using Meridian.Core.Validation;
+using Meridian.Gateway.Routing;
+using Meridian.Storage.Control;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Meridian.Gateway.Admin;
+
+/// <summary>
+/// API keys: created and shown once, stored as keyed hashes, rotated with overlap, revoked at once. After each
+/// change this node reloads its routing snapshot immediately; other nodes see it within their refresh interval.
+/// </summary>
+public static class KeyHandlers
+{
+    private const string Denied = "Publisher roles do not manage API keys.";
+
+    public static Results<Ok<ListResponse<KeyView>>, ProblemHttpResult> List(HttpContext context, string resource, MarketplaceStore store, TimeProvider time)
+    {
+        var caller = AdminAuthentication.CallerOf(context);
+        var found = store.FindResource(resource);
+        if (TenantHandlers.Authorize(caller.UseKeys(found?.TenantId ?? string.Empty), found, $"No resource '{resource}'.", Denied) is { } denied)
+        {
+            return denied;
+        }
+
+        if (!AdminRequest.TryReadPage(context, out var page, out var problem))
+        {
+            return problem!;
+        }
+
+        var now = time.GetUtcNow();
+        return TypedResults.Ok(AdminRequest.List(store.Keys(resource, caller.SeesOnlyOwnKeys ? caller.Actor : null, page), k => AdminViews.Key(k, now)));
+    }
+
+    public static async Task<Results<Created<KeyView>, ProblemHttpResult>> Create(
+        HttpContext context, string resource, MarketplaceStore store, ApiKeyHasher hasher, RoutingSnapshotProvider snapshots, TimeProvider time)
+    {
+        var caller = AdminAuthentication.CallerOf(context);
+        var found = store.FindResource(resource);
+        if (TenantHandlers.Authorize(caller.UseKeys(found?.TenantId ?? string.Empty), found, $"No resource '{resource}'.", Denied) is { } denied)
+        {
+            return denied;
+        }
+
+        var (body, problem) = await AdminRequest.ReadJsonAsync(context, AdminJsonContext.Default.CreateKeyRequest, new CreateKeyRequest(null, null));
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var key = ApiKeyFormat.NewKey();
+        var now = time.GetUtcNow();
+        var result = store.CreateKey(caller.Actor, resource, body!.Name, body.ExpiresAt, Secret(hasher, key), now);
+        if (!result.Succeeded)
+        {
+            return AdminProblems.From(result);
+        }
+
+        snapshots.Reload();
+        return TypedResults.Created($"/admin/v1/keys/{result.Value!.Id}", AdminViews.Key(result.Value, now) with { Key = key });
+    }
+
+    public static Results<Ok<KeyView>, ProblemHttpResult> Get(HttpContext context, string id, MarketplaceStore store, TimeProvider time) =>
+        Authorize(context, id, store, out var key) is { } denied ? denied : TypedResults.Ok(AdminViews.Key(key!, time.GetUtcNow()));
+
+    /// <summary>Issues a successor key (shown once); the old key keeps working for the overlap, then expires.</summary>
+    public static async Task<Results<Created<KeyView>, ProblemHttpResult>> Rotate(
+        HttpContext context, string id, MarketplaceStore store, ApiKeyHasher hasher, RoutingSnapshotProvider snapshots, TimeProvider time)
+    {
+        if (Authorize(context, id, store, out _) is { } denied)
+        {
+            return denied;
+        }
+
+        var (body, problem) = await AdminRequest.ReadJsonAsync(context, AdminJsonContext.Default.RotateKeyRequest, new RotateKeyRequest(null));
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var errors = new FieldErrors();
+        if (ApiKeyRules.ValidateOverlap(body!.OverlapSeconds, errors) is not { } overlap)
+        {
+            return AdminProblems.Validation(errors);
+        }
+
+        var key = ApiKeyFormat.NewKey();
+        var now = time.GetUtcNow();
+        var result = store.RotateKey(AdminAuthentication.CallerOf(context).Actor, id, overlap, Secret(hasher, key), now);
+        if (!result.Succeeded)
+        {
+            return AdminProblems.From(result);
+        }
+
+        snapshots.Reload();
+        var rotation = result.Value!;
+        return TypedResults.Created($"/admin/v1/keys/{rotation.New.Id}", AdminViews.Key(rotation.New, now) with { Key = key, Replaces = AdminViews.Key(rotation.Old, now) });
+    }
+
+    /// <summary>Revokes a key: this node refuses it at once, every node within its refresh interval (500 ms by default).</summary>
+    public static Results<Ok<KeyView>, ProblemHttpResult> Revoke(HttpContext context, string id, MarketplaceStore store, RoutingSnapshotProvider snapshots, TimeProvider time)
+    {
+        if (Authorize(context, id, store, out _) is { } denied)
+        {
+            return denied;
+        }
+
+        var now = time.GetUtcNow();
+        var result = store.RevokeKey(AdminAuthentication.CallerOf(context).Actor, id, now);
+        if (!result.Succeeded)
+        {
+            return AdminProblems.From(result);
+        }
+
+        snapshots.Reload();
+        return TypedResults.Ok(AdminViews.Key(result.Value!, now));
+    }
+
+    private static ProblemHttpResult? Authorize(HttpContext context, string id, MarketplaceStore store, out ApiKeyInfo? key)
+    {
+        key = store.FindKey(id);
+        var access = AdminAuthentication.CallerOf(context).ManageKey(key?.TenantId ?? string.Empty, key?.CreatedBy ?? string.Empty);
+        return TenantHandlers.Authorize(access, key, $"No API key '{id}'.", Denied);
+    }
+
+    private static NewSecret Secret(ApiKeyHasher hasher, string key) => new(hasher.Hash(key), ApiKeyFormat.PrefixOf(key)!);
+}

@@ -1,0 +1,166 @@
+using Meridian.Core.Access;
+using Meridian.Core.Marketplace;
+using Meridian.Storage.Control;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Meridian.Gateway.Admin;
+
+/// <summary>
+/// Tenants, their subscriptions and their resources. Another tenant's objects answer exactly like missing ones (404).
+/// </summary>
+public static class TenantHandlers
+{
+    private const string PublisherRolesDenied = "Publisher roles do not see tenants.";
+
+    public static Results<Ok<ListResponse<TenantView>>, ProblemHttpResult> ListTenants(HttpContext context, MarketplaceStore store)
+    {
+        var caller = AdminAuthentication.CallerOf(context);
+        if (AccessProblems.Check(caller.ListTenants(out var only), string.Empty, PublisherRolesDenied) is { } denied)
+        {
+            return denied;
+        }
+
+        return AdminRequest.TryReadPage(context, out var page, out var problem)
+            ? TypedResults.Ok(AdminRequest.List(store.Tenants(only, page), AdminViews.Tenant))
+            : problem!;
+    }
+
+    public static Results<Ok<TenantView>, ProblemHttpResult> GetTenant(HttpContext context, string tenant, MarketplaceStore store)
+    {
+        if (ReadableTenant(context, tenant, store, out var found) is { } denied)
+        {
+            return denied;
+        }
+
+        return TypedResults.Ok(AdminViews.Tenant(found!));
+    }
+
+    public static async Task<Results<Created<TenantView>, ProblemHttpResult>> CreateTenant(HttpContext context, MarketplaceStore store, TimeProvider time)
+    {
+        var caller = AdminAuthentication.CallerOf(context);
+        if (AccessProblems.Check(caller.OperatorOnly(), string.Empty, "Only an operator-admin may create tenants.") is { } denied)
+        {
+            return denied;
+        }
+
+        var (body, problem) = await AdminRequest.ReadJsonAsync(context, AdminJsonContext.Default.CreateTenantRequest);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var draft = new TenantDraft(body!.Name, body.BillingContact?.Name, body.BillingContact?.Email);
+        if (body.BillingContact is null)
+        {
+            return AdminProblems.Validation("billing_contact", "is required: {\"name\",\"email\"}");
+        }
+
+        var result = store.CreateTenant(caller.Actor, draft, time.GetUtcNow());
+        return result.Succeeded
+            ? TypedResults.Created($"/admin/v1/tenants/{result.Value!.Id}", AdminViews.Tenant(result.Value))
+            : AdminProblems.From(result);
+    }
+
+    public static Results<Ok<ListResponse<SubscriptionView>>, ProblemHttpResult> ListSubscriptions(HttpContext context, string tenant, MarketplaceStore store)
+    {
+        if (ReadableTenant(context, tenant, store, out _) is { } denied)
+        {
+            return denied;
+        }
+
+        return AdminRequest.TryReadPage(context, out var page, out var problem)
+            ? TypedResults.Ok(AdminRequest.List(store.Subscriptions(tenant, page), AdminViews.Subscription))
+            : problem!;
+    }
+
+    /// <summary>Subscribes (201) or records acceptance of a newer terms version (200).</summary>
+    public static async Task<Results<Ok<SubscriptionView>, Created<SubscriptionView>, ProblemHttpResult>> Subscribe(
+        HttpContext context, string tenant, MarketplaceStore store, TimeProvider time)
+    {
+        if (ManageableTenant(context, tenant, store, "Only a tenant-admin or an operator-admin may subscribe.") is { } denied)
+        {
+            return denied;
+        }
+
+        var (body, problem) = await AdminRequest.ReadJsonAsync(context, AdminJsonContext.Default.SubscribeRequest);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var result = store.Subscribe(AdminAuthentication.CallerOf(context).Actor, tenant, body!.OfferId, body.AcceptTermsVersion, time.GetUtcNow());
+        if (!result.Succeeded)
+        {
+            return AdminProblems.From(result);
+        }
+
+        var view = AdminViews.Subscription(result.Value!);
+        AdminRequest.SetETag(context, view.Version);
+        return result.Status == StoreStatus.Created
+            ? TypedResults.Created($"/admin/v1/tenants/{tenant}/subscriptions", view)
+            : TypedResults.Ok(view);
+    }
+
+    public static Results<Ok<ListResponse<ResourceView>>, ProblemHttpResult> ListResources(HttpContext context, string tenant, MarketplaceStore store)
+    {
+        if (ReadableTenant(context, tenant, store, out _) is { } denied)
+        {
+            return denied;
+        }
+
+        return AdminRequest.TryReadPage(context, out var page, out var problem)
+            ? TypedResults.Ok(AdminRequest.List(store.Resources(tenant, page), AdminViews.Resource))
+            : problem!;
+    }
+
+    public static async Task<Results<Created<ResourceView>, ProblemHttpResult>> CreateResource(HttpContext context, string tenant, MarketplaceStore store, TimeProvider time)
+    {
+        if (ManageableTenant(context, tenant, store, "Only a tenant-admin or an operator-admin may create resources.") is { } denied)
+        {
+            return denied;
+        }
+
+        var (body, problem) = await AdminRequest.ReadJsonAsync(context, AdminJsonContext.Default.CreateResourceRequest);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var result = store.CreateResource(AdminAuthentication.CallerOf(context).Actor, tenant, body!.Name, body.Region, time.GetUtcNow());
+        return result.Succeeded
+            ? TypedResults.Created($"/admin/v1/resources/{result.Value!.Id}", AdminViews.Resource(result.Value))
+            : AdminProblems.From(result);
+    }
+
+    public static Results<Ok<ResourceView>, ProblemHttpResult> GetResource(HttpContext context, string resource, MarketplaceStore store)
+    {
+        var found = store.FindResource(resource);
+        return Authorize(AdminAuthentication.CallerOf(context).ReadTenant(found?.TenantId ?? string.Empty), found, $"No resource '{resource}'.") is { } denied
+            ? denied
+            : TypedResults.Ok(AdminViews.Resource(found!));
+    }
+
+    /// <summary>
+    /// The one authorization shape of tenant-owned objects: a role that may never act is 403 whether or not the object
+    /// exists; an object of another tenant is 404 with the very message of a missing one.
+    /// </summary>
+    internal static ProblemHttpResult? Authorize<T>(AccessDecision access, T? found, string missing, string forbidden = PublisherRolesDenied)
+        where T : class =>
+        AccessProblems.Check(access, missing, forbidden) ?? (found is null ? AdminProblems.NotFound(missing) : null);
+
+    private static ProblemHttpResult? ReadableTenant(HttpContext context, string tenant, MarketplaceStore store, out Tenant? found)
+    {
+        var caller = AdminAuthentication.CallerOf(context);
+        var access = caller.ReadTenant(tenant);
+        found = access == AccessDecision.Allowed ? store.FindTenant(tenant) : null;
+        return Authorize(access, found, $"No tenant '{tenant}'.");
+    }
+
+    private static ProblemHttpResult? ManageableTenant(HttpContext context, string tenant, MarketplaceStore store, string forbidden)
+    {
+        var caller = AdminAuthentication.CallerOf(context);
+        var access = caller.ManageTenant(tenant);
+        var found = access == AccessDecision.Allowed ? store.FindTenant(tenant) : null;
+        return Authorize(access, found, $"No tenant '{tenant}'.", forbidden);
+    }
+}

@@ -1,0 +1,110 @@
+using Meridian.Core.Access;
+using Meridian.Core.Keys;
+using Meridian.Core.Validation;
+using Meridian.Storage.Control;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Meridian.Gateway.Admin;
+
+/// <summary>Admin tokens (shown once, stored hashed) and the audit trail.</summary>
+public static class TokenHandlers
+{
+    private const string Denied = "Only an operator-admin, or a tenant-admin for its own developers, manages admin tokens.";
+
+    public static Results<Ok<ListResponse<TokenView>>, ProblemHttpResult> List(HttpContext context, AdminTokenStore tokens)
+    {
+        var caller = AdminAuthentication.CallerOf(context);
+        if (AccessProblems.Check(caller.ListTokens(out var only), string.Empty, Denied) is { } denied)
+        {
+            return denied;
+        }
+
+        return AdminRequest.TryReadPage(context, out var page, out var problem)
+            ? TypedResults.Ok(AdminRequest.List(tokens.List(only, page), AdminViews.Token))
+            : problem!;
+    }
+
+    public static async Task<Results<Created<TokenView>, ProblemHttpResult>> Create(
+        HttpContext context, AdminTokenStore tokens, MarketplaceStore store, ApiKeyHasher hasher, TimeProvider time)
+    {
+        var caller = AdminAuthentication.CallerOf(context);
+        if (caller.Role is not (AdminRole.OperatorAdmin or AdminRole.TenantAdmin))
+        {
+            return AdminProblems.Forbidden(Denied);
+        }
+
+        var (body, problem) = await AdminRequest.ReadJsonAsync(context, AdminJsonContext.Default.CreateTokenRequest);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        // A tenant admin issues developer tokens for its own tenant; it need not repeat the id.
+        var tenantId = body!.TenantId ?? (caller.Role == AdminRole.TenantAdmin ? caller.TenantId : null);
+        var errors = new FieldErrors();
+        var geographies = store.Regions().Select(r => r.Region.Geography);
+        if (TokenRules.Validate(new TokenDraft(body.Role, body.Name, tenantId, body.PublisherId, body.Geographies), geographies, errors) is not { } valid)
+        {
+            return AdminProblems.Validation(errors);
+        }
+
+        if (AccessProblems.Check(caller.IssueToken(valid.Role, valid.TenantId), string.Empty, "A tenant-admin may issue tenant-developer tokens for its own tenant only.") is { } denied)
+        {
+            return denied;
+        }
+
+        var token = ApiKeyFormat.New(ApiKeyFormat.AdminTokenScheme);
+        var result = tokens.Create(caller.Actor, valid, new NewSecret(hasher.Hash(token), ApiKeyFormat.PrefixOf(token, ApiKeyFormat.AdminTokenScheme)!), time.GetUtcNow());
+        return result.Succeeded
+            ? TypedResults.Created($"/admin/v1/tokens/{result.Value!.Id}", AdminViews.Token(result.Value) with { Token = token })
+            : AdminProblems.From(result);
+    }
+
+    public static Results<Ok<TokenView>, ProblemHttpResult> Get(HttpContext context, string id, AdminTokenStore tokens) =>
+        Authorize(context, id, tokens, out var token) is { } denied ? denied : TypedResults.Ok(AdminViews.Token(token!));
+
+    /// <summary>Revokes a token at once (tokens are looked up on every admin request). The last operator token cannot be revoked.</summary>
+    public static Results<Ok<TokenView>, ProblemHttpResult> Revoke(HttpContext context, string id, AdminTokenStore tokens, TimeProvider time)
+    {
+        if (Authorize(context, id, tokens, out var token) is { } denied)
+        {
+            return denied;
+        }
+
+        var result = tokens.Revoke(AdminAuthentication.CallerOf(context).Actor, token!.Id, time.GetUtcNow());
+        return result.Succeeded ? TypedResults.Ok(AdminViews.Token(result.Value!)) : AdminProblems.From(result);
+    }
+
+    public static Results<Ok<ListResponse<AuditView>>, ProblemHttpResult> Audit(
+        HttpContext context, MarketplaceStore store,
+        [FromQuery(Name = "object_type")] string? objectType = null, [FromQuery(Name = "object_id")] string? objectId = null)
+    {
+        var caller = AdminAuthentication.CallerOf(context);
+        if (AccessProblems.Check(caller.OperatorOnly(), string.Empty, "Only an operator-admin may read the audit trail.") is { } denied)
+        {
+            return denied;
+        }
+
+        if (!AdminRequest.TryReadPage(context, out var page, out var problem))
+        {
+            return problem!;
+        }
+
+        return TypedResults.Ok(AdminRequest.List(AuditLog.Read(store.Control, objectType, objectId, page), AdminViews.Audit));
+    }
+
+    private static ProblemHttpResult? Authorize(HttpContext context, string id, AdminTokenStore tokens, out AdminToken? token)
+    {
+        var caller = AdminAuthentication.CallerOf(context);
+        if (caller.Role is not (AdminRole.OperatorAdmin or AdminRole.TenantAdmin))
+        {
+            token = null;
+            return AdminProblems.Forbidden(Denied);
+        }
+
+        token = tokens.Find(id);
+        var missing = $"No admin token '{id}'.";
+        return token is null ? AdminProblems.NotFound(missing) : AccessProblems.Check(caller.ManageToken(token), missing, Denied);
+    }
+}

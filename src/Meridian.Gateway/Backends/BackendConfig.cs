@@ -1,0 +1,41 @@
+using System.Text.Json.Serialization;
+
+namespace Meridian.Gateway.Backends;
+
+/// <summary>
+/// One backend as the operator declares it (in the <c>backends</c> list of the config file).
+/// Credentials are never in the file: <see cref="ApiKeyEnv"/> names the environment variable that holds them.
+/// </summary>
+public sealed record BackendConfig
+{
+    public required string Id { get; init; }
+
+    /// <summary><c>simulator</c>, <c>anthropic</c>, <c>openai</c> or <c>llamasharp</c>.</summary>
+    public required string Kind { get; init; }
+
+    /// <summary>Base URL of an HTTP backend (for <c>anthropic</c>, the part before <c>/v1/messages</c>).</summary>
+    public Uri? Url { get; init; }
+
+    public string? ApiKeyEnv { get; init; }
+
+    /// <summary>A region of the world for platform backends; for a publisher's backend, its declared location (or "undeclared").</summary>
+    public required string Region { get; init; }
+
+    /// <summary><c>platform</c>, or the id of the publisher that operates it.</summary>
+    public string OperatedBy { get; init; } = "platform";
+
+    /// <summary>Model ids it serves; empty means every model.</summary>
+    public IReadOnlyList<string> Models { get; init; } = [];
+
+    /// <summary>GGUF file of a <c>llamasharp</c> backend.</summary>
+    public string? ModelPath { get; init; }
+}
+
+public sealed record GatewayConfigFile
+{
+    public IReadOnlyList<BackendConfig> Backends { get; init; } = [];
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, ReadCommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
+[JsonSerializable(typeof(GatewayConfigFile))]
+internal sealed partial class BackendConfigJsonContext : JsonSerializerContext;

@@ -1,0 +1,127 @@
+using Meridian.Core.Access;
+using Meridian.Core.Validation;
+using Meridian.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+
+namespace Meridian.Storage.Control;
+
+/// <summary>
+/// Admin tokens, stored only as keyed hashes like API keys. Looked up by hash on each admin request (the control
+/// plane is not the hot path, and a revocation must count at once). Thread-safe.
+/// </summary>
+public sealed class AdminTokenStore(ControlStore store)
+{
+    public const string BootstrapActor = "system:bootstrap";
+
+    private const string Columns = "id, name, prefix, role, tenant_id, publisher_id, geographies, created_by, created_at, revoked_at";
+
+    /// <summary>The live token with this hash, or null.</summary>
+    public AdminToken? FindLive(string hash) => store.Read(connection =>
+        connection.QuerySingle(null, $"SELECT {Columns} FROM admin_tokens WHERE hash = $hash AND revoked_at IS NULL", Read, ("$hash", hash)));
+
+    public AdminToken? Find(string id) => store.Read(connection => Find(connection, null, id));
+
+    /// <param name="onlyTenant">Only this tenant's tokens (a tenant admin's view), or null for all.</param>
+    public Page<AdminToken> List(string? onlyTenant, PageRequest page) => store.Read(connection =>
+    {
+        var rows = connection.Query(null, $"""
+            SELECT {Columns} FROM admin_tokens WHERE id > $after AND ($tenant IS NULL OR tenant_id = $tenant) ORDER BY id LIMIT $limit
+            """, Read, ("$after", page.After ?? string.Empty), ("$tenant", onlyTenant), ("$limit", page.Limit + 1));
+        return rows.Count > page.Limit ? new Page<AdminToken>(rows[..page.Limit], rows[page.Limit - 1].Id) : new Page<AdminToken>(rows, null);
+    });
+
+    /// <summary>True when some live operator-admin token exists: then a start need not create one.</summary>
+    public bool HasLiveOperatorToken() => store.Read(connection =>
+        connection.Scalar(null, "SELECT COUNT(*) FROM admin_tokens WHERE role = 'operator-admin' AND revoked_at IS NULL") > 0);
+
+    /// <summary>
+    /// Makes sure an operator-admin token with this hash exists and is live (the fixed token of
+    /// <c>--admin-token</c>). Returns true when it was added.
+    /// </summary>
+    public bool EnsureOperatorToken(NewSecret secret, string name, DateTimeOffset now) =>
+        store.Mutate((connection, transaction) =>
+        {
+            if (connection.Scalar(transaction, "SELECT COUNT(*) FROM admin_tokens WHERE hash = $hash AND revoked_at IS NULL", ("$hash", secret.Hash)) > 0)
+            {
+                return false;
+            }
+
+            // A fixed token revoked earlier stays revoked in the records; its hash is freed for a new row.
+            connection.Execute(transaction, "UPDATE admin_tokens SET hash = 'revoked:' || id WHERE hash = $hash", ("$hash", secret.Hash));
+            var token = Insert(connection, transaction, BootstrapActor, new ValidToken(AdminRole.OperatorAdmin, name, null, null, []), secret, now);
+            AuditLog.Write(connection, transaction, BootstrapActor, "token.create", "admin_token", token.Id, null, token, AuditJson.Default.AdminToken, now);
+            return true;
+        });
+
+    public StoreResult<AdminToken> Create(string actor, ValidToken token, NewSecret secret, DateTimeOffset now) =>
+        store.TryMutate((connection, transaction) =>
+        {
+            var errors = new FieldErrors();
+            if (token.TenantId is { } tenant && connection.Scalar(transaction, "SELECT COUNT(*) FROM tenants WHERE id = $id", ("$id", tenant)) == 0)
+            {
+                errors.Add("tenant_id", $"no tenant '{tenant}' exists");
+            }
+
+            if (token.PublisherId is { } publisher && connection.Scalar(transaction, "SELECT COUNT(*) FROM publishers WHERE id = $id", ("$id", publisher)) == 0)
+            {
+                errors.Add("publisher_id", $"no publisher '{publisher}' exists");
+            }
+
+            if (!errors.IsEmpty)
+            {
+                return StoreResult<AdminToken>.Invalid(errors);
+            }
+
+            var created = Insert(connection, transaction, actor, token, secret, now);
+            AuditLog.Write(connection, transaction, actor, "token.create", "admin_token", created.Id, null, created, AuditJson.Default.AdminToken, now);
+            return StoreResult<AdminToken>.Created(created);
+        });
+
+    public StoreResult<AdminToken> Revoke(string actor, string id, DateTimeOffset now) =>
+        store.TryMutate((connection, transaction) =>
+        {
+            if (Find(connection, transaction, id) is not { } before)
+            {
+                return StoreResult<AdminToken>.NotFound($"No admin token '{id}'.");
+            }
+
+            if (before.RevokedAt is not null)
+            {
+                return StoreResult<AdminToken>.Ok(before);
+            }
+
+            if (before.Role == AdminRole.OperatorAdmin
+                && connection.Scalar(transaction, "SELECT COUNT(*) FROM admin_tokens WHERE role = 'operator-admin' AND revoked_at IS NULL") <= 1)
+            {
+                return StoreResult<AdminToken>.Conflict("This is the last live operator-admin token; create another before revoking it, or nobody could administer the marketplace.");
+            }
+
+            var after = before with { RevokedAt = now };
+            connection.Execute(transaction, "UPDATE admin_tokens SET revoked_at = $at WHERE id = $id", ("$id", id), ("$at", ControlStore.FormatTime(now)));
+            AuditLog.Write(connection, transaction, actor, "token.revoke", "admin_token", id, before, after, AuditJson.Default.AdminToken, now);
+            return StoreResult<AdminToken>.Ok(after);
+        });
+
+    private static AdminToken Insert(SqliteConnection connection, SqliteTransaction transaction, string actor, ValidToken token, NewSecret secret, DateTimeOffset now)
+    {
+        var created = new AdminToken(StoreIds.New("tok_", now), token.Name, secret.Prefix, token.Role, token.TenantId, token.PublisherId, token.Geographies, actor, now, null);
+        connection.Execute(transaction, """
+            INSERT INTO admin_tokens (id, name, hash, prefix, role, tenant_id, publisher_id, geographies, created_by, created_at)
+            VALUES ($id, $name, $hash, $prefix, $role, $tenant, $pub, $geo, $by, $at)
+            """,
+            ("$id", created.Id), ("$name", created.Name), ("$hash", secret.Hash), ("$prefix", secret.Prefix), ("$role", AdminRoles.Of(token.Role)),
+            ("$tenant", token.TenantId), ("$pub", token.PublisherId), ("$geo", string.Join(',', token.Geographies)), ("$by", actor),
+            ("$at", ControlStore.FormatTime(now)));
+        return created;
+    }
+
+    private static AdminToken? Find(SqliteConnection connection, SqliteTransaction? transaction, string id) =>
+        connection.QuerySingle(transaction, $"SELECT {Columns} FROM admin_tokens WHERE id = $id", Read, ("$id", id));
+
+    private static AdminToken Read(SqliteDataReader r) => new(
+        r.GetString(0), r.GetString(1), r.GetString(2),
+        AdminRoles.TryParse(r.GetString(3), out var role) ? role : throw new InvalidOperationException($"The control store holds an unknown role '{r.GetString(3)}'."),
+        r.GetStringOrNull(4), r.GetStringOrNull(5),
+        r.GetString(6).Split(',', StringSplitOptions.RemoveEmptyEntries),
+        r.GetString(7), ControlStore.ParseTime(r.GetString(8)), r.GetStringOrNull(9) is { } revoked ? ControlStore.ParseTime(revoked) : null);
+}

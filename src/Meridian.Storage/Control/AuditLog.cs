@@ -1,0 +1,66 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using Meridian.Core.Access;
+using Meridian.Core.Keys;
+using Meridian.Core.Marketplace;
+using Meridian.Core.World;
+using Meridian.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+
+namespace Meridian.Storage.Control;
+
+/// <summary>One audit record: who did what to which object, and the object before and after (JSON, never a secret).</summary>
+public sealed record AuditRecord(long Id, DateTimeOffset At, string Actor, string Action, string ObjectType, string ObjectId, string? BeforeJson, string? AfterJson);
+
+/// <summary>
+/// Writes audit records inside the mutation's own transaction, so a change and its record commit or roll back
+/// together, and reads them back newest first.
+/// </summary>
+public static class AuditLog
+{
+    internal static void Write<T>(
+        SqliteConnection connection, SqliteTransaction transaction, string actor, string action, string objectType, string objectId,
+        T? before, T? after, JsonTypeInfo<T> typeInfo, DateTimeOffset now)
+        where T : class
+    {
+        connection.Execute(transaction, """
+            INSERT INTO audit (at, actor, action, object_type, object_id, before_json, after_json)
+            VALUES ($at, $actor, $action, $type, $id, $before, $after)
+            """,
+            ("$at", ControlStore.FormatTime(now)), ("$actor", actor), ("$action", action), ("$type", objectType), ("$id", objectId),
+            ("$before", before is null ? null : JsonSerializer.Serialize(before, typeInfo)),
+            ("$after", after is null ? null : JsonSerializer.Serialize(after, typeInfo)));
+    }
+
+    /// <summary>Newest first; <see cref="PageRequest.After"/> is the id of the last record of the previous page.</summary>
+    public static Page<AuditRecord> Read(ControlStore store, string? objectType, string? objectId, PageRequest page) => store.Read(connection =>
+    {
+        var after = long.TryParse(page.After, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : long.MaxValue;
+        var rows = connection.Query(null, """
+            SELECT id, at, actor, action, object_type, object_id, before_json, after_json FROM audit
+            WHERE id < $after AND ($type IS NULL OR object_type = $type) AND ($object IS NULL OR object_id = $object)
+            ORDER BY id DESC LIMIT $limit
+            """,
+            r => new AuditRecord(r.GetInt64(0), ControlStore.ParseTime(r.GetString(1)), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5),
+                r.GetStringOrNull(6), r.GetStringOrNull(7)),
+            ("$after", after), ("$type", objectType), ("$object", objectId), ("$limit", page.Limit + 1));
+        return rows.Count > page.Limit
+            ? new Page<AuditRecord>(rows[..page.Limit], rows[page.Limit - 1].Id.ToString(CultureInfo.InvariantCulture))
+            : new Page<AuditRecord>(rows, null);
+    });
+}
+
+/// <summary>How audit records render objects: snake_case, enums by their wire names.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, UseStringEnumConverter = true)]
+[JsonSerializable(typeof(Region))]
+[JsonSerializable(typeof(Publisher))]
+[JsonSerializable(typeof(Offer))]
+[JsonSerializable(typeof(Tenant))]
+[JsonSerializable(typeof(Subscription))]
+[JsonSerializable(typeof(Resource))]
+[JsonSerializable(typeof(Deployment))]
+[JsonSerializable(typeof(ApiKeyInfo))]
+[JsonSerializable(typeof(AdminToken))]
+internal sealed partial class AuditJson : JsonSerializerContext;
