@@ -12,7 +12,8 @@
 #   MERIDIAN_TEST_POSTGRES / MERIDIAN_TEST_REDIS / MERIDIAN_TEST_CHROMIUM
 #                                    when already set, that service is used as given and no private
 #                                    instance is started for it
-#   MERIDIAN_TEST_HANG_TIMEOUT       per-assembly hang timeout passed to --blame-hang-timeout (default 20m)
+#   MERIDIAN_TEST_HANG_TIMEOUT       hang timeout passed to --blame-hang-timeout (default 20m)
+#   MERIDIAN_TEST_PARALLEL=1         run test assemblies concurrently (default: one at a time)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -435,11 +436,19 @@ run_tests() {
   local -a args=(
     test "$SOLUTION" -c "$CONFIG" --no-build -nologo
     --results-directory "$RESULTS_DIR"
-    --logger "trx;LogFileName={assembly}.trx"
+    --logger trx
     --logger "console;verbosity=normal"
     --blame-hang-timeout "${MERIDIAN_TEST_HANG_TIMEOUT:-20m}"
     --blame-hang-dump-type none
   )
+  # One test assembly at a time by default: the assemblies share one PostgreSQL and one Redis,
+  # and the trx logger's default file naming (one .trx per assembly, "[1]" suffix on a name
+  # clash) is only race-free when assemblies finish one after another. (A fixed LogFileName
+  # would make every assembly overwrite the same file.) Tests inside an assembly still run
+  # in parallel as xUnit decides.
+  if [[ "${MERIDIAN_TEST_PARALLEL:-}" != "1" ]]; then
+    args+=(-m:1)
+  fi
   if [[ $has_filter -eq 1 ]]; then
     args+=(--filter "$filter")
   fi

@@ -198,6 +198,10 @@ public sealed class HttpErrorTests(WiderWorldGatewayFixture gateway) : IClassFix
         await ApiAssert.ErrorAsync(response, HttpStatusCode.BadRequest, "invalid_request_error", mentions: "Content-Type");
     }
 
+    /// <summary>
+    /// A plain upload with a Content-Length, as every SDK sends it. The client must get the 413, not a reset
+    /// connection in the middle of its upload (which SDKs report as an I/O error and retry).
+    /// </summary>
     [Fact]
     public async Task A_body_over_32_MiB_is_413_request_too_large()
     {

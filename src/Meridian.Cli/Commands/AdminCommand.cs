@@ -148,8 +148,14 @@ internal sealed class AdminCall(CliContext context, AdminClient api, ParseResult
         writer.Flush();
     }
 
-    public void Warn(string message) =>
-        context.Error.MarkupLine($"[black on yellow] WARNING [/] [yellow]{Markup.Escape(message)}[/]");
+    /// <summary>A warning on stderr: a badge on the first line, the others aligned under its text.</summary>
+    public void Warn(params string[] lines)
+    {
+        for (var i = 0; i < lines.Length; i++)
+        {
+            context.Error.MarkupLine($"{(i == 0 ? "[black on yellow] WARNING [/]" : "         ")} [yellow]{Markup.Escape(lines[i])}[/]");
+        }
+    }
 
     public void Note(string message) =>
         context.Error.MarkupLine($"[grey]{Markup.Escape(message)}[/]");

@@ -66,6 +66,14 @@ internal static class CliOutput
             ? time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture)
             : value;
 
+    /// <summary>A count as a person reads it in a table: 600, 100k, 1M, 1.5M (exact only while short).</summary>
+    public static string? Count(long? value) => value is not { } n ? null : n switch
+    {
+        >= 1_000_000 when n % 100_000 == 0 => (n / 1_000_000m).ToString("0.#", CultureInfo.InvariantCulture) + "M",
+        >= 10_000 when n % 1_000 == 0 => (n / 1_000).ToString(CultureInfo.InvariantCulture) + "k",
+        _ => n.ToString(CultureInfo.InvariantCulture),
+    };
+
     /// <summary>Re-indents JSON for reading without changing a value (numbers keep their text).</summary>
     public static string Indent(string json)
     {

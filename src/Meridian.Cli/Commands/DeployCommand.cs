@@ -37,8 +37,9 @@ internal static class DeployCommand
             var hostingOption = call.Value(hosting)!;
             if (hostingOption == "publisher")
             {
-                call.Warn($"Publisher-hosted: requests to this deployment are processed on the publisher's own infrastructure, at the location "
-                    + $"the publisher declares (or an undeclared one). Data may be processed outside the geography of resource {resourceId}.");
+                call.Warn(
+                    "Publisher-hosted: requests are processed on the publisher's own infrastructure, at a location it declares or leaves undeclared.",
+                    $"Data sent to this deployment may be processed outside the geography of resource {resourceId}.");
             }
 
             var capacity = call.Value(rpm) is null && call.Value(tpm) is null ? null : new Capacity(call.Value(rpm), call.Value(tpm));

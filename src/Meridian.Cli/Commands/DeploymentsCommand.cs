@@ -27,12 +27,12 @@ internal static class DeploymentsCommand
                     return AdminCommand.Ok;
                 }
 
-                var table = CliOutput.Table(call.Out, "Id", "Name", "Model", "Hosting", "Type", "RPM / TPM", "Created");
+                // Exact capacity and the creation time are in --json; this table has to fit a 110-column terminal.
+                var table = CliOutput.Table(call.Out, "Name", "Model", "Hosting", "Type", "RPM", "TPM", "Id");
                 foreach (var d in deployments.Value)
                 {
-                    table.AddRow(CliOutput.Escape(d.Id), CliOutput.Escape(d.Name), CliOutput.Escape(d.ModelId),
-                        CliOutput.Escape(d.HostingOption), CliOutput.Escape(d.DeploymentType),
-                        CliOutput.Escape(d.Capacity is { } c ? $"{c.Rpm} / {c.Tpm}" : null), CliOutput.Escape(CliOutput.Time(d.CreatedAt)));
+                    table.AddRow(CliOutput.Escape(d.Name), CliOutput.Escape(d.ModelId), CliOutput.Escape(d.HostingOption), CliOutput.Escape(d.DeploymentType),
+                        CliOutput.Escape(CliOutput.Count(d.Capacity?.Rpm)), CliOutput.Escape(CliOutput.Count(d.Capacity?.Tpm)), CliOutput.Escape(d.Id));
                 }
 
                 call.Out.Write(table);

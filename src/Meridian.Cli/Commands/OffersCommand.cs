@@ -76,7 +76,7 @@ internal static class OffersCommand
 
         if (offer.Terms is { } terms)
         {
-            details.Row("Terms", $"version {terms.Version}, sha256 {terms.Sha256}, effective {terms.EffectiveAt}");
+            details.Row("Terms", $"version {terms.Version}, sha256 {terms.Sha256}, effective {CliOutput.Time(terms.EffectiveAt)}");
         }
 
         console.Write(details);

@@ -61,7 +61,7 @@ internal static class SubscribeCommand
         call.Out.Write(CliOutput.Details()
             .Row("Subscription", s.Id)
             .Row("Accepted by", s.AcceptedBy)
-            .Row("Accepted at", s.AcceptedAt));
+            .Row("Accepted at", CliOutput.Time(s.AcceptedAt)));
         return AdminCommand.Ok;
     }
 
@@ -90,9 +90,9 @@ internal static class SubscribeCommand
                 .Row("Offer", $"{offer.Id} ({offer.Name}) by {offer.PublisherId}")
                 .Row("Terms version", terms.Version.ToString(System.Globalization.CultureInfo.InvariantCulture))
                 .Row("Terms sha256", terms.Sha256)
-                .Row("Effective", terms.EffectiveAt)
+                .Row("Effective", CliOutput.Time(terms.EffectiveAt))
                 .Row("Tenant", tenantId)
-                .Row("Accepted", existing is null ? "nothing yet" : $"version {existing.TermsVersion} by {existing.AcceptedBy} at {existing.AcceptedAt}"));
+                .Row("Accepted", existing is null ? "nothing yet" : $"version {existing.TermsVersion} by {existing.AcceptedBy} at {CliOutput.Time(existing.AcceptedAt)}"));
             call.Out.WriteLine();
         }
 

@@ -85,6 +85,10 @@ public static class OfferRules
         {
             errors.Add(field, $"must be at most {MaxTermsLength} characters");
         }
+        else if (!Names.IsWellFormed(text))
+        {
+            errors.Add(field, "must be well-formed text (it holds an unpaired UTF-16 surrogate)");
+        }
     }
 
     /// <summary>Parses a price: a plain non-negative decimal string (no sign, exponent or thousands separator).</summary>

@@ -17,10 +17,28 @@ public static partial class Names
     public static bool IsPlaceName(string? value) => value is not null && PlacePattern().IsMatch(value);
 
     public static bool IsDisplayName(string? value) =>
-        !string.IsNullOrWhiteSpace(value) && value.Length <= MaxDisplayNameLength && value == value.Trim() && !value.Any(char.IsControl);
+        !string.IsNullOrWhiteSpace(value) && value.Length <= MaxDisplayNameLength && value == value.Trim() && !value.Any(char.IsControl) && IsWellFormed(value);
+
+    /// <summary>False when the text holds a lone UTF-16 surrogate, which no UTF-8 store or client can represent.</summary>
+    public static bool IsWellFormed(string value)
+    {
+        for (var i = 0; i < value.Length; i++)
+        {
+            if (char.IsHighSurrogate(value[i]) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(value[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     /// <summary>A plausible e-mail address: one <c>@</c>, something on each side, a dot in the domain, no spaces.</summary>
-    public static bool IsEmail(string? value) => value is { Length: <= 254 } && EmailPattern().IsMatch(value);
+    public static bool IsEmail(string? value) => value is { Length: <= 254 } && EmailPattern().IsMatch(value) && IsWellFormed(value);
 
     public static bool IsHttpUrl(string? value) =>
         value is { Length: <= 2048 } && Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp);

@@ -28,7 +28,7 @@ public sealed class ApiKeyAuthenticator(ApiKeyHasher hasher, RoutingSnapshotProv
         // overlap) is still in it: check the time here.
         if (found is null || found.ExpiresAt <= time.GetUtcNow())
         {
-            error = ApiError.Authentication("invalid x-api-key");
+            error = ApiError.Authentication("invalid API key");
             return false;
         }
 

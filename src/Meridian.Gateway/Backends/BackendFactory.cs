@@ -25,7 +25,8 @@ public static class BackendFactory
             {
                 "simulator" => simulator,
                 "anthropic" => new AnthropicHttpBackend(http ??= UpstreamHttpClient(), RequireUrl(config), Credential(config)),
-                _ => throw new InvalidOperationException($"Backend '{config.Id}': unknown kind '{config.Kind}' (expected simulator, anthropic).")
+                "openai" => new OpenAiChatBackend(http ??= UpstreamHttpClient(), RequireUrl(config), Credential(config)),
+                _ => throw new InvalidOperationException($"Backend '{config.Id}': unknown kind '{config.Kind}' (expected simulator, anthropic, openai).")
             }));
         }
 

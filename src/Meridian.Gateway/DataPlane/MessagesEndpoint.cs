@@ -62,7 +62,7 @@ public sealed partial class MessagesEndpoint(
     private async Task ServeAsync(HttpContext context, bool isCountTokens, RequestOutcome outcome)
     {
         var aborted = context.RequestAborted;
-        var (body, bodyError) = await RequestBody.ReadAsync(context.Request, aborted);
+        var (body, bodyError) = await RequestBody.ReadAsync(context, aborted);
         if (bodyError is not null)
         {
             await FailAsync(context, outcome, bodyError);

@@ -80,7 +80,9 @@ public sealed class ModelsEndpoint(ApiKeyAuthenticator authenticator, RoutingSna
         var resolution = snapshots.Current.Resolve(key, id);
         if (resolution.Deployment is not { } deployment)
         {
-            await ErrorResponses.WriteAsync(context, ApiError.NotFound($"model: {id}"));
+            await ErrorResponses.WriteAsync(context, resolution.Status == ModelResolutionStatus.NotPermitted
+                ? ApiError.Permission($"This API key does not have access to model '{id}'.")
+                : ApiError.NotFound($"model: {id}"));
             return;
         }
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using Meridian.Protocol.Errors;
 using Meridian.Protocol.Messages;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Meridian.Gateway.DataPlane;
 
@@ -22,16 +23,31 @@ internal sealed class RequestBody : IDisposable
 
     public ReadOnlyMemory<byte> Memory => _buffer.AsMemory(0, Length);
 
-    public static async Task<(RequestBody? Body, ApiError? Error)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// How much of an oversized body is read and thrown away so the client, which sends its whole body before it
+    /// reads the answer, receives the 413 instead of a broken pipe (and so does not retry it). Past this the
+    /// connection is simply closed.
+    /// </summary>
+    private const long DrainLimitBytes = 4L * MessagesRequestParser.MaxBodyBytes;
+
+    public static async Task<(RequestBody? Body, ApiError? Error)> ReadAsync(HttpContext context, CancellationToken cancellationToken)
     {
+        var request = context.Request;
         if (!IsJson(request.ContentType))
         {
             return (null, ApiError.InvalidRequest("Content-Type must be application/json."));
         }
 
+        // Kestrel's own cap would cut the connection mid-upload; the 32 MB rule is enforced here instead.
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = DrainLimitBytes;
+        }
+
         var declared = request.ContentLength;
         if (declared > MessagesRequestParser.MaxBodyBytes)
         {
+            await DrainAsync(context, cancellationToken);
             return (null, TooLarge());
         }
 
@@ -46,6 +62,7 @@ internal sealed class RequestBody : IDisposable
                     if (buffer.Length >= MessagesRequestParser.MaxBodyBytes + 1)
                     {
                         ArrayPool<byte>.Shared.Return(buffer);
+                        await DrainAsync(context, cancellationToken);
                         return (null, TooLarge());
                     }
 
@@ -65,6 +82,7 @@ internal sealed class RequestBody : IDisposable
                 if (length > MessagesRequestParser.MaxBodyBytes)
                 {
                     ArrayPool<byte>.Shared.Return(buffer);
+                    await DrainAsync(context, cancellationToken);
                     return (null, TooLarge());
                 }
             }
@@ -76,6 +94,31 @@ internal sealed class RequestBody : IDisposable
         }
 
         return (new RequestBody(buffer, length), null);
+    }
+
+    private static async Task DrainAsync(HttpContext context, CancellationToken cancellationToken)
+    {
+        context.Response.Headers.Connection = "close";
+        if (context.Request.ContentLength > DrainLimitBytes)
+        {
+            return;
+        }
+
+        var scratch = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            while (await context.Request.Body.ReadAsync(scratch, cancellationToken) > 0)
+            {
+            }
+        }
+        catch (BadHttpRequestException)
+        {
+            // Over the drain limit: Kestrel closes the connection, which is all that is left to do.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
     }
 
     public void Dispose()

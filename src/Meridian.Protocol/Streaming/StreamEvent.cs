@@ -64,4 +64,5 @@ public static class StopReasons
     public const string MaxTokens = "max_tokens";
     public const string StopSequence = "stop_sequence";
     public const string ToolUse = "tool_use";
+    public const string Refusal = "refusal";
 }
