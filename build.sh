@@ -64,9 +64,9 @@ require_dotnet() {
 dotnet_build() {
   require_dotnet
   log "restoring ($SOLUTION)"
-  dotnet restore "$SOLUTION"
+  dotnet restore "$SOLUTION" || return $?
   log "building ($SOLUTION, $CONFIG)"
-  dotnet build "$SOLUTION" -c "$CONFIG" --no-restore -nologo
+  dotnet build "$SOLUTION" -c "$CONFIG" --no-restore -nologo || return $?
 }
 
 shutdown_build_servers() {
@@ -427,12 +427,20 @@ run_tests() {
     start_services
   fi
 
-  ensure_node_sdk
-  dotnet_build
-
-  log "testing ($SOLUTION)"
   rm -rf "$RESULTS_DIR"
   mkdir -p "$RESULTS_DIR"
+  ensure_node_sdk
+  local build_rc=0
+  (dotnet_build) || build_rc=$?
+  if [[ $build_rc -ne 0 ]]; then
+    stop_postgres
+    stop_redis
+    warn "error: build failed (exit $build_rc); no tests were run"
+    echo "0 passed, 0 failed"
+    exit 1
+  fi
+
+  log "testing ($SOLUTION)"
   local -a args=(
     test "$SOLUTION" -c "$CONFIG" --no-build -nologo
     --results-directory "$RESULTS_DIR"

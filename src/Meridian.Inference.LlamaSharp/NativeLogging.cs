@@ -36,7 +36,9 @@ internal static partial class NativeLogging
         }
     }
 
-    private static void OnNativeLog(LLamaLogLevel level, string message)
+    private static void OnNativeLog(LLamaLogLevel level, string message) => OnNativeLog(level, message, s_logger);
+
+    internal static void OnNativeLog(LLamaLogLevel level, string message, ILogger? logger)
     {
         if (level != LLamaLogLevel.Continue)
         {
@@ -44,7 +46,7 @@ internal static partial class NativeLogging
             t_line?.Clear();
         }
 
-        if (t_level is not (LLamaLogLevel.Warning or LLamaLogLevel.Error) || s_logger is not { } logger)
+        if (t_level is not (LLamaLogLevel.Warning or LLamaLogLevel.Error) || logger is null)
         {
             return;
         }

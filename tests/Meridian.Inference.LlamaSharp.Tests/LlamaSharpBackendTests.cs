@@ -13,7 +13,7 @@ public sealed class LlamaSharpBackendTests(TinyModelFixture model) : IClassFixtu
     [Fact]
     public async Task Generates_real_tokens_in_the_exact_Anthropic_event_order()
     {
-        using var call = Disposing(Requests.Simple(12));
+        using var call = Requests.Simple(12);
         var (events, message) = await Requests.RunAsync(Backend, call.Value, Ct);
 
         Assert.IsType<MessageStartEvent>(events[0]);
@@ -40,8 +40,8 @@ public sealed class LlamaSharpBackendTests(TinyModelFixture model) : IClassFixtu
     [Fact]
     public async Task The_same_request_gets_the_same_answer()
     {
-        using var first = Disposing(Requests.Simple(24));
-        using var second = Disposing(Requests.Simple(24));
+        using var first = Requests.Simple(24);
+        using var second = Requests.Simple(24);
         var (_, a) = await Requests.RunAsync(Backend, first.Value, Ct);
         var (_, b) = await Requests.RunAsync(Backend, second.Value, Ct);
 
@@ -54,7 +54,7 @@ public sealed class LlamaSharpBackendTests(TinyModelFixture model) : IClassFixtu
     {
         foreach (var maxTokens in new[] { 1, 7, 40 })
         {
-            using var call = Disposing(Requests.Simple(maxTokens));
+            using var call = Requests.Simple(maxTokens);
             var (_, message) = await Requests.RunAsync(Backend, call.Value, Ct);
 
             Assert.Equal(StopReasons.MaxTokens, message.StopReason);
@@ -66,13 +66,13 @@ public sealed class LlamaSharpBackendTests(TinyModelFixture model) : IClassFixtu
     [Fact]
     public async Task Input_tokens_are_the_prompt_length_in_the_models_tokens()
     {
-        using var shortCall = Disposing(Requests.Simple(1));
-        using var longCall = Disposing(Requests.Call("""
+        using var shortCall = Requests.Simple(1);
+        using var longCall = Requests.Call("""
             {"model":"tiny","max_tokens":1,"system":"You are terse.","messages":[
               {"role":"user","content":"Hello there, tiny model!"},
               {"role":"assistant","content":"Hello."},
               {"role":"user","content":[{"type":"text","text":"Tell me about the quick brown fox."}]}]}
-            """));
+            """);
         var (_, a) = await Requests.RunAsync(Backend, shortCall.Value, Ct);
         var (_, b) = await Requests.RunAsync(Backend, longCall.Value, Ct);
 
@@ -84,7 +84,7 @@ public sealed class LlamaSharpBackendTests(TinyModelFixture model) : IClassFixtu
     [Fact]
     public async Task A_stop_sequence_from_the_answer_cuts_the_next_answer_before_it()
     {
-        using var first = Disposing(Requests.Simple(48));
+        using var first = Requests.Simple(48);
         var (_, reference) = await Requests.RunAsync(Backend, first.Value, Ct);
         var text = reference.Text();
         Assert.True(text.Length > 30, text);
@@ -93,7 +93,7 @@ public sealed class LlamaSharpBackendTests(TinyModelFixture model) : IClassFixtu
         // tokens, so the matcher must hold text back across deltas.
         var stop = text.Substring(text.Length / 2, 3);
         var expected = text[..text.IndexOf(stop, StringComparison.Ordinal)];
-        using var second = Disposing(Requests.Simple(48, $$""","stop_sequences":["zzzz-not-there",{{System.Text.Json.JsonSerializer.Serialize(stop)}}]"""));
+        using var second = Requests.Simple(48, $$""","stop_sequences":["zzzz-not-there",{{System.Text.Json.JsonSerializer.Serialize(stop)}}]""");
         var (events, cut) = await Requests.RunAsync(Backend, second.Value, Ct);
 
         Assert.Equal(StopReasons.StopSequence, cut.StopReason);
@@ -106,7 +106,7 @@ public sealed class LlamaSharpBackendTests(TinyModelFixture model) : IClassFixtu
     [Fact]
     public async Task Cancellation_stops_generation_between_tokens()
     {
-        using var call = Disposing(Requests.Simple(200));
+        using var call = Requests.Simple(200);
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var deltas = 0;
 
@@ -124,7 +124,7 @@ public sealed class LlamaSharpBackendTests(TinyModelFixture model) : IClassFixtu
         Assert.Equal(3, deltas);
 
         // The context went back to the pool: the backend still answers.
-        using var next = Disposing(Requests.Simple(3));
+        using var next = Requests.Simple(3);
         var (_, message) = await Requests.RunAsync(Backend, next.Value, Ct);
         Assert.Equal(StopReasons.MaxTokens, message.StopReason);
     }
@@ -132,13 +132,13 @@ public sealed class LlamaSharpBackendTests(TinyModelFixture model) : IClassFixtu
     [Fact]
     public async Task Concurrent_requests_all_complete_with_the_same_answer()
     {
-        using var reference = Disposing(Requests.Simple(32));
+        using var reference = Requests.Simple(32);
         var (_, expected) = await Requests.RunAsync(Backend, reference.Value, Ct);
 
         var calls = Enumerable.Range(0, 6).Select(_ => Requests.Simple(32)).ToList();
         try
         {
-            var answers = await Task.WhenAll(calls.Select(c => Task.Run(() => Requests.RunAsync(Backend, c, Ct), Ct)));
+            var answers = await Task.WhenAll(calls.Select(c => Task.Run(() => Requests.RunAsync(Backend, c.Value, Ct), Ct)));
             Assert.All(answers, a =>
             {
                 Assert.Equal(expected.Text(), a.Message.Text());
@@ -147,17 +147,17 @@ public sealed class LlamaSharpBackendTests(TinyModelFixture model) : IClassFixtu
         }
         finally
         {
-            calls.ForEach(c => c.Request.Dispose());
+            calls.ForEach(c => c.Dispose());
         }
     }
 
     [Fact]
     public async Task A_required_tool_call_is_refused_before_the_first_event()
     {
-        using var call = Disposing(Requests.Call("""
+        using var call = Requests.Call("""
             {"model":"tiny","max_tokens":8,"tools":[{"name":"get_weather","input_schema":{"type":"object"}}],
              "tool_choice":{"type":"any"},"messages":[{"role":"user","content":"Weather?"}]}
-            """));
+            """);
 
         var error = await Assert.ThrowsAsync<BackendException>(async () => await Requests.RunAsync(Backend, call.Value, Ct));
 
@@ -169,10 +169,10 @@ public sealed class LlamaSharpBackendTests(TinyModelFixture model) : IClassFixtu
     [Fact]
     public async Task Tools_that_are_merely_offered_are_ignored()
     {
-        using var call = Disposing(Requests.Call("""
+        using var call = Requests.Call("""
             {"model":"tiny","max_tokens":4,"tools":[{"name":"get_weather","input_schema":{"type":"object"}}],
              "messages":[{"role":"user","content":"Weather?"}]}
-            """));
+            """);
         var (_, message) = await Requests.RunAsync(Backend, call.Value, Ct);
 
         Assert.Equal(StopReasons.MaxTokens, message.StopReason);
@@ -183,7 +183,7 @@ public sealed class LlamaSharpBackendTests(TinyModelFixture model) : IClassFixtu
     public async Task A_prompt_longer_than_the_context_is_refused_before_the_first_event()
     {
         var words = string.Join(' ', Enumerable.Repeat("hello", TinyGguf.Context));
-        using var call = Disposing(Requests.Call($$"""{"model":"tiny","max_tokens":4,"messages":[{"role":"user","content":"{{words}}"}]}"""));
+        using var call = Requests.Call($$"""{"model":"tiny","max_tokens":4,"messages":[{"role":"user","content":"{{words}}"}]}""");
 
         var error = await Assert.ThrowsAsync<BackendException>(async () => await Requests.RunAsync(Backend, call.Value, Ct));
 
@@ -194,7 +194,7 @@ public sealed class LlamaSharpBackendTests(TinyModelFixture model) : IClassFixtu
     [Fact]
     public async Task Max_tokens_beyond_the_context_stops_at_the_context_end()
     {
-        using var call = Disposing(Requests.Simple(4096));
+        using var call = Requests.Simple(4096);
         var (_, message) = await Requests.RunAsync(Backend, call.Value, Ct);
 
         Assert.Equal(StopReasons.MaxTokens, message.StopReason);
@@ -204,19 +204,10 @@ public sealed class LlamaSharpBackendTests(TinyModelFixture model) : IClassFixtu
     [Fact]
     public async Task A_sampled_request_still_completes()
     {
-        using var call = Disposing(Requests.Simple(16, ""","temperature":1.0,"top_p":0.9,"top_k":20"""));
+        using var call = Requests.Simple(16, ""","temperature":1.0,"top_p":0.9,"top_k":20""");
         var (_, message) = await Requests.RunAsync(Backend, call.Value, Ct);
 
         Assert.Equal(16, message.Usage.OutputTokens);
         Assert.NotEmpty(message.Text());
-    }
-
-    private static Owned Disposing(BackendCall call) => new(call);
-
-    private sealed class Owned(BackendCall call) : IDisposable
-    {
-        public BackendCall Value { get; } = call;
-
-        public void Dispose() => Value.Request.Dispose();
     }
 }

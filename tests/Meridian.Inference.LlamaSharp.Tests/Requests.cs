@@ -14,9 +14,9 @@ internal static class Requests
         return request;
     }
 
-    public static BackendCall Call(string json) => new(Parse(json), "tiny-llama", "msg_test");
+    public static OwnedCall Call(string json) => new(new BackendCall(Parse(json), "tiny-llama", "msg_test"));
 
-    public static BackendCall Simple(int maxTokens, string extra = "") =>
+    public static OwnedCall Simple(int maxTokens, string extra = "") =>
         Call($$"""{"model":"tiny","max_tokens":{{maxTokens}}{{extra}},"messages":[{"role":"user","content":"Hello there, tiny model!"}]}""");
 
     public static async Task<(List<StreamEvent> Events, MessageAggregate Message)> RunAsync(IInferenceBackend backend, BackendCall call, CancellationToken cancellationToken = default)
@@ -34,4 +34,12 @@ internal static class Requests
 
     public static string Text(this MessageAggregate message) =>
         string.Concat(message.Blocks.OfType<AggregatedTextBlock>().Select(b => b.Text));
+}
+
+/// <summary>A call whose parsed request (pooled JSON) is returned when the test is done with it.</summary>
+internal sealed class OwnedCall(BackendCall call) : IDisposable
+{
+    public BackendCall Value { get; } = call;
+
+    public void Dispose() => Value.Request.Dispose();
 }

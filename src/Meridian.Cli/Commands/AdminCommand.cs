@@ -64,6 +64,12 @@ internal static class AdminCommand
                 WriteHint(context, "is the CLI the same version as the gateway?");
                 return Failed;
             }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // A bug of the CLI's own: still one line for the person, never a stack trace.
+                WriteError(context, $"unexpected failure ({ex.GetType().Name}): {ex.Message}");
+                return Failed;
+            }
         });
         return command;
     }

@@ -17,10 +17,12 @@ internal static class StartBanner
         grid.AddRow("[bold]API key[/]", key is not null
             ? Markup.Escape(key) + (demo.NewDemoKey is not null ? "  [yellow](shown once: save it now)[/]" : string.Empty)
             : "[grey]created and shown on the first start only; pass --demo-key KEY to set one[/]");
-        var adminToken = demo.NewAdminToken ?? options.AdminToken;
-        grid.AddRow("[bold]Admin token[/]", adminToken is not null
-            ? Markup.Escape(adminToken) + (demo.NewAdminToken is not null ? "  [yellow](operator-admin, shown once: save it now)[/]" : string.Empty)
-            : "[grey]created and shown on the first start only; pass --admin-token TOKEN to set one[/]");
+        // A generated admin token is shown once; a configured one is the operator's own secret and is not echoed.
+        grid.AddRow("[bold]Admin token[/]", demo.NewAdminToken is { } adminToken
+            ? Markup.Escape(adminToken) + "  [yellow](operator-admin, shown once: save it now)[/]"
+            : options.AdminToken is not null
+                ? "[grey]the one set with --admin-token / MERIDIAN_ADMIN_TOKEN[/]"
+                : "[grey]created and shown on the first start only; pass --admin-token TOKEN to set one[/]");
 
         AnsiConsole.Write(new Panel(grid)
             .Header("[bold]Meridian gateway[/]")

@@ -50,11 +50,6 @@ public static class TenantHandlers
         }
 
         var draft = new TenantDraft(body!.Name, body.BillingContact?.Name, body.BillingContact?.Email);
-        if (body.BillingContact is null)
-        {
-            return AdminProblems.Validation("billing_contact", "is required: {\"name\",\"email\"}");
-        }
-
         var result = store.CreateTenant(caller.Actor, draft, time.GetUtcNow());
         return result.Succeeded
             ? TypedResults.Created($"/admin/v1/tenants/{result.Value!.Id}", AdminViews.Tenant(result.Value))

@@ -29,6 +29,15 @@ public sealed record BackendConfig
 
     /// <summary>GGUF file of a <c>llamasharp</c> backend.</summary>
     public string? ModelPath { get; init; }
+
+    /// <summary>A <c>llamasharp</c> backend's context in tokens (prompt and answer); default: the model's, at most 4096.</summary>
+    public int? ContextSize { get; init; }
+
+    /// <summary>Requests a <c>llamasharp</c> backend generates at once (one KV cache each); default 2.</summary>
+    public int? Parallel { get; init; }
+
+    /// <summary>Layers a <c>llamasharp</c> backend offloads to a GPU when llama.cpp has one; default all.</summary>
+    public int? GpuLayers { get; init; }
 }
 
 public sealed record GatewayConfigFile

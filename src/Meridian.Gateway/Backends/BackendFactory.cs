@@ -2,6 +2,7 @@ using System.Text.Json;
 using Meridian.Core.Marketplace;
 using Meridian.Core.World;
 using Meridian.Gateway.Hosting;
+using Meridian.Inference.LlamaSharp;
 using Meridian.Protocol;
 using Meridian.Simulator;
 
@@ -13,7 +14,7 @@ public static class BackendFactory
     /// <summary>Where a publisher's backend runs, for boundary purposes: outside every platform region and zone.</summary>
     public const string PublisherZone = "publisher";
 
-    public static BackendRegistry Build(GatewayOptions options, WorldMap world, IReadOnlyList<string> publisherIds)
+    public static BackendRegistry Build(GatewayOptions options, WorldMap world, IReadOnlyList<string> publisherIds, ILoggerFactory? loggerFactory = null)
     {
         var simulator = new SimulatorBackend(new SimulatorOptions { PerTokenDelay = options.SimulatorTokenDelay }, TimeProvider.System);
         var declared = LoadDeclarations(options, world, publisherIds);
@@ -26,7 +27,8 @@ public static class BackendFactory
                 "simulator" => simulator,
                 "anthropic" => new AnthropicHttpBackend(http ??= UpstreamHttpClient(), RequireUrl(config), Credential(config)),
                 "openai" => new OpenAiChatBackend(http ??= UpstreamHttpClient(), RequireUrl(config), Credential(config)),
-                _ => throw new InvalidOperationException($"Backend '{config.Id}': unknown kind '{config.Kind}' (expected simulator, anthropic, openai).")
+                "llamasharp" => LoadGguf(config, loggerFactory),
+                _ => throw new InvalidOperationException($"Backend '{config.Id}': unknown kind '{config.Kind}' (expected simulator, anthropic, openai, llamasharp).")
             }));
         }
 
@@ -91,6 +93,32 @@ public static class BackendFactory
         config.Url is { IsAbsoluteUri: true } url
             ? (url.AbsoluteUri.EndsWith('/') ? url : new Uri(url.AbsoluteUri + "/"))
             : throw new InvalidOperationException($"Backend '{config.Id}' of kind '{config.Kind}' needs an absolute url.");
+
+    /// <summary>Loads the GGUF now, so a wrong path or a file llama.cpp cannot read stops the gateway at start.</summary>
+    private static LlamaSharpBackend LoadGguf(BackendConfig config, ILoggerFactory? loggerFactory)
+    {
+        if (string.IsNullOrWhiteSpace(config.ModelPath))
+        {
+            throw new InvalidOperationException($"Backend '{config.Id}' of kind 'llamasharp' needs a model_path (a GGUF file).");
+        }
+
+        try
+        {
+            return new LlamaSharpBackend(
+                new LlamaSharpOptions
+                {
+                    ModelPath = config.ModelPath,
+                    ContextSize = config.ContextSize ?? 0,
+                    MaxParallelRequests = config.Parallel ?? 2,
+                    GpuLayerCount = config.GpuLayers ?? 999,
+                },
+                loggerFactory?.CreateLogger<LlamaSharpBackend>());
+        }
+        catch (Exception ex) when (ex is IOException or ArgumentException or LLama.Exceptions.RuntimeError)
+        {
+            throw new InvalidOperationException($"Backend '{config.Id}': the GGUF model_path '{config.ModelPath}' could not be loaded: {ex.Message}", ex);
+        }
+    }
 
     private static string? Credential(BackendConfig config) =>
         config.ApiKeyEnv is { } name ? Environment.GetEnvironmentVariable(name) : null;

@@ -58,7 +58,9 @@ public static class GatewayHost
         services.AddSingleton(control);
         services.AddSingleton(hasher);
         services.AddSingleton(new GeographyStores(data.Path, world));
-        services.AddSingleton(BuildBackends(control, options));
+        // A factory, not an instance: the container disposes what it created (in-process models hold native memory),
+        // and the backends log through the host's logging.
+        services.AddSingleton(sp => BuildBackends(control, options, sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<RoutingSnapshotProvider>();
         services.AddHostedService<RoutingSnapshotProvider.Refresher>();
         services.AddSingleton<ReceiptWriter>();
@@ -81,6 +83,9 @@ public static class GatewayHost
         app.MapGet("/healthz", () => Results.Text("{\"status\":\"ok\"}", "application/json"));
         app.MapFallback(context => ErrorResponses.WriteAsync(context, ApiError.NotFound($"Not found: {context.Request.Method} {context.Request.Path}")));
         app.Services.GetRequiredService<RoutingSnapshotProvider>().Reload();
+
+        // Build the backends now (in-process models load here), so a bad config stops the start, not the first request.
+        _ = app.Services.GetRequiredService<BackendRegistry>();
         return (app, demo);
     }
 
@@ -97,7 +102,7 @@ public static class GatewayHost
         }
     }
 
-    private static BackendRegistry BuildBackends(ControlStore control, GatewayOptions options)
+    private static BackendRegistry BuildBackends(ControlStore control, GatewayOptions options, ILoggerFactory loggerFactory)
     {
         var publishers = control.Read(connection =>
         {
@@ -112,6 +117,6 @@ public static class GatewayHost
 
             return ids;
         });
-        return BackendFactory.Build(options, control.LoadWorld(), publishers);
+        return BackendFactory.Build(options, control.LoadWorld(), publishers, loggerFactory);
     }
 }

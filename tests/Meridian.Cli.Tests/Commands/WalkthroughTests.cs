@@ -26,7 +26,10 @@ public sealed partial class WalkthroughTests(CliGatewayFixture gateway) : IClass
         var offer = (await cli.RunAsync("offers", "show", "off_claude")).ShouldSucceed();
         var termsVersion = TermsVersion().Match(offer.Out) is { Success: true } m ? m.Groups[1].Value : throw new Xunit.Sdk.XunitException($"no terms version in\n{offer}");
 
-        // 3. Subscribe, accepting those terms (the demo tenant already holds them: accepting again is fine).
+        // 3. Subscribe: first without --accept-terms (shows the terms; the demo tenant already holds them), then
+        //    accepting that version (again: idempotent).
+        var shown = (await cli.RunAsync("subscribe", "--tenant", "ten_demo", "--offer", "off_claude")).ShouldSucceed();
+        Assert.Matches($@"Terms version\s+{termsVersion}\b", shown.Out);
         var subscribe = (await cli.RunAsync("subscribe", "--tenant", "ten_demo", "--offer", "off_claude", "--accept-terms", termsVersion)).ShouldSucceed();
         Assert.Contains($"terms version {termsVersion}", subscribe.Out);
 
@@ -73,10 +76,12 @@ public sealed partial class WalkthroughTests(CliGatewayFixture gateway) : IClass
         Assert.Equal("eu-sonnet", dataZoneReceipt.GetProperty("deployment_name").GetString());
         Assert.Equal("datazone", dataZoneReceipt.GetProperty("deployment_type").GetString());
         Assert.Contains(dataZoneReceipt.GetProperty("processing_region").GetString(), euZoneRegions);
+        Assert.Equal("eu", dataZoneReceipt.GetProperty("storage_geography").GetString());
 
         var publisherReceipt = await DataPlane.GetReceiptAsync(http, key, publisherRequest);
         Assert.Equal("eu-sonnet-publisher", publisherReceipt.GetProperty("deployment_name").GetString());
         Assert.Equal("publisher", publisherReceipt.GetProperty("hosting_option").GetString());
+        Assert.Equal("eu", publisherReceipt.GetProperty("storage_geography").GetString());
     }
 
     /// <summary>The regions of the eu data zone, from <c>world show --json</c>.</summary>
