@@ -267,4 +267,24 @@ public sealed class MessageAggregateTests
         Assert.False(aggregate.IsComplete);
         Assert.Equal(StopReasons.ToolUse, aggregate.StopReason);
     }
+
+    [Fact]
+    public void A_tool_call_cut_short_by_max_tokens_still_yields_a_valid_message_with_an_empty_input()
+    {
+        var aggregate = new MessageAggregate();
+        aggregate.Apply(new MessageStartEvent("msg_cut", "m", new Usage(5, 1)));
+        aggregate.Apply(new ContentBlockStartEvent(0, new ToolUseBlockHeader("toolu_1", "lookup")));
+        aggregate.Apply(new InputJsonDeltaEvent(0, "{\"query\": \"half"));
+        aggregate.Apply(new MessageDeltaEvent(StopReasons.MaxTokens, null, new Usage(5, 8)));
+        aggregate.Apply(MessageStopEvent.Instance);
+        var output = new ArrayBufferWriter<byte>();
+
+        AnthropicJsonWriter.WriteMessage(output, aggregate);
+
+        using var document = JsonDocument.Parse(output.WrittenMemory);
+        var input = document.RootElement.GetProperty("content")[0].GetProperty("input");
+        Assert.Equal(JsonValueKind.Object, input.ValueKind);
+        Assert.Empty(input.EnumerateObject());
+        Assert.Equal("max_tokens", document.RootElement.GetProperty("stop_reason").GetString());
+    }
 }

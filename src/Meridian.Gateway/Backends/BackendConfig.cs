@@ -8,6 +8,9 @@ namespace Meridian.Gateway.Backends;
 /// </summary>
 public sealed record BackendConfig
 {
+    private readonly string _operatedBy = "platform";
+    private readonly IReadOnlyList<string> _models = [];
+
     public required string Id { get; init; }
 
     /// <summary><c>simulator</c>, <c>anthropic</c>, <c>openai</c> or <c>llamasharp</c>.</summary>
@@ -22,10 +25,12 @@ public sealed record BackendConfig
     public required string Region { get; init; }
 
     /// <summary><c>platform</c>, or the id of the publisher that operates it.</summary>
-    public string OperatedBy { get; init; } = "platform";
+    /// <remarks>The source-generated deserializer assigns every init-only property, an absent one as null, which would
+    /// override a plain initializer: the default is applied in the setter.</remarks>
+    public string OperatedBy { get => _operatedBy; init => _operatedBy = value ?? "platform"; }
 
     /// <summary>Model ids it serves; empty means every model.</summary>
-    public IReadOnlyList<string> Models { get; init; } = [];
+    public IReadOnlyList<string> Models { get => _models; init => _models = value ?? []; }
 
     /// <summary>GGUF file of a <c>llamasharp</c> backend.</summary>
     public string? ModelPath { get; init; }

@@ -173,7 +173,7 @@ public sealed class ChatCompletionsStreamTranslator(BackendCall call)
         {
             // n is never set, so there is one choice; anything else is not part of this answer.
             if (choice.ValueKind != JsonValueKind.Object
-                || (choice.TryGetProperty("index", out var choiceIndex) && choiceIndex.ValueKind == JsonValueKind.Number && choiceIndex.GetInt32() != 0))
+                || (choice.TryGetProperty("index", out var choiceIndex) && choiceIndex.ValueKind == JsonValueKind.Number && (!choiceIndex.TryGetInt32(out var n) || n != 0)))
             {
                 continue;
             }

@@ -108,7 +108,8 @@ public static class AnthropicJsonWriter
                     json.WriteString("id"u8, tool.Id);
                     json.WriteString("name"u8, tool.Name);
                     json.WritePropertyName("input"u8);
-                    json.WriteRawValue(tool.InputJson.Length == 0 ? "{}" : tool.InputJson, skipInputValidation: false);
+                    // A tool call cut short (max_tokens) leaves partial JSON; the message must still be valid JSON.
+                    json.WriteRawValue(IsCompleteJsonObject(tool.InputJson) ? tool.InputJson : "{}", skipInputValidation: true);
                     break;
             }
 
@@ -138,6 +139,24 @@ public static class AnthropicJsonWriter
         }
 
         json.WriteEndObject();
+    }
+
+    private static bool IsCompleteJsonObject(string json)
+    {
+        if (json.Length == 0)
+        {
+            return false;
+        }
+
+        var reader = new Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(json));
+        try
+        {
+            return reader.Read() && reader.TokenType == JsonTokenType.StartObject && reader.TrySkip() && !reader.Read();
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     private static void WriteMessageHeader(Utf8JsonWriter json, string messageId, string model)

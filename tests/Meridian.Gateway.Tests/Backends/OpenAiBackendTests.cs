@@ -43,8 +43,8 @@ public sealed class OpenAiBackendTests : IAsyncLifetime
         _eu = await FakeOpenAiServer.StartAsync();
         _gateway = await OpenAiGateway.StartAsync($$"""
             [
-              {"id":"vllm-us","kind":"openai","url":"{{_us.ApiBase}}","api_key_env":"{{_keyEnv}}","region":"eastus","operated_by":"platform","models":["{{Model}}"]},
-              {"id":"vllm-eu","kind":"openai","url":"{{_eu.ApiBase}}","region":"swedencentral","operated_by":"platform","models":["{{Model}}"]}
+              {"id":"vllm-us","kind":"openai","url":"{{_us.ApiBase}}","api_key_env":"{{_keyEnv}}","region":"eastus","models":["{{Model}}"]},
+              {"id":"vllm-eu","kind":"openai","url":"{{_eu.ApiBase}}","region":"swedencentral","models":["{{Model}}"]}
             ]
             """);
     }
@@ -284,8 +284,8 @@ public sealed class OpenAiBackendTests : IAsyncLifetime
         var deadPort = FreePortWithNothingListening();
         await using var gateway = await OpenAiGateway.StartAsync($$"""
             [
-              {"id":"vllm-us","kind":"openai","url":"http://127.0.0.1:{{deadPort}}/v1/","region":"eastus","operated_by":"platform","models":["{{Model}}"]},
-              {"id":"vllm-eu","kind":"openai","url":"{{_eu.ApiBase}}","region":"swedencentral","operated_by":"platform","models":["{{Model}}"]}
+              {"id":"vllm-us","kind":"openai","url":"http://127.0.0.1:{{deadPort}}/v1/","region":"eastus","models":["{{Model}}"]},
+              {"id":"vllm-eu","kind":"openai","url":"{{_eu.ApiBase}}","region":"swedencentral","models":["{{Model}}"]}
             ]
             """);
 
