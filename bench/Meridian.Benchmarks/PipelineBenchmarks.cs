@@ -20,10 +20,10 @@ public class PipelineBenchmarks
 {
     private const string DemoKey = "mk-bench000-benchmarkbenchmarkbenchmark";
     private static readonly byte[] Body = Encoding.UTF8.GetBytes(
-        """{"model":"claude-sonnet-4-5","max_tokens":32,"messages":[{"role":"user","content":"Say hello to the benchmark."}]}""");
+        """{"model":"claude-sonnet-5","max_tokens":32,"messages":[{"role":"user","content":"Say hello to the benchmark."}]}""");
 
     private static readonly byte[] StreamBody = Encoding.UTF8.GetBytes(
-        """{"model":"claude-sonnet-4-5","max_tokens":32,"stream":true,"messages":[{"role":"user","content":"Say hello to the benchmark."}]}""");
+        """{"model":"claude-sonnet-5","max_tokens":32,"stream":true,"messages":[{"role":"user","content":"Say hello to the benchmark."}]}""");
 
     private WebApplication _gateway = null!;
     private WebApplication _simulator = null!;

@@ -26,7 +26,7 @@ public class ProtocolBenchmarks
         }
 
         _body = Encoding.UTF8.GetBytes(
-            $$$"""{"model":"claude-sonnet-4-5","max_tokens":256,"system":"Be brief.","messages":[{"role":"user","content":"{{{text}}}"}],"metadata":{"user_id":"u1"}}""");
+            $$$"""{"model":"claude-sonnet-5","max_tokens":256,"system":"Be brief.","messages":[{"role":"user","content":"{{{text}}}"}],"metadata":{"user_id":"u1"}}""");
     }
 
     [Benchmark(Description = "parse + validate a 1 KB request")]

@@ -20,7 +20,7 @@ namespace Meridian.Gateway.Tests;
 public class GatewayFixture : IAsyncLifetime
 {
     public const string DemoKey = "mk-test0001-Zq7vR2pLx9TcW4nB8sKd3fHy";
-    public const string DeploymentName = "claude-sonnet-4-5";
+    public const string DeploymentName = "claude-sonnet-5";
     public const string TenantId = "ten_demo";
 
     private WebApplication? _app;

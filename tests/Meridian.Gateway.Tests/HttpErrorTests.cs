@@ -89,7 +89,7 @@ public sealed class HttpErrorTests(WiderWorldGatewayFixture gateway) : IClassFix
     [Fact]
     public async Task Malformed_JSON_is_400()
     {
-        using var response = await PostAsync("""{"model":"claude-sonnet-4-5","max_tokens":32,"messages":[""");
+        using var response = await PostAsync("""{"model":"claude-sonnet-5","max_tokens":32,"messages":[""");
 
         await ApiAssert.ErrorAsync(response, HttpStatusCode.BadRequest, "invalid_request_error", mentions: "JSON");
     }
@@ -284,13 +284,13 @@ public sealed class HttpErrorTests(WiderWorldGatewayFixture gateway) : IClassFix
     [Fact]
     public async Task Count_tokens_validates_and_authenticates_like_messages()
     {
-        using (var request = GatewayFixture.JsonPost("/v1/messages/count_tokens", """{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"hi"}]}""", key: "mk-nope"))
+        using (var request = GatewayFixture.JsonPost("/v1/messages/count_tokens", """{"model":"claude-sonnet-5","messages":[{"role":"user","content":"hi"}]}""", key: "mk-nope"))
         using (var response = await _client.SendAsync(request, Ct))
         {
             await ApiAssert.ErrorAsync(response, HttpStatusCode.Unauthorized, "authentication_error");
         }
 
-        using (var response = await PostAsync("""{"model":"claude-sonnet-4-5","messages":[]}""", "/v1/messages/count_tokens"))
+        using (var response = await PostAsync("""{"model":"claude-sonnet-5","messages":[]}""", "/v1/messages/count_tokens"))
         {
             await ApiAssert.ErrorAsync(response, HttpStatusCode.BadRequest, "invalid_request_error", mentions: "messages");
         }

@@ -31,7 +31,7 @@ public sealed class ReceiptTests(WiderWorldGatewayFixture gateway) : IClassFixtu
         Assert.Equal(requestId, r.GetProperty("request_id").GetString());
         Assert.Equal(GatewayFixture.TenantId, r.GetProperty("tenant_id").GetString());
         Assert.Equal(Model, r.GetProperty("deployment_name").GetString());
-        Assert.Equal("claude-sonnet-4-5", r.GetProperty("model").GetString());
+        Assert.Equal("claude-sonnet-5", r.GetProperty("model").GetString());
         Assert.Equal("platform", r.GetProperty("hosting_option").GetString());
         Assert.Equal("datazone", r.GetProperty("deployment_type").GetString());
         Assert.Equal("eastus", r.GetProperty("ingress_region").GetString());

@@ -12,7 +12,7 @@ namespace Meridian.Gateway.Tests;
 public sealed class SseFramingOverHttpTests(GatewayFixture gateway) : IClassFixture<GatewayFixture>, IDisposable
 {
     private const string Body = """
-        {"model":"claude-sonnet-4-5","max_tokens":1024,"stream":true,"messages":[{"role":"user","content":"Stream a few words about the northern tide"}]}
+        {"model":"claude-sonnet-5","max_tokens":1024,"stream":true,"messages":[{"role":"user","content":"Stream a few words about the northern tide"}]}
         """;
 
     private readonly HttpClient _client = gateway.CreateHttpClient();

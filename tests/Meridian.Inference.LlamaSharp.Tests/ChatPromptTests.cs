@@ -28,6 +28,8 @@ public sealed class ChatPromptTests(TinyModelFixture model) : IClassFixture<Tiny
 
         Assert.Equal("You are terse.\n\nUser: Hi\n\nAssistant: Hello.\n\nUser: Name a colour.\n\nAssistant:", prompt);
         Assert.Equal("plain", model.Backend.PromptFormat);
+        Assert.Equal(["\nUser:"], ChatPrompt.WithTemplate(null).ImplicitStops);
+        Assert.Empty(ChatPrompt.WithTemplate(ChatMlJinja).ImplicitStops);
     }
 
     [Fact]

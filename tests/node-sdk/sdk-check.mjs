@@ -31,14 +31,14 @@ async function main() {
   // (1) Plain request/response.
   const msg = await client.messages.create({
     model,
-    max_tokens: 64,
+    max_tokens: 512,
     messages: [{ role: 'user', content: 'Hello from node' }],
   });
 
   // (2) Streaming through the SDK's MessageStream helper.
   const stream = client.messages.stream({
     model,
-    max_tokens: 64,
+    max_tokens: 512,
     messages: [{ role: 'user', content: 'Stream hello from node' }],
   });
   let deltas = 0;

@@ -16,7 +16,7 @@ internal static class DeployCommand
         var resource = new Option<string>("--resource") { Description = "The resource to deploy on (its region fixes the boundary).", Required = true };
         var name = new Option<string>("--name") { Description = "The deployment's name, unique within the resource; callers send it as \"model\".", Required = true };
         var offer = new Option<string>("--offer") { Description = "The offer's id, e.g. off_claude.", Required = true };
-        var model = new Option<string>("--model") { Description = "One of the offer's model ids, e.g. claude-sonnet-4-5.", Required = true };
+        var model = new Option<string>("--model") { Description = "One of the offer's model ids, e.g. claude-sonnet-5.", Required = true };
         var hosting = new Option<string>("--hosting") { Description = "platform: the operator's backends, confined by --type. publisher: the publisher's infrastructure.", Required = true };
         hosting.AcceptOnlyFromAmong("platform", "publisher");
         var type = new Option<string?>("--type") { Description = "For platform hosting: how far processing may travel from the resource's region." };

@@ -17,7 +17,7 @@ public static class DemoSeed
     public const string TenantId = "ten_demo";
     public const string ResourceId = "res_demo";
     public const string DeploymentId = "dep_demo";
-    public const string DeploymentName = "claude-sonnet-4-5";
+    public const string DeploymentName = "claude-sonnet-5";
     public const string ResourceRegion = "eastus";
     private const string Actor = "system:demo-seed";
 
@@ -47,7 +47,7 @@ public static class DemoSeed
                                     price_input, price_output, price_cache_write, price_cache_read, created_at)
                 VALUES ($id, $pub, 'claude', 'platform,publisher', 'global,datazone,regional', '3.00', '15.00', '3.75', '0.30', $at)
                 """, ("$id", OfferId), ("$pub", PublisherId), ("$at", at));
-            foreach (var (model, display) in new[] { ("claude-sonnet-4-5", "Claude Sonnet 4.5"), ("claude-haiku-4-5", "Claude Haiku 4.5") })
+            foreach (var (model, display) in new[] { ("claude-sonnet-5", "Claude Sonnet 5"), ("claude-haiku-4-5", "Claude Haiku 4.5") })
             {
                 connection.Execute(transaction, "INSERT INTO offer_models VALUES ($offer, $model, $display, 200000, 64000, $at)",
                     ("$offer", OfferId), ("$model", model), ("$display", display), ("$at", at));
@@ -64,7 +64,7 @@ public static class DemoSeed
             connection.Execute(transaction, """
                 INSERT INTO deployments (id, resource_id, tenant_id, name, offer_id, model_id, hosting_option, deployment_type,
                                          capacity_rpm, capacity_tpm, safeguard_policy, created_by, created_at)
-                VALUES ($id, $resource, $tenant, $name, $offer, 'claude-sonnet-4-5', 'platform', 'datazone', 600, 1000000, 'default', $actor, $at)
+                VALUES ($id, $resource, $tenant, $name, $offer, 'claude-sonnet-5', 'platform', 'datazone', 600, 1000000, 'default', $actor, $at)
                 """, ("$id", DeploymentId), ("$resource", ResourceId), ("$tenant", TenantId), ("$name", DeploymentName),
                 ("$offer", OfferId), ("$actor", Actor), ("$at", at));
             connection.Execute(transaction, "INSERT INTO audit (at, actor, action, object_type, object_id) VALUES ($at, $actor, 'seed', 'world', 'demo')",

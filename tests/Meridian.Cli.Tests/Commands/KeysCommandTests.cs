@@ -8,7 +8,7 @@ namespace Meridian.Cli.Tests.Commands;
 /// <summary><c>meridian keys</c>: a key is shown once, rotation overlaps, revocation is effective within a second.</summary>
 public sealed partial class KeysCommandTests(CliGatewayFixture gateway) : IClassFixture<CliGatewayFixture>
 {
-    private const string Model = "claude-sonnet-4-5";
+    private const string Model = "claude-sonnet-5";
 
     [Fact]
     public async Task Revoked_key_gets_401_within_a_second()

@@ -40,17 +40,17 @@ public sealed partial class WalkthroughTests(CliGatewayFixture gateway) : IClass
 
         // 5. A platform-hosted DataZone deployment.
         (await cli.RunAsync("deploy", "--resource", resourceId, "--name", "eu-sonnet", "--offer", "off_claude",
-            "--model", "claude-sonnet-4-5", "--hosting", "platform", "--type", "datazone")).ShouldSucceed();
+            "--model", "claude-sonnet-5", "--hosting", "platform", "--type", "datazone")).ShouldSucceed();
 
         // 6. A publisher-hosted one: refused without the acknowledgment, with a warning and an error naming the field...
         var refused = (await cli.RunAsync("deploy", "--resource", resourceId, "--name", "eu-sonnet-publisher", "--offer", "off_claude",
-            "--model", "claude-sonnet-4-5", "--hosting", "publisher")).ShouldFail();
+            "--model", "claude-sonnet-5", "--hosting", "publisher")).ShouldFail();
         Assert.Contains("outside the geography", refused.Error);
         Assert.Matches(@"(?m)^error: .*acknowledge_data_may_leave_geography", refused.Error);
 
         // ...and created with it.
         var publisher = (await cli.RunAsync("deploy", "--resource", resourceId, "--name", "eu-sonnet-publisher", "--offer", "off_claude",
-            "--model", "claude-sonnet-4-5", "--hosting", "publisher", "--acknowledge-data-may-leave-geography")).ShouldSucceed();
+            "--model", "claude-sonnet-5", "--hosting", "publisher", "--acknowledge-data-may-leave-geography")).ShouldSucceed();
         Assert.Contains("WARNING", publisher.Error);
 
         var deployments = (await cli.RunAsync("deployments", "list", "--resource", resourceId)).ShouldSucceed();
