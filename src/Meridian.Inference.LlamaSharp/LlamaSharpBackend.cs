@@ -123,6 +123,7 @@ public sealed partial class LlamaSharpBackend : IInferenceBackend, IDisposable
 
         if (failure is not null)
         {
+            Log.GenerationFailed(_logger, failure);
             yield return new ErrorEvent(ErrorTypes.Api, failure);
             yield break;
         }
@@ -162,33 +163,37 @@ public sealed partial class LlamaSharpBackend : IInferenceBackend, IDisposable
         var sampling = Sampling.Of(request);
 
         var lease = await _contexts.AcquireAsync(cancellationToken);
-        Generation? generation = null;
         try
         {
-            generation = new Generation(
+            // From here the generation owns the lease (disposing either twice is harmless).
+            var generation = new Generation(
                 lease,
-                sampling.CreateChain(sampling.IsGreedy ? 0 : (uint)Random.Shared.Next()),
                 new StreamingTokenDecoder(Encoding.UTF8, _weights),
                 new StopSequenceMatcher(stops),
                 clientStops,
                 prompt.Length,
-                Math.Min(request.MaxTokens, ContextSize - prompt.Length));
-            if (generation.DecodePrompt(prompt, cancellationToken) is { } failure)
+                Math.Min(request.MaxTokens, ContextSize - prompt.Length),
+                sampling.CreateChain(sampling.IsGreedy ? 0 : (uint)Random.Shared.Next()));
+            try
             {
-                Log.DecodeFailed(_logger, failure.ToString());
-                throw new BackendException(503, ErrorTypes.Api, "The in-process model could not process the prompt.");
-            }
+                if (generation.DecodePrompt(prompt, cancellationToken) is { } failure)
+                {
+                    Log.DecodeFailed(_logger, failure.ToString());
+                    throw new BackendException(503, ErrorTypes.Api, "The in-process model could not process the prompt.");
+                }
 
-            var started = generation;
-            generation = null;
-            return started;
-        }
-        finally
-        {
-            if (generation is not null)
+                return generation;
+            }
+            catch
             {
                 generation.Dispose();
+                throw;
             }
+        }
+        catch
+        {
+            lease.Dispose();
+            throw;
         }
     }
 
@@ -208,12 +213,12 @@ public sealed partial class LlamaSharpBackend : IInferenceBackend, IDisposable
     /// <summary>One request's generation: its context, sampler, decoder and stop matcher. Not thread-safe.</summary>
     private sealed class Generation(
         ContextPool.Lease lease,
-        SafeLLamaSamplerChainHandle sampler,
         StreamingTokenDecoder decoder,
         StopSequenceMatcher stops,
         int clientStops,
         int inputTokens,
-        int budget) : IDisposable
+        int budget,
+        SafeLLamaSamplerChainHandle sampler) : IDisposable
     {
         private readonly LLamaBatch _batch = new();
         private int _position;
@@ -329,5 +334,8 @@ public sealed partial class LlamaSharpBackend : IInferenceBackend, IDisposable
 
         [LoggerMessage(EventId = LogEvents.DecodeFailed, Level = LogLevel.Warning, Message = "llama.cpp could not decode the prompt: {Result}")]
         public static partial void DecodeFailed(ILogger logger, string result);
+
+        [LoggerMessage(EventId = LogEvents.GenerationFailed, Level = LogLevel.Warning, Message = "Generation stopped mid-answer: {Failure}")]
+        public static partial void GenerationFailed(ILogger logger, string failure);
     }
 }

@@ -6,6 +6,7 @@ internal static class LogEvents
     public const int ModelLoaded = 1700;
     public const int UnsupportedChatTemplate = 1701;
     public const int DecodeFailed = 1702;
+    public const int GenerationFailed = 1703;
     public const int NativeWarning = 1710;
     public const int NativeError = 1711;
 }

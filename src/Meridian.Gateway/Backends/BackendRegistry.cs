@@ -22,20 +22,12 @@ public sealed record RegisteredBackend(
 
 /// <summary>
 /// The backends this node may route to. Selection only ever considers backends inside the deployment's boundary;
-/// when none is eligible the caller fails closed rather than spilling over. Immutable and thread-safe. Disposing it
-/// disposes the backends that hold resources (an in-process model's native memory).
+/// when none is eligible the caller fails closed rather than spilling over. Immutable and thread-safe. It does not own
+/// the clients: <see cref="BackendCatalog"/> does, and shares them between successive registries.
 /// </summary>
-public sealed class BackendRegistry(IReadOnlyList<RegisteredBackend> backends) : IDisposable
+public sealed class BackendRegistry(IReadOnlyList<RegisteredBackend> backends)
 {
     public IReadOnlyList<RegisteredBackend> All { get; } = backends;
-
-    public void Dispose()
-    {
-        foreach (var backend in All)
-        {
-            (backend.Client as IDisposable)?.Dispose();
-        }
-    }
 
     public IEnumerable<RegisteredBackend> EligibleFor(DeploymentRoute deployment) =>
         All.Where(b => b.IsEligibleFor(deployment));

@@ -21,7 +21,6 @@ namespace Meridian.Gateway.DataPlane;
 public sealed partial class MessagesEndpoint(
     ApiKeyAuthenticator authenticator,
     RoutingSnapshotProvider snapshots,
-    BackendRegistry backends,
     ReceiptWriter receipts,
     GatewayOptions options,
     TimeProvider time,
@@ -102,7 +101,7 @@ public sealed partial class MessagesEndpoint(
             return;
         }
 
-        var backend = backends.Select(deployment);
+        var backend = snapshots.Current.Backends.Select(deployment);
         if (backend is null)
         {
             Log.NoEligibleBackend(logger, deployment.DeploymentId);

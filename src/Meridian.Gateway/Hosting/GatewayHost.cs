@@ -60,7 +60,7 @@ public static class GatewayHost
         services.AddSingleton(new GeographyStores(data.Path, world));
         // A factory, not an instance: the container disposes what it created (in-process models hold native memory),
         // and the backends log through the host's logging.
-        services.AddSingleton(sp => BuildBackends(control, options, sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton(sp => new BackendCatalog(options, sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<RoutingSnapshotProvider>();
         services.AddHostedService<RoutingSnapshotProvider.Refresher>();
         services.AddSingleton<ReceiptWriter>();
@@ -82,10 +82,10 @@ public static class GatewayHost
         app.MapOpenApi();
         app.MapGet("/healthz", () => Results.Text("{\"status\":\"ok\"}", "application/json"));
         app.MapFallback(context => ErrorResponses.WriteAsync(context, ApiError.NotFound($"Not found: {context.Request.Method} {context.Request.Path}")));
+        // Build the backends and the first snapshot now (in-process models load here), so a bad config stops the start.
+        app.Services.GetRequiredService<BackendCatalog>().ValidateAgainst(world);
         app.Services.GetRequiredService<RoutingSnapshotProvider>().Reload();
 
-        // Build the backends now (in-process models load here), so a bad config stops the start, not the first request.
-        _ = app.Services.GetRequiredService<BackendRegistry>();
         return (app, demo);
     }
 
@@ -100,23 +100,5 @@ public static class GatewayHost
             group.MapGet("/models/{id}", (HttpContext c, string id, ModelsEndpoint e) => e.GetAsync(c, id));
             group.MapGet("/receipts/{requestId}", (HttpContext c, string requestId, ReceiptsEndpoint e) => e.GetAsync(c, requestId));
         }
-    }
-
-    private static BackendRegistry BuildBackends(ControlStore control, GatewayOptions options, ILoggerFactory loggerFactory)
-    {
-        var publishers = control.Read(connection =>
-        {
-            using var command = connection.CreateCommand();
-            command.CommandText = "SELECT id FROM publishers ORDER BY id";
-            using var reader = command.ExecuteReader();
-            var ids = new List<string>();
-            while (reader.Read())
-            {
-                ids.Add(reader.GetString(0));
-            }
-
-            return ids;
-        });
-        return BackendFactory.Build(options, control.LoadWorld(), publishers, loggerFactory);
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using Meridian.Core.Marketplace;
 using Meridian.Core.World;
+using Meridian.Gateway.Backends;
 using Meridian.Storage.Control;
 
 namespace Meridian.Gateway.Routing;
@@ -16,10 +17,11 @@ public sealed class RoutingSnapshot
     private readonly FrozenDictionary<string, FrozenDictionary<string, DeploymentRoute>> _deploymentsByResource;
     private readonly FrozenDictionary<string, IReadOnlyList<DeploymentRoute>> _deploymentsByTenant;
 
-    public RoutingSnapshot(RoutingData data, long generation)
+    public RoutingSnapshot(RoutingData data, BackendRegistry backends, long generation)
     {
         Generation = generation;
         World = data.World;
+        Backends = backends;
         _keysByHash = data.Keys.ToFrozenDictionary(k => k.Hash, StringComparer.Ordinal);
         _deploymentsByResource = data.Deployments
             .GroupBy(d => d.ResourceId, StringComparer.Ordinal)
@@ -35,6 +37,9 @@ public sealed class RoutingSnapshot
     public long Generation { get; }
 
     public WorldMap World { get; }
+
+    /// <summary>The backends for this state of the world, rebuilt with the snapshot.</summary>
+    public BackendRegistry Backends { get; }
 
     /// <summary>Deployments of each resource, newest first.</summary>
     public FrozenDictionary<string, IReadOnlyList<DeploymentRoute>> ResourceDeployments { get; }

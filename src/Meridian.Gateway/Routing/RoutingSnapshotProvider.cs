@@ -1,3 +1,4 @@
+using Meridian.Gateway.Backends;
 using Meridian.Storage.Control;
 
 namespace Meridian.Gateway.Routing;
@@ -7,7 +8,7 @@ namespace Meridian.Gateway.Routing;
 /// generation counter, and a rebuild only when it moved. With several nodes on one store this is what makes a
 /// revocation effective everywhere within the refresh interval.
 /// </summary>
-public sealed partial class RoutingSnapshotProvider(ControlStore store, TimeProvider time, ILogger<RoutingSnapshotProvider> logger)
+public sealed partial class RoutingSnapshotProvider(ControlStore store, BackendCatalog backends, TimeProvider time, ILogger<RoutingSnapshotProvider> logger)
 {
     private readonly ILogger _logger = logger;
     private readonly Lock _reloadLock = new();
@@ -26,7 +27,8 @@ public sealed partial class RoutingSnapshotProvider(ControlStore store, TimeProv
                 return current;
             }
 
-            var snapshot = new RoutingSnapshot(store.LoadRouting(time.GetUtcNow()), generation);
+            var data = store.LoadRouting(time.GetUtcNow());
+            var snapshot = new RoutingSnapshot(data, backends.Build(data.World, data.Publishers), generation);
             _current = snapshot;
             Log.SnapshotPublished(_logger, generation, snapshot.ResourceDeployments.Count);
             return snapshot;

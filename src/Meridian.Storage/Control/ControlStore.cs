@@ -154,7 +154,27 @@ public sealed class ControlStore
                 }
             }
 
-            return new RoutingData(world, keys, deployments);
+            var endpoints = new Dictionary<string, List<PublisherEndpoint>>(StringComparer.Ordinal);
+            using (var command = connection.CreateCommand())
+            {
+                command.CommandText = """
+                    SELECT p.id, e.url, e.declared_location
+                    FROM publishers p LEFT JOIN publisher_endpoints e ON e.publisher_id = p.id
+                    ORDER BY p.id, e.position
+                    """;
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                {
+                    var list = endpoints.TryGetValue(reader.GetString(0), out var existing) ? existing : endpoints[reader.GetString(0)] = [];
+                    if (!reader.IsDBNull(1))
+                    {
+                        list.Add(new PublisherEndpoint(reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
+                    }
+                }
+            }
+
+            var publishers = endpoints.Select(p => new PublisherRecord(p.Key, p.Value)).ToList();
+            return new RoutingData(world, keys, deployments, publishers);
         });
     }
 
@@ -166,4 +186,11 @@ public sealed class ControlStore
 /// <param name="ResourceRegion">The region of the key's resource: where the records of its requests rest.</param>
 public sealed record KeyRecord(string KeyId, string Hash, string ResourceId, string TenantId, Region ResourceRegion, DateTimeOffset? ExpiresAt);
 
-public sealed record RoutingData(WorldMap World, IReadOnlyList<KeyRecord> Keys, IReadOnlyList<DeploymentRoute> Deployments);
+public sealed record RoutingData(
+    WorldMap World,
+    IReadOnlyList<KeyRecord> Keys,
+    IReadOnlyList<DeploymentRoute> Deployments,
+    IReadOnlyList<PublisherRecord> Publishers);
+
+/// <summary>A publisher and the endpoints it declared for publisher-hosted processing.</summary>
+public sealed record PublisherRecord(string PublisherId, IReadOnlyList<PublisherEndpoint> Endpoints);
