@@ -4,7 +4,7 @@
 #   ./build.sh build                 restore + build the solution (Release, warnings are errors)
 #   ./build.sh test [--filter EXPR]  provision PostgreSQL/Redis/Chromium, build, run every test,
 #                                    and end with one line: "N passed, M failed[, K skipped]"
-#   ./build.sh bench                 benchmark harness (not yet built)
+#   ./build.sh bench [options]       load harness: Meridian vs direct, bare YARP, nginx, Portkey (bench/README.md)
 #   ./build.sh services [-- CMD...]  start the private test services (for running tests from an IDE)
 #
 # Environment knobs for `test`:
@@ -48,7 +48,8 @@ commands:
   build                  restore and build Meridian.slnx (Release; warnings are errors)
   test [--filter EXPR]   install/start test services (PostgreSQL, Redis, Chromium), build,
                          run all tests, print "N passed, M failed" as the last line
-  bench                  benchmark harness (see bench/README.md)
+  bench [options]        load harness vs direct, bare YARP, nginx, Portkey; table + plot in
+                         bench/results/ (see bench/README.md; --help for options)
 
 environment (test):
   MERIDIAN_SKIP_SERVICES=1   do not install or start PostgreSQL/Redis/Chromium
@@ -516,10 +517,7 @@ main() {
       ;;
     test) run_tests "$@" ;;
     services) run_services "$@" ;;
-    bench)
-      echo "bench harness: see bench/README.md (not yet built)"
-      exit 2
-      ;;
+    bench) exec "$ROOT/bench/harness/run.sh" "$@" ;;
     -h | --help | help)
       usage
       ;;

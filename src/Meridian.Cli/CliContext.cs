@@ -24,6 +24,9 @@ internal sealed class CliContext
     /// <summary>Reads <c>MERIDIAN_URL</c> and <c>MERIDIAN_ADMIN_TOKEN</c>.</summary>
     public Func<string, string?> GetEnvironmentVariable { get; init; } = Environment.GetEnvironmentVariable;
 
+    /// <summary>Standard input, for commands that read <c>-</c> (tests pass their own).</summary>
+    public Func<TextReader> OpenStandardInput { get; init; } = static () => Console.In;
+
     public string? Env(string name) => GetEnvironmentVariable(name) is { Length: > 0 } value ? value.Trim() : null;
 
     public static CliContext CreateDefault()

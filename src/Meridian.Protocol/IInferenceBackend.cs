@@ -28,4 +28,7 @@ public sealed class BackendException(int status, string errorType, string messag
     public int Status { get; } = status;
 
     public string ErrorType { get; } = errorType;
+
+    /// <summary>The backend could not be reached at all (connect error, timeout before an answer): nothing was processed.</summary>
+    public bool Unreachable { get; init; }
 }

@@ -16,5 +16,7 @@ internal static class AdminCommands
         root.Subcommands.Add(DeploymentsCommand.Create(context));
         root.Subcommands.Add(KeysCommand.Create(context));
         root.Subcommands.Add(WhoamiCommand.Create(context));
+        root.Subcommands.Add(ReceiptsCommand.Create(context));
+        root.Subcommands.Add(ReportCommand.Create(context));
     }
 }

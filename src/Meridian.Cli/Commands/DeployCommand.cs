@@ -27,9 +27,13 @@ internal static class DeployCommand
         {
             Description = "Required for --hosting publisher: you acknowledge that data may be processed outside the resource's geography.",
         };
+        var dryRun = new Option<bool>("--dry-run")
+        {
+            Description = "Create nothing: show each backend, whether it may serve this deployment and why not, and what the boundary costs.",
+        };
         var command = new Command("deploy", "Deploy an offer's model on a resource, platform-hosted (global, datazone or regional) or publisher-hosted.")
         {
-            resource, name, offer, model, hosting, type, rpm, tpm, acknowledge,
+            resource, name, offer, model, hosting, type, rpm, tpm, acknowledge, dryRun,
         };
         return command.WithAction(context, async (call, cancellationToken) =>
         {
@@ -46,6 +50,22 @@ internal static class DeployCommand
             var request = new CreateDeploymentRequest(
                 call.Value(name)!, call.Value(offer)!, call.Value(model)!, hostingOption, call.Value(type), capacity,
                 SafeguardPolicy: "default", AcknowledgeDataMayLeaveGeography: call.Value(acknowledge));
+            if (call.Value(dryRun))
+            {
+                var plan = await call.Api.PostAsync(AdminClient.Path("resources", resourceId, "deployments") + "?dry_run=true", request,
+                    AdminJsonContext.Default.CreateDeploymentRequest, RoutingJsonContext.Default.DeploymentPlan, cancellationToken);
+                if (call.Json)
+                {
+                    call.WriteJson(plan.Json);
+                }
+                else
+                {
+                    PlanOutput.Write(call, plan.Value);
+                }
+
+                return plan.Value.WouldCreate ? AdminCommand.Ok : AdminCommand.Failed;
+            }
+
             var deployment = await call.Api.PostAsync(AdminClient.Path("resources", resourceId, "deployments"), request,
                 AdminJsonContext.Default.CreateDeploymentRequest, AdminJsonContext.Default.Deployment, cancellationToken);
             if (call.Json)

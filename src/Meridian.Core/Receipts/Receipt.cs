@@ -30,4 +30,45 @@ public sealed record Receipt
     public long CacheCreationInputTokens { get; init; }
     public long CacheReadInputTokens { get; init; }
     public double DurationMs { get; init; }
+
+    // ---- boundary routing (docs/backends.md, "Routing"). Fields added to receipts later must be nullable: the
+    // signature's canonical form leaves nulls out, so receipts signed before a field existed still verify. ----
+
+    /// <summary>The publisher of the deployment's offer.</summary>
+    public string? PublisherId { get; init; }
+
+    /// <summary>The region of the deployment's resource, which fixes its boundary.</summary>
+    public string? ResourceRegion { get; init; }
+
+    public string? ResourceDataZone { get; init; }
+
+    /// <summary>The data zone of the backend that processed the request (<c>publisher</c> for a publisher's backend).</summary>
+    public string? ProcessingDataZone { get; init; }
+
+    /// <summary>Who runs the backend that processed the request: <c>platform</c> or a publisher id.</summary>
+    public string? ProcessingOperator { get; init; }
+
+    /// <summary>The backends tried, in order, with how each attempt ended: the failover path.</summary>
+    public IReadOnlyList<RouteAttempt>? Attempts { get; init; }
+
+    /// <summary>Why the request was not processed (fail closed), naming candidates and reasons, never secrets.</summary>
+    public string? RoutingFailure { get; init; }
+
+    /// <summary>Which parties received which classes of data because of this request.</summary>
+    public IReadOnlyList<DataRecipient>? DataRecipients { get; init; }
+
+    /// <summary>The operator's signature over the receipt's canonical form (everything but this field).</summary>
+    public ReceiptSignature? Signature { get; init; }
 }
+
+/// <summary>One backend a request was sent to, where it runs and who runs it, and how the attempt ended.</summary>
+/// <param name="Operator"><c>platform</c> or a publisher id.</param>
+/// <param name="Outcome"><c>ok</c>, or how it failed: <c>http_503</c>, <c>connect_error</c>, <c>empty_stream</c>…</param>
+public sealed record RouteAttempt(string Backend, string Region, string? DataZone, string Operator, string Outcome);
+
+/// <param name="Party"><c>operator</c> or a publisher id.</param>
+/// <param name="Classes">Of <c>content</c>, <c>usage</c>, <c>transaction</c>, <c>contact</c>.</param>
+public sealed record DataRecipient(string Party, string Role, IReadOnlyList<string> Classes);
+
+/// <param name="Value">Base64 of the 64-byte signature.</param>
+public sealed record ReceiptSignature(string Algorithm, string KeyId, string Value);

@@ -81,6 +81,8 @@ public static class AdminEndpoints
 
         admin.MapGet("/audit", TokenHandlers.Audit);
 
+        BillingHandlers.Map(admin);
+
         admin.MapFallback((HttpContext context) =>
             AdminProblems.NotFound($"No admin endpoint {context.Request.Method} {context.Request.Path}; see /openapi/v1.json."));
     }

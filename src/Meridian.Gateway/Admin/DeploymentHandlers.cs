@@ -26,7 +26,8 @@ public static class DeploymentHandlers
             : problem!;
     }
 
-    public static async Task<Results<Created<DeploymentView>, ProblemHttpResult>> Create(
+    /// <summary>Creates a deployment; with <c>?dry_run=true</c>, answers its compiled target set instead (<see cref="DeploymentPlanning"/>).</summary>
+    public static async Task<Results<Created<DeploymentView>, Ok<DeploymentPlanView>, ProblemHttpResult>> Create(
         HttpContext context, string resource, MarketplaceStore store, RoutingSnapshotProvider snapshots, TimeProvider time)
     {
         var caller = AdminAuthentication.CallerOf(context);
@@ -45,6 +46,22 @@ public static class DeploymentHandlers
         var draft = new DeploymentDraft(
             body!.Name, body.OfferId, body.ModelId, body.HostingOption, body.DeploymentType,
             body.Capacity?.Rpm, body.Capacity?.Tpm, body.SafeguardPolicy, body.AcknowledgeDataMayLeaveGeography);
+
+        // A boundary with no backend serving the model is refused now, not discovered at request time.
+        var dryRun = DeploymentPlanning.IsDryRun(context, out var dryRunProblem);
+        var (plan, refused) = dryRunProblem is null
+            ? DeploymentPlanning.Evaluate(found!, draft, store, snapshots.Reload().Backends, time.GetUtcNow(), dryRun)
+            : (null, dryRunProblem);
+        if (refused is not null)
+        {
+            return refused;
+        }
+
+        if (dryRun)
+        {
+            return TypedResults.Ok(plan!);
+        }
+
         var result = store.CreateDeployment(caller.Actor, resource, draft, time.GetUtcNow());
         if (!result.Succeeded)
         {

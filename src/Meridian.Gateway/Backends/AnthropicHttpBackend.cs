@@ -12,7 +12,7 @@ namespace Meridian.Gateway.Backends;
 /// The client's body is forwarded with only <c>model</c> (to the upstream's id) and <c>stream</c> (always true, so
 /// the answer arrives as events either way) rewritten; unknown fields pass through. Thread-safe.
 /// </summary>
-public sealed class AnthropicHttpBackend(HttpClient http, Uri baseAddress, string? apiKey) : IInferenceBackend
+public sealed class AnthropicHttpBackend(HttpClient http, Uri baseAddress, string? apiKey) : IInferenceBackend, IBackendProbe
 {
     private const int MaxErrorBodyBytes = 64 * 1024;
 
@@ -36,7 +36,7 @@ public sealed class AnthropicHttpBackend(HttpClient http, Uri baseAddress, strin
         }
         catch (HttpRequestException ex)
         {
-            throw new BackendException(503, ErrorTypes.Api, "The upstream could not be reached: " + ex.HttpRequestError);
+            throw new BackendException(503, ErrorTypes.Api, "The upstream could not be reached: " + ex.HttpRequestError) { Unreachable = true };
         }
 
         using (response)
@@ -55,6 +55,20 @@ public sealed class AnthropicHttpBackend(HttpClient http, Uri baseAddress, strin
                 }
             }
         }
+    }
+
+    /// <summary>The health probe: <c>GET v1/models</c>, the cheapest authenticated call of the Messages API.</summary>
+    public async Task<bool> ProbeAsync(CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(baseAddress, "v1/models"));
+        request.Headers.TryAddWithoutValidation("anthropic-version", "2023-06-01");
+        if (apiKey is not null)
+        {
+            request.Headers.TryAddWithoutValidation("x-api-key", apiKey);
+        }
+
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        return (int)response.StatusCode is < 500 and not 429;
     }
 
     private static byte[] RewriteBody(BackendCall call)

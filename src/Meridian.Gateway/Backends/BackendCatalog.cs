@@ -28,6 +28,9 @@ public sealed class BackendCatalog : IDisposable
     private readonly IReadOnlyList<BackendConfig>? _declared;
     private readonly ConcurrentDictionary<string, IInferenceBackend> _clients = new(StringComparer.Ordinal);
 
+    // One state (health, load, latency) per backend identity, kept across rebuilds like the clients.
+    private readonly ConcurrentDictionary<string, BackendState> _states = new(StringComparer.Ordinal);
+
     public BackendCatalog(GatewayOptions options, ILoggerFactory? loggerFactory = null)
     {
         _options = options;
@@ -38,6 +41,11 @@ public sealed class BackendCatalog : IDisposable
         // Create the declared clients now (in-process models load here), so a bad config stops the start.
         foreach (var config in _declared ?? [])
         {
+            if (config.MaxInFlight is <= 0)
+            {
+                throw new InvalidOperationException($"Backend '{config.Id}': max_in_flight must be at least 1 (or left out for no limit).");
+            }
+
             ClientFor(config);
         }
     }
@@ -93,7 +101,7 @@ public sealed class BackendCatalog : IDisposable
         {
             if (Register(config, world, ClientFor(config)) is { } registered)
             {
-                backends.Add(registered);
+                backends.Add(registered with { State = _states.GetOrAdd(IdentityOf(config), static _ => new BackendState()), MaxInFlight = config.MaxInFlight });
             }
         }
 
@@ -130,7 +138,9 @@ public sealed class BackendCatalog : IDisposable
         }
     }
 
-    private IInferenceBackend ClientFor(BackendConfig config) => _clients.GetOrAdd(config.Kind + "|" + config.Id + "|" + config.Url, _ => config.Kind switch
+    private static string IdentityOf(BackendConfig config) => config.Kind + "|" + config.Id + "|" + config.Url;
+
+    private IInferenceBackend ClientFor(BackendConfig config) => _clients.GetOrAdd(IdentityOf(config), _ => config.Kind switch
     {
         "simulator" => _simulator,
         "anthropic" => new AnthropicHttpBackend(_http.Value, RequireUrl(config), Credential(config)),

@@ -32,6 +32,9 @@ public sealed record BackendConfig
     /// <summary>Model ids it serves; empty means every model.</summary>
     public IReadOnlyList<string> Models { get => _models; init => _models = value ?? []; }
 
+    /// <summary>Requests it takes at once; at the limit the router counts it overloaded and uses another eligible backend. Default: no limit.</summary>
+    public int? MaxInFlight { get; init; }
+
     /// <summary>GGUF file of a <c>llamasharp</c> backend.</summary>
     public string? ModelPath { get; init; }
 

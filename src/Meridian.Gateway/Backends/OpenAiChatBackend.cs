@@ -15,7 +15,7 @@ namespace Meridian.Gateway.Backends;
 /// </summary>
 /// <param name="baseAddress">The API root ending in a slash, such as <c>http://host:8000/v1/</c>.</param>
 /// <param name="apiKey">Sent as <c>Authorization: Bearer</c> when set; never logged.</param>
-public sealed class OpenAiChatBackend(HttpClient http, Uri baseAddress, string? apiKey) : IInferenceBackend
+public sealed class OpenAiChatBackend(HttpClient http, Uri baseAddress, string? apiKey) : IInferenceBackend, IBackendProbe
 {
     private const int MaxErrorBodyBytes = 64 * 1024;
 
@@ -44,11 +44,11 @@ public sealed class OpenAiChatBackend(HttpClient http, Uri baseAddress, string? 
         }
         catch (HttpRequestException ex)
         {
-            throw new BackendException(503, ErrorTypes.Api, "The upstream could not be reached: " + ex.HttpRequestError);
+            throw new BackendException(503, ErrorTypes.Api, "The upstream could not be reached: " + ex.HttpRequestError) { Unreachable = true };
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new BackendException(503, ErrorTypes.Api, "The upstream did not answer in time.");
+            throw new BackendException(503, ErrorTypes.Api, "The upstream did not answer in time.") { Unreachable = true };
         }
 
         using (response)
@@ -97,6 +97,19 @@ public sealed class OpenAiChatBackend(HttpClient http, Uri baseAddress, string? 
                 produced = true;
             }
         }
+    }
+
+    /// <summary>The health probe: <c>GET models</c>, which every OpenAI-compatible server answers without running the model.</summary>
+    public async Task<bool> ProbeAsync(CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(baseAddress, "models"));
+        if (!string.IsNullOrEmpty(apiKey))
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        }
+
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        return (int)response.StatusCode is < 500 and not 429;
     }
 
     private static async IAsyncEnumerable<StreamEvent> TranslateCompletionAsync(Stream body, BackendCall call, [EnumeratorCancellation] CancellationToken cancellationToken)

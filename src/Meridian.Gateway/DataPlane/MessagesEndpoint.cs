@@ -4,6 +4,7 @@ using Meridian.Gateway.Auth;
 using Meridian.Gateway.Backends;
 using Meridian.Gateway.Hosting;
 using Meridian.Gateway.Http;
+using Meridian.Gateway.Metering;
 using Meridian.Gateway.Receipts;
 using Meridian.Gateway.Routing;
 using Meridian.Protocol;
@@ -18,14 +19,17 @@ namespace Meridian.Gateway.DataPlane;
 /// <c>POST /v1/messages</c> and <c>/v1/messages/count_tokens</c>: authenticate, read and validate, resolve the
 /// deployment, pick a backend inside the boundary (or fail closed), answer as SSE or JSON, and receipt the request.
 /// </summary>
-public sealed partial class MessagesEndpoint(
+public sealed class MessagesEndpoint(
     ApiKeyAuthenticator authenticator,
     RoutingSnapshotProvider snapshots,
-    ReceiptWriter receipts,
+    BoundaryRouter router,
+    MeteringService metering,
     GatewayOptions options,
-    TimeProvider time,
-    ILogger<MessagesEndpoint> logger)
+    TimeProvider time)
 {
+    /// <summary>On a served request: where it was processed (the backend's region, or a publisher's declared location).</summary>
+    public const string ProcessingRegionHeader = "meridian-processing-region";
+
     private static ReadOnlySpan<byte> InputTokensPrefix => "{\"input_tokens\":"u8;
 
     public Task CreateAsync(HttpContext context) => HandleAsync(context, isCountTokens: false);
@@ -42,6 +46,7 @@ public sealed partial class MessagesEndpoint(
 
         var started = time.GetTimestamp();
         var outcome = new RequestOutcome(key, isCountTokens ? "count_tokens" : "messages");
+        outcome.BeforeCompletion = () => RecordAsync(context, outcome, started, durable: true);
         try
         {
             await ServeAsync(context, isCountTokens, outcome);
@@ -53,9 +58,25 @@ public sealed partial class MessagesEndpoint(
         }
         finally
         {
-            outcome.DurationMs = time.GetElapsedTime(started).TotalMilliseconds;
-            await receipts.EnqueueAsync(outcome.ToReceipt(RequestIds.Of(context), time.GetUtcNow(), options.IngressRegion), CancellationToken.None);
+            await RecordAsync(context, outcome, started, durable: false);
         }
+    }
+
+    /// <summary>
+    /// Receipts and meters the request, once: durably (committed) just before a complete answer's last byte, so a
+    /// client that saw the whole answer has its usage in the ledger even if the process dies; otherwise at the end.
+    /// </summary>
+    private async Task RecordAsync(HttpContext context, RequestOutcome outcome, long started, bool durable)
+    {
+        if (outcome.Meter.Recorded)
+        {
+            return;
+        }
+
+        outcome.DurationMs = time.GetElapsedTime(started).TotalMilliseconds;
+        var receipt = outcome.ToReceipt(RequestIds.Of(context), time.GetUtcNow(), options.IngressRegion);
+        await metering.RecordAsync(outcome.Meter, RoutingReceipts.Complete(receipt, outcome.Deployment, outcome.Route),
+            outcome.Key, outcome.Deployment, durable, context.RequestAborted);
     }
 
     private async Task ServeAsync(HttpContext context, bool isCountTokens, RequestOutcome outcome)
@@ -101,41 +122,54 @@ public sealed partial class MessagesEndpoint(
             return;
         }
 
-        var backend = snapshots.Current.Backends.Select(deployment);
-        if (backend is null)
+        // Budgets and quotas (deployment, key) before any backend is chosen; the reservation is settled at the end.
+        if (await metering.AdmitAsync(context, outcome.Meter, outcome.Key, deployment, request) is { } refusal)
         {
-            Log.NoEligibleBackend(logger, deployment.DeploymentId);
-            await FailAsync(context, outcome, ApiError.Unavailable(
-                "No backend inside this deployment's data boundary is available; the request was not sent anywhere else."));
+            await FailAsync(context, outcome, refusal);
             return;
         }
 
-        outcome.Backend = backend;
+        // Only backends inside the deployment's boundary are tried, failing over among them before the first event;
+        // nothing eligible and healthy fails closed (BoundaryRouter).
         var call = new BackendCall(request, deployment.ModelId, RequestIds.New("msg_"));
+        await using var route = await router.OpenAsync(deployment, snapshots.Current.Backends, call, context.RequestAborted);
+        outcome.Route = route;
+        if (route.Error is { } routeError)
+        {
+            await FailAsync(context, outcome, routeError);
+            return;
+        }
+
+        outcome.Backend = route.Backend;
         if (request.Stream)
         {
-            await StreamAsync(context, backend, call, outcome);
+            await StreamAsync(context, route, outcome, time);
         }
         else
         {
-            await AnswerAsync(context, backend, call, outcome);
+            await AnswerAsync(context, route, outcome, time);
         }
     }
 
-    private static async Task AnswerAsync(HttpContext context, RegisteredBackend backend, BackendCall call, RequestOutcome outcome)
+    private static async Task AnswerAsync(HttpContext context, RoutedCall route, RequestOutcome outcome, TimeProvider time)
     {
         var message = new MessageAggregate();
+        var events = route.Events!;
         try
         {
-            await foreach (var streamEvent in backend.Client.StreamAsync(call, context.RequestAborted))
+            do
             {
-                message.Apply(streamEvent);
-                outcome.Observe(streamEvent);
+                message.Apply(events.Current);
+                outcome.Observe(events.Current);
             }
+            while (await events.MoveNextAsync());
         }
-        catch (BackendException ex)
+        catch (Exception ex) when (ex is BackendException or HttpRequestException or IOException && !context.RequestAborted.IsCancellationRequested)
         {
-            await FailAsync(context, outcome, new ApiError(ex.Status, ex.ErrorType, ex.Message));
+            route.StreamFailed(time.GetUtcNow());
+            await FailAsync(context, outcome, ex is BackendException backendError
+                ? new ApiError(backendError.Status, backendError.ErrorType, backendError.Message)
+                : ApiError.Internal("The backend failed while producing the answer."));
             return;
         }
 
@@ -145,36 +179,27 @@ public sealed partial class MessagesEndpoint(
             return;
         }
 
+        outcome.Status = 200;
+        await outcome.CompleteAsync();
         var response = context.Response;
         response.StatusCode = 200;
         response.ContentType = "application/json";
+        response.Headers[ProcessingRegionHeader] = HeaderSafe(route.Backend!.ProcessingLocation);
         AnthropicJsonWriter.WriteMessage(response.BodyWriter, message);
         await response.BodyWriter.FlushAsync(context.RequestAborted);
         outcome.Status = 200;
     }
 
-    private static async Task StreamAsync(HttpContext context, RegisteredBackend backend, BackendCall call, RequestOutcome outcome)
+    private static async Task StreamAsync(HttpContext context, RoutedCall route, RequestOutcome outcome, TimeProvider time)
     {
         var response = context.Response;
         var writer = response.BodyWriter;
-        await using var events = backend.Client.StreamAsync(call, context.RequestAborted).GetAsyncEnumerator(context.RequestAborted);
-        try
-        {
-            // Nothing is sent until the backend produced its first event, so a backend that fails to start
-            // still gets a proper HTTP error status the SDKs can retry on.
-            if (!await events.MoveNextAsync())
-            {
-                await FailAsync(context, outcome, ApiError.Internal("The backend ended the stream without an answer."));
-                return;
-            }
-        }
-        catch (BackendException ex)
-        {
-            await FailAsync(context, outcome, new ApiError(ex.Status, ex.ErrorType, ex.Message));
-            return;
-        }
 
+        // The route holds the backend's first event: nothing was sent before it, so a backend that failed to start was
+        // failed over (or its error answered with a proper HTTP status the SDKs can retry on).
+        var events = route.Events!;
         response.StatusCode = 200;
+        response.Headers[ProcessingRegionHeader] = HeaderSafe(route.Backend!.ProcessingLocation);
         response.ContentType = "text/event-stream; charset=utf-8";
         response.Headers.CacheControl = "no-cache";
         response.Headers["x-accel-buffering"] = "no";
@@ -184,6 +209,11 @@ public sealed partial class MessagesEndpoint(
             do
             {
                 outcome.Observe(events.Current);
+                if (events.Current is MessageStopEvent)
+                {
+                    await outcome.CompleteAsync();
+                }
+
                 SseFraming.Write(writer, events.Current);
                 await writer.FlushAsync(context.RequestAborted);
             }
@@ -191,12 +221,17 @@ public sealed partial class MessagesEndpoint(
         }
         catch (Exception ex) when (ex is BackendException or HttpRequestException or IOException && !context.RequestAborted.IsCancellationRequested)
         {
+            route.StreamFailed(time.GetUtcNow());
             var failure = new ErrorEvent(ErrorTypes.Api, "The backend failed while streaming the answer.");
             outcome.Observe(failure);
             SseFraming.Write(writer, failure);
             await writer.FlushAsync(context.RequestAborted);
         }
     }
+
+    /// <summary>A publisher's declared location is free text: percent-encode it unless it is printable ASCII.</summary>
+    private static string HeaderSafe(string value) =>
+        value.AsSpan().ContainsAnyExceptInRange((char)0x20, (char)0x7E) ? Uri.EscapeDataString(value) : value;
 
     private static async Task WriteTokenCountAsync(HttpContext context, int inputTokens)
     {
@@ -228,6 +263,8 @@ public sealed partial class MessagesEndpoint(
 
         public RegisteredBackend? Backend { get; set; }
 
+        public RoutedCall? Route { get; set; }
+
         public bool Streamed { get; set; }
 
         public int Status { get; set; } = 500;
@@ -236,11 +273,20 @@ public sealed partial class MessagesEndpoint(
 
         public double DurationMs { get; set; }
 
+        /// <summary>Quota reservation and usage as the answer flows (Metering/RequestMeter).</summary>
+        public RequestMeter Meter { get; } = new();
+
+        /// <summary>Records the request durably; awaited just before the last byte of a complete answer.</summary>
+        public Func<Task>? BeforeCompletion { get; set; }
+
+        public Task CompleteAsync() => BeforeCompletion?.Invoke() ?? Task.CompletedTask;
+
         private Usage _usage;
         private string? _stopReason;
 
         public void Observe(StreamEvent streamEvent)
         {
+            Meter.Observe(streamEvent);
             switch (streamEvent)
             {
                 case MessageStartEvent start:
@@ -286,9 +332,4 @@ public sealed partial class MessagesEndpoint(
         };
     }
 
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = 1300, Level = LogLevel.Warning, Message = "No eligible backend for deployment {DeploymentId}; failing closed")]
-        public static partial void NoEligibleBackend(ILogger logger, string deploymentId);
-    }
 }

@@ -5,6 +5,7 @@ using Meridian.Gateway.Auth;
 using Meridian.Gateway.Backends;
 using Meridian.Gateway.DataPlane;
 using Meridian.Gateway.Http;
+using Meridian.Gateway.Metering;
 using Meridian.Gateway.Receipts;
 using Meridian.Gateway.Routing;
 using Meridian.Protocol.Errors;
@@ -62,7 +63,9 @@ public static class GatewayHost
         // and the backends log through the host's logging.
         services.AddSingleton(sp => new BackendCatalog(options, sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<RoutingSnapshotProvider>();
+        services.AddBoundaryRouting(options, data.Path);
         services.AddHostedService<RoutingSnapshotProvider.Refresher>();
+        services.AddMetering();
         services.AddSingleton<ReceiptWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<ReceiptWriter>());
         services.AddSingleton<ApiKeyAuthenticator>();
@@ -79,7 +82,9 @@ public static class GatewayHost
         app.UseMiddleware<ErrorHandlingMiddleware>();
         MapDataPlane(app);
         AdminEndpoints.Map(app);
+        app.MapBoundaryRouting();
         app.MapOpenApi();
+        Portal.PortalEndpoints.Map(app);
         app.MapGet("/healthz", () => Results.Text("{\"status\":\"ok\"}", "application/json"));
         app.MapFallback(context => ErrorResponses.WriteAsync(context, ApiError.NotFound($"Not found: {context.Request.Method} {context.Request.Path}")));
         // Build the backends and the first snapshot now (in-process models load here), so a bad config stops the start.

@@ -40,6 +40,15 @@ public sealed class GatewayOptions
     /// <summary>An Anthropic-compatible upstream for the platform backends instead of the in-process simulator.</summary>
     public Uri? UpstreamUrl { get; set; }
 
+    /// <summary>Health checks, outlier ejection, balancing and failover of the backends (docs/backends.md, "Routing").</summary>
+    public Backends.RoutingOptions Routing { get; set; } = new();
+
+    /// <summary>
+    /// Base64 of the operator's 32-byte Ed25519 receipt-signing seed; otherwise <c>MERIDIAN_RECEIPT_SIGNING_KEY</c>, else a
+    /// key generated into the data folder on first start. Never logged.
+    /// </summary>
+    public string? ReceiptSigningKey { get; set; }
+
     /// <summary>How often a node checks the control store for changes (keys revoked, deployments added).</summary>
     public TimeSpan SnapshotRefreshInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 }

@@ -11,7 +11,8 @@ public static class ErrorResponses
         var response = context.Response;
         response.StatusCode = error.Status;
         response.ContentType = "application/json";
-        if (error.Status is 429 or 529 or 503)
+        // A limit that knows when it frees up (a quota) has set its own retry-after already.
+        if (error.Status is 429 or 529 or 503 && !response.Headers.ContainsKey("retry-after"))
         {
             response.Headers["retry-after"] = "1";
         }

@@ -148,5 +148,6 @@ internal static class ControlSchema
         );
         INSERT INTO generation VALUES (1, 0);
         """,
+        BillingSchema.PricesLimitsTransactions,
     ];
 }

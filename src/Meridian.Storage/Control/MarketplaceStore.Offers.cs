@@ -108,6 +108,7 @@ public sealed partial class MarketplaceStore
             }
 
             InsertTerms(connection, transaction, id, 1, valid.TermsText, now);
+            RecordInitialPrices(connection, transaction, id, valid.Prices, actor, now);
             var offer = FindOffer(connection, transaction, id)!;
             AuditLog.Write(connection, transaction, actor, "offer.create", "offer", id, null, offer, AuditJson.Default.Offer, now);
             return StoreResult<Offer>.Created(offer);
@@ -141,6 +142,7 @@ public sealed partial class MarketplaceStore
                 ("$id", offerId), ("$in", OfferRules.Format(prices.Input)), ("$out", OfferRules.Format(prices.Output)),
                 ("$cw", OfferRules.Format(prices.CacheWrite)), ("$cr", OfferRules.Format(prices.CacheRead)));
             var after = FindOffer(connection, transaction, offerId)!;
+            RecordPriceChange(connection, transaction, actor, before, after, now);
             AuditLog.Write(connection, transaction, actor, "offer.update_prices", "offer", offerId, before, after, AuditJson.Default.Offer, now);
             return StoreResult<Offer>.Ok(after);
         });

@@ -85,6 +85,7 @@ public sealed partial class MarketplaceStore
                 connection.Execute(transaction, $"INSERT INTO subscriptions ({SubscriptionColumns}) VALUES ($id, $tenant, $offer, $terms, $by, $at, 1)",
                     ("$id", created.Id), ("$tenant", tenantId), ("$offer", offer.Id), ("$terms", created.TermsVersion), ("$by", actor), ("$at", Time(now)));
                 AuditLog.Write(connection, transaction, actor, "subscription.create", "subscription", created.Id, null, created, AuditJson.Default.Subscription, now);
+                RecordSubscription(connection, transaction, created, offer, created: true, now);
                 return StoreResult<Subscription>.Created(created);
             }
 
@@ -92,6 +93,7 @@ public sealed partial class MarketplaceStore
             connection.Execute(transaction, "UPDATE subscriptions SET terms_version = $terms, accepted_by = $by, accepted_at = $at, version = version + 1 WHERE id = $id",
                 ("$id", before.Id), ("$terms", after.TermsVersion), ("$by", actor), ("$at", Time(now)));
             AuditLog.Write(connection, transaction, actor, "subscription.accept_terms", "subscription", before.Id, before, after, AuditJson.Default.Subscription, now);
+            RecordSubscription(connection, transaction, after, offer, created: false, now);
             return StoreResult<Subscription>.Ok(after);
         });
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Meridian.Core.Billing;
 using Meridian.Core.Receipts;
 using Meridian.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
@@ -9,7 +10,7 @@ namespace Meridian.Storage.Geography;
 /// Receipts of one geography, in that geography's own store. Inserts are idempotent by request id, so a batch
 /// retried after a crash never doubles a record. Thread-safe.
 /// </summary>
-public sealed class ReceiptStore
+public sealed partial class ReceiptStore
 {
     private static readonly string[] Migrations =
     [
@@ -42,6 +43,8 @@ public sealed class ReceiptStore
         );
         CREATE INDEX receipts_tenant_time ON receipts (tenant_id, created_at);
         """,
+        UsageLedger.Schema,
+        RoutingMigration,
     ];
 
     private readonly SqliteDatabase _database;
@@ -51,32 +54,50 @@ public sealed class ReceiptStore
         Geography = geography;
         _database = new SqliteDatabase(path);
         _database.Migrate(Migrations);
+        Ledger = new UsageLedger(_database);
     }
 
     public string Geography { get; }
 
+    /// <summary>The usage ledger of this geography, in the same file: a batch's receipts and usage commit together.</summary>
+    public UsageLedger Ledger { get; }
+
     public string Path => _database.Path;
 
-    public void InsertBatch(IReadOnlyList<Receipt> receipts)
+    public void InsertBatch(IReadOnlyList<Receipt> receipts) => InsertBatch(receipts, []);
+
+    /// <summary>
+    /// Writes receipts and usage records in one transaction, both idempotent by request id. Returns the usage records
+    /// that were new (a retried batch returns none it already wrote), so running totals never count one twice.
+    /// </summary>
+    public IReadOnlyList<UsageRecord> InsertBatch(IReadOnlyList<Receipt> receipts, IReadOnlyList<UsageRecord> usage)
     {
         using var connection = _database.Open();
         using var transaction = connection.BeginTransaction();
+        if (receipts.Count > 0)
+        {
+            InsertReceipts(connection, transaction, receipts);
+        }
+
+        var inserted = UsageLedger.Insert(connection, transaction, usage);
+        transaction.Commit();
+        return inserted;
+    }
+
+    private static void InsertReceipts(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<Receipt> receipts)
+    {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = """
-            INSERT OR IGNORE INTO receipts VALUES (
-              $request_id, $created_at, $tenant_id, $key_id, $deployment_id, $deployment_name, $model, $hosting_option,
-              $deployment_type, $ingress_region, $backend, $processing_region, $storage_geography, $endpoint, $streamed,
-              $status, $error_type, $safeguard_verdict, $stop_reason, $input_tokens, $output_tokens,
-              $cache_creation_input_tokens, $cache_read_input_tokens, $duration_ms)
-            """;
-        string[] names =
+        string[] columns =
         [
-            "$request_id", "$created_at", "$tenant_id", "$key_id", "$deployment_id", "$deployment_name", "$model", "$hosting_option",
-            "$deployment_type", "$ingress_region", "$backend", "$processing_region", "$storage_geography", "$endpoint", "$streamed",
-            "$status", "$error_type", "$safeguard_verdict", "$stop_reason", "$input_tokens", "$output_tokens",
-            "$cache_creation_input_tokens", "$cache_read_input_tokens", "$duration_ms",
+            "request_id", "created_at", "tenant_id", "key_id", "deployment_id", "deployment_name", "model", "hosting_option",
+            "deployment_type", "ingress_region", "backend", "processing_region", "storage_geography", "endpoint", "streamed",
+            "status", "error_type", "safeguard_verdict", "stop_reason", "input_tokens", "output_tokens",
+            "cache_creation_input_tokens", "cache_read_input_tokens", "duration_ms",
+            .. RoutingColumns,
         ];
+        var names = columns.Select(c => "$" + c).ToArray();
+        command.CommandText = $"INSERT OR IGNORE INTO receipts ({string.Join(", ", columns)}) VALUES ({string.Join(", ", names)})";
         var parameters = names.Select(n => command.Parameters.Add(n, SqliteType.Text)).ToArray();
         command.Prepare();
         foreach (var r in receipts)
@@ -87,6 +108,7 @@ public sealed class ReceiptStore
                 r.DeploymentName, r.Model, r.HostingOption, r.DeploymentType, r.IngressRegion, r.Backend, r.ProcessingRegion,
                 r.StorageGeography, r.Endpoint, r.Streamed ? 1 : 0, r.Status, r.ErrorType, r.SafeguardVerdict, r.StopReason,
                 r.InputTokens, r.OutputTokens, r.CacheCreationInputTokens, r.CacheReadInputTokens, r.DurationMs,
+                .. RoutingValues(r),
             ];
             for (var i = 0; i < values.Length; i++)
             {
@@ -95,8 +117,6 @@ public sealed class ReceiptStore
 
             command.ExecuteNonQuery();
         }
-
-        transaction.Commit();
     }
 
     public Receipt? Find(string requestId)
@@ -126,7 +146,9 @@ public sealed class ReceiptStore
         return list;
     }
 
-    private static Receipt Read(SqliteDataReader reader) => new()
+    private static Receipt Read(SqliteDataReader reader) => WithRouting(ReadBase(reader), reader);
+
+    private static Receipt ReadBase(SqliteDataReader reader) => new()
     {
         RequestId = reader.GetString(0),
         CreatedAt = DateTimeOffset.Parse(reader.GetString(1), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),

@@ -40,7 +40,11 @@ public sealed class PublisherEndpointTests(AdminServer server) : IClassFixture<A
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Equal("api_error", receipt.GetProperty("error_type").GetString());
-        Assert.Equal("undeclared", receipt.GetProperty("processing_region").GetString());
+        // Nothing processed it: no processing region; the one attempt, on the publisher's own endpoint, is on the receipt.
+        Assert.Equal(JsonValueKind.Null, receipt.GetProperty("processing_region").ValueKind);
+        var attempt = Assert.Single(receipt.GetProperty("attempts").EnumerateArray());
+        Assert.Equal(("undeclared", key.PublisherId, "connect_error"),
+            (attempt.GetProperty("region").GetString(), attempt.GetProperty("operator").GetString(), attempt.GetProperty("outcome").GetString()));
         Assert.Equal(0, receipt.GetProperty("output_tokens").GetInt64());
     }
 

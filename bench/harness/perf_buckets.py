@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Attributes the on-CPU samples of a `perf record -g` of the gateway to the parts of the request path.
+
+    python3 bench/harness/perf_buckets.py perf.data            (needs /tmp/perf-<pid>.map for managed names)
+
+Each sample goes to the deepest frame of its stack (leaf first) that matches a bucket, so time spent in
+System.Text.Json under StreamEventParser counts as "upstream SSE re-parse", a send() under Kestrel as socket I/O,
+and an allocation helper (and any GC it triggers) as the part that allocated. Samples that match nothing are
+split into JIT, runtime (GC, thread pool, stubs; libcoreclr has no symbols here), kernel and other.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections import Counter
+
+# Deepest match wins; the order only breaks ties within one frame.
+BUCKETS = [
+    ("upstream SSE re-parse (SseReader, StreamEventParser)", r"Meridian\.Protocol\.Streaming\.(SseReader|StreamEventParser)"),
+    ("response re-serialization (AnthropicJsonWriter, SseFraming, MessageAggregate)",
+     r"Meridian\.Protocol\.Streaming\.(AnthropicJsonWriter|SseFraming|MessageAggregate|AggregatedBlock|AggregatedTextBlock)"),
+    ("upstream body rewrite (RewriteBody)", r"AnthropicHttpBackend::RewriteBody|AnthropicHttpBackend\.RewriteBody"),
+    ("request parse + validation (MessagesRequestParser)", r"Meridian\.Protocol\.Messages\.(MessagesRequestParser|TokenCounter|ContentText)"),
+    ("request body read (RequestBody)", r"Meridian\.Gateway\.DataPlane\.RequestBody"),
+    ("key auth (ApiKeyHasher HMAC, lookup)", r"ApiKeyHasher|ApiKeyAuthenticator"),
+    ("request ids (RandomNumberGenerator)", r"Meridian\.Gateway\.Http\.RequestIds"),
+    ("receipts (ReceiptWriter, SQLite)", r"ReceiptWriter|ReceiptStore|Microsoft\.Data\.Sqlite|SQLitePCL|libe_sqlite3"),
+    ("telemetry (Activity, OpenTelemetry, DiagnosticsHandler, metrics)",
+     r"OpenTelemetry|System\.Diagnostics\.Activity|DiagnosticsHandler|HostingApplicationDiagnostics|System\.Diagnostics\.Metrics|DiagnosticListener"),
+    ("socket I/O (send/recv, epoll)", r"System\.Net\.Sockets"),
+    ("HttpClient to the upstream (System.Net.Http)", r"System\.Net\.Http"),
+    ("Kestrel HTTP/1.1 server", r"Microsoft\.AspNetCore\.Server\.Kestrel"),
+    ("ASP.NET Core routing, middleware, endpoint", r"Microsoft\.AspNetCore\.(Routing|Http|Builder)|Meridian\.Gateway\.Http\.ErrorHandlingMiddleware"),
+    ("rest of the Meridian handler (MessagesEndpoint, routing snapshot)", r"Meridian\."),
+]
+COMPILED = [(name, re.compile(pattern)) for name, pattern in BUCKETS]
+SOCKET_CALLS = re.compile(r"^(__)?(send|recv|sendmsg|recvmsg|sendto|recvfrom|epoll_wait|epoll_ctl|read|write|readv|writev|__libc_(read|write|send|recv))\b")
+
+
+def samples(perf_data: str):
+    """Yields each sample's stack as a list of (symbol, dso), leaf first."""
+    proc = subprocess.Popen(["perf", "script", "-i", perf_data, "-F", "ip,sym,dso"], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True, errors="replace")
+    stack: list[tuple[str, str]] = []
+    for line in proc.stdout:
+        line = line.rstrip("\n")
+        if not line.strip():
+            if stack:
+                yield stack
+            stack = []
+            continue
+        m = re.match(r"\s*([0-9a-f]+)\s+(.*?)\s+\((.*)\)\s*$", line)
+        if m:
+            stack.append((m.group(2), m.group(3)))
+    if stack:
+        yield stack
+    proc.wait()
+
+
+def classify(stack: list[tuple[str, str]]) -> str:
+    for sym, dso in stack:
+        text = sym + " " + dso
+        for name, pattern in COMPILED:
+            if pattern.search(text):
+                return name
+    # libc has no frame pointers, so a syscall's user stack often ends at the libc wrapper.
+    for sym, dso in stack:
+        if "libc.so" in dso and SOCKET_CALLS.match(sym):
+            return "socket I/O (send/recv, epoll)"
+    # Same for OpenSSL: the stack stops inside libcrypto, so the caller (the key's HMAC, RandomNumberGenerator for
+    # request ids, HttpClient never: the upstream is plain HTTP) is not visible.
+    if any("libcrypto" in dso or "libssl" in dso for _, dso in stack[:3]):
+        return "OpenSSL (HMAC-SHA256 of the API key, RandomNumberGenerator for ids)"
+    sym, dso = stack[0]
+    if "libc.so" in dso and len(stack) > 1 and "libcoreclr" in stack[1][1]:
+        return "runtime: GC, thread pool, stubs (no symbols)"
+    if "libclrjit" in dso:
+        return "JIT compiler (tiering still at work)"
+    if "libcoreclr" in dso:
+        return "runtime: GC, thread pool, stubs (no symbols)"
+    if "kernel" in dso:
+        return "kernel: scheduler, interrupts (no user stack)"
+    return "other (libc, libcrypto, unattributed)"
+
+
+def main() -> int:
+    if len(sys.argv) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    counts: Counter[str] = Counter()
+    total = 0
+    for stack in samples(sys.argv[1]):
+        counts[classify(stack)] += 1
+        total += 1
+    if not total:
+        print("no samples", file=sys.stderr)
+        return 1
+    print(f"{total} on-CPU samples of the gateway process; each attributed to the deepest matching frame")
+    for name, n in counts.most_common():
+        print(f"{100 * n / total:6.1f} %  {name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

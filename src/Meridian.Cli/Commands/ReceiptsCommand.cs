@@ -1,0 +1,113 @@
+using System.CommandLine;
+using System.Text.Json;
+using Meridian.Gateway.Receipts;
+using Meridian.Gateway.Routing;
+using Spectre.Console;
+
+namespace Meridian.Cli.Commands;
+
+/// <summary>
+/// <c>meridian receipts verify FILE|-</c>: checks receipts' Ed25519 signatures offline against the operator's public key
+/// (<c>--public-key</c>, or fetched once from the gateway's <c>/.well-known/meridian-receipt-key</c>). Accepts one receipt,
+/// an array, or a <c>GET /v1/receipts</c> page. Exit code 0 only when every receipt is genuine and unaltered.
+/// </summary>
+internal static class ReceiptsCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var file = new Argument<string>("file") { Description = "A receipt JSON file (GET /v1/receipts/{id}, or a page of GET /v1/receipts); - reads standard input." };
+        var publicKey = new Option<string?>("--public-key")
+        {
+            Description = "The operator's public key: base64 of the raw Ed25519 key, or a file holding it or the JSON of /.well-known/meridian-receipt-key. Without it, the key is fetched from the gateway.",
+        };
+        var url = new Option<string?>("--url") { Description = $"Base URL of the gateway to fetch the public key from (env {AdminCommand.UrlVariable}; default {AdminCommand.DefaultUrl})." };
+        var verify = new Command("verify", "Verify that receipts are genuine and unaltered (offline, with the operator's public key).") { file, publicKey, url };
+        verify.SetAction(async (parse, cancellationToken) =>
+        {
+            try
+            {
+                return await VerifyAsync(context, parse.GetValue(file)!, parse.GetValue(publicKey), parse.GetValue(url), cancellationToken);
+            }
+            catch (Exception ex) when (ex is IOException or JsonException or HttpRequestException or FormatException or UnauthorizedAccessException or InvalidOperationException)
+            {
+                AdminCommand.WriteError(context, ex.Message);
+                return AdminCommand.Failed;
+            }
+        });
+        return new Command("receipts", "Data-flow receipts: verify their signatures.") { verify };
+    }
+
+    private static async Task<int> VerifyAsync(CliContext context, string file, string? keyOption, string? urlOption, CancellationToken cancellationToken)
+    {
+        var text = file == "-" ? await context.OpenStandardInput().ReadToEndAsync(cancellationToken) : await File.ReadAllTextAsync(file, cancellationToken);
+        using var document = JsonDocument.Parse(text);
+        var receipts = Receipts(document.RootElement).ToList();
+        if (receipts.Count == 0)
+        {
+            AdminCommand.WriteError(context, $"{(file == "-" ? "standard input" : file)} holds no receipt.");
+            return AdminCommand.Failed;
+        }
+
+        var key = keyOption is not null ? ReadKey(keyOption) : await FetchKeyAsync(context, urlOption, cancellationToken);
+        var failed = 0;
+        foreach (var receipt in receipts)
+        {
+            var result = ReceiptVerifier.Verify(receipt, key);
+            if (result.Valid)
+            {
+                context.Out.MarkupLine($"[green]OK[/]      {CliOutput.Escape(result.RequestId)}: {Markup.Escape(result.Reason)} (key {CliOutput.Escape(result.KeyId)})");
+            }
+            else
+            {
+                failed++;
+                context.Out.MarkupLine($"[red]FAILED[/]  {CliOutput.Escape(result.RequestId)}: {Markup.Escape(result.Reason)}");
+            }
+        }
+
+        if (failed > 0)
+        {
+            AdminCommand.WriteError(context, $"{failed} of {receipts.Count} receipt(s) failed verification.");
+            return AdminCommand.Failed;
+        }
+
+        context.Out.MarkupLine($"{receipts.Count} receipt(s) verified with key {Markup.Escape(ReceiptSigner.KeyIdOf(key))}.");
+        return AdminCommand.Ok;
+    }
+
+    private static IEnumerable<JsonElement> Receipts(JsonElement root) => root.ValueKind switch
+    {
+        JsonValueKind.Array => root.EnumerateArray(),
+        JsonValueKind.Object when root.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Array => data.EnumerateArray(),
+        JsonValueKind.Object => [root],
+        _ => [],
+    };
+
+    /// <summary>Base64 of the raw key, or a file holding that or the well-known JSON document.</summary>
+    private static byte[] ReadKey(string value)
+    {
+        var text = File.Exists(value) ? File.ReadAllText(value).Trim() : value.Trim();
+        if (text.StartsWith('{'))
+        {
+            using var document = JsonDocument.Parse(text);
+            text = document.RootElement.GetProperty("public_key").GetString() ?? string.Empty;
+        }
+
+        var key = Convert.FromBase64String(text);
+        return key.Length == 32 ? key : throw new FormatException($"--public-key: an Ed25519 public key is 32 bytes; this one is {key.Length}.");
+    }
+
+    private static async Task<byte[]> FetchKeyAsync(CliContext context, string? urlOption, CancellationToken cancellationToken)
+    {
+        var urlText = urlOption ?? context.Env(AdminCommand.UrlVariable) ?? AdminCommand.DefaultUrl;
+        if (!Uri.TryCreate(urlText, UriKind.Absolute, out var gateway))
+        {
+            throw new FormatException($"--url: '{urlText}' is not an http:// or https:// URL.");
+        }
+
+        using var http = context.CreateHttpClient();
+        var keyUrl = new Uri(gateway, BoundaryRoutingServices.ReceiptKeyPath);
+        var json = await http.GetStringAsync(keyUrl, cancellationToken);
+        context.Error.MarkupLine($"[grey]Using the public key published at {Markup.Escape(keyUrl.ToString())}.[/]");
+        return ReadKey(json);
+    }
+}

@@ -1,0 +1,117 @@
+using System.Text.Json.Serialization;
+using Meridian.Core.Billing;
+
+namespace Meridian.Gateway.Admin;
+
+// Wire shapes of the billing part of the admin API (docs/admin-api.md, "Metering and billing"). Money is a decimal
+// string ("12.50", exact, never a JSON number a client might read as a float); token types use Anthropic's usage names.
+
+public sealed record InvoiceLineView(
+    string DeploymentId,
+    string DeploymentName,
+    string Model,
+    string OfferId,
+    string PublisherId,
+    string TokenType,
+    long Tokens,
+    string UnitPricePerMillion,
+    DateTimeOffset PriceEffectiveFrom,
+    DateTimeOffset From,
+    DateTimeOffset To,
+    string Amount);
+
+public sealed record InvoiceView(
+    string TenantId,
+    string Period,
+    string Status,
+    string? InvoiceId,
+    DateTimeOffset? IssuedAt,
+    string Currency,
+    IReadOnlyList<InvoiceLineView> Lines,
+    string Total,
+    string TotalDue);
+
+public sealed record SettlementLineView(
+    string OfferId,
+    long Customers,
+    long InputTokens,
+    long OutputTokens,
+    long CacheCreationInputTokens,
+    long CacheReadInputTokens,
+    string Revenue,
+    string FeePercent,
+    string Fee,
+    string Payout);
+
+public sealed record SettlementView(string PublisherId, string Period, string Currency, IReadOnlyList<SettlementLineView> Offers, string Revenue, string Fee, string Payout);
+
+public sealed record MeteringRecordView(
+    string RecordId,
+    string TenantId,
+    string OfferId,
+    string PublisherId,
+    string Dimension,
+    DateTimeOffset HourStart,
+    DateTimeOffset HourEnd,
+    long Quantity,
+    string Unit);
+
+public sealed record MeteringFeedView(DateTimeOffset From, DateTimeOffset To, DateTimeOffset CompleteUntil, IReadOnlyList<MeteringRecordView> Records);
+
+public sealed record TransactionView(
+    string Id,
+    DateTimeOffset At,
+    string Kind,
+    string? TenantId,
+    string? PublisherId,
+    string? OfferId,
+    string? Period,
+    string? Amount,
+    string ReferenceId,
+    string Actor);
+
+public sealed record EffectiveLimitsView(int? Rpm, int? InputTpm, int? OutputTpm);
+
+public sealed record LimitsView(
+    string Scope,
+    string ScopeId,
+    string TenantId,
+    int? Rpm,
+    int? InputTpm,
+    int? OutputTpm,
+    string? MonthlyBudgetUsd,
+    EffectiveLimitsView? Effective,
+    string? SpentThisMonthUsd,
+    long Version,
+    string? UpdatedBy,
+    DateTimeOffset? UpdatedAt);
+
+public sealed record PutLimitsRequest(int? Rpm = null, int? InputTpm = null, int? OutputTpm = null, string? MonthlyBudgetUsd = null);
+
+public sealed record FeeView(string OfferId, string FeePercent, bool IsDefault, string? UpdatedBy, DateTimeOffset? UpdatedAt);
+
+public sealed record PutFeeRequest(string? FeePercent = null);
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    AllowDuplicateProperties = false,
+    MaxDepth = 32)]
+[JsonSerializable(typeof(InvoiceView))]
+[JsonSerializable(typeof(SettlementView))]
+[JsonSerializable(typeof(MeteringFeedView))]
+[JsonSerializable(typeof(ListResponse<TransactionView>))]
+[JsonSerializable(typeof(LimitsView))]
+[JsonSerializable(typeof(PutLimitsRequest))]
+[JsonSerializable(typeof(FeeView))]
+[JsonSerializable(typeof(PutFeeRequest))]
+public sealed partial class BillingJsonContext : JsonSerializerContext;
+
+/// <summary>The publisher share as exported: the <see cref="PublisherShare"/> type itself, snake_case, money as strings.</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    UseStringEnumConverter = true,
+    WriteIndented = false,
+    Converters = [typeof(MoneyJsonConverter), typeof(BillingPeriodJsonConverter)])]
+[JsonSerializable(typeof(PublisherShare))]
+public sealed partial class ShareJsonContext : JsonSerializerContext;

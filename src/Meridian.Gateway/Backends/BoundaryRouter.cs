@@ -1,0 +1,282 @@
+using System.Text;
+using Meridian.Core.Marketplace;
+using Meridian.Core.Receipts;
+using Meridian.Protocol;
+using Meridian.Protocol.Errors;
+using Meridian.Protocol.Streaming;
+
+namespace Meridian.Gateway.Backends;
+
+/// <summary>
+/// Opens a request's answer on a backend inside the deployment's boundary, failing over — only to other backends of
+/// the same eligible set — on connect errors, 5xx, 429 and 529, until one produces its first event. Nothing reaches
+/// the client before that event, so a failover is invisible to it; after it, the answer is committed to that backend.
+/// When no eligible backend can take the request it fails closed: 503 <c>api_error</c> when none is eligible at all,
+/// 529 <c>overloaded_error</c> when eligible ones exist but none is healthy or under its limit, and the last attempt's
+/// own error (its status, its type) when every eligible backend tried failed. Thread-safe.
+/// </summary>
+public sealed partial class BoundaryRouter(BackendChooser chooser, ILogger<BoundaryRouter> logger)
+{
+    /// <summary>How many rejected candidates an error message names before summarising the rest.</summary>
+    private const int MaxNamed = 12;
+
+    public BackendChooser Chooser => chooser;
+
+    /// <summary>
+    /// Tries eligible backends until one has produced its first event. The result owns that backend's event stream
+    /// (positioned on the first event) and its in-flight slot; dispose it when the answer is done.
+    /// </summary>
+    public async Task<RoutedCall> OpenAsync(DeploymentRoute deployment, BackendRegistry registry, BackendCall call, CancellationToken cancellationToken)
+    {
+        var set = registry.Eligible(deployment);
+        var result = new RoutedCall(chooser.Options);
+        if (set.Count == 0)
+        {
+            Log.NoEligibleBackend(logger, deployment.DeploymentId);
+            return result.Failed(ApiError.Unavailable(NoneEligibleMessage(deployment, registry)));
+        }
+
+        var options = chooser.Options;
+        var tried = new int[Math.Max(1, Math.Min(options.MaxAttempts, set.Count))];
+        var triedCount = 0;
+        ApiError? lastError = null;
+        while (triedCount < tried.Length)
+        {
+            var index = chooser.Choose(set, tried.AsSpan(0, triedCount));
+            if (index < 0)
+            {
+                break;
+            }
+
+            tried[triedCount++] = index;
+            var backend = set.Backends[index];
+            var (outcome, error) = await AttemptAsync(backend, call, result, cancellationToken);
+            if (outcome is null)
+            {
+                return result;
+            }
+
+            lastError = error;
+
+            if (backend.State.Failed(chooser.Time.GetUtcNow(), options))
+            {
+                Log.Ejected(logger, backend.Id, backend.State.EjectedUntil ?? default);
+            }
+
+            result.Attempted(backend, outcome);
+            Log.AttemptFailed(logger, backend.Id, outcome, deployment.DeploymentId);
+        }
+
+        Log.AllUnavailable(logger, deployment.DeploymentId, triedCount);
+        var unavailable = UnavailableMessage(deployment, registry, set, result.Attempts);
+        return result.Failed(lastError is null
+            ? ApiError.Overloaded(unavailable)
+            : lastError with { Message = lastError.Message + " " + unavailable });
+    }
+
+    /// <summary>One attempt: a null outcome when it settled the request (an answer started, or an error the client must see), else the failure's name and error.</summary>
+    private async Task<(string? Outcome, ApiError? Error)> AttemptAsync(RegisteredBackend backend, BackendCall call, RoutedCall result, CancellationToken cancellationToken)
+    {
+        var state = backend.State;
+        state.Started();
+        var started = chooser.Time.GetTimestamp();
+        IAsyncEnumerator<StreamEvent>? events = null;
+        var handedOver = false;
+        try
+        {
+            events = backend.Client.StreamAsync(call, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            if (await events.MoveNextAsync())
+            {
+                state.Succeeded(chooser.Time.GetElapsedTime(started), chooser.Options.LatencyEwmaWeight);
+                result.Attempted(backend, "ok");
+                result.Opened(backend, events);
+                handedOver = true;
+                return (null, null);
+            }
+
+            return ("empty_stream", new ApiError(502, ErrorTypes.Api, "The backend ended the stream without an answer."));
+        }
+        catch (BackendException ex) when (IsRetryable(ex.Status))
+        {
+            var outcome = ex.Unreachable ? "connect_error" : "http_" + ex.Status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return (outcome, new ApiError(ex.Status, ex.ErrorType, ex.Message));
+        }
+        catch (BackendException ex)
+        {
+            // The request itself is at fault (too long, malformed for this model): another backend would say the same.
+            result.Attempted(backend, "http_" + ex.Status.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            result.Failed(new ApiError(ex.Status, ex.ErrorType, ex.Message), settled: true);
+            return (null, null);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
+        {
+            return ("connect_error", ApiError.Unavailable("The upstream could not be reached."));
+        }
+        finally
+        {
+            if (!handedOver)
+            {
+                if (events is not null)
+                {
+                    await events.DisposeAsync();
+                }
+
+                state.Finished();
+            }
+        }
+    }
+
+    public static bool IsRetryable(int status) => status is 429 or 529 or >= 500;
+
+    private static string NoneEligibleMessage(DeploymentRoute deployment, BackendRegistry registry)
+    {
+        var text = new StringBuilder()
+            .Append("No backend inside this deployment's boundary (").Append(Boundary(deployment)).Append(") serves model ")
+            .Append(deployment.ModelId).Append("; the request was not sent anywhere else.");
+        AppendRejected(text, " Rejected: ", deployment, registry);
+        return text.ToString();
+    }
+
+    private string UnavailableMessage(DeploymentRoute deployment, BackendRegistry registry, EligibleSet set, IReadOnlyList<RouteAttempt> attempts)
+    {
+        var text = new StringBuilder()
+            .Append("No backend inside this deployment's boundary (").Append(Boundary(deployment))
+            .Append(") can take the request now; it was not sent anywhere else. Candidates: ");
+        var now = chooser.Time.GetUtcNow();
+        var named = 0;
+        foreach (var backend in set.Backends)
+        {
+            if (named++ >= MaxNamed)
+            {
+                text.Append("…; ");
+                break;
+            }
+
+            var attempt = attempts.FirstOrDefault(a => a.Backend == backend.Id);
+            text.Append(backend.Id).Append(": ").Append(attempt is not null
+                ? "failed (" + attempt.Outcome + ")"
+                : Describe(backend.State.ConditionAt(now, backend.MaxInFlight))).Append("; ");
+        }
+
+        text.Length -= 2;
+        text.Append('.');
+        AppendRejected(text, " Outside the boundary: ", deployment, registry);
+        return text.ToString();
+    }
+
+    private static void AppendRejected(StringBuilder text, string heading, DeploymentRoute deployment, BackendRegistry registry)
+    {
+        var named = 0;
+        foreach (var backend in registry.All)
+        {
+            if (backend.RejectionFor(deployment) is not { } why)
+            {
+                continue;
+            }
+
+            text.Append(named == 0 ? heading : "; ");
+            if (named++ >= MaxNamed)
+            {
+                text.Append('…');
+                break;
+            }
+
+            text.Append(backend.Id).Append(": ").Append(why);
+        }
+
+        if (named > 0)
+        {
+            text.Append('.');
+        }
+    }
+
+    public static string Describe(BackendCondition condition) => condition switch
+    {
+        BackendCondition.Ejected => "unhealthy (ejected after failures)",
+        BackendCondition.ProbeDown => "unhealthy (health probe failed)",
+        BackendCondition.Overloaded => "overloaded (at its in-flight limit)",
+        _ => "healthy",
+    };
+
+    private static string Boundary(DeploymentRoute d) =>
+        BoundaryExplanation.DescribeBoundary(d.Hosting, d.Type, d.ResourceRegion.Name, d.ResourceRegion.DataZone, d.PublisherId);
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1300, Level = LogLevel.Warning, Message = "No eligible backend for deployment {DeploymentId}; failing closed")]
+        public static partial void NoEligibleBackend(ILogger logger, string deploymentId);
+
+        [LoggerMessage(EventId = 1301, Level = LogLevel.Information, Message = "Backend {BackendId} failed ({Outcome}) for deployment {DeploymentId}; failing over inside the boundary")]
+        public static partial void AttemptFailed(ILogger logger, string backendId, string outcome, string deploymentId);
+
+        [LoggerMessage(EventId = 1302, Level = LogLevel.Warning, Message = "Backend {BackendId} ejected until {Until:O} after consecutive failures")]
+        public static partial void Ejected(ILogger logger, string backendId, DateTimeOffset until);
+
+        [LoggerMessage(EventId = 1303, Level = LogLevel.Warning, Message = "No eligible backend of deployment {DeploymentId} could take the request ({Tried} tried); failing closed")]
+        public static partial void AllUnavailable(ILogger logger, string deploymentId, int tried);
+    }
+}
+
+/// <summary>
+/// One request's route: the backend that answers and its event stream (positioned on the first event), or the error
+/// that closed it; and every attempt, for the receipt. Owns the backend's in-flight slot until disposed. Not shared.
+/// </summary>
+public sealed class RoutedCall(RoutingOptions options) : IAsyncDisposable
+{
+    private readonly List<RouteAttempt> _attempts = new(1);
+    private readonly HashSet<string> _contentOperators = new(StringComparer.Ordinal);
+    private bool _disposed;
+
+    /// <summary>The backend answering; null when the route failed.</summary>
+    public RegisteredBackend? Backend { get; private set; }
+
+    /// <summary>Its events, <see cref="IAsyncEnumerator{T}.Current"/> being the first; null when the route failed.</summary>
+    public IAsyncEnumerator<StreamEvent>? Events { get; private set; }
+
+    public ApiError? Error { get; private set; }
+
+    /// <summary>Why no backend processed the request, for the receipt; null on success and for the client's own errors.</summary>
+    public string? Failure { get; private set; }
+
+    public IReadOnlyList<RouteAttempt> Attempts => _attempts;
+
+    /// <summary>The operators (<c>platform</c> or a publisher id) the request's content was sent to.</summary>
+    public IReadOnlyCollection<string> ContentOperators => _contentOperators;
+
+    /// <summary>The chosen backend failed after its first event: counts toward ejecting it (the answer cannot move).</summary>
+    public void StreamFailed(DateTimeOffset now) => Backend?.State.Failed(now, options);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        if (Events is { } events)
+        {
+            await events.DisposeAsync();
+            Backend!.State.Finished();
+        }
+    }
+
+    internal void Attempted(RegisteredBackend backend, string outcome)
+    {
+        _attempts.Add(new RouteAttempt(backend.Id, backend.ProcessingLocation, backend.Placement.DataZone, backend.Placement.OperatedBy, outcome));
+        _contentOperators.Add(backend.Placement.OperatedBy);
+    }
+
+    internal void Opened(RegisteredBackend backend, IAsyncEnumerator<StreamEvent> events)
+    {
+        Backend = backend;
+        Events = events;
+    }
+
+    internal RoutedCall Failed(ApiError error, bool settled = false)
+    {
+        Error = error;
+        Failure = settled ? null : error.Message;
+        return this;
+    }
+}

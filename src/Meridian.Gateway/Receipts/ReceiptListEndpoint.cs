@@ -1,0 +1,166 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Meridian.Core.Receipts;
+using Meridian.Gateway.Admin;
+using Meridian.Gateway.Auth;
+using Meridian.Gateway.Http;
+using Meridian.Protocol.Errors;
+using Meridian.Storage.Geography;
+
+namespace Meridian.Gateway.Receipts;
+
+/// <summary>
+/// <c>GET /v1/receipts?from=&amp;to=&amp;limit=&amp;cursor=</c>: the caller's tenant's signed receipts in a period,
+/// oldest first, from every geography store (and those still queued), paged by an opaque cursor; and
+/// <c>GET /.well-known/meridian-receipt-key</c>, the public key that verifies them.
+/// </summary>
+public sealed class ReceiptListEndpoint(ApiKeyAuthenticator authenticator, ReceiptWriter writer, GeographyStores stores, ReceiptSigner signer, TimeProvider time)
+{
+    public const int DefaultLimit = 100;
+    public const int MaxLimit = 1000;
+
+    public async Task ListAsync(HttpContext context)
+    {
+        if (!authenticator.TryAuthenticate(context.Request, out var key, out var authError))
+        {
+            await ErrorResponses.WriteAsync(context, authError);
+            return;
+        }
+
+        if (ReadQuery(context, out var from, out var to, out var limit, out var after) is { } invalid)
+        {
+            await ErrorResponses.WriteAsync(context, ApiError.InvalidRequest(invalid));
+            return;
+        }
+
+        var merged = new List<Receipt>();
+        foreach (var store in stores.All)
+        {
+            merged.AddRange(store.ListForTenant(key.TenantId, from, to, after, limit + 1));
+        }
+
+        merged.AddRange(writer.PendingFor(key.TenantId, from, to).Where(r => after is not { } a || Compare(r, a) > 0));
+        var page = merged
+            .DistinctBy(r => r.RequestId, StringComparer.Ordinal)
+            .OrderBy(r => r.CreatedAt)
+            .ThenBy(r => r.RequestId, StringComparer.Ordinal)
+            .Take(limit + 1)
+            .ToList();
+        var hasMore = page.Count > limit;
+        if (hasMore)
+        {
+            page.RemoveAt(page.Count - 1);
+        }
+
+        context.Response.ContentType = "application/json";
+        await using (var json = new Utf8JsonWriter(context.Response.BodyWriter))
+        {
+            json.WriteStartObject();
+            json.WriteStartArray("data"u8);
+            foreach (var receipt in page)
+            {
+                JsonSerializer.Serialize(json, receipt, ReceiptJsonContext.Default.Receipt);
+            }
+
+            json.WriteEndArray();
+            json.WriteBoolean("has_more"u8, hasMore);
+            if (hasMore)
+            {
+                json.WriteString("next_cursor"u8, EncodeCursor(page[^1]));
+            }
+            else
+            {
+                json.WriteNull("next_cursor"u8);
+            }
+
+            json.WriteEndObject();
+        }
+
+        await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
+    }
+
+    /// <summary>The operator's public receipt key: anyone may fetch it, to verify receipts offline.</summary>
+    public async Task PublicKeyAsync(HttpContext context)
+    {
+        context.Response.ContentType = "application/json";
+        context.Response.Headers.CacheControl = "public, max-age=300";
+        await using var json = new Utf8JsonWriter(context.Response.BodyWriter);
+        json.WriteStartObject();
+        json.WriteString("algorithm"u8, ReceiptSigner.Algorithm);
+        json.WriteString("key_id"u8, signer.KeyId);
+        json.WriteString("public_key"u8, Convert.ToBase64String(signer.PublicKey));
+        json.WriteString("encoding"u8, "base64 of the raw 32-byte Ed25519 public key");
+        json.WriteString("canonical_form"u8, "RFC 8785 (JCS) of the receipt without its signature member and without null members");
+        json.WriteEndObject();
+    }
+
+    private string? ReadQuery(HttpContext context, out DateTimeOffset from, out DateTimeOffset to, out int limit, out (DateTimeOffset, string)? after)
+    {
+        var query = context.Request.Query;
+        from = DateTimeOffset.UnixEpoch;
+        to = time.GetUtcNow().AddMinutes(1);
+        limit = DefaultLimit;
+        after = null;
+        if (query.TryGetValue("from", out var fromText) && !BoundaryReportHandlers.TryParseTime(fromText.ToString(), out from))
+        {
+            return "from: must be an ISO 8601 time, such as 2026-11-01T00:00:00Z";
+        }
+
+        if (query.TryGetValue("to", out var toText) && !BoundaryReportHandlers.TryParseTime(toText.ToString(), out to))
+        {
+            return "to: must be an ISO 8601 time, such as 2026-12-01T00:00:00Z";
+        }
+
+        if (from >= to)
+        {
+            return "from: must be before to";
+        }
+
+        if (query.TryGetValue("limit", out var limitText)
+            && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxLimit))
+        {
+            return $"limit: must be a whole number from 1 to {MaxLimit}";
+        }
+
+        if (query.TryGetValue("cursor", out var cursorText) && cursorText.ToString() is { Length: > 0 } cursor)
+        {
+            after = DecodeCursor(cursor);
+            if (after is null)
+            {
+                return "cursor: is not a cursor this API returned";
+            }
+        }
+
+        return null;
+    }
+
+    private static int Compare(Receipt receipt, (DateTimeOffset CreatedAt, string RequestId) position)
+    {
+        var byTime = receipt.CreatedAt.UtcTicks.CompareTo(position.CreatedAt.UtcTicks);
+        return byTime != 0 ? byTime : string.CompareOrdinal(receipt.RequestId, position.RequestId);
+    }
+
+    private static string EncodeCursor(Receipt last) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes(last.CreatedAt.UtcTicks.ToString(CultureInfo.InvariantCulture) + "|" + last.RequestId))
+            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static (DateTimeOffset, string)? DecodeCursor(string cursor)
+    {
+        try
+        {
+            var padded = cursor.Replace('-', '+').Replace('_', '/');
+            padded += new string('=', (4 - (padded.Length % 4)) % 4);
+            var text = Encoding.UTF8.GetString(Convert.FromBase64String(padded));
+            var bar = text.IndexOf('|', StringComparison.Ordinal);
+            return bar > 0 && long.TryParse(text.AsSpan(0, bar), NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
+                && ticks <= DateTimeOffset.MaxValue.UtcTicks && bar < text.Length - 1
+                ? (new DateTimeOffset(ticks, TimeSpan.Zero), text[(bar + 1)..])
+                : null;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+}

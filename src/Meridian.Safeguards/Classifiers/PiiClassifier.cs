@@ -1,0 +1,500 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+
+namespace Meridian.Safeguards.Classifiers;
+
+/// <summary>
+/// Personal data and secrets, with positions for redaction: payment cards (Luhn and scheme prefix), IBANs (country
+/// length and mod-97), emails, phone numbers (international, North American, common European formats), US SSNs (with
+/// the SSA's never-issued ranges excluded), IPv4/IPv6 addresses (loopback and documentation ranges excluded), and
+/// API-key-like secrets (known prefixes, credential assignments, high-entropy tokens). Severity is the kind's
+/// sensitivity: cards, SSNs and secrets <c>high</c>; IBANs <c>medium</c>; emails, phones, IPs <c>low</c>. Stateless,
+/// thread-safe, completes synchronously.
+/// </summary>
+public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
+{
+    public const string DefaultName = "pii";
+
+    private const int MaxTokenChars = 100;
+
+    public string Name => DefaultName;
+
+    public int MaxMatchChars => 128;
+
+    public ValueTask<ClassifierResult> ClassifyAsync(ScreeningText text, CancellationToken cancellationToken)
+    {
+        var span = text.Text.Span;
+        if (span.Length < 6)
+        {
+            return ValueTask.FromResult(ClassifierResult.None);
+        }
+
+        List<Finding>? findings = null;
+        Scan(span, ref findings);
+        return ValueTask.FromResult(findings is null ? ClassifierResult.None : ClassifierResult.Of(findings));
+    }
+
+    internal static void Scan(ReadOnlySpan<char> text, ref List<Finding>? findings)
+    {
+        // Cheap gates first: most text has no '@', few digits and no key prefixes.
+        var hasDigit = text.IndexOfAnyInRange('0', '9') >= 0;
+        if (hasDigit)
+        {
+            foreach (var m in CardCandidate().EnumerateMatches(text))
+            {
+                if (IsCard(text.Slice(m.Index, m.Length)))
+                {
+                    Add(ref findings, PiiKinds.PaymentCard, Severity.High, m.Index, m.Length);
+                }
+            }
+
+            foreach (var m in IbanStart().EnumerateMatches(text))
+            {
+                if (TryIban(text, m.Index) is var length and > 0)
+                {
+                    Add(ref findings, PiiKinds.Iban, Severity.Medium, m.Index, length);
+                }
+            }
+
+            foreach (var m in Ssn().EnumerateMatches(text))
+            {
+                if (IsSsn(text.Slice(m.Index, m.Length)))
+                {
+                    Add(ref findings, PiiKinds.UsSsn, Severity.High, m.Index, m.Length);
+                }
+            }
+
+            ScanPhones(text, ref findings);
+
+            foreach (var m in Ipv4().EnumerateMatches(text))
+            {
+                if (!FollowsVersionWord(text, m.Index) && IsReportableIp(text.Slice(m.Index, m.Length), v6: false))
+                {
+                    Add(ref findings, PiiKinds.IpAddress, Severity.Low, m.Index, m.Length);
+                }
+            }
+        }
+
+        if (text.Contains(':'))
+        {
+            foreach (var m in Ipv6Candidate().EnumerateMatches(text))
+            {
+                if (IsReportableIp(text.Slice(m.Index, m.Length), v6: true))
+                {
+                    Add(ref findings, PiiKinds.IpAddress, Severity.Low, m.Index, m.Length);
+                }
+            }
+        }
+
+        if (text.Contains('@'))
+        {
+            foreach (var m in Email().EnumerateMatches(text))
+            {
+                if (!IsReservedEmailDomain(text.Slice(m.Index, m.Length)))
+                {
+                    Add(ref findings, PiiKinds.Email, Severity.Low, m.Index, m.Length);
+                }
+            }
+        }
+
+        ScanSecrets(text, ref findings);
+    }
+
+    private static void ScanPhones(ReadOnlySpan<char> text, ref List<Finding>? findings)
+    {
+        foreach (var m in PhoneInternational().EnumerateMatches(text))
+        {
+            var digits = CountDigits(text.Slice(m.Index, m.Length));
+            if (digits is >= 8 and <= 15)
+            {
+                Add(ref findings, PiiKinds.Phone, Severity.Low, m.Index, m.Length);
+            }
+        }
+
+        foreach (var m in PhoneNorthAmerican().EnumerateMatches(text))
+        {
+            Add(ref findings, PiiKinds.Phone, Severity.Low, m.Index, m.Length);
+        }
+
+        foreach (var m in PhoneEuropean().EnumerateMatches(text))
+        {
+            if (CountDigits(text.Slice(m.Index, m.Length)) is 10 or 11)
+            {
+                Add(ref findings, PiiKinds.Phone, Severity.Low, m.Index, m.Length);
+            }
+        }
+    }
+
+    private static void ScanSecrets(ReadOnlySpan<char> text, ref List<Finding>? findings)
+    {
+        foreach (var m in DistinctiveSecret().EnumerateMatches(text))
+        {
+            Add(ref findings, PiiKinds.Secret, Severity.High, m.Index, m.Length);
+        }
+
+        foreach (var m in PrefixedSecret().EnumerateMatches(text))
+        {
+            if (LooksGenerated(text.Slice(m.Index, m.Length)))
+            {
+                Add(ref findings, PiiKinds.Secret, Severity.High, m.Index, m.Length);
+            }
+        }
+
+        foreach (var m in PrivateKeyHeader().EnumerateMatches(text))
+        {
+            Add(ref findings, PiiKinds.Secret, Severity.High, m.Index, m.Length);
+        }
+
+        foreach (var m in CredentialAssignment().EnumerateMatches(text))
+        {
+            if (IsCredentialValue(text.Slice(m.Index, m.Length)))
+            {
+                Add(ref findings, PiiKinds.Secret, Severity.High, m.Index, m.Length);
+            }
+        }
+
+        foreach (var m in TokenCandidate().EnumerateMatches(text))
+        {
+            // Long runs are judged in slices so a window never has to hold more than MaxTokenChars of one token.
+            for (var offset = 0; offset < m.Length; offset += MaxTokenChars)
+            {
+                var length = Math.Min(MaxTokenChars, m.Length - offset);
+                if (length >= 32 && IsHighEntropy(text.Slice(m.Index + offset, length)))
+                {
+                    Add(ref findings, PiiKinds.Secret, Severity.High, m.Index + offset, length);
+                }
+            }
+        }
+    }
+
+    private static void Add(ref List<Finding>? findings, string kind, Severity severity, int start, int length)
+    {
+        findings ??= [];
+
+        // Two patterns may claim the same span (a key prefix and the entropy rule): keep the first.
+        foreach (var existing in findings)
+        {
+            if (existing.Start <= start && existing.End >= start + length)
+            {
+                return;
+            }
+        }
+
+        findings.Add(new Finding(SafetyCategory.Pii, kind, severity, start, length));
+    }
+
+    // ---- payment cards ----------------------------------------------------------------------------------------------
+
+    internal static bool IsCard(ReadOnlySpan<char> candidate)
+    {
+        Span<char> digits = stackalloc char[19];
+        var n = 0;
+        var separator = '\0';
+        var group = 0;
+        var groups = 0;
+        foreach (var c in candidate)
+        {
+            if (c is >= '0' and <= '9')
+            {
+                if (n == digits.Length)
+                {
+                    return false;
+                }
+
+                digits[n++] = c;
+                group++;
+                continue;
+            }
+
+            // Separators must be consistent and split the number into groups of 3–6 (4-4-4-4, 4-6-5, …).
+            if ((separator != '\0' && c != separator) || group is < 3 or > 6)
+            {
+                return false;
+            }
+
+            separator = c;
+            group = 0;
+            groups++;
+        }
+
+        if (separator != '\0' && (group is < 1 or > 6 || groups < 2))
+        {
+            return false;
+        }
+
+        var number = digits[..n];
+        return n is >= 12 and <= 19 && Checksums.IsCardPrefix(number) && Checksums.Luhn(number);
+    }
+
+    // ---- IBAN -------------------------------------------------------------------------------------------------------
+
+    /// <summary>The length in <paramref name="text"/> of a valid IBAN starting at <paramref name="start"/>, or 0.</summary>
+    internal static int TryIban(ReadOnlySpan<char> text, int start)
+    {
+        var expected = Checksums.IbanLength(text[start], text[start + 1]);
+        if (expected == 0)
+        {
+            return 0;
+        }
+
+        Span<char> iban = stackalloc char[34];
+        var n = 0;
+        var i = start;
+        while (i < text.Length && n < expected)
+        {
+            var c = text[i];
+            if (c is (>= '0' and <= '9') or (>= 'A' and <= 'Z'))
+            {
+                iban[n++] = c;
+                i++;
+            }
+            else if (c == ' ' && n > 0 && i + 1 < text.Length && char.IsAsciiLetterOrDigit(text[i + 1]))
+            {
+                i++;
+            }
+            else
+            {
+                return 0;
+            }
+        }
+
+        // It must end there: the next char may not continue the number.
+        if (n != expected || (i < text.Length && char.IsAsciiLetterOrDigit(text[i])))
+        {
+            return 0;
+        }
+
+        return Checksums.IbanMod97(iban[..n]) ? i - start : 0;
+    }
+
+    // ---- SSN, IP, email ---------------------------------------------------------------------------------------------
+
+    /// <summary>Area 000, 666 and 900–999, group 00 and serial 0000 are never issued (the regex excludes them); two
+    /// numbers famous from advertising are void too.</summary>
+    private static bool IsSsn(ReadOnlySpan<char> candidate) =>
+        !candidate.SequenceEqual("078-05-1120") && !candidate.SequenceEqual("219-09-9999") && !candidate.SequenceEqual("123-45-6789");
+
+    /// <summary>"version 1.2.3.4", "build 10.0.0.1": a dotted quad after such a word is a version number.</summary>
+    private static bool FollowsVersionWord(ReadOnlySpan<char> text, int start)
+    {
+        var before = text[Math.Max(0, start - 12)..start].TrimEnd();
+        return before.EndsWith("version", StringComparison.OrdinalIgnoreCase)
+            || before.EndsWith("ver.", StringComparison.OrdinalIgnoreCase)
+            || before.EndsWith("build", StringComparison.OrdinalIgnoreCase)
+            || before.EndsWith("release", StringComparison.OrdinalIgnoreCase)
+            || before.EndsWith("v", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static bool IsReportableIp(ReadOnlySpan<char> candidate, bool v6)
+    {
+        if (!IPAddress.TryParse(candidate, out var address))
+        {
+            return false;
+        }
+
+        if (IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any) || address.Equals(IPAddress.Broadcast))
+        {
+            return false;
+        }
+
+        if (address.AddressFamily == AddressFamily.InterNetwork)
+        {
+            // RFC 5737 documentation ranges: examples, not anyone's address.
+            Span<byte> b = stackalloc byte[4];
+            address.TryWriteBytes(b, out _);
+            return !((b[0] == 192 && b[1] == 0 && b[2] == 2) || (b[0] == 198 && b[1] == 51 && b[2] == 100) || (b[0] == 203 && b[1] == 0 && b[2] == 113));
+        }
+
+        if (!v6)
+        {
+            return false;
+        }
+
+        // Short forms such as "a::b" are C++ scopes more often than addresses: want three groups or more.
+        var groups = 0;
+        foreach (var part in candidate.Split(':'))
+        {
+            if (!candidate[part].IsEmpty)
+            {
+                groups++;
+            }
+        }
+
+        Span<byte> v6Bytes = stackalloc byte[16];
+        address.TryWriteBytes(v6Bytes, out _);
+        var documentation = v6Bytes[0] == 0x20 && v6Bytes[1] == 0x01 && v6Bytes[2] == 0x0d && v6Bytes[3] == 0xb8;
+        return groups >= 3 && !documentation;
+    }
+
+    /// <summary>RFC 2606 names (example.com, *.test, *.invalid, *.localhost, *.example) are placeholders in docs and code.</summary>
+    private static bool IsReservedEmailDomain(ReadOnlySpan<char> email)
+    {
+        var domain = email[(email.LastIndexOf('@') + 1)..];
+        return domain.Equals("example.com", StringComparison.OrdinalIgnoreCase)
+            || domain.Equals("example.org", StringComparison.OrdinalIgnoreCase)
+            || domain.Equals("example.net", StringComparison.OrdinalIgnoreCase)
+            || domain.EndsWith(".example", StringComparison.OrdinalIgnoreCase)
+            || domain.EndsWith(".test", StringComparison.OrdinalIgnoreCase)
+            || domain.EndsWith(".invalid", StringComparison.OrdinalIgnoreCase)
+            || domain.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase);
+    }
+
+    // ---- secrets ----------------------------------------------------------------------------------------------------
+
+    /// <summary>Keys with a known prefix still need a random-looking body ("sk-learn-is-a-library" is not a key).</summary>
+    private static bool LooksGenerated(ReadOnlySpan<char> candidate)
+    {
+        var digits = 0;
+        var letters = 0;
+        foreach (var c in candidate)
+        {
+            if (char.IsAsciiDigit(c))
+            {
+                digits++;
+            }
+            else if (char.IsAsciiLetter(c))
+            {
+                letters++;
+            }
+        }
+
+        return digits >= 2 && letters >= 4;
+    }
+
+    private static bool IsCredentialValue(ReadOnlySpan<char> value)
+    {
+        if (value.Length < 6 || value.IndexOfAnyExcept(value[0]) < 0)
+        {
+            return false;
+        }
+
+        // Placeholders and references to where the secret really lives.
+        foreach (var placeholder in Placeholders)
+        {
+            if (value.StartsWith(placeholder, StringComparison.OrdinalIgnoreCase))
+            {
+                return false;
+            }
+        }
+
+        return !DottedIdentifier().IsMatch(value);
+    }
+
+    private static readonly string[] Placeholders =
+        ["password", "passw0rd", "changeme", "change_me", "xxxx", "****", "your", "my_", "example", "redacted", "placeholder", "secret",
+         "null", "none", "true", "false", "undefined", "required", "optional", "string", "env", "os.", "process.", "config", "settings",
+         "getenv", "input", "prompt", "$"];
+
+    /// <summary>
+    /// A random token: Shannon entropy near what random base62 of that length reaches (the 1st percentile, measured),
+    /// letters and at least two digits, and frequent class changes (camelCase identifiers and paths change rarely).
+    /// Pure hex (hashes, commit ids, UUID parts) never passes: 4 bits per char at most.
+    /// </summary>
+    internal static bool IsHighEntropy(ReadOnlySpan<char> token)
+    {
+        Span<int> counts = stackalloc int[128];
+        counts.Clear();
+        int upper = 0, lower = 0, digits = 0, transitions = 0, previousClass = -1;
+        foreach (var c in token)
+        {
+            if (c >= 128)
+            {
+                return false;
+            }
+
+            counts[c]++;
+            var cls = char.IsAsciiLetterUpper(c) ? 0 : char.IsAsciiLetterLower(c) ? 1 : char.IsAsciiDigit(c) ? 2 : 3;
+            upper += cls == 0 ? 1 : 0;
+            lower += cls == 1 ? 1 : 0;
+            digits += cls == 2 ? 1 : 0;
+            transitions += previousClass >= 0 && cls != previousClass ? 1 : 0;
+            previousClass = cls;
+        }
+
+        if (digits < 2 || upper + lower < 8 || (double)transitions / token.Length < 0.3)
+        {
+            return false;
+        }
+
+        double entropy = 0;
+        foreach (var count in counts)
+        {
+            if (count > 0)
+            {
+                var p = (double)count / token.Length;
+                entropy -= p * Math.Log2(p);
+            }
+        }
+
+        var threshold = Math.Min(5.0, 4.1 + (0.021 * (token.Length - 32)));
+        return entropy >= threshold;
+    }
+
+    private static int CountDigits(ReadOnlySpan<char> text)
+    {
+        var n = 0;
+        foreach (var c in text)
+        {
+            n += char.IsAsciiDigit(c) ? 1 : 0;
+        }
+
+        return n;
+    }
+
+    // ---- patterns ---------------------------------------------------------------------------------------------------
+
+    [GeneratedRegex(@"(?<![0-9A-Za-z-])[0-9](?:[ -]?[0-9]){11,18}(?![0-9A-Za-z]|-[0-9])", RegexOptions.CultureInvariant)]
+    private static partial Regex CardCandidate();
+
+    [GeneratedRegex(@"(?<![A-Za-z0-9])[A-Z]{2}[0-9]{2}(?= ?[A-Z0-9])", RegexOptions.CultureInvariant)]
+    private static partial Regex IbanStart();
+
+    [GeneratedRegex(@"(?<![\w-])(?!000|666|9[0-9]{2})[0-9]{3}([- ])(?!00)[0-9]{2}\1(?!0000)[0-9]{4}(?![\w]|-[0-9])", RegexOptions.CultureInvariant)]
+    private static partial Regex Ssn();
+
+    [GeneratedRegex(@"(?<![\w+])\+[1-9][0-9]{0,2}(?:[ .-]?\(?[0-9]{1,4}\)?){2,6}(?![\w])", RegexOptions.CultureInvariant)]
+    private static partial Regex PhoneInternational();
+
+    [GeneratedRegex(@"(?<![\w+(.-])(?:1[-. ])?(?:\([2-9][0-9]{2}\) ?|[2-9][0-9]{2}[-. ])[2-9][0-9]{2}[-. ][0-9]{4}(?![\w]|[-.][0-9])", RegexOptions.CultureInvariant)]
+    private static partial Regex PhoneNorthAmerican();
+
+    [GeneratedRegex(@"(?<![\w+.-])(?:0[1-9](?:[ .][0-9]{2}){4}|0[1-9][0-9]{1,4} [0-9]{3,4} ?[0-9]{3,4})(?![\w]|[-.][0-9])", RegexOptions.CultureInvariant)]
+    private static partial Regex PhoneEuropean();
+
+    [GeneratedRegex(@"(?<![\w.])(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(?![\w]|\.[0-9])", RegexOptions.CultureInvariant)]
+    private static partial Regex Ipv4();
+
+    [GeneratedRegex(@"(?<![\w:.])(?=[0-9A-Fa-f:]*:[0-9A-Fa-f]*:)[0-9A-Fa-f:]{3,39}(?![\w:])", RegexOptions.CultureInvariant)]
+    private static partial Regex Ipv6Candidate();
+
+    [GeneratedRegex(@"(?<![A-Za-z0-9._%+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,62}[A-Za-z0-9_%+-])?@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,4}[A-Za-z]{2,24}(?![A-Za-z0-9-]|\.[A-Za-z0-9]|:[A-Za-z0-9~/])", RegexOptions.CultureInvariant)]
+    private static partial Regex Email();
+
+    /// <summary>Prefixes distinctive enough on their own (AWS, GitHub, Google, Hugging Face).</summary>
+    [GeneratedRegex(
+        @"(?<![A-Za-z0-9_-])(?:(?:AKIA|ASIA)[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36,76}|github_pat_[A-Za-z0-9_]{22,100}|AIza[0-9A-Za-z_-]{35}|hf_[A-Za-z0-9]{30,40})(?![A-Za-z0-9])",
+        RegexOptions.CultureInvariant)]
+    private static partial Regex DistinctiveSecret();
+
+    /// <summary>Prefixes that also start ordinary words (<c>sk-learn</c>): the body must look generated.</summary>
+    [GeneratedRegex(
+        @"(?<![A-Za-z0-9_-])(?:sk-(?:ant-(?:api|admin)[0-9]{2}-|proj-|live-|test-)?[A-Za-z0-9_-]{20,100}|[sr]k_(?:live|test)_[A-Za-z0-9]{16,99}|" +
+        @"mk-[0-9a-f]{8}-[A-Za-z0-9_-]{20,64}|mat-[0-9a-f]{8}-[A-Za-z0-9_-]{20,64}|glpat-[A-Za-z0-9_-]{20,50}|xox[abprs]-[A-Za-z0-9-]{10,100})",
+        RegexOptions.CultureInvariant)]
+    private static partial Regex PrefixedSecret();
+
+    [GeneratedRegex(@"-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY(?: BLOCK)?-----", RegexOptions.CultureInvariant)]
+    private static partial Regex PrivateKeyHeader();
+
+    [GeneratedRegex(
+        @"(?<=(?<![A-Za-z0-9])(?:password|passwd|pwd|secret|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|access[_-]?token|auth[_-]?token|client[_-]?secret|private[_-]?key)[""']?[ \t]{0,3}[:=][ \t]{0,3}[""']?)[^\s""'<>{}()\[\],;*]{6,64}",
+        RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
+    private static partial Regex CredentialAssignment();
+
+    [GeneratedRegex(@"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{32,}", RegexOptions.CultureInvariant)]
+    private static partial Regex TokenCandidate();
+
+    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$", RegexOptions.CultureInvariant)]
+    private static partial Regex DottedIdentifier();
+}

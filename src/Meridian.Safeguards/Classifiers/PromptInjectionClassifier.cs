@@ -1,0 +1,155 @@
+using System.Text.RegularExpressions;
+
+namespace Meridian.Safeguards.Classifiers;
+
+/// <summary>
+/// Prompt-injection and jailbreak heuristics, applied to user content and tool results only (system prompts are the
+/// deployer's own; model output is not an attack on the model): instruction overrides ("ignore previous
+/// instructions"), role-play jailbreaks (DAN, "developer mode", "pretend you have no restrictions"), system-prompt
+/// exfiltration ("repeat the text above"), and — in tool results — chat-template and turn markers and notes addressed
+/// to the AI, the signature of indirect injection. Quoted phrases (a security article citing an attack) score
+/// <c>low</c>. Stateless, thread-safe, completes synchronously.
+/// </summary>
+public sealed partial class PromptInjectionClassifier : IClassifier, IWindowedClassifier
+{
+    public const string DefaultName = "prompt_injection";
+
+    private const string Verb = "(?:ignore|disregard|forget|skip|override|bypass|drop|abandon|discard|throw out|do not follow|dont follow|stop following|delete|erase|wipe)";
+    private const string Earlier = "(?:previous|prior|above|preceding|earlier|former|initial|original|old|existing|system|developer|default|hidden|given|first|last|openai|anthropic)";
+    private const string Instructions =
+        "(?:instructions?|prompts?|system prompts?|rules|directions|directives|guidelines|guardrails|constraints|commands|context|" +
+        "messages?|programming|restrictions|policies|policy|settings|orders|content polic(?:y|ies)|safety (?:rules|guidelines|filters))";
+
+    public string Name => DefaultName;
+
+    public int MaxMatchChars => 120;
+
+    internal static IReadOnlyList<LexiconRule> Rules { get; } =
+    [
+        // instruction override
+        new(SafetyCategory.PromptInjection, InjectionKinds.IgnoreInstructions, Severity.High,
+            $"{Verb} (?:all |any |every |each )?(?:of )?(?:the |your |my |these |those |this |its )?(?:above |previous |prior )?(?:{Earlier} )+(?:and (?:{Earlier} ) )?{Instructions}"),
+        new(SafetyCategory.PromptInjection, InjectionKinds.IgnoreInstructions, Severity.High,
+            $"{Verb} (?:all |any |every )?(?:of )?your (?:{Earlier} )?{Instructions}"),
+        new(SafetyCategory.PromptInjection, InjectionKinds.IgnoreInstructions, Severity.High,
+            $"{Verb} (?:all |everything )(?:you (?:were|have been) (?:told|given|instructed)|(?:that )?(?:came )?(?:before|above))"),
+        new(SafetyCategory.PromptInjection, InjectionKinds.IgnoreInstructions, Severity.High,
+            $"{Verb} (?:all |everything )?(?:of )?(?:the |what is |whats )?(?:above|previous|preceding|prior)(?: text| message| messages| content| conversation| context| prompt)? (?:and|then|instead)"),
+        new(SafetyCategory.PromptInjection, InjectionKinds.IgnoreInstructions, Severity.High,
+            "(?:override|disable|turn off|deactivate|bypass|circumvent|remove) (?:your |the |all )?(?:safety|content|ethical|moral) (?:filters?|guidelines|restrictions|protocols?|settings|guardrails|checks|policy|policies)"),
+        new(SafetyCategory.PromptInjection, InjectionKinds.IgnoreInstructions, Severity.Medium,
+            "(?:your (?:new|real|true|actual|updated) (?:instructions|task|role|purpose|goal|objective) (?:is|are)|new (?:instructions|rules|system prompt)|" +
+            "from now on(?:,)? (?:you (?:will|are|must|shall|should)|ignore|respond|answer|act|only)|(?:these|the following) instructions (?:override|supersede|replace)|" +
+            "(?:instructions|rules) (?:above|before) (?:are|were) (?:fake|wrong|void|cancell?ed|outdated)|" +
+            "the (?:previous|above|earlier|prior|old) (?:rules |instructions |messages? |prompts? |guidelines )?(?:was|were|is|are) (?:just |only |all )?(?:a test|fake|void|wrong|outdated|cancell?ed|a joke))"),
+
+        // role-play jailbreaks
+        new(SafetyCategory.PromptInjection, InjectionKinds.RolePlay, Severity.High,
+            "(?:you are (?:now |going to be |about to become )?(?:dan|stan|dude|aim|an? (?:unrestricted|unfiltered|uncensored|jailbroken|unchained|unlimited|amoral|unethical|evil) (?:ai|model|assistant|chatbot|version|language model))|" +
+            "(?:pretend|act|roleplay|role play|behave)(?: that)? (?:you are|youre|to be|as|like) (?:dan|stan|dude|aim|an? (?:unrestricted|unfiltered|uncensored|jailbroken|evil|amoral) )|do anything now|(?:dan|developer|dev|god|jailbreak|jailbroken|sudo|debug|unrestricted|evil) mode (?:enabled|activated|on|engaged|unlocked)|" +
+            "(?:enable|activate|enter|switch to|you are in|you are now in) (?:dan|developer|god|jailbreak|unrestricted|evil|sudo|unfiltered) mode|" +
+            "(?:pretend|imagine|act|behave|roleplay|role play)(?: that)? (?:you are|youre|to be|as|like) (?:an? |the )?(?:ai |assistant |model |chatbot |character |version of yourself )?(?:with no|without|that has no|who has no|free (?:of|from)|that ignores|who ignores|not bound by|unbound by) (?:any )?(?:restrictions|rules|limits|limitations|filters|guidelines|censorship|ethics|morals|boundaries|content policy|policies)|" +
+            "act as (?:an? )?(?:unrestricted|unfiltered|uncensored|jailbroken|evil|amoral|unethical|rogue) (?:ai|assistant|model|chatbot|character)?|" +
+            "(?:you have|there are) no (?:restrictions|rules|limits|filters|guidelines|ethical (?:guidelines|constraints)|content polic(?:y|ies))(?: anymore| now)?|" +
+            "(?:you are|youre) (?:free|freed|liberated|released) from (?:all |your |the )?(?:restrictions|rules|guidelines|constraints|programming|openai|anthropic)|" +
+            "(?:evil confidant|always intelligent and machiavellian|opposite mode|anti ?gpt|better dan|jailbreak prompt))"),
+        new(SafetyCategory.PromptInjection, InjectionKinds.RolePlay, Severity.Medium,
+            "(?:(?:stay|remain) in character (?:no matter what|at all times|whatever happens)|never break character|" +
+            "(?:you (?:will|must|shall|can) )?(?:answer|respond to|reply to) (?:every|any|all) (?:question|request|prompt)s? (?:without|regardless of|no matter) (?:any )?(?:restrictions|rules|filters|ethics|morals|how)|" +
+            "(?:without|with no|ignoring) (?:any )?(?:ethical|moral|safety) (?:guidelines|constraints|restrictions|considerations|concerns)|" +
+            "(?:hypothetically|in a fictional world|in this story)(?:,)? (?:where |in which )?(?:there are |you have )?no (?:rules|laws|restrictions|limits)|" +
+            "(?:respond|answer) (?:twice|two ways|as both)|(?:as|like) an ai (?:without|with no) (?:filters|restrictions)|(?:simulate|emulate) (?:an? )?(?:unrestricted|unfiltered|jailbroken))"),
+        new(SafetyCategory.PromptInjection, InjectionKinds.RolePlay, Severity.Low,
+            "(?:jailbreak(?:s|ing|ed)?|prompt injections?|roleplay as|role play as)"),
+
+        // system-prompt exfiltration
+        new(SafetyCategory.PromptInjection, InjectionKinds.SystemPromptExfiltration, Severity.High,
+            "(?:repeat|print|reveal|show|output|display|tell|give|write out|write down|dump|leak|disclose|share|list|paste|type out|spell out|recite|translate|summari[sz]e|what (?:is|are|was|were)|whats) " +
+            "(?:me |us )?(?:back )?(?:all |exactly |verbatim )?(?:of )?(?:your|the) (?:full |entire |complete |exact |original |hidden |secret |initial |real |verbatim |first |confidential )*" +
+            "(?:system prompt|system message|system instructions|initial (?:prompt|instructions)|hidden (?:prompt|instructions|rules)|pre ?prompt|meta ?prompt|developer (?:message|prompt|instructions)|" +
+            "instructions (?:you were given|above|you received|from (?:the )?(?:developer|system))|prompt (?:above|you were given)|(?:secret|confidential) instructions)"),
+        new(SafetyCategory.PromptInjection, InjectionKinds.SystemPromptExfiltration, Severity.High,
+            "(?:repeat|print|output|copy|write|return|echo) (?:all |back )?(?:of )?(?:everything|all (?:of )?the (?:text|words)|the (?:text|words|lines|content)|all text|your instructions) (?:above|before (?:this|my) (?:line|message)|that came before)(?: verbatim| word for word)?|" +
+            "(?:starting|beginning) with (?:the words )?you are (?:a|an|chatgpt|claude)"),
+        new(SafetyCategory.PromptInjection, InjectionKinds.SystemPromptExfiltration, Severity.Medium,
+            "(?:what (?:were|are) you (?:told|instructed|programmed) (?:to do )?(?:before|at the start|initially|by (?:the|your) (?:developer|creator|operator))|" +
+            "what instructions (?:were you|have you been|did you) (?:given|receive)|(?:what|which) rules (?:were you|have you been) given|" +
+            "(?:ignore|forget) the (?:conversation|chat) and (?:print|show|tell)|show me your (?:rules|instructions|prompt|configuration))"),
+        new(SafetyCategory.PromptInjection, InjectionKinds.SystemPromptExfiltration, Severity.Low, "(?:system prompt|system message)"),
+    ];
+
+    private static readonly Lazy<LexiconMatcher> SharedMatcher = new(() => new LexiconMatcher(Rules));
+
+    public ValueTask<ClassifierResult> ClassifyAsync(ScreeningText text, CancellationToken cancellationToken)
+    {
+        var span = text.Text.Span;
+        if (span.IsEmpty || text.Source is not (TextSource.User or TextSource.ToolResult))
+        {
+            return ValueTask.FromResult(ClassifierResult.None);
+        }
+
+        var findings = new List<Finding>();
+        using (var normalized = NormalizedText.Create(span))
+        {
+            SharedMatcher.Value.Match(normalized, findings);
+        }
+
+        var toolResult = text.Source == TextSource.ToolResult;
+        foreach (var m in Marker().EnumerateMatches(span))
+        {
+            // In a tool result a chat-template marker is an attempt to speak as the system; typed by a user, it is
+            // usually someone asking about chat templates.
+            findings.Add(new Finding(SafetyCategory.PromptInjection, InjectionKinds.ToolResultMarker, toolResult ? Severity.High : Severity.Low, m.Index, m.Length));
+        }
+
+        if (toolResult)
+        {
+            foreach (var m in AddressedToAi().EnumerateMatches(span))
+            {
+                findings.Add(new Finding(SafetyCategory.PromptInjection, InjectionKinds.ToolResultMarker, Severity.High, m.Index, m.Length));
+            }
+
+            foreach (var m in TurnMarker().EnumerateMatches(span))
+            {
+                findings.Add(new Finding(SafetyCategory.PromptInjection, InjectionKinds.ToolResultMarker, Severity.Medium, m.Index, m.Length));
+            }
+        }
+
+        if (findings.Count == 0)
+        {
+            return ValueTask.FromResult(ClassifierResult.None);
+        }
+
+        for (var i = 0; i < findings.Count; i++)
+        {
+            var f = findings[i];
+            if (f.Severity > Severity.Low && f.Kind != InjectionKinds.ToolResultMarker && Quoting.IsQuoted(span, f.Start, f.End))
+            {
+                findings[i] = f with { Severity = Severity.Low };
+            }
+            else if (toolResult && f.Severity == Severity.Medium)
+            {
+                // Text a tool fetched has no business giving the model instructions at all.
+                findings[i] = f with { Severity = Severity.High };
+            }
+        }
+
+        return ValueTask.FromResult(ClassifierResult.Of(findings));
+    }
+
+    [GeneratedRegex(
+        @"<\|(?:im_start|im_end|system|user|assistant|endoftext|eot_id|start_header_id|end_header_id|begin_of_text)\|>|\[/?INST\]|<</?SYS>>|" +
+        @"</?(?:system|system_prompt|instructions?|tool_result|function_results|admin|im_start)>|</?antml:[a-z_]+>",
+        RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
+    private static partial Regex Marker();
+
+    [GeneratedRegex(
+        @"\b(?:important|attention|urgent|note|message|instructions?|notice)\s*(?:to|for)?\s*(?:the\s+|all\s+|any\s+)?(?:ai(?:\s+(?:assistant|agent|model|system))?|assistant|llm|language\s+model|agent|chatbot|claude|chatgpt|gpt|copilot)s?\b\s*[:!,-]|" +
+        @"\b(?:ai|llm)\s+(?:agents?|assistants?|models?)(?:\s+reading\s+this)?\s+(?:must|should|are\s+instructed\s+to|need\s+to)\b|" +
+        @"\bif\s+you\s+are\s+an?\s+(?:ai|llm|language\s+model|assistant|agent)\b",
+        RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
+    private static partial Regex AddressedToAi();
+
+    [GeneratedRegex(@"(?m)^[ \t]*(?:#{1,3}[ \t]*)?(?:system|assistant|human)[ \t]*:", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
+    private static partial Regex TurnMarker();
+}

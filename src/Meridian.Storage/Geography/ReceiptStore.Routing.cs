@@ -1,0 +1,104 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Meridian.Core.Receipts;
+using Microsoft.Data.Sqlite;
+
+namespace Meridian.Storage.Geography;
+
+/// <summary>The boundary-routing columns of receipts (failover path, data recipients, signature) and the tenant queries over time.</summary>
+public sealed partial class ReceiptStore
+{
+    /// <summary>Columns added by the routing migration; lists and the signature are stored as JSON text.</summary>
+    private static readonly string[] RoutingColumns =
+    [
+        "publisher_id", "resource_region", "resource_data_zone", "processing_data_zone", "processing_operator",
+        "attempts", "routing_failure", "data_recipients", "signature",
+    ];
+
+    private const string RoutingMigration = """
+        ALTER TABLE receipts ADD COLUMN publisher_id TEXT;
+        ALTER TABLE receipts ADD COLUMN resource_region TEXT;
+        ALTER TABLE receipts ADD COLUMN resource_data_zone TEXT;
+        ALTER TABLE receipts ADD COLUMN processing_data_zone TEXT;
+        ALTER TABLE receipts ADD COLUMN processing_operator TEXT;
+        ALTER TABLE receipts ADD COLUMN attempts TEXT;
+        ALTER TABLE receipts ADD COLUMN routing_failure TEXT;
+        ALTER TABLE receipts ADD COLUMN data_recipients TEXT;
+        ALTER TABLE receipts ADD COLUMN signature TEXT;
+        CREATE INDEX receipts_tenant_time_id ON receipts (tenant_id, created_at, request_id);
+        """;
+
+    /// <summary>
+    /// A tenant's receipts with <paramref name="from"/> ≤ created_at &lt; <paramref name="to"/>, oldest first, after the
+    /// (created_at, request_id) position <paramref name="after"/> when given; at most <paramref name="limit"/>.
+    /// </summary>
+    public IReadOnlyList<Receipt> ListForTenant(string tenantId, DateTimeOffset from, DateTimeOffset to, (DateTimeOffset CreatedAt, string RequestId)? after, int limit)
+    {
+        var list = new List<Receipt>(Math.Min(limit, 256));
+        Scan(tenantId, from, to, after, limit, list.Add);
+        return list;
+    }
+
+    /// <summary>Every receipt of a tenant in the period, oldest first, streamed to <paramref name="visit"/> (for reports over long periods).</summary>
+    public void ForEachForTenant(string tenantId, DateTimeOffset from, DateTimeOffset to, Action<Receipt> visit) =>
+        Scan(tenantId, from, to, null, -1, visit);
+
+    private void Scan(string tenantId, DateTimeOffset from, DateTimeOffset to, (DateTimeOffset CreatedAt, string RequestId)? after, int limit, Action<Receipt> visit)
+    {
+        using var connection = _database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT * FROM receipts
+            WHERE tenant_id = $tenant AND created_at >= $from AND created_at < $to AND (created_at, request_id) > ($afterAt, $afterId)
+            ORDER BY created_at, request_id LIMIT $limit
+            """;
+        command.Parameters.AddWithValue("$tenant", tenantId);
+        command.Parameters.AddWithValue("$from", TimeText(from));
+        command.Parameters.AddWithValue("$to", TimeText(to));
+        command.Parameters.AddWithValue("$afterAt", after is { } a ? TimeText(a.CreatedAt) : string.Empty);
+        command.Parameters.AddWithValue("$afterId", after?.RequestId ?? string.Empty);
+        command.Parameters.AddWithValue("$limit", limit);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            visit(Read(reader));
+        }
+    }
+
+    /// <summary>Receipts store times as round-trip UTC text of fixed width, so text order is time order.</summary>
+    private static string TimeText(DateTimeOffset time) => time.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+
+    private static object?[] RoutingValues(Receipt r) =>
+    [
+        r.PublisherId, r.ResourceRegion, r.ResourceDataZone, r.ProcessingDataZone, r.ProcessingOperator,
+        r.Attempts is null ? null : JsonSerializer.Serialize(r.Attempts, ReceiptColumnsJson.Default.IReadOnlyListRouteAttempt),
+        r.RoutingFailure,
+        r.DataRecipients is null ? null : JsonSerializer.Serialize(r.DataRecipients, ReceiptColumnsJson.Default.IReadOnlyListDataRecipient),
+        r.Signature is null ? null : JsonSerializer.Serialize(r.Signature, ReceiptColumnsJson.Default.ReceiptSignature),
+    ];
+
+    private static Receipt WithRouting(Receipt receipt, SqliteDataReader reader)
+    {
+        string? Text(string column) => reader.GetOrdinal(column) is var ordinal && reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+        return receipt with
+        {
+            PublisherId = Text("publisher_id"),
+            ResourceRegion = Text("resource_region"),
+            ResourceDataZone = Text("resource_data_zone"),
+            ProcessingDataZone = Text("processing_data_zone"),
+            ProcessingOperator = Text("processing_operator"),
+            Attempts = Text("attempts") is { } attempts ? JsonSerializer.Deserialize(attempts, ReceiptColumnsJson.Default.IReadOnlyListRouteAttempt) : null,
+            RoutingFailure = Text("routing_failure"),
+            DataRecipients = Text("data_recipients") is { } recipients ? JsonSerializer.Deserialize(recipients, ReceiptColumnsJson.Default.IReadOnlyListDataRecipient) : null,
+            Signature = Text("signature") is { } signature ? JsonSerializer.Deserialize(signature, ReceiptColumnsJson.Default.ReceiptSignature) : null,
+        };
+    }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(IReadOnlyList<RouteAttempt>))]
+[JsonSerializable(typeof(IReadOnlyList<DataRecipient>))]
+[JsonSerializable(typeof(ReceiptSignature))]
+internal sealed partial class ReceiptColumnsJson : JsonSerializerContext;

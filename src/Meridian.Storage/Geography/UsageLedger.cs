@@ -1,0 +1,307 @@
+using System.Globalization;
+using System.Text;
+using Meridian.Core.Billing;
+using Meridian.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+
+namespace Meridian.Storage.Geography;
+
+/// <summary>What to sum: one tenant's, one publisher's or one offer's usage (any combination), in [From, To).</summary>
+public sealed record UsageQuery(DateTimeOffset From, DateTimeOffset To, string? TenantId = null, string? PublisherId = null, string? OfferId = null);
+
+/// <summary>
+/// The usage ledger of one geography: one row per request id, written exactly once (<c>INSERT OR IGNORE</c>), and
+/// hourly aggregates per tenant × deployment × model kept in the same transaction, only for rows that were new, so an
+/// aggregate always equals the sum of its ledger rows, also after a retried batch or a crash. Thread-safe.
+/// </summary>
+public sealed class UsageLedger
+{
+    /// <summary>The ledger's migration, one entry of <see cref="ReceiptStore"/>'s list (the same file).</summary>
+    internal const string Schema = """
+        CREATE TABLE usage_ledger (
+            request_id TEXT PRIMARY KEY,
+            at TEXT NOT NULL,
+            hour TEXT NOT NULL,
+            tenant_id TEXT NOT NULL,
+            key_id TEXT NOT NULL,
+            resource_id TEXT NOT NULL,
+            deployment_id TEXT NOT NULL,
+            deployment_name TEXT NOT NULL,
+            offer_id TEXT NOT NULL,
+            publisher_id TEXT NOT NULL,
+            model TEXT NOT NULL,
+            input_tokens INTEGER NOT NULL,
+            output_tokens INTEGER NOT NULL,
+            cache_creation_input_tokens INTEGER NOT NULL,
+            cache_read_input_tokens INTEGER NOT NULL,
+            source TEXT NOT NULL
+        );
+        CREATE INDEX usage_ledger_tenant_time ON usage_ledger (tenant_id, at);
+        CREATE INDEX usage_ledger_time ON usage_ledger (at);
+        CREATE TABLE usage_hourly (
+            tenant_id TEXT NOT NULL,
+            hour TEXT NOT NULL,
+            deployment_id TEXT NOT NULL,
+            model TEXT NOT NULL,
+            deployment_name TEXT NOT NULL,
+            offer_id TEXT NOT NULL,
+            publisher_id TEXT NOT NULL,
+            requests INTEGER NOT NULL,
+            input_tokens INTEGER NOT NULL,
+            output_tokens INTEGER NOT NULL,
+            cache_creation_input_tokens INTEGER NOT NULL,
+            cache_read_input_tokens INTEGER NOT NULL,
+            PRIMARY KEY (tenant_id, hour, deployment_id, model)
+        );
+        CREATE INDEX usage_hourly_publisher ON usage_hourly (publisher_id, hour);
+        CREATE INDEX usage_hourly_hour ON usage_hourly (hour);
+        """;
+
+    private const string SumColumns = "SUM(input_tokens), SUM(output_tokens), SUM(cache_creation_input_tokens), SUM(cache_read_input_tokens)";
+
+    private readonly SqliteDatabase _database;
+
+    internal UsageLedger(SqliteDatabase database)
+    {
+        _database = database;
+    }
+
+    /// <summary>Fixed width, so text order is time order in SQL comparisons.</summary>
+    public static string FormatTime(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset ParseTime(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+
+    /// <summary>Inserts inside the caller's transaction; returns the records that were new.</summary>
+    internal static IReadOnlyList<UsageRecord> Insert(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<UsageRecord> usage)
+    {
+        if (usage.Count == 0)
+        {
+            return [];
+        }
+
+        using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = """
+            INSERT OR IGNORE INTO usage_ledger VALUES (
+              $request_id, $at, $hour, $tenant_id, $key_id, $resource_id, $deployment_id, $deployment_name, $offer_id, $publisher_id,
+              $model, $input, $output, $cache_write, $cache_read, $source)
+            """;
+        using var aggregate = connection.CreateCommand();
+        aggregate.Transaction = transaction;
+        aggregate.CommandText = """
+            INSERT INTO usage_hourly VALUES ($tenant_id, $hour, $deployment_id, $model, $deployment_name, $offer_id, $publisher_id, 1,
+                                             $input, $output, $cache_write, $cache_read)
+            ON CONFLICT (tenant_id, hour, deployment_id, model) DO UPDATE SET
+              requests = requests + 1,
+              input_tokens = input_tokens + excluded.input_tokens,
+              output_tokens = output_tokens + excluded.output_tokens,
+              cache_creation_input_tokens = cache_creation_input_tokens + excluded.cache_creation_input_tokens,
+              cache_read_input_tokens = cache_read_input_tokens + excluded.cache_read_input_tokens
+            """;
+        // Parameters are bound once and reused for every row: one prepared statement each, no per-row allocation but the values.
+        string[] names = ["$request_id", "$at", "$hour", "$tenant_id", "$key_id", "$resource_id", "$deployment_id", "$deployment_name",
+            "$offer_id", "$publisher_id", "$model", "$input", "$output", "$cache_write", "$cache_read", "$source"];
+        var row = names.Select(n => insert.Parameters.Add(n, TypeOf(n))).ToArray();
+        string[] aggregateNames = ["$tenant_id", "$hour", "$deployment_id", "$model", "$deployment_name", "$offer_id", "$publisher_id",
+            "$input", "$output", "$cache_write", "$cache_read"];
+        var aggregateRow = aggregateNames.Select(n => (Target: aggregate.Parameters.Add(n, TypeOf(n)), Source: row[Array.IndexOf(names, n)])).ToArray();
+        insert.Prepare();
+        aggregate.Prepare();
+
+        var inserted = new List<UsageRecord>(usage.Count);
+        foreach (var u in usage)
+        {
+            row[0].Value = u.RequestId;
+            row[1].Value = FormatTime(u.At);
+            row[2].Value = FormatTime(Hours.Floor(u.At));
+            row[3].Value = u.TenantId;
+            row[4].Value = u.KeyId;
+            row[5].Value = u.ResourceId;
+            row[6].Value = u.DeploymentId;
+            row[7].Value = u.DeploymentName;
+            row[8].Value = u.OfferId;
+            row[9].Value = u.PublisherId;
+            row[10].Value = u.Model;
+            row[11].Value = u.Tokens.Input;
+            row[12].Value = u.Tokens.Output;
+            row[13].Value = u.Tokens.CacheWrite;
+            row[14].Value = u.Tokens.CacheRead;
+            row[15].Value = SourceName(u.Source);
+            if (insert.ExecuteNonQuery() == 0)
+            {
+                // Already in the ledger (a retried batch, a replay after a crash): counted once, already aggregated.
+                continue;
+            }
+
+            foreach (var (target, source) in aggregateRow)
+            {
+                target.Value = source.Value;
+            }
+
+            aggregate.ExecuteNonQuery();
+            inserted.Add(u);
+        }
+
+        return inserted;
+    }
+
+    private static SqliteType TypeOf(string parameter) =>
+        parameter is "$input" or "$output" or "$cache_write" or "$cache_read" ? SqliteType.Integer : SqliteType.Text;
+
+    public UsageRecord? Find(string requestId)
+    {
+        using var connection = _database.Open();
+        return connection.QuerySingle(null, "SELECT * FROM usage_ledger WHERE request_id = $id", ReadRecord, ("$id", requestId));
+    }
+
+    public long Count()
+    {
+        using var connection = _database.Open();
+        return connection.Scalar(null, "SELECT COUNT(*) FROM usage_ledger");
+    }
+
+    /// <summary>Every request id in the ledger with the number of rows it has (always 1: the primary key says so).</summary>
+    public IReadOnlyList<string> RequestIds(string? tenantId = null)
+    {
+        using var connection = _database.Open();
+        return connection.Query(null, "SELECT request_id FROM usage_ledger WHERE $tenant IS NULL OR tenant_id = $tenant ORDER BY at",
+            r => r.GetString(0), ("$tenant", tenantId));
+    }
+
+    /// <summary>
+    /// Usage summed by tenant, deployment and model over [From, To). Whole hours come from the hourly aggregates; only
+    /// the partial hours at either end (a price change at 14:30) read ledger rows, so the sum is exact and cheap.
+    /// </summary>
+    public IReadOnlyList<UsageSum> Sum(UsageQuery query)
+    {
+        if (query.From >= query.To)
+        {
+            return [];
+        }
+
+        using var connection = _database.Open();
+        var firstHour = Hours.Ceiling(query.From);
+        var lastHour = Hours.Floor(query.To);
+        var parts = new List<UsageSum>();
+        if (firstHour < lastHour)
+        {
+            parts.AddRange(SumHourly(connection, query with { From = firstHour, To = lastHour }));
+            parts.AddRange(SumLedger(connection, query with { To = firstHour }));
+            parts.AddRange(SumLedger(connection, query with { From = lastHour }));
+        }
+        else
+        {
+            parts.AddRange(SumLedger(connection, query));
+        }
+
+        return
+        [
+            .. parts
+                .GroupBy(p => (p.TenantId, p.DeploymentId, p.Model, p.OfferId, p.PublisherId))
+                .Select(g => new UsageSum(g.Key.TenantId, g.Key.DeploymentId, g.First().DeploymentName, g.Key.Model, g.Key.OfferId, g.Key.PublisherId,
+                    g.Sum(p => p.Requests), g.Aggregate(TokenCounts.Zero, (sum, p) => sum + p.Tokens)))
+                .OrderBy(s => s.TenantId, StringComparer.Ordinal)
+                .ThenBy(s => s.DeploymentId, StringComparer.Ordinal)
+                .ThenBy(s => s.Model, StringComparer.Ordinal),
+        ];
+    }
+
+    /// <summary>The hourly aggregates whose hour starts in [From, To).</summary>
+    public IReadOnlyList<HourlyUsage> Hourly(UsageQuery query)
+    {
+        using var connection = _database.Open();
+        var (where, parameters) = Where(query, "hour");
+        return connection.Query(null, $"""
+            SELECT hour, tenant_id, deployment_id, deployment_name, model, offer_id, publisher_id, requests,
+                   input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens
+            FROM usage_hourly WHERE {where} ORDER BY hour, tenant_id, deployment_id, model
+            """,
+            r => new HourlyUsage(ParseTime(r.GetString(0)), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetString(6),
+                r.GetInt64(7), new TokenCounts(r.GetInt64(8), r.GetInt64(9), r.GetInt64(10), r.GetInt64(11))),
+            parameters);
+    }
+
+    private static IEnumerable<UsageSum> SumHourly(SqliteConnection connection, UsageQuery query)
+    {
+        var (where, parameters) = Where(query, "hour");
+        return connection.Query(null, $"""
+            SELECT tenant_id, deployment_id, MAX(deployment_name), model, offer_id, publisher_id, SUM(requests), {SumColumns}
+            FROM usage_hourly WHERE {where} GROUP BY tenant_id, deployment_id, model, offer_id, publisher_id
+            """, ReadSum, parameters);
+    }
+
+    private static IEnumerable<UsageSum> SumLedger(SqliteConnection connection, UsageQuery query)
+    {
+        if (query.From >= query.To)
+        {
+            return [];
+        }
+
+        var (where, parameters) = Where(query, "at");
+        return connection.Query(null, $"""
+            SELECT tenant_id, deployment_id, MAX(deployment_name), model, offer_id, publisher_id, COUNT(*), {SumColumns}
+            FROM usage_ledger WHERE {where} GROUP BY tenant_id, deployment_id, model, offer_id, publisher_id
+            """, ReadSum, parameters);
+    }
+
+    /// <summary>Only fixed SQL fragments are concatenated; every value is a parameter.</summary>
+    private static (string Where, (string, object?)[] Parameters) Where(UsageQuery query, string timeColumn)
+    {
+        var sql = new StringBuilder($"{timeColumn} >= $from AND {timeColumn} < $to");
+        var parameters = new List<(string, object?)> { ("$from", FormatTime(query.From)), ("$to", FormatTime(query.To)) };
+        if (query.TenantId is { } tenant)
+        {
+            sql.Append(" AND tenant_id = $tenant");
+            parameters.Add(("$tenant", tenant));
+        }
+
+        if (query.PublisherId is { } publisher)
+        {
+            sql.Append(" AND publisher_id = $publisher");
+            parameters.Add(("$publisher", publisher));
+        }
+
+        if (query.OfferId is { } offer)
+        {
+            sql.Append(" AND offer_id = $offer");
+            parameters.Add(("$offer", offer));
+        }
+
+        return (sql.ToString(), [.. parameters]);
+    }
+
+    private static UsageSum ReadSum(SqliteDataReader r) => new(
+        r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetInt64(6),
+        new TokenCounts(r.GetInt64(7), r.GetInt64(8), r.GetInt64(9), r.GetInt64(10)));
+
+    private static UsageRecord ReadRecord(SqliteDataReader r) => new()
+    {
+        RequestId = r.GetString(0),
+        At = ParseTime(r.GetString(1)),
+        TenantId = r.GetString(3),
+        KeyId = r.GetString(4),
+        ResourceId = r.GetString(5),
+        DeploymentId = r.GetString(6),
+        DeploymentName = r.GetString(7),
+        OfferId = r.GetString(8),
+        PublisherId = r.GetString(9),
+        Model = r.GetString(10),
+        Tokens = new TokenCounts(r.GetInt64(11), r.GetInt64(12), r.GetInt64(13), r.GetInt64(14)),
+        Source = ParseSource(r.GetString(15)),
+        StorageGeography = string.Empty,
+    };
+
+    private static string SourceName(UsageSource source) => source switch
+    {
+        UsageSource.Backend => "backend",
+        UsageSource.Counted => "counted",
+        _ => "partial",
+    };
+
+    private static UsageSource ParseSource(string text) => text switch
+    {
+        "backend" => UsageSource.Backend,
+        "counted" => UsageSource.Counted,
+        _ => UsageSource.Partial,
+    };
+}

@@ -1,0 +1,118 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Meridian.Gateway.Receipts;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Meridian.Gateway.Tests.Routing;
+
+/// <summary>
+/// Receipts are signed by the operator (Ed25519 over a canonical form); the public key is at
+/// <c>/.well-known/meridian-receipt-key</c>; a receipt verifies offline, and any change to it fails verification.
+/// </summary>
+public sealed class ReceiptSigningTests(GatewayFixture gateway) : IClassFixture<GatewayFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_receipt_verifies_with_the_published_key_and_a_tampered_one_does_not()
+    {
+        using var client = gateway.CreateHttpClient();
+        var receipt = await SendAndFetchReceiptAsync(client);
+        var key = await client.GetFromJsonAsync<JsonElement>(".well-known/meridian-receipt-key", Ct);
+        var publicKey = Convert.FromBase64String(key.GetProperty("public_key").GetString()!);
+
+        Assert.Equal("Ed25519", key.GetProperty("algorithm").GetString());
+        Assert.Equal(key.GetProperty("key_id").GetString(), receipt.GetProperty("signature").GetProperty("key_id").GetString());
+        var verified = ReceiptVerifier.Verify(receipt, publicKey);
+        Assert.True(verified.Valid, verified.Reason);
+
+        foreach (var (field, value) in new (string, JsonNode?)[] { ("processing_region", "swedencentral"), ("output_tokens", 0), ("tenant_id", "ten_other"), ("new_field", "x") })
+        {
+            var tampered = JsonNode.Parse(receipt.GetRawText())!.AsObject();
+            tampered[field] = value;
+            var result = ReceiptVerifier.Verify(JsonSerializer.Deserialize<JsonElement>(tampered.ToJsonString()), publicKey);
+            Assert.False(result.Valid, $"changing {field} should break the signature");
+        }
+
+        var forged = JsonNode.Parse(receipt.GetRawText())!.AsObject();
+        forged["signature"]!["value"] = Convert.ToBase64String(new byte[64]);
+        Assert.False(ReceiptVerifier.Verify(JsonSerializer.Deserialize<JsonElement>(forged.ToJsonString()), publicKey).Valid);
+        Assert.False(ReceiptVerifier.Verify(receipt, new byte[32]).Valid);
+    }
+
+    [Fact]
+    public async Task A_stored_receipt_still_verifies_and_names_who_received_which_data()
+    {
+        using var client = gateway.CreateHttpClient();
+        var pending = await SendAndFetchReceiptAsync(client);
+        var requestId = pending.GetProperty("request_id").GetString()!;
+        var writer = gateway.App.Services.GetRequiredService<ReceiptWriter>();
+        for (var i = 0; i < 200 && writer.FindPending(requestId) is not null; i++)
+        {
+            await Task.Delay(25, Ct);
+        }
+
+        Assert.Null(writer.FindPending(requestId));
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"v1/receipts/{requestId}");
+        request.Headers.Add("x-api-key", GatewayFixture.DemoKey);
+        using var response = await client.SendAsync(request, Ct);
+        var stored = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var signer = gateway.App.Services.GetRequiredService<ReceiptSigner>();
+
+        var verified = ReceiptVerifier.Verify(stored, signer.PublicKey);
+        Assert.True(verified.Valid, verified.Reason + "\n" + stored);
+        Assert.Equal(pending.GetProperty("signature").GetProperty("value").GetString(), stored.GetProperty("signature").GetProperty("value").GetString());
+
+        var recipients = stored.GetProperty("data_recipients").EnumerateArray()
+            .ToDictionary(r => r.GetProperty("party").GetString()!, r => r.GetProperty("classes").EnumerateArray().Select(c => c.GetString()).ToArray());
+        Assert.Equal(["content", "usage", "transaction", "contact"], recipients["operator"]);
+        Assert.Equal(["usage", "transaction", "contact"], recipients["pub_anthropic"]);
+    }
+
+    [Fact]
+    public void The_signing_key_is_kept_in_the_data_folder_with_owner_only_permissions_and_shared_by_nodes()
+    {
+        var file = Path.Combine(gateway.DataDirectory, ReceiptSigner.KeyFileName);
+        var signer = gateway.App.Services.GetRequiredService<ReceiptSigner>();
+
+        Assert.True(File.Exists(file));
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        }
+
+        using var again = ReceiptSigner.LoadOrCreate(gateway.DataDirectory, configured: null);
+        Assert.Equal(signer.KeyId, again.KeyId);
+        using var configured = ReceiptSigner.LoadOrCreate(gateway.DataDirectory, Convert.ToBase64String(new byte[32]));
+        Assert.NotEqual(signer.KeyId, configured.KeyId);
+    }
+
+    [Fact]
+    public void The_canonical_form_ignores_member_order_whitespace_and_nulls_but_not_values()
+    {
+        static byte[] Canonical(string json) => ReceiptCanonicalJson.Of(JsonDocument.Parse(json).RootElement);
+
+        var a = Canonical("""{"b":1,"a":"x\u00e9","n":null,"signature":{"value":"zz"},"o":{"z":[1,null,{"y":true,"x":null}]}}""");
+        var b = Canonical("""{ "o": {"z": [1, null, {"y": true}]}, "a": "xé", "b": 1 }""");
+
+        Assert.Equal(b, a);
+        Assert.Equal("""{"a":"xé","b":1,"o":{"z":[1,null,{"y":true}]}}""", System.Text.Encoding.UTF8.GetString(a));
+        Assert.NotEqual(a, Canonical("""{"a":"xé","b":2,"o":{"z":[1,null,{"y":true}]}}"""));
+    }
+
+    private static async Task<JsonElement> SendAndFetchReceiptAsync(HttpClient client)
+    {
+        using var response = await client.SendAsync(GatewayFixture.JsonPost("/v1/messages", """
+            {"model":"claude-sonnet-5","max_tokens":16,"messages":[{"role":"user","content":"Sign my receipt"}]}
+            """), Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains(response.Headers.GetValues("meridian-processing-region").Single(), new[] { "eastus", "westus" });
+        var requestId = ApiAssert.RequestId(response);
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"v1/receipts/{requestId}");
+        request.Headers.Add("x-api-key", GatewayFixture.DemoKey);
+        using var receipt = await client.SendAsync(request, Ct);
+        return await receipt.Content.ReadFromJsonAsync<JsonElement>(Ct);
+    }
+}

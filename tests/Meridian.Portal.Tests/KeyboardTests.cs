@@ -1,0 +1,62 @@
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Meridian.Portal.Tests;
+
+/// <summary>The portal works without a mouse: sign in, move between views, and skip to the content.</summary>
+public sealed class KeyboardTests(PortalFixture portal)
+{
+    [Fact]
+    public async Task Sign_in_and_navigation_work_with_the_keyboard_alone()
+    {
+        var token = await portal.CreateTokenAsync("tenant-admin", tenantId: "ten_demo");
+        await using var tab = await portal.NewPageAsync();
+        var page = tab.Page;
+        await page.GotoAsync("/portal/");
+        await tab.ScreenshotAsync("login");
+
+        // The token field has the focus on arrival; type, Tab to the button, Enter.
+        await Expect(page.GetByLabel("Admin token")).ToBeFocusedAsync();
+        await page.Keyboard.TypeAsync(token);
+        await page.Keyboard.PressAsync("Tab");
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Sign in" })).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await tab.WaitForViewAsync();
+
+        // The new view's heading takes the focus, so a screen reader announces it.
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Catalogue");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToBeFocusedAsync();
+
+        // From the top of the page: the skip link first, then the navigation; Enter follows a link.
+        await page.EvaluateAsync("() => document.activeElement?.blur()");
+        await page.Keyboard.PressAsync("Tab");
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Skip to content" })).ToBeFocusedAsync();
+        var keys = tab.NavigationLink("Keys");
+        for (var i = 0; i < 12 && !await keys.EvaluateAsync<bool>("e => e === document.activeElement"); i++)
+        {
+            await page.Keyboard.PressAsync("Tab");
+        }
+
+        await Expect(keys).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Keys");
+        await Expect(keys).ToHaveAttributeAsync("aria-current", "page");
+        tab.AssertNoErrors();
+    }
+
+    [Fact]
+    public async Task A_wrong_token_is_refused_with_a_message_tied_to_the_field()
+    {
+        await using var tab = await portal.NewPageAsync();
+        var page = tab.Page;
+        await page.GotoAsync("/portal/");
+        await page.Keyboard.TypeAsync("mat-00000000-NotARealTokenAtAll000000");
+        await page.Keyboard.PressAsync("Enter");
+
+        var field = page.GetByLabel("Admin token");
+        await Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("That token is not valid: unknown or revoked.");
+        await Expect(field).ToHaveAttributeAsync("aria-invalid", "true");
+        await Expect(field).ToHaveAttributeAsync("aria-describedby", "admin-token-hint admin-token-error");
+        await Expect(field).ToBeFocusedAsync();
+    }
+}

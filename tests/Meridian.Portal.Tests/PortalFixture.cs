@@ -1,0 +1,221 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Meridian.Gateway.Hosting;
+using Meridian.Gateway.Portal;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Playwright;
+
+[assembly: AssemblyFixture(typeof(Meridian.Portal.Tests.PortalFixture))]
+
+// One browser and one gateway for the assembly; the browser tests measure load times, so they run one at a time.
+[assembly: Xunit.v3.Parallelization(Mode = Xunit.Sdk.ParallelMode.None)]
+
+namespace Meridian.Portal.Tests;
+
+/// <summary>
+/// A real gateway (Kestrel on a free loopback port, fresh data directory, demo marketplace, fixed operator token)
+/// serving the built portal, and Debian's Chromium driven by Playwright. Each test opens its own browser context, so
+/// session storage (where the portal keeps the admin token) never leaks between tests.
+/// </summary>
+public sealed class PortalFixture : IAsyncLifetime
+{
+    public const string OperatorToken = "mat-0a1b2c3d-OperatorTokenForPortalTests000";
+    public const string DemoKey = "mk-0bad0001-Zq7vR2pLx9TcW4nB8sKd3fHy";
+
+    /// <summary>What Chromium needs to run headless as root in a container, with nothing reaching the network.</summary>
+    public static readonly string[] ChromiumArgs =
+    [
+        "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--no-first-run",
+    ];
+
+    private WebApplication? _app;
+    private IPlaywright? _playwright;
+
+    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "meridian-portal-tests", Guid.NewGuid().ToString("N"));
+
+    /// <summary>The gateway's root, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public HttpClient Http { get; private set; } = null!;
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    public ConcurrentQueue<string> Log { get; } = new();
+
+    /// <summary>Where screenshots go: <c>artifacts/portal-screenshots/</c> at the repository root.</summary>
+    public static string ScreenshotDirectory { get; } = Path.Combine(RepositoryRoot(), "artifacts", "portal-screenshots");
+
+    public static string ChromiumPath => Environment.GetEnvironmentVariable("MERIDIAN_TEST_CHROMIUM") is { Length: > 0 } path ? path : "/usr/bin/chromium";
+
+    public async ValueTask InitializeAsync()
+    {
+        // Fail loudly, never skip: a portal test that did not run is not a pass.
+        if (!File.Exists(ChromiumPath))
+        {
+            throw new InvalidOperationException(
+                $"Chromium was not found at '{ChromiumPath}'. The portal tests drive Debian's Chromium: install it (apt-get install chromium; " +
+                "./build.sh test does this) or point MERIDIAN_TEST_CHROMIUM at a Chromium/Chrome binary. No browser is downloaded.");
+        }
+
+        if (!PortalAssetsExist())
+        {
+            throw new InvalidOperationException(
+                $"The portal is not built into the test output ({PortalEndpoints.DefaultFolder} is missing): the Gateway build needs Node.js 20.19+ and npm " +
+                "to build web/ (see src/Meridian.Gateway/Portal/Portal.targets).");
+        }
+
+        Directory.CreateDirectory(DataDirectory);
+        Directory.CreateDirectory(ScreenshotDirectory);
+        var (app, _) = GatewayHost.Build(
+            new GatewayOptions { Port = 0, DataDirectory = DataDirectory, DemoKey = DemoKey, AdminToken = OperatorToken },
+            logging => logging.AddProvider(new QueueLoggerProvider(Log)).SetMinimumLevel(LogLevel.Warning));
+        _app = app;
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseAddress = new Uri(address.EndsWith('/') ? address : address + "/");
+        Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            // Playwright gives every launch a fresh temporary profile (--user-data-dir) and removes it on close.
+            ExecutablePath = ChromiumPath,
+            Args = ChromiumArgs,
+            Headless = true,
+            ChromiumSandbox = false,
+            Timeout = 60_000,
+        });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Browser is not null)
+        {
+            await Browser.CloseAsync();
+        }
+
+        _playwright?.Dispose();
+        Http?.Dispose();
+        if (_app is { } app)
+        {
+            await app.StopAsync(CancellationToken.None);
+            await app.DisposeAsync();
+        }
+
+        SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: a temp folder left behind is not a test failure.
+        }
+    }
+
+    /// <summary>A new page in its own browser context (own session storage), recording console errors and failed requests.</summary>
+    public async Task<PortalPage> NewPageAsync(string? token = null)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = BaseAddress.ToString(),
+            ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
+            Locale = "en-US",
+            TimezoneId = "UTC",
+        });
+        context.SetDefaultTimeout(15_000);
+        if (token is not null)
+        {
+            // As if the user had signed in earlier in this tab: the portal reads the token from session storage.
+            await context.AddInitScriptAsync($"sessionStorage.setItem('meridian.portal.admin-token', {JsonSerializer.Serialize(token)});");
+        }
+
+        return new PortalPage(context, await context.NewPageAsync());
+    }
+
+    /// <summary>An admin API call as the operator (or <paramref name="token"/>); asserts success and returns the JSON.</summary>
+    public async Task<JsonElement> AdminAsync(HttpMethod method, string path, object? body = null, string token = OperatorToken)
+    {
+        using var request = new HttpRequestMessage(method, "admin/v1/" + path.TrimStart('/'));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+
+        using var response = await Http.SendAsync(request, TestContext.Current.CancellationToken);
+        var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(response.IsSuccessStatusCode, $"{method} {path} → {(int)response.StatusCode}: {text}\n{string.Join('\n', Log)}");
+        using var document = JsonDocument.Parse(text.Length == 0 ? "null" : text);
+        return document.RootElement.Clone();
+    }
+
+    /// <summary>A new admin token of <paramref name="role"/>; returns the secret.</summary>
+    public async Task<string> CreateTokenAsync(string role, string? tenantId = null, string? publisherId = null, string[]? geographies = null)
+    {
+        var created = await AdminAsync(HttpMethod.Post, "tokens", new Dictionary<string, object?>
+        {
+            ["role"] = role,
+            ["name"] = $"portal test {role} {Guid.NewGuid():N}"[..40],
+            ["tenant_id"] = tenantId,
+            ["publisher_id"] = publisherId,
+            ["geographies"] = geographies,
+        }.Where(p => p.Value is not null).ToDictionary());
+        return created.GetProperty("token").GetString()!;
+    }
+
+    /// <summary>A new tenant with no subscription; returns its id.</summary>
+    public async Task<string> CreateTenantAsync(string name)
+    {
+        var tenant = await AdminAsync(HttpMethod.Post, "tenants", new { name, billing_contact = new { name = "Paula Portal", email = "billing@portal-test.example" } });
+        return tenant.GetProperty("id").GetString()!;
+    }
+
+    private static bool PortalAssetsExist() => File.Exists(Path.Combine(PortalEndpoints.DefaultFolder, "index.html"));
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Meridian.slnx")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        return Directory.GetCurrentDirectory();
+    }
+
+    private sealed class QueueLoggerProvider(ConcurrentQueue<string> sink) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => new QueueLogger(sink, categoryName);
+
+        public void Dispose()
+        {
+        }
+    }
+
+    private sealed class QueueLogger(ConcurrentQueue<string> sink, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                sink.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
+            }
+        }
+    }
+}

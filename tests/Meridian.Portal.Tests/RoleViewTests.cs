@@ -1,0 +1,135 @@
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Meridian.Portal.Tests;
+
+/// <summary>
+/// Each role sees its own views and no other: not in the navigation, not by typing the URL, and the portal does not
+/// even ask the admin API for them. The admin API refuses the same calls (AuthorizationMatrixTests); this is the
+/// portal not offering what would be refused.
+/// </summary>
+public sealed class RoleViewTests(PortalFixture portal)
+{
+    private static readonly string[] OperatorApiPaths = ["/admin/v1/audit", "/admin/v1/tokens", "/admin/v1/publishers"];
+
+    [Fact]
+    public async Task Tenant_developer_gets_no_operator_views_and_no_tenant_admin_controls()
+    {
+        var token = await portal.CreateTokenAsync("tenant-developer", tenantId: "ten_demo");
+        await using var tab = await portal.NewPageAsync();
+        await tab.SignInAsync(token);
+
+        Assert.Equal(["Catalogue", "Deployments", "Keys", "Usage & receipts"], await tab.NavigationLinksAsync());
+        await Expect(tab.Page.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Heading, new() { Name = "Operator" })).ToHaveCountAsync(0);
+
+        // Read-only where the API says so: no subscribe, no new resource or deployment, no delete; keys it may create.
+        await Expect(tab.Page.GetByRole(AriaRole.Button, new() { Name = "Review terms", Exact = false })).ToHaveCountAsync(0);
+        await tab.NavigateAsync("Deployments");
+        await Expect(tab.Page.Locator("article[data-deployment='claude-sonnet-5']")).ToBeVisibleAsync();
+        await Expect(tab.Page.GetByRole(AriaRole.Button, new() { Name = "New resource" })).ToHaveCountAsync(0);
+        await Expect(tab.Page.GetByRole(AriaRole.Button, new() { Name = "New deployment", Exact = false })).ToHaveCountAsync(0);
+        await Expect(tab.Page.GetByRole(AriaRole.Button, new() { Name = "Delete deployment" })).ToHaveCountAsync(0);
+        await tab.NavigateAsync("Keys");
+        await Expect(tab.Page.GetByRole(AriaRole.Button, new() { Name = "Create key" })).ToBeVisibleAsync();
+
+        foreach (var path in new[] { "/portal/operator/world", "/portal/operator/audit", "/portal/operator/tenants", "/portal/publisher/offers", "/portal/reviewer/cases" })
+        {
+            await tab.OpenAsync(path);
+            await Expect(tab.Page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Not available");
+            await Expect(tab.Page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Your role does not have access to this view.");
+        }
+
+        Assert.DoesNotContain(tab.Requests, r => OperatorApiPaths.Any(p => r.Contains(p, StringComparison.Ordinal)));
+        tab.AssertNoErrors();
+    }
+
+    [Fact]
+    public async Task Publisher_admin_sees_its_offers_and_terms_only()
+    {
+        var token = await portal.CreateTokenAsync("publisher-admin", publisherId: "pub_anthropic");
+        await using var tab = await portal.NewPageAsync();
+        await tab.SignInAsync(token);
+
+        Assert.Equal(["Offers & terms"], await tab.NavigationLinksAsync());
+        var offer = tab.Page.Locator("article[data-offer='off_claude']");
+        await Expect(offer.GetByRole(AriaRole.Table)).ToContainTextAsync("$15.00");
+        await Expect(offer.GetByRole(AriaRole.Heading, new() { Name = "Terms versions" })).ToBeVisibleAsync();
+        await Expect(offer.Locator(".terms-list li")).ToHaveCountAsync(1);
+        await Expect(tab.Page.GetByRole(AriaRole.Button, new() { Name = "Download share export" })).ToBeVisibleAsync();
+        await tab.ScreenshotAsync("publisher-offers");
+
+        await tab.OpenAsync("/portal/tenant/keys");
+        await Expect(tab.Page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Not available");
+        Assert.DoesNotContain(tab.Requests, r => r.Contains("/admin/v1/tenants", StringComparison.Ordinal) || r.Contains("/admin/v1/resources", StringComparison.Ordinal));
+        tab.AssertNoErrors();
+    }
+
+    [Fact]
+    public async Task Reviewer_sees_the_case_queue_of_its_publisher_and_geographies_only()
+    {
+        var token = await portal.CreateTokenAsync("reviewer", publisherId: "pub_anthropic", geographies: ["eu"]);
+        await using var tab = await portal.NewPageAsync();
+        await tab.SignInAsync(token);
+
+        Assert.Equal(["Case queue"], await tab.NavigationLinksAsync());
+        await Expect(tab.Page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Case queue");
+        await Expect(tab.Page.Locator("main")).ToContainTextAsync("publisher pub_anthropic in geographies eu");
+        // The review API comes with the safeguards work: until then an empty state, afterwards the queue.
+        await Expect(tab.Page.Locator("main .box, main .empty, main .generic").First).ToBeVisibleAsync();
+        await tab.ScreenshotAsync("reviewer-cases");
+
+        await tab.OpenAsync("/portal/operator/world");
+        await Expect(tab.Page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Not available");
+        tab.AssertNoErrors();
+    }
+
+    [Fact]
+    public async Task Operator_sees_the_world_tenants_and_audit()
+    {
+        await using var tab = await portal.NewPageAsync();
+        await tab.SignInAsync(PortalFixture.OperatorToken);
+
+        var links = await tab.NavigationLinksAsync();
+        Assert.Equal("World", links[0]);
+        Assert.Contains("Audit", links);
+        Assert.Contains("Catalogue", links);
+        Assert.Contains("Offers & terms", links);
+
+        var world = tab.Page.GetByRole(AriaRole.List, new() { Name = "Geographies" });
+        await Expect(world.Locator("[data-geography='eu']")).ToContainTextAsync("Data zone eu");
+        await Expect(world.Locator("[data-geography='eu'] [data-region='swedencentral']")).ToBeVisibleAsync();
+        await Expect(world.Locator("[data-geography='us'] [data-region='eastus']")).ToBeVisibleAsync();
+        await Expect(tab.Page.Locator("main")).ToContainTextAsync("pub_anthropic");
+        await tab.ScreenshotAsync("operator-world");
+
+        await tab.NavigateAsync("Tenants & tokens");
+        await Expect(tab.Page.Locator("tr[data-tenant='ten_demo']")).ToContainTextAsync("Demo Tenant");
+        await tab.ScreenshotAsync("operator-tenants");
+
+        await tab.NavigateAsync("Audit");
+        await Expect(tab.Page.Locator("table.audit tbody tr").First).ToBeVisibleAsync();
+        await tab.ScreenshotAsync("operator-audit");
+
+        // The operator may act for any tenant: the tenant views ask which.
+        await tab.NavigateAsync("Deployments");
+        await Expect(tab.Page.GetByLabel("Acting for tenant")).ToBeVisibleAsync();
+        tab.AssertNoErrors();
+    }
+
+    [Fact]
+    public async Task A_revoked_token_is_signed_out()
+    {
+        var token = await portal.CreateTokenAsync("tenant-developer", tenantId: "ten_demo");
+        await using var tab = await portal.NewPageAsync();
+        await tab.SignInAsync(token);
+
+        var tokens = await portal.AdminAsync(HttpMethod.Get, "tokens?limit=200");
+        var id = tokens.GetProperty("data").EnumerateArray().Single(t => token.StartsWith(t.GetProperty("prefix").GetString()!, StringComparison.Ordinal)).GetProperty("id").GetString();
+        await portal.AdminAsync(HttpMethod.Post, $"tokens/{id}/revoke");
+
+        await tab.NavigationLink("Keys").ClickAsync();
+        await Expect(tab.Page.GetByRole(AriaRole.Heading, new() { Name = "Sign in to the Meridian portal" })).ToBeVisibleAsync();
+        await Expect(tab.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("no longer valid");
+        Assert.Null(await tab.Page.EvaluateAsync<string?>("() => sessionStorage.getItem('meridian.portal.admin-token')"));
+    }
+}

@@ -1,0 +1,166 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Meridian.Portal.Tests;
+
+/// <summary>
+/// docs/walkthrough.md, in the browser: a tenant admin subscribes (accepting the terms), creates a resource, deploys
+/// platform-hosted (data zone) and publisher-hosted (with the acknowledgment), creates a key it sees once, calls the
+/// API with it, and finds the deployments and the receipts — with their boundary — in the portal.
+/// </summary>
+public sealed class TenantWalkthroughTests(PortalFixture portal)
+{
+    [Fact]
+    public async Task Tenant_admin_subscribes_deploys_publisher_hosted_with_acknowledgment_creates_a_key_and_sees_its_receipt()
+    {
+        var tenantId = await portal.CreateTenantAsync("Walkthrough Tenant " + Guid.NewGuid().ToString("N")[..8]);
+        var token = await portal.CreateTokenAsync("tenant-admin", tenantId: tenantId);
+        await using var tab = await portal.NewPageAsync();
+        var page = tab.Page;
+
+        await tab.SignInAsync(token);
+        Assert.Equal(["Catalogue", "Deployments", "Keys", "Usage & receipts"], await tab.NavigationLinksAsync());
+
+        // Subscribe: the terms are shown, and nothing is accepted until the box is ticked.
+        var offer = page.Locator("article[data-offer='off_claude']");
+        await Expect(offer.Locator("[data-subscription-state]")).ToHaveTextAsync("Not subscribed");
+        await Expect(offer.GetByRole(AriaRole.Table)).ToContainTextAsync("$3.00");
+        await offer.GetByRole(AriaRole.Button, new() { Name = "Review terms and subscribe to claude" }).ClickAsync();
+        await Expect(offer.GetByLabel("Text of terms version 1")).ToContainTextAsync("Demo terms of use");
+        var accept = offer.GetByRole(AriaRole.Button, new() { Name = "Accept terms v1 and subscribe" });
+        await Expect(accept).ToBeDisabledAsync();
+        await offer.GetByLabel("I have read and accept the terms of claude, version 1").CheckAsync();
+        await accept.ClickAsync();
+        await Expect(offer.Locator("[data-subscription-state]")).ToHaveTextAsync("Subscribed · terms v1");
+        await tab.ScreenshotAsync("tenant-catalogue");
+
+        // A resource in Sweden Central: data zone eu, geography eu.
+        await tab.NavigateAsync("Deployments");
+        await page.GetByRole(AriaRole.Button, new() { Name = "New resource" }).ClickAsync();
+        await page.GetByLabel("Resource name").FillAsync("eu-app");
+        await page.GetByLabel("Region").SelectOptionAsync("swedencentral");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create resource" }).ClickAsync();
+        var resource = page.Locator("section.resource", new() { HasText = "Resource eu-app" });
+        await Expect(resource).ToContainTextAsync("data zone eu · geography eu");
+
+        // Platform-hosted, confined to the eu data zone.
+        await DeployAsync(page, resource, "eu-sonnet", hosting: "Platform", type: "Data zone");
+        var platform = resource.Locator("article[data-deployment='eu-sonnet']");
+        await Expect(platform.Locator(".processing-boundary")).ToHaveTextAsync("data zone eu");
+        await Expect(platform.Locator("figure.boundary li.may")).ToHaveCountAsync(2); // the two regions of data zone eu
+        await Expect(platform.Locator("figure.boundary li.may")).ToContainTextAsync(["France Central", "Sweden Central"]);
+
+        // Publisher-hosted: refused until the acknowledgment is given, then recorded with who and when.
+        await resource.GetByRole(AriaRole.Button, new() { Name = "New deployment in eu-app" }).ClickAsync();
+        var form = page.GetByRole(AriaRole.Form, new() { Name = "New deployment in eu-app" });
+        await form.GetByLabel("Deployment name").FillAsync("eu-sonnet-publisher");
+        await form.GetByLabel("Publisher-hosted", new() { Exact = false }).CheckAsync();
+        var acknowledgment = form.Locator("fieldset.acknowledgment");
+        await Expect(acknowledgment).ToContainTextAsync("may be processed outside geography eu");
+        var create = form.GetByRole(AriaRole.Button, new() { Name = "Acknowledge and create deployment" });
+        await Expect(create).ToBeDisabledAsync();
+        await acknowledgment.GetByLabel("I acknowledge that data sent to this deployment may leave geography eu").CheckAsync();
+        await create.ClickAsync();
+        var publisherHosted = resource.Locator("article[data-deployment='eu-sonnet-publisher']");
+        await Expect(publisherHosted.Locator(".processing-boundary")).ToContainTextAsync("the publisher's infrastructure");
+        await Expect(publisherHosted.Locator(".ack-record")).ToContainTextAsync("acknowledged by");
+        await Expect(publisherHosted.Locator("figure.boundary")).ToContainTextAsync("Publisher's infrastructure");
+        await tab.ScreenshotAsync("tenant-deployments");
+
+        // A key, shown once.
+        await tab.NavigateAsync("Keys");
+        var keys = page.Locator("section.resource", new() { HasText = "Keys of resource eu-app" });
+        await keys.GetByLabel("Key name (optional)").FillAsync("walkthrough");
+        await keys.GetByRole(AriaRole.Button, new() { Name = "Create key" }).ClickAsync();
+        var secret = keys.GetByLabel("New API key for eu-app", new() { Exact = true });
+        await Expect(secret).ToHaveValueAsync(new System.Text.RegularExpressions.Regex("^mk-[0-9a-f]{8}-"));
+        var key = await secret.InputValueAsync();
+        await Expect(keys.Locator($"tr[data-key='{key[..11]}']")).ToContainTextAsync("active");
+        await tab.ScreenshotAsync("tenant-keys");
+        await keys.GetByRole(AriaRole.Button, new() { Name = "I have stored it" }).ClickAsync();
+        await Expect(secret).ToHaveCountAsync(0);
+        Assert.DoesNotContain(key, await page.ContentAsync(), StringComparison.Ordinal);
+
+        // The API, called with that key from outside the browser.
+        var dataZoneRequest = await CallAsync(key, "eu-sonnet");
+        var publisherRequest = await CallAsync(key, "eu-sonnet-publisher");
+
+        // Usage and the boundary report (when the gateway has them: the invoice and the report name the deployments),
+        // then the receipts, listed (when the gateway has receipt search) and one by one with their boundary report.
+        await tab.NavigateAsync("Usage & receipts");
+        var usage = page.Locator("section.usage");
+        await Expect(usage.Locator(".invoice, .box").First).ToBeVisibleAsync();
+        if (await usage.Locator(".invoice").CountAsync() > 0)
+        {
+            await Expect(usage.Locator(".invoice table")).ToContainTextAsync("eu-sonnet-publisher");
+        }
+
+        var boundaryReport = page.Locator("section.boundary-report");
+        await Expect(boundaryReport.Locator(".box").First).ToBeVisibleAsync();
+        if (await boundaryReport.Locator("table").CountAsync() > 0)
+        {
+            await Expect(boundaryReport.Locator("tr[data-deployment='eu-sonnet']")).ToContainTextAsync("data zone eu");
+        }
+
+        var finder = page.GetByRole(AriaRole.Form, new() { Name = "Find receipts" });
+        await finder.GetByLabel("API key").FillAsync(key);
+        await finder.GetByRole(AriaRole.Button, new() { Name = "List receipts" }).ClickAsync();
+        var listed = page.Locator($"table.receipt-list tr[data-request='{dataZoneRequest}']");
+        await Expect(listed.Or(page.Locator("section.receipts .box", new() { HasText = "Receipt search is not available" }))).ToBeVisibleAsync();
+
+        var report = await LookUpReceiptAsync(page, dataZoneRequest, key);
+        await Expect(report.Locator("[data-field='Records rest in']")).ToHaveTextAsync("geography eu");
+        await Expect(report.Locator("[data-field='Processing region']")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^(swedencentral|francecentral)$"));
+        await Expect(report).ToContainTextAsync("inside the deployment's boundary (data zone eu)");
+        await tab.ScreenshotAsync("tenant-usage");
+
+        report = await LookUpReceiptAsync(page, publisherRequest, key);
+        await Expect(report.Locator("[data-field='Hosting']")).ToHaveTextAsync("Publisher-hosted");
+        await Expect(report.Locator("[data-field='Records rest in']")).ToHaveTextAsync("geography eu");
+        await Expect(report).ToContainTextAsync("Processed on the publisher's infrastructure");
+
+        tab.AssertNoErrors();
+    }
+
+    private static async Task DeployAsync(IPage page, ILocator resource, string name, string hosting, string type)
+    {
+        await resource.GetByRole(AriaRole.Button, new() { Name = "New deployment in eu-app" }).ClickAsync();
+        var form = page.GetByRole(AriaRole.Form, new() { Name = "New deployment in eu-app" });
+        await form.GetByLabel("Deployment name").FillAsync(name);
+        await form.GetByLabel("Model").SelectOptionAsync("claude-sonnet-5");
+        await form.GetByRole(AriaRole.Group, new() { Name = "Hosting" }).GetByLabel(hosting, new() { Exact = false }).CheckAsync();
+        await form.GetByRole(AriaRole.Group, new() { Name = "Deployment type" }).GetByLabel(type, new() { Exact = false }).CheckAsync();
+        await Expect(form.Locator("figure.boundary figcaption")).ToContainTextAsync("data zone eu");
+        await form.GetByRole(AriaRole.Button, new() { Name = "Create deployment" }).ClickAsync();
+        await Expect(resource.Locator($"article[data-deployment='{name}']")).ToBeVisibleAsync();
+    }
+
+    private async Task<string> CallAsync(string key, string model)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/messages")
+        {
+            Content = new StringContent(
+                $$"""{"model":"{{model}}","max_tokens":64,"messages":[{"role":"user","content":"Hello from the portal walkthrough"}]}""",
+                Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("x-api-key", key);
+        using var response = await portal.Http.SendAsync(request, TestContext.Current.CancellationToken);
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(response.IsSuccessStatusCode, $"POST /v1/messages ({model}) → {(int)response.StatusCode}: {body}");
+        Assert.Equal("message", JsonDocument.Parse(body).RootElement.GetProperty("type").GetString());
+        return response.Headers.GetValues("request-id").Single();
+    }
+
+    private static async Task<ILocator> LookUpReceiptAsync(IPage page, string requestId, string key)
+    {
+        var form = page.GetByRole(AriaRole.Form, new() { Name = "Find receipts" });
+        await form.GetByLabel("API key").FillAsync(key);
+        await form.GetByLabel("Request id").FillAsync(requestId);
+        await form.GetByRole(AriaRole.Button, new() { Name = "Show receipt" }).ClickAsync();
+        var report = page.Locator($"article[data-receipt='{requestId}']");
+        await Expect(report).ToBeVisibleAsync();
+        return report;
+    }
+}

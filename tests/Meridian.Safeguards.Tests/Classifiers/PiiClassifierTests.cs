@@ -1,0 +1,89 @@
+using Meridian.Safeguards.Classifiers;
+using static Meridian.Safeguards.Tests.TestSupport;
+
+namespace Meridian.Safeguards.Tests.Classifiers;
+
+public sealed class PiiClassifierTests
+{
+    private readonly PiiClassifier _pii = new();
+
+    [Theory]
+    [InlineData("My card is 4111 1111 1111 1111, exp 12/27.", PiiKinds.PaymentCard, "4111 1111 1111 1111")]
+    [InlineData("card:5555555555554444.", PiiKinds.PaymentCard, "5555555555554444")]
+    [InlineData("Amex 3782-822463-10005 ok", PiiKinds.PaymentCard, "3782-822463-10005")]
+    [InlineData("Pay to GB82 WEST 1234 5698 7654 32 today", PiiKinds.Iban, "GB82 WEST 1234 5698 7654 32")]
+    [InlineData("iban NL91ABNA0417164300.", PiiKinds.Iban, "NL91ABNA0417164300")]
+    [InlineData("mail jane.doe@contoso.com now", PiiKinds.Email, "jane.doe@contoso.com")]
+    [InlineData("call +44 20 7946 0958 please", PiiKinds.Phone, "+44 20 7946 0958")]
+    [InlineData("office (212) 555-0187.", PiiKinds.Phone, "(212) 555-0187")]
+    [InlineData("portable 06 12 34 56 78", PiiKinds.Phone, "06 12 34 56 78")]
+    [InlineData("SSN 536-22-1234.", PiiKinds.UsSsn, "536-22-1234")]
+    [InlineData("from 81.2.69.160 at noon", PiiKinds.IpAddress, "81.2.69.160")]
+    [InlineData("client 2a00:1450:4009:81f::200e here", PiiKinds.IpAddress, "2a00:1450:4009:81f::200e")]
+    [InlineData("key sk-ant-api03-Xk9fQ2LpR7tZ1mWb3Vn8cYd5Hs4Jq6Ge0 end", PiiKinds.Secret, "sk-ant-api03-Xk9fQ2LpR7tZ1mWb3Vn8cYd5Hs4Jq6Ge0")]
+    [InlineData("id AKIAIOSFODNN7EXAMPLE;", PiiKinds.Secret, "AKIAIOSFODNN7EXAMPLE")]
+    [InlineData("x-api-key: mk-1a2b3c4d-Qw3rTy7uIo9pAs2dFg4hJk6lZx8cVb0n", PiiKinds.Secret, "mk-1a2b3c4d-Qw3rTy7uIo9pAs2dFg4hJk6lZx8cVb0n")]
+    [InlineData("token ghp_1aB2cD3eF4gH5iJ6kL7mN8oP9qR0sT1uV2wX", PiiKinds.Secret, "ghp_1aB2cD3eF4gH5iJ6kL7mN8oP9qR0sT1uV2wX")]
+    [InlineData("password: Tr0ub4dor&3xyz", PiiKinds.Secret, "Tr0ub4dor&3xyz")]
+    [InlineData("session=9fQ2xLp7Rk1ZtWb3Vn8cMd5Hs4Jy6Ge0Ua2TiPo", PiiKinds.Secret, "9fQ2xLp7Rk1ZtWb3Vn8cMd5Hs4Jy6Ge0Ua2TiPo")]
+    public async Task Each_kind_is_found_with_the_exact_position_of_the_value(string text, string kind, string value)
+    {
+        var findings = await Classify(_pii, text);
+
+        var finding = Assert.Single(findings, f => f.Kind == kind);
+        Assert.Equal(SafetyCategory.Pii, finding.Category);
+        Assert.Equal(value, Matched(text, finding));
+    }
+
+    [Theory]
+    [InlineData("My card is 4111 1111 1111 1112, exp 12/27.")] // Luhn fails
+    [InlineData("Tracking 1234 5678 9012 3456.")]              // no scheme
+    [InlineData("digits 4111 11 1111 111 1111")]               // groups too short to be a card
+    [InlineData("Pay to GB82 WEST 1234 5698 7654 33 today")]   // mod-97 fails
+    [InlineData("flight DE1234 at gate B22")]
+    [InlineData("SSN 000-12-3456, 666-45-1234, 912-34-5678, 123-00-4567, 234-56-0000")] // never issued
+    [InlineData("The Woolworth card showed 078-05-1120.")]
+    [InlineData("docs use user@example.com and bob@service.test")]
+    [InlineData("git clone git@github.com:org/repo.git")]
+    [InlineData("bind 127.0.0.1 or 0.0.0.0; docs use 203.0.113.5 and 2001:db8::1")]
+    [InlineData("version 1.2.3.4 and std::vector and 10:45:30")]
+    [InlineData("commit 3f786850e387550fdab836ed7e6dc881de23001b and uuid 550e8400-e29b-41d4-a716-446655440000")]
+    [InlineData("AbstractSingletonProxyFactoryBeanConfigurationHandler2Impl")]
+    [InlineData("We use sk-learn-style estimators everywhere in this codebase")]
+    [InlineData("api_key = os.environ['API_KEY'] and password: <your password>")]
+    [InlineData("ISBN 978-3-16-148410-0, released 2024-11-05")]
+    public async Task Near_misses_and_checksum_invalid_values_are_not_reported(string text)
+    {
+        Assert.Empty(await Classify(_pii, text));
+    }
+
+    [Fact]
+    public async Task Severity_follows_the_sensitivity_of_the_kind()
+    {
+        var text = "card 4111111111111111, iban DE89 3704 0044 0532 0130 00, mail a.b@contoso.com";
+        var findings = await Classify(_pii, text);
+
+        Assert.Equal(Severity.High, findings.Single(f => f.Kind == PiiKinds.PaymentCard).Severity);
+        Assert.Equal(Severity.Medium, findings.Single(f => f.Kind == PiiKinds.Iban).Severity);
+        Assert.Equal(Severity.Low, findings.Single(f => f.Kind == PiiKinds.Email).Severity);
+    }
+
+    [Fact]
+    public async Task Several_values_in_one_text_each_get_their_own_position()
+    {
+        var text = "a@contoso.com, b@contoso.com and +1 415 555 0132";
+        var findings = await Classify(_pii, text);
+
+        Assert.Equal(["a@contoso.com", "b@contoso.com", "+1 415 555 0132"], findings.OrderBy(f => f.Start).Select(f => Matched(text, f)));
+    }
+
+    [Fact]
+    public async Task Long_random_tokens_are_reported_in_slices_no_longer_than_a_window()
+    {
+        var token = string.Concat(Enumerable.Repeat("9fQ2xLp7Rk1ZtWb3Vn8cMd5Hs4Jy6Ge0Ua2TiPo", 6)); // 240 chars
+        var findings = await Classify(_pii, "blob " + token);
+
+        Assert.NotEmpty(findings);
+        Assert.All(findings, f => Assert.True(f.Length <= _pii.MaxMatchChars));
+    }
+}

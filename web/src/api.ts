@@ -1,0 +1,390 @@
+// The portal's only backend is the gateway's own admin API (docs/admin-api.md) and, for receipts, the data plane.
+
+export type Role = 'operator-admin' | 'publisher-admin' | 'reviewer' | 'tenant-admin' | 'tenant-developer';
+
+export interface WhoAmI {
+  token_id: string;
+  name: string;
+  role: Role;
+  tenant_id: string | null;
+  publisher_id: string | null;
+  geographies: string[] | null;
+}
+
+export interface RegionSummary {
+  name: string;
+  display_name: string;
+  version: number;
+}
+
+export interface DataZone {
+  name: string;
+  regions: RegionSummary[];
+}
+
+export interface Geography {
+  name: string;
+  data_zones: DataZone[];
+  regions_without_zone: RegionSummary[];
+}
+
+export interface World {
+  geographies: Geography[];
+}
+
+export interface Prices {
+  input: string;
+  output: string;
+  cache_write: string;
+  cache_read: string;
+}
+
+export interface OfferModel {
+  model_id: string;
+  display_name: string;
+  context_window: number;
+  max_output_tokens: number;
+}
+
+export interface TermsSummary {
+  version: number;
+  sha256: string;
+  effective_at: string;
+}
+
+export interface TermsDocument extends TermsSummary {
+  text: string;
+}
+
+export type HostingOption = 'platform' | 'publisher';
+export type DeploymentType = 'global' | 'datazone' | 'regional';
+
+export interface Offer {
+  id: string;
+  publisher_id: string;
+  name: string;
+  hosting_options: HostingOption[];
+  deployment_types: DeploymentType[];
+  prices: Prices;
+  models: OfferModel[];
+  terms: TermsSummary;
+  version: number;
+  created_at: string;
+}
+
+export interface Publisher {
+  id: string;
+  name: string;
+  contact_email: string;
+  endpoints: { url: string; declared_location: string }[];
+  created_at: string;
+}
+
+export interface Tenant {
+  id: string;
+  name: string;
+  billing_contact: { name: string; email: string };
+  created_at: string;
+}
+
+export interface Subscription {
+  id: string;
+  tenant_id: string;
+  offer_id: string;
+  terms_version: number;
+  accepted_by: string;
+  accepted_at: string;
+  version: number;
+}
+
+export interface Resource {
+  id: string;
+  tenant_id: string;
+  name: string;
+  region: string;
+  data_zone: string | null;
+  geography: string;
+  created_at: string;
+}
+
+export interface Deployment {
+  id: string;
+  resource_id: string;
+  tenant_id: string;
+  name: string;
+  offer_id: string;
+  model_id: string;
+  hosting_option: HostingOption;
+  deployment_type: DeploymentType | null;
+  capacity: { rpm: number; tpm: number };
+  safeguard_policy: string;
+  data_may_leave_geography_acknowledgment: { acknowledged_by: string; acknowledged_at: string } | null;
+  region: string;
+  data_zone: string | null;
+  geography: string;
+  processing_boundary: string;
+  created_by: string;
+  created_at: string;
+}
+
+export interface ApiKey {
+  id: string;
+  resource_id: string;
+  tenant_id: string;
+  name: string | null;
+  prefix: string;
+  status: 'active' | 'expired' | 'revoked';
+  created_by: string;
+  created_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface AdminToken {
+  id: string;
+  name: string;
+  prefix: string;
+  role: Role;
+  tenant_id: string | null;
+  publisher_id: string | null;
+  geographies: string[] | null;
+  created_by: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface AuditRecord {
+  id: number | string;
+  at: string;
+  actor: string;
+  action: string;
+  object_type: string;
+  object_id: string;
+  before: unknown;
+  after: unknown;
+}
+
+export interface Page<T> {
+  data: T[];
+  next_cursor: string | null;
+}
+
+export interface Receipt {
+  request_id: string;
+  created_at: string;
+  tenant_id: string;
+  key_id: string;
+  deployment_id: string | null;
+  deployment_name: string | null;
+  model: string | null;
+  hosting_option: HostingOption | null;
+  deployment_type: DeploymentType | null;
+  ingress_region: string;
+  backend: string | null;
+  processing_region: string | null;
+  storage_geography: string;
+  endpoint: string;
+  streamed: boolean;
+  status: number;
+  error_type: string | null;
+  safeguard_verdict: string;
+  stop_reason: string | null;
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_input_tokens: number;
+  cache_read_input_tokens: number;
+  duration_ms: number;
+  // Added by the boundary router; absent on older gateways.
+  processing_operator?: string | null;
+  processing_data_zone?: string | null;
+  attempts?: { backend: string; region: string; data_zone: string | null; operator: string; outcome: string }[] | null;
+  routing_failure?: string | null;
+  signature?: { algorithm: string; key_id: string; value: string } | null;
+}
+
+export interface ReceiptPage {
+  data: Receipt[];
+  has_more: boolean;
+  next_cursor: string | null;
+}
+
+/** An RFC 9457 problem from the admin API (or an error from the data plane), with the fields at fault. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly detail: string,
+    readonly errors: Record<string, string[]> = {},
+  ) {
+    super(detail);
+    this.name = 'ApiError';
+  }
+
+  /** The messages for one wire field (`name`, `prices.input`), joined. */
+  field(name: string): string | undefined {
+    const messages = this.errors[name];
+    return messages?.length ? messages.join(' ') : undefined;
+  }
+}
+
+const tokenKey = 'meridian.portal.admin-token';
+
+/** The admin token lives in this tab's sessionStorage only: closing the tab signs out; nothing is persisted. */
+export const session = {
+  get token(): string | null {
+    return sessionStorage.getItem(tokenKey);
+  },
+  set(token: string): void {
+    sessionStorage.setItem(tokenKey, token);
+  },
+  clear(): void {
+    sessionStorage.removeItem(tokenKey);
+  },
+};
+
+/** Called when the admin API answers 401 (token revoked while the portal is open). */
+let onUnauthenticated: (() => void) | null = null;
+export function setUnauthenticatedHandler(handler: (() => void) | null): void {
+  onUnauthenticated = handler;
+}
+
+const adminBase = '/admin/v1';
+
+interface CallOptions {
+  body?: unknown;
+  ifMatch?: string;
+  token?: string;
+}
+
+/** One admin API call. Resolves with the parsed JSON (undefined for 204), rejects with {@link ApiError}. */
+export async function admin<T>(method: string, path: string, options: CallOptions = {}): Promise<T> {
+  const token = options.token ?? session.token;
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (token) {
+    headers.authorization = `Bearer ${token}`;
+  }
+  if (options.body !== undefined) {
+    headers['content-type'] = 'application/json';
+  }
+  if (options.ifMatch) {
+    headers['if-match'] = options.ifMatch;
+  }
+
+  let response: Response;
+  try {
+    response = await fetch(adminBase + path, {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      cache: 'no-store',
+    });
+  } catch (e) {
+    throw new ApiError(0, 'network', `The gateway could not be reached (${(e as Error).message}).`);
+  }
+
+  if (response.status === 204) {
+    return undefined as T;
+  }
+  const text = await response.text();
+  const json = text ? safeParse(text) : undefined;
+  if (!response.ok) {
+    const problem = (json ?? {}) as { type?: string; detail?: string; title?: string; errors?: Record<string, string[]> };
+    const code = problem.type?.split('/').pop() ?? `http_${response.status}`;
+    const error = new ApiError(response.status, code, problem.detail ?? problem.title ?? `${response.status} ${response.statusText}`, problem.errors ?? {});
+    if (response.status === 401 && !options.token) {
+      onUnauthenticated?.();
+    }
+    throw error;
+  }
+  return json as T;
+}
+
+export const get = <T>(path: string): Promise<T> => admin<T>('GET', path);
+export const post = <T>(path: string, body?: unknown): Promise<T> => admin<T>('POST', path, { body: body ?? {} });
+
+/** Every page of a list endpoint, in order. */
+export async function listAll<T>(path: string): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  const separator = path.includes('?') ? '&' : '?';
+  do {
+    const page: Page<T> = await get<Page<T>>(`${path}${separator}limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    items.push(...page.data);
+    cursor = page.next_cursor;
+  } while (cursor);
+  return items;
+}
+
+/**
+ * True when the gateway has no such admin endpoint at all (a feature not installed on this version), as opposed to a
+ * missing object: the admin API's fallback answers 404 "No admin endpoint …", a known path with another method 405.
+ */
+export function isMissingEndpoint(error: unknown): boolean {
+  return error instanceof ApiError && (error.status === 405 || (error.status === 404 && error.detail.startsWith('No admin endpoint')));
+}
+
+/** A GET that answers null when the endpoint does not exist on this gateway (features other issues add). */
+export async function getOptional<T>(path: string): Promise<T | null> {
+  try {
+    return await get<T>(path);
+  } catch (e) {
+    if (isMissingEndpoint(e)) {
+      return null;
+    }
+    throw e;
+  }
+}
+
+/** A receipt from the data plane (`GET /v1/receipts/{id}`), which authenticates with an API key, not an admin token. */
+export function receipt(requestId: string, apiKey: string): Promise<Receipt> {
+  return dataPlane<Receipt>(`/v1/receipts/${encodeURIComponent(requestId)}`, apiKey);
+}
+
+/**
+ * The tenant's receipts in a period (`GET /v1/receipts?from=&to=`, API key), or null when this gateway has no receipt
+ * search (its fallback answers 404 "Not found: GET /v1/receipts").
+ */
+export async function searchReceipts(apiKey: string, from: string, to: string, cursor?: string | null): Promise<ReceiptPage | null> {
+  const query = new URLSearchParams({ from, to, limit: '50' });
+  if (cursor) {
+    query.set('cursor', cursor);
+  }
+  try {
+    return await dataPlane<ReceiptPage>(`/v1/receipts?${query}`, apiKey);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404 && e.detail.startsWith('Not found: GET /v1/receipts')) {
+      return null;
+    }
+    throw e;
+  }
+}
+
+async function dataPlane<T>(path: string, apiKey: string): Promise<T> {
+  const response = await fetch(path, {
+    headers: { 'x-api-key': apiKey, accept: 'application/json' },
+    cache: 'no-store',
+  });
+  const text = await response.text();
+  const json = text ? safeParse(text) : undefined;
+  if (!response.ok) {
+    const error = (json as { error?: { type?: string; message?: string } } | undefined)?.error;
+    throw new ApiError(response.status, error?.type ?? `http_${response.status}`, error?.message ?? `${response.status} ${response.statusText}`);
+  }
+  return json as T;
+}
+
+function safeParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { detail: text.slice(0, 200) };
+  }
+}
+
+export function errorMessage(error: unknown): string {
+  if (error instanceof ApiError) {
+    const fields = Object.entries(error.errors).map(([field, messages]) => `${field}: ${messages.join(' ')}`);
+    return fields.length ? `${error.detail} (${fields.join('; ')})` : error.detail;
+  }
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,288 @@
+import type { ComponentType } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError, admin, errorMessage, session, setUnauthenticatedHandler, type Role, type WhoAmI } from './api';
+import { Link, navigate, usePath } from './router';
+import { SessionContext, type Capabilities, type Session } from './session';
+import { ErrorBox, Spinner, ViewTitle } from './ui';
+import { OperatorAudit, OperatorBackends, OperatorTenants, OperatorWorld } from './views/operator';
+import { PublisherOffers } from './views/publisher';
+import { ReviewerCases } from './views/reviewer';
+import { TenantCatalogue, TenantDeployments, TenantKeys } from './views/tenant';
+import { TenantUsage } from './views/usage';
+
+export type Area = 'Tenant' | 'Publisher' | 'Reviewer' | 'Operator';
+
+/** Which areas each role sees. The admin API enforces the same rules; the portal only hides what would be refused. */
+const areasByRole: Record<Role, Area[]> = {
+  'operator-admin': ['Operator', 'Tenant', 'Publisher', 'Reviewer'],
+  'publisher-admin': ['Publisher'],
+  reviewer: ['Reviewer'],
+  'tenant-admin': ['Tenant'],
+  'tenant-developer': ['Tenant'],
+};
+
+export interface ViewDef {
+  path: string;
+  title: string;
+  area: Area;
+  component: ComponentType;
+  /** Shown only when the gateway has the endpoint behind it (see Capabilities). */
+  needs?: keyof Capabilities;
+}
+
+export const views: ViewDef[] = [
+  { path: '/operator/world', title: 'World', area: 'Operator', component: OperatorWorld },
+  { path: '/operator/tenants', title: 'Tenants & tokens', area: 'Operator', component: OperatorTenants },
+  { path: '/operator/backends', title: 'Backends', area: 'Operator', component: OperatorBackends, needs: 'backends' },
+  { path: '/operator/audit', title: 'Audit', area: 'Operator', component: OperatorAudit },
+  { path: '/tenant/catalogue', title: 'Catalogue', area: 'Tenant', component: TenantCatalogue },
+  { path: '/tenant/deployments', title: 'Deployments', area: 'Tenant', component: TenantDeployments },
+  { path: '/tenant/keys', title: 'Keys', area: 'Tenant', component: TenantKeys },
+  { path: '/tenant/usage', title: 'Usage & receipts', area: 'Tenant', component: TenantUsage },
+  { path: '/publisher/offers', title: 'Offers & terms', area: 'Publisher', component: PublisherOffers },
+  { path: '/reviewer/cases', title: 'Case queue', area: 'Reviewer', component: ReviewerCases },
+];
+
+export function viewsFor(me: WhoAmI, capabilities: Capabilities): ViewDef[] {
+  const areas = areasByRole[me.role] ?? [];
+  return views.filter((v) => areas.includes(v.area) && (!v.needs || capabilities[v.needs]));
+}
+
+export function App() {
+  const [state, setState] = useState<{ me: WhoAmI; capabilities: Capabilities } | null | undefined>(session.token ? undefined : null);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const signOut = (message: string | null) => {
+    session.clear();
+    setNotice(message);
+    setState(null);
+  };
+
+  useEffect(() => {
+    setUnauthenticatedHandler(() => signOut('Your admin token is no longer valid (revoked or unknown). Sign in again.'));
+    if (session.token) {
+      signIn(session.token).then(setState, (e: unknown) => signOut(errorMessage(e)));
+    }
+    return () => setUnauthenticatedHandler(null);
+  }, []);
+
+  if (state === undefined) {
+    return <Spinner label="Signing in…" />;
+  }
+  if (state === null) {
+    return (
+      <Login
+        notice={notice}
+        onSignedIn={(s) => {
+          setNotice(null);
+          setState(s);
+        }}
+      />
+    );
+  }
+  return <Shell me={state.me} capabilities={state.capabilities} onSignOut={() => signOut('Signed out.')} />;
+}
+
+async function signIn(token: string): Promise<{ me: WhoAmI; capabilities: Capabilities }> {
+  // Who the token is, and which optional endpoints this gateway has, in one round trip.
+  const [me, backends] = await Promise.all([
+    admin<WhoAmI>('GET', '/whoami', { token }),
+    admin<unknown>('GET', '/backends', { token }).then(
+      () => true,
+      () => false,
+    ),
+  ]);
+  session.set(token);
+  return { me, capabilities: { backends: me.role === 'operator-admin' && backends } };
+}
+
+function Login({ onSignedIn, notice }: { onSignedIn: (s: { me: WhoAmI; capabilities: Capabilities }) => void; notice: string | null }) {
+  const [token, setToken] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const input = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    document.title = 'Sign in · Meridian portal';
+    input.current?.focus();
+  }, []);
+  return (
+    <div class="login-page">
+      <header class="brand-bar" role="banner">
+        <span class="brand">Meridian</span>
+      </header>
+      <main id="main" class="login">
+        <h1>Sign in to the Meridian portal</h1>
+        <p>
+          Paste an admin token (<code>mat-…</code>). What you see depends on its role: operator, publisher, reviewer, tenant admin or
+          developer.
+        </p>
+        {notice && (
+          <div class="box info" role="status">
+            {notice}
+          </div>
+        )}
+        <form
+          aria-label="Sign in"
+          onSubmit={async (e) => {
+            e.preventDefault();
+            const value = token.trim();
+            if (!value) {
+              setError('Enter an admin token.');
+              return;
+            }
+            setBusy(true);
+            setError(null);
+            try {
+              onSignedIn(await signIn(value));
+            } catch (err) {
+              setError(err instanceof ApiError && err.status === 401 ? 'That token is not valid: unknown or revoked.' : errorMessage(err));
+              input.current?.focus();
+            } finally {
+              setBusy(false);
+            }
+          }}
+        >
+          <div class="field">
+            <label for="admin-token">Admin token</label>
+            <input
+              id="admin-token"
+              ref={input}
+              type="password"
+              autoComplete="off"
+              spellcheck={false}
+              value={token}
+              aria-invalid={error ? true : undefined}
+              aria-describedby={error ? 'admin-token-hint admin-token-error' : 'admin-token-hint'}
+              onInput={(e) => setToken(e.currentTarget.value)}
+            />
+            <p class="hint" id="admin-token-hint">
+              Kept in this browser tab only (session storage) and sent to this gateway's admin API; closing the tab signs you out.
+            </p>
+            {error && (
+              <p class="field-error" id="admin-token-error" role="alert">
+                {error}
+              </p>
+            )}
+          </div>
+          <button type="submit" disabled={busy}>
+            {busy ? 'Signing in…' : 'Sign in'}
+          </button>
+        </form>
+      </main>
+    </div>
+  );
+}
+
+const roleLabels: Record<Role, string> = {
+  'operator-admin': 'Operator admin',
+  'publisher-admin': 'Publisher admin',
+  reviewer: 'Reviewer',
+  'tenant-admin': 'Tenant admin',
+  'tenant-developer': 'Tenant developer',
+};
+
+function Shell({ me, capabilities, onSignOut }: { me: WhoAmI; capabilities: Capabilities; onSignOut: () => void }) {
+  const path = usePath();
+  const [tenantId, setTenantId] = useState<string | null>(me.tenant_id ?? sessionStorage.getItem('meridian.portal.tenant'));
+  const [publisherId, setPublisherId] = useState<string | null>(me.publisher_id ?? sessionStorage.getItem('meridian.portal.publisher'));
+  const mine = viewsFor(me, capabilities);
+  const view = views.find((v) => v.path === path);
+  const allowed = view && mine.includes(view) ? view : undefined;
+
+  useEffect(() => {
+    if (path === '/' && mine.length > 0) {
+      navigate(mine[0].path, true);
+    }
+  }, [path]);
+  useEffect(() => {
+    document.title = `${allowed ? `${allowed.title} · ${allowed.area}` : 'Not available'} · Meridian portal`;
+  }, [allowed]);
+
+  const value: Session = {
+    me,
+    capabilities,
+    tenantId,
+    setTenantId: (id) => {
+      sessionStorage.setItem('meridian.portal.tenant', id);
+      setTenantId(id);
+    },
+    publisherId,
+    setPublisherId: (id) => {
+      sessionStorage.setItem('meridian.portal.publisher', id);
+      setPublisherId(id);
+    },
+  };
+  const areas = [...new Set(mine.map((v) => v.area))];
+  const scope = me.tenant_id ? `tenant ${me.tenant_id}` : me.publisher_id ? `publisher ${me.publisher_id}` : 'everything';
+
+  return (
+    <SessionContext.Provider value={value}>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <header class="brand-bar" role="banner">
+        <span class="brand">Meridian</span>
+        <span class="who" data-role={me.role}>
+          <span class="who-name">{me.name}</span> · {roleLabels[me.role] ?? me.role} · {scope}
+          {me.geographies?.length ? ` · geographies ${me.geographies.join(', ')}` : ''}
+        </span>
+        <button type="button" class="secondary" onClick={onSignOut}>
+          Sign out
+        </button>
+      </header>
+      <div class="layout">
+        <nav aria-label="Portal views" class="sidebar">
+          {areas.map((area) => (
+            <div key={area} class="nav-area">
+              <h2 id={`nav-${area}`}>{area}</h2>
+              <ul aria-labelledby={`nav-${area}`}>
+                {mine
+                  .filter((v) => v.area === area)
+                  .map((v) => (
+                    <li key={v.path}>
+                      <Link href={v.path} aria-current={v.path === path ? 'page' : undefined}>
+                        {v.title}
+                      </Link>
+                    </li>
+                  ))}
+              </ul>
+            </div>
+          ))}
+        </nav>
+        <main id="main" tabIndex={-1} data-view={allowed?.path ?? 'none'}>
+          {allowed ? (
+            <allowed.component key={`${allowed.path}|${tenantId}|${publisherId}`} />
+          ) : path === '/' ? (
+            mine.length === 0 ? (
+              <NoViews />
+            ) : (
+              <Spinner />
+            )
+          ) : (
+            <NotAvailable known={!!view} />
+          )}
+        </main>
+      </div>
+    </SessionContext.Provider>
+  );
+}
+
+function NoViews() {
+  return (
+    <>
+      <ViewTitle>No views for this role</ViewTitle>
+      <p>This token's role has no portal views.</p>
+    </>
+  );
+}
+
+function NotAvailable({ known }: { known: boolean }) {
+  return (
+    <>
+      <ViewTitle>Not available</ViewTitle>
+      <ErrorBox>
+        {known ? 'Your role does not have access to this view.' : 'There is no such page in the portal.'} Choose a view from the navigation.
+      </ErrorBox>
+    </>
+  );
+}

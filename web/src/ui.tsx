@@ -1,0 +1,268 @@
+import type { ComponentChildren } from 'preact';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { errorMessage } from './api';
+
+export interface Loaded<T> {
+  data: T | undefined;
+  error: unknown;
+  loading: boolean;
+  reload: () => void;
+}
+
+/** Runs an async load when the dependencies change; a newer load wins over a slower older one. */
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
+  const [state, setState] = useState<{ data: T | undefined; error: unknown; loading: boolean }>({ data: undefined, error: undefined, loading: true });
+  const generation = useRef(0);
+  const run = useCallback(() => {
+    const mine = ++generation.current;
+    setState((s) => ({ ...s, loading: true }));
+    load().then(
+      (data) => mine === generation.current && setState({ data, error: undefined, loading: false }),
+      (error: unknown) => mine === generation.current && setState({ data: undefined, error, loading: false }),
+    );
+  }, deps);
+  useEffect(run, [run]);
+  return { ...state, reload: run };
+}
+
+/** The page heading of a view; it takes focus when the view opens so screen readers announce the new page. */
+export function ViewTitle({ children, subtitle }: { children: ComponentChildren; subtitle?: ComponentChildren }) {
+  const ref = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    ref.current?.focus({ preventScroll: true });
+  }, []);
+  return (
+    <div class="view-title">
+      <h1 tabIndex={-1} ref={ref}>
+        {children}
+      </h1>
+      {subtitle && <p class="subtitle">{subtitle}</p>}
+    </div>
+  );
+}
+
+export function Spinner({ label = 'Loading…' }: { label?: string }) {
+  return (
+    <p class="loading" role="status">
+      {label}
+    </p>
+  );
+}
+
+export function ErrorBox({ error, children }: { error?: unknown; children?: ComponentChildren }) {
+  return (
+    <div class="box error" role="alert">
+      {children ?? errorMessage(error)}
+    </div>
+  );
+}
+
+export function Notice({ children, tone = 'info' }: { children: ComponentChildren; tone?: 'info' | 'success' | 'warning' }) {
+  return (
+    <div class={`box ${tone}`} role={tone === 'warning' ? 'note' : 'status'}>
+      {children}
+    </div>
+  );
+}
+
+export function Empty({ children }: { children: ComponentChildren }) {
+  return <p class="empty">{children}</p>;
+}
+
+/** Shows a load's error or a spinner; renders children only with data. */
+export function Load<T>({ state, children, label }: { state: Loaded<T>; children: (data: T) => ComponentChildren; label?: string }) {
+  if (state.error !== undefined) {
+    return <ErrorBox error={state.error} />;
+  }
+  if (state.data === undefined) {
+    return <Spinner label={label} />;
+  }
+  return <>{children(state.data)}</>;
+}
+
+let nextId = 0;
+export function useId(prefix: string): string {
+  const ref = useRef<string>('');
+  if (!ref.current) {
+    ref.current = `${prefix}-${++nextId}`;
+  }
+  return ref.current;
+}
+
+interface FieldProps {
+  label: string;
+  value: string;
+  onInput: (value: string) => void;
+  error?: string | undefined;
+  hint?: ComponentChildren;
+  type?: 'text' | 'password' | 'email' | 'number';
+  required?: boolean;
+  placeholder?: string;
+  autoComplete?: string;
+  pattern?: string;
+  inputMode?: 'decimal' | 'numeric' | 'text';
+  multiline?: boolean;
+  name?: string;
+}
+
+/** A labelled input whose hint and error are tied to it (aria-describedby), with aria-invalid on error. */
+export function Field(props: FieldProps) {
+  const id = useId('field');
+  const described = [props.hint ? `${id}-hint` : '', props.error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
+  const common = {
+    id,
+    name: props.name,
+    value: props.value,
+    required: props.required,
+    placeholder: props.placeholder,
+    'aria-invalid': props.error ? true : undefined,
+    'aria-describedby': described,
+  };
+  return (
+    <div class="field">
+      <label for={id}>
+        {props.label}
+        {props.required && <span aria-hidden="true"> *</span>}
+      </label>
+      {props.multiline ? (
+        <textarea {...common} rows={6} onInput={(e) => props.onInput(e.currentTarget.value)} />
+      ) : (
+        <input
+          {...common}
+          type={(props.type ?? 'text') as 'text'}
+          autoComplete={props.autoComplete ?? 'off'}
+          pattern={props.pattern}
+          inputMode={props.inputMode}
+          spellcheck={false}
+          onInput={(e) => props.onInput(e.currentTarget.value)}
+        />
+      )}
+      {props.hint && (
+        <p class="hint" id={`${id}-hint`}>
+          {props.hint}
+        </p>
+      )}
+      {props.error && (
+        <p class="field-error" id={`${id}-error`}>
+          {props.error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+interface SelectProps {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  children: ComponentChildren;
+  error?: string | undefined;
+  hint?: ComponentChildren;
+  required?: boolean;
+}
+
+export function Select(props: SelectProps) {
+  const id = useId('select');
+  const described = [props.hint ? `${id}-hint` : '', props.error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
+  return (
+    <div class="field">
+      <label for={id}>{props.label}</label>
+      <select
+        id={id}
+        value={props.value}
+        required={props.required}
+        aria-invalid={props.error ? true : undefined}
+        aria-describedby={described}
+        onChange={(e) => props.onChange(e.currentTarget.value)}
+      >
+        {props.children}
+      </select>
+      {props.hint && (
+        <p class="hint" id={`${id}-hint`}>
+          {props.hint}
+        </p>
+      )}
+      {props.error && (
+        <p class="field-error" id={`${id}-error`}>
+          {props.error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** A button that asks for a second, explicit confirmation in place (no modal), e.g. revoke or delete. */
+export function ConfirmButton({ label, confirmLabel, onConfirm, disabled }: { label: string; confirmLabel: string; onConfirm: () => Promise<void> | void; disabled?: boolean }) {
+  const [asking, setAsking] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const confirmRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (asking) {
+      confirmRef.current?.focus();
+    }
+  }, [asking]);
+  if (!asking) {
+    return (
+      <button type="button" class="secondary" disabled={disabled} onClick={() => setAsking(true)}>
+        {label}
+      </button>
+    );
+  }
+  return (
+    <span class="confirm">
+      <button
+        type="button"
+        class="danger"
+        ref={confirmRef}
+        disabled={busy}
+        onClick={async () => {
+          setBusy(true);
+          try {
+            await onConfirm();
+          } finally {
+            setBusy(false);
+            setAsking(false);
+          }
+        }}
+      >
+        {confirmLabel}
+      </button>
+      <button type="button" class="secondary" onClick={() => setAsking(false)}>
+        Cancel
+      </button>
+    </span>
+  );
+}
+
+export function formatTime(value: string | null | undefined): string {
+  if (!value) {
+    return '—';
+  }
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? value : date.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC').replace(/Z$/, ' UTC');
+}
+
+export function shortHash(hash: string): string {
+  return hash.length > 16 ? `${hash.slice(0, 12)}…` : hash;
+}
+
+export function formatNumber(value: number): string {
+  return value.toLocaleString('en-US');
+}
+
+/** The current month as YYYY-MM (UTC), the default billing period. */
+export function currentPeriod(): string {
+  return new Date().toISOString().slice(0, 7);
+}
+
+/** Saves text as a file through a temporary object URL (no server round trip, nothing kept). */
+export function download(fileName: string, text: string, type = 'application/json'): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = fileName;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}

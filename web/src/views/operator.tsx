@@ -1,0 +1,499 @@
+import { Fragment } from 'preact';
+import { useState } from 'preact/hooks';
+import {
+  ApiError,
+  admin,
+  get,
+  getOptional,
+  listAll,
+  post,
+  type AdminToken,
+  type AuditRecord,
+  type Page,
+  type Publisher,
+  type Role,
+  type Tenant,
+  type World,
+} from '../api';
+import { ConfirmButton, Empty, ErrorBox, Field, formatTime, Load, Notice, Select, useLoad, ViewTitle } from '../ui';
+import { Generic } from './generic';
+import { NewSecret } from './tenant';
+
+// ---------------------------------------------------------------------------------------------------------------
+// World: geographies, data zones, regions; publishers and where they declare they process.
+// ---------------------------------------------------------------------------------------------------------------
+
+export function OperatorWorld() {
+  const state = useLoad(() => Promise.all([get<World>('/world'), listAll<Publisher>('/publishers')]), []);
+  return (
+    <>
+      <ViewTitle subtitle="Geographies hold data zones, data zones hold regions. A resource's region fixes where its data rests.">World</ViewTitle>
+      <Load state={state} label="Loading the world…">
+        {([world, publishers]) => (
+          <>
+            <div class="world" role="list" aria-label="Geographies">
+              {world.geographies.map((g) => (
+                <section key={g.name} class="geo" role="listitem" aria-label={`Geography ${g.name}`} data-geography={g.name}>
+                  <h2>Geography {g.name}</h2>
+                  {g.data_zones.map((z) => (
+                    <div key={z.name} class="zone">
+                      <h3>Data zone {z.name}</h3>
+                      <ul>
+                        {z.regions.map((r) => (
+                          <li key={r.name} class="region" data-region={r.name}>
+                            <span class="region-name">{r.display_name}</span> <code>{r.name}</code>
+                          </li>
+                        ))}
+                      </ul>
+                    </div>
+                  ))}
+                  {g.regions_without_zone.length > 0 && (
+                    <div class="zone nozone">
+                      <h3>No data zone</h3>
+                      <ul>
+                        {g.regions_without_zone.map((r) => (
+                          <li key={r.name} class="region" data-region={r.name}>
+                            <span class="region-name">{r.display_name}</span> <code>{r.name}</code>
+                          </li>
+                        ))}
+                      </ul>
+                    </div>
+                  )}
+                </section>
+              ))}
+            </div>
+            <RegionForm onSaved={state.reload} />
+            <section class="card" aria-labelledby="publishers-h">
+              <h2 id="publishers-h">Publishers</h2>
+              {publishers.length === 0 ? (
+                <Empty>No publishers.</Empty>
+              ) : (
+                <div class="table-wrap">
+                  <table>
+                    <thead>
+                      <tr>
+                        <th scope="col">Publisher</th>
+                        <th scope="col">Contact</th>
+                        <th scope="col">Endpoints (declared location)</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {publishers.map((p) => (
+                        <tr key={p.id}>
+                          <td>
+                            {p.name} <code>{p.id}</code>
+                          </td>
+                          <td>{p.contact_email}</td>
+                          <td>{p.endpoints.length === 0 ? 'none (built-in simulator)' : p.endpoints.map((e) => `${e.url} (${e.declared_location})`).join(', ')}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+              )}
+            </section>
+          </>
+        )}
+      </Load>
+    </>
+  );
+}
+
+function RegionForm({ onSaved }: { onSaved: () => void }) {
+  const [open, setOpen] = useState(false);
+  const [name, setName] = useState('');
+  const [geography, setGeography] = useState('');
+  const [zone, setZone] = useState('');
+  const [display, setDisplay] = useState('');
+  const [error, setError] = useState<ApiError | Error | undefined>();
+  const field = (f: string) => (error instanceof ApiError ? error.field(f) : undefined);
+  return (
+    <div class="toolbar">
+      <button type="button" class="secondary" aria-expanded={open} aria-controls="region-form" onClick={() => setOpen(!open)}>
+        Add or change a region
+      </button>
+      {open && (
+        <form
+          id="region-form"
+          class="panel"
+          aria-label="Add or change a region"
+          onSubmit={async (e) => {
+            e.preventDefault();
+            setError(undefined);
+            try {
+              await admin('PUT', `/world/regions/${encodeURIComponent(name)}`, { body: { geography, data_zone: zone || null, display_name: display } });
+              setOpen(false);
+              onSaved();
+            } catch (err) {
+              setError(err as Error);
+            }
+          }}
+        >
+          <div class="form-row">
+            <Field label="Region name" value={name} onInput={setName} required error={field('name')} hint="a-z 0-9 -" />
+            <Field label="Geography" value={geography} onInput={setGeography} required error={field('geography')} />
+            <Field label="Data zone (empty: none)" value={zone} onInput={setZone} error={field('data_zone')} />
+            <Field label="Display name" value={display} onInput={setDisplay} required error={field('display_name')} />
+          </div>
+          <p class="hint">While resources use a region, its data zone and geography cannot change.</p>
+          {error && <ErrorBox error={error} />}
+          <div class="actions">
+            <button type="submit">Save region</button>
+          </div>
+        </form>
+      )}
+    </div>
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Tenants and admin tokens.
+// ---------------------------------------------------------------------------------------------------------------
+
+export function OperatorTenants() {
+  const state = useLoad(() => Promise.all([listAll<Tenant>('/tenants'), listAll<AdminToken>('/tokens'), listAll<Publisher>('/publishers')]), []);
+  const [secret, setSecret] = useState<string | null>(null);
+  return (
+    <>
+      <ViewTitle subtitle="The marketplace's customers and the admin tokens that sign in here and to the admin API.">Tenants & tokens</ViewTitle>
+      <Load state={state} label="Loading tenants and tokens…">
+        {([tenants, tokens, publishers]) => (
+          <>
+            <section class="card" aria-labelledby="tenants-h">
+              <h2 id="tenants-h">Tenants</h2>
+              <div class="table-wrap">
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">Tenant</th>
+                      <th scope="col">Billing contact</th>
+                      <th scope="col">Created</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {tenants.map((t) => (
+                      <tr key={t.id} data-tenant={t.id}>
+                        <td>
+                          {t.name} <code>{t.id}</code>
+                        </td>
+                        <td>
+                          {t.billing_contact.name} &lt;{t.billing_contact.email}&gt;
+                        </td>
+                        <td>{formatTime(t.created_at)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+              <NewTenant onCreated={state.reload} />
+            </section>
+            <section class="card" aria-labelledby="tokens-h">
+              <h2 id="tokens-h">Admin tokens</h2>
+              {secret && <NewSecret label="New admin token" value={secret} onDone={() => setSecret(null)} />}
+              <div class="table-wrap">
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">Name</th>
+                      <th scope="col">Prefix</th>
+                      <th scope="col">Role</th>
+                      <th scope="col">Scope</th>
+                      <th scope="col">Created</th>
+                      <th scope="col">
+                        <span class="visually-hidden">Actions</span>
+                      </th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {tokens.map((t) => (
+                      <tr key={t.id}>
+                        <td>{t.name}</td>
+                        <td>
+                          <code>{t.prefix}</code>
+                        </td>
+                        <td>{t.role}</td>
+                        <td>{t.tenant_id ?? t.publisher_id ?? 'everything'}{t.geographies?.length ? ` · ${t.geographies.join(', ')}` : ''}</td>
+                        <td>{formatTime(t.created_at)}</td>
+                        <td>
+                          {t.revoked_at ? (
+                            <span class="badge muted">revoked</span>
+                          ) : (
+                            <ConfirmButton label="Revoke" confirmLabel={`Revoke ${t.prefix} now`} onConfirm={async () => void (await post(`/tokens/${t.id}/revoke`), state.reload())} />
+                          )}
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+              <NewToken
+                tenants={tenants}
+                publishers={publishers}
+                onCreated={(token) => {
+                  setSecret(token);
+                  state.reload();
+                }}
+              />
+            </section>
+          </>
+        )}
+      </Load>
+    </>
+  );
+}
+
+function NewTenant({ onCreated }: { onCreated: () => void }) {
+  const [name, setName] = useState('');
+  const [contact, setContact] = useState('');
+  const [email, setEmail] = useState('');
+  const [error, setError] = useState<ApiError | Error | undefined>();
+  const field = (f: string) => (error instanceof ApiError ? error.field(f) : undefined);
+  return (
+    <form
+      class="panel"
+      aria-label="New tenant"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setError(undefined);
+        try {
+          await post('/tenants', { name, billing_contact: { name: contact, email } });
+          setName('');
+          setContact('');
+          setEmail('');
+          onCreated();
+        } catch (err) {
+          setError(err as Error);
+        }
+      }}
+    >
+      <h3>New tenant</h3>
+      <div class="form-row">
+        <Field label="Tenant name" value={name} onInput={setName} required error={field('name')} />
+        <Field label="Billing contact" value={contact} onInput={setContact} required error={field('billing_contact.name')} />
+        <Field label="Billing e-mail" type="email" value={email} onInput={setEmail} required error={field('billing_contact.email')} />
+      </div>
+      {error && Object.keys(error instanceof ApiError ? error.errors : {}).length === 0 && <ErrorBox error={error} />}
+      <div class="actions">
+        <button type="submit">Create tenant</button>
+      </div>
+    </form>
+  );
+}
+
+const roles: Role[] = ['tenant-admin', 'tenant-developer', 'publisher-admin', 'reviewer', 'operator-admin'];
+
+function NewToken({ tenants, publishers, onCreated }: { tenants: Tenant[]; publishers: Publisher[]; onCreated: (token: string) => void }) {
+  const [role, setRole] = useState<Role>('tenant-admin');
+  const [name, setName] = useState('');
+  const [tenantId, setTenantId] = useState(tenants[0]?.id ?? '');
+  const [publisherId, setPublisherId] = useState(publishers[0]?.id ?? '');
+  const [geographies, setGeographies] = useState('');
+  const [error, setError] = useState<ApiError | Error | undefined>();
+  const field = (f: string) => (error instanceof ApiError ? error.field(f) : undefined);
+  const tenantRole = role === 'tenant-admin' || role === 'tenant-developer';
+  const publisherRole = role === 'publisher-admin' || role === 'reviewer';
+  return (
+    <form
+      class="panel"
+      aria-label="New admin token"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setError(undefined);
+        const body: Record<string, unknown> = { role, name };
+        if (tenantRole) {
+          body.tenant_id = tenantId;
+        }
+        if (publisherRole) {
+          body.publisher_id = publisherId;
+        }
+        if (role === 'reviewer') {
+          body.geographies = geographies
+            .split(',')
+            .map((g) => g.trim())
+            .filter(Boolean);
+        }
+        try {
+          const created = await post<AdminToken & { token: string }>('/tokens', body);
+          setName('');
+          onCreated(created.token);
+        } catch (err) {
+          setError(err as Error);
+        }
+      }}
+    >
+      <h3>New admin token</h3>
+      <div class="form-row">
+        <Select label="Role" value={role} onChange={(v) => setRole(v as Role)} error={field('role')}>
+          {roles.map((r) => (
+            <option key={r} value={r}>
+              {r}
+            </option>
+          ))}
+        </Select>
+        <Field label="Token name" value={name} onInput={setName} required error={field('name')} />
+        {tenantRole && (
+          <Select label="Tenant" value={tenantId} onChange={setTenantId} error={field('tenant_id')}>
+            {tenants.map((t) => (
+              <option key={t.id} value={t.id}>
+                {t.name} ({t.id})
+              </option>
+            ))}
+          </Select>
+        )}
+        {publisherRole && (
+          <Select label="Publisher" value={publisherId} onChange={setPublisherId} error={field('publisher_id')}>
+            {publishers.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name} ({p.id})
+              </option>
+            ))}
+          </Select>
+        )}
+        {role === 'reviewer' && <Field label="Geographies (comma-separated)" value={geographies} onInput={setGeographies} error={field('geographies')} />}
+      </div>
+      {error && Object.keys(error instanceof ApiError ? error.errors : {}).length === 0 && <ErrorBox error={error} />}
+      <div class="actions">
+        <button type="submit">Create token</button>
+      </div>
+    </form>
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Backends (only when the gateway exposes them) and the audit log.
+// ---------------------------------------------------------------------------------------------------------------
+
+export function OperatorBackends() {
+  const state = useLoad(() => getOptional<unknown>('/backends'), []);
+  return (
+    <>
+      <ViewTitle subtitle="The backends this node routes to, with their health as the gateway reports it.">Backends</ViewTitle>
+      <Load state={state} label="Loading backends…">
+        {(data) => (data === null ? <Notice>This gateway does not expose its backends through the admin API.</Notice> : <Generic value={data} title="Backends" />)}
+      </Load>
+    </>
+  );
+}
+
+export function OperatorAudit() {
+  const [objectType, setObjectType] = useState('');
+  const [objectId, setObjectId] = useState('');
+  const [filter, setFilter] = useState({ objectType: '', objectId: '' });
+  const [pages, setPages] = useState<AuditRecord[][]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const query = (c: string | null) => {
+    const params = new URLSearchParams({ limit: '50' });
+    if (filter.objectType) params.set('object_type', filter.objectType);
+    if (filter.objectId) params.set('object_id', filter.objectId);
+    if (c) params.set('cursor', c);
+    return `/audit?${params}`;
+  };
+  const first = useLoad(async () => {
+    const page = await get<Page<AuditRecord>>(query(null));
+    setPages([page.data]);
+    setCursor(page.next_cursor);
+    return page;
+  }, [filter.objectType, filter.objectId]);
+  const [moreError, setMoreError] = useState<unknown>(undefined);
+  const records = pages.flat();
+  return (
+    <>
+      <ViewTitle subtitle="Every change to the marketplace, newest first: who, what, before and after.">Audit</ViewTitle>
+      <form
+        class="inline-form"
+        aria-label="Filter the audit log"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setFilter({ objectType: objectType.trim(), objectId: objectId.trim() });
+        }}
+      >
+        <Field label="Object type" value={objectType} onInput={setObjectType} placeholder="deployment" />
+        <Field label="Object id" value={objectId} onInput={setObjectId} placeholder="dep_…" />
+        <button type="submit">Filter</button>
+      </form>
+      <Load state={first} label="Loading the audit log…">
+        {() =>
+          records.length === 0 ? (
+            <Empty>No audit records match.</Empty>
+          ) : (
+            <>
+              <div class="table-wrap">
+                <table class="audit">
+                  <thead>
+                    <tr>
+                      <th scope="col">At</th>
+                      <th scope="col">Actor</th>
+                      <th scope="col">Action</th>
+                      <th scope="col">Object</th>
+                      <th scope="col">Change</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {records.map((r) => (
+                      <tr key={r.id} data-action={r.action}>
+                        <td>{formatTime(r.at)}</td>
+                        <td>
+                          <code>{r.actor}</code>
+                        </td>
+                        <td>{r.action}</td>
+                        <td>
+                          {r.object_type} <code>{r.object_id}</code>
+                        </td>
+                        <td>
+                          {r.before === null && r.after === null ? (
+                            '—'
+                          ) : (
+                            <details>
+                              <summary>before / after</summary>
+                              <AuditDiff before={r.before} after={r.after} />
+                            </details>
+                          )}
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+              {moreError !== undefined && <ErrorBox error={moreError} />}
+              {cursor && (
+                <button
+                  type="button"
+                  class="secondary"
+                  onClick={async () => {
+                    try {
+                      const page = await get<Page<AuditRecord>>(query(cursor));
+                      setPages([...pages, page.data]);
+                      setCursor(page.next_cursor);
+                    } catch (err) {
+                      setMoreError(err);
+                    }
+                  }}
+                >
+                  Load older records
+                </button>
+              )}
+            </>
+          )
+        }
+      </Load>
+    </>
+  );
+}
+
+function AuditDiff({ before, after }: { before: unknown; after: unknown }) {
+  return (
+    <dl class="diff">
+      {[
+        ['Before', before],
+        ['After', after],
+      ].map(([label, value]) => (
+        <Fragment key={label as string}>
+          <dt>{label as string}</dt>
+          <dd>
+            <pre>{value === null ? 'null' : JSON.stringify(value, null, 2)}</pre>
+          </dd>
+        </Fragment>
+      ))}
+    </dl>
+  );
+}

@@ -1,0 +1,243 @@
+import { useState } from 'preact/hooks';
+import { ApiError, admin, get, isMissingEndpoint, listAll, post, type Offer, type Prices, type Publisher, type TermsDocument } from '../api';
+import { PublisherGate } from '../scope';
+import { roleCan, useSession } from '../session';
+import { currentPeriod, download, Empty, ErrorBox, Field, formatTime, Load, Notice, shortHash, useId, useLoad, ViewTitle } from '../ui';
+import { PriceTable } from './tenant';
+
+export function PublisherOffers() {
+  return (
+    <>
+      <ViewTitle subtitle="Your offers as tenants see them: prices, models and the terms versions they accept. And the share export of your customers' data.">
+        Offers & terms
+      </ViewTitle>
+      <PublisherGate>{(publisherId) => <PublisherHome publisherId={publisherId} />}</PublisherGate>
+    </>
+  );
+}
+
+function PublisherHome({ publisherId }: { publisherId: string }) {
+  const { me } = useSession();
+  const state = useLoad(
+    () => Promise.all([get<Publisher>(`/publishers/${publisherId}`), listAll<Offer>(`/offers?publisher_id=${encodeURIComponent(publisherId)}`)]),
+    [publisherId],
+  );
+  const manage = roleCan.managePublisher(me.role);
+  return (
+    <Load state={state} label="Loading your offers…">
+      {([publisher, offers]) => (
+        <>
+          <section class="card" aria-labelledby="publisher-h">
+            <h2 id="publisher-h">
+              {publisher.name} <code class="id">{publisher.id}</code>
+            </h2>
+            <dl class="facts">
+              <dt>Contact</dt>
+              <dd>{publisher.contact_email}</dd>
+              <dt>Endpoints</dt>
+              <dd>
+                {publisher.endpoints.length === 0
+                  ? 'none declared (publisher-hosted requests use the built-in simulator)'
+                  : publisher.endpoints.map((e) => `${e.url} (location: ${e.declared_location})`).join(' · ')}
+              </dd>
+            </dl>
+          </section>
+          {offers.length === 0 && <Empty>This publisher has no offers yet.</Empty>}
+          {offers.map((offer) => (
+            <PublisherOffer key={offer.id} offer={offer} manage={manage} onChanged={state.reload} />
+          ))}
+          <ShareExport publisherId={publisherId} />
+        </>
+      )}
+    </Load>
+  );
+}
+
+function PublisherOffer({ offer, manage, onChanged }: { offer: Offer; manage: boolean; onChanged: () => void }) {
+  const headingId = useId('offer');
+  const terms = useLoad(() => listAll<TermsDocument>(`/offers/${offer.id}/terms`), [offer.id, offer.terms.version]);
+  return (
+    <article class="card offer" aria-labelledby={headingId} data-offer={offer.id}>
+      <header class="card-head">
+        <h2 id={headingId}>{offer.name}</h2>
+        <span class="badge">version {offer.version}</span>
+      </header>
+      <dl class="facts">
+        <dt>Models</dt>
+        <dd>{offer.models.map((m) => `${m.display_name} (${m.model_id})`).join(', ')}</dd>
+        <dt>Hosting</dt>
+        <dd>
+          {offer.hosting_options.join(', ')}
+          {offer.deployment_types.length > 0 && ` · types ${offer.deployment_types.join(', ')}`}
+        </dd>
+      </dl>
+      <PriceTable offer={offer} />
+      {manage && <PriceEditor offer={offer} onSaved={onChanged} />}
+      <h3>Terms versions</h3>
+      <Load state={terms} label="Loading terms versions…">
+        {(list) => (
+          <ul class="terms-list">
+            {list.map((t) => (
+              <li key={t.version}>
+                <details>
+                  <summary>
+                    Version {t.version} · effective {formatTime(t.effective_at)} · sha256 <code title={t.sha256}>{shortHash(t.sha256)}</code>
+                    {t.version === offer.terms.version && <span class="badge ok">current</span>}
+                  </summary>
+                  <pre class="terms-text" tabIndex={0}>
+                    {t.text}
+                  </pre>
+                </details>
+              </li>
+            ))}
+          </ul>
+        )}
+      </Load>
+      {manage && <PublishTerms offer={offer} onPublished={onChanged} />}
+    </article>
+  );
+}
+
+const priceFields: [keyof Prices, string][] = [
+  ['input', 'Input'],
+  ['output', 'Output'],
+  ['cache_write', 'Cache write'],
+  ['cache_read', 'Cache read'],
+];
+
+function PriceEditor({ offer, onSaved }: { offer: Offer; onSaved: () => void }) {
+  const [open, setOpen] = useState(false);
+  const [prices, setPrices] = useState<Prices>(offer.prices);
+  const [error, setError] = useState<ApiError | Error | undefined>();
+  const formId = useId('prices');
+  return (
+    <div class="toolbar">
+      <button type="button" class="secondary" aria-expanded={open} aria-controls={formId} onClick={() => setOpen(!open)}>
+        Change prices
+      </button>
+      {open && (
+        <form
+          id={formId}
+          class="panel"
+          aria-label={`Prices of ${offer.name}`}
+          onSubmit={async (e) => {
+            e.preventDefault();
+            setError(undefined);
+            const changed = Object.fromEntries(priceFields.filter(([k]) => prices[k] !== offer.prices[k]).map(([k]) => [k, prices[k]]));
+            try {
+              // If-Match: a price change made by someone else since this page loaded is not silently overwritten.
+              await admin('PATCH', `/offers/${offer.id}`, { body: { prices: changed }, ifMatch: `"${offer.version}"` });
+              setOpen(false);
+              onSaved();
+            } catch (err) {
+              setError(
+                err instanceof ApiError && err.status === 412 ? new Error('The offer changed since this page loaded; reload and try again.') : (err as Error),
+              );
+            }
+          }}
+        >
+          <p class="hint">USD per million tokens, decimal with at most 6 decimals (e.g. 3.00).</p>
+          <div class="form-row">
+            {priceFields.map(([key, label]) => (
+              <Field
+                key={key}
+                label={label}
+                value={prices[key]}
+                inputMode="decimal"
+                onInput={(v) => setPrices({ ...prices, [key]: v })}
+                error={error instanceof ApiError ? error.field(`prices.${key}`) : undefined}
+              />
+            ))}
+          </div>
+          {error && !(error instanceof ApiError && Object.keys(error.errors).some((k) => k.startsWith('prices.'))) && <ErrorBox error={error} />}
+          <div class="actions">
+            <button type="submit">Save prices</button>
+          </div>
+        </form>
+      )}
+    </div>
+  );
+}
+
+function PublishTerms({ offer, onPublished }: { offer: Offer; onPublished: () => void }) {
+  const [open, setOpen] = useState(false);
+  const [text, setText] = useState('');
+  const [error, setError] = useState<ApiError | Error | undefined>();
+  const formId = useId('terms');
+  return (
+    <div class="toolbar">
+      <button type="button" class="secondary" aria-expanded={open} aria-controls={formId} onClick={() => setOpen(!open)}>
+        Publish a new terms version
+      </button>
+      {open && (
+        <form
+          id={formId}
+          class="panel"
+          aria-label={`New terms version of ${offer.name}`}
+          onSubmit={async (e) => {
+            e.preventDefault();
+            setError(undefined);
+            try {
+              await post(`/offers/${offer.id}/terms`, { text });
+              setText('');
+              setOpen(false);
+              onPublished();
+            } catch (err) {
+              setError(err as Error);
+            }
+          }}
+        >
+          <Notice tone="warning">
+            Existing deployments keep running; new deployments need every tenant to accept version {offer.terms.version + 1} first.
+          </Notice>
+          <Field label={`Terms text, version ${offer.terms.version + 1}`} value={text} onInput={setText} multiline required error={error instanceof ApiError ? error.field('text') : undefined} />
+          {error && !(error instanceof ApiError && error.field('text')) && <ErrorBox error={error} />}
+          <div class="actions">
+            <button type="submit">Publish version {offer.terms.version + 1}</button>
+          </div>
+        </form>
+      )}
+    </div>
+  );
+}
+
+function ShareExport({ publisherId }: { publisherId: string }) {
+  const [period, setPeriod] = useState(currentPeriod());
+  const [state, setState] = useState<{ kind: 'idle' } | { kind: 'busy' } | { kind: 'missing' } | { kind: 'done'; bytes: number } | { kind: 'error'; error: unknown }>({
+    kind: 'idle',
+  });
+  const periodId = useId('share-period');
+  return (
+    <section class="card" aria-labelledby="share-h">
+      <h2 id="share-h">Share export</h2>
+      <p class="subtitle">Your customers' contact, transaction and usage records for a period — never prompts or outputs.</p>
+      <form
+        class="inline-form"
+        aria-label="Download the share export"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          setState({ kind: 'busy' });
+          try {
+            const exported = await get<unknown>(`/publishers/${publisherId}/share?period=${encodeURIComponent(period)}`);
+            const textValue = JSON.stringify(exported, null, 2);
+            download(`share-${publisherId}-${period}.json`, textValue);
+            setState({ kind: 'done', bytes: textValue.length });
+          } catch (err) {
+            setState(isMissingEndpoint(err) ? { kind: 'missing' } : { kind: 'error', error: err });
+          }
+        }}
+      >
+        <div class="field">
+          <label for={periodId}>Period</label>
+          <input id={periodId} type="month" value={period} onChange={(e) => e.currentTarget.value && setPeriod(e.currentTarget.value)} />
+        </div>
+        <button type="submit" disabled={state.kind === 'busy'}>
+          Download share export
+        </button>
+      </form>
+      {state.kind === 'missing' && <Notice>The share export is not available on this gateway yet (its metering and billing API is not installed).</Notice>}
+      {state.kind === 'done' && <Notice tone="success">Downloaded the export for {period} ({state.bytes.toLocaleString('en-US')} bytes).</Notice>}
+      {state.kind === 'error' && <ErrorBox error={state.error} />}
+    </section>
+  );
+}

@@ -1,0 +1,408 @@
+import { Fragment } from 'preact';
+import { useState } from 'preact/hooks';
+import { getOptional, receipt, searchReceipts, type Receipt, type ReceiptPage } from '../api';
+import { allowedRegions, BoundaryPicture, boundaryWords } from '../boundary';
+import { TenantGate } from '../scope';
+import { currentPeriod, Empty, ErrorBox, Field, formatNumber, formatTime, Load, Notice, Spinner, useId, useLoad, ViewTitle } from '../ui';
+import { BarChart, Generic } from './generic';
+import { hostingLabel, loadEstate, type TenantEstate } from './tenant';
+
+// Usage and cost (the invoice API), where requests were processed (the boundary report) and single receipts (the
+// data plane, with an API key). Each part shows what this gateway has and says so when an API is not installed.
+
+interface InvoiceLine {
+  deployment_id: string;
+  deployment_name: string;
+  model: string;
+  offer_id: string;
+  token_type: string;
+  tokens: number;
+  unit_price_per_million: string;
+  amount: string;
+}
+
+interface Invoice {
+  tenant_id: string;
+  period: string;
+  status: string;
+  invoice_id: string | null;
+  issued_at: string | null;
+  currency: string;
+  lines: InvoiceLine[];
+  total: string;
+  total_due: string;
+}
+
+interface DeploymentBoundary {
+  deployment_id: string;
+  deployment_name: string | null;
+  hosting_option: string | null;
+  deployment_type: string | null;
+  boundary: string;
+  requests: number;
+  processed: number;
+  failed_closed: number;
+  processed_in: { operator: string; region: string; data_zone: string | null; requests: number }[];
+  violations: number;
+  violation_request_ids: string[];
+}
+
+interface BoundaryReport {
+  tenant_id: string;
+  from: string;
+  to: string;
+  requests: number;
+  violations: number;
+  deployments: DeploymentBoundary[];
+}
+
+/** The UTC bounds of a YYYY-MM period. */
+function periodBounds(period: string): { from: string; to: string } {
+  const [year, month] = period.split('-').map(Number);
+  return { from: new Date(Date.UTC(year, month - 1, 1)).toISOString(), to: new Date(Date.UTC(year, month, 1)).toISOString() };
+}
+
+export function TenantUsage() {
+  return (
+    <>
+      <ViewTitle subtitle="What was used and what it costs, where requests were processed, and for any request its receipt.">Usage & receipts</ViewTitle>
+      <TenantGate>{(tenantId) => <Usage tenantId={tenantId} />}</TenantGate>
+    </>
+  );
+}
+
+function Usage({ tenantId }: { tenantId: string }) {
+  const [period, setPeriod] = useState(currentPeriod());
+  const bounds = periodBounds(period);
+  const invoice = useLoad(() => getOptional<unknown>(`/tenants/${tenantId}/invoices?period=${encodeURIComponent(period)}`), [tenantId, period]);
+  const report = useLoad(
+    () => getOptional<unknown>(`/tenants/${tenantId}/boundary-report?from=${encodeURIComponent(bounds.from)}&to=${encodeURIComponent(bounds.to)}`),
+    [tenantId, period],
+  );
+  const estate = useLoad(() => loadEstate(tenantId), [tenantId]);
+  const periodId = useId('period');
+  return (
+    <>
+      <div class="inline-form">
+        <div class="field">
+          <label for={periodId}>Period</label>
+          <input id={periodId} type="month" value={period} onChange={(e) => e.currentTarget.value && setPeriod(e.currentTarget.value)} />
+        </div>
+      </div>
+      <section aria-labelledby="usage-h" class="usage card">
+        <h2 id="usage-h">Usage and cost</h2>
+        <Load state={invoice} label="Loading usage…">
+          {(data) =>
+            data === null ? (
+              <Notice>Usage and invoices are not available on this gateway yet (its metering API is not installed). Each receipt below still shows the tokens it used.</Notice>
+            ) : isInvoice(data) ? (
+              <InvoiceSummary invoice={data} />
+            ) : (
+              <Generic value={data} title={`Invoice for ${period}`} />
+            )
+          }
+        </Load>
+      </section>
+      <section aria-labelledby="report-h" class="boundary-report card">
+        <h2 id="report-h">Boundary report</h2>
+        <Load state={report} label="Loading the boundary report…">
+          {(data) =>
+            data === null ? (
+              <Notice>The boundary report is not available on this gateway yet. Each receipt below says where its request was processed.</Notice>
+            ) : isBoundaryReport(data) ? (
+              <BoundaryReportSummary report={data} />
+            ) : (
+              <Generic value={data} />
+            )
+          }
+        </Load>
+      </section>
+      <section aria-labelledby="receipt-h" class="receipts card">
+        <h2 id="receipt-h">Receipts</h2>
+        <p class="subtitle">
+          Every response carries a <code>request-id</code> header. Receipts are read with an API key of the tenant; the key is sent to this gateway for this
+          lookup only and not stored.
+        </p>
+        <ReceiptFinder estate={estate.data} period={period} />
+      </section>
+    </>
+  );
+}
+
+function isInvoice(value: unknown): value is Invoice {
+  const v = value as Invoice;
+  return !!v && Array.isArray(v.lines) && typeof v.total === 'string';
+}
+
+function isBoundaryReport(value: unknown): value is BoundaryReport {
+  const v = value as BoundaryReport;
+  return !!v && Array.isArray(v.deployments) && typeof v.requests === 'number';
+}
+
+function InvoiceSummary({ invoice }: { invoice: Invoice }) {
+  return (
+    <div class="invoice" data-invoice-status={invoice.status}>
+      <dl class="facts">
+        <dt>Period</dt>
+        <dd>
+          {invoice.period} · {invoice.status}
+          {invoice.invoice_id && ` · invoice ${invoice.invoice_id} issued ${formatTime(invoice.issued_at)}`}
+        </dd>
+        <dt>Total</dt>
+        <dd class="total" data-field="total">
+          {invoice.total} {invoice.currency}
+        </dd>
+        <dt>Due</dt>
+        <dd>
+          {invoice.total_due} {invoice.currency}
+        </dd>
+      </dl>
+      {invoice.lines.length === 0 ? (
+        <Empty>No usage in this period.</Empty>
+      ) : (
+        <>
+          <div class="charts">
+            <BarChart rows={invoice.lines as never} labelKey="deployment_name" valueKey="amount" />
+            <BarChart rows={invoice.lines as never} labelKey="token_type" valueKey="tokens" />
+          </div>
+          <div class="table-wrap">
+            <table>
+              <caption>Invoice lines: deployment × model × token type, at the offer's price when used</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Deployment</th>
+                  <th scope="col">Model</th>
+                  <th scope="col">Token type</th>
+                  <th scope="col">Tokens</th>
+                  <th scope="col">Price / MTok</th>
+                  <th scope="col">Amount</th>
+                </tr>
+              </thead>
+              <tbody>
+                {invoice.lines.map((l, i) => (
+                  <tr key={i}>
+                    <td>{l.deployment_name}</td>
+                    <td>{l.model}</td>
+                    <td>{l.token_type}</td>
+                    <td>{formatNumber(l.tokens)}</td>
+                    <td>{l.unit_price_per_million}</td>
+                    <td>{l.amount}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
+    </div>
+  );
+}
+
+function BoundaryReportSummary({ report }: { report: BoundaryReport }) {
+  return (
+    <>
+      <Notice tone={report.violations === 0 ? 'success' : 'warning'}>
+        {formatNumber(report.requests)} request(s) from {formatTime(report.from)} to {formatTime(report.to)};{' '}
+        {report.violations === 0 ? 'none was processed outside its boundary.' : `${report.violations} processed outside their boundary.`}
+      </Notice>
+      {report.deployments.length > 0 && (
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Deployment</th>
+                <th scope="col">Boundary</th>
+                <th scope="col">Requests</th>
+                <th scope="col">Processed in</th>
+                <th scope="col">Refused (fail closed)</th>
+                <th scope="col">Outside boundary</th>
+              </tr>
+            </thead>
+            <tbody>
+              {report.deployments.map((d) => (
+                <tr key={d.deployment_id} data-deployment={d.deployment_name ?? d.deployment_id}>
+                  <td>{d.deployment_name ?? d.deployment_id}</td>
+                  <td>{d.boundary}</td>
+                  <td>{formatNumber(d.requests)}</td>
+                  <td>{d.processed_in.map((p) => `${p.region}${p.operator !== 'platform' ? ` (${p.operator})` : ''}: ${formatNumber(p.requests)}`).join(', ') || '—'}</td>
+                  <td>{formatNumber(d.failed_closed)}</td>
+                  <td>{d.violations === 0 ? 'none' : `${d.violations}: ${d.violation_request_ids.join(', ')}`}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
+  );
+}
+
+/** One receipt by request id, or the receipts of a period (when the gateway has receipt search). */
+function ReceiptFinder({ estate, period }: { estate: TenantEstate | undefined; period: string }) {
+  const [requestId, setRequestId] = useState('');
+  const [apiKey, setApiKey] = useState('');
+  const [selected, setSelected] = useState<Receipt | null>(null);
+  const [page, setPage] = useState<ReceiptPage | null | undefined>(undefined);
+  const [error, setError] = useState<unknown>(undefined);
+  const [busy, setBusy] = useState(false);
+  const run = async (action: () => Promise<void>) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await action();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <form
+        class="inline-form"
+        aria-label="Find receipts"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setSelected(null);
+          setPage(undefined);
+          void run(async () => {
+            if (requestId.trim()) {
+              setSelected(await receipt(requestId.trim(), apiKey.trim()));
+            } else {
+              const { from, to } = periodBounds(period);
+              setPage(await searchReceipts(apiKey.trim(), from, to));
+            }
+          });
+        }}
+      >
+        <Field label="API key" type="password" value={apiKey} onInput={setApiKey} required placeholder="mk-…" />
+        <Field label="Request id" value={requestId} onInput={setRequestId} placeholder="req_… (empty: the period's receipts)" />
+        <button type="submit" disabled={busy}>
+          {requestId.trim() ? 'Show receipt' : 'List receipts'}
+        </button>
+      </form>
+      {busy && <Spinner label="Looking up receipts…" />}
+      {error !== undefined && <ErrorBox error={error} />}
+      {page === null && <Notice>Receipt search is not available on this gateway yet: enter a request id to see its receipt.</Notice>}
+      {page && (
+        <ReceiptList
+          page={page}
+          onShow={setSelected}
+          onMore={() => run(async () => {
+            const { from, to } = periodBounds(period);
+            const next = await searchReceipts(apiKey.trim(), from, to, page.next_cursor);
+            if (next) {
+              setPage({ ...next, data: [...page.data, ...next.data] });
+            }
+          })}
+        />
+      )}
+      {selected && <ReceiptReport receipt={selected} estate={estate} />}
+    </>
+  );
+}
+
+function ReceiptList({ page, onShow, onMore }: { page: ReceiptPage; onShow: (r: Receipt) => void; onMore: () => void }) {
+  if (page.data.length === 0) {
+    return <Empty>No receipts in this period.</Empty>;
+  }
+  return (
+    <div class="table-wrap">
+      <table class="receipt-list">
+        <thead>
+          <tr>
+            <th scope="col">At</th>
+            <th scope="col">Request</th>
+            <th scope="col">Deployment</th>
+            <th scope="col">Processed in</th>
+            <th scope="col">Status</th>
+            <th scope="col">Tokens in / out</th>
+          </tr>
+        </thead>
+        <tbody>
+          {page.data.map((r) => (
+            <tr key={r.request_id} data-request={r.request_id}>
+              <td>{formatTime(r.created_at)}</td>
+              <td>
+                <button type="button" class="link" onClick={() => onShow(r)} aria-label={`Show receipt ${r.request_id}`}>
+                  {r.request_id}
+                </button>
+              </td>
+              <td>{r.deployment_name ?? '—'}</td>
+              <td>{r.processing_region ?? '—'}</td>
+              <td>{r.status}</td>
+              <td>
+                {formatNumber(r.input_tokens)} / {formatNumber(r.output_tokens)}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {page.has_more && (
+        <button type="button" class="secondary" onClick={onMore}>
+          More receipts
+        </button>
+      )}
+    </div>
+  );
+}
+
+function ReceiptReport({ receipt: r, estate }: { receipt: Receipt; estate: TenantEstate | undefined }) {
+  const deployment = estate ? [...estate.deployments.values()].flat().find((d) => d.id === r.deployment_id) : undefined;
+  let verdict: { ok: boolean; text: string } | null = null;
+  if (deployment && estate) {
+    const choice = { region: deployment.region, hosting: deployment.hosting_option, type: deployment.deployment_type };
+    if (r.processing_region === null) {
+      verdict = { ok: true, text: `Not processed anywhere${r.routing_failure ? `: ${r.routing_failure}` : ''}.` };
+    } else if (deployment.hosting_option === 'publisher') {
+      verdict = { ok: true, text: `Processed on the publisher's infrastructure (declared location: ${r.processing_region}), as acknowledged for this deployment.` };
+    } else {
+      const inside = allowedRegions(estate.world, choice).has(r.processing_region);
+      verdict = inside
+        ? { ok: true, text: `Processed in ${r.processing_region}: inside the deployment's boundary (${boundaryWords(estate.world, choice)}).` }
+        : { ok: false, text: `Processed in ${r.processing_region}: outside the deployment's boundary (${boundaryWords(estate.world, choice)}).` };
+    }
+  }
+  const rows: [string, string][] = [
+    ['Request', r.request_id],
+    ['At', formatTime(r.created_at)],
+    ['Deployment', `${r.deployment_name ?? '—'} (${r.deployment_id ?? '—'})`],
+    ['Model', r.model ?? '—'],
+    ['Hosting', r.hosting_option ? hostingLabel({ hosting_option: r.hosting_option, deployment_type: r.deployment_type }) : '—'],
+    ['Ingress region', r.ingress_region],
+    ['Processing region', r.processing_region ?? '—'],
+    ['Records rest in', `geography ${r.storage_geography}`],
+    ['Status', `${r.status}${r.error_type ? ` (${r.error_type})` : ''}${r.stop_reason ? ` · stop: ${r.stop_reason}` : ''}`],
+    ['Safeguards', r.safeguard_verdict],
+    [
+      'Tokens',
+      `${formatNumber(r.input_tokens)} in · ${formatNumber(r.output_tokens)} out · ${formatNumber(r.cache_creation_input_tokens)} cache write · ${formatNumber(r.cache_read_input_tokens)} cache read`,
+    ],
+    ['Duration', `${r.duration_ms.toFixed(1)} ms${r.streamed ? ' (streamed)' : ''}`],
+  ];
+  if (r.processing_operator) {
+    rows.splice(7, 0, ['Processed by', r.processing_operator === 'platform' ? 'the operator (platform)' : `publisher ${r.processing_operator}`]);
+  }
+  if (r.attempts && r.attempts.length > 1) {
+    rows.push(['Failover path', r.attempts.map((a) => `${a.backend} in ${a.region}: ${a.outcome}`).join(' → ')]);
+  }
+  if (r.signature) {
+    rows.push(['Signature', `${r.signature.algorithm}, key ${r.signature.key_id}`]);
+  }
+  return (
+    <article class="card receipt" aria-label={`Receipt ${r.request_id}`} data-receipt={r.request_id}>
+      {verdict && <Notice tone={verdict.ok ? 'success' : 'warning'}>{verdict.text}</Notice>}
+      <dl class="facts">
+        {rows.map(([k, v]) => (
+          <Fragment key={k}>
+            <dt>{k}</dt>
+            <dd data-field={k}>{v}</dd>
+          </Fragment>
+        ))}
+      </dl>
+      {deployment && estate && (
+        <BoundaryPicture world={estate.world} choice={{ region: deployment.region, hosting: deployment.hosting_option, type: deployment.deployment_type }} />
+      )}
+    </article>
+  );
+}
