@@ -1,8 +1,12 @@
 using System.Net.Http.Headers;
 using System.Text;
 using BenchmarkDotNet.Attributes;
+using Meridian.Core.Billing;
+using Meridian.Core.Marketplace;
 using Meridian.Gateway.Hosting;
+using Meridian.Gateway.Metering;
 using Meridian.Simulator;
+using Meridian.Storage.Control;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -38,6 +42,10 @@ public class PipelineBenchmarks
         _dataDirectory = Path.Combine(Path.GetTempPath(), "meridian-bench-" + Guid.NewGuid().ToString("N"));
         (_gateway, _) = GatewayHost.Build(new GatewayOptions { Port = 0, DataDirectory = _dataDirectory, DemoKey = DemoKey });
         _gateway.StartAsync().GetAwaiter().GetResult();
+        // The demo deployment's capacity (600 RPM) would throttle a benchmark: lift its quotas for this run.
+        _gateway.Services.GetRequiredService<MarketplaceStore>().SetLimits("system:bench", LimitScope.Deployment, DemoSeed.DeploymentId,
+            new LimitsDraft(DeploymentRules.MaxRpm, DeploymentRules.MaxTpm, DeploymentRules.MaxTpm, null), DateTimeOffset.UtcNow);
+        _gateway.Services.GetRequiredService<MeteringSnapshotProvider>().Reload();
         _simulator = SimulatorServer.Build(new SimulatorServerOptions { Port = 0 });
         _simulator.StartAsync().GetAwaiter().GetResult();
         _gatewayMessages = new Uri(Address(_gateway) + "/v1/messages");

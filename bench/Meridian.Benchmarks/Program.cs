@@ -1,3 +1,10 @@
 using BenchmarkDotNet.Running;
 
+if (args is ["ledger", ..])
+{
+    // A timed measurement, not a BenchmarkDotNet run: see LedgerThroughput.
+    return await Meridian.Benchmarks.LedgerThroughput.RunAsync(args);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;

@@ -95,7 +95,8 @@ def markdown(results: dict, agg: dict) -> str:
         f"{m['kernel']}; .NET {m['aspnetcore_runtime']} ({m['dotnet_gc']} GC for every .NET process), {m['wrk']}, "
         f"{m['nginx']}, Node {m['node']}; commit {m['git_commit']}. "
         f"Pinning: wrk on CPU {m['pinning']['loadgen_cpus'] or 'any'}, upstream and contender on CPU "
-        f"{m['pinning']['server_cpus'] or 'any'}.",
+        f"{m['pinning']['server_cpus'] or 'any'}"
+        + (f"; every benchmark process at niceness {m['nice']}" if m.get("nice") else "") + ".",
         "",
     ]
     foreign = [a["foreign_cores"] for a in agg.values() if a["foreign_cores"] is not None]

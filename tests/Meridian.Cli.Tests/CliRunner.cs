@@ -22,7 +22,10 @@ public sealed class CliRunner(IReadOnlyDictionary<string, string?> environment, 
         return new CliRunner(changed, createHttpClient);
     }
 
-    public async Task<CliResult> RunAsync(params string[] args)
+    public Task<CliResult> RunAsync(params string[] args) => RunWithInputAsync(string.Empty, args);
+
+    /// <summary>Runs with <paramref name="input"/> as standard input (for commands that read <c>-</c>).</summary>
+    public async Task<CliResult> RunWithInputAsync(string input, params string[] args)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
@@ -32,6 +35,7 @@ public sealed class CliRunner(IReadOnlyDictionary<string, string?> environment, 
             Error = Recorder(error),
             GetEnvironmentVariable = name => environment.GetValueOrDefault(name),
             CreateHttpClient = createHttpClient ?? (() => new HttpClient { Timeout = TimeSpan.FromSeconds(30) }),
+            OpenStandardInput = () => new StringReader(input),
         };
         var exitCode = await MeridianCommand.Create(context).Parse(args)
             .InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, TestContext.Current.CancellationToken);

@@ -164,7 +164,14 @@ public sealed class PortalFixture : IAsyncLifetime
         var created = await AdminAsync(HttpMethod.Post, "tokens", new Dictionary<string, object?>
         {
             ["role"] = role,
-            ["name"] = $"portal test {role} {Guid.NewGuid():N}"[..40],
+            ["name"] = role switch
+            {
+                "tenant-admin" => "Tara (tenant admin)",
+                "tenant-developer" => "Dev (tenant developer)",
+                "publisher-admin" => "Paul (publisher admin)",
+                "reviewer" => "Rita (reviewer)",
+                _ => "Portal test token",
+            },
             ["tenant_id"] = tenantId,
             ["publisher_id"] = publisherId,
             ["geographies"] = geographies,

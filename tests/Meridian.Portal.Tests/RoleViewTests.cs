@@ -55,13 +55,43 @@ public sealed class RoleViewTests(PortalFixture portal)
         await Expect(offer.GetByRole(AriaRole.Table)).ToContainTextAsync("$15.00");
         await Expect(offer.GetByRole(AriaRole.Heading, new() { Name = "Terms versions" })).ToBeVisibleAsync();
         await Expect(offer.Locator(".terms-list li")).ToHaveCountAsync(1);
-        await Expect(tab.Page.GetByRole(AriaRole.Button, new() { Name = "Download share export" })).ToBeVisibleAsync();
         await tab.ScreenshotAsync("publisher-offers");
+
+        // Prices change with If-Match on the version the page shows.
+        await offer.GetByRole(AriaRole.Button, new() { Name = "Change prices" }).ClickAsync();
+        await offer.GetByLabel("Cache read").FillAsync("0.25");
+        await offer.GetByRole(AriaRole.Button, new() { Name = "Save prices" }).ClickAsync();
+        await Expect(offer.GetByRole(AriaRole.Table)).ToContainTextAsync("$0.25");
+        await Expect(offer.Locator(".badge", new() { HasText = "version 2" })).ToBeVisibleAsync();
+
+        // The share export downloads as a JSON file (on a gateway with metering; otherwise the portal says it has none).
+        var period = DateTime.UtcNow.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
+        var share = tab.Page.GetByRole(AriaRole.Button, new() { Name = "Download share export" });
+        if (await ShareExportExistsAsync(token, period))
+        {
+            var download = await tab.Page.RunAndWaitForDownloadAsync(() => share.ClickAsync());
+            Assert.Equal($"share-pub_anthropic-{period}.json", download.SuggestedFilename);
+            using var file = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(await download.PathAsync(), TestContext.Current.CancellationToken));
+            Assert.Equal(System.Text.Json.JsonValueKind.Object, file.RootElement.ValueKind);
+        }
+        else
+        {
+            await share.ClickAsync();
+            await Expect(tab.Page.GetByRole(AriaRole.Status).Filter(new() { HasText = "share export is not available" })).ToBeVisibleAsync();
+        }
 
         await tab.OpenAsync("/portal/tenant/keys");
         await Expect(tab.Page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Not available");
         Assert.DoesNotContain(tab.Requests, r => r.Contains("/admin/v1/tenants", StringComparison.Ordinal) || r.Contains("/admin/v1/resources", StringComparison.Ordinal));
         tab.AssertNoErrors();
+    }
+
+    private async Task<bool> ShareExportExistsAsync(string token, string period)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"admin/v1/publishers/pub_anthropic/share?period={period}");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        using var response = await portal.Http.SendAsync(request, TestContext.Current.CancellationToken);
+        return response.IsSuccessStatusCode;
     }
 
     [Fact]

@@ -15,6 +15,9 @@ internal static class AdminCommands
         root.Subcommands.Add(DeployCommand.Create(context));
         root.Subcommands.Add(DeploymentsCommand.Create(context));
         root.Subcommands.Add(KeysCommand.Create(context));
+        root.Subcommands.Add(InvoicesCommand.Create(context));
+        root.Subcommands.Add(SettlementCommand.Create(context));
+        root.Subcommands.Add(ShareCommand.Create(context));
         root.Subcommands.Add(WhoamiCommand.Create(context));
         root.Subcommands.Add(ReceiptsCommand.Create(context));
         root.Subcommands.Add(ReportCommand.Create(context));

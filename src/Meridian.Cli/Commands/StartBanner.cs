@@ -11,6 +11,7 @@ internal static class StartBanner
         var key = demo.NewDemoKey ?? options.DemoKey;
         var grid = new Grid().AddColumn().AddColumn();
         grid.AddRow("[bold]Base URL[/]", Markup.Escape(address));
+        grid.AddRow("[bold]Portal[/]", Markup.Escape(address + "/portal") + " [grey](sign in with an admin token)[/]");
         grid.AddRow("[bold]Model[/]", Markup.Escape(demo.DeploymentName));
         grid.AddRow("[bold]Data[/]", Markup.Escape(Path.GetFullPath(options.DataDirectory)));
         grid.AddRow("[bold]Ingress region[/]", Markup.Escape(options.IngressRegion));

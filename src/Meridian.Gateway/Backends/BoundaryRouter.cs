@@ -71,7 +71,7 @@ public sealed partial class BoundaryRouter(BackendChooser chooser, ILogger<Bound
         var unavailable = UnavailableMessage(deployment, registry, set, result.Attempts);
         return result.Failed(lastError is null
             ? ApiError.Overloaded(unavailable)
-            : lastError with { Message = lastError.Message + " " + unavailable });
+            : lastError with { Message = lastError.Message.TrimEnd('.', ' ') + ". " + unavailable });
     }
 
     /// <summary>One attempt: a null outcome when it settled the request (an answer started, or an error the client must see), else the failure's name and error.</summary>
@@ -224,7 +224,6 @@ public sealed partial class BoundaryRouter(BackendChooser chooser, ILogger<Bound
 public sealed class RoutedCall(RoutingOptions options) : IAsyncDisposable
 {
     private readonly List<RouteAttempt> _attempts = new(1);
-    private readonly HashSet<string> _contentOperators = new(StringComparer.Ordinal);
     private bool _disposed;
 
     /// <summary>The backend answering; null when the route failed.</summary>
@@ -241,7 +240,7 @@ public sealed class RoutedCall(RoutingOptions options) : IAsyncDisposable
     public IReadOnlyList<RouteAttempt> Attempts => _attempts;
 
     /// <summary>The operators (<c>platform</c> or a publisher id) the request's content was sent to.</summary>
-    public IReadOnlyCollection<string> ContentOperators => _contentOperators;
+    public IEnumerable<string> ContentOperators => _attempts.Select(a => a.Operator).Distinct(StringComparer.Ordinal);
 
     /// <summary>The chosen backend failed after its first event: counts toward ejecting it (the answer cannot move).</summary>
     public void StreamFailed(DateTimeOffset now) => Backend?.State.Failed(now, options);
@@ -264,7 +263,6 @@ public sealed class RoutedCall(RoutingOptions options) : IAsyncDisposable
     internal void Attempted(RegisteredBackend backend, string outcome)
     {
         _attempts.Add(new RouteAttempt(backend.Id, backend.ProcessingLocation, backend.Placement.DataZone, backend.Placement.OperatedBy, outcome));
-        _contentOperators.Add(backend.Placement.OperatedBy);
     }
 
     internal void Opened(RegisteredBackend backend, IAsyncEnumerator<StreamEvent> events)

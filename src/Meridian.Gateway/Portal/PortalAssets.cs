@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Net.Http.Headers;
 
 namespace Meridian.Gateway.Portal;
 
@@ -157,19 +158,9 @@ internal sealed class PortalAssets
             return HttpMethods.IsHead(request.Method) ? Task.CompletedTask : response.Body.WriteAsync(body, context.RequestAborted).AsTask();
         }
 
-        private static bool AcceptsGzip(HttpRequest request)
-        {
-            foreach (var value in request.Headers.AcceptEncoding)
-            {
-                if (value is not null && value.Contains("gzip", StringComparison.OrdinalIgnoreCase) && !value.Contains("gzip;q=0,", StringComparison.OrdinalIgnoreCase)
-                    && !value.EndsWith("gzip;q=0", StringComparison.OrdinalIgnoreCase))
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
+        private static bool AcceptsGzip(HttpRequest request) =>
+            StringWithQualityHeaderValue.TryParseList(request.Headers.AcceptEncoding, out var codings)
+            && codings.Any(c => (c.Value.Equals("gzip", StringComparison.OrdinalIgnoreCase) || c.Value.Equals("*", StringComparison.Ordinal)) && c.Quality is not 0);
 
         /// <summary>The gzip form of a text file, when it is worth it (images and fonts are compressed already).</summary>
         private static byte[]? Gzip(byte[] content, string contentType)

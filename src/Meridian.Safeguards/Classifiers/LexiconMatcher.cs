@@ -4,34 +4,61 @@ using System.Text.RegularExpressions;
 namespace Meridian.Safeguards.Classifiers;
 
 /// <summary>
-/// Runs a set of <see cref="LexiconRule"/>s over a <see cref="NormalizedText"/>: one compiled regex per category and
-/// severity — a regex finds non-overlapping matches, so a mention starting earlier must not hide an overlapping threat —
-/// scanned allocation-free; a match is resolved to its rule only when there is one, which on ordinary text is rare.
-/// Immutable and thread-safe.
+/// Runs a set of <see cref="LexiconRule"/>s over a <see cref="NormalizedText"/>, allocation-free unless something
+/// matches. Immutable and thread-safe.
 /// </summary>
+/// <remarks>
+/// One regex per rule, not one alternation per category: each rule then has a narrow set of leading chars the engine
+/// searches for with vectorized IndexOfAny, where a big alternation starts a match attempt almost everywhere
+/// (measured: 2–10x slower as alternations, more again with a capture group per rule). Separate regexes also find
+/// overlapping matches of different rules, so a mention that starts earlier never hides a threat.
+/// </remarks>
 internal sealed class LexiconMatcher
 {
-    private readonly CategoryRegex[] _categories;
+    private readonly (LexiconRule Rule, Regex Regex)[] _rules;
 
     public LexiconMatcher(IEnumerable<LexiconRule> rules)
     {
-        _categories = [.. rules
-            .GroupBy(r => (r.Category, r.Severity))
-            .OrderBy(g => g.Key.Category).ThenByDescending(g => g.Key.Severity)
-            .Select(g => new CategoryRegex([.. g]))];
+        _rules = [.. rules.Select(rule => (rule, Compile(rule.Pattern)))];
+
+        // Pay the JIT of the compiled matchers now, at startup, not on the first request (a text shorter than a rule's
+        // minimum length would return before reaching the matching code).
+        foreach (var (_, regex) in _rules)
+        {
+            _ = regex.Count("warm up the matcher with a sentence long enough to reach every part of the scanning loop and then some more words");
+        }
+    }
+
+    /// <summary>
+    /// The non-backtracking engine where the rule allows it (no lookarounds): linear time by construction and, on
+    /// these alternation-heavy phrases, 2–20x faster than the compiled backtracking engine (measured per rule on
+    /// ordinary prose). Rules with lookarounds use the compiled backtracking engine. No match timeout: the patterns are
+    /// ours, a test holds them to linear time on adversarial input, and a timeout would turn a slow machine into
+    /// "classifier unavailable". Word boundaries are \b rather than a lookbehind: the normalized text has only word
+    /// chars and single spaces, so they mean the same, and \b keeps the engine's leading-char search.
+    /// </summary>
+    internal static Regex Compile(string pattern)
+    {
+        var source = $"\\b(?:{RelaxDoubles(pattern)})\\b";
+        const RegexOptions common = RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture;
+        try
+        {
+            return new Regex(source, common | RegexOptions.NonBacktracking, Regex.InfiniteMatchTimeout);
+        }
+        catch (NotSupportedException)
+        {
+            return new Regex(source, common | RegexOptions.Compiled, Regex.InfiniteMatchTimeout);
+        }
     }
 
     /// <summary>Adds a finding per match; positions are mapped back to the original text.</summary>
     public void Match(NormalizedText normalized, List<Finding> findings)
     {
-        string? materialized = null;
-        foreach (var category in _categories)
+        var span = normalized.Span;
+        foreach (var (rule, regex) in _rules)
         {
-            foreach (var match in category.Regex.EnumerateMatches(normalized.Span))
+            foreach (var match in regex.EnumerateMatches(span))
             {
-                // Resolving the rule needs a Match (groups), which needs a string: only built when something matched.
-                materialized ??= normalized.ToString();
-                var rule = category.Resolve(materialized, match.Index);
                 var (start, end) = normalized.MapBack(match.Index, match.Length);
                 findings.Add(new Finding(rule.Category, rule.Kind, rule.Severity, start, end - start));
             }
@@ -55,43 +82,5 @@ internal sealed class LexiconMatcher
         }
 
         return builder.ToString();
-    }
-
-    private sealed class CategoryRegex
-    {
-        private readonly LexiconRule[] _rules;
-        private readonly int[] _groupNumbers;
-
-        public CategoryRegex(LexiconRule[] rules)
-        {
-            _rules = rules;
-            var alternatives = rules.Select((r, i) => $"(?<r{i}>{RelaxDoubles(r.Pattern)})");
-            // No match timeout: the patterns are ours, reviewed for nested unbounded quantifiers, and a timeout would
-            // turn a slow machine (or the first call's JIT under load) into "classifier unavailable".
-            Regex = new Regex(
-                $"(?<![a-z0-9])(?:{string.Join('|', alternatives)})(?![a-z0-9])",
-                RegexOptions.Compiled | RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture,
-                Regex.InfiniteMatchTimeout);
-            _groupNumbers = [.. rules.Select((_, i) => Regex.GroupNumberFromName($"r{i}"))];
-
-            // Pay the JIT of the compiled matcher now, at startup, not on the first request.
-            _ = Regex.IsMatch("warm up the matcher");
-        }
-
-        public Regex Regex { get; }
-
-        public LexiconRule Resolve(string text, int index)
-        {
-            var match = Regex.Match(text, index);
-            for (var i = 0; i < _groupNumbers.Length; i++)
-            {
-                if (match.Groups[_groupNumbers[i]].Success)
-                {
-                    return _rules[i];
-                }
-            }
-
-            return _rules[^1];
-        }
     }
 }

@@ -35,9 +35,8 @@ public sealed class UsageLedger
             cache_creation_input_tokens INTEGER NOT NULL,
             cache_read_input_tokens INTEGER NOT NULL,
             source TEXT NOT NULL
-        );
+        ) WITHOUT ROWID;
         CREATE INDEX usage_ledger_tenant_time ON usage_ledger (tenant_id, at);
-        CREATE INDEX usage_ledger_time ON usage_ledger (at);
         CREATE TABLE usage_hourly (
             tenant_id TEXT NOT NULL,
             hour TEXT NOT NULL,
@@ -52,7 +51,7 @@ public sealed class UsageLedger
             cache_creation_input_tokens INTEGER NOT NULL,
             cache_read_input_tokens INTEGER NOT NULL,
             PRIMARY KEY (tenant_id, hour, deployment_id, model)
-        );
+        ) WITHOUT ROWID;
         CREATE INDEX usage_hourly_publisher ON usage_hourly (publisher_id, hour);
         CREATE INDEX usage_hourly_hour ON usage_hourly (hour);
         """;
@@ -86,34 +85,21 @@ public sealed class UsageLedger
               $request_id, $at, $hour, $tenant_id, $key_id, $resource_id, $deployment_id, $deployment_name, $offer_id, $publisher_id,
               $model, $input, $output, $cache_write, $cache_read, $source)
             """;
-        using var aggregate = connection.CreateCommand();
-        aggregate.Transaction = transaction;
-        aggregate.CommandText = """
-            INSERT INTO usage_hourly VALUES ($tenant_id, $hour, $deployment_id, $model, $deployment_name, $offer_id, $publisher_id, 1,
-                                             $input, $output, $cache_write, $cache_read)
-            ON CONFLICT (tenant_id, hour, deployment_id, model) DO UPDATE SET
-              requests = requests + 1,
-              input_tokens = input_tokens + excluded.input_tokens,
-              output_tokens = output_tokens + excluded.output_tokens,
-              cache_creation_input_tokens = cache_creation_input_tokens + excluded.cache_creation_input_tokens,
-              cache_read_input_tokens = cache_read_input_tokens + excluded.cache_read_input_tokens
-            """;
-        // Parameters are bound once and reused for every row: one prepared statement each, no per-row allocation but the values.
         string[] names = ["$request_id", "$at", "$hour", "$tenant_id", "$key_id", "$resource_id", "$deployment_id", "$deployment_name",
             "$offer_id", "$publisher_id", "$model", "$input", "$output", "$cache_write", "$cache_read", "$source"];
         var row = names.Select(n => insert.Parameters.Add(n, TypeOf(n))).ToArray();
-        string[] aggregateNames = ["$tenant_id", "$hour", "$deployment_id", "$model", "$deployment_name", "$offer_id", "$publisher_id",
-            "$input", "$output", "$cache_write", "$cache_read"];
-        var aggregateRow = aggregateNames.Select(n => (Target: aggregate.Parameters.Add(n, TypeOf(n)), Source: row[Array.IndexOf(names, n)])).ToArray();
         insert.Prepare();
-        aggregate.Prepare();
 
+        // Rows that were new are summed per aggregate key in memory and added once per key at the end of the batch,
+        // inside the same transaction: far fewer upserts than rows, and still only what was really inserted.
         var inserted = new List<UsageRecord>(usage.Count);
+        var hours = new Dictionary<(string Tenant, string Hour, string Deployment, string Model), (UsageRecord First, long Requests, TokenCounts Tokens)>();
         foreach (var u in usage)
         {
+            var hour = FormatTime(Hours.Floor(u.At));
             row[0].Value = u.RequestId;
             row[1].Value = FormatTime(u.At);
-            row[2].Value = FormatTime(Hours.Floor(u.At));
+            row[2].Value = hour;
             row[3].Value = u.TenantId;
             row[4].Value = u.KeyId;
             row[5].Value = u.ResourceId;
@@ -133,20 +119,52 @@ public sealed class UsageLedger
                 continue;
             }
 
-            foreach (var (target, source) in aggregateRow)
-            {
-                target.Value = source.Value;
-            }
-
-            aggregate.ExecuteNonQuery();
             inserted.Add(u);
+            var key = (u.TenantId, hour, u.DeploymentId, u.Model);
+            hours[key] = hours.TryGetValue(key, out var sum) ? (sum.First, sum.Requests + 1, sum.Tokens + u.Tokens) : (u, 1, u.Tokens);
+        }
+
+        if (hours.Count > 0)
+        {
+            using var aggregate = connection.CreateCommand();
+            aggregate.Transaction = transaction;
+            aggregate.CommandText = """
+                INSERT INTO usage_hourly VALUES ($tenant_id, $hour, $deployment_id, $model, $deployment_name, $offer_id, $publisher_id, $requests,
+                                                 $input, $output, $cache_write, $cache_read)
+                ON CONFLICT (tenant_id, hour, deployment_id, model) DO UPDATE SET
+                  requests = requests + excluded.requests,
+                  input_tokens = input_tokens + excluded.input_tokens,
+                  output_tokens = output_tokens + excluded.output_tokens,
+                  cache_creation_input_tokens = cache_creation_input_tokens + excluded.cache_creation_input_tokens,
+                  cache_read_input_tokens = cache_read_input_tokens + excluded.cache_read_input_tokens
+                """;
+            string[] aggregateNames = ["$tenant_id", "$hour", "$deployment_id", "$model", "$deployment_name", "$offer_id", "$publisher_id", "$requests",
+                "$input", "$output", "$cache_write", "$cache_read"];
+            var values = aggregateNames.Select(n => aggregate.Parameters.Add(n, TypeOf(n))).ToArray();
+            aggregate.Prepare();
+            foreach (var ((tenant, hour, deployment, model), (first, requests, tokens)) in hours)
+            {
+                values[0].Value = tenant;
+                values[1].Value = hour;
+                values[2].Value = deployment;
+                values[3].Value = model;
+                values[4].Value = first.DeploymentName;
+                values[5].Value = first.OfferId;
+                values[6].Value = first.PublisherId;
+                values[7].Value = requests;
+                values[8].Value = tokens.Input;
+                values[9].Value = tokens.Output;
+                values[10].Value = tokens.CacheWrite;
+                values[11].Value = tokens.CacheRead;
+                aggregate.ExecuteNonQuery();
+            }
         }
 
         return inserted;
     }
 
     private static SqliteType TypeOf(string parameter) =>
-        parameter is "$input" or "$output" or "$cache_write" or "$cache_read" ? SqliteType.Integer : SqliteType.Text;
+        parameter is "$input" or "$output" or "$cache_write" or "$cache_read" or "$requests" ? SqliteType.Integer : SqliteType.Text;
 
     public UsageRecord? Find(string requestId)
     {

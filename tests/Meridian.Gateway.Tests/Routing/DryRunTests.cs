@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace Meridian.Gateway.Tests.Routing;
 
 /// <summary>

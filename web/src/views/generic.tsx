@@ -113,7 +113,7 @@ function Rows({ rows, title }: { rows: Json[]; title?: string | undefined }) {
 }
 
 /** Horizontal bars (plain elements, so the numbers are text for everyone), summed per label. */
-export function BarChart({ rows, labelKey, valueKey }: { rows: { [key: string]: Json }[]; labelKey: string; valueKey: string }) {
+export function BarChart({ rows, labelKey, valueKey, caption }: { rows: { [key: string]: Json }[]; labelKey: string; valueKey: string; caption?: string }) {
   const sums = new Map<string, number>();
   for (const row of rows) {
     const label = text(row[labelKey]);
@@ -122,9 +122,7 @@ export function BarChart({ rows, labelKey, valueKey }: { rows: { [key: string]: 
   const max = Math.max(...sums.values(), 0);
   return (
     <figure class="chart">
-      <figcaption>
-        {humanize(valueKey)} per {humanize(labelKey)}
-      </figcaption>
+      <figcaption>{caption ?? `${humanize(valueKey)} per ${humanize(labelKey)}`}</figcaption>
       <ul>
         {[...sums].map(([label, value]) => (
           <li key={label}>

@@ -162,8 +162,8 @@ function InvoiceSummary({ invoice }: { invoice: Invoice }) {
       ) : (
         <>
           <div class="charts">
-            <BarChart rows={invoice.lines as never} labelKey="deployment_name" valueKey="amount" />
-            <BarChart rows={invoice.lines as never} labelKey="token_type" valueKey="tokens" />
+            <BarChart rows={invoice.lines as never} labelKey="deployment_name" valueKey="amount" caption={`Cost per deployment (${invoice.currency})`} />
+            <BarChart rows={invoice.lines as never} labelKey="token_type" valueKey="tokens" caption="Tokens per token type" />
           </div>
           <div class="table-wrap">
             <table>

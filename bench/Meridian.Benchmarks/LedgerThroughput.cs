@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using Meridian.Core.Billing;
+using Meridian.Core.Receipts;
+using Meridian.Gateway.Receipts;
+using Meridian.Storage.Geography;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Meridian.Benchmarks;
+
+/// <summary>
+/// A timed console measurement of the usage ledger's write throughput on SQLite (not a BenchmarkDotNet run: the unit of
+/// interest is rows per second over a long stream, and each row is written once). Run with
+/// <c>dotnet run -c Release --project bench/Meridian.Benchmarks -- ledger [rows]</c>. Four shapes:
+/// <list type="number">
+/// <item>ledger rows only, batches of 512 in one transaction each (the store's ceiling);</item>
+/// <item>receipt + ledger row per request, batches of 512 (what the writer commits);</item>
+/// <item>the background writer end to end: producers enqueue, the writer signs, batches and commits;</item>
+/// <item>durable writes: concurrent requests each waiting for their own commit (group commit), with latency.</item>
+/// </list>
+/// </summary>
+internal static class LedgerThroughput
+{
+    private static readonly DateTimeOffset Start = new(2026, 11, 3, 12, 0, 0, TimeSpan.Zero);
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var rows = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200_000;
+        var root = Path.Combine(Path.GetTempPath(), "meridian-ledger-bench-" + Guid.NewGuid().ToString("N"));
+        Console.WriteLine($"Usage ledger write throughput, SQLite (WAL, synchronous=NORMAL), {rows:N0} rows per run, {Environment.ProcessorCount} cores");
+        try
+        {
+            Report("ledger rows only, 512 per transaction", rows, LedgerOnly(Path.Combine(root, "a"), rows));
+            Report("receipt + ledger row, 512 per transaction", rows, ReceiptAndLedger(Path.Combine(root, "b"), rows));
+            Report("ReceiptWriter end to end (16 producers, signed)", rows, await WriterAsync(Path.Combine(root, "c"), rows));
+            var (elapsed, latencies) = await DurableAsync(Path.Combine(root, "d"), Math.Min(rows, 50_000), concurrency: 64);
+            Report("durable, 64 concurrent requests awaiting commit", latencies.Length, elapsed);
+            Array.Sort(latencies);
+            Console.WriteLine($"    commit latency per request: p50 {latencies[latencies.Length / 2]:0.00} ms, p99 {latencies[(int)(latencies.Length * 0.99)]:0.00} ms");
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(root, recursive: true);
+        }
+
+        return 0;
+    }
+
+    private static void Report(string what, int rows, TimeSpan elapsed) =>
+        Console.WriteLine($"  {what,-52} {rows / elapsed.TotalSeconds,12:N0} rows/s  ({elapsed.TotalSeconds:0.00} s)");
+
+    private static TimeSpan LedgerOnly(string directory, int rows)
+    {
+        var store = new GeographyStores(directory, ["us"]).For("us");
+        var clock = Stopwatch.StartNew();
+        foreach (var batch in Enumerable.Range(0, rows).Chunk(512))
+        {
+            store.InsertBatch([], [.. batch.Select(Usage)]);
+        }
+
+        return Check(store, rows, clock.Elapsed);
+    }
+
+    private static TimeSpan ReceiptAndLedger(string directory, int rows)
+    {
+        var store = new GeographyStores(directory, ["us"]).For("us");
+        var clock = Stopwatch.StartNew();
+        foreach (var batch in Enumerable.Range(0, rows).Chunk(512))
+        {
+            var usage = batch.Select(Usage).ToList();
+            store.InsertBatch([.. usage.Select(ReceiptOf)], usage);
+        }
+
+        return Check(store, rows, clock.Elapsed);
+    }
+
+    private static async Task<TimeSpan> WriterAsync(string directory, int rows)
+    {
+        var stores = new GeographyStores(directory, ["us"]);
+        using var signer = new ReceiptSigner(RandomNumberGenerator.GetBytes(32));
+        using var writer = new ReceiptWriter(stores, signer, NullLogger<ReceiptWriter>.Instance);
+        await writer.StartAsync(CancellationToken.None);
+        var clock = Stopwatch.StartNew();
+        await Parallel.ForAsync(0, 16, async (producer, ct) =>
+        {
+            for (var i = producer; i < rows; i += 16)
+            {
+                var usage = Usage(i);
+                await writer.EnqueueAsync(ReceiptOf(usage), usage, ct);
+            }
+        });
+        await writer.StopAsync(CancellationToken.None);
+        return Check(stores.For("us"), rows, clock.Elapsed);
+    }
+
+    private static async Task<(TimeSpan Elapsed, double[] LatenciesMs)> DurableAsync(string directory, int rows, int concurrency)
+    {
+        var stores = new GeographyStores(directory, ["us"]);
+        using var signer = new ReceiptSigner(RandomNumberGenerator.GetBytes(32));
+        using var writer = new ReceiptWriter(stores, signer, NullLogger<ReceiptWriter>.Instance);
+        await writer.StartAsync(CancellationToken.None);
+        var latencies = new double[rows];
+        var clock = Stopwatch.StartNew();
+        await Parallel.ForAsync(0, concurrency, new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (producer, ct) =>
+        {
+            for (var i = producer; i < rows; i += concurrency)
+            {
+                var usage = Usage(i);
+                var started = Stopwatch.GetTimestamp();
+                await writer.WriteDurablyAsync(ReceiptOf(usage), usage, ct);
+                latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            }
+        });
+        var elapsed = clock.Elapsed;
+        await writer.StopAsync(CancellationToken.None);
+        Check(stores.For("us"), rows, elapsed);
+        return (elapsed, latencies);
+    }
+
+    private static TimeSpan Check(ReceiptStore store, int rows, TimeSpan elapsed) =>
+        store.Ledger.Count() == rows ? elapsed : throw new InvalidOperationException($"expected {rows} ledger rows, found {store.Ledger.Count()}");
+
+    private static UsageRecord Usage(int i) => new()
+    {
+        RequestId = "req_bench" + i.ToString("D12", CultureInfo.InvariantCulture),
+        At = Start.AddMilliseconds(i * 7),
+        TenantId = "ten_" + (i % 50).ToString(CultureInfo.InvariantCulture),
+        KeyId = "key_bench",
+        ResourceId = "res_bench",
+        DeploymentId = "dep_" + (i % 200).ToString(CultureInfo.InvariantCulture),
+        DeploymentName = "deployment-" + (i % 200).ToString(CultureInfo.InvariantCulture),
+        OfferId = "off_bench",
+        PublisherId = "pub_bench",
+        Model = "claude-sonnet-5",
+        StorageGeography = "us",
+        Tokens = new TokenCounts(400 + (i % 300), 120 + (i % 90), 0, i % 7 == 0 ? 2_048 : 0),
+        Source = UsageSource.Backend,
+    };
+
+    private static Receipt ReceiptOf(UsageRecord usage) => new()
+    {
+        RequestId = usage.RequestId,
+        CreatedAt = usage.At,
+        TenantId = usage.TenantId,
+        KeyId = usage.KeyId,
+        DeploymentId = usage.DeploymentId,
+        DeploymentName = usage.DeploymentName,
+        Model = usage.Model,
+        IngressRegion = "eastus",
+        StorageGeography = usage.StorageGeography,
+        Endpoint = "messages",
+        Status = 200,
+        InputTokens = usage.Tokens.Input,
+        OutputTokens = usage.Tokens.Output,
+        CacheReadInputTokens = usage.Tokens.CacheRead,
+    };
+}
