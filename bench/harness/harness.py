@@ -165,6 +165,22 @@ class RssSampler:
 # processes
 # --------------------------------------------------------------------------------------------------------------
 
+NICE = 0
+
+
+def prioritize(pid: int) -> None:
+    """Applies --nice to a process we started. Each runs in its own session, and with autogroup scheduling (the
+    default on most kernels) niceness only counts inside a session's group, so the group's nice is set too."""
+    if not NICE:
+        return
+    try:
+        os.setpriority(os.PRIO_PROCESS, pid, NICE)
+        with open(f"/proc/{pid}/autogroup", "w") as f:
+            f.write(str(NICE))
+    except OSError as ex:
+        warn(f"could not renice {pid} to {NICE}: {ex}")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -198,6 +214,7 @@ def start(name: str, argv: list[str], port: int, logs: Path, env: dict[str, str]
     proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                             env={**os.environ, **(env or {})}, cwd=cwd, start_new_session=True)
     out.close()
+    prioritize(proc.pid)
     return Server(name, port, proc, log_path)
 
 
@@ -320,7 +337,9 @@ def run_wrk(port: int, body_file: Path, headers: dict[str, str], connections: in
         out.unlink()
     console = out.with_suffix(".log")
     with open(console, "wb") as sink:
-        proc = subprocess.Popen(argv, env=env, stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(argv, env=env, stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True)
+    prioritize(proc.pid)
     # wait4 gives wrk's own CPU time: the check that the generator is not the bottleneck.
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -552,7 +571,7 @@ def machine_info(plan: Plan, meridian_dll: Path) -> dict:
         "git_commit": git + (" (src/ has uncommitted changes)" if dirty else ""),
         "meridian_dll": str(meridian_dll.relative_to(ROOT)) if meridian_dll.is_relative_to(ROOT) else str(meridian_dll),
         "pinning": {"loadgen_cpus": plan.loadgen_cpus, "server_cpus": plan.server_cpus},
-        "nice": os.getpriority(os.PRIO_PROCESS, 0),
+        "nice": NICE,
     }
 
 
@@ -591,9 +610,8 @@ def main() -> int:
     ap.add_argument("--no-report", action="store_true")
     args = ap.parse_args()
 
-    if args.nice:
-        # Inherited by every process started from here on (wrk, the upstream, the contenders).
-        os.setpriority(os.PRIO_PROCESS, 0, args.nice)
+    global NICE
+    NICE = args.nice
     profile = PROFILES[args.profile]
     cpus = os.cpu_count() or 1
     loadgen_cpus = server_cpus = None

@@ -88,10 +88,12 @@ def main() -> int:
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--seconds", type=int, default=15)
     ap.add_argument("--warmup", type=int, default=30)
+    ap.add_argument("--nice", type=int, default=0, help="as for harness.py: niceness of everything started")
     ap.add_argument("--meridian-dll", default=str(h.ROOT / "artifacts/bin/Meridian.Cli/release/meridian.dll"))
     ap.add_argument("--out", default=str(h.WORK / "profile"))
     args = ap.parse_args()
 
+    h.NICE = args.nice
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     cpus = os.cpu_count() or 1

@@ -15,6 +15,13 @@ public sealed record ScreenerOptions
     /// wait for a moment while a redactable match is completing.</summary>
     public int? StreamWindowChars { get; init; }
 
+    /// <summary>
+    /// Rescan only once this many chars beyond the window are held (default 0: release as soon as possible). Each
+    /// rescan reads the whole window, so tiny deltas cost more per KB; a value such as 32 trades a little release
+    /// latency (and that many more held chars) for far fewer rescans. See docs/safeguards.md for measurements.
+    /// </summary>
+    public int StreamMinReleaseChars { get; init; }
+
     /// <summary>Chars of already released text kept before the window, for word boundaries and quotation context.</summary>
     public int StreamContextChars { get; init; } = 32;
 
@@ -49,7 +56,7 @@ public sealed class Screener
         Options = options ?? new ScreenerOptions();
         var longest = _classifiers.OfType<IWindowedClassifier>().Select(c => c.MaxMatchChars).DefaultIfEmpty(1).Max();
         WindowChars = Options.StreamWindowChars ?? longest;
-        if (WindowChars < 1 || Options.StreamContextChars < 0 || Options.StreamSegmentChars < 1)
+        if (WindowChars < 1 || Options.StreamContextChars < 0 || Options.StreamSegmentChars < 1 || Options.StreamMinReleaseChars < 0)
         {
             throw new ArgumentException("Stream window and segment sizes must be positive.", nameof(options));
         }

@@ -203,15 +203,15 @@ public sealed partial class AdmissionControl(
             }
         }
 
-        Write(response, "requests", requests);
-        Write(response, "input-tokens", input);
-        Write(response, "output-tokens", output);
-        Write(response, "tokens", input is null ? output : Tighter(input, output));
+        Write(response, RequestHeaders, requests);
+        Write(response, InputHeaders, input);
+        Write(response, OutputHeaders, output);
+        Write(response, TokenHeaders, Tighter(input, output));
 
         static BucketState? Tighter(BucketState? a, BucketState? b) =>
             a is not { } x ? b : b is not { } y ? a : y.Remaining < x.Remaining ? y : x;
 
-        static void Write(HttpResponse response, string name, BucketState? state)
+        static void Write(HttpResponse response, HeaderNames names, BucketState? state)
         {
             if (state is not { } s)
             {
@@ -219,10 +219,24 @@ public sealed partial class AdmissionControl(
             }
 
             var headers = response.Headers;
-            headers[$"anthropic-ratelimit-{name}-limit"] = s.Limit.ToString(CultureInfo.InvariantCulture);
-            headers[$"anthropic-ratelimit-{name}-remaining"] = s.Remaining.ToString(CultureInfo.InvariantCulture);
-            headers[$"anthropic-ratelimit-{name}-reset"] = s.ResetAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+            headers[names.Limit] = s.Limit.ToString(CultureInfo.InvariantCulture);
+            headers[names.Remaining] = s.Remaining.ToString(CultureInfo.InvariantCulture);
+            headers[names.Reset] = s.ResetAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
         }
+    }
+
+    private static readonly HeaderNames RequestHeaders = new("requests");
+    private static readonly HeaderNames InputHeaders = new("input-tokens");
+    private static readonly HeaderNames OutputHeaders = new("output-tokens");
+    private static readonly HeaderNames TokenHeaders = new("tokens");
+
+    private sealed class HeaderNames(string kind)
+    {
+        public string Limit { get; } = $"anthropic-ratelimit-{kind}-limit";
+
+        public string Remaining { get; } = $"anthropic-ratelimit-{kind}-remaining";
+
+        public string Reset { get; } = $"anthropic-ratelimit-{kind}-reset";
     }
 
     private static partial class Log

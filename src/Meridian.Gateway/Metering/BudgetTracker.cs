@@ -36,19 +36,18 @@ public sealed partial class BudgetTracker(MeteringSnapshotProvider snapshots, Ge
         EnsureSeeded();
         var snapshot = snapshots.Current;
         var period = BillingPeriod.Of(now);
-        foreach (var (scope, id) in new[] { (LimitScope.Tenant, tenantId), (LimitScope.Deployment, deploymentId) })
+        return Exhausted(snapshot, LimitScope.Tenant, tenantId, period) ?? Exhausted(snapshot, LimitScope.Deployment, deploymentId, period);
+    }
+
+    private BudgetExhausted? Exhausted(MeteringSnapshot snapshot, LimitScope scope, string id, BillingPeriod period)
+    {
+        if (snapshot.LimitsOf(scope, id)?.MonthlyBudget is not { } budget)
         {
-            if (snapshot.LimitsOf(scope, id)?.MonthlyBudget is { } budget)
-            {
-                var spent = _spent.GetValueOrDefault((scope, id, period));
-                if (spent >= budget)
-                {
-                    return new BudgetExhausted(scope, id, budget, spent, period.End);
-                }
-            }
+            return null;
         }
 
-        return null;
+        var spent = _spent.GetValueOrDefault((scope, id, period));
+        return spent >= budget ? new BudgetExhausted(scope, id, budget, spent, period.End) : null;
     }
 
     /// <summary>Adds what newly written usage cost, at the offer's price when it happened.</summary>

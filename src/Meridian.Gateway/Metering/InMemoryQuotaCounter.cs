@@ -60,7 +60,15 @@ public sealed class InMemoryQuotaCounter : IQuotaCounter
                 buckets[i] = _buckets.GetOrAdd(pool + "|" + demand.Bucket, static (_, state) => new Bucket(state.Limit, state.Now), (Limit: demand.LimitPerMinute, Now: now));
             }
 
-            var order = Enumerable.Range(0, demands.Count).OrderBy(i => demands[i].Bucket, StringComparer.Ordinal).ToArray();
+            var order = new int[demands.Count];
+            var names = new string[demands.Count];
+            for (var i = 0; i < order.Length; i++)
+            {
+                order[i] = i;
+                names[i] = demands[i].Bucket;
+            }
+
+            Array.Sort(names, order, StringComparer.Ordinal);
             var taken = 0;
             try
             {

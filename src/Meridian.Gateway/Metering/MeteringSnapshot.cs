@@ -39,6 +39,7 @@ public sealed class MeteringSnapshot
 /// <summary>Publishes the current <see cref="MeteringSnapshot"/>, rebuilt when the control store's generation moves.</summary>
 public sealed partial class MeteringSnapshotProvider(MarketplaceStore store, ILogger<MeteringSnapshotProvider> logger)
 {
+    private readonly ILogger _logger = logger;
     private readonly Lock _reloadLock = new();
     private volatile MeteringSnapshot? _current;
 
@@ -86,6 +87,4 @@ public sealed partial class MeteringSnapshotProvider(MarketplaceStore store, ILo
             }
         }
     }
-
-    private readonly ILogger _logger = logger;
 }

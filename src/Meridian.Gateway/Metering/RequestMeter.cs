@@ -71,14 +71,13 @@ public sealed class RequestMeter
         }
 
         var output = _usage.OutputTokens;
-        var generated = _generated.Length == 0 ? 0 : TokenCounter.Count(_generated.ToString());
         if (!_finished)
         {
             // Cut short (client gone, backend failed): whatever was generated so far, as reported or as counted.
-            output = Math.Max(output, generated);
+            output = Math.Max(output, Generated());
             source = UsageSource.Partial;
         }
-        else if (output == 0 && generated > 0)
+        else if (output == 0 && Generated() is > 0 and var generated)
         {
             output = generated;
             source = UsageSource.Counted;
@@ -86,6 +85,9 @@ public sealed class RequestMeter
 
         return (new TokenCounts(input, output, _usage.CacheCreationInputTokens, _usage.CacheReadInputTokens), source);
     }
+
+    /// <summary>Tokens of the text and tool input generated so far; counted only when the backend's own count is missing.</summary>
+    private int Generated() => _generated.Length == 0 ? 0 : TokenCounter.Count(_generated.ToString());
 
     /// <summary>The ledger row for this request, or null when it used nothing.</summary>
     public UsageRecord? ToUsageRecord(string requestId, DateTimeOffset at, KeyRecord key, DeploymentRoute? deployment)

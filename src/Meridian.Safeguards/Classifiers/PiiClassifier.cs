@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
@@ -76,30 +77,97 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
             }
         }
 
-        if (text.Contains(':'))
-        {
-            foreach (var m in Ipv6Candidate().EnumerateMatches(text))
-            {
-                if (IsReportableIp(text.Slice(m.Index, m.Length), v6: true))
-                {
-                    Add(ref findings, PiiKinds.IpAddress, Severity.Low, m.Index, m.Length);
-                }
-            }
-        }
-
-        if (text.Contains('@'))
-        {
-            foreach (var m in Email().EnumerateMatches(text))
-            {
-                if (!IsReservedEmailDomain(text.Slice(m.Index, m.Length)))
-                {
-                    Add(ref findings, PiiKinds.Email, Severity.Low, m.Index, m.Length);
-                }
-            }
-        }
+        ScanIpv6(text, ref findings);
+        ScanEmails(text, ref findings);
 
         ScanSecrets(text, ref findings);
     }
+
+    /// <summary>
+    /// IPv6 candidates grow out from each colon that sits between hex digits ("a:b", "a::"): a colon is rare in prose,
+    /// so this visits far fewer places than a regex whose first char can be any hex letter.
+    /// </summary>
+    private static void ScanIpv6(ReadOnlySpan<char> text, ref List<Finding>? findings)
+    {
+        var from = 0;
+        while (from < text.Length)
+        {
+            var colon = text[from..].IndexOf(':');
+            if (colon < 0)
+            {
+                return;
+            }
+
+            colon += from;
+            from = colon + 1;
+            if (colon == 0 || !char.IsAsciiHexDigit(text[colon - 1]) || colon + 1 >= text.Length || !(char.IsAsciiHexDigit(text[colon + 1]) || text[colon + 1] == ':'))
+            {
+                continue;
+            }
+
+            var start = colon;
+            while (start > 0 && (char.IsAsciiHexDigit(text[start - 1]) || text[start - 1] == ':'))
+            {
+                start--;
+            }
+
+            var end = colon + 1;
+            while (end < text.Length && (char.IsAsciiHexDigit(text[end]) || text[end] == ':'))
+            {
+                end++;
+            }
+
+            from = end;
+            var boundedBefore = start == 0 || !(char.IsLetterOrDigit(text[start - 1]) || text[start - 1] is '_' or '.');
+            var boundedAfter = end == text.Length || !(char.IsLetterOrDigit(text[end]) || text[end] == '_');
+            if (boundedBefore && boundedAfter && end - start is >= 3 and <= 39 && IsReportableIp(text[start..end], v6: true))
+            {
+                Add(ref findings, PiiKinds.IpAddress, Severity.Low, start, end - start);
+            }
+        }
+    }
+
+    /// <summary>Emails are matched around each '@' only, in a slice long enough for the longest address we report.</summary>
+    private static void ScanEmails(ReadOnlySpan<char> text, ref List<Finding>? findings)
+    {
+        var from = 0;
+        var lastEnd = -1;
+        while (from < text.Length)
+        {
+            var at = text[from..].IndexOf('@');
+            if (at < 0)
+            {
+                return;
+            }
+
+            at += from;
+            from = at + 1;
+            var sliceStart = Math.Max(0, at - 70);
+            var slice = text[sliceStart..Math.Min(text.Length, at + 200)];
+            foreach (var m in Email().EnumerateMatches(slice))
+            {
+                var start = sliceStart + m.Index;
+                if (start > at || start + m.Length <= at || start < lastEnd)
+                {
+                    continue;
+                }
+
+                // The slice may begin inside a longer run of address chars: such a run is not an address we report.
+                if (start > 0 && IsEmailLocalChar(text[start - 1]))
+                {
+                    continue;
+                }
+
+                lastEnd = start + m.Length;
+                if (!IsReservedEmailDomain(text.Slice(start, m.Length)))
+                {
+                    Add(ref findings, PiiKinds.Email, Severity.Low, start, m.Length);
+                }
+            }
+        }
+    }
+
+    private static bool IsEmailLocalChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '%' or '+' or '-';
 
     private static void ScanPhones(ReadOnlySpan<char> text, ref List<Finding>? findings)
     {
@@ -126,43 +194,99 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
         }
     }
 
+    // Vectorized multi-string searches gate the secret regexes: most text contains none of these.
+    private static readonly SearchValues<string> DistinctivePrefixes =
+        SearchValues.Create(["AKIA", "ASIA", "gh", "github_pat_", "AIza", "hf_"], StringComparison.Ordinal);
+
+    private static readonly SearchValues<string> WeakPrefixes =
+        SearchValues.Create(["sk-", "sk_", "rk_", "mk-", "mat-", "glpat-", "xox"], StringComparison.Ordinal);
+
+    private static readonly SearchValues<string> CredentialKeys =
+        SearchValues.Create(["password", "passwd", "pwd", "secret", "key", "token"], StringComparison.OrdinalIgnoreCase);
+
+    private static readonly SearchValues<char> TokenChars =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-");
+
     private static void ScanSecrets(ReadOnlySpan<char> text, ref List<Finding>? findings)
     {
-        foreach (var m in DistinctiveSecret().EnumerateMatches(text))
+        if (text.IndexOfAny(DistinctivePrefixes) >= 0)
         {
-            Add(ref findings, PiiKinds.Secret, Severity.High, m.Index, m.Length);
-        }
-
-        foreach (var m in PrefixedSecret().EnumerateMatches(text))
-        {
-            if (LooksGenerated(text.Slice(m.Index, m.Length)))
+            foreach (var m in DistinctiveSecret().EnumerateMatches(text))
             {
                 Add(ref findings, PiiKinds.Secret, Severity.High, m.Index, m.Length);
             }
         }
 
-        foreach (var m in PrivateKeyHeader().EnumerateMatches(text))
+        if (text.IndexOfAny(WeakPrefixes) >= 0)
         {
-            Add(ref findings, PiiKinds.Secret, Severity.High, m.Index, m.Length);
-        }
-
-        foreach (var m in CredentialAssignment().EnumerateMatches(text))
-        {
-            if (IsCredentialValue(text.Slice(m.Index, m.Length)))
+            foreach (var m in PrefixedSecret().EnumerateMatches(text))
             {
-                Add(ref findings, PiiKinds.Secret, Severity.High, m.Index, m.Length);
-            }
-        }
-
-        foreach (var m in TokenCandidate().EnumerateMatches(text))
-        {
-            // Long runs are judged in slices so a window never has to hold more than MaxTokenChars of one token.
-            for (var offset = 0; offset < m.Length; offset += MaxTokenChars)
-            {
-                var length = Math.Min(MaxTokenChars, m.Length - offset);
-                if (length >= 32 && IsHighEntropy(text.Slice(m.Index + offset, length)))
+                if (LooksGenerated(text.Slice(m.Index, m.Length)))
                 {
-                    Add(ref findings, PiiKinds.Secret, Severity.High, m.Index + offset, length);
+                    Add(ref findings, PiiKinds.Secret, Severity.High, m.Index, m.Length);
+                }
+            }
+        }
+
+        if (text.Contains("-----BEGIN ", StringComparison.Ordinal))
+        {
+            foreach (var m in PrivateKeyHeader().EnumerateMatches(text))
+            {
+                Add(ref findings, PiiKinds.Secret, Severity.High, m.Index, m.Length);
+            }
+        }
+
+        if (text.IndexOfAny(CredentialKeys) >= 0)
+        {
+            foreach (var m in CredentialAssignment().EnumerateMatches(text))
+            {
+                // The match is "key: value"; the value (what gets redacted) starts after the separator and any quote.
+                var value = m.Index + text.Slice(m.Index, m.Length).IndexOfAny(':', '=') + 1;
+                while (text[value] is ' ' or '\t' or '"' or '\'')
+                {
+                    value++;
+                }
+
+                var length = m.Index + m.Length - value;
+                if (IsCredentialValue(text.Slice(value, length)))
+                {
+                    Add(ref findings, PiiKinds.Secret, Severity.High, value, length);
+                }
+            }
+        }
+
+        ScanTokens(text, ref findings);
+    }
+
+    /// <summary>Runs of token chars at least 32 long, judged by <see cref="IsHighEntropy"/>; long runs in slices so a
+    /// window never has to hold more than <see cref="MaxTokenChars"/> of one token.</summary>
+    private static void ScanTokens(ReadOnlySpan<char> text, ref List<Finding>? findings)
+    {
+        var position = 0;
+        while (position < text.Length)
+        {
+            var start = text[position..].IndexOfAny(TokenChars);
+            if (start < 0)
+            {
+                return;
+            }
+
+            start += position;
+            var run = text[start..].IndexOfAnyExcept(TokenChars);
+            var end = run < 0 ? text.Length : start + run;
+            position = end + 1;
+
+            if (end - start < 32)
+            {
+                continue;
+            }
+
+            for (var offset = start; offset < end; offset += MaxTokenChars)
+            {
+                var length = Math.Min(MaxTokenChars, end - offset);
+                if (length >= 32 && IsHighEntropy(text.Slice(offset, length)))
+                {
+                    Add(ref findings, PiiKinds.Secret, Severity.High, offset, length);
                 }
             }
         }
@@ -465,9 +589,6 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
     [GeneratedRegex(@"(?<![\w.])(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(?![\w]|\.[0-9])", RegexOptions.CultureInvariant)]
     private static partial Regex Ipv4();
 
-    [GeneratedRegex(@"(?<![\w:.])(?=[0-9A-Fa-f:]*:[0-9A-Fa-f]*:)[0-9A-Fa-f:]{3,39}(?![\w:])", RegexOptions.CultureInvariant)]
-    private static partial Regex Ipv6Candidate();
-
     [GeneratedRegex(@"(?<![A-Za-z0-9._%+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,62}[A-Za-z0-9_%+-])?@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,4}[A-Za-z]{2,24}(?![A-Za-z0-9-]|\.[A-Za-z0-9]|:[A-Za-z0-9~/])", RegexOptions.CultureInvariant)]
     private static partial Regex Email();
 
@@ -488,12 +609,9 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
     private static partial Regex PrivateKeyHeader();
 
     [GeneratedRegex(
-        @"(?<=(?<![A-Za-z0-9])(?:password|passwd|pwd|secret|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|access[_-]?token|auth[_-]?token|client[_-]?secret|private[_-]?key)[""']?[ \t]{0,3}[:=][ \t]{0,3}[""']?)[^\s""'<>{}()\[\],;*]{6,64}",
+        @"(?<![A-Za-z0-9])(?:password|passwd|pwd|secret|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|access[_-]?token|auth[_-]?token|client[_-]?secret|private[_-]?key)[""']?[ \t]{0,3}[:=][ \t]{0,3}[""']?[^\s""'<>{}()\[\],;*]{6,64}",
         RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
     private static partial Regex CredentialAssignment();
-
-    [GeneratedRegex(@"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{32,}", RegexOptions.CultureInvariant)]
-    private static partial Regex TokenCandidate();
 
     [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$", RegexOptions.CultureInvariant)]
     private static partial Regex DottedIdentifier();

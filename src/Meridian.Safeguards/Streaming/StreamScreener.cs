@@ -112,7 +112,7 @@ public sealed class StreamScreener
 
                     _blockIndex = delta.Index;
                     Append(delta.Text);
-                    if (HeldChars <= _screener.WindowChars)
+                    if (HeldChars <= _screener.WindowChars + _screener.Options.StreamMinReleaseChars)
                     {
                         continue;
                     }

@@ -1,4 +1,3 @@
-using System.Net;
 using Meridian.Gateway.Tests.Admin;
 
 namespace Meridian.Gateway.Tests.Metering;

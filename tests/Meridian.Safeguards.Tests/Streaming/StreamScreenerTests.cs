@@ -144,6 +144,31 @@ public sealed class StreamScreenerTests
     }
 
     [Fact]
+    public async Task A_minimum_release_batches_rescans_and_bounds_held_text_by_window_plus_batch()
+    {
+        var answer = LongAnswer(5_000);
+        var screener = new Screener(Screener.BuiltInClassifiers(), options: new ScreenerOptions { StreamMinReleaseChars = 64 });
+        var stream = screener.CreateStreamScreener(SafeguardPolicy.Default);
+        var maxHeld = 0;
+        var deltas = 0;
+        var text = new StringBuilder();
+
+        await foreach (var e in stream.ScreenAsync(Upstream(Split(answer, new Random(9), 8)), Ct))
+        {
+            maxHeld = Math.Max(maxHeld, stream.HeldChars);
+            if (e is TextDeltaEvent d)
+            {
+                deltas++;
+                text.Append(d.Text);
+            }
+        }
+
+        Assert.Equal(answer, text.ToString());
+        Assert.True(maxHeld <= screener.WindowChars + 64 + 8, $"held {maxHeld}");
+        Assert.True(deltas < answer.Length / 64 + 2, $"{deltas} releases for {answer.Length} chars");
+    }
+
+    [Fact]
     public async Task A_card_number_split_across_two_deltas_is_found_and_redacted()
     {
         var screener = _screener.CreateStreamScreener(SafeguardPolicy.Default);
