@@ -466,6 +466,8 @@ def ttfb(server: Server, body: bytes, requests: int, cpus: str | None) -> dict:
     client = RawClient(server.port)
     try:
         raw = raw_request(server.port, body, server.headers)
+        for _ in range(20):  # unmeasured: wake the contender's threads and pools after it sat idle
+            client.request(raw)
         for _ in range(requests):
             status, _, _, t_first, t_delta, t_total = client.request(raw, marker=b"content_block_delta")
             if status != 200:

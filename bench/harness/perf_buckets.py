@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Attributes the on-CPU samples of a `perf record -g` of the gateway to the parts of the request path.
 
-    python3 bench/harness/perf_buckets.py perf.data            (needs /tmp/perf-<pid>.map for managed names)
+    python3 bench/harness/perf_buckets.py perf.data [--requests N]   (needs /tmp/perf-<pid>.map for managed names)
+
+With --requests (the requests served while perf recorded), each part is also given in CPU µs per request.
 
 Each sample goes to the deepest frame of its stack (leaf first) that matches a bucket, so time spent in
 System.Text.Json under StreamEventParser counts as "upstream SSE re-parse", a send() under Kestrel as socket I/O,
@@ -11,6 +13,7 @@ split into JIT, runtime (GC, thread pool, stubs; libcoreclr has no symbols here)
 
 from __future__ import annotations
 
+import argparse
 import re
 import subprocess
 import sys
@@ -29,6 +32,7 @@ BUCKETS = [
     ("receipts (ReceiptWriter, SQLite)", r"ReceiptWriter|ReceiptStore|Microsoft\.Data\.Sqlite|SQLitePCL|libe_sqlite3"),
     ("telemetry (Activity, OpenTelemetry, DiagnosticsHandler, metrics)",
      r"OpenTelemetry|System\.Diagnostics\.Activity|DiagnosticsHandler|HostingApplicationDiagnostics|System\.Diagnostics\.Metrics|DiagnosticListener"),
+    ("YARP forwarder (HttpForwarder, transforms)", r"Yarp\.ReverseProxy"),
     ("socket I/O (send/recv, epoll)", r"System\.Net\.Sockets"),
     ("HttpClient to the upstream (System.Net.Http)", r"System\.Net\.Http"),
     ("Kestrel HTTP/1.1 server", r"Microsoft\.AspNetCore\.Server\.Kestrel"),
@@ -40,22 +44,26 @@ SOCKET_CALLS = re.compile(r"^(__)?(send|recv|sendmsg|recvmsg|sendto|recvfrom|epo
 
 
 def samples(perf_data: str):
-    """Yields each sample's stack as a list of (symbol, dso), leaf first."""
-    proc = subprocess.Popen(["perf", "script", "-i", perf_data, "-F", "ip,sym,dso"], stdout=subprocess.PIPE,
+    """Yields (period in ns, stack as a list of (symbol, dso), leaf first) for each sample."""
+    proc = subprocess.Popen(["perf", "script", "-i", perf_data, "-F", "period,ip,sym,dso"], stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True, errors="replace")
     stack: list[tuple[str, str]] = []
+    period = 0
     for line in proc.stdout:
         line = line.rstrip("\n")
         if not line.strip():
             if stack:
-                yield stack
+                yield period, stack
             stack = []
+            continue
+        if line.strip().isdigit():
+            period = int(line.strip())
             continue
         m = re.match(r"\s*([0-9a-f]+)\s+(.*?)\s+\((.*)\)\s*$", line)
         if m:
             stack.append((m.group(2), m.group(3)))
     if stack:
-        yield stack
+        yield period, stack
     proc.wait()
 
 
@@ -86,20 +94,28 @@ def classify(stack: list[tuple[str, str]]) -> str:
 
 
 def main() -> int:
-    if len(sys.argv) != 2:
-        print(__doc__, file=sys.stderr)
-        return 2
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("perf_data")
+    ap.add_argument("--requests", type=int, help="requests served while perf recorded")
+    args = ap.parse_args()
     counts: Counter[str] = Counter()
+    cpu_ns: Counter[str] = Counter()
     total = 0
-    for stack in samples(sys.argv[1]):
-        counts[classify(stack)] += 1
+    for period, stack in samples(args.perf_data):
+        bucket = classify(stack)
+        counts[bucket] += 1
+        cpu_ns[bucket] += period
         total += 1
     if not total:
         print("no samples", file=sys.stderr)
         return 1
-    print(f"{total} on-CPU samples of the gateway process; each attributed to the deepest matching frame")
+    all_ns = sum(cpu_ns.values())
+    per_request = f", {all_ns / 1e3 / args.requests:.0f} µs of CPU per request" if args.requests else ""
+    print(f"{total} on-CPU samples of the process ({all_ns / 1e9:.2f} s of CPU{per_request}); "
+          "each attributed to the deepest matching frame")
     for name, n in counts.most_common():
-        print(f"{100 * n / total:6.1f} %  {name}")
+        us = f"  {cpu_ns[name] / 1e3 / args.requests:6.1f} µs/req" if args.requests else ""
+        print(f"{100 * n / total:6.1f} %{us}  {name}")
     return 0
 
 

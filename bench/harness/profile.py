@@ -48,11 +48,17 @@ def tool(name: str) -> str | None:
     return str(path)
 
 
-def summarize_counters(path: Path, rps: float) -> list[str]:
+def summarize_counters(path: Path, rps: float, since: float) -> list[str]:
     """Medians over the window of the counters that explain a request's cost, per second and per request."""
     series: dict[str, list[float]] = {}
     for line in path.read_text().splitlines()[1:]:
         parts = line.split(",")
+        try:
+            stamp = time.mktime(time.strptime(parts[0], "%m/%d/%Y %H:%M:%S"))
+        except (ValueError, IndexError):
+            continue
+        if stamp < since:
+            continue
         if len(parts) >= 5:
             try:
                 series.setdefault(parts[2], []).append(float(parts[-1]))
@@ -89,6 +95,9 @@ def main() -> int:
     ap.add_argument("--seconds", type=int, default=15)
     ap.add_argument("--warmup", type=int, default=30)
     ap.add_argument("--nice", type=int, default=0, help="as for harness.py: niceness of everything started")
+    ap.add_argument("--contender", choices=["meridian", "yarp"], default="meridian",
+                    help="profile Meridian, or the bare YARP proxy as the reference for the same buckets")
+    ap.add_argument("--yarp-dll", default=str(h.ROOT / "artifacts/bin/BareYarp/release/BareYarp.dll"))
     ap.add_argument("--meridian-dll", default=str(h.ROOT / "artifacts/bin/Meridian.Cli/release/meridian.dll"))
     ap.add_argument("--out", default=str(h.WORK / "profile"))
     args = ap.parse_args()
@@ -107,13 +116,19 @@ def main() -> int:
     up_port, gw_port = h.free_port(), h.free_port()
     upstream = h.start("upstream", h.pinned(servers, ["dotnet", dll, "simulate", "--port", str(up_port)]), up_port,
                        scratch)
-    gateway = h.start("meridian", h.pinned(servers, [
-        "dotnet", dll, "serve", "--upstream", f"http://127.0.0.1:{up_port}", "--demo-key", h.MERIDIAN_KEY,
-        "--data", str(scratch / "data"), "--port", str(gw_port)]), gw_port, scratch,
-        # Perf map for JIT symbols; W^X off, or JIT code shows up as "memfd:doublemapper" that perf cannot name.
-        env={"MERIDIAN_UPSTREAM_API_KEY": h.UPSTREAM_KEY, "DOTNET_PerfMapEnabled": "1",
-             "DOTNET_EnableWriteXorExecute": "0"})
-    headers = {"x-api-key": h.MERIDIAN_KEY}
+    # Perf map for JIT symbols; W^X off, or JIT code shows up as "memfd:doublemapper" that perf cannot name.
+    diag_env = {"DOTNET_PerfMapEnabled": "1", "DOTNET_EnableWriteXorExecute": "0"}
+    if args.contender == "yarp":
+        gateway = h.start("yarp", h.pinned(servers, [
+            "dotnet", args.yarp_dll, "--port", str(gw_port), "--upstream", f"http://127.0.0.1:{up_port}"]),
+            gw_port, scratch, env=diag_env)
+        headers = {"x-api-key": h.UPSTREAM_KEY}
+    else:
+        gateway = h.start("meridian", h.pinned(servers, [
+            "dotnet", dll, "serve", "--upstream", f"http://127.0.0.1:{up_port}", "--demo-key", h.MERIDIAN_KEY,
+            "--data", str(scratch / "data"), "--port", str(gw_port)]), gw_port, scratch,
+            env={"MERIDIAN_UPSTREAM_API_KEY": h.UPSTREAM_KEY, **diag_env})
+        headers = {"x-api-key": h.MERIDIAN_KEY}
     summary_lines = []
 
     def load(label: str, seconds: float) -> dict | None:
@@ -142,28 +157,33 @@ def main() -> int:
             proc = subprocess.Popen([counters, "collect", "-p", str(pid), "--refresh-interval", "1", "--format", "csv",
                                      "-o", str(out / "counters.csv"), "--counters",
                                      "System.Runtime,Microsoft.AspNetCore.Hosting,System.Net.Http",
-                                     "--duration", f"00:00:00:{args.seconds + 2:02d}"],
+                                     "--duration", f"00:00:{(args.seconds + 9) // 60:02d}:{(args.seconds + 9) % 60:02d}"],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(1)
+            # Turning the counters on makes the runtime compile the newly enabled instrumentation paths; that burst
+            # is left out of the window that is summarized.
+            load("dotnet-counters warm-up", 6)
+            counters_from = time.time()
             res = load("with dotnet-counters", args.seconds)
             proc.wait(timeout=60)
             if res is not None and (out / "counters.csv").exists():
                 rps = (res["requests"] - res["errors"]["status"]) / (res["duration_us"] / 1e6)
-                summary_lines.extend(summarize_counters(out / "counters.csv", rps))
+                summary_lines.extend(summarize_counters(out / "counters.csv", rps, counters_from))
                 print("\n".join(summary_lines[-8:]))
 
         if shutil.which("perf"):
             proc = subprocess.Popen(["perf", "record", "-F", "499", "-g", "-p", str(pid), "-o", str(out / "perf.data"),
                                      "--", "sleep", str(args.seconds)],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            load("with perf record", args.seconds)
+            res = load("with perf record", args.seconds)
             proc.wait(timeout=60)
+            served = res["requests"] if res else None
             for name, extra in [("perf-self.txt", ["--no-children"]), ("perf-children.txt", ["--children"])]:
                 with open(out / name, "w") as f:
                     subprocess.run(["perf", "report", "-i", str(out / "perf.data"), "--stdio", "--sort", "dso,symbol",
                                     "-g", "none", "--percent-limit", "0.3", *extra], stdout=f, stderr=subprocess.DEVNULL)
-            buckets = subprocess.run([sys.executable, str(h.HERE / "perf_buckets.py"), str(out / "perf.data")],
-                                     capture_output=True, text=True)
+            buckets = subprocess.run([sys.executable, str(h.HERE / "perf_buckets.py"), str(out / "perf.data")]
+                                     + (["--requests", str(served)] if served else []), capture_output=True, text=True)
             (out / "perf-buckets.txt").write_text(buckets.stdout)
             print(buckets.stdout)
             summary_lines.append(buckets.stdout)

@@ -11,6 +11,9 @@ public sealed class HarmLexiconClassifier : IClassifier, IWindowedClassifier
 
     private static readonly Lazy<LexiconMatcher> SharedMatcher = new(() => new LexiconMatcher(HarmLexicon.Rules));
 
+    /// <summary>Builds (once per process) and warms the rule matchers, so the first request does not pay for it.</summary>
+    public HarmLexiconClassifier() => _ = SharedMatcher.Value;
+
     public string Name => DefaultName;
 
     /// <summary>The longest original text a rule is expected to match; phrases longer than this (padded with many
@@ -53,74 +56,5 @@ public sealed class HarmLexiconClassifier : IClassifier, IWindowedClassifier
         }
 
         return Quoting.IsQuoted(text, finding.Start, finding.End) ? finding with { Severity = Severity.Low } : finding;
-    }
-}
-
-/// <summary>A built-in classifier the stream screener may run on its sliding window: it completes synchronously, is
-/// cheap, and never matches more than <see cref="MaxMatchChars"/> of original text.</summary>
-internal interface IWindowedClassifier
-{
-    int MaxMatchChars { get; }
-}
-
-/// <summary>Whether a span sits inside quotation marks on its own line (dialogue, a quoted example).</summary>
-internal static class Quoting
-{
-    private const int MaxLookBehind = 400;
-
-    public static bool IsQuoted(ReadOnlySpan<char> text, int start, int end)
-    {
-        // Straight double quotes: an odd number before the span on the same line, and one after it.
-        var doubles = 0;
-        var curlyOpen = 0;
-        var lineStart = start;
-        var limit = Math.Max(0, start - MaxLookBehind);
-        while (lineStart > limit && text[lineStart - 1] != '\n')
-        {
-            lineStart--;
-        }
-
-        for (var i = lineStart; i < start; i++)
-        {
-            switch (text[i])
-            {
-                case '"':
-                    doubles++;
-                    break;
-                case '\u201C' or '\u00AB':
-                    curlyOpen++;
-                    break;
-                case '\u201D' or '\u00BB':
-                    curlyOpen = Math.Max(0, curlyOpen - 1);
-                    break;
-                default:
-                    break;
-            }
-        }
-
-        if (doubles % 2 == 1 || curlyOpen > 0)
-        {
-            return true;
-        }
-
-        // A single quote or backtick right before the span (after optional spaces), opening it: 'ignore all ...'.
-        var before = start - 1;
-        while (before >= lineStart && text[before] == ' ')
-        {
-            before--;
-        }
-
-        if (before >= lineStart && text[before] is '\'' or '\u2018' or '`' && (before == lineStart || !char.IsLetterOrDigit(text[before - 1])))
-        {
-            for (var i = end; i < text.Length && text[i] != '\n'; i++)
-            {
-                if (text[i] is '\'' or '\u2019' or '`')
-                {
-                    return true;
-                }
-            }
-        }
-
-        return false;
     }
 }

@@ -19,9 +19,12 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
 
     private const int MaxTokenChars = 100;
 
+    /// <summary>No pattern matches more than this (the longest: an email address, capped here).</summary>
+    private const int MaxMatchLength = 128;
+
     public string Name => DefaultName;
 
-    public int MaxMatchChars => 128;
+    public int MaxMatchChars => MaxMatchLength;
 
     public ValueTask<ClassifierResult> ClassifyAsync(ScreeningText text, CancellationToken cancellationToken)
     {
@@ -158,8 +161,10 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
                     continue;
                 }
 
+                // Longer addresses than the stream window are not reported anywhere, so input and stream agree and
+                // no address is ever released half-redacted.
                 lastEnd = start + m.Length;
-                if (!IsReservedEmailDomain(text.Slice(start, m.Length)))
+                if (m.Length <= MaxMatchLength && !IsReservedEmailDomain(text.Slice(start, m.Length)))
                 {
                     Add(ref findings, PiiKinds.Email, Severity.Low, start, m.Length);
                 }

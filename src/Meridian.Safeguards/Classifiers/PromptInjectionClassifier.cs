@@ -20,6 +20,9 @@ public sealed partial class PromptInjectionClassifier : IClassifier, IWindowedCl
         "(?:instructions?|prompts?|system prompts?|rules|directions|directives|guidelines|guardrails|constraints|commands|context|" +
         "messages?|programming|restrictions|policies|policy|settings|orders|content polic(?:y|ies)|safety (?:rules|guidelines|filters))";
 
+    /// <summary>Builds (once per process) and warms the rule matchers, so the first request does not pay for it.</summary>
+    public PromptInjectionClassifier() => _ = SharedMatcher.Value;
+
     public string Name => DefaultName;
 
     public int MaxMatchChars => 120;

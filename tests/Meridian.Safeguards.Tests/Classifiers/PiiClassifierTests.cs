@@ -78,6 +78,17 @@ public sealed class PiiClassifierTests
     }
 
     [Fact]
+    public async Task No_finding_is_longer_than_the_stream_window_so_streaming_and_input_agree()
+    {
+        var longEmail = "someone@" + string.Join('.', Enumerable.Repeat(new string('d', 40), 3)) + ".com"; // 134 chars
+        var text = $"write to {longEmail} or a@contoso.com";
+
+        var finding = Assert.Single(await Classify(_pii, text));
+
+        Assert.Equal("a@contoso.com", Matched(text, finding));
+    }
+
+    [Fact]
     public async Task Long_random_tokens_are_reported_in_slices_no_longer_than_a_window()
     {
         var token = string.Concat(Enumerable.Repeat("9fQ2xLp7Rk1ZtWb3Vn8cMd5Hs4Jy6Ge0Ua2TiPo", 6)); // 240 chars

@@ -1,0 +1,89 @@
+using System.Text;
+using Meridian.Core.Billing;
+using Meridian.Gateway.Hosting;
+using Meridian.Storage.Geography;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Meridian.Gateway.Tests.Metering;
+
+/// <summary>A stream the client walks away from still meters what was generated up to then.</summary>
+public sealed class CutStreamMeteringTests : IDisposable
+{
+    private const string DemoKey = "mk-cut00001-Zq7vR2pLx9TcW4nB8sKd3fHy";
+    private readonly string _data = Path.Combine(Path.GetTempPath(), "meridian-cut-tests", Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(_data, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort.
+        }
+    }
+
+    [Fact]
+    public async Task A_stream_cut_by_the_client_meters_the_tokens_generated_so_far()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // A slow simulator (20 ms per token), so the client can leave in the middle of the answer.
+        var (app, _) = GatewayHost.Build(new GatewayOptions
+        {
+            Port = 0,
+            DataDirectory = _data,
+            DemoKey = DemoKey,
+            SimulatorTokenDelay = TimeSpan.FromMilliseconds(20),
+        });
+        await using var _ = app;
+        await app.StartAsync(ct);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        using var http = new HttpClient { BaseAddress = new Uri(address.TrimEnd('/') + "/") };
+
+        string requestId;
+        var seen = new StringBuilder();
+        using (var request = new HttpRequestMessage(HttpMethod.Post, "v1/messages")
+        {
+            Content = new StringContent(
+                """{"model":"claude-sonnet-5","max_tokens":2000,"stream":true,"messages":[{"role":"user","content":"Write a long essay about ledgers and their history."}]}""",
+                Encoding.UTF8, "application/json"),
+        })
+        {
+            request.Headers.Add("x-api-key", DemoKey);
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+            requestId = response.Headers.GetValues("request-id").Single();
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
+            var deltas = 0;
+            while (deltas < 5 && await reader.ReadLineAsync(ct) is { } line)
+            {
+                seen.AppendLine(line);
+                if (line.Contains("\"text_delta\"", StringComparison.Ordinal))
+                {
+                    deltas++;
+                }
+            }
+
+            // Leaving here disposes the response: the connection closes mid-answer.
+        }
+
+        Assert.DoesNotContain("message_stop", seen.ToString(), StringComparison.Ordinal);
+        var ledger = new GeographyStores(_data, ["us"]).For("us").Ledger;
+        UsageRecord? row = null;
+        for (var i = 0; i < 100 && row is null; i++)
+        {
+            await Task.Delay(50, ct);
+            row = ledger.Find(requestId);
+        }
+
+        Assert.NotNull(row);
+        Assert.Equal(UsageSource.Partial, row.Source);
+        Assert.True(row.Tokens.Input > 0);
+        Assert.InRange(row.Tokens.Output, 3, 1_000);
+        await app.StopAsync(CancellationToken.None);
+    }
+}
