@@ -40,6 +40,7 @@ BUCKETS = [
     ("rest of the Meridian handler (MessagesEndpoint, routing snapshot)", r"Meridian\."),
 ]
 COMPILED = [(name, re.compile(pattern)) for name, pattern in BUCKETS]
+FILE_CALLS = re.compile(r"^(__)?(pwrite64|pread64|pwrite|pread|fsync|fdatasync|ftruncate|lseek|__libc_pwrite|__libc_pread)\b")
 SOCKET_CALLS = re.compile(r"^(__)?(send|recv|sendmsg|recvmsg|sendto|recvfrom|epoll_wait|epoll_ctl|read|write|readv|writev|__libc_(read|write|send|recv))\b")
 
 
@@ -77,6 +78,9 @@ def classify(stack: list[tuple[str, str]]) -> str:
     for sym, dso in stack:
         if "libc.so" in dso and SOCKET_CALLS.match(sym):
             return "socket I/O (send/recv, epoll)"
+        if "libc.so" in dso and FILE_CALLS.match(sym):
+            # Nothing else on the request path touches files: this is SQLite writing the receipts' WAL.
+            return "receipts (ReceiptWriter, SQLite)"
     # Same for OpenSSL: the stack stops inside libcrypto, so the caller (the key's HMAC, RandomNumberGenerator for
     # request ids, HttpClient never: the upstream is plain HTTP) is not visible.
     if any("libcrypto" in dso or "libssl" in dso for _, dso in stack[:3]):

@@ -26,6 +26,19 @@ public static class ServeCommand
             Description = "Forward platform traffic to this Anthropic-compatible upstream (e.g. http://127.0.0.1:9090 from `meridian simulate`) instead of the in-process simulator; its key comes from env MERIDIAN_UPSTREAM_API_KEY.",
         };
         var config = new Option<string?>("--config") { Description = "JSON file declaring the backends (env MERIDIAN_CONFIG); see docs/backends.md." };
+        var redis = new Option<string?>("--redis")
+        {
+            Description = "HOST:PORT of a Redis shared by several nodes (env MERIDIAN_REDIS): cluster-wide quotas and instant change propagation; see docs/scale-out.md. Off by default.",
+        };
+        var redisPrefix = new Option<string?>("--redis-prefix") { Description = $"Prefix of this cluster's Redis keys and channels (env MERIDIAN_REDIS_PREFIX; default {GatewayOptions.DefaultRedisPrefix})." };
+        var nodes = new Option<int?>("--nodes") { Description = "Expected number of nodes (env MERIDIAN_NODES; default 1): while Redis is unreachable each node enforces limit/N of every quota." };
+        nodes.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 1 and var n)
+            {
+                result.AddError($"--nodes must be at least 1, not {n}.");
+            }
+        });
         upstream.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<string?>() is { } value
@@ -36,7 +49,7 @@ public static class ServeCommand
         });
         var command = new Command("serve", "Run the gateway with embedded SQLite stores and the built-in simulator backend.")
         {
-            port, data, demoKey, adminToken, region, bind, tokenDelay, upstream, config,
+            port, data, demoKey, adminToken, region, bind, tokenDelay, upstream, config, redis, redisPrefix, nodes,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -51,6 +64,9 @@ public static class ServeCommand
                 SimulatorTokenDelay = TimeSpan.FromMilliseconds(parse.GetValue(tokenDelay) ?? 0),
                 ConfigFile = parse.GetValue(config) ?? Env("MERIDIAN_CONFIG"),
                 UpstreamUrl = parse.GetValue(upstream) is { } url ? new Uri(url.TrimEnd('/') + "/", UriKind.Absolute) : null,
+                Redis = parse.GetValue(redis) ?? Env("MERIDIAN_REDIS"),
+                RedisPrefix = parse.GetValue(redisPrefix) ?? Env("MERIDIAN_REDIS_PREFIX") ?? GatewayOptions.DefaultRedisPrefix,
+                ExpectedNodes = parse.GetValue(nodes) ?? EnvInt("MERIDIAN_NODES") ?? 1,
             };
             return await RunAsync(options, cancellationToken);
         });

@@ -3,6 +3,7 @@ using Meridian.Core.Keys;
 using Meridian.Gateway.Admin;
 using Meridian.Gateway.Auth;
 using Meridian.Gateway.Backends;
+using Meridian.Gateway.Cluster;
 using Meridian.Gateway.DataPlane;
 using Meridian.Gateway.Http;
 using Meridian.Gateway.Metering;
@@ -66,6 +67,7 @@ public static class GatewayHost
         services.AddBoundaryRouting(options, data.Path);
         services.AddHostedService<RoutingSnapshotProvider.Refresher>();
         services.AddMetering();
+        services.AddCluster(options);
         services.AddSingleton<ReceiptWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<ReceiptWriter>());
         services.AddSingleton<ApiKeyAuthenticator>();

@@ -51,4 +51,21 @@ public sealed class GatewayOptions
 
     /// <summary>How often a node checks the control store for changes (keys revoked, deployments added).</summary>
     public TimeSpan SnapshotRefreshInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// <c>HOST:PORT</c> (or a StackExchange.Redis configuration string) of the Redis shared by the nodes of a
+    /// cluster: quota buckets and change notifications (docs/scale-out.md). Null: embedded mode, all in this process.
+    /// </summary>
+    public string? Redis { get; set; }
+
+    /// <summary>Prefix of every Redis key and channel this cluster uses, so clusters (and test runs) can share one Redis.</summary>
+    public string RedisPrefix { get; set; } = DefaultRedisPrefix;
+
+    public const string DefaultRedisPrefix = "meridian:";
+
+    /// <summary>
+    /// How many nodes the cluster is expected to run. While Redis is unreachable each node enforces its share of every
+    /// quota (limit / nodes, at least 1) from its own memory, so the cluster as a whole stays within the limit.
+    /// </summary>
+    public int ExpectedNodes { get; set; } = 1;
 }

@@ -25,6 +25,13 @@ public sealed class ControlStore
 
     public string Path => _database.Path;
 
+    /// <summary>
+    /// Raised after every mutation committed through this instance, on the committing thread, once the change is
+    /// visible to every reader. Gateway nodes relay it to their peers so they reload at once instead of at their
+    /// next poll (docs/scale-out.md). Handlers must be quick and must not throw.
+    /// </summary>
+    public event Action? Committed;
+
     public long Generation()
     {
         using var connection = _database.Open();
@@ -70,10 +77,11 @@ public sealed class ControlStore
         return result;
     }
 
-    private static void Commit(SqliteConnection connection, SqliteTransaction transaction)
+    private void Commit(SqliteConnection connection, SqliteTransaction transaction)
     {
         connection.Execute(transaction, "UPDATE generation SET value = value + 1 WHERE id = 1");
         transaction.Commit();
+        Committed?.Invoke();
     }
 
     public T Read<T>(Func<SqliteConnection, T> query)

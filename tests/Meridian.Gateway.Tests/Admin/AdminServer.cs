@@ -33,6 +33,9 @@ public sealed class AdminServer : IAsyncLifetime
 
     public ConcurrentQueue<string> Log { get; } = new();
 
+    /// <summary>Applied to the options of every node this server starts (a cluster's Redis, say).</summary>
+    public Action<GatewayOptions>? Configure { get; init; }
+
     public string LogText => string.Join(Environment.NewLine, Log);
 
     public async ValueTask InitializeAsync()
@@ -44,15 +47,17 @@ public sealed class AdminServer : IAsyncLifetime
     /// <summary>Starts one more gateway node on the same data directory (same control store, same key-hashing secret).</summary>
     public async Task<Node> StartNodeAsync(string? adminToken = OperatorToken, string ingressRegion = "eastus")
     {
+        var options = new GatewayOptions
+        {
+            Port = 0,
+            DataDirectory = DataDirectory,
+            DemoKey = DemoKey,
+            AdminToken = adminToken,
+            IngressRegion = ingressRegion,
+        };
+        Configure?.Invoke(options);
         var (app, demo) = GatewayHost.Build(
-            new GatewayOptions
-            {
-                Port = 0,
-                DataDirectory = DataDirectory,
-                DemoKey = DemoKey,
-                AdminToken = adminToken,
-                IngressRegion = ingressRegion,
-            },
+            options,
             logging => logging.AddProvider(new QueueLoggerProvider(Log)).SetMinimumLevel(LogLevel.Warning));
         await app.StartAsync(TestContext.Current.CancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
