@@ -45,6 +45,10 @@ MODEL = "claude-sonnet-5"
 UPSTREAM_KEY = "bench-upstream-key"
 # Shaped like a Meridian data-plane key (mk-<8 hex>-<secret>); registered as the demo tenant's key at start.
 MERIDIAN_KEY = "mk-0be4c400-bench_harness_key_not_a_secret_00"
+# Operator token for the admin API (to lift the demo deployment's quota); loopback only, gone with the scratch data.
+MERIDIAN_ADMIN_TOKEN = "mat-0be4c400-bench_harness_admin_not_a_secret"
+# The demo seed's deployment (src/Meridian.Storage/Control/DemoSeed.cs).
+DEMO_DEPLOYMENT = "dep_demo"
 
 PROFILES = {
     # ~4-5 minutes with all five contenders: 2 modes x 3 levels x 5 contenders x (1 s warm-up + 5 s measured).
@@ -407,6 +411,32 @@ def probe(server: Server, mode: str, body: bytes) -> str | None:
     return None
 
 
+def lift_quotas(port: int) -> str:
+    """Raises the demo deployment's quotas to the maximum through the admin API.
+
+    A deployment starts at 600 requests/minute, which a load test passes in a fraction of a second; the quota check
+    itself still runs on every request, only its limit is out of the way. (Tenants carry budgets only, and the demo
+    tenant has none.) Returns what was done, for the results.
+    """
+    import urllib.error
+    import urllib.request
+
+    body = json.dumps({"rpm": 1_000_000, "input_tpm": 1_000_000_000, "output_tpm": 1_000_000_000}).encode()
+    done = []
+    for path in (f"/admin/v1/deployments/{DEMO_DEPLOYMENT}/limits",):
+        request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=body, method="PUT", headers={
+            "Authorization": f"Bearer {MERIDIAN_ADMIN_TOKEN}", "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                done.append(f"PUT {path}: {response.status}")
+        except urllib.error.HTTPError as ex:
+            # A build without limits (404/405) has nothing to lift.
+            done.append(f"PUT {path}: {ex.code}")
+        except OSError as ex:
+            done.append(f"PUT {path}: {ex}")
+    return "; ".join(done)
+
+
 def measure_cell(server: Server, upstream: Server, mode: str, level: int, plan: Plan, body_file: Path,
                  scratch: Path) -> dict:
     out = scratch / "wrk.json"
@@ -541,7 +571,7 @@ def wrk_version() -> str:
     return f"wrk {found.group(1)}" if found else "wrk"
 
 
-def machine_info(plan: Plan, meridian_dll: Path) -> dict:
+def machine_info(plan: Plan, meridian_dll: Path, label: str | None) -> dict:
     cpu_model = ""
     with open("/proc/cpuinfo") as f:
         for line in f:
@@ -571,6 +601,7 @@ def machine_info(plan: Plan, meridian_dll: Path) -> dict:
         "node": command_output(["node", "--version"]) if shutil.which("node") else "",
         "python": platform.python_version(),
         "git_commit": git + (" (src/ has uncommitted changes)" if dirty else ""),
+        "meridian_build": label or ("working tree at " + git + (", src/ modified" if dirty else "")),
         "meridian_dll": str(meridian_dll.relative_to(ROOT)) if meridian_dll.is_relative_to(ROOT) else str(meridian_dll),
         "pinning": {"loadgen_cpus": plan.loadgen_cpus, "server_cpus": plan.server_cpus},
         "nice": NICE,
@@ -596,15 +627,16 @@ def main() -> int:
     ap.add_argument("--pin", choices=["auto", "none"], default="auto",
                     help="auto: wrk on CPU 0, upstream and contenders on the other CPUs (needs 2+ CPUs)")
     ap.add_argument("--meridian-dll", default=str(ROOT / "artifacts/bin/Meridian.Cli/release/meridian.dll"))
+    ap.add_argument("--meridian-label", help="what the Meridian build is, for the results (default: the working tree)")
     ap.add_argument("--yarp-dll", default=str(ROOT / "artifacts/bin/BareYarp/release/BareYarp.dll"))
     ap.add_argument("--portkey-dir", default=str(WORK / "portkey"))
     ap.add_argument("--results", default=str(BENCH / "results"))
-    ap.add_argument("--quiet-wait", type=float, default=120,
+    ap.add_argument("--quiet-wait", type=float, default=30,
                     help="seconds to wait at most for other work on the machine to settle before measuring")
     ap.add_argument("--max-foreign", type=float, default=0.25,
                     help="a cell during which other work used more CPU cores than this is measured again")
     ap.add_argument("--retries", type=int, default=2, help="at most this many extra attempts per noisy cell")
-    ap.add_argument("--noise-budget", type=float, default=90,
+    ap.add_argument("--noise-budget", type=float, default=60,
                     help="seconds the whole run may spend re-measuring noisy cells")
     ap.add_argument("--nice", type=int, default=int(os.environ.get("BENCH_NICE", "0")),
                     help="scheduling niceness for the harness and everything it starts; a negative value (root) "
@@ -662,7 +694,7 @@ def main() -> int:
     results: dict = {
         "schema": 1,
         "started_at": started_at.isoformat(timespec="seconds"),
-        "machine": machine_info(plan, meridian_dll),
+        "machine": machine_info(plan, meridian_dll, args.meridian_label),
         "plan": {k: v for k, v in plan.__dict__.items()},
         "profile": args.profile,
         "contenders": {},
@@ -695,7 +727,7 @@ def main() -> int:
                 data = scratch / "meridian-data"
                 s = start(name, pinned(server_cpus, [
                     "dotnet", str(meridian_dll), "serve", "--upstream", up_url, "--demo-key", MERIDIAN_KEY,
-                    "--data", str(data), "--port", str(p)]), p, logs,
+                    "--admin-token", MERIDIAN_ADMIN_TOKEN, "--data", str(data), "--port", str(p)]), p, logs,
                     env={"MERIDIAN_UPSTREAM_API_KEY": UPSTREAM_KEY})
                 s.headers = {"x-api-key": MERIDIAN_KEY}
                 s.notes = "meridian serve --upstream: key auth, deployment resolution, routing, metering, receipts"
@@ -734,6 +766,10 @@ def main() -> int:
                 s.skipped = "did not start"
                 warn(f"skipping {name}: it did not start\n{tail(s.log_path)}")
                 stop(s)
+        if "meridian" in servers and not servers["meridian"].skipped:
+            lifted = lift_quotas(servers["meridian"].port)
+            servers["meridian"].notes += f" (quotas lifted for the load: {lifted})"
+            log(f"meridian: {lifted}")
         for name, s in servers.items():
             if s.skipped:
                 continue

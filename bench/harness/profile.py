@@ -126,7 +126,8 @@ def main() -> int:
     else:
         gateway = h.start("meridian", h.pinned(servers, [
             "dotnet", dll, "serve", "--upstream", f"http://127.0.0.1:{up_port}", "--demo-key", h.MERIDIAN_KEY,
-            "--data", str(scratch / "data"), "--port", str(gw_port)]), gw_port, scratch,
+            "--admin-token", h.MERIDIAN_ADMIN_TOKEN, "--data", str(scratch / "data"), "--port", str(gw_port)]),
+            gw_port, scratch,
             env={"MERIDIAN_UPSTREAM_API_KEY": h.UPSTREAM_KEY, **diag_env})
         headers = {"x-api-key": h.MERIDIAN_KEY}
     summary_lines = []
@@ -147,6 +148,8 @@ def main() -> int:
             h.warn("the simulator or the gateway did not start:\n" + h.tail(gateway.log_path) + h.tail(upstream.log_path))
             return 1
         pid = gateway.proc.pid
+        if args.contender == "meridian":
+            h.log(f"quotas: {h.lift_quotas(gw_port)}")
         # Long enough for tiered compilation to settle (on a busy 2-vCPU box the background JIT lags behind).
         h.log(f"gateway pid {pid}; warm-up {args.warmup} s ({args.mode}, {args.connections} connections)")
         load("warm-up", args.warmup)

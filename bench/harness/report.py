@@ -93,7 +93,7 @@ def markdown(results: dict, agg: dict) -> str:
         "",
         f"Machine: {m['cpu_model']}, {m['cpus']} vCPU ({m['virtualization']}), {m['memory_gb']} GB, Linux "
         f"{m['kernel']}; .NET {m['aspnetcore_runtime']} ({m['dotnet_gc']} GC for every .NET process), {m['wrk']}, "
-        f"{m['nginx']}, Node {m['node']}; commit {m['git_commit']}. "
+        f"{m['nginx']}, Node {m['node']}; Meridian: {m.get('meridian_build', m['git_commit'])}. "
         f"Pinning: wrk on CPU {m['pinning']['loadgen_cpus'] or 'any'}, upstream and contender on CPU "
         f"{m['pinning']['server_cpus'] or 'any'}"
         + (f"; every benchmark process at niceness {m['nice']}" if m.get("nice") else "") + ".",

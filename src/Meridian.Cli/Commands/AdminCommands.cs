@@ -21,5 +21,6 @@ internal static class AdminCommands
         root.Subcommands.Add(WhoamiCommand.Create(context));
         root.Subcommands.Add(ReceiptsCommand.Create(context));
         root.Subcommands.Add(ReportCommand.Create(context));
+        root.Subcommands.Add(CasesCommand.Create(context));
     }
 }

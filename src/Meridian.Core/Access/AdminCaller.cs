@@ -113,6 +113,29 @@ public sealed record AdminCaller(string TokenId, string Name, AdminRole Role, st
         _ => AccessDecision.Forbidden,
     };
 
+    /// <summary>
+    /// The Trust &amp; Safety case queue: the operator sees every case; a reviewer its publisher's cases in its geographies
+    /// (<paramref name="onlyPublisher"/>, <paramref name="onlyGeographies"/>); every other role is forbidden.
+    /// </summary>
+    public AccessDecision ReviewCases(out string? onlyPublisher, out IReadOnlyList<string>? onlyGeographies)
+    {
+        onlyPublisher = Role == AdminRole.Reviewer ? PublisherId : null;
+        onlyGeographies = Role == AdminRole.Reviewer ? Geographies : null;
+        return Role is AdminRole.OperatorAdmin or AdminRole.Reviewer ? AccessDecision.Allowed : AccessDecision.Forbidden;
+    }
+
+    /// <summary>
+    /// See, open or decide one case: the operator any; a reviewer only cases of its publisher in one of its geographies
+    /// (others are hidden, like other tenants' objects); every other role is forbidden.
+    /// </summary>
+    public AccessDecision ReviewCase(string publisherId, string geography) => Role switch
+    {
+        AdminRole.OperatorAdmin => AccessDecision.Allowed,
+        AdminRole.Reviewer => Own(PublisherId, publisherId) == AccessDecision.Allowed
+            && Geographies.Contains(geography, StringComparer.OrdinalIgnoreCase) ? AccessDecision.Allowed : AccessDecision.Hidden,
+        _ => AccessDecision.Forbidden,
+    };
+
     private static AccessDecision Own(string? mine, string theirs) =>
         mine is not null && string.Equals(mine, theirs, StringComparison.Ordinal) ? AccessDecision.Allowed : AccessDecision.Hidden;
 }

@@ -23,4 +23,10 @@ public sealed record DeploymentRoute(
     public string StorageGeography => ResourceRegion.Geography;
 
     public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>The name of the safeguard policy screening its requests (docs/safeguards.md).</summary>
+    public string SafeguardPolicy { get; init; } = "default";
+
+    /// <summary>Set when a Trust &amp; Safety decision suspended the deployment: its requests are refused with 403.</summary>
+    public DateTimeOffset? SuspendedAt { get; init; }
 }

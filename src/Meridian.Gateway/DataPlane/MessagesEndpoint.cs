@@ -7,6 +7,7 @@ using Meridian.Gateway.Http;
 using Meridian.Gateway.Metering;
 using Meridian.Gateway.Receipts;
 using Meridian.Gateway.Routing;
+using Meridian.Gateway.Safeguards;
 using Meridian.Protocol;
 using Meridian.Protocol.Errors;
 using Meridian.Protocol.Messages;
@@ -24,6 +25,7 @@ public sealed class MessagesEndpoint(
     RoutingSnapshotProvider snapshots,
     BoundaryRouter router,
     MeteringService metering,
+    RequestSafeguards safeguards,
     GatewayOptions options,
     TimeProvider time)
 {
@@ -98,6 +100,12 @@ public sealed class MessagesEndpoint(
 
         using var ownedRequest = request;
         outcome.Streamed = request.Stream;
+        if (outcome.Key.SuspendedAt is not null)
+        {
+            await FailAsync(context, outcome, ApiError.Permission("This API key has been suspended after a Trust & Safety review."));
+            return;
+        }
+
         var resolution = snapshots.Current.Resolve(outcome.Key, request.Model);
         if (resolution.Deployment is not { } deployment)
         {
@@ -108,6 +116,12 @@ public sealed class MessagesEndpoint(
         }
 
         outcome.Deployment = deployment;
+        if (deployment.SuspendedAt is not null)
+        {
+            await FailAsync(context, outcome, ApiError.Permission($"The deployment '{deployment.Name}' has been suspended after a Trust & Safety review."));
+            return;
+        }
+
         if (isCountTokens)
         {
             await WriteTokenCountAsync(context, TokenCounter.CountInput(request));
@@ -129,6 +143,28 @@ public sealed class MessagesEndpoint(
             return;
         }
 
+        // Input is screened once the request is admitted and before any backend sees it; a block answers 400 naming the
+        // policy, never the matched text. A flagged (or blocked) request opens a T&S case when it ends (Safeguards/).
+        var guard = await safeguards.ScreenInputAsync(deployment, request, ownedBody.Memory, aborted);
+        outcome.Safeguards = guard;
+        try
+        {
+            if (guard.Refusal is { } blocked)
+            {
+                await FailAsync(context, outcome, blocked);
+                return;
+            }
+
+            await RouteAsync(context, request, deployment, guard, outcome);
+        }
+        finally
+        {
+            await guard.CompleteAsync(RequestIds.Of(context), outcome.Key, deployment);
+        }
+    }
+
+    private async Task RouteAsync(HttpContext context, MessagesRequest request, DeploymentRoute deployment, SafeguardSession guard, RequestOutcome outcome)
+    {
         // Only backends inside the deployment's boundary are tried, failing over among them before the first event;
         // nothing eligible and healthy fails closed (BoundaryRouter).
         var call = new BackendCall(request, deployment.ModelId, RequestIds.New("msg_"));
@@ -141,20 +177,30 @@ public sealed class MessagesEndpoint(
         }
 
         outcome.Backend = route.Backend;
+
+        // Output is screened on the stream, for streaming and non-streaming answers alike; the screener starts on the
+        // route's first event, which it passes through at once.
+        await using var events = guard.Screen(route.Events!, context.RequestAborted);
+        if (!await events.MoveNextAsync())
+        {
+            await FailAsync(context, outcome, ApiError.Internal("The backend produced no answer."));
+            return;
+        }
+
         if (request.Stream)
         {
-            await StreamAsync(context, route, outcome, time);
+            await StreamAsync(context, route, events, guard, outcome, time);
         }
         else
         {
-            await AnswerAsync(context, route, outcome, time);
+            await AnswerAsync(context, route, events, guard, outcome, time);
         }
     }
 
-    private static async Task AnswerAsync(HttpContext context, RoutedCall route, RequestOutcome outcome, TimeProvider time)
+    private static async Task AnswerAsync(
+        HttpContext context, RoutedCall route, IAsyncEnumerator<StreamEvent> events, SafeguardSession guard, RequestOutcome outcome, TimeProvider time)
     {
         var message = new MessageAggregate();
-        var events = route.Events!;
         try
         {
             do
@@ -185,21 +231,32 @@ public sealed class MessagesEndpoint(
         response.StatusCode = 200;
         response.ContentType = "application/json";
         response.Headers[ProcessingRegionHeader] = HeaderSafe(route.Backend!.ProcessingLocation);
+        if (guard.HeaderValue is { } verdict)
+        {
+            response.Headers[RequestSafeguards.Header] = verdict;
+        }
+
         AnthropicJsonWriter.WriteMessage(response.BodyWriter, message);
         await response.BodyWriter.FlushAsync(context.RequestAborted);
         outcome.Status = 200;
     }
 
-    private static async Task StreamAsync(HttpContext context, RoutedCall route, RequestOutcome outcome, TimeProvider time)
+    private static async Task StreamAsync(
+        HttpContext context, RoutedCall route, IAsyncEnumerator<StreamEvent> events, SafeguardSession guard, RequestOutcome outcome, TimeProvider time)
     {
         var response = context.Response;
         var writer = response.BodyWriter;
 
         // The route holds the backend's first event: nothing was sent before it, so a backend that failed to start was
         // failed over (or its error answered with a proper HTTP status the SDKs can retry on).
-        var events = route.Events!;
         response.StatusCode = 200;
         response.Headers[ProcessingRegionHeader] = HeaderSafe(route.Backend!.ProcessingLocation);
+        if (guard.HeaderValue is { } verdict)
+        {
+            // Headers go before the first event: on a stream they carry the input's verdict (the receipt has the whole).
+            response.Headers[RequestSafeguards.Header] = verdict;
+        }
+
         response.ContentType = "text/event-stream; charset=utf-8";
         response.Headers.CacheControl = "no-cache";
         response.Headers["x-accel-buffering"] = "no";
@@ -265,6 +322,9 @@ public sealed class MessagesEndpoint(
 
         public RoutedCall? Route { get; set; }
 
+        /// <summary>Input and output screening (Safeguards/RequestSafeguards); null until the input was screened.</summary>
+        public SafeguardSession? Safeguards { get; set; }
+
         public bool Streamed { get; set; }
 
         public int Status { get; set; } = 500;
@@ -323,6 +383,7 @@ public sealed class MessagesEndpoint(
             Streamed = Streamed,
             Status = Status,
             ErrorType = ErrorType,
+            SafeguardVerdict = Safeguards?.Compact ?? "not_screened",
             StopReason = _stopReason,
             InputTokens = _usage.InputTokens,
             OutputTokens = _usage.OutputTokens,

@@ -9,6 +9,7 @@ using Meridian.Gateway.Http;
 using Meridian.Gateway.Metering;
 using Meridian.Gateway.Receipts;
 using Meridian.Gateway.Routing;
+using Meridian.Gateway.Safeguards;
 using Meridian.Protocol.Errors;
 using Meridian.Protocol.Messages;
 using Meridian.Storage.Control;
@@ -70,6 +71,7 @@ public static class GatewayHost
         services.AddCluster(options);
         services.AddSingleton<ReceiptWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<ReceiptWriter>());
+        services.AddSafeguards(options, data.Path);
         services.AddSingleton<ApiKeyAuthenticator>();
         services.AddSingleton<MessagesEndpoint>();
         services.AddSingleton<ModelsEndpoint>();
@@ -85,6 +87,7 @@ public static class GatewayHost
         MapDataPlane(app);
         AdminEndpoints.Map(app);
         app.MapBoundaryRouting();
+        app.MapSafeguards();
         app.MapOpenApi();
         Portal.PortalEndpoints.Map(app);
         app.MapGet("/healthz", () => Results.Text("{\"status\":\"ok\"}", "application/json"));

@@ -68,4 +68,7 @@ public sealed class GatewayOptions
     /// quota (limit / nodes, at least 1) from its own memory, so the cluster as a whole stays within the limit.
     /// </summary>
     public int ExpectedNodes { get; set; } = 1;
+
+    /// <summary>Trust &amp; Safety cases: retention, purge interval, per-geography encryption keys (docs/safeguards.md).</summary>
+    public Safeguards.SafeguardsOptions Safeguards { get; set; } = new();
 }

@@ -4,7 +4,7 @@ namespace Meridian.Gateway.Metering;
 
 /// <summary>
 /// <see cref="IQuotaCounter"/> in this node's memory: correct for one node; several nodes each enforce the whole
-/// limit until the shared (Redis) counter replaces it. A reservation locks its buckets in one global order (ordinal
+/// limit unless they share <see cref="Cluster.RedisQuotaCounter"/> (which also falls back to this one). A reservation locks its buckets in one global order (ordinal
 /// by name), so concurrent reservations never deadlock and never see a half-debited set.
 /// </summary>
 public sealed class InMemoryQuotaCounter : IQuotaCounter

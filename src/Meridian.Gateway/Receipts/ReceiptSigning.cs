@@ -18,6 +18,12 @@ public static class ReceiptCanonicalJson
 {
     public const string SignatureMember = "signature";
 
+    /// <summary>
+    /// The Trust &amp; Safety case of the request, added when the receipt is served: it changes after the receipt was
+    /// signed (a reviewer decides), so like the signature it is not part of what the signature covers.
+    /// </summary>
+    public const string CaseMember = "case";
+
     public static byte[] Of(JsonElement receipt)
     {
         if (receipt.ValueKind != JsonValueKind.Object)
@@ -81,7 +87,7 @@ public static class ReceiptCanonicalJson
     private static void WriteObject(ArrayBufferWriter<byte> output, JsonElement value, bool top)
     {
         var members = value.EnumerateObject()
-            .Where(p => p.Value.ValueKind != JsonValueKind.Null && !(top && p.Name == SignatureMember))
+            .Where(p => p.Value.ValueKind != JsonValueKind.Null && !(top && p.Name is SignatureMember or CaseMember))
             .OrderBy(p => p.Name, StringComparer.Ordinal)
             .ToList();
         output.Write("{"u8);

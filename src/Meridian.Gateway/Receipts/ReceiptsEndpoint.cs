@@ -3,13 +3,14 @@ using System.Text.Json.Serialization;
 using Meridian.Core.Receipts;
 using Meridian.Gateway.Auth;
 using Meridian.Gateway.Http;
+using Meridian.Gateway.Safeguards;
 using Meridian.Protocol.Errors;
 using Meridian.Storage.Geography;
 
 namespace Meridian.Gateway.Receipts;
 
 /// <summary><c>GET /v1/receipts/{request-id}</c>: a receipt, for the tenant that owns it only.</summary>
-public sealed class ReceiptsEndpoint(ApiKeyAuthenticator authenticator, ReceiptWriter writer, GeographyStores stores)
+public sealed class ReceiptsEndpoint(ApiKeyAuthenticator authenticator, ReceiptWriter writer, GeographyStores stores, CaseWriter cases)
 {
     public async Task GetAsync(HttpContext context, string requestId)
     {
@@ -28,7 +29,18 @@ public sealed class ReceiptsEndpoint(ApiKeyAuthenticator authenticator, ReceiptW
         }
 
         context.Response.ContentType = "application/json";
-        await JsonSerializer.SerializeAsync(context.Response.Body, receipt, ReceiptJsonContext.Default.Receipt, context.RequestAborted);
+        var caseRecord = cases.FindPending(requestId) ?? stores.For(receipt.StorageGeography).Cases.FindByRequest(requestId);
+        if (caseRecord is null)
+        {
+            await JsonSerializer.SerializeAsync(context.Response.Body, receipt, ReceiptJsonContext.Default.Receipt, context.RequestAborted);
+            return;
+        }
+
+        // A flagged request's receipt says that a case exists and its outcome — never who reviewed it or what it holds.
+        var json = JsonSerializer.SerializeToNode(receipt, ReceiptJsonContext.Default.Receipt)!.AsObject();
+        json[ReceiptCanonicalJson.CaseMember] = JsonSerializer.SerializeToNode(
+            new ReceiptCaseView(caseRecord.Id, caseRecord.Status, caseRecord.Decision, caseRecord.DecisionAction), CaseJsonContext.Default.ReceiptCaseView);
+        await context.Response.WriteAsync(json.ToJsonString(), context.RequestAborted);
     }
 
     private Receipt? FindStored(string requestId)

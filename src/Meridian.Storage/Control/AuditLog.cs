@@ -63,4 +63,5 @@ public static class AuditLog
 [JsonSerializable(typeof(Deployment))]
 [JsonSerializable(typeof(ApiKeyInfo))]
 [JsonSerializable(typeof(AdminToken))]
+[JsonSerializable(typeof(Suspension))]
 internal sealed partial class AuditJson : JsonSerializerContext;

@@ -149,5 +149,10 @@ internal static class ControlSchema
         INSERT INTO generation VALUES (1, 0);
         """,
         BillingSchema.PricesLimitsTransactions,
+        // Trust & Safety review decisions suspend a key or a deployment (docs/safeguards.md, "Decisions").
+        """
+        ALTER TABLE api_keys ADD COLUMN suspended_at TEXT;
+        ALTER TABLE deployments ADD COLUMN suspended_at TEXT;
+        """,
     ];
 }

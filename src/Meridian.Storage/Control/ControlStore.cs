@@ -114,7 +114,7 @@ public sealed class ControlStore
             using (var command = connection.CreateCommand())
             {
                 command.CommandText = """
-                    SELECT k.id, k.hash, k.resource_id, k.tenant_id, k.expires_at, r.region
+                    SELECT k.id, k.hash, k.resource_id, k.tenant_id, k.expires_at, r.region, k.suspended_at
                     FROM api_keys k JOIN resources r ON r.id = k.resource_id
                     WHERE k.revoked_at IS NULL
                     """;
@@ -124,7 +124,10 @@ public sealed class ControlStore
                     var expiresAt = reader.IsDBNull(4) ? (DateTimeOffset?)null : ParseTime(reader.GetString(4));
                     if ((expiresAt is null || expiresAt > now) && world.TryGetRegion(reader.GetString(5), out var keyRegion))
                     {
-                        keys.Add(new KeyRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), keyRegion, expiresAt));
+                        keys.Add(new KeyRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), keyRegion, expiresAt)
+                        {
+                            SuspendedAt = reader.IsDBNull(6) ? null : ParseTime(reader.GetString(6)),
+                        });
                     }
                 }
             }
@@ -134,7 +137,7 @@ public sealed class ControlStore
             {
                 command.CommandText = """
                     SELECT d.id, d.name, d.tenant_id, d.resource_id, o.publisher_id, d.offer_id, d.model_id, m.max_output_tokens,
-                           d.hosting_option, d.deployment_type, r.region, d.created_at
+                           d.hosting_option, d.deployment_type, r.region, d.created_at, d.safeguard_policy, d.suspended_at
                     FROM deployments d
                     JOIN resources r ON r.id = d.resource_id
                     JOIN offers o ON o.id = d.offer_id
@@ -158,6 +161,8 @@ public sealed class ControlStore
                         reader.GetString(5), reader.GetString(6), reader.GetInt32(7), hosting, type, region)
                     {
                         CreatedAt = ParseTime(reader.GetString(11)),
+                        SafeguardPolicy = reader.GetString(12),
+                        SuspendedAt = reader.IsDBNull(13) ? null : ParseTime(reader.GetString(13)),
                     });
                 }
             }
@@ -192,7 +197,11 @@ public sealed class ControlStore
 }
 
 /// <param name="ResourceRegion">The region of the key's resource: where the records of its requests rest.</param>
-public sealed record KeyRecord(string KeyId, string Hash, string ResourceId, string TenantId, Region ResourceRegion, DateTimeOffset? ExpiresAt);
+public sealed record KeyRecord(string KeyId, string Hash, string ResourceId, string TenantId, Region ResourceRegion, DateTimeOffset? ExpiresAt)
+{
+    /// <summary>Set when a Trust &amp; Safety decision suspended the key: its requests are refused with 403.</summary>
+    public DateTimeOffset? SuspendedAt { get; init; }
+}
 
 public sealed record RoutingData(
     WorldMap World,

@@ -45,6 +45,7 @@ public sealed partial class ReceiptStore
         """,
         UsageLedger.Schema,
         RoutingMigration,
+        CaseStore.Schema,
     ];
 
     private readonly SqliteDatabase _database;
@@ -55,12 +56,16 @@ public sealed partial class ReceiptStore
         _database = new SqliteDatabase(path);
         _database.Migrate(Migrations);
         Ledger = new UsageLedger(_database);
+        Cases = new CaseStore(_database);
     }
 
     public string Geography { get; }
 
     /// <summary>The usage ledger of this geography, in the same file: a batch's receipts and usage commit together.</summary>
     public UsageLedger Ledger { get; }
+
+    /// <summary>The Trust &amp; Safety cases and access log of this geography, in the same file.</summary>
+    public CaseStore Cases { get; }
 
     public string Path => _database.Path;
 

@@ -1,0 +1,98 @@
+using System.CommandLine;
+using System.Text.Json;
+using Meridian.Cli.Admin;
+using Spectre.Console;
+
+namespace Meridian.Cli.Commands;
+
+/// <summary>
+/// <c>meridian cases list|open|decide</c>: Trust &amp; Safety review. Opening a case shows its decrypted content and is
+/// recorded in the geography's access log with the reason given, so <c>--reason</c> is required.
+/// </summary>
+internal static class CasesCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var status = new Option<string?>("--status") { Description = "open or decided (default: both)." };
+        var list = new Command("list", "The case queue you may review, newest first (metadata only).") { status }
+            .WithAction(context, async (call, cancellationToken) =>
+            {
+                var path = AdminClient.Path("cases") + (call.Value(status) is { Length: > 0 } s ? "?status=" + Uri.EscapeDataString(s) : string.Empty);
+                var cases = await call.Api.GetAsync(path, CaseJsonContext.Default.PageTsCase, cancellationToken);
+                if (call.Json)
+                {
+                    call.WriteJson(cases.Json);
+                    return AdminCommand.Ok;
+                }
+
+                if (cases.Value.Data.Count == 0)
+                {
+                    call.Out.MarkupLine("[grey]No cases.[/]");
+                    return AdminCommand.Ok;
+                }
+
+                var table = CliOutput.Table(call.Out, "Id", "Created", "Geography", "Deployment", "Verdict", "Status");
+                foreach (var c in cases.Value.Data)
+                {
+                    table.AddRow(CliOutput.Escape(c.Id), CliOutput.Escape(CliOutput.Time(c.CreatedAt)), CliOutput.Escape(c.Geography),
+                        CliOutput.Escape(c.DeploymentName), CliOutput.Escape(c.Verdict),
+                        CliOutput.Escape(c.Status == "decided" ? $"decided: {c.Decision}, {c.DecisionAction}" : c.Status));
+                }
+
+                call.Out.Write(table);
+                return AdminCommand.Ok;
+            });
+
+        var openId = CaseIdArgument();
+        var reason = new Option<string>("--reason") { Description = "Why you open it; recorded in the access log with your identity.", Required = true };
+        var open = new Command("open", "Decrypt and show a case's content; the access is recorded.") { openId, reason }
+            .WithAction(context, async (call, cancellationToken) =>
+            {
+                var id = call.Value(openId)!;
+                var opened = await call.Api.PostAsync(AdminClient.Path("cases", id, "open"), new OpenCaseRequest(call.Value(reason)!),
+                    CaseJsonContext.Default.OpenCaseRequest, CaseJsonContext.Default.OpenedCase, cancellationToken);
+                if (call.Json)
+                {
+                    call.WriteJson(opened.Json);
+                    return AdminCommand.Ok;
+                }
+
+                var c = opened.Value.Case;
+                call.Out.MarkupLine($"Case [bold]{Markup.Escape(c.Id)}[/] ({Markup.Escape(c.Verdict ?? "")}) — deployment {Markup.Escape(c.DeploymentName ?? "")}, "
+                    + $"tenant {Markup.Escape(c.TenantId ?? "")}, geography {Markup.Escape(c.Geography ?? "")}.");
+                call.Out.MarkupLine($"[grey]Access recorded as entry {opened.Value.Access.Seq} of the {Markup.Escape(c.Geography ?? "")} access log.[/]");
+                call.Out.WriteLine();
+                call.Out.WriteLine("Request:");
+                call.Out.WriteLine(opened.Value.Snapshot.TryGetProperty("request", out var request) ? request.GetRawText() : "(none)");
+                call.Out.WriteLine();
+                call.Out.WriteLine("Response:");
+                call.Out.WriteLine(opened.Value.Snapshot.TryGetProperty("response", out var response) && response.ValueKind == JsonValueKind.String
+                    ? response.GetString()! : "(none)");
+                return AdminCommand.Ok;
+            });
+
+        var decideId = CaseIdArgument();
+        var decision = new Option<string>("--decision") { Description = "no_violation or violation.", Required = true };
+        var action = new Option<string?>("--action") { Description = "none (default), warn_tenant, suspend_key or suspend_deployment." };
+        var decide = new Command("decide", "Decide a case; suspend_key and suspend_deployment take effect on the data plane at once.") { decideId, decision, action }
+            .WithAction(context, async (call, cancellationToken) =>
+            {
+                var id = call.Value(decideId)!;
+                var decided = await call.Api.PostAsync(AdminClient.Path("cases", id, "decision"),
+                    new DecideCaseRequest(call.Value(decision)!, call.Value(action) ?? "none"),
+                    CaseJsonContext.Default.DecideCaseRequest, CaseJsonContext.Default.TsCase, cancellationToken);
+                if (call.Json)
+                {
+                    call.WriteJson(decided.Json);
+                    return AdminCommand.Ok;
+                }
+
+                call.Out.MarkupLine($"Decided case [bold]{Markup.Escape(id)}[/]: {Markup.Escape(decided.Value.Decision ?? "")}, action {Markup.Escape(decided.Value.DecisionAction ?? "")}.");
+                return AdminCommand.Ok;
+            });
+
+        return new Command("cases", "Trust & Safety cases: the review queue, opening a case (audited), decisions.") { list, open, decide };
+    }
+
+    private static Argument<string> CaseIdArgument() => new("case-id") { Description = "The case's id (see meridian cases list)." };
+}

@@ -1,0 +1,39 @@
+using Meridian.Gateway.Admin;
+using Meridian.Gateway.Hosting;
+using Meridian.Safeguards;
+using Meridian.Safeguards.Policies;
+
+namespace Meridian.Gateway.Safeguards;
+
+/// <summary>
+/// Wires safeguards into a gateway node: the screener and policies the data plane uses, case sealing, the durable case
+/// writer, the retention purge, and the review API (<c>/admin/v1/cases</c>).
+/// </summary>
+public static class SafeguardServices
+{
+    public static IServiceCollection AddSafeguards(this IServiceCollection services, GatewayOptions options, string dataDirectory)
+    {
+        services.AddSingleton(options.Safeguards);
+        services.AddSingleton(sp => Screener.CreateDefault(sp.GetRequiredService<ILogger<Screener>>()));
+        services.AddSingleton(SafeguardPolicySet.BuiltIn);
+        services.AddSingleton(_ => new CaseKeyRing(options.Safeguards, dataDirectory));
+        services.AddSingleton<CaseWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<CaseWriter>());
+        services.AddSingleton<CasePurger>();
+        services.AddHostedService(sp => sp.GetRequiredService<CasePurger>());
+        services.AddSingleton<RequestSafeguards>();
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Add(CaseJsonContext.Default));
+        return services;
+    }
+
+    public static void MapSafeguards(this IEndpointRouteBuilder app)
+    {
+        var admin = app.MapGroup(AdminEndpoints.Prefix)
+            .AddEndpointFilter<AdminAuthentication>()
+            .WithTags("admin")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        CaseHandlers.Map(admin);
+    }
+}

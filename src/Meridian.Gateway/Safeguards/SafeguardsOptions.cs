@@ -1,0 +1,23 @@
+namespace Meridian.Gateway.Safeguards;
+
+/// <summary>Trust &amp; Safety settings of a gateway node (docs/safeguards.md, "Cases").</summary>
+public sealed class SafeguardsOptions
+{
+    /// <summary>The environment variable prefix of a geography's case-encryption key: <c>MERIDIAN_TS_KEY_EU</c>.</summary>
+    public const string KeyEnvPrefix = "MERIDIAN_TS_KEY_";
+
+    /// <summary>How long a flagged request's encrypted snapshot is kept; its metadata and decision stay.</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>How often the purge job looks for snapshots past <see cref="Retention"/>.</summary>
+    public TimeSpan PurgeInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Base64 of each geography's 32-byte AES-256-GCM key, by geography name; otherwise <c>MERIDIAN_TS_KEY_&lt;GEO&gt;</c>, else a key
+    /// generated into the data folder (<c>ts-key-&lt;geo&gt;.secret</c>, owner-only) on first use. Never logged.
+    /// </summary>
+    public IDictionary<string, string> CaseKeys { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Most chars of a response kept in memory for a possible case snapshot; the rest is cut (and marked so).</summary>
+    public int MaxSnapshotOutputChars { get; set; } = 64 * 1024;
+}

@@ -1,0 +1,347 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Meridian.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+
+namespace Meridian.Storage.Geography;
+
+/// <summary>One category a case was flagged for, at its highest severity (snake_case names, as in receipts).</summary>
+public readonly record struct CaseCategory(string Category, string Severity);
+
+/// <summary>
+/// The metadata of one Trust &amp; Safety case: what was flagged, where, for whom, and what a reviewer decided. It holds no
+/// content; the encrypted snapshot is a separate column, read only by <see cref="CaseStore.OpenSnapshot"/>.
+/// </summary>
+public sealed record CaseRecord
+{
+    public required string Id { get; init; }
+
+    public required string RequestId { get; init; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    public required string Geography { get; init; }
+
+    public required string TenantId { get; init; }
+
+    public required string KeyId { get; init; }
+
+    public required string ResourceId { get; init; }
+
+    public required string DeploymentId { get; init; }
+
+    public required string DeploymentName { get; init; }
+
+    public required string PublisherId { get; init; }
+
+    public required string Policy { get; init; }
+
+    /// <summary>The request's verdict in its receipt form (<c>flag:violence=medium</c>).</summary>
+    public required string Verdict { get; init; }
+
+    /// <summary>The safeguard action taken on the request: <c>flag</c> or <c>block</c>.</summary>
+    public required string Action { get; init; }
+
+    public required IReadOnlyList<CaseCategory> Categories { get; init; }
+
+    /// <summary>Finding kinds as <c>category:kind</c>.</summary>
+    public required IReadOnlyList<string> Kinds { get; init; }
+
+    /// <summary><c>open</c> until decided, then <c>decided</c>.</summary>
+    public string Status { get; init; } = CaseStore.Open;
+
+    public string? Decision { get; init; }
+
+    public string? DecisionAction { get; init; }
+
+    public DateTimeOffset? DecidedAt { get; init; }
+
+    public string? DecidedBy { get; init; }
+
+    /// <summary>Whether the encrypted snapshot is still held (false once purged, or when none was kept).</summary>
+    public bool HasSnapshot { get; init; }
+
+    public DateTimeOffset? PurgedAt { get; init; }
+}
+
+/// <summary>One entry of a geography's hash-chained access log: every human view, decision and purge of a case.</summary>
+/// <param name="PreviousHash">The <see cref="Hash"/> of the entry before (64 zeros for the first).</param>
+/// <param name="Hash">SHA-256 (hex) of the previous hash and this entry's own fields: changing, removing or reordering
+/// any earlier entry breaks every hash after it.</param>
+public sealed record AccessEvent(long Seq, DateTimeOffset At, string Actor, string CaseId, string Event, string? Reason, string PreviousHash, string Hash);
+
+/// <summary>The result of re-computing the access log's chain.</summary>
+/// <param name="BrokenAt">The first entry whose hash does not match its content and predecessor; null when valid.</param>
+public sealed record ChainVerification(bool Valid, long Entries, long? BrokenAt, string? Head);
+
+/// <summary>
+/// Trust &amp; Safety cases of one geography, in that geography's own store (the same file as its receipts, so a case never
+/// leaves its geography). Snapshots are stored as the caller sealed them (encrypted); this class never sees plaintext.
+/// Every open, decision and purge appends to the hash-chained access log in the same transaction as the change.
+/// Thread-safe.
+/// </summary>
+public sealed class CaseStore
+{
+    public const string Open = "open";
+    public const string Decided = "decided";
+    public const string SystemActor = "system:retention";
+
+    private static readonly string Genesis = new('0', 64);
+
+    /// <summary>The cases migration, one entry of <see cref="ReceiptStore"/>'s list (the same file).</summary>
+    internal const string Schema = """
+        CREATE TABLE ts_cases (
+            id TEXT PRIMARY KEY,
+            request_id TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            geography TEXT NOT NULL,
+            tenant_id TEXT NOT NULL,
+            key_id TEXT NOT NULL,
+            resource_id TEXT NOT NULL,
+            deployment_id TEXT NOT NULL,
+            deployment_name TEXT NOT NULL,
+            publisher_id TEXT NOT NULL,
+            policy TEXT NOT NULL,
+            verdict TEXT NOT NULL,
+            action TEXT NOT NULL,
+            categories TEXT NOT NULL,
+            kinds TEXT NOT NULL,
+            status TEXT NOT NULL,
+            decision TEXT,
+            decision_action TEXT,
+            decided_at TEXT,
+            decided_by TEXT,
+            snapshot BLOB,
+            purged_at TEXT
+        );
+        CREATE INDEX ts_cases_publisher_time ON ts_cases (publisher_id, created_at);
+        CREATE INDEX ts_cases_snapshot_time ON ts_cases (created_at) WHERE snapshot IS NOT NULL;
+        CREATE TABLE ts_access_log (
+            seq INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            case_id TEXT NOT NULL,
+            event TEXT NOT NULL,
+            reason TEXT,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        );
+        CREATE INDEX ts_access_log_case ON ts_access_log (case_id, seq);
+        """;
+
+    private const string Columns =
+        "id, request_id, created_at, geography, tenant_id, key_id, resource_id, deployment_id, deployment_name, publisher_id, policy, verdict, " +
+        "action, categories, kinds, status, decision, decision_action, decided_at, decided_by, snapshot IS NOT NULL, purged_at";
+
+    private readonly SqliteDatabase _database;
+
+    internal CaseStore(SqliteDatabase database)
+    {
+        _database = database;
+    }
+
+    /// <summary>Inserts cases with their sealed snapshots; idempotent by request id (one case per request). Returns how many were new.</summary>
+    public int InsertBatch(IReadOnlyList<(CaseRecord Case, byte[]? Snapshot)> cases)
+    {
+        using var connection = _database.Open();
+        using var transaction = connection.BeginTransaction();
+        var inserted = 0;
+        foreach (var (c, snapshot) in cases)
+        {
+            inserted += connection.Execute(transaction, $"""
+                INSERT OR IGNORE INTO ts_cases ({Columns.Replace("snapshot IS NOT NULL", "snapshot", StringComparison.Ordinal)})
+                VALUES ($id, $request, $at, $geo, $tenant, $key, $resource, $deployment, $name, $publisher, $policy, $verdict,
+                        $action, $categories, $kinds, $status, NULL, NULL, NULL, NULL, $snapshot, NULL)
+                """,
+                ("$id", c.Id), ("$request", c.RequestId), ("$at", Time(c.CreatedAt)), ("$geo", c.Geography), ("$tenant", c.TenantId),
+                ("$key", c.KeyId), ("$resource", c.ResourceId), ("$deployment", c.DeploymentId), ("$name", c.DeploymentName),
+                ("$publisher", c.PublisherId), ("$policy", c.Policy), ("$verdict", c.Verdict), ("$action", c.Action),
+                ("$categories", string.Join(';', c.Categories.Select(x => x.Category + "=" + x.Severity))), ("$kinds", string.Join(',', c.Kinds)),
+                ("$status", Open), ("$snapshot", snapshot));
+        }
+
+        transaction.Commit();
+        return inserted;
+    }
+
+    public CaseRecord? Find(string id)
+    {
+        using var connection = _database.Open();
+        return connection.QuerySingle(null, $"SELECT {Columns} FROM ts_cases WHERE id = $id", Read, ("$id", id));
+    }
+
+    public CaseRecord? FindByRequest(string requestId)
+    {
+        using var connection = _database.Open();
+        return connection.QuerySingle(null, $"SELECT {Columns} FROM ts_cases WHERE request_id = $id", Read, ("$id", requestId));
+    }
+
+    /// <summary>Newest first; only <paramref name="publisherId"/>'s cases and only <paramref name="status"/> when given.</summary>
+    public IReadOnlyList<CaseRecord> List(string? publisherId, string? status, int limit)
+    {
+        using var connection = _database.Open();
+        return connection.Query(null, $"""
+            SELECT {Columns} FROM ts_cases
+            WHERE ($publisher IS NULL OR publisher_id = $publisher) AND ($status IS NULL OR status = $status)
+            ORDER BY created_at DESC, id DESC LIMIT $limit
+            """, Read, ("$publisher", publisherId), ("$status", status), ("$limit", limit));
+    }
+
+    public long Count()
+    {
+        using var connection = _database.Open();
+        return connection.Scalar(null, "SELECT COUNT(*) FROM ts_cases");
+    }
+
+    /// <summary>
+    /// Reads the sealed snapshot of a case for a human to see, and records the access (who, when, why) in the same
+    /// transaction: no snapshot leaves the store without its access record. Null when the case has no snapshot (any more).
+    /// </summary>
+    public (byte[]? Snapshot, AccessEvent? Access) OpenSnapshot(string caseId, string actor, string reason, DateTimeOffset at)
+    {
+        using var connection = _database.Open();
+        using var transaction = connection.BeginTransaction(deferred: false);
+        using var command = connection.Command(transaction, "SELECT snapshot FROM ts_cases WHERE id = $id", ("$id", caseId));
+        var snapshot = command.ExecuteScalar() as byte[];
+        if (snapshot is null)
+        {
+            return (null, null);
+        }
+
+        var access = Append(connection, transaction, caseId, actor, "open", reason, at);
+        transaction.Commit();
+        return (snapshot, access);
+    }
+
+    /// <summary>Records a decision on an open case (and the access event). Null when the case is missing or already decided.</summary>
+    public CaseRecord? Decide(string caseId, string decision, string action, string actor, DateTimeOffset at)
+    {
+        using var connection = _database.Open();
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var changed = connection.Execute(transaction, """
+            UPDATE ts_cases SET status = $decided, decision = $decision, decision_action = $action, decided_at = $at, decided_by = $actor
+            WHERE id = $id AND status = $open
+            """, ("$decided", Decided), ("$decision", decision), ("$action", action), ("$at", Time(at)), ("$actor", actor), ("$id", caseId), ("$open", Open));
+        if (changed == 0)
+        {
+            return null;
+        }
+
+        Append(connection, transaction, caseId, actor, "decision", $"decision={decision} action={action}", at);
+        var decided = connection.QuerySingle(transaction, $"SELECT {Columns} FROM ts_cases WHERE id = $id", Read, ("$id", caseId));
+        transaction.Commit();
+        return decided;
+    }
+
+    /// <summary>
+    /// Deletes the snapshots of cases created before <paramref name="createdBefore"/>, keeping their metadata and decision,
+    /// and writes a <c>purge</c> event per case to the access log (proof of deletion). Returns the purged case ids.
+    /// </summary>
+    public IReadOnlyList<string> PurgeSnapshots(DateTimeOffset createdBefore, DateTimeOffset at)
+    {
+        using var connection = _database.Open();
+        // Overwrite freed pages with zeros, so a purged (already encrypted) snapshot does not linger in the file either.
+        connection.Execute(null, "PRAGMA secure_delete = ON");
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var ids = connection.Query(transaction, "SELECT id FROM ts_cases WHERE snapshot IS NOT NULL AND created_at < $before ORDER BY created_at",
+            r => r.GetString(0), ("$before", Time(createdBefore)));
+        foreach (var id in ids)
+        {
+            connection.Execute(transaction, "UPDATE ts_cases SET snapshot = NULL, purged_at = $at WHERE id = $id", ("$at", Time(at)), ("$id", id));
+            Append(connection, transaction, id, SystemActor, "purge", "retention period elapsed", at);
+        }
+
+        transaction.Commit();
+        return ids;
+    }
+
+    /// <summary>The access log, oldest first; one case's entries only when <paramref name="caseId"/> is given.</summary>
+    public IReadOnlyList<AccessEvent> AccessLog(string? caseId = null)
+    {
+        using var connection = _database.Open();
+        return connection.Query(null, "SELECT seq, at, actor, case_id, event, reason, prev_hash, hash FROM ts_access_log WHERE $case IS NULL OR case_id = $case ORDER BY seq",
+            ReadAccess, ("$case", caseId));
+    }
+
+    /// <summary>Recomputes every hash of the access log, in order; the first mismatch is where it was tampered with.</summary>
+    public ChainVerification VerifyAccessLog()
+    {
+        var previous = Genesis;
+        long count = 0;
+        foreach (var entry in AccessLog())
+        {
+            count++;
+            if (entry.PreviousHash != previous || entry.Hash != HashOf(previous, entry.Seq, Time(entry.At), entry.Actor, entry.CaseId, entry.Event, entry.Reason))
+            {
+                return new ChainVerification(false, count, entry.Seq, null);
+            }
+
+            previous = entry.Hash;
+        }
+
+        return new ChainVerification(true, count, null, count == 0 ? null : previous);
+    }
+
+    private static AccessEvent Append(SqliteConnection connection, SqliteTransaction transaction, string caseId, string actor, string evt, string? reason, DateTimeOffset at)
+    {
+        // The transaction is IMMEDIATE (a write lock from its start), so two appends never read the same head.
+        var head = connection.QuerySingle(transaction, "SELECT seq, hash FROM ts_access_log ORDER BY seq DESC LIMIT 1",
+            r => new Tuple<long, string>(r.GetInt64(0), r.GetString(1)));
+        var seq = (head?.Item1 ?? 0) + 1;
+        var previous = head?.Item2 ?? Genesis;
+        var time = Time(at);
+        var hash = HashOf(previous, seq, time, actor, caseId, evt, reason);
+        connection.Execute(transaction, "INSERT INTO ts_access_log VALUES ($seq, $at, $actor, $case, $event, $reason, $prev, $hash)",
+            ("$seq", seq), ("$at", time), ("$actor", actor), ("$case", caseId), ("$event", evt), ("$reason", reason), ("$prev", previous), ("$hash", hash));
+        return new AccessEvent(seq, ParseTime(time), actor, caseId, evt, reason, previous, hash);
+    }
+
+    /// <summary>Fields are length-prefixed so no two different entries serialize alike.</summary>
+    private static string HashOf(string previous, long seq, string at, string actor, string caseId, string evt, string? reason)
+    {
+        var builder = new StringBuilder(previous).Append('|').Append(seq.ToString(CultureInfo.InvariantCulture));
+        foreach (var field in new[] { at, actor, caseId, evt, reason ?? string.Empty })
+        {
+            builder.Append('|').Append(field.Length.ToString(CultureInfo.InvariantCulture)).Append(':').Append(field);
+        }
+
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(builder.ToString())));
+    }
+
+    private static string Time(DateTimeOffset time) => UsageLedger.FormatTime(time);
+
+    private static DateTimeOffset ParseTime(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+
+    private static AccessEvent ReadAccess(SqliteDataReader r) =>
+        new(r.GetInt64(0), ParseTime(r.GetString(1)), r.GetString(2), r.GetString(3), r.GetString(4), r.GetStringOrNull(5), r.GetString(6), r.GetString(7));
+
+    private static CaseRecord Read(SqliteDataReader r) => new()
+    {
+        Id = r.GetString(0),
+        RequestId = r.GetString(1),
+        CreatedAt = ParseTime(r.GetString(2)),
+        Geography = r.GetString(3),
+        TenantId = r.GetString(4),
+        KeyId = r.GetString(5),
+        ResourceId = r.GetString(6),
+        DeploymentId = r.GetString(7),
+        DeploymentName = r.GetString(8),
+        PublisherId = r.GetString(9),
+        Policy = r.GetString(10),
+        Verdict = r.GetString(11),
+        Action = r.GetString(12),
+        Categories = [.. r.GetString(13).Split(';', StringSplitOptions.RemoveEmptyEntries).Select(ParseCategory)],
+        Kinds = r.GetString(14).Split(',', StringSplitOptions.RemoveEmptyEntries),
+        Status = r.GetString(15),
+        Decision = r.GetStringOrNull(16),
+        DecisionAction = r.GetStringOrNull(17),
+        DecidedAt = r.GetStringOrNull(18) is { } decided ? ParseTime(decided) : null,
+        DecidedBy = r.GetStringOrNull(19),
+        HasSnapshot = r.GetInt64(20) != 0,
+        PurgedAt = r.GetStringOrNull(21) is { } purged ? ParseTime(purged) : null,
+    };
+
+    private static CaseCategory ParseCategory(string text) =>
+        text.IndexOf('=', StringComparison.Ordinal) is var i and > 0 ? new CaseCategory(text[..i], text[(i + 1)..]) : new CaseCategory(text, "unknown");
+}

@@ -1,0 +1,156 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Meridian.Gateway.Hosting;
+using Meridian.Gateway.Tests.Admin;
+using Meridian.Storage.Geography;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Meridian.Gateway.Tests.Safeguards;
+
+/// <summary>
+/// A real gateway over a fresh data directory with the demo world, a fixed operator token, and every log line at every
+/// level captured (so tests can prove no content reaches a log). It can be stopped and its files scanned.
+/// </summary>
+public sealed class SafeguardsServer : IAsyncLifetime
+{
+    public const string OperatorToken = AdminServer.OperatorToken;
+    public const string DemoKey = AdminServer.DemoKey;
+    public const string Model = "claude-sonnet-5";
+
+    private WebApplication? _app;
+
+    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "meridian-safeguards-tests", Guid.NewGuid().ToString("N"));
+
+    public ConcurrentQueue<string> Log { get; } = new();
+
+    public HttpClient Http { get; private set; } = null!;
+
+    public IServiceProvider Services => (_app ?? throw new InvalidOperationException("stopped")).Services;
+
+    public GeographyStores Stores => Services.GetRequiredService<GeographyStores>();
+
+    public async ValueTask InitializeAsync()
+    {
+        Directory.CreateDirectory(DataDirectory);
+        var (app, _) = GatewayHost.Build(
+            new GatewayOptions { Port = 0, DataDirectory = DataDirectory, DemoKey = DemoKey, AdminToken = OperatorToken, IngressRegion = "eastus" },
+            logging => logging.AddProvider(new CapturingLoggerProvider(Log)).SetMinimumLevel(LogLevel.Trace));
+        _app = app;
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        Http = new HttpClient { BaseAddress = new Uri(address.EndsWith('/') ? address : address + "/"), Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    /// <summary>Stops the gateway, flushing queued receipts and cases; the data directory stays.</summary>
+    public async Task StopAsync()
+    {
+        if (_app is { } app)
+        {
+            _app = null;
+            await app.StopAsync(CancellationToken.None);
+            await app.DisposeAsync();
+            SqliteConnection.ClearAllPools();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        Http?.Dispose();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort.
+        }
+    }
+
+    public async Task<HttpResponseMessage> MessagesAsync(string text, bool stream = false, string key = DemoKey, string model = Model)
+    {
+        var body = JsonSerializer.Serialize(new
+        {
+            model,
+            max_tokens = 256,
+            stream,
+            messages = new[] { new { role = "user", content = text } },
+        });
+        var request = new HttpRequestMessage(HttpMethod.Post, "v1/messages") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Add("x-api-key", key);
+        return await Http.SendAsync(request, TestContext.Current.CancellationToken);
+    }
+
+    public async Task<(HttpResponseMessage Response, string Text)> AdminAsync(HttpMethod method, string path, object? body = null, string? token = OperatorToken)
+    {
+        var request = new HttpRequestMessage(method, path.TrimStart('/'));
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        if (body is not null)
+        {
+            request.Content = new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
+        }
+
+        var response = await Http.SendAsync(request, TestContext.Current.CancellationToken);
+        return (response, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    public async Task<JsonElement> AdminJsonAsync(HttpMethod method, string path, object? body = null, string? token = OperatorToken)
+    {
+        var (response, text) = await AdminAsync(method, path, body, token);
+        Assert.True(response.IsSuccessStatusCode, $"{method} {path} → {(int)response.StatusCode}: {text}");
+        using var document = JsonDocument.Parse(text);
+        return document.RootElement.Clone();
+    }
+
+    /// <summary>Waits until the case of <paramref name="requestId"/> is written to some geography store.</summary>
+    public async Task<CaseRecord> WaitForCaseAsync(string requestId)
+    {
+        for (var i = 0; i < 200; i++)
+        {
+            foreach (var store in Stores.All)
+            {
+                if (store.Cases.FindByRequest(requestId) is { } found)
+                {
+                    return found;
+                }
+            }
+
+            await Task.Delay(25, TestContext.Current.CancellationToken);
+        }
+
+        throw new Xunit.Sdk.XunitException($"No case was written for request {requestId}.\n{string.Join('\n', Log)}");
+    }
+
+    public static string RequestIdOf(HttpResponseMessage response) => response.Headers.GetValues("request-id").Single();
+
+    private sealed class CapturingLoggerProvider(ConcurrentQueue<string> sink) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => new CapturingLogger(sink, categoryName);
+
+        public void Dispose()
+        {
+        }
+    }
+
+    private sealed class CapturingLogger(ConcurrentQueue<string> sink, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            sink.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
+    }
+}
