@@ -66,7 +66,7 @@ public static class GatewayHost
         services.AddSingleton(sp => new BackendCatalog(options, sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<RoutingSnapshotProvider>();
         services.AddBoundaryRouting(options, data.Path);
-        services.AddHostedService<RoutingSnapshotProvider.Refresher>();
+        services.AddHostedService<ControlChangePoller>();
         services.AddMetering();
         services.AddCluster(options);
         services.AddSingleton<ReceiptWriter>();

@@ -9,7 +9,6 @@ public static class MeteringServices
     public static IServiceCollection AddMetering(this IServiceCollection services)
     {
         services.AddSingleton<MeteringSnapshotProvider>();
-        services.AddHostedService<MeteringSnapshotProvider.Refresher>();
         services.AddSingleton<IQuotaCounter, InMemoryQuotaCounter>();
         services.AddSingleton<BudgetTracker>();
         services.AddSingleton<AdmissionControl>();

@@ -1,7 +1,6 @@
 using System.Collections.Frozen;
 using Meridian.Core.Billing;
 using Meridian.Core.Marketplace;
-using Meridian.Gateway.Hosting;
 using Meridian.Storage.Control;
 
 namespace Meridian.Gateway.Metering;
@@ -37,9 +36,8 @@ public sealed class MeteringSnapshot
 }
 
 /// <summary>Publishes the current <see cref="MeteringSnapshot"/>, rebuilt when the control store's generation moves.</summary>
-public sealed partial class MeteringSnapshotProvider(MarketplaceStore store, ILogger<MeteringSnapshotProvider> logger)
+public sealed class MeteringSnapshotProvider(MarketplaceStore store)
 {
-    private readonly ILogger _logger = logger;
     private readonly Lock _reloadLock = new();
     private volatile MeteringSnapshot? _current;
 
@@ -59,32 +57,6 @@ public sealed partial class MeteringSnapshotProvider(MarketplaceStore store, ILo
             var snapshot = new MeteringSnapshot(store.LoadMetering(), generation);
             _current = snapshot;
             return snapshot;
-        }
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = 1510, Level = LogLevel.Warning, Message = "Refreshing the metering snapshot failed; keeping the previous one")]
-        public static partial void RefreshFailed(ILogger logger, Exception exception);
-    }
-
-    /// <summary>Polls the control store for changes in the background (limits set, deployments added, prices changed).</summary>
-    public sealed class Refresher(MeteringSnapshotProvider provider, GatewayOptions options, TimeProvider time) : BackgroundService
-    {
-        protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-        {
-            using var timer = new PeriodicTimer(options.SnapshotRefreshInterval, time);
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    provider.Reload();
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    Log.RefreshFailed(provider._logger, ex);
-                }
-            }
         }
     }
 }

@@ -39,28 +39,5 @@ public sealed partial class RoutingSnapshotProvider(ControlStore store, BackendC
     {
         [LoggerMessage(EventId = 1100, Level = LogLevel.Debug, Message = "Routing snapshot {Generation} published ({Resources} resources with deployments)")]
         public static partial void SnapshotPublished(ILogger logger, long generation, int resources);
-
-        [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Refreshing the routing snapshot failed; keeping the previous one")]
-        public static partial void RefreshFailed(ILogger logger, Exception exception);
-    }
-
-    /// <summary>Polls the control store for changes in the background.</summary>
-    public sealed class Refresher(RoutingSnapshotProvider provider, Hosting.GatewayOptions options, TimeProvider time) : BackgroundService
-    {
-        protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-        {
-            using var timer = new PeriodicTimer(options.SnapshotRefreshInterval, time);
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    provider.Reload();
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    Log.RefreshFailed(provider._logger, ex);
-                }
-            }
-        }
     }
 }

@@ -27,7 +27,7 @@ public sealed class AdmissionControlTests : IDisposable
         var control = new ControlStore(Path.Combine(_directory, "control.db"));
         DemoSeed.SeedIfEmpty(control, _time.GetUtcNow());
         _store = new MarketplaceStore(control);
-        var snapshots = new MeteringSnapshotProvider(_store, NullLogger<MeteringSnapshotProvider>.Instance);
+        var snapshots = new MeteringSnapshotProvider(_store);
         var budgets = new BudgetTracker(snapshots, new GeographyStores(_directory, ["us"]), _time, NullLogger<BudgetTracker>.Instance);
         _admission = new AdmissionControl(snapshots, new InMemoryQuotaCounter(), budgets, _time, NullLogger<AdmissionControl>.Instance);
         var routing = control.LoadRouting(_time.GetUtcNow());
@@ -90,7 +90,7 @@ public sealed class AdmissionControlTests : IDisposable
     public async Task A_used_up_budget_refuses_until_next_month()
     {
         _store.SetLimits("test", LimitScope.Tenant, DemoSeed.TenantId, new LimitsDraft(null, null, null, "0.01"), _time.GetUtcNow());
-        var budgets = new BudgetTracker(new MeteringSnapshotProvider(_store, NullLogger<MeteringSnapshotProvider>.Instance),
+        var budgets = new BudgetTracker(new MeteringSnapshotProvider(_store),
             new GeographyStores(_directory, ["us"]), _time, NullLogger<BudgetTracker>.Instance);
         budgets.Record(
         [

@@ -1,0 +1,40 @@
+using Meridian.Gateway.Metering;
+using Meridian.Gateway.Routing;
+
+namespace Meridian.Gateway.Hosting;
+
+/// <summary>
+/// Polls the control store's generation counter and rebuilds the snapshots derived from it (routing, metering) when it
+/// moved. With several nodes on one store this is what makes a change made elsewhere visible within the interval; the
+/// Redis relay, when configured, only makes it sooner.
+/// </summary>
+public sealed partial class ControlChangePoller(
+    RoutingSnapshotProvider routing,
+    MeteringSnapshotProvider metering,
+    GatewayOptions options,
+    TimeProvider time,
+    ILogger<ControlChangePoller> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.SnapshotRefreshInterval, time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                routing.Reload();
+                metering.Reload();
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Log.RefreshFailed(logger, ex);
+            }
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Refreshing the snapshots from the control store failed; keeping the previous ones")]
+        public static partial void RefreshFailed(ILogger logger, Exception exception);
+    }
+}
