@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Meridian.Storage.Control;
 using Meridian.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 
@@ -309,9 +310,9 @@ public sealed class CaseStore
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(builder.ToString())));
     }
 
-    private static string Time(DateTimeOffset time) => UsageLedger.FormatTime(time);
+    private static string Time(DateTimeOffset time) => ControlStore.FormatTime(time);
 
-    private static DateTimeOffset ParseTime(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+    private static DateTimeOffset ParseTime(string text) => ControlStore.ParseTime(text);
 
     private static AccessEvent ReadAccess(SqliteDataReader r) =>
         new(r.GetInt64(0), ParseTime(r.GetString(1)), r.GetString(2), r.GetString(3), r.GetString(4), r.GetStringOrNull(5), r.GetString(6), r.GetString(7));

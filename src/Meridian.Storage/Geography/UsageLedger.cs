@@ -1,6 +1,6 @@
-using System.Globalization;
 using System.Text;
 using Meridian.Core.Billing;
+using Meridian.Storage.Control;
 using Meridian.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 
@@ -66,9 +66,9 @@ public sealed class UsageLedger
     }
 
     /// <summary>Fixed width, so text order is time order in SQL comparisons.</summary>
-    public static string FormatTime(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+    public static string FormatTime(DateTimeOffset time) => ControlStore.FormatTime(time);
 
-    private static DateTimeOffset ParseTime(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+    private static DateTimeOffset ParseTime(string text) => ControlStore.ParseTime(text);
 
     /// <summary>Inserts inside the caller's transaction; returns the records that were new.</summary>
     internal static IReadOnlyList<UsageRecord> Insert(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<UsageRecord> usage)
