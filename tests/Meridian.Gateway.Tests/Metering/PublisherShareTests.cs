@@ -20,7 +20,9 @@ public sealed class PublisherShareTests(AdminServer server) : IClassFixture<Admi
         var canaries = new List<string>();
         string Canary(string where)
         {
-            var canary = $"CANARY{where}{Guid.NewGuid():N}"[..32];
+            // Under 32 characters: a 32-character random token can pass the safeguards' secret rule and be redacted
+            // from the answer, which would make this test's own precondition flaky.
+            var canary = $"CANARY{where}{Guid.NewGuid():N}"[..28];
             canaries.Add(canary);
             return canary;
         }
