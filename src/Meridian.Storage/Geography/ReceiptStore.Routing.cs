@@ -17,6 +17,16 @@ public sealed partial class ReceiptStore
         "attempts", "routing_failure", "data_recipients", "signature",
     ];
 
+    /// <summary>Every column a receipt is written with (declared after <see cref="RoutingColumns"/>, which it includes).</summary>
+    private static readonly string[] ReceiptColumns =
+    [
+        "request_id", "created_at", "tenant_id", "key_id", "deployment_id", "deployment_name", "model", "hosting_option",
+        "deployment_type", "ingress_region", "backend", "processing_region", "storage_geography", "endpoint", "streamed",
+        "status", "error_type", "safeguard_verdict", "stop_reason", "input_tokens", "output_tokens",
+        "cache_creation_input_tokens", "cache_read_input_tokens", "duration_ms",
+        .. RoutingColumns,
+    ];
+
     private const string RoutingMigration = """
         ALTER TABLE receipts ADD COLUMN publisher_id TEXT;
         ALTER TABLE receipts ADD COLUMN resource_region TEXT;

@@ -46,6 +46,8 @@ public sealed partial class ReceiptStore
         UsageLedger.Schema,
         RoutingMigration,
         CaseStore.Schema,
+        // (tenant_id, created_at, request_id) serves every query (tenant_id, created_at) did: one B-tree less per insert.
+        "DROP INDEX IF EXISTS receipts_tenant_time;",
     ];
 
     private readonly SqlDatabase _database;
@@ -97,44 +99,22 @@ public sealed partial class ReceiptStore
             InsertReceipts(connection, transaction, receipts);
         }
 
-        var inserted = UsageLedger.Insert(connection, transaction, usage);
+        var inserted = UsageLedger.Insert(_database, connection, transaction, usage);
         transaction.Commit();
         return inserted;
     }
 
-    private static void InsertReceipts(DbConnection connection, DbTransaction transaction, IReadOnlyList<Receipt> receipts)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        string[] columns =
-        [
-            "request_id", "created_at", "tenant_id", "key_id", "deployment_id", "deployment_name", "model", "hosting_option",
-            "deployment_type", "ingress_region", "backend", "processing_region", "storage_geography", "endpoint", "streamed",
-            "status", "error_type", "safeguard_verdict", "stop_reason", "input_tokens", "output_tokens",
-            "cache_creation_input_tokens", "cache_read_input_tokens", "duration_ms",
-            .. RoutingColumns,
-        ];
-        var names = columns.Select(c => "@" + c).ToArray();
-        command.CommandText = $"INSERT INTO receipts ({string.Join(", ", columns)}) VALUES ({string.Join(", ", names)}) ON CONFLICT DO NOTHING";
-        var parameters = names.Select(n => command.Bind(n, null)).ToArray();
-        foreach (var r in receipts)
-        {
-            object?[] values =
-            [
-                r.RequestId, r.CreatedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture), r.TenantId, r.KeyId, r.DeploymentId,
-                r.DeploymentName, r.Model, r.HostingOption, r.DeploymentType, r.IngressRegion, r.Backend, r.ProcessingRegion,
-                r.StorageGeography, r.Endpoint, r.Streamed ? 1 : 0, r.Status, r.ErrorType, r.SafeguardVerdict, r.StopReason,
-                r.InputTokens, r.OutputTokens, r.CacheCreationInputTokens, r.CacheReadInputTokens, r.DurationMs,
-                .. RoutingValues(r),
-            ];
-            for (var i = 0; i < values.Length; i++)
-            {
-                parameters[i].Value = values[i] ?? DBNull.Value;
-            }
+    private void InsertReceipts(DbConnection connection, DbTransaction transaction, IReadOnlyList<Receipt> receipts) =>
+        MultiRowInsert.Execute(_database, connection, transaction, "receipts", ReceiptColumns, [.. receipts.Select(Values)], "ON CONFLICT DO NOTHING");
 
-            command.ExecuteNonQuery();
-        }
-    }
+    private static object?[] Values(Receipt r) =>
+    [
+        r.RequestId, r.CreatedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture), r.TenantId, r.KeyId, r.DeploymentId,
+        r.DeploymentName, r.Model, r.HostingOption, r.DeploymentType, r.IngressRegion, r.Backend, r.ProcessingRegion,
+        r.StorageGeography, r.Endpoint, r.Streamed ? 1 : 0, r.Status, r.ErrorType, r.SafeguardVerdict, r.StopReason,
+        r.InputTokens, r.OutputTokens, r.CacheCreationInputTokens, r.CacheReadInputTokens, r.DurationMs,
+        .. RoutingValues(r),
+    ];
 
     public Receipt? Find(string requestId)
     {

@@ -57,6 +57,18 @@ public sealed class UsageLedger
         """;
 
     // PostgreSQL sums BIGINT as NUMERIC; the cast keeps both engines' results 64-bit integers.
+    private static readonly string[] LedgerColumns =
+    [
+        "request_id", "at", "hour", "tenant_id", "key_id", "resource_id", "deployment_id", "deployment_name", "offer_id", "publisher_id",
+        "model", "input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "source",
+    ];
+
+    private static object?[] Values(UsageRecord u) =>
+    [
+        u.RequestId, FormatTime(u.At), FormatTime(Hours.Floor(u.At)), u.TenantId, u.KeyId, u.ResourceId, u.DeploymentId, u.DeploymentName,
+        u.OfferId, u.PublisherId, u.Model, u.Tokens.Input, u.Tokens.Output, u.Tokens.CacheWrite, u.Tokens.CacheRead, SourceName(u.Source),
+    ];
+
     private const string SumColumns =
         "CAST(SUM(input_tokens) AS BIGINT), CAST(SUM(output_tokens) AS BIGINT), CAST(SUM(cache_creation_input_tokens) AS BIGINT), CAST(SUM(cache_read_input_tokens) AS BIGINT)";
 
@@ -73,56 +85,32 @@ public sealed class UsageLedger
     private static DateTimeOffset ParseTime(string text) => ControlStore.ParseTime(text);
 
     /// <summary>Inserts inside the caller's transaction; returns the records that were new.</summary>
-    internal static IReadOnlyList<UsageRecord> Insert(DbConnection connection, DbTransaction transaction, IReadOnlyList<UsageRecord> usage)
+    internal static IReadOnlyList<UsageRecord> Insert(SqlDatabase database, DbConnection connection, DbTransaction transaction, IReadOnlyList<UsageRecord> usage)
     {
         if (usage.Count == 0)
         {
             return [];
         }
 
-        using var insert = connection.CreateCommand();
-        insert.Transaction = transaction;
-        insert.CommandText = """
-            INSERT INTO usage_ledger VALUES (
-              @request_id, @at, @hour, @tenant_id, @key_id, @resource_id, @deployment_id, @deployment_name, @offer_id, @publisher_id,
-              @model, @input, @output, @cache_write, @cache_read, @source)
-            ON CONFLICT DO NOTHING
-            """;
-        string[] names = ["@request_id", "@at", "@hour", "@tenant_id", "@key_id", "@resource_id", "@deployment_id", "@deployment_name",
-            "@offer_id", "@publisher_id", "@model", "@input", "@output", "@cache_write", "@cache_read", "@source"];
-        var row = names.Select(n => insert.Bind(n, null)).ToArray();
+        // Rows that were new come back (RETURNING); rows already in the ledger (a retried batch, a replay after a crash)
+        // were counted and aggregated when first written.
+        var isNew = new HashSet<string>(StringComparer.Ordinal);
+        MultiRowInsert.Execute(database, connection, transaction, "usage_ledger", LedgerColumns, [.. usage.Select(Values)],
+            "ON CONFLICT DO NOTHING RETURNING request_id", reader => isNew.Add(reader.GetString(0)));
 
-        // Rows that were new are summed per aggregate key in memory and added once per key at the end of the batch,
-        // inside the same transaction: far fewer upserts than rows, and still only what was really inserted.
-        var inserted = new List<UsageRecord>(usage.Count);
+        // New rows are summed per aggregate key in memory and added once per key at the end of the batch, inside the same
+        // transaction: far fewer upserts than rows, and still only what was really inserted.
+        var inserted = new List<UsageRecord>(isNew.Count);
         var hours = new Dictionary<(string Tenant, string Hour, string Deployment, string Model), (UsageRecord First, long Requests, TokenCounts Tokens)>();
         foreach (var u in usage)
         {
-            var hour = FormatTime(Hours.Floor(u.At));
-            row[0].Value = u.RequestId;
-            row[1].Value = FormatTime(u.At);
-            row[2].Value = hour;
-            row[3].Value = u.TenantId;
-            row[4].Value = u.KeyId;
-            row[5].Value = u.ResourceId;
-            row[6].Value = u.DeploymentId;
-            row[7].Value = u.DeploymentName;
-            row[8].Value = u.OfferId;
-            row[9].Value = u.PublisherId;
-            row[10].Value = u.Model;
-            row[11].Value = u.Tokens.Input;
-            row[12].Value = u.Tokens.Output;
-            row[13].Value = u.Tokens.CacheWrite;
-            row[14].Value = u.Tokens.CacheRead;
-            row[15].Value = SourceName(u.Source);
-            if (insert.ExecuteNonQuery() == 0)
+            if (!isNew.Remove(u.RequestId))
             {
-                // Already in the ledger (a retried batch, a replay after a crash): counted once, already aggregated.
                 continue;
             }
 
             inserted.Add(u);
-            var key = (u.TenantId, hour, u.DeploymentId, u.Model);
+            var key = (u.TenantId, FormatTime(Hours.Floor(u.At)), u.DeploymentId, u.Model);
             hours[key] = hours.TryGetValue(key, out var sum) ? (sum.First, sum.Requests + 1, sum.Tokens + u.Tokens) : (u, 1, u.Tokens);
         }
 

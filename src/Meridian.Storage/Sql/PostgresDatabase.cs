@@ -41,6 +41,9 @@ public sealed partial class PostgresDatabase : SqlDatabase, IDisposable
 
     public override DbConnection Open() => _dataSource.OpenConnection();
 
+    /// <summary>32 rows × 33 receipt columns: one round trip per 32 rows, far below the 65,535-parameter limit.</summary>
+    public override int RowsPerInsert => 32;
+
     public override DbTransaction BeginWrite(DbConnection connection)
     {
         var transaction = connection.BeginTransaction();

@@ -33,6 +33,9 @@ public abstract class SqlDatabase
     /// <summary>A plain transaction, for idempotent inserts that need atomicity but no ordering (receipt batches).</summary>
     public virtual DbTransaction Begin(DbConnection connection) => connection.BeginTransaction();
 
+    /// <summary>Rows per insert statement for batches (<see cref="MultiRowInsert"/>).</summary>
+    public virtual int RowsPerInsert => 1;
+
     /// <summary>
     /// Applies the migrations this database has not seen yet, each in its own transaction, once across nodes; returns
     /// how many it applied now.

@@ -26,6 +26,7 @@ public sealed partial class SqliteDatabase : SqlDatabase
             Mode = SqliteOpenMode.ReadWriteCreate,
             Cache = SqliteCacheMode.Private,
             Pooling = true,
+            ForeignKeys = true,
             DefaultTimeout = 30,
         }.ToString();
     }
@@ -41,7 +42,8 @@ public sealed partial class SqliteDatabase : SqlDatabase
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
         using var pragmas = connection.CreateCommand();
-        pragmas.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;";
+        // Per connection; WAL is a property of the file, set once by Migrate.
+        pragmas.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;";
         pragmas.ExecuteNonQuery();
         return connection;
     }
@@ -51,6 +53,12 @@ public sealed partial class SqliteDatabase : SqlDatabase
     public override int Migrate(IReadOnlyList<string> migrations)
     {
         using var connection = Open();
+        using (var wal = connection.CreateCommand())
+        {
+            wal.CommandText = "PRAGMA journal_mode=WAL;";
+            wal.ExecuteNonQuery();
+        }
+
         using var read = connection.CreateCommand();
         read.CommandText = "PRAGMA user_version;";
         var version = Convert.ToInt32(read.ExecuteScalar(), CultureInfo.InvariantCulture);
