@@ -66,7 +66,9 @@ public sealed class BackendTraffic
         var slot = now.UtcTicks / BucketTicks;
         var index = (int)(slot % Buckets);
         var seen = Volatile.Read(ref _slots[index]);
-        if (seen != slot && Interlocked.CompareExchange(ref _slots[index], slot, seen) == seen)
+
+        // Only forward: a caller whose clock reading is a whole window old must not wipe the newer slot's counts.
+        if (seen < slot && Interlocked.CompareExchange(ref _slots[index], slot, seen) == seen)
         {
             Interlocked.Exchange(ref _requests[index], 0);
             Interlocked.Exchange(ref _errors[index], 0);

@@ -37,6 +37,18 @@ public sealed class BackendTrafficTests
     }
 
     [Fact]
+    public void A_count_with_a_clock_reading_a_window_old_does_not_wipe_the_newer_bucket()
+    {
+        var traffic = new BackendTraffic();
+        traffic.Attempted(T0 + BackendTraffic.Window, error: true);
+
+        // Same bucket index, one window earlier (a thread that read the clock long before it counted).
+        traffic.Attempted(T0, error: false);
+
+        Assert.Equal(new TrafficCounts(2, 1, 2, 1), traffic.Read(T0 + BackendTraffic.Window));
+    }
+
+    [Fact]
     public void An_answer_that_breaks_off_after_its_first_event_adds_an_error_but_no_request()
     {
         var traffic = new BackendTraffic();
