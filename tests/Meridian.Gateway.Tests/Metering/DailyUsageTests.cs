@@ -2,7 +2,6 @@ using System.Net;
 using System.Text.Json;
 using Meridian.Core.Billing;
 using Meridian.Gateway.Tests.Admin;
-using Meridian.Storage.Geography;
 
 namespace Meridian.Gateway.Tests.Metering;
 
@@ -31,8 +30,8 @@ public sealed class DailyUsageTests(AdminServer server) : IClassFixture<AdminSer
 
         // Last month, written into the tenant's geography store as the ledger writer would have; the hour edges of a day
         // (00:00 and 23:59) belong to that day.
-        var geography = new GeographyStores(server.DataDirectory, ["eu"]).For("eu");
-        geography.InsertBatch([],
+        using var geographies = TestStores.Geographies(server.DataDirectory, "eu");
+        geographies.For("eu").InsertBatch([],
         [
             Usage(world, world.DeploymentId, world.DeploymentName, "a1", day3.AddHours(10.25), new TokenCounts(1000, 200, 0, 0)),
             Usage(world, secondId, secondName, "b1", day3.AddHours(23).AddMinutes(59), new TokenCounts(500, 100, 40, 60)),
