@@ -426,7 +426,11 @@ public sealed class AdminApiTests(AdminServer server) : IClassFixture<AdminServe
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
         var paths = document.RootElement.GetProperty("paths");
-        foreach (var path in new[] { "/admin/v1/offers", "/admin/v1/resources/{resource}/deployments", "/admin/v1/keys/{id}/rotate", "/admin/v1/world" })
+        foreach (var path in new[]
+        {
+            "/admin/v1/offers", "/admin/v1/resources/{resource}/deployments", "/admin/v1/keys/{id}/rotate", "/admin/v1/world", "/admin/v1/backends",
+            "/admin/v1/tenants/{tenant}/usage/daily",
+        })
         {
             Assert.True(paths.TryGetProperty(path, out _), $"{path} is missing from the OpenAPI document");
         }
@@ -434,6 +438,10 @@ public sealed class AdminApiTests(AdminServer server) : IClassFixture<AdminServe
         var schema = paths.GetProperty("/admin/v1/resources/{resource}/deployments").GetProperty("post").GetProperty("requestBody")
             .GetProperty("content").GetProperty("application/json").GetProperty("schema");
         Assert.True(schema.GetRawText().Contains("acknowledge_data_may_leave_geography", StringComparison.Ordinal), schema.GetRawText());
+
+        // The answers are typed too: a client generator sees the backend list's counters.
+        var backends = paths.GetProperty("/admin/v1/backends").GetProperty("get").GetProperty("responses").GetProperty("200").GetRawText();
+        Assert.Contains("BackendListView", backends, StringComparison.Ordinal);
     }
 
     [Fact]
