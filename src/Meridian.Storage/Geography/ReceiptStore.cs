@@ -46,6 +46,7 @@ public sealed partial class ReceiptStore
         UsageLedger.Schema,
         RoutingMigration,
         CaseStore.Schema,
+        CaseStore.ReviewSchema,
     ];
 
     private readonly SqliteDatabase _database;
