@@ -3,6 +3,7 @@ using Meridian.Gateway.Routing;
 using Meridian.Safeguards.Policies;
 using Meridian.Storage.Control;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Meridian.Gateway.Admin;
 
@@ -29,7 +30,7 @@ public static class DeploymentHandlers
 
     /// <summary>Creates a deployment; with <c>?dry_run=true</c>, answers its compiled target set instead (<see cref="DeploymentPlanning"/>).</summary>
     public static async Task<Results<Created<DeploymentView>, Ok<DeploymentPlanView>, ProblemHttpResult>> Create(
-        HttpContext context, string resource, MarketplaceStore store, RoutingSnapshotProvider snapshots, SafeguardPolicySet policies, TimeProvider time)
+        HttpContext context, string resource, MarketplaceStore store, RoutingSnapshotProvider snapshots, [FromServices] SafeguardPolicySet policies, TimeProvider time)
     {
         var caller = AdminAuthentication.CallerOf(context);
         var found = store.FindResource(resource);
