@@ -1,5 +1,5 @@
 using Meridian.Core.Marketplace;
-using Meridian.Storage.Sqlite;
+using Meridian.Storage.Sql;
 
 namespace Meridian.Storage.Control;
 

@@ -1,6 +1,6 @@
 using System.Text;
 using Meridian.Core.Marketplace;
-using Meridian.Storage.Sqlite;
+using Meridian.Storage.Sql;
 
 namespace Meridian.Storage.Geography;
 

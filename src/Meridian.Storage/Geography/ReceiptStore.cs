@@ -1,8 +1,8 @@
 using System.Globalization;
 using Meridian.Core.Billing;
 using Meridian.Core.Receipts;
-using Meridian.Storage.Sqlite;
-using Microsoft.Data.Sqlite;
+using Meridian.Storage.Sql;
+using System.Data.Common;
 
 namespace Meridian.Storage.Geography;
 
@@ -49,13 +49,20 @@ public sealed partial class ReceiptStore
         CaseStore.ReviewSchema,
     ];
 
-    private readonly SqliteDatabase _database;
+    private readonly SqlDatabase _database;
 
+    /// <summary>The embedded store of a geography: one SQLite file.</summary>
     public ReceiptStore(string geography, string path)
+        : this(geography, new SqliteDatabase(path))
+    {
+    }
+
+    /// <summary>The store of <paramref name="geography"/> in <paramref name="database"/>, migrated to the current schema.</summary>
+    public ReceiptStore(string geography, SqlDatabase database)
     {
         Geography = geography;
-        _database = new SqliteDatabase(path);
-        _database.Migrate(Migrations);
+        _database = database;
+        MigrationsApplied = _database.Migrate(Migrations);
         Ledger = new UsageLedger(_database);
         Cases = new CaseStore(_database);
     }
@@ -68,7 +75,13 @@ public sealed partial class ReceiptStore
     /// <summary>The Trust &amp; Safety cases and access log of this geography, in the same file.</summary>
     public CaseStore Cases { get; }
 
-    public string Path => _database.Path;
+    public SqlDatabase Database => _database;
+
+    /// <summary>How many schema migrations opening this store applied (0 when it was up to date).</summary>
+    public int MigrationsApplied { get; }
+
+    /// <summary>Where this geography's data rests (a file path or a PostgreSQL schema), for messages.</summary>
+    public string Location => _database.Location;
 
     public void InsertBatch(IReadOnlyList<Receipt> receipts) => InsertBatch(receipts, []);
 
@@ -79,7 +92,7 @@ public sealed partial class ReceiptStore
     public IReadOnlyList<UsageRecord> InsertBatch(IReadOnlyList<Receipt> receipts, IReadOnlyList<UsageRecord> usage)
     {
         using var connection = _database.Open();
-        using var transaction = connection.BeginTransaction();
+        using var transaction = _database.Begin(connection);
         if (receipts.Count > 0)
         {
             InsertReceipts(connection, transaction, receipts);
@@ -90,7 +103,7 @@ public sealed partial class ReceiptStore
         return inserted;
     }
 
-    private static void InsertReceipts(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<Receipt> receipts)
+    private static void InsertReceipts(DbConnection connection, DbTransaction transaction, IReadOnlyList<Receipt> receipts)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -102,10 +115,9 @@ public sealed partial class ReceiptStore
             "cache_creation_input_tokens", "cache_read_input_tokens", "duration_ms",
             .. RoutingColumns,
         ];
-        var names = columns.Select(c => "$" + c).ToArray();
-        command.CommandText = $"INSERT OR IGNORE INTO receipts ({string.Join(", ", columns)}) VALUES ({string.Join(", ", names)})";
-        var parameters = names.Select(n => command.Parameters.Add(n, SqliteType.Text)).ToArray();
-        command.Prepare();
+        var names = columns.Select(c => "@" + c).ToArray();
+        command.CommandText = $"INSERT INTO receipts ({string.Join(", ", columns)}) VALUES ({string.Join(", ", names)}) ON CONFLICT DO NOTHING";
+        var parameters = names.Select(n => command.Bind(n, null)).ToArray();
         foreach (var r in receipts)
         {
             object?[] values =
@@ -129,8 +141,8 @@ public sealed partial class ReceiptStore
     {
         using var connection = _database.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT * FROM receipts WHERE request_id = $id";
-        command.Parameters.AddWithValue("$id", requestId);
+        command.CommandText = "SELECT * FROM receipts WHERE request_id = @id";
+        command.Bind("@id", requestId);
         using var reader = command.ExecuteReader();
         return reader.Read() ? Read(reader) : null;
     }
@@ -139,9 +151,9 @@ public sealed partial class ReceiptStore
     {
         using var connection = _database.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT * FROM receipts WHERE tenant_id = $tenant ORDER BY created_at DESC LIMIT $limit";
-        command.Parameters.AddWithValue("$tenant", tenantId);
-        command.Parameters.AddWithValue("$limit", limit);
+        command.CommandText = "SELECT * FROM receipts WHERE tenant_id = @tenant ORDER BY created_at DESC LIMIT @limit";
+        command.Bind("@tenant", tenantId);
+        command.Bind("@limit", limit);
         using var reader = command.ExecuteReader();
         var list = new List<Receipt>();
         while (reader.Read())
@@ -152,9 +164,9 @@ public sealed partial class ReceiptStore
         return list;
     }
 
-    private static Receipt Read(SqliteDataReader reader) => WithRouting(ReadBase(reader), reader);
+    private static Receipt Read(DbDataReader reader) => WithRouting(ReadBase(reader), reader);
 
-    private static Receipt ReadBase(SqliteDataReader reader) => new()
+    private static Receipt ReadBase(DbDataReader reader) => new()
     {
         RequestId = reader.GetString(0),
         CreatedAt = DateTimeOffset.Parse(reader.GetString(1), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
@@ -182,5 +194,5 @@ public sealed partial class ReceiptStore
         DurationMs = reader.GetDouble(23),
     };
 
-    private static string? NullableString(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+    private static string? NullableString(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 }

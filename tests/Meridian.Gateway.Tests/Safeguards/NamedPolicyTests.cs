@@ -87,7 +87,7 @@ public sealed class NamedPolicyTests : IAsyncLifetime
         File.WriteAllText(file, json);
         try
         {
-            var options = new GatewayOptions { Port = 0, DataDirectory = data, AdminToken = SafeguardsServer.OperatorToken };
+            var options = new GatewayOptions { Port = 0, DataDirectory = data, AdminToken = SafeguardsServer.OperatorToken }.OnTestStore();
             options.Safeguards.PolicyFile = file;
 
             var error = Assert.Throws<InvalidOperationException>(() => GatewayHost.Build(options));
@@ -98,7 +98,7 @@ public sealed class NamedPolicyTests : IAsyncLifetime
         finally
         {
             File.Delete(file);
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            TestStores.ClearPools();
             Directory.Delete(data, recursive: true);
         }
     }

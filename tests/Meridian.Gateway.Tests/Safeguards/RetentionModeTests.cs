@@ -41,8 +41,11 @@ public sealed class RetentionModeTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Conflict, open.StatusCode);
         Assert.Contains("retention mode was 'none'", openText);
 
+        // The scan sees what was written (the case's id is in its store) and never the canary.
         await _server.StopAsync();
-        Assert.Empty(_server.FilesContaining(Canary));
+        var files = await TestStores.PersistedFilesAsync(_server.DataDirectory);
+        Assert.NotNull(await TestStores.FileContainingAsync(files, found.Id));
+        Assert.Null(await TestStores.FileContainingAsync(files, Canary));
         Assert.DoesNotContain(_server.Log, line => line.Contains(Canary, StringComparison.Ordinal));
     }
 
@@ -53,9 +56,11 @@ public sealed class RetentionModeTests : IAsyncLifetime
         await RequireRetentionAsync();
         await _server.AdminJsonAsync(HttpMethod.Patch, "/admin/v1/deployments/dep_demo", new { retention_mode = "none" }, await TenantAdminAsync());
 
+        var requestIds = new List<string>();
         foreach (var stream in new[] { false, true })
         {
             using var response = await _server.MessagesAsync($"Someone should shoot that politician. {Canary}", stream);
+            requestIds.Add(SafeguardsServer.RequestIdOf(response));
             var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
 
             Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
@@ -70,10 +75,13 @@ public sealed class RetentionModeTests : IAsyncLifetime
         // Give the case writer every chance to show a case it should not have.
         await Task.Delay(300, TestContext.Current.CancellationToken);
         await _server.StopAsync();
-        Assert.Empty(_server.FilesContaining(Canary));
-        var us = new Storage.Geography.ReceiptStore("us", Path.Combine(_server.DataDirectory, "geo-us.db"));
-        Assert.Equal(0, us.Cases.Count());
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var files = await TestStores.PersistedFilesAsync(_server.DataDirectory);
+        Assert.NotNull(await TestStores.FileContainingAsync(files, requestIds[0]));
+        Assert.Null(await TestStores.FileContainingAsync(files, Canary));
+        using var stores = TestStores.Geographies(_server.DataDirectory, "us", "eu");
+        Assert.Equal(0, stores.For("us").Cases.Count());
+        Assert.Equal(0, stores.For("eu").Cases.Count());
+        Assert.All(requestIds, id => Assert.Equal("not_screened", stores.For("us").Find(id)!.SafeguardVerdict));
     }
 
     [Fact]

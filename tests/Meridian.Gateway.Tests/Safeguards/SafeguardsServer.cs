@@ -8,7 +8,6 @@ using Meridian.Storage.Geography;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -43,7 +42,7 @@ public sealed class SafeguardsServer(Action<GatewayOptions>? configure = null) :
         var options = new GatewayOptions { Port = 0, DataDirectory = DataDirectory, DemoKey = DemoKey, AdminToken = OperatorToken, IngressRegion = "eastus" };
         configure?.Invoke(options);
         var (app, _) = GatewayHost.Build(
-            options,
+            options.OnTestStore(),
             logging => logging.AddProvider(new CapturingLoggerProvider(Log)).SetMinimumLevel(LogLevel.Trace));
         _app = app;
         await app.StartAsync(TestContext.Current.CancellationToken);
@@ -59,7 +58,7 @@ public sealed class SafeguardsServer(Action<GatewayOptions>? configure = null) :
             _app = null;
             await app.StopAsync(CancellationToken.None);
             await app.DisposeAsync();
-            SqliteConnection.ClearAllPools();
+            TestStores.ClearPools();
         }
     }
 
@@ -151,21 +150,6 @@ public sealed class SafeguardsServer(Action<GatewayOptions>? configure = null) :
         return await WaitForCaseAsync(RequestIdOf(response));
     }
 
-    /// <summary>Every file of the data directory (the gateway stopped, so WAL files are checkpointed or still there) that contains <paramref name="text"/>.</summary>
-    public IReadOnlyList<string> FilesContaining(string text)
-    {
-        var found = new List<string>();
-        foreach (var file in Directory.GetFiles(DataDirectory, "*", SearchOption.AllDirectories))
-        {
-            var bytes = File.ReadAllBytes(file);
-            if (bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(text)) >= 0 || bytes.AsSpan().IndexOf(Encoding.Unicode.GetBytes(text)) >= 0)
-            {
-                found.Add(file);
-            }
-        }
-
-        return found;
-    }
 
     private sealed class CapturingLoggerProvider(ConcurrentQueue<string> sink) : ILoggerProvider
     {
