@@ -37,10 +37,13 @@ public static class TestStores
     /// <summary>The test server's data folder, for scans of everything it wrote (null when not known).</summary>
     public static string? PostgresDataDirectory => Environment.GetEnvironmentVariable("MERIDIAN_TEST_POSTGRES_DATA");
 
-    /// <summary>Points <paramref name="options"/> at this run's engine, in the schemas of its data folder.</summary>
+    /// <summary>
+    /// Points <paramref name="options"/> at this run's engine, in the schemas of its data folder — unless the test chose
+    /// a PostgreSQL server of its own.
+    /// </summary>
     public static GatewayOptions OnTestStore(this GatewayOptions options)
     {
-        if (IsPostgres)
+        if (IsPostgres && options.Postgres is null)
         {
             options.Store = StoreEngine.Postgres;
             options.Postgres = PostgresConnection;

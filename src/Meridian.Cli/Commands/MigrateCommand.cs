@@ -11,9 +11,9 @@ namespace Meridian.Cli.Commands;
 /// <c>meridian migrate</c>: brings the control store and every geography's store to the current schema, then exits.
 /// Nodes also migrate on start; this lets an operator do it once, before rolling out a new version.
 /// </summary>
-public static class MigrateCommand
+internal static class MigrateCommand
 {
-    public static Command Create()
+    public static Command Create(CliContext context)
     {
         var data = new Option<string?>("--data") { Description = "Data folder (env MERIDIAN_DATA; default ./data): the SQLite files of the embedded store." };
         var stores = new StoreOptions();
@@ -21,12 +21,12 @@ public static class MigrateCommand
         stores.AddTo(command);
         command.SetAction(parse =>
         {
-            var options = new GatewayOptions { DataDirectory = parse.GetValue(data) ?? Environment.GetEnvironmentVariable("MERIDIAN_DATA") ?? "data" };
+            var options = new GatewayOptions { DataDirectory = parse.GetValue(data) ?? context.Env("MERIDIAN_DATA") ?? "data" };
             stores.Apply(parse, options);
             var settings = options.StorageIn(new DataDirectory(options.DataDirectory).Path);
             if (settings.Problem() is { } problem)
             {
-                AnsiConsole.MarkupLineInterpolated($"[red]meridian migrate: {problem}.[/]");
+                context.Error.MarkupLineInterpolated($"[red]meridian migrate: {problem}.[/]");
                 return 2;
             }
 
@@ -43,15 +43,15 @@ public static class MigrateCommand
                         store.MigrationsApplied.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 }
 
-                AnsiConsole.Write(table);
-                AnsiConsole.MarkupLine(!world.Geographies.Any()
+                context.Out.Write(table);
+                context.Out.MarkupLine(!world.Geographies.Any()
                     ? "[grey]The world has no regions yet: a geography's store is created with its first region (or by `meridian serve`'s demo seed).[/]"
                     : "[green]Every store is at the current schema.[/]");
                 return 0;
             }
             catch (DbException ex)
             {
-                AnsiConsole.MarkupLineInterpolated($"[red]meridian migrate: the {options.Store.ToString().ToLowerInvariant()} store cannot be opened: {ex.Message}[/]");
+                context.Error.MarkupLineInterpolated($"[red]meridian migrate: the {options.Store.ToString().ToLowerInvariant()} store cannot be opened: {ex.Message}[/]");
                 return 2;
             }
         });
