@@ -34,7 +34,9 @@ public sealed record AdminCaller(string TokenId, string Name, AdminRole Role, st
     public AccessDecision ReadPublisher(string publisherId) => Role switch
     {
         AdminRole.OperatorAdmin => AccessDecision.Allowed,
-        AdminRole.PublisherAdmin or AdminRole.Reviewer => Own(PublisherId, publisherId),
+        AdminRole.PublisherAdmin => Own(PublisherId, publisherId),
+        // A tenant's or the operator's reviewer belongs to no publisher: it may never read one.
+        AdminRole.Reviewer => PublisherId is null ? AccessDecision.Forbidden : Own(PublisherId, publisherId),
         _ => AccessDecision.Forbidden,
     };
 

@@ -111,6 +111,8 @@ public sealed class AdminCallerTests
         Assert.Equal(AccessDecision.Forbidden, operatorReviewer.ReviewCase(ReviewedBy.Operator, "pub_b", "ten_b", "us"));
         Assert.Equal(AccessDecision.Forbidden, operatorReviewer.ReviewCase(ReviewedBy.Publisher, "pub_b", "ten_b", "eu"));
         Assert.Equal(AccessDecision.Forbidden, operatorReviewer.ListPublishers(out _));
+        Assert.Equal(AccessDecision.Forbidden, operatorReviewer.ReadPublisher("pub_b"));
+        Assert.Equal(AccessDecision.Forbidden, tenantReviewer.ReadPublisher("pub_a"));
         Assert.Equal(AccessDecision.Forbidden, tenantReviewer.ReadTenant("ten_a"));
     }
 
