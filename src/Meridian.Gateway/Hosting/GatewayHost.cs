@@ -110,6 +110,7 @@ public static class GatewayHost
         // Build the backends and the first snapshot now (in-process models load here), so a bad config stops the start.
         app.Services.GetRequiredService<BackendCatalog>().ValidateAgainst(world);
         app.Services.GetRequiredService<RoutingSnapshotProvider>().Reload();
+        app.Services.GetRequiredService<CaseKeyRing>().EnsureKeys(world.Geographies);
 
         return (app, demo);
     }
