@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Data.Common;
 using Meridian.Gateway.Hosting;
+using Meridian.Gateway.Safeguards;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -27,6 +28,10 @@ public static class ServeCommand
             Description = "Forward platform traffic to this Anthropic-compatible upstream (e.g. http://127.0.0.1:9090 from `meridian simulate`) instead of the in-process simulator; its key comes from env MERIDIAN_UPSTREAM_API_KEY.",
         };
         var config = new Option<string?>("--config") { Description = "JSON file declaring the backends (env MERIDIAN_CONFIG); see docs/backends.md." };
+        var policies = new Option<string?>("--safeguard-policies")
+        {
+            Description = "JSON file of named safeguard policies deployments select by name (env MERIDIAN_SAFEGUARD_POLICIES); see docs/safeguards.md.",
+        };
         var redis = new Option<string?>("--redis")
         {
             Description = "HOST:PORT of a Redis shared by several nodes (env MERIDIAN_REDIS): cluster-wide quotas and instant change propagation; see docs/scale-out.md. Off by default.",
@@ -51,7 +56,7 @@ public static class ServeCommand
         var stores = new StoreOptions();
         var command = new Command("serve", "Run the gateway: embedded SQLite stores and the built-in simulator backend unless told otherwise.")
         {
-            port, data, demoKey, adminToken, region, bind, tokenDelay, upstream, config, redis, redisPrefix, nodes,
+            port, data, demoKey, adminToken, region, bind, tokenDelay, upstream, config, policies, redis, redisPrefix, nodes,
         };
         stores.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -71,6 +76,7 @@ public static class ServeCommand
                 RedisPrefix = parse.GetValue(redisPrefix) ?? Env("MERIDIAN_REDIS_PREFIX") ?? GatewayOptions.DefaultRedisPrefix,
                 ExpectedNodes = parse.GetValue(nodes) ?? EnvInt("MERIDIAN_NODES") ?? 1,
             };
+            options.Safeguards.PolicyFile = parse.GetValue(policies) ?? Env(SafeguardsOptions.PolicyFileEnv);
             stores.Apply(parse, options);
             return await RunAsync(options, cancellationToken);
         });

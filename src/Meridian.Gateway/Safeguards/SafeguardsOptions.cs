@@ -20,4 +20,14 @@ public sealed class SafeguardsOptions
 
     /// <summary>Most chars of a response kept in memory for a possible case snapshot; the rest is cut (and marked so).</summary>
     public int MaxSnapshotOutputChars { get; set; } = 64 * 1024;
+
+    /// <summary>
+    /// A JSON file of named policies (docs/safeguards.md, "Configuration") that deployments select by name through
+    /// <c>safeguard_policy</c>, next to the built-in <c>default</c>. Read once at start; an invalid file, or a policy naming
+    /// a classifier this node does not run, stops the start with a message naming this setting.
+    /// </summary>
+    public string? PolicyFile { get; set; }
+
+    /// <summary>The environment variable of <see cref="PolicyFile"/> for <c>meridian serve</c>.</summary>
+    public const string PolicyFileEnv = "MERIDIAN_SAFEGUARD_POLICIES";
 }
