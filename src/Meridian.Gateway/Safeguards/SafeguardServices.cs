@@ -1,6 +1,7 @@
 using Meridian.Gateway.Admin;
 using Meridian.Gateway.Hosting;
 using Meridian.Safeguards;
+using Meridian.Safeguards.Classifiers;
 using Meridian.Safeguards.Policies;
 
 namespace Meridian.Gateway.Safeguards;
@@ -14,7 +15,9 @@ public static class SafeguardServices
     public static IServiceCollection AddSafeguards(this IServiceCollection services, GatewayOptions options, string dataDirectory)
     {
         services.AddSingleton(options.Safeguards);
-        services.AddSingleton(sp => Screener.CreateDefault(sp.GetRequiredService<ILogger<Screener>>()));
+        services.AddSingleton(sp => Screener.CreateDefault(
+            sp.GetRequiredService<ILogger<Screener>>(),
+            [.. options.Safeguards.HttpClassifiers.Select(c => new HttpClassifier(ClassifierClient.Value, c))]));
         services.AddSingleton(LoadPolicies(options.Safeguards));
         services.AddSingleton(_ => new CaseKeyRing(options.Safeguards, dataDirectory));
         services.AddSingleton<CaseWriter>();
@@ -25,6 +28,18 @@ public static class SafeguardServices
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Add(CaseJsonContext.Default));
         return services;
     }
+
+    // One client for every external classifier of the process: pooled connections, no proxy, short connect timeout
+    // (each call also has its classifier's own deadline).
+    private static readonly Lazy<HttpClient> ClassifierClient = new(() => new HttpClient(new SocketsHttpHandler
+    {
+        UseProxy = false,
+        ConnectTimeout = TimeSpan.FromSeconds(2),
+        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+    })
+    {
+        Timeout = Timeout.InfiniteTimeSpan,
+    });
 
     public static void MapSafeguards(this IEndpointRouteBuilder app)
     {
