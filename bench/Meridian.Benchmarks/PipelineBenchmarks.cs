@@ -52,6 +52,8 @@ public class PipelineBenchmarks
         _gateway = StartGateway(new GatewayOptions { Port = 0, DataDirectory = _dataDirectory, DemoKey = DemoKey });
         _gatewayMessages = new Uri(Address(_gateway) + "/v1/messages");
         _proxyDataDirectory = Path.Combine(Path.GetTempPath(), "meridian-bench-" + Guid.NewGuid().ToString("N"));
+        // The simulator wants a key, as a real upstream does; the gateway sends the one this variable names.
+        Environment.SetEnvironmentVariable(GatewayOptions.UpstreamApiKeyEnv, "bench-upstream-key");
         _proxy = StartGateway(new GatewayOptions
         {
             Port = 0, DataDirectory = _proxyDataDirectory, DemoKey = DemoKey, UpstreamUrl = SimulatorServer.GetBaseAddress(_simulator),
