@@ -12,6 +12,7 @@ namespace Meridian.Benchmarks;
 public class ProtocolBenchmarks
 {
     private readonly ArrayBufferWriter<byte> _output = new(4096);
+    private SseEventWriter _sse = null!;
     private readonly TextDeltaEvent _delta = new(0, "a short streamed text delta ");
     private readonly ApiKeyHasher _hasher = new(new byte[32]);
     private byte[] _body = null!;
@@ -20,6 +21,7 @@ public class ProtocolBenchmarks
     [GlobalSetup]
     public void Setup()
     {
+        _sse = new SseEventWriter(_output);
         var text = new StringBuilder();
         while (text.Length < 1024)
         {
@@ -61,6 +63,17 @@ public class ProtocolBenchmarks
         SseFraming.Write(_output, _delta);
         return _output.WrittenCount;
     }
+
+    [Benchmark(Description = "frame one text delta with the response's SSE writer")]
+    public int WriteSseDeltaReusingWriter()
+    {
+        _output.ResetWrittenCount();
+        _sse.Write(_delta);
+        return _output.WrittenCount;
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => _sse.Dispose();
 
     [Benchmark(Description = "read an upstream's SSE answer into events (13 deltas)")]
     public async Task<int> ReadUpstreamStream()
