@@ -80,9 +80,9 @@ public class ProtocolBenchmarks
     {
         using var stream = new MemoryStream(_upstreamStream, writable: false);
         var events = 0;
-        await foreach (var data in SseReader.ReadDataAsync(stream, CancellationToken.None))
+        await foreach (var _ in SseReader.ReadAsync(stream, StreamEventParser.Parse, CancellationToken.None))
         {
-            events += StreamEventParser.Parse(data.Span) is null ? 0 : 1;
+            events++;
         }
 
         return events;

@@ -26,10 +26,6 @@ public static class SseReader
         }
     }
 
-    /// <summary>The Anthropic events of the stream (<see cref="StreamEventParser"/>); events it does not model are skipped.</summary>
-    public static IAsyncEnumerable<StreamEvent> ReadEventsAsync(Stream stream, CancellationToken cancellationToken) =>
-        ReadAsync(stream, StreamEventParser.Parse, cancellationToken);
-
     /// <summary>
     /// What <paramref name="parse"/> makes of each event's payload; null results are skipped. The span it is given is valid
     /// only during the call.
