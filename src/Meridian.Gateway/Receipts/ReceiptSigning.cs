@@ -49,9 +49,11 @@ public static class ReceiptCanonicalJson
         json.WriteStartObject();
         if (receipt.Attempts is { } attempts)
         {
+            // Indexed loops: foreach over an IReadOnlyList boxes an enumerator per list.
             json.WriteStartArray(Names.Attempts);
-            foreach (var attempt in attempts)
+            for (var i = 0; i < attempts.Count; i++)
             {
+                var attempt = attempts[i];
                 json.WriteStartObject();
                 WriteString(json, Names.Backend, attempt.Backend);
                 WriteString(json, Names.DataZone, attempt.DataZone);
@@ -71,13 +73,14 @@ public static class ReceiptCanonicalJson
         if (receipt.DataRecipients is { } recipients)
         {
             json.WriteStartArray(Names.DataRecipients);
-            foreach (var recipient in recipients)
+            for (var i = 0; i < recipients.Count; i++)
             {
+                var recipient = recipients[i];
                 json.WriteStartObject();
                 json.WriteStartArray(Names.Classes);
-                foreach (var dataClass in recipient.Classes)
+                for (var j = 0; j < recipient.Classes.Count; j++)
                 {
-                    WriteStringValue(json, dataClass);
+                    WriteStringValue(json, recipient.Classes[j]);
                 }
 
                 json.WriteEndArray();
