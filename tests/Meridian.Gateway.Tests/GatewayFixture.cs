@@ -4,10 +4,10 @@ using System.Text;
 using Meridian.Core.Keys;
 using Meridian.Gateway.Hosting;
 using Meridian.Storage.Control;
+using Meridian.Storage.Sql;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -53,7 +53,7 @@ public class GatewayFixture : IAsyncLifetime
             // Seed the demo world first so the extra rows can reference its regions, offer and tenant; the gateway
             // then finds a non-empty store and only makes sure the demo key exists.
             var data = new Hosting.DataDirectory(DataDirectory);
-            var control = new ControlStore(data.ControlStorePath);
+            using var control = TestStores.Control(DataDirectory);
             var now = DateTimeOffset.UtcNow;
             DemoSeed.SeedIfEmpty(control, now);
             PrepareWorld(control, new ApiKeyHasher(data.LoadOrCreateKeyHashSecret()), now);
@@ -66,7 +66,7 @@ public class GatewayFixture : IAsyncLifetime
                 DataDirectory = DataDirectory,
                 DemoKey = DemoKey,
                 IngressRegion = "eastus",
-            },
+            }.OnTestStore(),
             logging => logging.AddProvider(new QueueLoggerProvider(Log)).SetMinimumLevel(LogLevel.Warning));
         _app = app;
         await app.StartAsync(TestContext.Current.CancellationToken);
@@ -88,7 +88,7 @@ public class GatewayFixture : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
-        SqliteConnection.ClearAllPools();
+        TestStores.ClearPools();
         try
         {
             Directory.Delete(DataDirectory, recursive: true);
@@ -169,33 +169,22 @@ public sealed class WiderWorldGatewayFixture : GatewayFixture
         var at = ControlStore.FormatTime(now);
         control.Mutate((connection, transaction) =>
         {
-            void Execute(string sql, params (string Name, object Value)[] parameters)
-            {
-                using var command = connection.CreateCommand();
-                command.Transaction = transaction;
-                command.CommandText = sql;
-                foreach (var (name, value) in parameters)
-                {
-                    command.Parameters.AddWithValue(name, value);
-                }
+            void Execute(string sql, params (string Name, object? Value)[] parameters) => connection.Execute(transaction, sql, parameters);
 
-                command.ExecuteNonQuery();
-            }
-
-            Execute("INSERT INTO resources VALUES ('res_team_b', $tenant, 'team-b', 'westus', $at)", ("$tenant", DemoSeed.TenantId), ("$at", at));
+            Execute("INSERT INTO resources VALUES ('res_team_b', @tenant, 'team-b', 'westus', @at)", ("@tenant", DemoSeed.TenantId), ("@at", at));
             Execute(
                 """
                 INSERT INTO deployments (id, resource_id, tenant_id, name, offer_id, model_id, hosting_option, deployment_type,
                                          capacity_rpm, capacity_tpm, safeguard_policy, created_by, created_at)
-                VALUES ('dep_team_b', 'res_team_b', $tenant, $name, $offer, 'claude-haiku-4-5', 'platform', 'datazone', 600, 1000000, 'default', 'test', $at)
+                VALUES ('dep_team_b', 'res_team_b', @tenant, @name, @offer, 'claude-haiku-4-5', 'platform', 'datazone', 600, 1000000, 'default', 'test', @at)
                 """,
-                ("$tenant", DemoSeed.TenantId), ("$name", OtherResourceDeployment), ("$offer", DemoSeed.OfferId), ("$at", at));
+                ("@tenant", DemoSeed.TenantId), ("@name", OtherResourceDeployment), ("@offer", DemoSeed.OfferId), ("@at", at));
 
-            Execute("INSERT INTO tenants VALUES ($id, 'Other Tenant', 'Olga Other', 'billing@other-tenant.example', $at)", ("$id", OtherTenantId), ("$at", at));
-            Execute("INSERT INTO resources VALUES ('res_other', $tenant, 'other', 'eastus', $at)", ("$tenant", OtherTenantId), ("$at", at));
+            Execute("INSERT INTO tenants VALUES (@id, 'Other Tenant', 'Olga Other', 'billing@other-tenant.example', @at)", ("@id", OtherTenantId), ("@at", at));
+            Execute("INSERT INTO resources VALUES ('res_other', @tenant, 'other', 'eastus', @at)", ("@tenant", OtherTenantId), ("@at", at));
             Execute(
-                "INSERT INTO api_keys (id, resource_id, tenant_id, prefix, hash, created_by, created_at) VALUES ('key_other', 'res_other', $tenant, 'mk-test0002', $hash, 'test', $at)",
-                ("$tenant", OtherTenantId), ("$hash", hasher.Hash(OtherTenantKey)), ("$at", at));
+                "INSERT INTO api_keys (id, resource_id, tenant_id, prefix, hash, created_by, created_at) VALUES ('key_other', 'res_other', @tenant, 'mk-test0002', @hash, 'test', @at)",
+                ("@tenant", OtherTenantId), ("@hash", hasher.Hash(OtherTenantKey)), ("@at", at));
             return 0;
         });
     }

@@ -1,7 +1,5 @@
 using System.Net;
-using System.Text;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 
 namespace Meridian.Gateway.Tests;
 
@@ -173,58 +171,25 @@ public sealed class ReceiptTests(WiderWorldGatewayFixture gateway) : IClassFixtu
 
             await own.StopAsync();
 
-            var files = Directory.GetFiles(own.DataDirectory, "*", SearchOption.AllDirectories);
-            Assert.Contains(files, f => Path.GetFileName(f) == "geo-us.db");
-            byte[][] needles = [Encoding.UTF8.GetBytes(canary), Encoding.Unicode.GetBytes(canary)];
-            foreach (var file in files)
-            {
-                var bytes = await File.ReadAllBytesAsync(file, Ct);
-                foreach (var needle in needles)
-                {
-                    Assert.True(bytes.AsSpan().IndexOf(needle) < 0, $"the prompt text was written to {Path.GetFileName(file)}");
-                }
-            }
+            // The scan sees what was written (a request id is there) and never the prompt text.
+            var files = await TestStores.PersistedFilesAsync(own.DataDirectory);
+            Assert.NotNull(await TestStores.FileContainingAsync(files, ids[0]));
+            Assert.Null(await TestStores.FileContainingAsync(files, canary));
 
-            var stored = ReadReceipts(Path.Combine(own.DataDirectory, "geo-us.db"));
-            foreach (var id in ids)
-            {
-                Assert.True(stored.ContainsKey(id), $"no receipt row for {id} in geo-us.db after shutdown");
-            }
-
+            using var stores = TestStores.Geographies(own.DataDirectory, "us", "eu");
+            var stored = ids.ToDictionary(id => id, id => stores.For("us").Find(id)?.Status);
+            Assert.All(ids, id => Assert.True(stored[id] is not null, $"no receipt row for {id} in the us store after shutdown"));
             Assert.Equal(200, stored[ids[0]]);
             Assert.Equal(200, stored[ids[1]]);
             Assert.Equal(404, stored[ids[2]]);
             Assert.Equal(400, stored[ids[3]]);
             Assert.Equal(200, stored[ids[4]]);
-
-            var elsewhere = ReadReceipts(Path.Combine(own.DataDirectory, "geo-eu.db"));
-            Assert.DoesNotContain(elsewhere.Keys, ids.Contains);
+            Assert.All(ids, id => Assert.Null(stores.For("eu").Find(id)));
         }
         finally
         {
             await own.DisposeAsync();
         }
-    }
-
-    private static Dictionary<string, int> ReadReceipts(string path)
-    {
-        var result = new Dictionary<string, int>(StringComparer.Ordinal);
-        if (!File.Exists(path))
-        {
-            return result;
-        }
-
-        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT request_id, status FROM receipts";
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            result[reader.GetString(0)] = reader.GetInt32(1);
-        }
-
-        return result;
     }
 
     private async Task<(string RequestId, JsonElement Usage)> SendMessageAsync(string prompt)

@@ -42,11 +42,7 @@ public sealed class AccessibilityTests(PortalFixture portal)
     {
         await using var tab = await portal.NewPageAsync(PortalFixture.OperatorToken);
         var found = new List<string>();
-        foreach (var view in new[]
-        {
-            "/portal/operator/world", "/portal/operator/tenants", "/portal/operator/audit", "/portal/tenant/catalogue",
-            "/portal/tenant/deployments", "/portal/tenant/keys", "/portal/tenant/usage", "/portal/publisher/offers", "/portal/reviewer/cases",
-        })
+        foreach (var view in await portal.AllViewsAsync())
         {
             await tab.OpenAsync(view);
             var problems = await tab.Page.EvaluateAsync<JsonElement>(Audit);

@@ -45,6 +45,53 @@ public sealed class KeyboardTests(PortalFixture portal)
     }
 
     [Fact]
+    public async Task A_reviewer_opens_a_case_and_decides_it_with_the_keyboard_alone()
+    {
+        var caseId = (await portal.WaitForCaseAsync(await portal.SendFlaggedAsync(PortalFixture.DemoKey))).GetProperty("id").GetString()!;
+        var token = await portal.CreateTokenAsync("reviewer", publisherId: "pub_anthropic", geographies: ["us"]);
+        await using var tab = await portal.NewPageAsync(token);
+        var page = tab.Page;
+        await tab.OpenAsync("/portal/reviewer/cases");
+
+        // From the queue's heading, Tab reaches the case's link; Enter opens its page.
+        await TabToAsync(page, page.GetByRole(AriaRole.Link, new() { Name = caseId }));
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync($"Case {caseId}");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToBeFocusedAsync();
+
+        // A reason with the arrow keys, a note typed, Enter on the button; the opened content takes the focus.
+        var reason = page.GetByLabel("Reason for opening");
+        await TabToAsync(page, reason);
+        await page.Keyboard.PressAsync("ArrowDown");
+        await Expect(reason).ToHaveValueAsync("triage");
+        await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.TypeAsync("keyboard check");
+        await TabToAsync(page, page.GetByRole(AriaRole.Button, new() { Name = "Open content (recorded)" }));
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Request", Level = 3 })).ToBeFocusedAsync();
+        await Expect(page.Locator("section.case-content")).ToContainTextAsync(PortalFixture.FlaggedText);
+
+        // No violation: Space on the radio, Enter on the button.
+        await TabToAsync(page, page.GetByLabel("No violation"));
+        await page.Keyboard.PressAsync("Space");
+        await TabToAsync(page, page.GetByRole(AriaRole.Button, new() { Name = "Record decision" }));
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.Locator("section.case-decision [data-field='Decision']")).ToHaveTextAsync("No violation");
+        tab.AssertNoErrors();
+    }
+
+    /// <summary>Presses Tab until <paramref name="target"/> has the focus (at most 40 times).</summary>
+    private static async Task TabToAsync(IPage page, ILocator target)
+    {
+        for (var i = 0; i < 40 && !await target.EvaluateAsync<bool>("e => e === document.activeElement"); i++)
+        {
+            await page.Keyboard.PressAsync("Tab");
+        }
+
+        await Expect(target).ToBeFocusedAsync();
+    }
+
+    [Fact]
     public async Task A_wrong_token_is_refused_with_a_message_tied_to_the_field()
     {
         await using var tab = await portal.NewPageAsync();

@@ -36,8 +36,12 @@ public sealed class PortalFixture : IAsyncLifetime
         "--no-first-run",
     ];
 
+    /// <summary>Violence at <c>medium</c> in the input: the default policy flags it (a case is opened) and still answers.</summary>
+    public const string FlaggedText = "Someone should shoot that politician.";
+
     private WebApplication? _app;
     private IPlaywright? _playwright;
+    private Task<string>? _demoCase;
 
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "meridian-portal-tests", Guid.NewGuid().ToString("N"));
 
@@ -121,6 +125,17 @@ public sealed class PortalFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// Every view of the portal, as an operator (who sees them all) opens them; a case page needs a case, so it is
+    /// the demo deployment's.
+    /// </summary>
+    public async Task<string[]> AllViewsAsync() =>
+    [
+        "/portal/operator/world", "/portal/operator/tenants", "/portal/operator/backends", "/portal/operator/audit", "/portal/tenant/catalogue",
+        "/portal/tenant/deployments", "/portal/tenant/keys", "/portal/tenant/usage", "/portal/publisher/offers", "/portal/reviewer/cases",
+        $"/portal/reviewer/cases/{await DemoCaseIdAsync()}",
+    ];
+
     /// <summary>A new page in its own browser context (own session storage), recording console errors and failed requests.</summary>
     public async Task<PortalPage> NewPageAsync(string? token = null)
     {
@@ -178,6 +193,52 @@ public sealed class PortalFixture : IAsyncLifetime
         }.Where(p => p.Value is not null).ToDictionary());
         return created.GetProperty("token").GetString()!;
     }
+
+    /// <summary>A <c>/v1/messages</c> call with <paramref name="key"/>; returns the response (the caller disposes it).</summary>
+    public async Task<HttpResponseMessage> MessagesAsync(string key, string text, string model = "claude-sonnet-5")
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/messages")
+        {
+            Content = JsonContent.Create(new { model, max_tokens = 64, messages = new[] { new { role = "user", content = text } } }),
+        };
+        request.Headers.Add("x-api-key", key);
+        return await Http.SendAsync(request, TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>Sends a request the safeguards flag, with <paramref name="key"/>; returns its request id.</summary>
+    public async Task<string> SendFlaggedAsync(string key)
+    {
+        using var response = await MessagesAsync(key, FlaggedText);
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(response.IsSuccessStatusCode, $"POST /v1/messages → {(int)response.StatusCode}: {body}");
+        Assert.StartsWith("flag:", response.Headers.GetValues("meridian-safeguards").Single(), StringComparison.Ordinal);
+        return response.Headers.GetValues("request-id").Single();
+    }
+
+    /// <summary>The case the gateway opened for <paramref name="requestId"/> (written in the background), as the operator sees it.</summary>
+    public async Task<JsonElement> WaitForCaseAsync(string requestId)
+    {
+        for (var i = 0; i < 200; i++)
+        {
+            var cases = await AdminAsync(HttpMethod.Get, "cases?limit=200");
+            foreach (var found in cases.GetProperty("data").EnumerateArray())
+            {
+                if (found.GetProperty("request_id").GetString() == requestId)
+                {
+                    return found;
+                }
+            }
+
+            await Task.Delay(25, TestContext.Current.CancellationToken);
+        }
+
+        throw new Xunit.Sdk.XunitException($"No case was opened for request {requestId}.\n{string.Join('\n', Log)}");
+    }
+
+    /// <summary>The id of a case of the demo deployment, opened once for the tests that only need some case to show.</summary>
+    public Task<string> DemoCaseIdAsync() => _demoCase ??= CreateDemoCaseAsync();
+
+    private async Task<string> CreateDemoCaseAsync() => (await WaitForCaseAsync(await SendFlaggedAsync(DemoKey))).GetProperty("id").GetString()!;
 
     /// <summary>A new tenant with no subscription; returns its id.</summary>
     public async Task<string> CreateTenantAsync(string name)

@@ -87,9 +87,26 @@ public sealed class TenantWalkthroughTests(PortalFixture portal)
         var dataZoneRequest = await CallAsync(key, "eu-sonnet");
         var publisherRequest = await CallAsync(key, "eu-sonnet-publisher");
 
-        // Usage and the boundary report (when the gateway has them: the invoice and the report name the deployments),
-        // then the receipts, listed (when the gateway has receipt search) and one by one with their boundary report.
+        // Usage per day and per deployment, charted: today's column stacks the two deployments, the bars name them, and
+        // the numbers behind the charts are there as a table. (Usage is recorded by a background writer: wait for it.)
+        await WaitForUsageAsync(tenantId, deployments: 2);
         await tab.NavigateAsync("Usage & receipts");
+        var today = DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var charts = page.Locator("section.usage .usage-charts");
+        await Expect(charts).ToHaveAttributeAsync("data-metric", "cost");
+        await Expect(charts.Locator($"figure.daily-chart g[data-column='{today}'] rect")).ToHaveCountAsync(2);
+        await Expect(charts.Locator("figure.daily-chart figcaption")).ToContainTextAsync("Cost per day (USD)");
+        await Expect(charts.Locator("figure.deployment-chart g[data-bar]")).ToHaveCountAsync(2);
+        await Expect(charts.Locator("figure.deployment-chart")).ToContainTextAsync("eu-sonnet-publisher");
+        await Expect(charts.Locator("ul.legend")).ToContainTextAsync("eu-sonnet");
+        await Expect(charts.Locator($"details.chart-table tr[data-day='{today}'][data-deployment='eu-sonnet'] td").Nth(2)).ToHaveTextAsync("1");
+        await charts.GetByRole(AriaRole.Group, new() { Name = "Show" }).GetByLabel("Tokens").CheckAsync();
+        await Expect(charts).ToHaveAttributeAsync("data-metric", "tokens");
+        await Expect(charts.Locator("figure.daily-chart figcaption")).ToContainTextAsync("Tokens per day");
+        await charts.GetByRole(AriaRole.Group, new() { Name = "Show" }).GetByLabel("Cost").CheckAsync();
+
+        // The invoice and the boundary report name the deployments; then the receipts, listed and one by one with
+        // their boundary report.
         var usage = page.Locator("section.usage");
         await Expect(usage.Locator(".invoice, .box").First).ToBeVisibleAsync();
         if (await usage.Locator(".invoice").CountAsync() > 0)
@@ -122,6 +139,23 @@ public sealed class TenantWalkthroughTests(PortalFixture portal)
         await Expect(report).ToContainTextAsync("Processed on the publisher's infrastructure");
 
         tab.AssertNoErrors();
+    }
+
+    private async Task WaitForUsageAsync(string tenantId, int deployments)
+    {
+        var period = DateTime.UtcNow.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
+        for (var i = 0; i < 200; i++)
+        {
+            var daily = await portal.AdminAsync(HttpMethod.Get, $"tenants/{tenantId}/usage/daily?period={period}");
+            if (daily.GetProperty("days").EnumerateArray().Sum(d => d.GetProperty("deployments").GetArrayLength()) >= deployments)
+            {
+                return;
+            }
+
+            await Task.Delay(25, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Fail($"The usage of {deployments} deployment(s) was not recorded.");
     }
 
     private static async Task DeployAsync(IPage page, ILocator resource, string name, string hosting, string type)

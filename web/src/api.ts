@@ -208,6 +208,126 @@ export interface ReceiptPage {
   next_cursor: string | null;
 }
 
+// ---- Trust & Safety review (docs/safeguards.md, "Review API") ----
+
+export type CaseStatus = 'open' | 'decided';
+export type CaseDecision = 'no_violation' | 'violation';
+export type CaseAction = 'none' | 'warn_tenant' | 'suspend_key' | 'suspend_deployment';
+
+/** A case's metadata: never content (that takes POST /cases/{id}/open, which is audited). */
+export interface CaseView {
+  id: string;
+  request_id: string;
+  created_at: string;
+  geography: string;
+  tenant_id: string;
+  key_id: string;
+  resource_id: string;
+  deployment_id: string;
+  deployment_name: string;
+  publisher_id: string;
+  policy: string;
+  verdict: string;
+  action: string;
+  categories: { category: string; severity: string }[];
+  kinds: string[];
+  status: CaseStatus;
+  decision: CaseDecision | null;
+  decision_action: CaseAction | null;
+  decided_at: string | null;
+  decided_by: string | null;
+  snapshot: 'held' | 'purged';
+  purged_at: string | null;
+}
+
+export interface AccessEvent {
+  seq: number;
+  at: string;
+  actor: string;
+  case_id: string;
+  event: string;
+  reason: string | null;
+  previous_hash: string;
+  hash: string;
+}
+
+/** The decrypted snapshot: the request body as the client sent it and the answer's text. */
+export interface CaseSnapshot {
+  request: unknown;
+  response: string;
+  response_truncated?: boolean;
+}
+
+export interface OpenCaseResponse {
+  case: CaseView;
+  snapshot: CaseSnapshot;
+  access: AccessEvent;
+}
+
+// ---- backends (GET /backends, operator) ----
+
+export interface BackendTraffic {
+  requests: number;
+  errors: number;
+  requests_last_minute: number;
+  errors_last_minute: number;
+  error_rate_last_minute: number | null;
+}
+
+export interface BackendInfo {
+  id: string;
+  kind: string;
+  region: string;
+  data_zone: string | null;
+  operated_by: string;
+  models: string[] | null;
+  max_in_flight: number | null;
+  condition: 'healthy' | 'ejected' | 'probe_down' | 'overloaded';
+  health: string;
+  probed: boolean;
+  ejected_until: string | null;
+  consecutive_failures: number;
+  in_flight: number;
+  latency_ms: number | null;
+  traffic: BackendTraffic;
+}
+
+export interface BackendList {
+  at: string;
+  window_seconds: number;
+  total: BackendTraffic;
+  data: BackendInfo[];
+}
+
+// ---- usage per day (GET /tenants/{t}/usage/daily) ----
+
+export interface UsageNumbers {
+  requests: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_input_tokens: number;
+  cache_read_input_tokens: number;
+  cost: string;
+}
+
+export interface DeploymentDay extends UsageNumbers {
+  deployment_id: string;
+  deployment_name: string;
+}
+
+export interface UsageDay extends UsageNumbers {
+  day: string;
+  deployments: DeploymentDay[];
+}
+
+export interface DailyUsage {
+  tenant_id: string;
+  period: string;
+  currency: string;
+  days: UsageDay[];
+  total: string;
+}
+
 /** An RFC 9457 problem from the admin API (or an error from the data plane), with the fields at fault. */
 export class ApiError extends Error {
   constructor(

@@ -2,7 +2,7 @@ import type { ComponentType } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, admin, errorMessage, session, setUnauthenticatedHandler, type Role, type WhoAmI } from './api';
 import { Link, navigate, usePath } from './router';
-import { SessionContext, type Capabilities, type Session } from './session';
+import { SessionContext, type Session } from './session';
 import { ErrorBox, Spinner, ViewTitle } from './ui';
 import { OperatorAudit, OperatorBackends, OperatorTenants, OperatorWorld } from './views/operator';
 import { PublisherOffers } from './views/publisher';
@@ -26,30 +26,35 @@ export interface ViewDef {
   title: string;
   area: Area;
   component: ComponentType;
-  /** Shown only when the gateway has the endpoint behind it (see Capabilities). */
-  needs?: keyof Capabilities;
+  /** Paths below this one (e.g. /reviewer/cases/{id}) belong to the view too; the component reads the rest of the path. */
+  nested?: boolean;
 }
 
 export const views: ViewDef[] = [
   { path: '/operator/world', title: 'World', area: 'Operator', component: OperatorWorld },
   { path: '/operator/tenants', title: 'Tenants & tokens', area: 'Operator', component: OperatorTenants },
-  { path: '/operator/backends', title: 'Backends', area: 'Operator', component: OperatorBackends, needs: 'backends' },
+  { path: '/operator/backends', title: 'Backends', area: 'Operator', component: OperatorBackends },
   { path: '/operator/audit', title: 'Audit', area: 'Operator', component: OperatorAudit },
   { path: '/tenant/catalogue', title: 'Catalogue', area: 'Tenant', component: TenantCatalogue },
   { path: '/tenant/deployments', title: 'Deployments', area: 'Tenant', component: TenantDeployments },
   { path: '/tenant/keys', title: 'Keys', area: 'Tenant', component: TenantKeys },
   { path: '/tenant/usage', title: 'Usage & receipts', area: 'Tenant', component: TenantUsage },
   { path: '/publisher/offers', title: 'Offers & terms', area: 'Publisher', component: PublisherOffers },
-  { path: '/reviewer/cases', title: 'Case queue', area: 'Reviewer', component: ReviewerCases },
+  { path: '/reviewer/cases', title: 'Case queue', area: 'Reviewer', component: ReviewerCases, nested: true },
 ];
 
-export function viewsFor(me: WhoAmI, capabilities: Capabilities): ViewDef[] {
+export function viewsFor(me: WhoAmI): ViewDef[] {
   const areas = areasByRole[me.role] ?? [];
-  return views.filter((v) => areas.includes(v.area) && (!v.needs || capabilities[v.needs]));
+  return views.filter((v) => areas.includes(v.area));
+}
+
+/** The view a path shows: its own, or for a nested view (a case of the queue) the view above it. */
+function viewAt(path: string): ViewDef | undefined {
+  return views.find((v) => v.path === path || (v.nested && path.startsWith(`${v.path}/`)));
 }
 
 export function App() {
-  const [state, setState] = useState<{ me: WhoAmI; capabilities: Capabilities } | null | undefined>(session.token ? undefined : null);
+  const [state, setState] = useState<WhoAmI | null | undefined>(session.token ? undefined : null);
   const [notice, setNotice] = useState<string | null>(null);
 
   const signOut = (message: string | null) => {
@@ -80,23 +85,16 @@ export function App() {
       />
     );
   }
-  return <Shell me={state.me} capabilities={state.capabilities} onSignOut={() => signOut('Signed out.')} />;
+  return <Shell me={state} onSignOut={() => signOut('Signed out.')} />;
 }
 
-async function signIn(token: string): Promise<{ me: WhoAmI; capabilities: Capabilities }> {
-  // Who the token is, and which optional endpoints this gateway has, in one round trip.
-  const [me, backends] = await Promise.all([
-    admin<WhoAmI>('GET', '/whoami', { token }),
-    admin<unknown>('GET', '/backends', { token }).then(
-      () => true,
-      () => false,
-    ),
-  ]);
+async function signIn(token: string): Promise<WhoAmI> {
+  const me = await admin<WhoAmI>('GET', '/whoami', { token });
   session.set(token);
-  return { me, capabilities: { backends: me.role === 'operator-admin' && backends } };
+  return me;
 }
 
-function Login({ onSignedIn, notice }: { onSignedIn: (s: { me: WhoAmI; capabilities: Capabilities }) => void; notice: string | null }) {
+function Login({ onSignedIn, notice }: { onSignedIn: (me: WhoAmI) => void; notice: string | null }) {
   const [token, setToken] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -181,12 +179,12 @@ const roleLabels: Record<Role, string> = {
   'tenant-developer': 'Tenant developer',
 };
 
-function Shell({ me, capabilities, onSignOut }: { me: WhoAmI; capabilities: Capabilities; onSignOut: () => void }) {
+function Shell({ me, onSignOut }: { me: WhoAmI; onSignOut: () => void }) {
   const path = usePath();
   const [tenantId, setTenantId] = useState<string | null>(me.tenant_id ?? sessionStorage.getItem('meridian.portal.tenant'));
   const [publisherId, setPublisherId] = useState<string | null>(me.publisher_id ?? sessionStorage.getItem('meridian.portal.publisher'));
-  const mine = viewsFor(me, capabilities);
-  const view = views.find((v) => v.path === path);
+  const mine = viewsFor(me);
+  const view = viewAt(path);
   const allowed = view && mine.includes(view) ? view : undefined;
 
   useEffect(() => {
@@ -200,7 +198,6 @@ function Shell({ me, capabilities, onSignOut }: { me: WhoAmI; capabilities: Capa
 
   const value: Session = {
     me,
-    capabilities,
     tenantId,
     setTenantId: (id) => {
       sessionStorage.setItem('meridian.portal.tenant', id);
@@ -240,7 +237,7 @@ function Shell({ me, capabilities, onSignOut }: { me: WhoAmI; capabilities: Capa
                   .filter((v) => v.area === area)
                   .map((v) => (
                     <li key={v.path}>
-                      <Link href={v.path} aria-current={v.path === path ? 'page' : undefined}>
+                      <Link href={v.path} aria-current={v === allowed ? 'page' : undefined}>
                         {v.title}
                       </Link>
                     </li>
@@ -249,9 +246,9 @@ function Shell({ me, capabilities, onSignOut }: { me: WhoAmI; capabilities: Capa
             </div>
           ))}
         </nav>
-        <main id="main" tabIndex={-1} data-view={allowed?.path ?? 'none'}>
+        <main id="main" tabIndex={-1} data-view={allowed ? path : 'none'}>
           {allowed ? (
-            <allowed.component key={`${allowed.path}|${tenantId}|${publisherId}`} />
+            <allowed.component key={`${path}|${tenantId}|${publisherId}`} />
           ) : path === '/' ? (
             mine.length === 0 ? (
               <NoViews />

@@ -2,14 +2,8 @@ import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
 import type { Role, WhoAmI } from './api';
 
-/** Endpoints that later versions of the gateway add; probed once after login so the navigation shows what exists. */
-export interface Capabilities {
-  backends: boolean;
-}
-
 export interface Session {
   me: WhoAmI;
-  capabilities: Capabilities;
   /** The tenant the tenant views act for: the token's own, or the one an operator picked. */
   tenantId: string | null;
   setTenantId: (id: string) => void;
@@ -33,4 +27,5 @@ export const roleCan = {
   manageTenant: (role: Role) => role === 'tenant-admin' || role === 'operator-admin',
   createKeys: (role: Role) => role === 'tenant-admin' || role === 'tenant-developer' || role === 'operator-admin',
   managePublisher: (role: Role) => role === 'publisher-admin' || role === 'operator-admin',
+  reviewCases: (role: Role) => role === 'reviewer' || role === 'operator-admin',
 };

@@ -13,6 +13,7 @@ public static class MeridianCommand
         var root = new RootCommand("Meridian: a self-hostable model marketplace gateway (Anthropic Messages API compatible).");
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(SimulateCommand.Create());
+        root.Subcommands.Add(MigrateCommand.Create(context));
         AdminCommands.AddTo(root, context);
         return root;
     }

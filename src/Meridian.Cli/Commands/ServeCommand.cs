@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Data.Common;
 using Meridian.Gateway.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -47,10 +48,12 @@ public static class ServeCommand
                 result.AddError($"--upstream must be an absolute http(s) URL, not '{value}'.");
             }
         });
-        var command = new Command("serve", "Run the gateway with embedded SQLite stores and the built-in simulator backend.")
+        var stores = new StoreOptions();
+        var command = new Command("serve", "Run the gateway: embedded SQLite stores and the built-in simulator backend unless told otherwise.")
         {
             port, data, demoKey, adminToken, region, bind, tokenDelay, upstream, config, redis, redisPrefix, nodes,
         };
+        stores.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var options = new GatewayOptions
@@ -68,6 +71,7 @@ public static class ServeCommand
                 RedisPrefix = parse.GetValue(redisPrefix) ?? Env("MERIDIAN_REDIS_PREFIX") ?? GatewayOptions.DefaultRedisPrefix,
                 ExpectedNodes = parse.GetValue(nodes) ?? EnvInt("MERIDIAN_NODES") ?? 1,
             };
+            stores.Apply(parse, options);
             return await RunAsync(options, cancellationToken);
         });
         return command;
@@ -84,6 +88,11 @@ public static class ServeCommand
         catch (InvalidOperationException ex)
         {
             AnsiConsole.MarkupLineInterpolated($"[red]meridian serve: {ex.Message}[/]");
+            return 2;
+        }
+        catch (DbException ex)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]meridian serve: the {options.Store.ToString().ToLowerInvariant()} store cannot be opened: {ex.Message}[/]");
             return 2;
         }
 

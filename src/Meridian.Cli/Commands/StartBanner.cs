@@ -14,6 +14,11 @@ internal static class StartBanner
         grid.AddRow("[bold]Portal[/]", Markup.Escape(address + "/portal") + " [grey](sign in with an admin token)[/]");
         grid.AddRow("[bold]Model[/]", Markup.Escape(demo.DeploymentName));
         grid.AddRow("[bold]Data[/]", Markup.Escape(Path.GetFullPath(options.DataDirectory)));
+        if (options.Store == Storage.Sql.StoreEngine.Postgres)
+        {
+            grid.AddRow("[bold]Stores[/]", Markup.Escape($"PostgreSQL, schemas {options.PostgresSchemaPrefix}_control and {options.PostgresSchemaPrefix}_geo_*"));
+        }
+
         grid.AddRow("[bold]Ingress region[/]", Markup.Escape(options.IngressRegion));
         grid.AddRow("[bold]API key[/]", key is not null
             ? Markup.Escape(key) + (demo.NewDemoKey is not null ? "  [yellow](shown once: save it now)[/]" : string.Empty)

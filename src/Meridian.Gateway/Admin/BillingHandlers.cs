@@ -21,6 +21,7 @@ public static class BillingHandlers
     {
         admin.MapGet("/tenants/{tenant}/invoices", GetInvoice);
         admin.MapPost("/tenants/{tenant}/invoices/{period}/issue", IssueInvoice);
+        admin.MapGet("/tenants/{tenant}/usage/daily", GetDailyUsage);
         admin.MapGet("/publishers/{id}/settlement", GetSettlement);
         admin.MapGet("/publishers/{id}/share", GetShare);
         admin.MapGet("/metering-feed", GetMeteringFeed);
@@ -54,6 +55,35 @@ public static class BillingHandlers
         return TryReadPeriod(context.Request.Query["period"], out var period, out var problem)
             ? TypedResults.Ok(View(billing.Invoice(tenant, period)))
             : problem!;
+    }
+
+    /// <summary><c>?period=YYYY-MM</c>: the tenant's usage and cost per day and deployment, for the portal's charts.</summary>
+    public static Results<Ok<DailyUsageView>, ProblemHttpResult> GetDailyUsage(HttpContext context, string tenant, MarketplaceStore store, BillingService billing)
+    {
+        var caller = AdminAuthentication.CallerOf(context);
+        var access = caller.ReadTenant(tenant);
+        var found = access == AccessDecision.Allowed ? store.FindTenant(tenant) : null;
+        if (TenantHandlers.Authorize(access, found, $"No tenant '{tenant}'.") is { } denied)
+        {
+            return denied;
+        }
+
+        if (!TryReadPeriod(context.Request.Query["period"], out var period, out var problem))
+        {
+            return problem!;
+        }
+
+        var days = billing.Daily(tenant, period);
+        return TypedResults.Ok(new DailyUsageView(tenant, period.ToString(), Currency,
+        [
+            .. days.Select(d => new UsageDayView(
+                d.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), d.Requests, d.Tokens.Input, d.Tokens.Output, d.Tokens.CacheWrite, d.Tokens.CacheRead,
+                Money.Format(d.Cost),
+                [
+                    .. d.Deployments.Select(x => new DeploymentDayView(
+                        x.DeploymentId, x.DeploymentName, x.Requests, x.Tokens.Input, x.Tokens.Output, x.Tokens.CacheWrite, x.Tokens.CacheRead, Money.Format(x.Cost))),
+                ])),
+        ], Money.Format(days.Sum(d => d.Cost))));
     }
 
     /// <summary>Issues a closed period's invoice (operator). Idempotent: issuing again answers the invoice issued first.</summary>

@@ -31,6 +31,29 @@ public sealed record InvoiceView(
     string Total,
     string TotalDue);
 
+public sealed record DeploymentDayView(
+    string DeploymentId,
+    string DeploymentName,
+    long Requests,
+    long InputTokens,
+    long OutputTokens,
+    long CacheCreationInputTokens,
+    long CacheReadInputTokens,
+    string Cost);
+
+public sealed record UsageDayView(
+    string Day,
+    long Requests,
+    long InputTokens,
+    long OutputTokens,
+    long CacheCreationInputTokens,
+    long CacheReadInputTokens,
+    string Cost,
+    IReadOnlyList<DeploymentDayView> Deployments);
+
+/// <summary>Usage and cost per UTC day (days with usage only) and deployment; <c>total</c> equals the invoice's as computed now.</summary>
+public sealed record DailyUsageView(string TenantId, string Period, string Currency, IReadOnlyList<UsageDayView> Days, string Total);
+
 public sealed record SettlementLineView(
     string OfferId,
     long Customers,
@@ -98,6 +121,7 @@ public sealed record PutFeeRequest(string? FeePercent = null);
     AllowDuplicateProperties = false,
     MaxDepth = 32)]
 [JsonSerializable(typeof(InvoiceView))]
+[JsonSerializable(typeof(DailyUsageView))]
 [JsonSerializable(typeof(SettlementView))]
 [JsonSerializable(typeof(MeteringFeedView))]
 [JsonSerializable(typeof(ListResponse<TransactionView>))]

@@ -157,4 +157,5 @@ public sealed record LostFeatureView(string Feature, string ModelId, IReadOnlyLi
     MaxDepth = 32)]
 [JsonSerializable(typeof(DeploymentPlanView))]
 [JsonSerializable(typeof(BoundaryReportView))]
+[JsonSerializable(typeof(BackendListView))]
 public sealed partial class RoutingAdminJsonContext : JsonSerializerContext;

@@ -70,6 +70,9 @@ public sealed class BackendState
 
     public DateTimeOffset? EjectedUntil => Interlocked.Read(ref _ejectedUntilTicks) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
 
+    /// <summary>Attempts and failures, for the operator's view of traffic and error rates (not used for routing).</summary>
+    public BackendTraffic Traffic { get; } = new();
+
     /// <summary>Ejected, probed down, at its limit, or healthy; in that order of precedence.</summary>
     public BackendCondition ConditionAt(DateTimeOffset now, int? maxInFlight)
     {

@@ -58,7 +58,9 @@ public sealed partial class BoundaryRouter(BackendChooser chooser, ILogger<Bound
 
             lastError = error;
 
-            if (backend.State.Failed(chooser.Time.GetUtcNow(), options))
+            var now = chooser.Time.GetUtcNow();
+            backend.State.Traffic.Attempted(now, error: true);
+            if (backend.State.Failed(now, options))
             {
                 Log.Ejected(logger, backend.Id, backend.State.EjectedUntil ?? default);
             }
@@ -88,6 +90,7 @@ public sealed partial class BoundaryRouter(BackendChooser chooser, ILogger<Bound
             if (await events.MoveNextAsync())
             {
                 state.Succeeded(chooser.Time.GetElapsedTime(started), chooser.Options.LatencyEwmaWeight);
+                state.Traffic.Attempted(chooser.Time.GetUtcNow(), error: false);
                 result.Attempted(backend, "ok");
                 result.Opened(backend, events);
                 handedOver = true;
@@ -103,7 +106,9 @@ public sealed partial class BoundaryRouter(BackendChooser chooser, ILogger<Bound
         }
         catch (BackendException ex)
         {
-            // The request itself is at fault (too long, malformed for this model): another backend would say the same.
+            // The request itself is at fault (too long, malformed for this model): another backend would say the same,
+            // so it counts as traffic, not as the backend's error.
+            state.Traffic.Attempted(chooser.Time.GetUtcNow(), error: false);
             result.Attempted(backend, "http_" + ex.Status.ToString(System.Globalization.CultureInfo.InvariantCulture));
             result.Failed(new ApiError(ex.Status, ex.ErrorType, ex.Message), settled: true);
             return (null, null);
@@ -243,7 +248,14 @@ public sealed class RoutedCall(RoutingOptions options) : IAsyncDisposable
     public IEnumerable<string> ContentOperators => _attempts.Select(a => a.Operator).Distinct(StringComparer.Ordinal);
 
     /// <summary>The chosen backend failed after its first event: counts toward ejecting it (the answer cannot move).</summary>
-    public void StreamFailed(DateTimeOffset now) => Backend?.State.Failed(now, options);
+    public void StreamFailed(DateTimeOffset now)
+    {
+        if (Backend is { } backend)
+        {
+            backend.State.Traffic.FailedAfterStart(now);
+            backend.State.Failed(now, options);
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -26,6 +26,19 @@ public sealed class BillingOptions
 /// </summary>
 public sealed record MeteringRecord(string RecordId, string TenantId, string OfferId, string PublisherId, TokenType Dimension, DateTimeOffset HourStart, long Quantity);
 
+/// <summary>One deployment's usage on one day: requests, tokens by type, and their cost at the prices of the time.</summary>
+public sealed record DeploymentDay(string DeploymentId, string DeploymentName, long Requests, TokenCounts Tokens, decimal Cost);
+
+/// <summary>A tenant's usage on one UTC day, per deployment.</summary>
+public sealed record UsageDay(DateOnly Day, IReadOnlyList<DeploymentDay> Deployments)
+{
+    public long Requests => Deployments.Sum(d => d.Requests);
+
+    public TokenCounts Tokens => Deployments.Aggregate(TokenCounts.Zero, (sum, d) => sum + d.Tokens);
+
+    public decimal Cost => Deployments.Sum(d => d.Cost);
+}
+
 /// <summary>The feed for a span: its final records and the instant up to which the feed is complete.</summary>
 public sealed record MeteringFeed(DateTimeOffset From, DateTimeOffset To, DateTimeOffset CompleteUntil, IReadOnlyList<MeteringRecord> Records);
 
@@ -145,6 +158,38 @@ public sealed class BillingService(MarketplaceStore store, GeographyStores store
         return [.. tenants.Select(t => Invoice(t, period))];
     }
 
+    /// <summary>
+    /// The tenant's usage and cost per UTC day and deployment in the period, days without usage left out. Each day is
+    /// priced like the invoice (by the prices in effect when the usage happened, split at price changes), so the days'
+    /// costs add up exactly to the invoice's total as computed now. The hourly aggregates say which days and offers had
+    /// usage; only those days are summed.
+    /// </summary>
+    public IReadOnlyList<UsageDay> Daily(string tenantId, BillingPeriod period)
+    {
+        var used = stores.All
+            .SelectMany(s => s.Ledger.Hourly(new UsageQuery(period.Start, period.End, TenantId: tenantId)))
+            .GroupBy(h => new DateTimeOffset(h.Hour.UtcDateTime.Date, TimeSpan.Zero))
+            .OrderBy(g => g.Key);
+        var days = new List<UsageDay>();
+        foreach (var day in used)
+        {
+            var priced = Priced(tenantId, day.Select(h => h.OfferId).Distinct(StringComparer.Ordinal), day.Key, day.Key.AddDays(1));
+            var costs = InvoiceCalculator.Lines(priced)
+                .GroupBy(l => l.DeploymentId, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.Sum(l => l.Amount), StringComparer.Ordinal);
+            var deployments = priced
+                .GroupBy(p => p.Usage.DeploymentId, StringComparer.Ordinal)
+                .Select(g => new DeploymentDay(
+                    g.Key, g.First().Usage.DeploymentName, g.Sum(p => p.Usage.Requests),
+                    g.Aggregate(TokenCounts.Zero, (sum, p) => sum + p.Usage.Tokens), costs.GetValueOrDefault(g.Key)))
+                .OrderBy(d => d.DeploymentName, StringComparer.Ordinal).ThenBy(d => d.DeploymentId, StringComparer.Ordinal)
+                .ToList();
+            days.Add(new UsageDay(DateOnly.FromDateTime(day.Key.UtcDateTime), deployments));
+        }
+
+        return days;
+    }
+
     private Invoice Compute(string tenantId, BillingPeriod period)
     {
         var now = time.GetUtcNow();
@@ -152,13 +197,18 @@ public sealed class BillingService(MarketplaceStore store, GeographyStores store
         var offers = stores.All
             .SelectMany(s => s.Ledger.Sum(new UsageQuery(period.Start, period.End, TenantId: tenantId)))
             .Select(u => u.OfferId)
-            .Distinct(StringComparer.Ordinal)
-            .ToList();
+            .Distinct(StringComparer.Ordinal);
+        return new Invoice(tenantId, period, status, InvoiceCalculator.Lines(Priced(tenantId, offers, period.Start, period.End)));
+    }
+
+    /// <summary>The tenant's usage of each offer in [from, to), summed per window of one price.</summary>
+    private List<PricedUsage> Priced(string tenantId, IEnumerable<string> offers, DateTimeOffset from, DateTimeOffset to)
+    {
         var priced = new List<PricedUsage>();
         foreach (var offer in offers)
         {
             var schedule = store.PriceSchedule(offer) ?? throw new InvalidOperationException($"Usage of offer '{offer}', which the control store does not have.");
-            foreach (var window in schedule.Windows(period.Start, period.End))
+            foreach (var window in schedule.Windows(from, to))
             {
                 foreach (var sum in stores.All.SelectMany(s => s.Ledger.Sum(new UsageQuery(window.From, window.To, TenantId: tenantId, OfferId: offer))))
                 {
@@ -167,7 +217,7 @@ public sealed class BillingService(MarketplaceStore store, GeographyStores store
             }
         }
 
-        return new Invoice(tenantId, period, status, InvoiceCalculator.Lines(priced));
+        return priced;
     }
 
     private static ShareId? Id(string? value) => value is null ? null : ShareId.From(value);

@@ -28,7 +28,13 @@ public static class GatewayHost
     public static (WebApplication App, DemoReport Demo) Build(GatewayOptions options, Action<ILoggingBuilder>? configureLogging = null)
     {
         var data = new DataDirectory(options.DataDirectory);
-        var control = new ControlStore(data.ControlStorePath);
+        var storage = options.StorageIn(data.Path);
+        if (storage.Problem() is { } problem)
+        {
+            throw new InvalidOperationException($"The store settings are not usable: {problem}.");
+        }
+
+        var control = new ControlStore(storage.OpenControl());
         var hasher = new ApiKeyHasher(data.LoadOrCreateKeyHashSecret());
         var demo = DemoBootstrap.Run(control, hasher, options, TimeProvider.System.GetUtcNow());
         var world = control.LoadWorld();
@@ -59,9 +65,11 @@ public static class GatewayHost
         var services = builder.Services;
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(control);
+        // Factories, not instances, so the container disposes the stores (closing PostgreSQL pools) after the hosted
+        // services stopped and the receipt writer flushed.
+        services.AddSingleton(_ => control);
         services.AddSingleton(hasher);
-        services.AddSingleton(new GeographyStores(data.Path, world));
+        services.AddSingleton(_ => new GeographyStores(storage, world));
         // A factory, not an instance: the container disposes what it created (in-process models hold native memory),
         // and the backends log through the host's logging.
         services.AddSingleton(sp => new BackendCatalog(options, sp.GetRequiredService<ILoggerFactory>()));
@@ -102,6 +110,7 @@ public static class GatewayHost
         // Build the backends and the first snapshot now (in-process models load here), so a bad config stops the start.
         app.Services.GetRequiredService<BackendCatalog>().ValidateAgainst(world);
         app.Services.GetRequiredService<RoutingSnapshotProvider>().Reload();
+        app.Services.GetRequiredService<CaseKeyRing>().EnsureKeys(world.Geographies);
 
         return (app, demo);
     }

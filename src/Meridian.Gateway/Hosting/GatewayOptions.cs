@@ -1,3 +1,6 @@
+using Meridian.Storage;
+using Meridian.Storage.Sql;
+
 namespace Meridian.Gateway.Hosting;
 
 /// <summary>How one gateway node runs. Bound from the command line and environment, validated at start.</summary>
@@ -68,6 +71,28 @@ public sealed class GatewayOptions
     /// quota (limit / nodes, at least 1) from its own memory, so the cluster as a whole stays within the limit.
     /// </summary>
     public int ExpectedNodes { get; set; } = 1;
+
+    /// <summary>The stores' engine: embedded SQLite files in the data folder, or PostgreSQL shared by several nodes.</summary>
+    public StoreEngine Store { get; set; } = StoreEngine.Sqlite;
+
+    /// <summary>PostgreSQL connection string of the control schema and of every geography without its own server.</summary>
+    public string? Postgres { get; set; }
+
+    /// <summary>Prefix of this cluster's PostgreSQL schema names (<c>{prefix}_control</c>, <c>{prefix}_geo_{name}</c>).</summary>
+    public string PostgresSchemaPrefix { get; set; } = StorageSettings.DefaultSchemaPrefix;
+
+    /// <summary>Connection strings of geographies whose data rests on a PostgreSQL server of their own, by geography.</summary>
+    public Dictionary<string, string> PostgresGeographies { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Where this node's stores live, with the data folder holding the SQLite files and the node's secrets.</summary>
+    public StorageSettings StorageIn(string dataDirectory) => new()
+    {
+        Engine = Store,
+        DataDirectory = dataDirectory,
+        Postgres = Postgres,
+        SchemaPrefix = PostgresSchemaPrefix,
+        GeographyConnections = PostgresGeographies,
+    };
 
     /// <summary>Trust &amp; Safety cases: retention, purge interval, per-geography encryption keys (docs/safeguards.md).</summary>
     public Safeguards.SafeguardsOptions Safeguards { get; set; } = new();

@@ -7,8 +7,8 @@ namespace Meridian.Gateway.Routing;
 
 /// <summary>
 /// Wires the boundary router (health, balancing, failover), the receipt signer and the routing and compliance
-/// endpoints into a gateway node: <c>GET /v1/receipts</c>, <c>/.well-known/meridian-receipt-key</c> and
-/// <c>GET /admin/v1/tenants/{tenant}/boundary-report</c>.
+/// endpoints into a gateway node: <c>GET /v1/receipts</c>, <c>/.well-known/meridian-receipt-key</c>,
+/// <c>GET /admin/v1/tenants/{tenant}/boundary-report</c> and <c>GET /admin/v1/backends</c>.
 /// </summary>
 public static class BoundaryRoutingServices
 {
@@ -35,12 +35,13 @@ public static class BoundaryRoutingServices
             app.MapGet(prefix + "/receipts", (HttpContext c, ReceiptListEndpoint e) => e.ListAsync(c));
         }
 
-        app.MapGroup(AdminEndpoints.Prefix)
+        var admin = app.MapGroup(AdminEndpoints.Prefix)
             .AddEndpointFilter<AdminAuthentication>()
             .WithTags("admin")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .MapGet("/tenants/{tenant}/boundary-report", BoundaryReportHandlers.Get);
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        admin.MapGet("/tenants/{tenant}/boundary-report", BoundaryReportHandlers.Get);
+        admin.MapGet("/backends", BackendHandlers.List);
     }
 }

@@ -44,6 +44,18 @@ public sealed class CaseKeyRing(SafeguardsOptions options, string dataDirectory)
         return plaintext;
     }
 
+    /// <summary>
+    /// Loads (or creates) the key of every geography now, at start: a node's data folder then holds every key before it
+    /// is copied to the cluster's other nodes, instead of each node creating its own on first use.
+    /// </summary>
+    public void EnsureKeys(IEnumerable<string> geographies)
+    {
+        foreach (var geography in geographies)
+        {
+            KeyOf(geography);
+        }
+    }
+
     private static byte[] AssociatedData(string geography, string caseId) => Encoding.UTF8.GetBytes($"meridian-case-v1|{geography.ToLowerInvariant()}|{caseId}");
 
     private byte[] KeyOf(string geography)

@@ -1,7 +1,7 @@
 using Meridian.Core.Access;
 using Meridian.Core.Validation;
-using Meridian.Storage.Sqlite;
-using Microsoft.Data.Sqlite;
+using Meridian.Storage.Sql;
+using System.Data.Common;
 
 namespace Meridian.Storage.Control;
 
@@ -17,7 +17,7 @@ public sealed class AdminTokenStore(ControlStore store)
 
     /// <summary>The live token with this hash, or null.</summary>
     public AdminToken? FindLive(string hash) => store.Read(connection =>
-        connection.QuerySingle(null, $"SELECT {Columns} FROM admin_tokens WHERE hash = $hash AND revoked_at IS NULL", Read, ("$hash", hash)));
+        connection.QuerySingle(null, $"SELECT {Columns} FROM admin_tokens WHERE hash = @hash AND revoked_at IS NULL", Read, ("@hash", hash)));
 
     public AdminToken? Find(string id) => store.Read(connection => Find(connection, null, id));
 
@@ -25,8 +25,8 @@ public sealed class AdminTokenStore(ControlStore store)
     public Page<AdminToken> List(string? onlyTenant, PageRequest page) => store.Read(connection =>
     {
         var rows = connection.Query(null, $"""
-            SELECT {Columns} FROM admin_tokens WHERE id > $after AND ($tenant IS NULL OR tenant_id = $tenant) ORDER BY id LIMIT $limit
-            """, Read, ("$after", page.After ?? string.Empty), ("$tenant", onlyTenant), ("$limit", page.Limit + 1));
+            SELECT {Columns} FROM admin_tokens WHERE id > @after AND (CAST(@tenant AS TEXT) IS NULL OR tenant_id = @tenant) ORDER BY id LIMIT @limit
+            """, Read, ("@after", page.After ?? string.Empty), ("@tenant", onlyTenant), ("@limit", page.Limit + 1));
         return rows.Count > page.Limit ? new Page<AdminToken>(rows[..page.Limit], rows[page.Limit - 1].Id) : new Page<AdminToken>(rows, null);
     });
 
@@ -41,13 +41,13 @@ public sealed class AdminTokenStore(ControlStore store)
     public bool EnsureOperatorToken(NewSecret secret, string name, DateTimeOffset now) =>
         store.Mutate((connection, transaction) =>
         {
-            if (connection.Scalar(transaction, "SELECT COUNT(*) FROM admin_tokens WHERE hash = $hash AND revoked_at IS NULL", ("$hash", secret.Hash)) > 0)
+            if (connection.Scalar(transaction, "SELECT COUNT(*) FROM admin_tokens WHERE hash = @hash AND revoked_at IS NULL", ("@hash", secret.Hash)) > 0)
             {
                 return false;
             }
 
             // A fixed token revoked earlier stays revoked in the records; its hash is freed for a new row.
-            connection.Execute(transaction, "UPDATE admin_tokens SET hash = 'revoked:' || id WHERE hash = $hash", ("$hash", secret.Hash));
+            connection.Execute(transaction, "UPDATE admin_tokens SET hash = 'revoked:' || id WHERE hash = @hash", ("@hash", secret.Hash));
             var token = Insert(connection, transaction, BootstrapActor, new ValidToken(AdminRole.OperatorAdmin, name, null, null, []), secret, now);
             AuditLog.Write(connection, transaction, BootstrapActor, "token.create", "admin_token", token.Id, null, token, AuditJson.Default.AdminToken, now);
             return true;
@@ -57,12 +57,12 @@ public sealed class AdminTokenStore(ControlStore store)
         store.TryMutate((connection, transaction) =>
         {
             var errors = new FieldErrors();
-            if (token.TenantId is { } tenant && connection.Scalar(transaction, "SELECT COUNT(*) FROM tenants WHERE id = $id", ("$id", tenant)) == 0)
+            if (token.TenantId is { } tenant && connection.Scalar(transaction, "SELECT COUNT(*) FROM tenants WHERE id = @id", ("@id", tenant)) == 0)
             {
                 errors.Add("tenant_id", $"no tenant '{tenant}' exists");
             }
 
-            if (token.PublisherId is { } publisher && connection.Scalar(transaction, "SELECT COUNT(*) FROM publishers WHERE id = $id", ("$id", publisher)) == 0)
+            if (token.PublisherId is { } publisher && connection.Scalar(transaction, "SELECT COUNT(*) FROM publishers WHERE id = @id", ("@id", publisher)) == 0)
             {
                 errors.Add("publisher_id", $"no publisher '{publisher}' exists");
             }
@@ -97,28 +97,28 @@ public sealed class AdminTokenStore(ControlStore store)
             }
 
             var after = before with { RevokedAt = now };
-            connection.Execute(transaction, "UPDATE admin_tokens SET revoked_at = $at WHERE id = $id", ("$id", id), ("$at", ControlStore.FormatTime(now)));
+            connection.Execute(transaction, "UPDATE admin_tokens SET revoked_at = @at WHERE id = @id", ("@id", id), ("@at", ControlStore.FormatTime(now)));
             AuditLog.Write(connection, transaction, actor, "token.revoke", "admin_token", id, before, after, AuditJson.Default.AdminToken, now);
             return StoreResult<AdminToken>.Ok(after);
         });
 
-    private static AdminToken Insert(SqliteConnection connection, SqliteTransaction transaction, string actor, ValidToken token, NewSecret secret, DateTimeOffset now)
+    private static AdminToken Insert(DbConnection connection, DbTransaction transaction, string actor, ValidToken token, NewSecret secret, DateTimeOffset now)
     {
         var created = new AdminToken(StoreIds.New("tok_", now), token.Name, secret.Prefix, token.Role, token.TenantId, token.PublisherId, token.Geographies, actor, now, null);
         connection.Execute(transaction, """
             INSERT INTO admin_tokens (id, name, hash, prefix, role, tenant_id, publisher_id, geographies, created_by, created_at)
-            VALUES ($id, $name, $hash, $prefix, $role, $tenant, $pub, $geo, $by, $at)
+            VALUES (@id, @name, @hash, @prefix, @role, @tenant, @pub, @geo, @by, @at)
             """,
-            ("$id", created.Id), ("$name", created.Name), ("$hash", secret.Hash), ("$prefix", secret.Prefix), ("$role", AdminRoles.Of(token.Role)),
-            ("$tenant", token.TenantId), ("$pub", token.PublisherId), ("$geo", string.Join(',', token.Geographies)), ("$by", actor),
-            ("$at", ControlStore.FormatTime(now)));
+            ("@id", created.Id), ("@name", created.Name), ("@hash", secret.Hash), ("@prefix", secret.Prefix), ("@role", AdminRoles.Of(token.Role)),
+            ("@tenant", token.TenantId), ("@pub", token.PublisherId), ("@geo", string.Join(',', token.Geographies)), ("@by", actor),
+            ("@at", ControlStore.FormatTime(now)));
         return created;
     }
 
-    private static AdminToken? Find(SqliteConnection connection, SqliteTransaction? transaction, string id) =>
-        connection.QuerySingle(transaction, $"SELECT {Columns} FROM admin_tokens WHERE id = $id", Read, ("$id", id));
+    private static AdminToken? Find(DbConnection connection, DbTransaction? transaction, string id) =>
+        connection.QuerySingle(transaction, $"SELECT {Columns} FROM admin_tokens WHERE id = @id", Read, ("@id", id));
 
-    private static AdminToken Read(SqliteDataReader r) => new(
+    private static AdminToken Read(DbDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2),
         AdminRoles.TryParse(r.GetString(3), out var role) ? role : throw new InvalidOperationException($"The control store holds an unknown role '{r.GetString(3)}'."),
         r.GetStringOrNull(4), r.GetStringOrNull(5),

@@ -6,8 +6,8 @@ using Meridian.Core.Access;
 using Meridian.Core.Keys;
 using Meridian.Core.Marketplace;
 using Meridian.Core.World;
-using Meridian.Storage.Sqlite;
-using Microsoft.Data.Sqlite;
+using Meridian.Storage.Sql;
+using System.Data.Common;
 
 namespace Meridian.Storage.Control;
 
@@ -21,17 +21,17 @@ public sealed record AuditRecord(long Id, DateTimeOffset At, string Actor, strin
 public static class AuditLog
 {
     internal static void Write<T>(
-        SqliteConnection connection, SqliteTransaction transaction, string actor, string action, string objectType, string objectId,
+        DbConnection connection, DbTransaction transaction, string actor, string action, string objectType, string objectId,
         T? before, T? after, JsonTypeInfo<T> typeInfo, DateTimeOffset now)
         where T : class
     {
         connection.Execute(transaction, """
             INSERT INTO audit (at, actor, action, object_type, object_id, before_json, after_json)
-            VALUES ($at, $actor, $action, $type, $id, $before, $after)
+            VALUES (@at, @actor, @action, @type, @id, @before, @after)
             """,
-            ("$at", ControlStore.FormatTime(now)), ("$actor", actor), ("$action", action), ("$type", objectType), ("$id", objectId),
-            ("$before", before is null ? null : JsonSerializer.Serialize(before, typeInfo)),
-            ("$after", after is null ? null : JsonSerializer.Serialize(after, typeInfo)));
+            ("@at", ControlStore.FormatTime(now)), ("@actor", actor), ("@action", action), ("@type", objectType), ("@id", objectId),
+            ("@before", before is null ? null : JsonSerializer.Serialize(before, typeInfo)),
+            ("@after", after is null ? null : JsonSerializer.Serialize(after, typeInfo)));
     }
 
     /// <summary>Newest first; <see cref="PageRequest.After"/> is the id of the last record of the previous page.</summary>
@@ -40,12 +40,12 @@ public static class AuditLog
         var after = long.TryParse(page.After, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : long.MaxValue;
         var rows = connection.Query(null, """
             SELECT id, at, actor, action, object_type, object_id, before_json, after_json FROM audit
-            WHERE id < $after AND ($type IS NULL OR object_type = $type) AND ($object IS NULL OR object_id = $object)
-            ORDER BY id DESC LIMIT $limit
+            WHERE id < @after AND (CAST(@type AS TEXT) IS NULL OR object_type = @type) AND (CAST(@object AS TEXT) IS NULL OR object_id = @object)
+            ORDER BY id DESC LIMIT @limit
             """,
             r => new AuditRecord(r.GetInt64(0), ControlStore.ParseTime(r.GetString(1)), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5),
                 r.GetStringOrNull(6), r.GetStringOrNull(7)),
-            ("$after", after), ("$type", objectType), ("$object", objectId), ("$limit", page.Limit + 1));
+            ("@after", after), ("@type", objectType), ("@object", objectId), ("@limit", page.Limit + 1));
         return rows.Count > page.Limit
             ? new Page<AuditRecord>(rows[..page.Limit], rows[page.Limit - 1].Id.ToString(CultureInfo.InvariantCulture))
             : new Page<AuditRecord>(rows, null);

@@ -1,29 +1,43 @@
 using System.Globalization;
 using Meridian.Core.Marketplace;
 using Meridian.Core.World;
-using Meridian.Storage.Sqlite;
-using Microsoft.Data.Sqlite;
+using Meridian.Storage.Sql;
+using System.Data.Common;
 
 namespace Meridian.Storage.Control;
 
 /// <summary>
 /// The control store: the operator's world, the marketplace and the keys. Every mutation bumps a generation
-/// counter, which gateway nodes poll to rebuild their in-memory routing snapshot. Thread-safe.
+/// counter, which gateway nodes poll to rebuild their in-memory routing snapshot. Thread-safe; disposing it closes the
+/// connection pool of a PostgreSQL store.
 /// </summary>
-public sealed class ControlStore
+public sealed class ControlStore : IDisposable
 {
-    /// <summary>SQLITE_CONSTRAINT: a UNIQUE, PRIMARY KEY, FOREIGN KEY or CHECK constraint failed.</summary>
-    private const int SqliteConstraint = 19;
+    private readonly SqlDatabase _database;
 
-    private readonly SqliteDatabase _database;
-
+    /// <summary>The embedded control store: one SQLite file.</summary>
     public ControlStore(string path)
+        : this(new SqliteDatabase(path))
     {
-        _database = new SqliteDatabase(path);
-        _database.Migrate(ControlSchema.Migrations);
     }
 
-    public string Path => _database.Path;
+    /// <summary>The control store in <paramref name="database"/>, migrated to the current schema.</summary>
+    public ControlStore(SqlDatabase database)
+    {
+        _database = database;
+        MigrationsApplied = _database.Migrate(ControlSchema.Migrations);
+    }
+
+    public SqlDatabase Database => _database;
+
+    /// <summary>How many schema migrations opening this store applied (0 when it was up to date).</summary>
+    public int MigrationsApplied { get; }
+
+    /// <summary>Closes the connection pool of a server-backed store; the embedded store has nothing to close.</summary>
+    public void Dispose() => (_database as IDisposable)?.Dispose();
+
+    /// <summary>Where the control data rests (a file path or a PostgreSQL schema), for messages.</summary>
+    public string Location => _database.Location;
 
     /// <summary>
     /// Raised after every mutation committed through this instance, on the committing thread, once the change is
@@ -41,10 +55,10 @@ public sealed class ControlStore
     }
 
     /// <summary>Runs <paramref name="work"/> in one transaction and bumps the generation, so nothing half-done is ever visible.</summary>
-    public T Mutate<T>(Func<SqliteConnection, SqliteTransaction, T> work)
+    public T Mutate<T>(Func<DbConnection, DbTransaction, T> work)
     {
         using var connection = _database.Open();
-        using var transaction = connection.BeginTransaction(deferred: false);
+        using var transaction = _database.BeginWrite(connection);
         var result = work(connection, transaction);
         Commit(connection, transaction);
         return result;
@@ -55,18 +69,18 @@ public sealed class ControlStore
     /// conflict, missing object) rolls everything back. A constraint violation (a duplicate name, say) becomes a
     /// <see cref="StoreStatus.Conflict"/> naming the column, never an exception.
     /// </summary>
-    public StoreResult<T> TryMutate<T>(Func<SqliteConnection, SqliteTransaction, StoreResult<T>> work)
+    public StoreResult<T> TryMutate<T>(Func<DbConnection, DbTransaction, StoreResult<T>> work)
     {
         using var connection = _database.Open();
-        using var transaction = connection.BeginTransaction(deferred: false);
+        using var transaction = _database.BeginWrite(connection);
         StoreResult<T> result;
         try
         {
             result = work(connection, transaction);
         }
-        catch (SqliteException ex) when (ex.SqliteErrorCode == SqliteConstraint)
+        catch (DbException ex) when (_database.IsConstraintViolation(ex))
         {
-            return StoreResult<T>.FromConstraint(ex.Message);
+            return StoreResult<T>.FromConstraint(_database.UniqueColumn(ex));
         }
 
         if (result.Succeeded)
@@ -77,14 +91,14 @@ public sealed class ControlStore
         return result;
     }
 
-    private void Commit(SqliteConnection connection, SqliteTransaction transaction)
+    private void Commit(DbConnection connection, DbTransaction transaction)
     {
         connection.Execute(transaction, "UPDATE generation SET value = value + 1 WHERE id = 1");
         transaction.Commit();
         Committed?.Invoke();
     }
 
-    public T Read<T>(Func<SqliteConnection, T> query)
+    public T Read<T>(Func<DbConnection, T> query)
     {
         using var connection = _database.Open();
         return query(connection);

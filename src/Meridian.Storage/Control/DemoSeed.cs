@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using Meridian.Core.Keys;
 using Meridian.Core.Marketplace;
 using Meridian.Core.World;
-using Meridian.Storage.Sqlite;
+using Meridian.Storage.Sql;
 
 namespace Meridian.Storage.Control;
 
@@ -36,39 +36,39 @@ public static class DemoSeed
             var at = ControlStore.FormatTime(now);
             foreach (var region in WorldMap.Default.Regions)
             {
-                connection.Execute(transaction, "INSERT INTO regions (name, data_zone, geography, display_name) VALUES ($n, $z, $g, $d)",
-                    ("$n", region.Name), ("$z", region.DataZone), ("$g", region.Geography), ("$d", region.DisplayName));
+                connection.Execute(transaction, "INSERT INTO regions (name, data_zone, geography, display_name) VALUES (@n, @z, @g, @d)",
+                    ("@n", region.Name), ("@z", region.DataZone), ("@g", region.Geography), ("@d", region.DisplayName));
             }
 
-            connection.Execute(transaction, "INSERT INTO publishers VALUES ($id, 'Anthropic', 'marketplace@anthropic.example', $at)",
-                ("$id", PublisherId), ("$at", at));
+            connection.Execute(transaction, "INSERT INTO publishers VALUES (@id, 'Anthropic', 'marketplace@anthropic.example', @at)",
+                ("@id", PublisherId), ("@at", at));
             connection.Execute(transaction, """
                 INSERT INTO offers (id, publisher_id, name, hosting_options, deployment_types,
                                     price_input, price_output, price_cache_write, price_cache_read, created_at)
-                VALUES ($id, $pub, 'claude', 'platform,publisher', 'global,datazone,regional', '3.00', '15.00', '3.75', '0.30', $at)
-                """, ("$id", OfferId), ("$pub", PublisherId), ("$at", at));
+                VALUES (@id, @pub, 'claude', 'platform,publisher', 'global,datazone,regional', '3.00', '15.00', '3.75', '0.30', @at)
+                """, ("@id", OfferId), ("@pub", PublisherId), ("@at", at));
             foreach (var (model, display) in new[] { ("claude-sonnet-5", "Claude Sonnet 5"), ("claude-haiku-4-5", "Claude Haiku 4.5") })
             {
-                connection.Execute(transaction, "INSERT INTO offer_models VALUES ($offer, $model, $display, 200000, 64000, $at)",
-                    ("$offer", OfferId), ("$model", model), ("$display", display), ("$at", at));
+                connection.Execute(transaction, "INSERT INTO offer_models VALUES (@offer, @model, @display, 200000, 64000, @at)",
+                    ("@offer", OfferId), ("@model", model), ("@display", display), ("@at", at));
             }
 
-            connection.Execute(transaction, "INSERT INTO terms (offer_id, version, text, sha256, effective_at) VALUES ($offer, 1, $text, $hash, $at)",
-                ("$offer", OfferId), ("$text", TermsText), ("$hash", OfferRules.TermsSha256(TermsText)), ("$at", at));
-            connection.Execute(transaction, "INSERT INTO tenants VALUES ($id, 'Demo Tenant', 'Dana Demo', 'billing@demo-tenant.example', $at)",
-                ("$id", TenantId), ("$at", at));
-            connection.Execute(transaction, "INSERT INTO subscriptions (id, tenant_id, offer_id, terms_version, accepted_by, accepted_at) VALUES ('sub_demo', $tenant, $offer, 1, $actor, $at)",
-                ("$tenant", TenantId), ("$offer", OfferId), ("$actor", Actor), ("$at", at));
-            connection.Execute(transaction, "INSERT INTO resources VALUES ($id, $tenant, 'demo', $region, $at)",
-                ("$id", ResourceId), ("$tenant", TenantId), ("$region", ResourceRegion), ("$at", at));
+            connection.Execute(transaction, "INSERT INTO terms (offer_id, version, text, sha256, effective_at) VALUES (@offer, 1, @text, @hash, @at)",
+                ("@offer", OfferId), ("@text", TermsText), ("@hash", OfferRules.TermsSha256(TermsText)), ("@at", at));
+            connection.Execute(transaction, "INSERT INTO tenants VALUES (@id, 'Demo Tenant', 'Dana Demo', 'billing@demo-tenant.example', @at)",
+                ("@id", TenantId), ("@at", at));
+            connection.Execute(transaction, "INSERT INTO subscriptions (id, tenant_id, offer_id, terms_version, accepted_by, accepted_at) VALUES ('sub_demo', @tenant, @offer, 1, @actor, @at)",
+                ("@tenant", TenantId), ("@offer", OfferId), ("@actor", Actor), ("@at", at));
+            connection.Execute(transaction, "INSERT INTO resources VALUES (@id, @tenant, 'demo', @region, @at)",
+                ("@id", ResourceId), ("@tenant", TenantId), ("@region", ResourceRegion), ("@at", at));
             connection.Execute(transaction, """
                 INSERT INTO deployments (id, resource_id, tenant_id, name, offer_id, model_id, hosting_option, deployment_type,
                                          capacity_rpm, capacity_tpm, safeguard_policy, created_by, created_at)
-                VALUES ($id, $resource, $tenant, $name, $offer, 'claude-sonnet-5', 'platform', 'datazone', 600, 1000000, 'default', $actor, $at)
-                """, ("$id", DeploymentId), ("$resource", ResourceId), ("$tenant", TenantId), ("$name", DeploymentName),
-                ("$offer", OfferId), ("$actor", Actor), ("$at", at));
-            connection.Execute(transaction, "INSERT INTO audit (at, actor, action, object_type, object_id) VALUES ($at, $actor, 'seed', 'world', 'demo')",
-                ("$at", at), ("$actor", Actor));
+                VALUES (@id, @resource, @tenant, @name, @offer, 'claude-sonnet-5', 'platform', 'datazone', 600, 1000000, 'default', @actor, @at)
+                """, ("@id", DeploymentId), ("@resource", ResourceId), ("@tenant", TenantId), ("@name", DeploymentName),
+                ("@offer", OfferId), ("@actor", Actor), ("@at", at));
+            connection.Execute(transaction, "INSERT INTO audit (at, actor, action, object_type, object_id) VALUES (@at, @actor, 'seed', 'world', 'demo')",
+                ("@at", at), ("@actor", Actor));
             return true;
         });
     }
@@ -82,14 +82,14 @@ public static class DemoSeed
         var prefix = ApiKeyFormat.PrefixOf(key) ?? (key.Length > 6 ? key[..6] : "key");
         return store.Mutate((connection, transaction) =>
         {
-            if (connection.Scalar(transaction, "SELECT COUNT(*) FROM api_keys WHERE hash = $h", ("$h", hash)) > 0)
+            if (connection.Scalar(transaction, "SELECT COUNT(*) FROM api_keys WHERE hash = @h", ("@h", hash)) > 0)
             {
                 return false;
             }
 
-            connection.Execute(transaction, "INSERT INTO api_keys (id, resource_id, tenant_id, prefix, hash, created_by, created_at) VALUES ($id, $res, $ten, $prefix, $hash, $actor, $at)",
-                ("$id", "key_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))), ("$res", ResourceId), ("$ten", TenantId),
-                ("$prefix", prefix), ("$hash", hash), ("$actor", Actor), ("$at", ControlStore.FormatTime(now)));
+            connection.Execute(transaction, "INSERT INTO api_keys (id, resource_id, tenant_id, prefix, hash, created_by, created_at) VALUES (@id, @res, @ten, @prefix, @hash, @actor, @at)",
+                ("@id", "key_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))), ("@res", ResourceId), ("@ten", TenantId),
+                ("@prefix", prefix), ("@hash", hash), ("@actor", Actor), ("@at", ControlStore.FormatTime(now)));
             return true;
         });
     }

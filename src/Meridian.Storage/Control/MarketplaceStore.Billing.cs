@@ -4,8 +4,8 @@ using System.Text.Json.Serialization;
 using Meridian.Core.Billing;
 using Meridian.Core.Marketplace;
 using Meridian.Core.Validation;
-using Meridian.Storage.Sqlite;
-using Microsoft.Data.Sqlite;
+using Meridian.Storage.Sql;
+using System.Data.Common;
 
 namespace Meridian.Storage.Control;
 
@@ -32,11 +32,11 @@ public sealed partial class MarketplaceStore
 
     public IReadOnlyDictionary<string, PriceSchedule> PriceSchedules() => store.Read(LoadPriceSchedules);
 
-    private static PriceSchedule? PriceSchedule(SqliteConnection connection, SqliteTransaction? transaction, string offerId)
+    private static PriceSchedule? PriceSchedule(DbConnection connection, DbTransaction? transaction, string offerId)
     {
         var points = connection.Query(transaction, """
-            SELECT effective_from, price_input, price_output, price_cache_write, price_cache_read FROM offer_prices WHERE offer_id = $id
-            """, ReadPricePoint, ("$id", offerId));
+            SELECT effective_from, price_input, price_output, price_cache_write, price_cache_read FROM offer_prices WHERE offer_id = @id
+            """, ReadPricePoint, ("@id", offerId));
         if (points.Count > 0)
         {
             return new PriceSchedule(points);
@@ -45,7 +45,7 @@ public sealed partial class MarketplaceStore
         return FindOffer(connection, transaction, offerId) is { } offer ? new PriceSchedule([new PricePoint(offer.CreatedAt, offer.Prices)]) : null;
     }
 
-    private static Dictionary<string, PriceSchedule> LoadPriceSchedules(SqliteConnection connection)
+    private static Dictionary<string, PriceSchedule> LoadPriceSchedules(DbConnection connection)
     {
         var history = connection.Query(null, """
             SELECT offer_id, effective_from, price_input, price_output, price_cache_write, price_cache_read FROM offer_prices
@@ -63,20 +63,20 @@ public sealed partial class MarketplaceStore
             StringComparer.Ordinal);
     }
 
-    private static PricePoint ReadPricePoint(SqliteDataReader r) => new(
+    private static PricePoint ReadPricePoint(DbDataReader r) => new(
         ParseTime(r.GetString(0)), new Prices(Price(r.GetString(1)), Price(r.GetString(2)), Price(r.GetString(3)), Price(r.GetString(4))));
 
     /// <summary>Records an offer's first prices, from its creation.</summary>
-    private static void RecordInitialPrices(SqliteConnection connection, SqliteTransaction transaction, string offerId, Prices prices, string actor, DateTimeOffset now) =>
+    private static void RecordInitialPrices(DbConnection connection, DbTransaction transaction, string offerId, Prices prices, string actor, DateTimeOffset now) =>
         InsertPricePoint(connection, transaction, offerId, new PricePoint(now, prices), actor);
 
     /// <summary>
     /// Records a price change in the history (with the prices before it, when the history did not have them yet) and
     /// as a marketplace transaction, inside the change's own transaction.
     /// </summary>
-    private static void RecordPriceChange(SqliteConnection connection, SqliteTransaction transaction, string actor, Offer before, Offer after, DateTimeOffset now)
+    private static void RecordPriceChange(DbConnection connection, DbTransaction transaction, string actor, Offer before, Offer after, DateTimeOffset now)
     {
-        if (connection.Scalar(transaction, "SELECT COUNT(*) FROM offer_prices WHERE offer_id = $id", ("$id", before.Id)) == 0)
+        if (connection.Scalar(transaction, "SELECT COUNT(*) FROM offer_prices WHERE offer_id = @id", ("@id", before.Id)) == 0)
         {
             InsertPricePoint(connection, transaction, before.Id, new PricePoint(before.CreatedAt, before.Prices), actor);
         }
@@ -86,27 +86,29 @@ public sealed partial class MarketplaceStore
             StoreIds.New("mtx_", now), now, TransactionKind.PriceChange, null, after.PublisherId, after.Id, null, null, after.Id, actor));
     }
 
-    private static void InsertPricePoint(SqliteConnection connection, SqliteTransaction transaction, string offerId, PricePoint point, string actor) =>
+    private static void InsertPricePoint(DbConnection connection, DbTransaction transaction, string offerId, PricePoint point, string actor) =>
         // Two changes in the same tick: the later one is the price from then on.
         connection.Execute(transaction, """
-            INSERT OR REPLACE INTO offer_prices VALUES ($offer, $from, $in, $out, $cw, $cr, $by)
+            INSERT INTO offer_prices VALUES (@offer, @from, @in, @out, @cw, @cr, @by)
+            ON CONFLICT (offer_id, effective_from) DO UPDATE SET price_input = excluded.price_input, price_output = excluded.price_output,
+              price_cache_write = excluded.price_cache_write, price_cache_read = excluded.price_cache_read, recorded_by = excluded.recorded_by
             """,
-            ("$offer", offerId), ("$from", Time(point.EffectiveFrom)), ("$in", OfferRules.Format(point.Prices.Input)),
-            ("$out", OfferRules.Format(point.Prices.Output)), ("$cw", OfferRules.Format(point.Prices.CacheWrite)),
-            ("$cr", OfferRules.Format(point.Prices.CacheRead)), ("$by", actor));
+            ("@offer", offerId), ("@from", Time(point.EffectiveFrom)), ("@in", OfferRules.Format(point.Prices.Input)),
+            ("@out", OfferRules.Format(point.Prices.Output)), ("@cw", OfferRules.Format(point.Prices.CacheWrite)),
+            ("@cr", OfferRules.Format(point.Prices.CacheRead)), ("@by", actor));
 
     // ---- marketplace fees ----
 
     /// <summary>The offer's fee, or <paramref name="defaultPercent"/> when none was set. Null when there is no such offer.</summary>
     public OfferFee? FindFee(string offerId, decimal defaultPercent) => store.Read(connection =>
     {
-        if (connection.Scalar(null, "SELECT COUNT(*) FROM offers WHERE id = $id", ("$id", offerId)) == 0)
+        if (connection.Scalar(null, "SELECT COUNT(*) FROM offers WHERE id = @id", ("@id", offerId)) == 0)
         {
             return null;
         }
 
-        return connection.QuerySingle(null, "SELECT fee_percent, updated_by, updated_at FROM offer_fees WHERE offer_id = $id",
-                r => new OfferFee(offerId, Percent(r.GetString(0)), false, r.GetString(1), ParseTime(r.GetString(2))), ("$id", offerId))
+        return connection.QuerySingle(null, "SELECT fee_percent, updated_by, updated_at FROM offer_fees WHERE offer_id = @id",
+                r => new OfferFee(offerId, Percent(r.GetString(0)), false, r.GetString(1), ParseTime(r.GetString(2))), ("@id", offerId))
             ?? new OfferFee(offerId, defaultPercent, true, null, null);
     });
 
@@ -128,10 +130,13 @@ public sealed partial class MarketplaceStore
                 return StoreResult<OfferFee>.NotFound($"No offer '{offerId}'.");
             }
 
-            var before = connection.QuerySingle(transaction, "SELECT fee_percent, updated_by, updated_at FROM offer_fees WHERE offer_id = $id",
-                r => new OfferFee(offerId, Percent(r.GetString(0)), false, r.GetString(1), ParseTime(r.GetString(2))), ("$id", offerId));
-            connection.Execute(transaction, "INSERT OR REPLACE INTO offer_fees VALUES ($id, $fee, $by, $at)",
-                ("$id", offerId), ("$fee", percent.ToString(CultureInfo.InvariantCulture)), ("$by", actor), ("$at", Time(now)));
+            var before = connection.QuerySingle(transaction, "SELECT fee_percent, updated_by, updated_at FROM offer_fees WHERE offer_id = @id",
+                r => new OfferFee(offerId, Percent(r.GetString(0)), false, r.GetString(1), ParseTime(r.GetString(2))), ("@id", offerId));
+            connection.Execute(transaction, """
+                INSERT INTO offer_fees VALUES (@id, @fee, @by, @at)
+                ON CONFLICT (offer_id) DO UPDATE SET fee_percent = excluded.fee_percent, updated_by = excluded.updated_by, updated_at = excluded.updated_at
+                """,
+                ("@id", offerId), ("@fee", percent.ToString(CultureInfo.InvariantCulture)), ("@by", actor), ("@at", Time(now)));
             var after = new OfferFee(offerId, percent, false, actor, now);
             AuditLog.Write(connection, transaction, actor, "offer.set_fee", "offer", offerId, before, after, BillingJson.Default.OfferFee, now);
             return StoreResult<OfferFee>.Ok(after);
@@ -146,8 +151,8 @@ public sealed partial class MarketplaceStore
     public string? TenantOf(LimitScope scope, string scopeId) => store.Read(connection => TenantOf(connection, null, scope, scopeId));
 
     public UsageLimits? FindLimits(LimitScope scope, string scopeId) => store.Read(connection =>
-        connection.QuerySingle(null, $"SELECT {LimitColumns} FROM usage_limits WHERE scope = $scope AND scope_id = $id", ReadLimits,
-            ("$scope", LimitRules.WireName(scope)), ("$id", scopeId)));
+        connection.QuerySingle(null, $"SELECT {LimitColumns} FROM usage_limits WHERE scope = @scope AND scope_id = @id", ReadLimits,
+            ("@scope", LimitRules.WireName(scope)), ("@id", scopeId)));
 
     /// <summary>Replaces the limits of one tenant, deployment or key (null fields clear them).</summary>
     public StoreResult<UsageLimits> SetLimits(string actor, LimitScope scope, string scopeId, LimitsDraft draft, DateTimeOffset now)
@@ -166,28 +171,31 @@ public sealed partial class MarketplaceStore
             }
 
             var wire = LimitRules.WireName(scope);
-            var before = connection.QuerySingle(transaction, $"SELECT {LimitColumns} FROM usage_limits WHERE scope = $scope AND scope_id = $id", ReadLimits,
-                ("$scope", wire), ("$id", scopeId));
+            var before = connection.QuerySingle(transaction, $"SELECT {LimitColumns} FROM usage_limits WHERE scope = @scope AND scope_id = @id", ReadLimits,
+                ("@scope", wire), ("@id", scopeId));
             var after = new UsageLimits(scope, scopeId, tenantId, draft.Rpm, draft.InputTpm, draft.OutputTpm, budget, actor, now, (before?.Version ?? 0) + 1);
             connection.Execute(transaction, $"""
-                INSERT OR REPLACE INTO usage_limits ({LimitColumns}) VALUES ($scope, $id, $tenant, $rpm, $itpm, $otpm, $budget, $by, $at, $version)
+                INSERT INTO usage_limits ({LimitColumns}) VALUES (@scope, @id, @tenant, @rpm, @itpm, @otpm, @budget, @by, @at, @version)
+                ON CONFLICT (scope, scope_id) DO UPDATE SET tenant_id = excluded.tenant_id, rpm = excluded.rpm, input_tpm = excluded.input_tpm,
+                  output_tpm = excluded.output_tpm, monthly_budget = excluded.monthly_budget, updated_by = excluded.updated_by,
+                  updated_at = excluded.updated_at, version = excluded.version
                 """,
-                ("$scope", wire), ("$id", scopeId), ("$tenant", tenantId), ("$rpm", after.Rpm), ("$itpm", after.InputTpm), ("$otpm", after.OutputTpm),
-                ("$budget", budget?.ToString(CultureInfo.InvariantCulture)), ("$by", actor), ("$at", Time(now)), ("$version", after.Version));
+                ("@scope", wire), ("@id", scopeId), ("@tenant", tenantId), ("@rpm", after.Rpm), ("@itpm", after.InputTpm), ("@otpm", after.OutputTpm),
+                ("@budget", budget?.ToString(CultureInfo.InvariantCulture)), ("@by", actor), ("@at", Time(now)), ("@version", after.Version));
             AuditLog.Write(connection, transaction, actor, "limits.set", wire, scopeId, before, after, BillingJson.Default.UsageLimits, now);
             return StoreResult<UsageLimits>.Ok(after);
         });
     }
 
-    private static string? TenantOf(SqliteConnection connection, SqliteTransaction? transaction, LimitScope scope, string scopeId) => scope switch
+    private static string? TenantOf(DbConnection connection, DbTransaction? transaction, LimitScope scope, string scopeId) => scope switch
     {
-        LimitScope.Tenant => connection.QuerySingle(transaction, "SELECT id FROM tenants WHERE id = $id", r => r.GetString(0), ("$id", scopeId)),
-        LimitScope.Deployment => connection.QuerySingle(transaction, "SELECT tenant_id FROM deployments WHERE id = $id AND deleted_at IS NULL",
-            r => r.GetString(0), ("$id", scopeId)),
-        _ => connection.QuerySingle(transaction, "SELECT tenant_id FROM api_keys WHERE id = $id", r => r.GetString(0), ("$id", scopeId)),
+        LimitScope.Tenant => connection.QuerySingle(transaction, "SELECT id FROM tenants WHERE id = @id", r => r.GetString(0), ("@id", scopeId)),
+        LimitScope.Deployment => connection.QuerySingle(transaction, "SELECT tenant_id FROM deployments WHERE id = @id AND deleted_at IS NULL",
+            r => r.GetString(0), ("@id", scopeId)),
+        _ => connection.QuerySingle(transaction, "SELECT tenant_id FROM api_keys WHERE id = @id", r => r.GetString(0), ("@id", scopeId)),
     };
 
-    private static UsageLimits ReadLimits(SqliteDataReader r) => new(
+    private static UsageLimits ReadLimits(DbDataReader r) => new(
         r.GetString(0) switch { "tenant" => LimitScope.Tenant, "deployment" => LimitScope.Deployment, _ => LimitScope.Key },
         r.GetString(1), r.GetString(2),
         r.IsDBNull(3) ? null : r.GetInt32(3), r.IsDBNull(4) ? null : r.GetInt32(4), r.IsDBNull(5) ? null : r.GetInt32(5),
@@ -206,16 +214,16 @@ public sealed partial class MarketplaceStore
 
     // ---- marketplace transactions ----
 
-    private static void WriteTransaction(SqliteConnection connection, SqliteTransaction transaction, MarketplaceTransaction t) =>
+    private static void WriteTransaction(DbConnection connection, DbTransaction transaction, MarketplaceTransaction t) =>
         connection.Execute(transaction, $"""
-            INSERT INTO marketplace_transactions ({TransactionColumns}) VALUES ($id, $at, $kind, $tenant, $publisher, $offer, $period, $amount, $ref, $actor)
+            INSERT INTO marketplace_transactions ({TransactionColumns}) VALUES (@id, @at, @kind, @tenant, @publisher, @offer, @period, @amount, @ref, @actor)
             """,
-            ("$id", t.Id), ("$at", Time(t.At)), ("$kind", KindName(t.Kind)), ("$tenant", t.TenantId), ("$publisher", t.PublisherId),
-            ("$offer", t.OfferId), ("$period", t.Period), ("$amount", t.Amount is { } amount ? Money.Format(amount) : null),
-            ("$ref", t.ReferenceId), ("$actor", t.Actor));
+            ("@id", t.Id), ("@at", Time(t.At)), ("@kind", KindName(t.Kind)), ("@tenant", t.TenantId), ("@publisher", t.PublisherId),
+            ("@offer", t.OfferId), ("@period", t.Period), ("@amount", t.Amount is { } amount ? Money.Format(amount) : null),
+            ("@ref", t.ReferenceId), ("@actor", t.Actor));
 
     /// <summary>Records a subscription or a newer terms acceptance as a marketplace transaction.</summary>
-    private static void RecordSubscription(SqliteConnection connection, SqliteTransaction transaction, Subscription subscription, Offer offer, bool created, DateTimeOffset now) =>
+    private static void RecordSubscription(DbConnection connection, DbTransaction transaction, Subscription subscription, Offer offer, bool created, DateTimeOffset now) =>
         WriteTransaction(connection, transaction, new MarketplaceTransaction(
             StoreIds.New("mtx_", now), now, created ? TransactionKind.Subscription : TransactionKind.TermsAcceptance,
             subscription.TenantId, offer.PublisherId, offer.Id, null, null, subscription.Id, subscription.AcceptedBy));
@@ -224,11 +232,11 @@ public sealed partial class MarketplaceStore
     public IReadOnlyList<MarketplaceTransaction> Transactions(DateTimeOffset from, DateTimeOffset to, string? tenantId = null, string? publisherId = null, int limit = 10_000) =>
         store.Read(connection => connection.Query(null, $"""
             SELECT {TransactionColumns} FROM marketplace_transactions
-            WHERE at >= $from AND at < $to AND ($tenant IS NULL OR tenant_id = $tenant) AND ($publisher IS NULL OR publisher_id = $publisher)
-            ORDER BY at, id LIMIT $limit
-            """, ReadTransaction, ("$from", Time(from)), ("$to", Time(to)), ("$tenant", tenantId), ("$publisher", publisherId), ("$limit", limit)));
+            WHERE at >= @from AND at < @to AND (CAST(@tenant AS TEXT) IS NULL OR tenant_id = @tenant) AND (CAST(@publisher AS TEXT) IS NULL OR publisher_id = @publisher)
+            ORDER BY at, id LIMIT @limit
+            """, ReadTransaction, ("@from", Time(from)), ("@to", Time(to)), ("@tenant", tenantId), ("@publisher", publisherId), ("@limit", limit)));
 
-    private static MarketplaceTransaction ReadTransaction(SqliteDataReader r) => new(
+    private static MarketplaceTransaction ReadTransaction(DbDataReader r) => new(
         r.GetString(0), ParseTime(r.GetString(1)), ParseKind(r.GetString(2)), r.GetStringOrNull(3), r.GetStringOrNull(4), r.GetStringOrNull(5),
         r.GetStringOrNull(6), r.GetStringOrNull(7) is { } amount ? Money.TryParse(amount, out var a) ? a : throw Corrupt("amount", amount) : null,
         r.GetString(8), r.GetString(9));
@@ -253,13 +261,13 @@ public sealed partial class MarketplaceStore
 
     /// <summary>The invoice as it was issued, or null while it is not.</summary>
     public Invoice? FindIssuedInvoice(string tenantId, BillingPeriod period) => store.Read(connection =>
-        connection.QuerySingle(null, "SELECT id, issued_at, lines_json FROM invoices WHERE tenant_id = $tenant AND period = $period",
+        connection.QuerySingle(null, "SELECT id, issued_at, lines_json FROM invoices WHERE tenant_id = @tenant AND period = @period",
             r => new Invoice(tenantId, period, InvoiceStatus.Issued, JsonSerializer.Deserialize(r.GetString(2), BillingJson.Default.ListInvoiceLine) ?? [])
             {
                 Id = r.GetString(0),
                 IssuedAt = ParseTime(r.GetString(1)),
             },
-            ("$tenant", tenantId), ("$period", period.ToString())));
+            ("@tenant", tenantId), ("@period", period.ToString())));
 
     /// <summary>
     /// Issues an invoice: freezes its lines and records one <see cref="TransactionKind.InvoiceIssued"/> transaction per
@@ -270,16 +278,16 @@ public sealed partial class MarketplaceStore
         var period = computed.Period.ToString();
         var result = store.TryMutate<Invoice?>((connection, transaction) =>
         {
-            if (connection.Scalar(transaction, "SELECT COUNT(*) FROM invoices WHERE tenant_id = $tenant AND period = $period",
-                    ("$tenant", computed.TenantId), ("$period", period)) > 0)
+            if (connection.Scalar(transaction, "SELECT COUNT(*) FROM invoices WHERE tenant_id = @tenant AND period = @period",
+                    ("@tenant", computed.TenantId), ("@period", period)) > 0)
             {
                 return StoreResult<Invoice?>.Ok(null);
             }
 
             var id = StoreIds.New("inv_", now);
-            connection.Execute(transaction, "INSERT INTO invoices VALUES ($id, $tenant, $period, $at, $by, $total, $lines)",
-                ("$id", id), ("$tenant", computed.TenantId), ("$period", period), ("$at", Time(now)), ("$by", actor),
-                ("$total", Money.Format(computed.Total)), ("$lines", JsonSerializer.Serialize(computed.Lines.ToList(), BillingJson.Default.ListInvoiceLine)));
+            connection.Execute(transaction, "INSERT INTO invoices VALUES (@id, @tenant, @period, @at, @by, @total, @lines)",
+                ("@id", id), ("@tenant", computed.TenantId), ("@period", period), ("@at", Time(now)), ("@by", actor),
+                ("@total", Money.Format(computed.Total)), ("@lines", JsonSerializer.Serialize(computed.Lines.ToList(), BillingJson.Default.ListInvoiceLine)));
             var byPublisher = computed.Lines.GroupBy(l => l.PublisherId, StringComparer.Ordinal).ToList();
             foreach (var group in byPublisher)
             {
@@ -305,8 +313,8 @@ public sealed partial class MarketplaceStore
     /// <summary>Subscriptions to any of the publisher's offers.</summary>
     public IReadOnlyList<Subscription> SubscriptionsToPublisher(string publisherId) => store.Read(connection =>
         connection.Query(null, $"""
-            SELECT {SubscriptionColumns} FROM subscriptions WHERE offer_id IN (SELECT id FROM offers WHERE publisher_id = $pub) ORDER BY id
-            """, ReadSubscription, ("$pub", publisherId)));
+            SELECT {SubscriptionColumns} FROM subscriptions WHERE offer_id IN (SELECT id FROM offers WHERE publisher_id = @pub) ORDER BY id
+            """, ReadSubscription, ("@pub", publisherId)));
 
     public IReadOnlyList<Tenant> TenantsByIds(IEnumerable<string> ids)
     {

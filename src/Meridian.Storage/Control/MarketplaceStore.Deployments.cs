@@ -1,6 +1,6 @@
 using Meridian.Core.Marketplace;
-using Meridian.Storage.Sqlite;
-using Microsoft.Data.Sqlite;
+using Meridian.Storage.Sql;
+using System.Data.Common;
 
 namespace Meridian.Storage.Control;
 
@@ -15,8 +15,8 @@ public sealed partial class MarketplaceStore
 
     /// <summary>The live (not deleted) deployments of a resource.</summary>
     public Page<Deployment> Deployments(string resourceId, PageRequest page) => store.Read(connection =>
-        ToPage(connection.Query(null, DeploymentSelect + " WHERE d.resource_id = $res AND d.deleted_at IS NULL AND d.id > $after ORDER BY d.id LIMIT $limit",
-            ReadDeployment, ("$res", resourceId), ("$after", page.After ?? string.Empty), ("$limit", page.Limit + 1)), page.Limit, d => d.Id));
+        ToPage(connection.Query(null, DeploymentSelect + " WHERE d.resource_id = @res AND d.deleted_at IS NULL AND d.id > @after ORDER BY d.id LIMIT @limit",
+            ReadDeployment, ("@res", resourceId), ("@after", page.After ?? string.Empty), ("@limit", page.Limit + 1)), page.Limit, d => d.Id));
 
     /// <summary>A live deployment; a deleted one is gone.</summary>
     public Deployment? FindDeployment(string id) => store.Read(connection => FindDeployment(connection, null, id));
@@ -57,14 +57,14 @@ public sealed partial class MarketplaceStore
                 INSERT INTO deployments (id, resource_id, tenant_id, name, offer_id, model_id, hosting_option, deployment_type,
                                          capacity_rpm, capacity_tpm, safeguard_policy, data_may_leave_acknowledged_by, data_may_leave_acknowledged_at,
                                          created_by, created_at)
-                VALUES ($id, $res, $tenant, $name, $offer, $model, $hosting, $type, $rpm, $tpm, $policy, $ackBy, $ackAt, $by, $at)
+                VALUES (@id, @res, @tenant, @name, @offer, @model, @hosting, @type, @rpm, @tpm, @policy, @ackBy, @ackAt, @by, @at)
                 """,
-                ("$id", deployment.Id), ("$res", resource.Id), ("$tenant", resource.TenantId), ("$name", deployment.Name), ("$offer", deployment.OfferId),
-                ("$model", deployment.ModelId), ("$hosting", WireNames.Of(deployment.Hosting)), ("$type", deployment.Type is { } t ? WireNames.Of(t) : null),
-                ("$rpm", deployment.Capacity.Rpm), ("$tpm", deployment.Capacity.Tpm), ("$policy", deployment.SafeguardPolicy),
-                ("$ackBy", deployment.DataLeaveAcknowledgment?.AcknowledgedBy),
-                ("$ackAt", deployment.DataLeaveAcknowledgment is { } ack ? Time(ack.AcknowledgedAt) : null),
-                ("$by", actor), ("$at", Time(now)));
+                ("@id", deployment.Id), ("@res", resource.Id), ("@tenant", resource.TenantId), ("@name", deployment.Name), ("@offer", deployment.OfferId),
+                ("@model", deployment.ModelId), ("@hosting", WireNames.Of(deployment.Hosting)), ("@type", deployment.Type is { } t ? WireNames.Of(t) : null),
+                ("@rpm", deployment.Capacity.Rpm), ("@tpm", deployment.Capacity.Tpm), ("@policy", deployment.SafeguardPolicy),
+                ("@ackBy", deployment.DataLeaveAcknowledgment?.AcknowledgedBy),
+                ("@ackAt", deployment.DataLeaveAcknowledgment is { } ack ? Time(ack.AcknowledgedAt) : null),
+                ("@by", actor), ("@at", Time(now)));
             AuditLog.Write(connection, transaction, actor, "deployment.create", "deployment", deployment.Id, null, deployment, AuditJson.Default.Deployment, now);
             return StoreResult<Deployment>.Created(deployment);
         });
@@ -78,15 +78,15 @@ public sealed partial class MarketplaceStore
                 return StoreResult<Deployment>.NotFound($"No deployment '{deploymentId}'.");
             }
 
-            connection.Execute(transaction, "UPDATE deployments SET deleted_at = $at WHERE id = $id", ("$id", deploymentId), ("$at", Time(now)));
+            connection.Execute(transaction, "UPDATE deployments SET deleted_at = @at WHERE id = @id", ("@id", deploymentId), ("@at", Time(now)));
             AuditLog.Write(connection, transaction, actor, "deployment.delete", "deployment", deploymentId, deployment, null, AuditJson.Default.Deployment, now);
             return StoreResult<Deployment>.Ok(deployment);
         });
 
-    private static Deployment? FindDeployment(SqliteConnection connection, SqliteTransaction? transaction, string id) =>
-        connection.QuerySingle(transaction, DeploymentSelect + " WHERE d.id = $id AND d.deleted_at IS NULL", ReadDeployment, ("$id", id));
+    private static Deployment? FindDeployment(DbConnection connection, DbTransaction? transaction, string id) =>
+        connection.QuerySingle(transaction, DeploymentSelect + " WHERE d.id = @id AND d.deleted_at IS NULL", ReadDeployment, ("@id", id));
 
-    private static Deployment ReadDeployment(SqliteDataReader r)
+    private static Deployment ReadDeployment(DbDataReader r)
     {
         var hosting = WireNames.TryParseHosting(r.GetString(6), out var h) ? h : throw Corrupt("hosting option", r.GetString(6));
         DeploymentType? type = r.GetStringOrNull(7) is { } text ? WireNames.TryParseType(text, out var t) ? t : throw Corrupt("deployment type", text) : null;

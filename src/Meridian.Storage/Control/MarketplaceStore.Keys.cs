@@ -1,7 +1,7 @@
 using Meridian.Core.Keys;
 using Meridian.Core.Validation;
-using Meridian.Storage.Sqlite;
-using Microsoft.Data.Sqlite;
+using Meridian.Storage.Sql;
+using System.Data.Common;
 
 namespace Meridian.Storage.Control;
 
@@ -19,8 +19,8 @@ public sealed partial class MarketplaceStore
     public Page<ApiKeyInfo> Keys(string resourceId, string? createdBy, PageRequest page) => store.Read(connection =>
         ToPage(connection.Query(null, $"""
             SELECT {KeyColumns} FROM api_keys
-            WHERE resource_id = $res AND ($by IS NULL OR created_by = $by) AND id > $after ORDER BY id LIMIT $limit
-            """, ReadKey, ("$res", resourceId), ("$by", createdBy), ("$after", page.After ?? string.Empty), ("$limit", page.Limit + 1)), page.Limit, k => k.Id));
+            WHERE resource_id = @res AND (CAST(@by AS TEXT) IS NULL OR created_by = @by) AND id > @after ORDER BY id LIMIT @limit
+            """, ReadKey, ("@res", resourceId), ("@by", createdBy), ("@after", page.After ?? string.Empty), ("@limit", page.Limit + 1)), page.Limit, k => k.Id));
 
     public ApiKeyInfo? FindKey(string id) => store.Read(connection => FindKey(connection, null, id));
 
@@ -70,7 +70,7 @@ public sealed partial class MarketplaceStore
             }
 
             var expiring = old with { ExpiresAt = oldExpiry };
-            connection.Execute(transaction, "UPDATE api_keys SET expires_at = $exp WHERE id = $id", ("$id", keyId), ("$exp", Time(oldExpiry)));
+            connection.Execute(transaction, "UPDATE api_keys SET expires_at = @exp WHERE id = @id", ("@id", keyId), ("@exp", Time(oldExpiry)));
             AuditLog.Write(connection, transaction, actor, "key.rotate", "api_key", keyId, old, expiring, AuditJson.Default.ApiKeyInfo, now);
             var successor = InsertKey(connection, transaction, actor, old.ResourceId, old.TenantId, old.Name, null, secret, now);
             AuditLog.Write(connection, transaction, actor, "key.create", "api_key", successor.Id, null, successor, AuditJson.Default.ApiKeyInfo, now);
@@ -92,29 +92,29 @@ public sealed partial class MarketplaceStore
             }
 
             var after = before with { RevokedAt = now };
-            connection.Execute(transaction, "UPDATE api_keys SET revoked_at = $at WHERE id = $id", ("$id", keyId), ("$at", Time(now)));
+            connection.Execute(transaction, "UPDATE api_keys SET revoked_at = @at WHERE id = @id", ("@id", keyId), ("@at", Time(now)));
             AuditLog.Write(connection, transaction, actor, "key.revoke", "api_key", keyId, before, after, AuditJson.Default.ApiKeyInfo, now);
             return StoreResult<ApiKeyInfo>.Ok(after);
         });
 
     private static ApiKeyInfo InsertKey(
-        SqliteConnection connection, SqliteTransaction transaction, string actor, string resourceId, string tenantId, string? name, DateTimeOffset? expiresAt,
+        DbConnection connection, DbTransaction transaction, string actor, string resourceId, string tenantId, string? name, DateTimeOffset? expiresAt,
         NewSecret secret, DateTimeOffset now)
     {
         var key = new ApiKeyInfo(StoreIds.New("key_", now), resourceId, tenantId, name, secret.Prefix, actor, now, expiresAt, null);
         connection.Execute(transaction, """
             INSERT INTO api_keys (id, resource_id, tenant_id, name, prefix, hash, created_by, created_at, expires_at)
-            VALUES ($id, $res, $tenant, $name, $prefix, $hash, $by, $at, $exp)
+            VALUES (@id, @res, @tenant, @name, @prefix, @hash, @by, @at, @exp)
             """,
-            ("$id", key.Id), ("$res", resourceId), ("$tenant", tenantId), ("$name", name), ("$prefix", secret.Prefix), ("$hash", secret.Hash),
-            ("$by", actor), ("$at", Time(now)), ("$exp", expiresAt is { } e ? Time(e) : null));
+            ("@id", key.Id), ("@res", resourceId), ("@tenant", tenantId), ("@name", name), ("@prefix", secret.Prefix), ("@hash", secret.Hash),
+            ("@by", actor), ("@at", Time(now)), ("@exp", expiresAt is { } e ? Time(e) : null));
         return key;
     }
 
-    private static ApiKeyInfo? FindKey(SqliteConnection connection, SqliteTransaction? transaction, string id) =>
-        connection.QuerySingle(transaction, $"SELECT {KeyColumns} FROM api_keys WHERE id = $id", ReadKey, ("$id", id));
+    private static ApiKeyInfo? FindKey(DbConnection connection, DbTransaction? transaction, string id) =>
+        connection.QuerySingle(transaction, $"SELECT {KeyColumns} FROM api_keys WHERE id = @id", ReadKey, ("@id", id));
 
-    private static ApiKeyInfo ReadKey(SqliteDataReader r) =>
+    private static ApiKeyInfo ReadKey(DbDataReader r) =>
         new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetStringOrNull(3), r.GetString(4), r.GetString(5), ParseTime(r.GetString(6)),
             ParseTimeOrNull(r.GetStringOrNull(7)), ParseTimeOrNull(r.GetStringOrNull(8)));
 }

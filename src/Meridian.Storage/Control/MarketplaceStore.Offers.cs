@@ -1,7 +1,7 @@
 using Meridian.Core.Marketplace;
 using Meridian.Core.Validation;
-using Meridian.Storage.Sqlite;
-using Microsoft.Data.Sqlite;
+using Meridian.Storage.Sql;
+using System.Data.Common;
 
 namespace Meridian.Storage.Control;
 
@@ -17,8 +17,8 @@ public sealed partial class MarketplaceStore
     public Page<Publisher> Publishers(string? only, PageRequest page) => store.Read(connection =>
     {
         var ids = connection.Query(null, """
-            SELECT id FROM publishers WHERE id > $after AND ($only IS NULL OR id = $only) ORDER BY id LIMIT $limit
-            """, r => r.GetString(0), ("$after", page.After ?? string.Empty), ("$only", only), ("$limit", page.Limit + 1));
+            SELECT id FROM publishers WHERE id > @after AND (CAST(@only AS TEXT) IS NULL OR id = @only) ORDER BY id LIMIT @limit
+            """, r => r.GetString(0), ("@after", page.After ?? string.Empty), ("@only", only), ("@limit", page.Limit + 1));
         return ToPage(ids.Select(id => FindPublisher(connection, null, id)!).ToList(), page.Limit, p => p.Id);
     });
 
@@ -37,12 +37,12 @@ public sealed partial class MarketplaceStore
         {
             var publisher = new Publisher(StoreIds.New("pub_", now), draft.Name!, draft.ContactEmail!,
                 [.. (draft.Endpoints ?? []).Select(e => new PublisherEndpoint(e.Url!, e.DeclaredLocation))], now);
-            connection.Execute(transaction, "INSERT INTO publishers (id, name, contact_email, created_at) VALUES ($id, $name, $email, $at)",
-                ("$id", publisher.Id), ("$name", publisher.Name), ("$email", publisher.ContactEmail), ("$at", Time(now)));
+            connection.Execute(transaction, "INSERT INTO publishers (id, name, contact_email, created_at) VALUES (@id, @name, @email, @at)",
+                ("@id", publisher.Id), ("@name", publisher.Name), ("@email", publisher.ContactEmail), ("@at", Time(now)));
             for (var i = 0; i < publisher.Endpoints.Count; i++)
             {
-                connection.Execute(transaction, "INSERT INTO publisher_endpoints VALUES ($pub, $pos, $url, $loc)",
-                    ("$pub", publisher.Id), ("$pos", i), ("$url", publisher.Endpoints[i].Url), ("$loc", publisher.Endpoints[i].DeclaredLocation));
+                connection.Execute(transaction, "INSERT INTO publisher_endpoints VALUES (@pub, @pos, @url, @loc)",
+                    ("@pub", publisher.Id), ("@pos", i), ("@url", publisher.Endpoints[i].Url), ("@loc", publisher.Endpoints[i].DeclaredLocation));
             }
 
             AuditLog.Write(connection, transaction, actor, "publisher.create", "publisher", publisher.Id, null, publisher, AuditJson.Default.Publisher, now);
@@ -50,12 +50,12 @@ public sealed partial class MarketplaceStore
         });
     }
 
-    private static Publisher? FindPublisher(SqliteConnection connection, SqliteTransaction? transaction, string id)
+    private static Publisher? FindPublisher(DbConnection connection, DbTransaction? transaction, string id)
     {
-        var endpoints = connection.Query(transaction, "SELECT url, declared_location FROM publisher_endpoints WHERE publisher_id = $id ORDER BY position",
-            r => new PublisherEndpoint(r.GetString(0), r.GetStringOrNull(1)), ("$id", id));
-        return connection.QuerySingle(transaction, "SELECT id, name, contact_email, created_at FROM publishers WHERE id = $id",
-            r => new Publisher(r.GetString(0), r.GetString(1), r.GetString(2), endpoints, ParseTime(r.GetString(3))), ("$id", id));
+        var endpoints = connection.Query(transaction, "SELECT url, declared_location FROM publisher_endpoints WHERE publisher_id = @id ORDER BY position",
+            r => new PublisherEndpoint(r.GetString(0), r.GetStringOrNull(1)), ("@id", id));
+        return connection.QuerySingle(transaction, "SELECT id, name, contact_email, created_at FROM publishers WHERE id = @id",
+            r => new Publisher(r.GetString(0), r.GetString(1), r.GetString(2), endpoints, ParseTime(r.GetString(3))), ("@id", id));
     }
 
     // ---- offers ----
@@ -64,8 +64,8 @@ public sealed partial class MarketplaceStore
     public Page<Offer> Offers(string? publisherId, PageRequest page) => store.Read(connection =>
     {
         var ids = connection.Query(null, """
-            SELECT id FROM offers WHERE id > $after AND ($pub IS NULL OR publisher_id = $pub) ORDER BY id LIMIT $limit
-            """, r => r.GetString(0), ("$after", page.After ?? string.Empty), ("$pub", publisherId), ("$limit", page.Limit + 1));
+            SELECT id FROM offers WHERE id > @after AND (CAST(@pub AS TEXT) IS NULL OR publisher_id = @pub) ORDER BY id LIMIT @limit
+            """, r => r.GetString(0), ("@after", page.After ?? string.Empty), ("@pub", publisherId), ("@limit", page.Limit + 1));
         return ToPage(ids.Select(id => FindOffer(connection, null, id)!).ToList(), page.Limit, o => o.Id);
     });
 
@@ -73,8 +73,8 @@ public sealed partial class MarketplaceStore
 
     /// <summary>Every terms version of an offer, newest first, with its text.</summary>
     public IReadOnlyList<TermsDocument> Terms(string offerId) => store.Read(connection =>
-        connection.Query(null, "SELECT version, sha256, effective_at, text FROM terms WHERE offer_id = $id ORDER BY version DESC",
-            r => new TermsDocument(r.GetInt32(0), r.GetString(1), ParseTime(r.GetString(2)), r.GetString(3)), ("$id", offerId)));
+        connection.Query(null, "SELECT version, sha256, effective_at, text FROM terms WHERE offer_id = @id ORDER BY version DESC",
+            r => new TermsDocument(r.GetInt32(0), r.GetString(1), ParseTime(r.GetString(2)), r.GetString(3)), ("@id", offerId)));
 
     public StoreResult<Offer> CreateOffer(string actor, OfferDraft draft, DateTimeOffset now)
     {
@@ -95,16 +95,16 @@ public sealed partial class MarketplaceStore
             var id = StoreIds.New("off_", now);
             var at = Time(now);
             connection.Execute(transaction, $"""
-                INSERT INTO offers ({OfferColumns}) VALUES ($id, $pub, $name, $hosting, $types, $in, $out, $cw, $cr, $at, 1)
+                INSERT INTO offers ({OfferColumns}) VALUES (@id, @pub, @name, @hosting, @types, @in, @out, @cw, @cr, @at, 1)
                 """,
-                ("$id", id), ("$pub", valid.PublisherId), ("$name", valid.Name),
-                ("$hosting", string.Join(',', valid.HostingOptions.Select(WireNames.Of))), ("$types", string.Join(',', valid.DeploymentTypes.Select(WireNames.Of))),
-                ("$in", OfferRules.Format(valid.Prices.Input)), ("$out", OfferRules.Format(valid.Prices.Output)),
-                ("$cw", OfferRules.Format(valid.Prices.CacheWrite)), ("$cr", OfferRules.Format(valid.Prices.CacheRead)), ("$at", at));
+                ("@id", id), ("@pub", valid.PublisherId), ("@name", valid.Name),
+                ("@hosting", string.Join(',', valid.HostingOptions.Select(WireNames.Of))), ("@types", string.Join(',', valid.DeploymentTypes.Select(WireNames.Of))),
+                ("@in", OfferRules.Format(valid.Prices.Input)), ("@out", OfferRules.Format(valid.Prices.Output)),
+                ("@cw", OfferRules.Format(valid.Prices.CacheWrite)), ("@cr", OfferRules.Format(valid.Prices.CacheRead)), ("@at", at));
             foreach (var model in valid.Models)
             {
-                connection.Execute(transaction, "INSERT INTO offer_models VALUES ($offer, $model, $display, $window, $max, $at)",
-                    ("$offer", id), ("$model", model.ModelId), ("$display", model.DisplayName), ("$window", model.ContextWindow), ("$max", model.MaxOutputTokens), ("$at", at));
+                connection.Execute(transaction, "INSERT INTO offer_models VALUES (@offer, @model, @display, @window, @max, @at)",
+                    ("@offer", id), ("@model", model.ModelId), ("@display", model.DisplayName), ("@window", model.ContextWindow), ("@max", model.MaxOutputTokens), ("@at", at));
             }
 
             InsertTerms(connection, transaction, id, 1, valid.TermsText, now);
@@ -136,11 +136,11 @@ public sealed partial class MarketplaceStore
             }
 
             connection.Execute(transaction, """
-                UPDATE offers SET price_input = $in, price_output = $out, price_cache_write = $cw, price_cache_read = $cr, version = version + 1
-                WHERE id = $id
+                UPDATE offers SET price_input = @in, price_output = @out, price_cache_write = @cw, price_cache_read = @cr, version = version + 1
+                WHERE id = @id
                 """,
-                ("$id", offerId), ("$in", OfferRules.Format(prices.Input)), ("$out", OfferRules.Format(prices.Output)),
-                ("$cw", OfferRules.Format(prices.CacheWrite)), ("$cr", OfferRules.Format(prices.CacheRead)));
+                ("@id", offerId), ("@in", OfferRules.Format(prices.Input)), ("@out", OfferRules.Format(prices.Output)),
+                ("@cw", OfferRules.Format(prices.CacheWrite)), ("@cr", OfferRules.Format(prices.CacheRead)));
             var after = FindOffer(connection, transaction, offerId)!;
             RecordPriceChange(connection, transaction, actor, before, after, now);
             AuditLog.Write(connection, transaction, actor, "offer.update_prices", "offer", offerId, before, after, AuditJson.Default.Offer, now);
@@ -167,24 +167,24 @@ public sealed partial class MarketplaceStore
             }
 
             InsertTerms(connection, transaction, offerId, before.Terms.Version + 1, text!, effectiveAt ?? now);
-            connection.Execute(transaction, "UPDATE offers SET version = version + 1 WHERE id = $id", ("$id", offerId));
+            connection.Execute(transaction, "UPDATE offers SET version = version + 1 WHERE id = @id", ("@id", offerId));
             var after = FindOffer(connection, transaction, offerId)!;
             AuditLog.Write(connection, transaction, actor, "offer.publish_terms", "offer", offerId, before, after, AuditJson.Default.Offer, now);
             return StoreResult<Offer>.Created(after);
         });
     }
 
-    private static void InsertTerms(SqliteConnection connection, SqliteTransaction transaction, string offerId, int version, string text, DateTimeOffset effectiveAt) =>
-        connection.Execute(transaction, "INSERT INTO terms (offer_id, version, text, sha256, effective_at) VALUES ($offer, $version, $text, $sha, $at)",
-            ("$offer", offerId), ("$version", version), ("$text", text), ("$sha", OfferRules.TermsSha256(text)), ("$at", Time(effectiveAt)));
+    private static void InsertTerms(DbConnection connection, DbTransaction transaction, string offerId, int version, string text, DateTimeOffset effectiveAt) =>
+        connection.Execute(transaction, "INSERT INTO terms (offer_id, version, text, sha256, effective_at) VALUES (@offer, @version, @text, @sha, @at)",
+            ("@offer", offerId), ("@version", version), ("@text", text), ("@sha", OfferRules.TermsSha256(text)), ("@at", Time(effectiveAt)));
 
-    private static Offer? FindOffer(SqliteConnection connection, SqliteTransaction? transaction, string id)
+    private static Offer? FindOffer(DbConnection connection, DbTransaction? transaction, string id)
     {
-        var models = connection.Query(transaction, "SELECT model_id, display_name, context_window, max_output_tokens FROM offer_models WHERE offer_id = $id ORDER BY created_at, model_id",
-            r => new OfferModel(r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetInt32(3)), ("$id", id));
-        var terms = connection.QuerySingle(transaction, "SELECT version, sha256, effective_at FROM terms WHERE offer_id = $id ORDER BY version DESC LIMIT 1",
-            r => new TermsVersion(r.GetInt32(0), r.GetString(1), ParseTime(r.GetString(2))), ("$id", id));
-        return connection.QuerySingle(transaction, $"SELECT {OfferColumns} FROM offers WHERE id = $id", r => new Offer(
+        var models = connection.Query(transaction, "SELECT model_id, display_name, context_window, max_output_tokens FROM offer_models WHERE offer_id = @id ORDER BY created_at, model_id",
+            r => new OfferModel(r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetInt32(3)), ("@id", id));
+        var terms = connection.QuerySingle(transaction, "SELECT version, sha256, effective_at FROM terms WHERE offer_id = @id ORDER BY version DESC LIMIT 1",
+            r => new TermsVersion(r.GetInt32(0), r.GetString(1), ParseTime(r.GetString(2))), ("@id", id));
+        return connection.QuerySingle(transaction, $"SELECT {OfferColumns} FROM offers WHERE id = @id", r => new Offer(
             r.GetString(0), r.GetString(1), r.GetString(2),
             [.. Split(r.GetString(3)).Select(h => WireNames.TryParseHosting(h, out var hosting) ? hosting : throw Corrupt("hosting option", h))],
             [.. Split(r.GetString(4)).Select(t => WireNames.TryParseType(t, out var type) ? type : throw Corrupt("deployment type", t))],
@@ -192,7 +192,7 @@ public sealed partial class MarketplaceStore
             models,
             terms ?? throw Corrupt("terms", id),
             r.GetInt64(10),
-            ParseTime(r.GetString(9))), ("$id", id));
+            ParseTime(r.GetString(9))), ("@id", id));
     }
 
     private static string[] Split(string csv) => csv.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

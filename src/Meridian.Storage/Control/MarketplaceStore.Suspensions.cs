@@ -1,4 +1,4 @@
-using Meridian.Storage.Sqlite;
+using Meridian.Storage.Sql;
 
 namespace Meridian.Storage.Control;
 
@@ -22,8 +22,8 @@ public sealed partial class MarketplaceStore
         store.TryMutate((connection, transaction) =>
         {
             // table is one of two literals above, never caller input.
-            var existing = connection.QuerySingle(transaction, $"SELECT id, suspended_at FROM {table} WHERE id = $id",
-                r => new Tuple<string, string?>(r.GetString(0), r.GetStringOrNull(1)), ("$id", id));
+            var existing = connection.QuerySingle(transaction, $"SELECT id, suspended_at FROM {table} WHERE id = @id",
+                r => new Tuple<string, string?>(r.GetString(0), r.GetStringOrNull(1)), ("@id", id));
             if (existing is null)
             {
                 return StoreResult<Suspension>.NotFound($"No {objectType.Replace('_', ' ')} '{id}'.");
@@ -35,7 +35,7 @@ public sealed partial class MarketplaceStore
             }
 
             var suspension = new Suspension(objectType, id, caseId, now);
-            connection.Execute(transaction, $"UPDATE {table} SET suspended_at = $at WHERE id = $id", ("$id", id), ("$at", Time(now)));
+            connection.Execute(transaction, $"UPDATE {table} SET suspended_at = @at WHERE id = @id", ("@id", id), ("@at", Time(now)));
             AuditLog.Write(connection, transaction, actor, objectType.Replace("api_key", "key", StringComparison.Ordinal) + ".suspend", objectType, id,
                 null, suspension, AuditJson.Default.Suspension, now);
             return StoreResult<Suspension>.Ok(suspension);

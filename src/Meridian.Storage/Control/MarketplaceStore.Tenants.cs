@@ -1,7 +1,7 @@
 using Meridian.Core.Marketplace;
 using Meridian.Core.Validation;
-using Meridian.Storage.Sqlite;
-using Microsoft.Data.Sqlite;
+using Meridian.Storage.Sql;
+using System.Data.Common;
 
 namespace Meridian.Storage.Control;
 
@@ -20,8 +20,8 @@ public sealed partial class MarketplaceStore
     public Page<Tenant> Tenants(string? only, PageRequest page) => store.Read(connection =>
         ToPage(connection.Query(null, """
             SELECT id, name, billing_contact_name, billing_contact_email, created_at FROM tenants
-            WHERE id > $after AND ($only IS NULL OR id = $only) ORDER BY id LIMIT $limit
-            """, ReadTenant, ("$after", page.After ?? string.Empty), ("$only", only), ("$limit", page.Limit + 1)), page.Limit, t => t.Id));
+            WHERE id > @after AND (CAST(@only AS TEXT) IS NULL OR id = @only) ORDER BY id LIMIT @limit
+            """, ReadTenant, ("@after", page.After ?? string.Empty), ("@only", only), ("@limit", page.Limit + 1)), page.Limit, t => t.Id));
 
     public Tenant? FindTenant(string id) => store.Read(connection => FindTenant(connection, null, id));
 
@@ -38,25 +38,25 @@ public sealed partial class MarketplaceStore
         {
             var tenant = new Tenant(StoreIds.New("ten_", now), draft.Name!, new BillingContact(draft.BillingContactName!, draft.BillingContactEmail!), now);
             connection.Execute(transaction, """
-                INSERT INTO tenants (id, name, billing_contact_name, billing_contact_email, created_at) VALUES ($id, $name, $contact, $email, $at)
-                """, ("$id", tenant.Id), ("$name", tenant.Name), ("$contact", tenant.BillingContact.Name), ("$email", tenant.BillingContact.Email), ("$at", Time(now)));
+                INSERT INTO tenants (id, name, billing_contact_name, billing_contact_email, created_at) VALUES (@id, @name, @contact, @email, @at)
+                """, ("@id", tenant.Id), ("@name", tenant.Name), ("@contact", tenant.BillingContact.Name), ("@email", tenant.BillingContact.Email), ("@at", Time(now)));
             AuditLog.Write(connection, transaction, actor, "tenant.create", "tenant", tenant.Id, null, tenant, AuditJson.Default.Tenant, now);
             return StoreResult<Tenant>.Created(tenant);
         });
     }
 
-    private static Tenant? FindTenant(SqliteConnection connection, SqliteTransaction? transaction, string id) =>
-        connection.QuerySingle(transaction, "SELECT id, name, billing_contact_name, billing_contact_email, created_at FROM tenants WHERE id = $id", ReadTenant, ("$id", id));
+    private static Tenant? FindTenant(DbConnection connection, DbTransaction? transaction, string id) =>
+        connection.QuerySingle(transaction, "SELECT id, name, billing_contact_name, billing_contact_email, created_at FROM tenants WHERE id = @id", ReadTenant, ("@id", id));
 
-    private static Tenant ReadTenant(SqliteDataReader r) =>
+    private static Tenant ReadTenant(DbDataReader r) =>
         new(r.GetString(0), r.GetString(1), new BillingContact(r.GetString(2), r.GetString(3)), ParseTime(r.GetString(4)));
 
     // ---- subscriptions ----
 
     public Page<Subscription> Subscriptions(string tenantId, PageRequest page) => store.Read(connection =>
         ToPage(connection.Query(null, $"""
-            SELECT {SubscriptionColumns} FROM subscriptions WHERE tenant_id = $tenant AND id > $after ORDER BY id LIMIT $limit
-            """, ReadSubscription, ("$tenant", tenantId), ("$after", page.After ?? string.Empty), ("$limit", page.Limit + 1)), page.Limit, s => s.Id));
+            SELECT {SubscriptionColumns} FROM subscriptions WHERE tenant_id = @tenant AND id > @after ORDER BY id LIMIT @limit
+            """, ReadSubscription, ("@tenant", tenantId), ("@after", page.After ?? string.Empty), ("@limit", page.Limit + 1)), page.Limit, s => s.Id));
 
     /// <summary>
     /// Subscribes a tenant to an offer, accepting its current terms version, or records the acceptance of a newer
@@ -82,33 +82,33 @@ public sealed partial class MarketplaceStore
             if (before is null)
             {
                 var created = new Subscription(StoreIds.New("sub_", now), tenantId, offer.Id, offer.Terms.Version, actor, now, 1);
-                connection.Execute(transaction, $"INSERT INTO subscriptions ({SubscriptionColumns}) VALUES ($id, $tenant, $offer, $terms, $by, $at, 1)",
-                    ("$id", created.Id), ("$tenant", tenantId), ("$offer", offer.Id), ("$terms", created.TermsVersion), ("$by", actor), ("$at", Time(now)));
+                connection.Execute(transaction, $"INSERT INTO subscriptions ({SubscriptionColumns}) VALUES (@id, @tenant, @offer, @terms, @by, @at, 1)",
+                    ("@id", created.Id), ("@tenant", tenantId), ("@offer", offer.Id), ("@terms", created.TermsVersion), ("@by", actor), ("@at", Time(now)));
                 AuditLog.Write(connection, transaction, actor, "subscription.create", "subscription", created.Id, null, created, AuditJson.Default.Subscription, now);
                 RecordSubscription(connection, transaction, created, offer, created: true, now);
                 return StoreResult<Subscription>.Created(created);
             }
 
             var after = before with { TermsVersion = offer.Terms.Version, AcceptedBy = actor, AcceptedAt = now, Version = before.Version + 1 };
-            connection.Execute(transaction, "UPDATE subscriptions SET terms_version = $terms, accepted_by = $by, accepted_at = $at, version = version + 1 WHERE id = $id",
-                ("$id", before.Id), ("$terms", after.TermsVersion), ("$by", actor), ("$at", Time(now)));
+            connection.Execute(transaction, "UPDATE subscriptions SET terms_version = @terms, accepted_by = @by, accepted_at = @at, version = version + 1 WHERE id = @id",
+                ("@id", before.Id), ("@terms", after.TermsVersion), ("@by", actor), ("@at", Time(now)));
             AuditLog.Write(connection, transaction, actor, "subscription.accept_terms", "subscription", before.Id, before, after, AuditJson.Default.Subscription, now);
             RecordSubscription(connection, transaction, after, offer, created: false, now);
             return StoreResult<Subscription>.Ok(after);
         });
 
-    private static Subscription? FindSubscription(SqliteConnection connection, SqliteTransaction? transaction, string tenantId, string offerId) =>
-        connection.QuerySingle(transaction, $"SELECT {SubscriptionColumns} FROM subscriptions WHERE tenant_id = $tenant AND offer_id = $offer",
-            ReadSubscription, ("$tenant", tenantId), ("$offer", offerId));
+    private static Subscription? FindSubscription(DbConnection connection, DbTransaction? transaction, string tenantId, string offerId) =>
+        connection.QuerySingle(transaction, $"SELECT {SubscriptionColumns} FROM subscriptions WHERE tenant_id = @tenant AND offer_id = @offer",
+            ReadSubscription, ("@tenant", tenantId), ("@offer", offerId));
 
-    private static Subscription ReadSubscription(SqliteDataReader r) =>
+    private static Subscription ReadSubscription(DbDataReader r) =>
         new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt32(3), r.GetString(4), ParseTime(r.GetString(5)), r.GetInt64(6));
 
     // ---- resources ----
 
     public Page<Resource> Resources(string tenantId, PageRequest page) => store.Read(connection =>
-        ToPage(connection.Query(null, ResourceSelect + " WHERE r.tenant_id = $tenant AND r.id > $after ORDER BY r.id LIMIT $limit",
-            ReadResource, ("$tenant", tenantId), ("$after", page.After ?? string.Empty), ("$limit", page.Limit + 1)), page.Limit, r => r.Id));
+        ToPage(connection.Query(null, ResourceSelect + " WHERE r.tenant_id = @tenant AND r.id > @after ORDER BY r.id LIMIT @limit",
+            ReadResource, ("@tenant", tenantId), ("@after", page.After ?? string.Empty), ("@limit", page.Limit + 1)), page.Limit, r => r.Id));
 
     public Resource? FindResource(string id) => store.Read(connection => FindResource(connection, null, id));
 
@@ -123,15 +123,15 @@ public sealed partial class MarketplaceStore
             }
 
             var resource = new Resource(StoreIds.New("res_", now), tenantId, name!, validRegion, now);
-            connection.Execute(transaction, "INSERT INTO resources (id, tenant_id, name, region, created_at) VALUES ($id, $tenant, $name, $region, $at)",
-                ("$id", resource.Id), ("$tenant", tenantId), ("$name", resource.Name), ("$region", validRegion.Name), ("$at", Time(now)));
+            connection.Execute(transaction, "INSERT INTO resources (id, tenant_id, name, region, created_at) VALUES (@id, @tenant, @name, @region, @at)",
+                ("@id", resource.Id), ("@tenant", tenantId), ("@name", resource.Name), ("@region", validRegion.Name), ("@at", Time(now)));
             AuditLog.Write(connection, transaction, actor, "resource.create", "resource", resource.Id, null, resource, AuditJson.Default.Resource, now);
             return StoreResult<Resource>.Created(resource);
         });
 
-    private static Resource? FindResource(SqliteConnection connection, SqliteTransaction? transaction, string id) =>
-        connection.QuerySingle(transaction, ResourceSelect + " WHERE r.id = $id", ReadResource, ("$id", id));
+    private static Resource? FindResource(DbConnection connection, DbTransaction? transaction, string id) =>
+        connection.QuerySingle(transaction, ResourceSelect + " WHERE r.id = @id", ReadResource, ("@id", id));
 
-    private static Resource ReadResource(SqliteDataReader r) =>
+    private static Resource ReadResource(DbDataReader r) =>
         new(r.GetString(0), r.GetString(1), r.GetString(2), ReadRegion(r, 4), ParseTime(r.GetString(3)));
 }

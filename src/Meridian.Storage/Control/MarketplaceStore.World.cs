@@ -1,7 +1,7 @@
 using Meridian.Core.Validation;
 using Meridian.Core.World;
-using Meridian.Storage.Sqlite;
-using Microsoft.Data.Sqlite;
+using Meridian.Storage.Sql;
+using System.Data.Common;
 
 namespace Meridian.Storage.Control;
 
@@ -36,15 +36,15 @@ public sealed partial class MarketplaceStore
 
             if (existing is null)
             {
-                connection.Execute(transaction, "INSERT INTO regions (name, data_zone, geography, display_name, version) VALUES ($n, $z, $g, $d, 1)",
-                    ("$n", region.Name), ("$z", region.DataZone), ("$g", region.Geography), ("$d", region.DisplayName));
+                connection.Execute(transaction, "INSERT INTO regions (name, data_zone, geography, display_name, version) VALUES (@n, @z, @g, @d, 1)",
+                    ("@n", region.Name), ("@z", region.DataZone), ("@g", region.Geography), ("@d", region.DisplayName));
                 var created = new RegionRecord(region, 1);
                 AuditLog.Write(connection, transaction, actor, "region.create", "region", region.Name, null, region, AuditJson.Default.Region, now);
                 return StoreResult<RegionRecord>.Created(created);
             }
 
             if (WorldRules.MovesData(existing.Region, region)
-                && connection.Scalar(transaction, "SELECT COUNT(*) FROM resources WHERE region = $n", ("$n", region.Name)) > 0)
+                && connection.Scalar(transaction, "SELECT COUNT(*) FROM resources WHERE region = @n", ("@n", region.Name)) > 0)
             {
                 return StoreResult<RegionRecord>.Conflict(
                     $"Resources use region '{region.Name}'; changing its data zone or geography would move where their data may go. Only display_name can change.",
@@ -58,13 +58,13 @@ public sealed partial class MarketplaceStore
                 return StoreResult<RegionRecord>.Ok(existing);
             }
 
-            connection.Execute(transaction, "UPDATE regions SET data_zone = $z, geography = $g, display_name = $d, version = version + 1 WHERE name = $n",
-                ("$n", region.Name), ("$z", region.DataZone), ("$g", region.Geography), ("$d", region.DisplayName));
+            connection.Execute(transaction, "UPDATE regions SET data_zone = @z, geography = @g, display_name = @d, version = version + 1 WHERE name = @n",
+                ("@n", region.Name), ("@z", region.DataZone), ("@g", region.Geography), ("@d", region.DisplayName));
             AuditLog.Write(connection, transaction, actor, "region.update", "region", region.Name, existing.Region, region, AuditJson.Default.Region, now);
             return StoreResult<RegionRecord>.Ok(new RegionRecord(region, existing.Version + 1));
         });
 
-    private static RegionRecord? FindRegion(SqliteConnection connection, SqliteTransaction? transaction, string name) =>
-        connection.QuerySingle(transaction, "SELECT name, data_zone, geography, display_name, version FROM regions WHERE name = $n",
-            r => new RegionRecord(ReadRegion(r, 0), r.GetInt64(4)), ("$n", name));
+    private static RegionRecord? FindRegion(DbConnection connection, DbTransaction? transaction, string name) =>
+        connection.QuerySingle(transaction, "SELECT name, data_zone, geography, display_name, version FROM regions WHERE name = @n",
+            r => new RegionRecord(ReadRegion(r, 0), r.GetInt64(4)), ("@n", name));
 }

@@ -1,6 +1,6 @@
 using Meridian.Core.World;
-using Meridian.Storage.Sqlite;
-using Microsoft.Data.Sqlite;
+using Meridian.Storage.Sql;
+using System.Data.Common;
 
 namespace Meridian.Storage.Control;
 
@@ -29,9 +29,9 @@ public sealed partial class MarketplaceStore(ControlStore store)
 
     private static DateTimeOffset? ParseTimeOrNull(string? text) => text is null ? null : ControlStore.ParseTime(text);
 
-    private static Region ReadRegion(SqliteDataReader reader, int nameOrdinal) =>
+    private static Region ReadRegion(DbDataReader reader, int nameOrdinal) =>
         new(reader.GetString(nameOrdinal), reader.GetStringOrNull(nameOrdinal + 1), reader.GetString(nameOrdinal + 2), reader.GetString(nameOrdinal + 3));
 
-    private static WorldMap LoadWorld(SqliteConnection connection, SqliteTransaction? transaction) =>
+    private static WorldMap LoadWorld(DbConnection connection, DbTransaction? transaction) =>
         new(connection.Query(transaction, "SELECT name, data_zone, geography, display_name FROM regions", r => ReadRegion(r, 0)));
 }

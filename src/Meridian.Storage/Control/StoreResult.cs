@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Meridian.Core.Validation;
 
 namespace Meridian.Storage.Control;
@@ -44,22 +43,10 @@ public sealed record StoreResult<T>(StoreStatus Status, T? Value, FieldErrors? E
     public static StoreResult<T> TermsNotAccepted(string message) => new(StoreStatus.TermsNotAccepted, default, null, message);
 
     /// <summary>Maps SQLite's "UNIQUE constraint failed: resources.tenant_id, resources.name" to a conflict on <c>name</c>.</summary>
-    internal static StoreResult<T> FromConstraint(string sqliteMessage)
-    {
-        return ConstraintMessages.UniqueColumn(sqliteMessage) is { } field
-            ? Conflict($"An object with this {field} already exists.", FieldErrors.Of(field, "already exists"))
-            : Conflict("The change conflicts with existing objects.");
-    }
-}
-
-internal static partial class ConstraintMessages
-{
-    /// <summary>The last column named by a UNIQUE failure: the one the caller chose (the others are scope).</summary>
-    public static string? UniqueColumn(string sqliteMessage) =>
-        UniquePattern().Match(sqliteMessage) is { Success: true } match ? match.Groups["column"].Value : null;
-
-    [GeneratedRegex(@"UNIQUE constraint failed: (?:[a-z_]+\.[a-z_]+, )*[a-z_]+\.(?<column>[a-z_]+)", RegexOptions.CultureInvariant)]
-    private static partial Regex UniquePattern();
+    /// <param name="uniqueColumn">The column a UNIQUE constraint refused (<see cref="Sql.SqlDatabase.UniqueColumn"/>), when known.</param>
+    internal static StoreResult<T> FromConstraint(string? uniqueColumn) => uniqueColumn is { } field
+        ? Conflict($"An object with this {field} already exists.", FieldErrors.Of(field, "already exists"))
+        : Conflict("The change conflicts with existing objects.");
 }
 
 /// <summary>One page of a list, and the id to continue after when there is more.</summary>

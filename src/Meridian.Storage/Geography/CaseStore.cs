@@ -2,8 +2,8 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Meridian.Storage.Control;
-using Meridian.Storage.Sqlite;
-using Microsoft.Data.Sqlite;
+using Meridian.Storage.Sql;
+using System.Data.Common;
 
 namespace Meridian.Storage.Geography;
 
@@ -133,11 +133,11 @@ public sealed class CaseStore
 
     private const string Columns =
         "id, request_id, created_at, geography, tenant_id, key_id, resource_id, deployment_id, deployment_name, publisher_id, policy, verdict, " +
-        "action, categories, kinds, status, decision, decision_action, decided_at, decided_by, snapshot IS NOT NULL, purged_at";
+        "action, categories, kinds, status, decision, decision_action, decided_at, decided_by, CASE WHEN snapshot IS NULL THEN 0 ELSE 1 END, purged_at";
 
-    private readonly SqliteDatabase _database;
+    private readonly SqlDatabase _database;
 
-    internal CaseStore(SqliteDatabase database)
+    internal CaseStore(SqlDatabase database)
     {
         _database = database;
     }
@@ -146,20 +146,21 @@ public sealed class CaseStore
     public int InsertBatch(IReadOnlyList<(CaseRecord Case, byte[]? Snapshot)> cases)
     {
         using var connection = _database.Open();
-        using var transaction = connection.BeginTransaction();
+        using var transaction = _database.Begin(connection);
         var inserted = 0;
         foreach (var (c, snapshot) in cases)
         {
             inserted += connection.Execute(transaction, $"""
-                INSERT OR IGNORE INTO ts_cases ({Columns.Replace("snapshot IS NOT NULL", "snapshot", StringComparison.Ordinal)})
-                VALUES ($id, $request, $at, $geo, $tenant, $key, $resource, $deployment, $name, $publisher, $policy, $verdict,
-                        $action, $categories, $kinds, $status, NULL, NULL, NULL, NULL, $snapshot, NULL)
+                INSERT INTO ts_cases ({Columns.Replace("CASE WHEN snapshot IS NULL THEN 0 ELSE 1 END", "snapshot", StringComparison.Ordinal)})
+                VALUES (@id, @request, @at, @geo, @tenant, @key, @resource, @deployment, @name, @publisher, @policy, @verdict,
+                        @action, @categories, @kinds, @status, NULL, NULL, NULL, NULL, @snapshot, NULL)
+                ON CONFLICT DO NOTHING
                 """,
-                ("$id", c.Id), ("$request", c.RequestId), ("$at", Time(c.CreatedAt)), ("$geo", c.Geography), ("$tenant", c.TenantId),
-                ("$key", c.KeyId), ("$resource", c.ResourceId), ("$deployment", c.DeploymentId), ("$name", c.DeploymentName),
-                ("$publisher", c.PublisherId), ("$policy", c.Policy), ("$verdict", c.Verdict), ("$action", c.Action),
-                ("$categories", string.Join(';', c.Categories.Select(x => x.Category + "=" + x.Severity))), ("$kinds", string.Join(',', c.Kinds)),
-                ("$status", Open), ("$snapshot", snapshot));
+                ("@id", c.Id), ("@request", c.RequestId), ("@at", Time(c.CreatedAt)), ("@geo", c.Geography), ("@tenant", c.TenantId),
+                ("@key", c.KeyId), ("@resource", c.ResourceId), ("@deployment", c.DeploymentId), ("@name", c.DeploymentName),
+                ("@publisher", c.PublisherId), ("@policy", c.Policy), ("@verdict", c.Verdict), ("@action", c.Action),
+                ("@categories", string.Join(';', c.Categories.Select(x => x.Category + "=" + x.Severity))), ("@kinds", string.Join(',', c.Kinds)),
+                ("@status", Open), ("@snapshot", snapshot));
         }
 
         transaction.Commit();
@@ -169,13 +170,13 @@ public sealed class CaseStore
     public CaseRecord? Find(string id)
     {
         using var connection = _database.Open();
-        return connection.QuerySingle(null, $"SELECT {Columns} FROM ts_cases WHERE id = $id", Read, ("$id", id));
+        return connection.QuerySingle(null, $"SELECT {Columns} FROM ts_cases WHERE id = @id", Read, ("@id", id));
     }
 
     public CaseRecord? FindByRequest(string requestId)
     {
         using var connection = _database.Open();
-        return connection.QuerySingle(null, $"SELECT {Columns} FROM ts_cases WHERE request_id = $id", Read, ("$id", requestId));
+        return connection.QuerySingle(null, $"SELECT {Columns} FROM ts_cases WHERE request_id = @id", Read, ("@id", requestId));
     }
 
     /// <summary>Newest first; only <paramref name="publisherId"/>'s cases and only <paramref name="status"/> when given.</summary>
@@ -184,9 +185,9 @@ public sealed class CaseStore
         using var connection = _database.Open();
         return connection.Query(null, $"""
             SELECT {Columns} FROM ts_cases
-            WHERE ($publisher IS NULL OR publisher_id = $publisher) AND ($status IS NULL OR status = $status)
-            ORDER BY created_at DESC, id DESC LIMIT $limit
-            """, Read, ("$publisher", publisherId), ("$status", status), ("$limit", limit));
+            WHERE (CAST(@publisher AS TEXT) IS NULL OR publisher_id = @publisher) AND (CAST(@status AS TEXT) IS NULL OR status = @status)
+            ORDER BY created_at DESC, id DESC LIMIT @limit
+            """, Read, ("@publisher", publisherId), ("@status", status), ("@limit", limit));
     }
 
     public long Count()
@@ -202,8 +203,8 @@ public sealed class CaseStore
     public (byte[]? Snapshot, AccessEvent? Access) OpenSnapshot(string caseId, string actor, string reason, DateTimeOffset at)
     {
         using var connection = _database.Open();
-        using var transaction = connection.BeginTransaction(deferred: false);
-        using var command = connection.Command(transaction, "SELECT snapshot FROM ts_cases WHERE id = $id", ("$id", caseId));
+        using var transaction = _database.BeginWrite(connection);
+        using var command = connection.Command(transaction, "SELECT snapshot FROM ts_cases WHERE id = @id", ("@id", caseId));
         var snapshot = command.ExecuteScalar() as byte[];
         if (snapshot is null)
         {
@@ -219,18 +220,18 @@ public sealed class CaseStore
     public CaseRecord? Decide(string caseId, string decision, string action, string actor, DateTimeOffset at)
     {
         using var connection = _database.Open();
-        using var transaction = connection.BeginTransaction(deferred: false);
+        using var transaction = _database.BeginWrite(connection);
         var changed = connection.Execute(transaction, """
-            UPDATE ts_cases SET status = $decided, decision = $decision, decision_action = $action, decided_at = $at, decided_by = $actor
-            WHERE id = $id AND status = $open
-            """, ("$decided", Decided), ("$decision", decision), ("$action", action), ("$at", Time(at)), ("$actor", actor), ("$id", caseId), ("$open", Open));
+            UPDATE ts_cases SET status = @decided, decision = @decision, decision_action = @action, decided_at = @at, decided_by = @actor
+            WHERE id = @id AND status = @open
+            """, ("@decided", Decided), ("@decision", decision), ("@action", action), ("@at", Time(at)), ("@actor", actor), ("@id", caseId), ("@open", Open));
         if (changed == 0)
         {
             return null;
         }
 
         Append(connection, transaction, caseId, actor, "decision", $"decision={decision} action={action}", at);
-        var decided = connection.QuerySingle(transaction, $"SELECT {Columns} FROM ts_cases WHERE id = $id", Read, ("$id", caseId));
+        var decided = connection.QuerySingle(transaction, $"SELECT {Columns} FROM ts_cases WHERE id = @id", Read, ("@id", caseId));
         transaction.Commit();
         return decided;
     }
@@ -243,13 +244,13 @@ public sealed class CaseStore
     {
         using var connection = _database.Open();
         // Overwrite freed pages with zeros, so a purged (already encrypted) snapshot does not linger in the file either.
-        connection.Execute(null, "PRAGMA secure_delete = ON");
-        using var transaction = connection.BeginTransaction(deferred: false);
-        var ids = connection.Query(transaction, "SELECT id FROM ts_cases WHERE snapshot IS NOT NULL AND created_at < $before ORDER BY created_at",
-            r => r.GetString(0), ("$before", Time(createdBefore)));
+        _database.EraseFreedPages(connection);
+        using var transaction = _database.BeginWrite(connection);
+        var ids = connection.Query(transaction, "SELECT id FROM ts_cases WHERE snapshot IS NOT NULL AND created_at < @before ORDER BY created_at",
+            r => r.GetString(0), ("@before", Time(createdBefore)));
         foreach (var id in ids)
         {
-            connection.Execute(transaction, "UPDATE ts_cases SET snapshot = NULL, purged_at = $at WHERE id = $id", ("$at", Time(at)), ("$id", id));
+            connection.Execute(transaction, "UPDATE ts_cases SET snapshot = NULL, purged_at = @at WHERE id = @id", ("@at", Time(at)), ("@id", id));
             Append(connection, transaction, id, SystemActor, "purge", "retention period elapsed", at);
         }
 
@@ -261,8 +262,8 @@ public sealed class CaseStore
     public IReadOnlyList<AccessEvent> AccessLog(string? caseId = null)
     {
         using var connection = _database.Open();
-        return connection.Query(null, "SELECT seq, at, actor, case_id, event, reason, prev_hash, hash FROM ts_access_log WHERE $case IS NULL OR case_id = $case ORDER BY seq",
-            ReadAccess, ("$case", caseId));
+        return connection.Query(null, "SELECT seq, at, actor, case_id, event, reason, prev_hash, hash FROM ts_access_log WHERE CAST(@case AS TEXT) IS NULL OR case_id = @case ORDER BY seq",
+            ReadAccess, ("@case", caseId));
     }
 
     /// <summary>Recomputes every hash of the access log, in order; the first mismatch is where it was tampered with.</summary>
@@ -284,17 +285,17 @@ public sealed class CaseStore
         return new ChainVerification(true, count, null, count == 0 ? null : previous);
     }
 
-    private static AccessEvent Append(SqliteConnection connection, SqliteTransaction transaction, string caseId, string actor, string evt, string? reason, DateTimeOffset at)
+    private static AccessEvent Append(DbConnection connection, DbTransaction transaction, string caseId, string actor, string evt, string? reason, DateTimeOffset at)
     {
-        // The transaction is IMMEDIATE (a write lock from its start), so two appends never read the same head.
+        // The transaction is a serialized write (SqlDatabase.BeginWrite), so two appends never read the same head.
         var head = connection.QuerySingle(transaction, "SELECT seq, hash FROM ts_access_log ORDER BY seq DESC LIMIT 1",
             r => new Tuple<long, string>(r.GetInt64(0), r.GetString(1)));
         var seq = (head?.Item1 ?? 0) + 1;
         var previous = head?.Item2 ?? Genesis;
         var time = Time(at);
         var hash = HashOf(previous, seq, time, actor, caseId, evt, reason);
-        connection.Execute(transaction, "INSERT INTO ts_access_log VALUES ($seq, $at, $actor, $case, $event, $reason, $prev, $hash)",
-            ("$seq", seq), ("$at", time), ("$actor", actor), ("$case", caseId), ("$event", evt), ("$reason", reason), ("$prev", previous), ("$hash", hash));
+        connection.Execute(transaction, "INSERT INTO ts_access_log VALUES (@seq, @at, @actor, @case, @event, @reason, @prev, @hash)",
+            ("@seq", seq), ("@at", time), ("@actor", actor), ("@case", caseId), ("@event", evt), ("@reason", reason), ("@prev", previous), ("@hash", hash));
         return new AccessEvent(seq, ParseTime(time), actor, caseId, evt, reason, previous, hash);
     }
 
@@ -314,10 +315,10 @@ public sealed class CaseStore
 
     private static DateTimeOffset ParseTime(string text) => ControlStore.ParseTime(text);
 
-    private static AccessEvent ReadAccess(SqliteDataReader r) =>
+    private static AccessEvent ReadAccess(DbDataReader r) =>
         new(r.GetInt64(0), ParseTime(r.GetString(1)), r.GetString(2), r.GetString(3), r.GetString(4), r.GetStringOrNull(5), r.GetString(6), r.GetString(7));
 
-    private static CaseRecord Read(SqliteDataReader r) => new()
+    private static CaseRecord Read(DbDataReader r) => new()
     {
         Id = r.GetString(0),
         RequestId = r.GetString(1),

@@ -1,30 +1,36 @@
 using System.Collections.Concurrent;
-using Meridian.Core.Validation;
 using Meridian.Core.World;
 
 namespace Meridian.Storage.Geography;
 
 /// <summary>
-/// One store per geography (<c>geo-{name}.db</c>), so data at rest never leaves its geography's file. A geography
-/// the operator adds while the node runs gets its store on first use. Thread-safe.
+/// One store per geography (a <c>geo-{name}.db</c> file, or a PostgreSQL schema possibly on its own server), so data at
+/// rest never leaves its geography's store. A geography the operator adds while the node runs gets its store on first
+/// use. Thread-safe; disposing it closes the connection pools.
 /// </summary>
-public sealed class GeographyStores
+public sealed class GeographyStores : IDisposable
 {
-    private readonly string _dataDirectory;
+    private readonly StorageSettings _settings;
     private readonly ConcurrentDictionary<string, ReceiptStore> _stores = new(StringComparer.OrdinalIgnoreCase);
     private readonly Lock _openLock = new();
 
-    public GeographyStores(string dataDirectory, IEnumerable<string> geographies)
+    public GeographyStores(StorageSettings settings, IEnumerable<string> geographies)
     {
-        _dataDirectory = dataDirectory;
+        _settings = settings;
         foreach (var geography in geographies)
         {
             For(geography);
         }
     }
 
-    public GeographyStores(string dataDirectory, WorldMap world)
-        : this(dataDirectory, world.Geographies)
+    /// <summary>The embedded stores in <paramref name="dataDirectory"/>.</summary>
+    public GeographyStores(string dataDirectory, IEnumerable<string> geographies)
+        : this(StorageSettings.Embedded(dataDirectory), geographies)
+    {
+    }
+
+    public GeographyStores(StorageSettings settings, WorldMap world)
+        : this(settings, world.Geographies)
     {
     }
 
@@ -37,15 +43,18 @@ public sealed class GeographyStores
             return store;
         }
 
-        // Opening migrates the file: once per geography, never twice at the same time.
+        // Opening migrates the store: once per geography, never twice at the same time.
         lock (_openLock)
         {
-            return _stores.GetOrAdd(geography, Open);
+            return _stores.GetOrAdd(geography, g => new ReceiptStore(g, _settings.OpenGeography(g)));
         }
     }
 
-    private ReceiptStore Open(string geography) =>
-        Names.IsPlaceName(geography.ToLowerInvariant())
-            ? new ReceiptStore(geography, Path.Combine(_dataDirectory, $"geo-{geography.ToLowerInvariant()}.db"))
-            : throw new InvalidOperationException($"'{geography}' is not a valid geography name; no store is opened for it.");
+    public void Dispose()
+    {
+        foreach (var store in _stores.Values)
+        {
+            (store.Database as IDisposable)?.Dispose();
+        }
+    }
 }

@@ -2,7 +2,8 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Meridian.Core.Receipts;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
+using Meridian.Storage.Sql;
 
 namespace Meridian.Storage.Geography;
 
@@ -14,6 +15,16 @@ public sealed partial class ReceiptStore
     [
         "publisher_id", "resource_region", "resource_data_zone", "processing_data_zone", "processing_operator",
         "attempts", "routing_failure", "data_recipients", "signature",
+    ];
+
+    /// <summary>Every column a receipt is written with (declared after <see cref="RoutingColumns"/>, which it includes).</summary>
+    private static readonly string[] ReceiptColumns =
+    [
+        "request_id", "created_at", "tenant_id", "key_id", "deployment_id", "deployment_name", "model", "hosting_option",
+        "deployment_type", "ingress_region", "backend", "processing_region", "storage_geography", "endpoint", "streamed",
+        "status", "error_type", "safeguard_verdict", "stop_reason", "input_tokens", "output_tokens",
+        "cache_creation_input_tokens", "cache_read_input_tokens", "duration_ms",
+        .. RoutingColumns,
     ];
 
     private const string RoutingMigration = """
@@ -42,7 +53,7 @@ public sealed partial class ReceiptStore
 
     /// <summary>Every receipt of a tenant in the period, oldest first, streamed to <paramref name="visit"/> (for reports over long periods).</summary>
     public void ForEachForTenant(string tenantId, DateTimeOffset from, DateTimeOffset to, Action<Receipt> visit) =>
-        Scan(tenantId, from, to, null, -1, visit);
+        Scan(tenantId, from, to, null, int.MaxValue, visit);
 
     private void Scan(string tenantId, DateTimeOffset from, DateTimeOffset to, (DateTimeOffset CreatedAt, string RequestId)? after, int limit, Action<Receipt> visit)
     {
@@ -50,15 +61,15 @@ public sealed partial class ReceiptStore
         using var command = connection.CreateCommand();
         command.CommandText = """
             SELECT * FROM receipts
-            WHERE tenant_id = $tenant AND created_at >= $from AND created_at < $to AND (created_at, request_id) > ($afterAt, $afterId)
-            ORDER BY created_at, request_id LIMIT $limit
+            WHERE tenant_id = @tenant AND created_at >= @from AND created_at < @to AND (created_at, request_id) > (@afterAt, @afterId)
+            ORDER BY created_at, request_id LIMIT @limit
             """;
-        command.Parameters.AddWithValue("$tenant", tenantId);
-        command.Parameters.AddWithValue("$from", TimeText(from));
-        command.Parameters.AddWithValue("$to", TimeText(to));
-        command.Parameters.AddWithValue("$afterAt", after is { } a ? TimeText(a.CreatedAt) : string.Empty);
-        command.Parameters.AddWithValue("$afterId", after?.RequestId ?? string.Empty);
-        command.Parameters.AddWithValue("$limit", limit);
+        command.Bind("@tenant", tenantId);
+        command.Bind("@from", TimeText(from));
+        command.Bind("@to", TimeText(to));
+        command.Bind("@afterAt", after is { } a ? TimeText(a.CreatedAt) : string.Empty);
+        command.Bind("@afterId", after?.RequestId ?? string.Empty);
+        command.Bind("@limit", limit);
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
@@ -78,7 +89,7 @@ public sealed partial class ReceiptStore
         r.Signature is null ? null : JsonSerializer.Serialize(r.Signature, ReceiptColumnsJson.Default.ReceiptSignature),
     ];
 
-    private static Receipt WithRouting(Receipt receipt, SqliteDataReader reader)
+    private static Receipt WithRouting(Receipt receipt, DbDataReader reader)
     {
         string? Text(string column) => reader.GetOrdinal(column) is var ordinal && reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 

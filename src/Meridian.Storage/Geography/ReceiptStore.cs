@@ -1,8 +1,8 @@
 using System.Globalization;
 using Meridian.Core.Billing;
 using Meridian.Core.Receipts;
-using Meridian.Storage.Sqlite;
-using Microsoft.Data.Sqlite;
+using Meridian.Storage.Sql;
+using System.Data.Common;
 
 namespace Meridian.Storage.Geography;
 
@@ -46,15 +46,24 @@ public sealed partial class ReceiptStore
         UsageLedger.Schema,
         RoutingMigration,
         CaseStore.Schema,
+        // (tenant_id, created_at, request_id) serves every query (tenant_id, created_at) did: one B-tree less per insert.
+        "DROP INDEX IF EXISTS receipts_tenant_time;",
     ];
 
-    private readonly SqliteDatabase _database;
+    private readonly SqlDatabase _database;
 
+    /// <summary>The embedded store of a geography: one SQLite file.</summary>
     public ReceiptStore(string geography, string path)
+        : this(geography, new SqliteDatabase(path))
+    {
+    }
+
+    /// <summary>The store of <paramref name="geography"/> in <paramref name="database"/>, migrated to the current schema.</summary>
+    public ReceiptStore(string geography, SqlDatabase database)
     {
         Geography = geography;
-        _database = new SqliteDatabase(path);
-        _database.Migrate(Migrations);
+        _database = database;
+        MigrationsApplied = _database.Migrate(Migrations);
         Ledger = new UsageLedger(_database);
         Cases = new CaseStore(_database);
     }
@@ -67,7 +76,13 @@ public sealed partial class ReceiptStore
     /// <summary>The Trust &amp; Safety cases and access log of this geography, in the same file.</summary>
     public CaseStore Cases { get; }
 
-    public string Path => _database.Path;
+    public SqlDatabase Database => _database;
+
+    /// <summary>How many schema migrations opening this store applied (0 when it was up to date).</summary>
+    public int MigrationsApplied { get; }
+
+    /// <summary>Where this geography's data rests (a file path or a PostgreSQL schema), for messages.</summary>
+    public string Location => _database.Location;
 
     public void InsertBatch(IReadOnlyList<Receipt> receipts) => InsertBatch(receipts, []);
 
@@ -78,58 +93,35 @@ public sealed partial class ReceiptStore
     public IReadOnlyList<UsageRecord> InsertBatch(IReadOnlyList<Receipt> receipts, IReadOnlyList<UsageRecord> usage)
     {
         using var connection = _database.Open();
-        using var transaction = connection.BeginTransaction();
+        using var transaction = _database.Begin(connection);
         if (receipts.Count > 0)
         {
             InsertReceipts(connection, transaction, receipts);
         }
 
-        var inserted = UsageLedger.Insert(connection, transaction, usage);
+        var inserted = UsageLedger.Insert(_database, connection, transaction, usage);
         transaction.Commit();
         return inserted;
     }
 
-    private static void InsertReceipts(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<Receipt> receipts)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        string[] columns =
-        [
-            "request_id", "created_at", "tenant_id", "key_id", "deployment_id", "deployment_name", "model", "hosting_option",
-            "deployment_type", "ingress_region", "backend", "processing_region", "storage_geography", "endpoint", "streamed",
-            "status", "error_type", "safeguard_verdict", "stop_reason", "input_tokens", "output_tokens",
-            "cache_creation_input_tokens", "cache_read_input_tokens", "duration_ms",
-            .. RoutingColumns,
-        ];
-        var names = columns.Select(c => "$" + c).ToArray();
-        command.CommandText = $"INSERT OR IGNORE INTO receipts ({string.Join(", ", columns)}) VALUES ({string.Join(", ", names)})";
-        var parameters = names.Select(n => command.Parameters.Add(n, SqliteType.Text)).ToArray();
-        command.Prepare();
-        foreach (var r in receipts)
-        {
-            object?[] values =
-            [
-                r.RequestId, r.CreatedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture), r.TenantId, r.KeyId, r.DeploymentId,
-                r.DeploymentName, r.Model, r.HostingOption, r.DeploymentType, r.IngressRegion, r.Backend, r.ProcessingRegion,
-                r.StorageGeography, r.Endpoint, r.Streamed ? 1 : 0, r.Status, r.ErrorType, r.SafeguardVerdict, r.StopReason,
-                r.InputTokens, r.OutputTokens, r.CacheCreationInputTokens, r.CacheReadInputTokens, r.DurationMs,
-                .. RoutingValues(r),
-            ];
-            for (var i = 0; i < values.Length; i++)
-            {
-                parameters[i].Value = values[i] ?? DBNull.Value;
-            }
+    private void InsertReceipts(DbConnection connection, DbTransaction transaction, IReadOnlyList<Receipt> receipts) =>
+        MultiRowInsert.Execute(_database, connection, transaction, "receipts", ReceiptColumns, [.. receipts.Select(Values)], "ON CONFLICT DO NOTHING");
 
-            command.ExecuteNonQuery();
-        }
-    }
+    private static object?[] Values(Receipt r) =>
+    [
+        r.RequestId, r.CreatedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture), r.TenantId, r.KeyId, r.DeploymentId,
+        r.DeploymentName, r.Model, r.HostingOption, r.DeploymentType, r.IngressRegion, r.Backend, r.ProcessingRegion,
+        r.StorageGeography, r.Endpoint, r.Streamed ? 1 : 0, r.Status, r.ErrorType, r.SafeguardVerdict, r.StopReason,
+        r.InputTokens, r.OutputTokens, r.CacheCreationInputTokens, r.CacheReadInputTokens, r.DurationMs,
+        .. RoutingValues(r),
+    ];
 
     public Receipt? Find(string requestId)
     {
         using var connection = _database.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT * FROM receipts WHERE request_id = $id";
-        command.Parameters.AddWithValue("$id", requestId);
+        command.CommandText = "SELECT * FROM receipts WHERE request_id = @id";
+        command.Bind("@id", requestId);
         using var reader = command.ExecuteReader();
         return reader.Read() ? Read(reader) : null;
     }
@@ -138,9 +130,9 @@ public sealed partial class ReceiptStore
     {
         using var connection = _database.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT * FROM receipts WHERE tenant_id = $tenant ORDER BY created_at DESC LIMIT $limit";
-        command.Parameters.AddWithValue("$tenant", tenantId);
-        command.Parameters.AddWithValue("$limit", limit);
+        command.CommandText = "SELECT * FROM receipts WHERE tenant_id = @tenant ORDER BY created_at DESC LIMIT @limit";
+        command.Bind("@tenant", tenantId);
+        command.Bind("@limit", limit);
         using var reader = command.ExecuteReader();
         var list = new List<Receipt>();
         while (reader.Read())
@@ -151,9 +143,9 @@ public sealed partial class ReceiptStore
         return list;
     }
 
-    private static Receipt Read(SqliteDataReader reader) => WithRouting(ReadBase(reader), reader);
+    private static Receipt Read(DbDataReader reader) => WithRouting(ReadBase(reader), reader);
 
-    private static Receipt ReadBase(SqliteDataReader reader) => new()
+    private static Receipt ReadBase(DbDataReader reader) => new()
     {
         RequestId = reader.GetString(0),
         CreatedAt = DateTimeOffset.Parse(reader.GetString(1), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
@@ -181,5 +173,5 @@ public sealed partial class ReceiptStore
         DurationMs = reader.GetDouble(23),
     };
 
-    private static string? NullableString(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+    private static string? NullableString(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 }

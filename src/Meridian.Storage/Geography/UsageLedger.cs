@@ -1,8 +1,8 @@
 using System.Text;
 using Meridian.Core.Billing;
 using Meridian.Storage.Control;
-using Meridian.Storage.Sqlite;
-using Microsoft.Data.Sqlite;
+using Meridian.Storage.Sql;
+using System.Data.Common;
 
 namespace Meridian.Storage.Geography;
 
@@ -10,7 +10,7 @@ namespace Meridian.Storage.Geography;
 public sealed record UsageQuery(DateTimeOffset From, DateTimeOffset To, string? TenantId = null, string? PublisherId = null, string? OfferId = null);
 
 /// <summary>
-/// The usage ledger of one geography: one row per request id, written exactly once (<c>INSERT OR IGNORE</c>), and
+/// The usage ledger of one geography: one row per request id, written exactly once (<c>ON CONFLICT DO NOTHING</c>), and
 /// hourly aggregates per tenant × deployment × model kept in the same transaction, only for rows that were new, so an
 /// aggregate always equals the sum of its ledger rows, also after a retried batch or a crash. Thread-safe.
 /// </summary>
@@ -56,11 +56,25 @@ public sealed class UsageLedger
         CREATE INDEX usage_hourly_hour ON usage_hourly (hour);
         """;
 
-    private const string SumColumns = "SUM(input_tokens), SUM(output_tokens), SUM(cache_creation_input_tokens), SUM(cache_read_input_tokens)";
+    // PostgreSQL sums BIGINT as NUMERIC; the cast keeps both engines' results 64-bit integers.
+    private static readonly string[] LedgerColumns =
+    [
+        "request_id", "at", "hour", "tenant_id", "key_id", "resource_id", "deployment_id", "deployment_name", "offer_id", "publisher_id",
+        "model", "input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "source",
+    ];
 
-    private readonly SqliteDatabase _database;
+    private static object?[] Values(UsageRecord u) =>
+    [
+        u.RequestId, FormatTime(u.At), FormatTime(Hours.Floor(u.At)), u.TenantId, u.KeyId, u.ResourceId, u.DeploymentId, u.DeploymentName,
+        u.OfferId, u.PublisherId, u.Model, u.Tokens.Input, u.Tokens.Output, u.Tokens.CacheWrite, u.Tokens.CacheRead, SourceName(u.Source),
+    ];
 
-    internal UsageLedger(SqliteDatabase database)
+    private const string SumColumns =
+        "CAST(SUM(input_tokens) AS BIGINT), CAST(SUM(output_tokens) AS BIGINT), CAST(SUM(cache_creation_input_tokens) AS BIGINT), CAST(SUM(cache_read_input_tokens) AS BIGINT)";
+
+    private readonly SqlDatabase _database;
+
+    internal UsageLedger(SqlDatabase database)
     {
         _database = database;
     }
@@ -71,56 +85,32 @@ public sealed class UsageLedger
     private static DateTimeOffset ParseTime(string text) => ControlStore.ParseTime(text);
 
     /// <summary>Inserts inside the caller's transaction; returns the records that were new.</summary>
-    internal static IReadOnlyList<UsageRecord> Insert(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<UsageRecord> usage)
+    internal static IReadOnlyList<UsageRecord> Insert(SqlDatabase database, DbConnection connection, DbTransaction transaction, IReadOnlyList<UsageRecord> usage)
     {
         if (usage.Count == 0)
         {
             return [];
         }
 
-        using var insert = connection.CreateCommand();
-        insert.Transaction = transaction;
-        insert.CommandText = """
-            INSERT OR IGNORE INTO usage_ledger VALUES (
-              $request_id, $at, $hour, $tenant_id, $key_id, $resource_id, $deployment_id, $deployment_name, $offer_id, $publisher_id,
-              $model, $input, $output, $cache_write, $cache_read, $source)
-            """;
-        string[] names = ["$request_id", "$at", "$hour", "$tenant_id", "$key_id", "$resource_id", "$deployment_id", "$deployment_name",
-            "$offer_id", "$publisher_id", "$model", "$input", "$output", "$cache_write", "$cache_read", "$source"];
-        var row = names.Select(n => insert.Parameters.Add(n, TypeOf(n))).ToArray();
-        insert.Prepare();
+        // Rows that were new come back (RETURNING); rows already in the ledger (a retried batch, a replay after a crash)
+        // were counted and aggregated when first written.
+        var isNew = new HashSet<string>(StringComparer.Ordinal);
+        MultiRowInsert.Execute(database, connection, transaction, "usage_ledger", LedgerColumns, [.. usage.Select(Values)],
+            "ON CONFLICT DO NOTHING RETURNING request_id", reader => isNew.Add(reader.GetString(0)));
 
-        // Rows that were new are summed per aggregate key in memory and added once per key at the end of the batch,
-        // inside the same transaction: far fewer upserts than rows, and still only what was really inserted.
-        var inserted = new List<UsageRecord>(usage.Count);
+        // New rows are summed per aggregate key in memory and added once per key at the end of the batch, inside the same
+        // transaction: far fewer upserts than rows, and still only what was really inserted.
+        var inserted = new List<UsageRecord>(isNew.Count);
         var hours = new Dictionary<(string Tenant, string Hour, string Deployment, string Model), (UsageRecord First, long Requests, TokenCounts Tokens)>();
         foreach (var u in usage)
         {
-            var hour = FormatTime(Hours.Floor(u.At));
-            row[0].Value = u.RequestId;
-            row[1].Value = FormatTime(u.At);
-            row[2].Value = hour;
-            row[3].Value = u.TenantId;
-            row[4].Value = u.KeyId;
-            row[5].Value = u.ResourceId;
-            row[6].Value = u.DeploymentId;
-            row[7].Value = u.DeploymentName;
-            row[8].Value = u.OfferId;
-            row[9].Value = u.PublisherId;
-            row[10].Value = u.Model;
-            row[11].Value = u.Tokens.Input;
-            row[12].Value = u.Tokens.Output;
-            row[13].Value = u.Tokens.CacheWrite;
-            row[14].Value = u.Tokens.CacheRead;
-            row[15].Value = SourceName(u.Source);
-            if (insert.ExecuteNonQuery() == 0)
+            if (!isNew.Remove(u.RequestId))
             {
-                // Already in the ledger (a retried batch, a replay after a crash): counted once, already aggregated.
                 continue;
             }
 
             inserted.Add(u);
-            var key = (u.TenantId, hour, u.DeploymentId, u.Model);
+            var key = (u.TenantId, FormatTime(Hours.Floor(u.At)), u.DeploymentId, u.Model);
             hours[key] = hours.TryGetValue(key, out var sum) ? (sum.First, sum.Requests + 1, sum.Tokens + u.Tokens) : (u, 1, u.Tokens);
         }
 
@@ -129,19 +119,18 @@ public sealed class UsageLedger
             using var aggregate = connection.CreateCommand();
             aggregate.Transaction = transaction;
             aggregate.CommandText = """
-                INSERT INTO usage_hourly VALUES ($tenant_id, $hour, $deployment_id, $model, $deployment_name, $offer_id, $publisher_id, $requests,
-                                                 $input, $output, $cache_write, $cache_read)
+                INSERT INTO usage_hourly VALUES (@tenant_id, @hour, @deployment_id, @model, @deployment_name, @offer_id, @publisher_id, @requests,
+                                                 @input, @output, @cache_write, @cache_read)
                 ON CONFLICT (tenant_id, hour, deployment_id, model) DO UPDATE SET
-                  requests = requests + excluded.requests,
-                  input_tokens = input_tokens + excluded.input_tokens,
-                  output_tokens = output_tokens + excluded.output_tokens,
-                  cache_creation_input_tokens = cache_creation_input_tokens + excluded.cache_creation_input_tokens,
-                  cache_read_input_tokens = cache_read_input_tokens + excluded.cache_read_input_tokens
+                  requests = usage_hourly.requests + excluded.requests,
+                  input_tokens = usage_hourly.input_tokens + excluded.input_tokens,
+                  output_tokens = usage_hourly.output_tokens + excluded.output_tokens,
+                  cache_creation_input_tokens = usage_hourly.cache_creation_input_tokens + excluded.cache_creation_input_tokens,
+                  cache_read_input_tokens = usage_hourly.cache_read_input_tokens + excluded.cache_read_input_tokens
                 """;
-            string[] aggregateNames = ["$tenant_id", "$hour", "$deployment_id", "$model", "$deployment_name", "$offer_id", "$publisher_id", "$requests",
-                "$input", "$output", "$cache_write", "$cache_read"];
-            var values = aggregateNames.Select(n => aggregate.Parameters.Add(n, TypeOf(n))).ToArray();
-            aggregate.Prepare();
+            string[] aggregateNames = ["@tenant_id", "@hour", "@deployment_id", "@model", "@deployment_name", "@offer_id", "@publisher_id", "@requests",
+                "@input", "@output", "@cache_write", "@cache_read"];
+            var values = aggregateNames.Select(n => aggregate.Bind(n, null)).ToArray();
             foreach (var ((tenant, hour, deployment, model), (first, requests, tokens)) in hours)
             {
                 values[0].Value = tenant;
@@ -163,13 +152,10 @@ public sealed class UsageLedger
         return inserted;
     }
 
-    private static SqliteType TypeOf(string parameter) =>
-        parameter is "$input" or "$output" or "$cache_write" or "$cache_read" or "$requests" ? SqliteType.Integer : SqliteType.Text;
-
     public UsageRecord? Find(string requestId)
     {
         using var connection = _database.Open();
-        return connection.QuerySingle(null, "SELECT * FROM usage_ledger WHERE request_id = $id", ReadRecord, ("$id", requestId));
+        return connection.QuerySingle(null, "SELECT * FROM usage_ledger WHERE request_id = @id", ReadRecord, ("@id", requestId));
     }
 
     public long Count()
@@ -182,8 +168,8 @@ public sealed class UsageLedger
     public IReadOnlyList<string> RequestIds(string? tenantId = null)
     {
         using var connection = _database.Open();
-        return connection.Query(null, "SELECT request_id FROM usage_ledger WHERE $tenant IS NULL OR tenant_id = $tenant ORDER BY at",
-            r => r.GetString(0), ("$tenant", tenantId));
+        return connection.Query(null, "SELECT request_id FROM usage_ledger WHERE CAST(@tenant AS TEXT) IS NULL OR tenant_id = @tenant ORDER BY at",
+            r => r.GetString(0), ("@tenant", tenantId));
     }
 
     /// <summary>
@@ -239,16 +225,16 @@ public sealed class UsageLedger
             parameters);
     }
 
-    private static IEnumerable<UsageSum> SumHourly(SqliteConnection connection, UsageQuery query)
+    private static IEnumerable<UsageSum> SumHourly(DbConnection connection, UsageQuery query)
     {
         var (where, parameters) = Where(query, "hour");
         return connection.Query(null, $"""
-            SELECT tenant_id, deployment_id, MAX(deployment_name), model, offer_id, publisher_id, SUM(requests), {SumColumns}
+            SELECT tenant_id, deployment_id, MAX(deployment_name), model, offer_id, publisher_id, CAST(SUM(requests) AS BIGINT), {SumColumns}
             FROM usage_hourly WHERE {where} GROUP BY tenant_id, deployment_id, model, offer_id, publisher_id
             """, ReadSum, parameters);
     }
 
-    private static IEnumerable<UsageSum> SumLedger(SqliteConnection connection, UsageQuery query)
+    private static IEnumerable<UsageSum> SumLedger(DbConnection connection, UsageQuery query)
     {
         if (query.From >= query.To)
         {
@@ -265,34 +251,34 @@ public sealed class UsageLedger
     /// <summary>Only fixed SQL fragments are concatenated; every value is a parameter.</summary>
     private static (string Where, (string, object?)[] Parameters) Where(UsageQuery query, string timeColumn)
     {
-        var sql = new StringBuilder($"{timeColumn} >= $from AND {timeColumn} < $to");
-        var parameters = new List<(string, object?)> { ("$from", FormatTime(query.From)), ("$to", FormatTime(query.To)) };
+        var sql = new StringBuilder($"{timeColumn} >= @from AND {timeColumn} < @to");
+        var parameters = new List<(string, object?)> { ("@from", FormatTime(query.From)), ("@to", FormatTime(query.To)) };
         if (query.TenantId is { } tenant)
         {
-            sql.Append(" AND tenant_id = $tenant");
-            parameters.Add(("$tenant", tenant));
+            sql.Append(" AND tenant_id = @tenant");
+            parameters.Add(("@tenant", tenant));
         }
 
         if (query.PublisherId is { } publisher)
         {
-            sql.Append(" AND publisher_id = $publisher");
-            parameters.Add(("$publisher", publisher));
+            sql.Append(" AND publisher_id = @publisher");
+            parameters.Add(("@publisher", publisher));
         }
 
         if (query.OfferId is { } offer)
         {
-            sql.Append(" AND offer_id = $offer");
-            parameters.Add(("$offer", offer));
+            sql.Append(" AND offer_id = @offer");
+            parameters.Add(("@offer", offer));
         }
 
         return (sql.ToString(), [.. parameters]);
     }
 
-    private static UsageSum ReadSum(SqliteDataReader r) => new(
+    private static UsageSum ReadSum(DbDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetInt64(6),
         new TokenCounts(r.GetInt64(7), r.GetInt64(8), r.GetInt64(9), r.GetInt64(10)));
 
-    private static UsageRecord ReadRecord(SqliteDataReader r) => new()
+    private static UsageRecord ReadRecord(DbDataReader r) => new()
     {
         RequestId = r.GetString(0),
         At = ParseTime(r.GetString(1)),

@@ -410,14 +410,12 @@ public sealed class AdminApiTests(AdminServer server) : IClassFixture<AdminServe
 
         Assert.Equal(key[..11], (await server.GetAsync($"/admin/v1/keys/{keyId}")).Json.GetProperty("prefix").GetString());
 
-        // The store's files (database and write-ahead log) hold no plaintext secret.
-        foreach (var file in Directory.GetFiles(server.DataDirectory, "control.db*"))
+        // The store's files (database and write-ahead log) hold the key's id but no plaintext secret.
+        var files = await TestStores.PersistedFilesAsync(server.DataDirectory);
+        Assert.NotNull(await TestStores.FileContainingAsync(files, keyId));
+        foreach (var secret in new[] { key, token, AdminServer.OperatorToken, AdminServer.DemoKey })
         {
-            var bytes = await ReadSharedAsync(file);
-            foreach (var secret in new[] { key, token, AdminServer.OperatorToken, AdminServer.DemoKey })
-            {
-                Assert.True(IndexOf(bytes, System.Text.Encoding.UTF8.GetBytes(secret)) < 0, $"{Path.GetFileName(file)} contains a plaintext secret");
-            }
+            Assert.Null(await TestStores.FileContainingAsync(files, secret));
         }
     }
 
@@ -428,7 +426,11 @@ public sealed class AdminApiTests(AdminServer server) : IClassFixture<AdminServe
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
         var paths = document.RootElement.GetProperty("paths");
-        foreach (var path in new[] { "/admin/v1/offers", "/admin/v1/resources/{resource}/deployments", "/admin/v1/keys/{id}/rotate", "/admin/v1/world" })
+        foreach (var path in new[]
+        {
+            "/admin/v1/offers", "/admin/v1/resources/{resource}/deployments", "/admin/v1/keys/{id}/rotate", "/admin/v1/world", "/admin/v1/backends",
+            "/admin/v1/tenants/{tenant}/usage/daily",
+        })
         {
             Assert.True(paths.TryGetProperty(path, out _), $"{path} is missing from the OpenAPI document");
         }
@@ -436,6 +438,10 @@ public sealed class AdminApiTests(AdminServer server) : IClassFixture<AdminServe
         var schema = paths.GetProperty("/admin/v1/resources/{resource}/deployments").GetProperty("post").GetProperty("requestBody")
             .GetProperty("content").GetProperty("application/json").GetProperty("schema");
         Assert.True(schema.GetRawText().Contains("acknowledge_data_may_leave_geography", StringComparison.Ordinal), schema.GetRawText());
+
+        // The answers are typed too: a client generator sees the backend list's counters.
+        var backends = paths.GetProperty("/admin/v1/backends").GetProperty("get").GetProperty("responses").GetProperty("200").GetRawText();
+        Assert.Contains("BackendListView", backends, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -444,7 +450,7 @@ public sealed class AdminApiTests(AdminServer server) : IClassFixture<AdminServe
         var directory = Path.Combine(Path.GetTempPath(), "meridian-admin-tests", Guid.NewGuid().ToString("N"));
         try
         {
-            var options = new Hosting.GatewayOptions { Port = 0, DataDirectory = directory };
+            var options = new Hosting.GatewayOptions { Port = 0, DataDirectory = directory }.OnTestStore();
             var (first, firstReport) = Hosting.GatewayHost.Build(options);
             await first.DisposeAsync();
             var token = firstReport.NewAdminToken;
@@ -455,7 +461,8 @@ public sealed class AdminApiTests(AdminServer server) : IClassFixture<AdminServe
             await second.DisposeAsync();
             Assert.Null(secondReport.NewAdminToken);
 
-            var tokens = new AdminTokenStore(new ControlStore(Path.Combine(directory, "control.db")));
+            using var control = TestStores.Control(directory);
+            var tokens = new AdminTokenStore(control);
             var hasher = new Core.Keys.ApiKeyHasher(new Hosting.DataDirectory(directory).LoadOrCreateKeyHashSecret());
             var stored = tokens.FindLive(hasher.Hash(token));
             Assert.NotNull(stored);
@@ -463,7 +470,7 @@ public sealed class AdminApiTests(AdminServer server) : IClassFixture<AdminServe
         }
         finally
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            TestStores.ClearPools();
             Directory.Delete(directory, recursive: true);
         }
     }
@@ -477,14 +484,4 @@ public sealed class AdminApiTests(AdminServer server) : IClassFixture<AdminServe
         await Marketplace.SubscribeAsync(server, tenant, offerId);
         return (offerId, await Marketplace.ResourceAsync(server, tenant), tenant);
     }
-
-    private static async Task<byte[]> ReadSharedAsync(string file)
-    {
-        await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using var buffer = new MemoryStream();
-        await stream.CopyToAsync(buffer, Ct);
-        return buffer.ToArray();
-    }
-
-    private static int IndexOf(byte[] haystack, byte[] needle) => haystack.AsSpan().IndexOf(needle);
 }

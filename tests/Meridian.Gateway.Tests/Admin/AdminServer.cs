@@ -7,7 +7,6 @@ using Meridian.Gateway.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -56,6 +55,7 @@ public sealed class AdminServer : IAsyncLifetime
             IngressRegion = ingressRegion,
         };
         Configure?.Invoke(options);
+        options.OnTestStore();
         var (app, demo) = GatewayHost.Build(
             options,
             logging => logging.AddProvider(new QueueLoggerProvider(Log)).SetMinimumLevel(LogLevel.Warning));
@@ -73,7 +73,7 @@ public sealed class AdminServer : IAsyncLifetime
             await node.DisposeAsync();
         }
 
-        SqliteConnection.ClearAllPools();
+        TestStores.ClearPools();
         try
         {
             Directory.Delete(DataDirectory, recursive: true);

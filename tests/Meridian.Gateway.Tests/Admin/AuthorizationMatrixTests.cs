@@ -111,6 +111,7 @@ public sealed class AuthorizationMatrixTests(AdminServer server) : IClassFixture
             ("POST /tokens/{developer of B}/revoke", async () => await Post($"/admin/v1/tokens/{await w.NewDeveloperTokenAsync(w.TenantB)}/revoke", null),
                                                                                                              "2    403  403  404  403  401  401"),
             ("GET /audit", () => Get("/admin/v1/audit"),                                                     "2    403  403  403  403  401  401"),
+            ("GET /backends", () => Get("/admin/v1/backends"),                                               "2    403  403  403  403  401  401"),
         };
 
         var failures = new StringBuilder();

@@ -11,7 +11,6 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -480,7 +479,7 @@ internal sealed class OpenAiGateway : IAsyncDisposable
         await File.WriteAllTextAsync(configFile, "{\"backends\":" + backendsJson + "}", TestContext.Current.CancellationToken);
 
         var (app, _) = GatewayHost.Build(
-            new GatewayOptions { Port = 0, DataDirectory = data, DemoKey = GatewayFixture.DemoKey, ConfigFile = configFile, IngressRegion = "eastus" },
+            new GatewayOptions { Port = 0, DataDirectory = data, DemoKey = GatewayFixture.DemoKey, ConfigFile = configFile, IngressRegion = "eastus" }.OnTestStore(),
             static _ => { });
         await app.StartAsync(TestContext.Current.CancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -493,7 +492,7 @@ internal sealed class OpenAiGateway : IAsyncDisposable
         Client.Dispose();
         await _app.StopAsync(CancellationToken.None);
         await _app.DisposeAsync();
-        SqliteConnection.ClearAllPools();
+        TestStores.ClearPools();
         try
         {
             Directory.Delete(_directory, recursive: true);

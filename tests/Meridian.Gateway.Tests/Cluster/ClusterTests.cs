@@ -130,6 +130,67 @@ public sealed class ClusterTests(ITestOutputHelper output)
         Assert.Equal(2, cluster.Server.Log.Count(l => l.Contains("Redis is back", StringComparison.Ordinal)));
     }
 
+    [Fact]
+    public async Task Usage_written_through_both_nodes_reconciles_exactly_with_what_the_clients_saw()
+    {
+        await using var cluster = await Cluster.StartAsync(TestRedis.Endpoint, TestRedis.UniquePrefix());
+        var world = await MeteringWorld.CreateAsync(cluster.Server);
+        await cluster.WaitUntilKnownAsync(cluster.B, world.Key);
+
+        var calls = await Task.WhenAll(Enumerable.Range(0, 40).Select(i =>
+            MeteringWorld.SendAsync(cluster.Node(i).Http, world.Key, world.DeploymentName, $"Reconcile {i}: a few words on ledgers.", stream: i % 3 == 0, maxTokens: 24)));
+        Assert.All(calls, c => Assert.True(c.Ok, c.Body));
+        Assert.Contains(calls, cluster.IsB);
+        Assert.Contains(calls, c => !cluster.IsB(c));
+
+        // Usage is committed before a client sees the end of its answer: no waiting, on either node's writes.
+        using var stores = TestStores.Geographies(cluster.Server.DataDirectory, "eu");
+        var ledger = stores.For("eu").Ledger;
+        Assert.Equal(calls.Select(c => c.RequestId!).Order(StringComparer.Ordinal), ledger.RequestIds(world.TenantId).Order(StringComparer.Ordinal));
+        var sum = Assert.Single(ledger.Sum(new Storage.Geography.UsageQuery(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1), world.TenantId)));
+        Assert.Equal(calls.Length, sum.Requests);
+        Assert.Equal(calls.Sum(c => c.InputTokens), sum.Tokens.Input);
+        Assert.Equal(calls.Sum(c => c.OutputTokens), sum.Tokens.Output);
+    }
+
+    [Fact]
+    public async Task A_case_flagged_through_one_node_is_reviewed_through_the_other_and_rests_only_in_its_geography()
+    {
+        await using var cluster = await Cluster.StartAsync(TestRedis.Endpoint, TestRedis.UniquePrefix());
+        var world = await MeteringWorld.CreateAsync(cluster.Server, region: "swedencentral");
+        await cluster.WaitUntilKnownAsync(cluster.B, world.Key);
+        var (_, reviewer) = await Marketplace.TokenAsync(cluster.Server, "reviewer", publisherId: world.PublisherId, geographies: ["eu"]);
+        var (_, usReviewer) = await Marketplace.TokenAsync(cluster.Server, "reviewer", publisherId: world.PublisherId, geographies: ["us"]);
+
+        var flagged = await MeteringWorld.SendAsync(cluster.A.Http, world.Key, world.DeploymentName, "Someone should shoot that politician.", maxTokens: 16);
+        Assert.True(flagged.Ok, flagged.Body);
+
+        var clock = Stopwatch.StartNew();
+        string? caseId = null;
+        while (caseId is null)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "the case never appeared in node B's queue\n" + cluster.Server.LogText);
+            var queue = await cluster.B.SendAsync(HttpMethod.Get, "/admin/v1/cases", reviewer, null, null);
+            Assert.True(queue.IsSuccess, queue.Text);
+            caseId = queue.Json.GetProperty("data").EnumerateArray()
+                .Where(c => c.GetProperty("request_id").GetString() == flagged.RequestId)
+                .Select(c => c.GetProperty("id").GetString())
+                .FirstOrDefault();
+            await Task.Delay(caseId is null ? 50 : 0, Ct);
+        }
+
+        var opened = await cluster.B.SendAsync(HttpMethod.Post, $"/admin/v1/cases/{caseId}/open", reviewer, new { reason = "cross-node review" }, null);
+        Assert.True(opened.IsSuccess, opened.Text);
+        Assert.Contains("politician", opened.Json.GetProperty("snapshot").GetRawText(), StringComparison.Ordinal);
+        var elsewhere = await cluster.B.SendAsync(HttpMethod.Get, $"/admin/v1/cases/{caseId}", usReviewer, null, null);
+        Assert.False(elsewhere.IsSuccess, elsewhere.Text);
+
+        using var stores = TestStores.Geographies(cluster.Server.DataDirectory, "eu", "us");
+        Assert.Equal(caseId, stores.For("eu").Cases.FindByRequest(flagged.RequestId!)?.Id);
+        Assert.Null(stores.For("us").Cases.FindByRequest(flagged.RequestId!));
+        Assert.Equal(["open"], stores.For("eu").Cases.AccessLog(caseId).Select(e => e.Event));
+    }
+
     /// <summary>Two nodes on one data folder and one Redis; the first also serves the admin API calls of the setup.</summary>
     private sealed class Cluster : IAsyncDisposable
     {

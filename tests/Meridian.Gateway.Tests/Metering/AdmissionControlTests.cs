@@ -4,9 +4,7 @@ using Meridian.Core.Marketplace;
 using Meridian.Gateway.Metering;
 using Meridian.Protocol.Messages;
 using Meridian.Storage.Control;
-using Meridian.Storage.Geography;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
@@ -24,11 +22,11 @@ public sealed class AdmissionControlTests : IDisposable
 
     public AdmissionControlTests()
     {
-        var control = new ControlStore(Path.Combine(_directory, "control.db"));
+        var control = TestStores.Control(_directory);
         DemoSeed.SeedIfEmpty(control, _time.GetUtcNow());
         _store = new MarketplaceStore(control);
         var snapshots = new MeteringSnapshotProvider(_store);
-        var budgets = new BudgetTracker(snapshots, new GeographyStores(_directory, ["us"]), _time, NullLogger<BudgetTracker>.Instance);
+        var budgets = new BudgetTracker(snapshots, TestStores.Geographies(_directory, "us"), _time, NullLogger<BudgetTracker>.Instance);
         _admission = new AdmissionControl(snapshots, new InMemoryQuotaCounter(), budgets, _time, NullLogger<AdmissionControl>.Instance);
         var routing = control.LoadRouting(_time.GetUtcNow());
         _deployment = routing.Deployments.Single(d => d.DeploymentId == DemoSeed.DeploymentId);
@@ -39,7 +37,7 @@ public sealed class AdmissionControlTests : IDisposable
 
     public void Dispose()
     {
-        SqliteConnection.ClearAllPools();
+        TestStores.ClearPools();
         try
         {
             Directory.Delete(_directory, recursive: true);
@@ -91,7 +89,7 @@ public sealed class AdmissionControlTests : IDisposable
     {
         _store.SetLimits("test", LimitScope.Tenant, DemoSeed.TenantId, new LimitsDraft(null, null, null, "0.01"), _time.GetUtcNow());
         var budgets = new BudgetTracker(new MeteringSnapshotProvider(_store),
-            new GeographyStores(_directory, ["us"]), _time, NullLogger<BudgetTracker>.Instance);
+            TestStores.Geographies(_directory, "us"), _time, NullLogger<BudgetTracker>.Instance);
         budgets.Record(
         [
             new UsageRecord

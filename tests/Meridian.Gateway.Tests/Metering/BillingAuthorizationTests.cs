@@ -25,6 +25,8 @@ public sealed class BillingAuthorizationTests(AdminServer server) : IClassFixtur
             //                                                                                                               op   pubA rev  tenA devA none
             ("GET invoices A", HttpMethod.Get, $"/admin/v1/tenants/{a.TenantId}/invoices?period={P}", null,                  "2    403  403  2    2    401"),
             ("GET invoices B", HttpMethod.Get, $"/admin/v1/tenants/{b.TenantId}/invoices?period={P}", null,                  "2    403  403  404  404  401"),
+            ("GET daily usage A", HttpMethod.Get, $"/admin/v1/tenants/{a.TenantId}/usage/daily?period={P}", null,            "2    403  403  2    2    401"),
+            ("GET daily usage B", HttpMethod.Get, $"/admin/v1/tenants/{b.TenantId}/usage/daily?period={P}", null,            "2    403  403  404  404  401"),
             ("POST issue (open period)", HttpMethod.Post, $"/admin/v1/tenants/{a.TenantId}/invoices/{P}/issue", null,         "409  403  403  403  403  401"),
             ("GET settlement A", HttpMethod.Get, $"/admin/v1/publishers/{a.PublisherId}/settlement?period={P}", null,        "2    2    403  403  403  401"),
             ("GET settlement B", HttpMethod.Get, $"/admin/v1/publishers/{b.PublisherId}/settlement?period={P}", null,        "2    404  403  403  403  401"),

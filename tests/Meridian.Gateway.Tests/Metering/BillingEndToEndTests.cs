@@ -135,7 +135,7 @@ public sealed class BillingEndToEndTests(AdminServer server) : IClassFixture<Adm
             Assert.Equal(call.OutputTokens, receipt.RootElement.GetProperty("output_tokens").GetInt64());
         }
 
-        var ledger = new Storage.Geography.GeographyStores(server.DataDirectory, ["eu"]);
+        using var ledger = TestStores.Geographies(server.DataDirectory, "eu");
         var ids = ledger.For("eu").Ledger.RequestIds(world.TenantId);
         Assert.Equal(calls.Select(c => c.RequestId).Order(StringComparer.Ordinal), ids.Order(StringComparer.Ordinal));
         foreach (var call in calls)

@@ -1,10 +1,8 @@
 using System.Text;
 using Meridian.Core.Billing;
 using Meridian.Gateway.Hosting;
-using Meridian.Storage.Geography;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Meridian.Gateway.Tests.Metering;
@@ -17,7 +15,7 @@ public sealed class CutStreamMeteringTests : IDisposable
 
     public void Dispose()
     {
-        SqliteConnection.ClearAllPools();
+        TestStores.ClearPools();
         try
         {
             Directory.Delete(_data, recursive: true);
@@ -39,7 +37,7 @@ public sealed class CutStreamMeteringTests : IDisposable
             DataDirectory = _data,
             DemoKey = DemoKey,
             SimulatorTokenDelay = TimeSpan.FromMilliseconds(20),
-        });
+        }.OnTestStore());
         await using var _ = app;
         await app.StartAsync(ct);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -74,7 +72,7 @@ public sealed class CutStreamMeteringTests : IDisposable
         }
 
         Assert.DoesNotContain("message_stop", seen.ToString(), StringComparison.Ordinal);
-        var ledger = new GeographyStores(_data, ["us"]).For("us").Ledger;
+        var ledger = TestStores.Geographies(_data, "us").For("us").Ledger;
         UsageRecord? row = null;
         for (var i = 0; i < 100 && row is null; i++)
         {

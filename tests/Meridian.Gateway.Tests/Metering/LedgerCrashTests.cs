@@ -5,7 +5,6 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Meridian.Storage.Geography;
-using Microsoft.Data.Sqlite;
 
 namespace Meridian.Gateway.Tests.Metering;
 
@@ -22,7 +21,7 @@ public sealed class LedgerCrashTests : IDisposable
 
     public void Dispose()
     {
-        SqliteConnection.ClearAllPools();
+        TestStores.ClearPools();
         try
         {
             Directory.Delete(_data, recursive: true);
@@ -79,7 +78,7 @@ public sealed class LedgerCrashTests : IDisposable
             second.Kill();
         }
 
-        var store = new GeographyStores(_data, ["us"]).For("us");
+        var store = TestStores.Geographies(_data, "us").For("us");
         var ledger = store.Ledger.RequestIds();
         var lost = completed.Keys.Except(ledger, StringComparer.Ordinal).ToList();
         var duplicated = ledger.Count - ledger.Distinct(StringComparer.Ordinal).Count();
@@ -181,8 +180,12 @@ public sealed class LedgerCrashTests : IDisposable
                 RedirectStandardError = true,
                 UseShellExecute = false,
             };
-            foreach (var argument in new[] { CliDll(), "serve", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data", data,
-                         "--demo-key", demoKey, "--simulator-token-delay-ms", "1" })
+            string[] arguments =
+            [
+                CliDll(), "serve", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data", data,
+                "--demo-key", demoKey, "--simulator-token-delay-ms", "1", .. TestStores.ServeArguments(data),
+            ];
+            foreach (var argument in arguments)
             {
                 start.ArgumentList.Add(argument);
             }

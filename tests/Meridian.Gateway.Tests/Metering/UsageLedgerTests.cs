@@ -1,7 +1,6 @@
 using Meridian.Core.Billing;
 using Meridian.Core.Receipts;
 using Meridian.Storage.Geography;
-using Microsoft.Data.Sqlite;
 
 namespace Meridian.Gateway.Tests.Metering;
 
@@ -12,7 +11,7 @@ public sealed class UsageLedgerTests : IDisposable
 
     public void Dispose()
     {
-        SqliteConnection.ClearAllPools();
+        TestStores.ClearPools();
         try
         {
             Directory.Delete(_directory, recursive: true);
@@ -57,7 +56,7 @@ public sealed class UsageLedgerTests : IDisposable
     [Fact]
     public void A_request_id_is_written_once_however_often_its_batch_is_replayed()
     {
-        var store = new GeographyStores(_directory, ["us"]).For("us");
+        var store = TestStores.Geographies(_directory, "us").For("us");
         var batch = Enumerable.Range(0, 50).Select(i => Usage($"req_{i}", T0.AddMinutes(i), new TokenCounts(10, 20, 0, 0))).ToList();
 
         var first = store.InsertBatch([.. batch.Select(ReceiptOf)], batch);
@@ -78,7 +77,7 @@ public sealed class UsageLedgerTests : IDisposable
     [Fact]
     public void Hourly_aggregates_are_per_tenant_deployment_model_and_hour()
     {
-        var store = new GeographyStores(_directory, ["us"]).For("us");
+        var store = TestStores.Geographies(_directory, "us").For("us");
         store.InsertBatch([],
         [
             Usage("r1", T0.AddMinutes(5), new TokenCounts(1, 2, 3, 4)),
@@ -99,7 +98,7 @@ public sealed class UsageLedgerTests : IDisposable
     [Fact]
     public void Sums_over_spans_that_cut_hours_are_exact()
     {
-        var store = new GeographyStores(_directory, ["us"]).For("us");
+        var store = TestStores.Geographies(_directory, "us").For("us");
         var random = new Random(7);
         var rows = Enumerable.Range(0, 400)
             .Select(i => Usage($"r{i}", T0.AddSeconds(random.Next(0, 6 * 3600)), new TokenCounts(random.Next(1, 100), random.Next(1, 100), 0, random.Next(0, 5))))

@@ -7,11 +7,11 @@ using Meridian.Gateway.Backends;
 using Meridian.Gateway.Hosting;
 using Meridian.Simulator;
 using Meridian.Storage.Control;
+using Meridian.Storage.Sql;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Meridian.Gateway.Tests.Routing;
@@ -134,7 +134,7 @@ public sealed class RoutingLab : IAsyncDisposable
                 ConfigFile = config,
                 IngressRegion = "eastus",
                 Routing = routing ?? new RoutingOptions { FailureThreshold = 2, EjectionBase = TimeSpan.FromMinutes(5), ProbeInterval = TimeSpan.Zero },
-            },
+            }.OnTestStore(),
             static _ => { });
         await app.StartAsync(TestContext.Current.CancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -189,7 +189,7 @@ public sealed class RoutingLab : IAsyncDisposable
         await East.DisposeAsync();
         await West.DisposeAsync();
         await Eu.DisposeAsync();
-        SqliteConnection.ClearAllPools();
+        TestStores.ClearPools();
         try
         {
             Directory.Delete(_directory, recursive: true);
@@ -203,37 +203,26 @@ public sealed class RoutingLab : IAsyncDisposable
     private static void Prepare(string data)
     {
         var directory = new Hosting.DataDirectory(data);
-        var control = new ControlStore(directory.ControlStorePath);
+        using var control = TestStores.Control(data);
         var now = DateTimeOffset.UtcNow;
         DemoSeed.SeedIfEmpty(control, now);
         var hasher = new ApiKeyHasher(directory.LoadOrCreateKeyHashSecret());
         var at = ControlStore.FormatTime(now);
         control.Mutate((connection, transaction) =>
         {
-            void Execute(string sql, params (string Name, object Value)[] parameters)
-            {
-                using var command = connection.CreateCommand();
-                command.Transaction = transaction;
-                command.CommandText = sql;
-                foreach (var (name, value) in parameters)
-                {
-                    command.Parameters.AddWithValue(name, value);
-                }
+            void Execute(string sql, params (string Name, object? Value)[] parameters) => connection.Execute(transaction, sql, parameters);
 
-                command.ExecuteNonQuery();
-            }
-
-            Execute("INSERT INTO resources VALUES ('res_france', $tenant, 'france', 'francecentral', $at)", ("$tenant", DemoSeed.TenantId), ("$at", at));
+            Execute("INSERT INTO resources VALUES ('res_france', @tenant, 'france', 'francecentral', @at)", ("@tenant", DemoSeed.TenantId), ("@at", at));
             Execute(
                 """
                 INSERT INTO deployments (id, resource_id, tenant_id, name, offer_id, model_id, hosting_option, deployment_type,
                                          capacity_rpm, capacity_tpm, safeguard_policy, created_by, created_at)
-                VALUES ('dep_france', 'res_france', $tenant, 'france-only', $offer, 'claude-sonnet-5', 'platform', 'regional', 600, 1000000, 'default', 'test', $at)
+                VALUES ('dep_france', 'res_france', @tenant, 'france-only', @offer, 'claude-sonnet-5', 'platform', 'regional', 600, 1000000, 'default', 'test', @at)
                 """,
-                ("$tenant", DemoSeed.TenantId), ("$offer", DemoSeed.OfferId), ("$at", at));
+                ("@tenant", DemoSeed.TenantId), ("@offer", DemoSeed.OfferId), ("@at", at));
             Execute(
-                "INSERT INTO api_keys (id, resource_id, tenant_id, prefix, hash, created_by, created_at) VALUES ('key_france', 'res_france', $tenant, 'mk-route002', $hash, 'test', $at)",
-                ("$tenant", DemoSeed.TenantId), ("$hash", hasher.Hash(FranceKey)), ("$at", at));
+                "INSERT INTO api_keys (id, resource_id, tenant_id, prefix, hash, created_by, created_at) VALUES ('key_france', 'res_france', @tenant, 'mk-route002', @hash, 'test', @at)",
+                ("@tenant", DemoSeed.TenantId), ("@hash", hasher.Hash(FranceKey)), ("@at", at));
             return 0;
         });
     }

@@ -1,9 +1,6 @@
 using System.Net;
-using System.Text;
 using System.Text.Json;
 using Meridian.Gateway.Safeguards;
-using Meridian.Storage.Geography;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -166,9 +163,8 @@ public sealed class SafeguardsEndToEndTests : IAsyncLifetime
         Assert.Equal(3, verified.GetProperty("entries").GetInt64());
 
         // Rewrite who looked in the first entry, behind the API's back.
-        using (var connection = new SqliteConnection($"Data Source={_server.Stores.For("us").Path}"))
+        using (var connection = _server.Stores.For("us").Database.Open())
         {
-            connection.Open();
             using var tamper = connection.CreateCommand();
             tamper.CommandText = "UPDATE ts_access_log SET actor = 'token:someone-else' WHERE seq = 1";
             Assert.Equal(1, tamper.ExecuteNonQuery());
@@ -265,17 +261,11 @@ public sealed class SafeguardsEndToEndTests : IAsyncLifetime
 
         await _server.StopAsync();
 
-        var files = Directory.GetFiles(_server.DataDirectory, "*", SearchOption.AllDirectories);
-        Assert.Contains(files, f => f.EndsWith("geo-us.db", StringComparison.Ordinal));
-        foreach (var file in files)
-        {
-            var bytes = await File.ReadAllBytesAsync(file, TestContext.Current.CancellationToken);
-            foreach (var canary in new[] { Canary, FlaggedCanary })
-            {
-                Assert.False(Contains(bytes, Encoding.UTF8.GetBytes(canary)), $"{canary} found in {file}");
-                Assert.False(Contains(bytes, Encoding.Unicode.GetBytes(canary)), $"{canary} (UTF-16) found in {file}");
-            }
-        }
+        // The scan sees what was written (the flagged request's id is in its receipt and case) and never a canary.
+        var files = await TestStores.PersistedFilesAsync(_server.DataDirectory);
+        Assert.NotNull(await TestStores.FileContainingAsync(files, SafeguardsServer.RequestIdOf(flagged)));
+        Assert.Null(await TestStores.FileContainingAsync(files, Canary));
+        Assert.Null(await TestStores.FileContainingAsync(files, FlaggedCanary));
 
         var logs = string.Join('\n', _server.Log);
         Assert.NotEmpty(_server.Log);
@@ -284,14 +274,10 @@ public sealed class SafeguardsEndToEndTests : IAsyncLifetime
         Assert.DoesNotContain("politician", logs);
 
         // The case (sealed) sits in the us store only.
-        var us = new ReceiptStore("us", Path.Combine(_server.DataDirectory, "geo-us.db"));
-        var eu = new ReceiptStore("eu", Path.Combine(_server.DataDirectory, "geo-eu.db"));
-        Assert.Equal(1, us.Cases.Count());
-        Assert.Equal(0, eu.Cases.Count());
-        SqliteConnection.ClearAllPools();
+        using var stores = TestStores.Geographies(_server.DataDirectory, "us", "eu");
+        Assert.Equal(1, stores.For("us").Cases.Count());
+        Assert.Equal(0, stores.For("eu").Cases.Count());
     }
-
-    private static bool Contains(byte[] haystack, byte[] needle) => haystack.AsSpan().IndexOf(needle) >= 0;
 
     private async Task<JsonElement> ReceiptAsync(string requestId, string key = SafeguardsServer.DemoKey)
     {

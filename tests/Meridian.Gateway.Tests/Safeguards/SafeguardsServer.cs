@@ -8,7 +8,6 @@ using Meridian.Storage.Geography;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -40,7 +39,7 @@ public sealed class SafeguardsServer : IAsyncLifetime
     {
         Directory.CreateDirectory(DataDirectory);
         var (app, _) = GatewayHost.Build(
-            new GatewayOptions { Port = 0, DataDirectory = DataDirectory, DemoKey = DemoKey, AdminToken = OperatorToken, IngressRegion = "eastus" },
+            new GatewayOptions { Port = 0, DataDirectory = DataDirectory, DemoKey = DemoKey, AdminToken = OperatorToken, IngressRegion = "eastus" }.OnTestStore(),
             logging => logging.AddProvider(new CapturingLoggerProvider(Log)).SetMinimumLevel(LogLevel.Trace));
         _app = app;
         await app.StartAsync(TestContext.Current.CancellationToken);
@@ -56,7 +55,7 @@ public sealed class SafeguardsServer : IAsyncLifetime
             _app = null;
             await app.StopAsync(CancellationToken.None);
             await app.DisposeAsync();
-            SqliteConnection.ClearAllPools();
+            TestStores.ClearPools();
         }
     }
 

@@ -1,6 +1,6 @@
 import { Fragment } from 'preact';
 
-// Renders JSON from endpoints whose shape the portal does not model yet (invoices, cases, backends, share exports):
+// Renders JSON whose shape the portal does not model (an invoice or a boundary report from another gateway version):
 // scalars as a definition list, lists of objects as tables, and a bar chart where rows pair a label with an amount.
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -1,22 +1,23 @@
 import { Fragment } from 'preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import {
   ApiError,
   admin,
   get,
-  getOptional,
   listAll,
   post,
   type AdminToken,
   type AuditRecord,
+  type BackendInfo,
+  type BackendList,
   type Page,
   type Publisher,
   type Role,
   type Tenant,
   type World,
 } from '../api';
-import { ConfirmButton, Empty, ErrorBox, Field, formatTime, Load, Notice, Select, useLoad, ViewTitle } from '../ui';
-import { Generic } from './generic';
+import { Bars } from '../charts';
+import { ConfirmButton, Empty, ErrorBox, Field, formatNumber, formatTime, Load, Select, useLoad, ViewTitle } from '../ui';
 import { NewSecret } from './tenant';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -363,14 +364,141 @@ function NewToken({ tenants, publishers, onCreated }: { tenants: Tenant[]; publi
 // Backends (only when the gateway exposes them) and the audit log.
 // ---------------------------------------------------------------------------------------------------------------
 
+/** How often the backends view asks again while it is open and visible. */
+const backendRefreshMs = 5000;
+
 export function OperatorBackends() {
-  const state = useLoad(() => getOptional<unknown>('/backends'), []);
+  const state = useLoad(() => get<BackendList>('/backends'), []);
+  const [live, setLive] = useState(true);
+  const reload = state.reload;
+  useEffect(() => {
+    if (!live) {
+      return;
+    }
+    // A hidden tab does not poll: the numbers are for someone looking at them.
+    const timer = setInterval(() => document.hidden || reload(), backendRefreshMs);
+    return () => clearInterval(timer);
+  }, [live, reload]);
   return (
     <>
-      <ViewTitle subtitle="The backends this node routes to, with their health as the gateway reports it.">Backends</ViewTitle>
+      <ViewTitle subtitle="The backends this node routes to: health, latency, traffic and errors, from the router's own counters.">Backends</ViewTitle>
+      <div class="live-bar">
+        <button type="button" class="secondary" aria-pressed={live} onClick={() => setLive(!live)}>
+          {live ? 'Pause live updates' : 'Resume live updates'}
+        </button>
+        <button type="button" class="secondary" onClick={reload}>
+          Refresh now
+        </button>
+        {state.data && (
+          <span class="hint">
+            {live ? `Live: every ${backendRefreshMs / 1000} s` : 'Paused'} · as of {formatTime(state.data.at)}
+          </span>
+        )}
+      </div>
       <Load state={state} label="Loading backends…">
-        {(data) => (data === null ? <Notice>This gateway does not expose its backends through the admin API.</Notice> : <Generic value={data} title="Backends" />)}
+        {(list) => <BackendTable list={list} />}
       </Load>
+    </>
+  );
+}
+
+const conditionTone: Record<BackendInfo['condition'], string> = { healthy: 'ok', overloaded: 'warn', ejected: 'bad', probe_down: 'bad' };
+
+function percent(rate: number | null): string {
+  return rate === null ? '—' : `${(rate * 100).toLocaleString('en-US', { maximumFractionDigits: 1 })} %`;
+}
+
+function BackendTable({ list }: { list: BackendList }) {
+  if (list.data.length === 0) {
+    return <Empty>This node has no backends.</Empty>;
+  }
+  const healthy = list.data.filter((b) => b.condition === 'healthy').length;
+  const span = `${list.window_seconds} s`;
+  return (
+    <>
+      <dl class="stats" aria-label="This node's traffic">
+        <div>
+          <dt>Healthy backends</dt>
+          <dd data-field="healthy">
+            {healthy} of {list.data.length}
+          </dd>
+        </div>
+        <div>
+          <dt>Requests, last {span}</dt>
+          <dd data-field="requests">{formatNumber(list.total.requests_last_minute)}</dd>
+        </div>
+        <div>
+          <dt>Errors, last {span}</dt>
+          <dd data-field="errors">
+            {formatNumber(list.total.errors_last_minute)} ({percent(list.total.error_rate_last_minute)})
+          </dd>
+        </div>
+        <div>
+          <dt>Since this node started</dt>
+          <dd data-field="totals">
+            {formatNumber(list.total.requests)} requests, {formatNumber(list.total.errors)} errors
+          </dd>
+        </div>
+      </dl>
+      <Bars
+        class="traffic-chart"
+        caption={`Requests per backend, last ${span}`}
+        rows={list.data.map((b) => ({ key: b.id, label: b.id, value: b.traffic.requests_last_minute, seriesIndex: 0 }))}
+        format={(v) => formatNumber(v)}
+      />
+      <div class="table-wrap">
+        <table class="backends">
+          <caption>Requests count attempts (a failover tries several backends); errors are connection failures, 5xx, 429 and 529 answers, and answers that broke off.</caption>
+          <thead>
+            <tr>
+              <th scope="col">Backend</th>
+              <th scope="col">Processes in</th>
+              <th scope="col">Health</th>
+              <th scope="col">Latency (time to first token, moving average)</th>
+              <th scope="col">In flight</th>
+              <th scope="col">Requests, last {span}</th>
+              <th scope="col">Errors, last {span}</th>
+              <th scope="col">Since start</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.data.map((b) => (
+              <tr key={b.id} data-backend={b.id} data-condition={b.condition}>
+                <td>
+                  <code>{b.id}</code>
+                  <br />
+                  <span class="hint">
+                    {b.kind}
+                    {b.models ? ` · ${b.models.join(', ')}` : ' · every model'}
+                  </span>
+                </td>
+                <td>
+                  {b.operated_by === 'platform' ? b.region : `publisher ${b.operated_by}: ${b.region}`}
+                  {b.data_zone && <span class="hint"> · data zone {b.data_zone}</span>}
+                </td>
+                <td>
+                  <span class={`badge ${conditionTone[b.condition]}`}>{b.health}</span>
+                  {b.ejected_until && <span class="hint"> until {formatTime(b.ejected_until)}</span>}
+                  {b.consecutive_failures > 0 && <span class="hint"> · {b.consecutive_failures} failure(s) in a row</span>}
+                  {!b.probed && <span class="hint"> · judged by its answers (no probe)</span>}
+                </td>
+                <td data-field="latency">{b.latency_ms === null ? 'not measured yet' : `${b.latency_ms.toLocaleString('en-US', { maximumFractionDigits: 1 })} ms`}</td>
+                <td>
+                  {formatNumber(b.in_flight)}
+                  {b.max_in_flight !== null && ` of ${formatNumber(b.max_in_flight)}`}
+                </td>
+                <td data-field="requests">{formatNumber(b.traffic.requests_last_minute)}</td>
+                <td data-field="errors">
+                  {formatNumber(b.traffic.errors_last_minute)} ({percent(b.traffic.error_rate_last_minute)})
+                </td>
+                <td>
+                  <span data-field="total-requests">{formatNumber(b.traffic.requests)}</span> / {formatNumber(b.traffic.errors)} errors
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </>
   );
 }

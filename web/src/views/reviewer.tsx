@@ -1,36 +1,96 @@
-import { getOptional } from '../api';
+import { Fragment } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError, get, post, type AccessEvent, type CaseAction, type CaseDecision, type CaseView, type OpenCaseResponse, type Page } from '../api';
+import { Link, usePath } from '../router';
 import { useSession } from '../session';
-import { Empty, Load, Notice, useLoad, ViewTitle } from '../ui';
-import { Generic } from './generic';
+import { Empty, ErrorBox, Field, formatTime, Load, Notice, Select, shortHash, useId, useLoad, ViewTitle } from '../ui';
 
-/**
- * The Trust & Safety case queue: only requests the safeguards flagged, for the reviewer's publisher and geographies.
- * Case content is never part of the queue; it is shown only when a case is explicitly opened (an audited event).
- */
+// Trust & Safety review (docs/safeguards.md, "Review API"). The queue and a case's page show metadata only: what was
+// flagged, where, by which policy. Content is decrypted only when a reviewer explicitly opens it with a reason; the
+// API writes the access record before it answers, and the portal keeps the content in memory until it is hidden or
+// the page is left, never in storage.
+
+const queueLimit = 200;
+
+type StatusFilter = 'open' | 'decided' | 'all';
+
+const statusFilters: { key: StatusFilter; label: string }[] = [
+  { key: 'open', label: 'Open' },
+  { key: 'decided', label: 'Decided' },
+  { key: 'all', label: 'All' },
+];
+
+/** The queue at /reviewer/cases; a case at /reviewer/cases/{id}. */
 export function ReviewerCases() {
+  const path = usePath();
+  const id = path.startsWith('/reviewer/cases/') ? decodeURIComponent(path.slice('/reviewer/cases/'.length)) : null;
+  return id ? <CasePage id={id} /> : <CaseQueue />;
+}
+
+function CaseQueue() {
   const { me } = useSession();
-  const cases = useLoad(() => getOptional<unknown>('/cases'), []);
+  const [status, setStatus] = useState<StatusFilter>('open');
+  const cases = useLoad(() => get<Page<CaseView>>(`/cases?limit=${queueLimit}${status === 'all' ? '' : `&status=${status}`}`), [status]);
+  const name = useId('status');
   return (
     <>
       <ViewTitle
         subtitle={
           me.role === 'reviewer'
-            ? `Flagged requests for publisher ${me.publisher_id ?? '—'} in geographies ${me.geographies?.join(', ') ?? '—'}.`
-            : 'Flagged requests awaiting review.'
+            ? `Flagged requests for publisher ${me.publisher_id ?? '—'} in geographies ${me.geographies?.join(', ') ?? '—'}. Content stays sealed until you open a case.`
+            : 'Flagged requests of every publisher and geography. Content stays sealed until a case is opened.'
         }
       >
         Case queue
       </ViewTitle>
+      <fieldset class="choice inline-choice">
+        <legend>Cases</legend>
+        {statusFilters.map((f) => (
+          <label key={f.key}>
+            <input type="radio" name={name} value={f.key} checked={status === f.key} onChange={() => setStatus(f.key)} /> {f.label}
+          </label>
+        ))}
+      </fieldset>
       <Load state={cases} label="Loading the case queue…">
-        {(data) =>
-          data === null ? (
-            <Notice>
-              No review queue: the Trust & Safety review API is not available on this gateway yet. Once safeguards flag requests, their cases appear here.
-            </Notice>
-          ) : isEmptyList(data) ? (
-            <Empty>No cases are waiting for review.</Empty>
+        {(page) =>
+          page.data.length === 0 ? (
+            <Empty>{status === 'open' ? 'No cases are waiting for review.' : 'No cases.'}</Empty>
           ) : (
-            <Generic value={data} title="Cases" />
+            <div class="table-wrap">
+              <table class="cases">
+                <caption>Newest first{page.data.length === queueLimit ? ` (the newest ${queueLimit})` : ''}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Flagged</th>
+                    <th scope="col">Case</th>
+                    <th scope="col">Deployment · tenant</th>
+                    <th scope="col">Geography</th>
+                    <th scope="col">Verdict</th>
+                    <th scope="col">Status</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {page.data.map((c) => (
+                    <tr key={c.id} data-case={c.id} data-request={c.request_id} data-status={c.status}>
+                      <td>{formatTime(c.created_at)}</td>
+                      <td>
+                        <Link href={`/reviewer/cases/${encodeURIComponent(c.id)}`}>{c.id}</Link>
+                      </td>
+                      <td>
+                        {c.deployment_name} · <code>{c.tenant_id}</code>
+                      </td>
+                      <td>{c.geography}</td>
+                      <td>
+                        <Verdict c={c} />
+                      </td>
+                      <td>
+                        <StatusBadge c={c} />
+                      </td>
+                    </tr>
+                  ))}
+                  </tbody>
+              </table>
+            </div>
           )
         }
       </Load>
@@ -38,10 +98,375 @@ export function ReviewerCases() {
   );
 }
 
-function isEmptyList(value: unknown): boolean {
-  if (Array.isArray(value)) {
-    return value.length === 0;
+function Verdict({ c }: { c: CaseView }) {
+  return (
+    <span class="verdict">
+      <span class={`badge ${c.action === 'block' ? 'bad' : 'warn'}`}>{c.action}</span>{' '}
+      {c.categories.map((x) => `${x.category.replace('_', ' ')} (${x.severity})`).join(', ')}
+    </span>
+  );
+}
+
+const decisionLabels: Record<CaseDecision, string> = { no_violation: 'No violation', violation: 'Violation' };
+const actionLabels: Record<CaseAction, string> = {
+  none: 'no action',
+  warn_tenant: 'tenant warned',
+  suspend_key: 'key suspended',
+  suspend_deployment: 'deployment suspended',
+};
+
+function StatusBadge({ c }: { c: CaseView }) {
+  if (c.status === 'open') {
+    return <span class="badge">open</span>;
   }
-  const data = (value as { data?: unknown })?.data;
-  return Array.isArray(data) && data.length === 0;
+  return (
+    <span class={`badge ${c.decision === 'violation' ? 'bad' : 'ok'}`} data-decision={c.decision ?? ''}>
+      {decisionLabels[c.decision ?? 'no_violation']} · {actionLabels[c.decision_action ?? 'none']}
+    </span>
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// One case: metadata, the audited open, the decision, the access log.
+// ---------------------------------------------------------------------------------------------------------------
+
+function CasePage({ id }: { id: string }) {
+  const path = `/cases/${encodeURIComponent(id)}`;
+  const state = useLoad(() => Promise.all([get<CaseView>(path), get<Page<AccessEvent>>(`${path}/access`)]), [id]);
+  const [opened, setOpened] = useState<OpenCaseResponse | null>(null);
+  return (
+    <>
+      <ViewTitle subtitle="A flagged request's metadata. Its content is sealed; opening it is recorded in the access log with your reason.">Case {id}</ViewTitle>
+      <p>
+        <Link href="/reviewer/cases">Back to the case queue</Link>
+      </p>
+      <Load state={state} label="Loading the case…">
+        {([c, access]) => (
+          <div class="case" data-case={c.id} data-status={c.status}>
+            <CaseFacts c={c} />
+            <section class="card case-content" aria-labelledby="content-h">
+              <h2 id="content-h">Content</h2>
+              {opened ? (
+                <OpenedContent opened={opened} onHide={() => setOpened(null)} />
+              ) : c.snapshot === 'purged' ? (
+                <Notice>
+                  The content was deleted at the end of its retention period ({formatTime(c.purged_at)}). The metadata and the decision remain.
+                </Notice>
+              ) : (
+                <OpenForm
+                  caseId={c.id}
+                  onOpened={(response) => {
+                    setOpened(response);
+                    state.reload();
+                  }}
+                />
+              )}
+            </section>
+            <section class="card case-decision" aria-labelledby="decision-h">
+              <h2 id="decision-h">Decision</h2>
+              {c.status === 'decided' ? <DecidedFacts c={c} /> : <DecisionForm c={c} onDecided={state.reload} />}
+            </section>
+            <section class="card access-log" aria-labelledby="access-h">
+              <h2 id="access-h">Access log</h2>
+              <AccessLog events={access.data} />
+            </section>
+          </div>
+        )}
+      </Load>
+    </>
+  );
+}
+
+function CaseFacts({ c }: { c: CaseView }) {
+  const rows: [string, string][] = [
+    ['Flagged at', formatTime(c.created_at)],
+    ['Request', c.request_id],
+    ['Tenant', c.tenant_id],
+    ['Deployment', `${c.deployment_name} (${c.deployment_id})`],
+    ['Resource', c.resource_id],
+    ['API key', c.key_id],
+    ['Publisher', c.publisher_id],
+    ['Geography', `${c.geography} (the sealed content rests here)`],
+    ['Policy', c.policy],
+    ['Verdict', c.verdict],
+    ['Categories', c.categories.map((x) => `${x.category} (${x.severity})`).join(', ') || '—'],
+    ['Findings', c.kinds.join(', ') || '—'],
+    ['Content', c.snapshot === 'held' ? 'sealed (encrypted), shown only when opened' : `purged ${formatTime(c.purged_at)}`],
+  ];
+  return (
+    <section class="card" aria-labelledby="facts-h">
+      <header class="card-head">
+        <h2 id="facts-h">What was flagged</h2>
+        <StatusBadge c={c} />
+      </header>
+      <dl class="facts">
+        {rows.map(([k, v]) => (
+          <Fragment key={k}>
+            <dt>{k}</dt>
+            <dd data-field={k}>{v}</dd>
+          </Fragment>
+        ))}
+      </dl>
+    </section>
+  );
+}
+
+/** Why a reviewer opens content; the code (and an optional note) is the access record's reason. */
+const reasonCodes: { code: string; label: string }[] = [
+  { code: 'triage', label: 'Triage: judging the flagged request' },
+  { code: 'tenant_appeal', label: 'Tenant appeal of a decision' },
+  { code: 'escalation', label: 'Escalation from another reviewer' },
+  { code: 'legal_request', label: 'Legal or law-enforcement request' },
+  { code: 'classifier_quality', label: 'Checking the classifier (quality review)' },
+];
+
+const maxNoteChars = 400;
+
+function OpenForm({ caseId, onOpened }: { caseId: string; onOpened: (response: OpenCaseResponse) => void }) {
+  const [code, setCode] = useState('');
+  const [note, setNote] = useState('');
+  const [error, setError] = useState<unknown>(undefined);
+  const [busy, setBusy] = useState(false);
+  const missing = error instanceof ApiError ? error.field('reason') : undefined;
+  return (
+    <form
+      aria-label="Open the case content"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setBusy(true);
+        setError(undefined);
+        try {
+          const reason = note.trim() ? `${code}: ${note.trim().slice(0, maxNoteChars)}` : code;
+          onOpened(await post<OpenCaseResponse>(`/cases/${encodeURIComponent(caseId)}/open`, { reason }));
+        } catch (err) {
+          setError(err);
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      <Notice tone="warning">
+        The request and the answer are sealed. Opening them decrypts the snapshot and writes an access record — you, now, this case and your reason —
+        to the geography's access log before anything is shown.
+      </Notice>
+      <div class="form-row">
+        <Select label="Reason for opening" value={code} onChange={setCode} required error={missing}>
+          <option value="">Choose a reason…</option>
+          {reasonCodes.map((r) => (
+            <option key={r.code} value={r.code}>
+              {r.label}
+            </option>
+          ))}
+        </Select>
+        <Field label="Note (optional)" value={note} onInput={setNote} hint="Goes into the access log with the reason code; no content, please." />
+      </div>
+      {error !== undefined && !missing && <ErrorBox error={error} />}
+      <div class="actions">
+        <button type="submit" disabled={busy}>
+          {busy ? 'Opening…' : 'Open content (recorded)'}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+interface Message {
+  role: string;
+  text: string;
+}
+
+/** The messages of an Anthropic Messages request body, as text; null when the body is not one. */
+function messagesOf(request: unknown): Message[] | null {
+  const body = request as { system?: unknown; messages?: unknown };
+  if (!body || typeof body !== 'object' || !Array.isArray(body.messages)) {
+    return null;
+  }
+  const list: Message[] = [];
+  if (body.system !== undefined) {
+    list.push({ role: 'system', text: contentText(body.system) });
+  }
+  for (const m of body.messages as { role?: unknown; content?: unknown }[]) {
+    list.push({ role: typeof m?.role === 'string' ? m.role : '?', text: contentText(m?.content) });
+  }
+  return list;
+}
+
+function contentText(content: unknown): string {
+  if (typeof content === 'string') {
+    return content;
+  }
+  if (!Array.isArray(content)) {
+    return JSON.stringify(content, null, 2);
+  }
+  return content
+    .map((block: { type?: string; text?: string; name?: string; input?: unknown; content?: unknown }) => {
+      switch (block?.type) {
+        case 'text':
+          return block.text ?? '';
+        case 'tool_use':
+          return `[tool call ${block.name ?? ''}] ${JSON.stringify(block.input)}`;
+        case 'tool_result':
+          return `[tool result] ${contentText(block.content)}`;
+        case 'image':
+        case 'document':
+          return `[${block.type}]`;
+        default:
+          return JSON.stringify(block);
+      }
+    })
+    .join('\n');
+}
+
+function OpenedContent({ opened, onHide }: { opened: OpenCaseResponse; onHide: () => void }) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), []);
+  const { access, snapshot } = opened;
+  const messages = messagesOf(snapshot.request);
+  return (
+    <div class="opened" data-access-seq={access.seq}>
+      <Notice tone="success">
+        Access recorded: entry {access.seq} of the access log, {formatTime(access.at)}, by <code>{access.actor}</code>, reason “{access.reason}”.
+      </Notice>
+      <h3 tabIndex={-1} ref={heading}>
+        Request
+      </h3>
+      {messages ? (
+        <ol class="messages">
+          {messages.map((m, i) => (
+            <li key={i} data-role={m.role}>
+              <span class="role">{m.role}</span>
+              <pre class="content-text">{m.text}</pre>
+            </li>
+          ))}
+        </ol>
+      ) : (
+        <pre class="content-text">{JSON.stringify(snapshot.request, null, 2)}</pre>
+      )}
+      <h3>Answer</h3>
+      <pre class="content-text answer">{snapshot.response || '(no text)'}</pre>
+      {snapshot.response_truncated && <p class="hint">The answer was longer; the snapshot keeps its beginning only.</p>}
+      <div class="actions">
+        <button type="button" class="secondary" onClick={onHide}>
+          Hide content
+        </button>
+      </div>
+    </div>
+  );
+}
+
+function DecidedFacts({ c }: { c: CaseView }) {
+  return (
+    <dl class="facts">
+      <dt>Decision</dt>
+      <dd data-field="Decision">{decisionLabels[c.decision ?? 'no_violation']}</dd>
+      <dt>Action</dt>
+      <dd data-field="Action">{actionLabels[c.decision_action ?? 'none']}</dd>
+      <dt>Decided by</dt>
+      <dd>
+        <code>{c.decided_by ?? '—'}</code>
+      </dd>
+      <dt>Decided at</dt>
+      <dd>{formatTime(c.decided_at)}</dd>
+    </dl>
+  );
+}
+
+function DecisionForm({ c, onDecided }: { c: CaseView; onDecided: () => void }) {
+  // Nothing is preselected: a decision is always an explicit choice (the browser asks for one before submitting).
+  const [decision, setDecision] = useState<CaseDecision | null>(null);
+  const [action, setAction] = useState<Exclude<CaseAction, 'none'> | null>(null);
+  const [error, setError] = useState<unknown>(undefined);
+  const [busy, setBusy] = useState(false);
+  const decisionName = useId('decision');
+  const actionName = useId('action');
+  const actions: { key: Exclude<CaseAction, 'none'>; label: string; hint: string }[] = [
+    { key: 'warn_tenant', label: 'Warn the tenant', hint: 'recorded on the case and shown on the tenant’s receipt' },
+    { key: 'suspend_key', label: `Suspend API key ${c.key_id}`, hint: 'its next request is refused with 403' },
+    { key: 'suspend_deployment', label: `Suspend deployment ${c.deployment_name}`, hint: 'every key’s next request to it is refused with 403' },
+  ];
+  const chosen = decision === 'violation' ? action : 'none';
+  const suspends = chosen === 'suspend_key' || chosen === 'suspend_deployment';
+  return (
+    <form
+      aria-label="Decide the case"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setBusy(true);
+        setError(undefined);
+        try {
+          await post(`/cases/${encodeURIComponent(c.id)}/decision`, { decision, action: chosen });
+          onDecided();
+        } catch (err) {
+          setError(err);
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      <fieldset class="choice">
+        <legend>Decision</legend>
+        {(['no_violation', 'violation'] as CaseDecision[]).map((d) => (
+          <label key={d}>
+            <input type="radio" name={decisionName} value={d} required checked={decision === d} onChange={() => setDecision(d)} /> {decisionLabels[d]}
+          </label>
+        ))}
+      </fieldset>
+      {decision === 'violation' && (
+        <fieldset class="choice">
+          <legend>Action</legend>
+          {actions.map((a) => (
+            <label key={a.key}>
+              <input type="radio" name={actionName} value={a.key} required checked={action === a.key} onChange={() => setAction(a.key)} /> {a.label}{' '}
+              <span class="hint">({a.hint})</span>
+            </label>
+          ))}
+        </fieldset>
+      )}
+      {error !== undefined && <ErrorBox error={error} />}
+      <div class="actions">
+        <button type="submit" class={suspends ? 'danger' : undefined} disabled={busy}>
+          {busy ? 'Recording…' : suspends ? `Record decision and ${chosen === 'suspend_key' ? 'suspend the key' : 'suspend the deployment'}` : 'Record decision'}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function AccessLog({ events }: { events: AccessEvent[] }) {
+  if (events.length === 0) {
+    return <Empty>Nobody has opened or decided this case yet.</Empty>;
+  }
+  return (
+    <div class="table-wrap">
+      <table class="access">
+        <caption>Every open, decision and purge, oldest first; each entry is chained to the one before it by its hash.</caption>
+        <thead>
+          <tr>
+            <th scope="col">Entry</th>
+            <th scope="col">At</th>
+            <th scope="col">Who</th>
+            <th scope="col">Event</th>
+            <th scope="col">Reason</th>
+            <th scope="col">Hash</th>
+          </tr>
+        </thead>
+        <tbody>
+          {events.map((e) => (
+            <tr key={e.seq} data-event={e.event}>
+              <td>{e.seq}</td>
+              <td>{formatTime(e.at)}</td>
+              <td>
+                <code>{e.actor}</code>
+              </td>
+              <td>{e.event}</td>
+              <td>{e.reason ?? '—'}</td>
+              <td>
+                <code title={e.hash}>{shortHash(e.hash)}</code>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
 }

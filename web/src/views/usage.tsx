@@ -1,10 +1,11 @@
 import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
-import { getOptional, receipt, searchReceipts, type Receipt, type ReceiptPage } from '../api';
+import { get, getOptional, receipt, searchReceipts, type DailyUsage, type Receipt, type ReceiptPage } from '../api';
 import { allowedRegions, BoundaryPicture, boundaryWords } from '../boundary';
+import { Bars, Legend, StackedColumns } from '../charts';
 import { TenantGate } from '../scope';
 import { currentPeriod, Empty, ErrorBox, Field, formatNumber, formatTime, Load, Notice, Spinner, useId, useLoad, ViewTitle } from '../ui';
-import { BarChart, Generic } from './generic';
+import { Generic } from './generic';
 import { hostingLabel, loadEstate, type TenantEstate } from './tenant';
 
 // Usage and cost (the invoice API), where requests were processed (the boundary report) and single receipts (the
@@ -75,6 +76,7 @@ function Usage({ tenantId }: { tenantId: string }) {
   const [period, setPeriod] = useState(currentPeriod());
   const bounds = periodBounds(period);
   const invoice = useLoad(() => getOptional<unknown>(`/tenants/${tenantId}/invoices?period=${encodeURIComponent(period)}`), [tenantId, period]);
+  const daily = useLoad(() => get<DailyUsage>(`/tenants/${tenantId}/usage/daily?period=${encodeURIComponent(period)}`), [tenantId, period]);
   const report = useLoad(
     () => getOptional<unknown>(`/tenants/${tenantId}/boundary-report?from=${encodeURIComponent(bounds.from)}&to=${encodeURIComponent(bounds.to)}`),
     [tenantId, period],
@@ -91,7 +93,10 @@ function Usage({ tenantId }: { tenantId: string }) {
       </div>
       <section aria-labelledby="usage-h" class="usage card">
         <h2 id="usage-h">Usage and cost</h2>
-        <Load state={invoice} label="Loading usage…">
+        <Load state={daily} label="Loading usage per day…">
+          {(data) => <UsageCharts daily={data} />}
+        </Load>
+        <Load state={invoice} label="Loading the invoice…">
           {(data) =>
             data === null ? (
               <Notice>Usage and invoices are not available on this gateway yet (its metering API is not installed). Each receipt below still shows the tokens it used.</Notice>
@@ -129,6 +134,133 @@ function Usage({ tenantId }: { tenantId: string }) {
   );
 }
 
+type Metric = 'cost' | 'tokens' | 'requests';
+
+const metrics: { key: Metric; label: string }[] = [
+  { key: 'cost', label: 'Cost' },
+  { key: 'tokens', label: 'Tokens' },
+  { key: 'requests', label: 'Requests' },
+];
+
+function measure(numbers: { cost: string; requests: number; input_tokens: number; output_tokens: number; cache_creation_input_tokens: number; cache_read_input_tokens: number }, metric: Metric): number {
+  switch (metric) {
+    case 'cost':
+      return Number(numbers.cost);
+    case 'requests':
+      return numbers.requests;
+    default:
+      return numbers.input_tokens + numbers.output_tokens + numbers.cache_creation_input_tokens + numbers.cache_read_input_tokens;
+  }
+}
+
+/** Money on an axis or a bar: cents from a dollar up, two significant digits below (requests often cost fractions of a cent). */
+function formatMoney(value: number): string {
+  if (value === 0) {
+    return '$0';
+  }
+  if (value >= 1) {
+    return `$${value.toFixed(2)}`;
+  }
+  const digits = Math.min(20, 1 - Math.floor(Math.log10(value)));
+  return `$${value.toFixed(digits).replace(/0+$/, '').replace(/\.$/, '')}`;
+}
+
+function formatCount(value: number): string {
+  return value >= 10_000 ? `${(value / 1000).toLocaleString('en-US', { maximumFractionDigits: 1 })}k` : formatNumber(Math.round(value));
+}
+
+/** Every day of a YYYY-MM period, as YYYY-MM-DD. */
+function daysOf(period: string): string[] {
+  const [year, month] = period.split('-').map(Number);
+  const count = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return Array.from({ length: count }, (_, i) => `${period}-${String(i + 1).padStart(2, '0')}`);
+}
+
+/** Usage per day (stacked by deployment) and per deployment, in cost, tokens or requests. */
+function UsageCharts({ daily }: { daily: DailyUsage }) {
+  const [metric, setMetric] = useState<Metric>('cost');
+  const name = useId('metric');
+  if (daily.days.length === 0) {
+    return <Empty>No usage in {daily.period}.</Empty>;
+  }
+  const deployments = new Map<string, string>();
+  for (const day of daily.days) {
+    for (const d of day.deployments) {
+      deployments.set(d.deployment_id, d.deployment_name);
+    }
+  }
+  const series = [...deployments].map(([key, label]) => ({ key, label })).sort((a, b) => a.label.localeCompare(b.label));
+  const byDay = new Map(daily.days.map((d) => [d.day, new Map(d.deployments.map((x) => [x.deployment_id, x]))]));
+  const value = (day: string, deployment: string) => {
+    const numbers = byDay.get(day)?.get(deployment);
+    return numbers ? measure(numbers, metric) : 0;
+  };
+  const format = metric === 'cost' ? formatMoney : formatCount;
+  const label = metrics.find((m) => m.key === metric)!.label;
+  const unit = metric === 'cost' ? ` (${daily.currency})` : '';
+  const totals = series.map((s, i) => ({ key: s.key, label: s.label, seriesIndex: i, value: daily.days.reduce((sum, d) => sum + value(d.day, s.key), 0) }));
+  return (
+    <div class="usage-charts" data-metric={metric}>
+      <fieldset class="choice metric-choice">
+        <legend>Show</legend>
+        {metrics.map((m) => (
+          <label key={m.key}>
+            <input type="radio" name={name} value={m.key} checked={metric === m.key} onChange={() => setMetric(m.key)} /> {m.label}
+          </label>
+        ))}
+      </fieldset>
+      <Legend series={series} label="Deployments" />
+      <div class="charts">
+        <StackedColumns
+          class="daily-chart"
+          caption={`${label} per day${unit}, ${daily.period}, stacked by deployment`}
+          columns={daysOf(daily.period)}
+          columnLabel={(day) => String(Number(day.slice(8)))}
+          series={series}
+          value={value}
+          format={format}
+        />
+        <Bars class="deployment-chart" caption={`${label} per deployment${unit}, ${daily.period}`} rows={totals} format={format} />
+      </div>
+      <details class="chart-table">
+        <summary>The numbers per day and deployment</summary>
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Day</th>
+                <th scope="col">Deployment</th>
+                <th scope="col">Requests</th>
+                <th scope="col">Input tokens</th>
+                <th scope="col">Output tokens</th>
+                <th scope="col">Cache write</th>
+                <th scope="col">Cache read</th>
+                <th scope="col">Cost ({daily.currency})</th>
+              </tr>
+            </thead>
+            <tbody>
+              {daily.days.flatMap((day) =>
+                day.deployments.map((d) => (
+                  <tr key={`${day.day}|${d.deployment_id}`} data-day={day.day} data-deployment={d.deployment_name}>
+                    <td>{day.day}</td>
+                    <td>{d.deployment_name}</td>
+                    <td>{formatNumber(d.requests)}</td>
+                    <td>{formatNumber(d.input_tokens)}</td>
+                    <td>{formatNumber(d.output_tokens)}</td>
+                    <td>{formatNumber(d.cache_creation_input_tokens)}</td>
+                    <td>{formatNumber(d.cache_read_input_tokens)}</td>
+                    <td>{d.cost}</td>
+                  </tr>
+                )),
+              )}
+            </tbody>
+          </table>
+        </div>
+      </details>
+    </div>
+  );
+}
+
 function isInvoice(value: unknown): value is Invoice {
   const v = value as Invoice;
   return !!v && Array.isArray(v.lines) && typeof v.total === 'string';
@@ -161,10 +293,6 @@ function InvoiceSummary({ invoice }: { invoice: Invoice }) {
         <Empty>No usage in this period.</Empty>
       ) : (
         <>
-          <div class="charts">
-            <BarChart rows={invoice.lines as never} labelKey="deployment_name" valueKey="amount" caption={`Cost per deployment (${invoice.currency})`} />
-            <BarChart rows={invoice.lines as never} labelKey="token_type" valueKey="tokens" caption="Tokens per token type" />
-          </div>
           <div class="table-wrap">
             <table>
               <caption>Invoice lines: deployment × model × token type, at the offer's price when used</caption>

@@ -1,0 +1,80 @@
+using System.CommandLine;
+using Meridian.Gateway.Hosting;
+using Meridian.Storage;
+using Meridian.Storage.Sql;
+
+namespace Meridian.Cli.Commands;
+
+/// <summary>The storage options <c>serve</c> and <c>migrate</c> share: engine, PostgreSQL server, schema prefix, per-geography servers.</summary>
+internal sealed class StoreOptions
+{
+    private readonly Option<string?> _store = new("--store")
+    {
+        Description = "Storage engine: sqlite (embedded files in the data folder, default) or postgres (env MERIDIAN_STORE); see docs/scale-out.md.",
+    };
+
+    private readonly Option<string?> _postgres = new("--postgres")
+    {
+        Description = "PostgreSQL connection string of the control schema and of every geography without its own (env MERIDIAN_POSTGRES).",
+    };
+
+    private readonly Option<string?> _schema = new("--postgres-schema")
+    {
+        Description = $"Prefix of this cluster's PostgreSQL schemas (env MERIDIAN_POSTGRES_SCHEMA; default {StorageSettings.DefaultSchemaPrefix}).",
+    };
+
+    private readonly Option<string[]> _geographies = new("--postgres-geo")
+    {
+        Description = "GEOGRAPHY=CONNECTION_STRING: keep that geography's data on its own PostgreSQL server (repeatable; env MERIDIAN_POSTGRES_GEO_<NAME>).",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    public StoreOptions()
+    {
+        _store.AcceptOnlyFromAmong("sqlite", "postgres");
+        _geographies.Validators.Add(result =>
+        {
+            foreach (var value in result.GetValueOrDefault<string[]>() ?? [])
+            {
+                if (value.IndexOf('=', StringComparison.Ordinal) is < 1)
+                {
+                    result.AddError($"--postgres-geo takes GEOGRAPHY=CONNECTION_STRING, not '{value}'.");
+                }
+            }
+        });
+    }
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(_store);
+        command.Options.Add(_postgres);
+        command.Options.Add(_schema);
+        command.Options.Add(_geographies);
+    }
+
+    /// <summary>Sets the storage fields of <paramref name="options"/> from the command line, then the environment.</summary>
+    public void Apply(ParseResult parse, GatewayOptions options)
+    {
+        var engine = parse.GetValue(_store) ?? Environment.GetEnvironmentVariable("MERIDIAN_STORE");
+        options.Store = string.Equals(engine, "postgres", StringComparison.OrdinalIgnoreCase) ? StoreEngine.Postgres : StoreEngine.Sqlite;
+        options.Postgres = parse.GetValue(_postgres) ?? Env("MERIDIAN_POSTGRES");
+        options.PostgresSchemaPrefix = parse.GetValue(_schema) ?? Env("MERIDIAN_POSTGRES_SCHEMA") ?? StorageSettings.DefaultSchemaPrefix;
+        foreach (var entry in Environment.GetEnvironmentVariables().Keys.OfType<string>().Where(k => k.StartsWith(GeoEnvPrefix, StringComparison.Ordinal)))
+        {
+            if (Env(entry) is { } connection)
+            {
+                options.PostgresGeographies[entry[GeoEnvPrefix.Length..].ToLowerInvariant().Replace('_', '-')] = connection;
+            }
+        }
+
+        foreach (var value in parse.GetValue(_geographies) ?? [])
+        {
+            var split = value.IndexOf('=', StringComparison.Ordinal);
+            options.PostgresGeographies[value[..split].Trim().ToLowerInvariant()] = value[(split + 1)..];
+        }
+    }
+
+    private const string GeoEnvPrefix = "MERIDIAN_POSTGRES_GEO_";
+
+    private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
+}

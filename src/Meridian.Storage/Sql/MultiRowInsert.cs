@@ -1,0 +1,94 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using System.Text;
+
+namespace Meridian.Storage.Sql;
+
+/// <summary>
+/// Inserts many rows with as few statement executions as the engine likes: PostgreSQL gets multi-row <c>VALUES</c>
+/// statements of <see cref="SqlDatabase.RowsPerInsert"/> rows (a round trip per statement is what costs there); SQLite,
+/// in process, gets one row per statement on one prepared command whose values are re-bound — measured cheaper than
+/// re-preparing a statement with hundreds of parameters (bench/Meridian.Benchmarks, <c>ledger</c>). Both engines accept
+/// the same text. The statement text for each row count is built once.
+/// </summary>
+internal static class MultiRowInsert
+{
+    private static readonly ConcurrentDictionary<(string Table, int Rows, string Suffix), string> Statements = new();
+
+    /// <param name="suffix">What follows the values, e.g. <c>ON CONFLICT DO NOTHING RETURNING id</c>.</param>
+    /// <param name="returned">Called for each row the statements return (with <c>RETURNING</c>); null to return nothing.</param>
+    public static void Execute(
+        SqlDatabase database, DbConnection connection, DbTransaction transaction, string table, IReadOnlyList<string> columns,
+        IReadOnlyList<object?[]> rows, string suffix, Action<DbDataReader>? returned = null)
+    {
+        DbCommand? full = null;
+        try
+        {
+            for (var start = 0; start < rows.Count; start += database.RowsPerInsert)
+            {
+                var count = Math.Min(database.RowsPerInsert, rows.Count - start);
+                // Every full chunk reuses one command (prepared once, values re-bound); only a last, shorter one needs its own.
+                using var partial = count < database.RowsPerInsert ? Create(connection, transaction, table, columns, count, suffix) : null;
+                var command = partial ?? (full ??= Create(connection, transaction, table, columns, count, suffix));
+                for (var row = 0; row < count; row++)
+                {
+                    var values = rows[start + row];
+                    for (var column = 0; column < values.Length; column++)
+                    {
+                        command.Parameters[(row * columns.Count) + column].Value = values[column] ?? DBNull.Value;
+                    }
+                }
+
+                if (returned is null)
+                {
+                    command.ExecuteNonQuery();
+                    continue;
+                }
+
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                {
+                    returned(reader);
+                }
+            }
+        }
+        finally
+        {
+            full?.Dispose();
+        }
+    }
+
+    private static DbCommand Create(DbConnection connection, DbTransaction transaction, string table, IReadOnlyList<string> columns, int rows, string suffix)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = Statements.GetOrAdd((table, rows, suffix), key => Build(key.Table, columns, key.Rows, key.Suffix));
+        for (var row = 0; row < rows; row++)
+        {
+            for (var column = 0; column < columns.Count; column++)
+            {
+                command.Bind(Name(row, column), null);
+            }
+        }
+
+        return command;
+    }
+    private static string Build(string table, IReadOnlyList<string> columns, int rows, string suffix)
+    {
+        var sql = new StringBuilder($"INSERT INTO {table} ({string.Join(", ", columns)}) VALUES ");
+        for (var row = 0; row < rows; row++)
+        {
+            sql.Append(row == 0 ? "(" : ", (");
+            for (var column = 0; column < columns.Count; column++)
+            {
+                sql.Append(column == 0 ? string.Empty : ", ").Append(Name(row, column));
+            }
+
+            sql.Append(')');
+        }
+
+        return sql.Append(' ').Append(suffix).ToString();
+    }
+
+    private static string Name(int row, int column) => $"@r{row}c{column}";
+}

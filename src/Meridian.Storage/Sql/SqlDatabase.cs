@@ -1,0 +1,58 @@
+using System.Data.Common;
+
+namespace Meridian.Storage.Sql;
+
+/// <summary>The engines a store can run on: the embedded default, or a PostgreSQL server shared by several nodes.</summary>
+public enum StoreEngine
+{
+    Sqlite,
+    Postgres,
+}
+
+/// <summary>
+/// One database a store lives in — a SQLite file or a PostgreSQL schema — behind ADO.NET, so every store is written
+/// once. The stores use the SQL both engines share (<c>@name</c> parameters, <c>ON CONFLICT</c>, <c>RETURNING</c>, row
+/// values); schema migrations are written in SQLite's dialect and translated (<see cref="PostgresDatabase"/>).
+/// Thread-safe: every caller gets its own connection.
+/// </summary>
+public abstract class SqlDatabase
+{
+    public abstract StoreEngine Engine { get; }
+
+    /// <summary>Where the data rests, for messages and logs (a file path, or host/database/schema; never a password).</summary>
+    public abstract string Location { get; }
+
+    public abstract DbConnection Open();
+
+    /// <summary>
+    /// A transaction whose writes are serialized with every other <c>BeginWrite</c> on this database, on every node:
+    /// read-check-write sequences (the generation counter, the access log's hash chain) never interleave.
+    /// </summary>
+    public abstract DbTransaction BeginWrite(DbConnection connection);
+
+    /// <summary>A plain transaction, for idempotent inserts that need atomicity but no ordering (receipt batches).</summary>
+    public virtual DbTransaction Begin(DbConnection connection) => connection.BeginTransaction();
+
+    /// <summary>Rows per insert statement for batches (<see cref="MultiRowInsert"/>).</summary>
+    public virtual int RowsPerInsert => 1;
+
+    /// <summary>
+    /// Applies the migrations this database has not seen yet, each in its own transaction, once across nodes; returns
+    /// how many it applied now.
+    /// </summary>
+    public abstract int Migrate(IReadOnlyList<string> migrations);
+
+    /// <summary>A UNIQUE, PRIMARY KEY, FOREIGN KEY or CHECK constraint refused the statement.</summary>
+    public abstract bool IsConstraintViolation(DbException exception);
+
+    /// <summary>
+    /// The column a UNIQUE constraint violation was about — the last of the constraint's columns, the one a caller chose
+    /// (the others are its scope) — so a conflict can name the field; null for other violations.
+    /// </summary>
+    public abstract string? UniqueColumn(DbException exception);
+
+    /// <summary>Overwrites deleted content on disk where the engine can (SQLite's <c>secure_delete</c>); a no-op elsewhere.</summary>
+    public virtual void EraseFreedPages(DbConnection connection)
+    {
+    }
+}

@@ -1,0 +1,93 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Microsoft.Data.Sqlite;
+
+namespace Meridian.Storage.Sql;
+
+/// <summary>
+/// One SQLite file: pooled connections with WAL and a busy timeout; migrations numbered by <c>user_version</c>.
+/// Writers take the file's write lock at BEGIN (IMMEDIATE), so they serialize without deadlocking on upgrade.
+/// </summary>
+public sealed partial class SqliteDatabase : SqlDatabase
+{
+    /// <summary>SQLITE_CONSTRAINT: a UNIQUE, PRIMARY KEY, FOREIGN KEY or CHECK constraint failed.</summary>
+    private const int SqliteConstraint = 19;
+
+    private readonly string _connectionString;
+
+    public SqliteDatabase(string path)
+    {
+        Path = System.IO.Path.GetFullPath(path);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            ForeignKeys = true,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    public string Path { get; }
+
+    public override StoreEngine Engine => StoreEngine.Sqlite;
+
+    public override string Location => Path;
+
+    public override DbConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        using var pragmas = connection.CreateCommand();
+        // Per connection; WAL is a property of the file, set once by Migrate.
+        pragmas.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;";
+        pragmas.ExecuteNonQuery();
+        return connection;
+    }
+
+    public override DbTransaction BeginWrite(DbConnection connection) => ((SqliteConnection)connection).BeginTransaction(deferred: false);
+
+    public override int Migrate(IReadOnlyList<string> migrations)
+    {
+        using var connection = Open();
+        using (var wal = connection.CreateCommand())
+        {
+            wal.CommandText = "PRAGMA journal_mode=WAL;";
+            wal.ExecuteNonQuery();
+        }
+
+        using var read = connection.CreateCommand();
+        read.CommandText = "PRAGMA user_version;";
+        var version = Convert.ToInt32(read.ExecuteScalar(), CultureInfo.InvariantCulture);
+        for (var i = version; i < migrations.Count; i++)
+        {
+            using var transaction = BeginWrite(connection);
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = migrations[i] + $"\nPRAGMA user_version = {i + 1};";
+            command.ExecuteNonQuery();
+            transaction.Commit();
+        }
+
+        return Math.Max(0, migrations.Count - version);
+    }
+
+    public override bool IsConstraintViolation(DbException exception) =>
+        exception is SqliteException { SqliteErrorCode: SqliteConstraint };
+
+    public override string? UniqueColumn(DbException exception) =>
+        UniqueFailure().Match(exception.Message) is { Success: true } match ? match.Groups["column"].Value : null;
+
+    public override void EraseFreedPages(DbConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA secure_delete = ON";
+        command.ExecuteNonQuery();
+    }
+
+    [GeneratedRegex(@"UNIQUE constraint failed: (?:[a-z_]+\.[a-z_]+, )*[a-z_]+\.(?<column>[a-z_]+)", RegexOptions.CultureInvariant)]
+    private static partial Regex UniqueFailure();
+}

@@ -1,0 +1,74 @@
+using Meridian.Storage.Control;
+using Npgsql;
+
+namespace Meridian.Cli.Tests.Commands;
+
+/// <summary><c>meridian migrate</c>: every store brought to the current schema once, on either engine, and reported.</summary>
+public sealed class MigrateCommandTests : IDisposable
+{
+    private readonly string _data = Path.Combine(Path.GetTempPath(), "meridian-migrate-tests", Guid.NewGuid().ToString("N"));
+    private readonly CliRunner _cli = new(new Dictionary<string, string?>());
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (Directory.Exists(_data))
+        {
+            Directory.Delete(_data, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Migrates_the_embedded_stores_once_and_reports_each()
+    {
+        var first = await _cli.RunAsync("migrate", "--data", _data);
+        Assert.Equal(0, first.ExitCode);
+        Assert.Contains(Path.Combine(_data, "control.db"), first.Out, StringComparison.Ordinal);
+        Assert.Contains("no regions yet", first.Out, StringComparison.Ordinal);
+
+        using (var control = new ControlStore(Path.Combine(_data, "control.db")))
+        {
+            Assert.Equal(0, control.MigrationsApplied);
+            DemoSeed.SeedIfEmpty(control, DateTimeOffset.UtcNow);
+        }
+
+        var second = await _cli.RunAsync("migrate", "--data", _data);
+        Assert.Equal(0, second.ExitCode);
+        Assert.Contains("geography us", second.Out, StringComparison.Ordinal);
+        Assert.Contains("geography eu", second.Out, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(_data, "geo-us.db")), second.ToString());
+        Assert.Contains("current schema", second.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Migrates_postgres_schemas_and_a_second_run_applies_nothing()
+    {
+        var server = Environment.GetEnvironmentVariable("MERIDIAN_TEST_POSTGRES");
+        Assert.True(server is not null, "MERIDIAN_TEST_POSTGRES is not set; run the tests through ./build.sh test, which starts PostgreSQL.");
+        var prefix = "cli" + Guid.NewGuid().ToString("N")[..12];
+        string[] args = ["migrate", "--data", _data, "--store", "postgres", "--postgres", server, "--postgres-schema", prefix];
+
+        var first = await _cli.RunAsync(args);
+        Assert.Equal(0, first.ExitCode);
+        Assert.Contains($"schema {prefix}_control", first.Out, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_data, "control.db")), "the postgres store wrote a SQLite file");
+
+        await using var connection = new NpgsqlConnection(server);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var count = new NpgsqlCommand($"SELECT COUNT(*) FROM {prefix}_control.schema_migrations", connection);
+        var applied = Convert.ToInt64(await count.ExecuteScalarAsync(TestContext.Current.CancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(applied > 0);
+
+        var again = await _cli.RunAsync(args);
+        Assert.Equal(0, again.ExitCode);
+        Assert.Equal(applied, Convert.ToInt64(await count.ExecuteScalarAsync(TestContext.Current.CancellationToken), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task A_postgres_store_without_a_connection_string_is_refused_by_name()
+    {
+        var result = await _cli.RunAsync("migrate", "--data", _data, "--store", "postgres");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--postgres", result.Error, StringComparison.Ordinal);
+    }
+}
