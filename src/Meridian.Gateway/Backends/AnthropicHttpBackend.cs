@@ -109,7 +109,8 @@ public sealed class AnthropicHttpBackend(HttpMessageInvoker http, Uri baseAddres
 
     /// <summary>
     /// The client's bytes when the upstream knows the model by the client's name (the usual case: no copy); else the
-    /// body with <c>model</c> rewritten. <c>stream</c> stays as the client sent it.
+    /// body with <c>model</c> rewritten. <c>stream</c> stays as the client sent it. Safe to send as they came because the
+    /// request parser refuses duplicate members: the upstream reads the same <c>model</c> the gateway routed and billed.
     /// </summary>
     private static HttpContent Body(BackendCall call)
     {
