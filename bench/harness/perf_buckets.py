@@ -6,7 +6,7 @@
 With --requests (the requests served while perf recorded), each part is also given in CPU µs per request.
 
 Each sample goes to the deepest frame of its stack (leaf first) that matches a bucket, so time spent in
-System.Text.Json under StreamEventParser counts as "upstream SSE re-parse", a send() under Kestrel as socket I/O,
+System.Text.Json under StreamEventParser counts as "upstream answer read", a send() under Kestrel as socket I/O,
 and an allocation helper (and any GC it triggers) as the part that allocated. Samples that match nothing are
 split into JIT, runtime (GC, thread pool, stubs; libcoreclr has no symbols here), kernel and other.
 """
@@ -21,10 +21,11 @@ from collections import Counter
 
 # Deepest match wins; the order only breaks ties within one frame.
 BUCKETS = [
-    ("upstream SSE re-parse (SseReader, StreamEventParser)", r"Meridian\.Protocol\.Streaming\.(SseReader|StreamEventParser)"),
-    ("response re-serialization (AnthropicJsonWriter, SseFraming, MessageAggregate)",
-     r"Meridian\.Protocol\.Streaming\.(AnthropicJsonWriter|SseFraming|MessageAggregate|AggregatedBlock|AggregatedTextBlock)"),
-    ("upstream body rewrite (RewriteBody)", r"AnthropicHttpBackend::RewriteBody|AnthropicHttpBackend\.RewriteBody"),
+    ("upstream answer read (SseReader, StreamEventParser, MessageJsonReader)",
+     r"Meridian\.Protocol\.Streaming\.(SseReader|StreamEventParser|MessageJsonReader)"),
+    ("response re-serialization (AnthropicJsonWriter, SseFraming, SseEventWriter, MessageAggregate)",
+     r"Meridian\.Protocol\.Streaming\.(AnthropicJsonWriter|SseFraming|SseEventWriter|MessageAggregate|AggregatedBlock|AggregatedTextBlock)"),
+    ("upstream body (RewriteBody before, Body now)", r"AnthropicHttpBackend(::|\.)(RewriteBody|Body)\b"),
     ("request parse + validation (MessagesRequestParser)", r"Meridian\.Protocol\.Messages\.(MessagesRequestParser|TokenCounter|ContentText)"),
     ("request body read (RequestBody)", r"Meridian\.Gateway\.DataPlane\.RequestBody"),
     ("key auth (ApiKeyHasher HMAC, lookup)", r"ApiKeyHasher|ApiKeyAuthenticator"),

@@ -203,7 +203,7 @@ def markdown(results: dict, agg: dict) -> str:
     lines += ["Columns: *added* = the contender's percentile minus direct's at the same connection count (per round, "
               "then the median); *CPU cores* = the contender's CPU time over the window (for direct: the upstream's); "
               "*CPU µs/req* = that CPU time per successful request; *upstream µs/req* = the simulator's CPU per request "
-              "behind this contender (Meridian always asks the upstream to stream, so its upstream does more work); "
+              "behind this contender (what a gateway asks of its upstream changes the upstream's work); "
               "*peak RSS* = the contender's largest resident set sampled every 100 ms during the cell.", ""]
     return "\n".join(lines)
 

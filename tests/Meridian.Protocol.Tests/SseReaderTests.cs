@@ -64,6 +64,25 @@ public sealed class SseReaderTests
     }
 
     [Fact]
+    public void Members_are_read_in_any_order_and_unknown_ones_skipped()
+    {
+        Assert.Equal(
+            new TextDeltaEvent(3, "x"),
+            StreamEventParser.Parse("{\"delta\":{\"text\":\"x\",\"extra\":{\"a\":[1]},\"type\":\"text_delta\"},\"index\":3,\"type\":\"content_block_delta\"}"u8));
+        Assert.Equal(
+            new MessageStartEvent("msg_1", "m", new Usage(9, 1, 0, 2)),
+            StreamEventParser.Parse("{\"message\":{\"content\":[],\"usage\":{\"output_tokens\":1,\"service_tier\":\"standard\",\"cache_read_input_tokens\":2,\"input_tokens\":9},\"model\":\"m\",\"id\":\"msg_1\"},\"type\":\"message_start\"}"u8));
+    }
+
+    [Fact]
+    public void A_known_event_without_what_it_must_carry_is_malformed()
+    {
+        Assert.Throws<System.Text.Json.JsonException>(() => StreamEventParser.Parse("{\"type\":\"content_block_delta\",\"delta\":{\"type\":\"text_delta\",\"text\":\"x\"}}"u8));
+        Assert.Throws<System.Text.Json.JsonException>(() => StreamEventParser.Parse("{\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\"}}"u8));
+        Assert.ThrowsAny<System.Text.Json.JsonException>(() => StreamEventParser.Parse("{\"type\":\"ping\""u8));
+    }
+
+    [Fact]
     public void A_message_delta_without_cache_counts_keeps_those_from_message_start_when_merged()
     {
         var start = new Usage(100, 1, CacheCreationInputTokens: 20, CacheReadInputTokens: 30);

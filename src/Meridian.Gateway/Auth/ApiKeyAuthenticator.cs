@@ -6,7 +6,7 @@ using Meridian.Storage.Control;
 namespace Meridian.Gateway.Auth;
 
 /// <summary>
-/// Finds the caller's key in the request and looks it up in the routing snapshot by its keyed hash.
+/// Finds the caller's key in the request and looks it up in the routing snapshot by its keyed hash (memoized per snapshot).
 /// Accepts the three forms real clients send: <c>x-api-key</c> (Foundry SDKs, curl), <c>api-key</c>
 /// (Azure-style tools) and <c>Authorization: Bearer</c> (the plain Anthropic SDKs).
 /// </summary>
@@ -23,7 +23,7 @@ public sealed class ApiKeyAuthenticator(ApiKeyHasher hasher, RoutingSnapshotProv
             return false;
         }
 
-        var found = snapshots.Current.FindKey(hasher.Hash(presented));
+        var found = snapshots.Current.FindKey(presented, hasher);
         // The snapshot is rebuilt on changes only, so a key that reaches its expiry (the old key after a rotation's
         // overlap) is still in it: check the time here.
         if (found is null || found.ExpiresAt <= time.GetUtcNow())

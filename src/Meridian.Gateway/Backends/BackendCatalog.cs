@@ -24,7 +24,7 @@ public sealed class BackendCatalog : IDisposable
     private readonly GatewayOptions _options;
     private readonly ILoggerFactory? _loggerFactory;
     private readonly SimulatorBackend _simulator;
-    private readonly Lazy<HttpClient> _http = new(UpstreamHttpClient);
+    private readonly Lazy<HttpMessageInvoker> _http = new(UpstreamInvoker);
     private readonly IReadOnlyList<BackendConfig>? _declared;
     private readonly ConcurrentDictionary<string, IInferenceBackend> _clients = new(StringComparer.Ordinal);
 
@@ -226,14 +226,15 @@ public sealed class BackendCatalog : IDisposable
     private static string? Credential(BackendConfig config) =>
         config.ApiKeyEnv is { } name ? Environment.GetEnvironmentVariable(name) : null;
 
-    private static HttpClient UpstreamHttpClient() => new(new SocketsHttpHandler
+    /// <summary>
+    /// The handler alone, without <see cref="HttpClient"/> on top: no timeout to link per request (answers may stream for
+    /// minutes; the client's abort cancels them), no response buffering to opt out of.
+    /// </summary>
+    private static HttpMessageInvoker UpstreamInvoker() => new(new SocketsHttpHandler
     {
         UseProxy = false,
         PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
         ConnectTimeout = TimeSpan.FromSeconds(5),
         AutomaticDecompression = System.Net.DecompressionMethods.All,
-    })
-    {
-        Timeout = Timeout.InfiniteTimeSpan,
-    };
+    });
 }

@@ -11,11 +11,11 @@ namespace Meridian.Gateway.Backends;
 /// An OpenAI-compatible chat completions server (vLLM, llama.cpp server, TGI, Ollama) over HTTP. The Messages request
 /// is translated to <c>POST {url}/chat/completions</c> (always streaming, with usage) and the chunks back to the
 /// Anthropic event stream; see <see cref="ChatCompletionsRequestWriter"/> and <see cref="ChatCompletionsStreamTranslator"/>.
-/// Thread-safe: it holds only the shared <see cref="HttpClient"/> and its configuration.
+/// Thread-safe: it holds only the shared <see cref="HttpMessageInvoker"/> and its configuration.
 /// </summary>
 /// <param name="baseAddress">The API root ending in a slash, such as <c>http://host:8000/v1/</c>.</param>
 /// <param name="apiKey">Sent as <c>Authorization: Bearer</c> when set; never logged.</param>
-public sealed class OpenAiChatBackend(HttpClient http, Uri baseAddress, string? apiKey) : IInferenceBackend, IBackendProbe
+public sealed class OpenAiChatBackend(HttpMessageInvoker http, Uri baseAddress, string? apiKey) : IInferenceBackend, IBackendProbe
 {
     private const int MaxErrorBodyBytes = 64 * 1024;
 
@@ -40,7 +40,7 @@ public sealed class OpenAiChatBackend(HttpClient http, Uri baseAddress, string? 
         HttpResponseMessage response;
         try
         {
-            response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            response = await http.SendAsync(request, cancellationToken);
         }
         catch (HttpRequestException ex)
         {
@@ -108,7 +108,7 @@ public sealed class OpenAiChatBackend(HttpClient http, Uri baseAddress, string? 
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
         }
 
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        using var response = await http.SendAsync(request, cancellationToken);
         return (int)response.StatusCode is < 500 and not 429;
     }
 

@@ -211,12 +211,14 @@ public sealed class MessagesEndpoint(
         HttpContext context, RoutedCall route, IAsyncEnumerator<StreamEvent> events, SafeguardSession guard, RequestOutcome outcome, TimeProvider time)
     {
         var message = new MessageAggregate();
+        UpstreamMessageEvent? upstream = null;
         try
         {
             do
             {
                 message.Apply(events.Current);
                 outcome.Observe(events.Current);
+                upstream = events.Current as UpstreamMessageEvent ?? upstream;
             }
             while (await events.MoveNextAsync());
         }
@@ -246,8 +248,18 @@ public sealed class MessagesEndpoint(
             response.Headers[RequestSafeguards.Header] = verdict;
         }
 
-        AnthropicJsonWriter.WriteMessage(response.BodyWriter, message);
-        await response.BodyWriter.FlushAsync(context.RequestAborted);
+        if (upstream is not null && !guard.OutputAltered)
+        {
+            // Screening let the text through as it was: the upstream's bytes are the answer (no second serialization).
+            response.ContentLength = upstream.Json.Length;
+            await response.BodyWriter.WriteAsync(upstream.Json, context.RequestAborted);
+        }
+        else
+        {
+            AnthropicJsonWriter.WriteMessage(response.BodyWriter, message);
+            await response.BodyWriter.FlushAsync(context.RequestAborted);
+        }
+
         outcome.Status = 200;
     }
 
@@ -271,6 +283,7 @@ public sealed class MessagesEndpoint(
         response.Headers.CacheControl = "no-cache";
         response.Headers["x-accel-buffering"] = "no";
         outcome.Status = 200;
+        using var sse = new SseEventWriter(writer);
         try
         {
             do
@@ -281,7 +294,7 @@ public sealed class MessagesEndpoint(
                     await outcome.CompleteAsync();
                 }
 
-                SseFraming.Write(writer, events.Current);
+                sse.Write(events.Current);
                 await writer.FlushAsync(context.RequestAborted);
             }
             while (await events.MoveNextAsync());
@@ -291,7 +304,7 @@ public sealed class MessagesEndpoint(
             route.StreamFailed(time.GetUtcNow());
             var failure = new ErrorEvent(ErrorTypes.Api, "The backend failed while streaming the answer.");
             outcome.Observe(failure);
-            SseFraming.Write(writer, failure);
+            sse.Write(failure);
             await writer.FlushAsync(context.RequestAborted);
         }
     }

@@ -8,9 +8,10 @@ using Meridian.Storage.Geography;
 namespace Meridian.Gateway.Receipts;
 
 /// <summary>
-/// Writes receipts to their geography's store off the request path, in batches. The channel is bounded and
-/// applies back-pressure instead of dropping: a receipt that was accepted is written, also at shutdown, when
-/// the writer drains what is queued before the process exits. Until written, a receipt is still readable.
+/// Signs receipts and writes them to their geography's store off the request path, in batches. The channel is bounded
+/// and applies back-pressure instead of dropping: a receipt that was accepted is written, also at shutdown, when
+/// the writer drains what is queued before the process exits. Until written, a receipt is still readable, and signed
+/// when read (Ed25519 is deterministic, so signing it then and again in the writer gives the same signature).
 /// A request's usage record travels with its receipt and is written in the same transaction (the usage ledger);
 /// <see cref="WriteDurablyAsync"/> lets a request wait until both are committed before its client sees the end.
 /// </summary>
@@ -25,9 +26,9 @@ public sealed partial class ReceiptWriter(GeographyStores stores, ReceiptSigner 
         SingleReader = true,
     });
 
-    private readonly ConcurrentDictionary<string, Receipt> _pending = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Entry> _pending = new(StringComparer.Ordinal);
 
-    /// <summary>Signs the receipt (<see cref="ReceiptSigner"/>) and queues it for its geography's store.</summary>
+    /// <summary>Queues the receipt to be signed (<see cref="ReceiptSigner"/>) and written to its geography's store.</summary>
     public ValueTask EnqueueAsync(Receipt receipt, CancellationToken cancellationToken) => EnqueueAsync(receipt, null, cancellationToken);
 
     /// <summary>Queues a receipt and the request's usage record (if it used anything) to be written together.</summary>
@@ -48,17 +49,18 @@ public sealed partial class ReceiptWriter(GeographyStores stores, ReceiptSigner 
 
     private ValueTask Enqueue(Receipt receipt, UsageRecord? usage, TaskCompletionSource? written, CancellationToken cancellationToken)
     {
-        receipt = signer.Sign(receipt);
-        _pending[receipt.RequestId] = receipt;
+        // Signing (canonical bytes + Ed25519, ≈ 25 µs) happens in the writer's loop, not on the request's thread.
         var entry = new Entry(receipt, usage, written);
+        _pending[receipt.RequestId] = entry;
         return _queue.Writer.TryWrite(entry) ? ValueTask.CompletedTask : _queue.Writer.WriteAsync(entry, cancellationToken);
     }
 
-    public Receipt? FindPending(string requestId) => _pending.GetValueOrDefault(requestId);
+    /// <summary>A receipt accepted but not yet written, signed.</summary>
+    public Receipt? FindPending(string requestId) => _pending.TryGetValue(requestId, out var entry) ? entry.Signed(signer) : null;
 
-    /// <summary>A tenant's receipts accepted but not yet written, created in [<paramref name="from"/>, <paramref name="to"/>).</summary>
+    /// <summary>A tenant's receipts accepted but not yet written, created in [<paramref name="from"/>, <paramref name="to"/>), signed.</summary>
     public IReadOnlyList<Receipt> PendingFor(string tenantId, DateTimeOffset from, DateTimeOffset to) =>
-        [.. _pending.Values.Where(r => r.TenantId == tenantId && r.CreatedAt >= from && r.CreatedAt < to)];
+        [.. _pending.Values.Where(e => e.Receipt.TenantId == tenantId && e.Receipt.CreatedAt >= from && e.Receipt.CreatedAt < to).Select(e => e.Signed(signer))];
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -76,6 +78,7 @@ public sealed partial class ReceiptWriter(GeographyStores stores, ReceiptSigner 
         {
             while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var entry))
             {
+                entry.Signed(signer);
                 batch.Add(entry);
             }
 
@@ -101,7 +104,7 @@ public sealed partial class ReceiptWriter(GeographyStores stores, ReceiptSigner 
                     // One transaction per geography: receipts and usage commit together. Only rows that were new come
                     // back, so a retried (half-written) batch adds nothing twice to the budgets' running totals.
                     var written = stores.For(group.Key).InsertBatch(
-                        [.. group.Select(e => e.Receipt)], [.. group.Select(e => e.Usage).OfType<UsageRecord>()]);
+                        [.. group.Select(e => e.Signed(signer))], [.. group.Select(e => e.Usage).OfType<UsageRecord>()]);
                     budgets?.Record(written);
                 }
 
@@ -116,8 +119,29 @@ public sealed partial class ReceiptWriter(GeographyStores stores, ReceiptSigner 
         }
     }
 
-    /// <summary>One queued receipt, the usage record that goes with it, and who waits for it to be committed.</summary>
-    private sealed record Entry(Receipt Receipt, UsageRecord? Usage, TaskCompletionSource? Written);
+    /// <summary>One queued receipt (unsigned), the usage record that goes with it, and who waits for it to be committed.</summary>
+    private sealed class Entry(Receipt receipt, UsageRecord? usage, TaskCompletionSource? written)
+    {
+        private Receipt? _signed;
+
+        public Receipt Receipt { get; } = receipt;
+
+        public UsageRecord? Usage { get; } = usage;
+
+        public TaskCompletionSource? Written { get; } = written;
+
+        /// <summary>The receipt with its signature, made once; thread-safe (a reader and the writer may race, to the same bytes).</summary>
+        public Receipt Signed(ReceiptSigner signer)
+        {
+            if (Volatile.Read(ref _signed) is { } signed)
+            {
+                return signed;
+            }
+
+            Interlocked.CompareExchange(ref _signed, signer.Sign(Receipt), null);
+            return _signed!;
+        }
+    }
 
     private static partial class Log
     {

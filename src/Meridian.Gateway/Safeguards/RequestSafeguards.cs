@@ -171,6 +171,9 @@ public sealed class SafeguardSession
     /// <summary>For the receipt: never text. A request refused for a missing policy was not screened.</summary>
     public string Compact => _policy is null ? "not_screened" : Verdict.Compact;
 
+    /// <summary>Whether screening changed the answer's text (redacted or blocked): the upstream's own bytes may not be sent.</summary>
+    public bool OutputAltered => _output?.Altered ?? false;
+
     /// <summary>The <see cref="RequestSafeguards.Header"/> value for the verdict so far, or null when there is nothing to say.</summary>
     public string? HeaderValue => _policy is not null && Verdict.Action != SafeguardAction.Allow ? Verdict.Compact : null;
 

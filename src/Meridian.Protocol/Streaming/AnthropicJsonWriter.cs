@@ -14,9 +14,12 @@ public static class AnthropicJsonWriter
 
     public static void WriteEventData(IBufferWriter<byte> output, StreamEvent streamEvent)
     {
-        using var json = new Utf8JsonWriter(output, Options);
+        using var json = CreateWriter(output);
         WriteEvent(json, streamEvent);
     }
+
+    /// <summary>A writer with the options every Anthropic body is written with.</summary>
+    public static Utf8JsonWriter CreateWriter(IBufferWriter<byte> output) => new(output, Options);
 
     public static void WriteEvent(Utf8JsonWriter json, StreamEvent streamEvent)
     {

@@ -32,6 +32,13 @@ public sealed record PingEvent : StreamEvent
 /// <summary>An error after the stream started: the client sees <c>event: error</c>.</summary>
 public sealed record ErrorEvent(string ErrorType, string Message) : StreamEvent;
 
+/// <summary>
+/// The upstream's whole non-streaming answer, exactly as it sent it; follows the events read from it (which screening
+/// and metering see) when those carry all of its content. A non-streaming client is sent these bytes unless screening
+/// changed the text; otherwise the answer is written again from the (screened) events. Never framed as SSE.
+/// </summary>
+public sealed record UpstreamMessageEvent(ReadOnlyMemory<byte> Json) : StreamEvent;
+
 public abstract record ContentBlockHeader;
 
 public sealed record TextBlockHeader : ContentBlockHeader

@@ -64,6 +64,9 @@ public sealed class StreamScreener
     /// <summary>The verdict so far; final once the enumeration has ended (completed, blocked, failed or abandoned).</summary>
     public Verdict Verdict => _final ?? _verdict.Build(_policy.Name);
 
+    /// <summary>Whether the text released differs from the text received: something was redacted, or the stream was blocked.</summary>
+    public bool Altered { get; private set; }
+
     /// <summary>Whether the enumeration has ended.</summary>
     public bool Completed => _final is not null;
 
@@ -288,6 +291,7 @@ public sealed class StreamScreener
                     }
                 }
 
+                Altered |= _applied.Count > 0;
                 _release.Clear();
                 Redaction.Append(_release, _buffer.AsSpan(0, _length), _context, releaseEnd, _applied);
                 text = _release.ToString();
@@ -331,6 +335,7 @@ public sealed class StreamScreener
 
     private Step Block()
     {
+        Altered = true;
         var verdict = _verdict.Build(_policy.Name);
         SafeguardsLog.OutputBlocked(_screener.Logger, _policy.Name, verdict.Compact);
         _length = 0;

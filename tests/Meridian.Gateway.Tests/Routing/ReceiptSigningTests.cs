@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Meridian.Core.Receipts;
 using Meridian.Gateway.Receipts;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -101,6 +102,104 @@ public sealed class ReceiptSigningTests(GatewayFixture gateway) : IClassFixture<
         Assert.Equal("""{"a":"xé","b":1,"o":{"z":[1,null,{"y":true}]}}""", System.Text.Encoding.UTF8.GetString(a));
         Assert.NotEqual(a, Canonical("""{"a":"xé","b":2,"o":{"z":[1,null,{"y":true}]}}"""));
     }
+
+    [Fact]
+    public void Canonical_bytes_written_from_a_receipts_fields_equal_those_read_back_from_its_json()
+    {
+        // The signer writes the canonical bytes from the record; a verifier reads them from the JSON it was served. Any
+        // difference (a member missed or misordered, a number or a time spelled differently, an escape) breaks verification.
+        var full = FullReceipt();
+        Assert.All(typeof(Receipt).GetProperties().Where(p => p.Name != nameof(Receipt.Signature)),
+            p => Assert.True(p.GetValue(full) is not null, $"the sample must set {p.Name}, so the canonical writer is held to it"));
+        var receipts = new List<Receipt>
+        {
+            full,
+            new() { RequestId = "req_1", CreatedAt = DateTimeOffset.UnixEpoch, TenantId = "t", KeyId = "k", IngressRegion = "eastus", StorageGeography = "us", Endpoint = "messages", Status = 401 },
+            full with
+            {
+                RoutingFailure = "No backend \"inside\" the boundary:\n\ttab \u0001 \u001f <script>&'+` é 東京 🦀 " + new string('x', 600),
+                ProcessingRegion = "São Paulo (declared) \\ \"quoted\"",
+                DataRecipients = [new DataRecipient("pub_é", "publisher", ["usage"])],
+                Attempts = [new RouteAttempt("b1", "r1", null, "platform", "http_503"), new RouteAttempt("b2", "r2", "eu", "pub_x", "ok")],
+                CreatedAt = new DateTimeOffset(2026, 3, 1, 23, 59, 59, TimeSpan.FromHours(5.5)).AddTicks(1200),
+                DurationMs = 1e-7,
+            },
+            full with { DurationMs = 12345.678901234567, CreatedAt = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero) },
+            full with { DurationMs = 0, Attempts = [], DataRecipients = [] },
+        };
+
+        using var signer = new ReceiptSigner(new byte[32]);
+        foreach (var receipt in receipts)
+        {
+            var signed = signer.Sign(receipt);
+            var json = JsonSerializer.SerializeToUtf8Bytes(signed, ReceiptJsonContext.Default.Receipt);
+            using var document = JsonDocument.Parse(json);
+            var output = new System.Buffers.ArrayBufferWriter<byte>();
+            using (var writer = new Utf8JsonWriter(output))
+            {
+                ReceiptCanonicalJson.Write(writer, receipt);
+            }
+
+            Assert.Equal(System.Text.Encoding.UTF8.GetString(ReceiptCanonicalJson.Of(document.RootElement)), System.Text.Encoding.UTF8.GetString(output.WrittenSpan));
+            Assert.True(ReceiptVerifier.Verify(document.RootElement, signer.PublicKey).Valid);
+        }
+    }
+
+    [Fact]
+    public async Task A_receipt_read_before_the_writer_has_signed_and_stored_it_is_signed()
+    {
+        // A writer whose loop never runs: the receipt stays queued, as it does for a moment under load.
+        var signer = gateway.App.Services.GetRequiredService<ReceiptSigner>();
+        var writer = new ReceiptWriter(gateway.App.Services.GetRequiredService<Meridian.Storage.Geography.GeographyStores>(), signer,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<ReceiptWriter>.Instance);
+        var receipt = FullReceipt() with { RequestId = "req_" + Guid.NewGuid().ToString("N") };
+        await writer.EnqueueAsync(receipt, Ct);
+
+        var pending = writer.FindPending(receipt.RequestId);
+        var listed = Assert.Single(writer.PendingFor(receipt.TenantId, receipt.CreatedAt, receipt.CreatedAt.AddTicks(1)));
+
+        Assert.NotNull(pending?.Signature);
+        Assert.Equal(pending, listed);
+        var json = JsonSerializer.SerializeToElement(pending, ReceiptJsonContext.Default.Receipt);
+        var verified = ReceiptVerifier.Verify(json, signer.PublicKey);
+        Assert.True(verified.Valid, verified.Reason);
+    }
+
+    private static Receipt FullReceipt() => new()
+    {
+        RequestId = "req_0193a1b2c3d4e5f6",
+        CreatedAt = new DateTimeOffset(2026, 11, 29, 15, 40, 58, 123, TimeSpan.Zero).AddTicks(4567),
+        TenantId = "ten_demo",
+        KeyId = "key_1",
+        DeploymentId = "dep_1",
+        DeploymentName = "claude-sonnet-5",
+        Model = "claude-sonnet-5",
+        HostingOption = "platform",
+        DeploymentType = "data_zone",
+        IngressRegion = "eastus",
+        Backend = "anthropic-eastus (anthropic)",
+        ProcessingRegion = "eastus",
+        StorageGeography = "us",
+        Endpoint = "messages",
+        Streamed = true,
+        Status = 200,
+        ErrorType = "overloaded_error",
+        SafeguardVerdict = "annotate:pii=low",
+        StopReason = "max_tokens",
+        InputTokens = 14,
+        OutputTokens = 16,
+        CacheCreationInputTokens = 3,
+        CacheReadInputTokens = 4,
+        DurationMs = 0.8734,
+        PublisherId = "pub_anthropic",
+        ResourceRegion = "eastus",
+        ResourceDataZone = "us",
+        ProcessingDataZone = "us",
+        ProcessingOperator = "platform",
+        Attempts = [new RouteAttempt("anthropic-westus", "westus", "us", "platform", "connect_error"), new RouteAttempt("anthropic-eastus", "eastus", "us", "platform", "ok")],
+        RoutingFailure = "none",
+        DataRecipients = ReceiptBoundary.Recipients("pub_anthropic", ["platform"]),
+    };
 
     private static async Task<JsonElement> SendAndFetchReceiptAsync(HttpClient client)
     {
