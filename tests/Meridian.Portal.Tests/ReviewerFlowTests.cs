@@ -59,7 +59,8 @@ public sealed class ReviewerFlowTests(PortalFixture portal)
         var record = Assert.Single(access.GetProperty("data").EnumerateArray());
         Assert.Equal("open", record.GetProperty("event").GetString());
         Assert.Equal($"token:{reviewer}", record.GetProperty("actor").GetString());
-        Assert.Equal("triage: queue review", record.GetProperty("reason").GetString());
+        Assert.Equal("triage", record.GetProperty("reason_code").GetString());
+        Assert.Equal("queue review", record.GetProperty("reason").GetString());
 
         // Violation, suspend the key: the decision is recorded, and the key's next request is refused.
         var decide = page.GetByRole(AriaRole.Form, new() { Name = "Decide the case" });

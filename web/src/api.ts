@@ -246,6 +246,8 @@ export interface AccessEvent {
   actor: string;
   case_id: string;
   event: string;
+  /** What the tenant is shown: triage, escalation, appeal, legal_request or quality_audit (opens only). */
+  reason_code?: string | null;
   reason: string | null;
   previous_hash: string;
   hash: string;

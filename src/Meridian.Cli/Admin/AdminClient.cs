@@ -55,6 +55,15 @@ internal sealed class AdminClient
         return new AdminResult<T>(Deserialize(json, type), json);
     }
 
+    public async Task<AdminResult<T>> PatchAsync<TBody, T>(
+        string path, TBody body, JsonTypeInfo<TBody> bodyType, JsonTypeInfo<T> type, CancellationToken cancellationToken)
+    {
+        var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body, bodyType));
+        content.Headers.ContentType = JsonMediaType;
+        var json = await SendAsync(HttpMethod.Patch, path, content, cancellationToken);
+        return new AdminResult<T>(Deserialize(json, type), json);
+    }
+
     /// <summary>A POST without a body (revoke). Returns the answer's JSON, which may be empty.</summary>
     public Task<string> PostAsync(string path, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Post, path, content: null, cancellationToken);
@@ -71,7 +80,9 @@ internal sealed class AdminClient
         string? cursor = null;
         do
         {
-            var query = cursor is null ? $"?limit={PageSize}" : $"?limit={PageSize}&cursor={Uri.EscapeDataString(cursor)}";
+            // The path may carry filters of its own (?status=open).
+            var query = (path.Contains('?', StringComparison.Ordinal) ? "&" : "?")
+                + (cursor is null ? $"limit={PageSize}" : $"limit={PageSize}&cursor={Uri.EscapeDataString(cursor)}");
             var json = await SendAsync(HttpMethod.Get, path + query, content: null, cancellationToken);
             var page = Deserialize(json, type);
             items.AddRange(page.Data ?? []);

@@ -68,7 +68,13 @@ internal sealed record Deployment(
     string? DataZone,
     string? Geography,
     string? ProcessingBoundary,
-    string? CreatedAt);
+    string? CreatedAt,
+    string? ReviewedBy,
+    string? RetentionMode,
+    RetentionExemption? RetentionExemption);
+
+/// <summary>The operator's exemption from an offer's retention requirement.</summary>
+internal sealed record RetentionExemption(string? GrantedBy, string? GrantedAt);
 
 /// <summary>Who acknowledged that a publisher-hosted deployment's data may leave the geography, and when.</summary>
 internal sealed record Acknowledgment(string? AcknowledgedBy, string? AcknowledgedAt);
@@ -107,7 +113,15 @@ internal sealed record CreateDeploymentRequest(
     string? DeploymentType,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Capacity? Capacity,
     string SafeguardPolicy,
-    bool AcknowledgeDataMayLeaveGeography);
+    bool AcknowledgeDataMayLeaveGeography,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ReviewedBy,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RetentionMode);
+
+/// <summary><c>PATCH /deployments/{id}</c>: only the settings given change.</summary>
+internal sealed record UpdateDeploymentRequest(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ReviewedBy,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RetentionMode,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? RetentionExemption);
 
 internal sealed record CreateKeyRequest([property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Name);
 
@@ -133,6 +147,7 @@ internal sealed record RotateKeyRequest([property: JsonIgnore(Condition = JsonIg
 [JsonSerializable(typeof(CreateSubscriptionRequest))]
 [JsonSerializable(typeof(CreateResourceRequest))]
 [JsonSerializable(typeof(CreateDeploymentRequest))]
+[JsonSerializable(typeof(UpdateDeploymentRequest))]
 [JsonSerializable(typeof(CreateKeyRequest))]
 [JsonSerializable(typeof(RotateKeyRequest))]
 internal sealed partial class AdminJsonContext : JsonSerializerContext;

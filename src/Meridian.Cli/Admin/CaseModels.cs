@@ -21,13 +21,15 @@ internal sealed record TsCase(
     string? Status,
     string? Decision,
     string? DecisionAction,
-    string? Snapshot);
+    string? Snapshot,
+    string? ReviewedBy,
+    string? Retention);
 
 internal sealed record OpenedCase(TsCase Case, JsonElement Snapshot, CaseAccess Access);
 
-internal sealed record CaseAccess(long Seq, string At, string Actor, string Event, string? Reason, string Hash);
+internal sealed record CaseAccess(long Seq, string At, string Actor, string Event, string? ReasonCode, string? Reason, string Hash);
 
-internal sealed record OpenCaseRequest(string Reason);
+internal sealed record OpenCaseRequest(string Reason, string ReasonCode);
 
 internal sealed record DecideCaseRequest(string Decision, string Action);
 

@@ -14,25 +14,38 @@ internal static class CasesCommand
     public static Command Create(CliContext context)
     {
         var status = new Option<string?>("--status") { Description = "open or decided (default: both)." };
-        var list = new Command("list", "The case queue you may review, newest first (metadata only).") { status }
+        status.AcceptOnlyFromAmong("open", "decided");
+        var geography = new Option<string?>("--geography") { Description = "Only cases of this geography (default: every geography you review)." };
+        var list = new Command("list", "The case queue you may review, newest first (metadata only), every page.") { status, geography }
             .WithAction(context, async (call, cancellationToken) =>
             {
-                var path = AdminClient.Path("cases") + (call.Value(status) is { Length: > 0 } s ? "?status=" + Uri.EscapeDataString(s) : string.Empty);
-                var cases = await call.Api.GetAsync(path, CaseJsonContext.Default.PageTsCase, cancellationToken);
+                var filters = new List<string>();
+                if (call.Value(status) is { Length: > 0 } s)
+                {
+                    filters.Add("status=" + Uri.EscapeDataString(s));
+                }
+
+                if (call.Value(geography) is { Length: > 0 } g)
+                {
+                    filters.Add("geography=" + Uri.EscapeDataString(g));
+                }
+
+                var path = AdminClient.Path("cases") + (filters.Count > 0 ? "?" + string.Join('&', filters) : string.Empty);
+                var cases = await call.Api.ListAsync(path, CaseJsonContext.Default.PageTsCase, cancellationToken);
                 if (call.Json)
                 {
                     call.WriteJson(cases.Json);
                     return AdminCommand.Ok;
                 }
 
-                if (cases.Value.Data.Count == 0)
+                if (cases.Value.Count == 0)
                 {
                     call.Out.MarkupLine("[grey]No cases.[/]");
                     return AdminCommand.Ok;
                 }
 
                 var table = CliOutput.Table(call.Out, "Id", "Created", "Geography", "Deployment", "Verdict", "Status");
-                foreach (var c in cases.Value.Data)
+                foreach (var c in cases.Value)
                 {
                     table.AddRow(CliOutput.Escape(c.Id), CliOutput.Escape(CliOutput.Time(c.CreatedAt)), CliOutput.Escape(c.Geography),
                         CliOutput.Escape(c.DeploymentName), CliOutput.Escape(c.Verdict),
@@ -45,11 +58,17 @@ internal static class CasesCommand
 
         var openId = CaseIdArgument();
         var reason = new Option<string>("--reason") { Description = "Why you open it; recorded in the access log with your identity.", Required = true };
-        var open = new Command("open", "Decrypt and show a case's content; the access is recorded.") { openId, reason }
+        var reasonCode = new Option<string>("--reason-code")
+        {
+            Description = "The reason the tenant is shown: triage (default), escalation, appeal, legal_request or quality_audit.",
+            DefaultValueFactory = _ => "triage",
+        };
+        reasonCode.AcceptOnlyFromAmong("triage", "escalation", "appeal", "legal_request", "quality_audit");
+        var open = new Command("open", "Decrypt and show a case's content; the access is recorded.") { openId, reason, reasonCode }
             .WithAction(context, async (call, cancellationToken) =>
             {
                 var id = call.Value(openId)!;
-                var opened = await call.Api.PostAsync(AdminClient.Path("cases", id, "open"), new OpenCaseRequest(call.Value(reason)!),
+                var opened = await call.Api.PostAsync(AdminClient.Path("cases", id, "open"), new OpenCaseRequest(call.Value(reason)!, call.Value(reasonCode)!),
                     CaseJsonContext.Default.OpenCaseRequest, CaseJsonContext.Default.OpenedCase, cancellationToken);
                 if (call.Json)
                 {

@@ -27,13 +27,28 @@ internal static class DeployCommand
         {
             Description = "Required for --hosting publisher: you acknowledge that data may be processed outside the resource's geography.",
         };
+        var policy = new Option<string>("--safeguard-policy")
+        {
+            Description = "The safeguard policy screening its requests: default, or one of the gateway's policy file.",
+            DefaultValueFactory = _ => "default",
+        };
+        var reviewedBy = new Option<string?>("--reviewed-by")
+        {
+            Description = "Whose Trust & Safety reviewers see its flagged requests: publisher (default), operator or tenant. Changeable: meridian deployments update.",
+        };
+        reviewedBy.AcceptOnlyFromAmong("publisher", "operator", "tenant");
+        var retention = new Option<string?>("--retention")
+        {
+            Description = "standard (default): flagged content kept encrypted for the retention period; none: metadata only (an offer that requires retention then needs an operator exemption).",
+        };
+        retention.AcceptOnlyFromAmong("standard", "none");
         var dryRun = new Option<bool>("--dry-run")
         {
             Description = "Create nothing: show each backend, whether it may serve this deployment and why not, and what the boundary costs.",
         };
         var command = new Command("deploy", "Deploy an offer's model on a resource, platform-hosted (global, datazone or regional) or publisher-hosted.")
         {
-            resource, name, offer, model, hosting, type, rpm, tpm, acknowledge, dryRun,
+            resource, name, offer, model, hosting, type, rpm, tpm, acknowledge, policy, reviewedBy, retention, dryRun,
         };
         return command.WithAction(context, async (call, cancellationToken) =>
         {
@@ -49,7 +64,8 @@ internal static class DeployCommand
             var capacity = call.Value(rpm) is null && call.Value(tpm) is null ? null : new Capacity(call.Value(rpm), call.Value(tpm));
             var request = new CreateDeploymentRequest(
                 call.Value(name)!, call.Value(offer)!, call.Value(model)!, hostingOption, call.Value(type), capacity,
-                SafeguardPolicy: "default", AcknowledgeDataMayLeaveGeography: call.Value(acknowledge));
+                SafeguardPolicy: call.Value(policy)!, AcknowledgeDataMayLeaveGeography: call.Value(acknowledge),
+                ReviewedBy: call.Value(reviewedBy), RetentionMode: call.Value(retention));
             if (call.Value(dryRun))
             {
                 var plan = await call.Api.PostAsync(AdminClient.Path("resources", resourceId, "deployments") + "?dry_run=true", request,
@@ -81,7 +97,8 @@ internal static class DeployCommand
                 .Row("Offer / model", $"{d.OfferId} / {d.ModelId}")
                 .Row("Hosting", d.DeploymentType is null ? d.HostingOption : $"{d.HostingOption}, {d.DeploymentType}")
                 .Row("Processed in", d.ProcessingBoundary)
-                .Row("Capacity", d.Capacity is { } c ? $"{c.Rpm} RPM, {c.Tpm} TPM" : null);
+                .Row("Capacity", d.Capacity is { } c ? $"{c.Rpm} RPM, {c.Tpm} TPM" : null)
+                .Row("Safeguards", $"policy {d.SafeguardPolicy}, reviewed by {d.ReviewedBy}, retention {d.RetentionMode}");
             if (d.DataMayLeaveGeographyAcknowledgment is { } ack)
             {
                 details.Row("Acknowledged", $"data may leave the geography: by {ack.AcknowledgedBy} at {CliOutput.Time(ack.AcknowledgedAt)}");

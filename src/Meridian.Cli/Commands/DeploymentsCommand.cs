@@ -38,6 +38,42 @@ internal static class DeploymentsCommand
                 call.Out.Write(table);
                 return AdminCommand.Ok;
             });
-        return new Command("deployments", "A resource's deployments.") { list };
+        var id = new Argument<string>("deployment-id") { Description = "The deployment's id (see meridian deployments list)." };
+        var reviewedBy = new Option<string?>("--reviewed-by") { Description = "Who reviews its new flagged requests: publisher, operator or tenant." };
+        reviewedBy.AcceptOnlyFromAmong("publisher", "operator", "tenant");
+        var retention = new Option<string?>("--retention") { Description = "standard or none: whether flagged content is kept for review." };
+        retention.AcceptOnlyFromAmong("standard", "none");
+        var grant = new Option<bool>("--grant-retention-exemption") { Description = "Operator only: exempt it from its offer's retention requirement." };
+        var revoke = new Option<bool>("--revoke-retention-exemption") { Description = "Operator only: withdraw that exemption." };
+        var update = new Command("update", "Change who reviews a deployment's flagged requests, its retention mode, or its retention exemption (each change audited).")
+        {
+            id, reviewedBy, retention, grant, revoke,
+        };
+        update.Validators.Add(result =>
+        {
+            if (result.GetValue(grant) && result.GetValue(revoke))
+            {
+                result.AddError("--grant-retention-exemption and --revoke-retention-exemption exclude each other.");
+            }
+        });
+        update.WithAction(context, async (call, cancellationToken) =>
+        {
+            bool? exemption = call.Value(grant) ? true : call.Value(revoke) ? false : null;
+            var updated = await call.Api.PatchAsync(AdminClient.Path("deployments", call.Value(id)!),
+                new UpdateDeploymentRequest(call.Value(reviewedBy), call.Value(retention), exemption),
+                AdminJsonContext.Default.UpdateDeploymentRequest, AdminJsonContext.Default.Deployment, cancellationToken);
+            if (call.Json)
+            {
+                call.WriteJson(updated.Json);
+                return AdminCommand.Ok;
+            }
+
+            var d = updated.Value;
+            call.Out.MarkupLine($"Deployment [bold]{Markup.Escape(d.Name)}[/] ({Markup.Escape(d.Id)}): reviewed by {Markup.Escape(d.ReviewedBy ?? "")}, "
+                + $"retention {Markup.Escape(d.RetentionMode ?? "")}"
+                + (d.RetentionExemption is { } e ? $", exempted by {Markup.Escape(e.GrantedBy ?? "")} at {Markup.Escape(CliOutput.Time(e.GrantedAt) ?? "")}." : "."));
+            return AdminCommand.Ok;
+        });
+        return new Command("deployments", "A resource's deployments, and their Trust & Safety settings.") { list, update };
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Data.Common;
 using Meridian.Gateway.Hosting;
+using Meridian.Gateway.Safeguards;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -27,6 +28,33 @@ public static class ServeCommand
             Description = "Forward platform traffic to this Anthropic-compatible upstream (e.g. http://127.0.0.1:9090 from `meridian simulate`) instead of the in-process simulator; its key comes from env MERIDIAN_UPSTREAM_API_KEY.",
         };
         var config = new Option<string?>("--config") { Description = "JSON file declaring the backends (env MERIDIAN_CONFIG); see docs/backends.md." };
+        var policies = new Option<string?>("--safeguard-policies")
+        {
+            Description = "JSON file of named safeguard policies deployments select by name (env MERIDIAN_SAFEGUARD_POLICIES); see docs/safeguards.md.",
+        };
+        var classifiers = new Option<string[]>("--classifier")
+        {
+            Description = "NAME=URL of an external classifier policies can name (repeatable; env MERIDIAN_CLASSIFIER_URL_<NAME>; "
+                + "bearer token from env MERIDIAN_CLASSIFIER_TOKEN_<NAME>); see docs/safeguards.md.",
+        };
+        var classifierTimeout = new Option<int?>("--classifier-timeout-ms") { Description = "Deadline of one external classifier call (default 2000); then the policy's on_classifier_failure decides." };
+        classifiers.Validators.Add(result =>
+        {
+            foreach (var value in result.GetValueOrDefault<string[]>() ?? [])
+            {
+                if (!TryParseClassifier(value, out _, out _))
+                {
+                    result.AddError($"--classifier takes NAME=URL with a snake_case name and an absolute http(s) URL, not '{value}'.");
+                }
+            }
+        });
+        classifierTimeout.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 1 and var ms)
+            {
+                result.AddError($"--classifier-timeout-ms must be at least 1, not {ms}.");
+            }
+        });
         var redis = new Option<string?>("--redis")
         {
             Description = "HOST:PORT of a Redis shared by several nodes (env MERIDIAN_REDIS): cluster-wide quotas and instant change propagation; see docs/scale-out.md. Off by default.",
@@ -51,7 +79,7 @@ public static class ServeCommand
         var stores = new StoreOptions();
         var command = new Command("serve", "Run the gateway: embedded SQLite stores and the built-in simulator backend unless told otherwise.")
         {
-            port, data, demoKey, adminToken, region, bind, tokenDelay, upstream, config, redis, redisPrefix, nodes,
+            port, data, demoKey, adminToken, region, bind, tokenDelay, upstream, config, policies, classifiers, classifierTimeout, redis, redisPrefix, nodes,
         };
         stores.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -71,6 +99,29 @@ public static class ServeCommand
                 RedisPrefix = parse.GetValue(redisPrefix) ?? Env("MERIDIAN_REDIS_PREFIX") ?? GatewayOptions.DefaultRedisPrefix,
                 ExpectedNodes = parse.GetValue(nodes) ?? EnvInt("MERIDIAN_NODES") ?? 1,
             };
+            options.Safeguards.PolicyFile = parse.GetValue(policies) ?? Env(SafeguardsOptions.PolicyFileEnv);
+            var timeout = TimeSpan.FromMilliseconds(parse.GetValue(classifierTimeout) ?? 2000);
+            var declared = Environment.GetEnvironmentVariables().Keys.OfType<string>()
+                .Where(k => k.StartsWith(ClassifierUrlEnvPrefix, StringComparison.Ordinal))
+                .Select(k => $"{k[ClassifierUrlEnvPrefix.Length..].ToLowerInvariant()}={Env(k)}")
+                .Concat(parse.GetValue(classifiers) ?? []);
+            foreach (var value in declared)
+            {
+                if (!TryParseClassifier(value, out var name, out var endpoint))
+                {
+                    AnsiConsole.MarkupLineInterpolated($"[red]meridian serve: {ClassifierUrlEnvPrefix}<NAME> must be an absolute http(s) URL under a snake_case name, not '{value}'.[/]");
+                    return 2;
+                }
+
+                options.Safeguards.HttpClassifiers.Add(new Meridian.Safeguards.Classifiers.HttpClassifierOptions
+                {
+                    Name = name,
+                    Endpoint = endpoint,
+                    Timeout = timeout,
+                    BearerToken = Env(SafeguardsOptions.ClassifierTokenEnvPrefix + name.ToUpperInvariant()),
+                });
+            }
+
             stores.Apply(parse, options);
             return await RunAsync(options, cancellationToken);
         });
@@ -114,6 +165,17 @@ public static class ServeCommand
         }
 
         return 0;
+    }
+
+    private const string ClassifierUrlEnvPrefix = "MERIDIAN_CLASSIFIER_URL_";
+
+    private static bool TryParseClassifier(string value, out string name, out Uri url)
+    {
+        var split = value.IndexOf('=', StringComparison.Ordinal);
+        name = split > 0 ? value[..split].Trim() : string.Empty;
+        url = null!;
+        return name.Length > 0 && name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_')
+            && Uri.TryCreate(value[(split + 1)..].Trim(), UriKind.Absolute, out url!) && url.Scheme is "http" or "https";
     }
 
     private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;

@@ -1,3 +1,5 @@
+using Meridian.Core.Marketplace;
+
 namespace Meridian.Core.Access;
 
 /// <summary>The answer to "may this caller do that?".</summary>
@@ -32,15 +34,18 @@ public sealed record AdminCaller(string TokenId, string Name, AdminRole Role, st
     public AccessDecision ReadPublisher(string publisherId) => Role switch
     {
         AdminRole.OperatorAdmin => AccessDecision.Allowed,
-        AdminRole.PublisherAdmin or AdminRole.Reviewer => Own(PublisherId, publisherId),
+        AdminRole.PublisherAdmin => Own(PublisherId, publisherId),
+        // A tenant's or the operator's reviewer belongs to no publisher: it may never read one.
+        AdminRole.Reviewer => PublisherId is null ? AccessDecision.Forbidden : Own(PublisherId, publisherId),
         _ => AccessDecision.Forbidden,
     };
 
-    /// <summary>Listing publishers: the operator sees all, a publisher's people their own, tenants none.</summary>
+    /// <summary>Listing publishers: the operator sees all, a publisher's people their own, tenants (and reviewers of no publisher) none.</summary>
     public AccessDecision ListPublishers(out string? onlyPublisher)
     {
         onlyPublisher = AdminRoles.IsPublisherRole(Role) ? PublisherId : null;
-        return IsOperator || AdminRoles.IsPublisherRole(Role) ? AccessDecision.Allowed : AccessDecision.Forbidden;
+        // An operator's or a tenant's reviewer has no publisher: without this it would list them all.
+        return IsOperator || (AdminRoles.IsPublisherRole(Role) && PublisherId is not null) ? AccessDecision.Allowed : AccessDecision.Forbidden;
     }
 
     /// <summary>Create offers, change prices, publish terms versions.</summary>
@@ -114,28 +119,47 @@ public sealed record AdminCaller(string TokenId, string Name, AdminRole Role, st
     };
 
     /// <summary>
-    /// The Trust &amp; Safety case queue: the operator sees every case; a reviewer its publisher's cases in its geographies
-    /// (<paramref name="onlyPublisher"/>, <paramref name="onlyGeographies"/>); every other role is forbidden.
+    /// For a reviewer, whose cases it reviews: a publisher's (<see cref="PublisherId"/> set), a tenant's (<see cref="TenantId"/>
+    /// set) or the operator's (neither). Null for every other role.
     /// </summary>
-    public AccessDecision ReviewCases(out string? onlyPublisher, out IReadOnlyList<string>? onlyGeographies)
+    public ReviewedBy? ReviewerFor => Role != AdminRole.Reviewer ? null
+        : PublisherId is not null ? ReviewedBy.Publisher
+        : TenantId is not null ? ReviewedBy.Tenant
+        : ReviewedBy.Operator;
+
+    /// <summary>
+    /// The Trust &amp; Safety case queue: the operator-admin sees every case (<paramref name="scope"/> null); a reviewer the
+    /// cases assigned to its party in its geographies; every other role is forbidden.
+    /// </summary>
+    public AccessDecision ReviewCases(out ReviewScope? scope)
     {
-        onlyPublisher = Role == AdminRole.Reviewer ? PublisherId : null;
-        onlyGeographies = Role == AdminRole.Reviewer ? Geographies : null;
+        scope = ReviewerFor is { } party ? new ReviewScope(party, PublisherId, TenantId, Geographies) : null;
         return Role is AdminRole.OperatorAdmin or AdminRole.Reviewer ? AccessDecision.Allowed : AccessDecision.Forbidden;
     }
 
     /// <summary>
-    /// See, open or decide one case: the operator any; a reviewer only cases of its publisher in one of its geographies
-    /// (others are hidden, like other tenants' objects); every other role is forbidden.
+    /// See, open or decide one case: the operator-admin any; a reviewer only a case assigned (when it was opened) to its
+    /// party — its publisher, its tenant, or the operator — and in one of its geographies. A case of another party or
+    /// geography is <see cref="AccessDecision.Forbidden"/>, not hidden: a reviewer is told it may not, rather than that
+    /// the case does not exist (case ids are random, so this discloses nothing a reviewer could enumerate).
     /// </summary>
-    public AccessDecision ReviewCase(string publisherId, string geography) => Role switch
+    public AccessDecision ReviewCase(ReviewedBy reviewedBy, string publisherId, string tenantId, string geography) => Role switch
     {
         AdminRole.OperatorAdmin => AccessDecision.Allowed,
-        AdminRole.Reviewer => Own(PublisherId, publisherId) == AccessDecision.Allowed
-            && Geographies.Contains(geography, StringComparer.OrdinalIgnoreCase) ? AccessDecision.Allowed : AccessDecision.Hidden,
+        AdminRole.Reviewer when ReviewerFor == reviewedBy
+            && reviewedBy switch
+            {
+                ReviewedBy.Publisher => string.Equals(PublisherId, publisherId, StringComparison.Ordinal),
+                ReviewedBy.Tenant => string.Equals(TenantId, tenantId, StringComparison.Ordinal),
+                _ => true,
+            }
+            && Geographies.Contains(geography, StringComparer.OrdinalIgnoreCase) => AccessDecision.Allowed,
         _ => AccessDecision.Forbidden,
     };
 
     private static AccessDecision Own(string? mine, string theirs) =>
         mine is not null && string.Equals(mine, theirs, StringComparison.Ordinal) ? AccessDecision.Allowed : AccessDecision.Hidden;
 }
+
+/// <summary>The cases a reviewer may review: those assigned to <paramref name="ReviewedBy"/> (and to its publisher or tenant) in its geographies.</summary>
+public sealed record ReviewScope(ReviewedBy ReviewedBy, string? PublisherId, string? TenantId, IReadOnlyList<string> Geographies);

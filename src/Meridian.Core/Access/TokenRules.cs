@@ -7,7 +7,10 @@ public sealed record TokenDraft(string? Role, string? Name, string? TenantId, st
 
 public sealed record ValidToken(AdminRole Role, string Name, string? TenantId, string? PublisherId, IReadOnlyList<string> Geographies);
 
-/// <summary>Which scope each role needs: a tenant for tenant roles, a publisher for publisher roles, geographies for reviewers. Pure.</summary>
+/// <summary>
+/// Which scope each role needs: a tenant for tenant roles, a publisher for publisher-admins, geographies for reviewers
+/// (plus at most one of a publisher or a tenant, whose cases they review; with neither they are the operator's). Pure.
+/// </summary>
 public static class TokenRules
 {
     /// <param name="knownGeographies">The world's geographies, for reviewers.</param>
@@ -21,23 +24,29 @@ public static class TokenRules
         }
 
         var tenantRole = AdminRoles.IsTenantRole(role);
-        var publisherRole = AdminRoles.IsPublisherRole(role);
+        var publisherRole = role == AdminRole.PublisherAdmin;
         if (tenantRole && string.IsNullOrEmpty(draft.TenantId))
         {
             errors.Add("tenant_id", $"is required for the {AdminRoles.Of(role)} role");
         }
-        else if (!tenantRole && draft.TenantId is not null)
+        else if (!tenantRole && role != AdminRole.Reviewer && draft.TenantId is not null)
         {
-            errors.Add("tenant_id", $"applies to tenant roles only, not {AdminRoles.Of(role)}");
+            errors.Add("tenant_id", $"applies to tenant roles and reviewers only, not {AdminRoles.Of(role)}");
         }
 
         if (publisherRole && string.IsNullOrEmpty(draft.PublisherId))
         {
             errors.Add("publisher_id", $"is required for the {AdminRoles.Of(role)} role");
         }
-        else if (!publisherRole && draft.PublisherId is not null)
+        else if (!publisherRole && role != AdminRole.Reviewer && draft.PublisherId is not null)
         {
             errors.Add("publisher_id", $"applies to publisher roles only, not {AdminRoles.Of(role)}");
+        }
+
+        // A reviewer reviews for one party: a publisher, a tenant, or (with neither) the operator.
+        if (role == AdminRole.Reviewer && draft.TenantId is not null && draft.PublisherId is not null)
+        {
+            errors.Add("tenant_id", "a reviewer reviews for a publisher (publisher_id), a tenant (tenant_id) or the operator (neither), not for two");
         }
 
         var geographies = draft.Geographies ?? [];

@@ -29,4 +29,19 @@ public sealed record DeploymentRoute(
 
     /// <summary>Set when a Trust &amp; Safety decision suspended the deployment: its requests are refused with 403.</summary>
     public DateTimeOffset? SuspendedAt { get; init; }
+
+    /// <summary>Whose reviewers get the cases of its flagged requests (recorded on each case).</summary>
+    public ReviewedBy ReviewedBy { get; init; } = ReviewedBy.Publisher;
+
+    /// <summary>Whether a flagged request's content snapshot is kept.</summary>
+    public RetentionMode Retention { get; init; } = RetentionMode.Standard;
+
+    /// <summary>Whether the operator exempted it from its offer's retention requirement.</summary>
+    public bool RetentionExempt { get; init; }
+
+    /// <summary>Whether its offer requires flagged content to be retained for review.</summary>
+    public bool OfferRequiresRetention { get; init; }
+
+    /// <summary>True when every request must fail closed (<see cref="CaseReview.RefusesRequests"/>).</summary>
+    public bool RefusedForRetention => CaseReview.RefusesRequests(OfferRequiresRetention, Retention, RetentionExempt);
 }

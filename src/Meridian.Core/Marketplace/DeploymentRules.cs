@@ -13,7 +13,14 @@ public sealed record DeploymentDraft(
     int? Rpm,
     int? Tpm,
     string? SafeguardPolicy,
-    bool? AcknowledgeDataMayLeaveGeography);
+    bool? AcknowledgeDataMayLeaveGeography)
+{
+    /// <summary><c>publisher</c> (default), <c>operator</c> or <c>tenant</c>.</summary>
+    public string? ReviewedBy { get; init; }
+
+    /// <summary><c>standard</c> (default) or <c>none</c>.</summary>
+    public string? RetentionMode { get; init; }
+}
 
 /// <summary>A deployment that may be created: every choice that decides where data goes is explicit.</summary>
 public sealed record ValidDeployment(
@@ -24,7 +31,12 @@ public sealed record ValidDeployment(
     DeploymentType? Type,
     Capacity Capacity,
     string SafeguardPolicy,
-    bool DataMayLeaveGeographyAcknowledged);
+    bool DataMayLeaveGeographyAcknowledged)
+{
+    public ReviewedBy ReviewedBy { get; init; } = ReviewedBy.Publisher;
+
+    public RetentionMode Retention { get; init; } = RetentionMode.Standard;
+}
 
 public enum DeploymentVerdict
 {
@@ -51,14 +63,17 @@ public static class DeploymentRules
     public const int MaxRpm = 1_000_000;
     public const int MaxTpm = 1_000_000_000;
 
-    /// <summary>The safeguard policies that exist today.</summary>
+    /// <summary>The built-in safeguard policies; a gateway adds those of its policy file.</summary>
     public static IReadOnlyList<string> SafeguardPolicies { get; } = [DefaultSafeguardPolicy];
 
     /// <param name="offer">The offer named by <c>offer_id</c>, or null when there is none.</param>
     /// <param name="subscription">The tenant's subscription to that offer, or null when it has none.</param>
     /// <param name="resourceRegion">The region of the resource the deployment is created in.</param>
-    public static DeploymentDecision Validate(DeploymentDraft draft, Offer? offer, Subscription? subscription, Region resourceRegion)
+    /// <param name="safeguardPolicies">The policy names a deployment may name; <see cref="SafeguardPolicies"/> when null.</param>
+    public static DeploymentDecision Validate(
+        DeploymentDraft draft, Offer? offer, Subscription? subscription, Region resourceRegion, IReadOnlyCollection<string>? safeguardPolicies = null)
     {
+        var knownPolicies = safeguardPolicies ?? SafeguardPolicies;
         var errors = new FieldErrors();
         Names.RequireIdentifier(errors, "name", draft.Name);
         if (string.IsNullOrEmpty(draft.OfferId))
@@ -82,9 +97,21 @@ public static class DeploymentRules
         var (hosting, type) = ValidatePlacement(draft, offer, resourceRegion, errors);
         var capacity = ValidateCapacity(draft, errors);
         var policy = draft.SafeguardPolicy ?? DefaultSafeguardPolicy;
-        if (!SafeguardPolicies.Contains(policy, StringComparer.Ordinal))
+        if (!knownPolicies.Contains(policy, StringComparer.Ordinal))
         {
-            errors.Add("safeguard_policy", $"is not a known policy; known: {string.Join(", ", SafeguardPolicies)}");
+            errors.Add("safeguard_policy", $"is not a known policy; known: {string.Join(", ", knownPolicies.Order(StringComparer.Ordinal))}");
+        }
+
+        var reviewedBy = ReviewedBy.Publisher;
+        if (draft.ReviewedBy is not null && !CaseReview.TryParse(draft.ReviewedBy, out reviewedBy))
+        {
+            errors.Add("reviewed_by", $"must be one of {string.Join(", ", CaseReview.ReviewerNames)}");
+        }
+
+        var retention = RetentionMode.Standard;
+        if (draft.RetentionMode is not null && !CaseReview.TryParse(draft.RetentionMode, out retention))
+        {
+            errors.Add("retention_mode", $"must be one of {string.Join(", ", CaseReview.RetentionNames)}");
         }
 
         if (!errors.IsEmpty)
@@ -104,7 +131,11 @@ public static class DeploymentRules
 
         return new DeploymentDecision(
             DeploymentVerdict.Valid,
-            new ValidDeployment(draft.Name!, offer.Id, draft.ModelId!, hosting!.Value, type, capacity!, policy, hosting == HostingOption.Publisher),
+            new ValidDeployment(draft.Name!, offer.Id, draft.ModelId!, hosting!.Value, type, capacity!, policy, hosting == HostingOption.Publisher)
+            {
+                ReviewedBy = reviewedBy,
+                Retention = retention,
+            },
             errors,
             null);
     }

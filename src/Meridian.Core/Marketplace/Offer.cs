@@ -32,5 +32,11 @@ public sealed record Offer(
     long Version,
     DateTimeOffset CreatedAt)
 {
+    /// <summary>
+    /// Whether the publisher's terms require flagged requests' content to be retained for its review: a deployment
+    /// with retention mode <c>none</c> then needs an operator exemption, or its requests fail closed.
+    /// </summary>
+    public bool RequiresRetention { get; init; }
+
     public OfferModel? FindModel(string modelId) => Models.FirstOrDefault(m => string.Equals(m.ModelId, modelId, StringComparison.Ordinal));
 }

@@ -13,7 +13,11 @@ public sealed record OfferDraft(
     IReadOnlyList<string>? DeploymentTypes,
     PriceDraft? Prices,
     IReadOnlyList<OfferModelDraft>? Models,
-    string? TermsText);
+    string? TermsText)
+{
+    /// <summary>Whether flagged content must be retained for the publisher's review (default false).</summary>
+    public bool? RequiresRetention { get; init; }
+}
 
 /// <summary>Prices as decimal strings (<c>"3.00"</c>), USD per million tokens; null where not given.</summary>
 public sealed record PriceDraft(string? Input, string? Output, string? CacheWrite, string? CacheRead);

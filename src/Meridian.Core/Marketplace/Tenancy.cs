@@ -38,4 +38,14 @@ public sealed record Deployment(
     DataLeaveAcknowledgment? DataLeaveAcknowledgment,
     Region ResourceRegion,
     string CreatedBy,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt)
+{
+    /// <summary>Whose Trust &amp; Safety reviewers see its flagged requests; changeable, each switch audited.</summary>
+    public ReviewedBy ReviewedBy { get; init; } = ReviewedBy.Publisher;
+
+    /// <summary>Whether flagged requests' content is kept for review.</summary>
+    public RetentionMode Retention { get; init; } = RetentionMode.Standard;
+
+    /// <summary>The operator's exemption from the offer's retention requirement, when granted.</summary>
+    public RetentionExemption? RetentionExemption { get; init; }
+}

@@ -67,6 +67,7 @@ public static class AdminEndpoints
         admin.MapPost("/resources/{resource}/deployments", DeploymentHandlers.Create).WithBody<CreateDeploymentRequest>();
         admin.MapGet("/deployments/{id}", DeploymentHandlers.Get);
         admin.MapDelete("/deployments/{id}", DeploymentHandlers.Delete);
+        ReviewSettingsHandlers.Map(admin);
 
         admin.MapGet("/resources/{resource}/keys", KeyHandlers.List);
         admin.MapPost("/resources/{resource}/keys", KeyHandlers.Create).WithBody<CreateKeyRequest>(optional: true);

@@ -48,7 +48,8 @@ public sealed record OfferView(
     IReadOnlyList<OfferModelView> Models,
     TermsView Terms,
     long Version,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    bool RequiresRetention);
 
 public sealed record CreateOfferRequest(
     string? PublisherId = null,
@@ -57,9 +58,13 @@ public sealed record CreateOfferRequest(
     IReadOnlyList<string>? DeploymentTypes = null,
     PricesView? Prices = null,
     IReadOnlyList<OfferModelView>? Models = null,
-    string? TermsText = null);
+    string? TermsText = null,
+    bool? RequiresRetention = null);
 
 public sealed record PatchOfferRequest(PricesView? Prices = null);
+
+/// <summary><c>PUT /offers/{id}/retention</c>: whether flagged content must be retained for the publisher's review.</summary>
+public sealed record OfferRetentionRequest(bool? RequiresRetention = null);
 
 public sealed record PublishTermsRequest(string? Text = null, DateTimeOffset? EffectiveAt = null);
 
@@ -104,7 +109,12 @@ public sealed record DeploymentView(
     string Geography,
     string ProcessingBoundary,
     string CreatedBy,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    string ReviewedBy,
+    string RetentionMode,
+    RetentionExemptionView? RetentionExemption);
+
+public sealed record RetentionExemptionView(string GrantedBy, DateTimeOffset GrantedAt);
 
 public sealed record CreateDeploymentRequest(
     string? Name = null,
@@ -114,7 +124,12 @@ public sealed record CreateDeploymentRequest(
     string? DeploymentType = null,
     CapacityView? Capacity = null,
     string? SafeguardPolicy = null,
-    bool? AcknowledgeDataMayLeaveGeography = null);
+    bool? AcknowledgeDataMayLeaveGeography = null,
+    string? ReviewedBy = null,
+    string? RetentionMode = null);
+
+/// <summary><c>PATCH /deployments/{id}</c>: the Trust &amp; Safety settings, the only fields of a deployment that change.</summary>
+public sealed record UpdateDeploymentRequest(string? ReviewedBy = null, string? RetentionMode = null, bool? RetentionExemption = null);
 
 // ---- keys and tokens ----
 
@@ -194,6 +209,7 @@ public sealed record AuditView(long Id, DateTimeOffset At, string Actor, string 
 [JsonSerializable(typeof(OfferView))]
 [JsonSerializable(typeof(CreateOfferRequest))]
 [JsonSerializable(typeof(PatchOfferRequest))]
+[JsonSerializable(typeof(OfferRetentionRequest))]
 [JsonSerializable(typeof(PublishTermsRequest))]
 [JsonSerializable(typeof(TenantView))]
 [JsonSerializable(typeof(CreateTenantRequest))]
@@ -203,6 +219,7 @@ public sealed record AuditView(long Id, DateTimeOffset At, string Actor, string 
 [JsonSerializable(typeof(CreateResourceRequest))]
 [JsonSerializable(typeof(DeploymentView))]
 [JsonSerializable(typeof(CreateDeploymentRequest))]
+[JsonSerializable(typeof(UpdateDeploymentRequest))]
 [JsonSerializable(typeof(KeyView))]
 [JsonSerializable(typeof(CreateKeyRequest))]
 [JsonSerializable(typeof(RotateKeyRequest))]

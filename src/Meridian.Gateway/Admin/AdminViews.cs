@@ -45,7 +45,8 @@ public static class AdminViews
         [.. offer.Models.Select(m => new OfferModelView(m.ModelId, m.DisplayName, m.ContextWindow, m.MaxOutputTokens))],
         new TermsView(offer.Terms.Version, offer.Terms.Sha256, offer.Terms.EffectiveAt),
         offer.Version,
-        offer.CreatedAt);
+        offer.CreatedAt,
+        offer.RequiresRetention);
 
     public static TermsDocumentView Terms(TermsDocument terms) => new(terms.Version, terms.Sha256, terms.EffectiveAt, terms.Text);
 
@@ -66,7 +67,9 @@ public static class AdminViews
         d.DataLeaveAcknowledgment is { } ack ? new AcknowledgmentView(ack.AcknowledgedBy, ack.AcknowledgedAt) : null,
         d.ResourceRegion.Name, d.ResourceRegion.DataZone, d.ResourceRegion.Geography,
         ProcessingBoundary(d),
-        d.CreatedBy, d.CreatedAt);
+        d.CreatedBy, d.CreatedAt,
+        CaseReview.Of(d.ReviewedBy), CaseReview.Of(d.Retention),
+        d.RetentionExemption is { } exemption ? new RetentionExemptionView(exemption.GrantedBy, exemption.GrantedAt) : null);
 
     /// <summary>Where requests of a deployment may be processed, in words a person can check a receipt against.</summary>
     public static string ProcessingBoundary(Deployment d) => (d.Hosting, d.Type) switch

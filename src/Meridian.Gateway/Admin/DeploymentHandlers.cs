@@ -1,7 +1,9 @@
 using Meridian.Core.Marketplace;
 using Meridian.Gateway.Routing;
+using Meridian.Safeguards.Policies;
 using Meridian.Storage.Control;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Meridian.Gateway.Admin;
 
@@ -28,7 +30,7 @@ public static class DeploymentHandlers
 
     /// <summary>Creates a deployment; with <c>?dry_run=true</c>, answers its compiled target set instead (<see cref="DeploymentPlanning"/>).</summary>
     public static async Task<Results<Created<DeploymentView>, Ok<DeploymentPlanView>, ProblemHttpResult>> Create(
-        HttpContext context, string resource, MarketplaceStore store, RoutingSnapshotProvider snapshots, TimeProvider time)
+        HttpContext context, string resource, MarketplaceStore store, RoutingSnapshotProvider snapshots, [FromServices] SafeguardPolicySet policies, TimeProvider time)
     {
         var caller = AdminAuthentication.CallerOf(context);
         var found = store.FindResource(resource);
@@ -45,12 +47,16 @@ public static class DeploymentHandlers
 
         var draft = new DeploymentDraft(
             body!.Name, body.OfferId, body.ModelId, body.HostingOption, body.DeploymentType,
-            body.Capacity?.Rpm, body.Capacity?.Tpm, body.SafeguardPolicy, body.AcknowledgeDataMayLeaveGeography);
+            body.Capacity?.Rpm, body.Capacity?.Tpm, body.SafeguardPolicy, body.AcknowledgeDataMayLeaveGeography)
+        {
+            ReviewedBy = body.ReviewedBy,
+            RetentionMode = body.RetentionMode,
+        };
 
         // A boundary with no backend serving the model is refused now, not discovered at request time.
         var dryRun = DeploymentPlanning.IsDryRun(context, out var dryRunProblem);
         var (plan, refused) = dryRunProblem is null
-            ? DeploymentPlanning.Evaluate(found!, draft, store, snapshots.Reload().Backends, time.GetUtcNow(), dryRun)
+            ? DeploymentPlanning.Evaluate(found!, draft, store, snapshots.Reload().Backends, time.GetUtcNow(), dryRun, policies.Names)
             : (null, dryRunProblem);
         if (refused is not null)
         {
@@ -62,7 +68,7 @@ public static class DeploymentHandlers
             return TypedResults.Ok(plan!);
         }
 
-        var result = store.CreateDeployment(caller.Actor, resource, draft, time.GetUtcNow());
+        var result = store.CreateDeployment(caller.Actor, resource, draft, time.GetUtcNow(), policies.Names);
         if (!result.Succeeded)
         {
             return AdminProblems.From(result);

@@ -42,11 +42,12 @@ public static class DeploymentPlanning
     /// (field errors, including an empty target set), else the plan.
     /// </summary>
     public static (DeploymentPlanView? Plan, ProblemHttpResult? Problem) Evaluate(
-        Resource resource, DeploymentDraft draft, MarketplaceStore store, BackendRegistry registry, DateTimeOffset now, bool dryRun)
+        Resource resource, DeploymentDraft draft, MarketplaceStore store, BackendRegistry registry, DateTimeOffset now, bool dryRun,
+        IReadOnlyCollection<string> safeguardPolicies)
     {
         var offer = string.IsNullOrEmpty(draft.OfferId) ? null : store.FindOffer(draft.OfferId);
         var subscription = offer is null ? null : FindSubscription(store, resource.TenantId, offer.Id);
-        var decision = DeploymentRules.Validate(draft, offer, subscription, resource.Region);
+        var decision = DeploymentRules.Validate(draft, offer, subscription, resource.Region, safeguardPolicies);
         if (decision.Verdict == DeploymentVerdict.TermsNotAccepted)
         {
             return (null, AdminProblems.TermsNotAccepted(decision.Message!));

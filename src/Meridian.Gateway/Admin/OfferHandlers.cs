@@ -107,7 +107,10 @@ public static class OfferHandlers
             publisherId, body.Name, body.HostingOptions, body.DeploymentTypes,
             body.Prices is { } p ? new PriceDraft(p.Input, p.Output, p.CacheWrite, p.CacheRead) : null,
             body.Models?.Select(m => new OfferModelDraft(m.ModelId, m.DisplayName, m.ContextWindow, m.MaxOutputTokens)).ToList(),
-            body.TermsText);
+            body.TermsText)
+        {
+            RequiresRetention = body.RequiresRetention,
+        };
         var result = store.CreateOffer(caller.Actor, draft, time.GetUtcNow());
         if (!result.Succeeded)
         {
@@ -178,7 +181,7 @@ public static class OfferHandlers
         return TypedResults.Created($"/admin/v1/offers/{id}/terms", AdminViews.Offer(result.Value));
     }
 
-    private static ProblemHttpResult? Authorize(AdminCaller caller, string offerId, MarketplaceStore store)
+    internal static ProblemHttpResult? Authorize(AdminCaller caller, string offerId, MarketplaceStore store)
     {
         if (caller.Role is not (AdminRole.OperatorAdmin or AdminRole.PublisherAdmin))
         {

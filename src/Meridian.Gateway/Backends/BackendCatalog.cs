@@ -140,14 +140,19 @@ public sealed class BackendCatalog : IDisposable
 
     private static string IdentityOf(BackendConfig config) => config.Kind + "|" + config.Id + "|" + config.Url;
 
-    private IInferenceBackend ClientFor(BackendConfig config) => _clients.GetOrAdd(IdentityOf(config), _ => config.Kind switch
+    private IInferenceBackend ClientFor(BackendConfig config) =>
+        // A client built while its credential was missing is not kept: the next rebuild (the next change to the world)
+        // builds it again, so a credential that appears later is used rather than never.
+        config.ApiKeyEnv is not null && Credential(config) is null ? NewClient(config) : _clients.GetOrAdd(IdentityOf(config), _ => NewClient(config));
+
+    private IInferenceBackend NewClient(BackendConfig config) => config.Kind switch
     {
         "simulator" => _simulator,
         "anthropic" => new AnthropicHttpBackend(_http.Value, RequireUrl(config), Credential(config)),
         "openai" => new OpenAiChatBackend(_http.Value, RequireUrl(config), Credential(config)),
         "llamasharp" => LoadGguf(config, _loggerFactory),
         _ => throw new InvalidOperationException($"Backend '{config.Id}': unknown kind '{config.Kind}' (expected simulator, anthropic, openai, llamasharp)."),
-    });
+    };
 
     private static IReadOnlyList<BackendConfig> LoadConfigFile(string file)
     {

@@ -122,6 +122,16 @@ public sealed class MessagesEndpoint(
             return;
         }
 
+        if (deployment.RefusedForRetention)
+        {
+            // Fail closed before anything is screened, routed or stored (docs/safeguards.md, "Retention modes"). A 403 is not
+            // retried by the SDKs: only a change of the deployment's settings can make the request succeed.
+            await FailAsync(context, outcome, ApiError.Permission(
+                $"The deployment '{deployment.Name}' cannot serve requests: its offer requires flagged content to be retained for Trust & Safety review, "
+                + "and the deployment's retention mode is 'none' without an operator exemption. Set its retention_mode to 'standard', or ask the operator for an exemption."));
+            return;
+        }
+
         if (isCountTokens)
         {
             await WriteTokenCountAsync(context, TokenCounter.CountInput(request));

@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Meridian.Core.Access;
+using Meridian.Core.Marketplace;
+using Meridian.Core.Validation;
 using Meridian.Gateway.Admin;
 using Meridian.Gateway.Routing;
 using Meridian.Storage.Control;
@@ -10,10 +12,11 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace Meridian.Gateway.Safeguards;
 
 /// <summary>
-/// The Trust &amp; Safety review API under <c>/admin/v1/cases</c> (docs/safeguards.md, "Review"). The operator sees every
-/// case; a reviewer only its publisher's cases in its geographies — any other case answers 404 exactly like a missing
-/// one (as other tenants' objects do); every other role gets 403. Opening a case decrypts its snapshot and writes an
-/// access record (who, when, which case, why) to the geography's hash-chained access log in the same transaction.
+/// The Trust &amp; Safety review API under <c>/admin/v1/cases</c> (docs/safeguards.md, "Review API"). The operator-admin sees
+/// every case; a reviewer the cases assigned to its party (a publisher, a tenant or the operator, as recorded on the case)
+/// in its geographies. A reviewer asking for an existing case outside that scope gets 403; a case id that exists nowhere
+/// is 404; every other role gets 403. Opening a case decrypts its snapshot and writes an access record (who, when, which
+/// case, why) to the geography's hash-chained access log in the same transaction.
 /// </summary>
 public static class CaseHandlers
 {
@@ -22,6 +25,9 @@ public static class CaseHandlers
 
     public static readonly IReadOnlyList<string> Decisions = ["no_violation", "violation"];
     public static readonly IReadOnlyList<string> Actions = ["none", "warn_tenant", "suspend_key", "suspend_deployment"];
+
+    /// <summary>Why a case is opened, in words a tenant may be shown (the free-text reason stays in the audit).</summary>
+    public static readonly IReadOnlyList<string> OpenReasonCodes = ["triage", "escalation", "appeal", "legal_request", "quality_audit"];
 
     public static void Map(RouteGroupBuilder admin)
     {
@@ -33,34 +39,95 @@ public static class CaseHandlers
         admin.MapPost("/cases/{id}/decision", DecideAsync).WithBody<DecideCaseRequest>();
     }
 
-    /// <summary><c>?status=open|decided&amp;limit=</c>, newest first, across the geographies the caller may see.</summary>
+    /// <summary>
+    /// <c>?status=open|decided&amp;geography=&amp;limit=&amp;cursor=</c>: the caller's queue, newest first, across the
+    /// geographies it may see, one page at a time.
+    /// </summary>
     public static Results<Ok<ListResponse<CaseView>>, ProblemHttpResult> List(HttpContext context, GeographyStores stores)
     {
         var caller = AdminAuthentication.CallerOf(context);
-        if (caller.ReviewCases(out var publisher, out var geographies) != AccessDecision.Allowed)
+        if (caller.ReviewCases(out var scope) != AccessDecision.Allowed)
         {
             return AdminProblems.Forbidden(Denied);
         }
 
-        if (!AdminRequest.TryReadPage(context, out var page, out var problem))
+        if (ReadCaseFilters(context, stores, out var page, out var status, out var geography) is { } problem)
         {
-            return problem!;
+            return problem;
         }
 
-        var status = context.Request.Query["status"].ToString();
-        if (status.Length > 0 && status is not (CaseStore.Open or CaseStore.Decided))
+        if (geography is not null && scope is not null && !scope.Geographies.Contains(geography, StringComparer.OrdinalIgnoreCase))
         {
-            return AdminProblems.Validation("status", "must be open or decided");
+            return AdminProblems.Forbidden($"Geography '{geography}' is not one of your review geographies ({string.Join(", ", scope.Geographies)}).");
         }
 
-        var cases = stores.All
-            .Where(s => geographies is null || geographies.Contains(s.Geography, StringComparer.OrdinalIgnoreCase))
-            .SelectMany(s => s.Cases.List(publisher, status.Length == 0 ? null : status, page.Limit))
-            .OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id, StringComparer.Ordinal)
-            .Take(page.Limit)
-            .Select(CaseView.Of)
+        var query = new CaseQuery(page.Limit + 1)
+        {
+            ReviewedBy = scope?.ReviewedBy,
+            PublisherId = scope?.ReviewedBy == ReviewedBy.Publisher ? scope.PublisherId : null,
+            TenantId = scope?.ReviewedBy == ReviewedBy.Tenant ? scope.TenantId : null,
+            Status = status,
+            Before = page.After,
+        };
+        var visible = stores.All.Where(s => scope is null || scope.Geographies.Contains(s.Geography, StringComparer.OrdinalIgnoreCase));
+        return TypedResults.Ok(AdminRequest.List(PageAcross(visible, geography, query, page.Limit), CaseView.Of));
+    }
+
+    /// <summary>
+    /// Reads the queue's <c>limit</c>, <c>cursor</c> (a case id, as the previous page returned it), <c>status</c> and
+    /// <c>geography</c> (one of the world's geographies); a problem for any bad value.
+    /// </summary>
+    internal static ProblemHttpResult? ReadCaseFilters(HttpContext context, GeographyStores stores, out PageRequest page, out string? status, out string? geography)
+    {
+        status = null;
+        geography = null;
+        if (!AdminRequest.TryReadPage(context, out page, out var problem))
+        {
+            return problem;
+        }
+
+        if (page.After is { } after && !after.StartsWith("case_", StringComparison.Ordinal))
+        {
+            return AdminProblems.Validation("cursor", "is not a cursor this API returned");
+        }
+
+        var query = context.Request.Query;
+        if (query["status"].ToString() is { Length: > 0 } statusText)
+        {
+            if (statusText is not (CaseStore.Open or CaseStore.Decided))
+            {
+                return AdminProblems.Validation("status", "must be open or decided");
+            }
+
+            status = statusText;
+        }
+
+        if (query["geography"].ToString() is { Length: > 0 } geographyText)
+        {
+            var known = stores.All.Select(s => s.Geography).Order(StringComparer.Ordinal).ToList();
+            geography = known.FirstOrDefault(g => string.Equals(g, geographyText, StringComparison.OrdinalIgnoreCase));
+            if (geography is null)
+            {
+                return AdminProblems.Validation("geography", $"must be a geography of this world: {string.Join(", ", known)}");
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// One page across geography stores: each store returns its newest <c>limit + 1</c> matching cases before the cursor,
+    /// and the merged page keeps the newest <c>limit</c>; there is a next page when more than that matched.
+    /// </summary>
+    internal static Page<CaseRecord> PageAcross(IEnumerable<ReceiptStore> stores, string? geography, CaseQuery query, int limit)
+    {
+        var merged = stores
+            .Where(s => geography is null || string.Equals(s.Geography, geography, StringComparison.OrdinalIgnoreCase))
+            .SelectMany(s => s.Cases.List(query))
+            .OrderByDescending(c => c.Id, StringComparer.Ordinal)
+            .Take(limit + 1)
             .ToList();
-        return TypedResults.Ok(new ListResponse<CaseView>(cases, null));
+        return merged.Count > limit ? new Page<CaseRecord>(merged[..limit], merged[limit - 1].Id) : new Page<CaseRecord>(merged, null);
     }
 
     public static Results<Ok<CaseView>, ProblemHttpResult> Get(HttpContext context, string id, GeographyStores stores) =>
@@ -87,13 +154,31 @@ public static class CaseHandlers
             return problem;
         }
 
-        if (body!.Reason?.Trim() is not { Length: > 0 and <= MaxReasonChars } reason)
+        var errors = new FieldErrors();
+        var reason = body!.Reason?.Trim();
+        if (reason is not { Length: > 0 and <= MaxReasonChars })
         {
-            return AdminProblems.Validation("reason", $"is required: why you open this case (1 to {MaxReasonChars} characters); it goes into the access log");
+            errors.Add("reason", $"is required: why you open this case (1 to {MaxReasonChars} characters); it goes into the access log");
+        }
+
+        var reasonCode = body.ReasonCode ?? OpenReasonCodes[0];
+        if (!OpenReasonCodes.Contains(reasonCode))
+        {
+            errors.Add("reason_code", $"must be one of {string.Join(", ", OpenReasonCodes)}; the tenant is shown it");
+        }
+
+        if (!errors.IsEmpty)
+        {
+            return AdminProblems.Validation(errors);
+        }
+
+        if (found!.Retention == RetentionMode.None)
+        {
+            return AdminProblems.Conflict($"Case '{id}' has no content: its deployment's retention mode was 'none', so only its metadata was recorded.");
         }
 
         var caller = AdminAuthentication.CallerOf(context);
-        var (sealedSnapshot, access) = store!.Cases.OpenSnapshot(id, caller.Actor, reason, time.GetUtcNow());
+        var (sealedSnapshot, access) = store!.Cases.OpenSnapshot(id, caller.Actor, reasonCode, reason!, time.GetUtcNow());
         if (sealedSnapshot is null)
         {
             return AdminProblems.Conflict($"The snapshot of case '{id}' was purged at the end of its retention period; its metadata and decision remain.");
@@ -206,29 +291,41 @@ public static class CaseHandlers
         found = null;
         store = null;
         var caller = AdminAuthentication.CallerOf(context);
-        if (caller.ReviewCases(out _, out _) != AccessDecision.Allowed)
+        if (caller.ReviewCases(out _) != AccessDecision.Allowed)
         {
             return AdminProblems.Forbidden(Denied);
         }
 
+        if (FindAnywhere(id, stores, out var record, out var holder) is { } missing)
+        {
+            return missing;
+        }
+
+        if (caller.ReviewCase(record!.ReviewedBy, record.PublisherId, record.TenantId, record.Geography) != AccessDecision.Allowed)
+        {
+            return AdminProblems.Forbidden($"Case '{id}' is outside your review scope: it is assigned to other reviewers (another publisher, tenant or the operator) or lies outside your geographies.");
+        }
+
+        found = record;
+        store = holder;
+        return null;
+    }
+
+    /// <summary>The case with this id in whichever geography store holds it; 404 when none does.</summary>
+    internal static ProblemHttpResult? FindAnywhere(string id, GeographyStores stores, out CaseRecord? found, out ReceiptStore? store)
+    {
         foreach (var candidate in stores.All)
         {
             if (candidate.Cases.Find(id) is { } record)
             {
                 found = record;
                 store = candidate;
-                break;
+                return null;
             }
         }
 
-        var missing = $"No case '{id}'.";
-        if (found is null || caller.ReviewCase(found.PublisherId, found.Geography) != AccessDecision.Allowed)
-        {
-            found = null;
-            store = null;
-            return AdminProblems.NotFound(missing);
-        }
-
-        return null;
+        found = null;
+        store = null;
+        return AdminProblems.NotFound($"No case '{id}'.");
     }
 }

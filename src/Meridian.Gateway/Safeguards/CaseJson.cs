@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Meridian.Core.Marketplace;
 using Meridian.Gateway.Admin;
 using Meridian.Storage.Geography;
 
@@ -30,20 +31,30 @@ public sealed record CaseView(
     DateTimeOffset? DecidedAt,
     string? DecidedBy,
     string Snapshot,
-    DateTimeOffset? PurgedAt)
+    DateTimeOffset? PurgedAt,
+    string ReviewedBy,
+    string Retention)
 {
     public static CaseView Of(CaseRecord c) => new(
         c.Id, c.RequestId, c.CreatedAt, c.Geography, c.TenantId, c.KeyId, c.ResourceId, c.DeploymentId, c.DeploymentName, c.PublisherId,
-        c.Policy, c.Verdict, c.Action, [.. c.Categories.Select(x => new CaseCategoryView(x.Category, x.Severity))], c.Kinds, c.Status,
-        c.Decision, c.DecisionAction, c.DecidedAt, c.DecidedBy, c.HasSnapshot ? "held" : "purged", c.PurgedAt);
+        c.Policy, c.Verdict, c.Action, CategoriesOf(c), c.Kinds, c.Status,
+        c.Decision, c.DecisionAction, c.DecidedAt, c.DecidedBy, SnapshotState(c), c.PurgedAt, CaseReview.Of(c.ReviewedBy), CaseReview.Of(c.Retention));
+
+    /// <summary><c>held</c>, <c>purged</c> (after the retention period) or <c>not_retained</c> (retention mode <c>none</c>).</summary>
+    internal static string SnapshotState(CaseRecord c) => c.HasSnapshot ? "held" : c.Retention == RetentionMode.None ? "not_retained" : "purged";
+
+    internal static IReadOnlyList<CaseCategoryView> CategoriesOf(CaseRecord c) => [.. c.Categories.Select(x => new CaseCategoryView(x.Category, x.Severity))];
 }
 
-public sealed record AccessEventView(long Seq, DateTimeOffset At, string Actor, string CaseId, string Event, string? Reason, string PreviousHash, string Hash)
+public sealed record AccessEventView(
+    long Seq, DateTimeOffset At, string Actor, string CaseId, string Event, string? ReasonCode, string? Reason, string PreviousHash, string Hash)
 {
-    public static AccessEventView Of(AccessEvent e) => new(e.Seq, e.At, e.Actor, e.CaseId, e.Event, e.Reason, e.PreviousHash, e.Hash);
+    public static AccessEventView Of(AccessEvent e) => new(e.Seq, e.At, e.Actor, e.CaseId, e.Event, e.ReasonCode, e.Reason, e.PreviousHash, e.Hash);
 }
 
-public sealed record OpenCaseRequest(string? Reason);
+/// <param name="ReasonCode">One of <see cref="CaseHandlers.OpenReasonCodes"/> (default <c>triage</c>): what the tenant is shown.</param>
+/// <param name="Reason">Free text for the access log; never shown to the tenant.</param>
+public sealed record OpenCaseRequest(string? Reason, string? ReasonCode = null);
 
 /// <summary>The decrypted snapshot (<c>request</c> as the client sent it, <c>response</c> text) and the access record just written.</summary>
 public sealed record OpenCaseResponse(CaseView Case, JsonElement Snapshot, AccessEventView Access);
@@ -54,6 +65,48 @@ public sealed record AccessLogVerificationView(string Geography, bool Valid, lon
 
 /// <summary>What a tenant sees of a case on its receipt: that it exists and its outcome, not who reviewed.</summary>
 public sealed record ReceiptCaseView(string Id, string Status, string? Decision, string? Action);
+
+/// <summary>
+/// A case as its tenant sees it (<c>/tenants/{tenant}/cases</c>): what was flagged and the outcome, never who reviewed or
+/// decided it, and never content.
+/// </summary>
+public sealed record TenantCaseView(
+    string Id,
+    string RequestId,
+    DateTimeOffset CreatedAt,
+    string Geography,
+    string KeyId,
+    string DeploymentId,
+    string DeploymentName,
+    string Policy,
+    string Verdict,
+    string Action,
+    IReadOnlyList<CaseCategoryView> Categories,
+    string Status,
+    string? Decision,
+    string? DecisionAction,
+    DateTimeOffset? DecidedAt,
+    string ReviewedBy,
+    string Retention,
+    string Snapshot,
+    DateTimeOffset? PurgedAt)
+{
+    public static TenantCaseView Of(CaseRecord c) => new(
+        c.Id, c.RequestId, c.CreatedAt, c.Geography, c.KeyId, c.DeploymentId, c.DeploymentName, c.Policy, c.Verdict, c.Action, CaseView.CategoriesOf(c),
+        c.Status, c.Decision, c.DecisionAction, c.DecidedAt, CaseReview.Of(c.ReviewedBy), CaseReview.Of(c.Retention), CaseView.SnapshotState(c), c.PurgedAt);
+}
+
+/// <summary>
+/// One access event of a tenant's case as the tenant sees it: what happened, when, and the reason code — never the
+/// actor, the free-text reason, or the chain's hashes (from which a known actor could be confirmed).
+/// </summary>
+/// <param name="Decision">On a <c>decision</c> event: the decision and the action it took.</param>
+public sealed record TenantAccessEventView(DateTimeOffset At, string Event, string? ReasonCode, string? Decision, string? Action)
+{
+    public static TenantAccessEventView Of(AccessEvent e, CaseRecord c) => e.Event == "decision"
+        ? new(e.At, e.Event, e.ReasonCode, c.Decision, c.DecisionAction)
+        : new(e.At, e.Event, e.ReasonCode, null, null);
+}
 
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
@@ -68,4 +121,7 @@ public sealed record ReceiptCaseView(string Id, string Status, string? Decision,
 [JsonSerializable(typeof(DecideCaseRequest))]
 [JsonSerializable(typeof(AccessLogVerificationView))]
 [JsonSerializable(typeof(ReceiptCaseView))]
+[JsonSerializable(typeof(ListResponse<TenantCaseView>))]
+[JsonSerializable(typeof(TenantCaseView))]
+[JsonSerializable(typeof(ListResponse<TenantAccessEventView>))]
 public sealed partial class CaseJsonContext : JsonSerializerContext;

@@ -14,7 +14,7 @@ public sealed partial class CaseWriter(GeographyStores stores, ILogger<CaseWrite
     private const int Capacity = 4_096;
     private const int MaxBatch = 128;
 
-    private readonly Channel<(CaseRecord Case, byte[] Snapshot)> _queue = Channel.CreateBounded<(CaseRecord, byte[])>(new BoundedChannelOptions(Capacity)
+    private readonly Channel<(CaseRecord Case, byte[]? Snapshot)> _queue = Channel.CreateBounded<(CaseRecord, byte[]?)>(new BoundedChannelOptions(Capacity)
     {
         FullMode = BoundedChannelFullMode.Wait,
         SingleReader = true,
@@ -22,7 +22,8 @@ public sealed partial class CaseWriter(GeographyStores stores, ILogger<CaseWrite
 
     private readonly ConcurrentDictionary<string, CaseRecord> _pending = new(StringComparer.Ordinal);
 
-    public ValueTask EnqueueAsync(CaseRecord record, byte[] sealedSnapshot)
+    /// <param name="sealedSnapshot">Null when the deployment keeps no content (retention mode <c>none</c>).</param>
+    public ValueTask EnqueueAsync(CaseRecord record, byte[]? sealedSnapshot)
     {
         _pending[record.RequestId] = record;
         return _queue.Writer.TryWrite((record, sealedSnapshot)) ? ValueTask.CompletedTask : _queue.Writer.WriteAsync((record, sealedSnapshot), CancellationToken.None);
@@ -39,7 +40,7 @@ public sealed partial class CaseWriter(GeographyStores stores, ILogger<CaseWrite
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var batch = new List<(CaseRecord Case, byte[] Snapshot)>(MaxBatch);
+        var batch = new List<(CaseRecord Case, byte[]? Snapshot)>(MaxBatch);
         // Not tied to stoppingToken: at shutdown the loop keeps going until the completed channel is empty.
         while (await _queue.Reader.WaitToReadAsync(CancellationToken.None))
         {
@@ -58,7 +59,7 @@ public sealed partial class CaseWriter(GeographyStores stores, ILogger<CaseWrite
         }
     }
 
-    private async Task WriteWithRetryAsync(List<(CaseRecord Case, byte[] Snapshot)> batch)
+    private async Task WriteWithRetryAsync(List<(CaseRecord Case, byte[]? Snapshot)> batch)
     {
         for (var attempt = 1; ; attempt++)
         {

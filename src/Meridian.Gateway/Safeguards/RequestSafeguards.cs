@@ -43,14 +43,21 @@ public sealed partial class RequestSafeguards(
         }
 
         var verdict = await screener.ScreenInputAsync(request, policy, cancellationToken);
-        return new SafeguardSession(this, policy, verdict, body, verdict.IsBlocked ? SafeguardErrors.InputBlocked(verdict) : null);
+        return new SafeguardSession(this, policy, verdict, body, verdict.IsBlocked ? SafeguardErrors.InputBlocked(verdict) : null)
+        {
+            // With retention mode none the answer is not even copied in memory: nothing could ever be stored.
+            KeepsContent = deployment.Retention == RetentionMode.Standard,
+        };
     }
 
     internal StreamScreener CreateStreamScreener(SafeguardPolicy policy) => screener.CreateStreamScreener(policy);
 
     internal int MaxSnapshotOutputChars => options.MaxSnapshotOutputChars;
 
-    /// <summary>Opens a case for a flagged request: metadata in clear, content sealed for the geography, queued for its store.</summary>
+    /// <summary>
+    /// Opens a case for a flagged request: metadata in clear and, unless the deployment's retention mode is <c>none</c>,
+    /// content sealed for the geography; queued for its store. The case records who reviews it and its retention mode.
+    /// </summary>
     internal async ValueTask OpenCaseAsync(string requestId, KeyRecord key, DeploymentRoute deployment, Verdict verdict, ReadOnlyMemory<byte> body, string? output, bool truncated)
     {
         var now = time.GetUtcNow();
@@ -72,8 +79,17 @@ public sealed partial class RequestSafeguards(
             Action = SafeguardNames.Name(verdict.Action),
             Categories = [.. verdict.Categories.Select(c => new CaseCategory(SafeguardNames.Name(c.Category), SafeguardNames.Name(c.Severity)))],
             Kinds = verdict.Kinds,
-            HasSnapshot = true,
+            HasSnapshot = deployment.Retention == RetentionMode.Standard,
+            ReviewedBy = deployment.ReviewedBy,
+            Retention = deployment.Retention,
         };
+
+        if (!record.HasSnapshot)
+        {
+            await writer.EnqueueAsync(record, null);
+            Log.CaseOpenedWithoutContent(logger, record.Id, geography, record.Verdict);
+            return;
+        }
 
         var plaintext = new ArrayBufferWriter<byte>(body.Length + (output?.Length ?? 0) * 2 + 64);
         try
@@ -112,6 +128,9 @@ public sealed partial class RequestSafeguards(
 
         [LoggerMessage(EventId = 1601, Level = LogLevel.Error, Message = "Deployment {DeploymentId} names safeguard policy {Policy}, which is not configured; its requests fail closed")]
         public static partial void PolicyMissing(ILogger logger, string deploymentId, string policy);
+
+        [LoggerMessage(EventId = 1605, Level = LogLevel.Information, Message = "Trust & Safety case {CaseId} opened in geography {Geography} ({Verdict}); retention mode none, no content kept")]
+        public static partial void CaseOpenedWithoutContent(ILogger logger, string caseId, string geography, string verdict);
     }
 }
 
@@ -139,6 +158,9 @@ public sealed class SafeguardSession
     }
 
     public Verdict Input { get; }
+
+    /// <summary>Whether the answer's text is copied for a possible snapshot (false with retention mode <c>none</c>).</summary>
+    internal bool KeepsContent { get; init; } = true;
 
     /// <summary>Why the request must not reach a model: the input was blocked, or the policy is missing. Null otherwise.</summary>
     public ApiError? Refusal { get; }
@@ -190,7 +212,7 @@ public sealed class SafeguardSession
         // The raw text (before redaction, including what a block withheld) is what a reviewer needs to see.
         do
         {
-            if (routed.Current is TextDeltaEvent delta)
+            if (KeepsContent && routed.Current is TextDeltaEvent delta)
             {
                 Keep(delta.Text);
             }

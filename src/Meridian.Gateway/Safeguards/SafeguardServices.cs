@@ -1,6 +1,7 @@
 using Meridian.Gateway.Admin;
 using Meridian.Gateway.Hosting;
 using Meridian.Safeguards;
+using Meridian.Safeguards.Classifiers;
 using Meridian.Safeguards.Policies;
 
 namespace Meridian.Gateway.Safeguards;
@@ -14,8 +15,10 @@ public static class SafeguardServices
     public static IServiceCollection AddSafeguards(this IServiceCollection services, GatewayOptions options, string dataDirectory)
     {
         services.AddSingleton(options.Safeguards);
-        services.AddSingleton(sp => Screener.CreateDefault(sp.GetRequiredService<ILogger<Screener>>()));
-        services.AddSingleton(SafeguardPolicySet.BuiltIn);
+        services.AddSingleton(sp => Screener.CreateDefault(
+            sp.GetRequiredService<ILogger<Screener>>(),
+            [.. options.Safeguards.HttpClassifiers.Select(c => new HttpClassifier(ClassifierClient.Value, c))]));
+        services.AddSingleton(LoadPolicies(options.Safeguards));
         services.AddSingleton(_ => new CaseKeyRing(options.Safeguards, dataDirectory));
         services.AddSingleton<CaseWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<CaseWriter>());
@@ -26,8 +29,27 @@ public static class SafeguardServices
         return services;
     }
 
+    // One client for every external classifier of the process: pooled connections, no proxy, short connect timeout
+    // (each call also has its classifier's own deadline).
+    private static readonly Lazy<HttpClient> ClassifierClient = new(() => new HttpClient(new SocketsHttpHandler
+    {
+        UseProxy = false,
+        ConnectTimeout = TimeSpan.FromSeconds(2),
+        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+    })
+    {
+        Timeout = Timeout.InfiniteTimeSpan,
+    });
+
     public static void MapSafeguards(this IEndpointRouteBuilder app)
     {
+        // A policy naming a classifier this node does not run would fail every request it screens: stop the start instead.
+        var problems = app.ServiceProvider.GetRequiredService<Screener>().Validate(app.ServiceProvider.GetRequiredService<SafeguardPolicySet>());
+        if (problems.Count > 0)
+        {
+            throw new InvalidOperationException($"Safeguards.PolicyFile ({SafeguardsOptions.PolicyFileEnv}): {string.Join("; ", problems)}");
+        }
+
         var admin = app.MapGroup(AdminEndpoints.Prefix)
             .AddEndpointFilter<AdminAuthentication>()
             .WithTags("admin")
@@ -35,5 +57,28 @@ public static class SafeguardServices
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
         CaseHandlers.Map(admin);
+        TenantCaseHandlers.Map(admin);
+    }
+
+    private static SafeguardPolicySet LoadPolicies(SafeguardsOptions options)
+    {
+        if (options.PolicyFile is not { Length: > 0 } path)
+        {
+            return SafeguardPolicySet.BuiltIn;
+        }
+
+        string json;
+        try
+        {
+            json = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidOperationException($"Safeguards.PolicyFile ({SafeguardsOptions.PolicyFileEnv}): cannot read '{path}': {ex.Message}", ex);
+        }
+
+        return SafeguardPolicySet.TryParse(json, out var policies, out var error)
+            ? policies
+            : throw new InvalidOperationException($"Safeguards.PolicyFile ({SafeguardsOptions.PolicyFileEnv}) '{path}': {error}");
     }
 }

@@ -20,4 +20,25 @@ public sealed class SafeguardsOptions
 
     /// <summary>Most chars of a response kept in memory for a possible case snapshot; the rest is cut (and marked so).</summary>
     public int MaxSnapshotOutputChars { get; set; } = 64 * 1024;
+
+    /// <summary>
+    /// A JSON file of named policies (docs/safeguards.md, "Configuration") that deployments select by name through
+    /// <c>safeguard_policy</c>, next to the built-in <c>default</c>. Read once at start; an invalid file, or a policy naming
+    /// a classifier this node does not run, stops the start with a message naming this setting.
+    /// </summary>
+    public string? PolicyFile { get; set; }
+
+    /// <summary>The environment variable of <see cref="PolicyFile"/> for <c>meridian serve</c>.</summary>
+    public const string PolicyFileEnv = "MERIDIAN_SAFEGUARD_POLICIES";
+
+    /// <summary>
+    /// External classifiers this node runs next to the built-in ones (a Llama-Guard-style server, a content-safety
+    /// service behind a small shim; the contract is in docs/safeguards.md). A policy with a <c>classifiers</c> list runs
+    /// the ones it names; one without (the built-in <c>default</c> among them) runs every classifier the node has. When
+    /// one is unavailable (timeout, error) the policy's <c>on_classifier_failure</c> decides.
+    /// </summary>
+    public IList<Meridian.Safeguards.Classifiers.HttpClassifierOptions> HttpClassifiers { get; } = [];
+
+    /// <summary>The environment variable of an external classifier's bearer token: <c>MERIDIAN_CLASSIFIER_TOKEN_LLAMA_GUARD</c>.</summary>
+    public const string ClassifierTokenEnvPrefix = "MERIDIAN_CLASSIFIER_TOKEN_";
 }

@@ -154,5 +154,14 @@ internal static class ControlSchema
         ALTER TABLE api_keys ADD COLUMN suspended_at TEXT;
         ALTER TABLE deployments ADD COLUMN suspended_at TEXT;
         """,
+        // Who reviews a deployment's flagged requests, what content is retained, and the operator's exemption from an
+        // offer's retention requirement (docs/safeguards.md, "Who reviews" and "Retention modes").
+        """
+        ALTER TABLE deployments ADD COLUMN reviewed_by TEXT NOT NULL DEFAULT 'publisher';
+        ALTER TABLE deployments ADD COLUMN retention_mode TEXT NOT NULL DEFAULT 'standard';
+        ALTER TABLE deployments ADD COLUMN retention_exempted_by TEXT;
+        ALTER TABLE deployments ADD COLUMN retention_exempted_at TEXT;
+        ALTER TABLE offers ADD COLUMN requires_retention INTEGER NOT NULL DEFAULT 0;
+        """,
     ];
 }

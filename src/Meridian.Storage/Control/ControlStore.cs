@@ -151,7 +151,8 @@ public sealed class ControlStore : IDisposable
             {
                 command.CommandText = """
                     SELECT d.id, d.name, d.tenant_id, d.resource_id, o.publisher_id, d.offer_id, d.model_id, m.max_output_tokens,
-                           d.hosting_option, d.deployment_type, r.region, d.created_at, d.safeguard_policy, d.suspended_at
+                           d.hosting_option, d.deployment_type, r.region, d.created_at, d.safeguard_policy, d.suspended_at,
+                           d.reviewed_by, d.retention_mode, d.retention_exempted_at, o.requires_retention
                     FROM deployments d
                     JOIN resources r ON r.id = d.resource_id
                     JOIN offers o ON o.id = d.offer_id
@@ -163,7 +164,9 @@ public sealed class ControlStore : IDisposable
                 while (reader.Read())
                 {
                     if (!world.TryGetRegion(reader.GetString(10), out var region)
-                        || !WireNames.TryParseHosting(reader.GetString(8), out var hosting))
+                        || !WireNames.TryParseHosting(reader.GetString(8), out var hosting)
+                        || !CaseReview.TryParse(reader.GetString(14), out ReviewedBy reviewedBy)
+                        || !CaseReview.TryParse(reader.GetString(15), out RetentionMode retention))
                     {
                         continue;
                     }
@@ -177,6 +180,10 @@ public sealed class ControlStore : IDisposable
                         CreatedAt = ParseTime(reader.GetString(11)),
                         SafeguardPolicy = reader.GetString(12),
                         SuspendedAt = reader.IsDBNull(13) ? null : ParseTime(reader.GetString(13)),
+                        ReviewedBy = reviewedBy,
+                        Retention = retention,
+                        RetentionExempt = !reader.IsDBNull(16),
+                        OfferRequiresRetention = reader.GetInt64(17) != 0,
                     });
                 }
             }

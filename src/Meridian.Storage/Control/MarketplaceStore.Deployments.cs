@@ -9,7 +9,8 @@ public sealed partial class MarketplaceStore
     private const string DeploymentSelect = """
         SELECT d.id, d.resource_id, d.tenant_id, d.name, d.offer_id, d.model_id, d.hosting_option, d.deployment_type,
                d.capacity_rpm, d.capacity_tpm, d.safeguard_policy, d.data_may_leave_acknowledged_by, d.data_may_leave_acknowledged_at,
-               d.created_by, d.created_at, g.name, g.data_zone, g.geography, g.display_name
+               d.created_by, d.created_at, g.name, g.data_zone, g.geography, g.display_name,
+               d.reviewed_by, d.retention_mode, d.retention_exempted_by, d.retention_exempted_at
         FROM deployments d JOIN resources r ON r.id = d.resource_id JOIN regions g ON g.name = r.region
         """;
 
@@ -26,7 +27,9 @@ public sealed partial class MarketplaceStore
     /// and the resource's region as they are inside this transaction, so a terms version published a moment ago is
     /// already required. A publisher-hosted deployment records who acknowledged that data may leave, and when.
     /// </summary>
-    public StoreResult<Deployment> CreateDeployment(string actor, string resourceId, DeploymentDraft draft, DateTimeOffset now) =>
+    /// <param name="safeguardPolicies">The policy names this gateway knows (built-in and configured).</param>
+    public StoreResult<Deployment> CreateDeployment(
+        string actor, string resourceId, DeploymentDraft draft, DateTimeOffset now, IReadOnlyCollection<string>? safeguardPolicies = null) =>
         store.TryMutate((connection, transaction) =>
         {
             if (FindResource(connection, transaction, resourceId) is not { } resource)
@@ -36,7 +39,7 @@ public sealed partial class MarketplaceStore
 
             var offer = string.IsNullOrEmpty(draft.OfferId) ? null : FindOffer(connection, transaction, draft.OfferId);
             var subscription = offer is null ? null : FindSubscription(connection, transaction, resource.TenantId, offer.Id);
-            var decision = DeploymentRules.Validate(draft, offer, subscription, resource.Region);
+            var decision = DeploymentRules.Validate(draft, offer, subscription, resource.Region, safeguardPolicies);
             switch (decision.Verdict)
             {
                 case DeploymentVerdict.Invalid:
@@ -52,19 +55,23 @@ public sealed partial class MarketplaceStore
                 StoreIds.New("dep_", now), resource.Id, resource.TenantId, valid.Name, valid.OfferId, valid.ModelId, valid.Hosting, valid.Type,
                 valid.Capacity, valid.SafeguardPolicy,
                 valid.DataMayLeaveGeographyAcknowledged ? new DataLeaveAcknowledgment(actor, now) : null,
-                resource.Region, actor, now);
+                resource.Region, actor, now)
+            {
+                ReviewedBy = valid.ReviewedBy,
+                Retention = valid.Retention,
+            };
             connection.Execute(transaction, """
                 INSERT INTO deployments (id, resource_id, tenant_id, name, offer_id, model_id, hosting_option, deployment_type,
                                          capacity_rpm, capacity_tpm, safeguard_policy, data_may_leave_acknowledged_by, data_may_leave_acknowledged_at,
-                                         created_by, created_at)
-                VALUES (@id, @res, @tenant, @name, @offer, @model, @hosting, @type, @rpm, @tpm, @policy, @ackBy, @ackAt, @by, @at)
+                                         created_by, created_at, reviewed_by, retention_mode)
+                VALUES (@id, @res, @tenant, @name, @offer, @model, @hosting, @type, @rpm, @tpm, @policy, @ackBy, @ackAt, @by, @at, @reviewedBy, @retention)
                 """,
                 ("@id", deployment.Id), ("@res", resource.Id), ("@tenant", resource.TenantId), ("@name", deployment.Name), ("@offer", deployment.OfferId),
                 ("@model", deployment.ModelId), ("@hosting", WireNames.Of(deployment.Hosting)), ("@type", deployment.Type is { } t ? WireNames.Of(t) : null),
                 ("@rpm", deployment.Capacity.Rpm), ("@tpm", deployment.Capacity.Tpm), ("@policy", deployment.SafeguardPolicy),
                 ("@ackBy", deployment.DataLeaveAcknowledgment?.AcknowledgedBy),
                 ("@ackAt", deployment.DataLeaveAcknowledgment is { } ack ? Time(ack.AcknowledgedAt) : null),
-                ("@by", actor), ("@at", Time(now)));
+                ("@by", actor), ("@at", Time(now)), ("@reviewedBy", CaseReview.Of(deployment.ReviewedBy)), ("@retention", CaseReview.Of(deployment.Retention)));
             AuditLog.Write(connection, transaction, actor, "deployment.create", "deployment", deployment.Id, null, deployment, AuditJson.Default.Deployment, now);
             return StoreResult<Deployment>.Created(deployment);
         });
@@ -93,6 +100,11 @@ public sealed partial class MarketplaceStore
         var acknowledgment = r.GetStringOrNull(11) is { } by ? new DataLeaveAcknowledgment(by, ParseTime(r.GetString(12))) : null;
         return new Deployment(
             r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), hosting, type,
-            new Capacity(r.GetInt32(8), r.GetInt32(9)), r.GetString(10), acknowledgment, ReadRegion(r, 15), r.GetString(13), ParseTime(r.GetString(14)));
+            new Capacity(r.GetInt32(8), r.GetInt32(9)), r.GetString(10), acknowledgment, ReadRegion(r, 15), r.GetString(13), ParseTime(r.GetString(14)))
+        {
+            ReviewedBy = CaseReview.TryParse(r.GetString(19), out ReviewedBy reviewedBy) ? reviewedBy : throw Corrupt("reviewed_by", r.GetString(19)),
+            Retention = CaseReview.TryParse(r.GetString(20), out RetentionMode retention) ? retention : throw Corrupt("retention mode", r.GetString(20)),
+            RetentionExemption = r.GetStringOrNull(21) is { } grantedBy ? new RetentionExemption(grantedBy, ParseTime(r.GetString(22))) : null,
+        };
     }
 }

@@ -8,7 +8,8 @@ namespace Meridian.Storage.Control;
 public sealed partial class MarketplaceStore
 {
     private const string OfferColumns = """
-        id, publisher_id, name, hosting_options, deployment_types, price_input, price_output, price_cache_write, price_cache_read, created_at, version
+        id, publisher_id, name, hosting_options, deployment_types, price_input, price_output, price_cache_write, price_cache_read, created_at, version,
+        requires_retention
         """;
 
     // ---- publishers ----
@@ -95,12 +96,13 @@ public sealed partial class MarketplaceStore
             var id = StoreIds.New("off_", now);
             var at = Time(now);
             connection.Execute(transaction, $"""
-                INSERT INTO offers ({OfferColumns}) VALUES (@id, @pub, @name, @hosting, @types, @in, @out, @cw, @cr, @at, 1)
+                INSERT INTO offers ({OfferColumns}) VALUES (@id, @pub, @name, @hosting, @types, @in, @out, @cw, @cr, @at, 1, @requiresRetention)
                 """,
                 ("@id", id), ("@pub", valid.PublisherId), ("@name", valid.Name),
                 ("@hosting", string.Join(',', valid.HostingOptions.Select(WireNames.Of))), ("@types", string.Join(',', valid.DeploymentTypes.Select(WireNames.Of))),
                 ("@in", OfferRules.Format(valid.Prices.Input)), ("@out", OfferRules.Format(valid.Prices.Output)),
-                ("@cw", OfferRules.Format(valid.Prices.CacheWrite)), ("@cr", OfferRules.Format(valid.Prices.CacheRead)), ("@at", at));
+                ("@cw", OfferRules.Format(valid.Prices.CacheWrite)), ("@cr", OfferRules.Format(valid.Prices.CacheRead)), ("@at", at),
+                ("@requiresRetention", draft.RequiresRetention == true ? 1 : 0));
             foreach (var model in valid.Models)
             {
                 connection.Execute(transaction, "INSERT INTO offer_models VALUES (@offer, @model, @display, @window, @max, @at)",
@@ -192,7 +194,10 @@ public sealed partial class MarketplaceStore
             models,
             terms ?? throw Corrupt("terms", id),
             r.GetInt64(10),
-            ParseTime(r.GetString(9))), ("@id", id));
+            ParseTime(r.GetString(9)))
+        {
+            RequiresRetention = r.GetInt64(11) != 0,
+        }, ("@id", id));
     }
 
     private static string[] Split(string csv) => csv.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Meridian.Core.Marketplace;
 using Meridian.Storage.Control;
 using Meridian.Storage.Sql;
 using System.Data.Common;
@@ -64,13 +65,26 @@ public sealed record CaseRecord
     public bool HasSnapshot { get; init; }
 
     public DateTimeOffset? PurgedAt { get; init; }
+
+    /// <summary>Whose reviewers review this case: the deployment's setting when the case was opened (a later switch does not move it).</summary>
+    public ReviewedBy ReviewedBy { get; init; } = ReviewedBy.Publisher;
+
+    /// <summary>The deployment's retention mode when the case was opened: with <c>none</c> no snapshot was ever stored.</summary>
+    public RetentionMode Retention { get; init; } = RetentionMode.Standard;
 }
 
 /// <summary>One entry of a geography's hash-chained access log: every human view, decision and purge of a case.</summary>
 /// <param name="PreviousHash">The <see cref="Hash"/> of the entry before (64 zeros for the first).</param>
 /// <param name="Hash">SHA-256 (hex) of the previous hash and this entry's own fields: changing, removing or reordering
 /// any earlier entry breaks every hash after it.</param>
-public sealed record AccessEvent(long Seq, DateTimeOffset At, string Actor, string CaseId, string Event, string? Reason, string PreviousHash, string Hash);
+public sealed record AccessEvent(long Seq, DateTimeOffset At, string Actor, string CaseId, string Event, string? Reason, string PreviousHash, string Hash)
+{
+    /// <summary>
+    /// Why, from a fixed vocabulary a tenant may see (unlike <see cref="Reason"/>, which is free text for the audit): an
+    /// open's reason code, a decision's decision, <c>retention_elapsed</c> for a purge. Null on entries written before it existed.
+    /// </summary>
+    public string? ReasonCode { get; init; }
+}
 
 /// <summary>The result of re-computing the access log's chain.</summary>
 /// <param name="BrokenAt">The first entry whose hash does not match its content and predecessor; null when valid.</param>
@@ -82,11 +96,14 @@ public sealed record ChainVerification(bool Valid, long Entries, long? BrokenAt,
 /// Every open, decision and purge appends to the hash-chained access log in the same transaction as the change.
 /// Thread-safe.
 /// </summary>
-public sealed class CaseStore
+public sealed partial class CaseStore
 {
     public const string Open = "open";
     public const string Decided = "decided";
     public const string SystemActor = "system:retention";
+
+    /// <summary>The reason code of a purge.</summary>
+    public const string RetentionElapsed = "retention_elapsed";
 
     private static readonly string Genesis = new('0', 64);
 
@@ -133,7 +150,8 @@ public sealed class CaseStore
 
     private const string Columns =
         "id, request_id, created_at, geography, tenant_id, key_id, resource_id, deployment_id, deployment_name, publisher_id, policy, verdict, " +
-        "action, categories, kinds, status, decision, decision_action, decided_at, decided_by, CASE WHEN snapshot IS NULL THEN 0 ELSE 1 END, purged_at";
+        "action, categories, kinds, status, decision, decision_action, decided_at, decided_by, CASE WHEN snapshot IS NULL THEN 0 ELSE 1 END, purged_at, " +
+        "reviewed_by, retention";
 
     private readonly SqlDatabase _database;
 
@@ -153,14 +171,14 @@ public sealed class CaseStore
             inserted += connection.Execute(transaction, $"""
                 INSERT INTO ts_cases ({Columns.Replace("CASE WHEN snapshot IS NULL THEN 0 ELSE 1 END", "snapshot", StringComparison.Ordinal)})
                 VALUES (@id, @request, @at, @geo, @tenant, @key, @resource, @deployment, @name, @publisher, @policy, @verdict,
-                        @action, @categories, @kinds, @status, NULL, NULL, NULL, NULL, @snapshot, NULL)
+                        @action, @categories, @kinds, @status, NULL, NULL, NULL, NULL, @snapshot, NULL, @reviewedBy, @retention)
                 ON CONFLICT DO NOTHING
                 """,
                 ("@id", c.Id), ("@request", c.RequestId), ("@at", Time(c.CreatedAt)), ("@geo", c.Geography), ("@tenant", c.TenantId),
                 ("@key", c.KeyId), ("@resource", c.ResourceId), ("@deployment", c.DeploymentId), ("@name", c.DeploymentName),
                 ("@publisher", c.PublisherId), ("@policy", c.Policy), ("@verdict", c.Verdict), ("@action", c.Action),
                 ("@categories", string.Join(';', c.Categories.Select(x => x.Category + "=" + x.Severity))), ("@kinds", string.Join(',', c.Kinds)),
-                ("@status", Open), ("@snapshot", snapshot));
+                ("@status", Open), ("@snapshot", snapshot), ("@reviewedBy", CaseReview.Of(c.ReviewedBy)), ("@retention", CaseReview.Of(c.Retention)));
         }
 
         transaction.Commit();
@@ -179,17 +197,6 @@ public sealed class CaseStore
         return connection.QuerySingle(null, $"SELECT {Columns} FROM ts_cases WHERE request_id = @id", Read, ("@id", requestId));
     }
 
-    /// <summary>Newest first; only <paramref name="publisherId"/>'s cases and only <paramref name="status"/> when given.</summary>
-    public IReadOnlyList<CaseRecord> List(string? publisherId, string? status, int limit)
-    {
-        using var connection = _database.Open();
-        return connection.Query(null, $"""
-            SELECT {Columns} FROM ts_cases
-            WHERE (CAST(@publisher AS TEXT) IS NULL OR publisher_id = @publisher) AND (CAST(@status AS TEXT) IS NULL OR status = @status)
-            ORDER BY created_at DESC, id DESC LIMIT @limit
-            """, Read, ("@publisher", publisherId), ("@status", status), ("@limit", limit));
-    }
-
     public long Count()
     {
         using var connection = _database.Open();
@@ -200,7 +207,7 @@ public sealed class CaseStore
     /// Reads the sealed snapshot of a case for a human to see, and records the access (who, when, why) in the same
     /// transaction: no snapshot leaves the store without its access record. Null when the case has no snapshot (any more).
     /// </summary>
-    public (byte[]? Snapshot, AccessEvent? Access) OpenSnapshot(string caseId, string actor, string reason, DateTimeOffset at)
+    public (byte[]? Snapshot, AccessEvent? Access) OpenSnapshot(string caseId, string actor, string reasonCode, string reason, DateTimeOffset at)
     {
         using var connection = _database.Open();
         using var transaction = _database.BeginWrite(connection);
@@ -211,7 +218,7 @@ public sealed class CaseStore
             return (null, null);
         }
 
-        var access = Append(connection, transaction, caseId, actor, "open", reason, at);
+        var access = Append(connection, transaction, caseId, actor, "open", reasonCode, reason, at);
         transaction.Commit();
         return (snapshot, access);
     }
@@ -230,7 +237,7 @@ public sealed class CaseStore
             return null;
         }
 
-        Append(connection, transaction, caseId, actor, "decision", $"decision={decision} action={action}", at);
+        Append(connection, transaction, caseId, actor, "decision", decision, $"decision={decision} action={action}", at);
         var decided = connection.QuerySingle(transaction, $"SELECT {Columns} FROM ts_cases WHERE id = @id", Read, ("@id", caseId));
         transaction.Commit();
         return decided;
@@ -251,7 +258,7 @@ public sealed class CaseStore
         foreach (var id in ids)
         {
             connection.Execute(transaction, "UPDATE ts_cases SET snapshot = NULL, purged_at = @at WHERE id = @id", ("@at", Time(at)), ("@id", id));
-            Append(connection, transaction, id, SystemActor, "purge", "retention period elapsed", at);
+            Append(connection, transaction, id, SystemActor, "purge", RetentionElapsed, "retention period elapsed", at);
         }
 
         transaction.Commit();
@@ -262,8 +269,10 @@ public sealed class CaseStore
     public IReadOnlyList<AccessEvent> AccessLog(string? caseId = null)
     {
         using var connection = _database.Open();
-        return connection.Query(null, "SELECT seq, at, actor, case_id, event, reason, prev_hash, hash FROM ts_access_log WHERE CAST(@case AS TEXT) IS NULL OR case_id = @case ORDER BY seq",
-            ReadAccess, ("@case", caseId));
+        return connection.Query(null, """
+            SELECT seq, at, actor, case_id, event, reason, prev_hash, hash, reason_code FROM ts_access_log
+            WHERE CAST(@case AS TEXT) IS NULL OR case_id = @case ORDER BY seq
+            """, ReadAccess, ("@case", caseId));
     }
 
     /// <summary>Recomputes every hash of the access log, in order; the first mismatch is where it was tampered with.</summary>
@@ -274,7 +283,8 @@ public sealed class CaseStore
         foreach (var entry in AccessLog())
         {
             count++;
-            if (entry.PreviousHash != previous || entry.Hash != HashOf(previous, entry.Seq, Time(entry.At), entry.Actor, entry.CaseId, entry.Event, entry.Reason))
+            if (entry.PreviousHash != previous
+                || entry.Hash != HashOf(previous, entry.Seq, Time(entry.At), entry.Actor, entry.CaseId, entry.Event, entry.Reason, entry.ReasonCode))
             {
                 return new ChainVerification(false, count, entry.Seq, null);
             }
@@ -285,7 +295,8 @@ public sealed class CaseStore
         return new ChainVerification(true, count, null, count == 0 ? null : previous);
     }
 
-    private static AccessEvent Append(DbConnection connection, DbTransaction transaction, string caseId, string actor, string evt, string? reason, DateTimeOffset at)
+    private static AccessEvent Append(
+        DbConnection connection, DbTransaction transaction, string caseId, string actor, string evt, string reasonCode, string? reason, DateTimeOffset at)
     {
         // The transaction is a serialized write (SqlDatabase.BeginWrite), so two appends never read the same head.
         var head = connection.QuerySingle(transaction, "SELECT seq, hash FROM ts_access_log ORDER BY seq DESC LIMIT 1",
@@ -293,17 +304,25 @@ public sealed class CaseStore
         var seq = (head?.Item1 ?? 0) + 1;
         var previous = head?.Item2 ?? Genesis;
         var time = Time(at);
-        var hash = HashOf(previous, seq, time, actor, caseId, evt, reason);
-        connection.Execute(transaction, "INSERT INTO ts_access_log VALUES (@seq, @at, @actor, @case, @event, @reason, @prev, @hash)",
-            ("@seq", seq), ("@at", time), ("@actor", actor), ("@case", caseId), ("@event", evt), ("@reason", reason), ("@prev", previous), ("@hash", hash));
-        return new AccessEvent(seq, ParseTime(time), actor, caseId, evt, reason, previous, hash);
+        var hash = HashOf(previous, seq, time, actor, caseId, evt, reason, reasonCode);
+        connection.Execute(transaction, """
+            INSERT INTO ts_access_log (seq, at, actor, case_id, event, reason, prev_hash, hash, reason_code)
+            VALUES (@seq, @at, @actor, @case, @event, @reason, @prev, @hash, @code)
+            """,
+            ("@seq", seq), ("@at", time), ("@actor", actor), ("@case", caseId), ("@event", evt), ("@reason", reason), ("@prev", previous), ("@hash", hash),
+            ("@code", reasonCode));
+        return new AccessEvent(seq, ParseTime(time), actor, caseId, evt, reason, previous, hash) { ReasonCode = reasonCode };
     }
 
-    /// <summary>Fields are length-prefixed so no two different entries serialize alike.</summary>
-    private static string HashOf(string previous, long seq, string at, string actor, string caseId, string evt, string? reason)
+    /// <summary>
+    /// Fields are length-prefixed so no two different entries serialize alike. The reason code joins the hashed fields
+    /// only when present, so entries written before it existed still verify.
+    /// </summary>
+    private static string HashOf(string previous, long seq, string at, string actor, string caseId, string evt, string? reason, string? reasonCode)
     {
         var builder = new StringBuilder(previous).Append('|').Append(seq.ToString(CultureInfo.InvariantCulture));
-        foreach (var field in new[] { at, actor, caseId, evt, reason ?? string.Empty })
+        string[] fields = reasonCode is null ? [at, actor, caseId, evt, reason ?? string.Empty] : [at, actor, caseId, evt, reason ?? string.Empty, reasonCode];
+        foreach (var field in fields)
         {
             builder.Append('|').Append(field.Length.ToString(CultureInfo.InvariantCulture)).Append(':').Append(field);
         }
@@ -316,7 +335,10 @@ public sealed class CaseStore
     private static DateTimeOffset ParseTime(string text) => ControlStore.ParseTime(text);
 
     private static AccessEvent ReadAccess(DbDataReader r) =>
-        new(r.GetInt64(0), ParseTime(r.GetString(1)), r.GetString(2), r.GetString(3), r.GetString(4), r.GetStringOrNull(5), r.GetString(6), r.GetString(7));
+        new(r.GetInt64(0), ParseTime(r.GetString(1)), r.GetString(2), r.GetString(3), r.GetString(4), r.GetStringOrNull(5), r.GetString(6), r.GetString(7))
+        {
+            ReasonCode = r.GetStringOrNull(8),
+        };
 
     private static CaseRecord Read(DbDataReader r) => new()
     {
@@ -342,7 +364,11 @@ public sealed class CaseStore
         DecidedBy = r.GetStringOrNull(19),
         HasSnapshot = r.GetInt64(20) != 0,
         PurgedAt = r.GetStringOrNull(21) is { } purged ? ParseTime(purged) : null,
+        ReviewedBy = CaseReview.TryParse(r.GetString(22), out ReviewedBy reviewedBy) ? reviewedBy : throw Corrupt("reviewed_by", r.GetString(22)),
+        Retention = CaseReview.TryParse(r.GetString(23), out RetentionMode retention) ? retention : throw Corrupt("retention", r.GetString(23)),
     };
+
+    private static InvalidOperationException Corrupt(string what, string value) => new($"The case store holds an invalid {what}: '{value}'.");
 
     private static CaseCategory ParseCategory(string text) =>
         text.IndexOf('=', StringComparison.Ordinal) is var i and > 0 ? new CaseCategory(text[..i], text[(i + 1)..]) : new CaseCategory(text, "unknown");

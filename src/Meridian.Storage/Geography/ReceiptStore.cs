@@ -48,6 +48,7 @@ public sealed partial class ReceiptStore
         CaseStore.Schema,
         // (tenant_id, created_at, request_id) serves every query (tenant_id, created_at) did: one B-tree less per insert.
         "DROP INDEX IF EXISTS receipts_tenant_time;",
+        CaseStore.ReviewSchema,
     ];
 
     private readonly SqlDatabase _database;

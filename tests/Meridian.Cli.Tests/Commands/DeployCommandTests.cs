@@ -30,6 +30,26 @@ public sealed class DeployCommandTests(CliGatewayFixture gateway) : IClassFixtur
     }
 
     [Fact]
+    public async Task Who_reviews_and_retention_are_chosen_at_creation_and_changed_with_deployments_update()
+    {
+        var created = (await gateway.Cli.RunAsync("deploy", "--resource", "res_demo", "--name", "tenant-reviewed", "--offer", "off_claude",
+            "--model", "claude-haiku-4-5", "--hosting", "platform", "--type", "datazone", "--reviewed-by", "tenant", "--retention", "none", "--json")).ShouldSucceed();
+        using var json = JsonDocument.Parse(created.Out);
+        Assert.Equal("tenant", json.RootElement.GetProperty("reviewed_by").GetString());
+        Assert.Equal("none", json.RootElement.GetProperty("retention_mode").GetString());
+        var id = json.RootElement.GetProperty("id").GetString()!;
+
+        var switched = (await gateway.Cli.RunAsync("deployments", "update", id, "--reviewed-by", "operator", "--grant-retention-exemption")).ShouldSucceed();
+        Assert.Contains("reviewed by operator, retention none, exempted by token:", switched.Out);
+
+        var bad = await gateway.Cli.RunAsync("deployments", "update", id, "--grant-retention-exemption", "--revoke-retention-exemption");
+        Assert.NotEqual(0, bad.ExitCode);
+        Assert.Contains("exclude each other", bad.Error);
+        var nothing = (await gateway.Cli.RunAsync("deployments", "update", id)).ShouldFail();
+        Assert.Contains("at least one of reviewed_by", nothing.Error);
+    }
+
+    [Fact]
     public async Task Duplicate_name_is_a_conflict()
     {
         string[] args = ["deploy", "--resource", "res_demo", "--name", "twice", "--offer", "off_claude", "--model", "claude-haiku-4-5", "--hosting", "platform", "--type", "global"];

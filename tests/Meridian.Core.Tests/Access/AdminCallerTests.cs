@@ -1,4 +1,5 @@
 using Meridian.Core.Access;
+using Meridian.Core.Marketplace;
 
 namespace Meridian.Core.Tests.Access;
 
@@ -81,6 +82,52 @@ public sealed class AdminCallerTests
         foreach (var caller in new[] { PublisherA, Reviewer, TenantAdminA, DeveloperA })
         {
             Assert.Equal(AccessDecision.Forbidden, caller.OperatorOnly());
+        }
+    }
+
+    [Fact]
+    public void A_publishers_reviewer_reviews_its_publishers_cases_in_its_geographies_and_is_forbidden_the_rest()
+    {
+        Assert.Equal(AccessDecision.Allowed, Reviewer.ReviewCase(ReviewedBy.Publisher, "pub_a", "ten_x", "eu"));
+        Assert.Equal(AccessDecision.Allowed, Reviewer.ReviewCase(ReviewedBy.Publisher, "pub_a", "ten_x", "EU"));
+        Assert.Equal(AccessDecision.Forbidden, Reviewer.ReviewCase(ReviewedBy.Publisher, "pub_b", "ten_x", "eu"));
+        Assert.Equal(AccessDecision.Forbidden, Reviewer.ReviewCase(ReviewedBy.Publisher, "pub_a", "ten_x", "us"));
+        Assert.Equal(AccessDecision.Forbidden, Reviewer.ReviewCase(ReviewedBy.Tenant, "pub_a", "ten_x", "eu"));
+        Assert.Equal(AccessDecision.Forbidden, Reviewer.ReviewCase(ReviewedBy.Operator, "pub_a", "ten_x", "eu"));
+    }
+
+    [Fact]
+    public void Tenant_and_operator_reviewers_review_only_cases_assigned_to_them()
+    {
+        var tenantReviewer = new AdminCaller("tok_tr", "tr", AdminRole.Reviewer, "ten_a", null, ["eu"]);
+        var operatorReviewer = new AdminCaller("tok_or", "or", AdminRole.Reviewer, null, null, ["eu"]);
+
+        Assert.Equal(ReviewedBy.Tenant, tenantReviewer.ReviewerFor);
+        Assert.Equal(AccessDecision.Allowed, tenantReviewer.ReviewCase(ReviewedBy.Tenant, "pub_a", "ten_a", "eu"));
+        Assert.Equal(AccessDecision.Forbidden, tenantReviewer.ReviewCase(ReviewedBy.Tenant, "pub_a", "ten_b", "eu"));
+        Assert.Equal(AccessDecision.Forbidden, tenantReviewer.ReviewCase(ReviewedBy.Publisher, "pub_a", "ten_a", "eu"));
+        Assert.Equal(ReviewedBy.Operator, operatorReviewer.ReviewerFor);
+        Assert.Equal(AccessDecision.Allowed, operatorReviewer.ReviewCase(ReviewedBy.Operator, "pub_b", "ten_b", "eu"));
+        Assert.Equal(AccessDecision.Forbidden, operatorReviewer.ReviewCase(ReviewedBy.Operator, "pub_b", "ten_b", "us"));
+        Assert.Equal(AccessDecision.Forbidden, operatorReviewer.ReviewCase(ReviewedBy.Publisher, "pub_b", "ten_b", "eu"));
+        Assert.Equal(AccessDecision.Forbidden, operatorReviewer.ListPublishers(out _));
+        Assert.Equal(AccessDecision.Forbidden, operatorReviewer.ReadPublisher("pub_b"));
+        Assert.Equal(AccessDecision.Forbidden, tenantReviewer.ReadPublisher("pub_a"));
+        Assert.Equal(AccessDecision.Forbidden, tenantReviewer.ReadTenant("ten_a"));
+    }
+
+    [Fact]
+    public void The_operator_reviews_every_case_and_other_roles_none()
+    {
+        Assert.Equal(AccessDecision.Allowed, Operator.ReviewCases(out var everything));
+        Assert.Null(everything);
+        Assert.Equal(AccessDecision.Allowed, Operator.ReviewCase(ReviewedBy.Tenant, "pub_z", "ten_z", "us"));
+        Assert.Equal(AccessDecision.Allowed, Reviewer.ReviewCases(out var scope));
+        Assert.Equal(new ReviewScope(ReviewedBy.Publisher, "pub_a", null, ["eu"]) with { Geographies = scope!.Geographies }, scope);
+        foreach (var caller in new[] { PublisherA, TenantAdminA, DeveloperA })
+        {
+            Assert.Equal(AccessDecision.Forbidden, caller.ReviewCases(out _));
+            Assert.Equal(AccessDecision.Forbidden, caller.ReviewCase(ReviewedBy.Publisher, "pub_a", "ten_a", "eu"));
         }
     }
 

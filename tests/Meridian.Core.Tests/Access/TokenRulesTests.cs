@@ -32,4 +32,14 @@ public sealed class TokenRulesTests
         Assert.True(Errors(new TokenDraft("reviewer", "n", null, "pub_a", ["eu"])).IsEmpty);
         Assert.True(Errors(new TokenDraft("tenant-admin", "n", "ten_a", null, ["eu"])).Has("geographies"));
     }
+
+    [Fact]
+    public void A_reviewer_reviews_for_a_publisher_a_tenant_or_the_operator_but_not_two()
+    {
+        Assert.True(Errors(new TokenDraft("reviewer", "n", "ten_a", null, ["eu"])).IsEmpty);
+        Assert.True(Errors(new TokenDraft("reviewer", "n", null, null, ["eu"])).IsEmpty);
+        Assert.True(Errors(new TokenDraft("reviewer", "n", "ten_a", "pub_a", ["eu"])).Has("tenant_id"));
+        Assert.True(Errors(new TokenDraft("reviewer", "n", null, null, [])).Has("geographies"));
+        Assert.True(Errors(new TokenDraft("publisher-admin", "n", "ten_a", "pub_a", null)).Has("tenant_id"));
+    }
 }

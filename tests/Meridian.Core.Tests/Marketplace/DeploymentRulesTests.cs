@@ -124,6 +124,42 @@ public sealed class DeploymentRulesTests
         AssertInvalid(DeploymentRules.Validate(Platform() with { SafeguardPolicy = "lenient" }, Offer, Current, Sweden), "safeguard_policy");
 
     [Fact]
+    public void A_policy_the_gateway_configured_is_accepted_by_name()
+    {
+        var decision = DeploymentRules.Validate(Platform() with { SafeguardPolicy = "strict" }, Offer, Current, Sweden, ["default", "strict"]);
+        Assert.Equal("strict", decision.Deployment!.SafeguardPolicy);
+        AssertInvalid(DeploymentRules.Validate(Platform() with { SafeguardPolicy = "lenient" }, Offer, Current, Sweden, ["default", "strict"]), "safeguard_policy");
+    }
+
+    [Fact]
+    public void Who_reviews_and_retention_default_to_the_publisher_and_standard_and_are_parsed_when_given()
+    {
+        var defaulted = DeploymentRules.Validate(Platform(), Offer, Current, Sweden).Deployment!;
+        Assert.Equal(ReviewedBy.Publisher, defaulted.ReviewedBy);
+        Assert.Equal(RetentionMode.Standard, defaulted.Retention);
+
+        var chosen = DeploymentRules.Validate(Platform() with { ReviewedBy = "tenant", RetentionMode = "none" }, Offer, Current, Sweden).Deployment!;
+        Assert.Equal(ReviewedBy.Tenant, chosen.ReviewedBy);
+        Assert.Equal(RetentionMode.None, chosen.Retention);
+    }
+
+    [Theory]
+    [InlineData("Tenant", null, "reviewed_by")]
+    [InlineData("customer", null, "reviewed_by")]
+    [InlineData(null, "forever", "retention_mode")]
+    [InlineData(null, "", "retention_mode")]
+    public void Unknown_review_settings_are_refused(string? reviewedBy, string? retention, string field) =>
+        AssertInvalid(DeploymentRules.Validate(Platform() with { ReviewedBy = reviewedBy, RetentionMode = retention }, Offer, Current, Sweden), field);
+
+    [Theory]
+    [InlineData(true, RetentionMode.None, false, true)]
+    [InlineData(true, RetentionMode.None, true, false)]
+    [InlineData(true, RetentionMode.Standard, false, false)]
+    [InlineData(false, RetentionMode.None, false, false)]
+    public void Only_retention_none_without_exemption_on_an_offer_requiring_retention_refuses_requests(bool requires, RetentionMode mode, bool exempt, bool refused) =>
+        Assert.Equal(refused, CaseReview.RefusesRequests(requires, mode, exempt));
+
+    [Fact]
     public void Without_a_subscription_the_terms_are_not_accepted()
     {
         var decision = DeploymentRules.Validate(Platform(), Offer, null, Sweden);

@@ -17,7 +17,8 @@ namespace Meridian.Gateway.Tests.Safeguards;
 /// A real gateway over a fresh data directory with the demo world, a fixed operator token, and every log line at every
 /// level captured (so tests can prove no content reaches a log). It can be stopped and its files scanned.
 /// </summary>
-public sealed class SafeguardsServer : IAsyncLifetime
+/// <param name="configure">Changes to the gateway's options before it is built (a policy file, say).</param>
+public sealed class SafeguardsServer(Action<GatewayOptions>? configure = null) : IAsyncLifetime
 {
     public const string OperatorToken = AdminServer.OperatorToken;
     public const string DemoKey = AdminServer.DemoKey;
@@ -38,8 +39,10 @@ public sealed class SafeguardsServer : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         Directory.CreateDirectory(DataDirectory);
+        var options = new GatewayOptions { Port = 0, DataDirectory = DataDirectory, DemoKey = DemoKey, AdminToken = OperatorToken, IngressRegion = "eastus" };
+        configure?.Invoke(options);
         var (app, _) = GatewayHost.Build(
-            new GatewayOptions { Port = 0, DataDirectory = DataDirectory, DemoKey = DemoKey, AdminToken = OperatorToken, IngressRegion = "eastus" }.OnTestStore(),
+            options.OnTestStore(),
             logging => logging.AddProvider(new CapturingLoggerProvider(Log)).SetMinimumLevel(LogLevel.Trace));
         _app = app;
         await app.StartAsync(TestContext.Current.CancellationToken);
@@ -132,6 +135,21 @@ public sealed class SafeguardsServer : IAsyncLifetime
     }
 
     public static string RequestIdOf(HttpResponseMessage response) => response.Headers.GetValues("request-id").Single();
+
+    /// <summary>Issues an admin token (as the operator) and returns its secret.</summary>
+    public async Task<string> TokenAsync(string role, string? tenantId = null, string? publisherId = null, string[]? geographies = null) =>
+        (await AdminJsonAsync(HttpMethod.Post, "/admin/v1/tokens",
+            new { role, name = $"{role}-{Guid.NewGuid():N}"[..20], tenant_id = tenantId, publisher_id = publisherId, geographies }))
+        .GetProperty("token").GetString()!;
+
+    /// <summary>Sends a request the default policy flags (violence, medium) and waits for its case.</summary>
+    public async Task<CaseRecord> FlaggedCaseAsync(string extra = "", string key = DemoKey)
+    {
+        using var response = await MessagesAsync($"Someone should shoot that politician. {extra}", key: key);
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        return await WaitForCaseAsync(RequestIdOf(response));
+    }
+
 
     private sealed class CapturingLoggerProvider(ConcurrentQueue<string> sink) : ILoggerProvider
     {

@@ -211,23 +211,31 @@ function CaseFacts({ c }: { c: CaseView }) {
   );
 }
 
-/** Why a reviewer opens content; the code (and an optional note) is the access record's reason. */
+/**
+ * Why a reviewer opens content: the API's reason codes (the tenant is shown the code, never who opened), with the
+ * note — or, without one, the label — as the internal reason in the access log.
+ */
 const reasonCodes: { code: string; label: string }[] = [
   { code: 'triage', label: 'Triage: judging the flagged request' },
-  { code: 'tenant_appeal', label: 'Tenant appeal of a decision' },
+  { code: 'appeal', label: 'Tenant appeal of a decision' },
   { code: 'escalation', label: 'Escalation from another reviewer' },
   { code: 'legal_request', label: 'Legal or law-enforcement request' },
-  { code: 'classifier_quality', label: 'Checking the classifier (quality review)' },
+  { code: 'quality_audit', label: 'Checking the classifier (quality review)' },
 ];
 
 const maxNoteChars = 400;
+
+/** An access event's reason as reviewers read it: the code the tenant sees, then the internal note. */
+function reasonText(e: { reason_code?: string | null; reason: string | null }): string {
+  return [e.reason_code, e.reason].filter((part) => part).join(': ');
+}
 
 function OpenForm({ caseId, onOpened }: { caseId: string; onOpened: (response: OpenCaseResponse) => void }) {
   const [code, setCode] = useState('');
   const [note, setNote] = useState('');
   const [error, setError] = useState<unknown>(undefined);
   const [busy, setBusy] = useState(false);
-  const missing = error instanceof ApiError ? error.field('reason') : undefined;
+  const missing = error instanceof ApiError ? (error.field('reason_code') ?? error.field('reason')) : undefined;
   return (
     <form
       aria-label="Open the case content"
@@ -236,8 +244,8 @@ function OpenForm({ caseId, onOpened }: { caseId: string; onOpened: (response: O
         setBusy(true);
         setError(undefined);
         try {
-          const reason = note.trim() ? `${code}: ${note.trim().slice(0, maxNoteChars)}` : code;
-          onOpened(await post<OpenCaseResponse>(`/cases/${encodeURIComponent(caseId)}/open`, { reason }));
+          const reason = note.trim() ? note.trim().slice(0, maxNoteChars) : (reasonCodes.find((r) => r.code === code)?.label ?? code);
+          onOpened(await post<OpenCaseResponse>(`/cases/${encodeURIComponent(caseId)}/open`, { reason_code: code, reason }));
         } catch (err) {
           setError(err);
         } finally {
@@ -325,7 +333,7 @@ function OpenedContent({ opened, onHide }: { opened: OpenCaseResponse; onHide: (
   return (
     <div class="opened" data-access-seq={access.seq}>
       <Notice tone="success">
-        Access recorded: entry {access.seq} of the access log, {formatTime(access.at)}, by <code>{access.actor}</code>, reason “{access.reason}”.
+        Access recorded: entry {access.seq} of the access log, {formatTime(access.at)}, by <code>{access.actor}</code>, reason “{reasonText(access)}”.
       </Notice>
       <h3 tabIndex={-1} ref={heading}>
         Request
@@ -459,7 +467,7 @@ function AccessLog({ events }: { events: AccessEvent[] }) {
                 <code>{e.actor}</code>
               </td>
               <td>{e.event}</td>
-              <td>{e.reason ?? '—'}</td>
+              <td>{reasonText(e) || '—'}</td>
               <td>
                 <code title={e.hash}>{shortHash(e.hash)}</code>
               </td>

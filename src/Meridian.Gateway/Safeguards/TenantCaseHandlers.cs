@@ -1,0 +1,81 @@
+using Meridian.Core.Access;
+using Meridian.Gateway.Admin;
+using Meridian.Storage.Control;
+using Meridian.Storage.Geography;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Meridian.Gateway.Safeguards;
+
+/// <summary>
+/// A tenant's view of its own Trust &amp; Safety cases under <c>/admin/v1/tenants/{tenant}/cases</c> (docs/safeguards.md,
+/// "What tenants see"): that a case exists for one of its requests, its outcome, and every access to it — what happened,
+/// when and why (a reason code) — but never who reviewed it, the free-text reasons, or content. Authorized like every
+/// other tenant object: the operator and the tenant's own admins and developers; another tenant's case is 404 exactly
+/// like a missing one; publisher roles and reviewers are 403.
+/// </summary>
+public static class TenantCaseHandlers
+{
+    private const string Denied = "Only the operator and the tenant's own people see a tenant's cases.";
+
+    public static void Map(RouteGroupBuilder admin)
+    {
+        admin.MapGet("/tenants/{tenant}/cases", List);
+        admin.MapGet("/tenants/{tenant}/cases/{id}", Get);
+        admin.MapGet("/tenants/{tenant}/cases/{id}/access", Access);
+    }
+
+    /// <summary><c>?status=&amp;geography=&amp;limit=&amp;cursor=</c>: the tenant's cases in every geography, newest first.</summary>
+    public static Results<Ok<ListResponse<TenantCaseView>>, ProblemHttpResult> List(HttpContext context, string tenant, MarketplaceStore market, GeographyStores stores)
+    {
+        if (ReadableTenant(context, tenant, market) is { } denied)
+        {
+            return denied;
+        }
+
+        if (CaseHandlers.ReadCaseFilters(context, stores, out var page, out var status, out var geography) is { } problem)
+        {
+            return problem;
+        }
+
+        var query = new CaseQuery(page.Limit + 1) { TenantId = tenant, Status = status, Before = page.After };
+        return TypedResults.Ok(AdminRequest.List(CaseHandlers.PageAcross(stores.All, geography, query, page.Limit), TenantCaseView.Of));
+    }
+
+    public static Results<Ok<TenantCaseView>, ProblemHttpResult> Get(HttpContext context, string tenant, string id, MarketplaceStore market, GeographyStores stores) =>
+        Find(context, tenant, id, market, stores, out var found, out _) is { } denied ? denied : TypedResults.Ok(TenantCaseView.Of(found!));
+
+    /// <summary>The case's access events, oldest first, without actors, free-text reasons or hashes.</summary>
+    public static Results<Ok<ListResponse<TenantAccessEventView>>, ProblemHttpResult> Access(
+        HttpContext context, string tenant, string id, MarketplaceStore market, GeographyStores stores) =>
+        Find(context, tenant, id, market, stores, out var found, out var store) is { } denied
+            ? denied
+            : TypedResults.Ok(new ListResponse<TenantAccessEventView>([.. store!.Cases.AccessLog(id).Select(e => TenantAccessEventView.Of(e, found!))], null));
+
+    private static ProblemHttpResult? ReadableTenant(HttpContext context, string tenant, MarketplaceStore market)
+    {
+        var access = AdminAuthentication.CallerOf(context).ReadTenant(tenant);
+        var found = access == AccessDecision.Allowed ? market.FindTenant(tenant) : null;
+        return TenantHandlers.Authorize(access, found, $"No tenant '{tenant}'.", Denied);
+    }
+
+    private static ProblemHttpResult? Find(
+        HttpContext context, string tenant, string id, MarketplaceStore market, GeographyStores stores, out CaseRecord? found, out ReceiptStore? store)
+    {
+        found = null;
+        store = null;
+        if (ReadableTenant(context, tenant, market) is { } denied)
+        {
+            return denied;
+        }
+
+        // Another tenant's case answers with the very words of a missing one.
+        if (CaseHandlers.FindAnywhere(id, stores, out var record, out var holder) is not null || record!.TenantId != tenant)
+        {
+            return AdminProblems.NotFound($"No case '{id}'.");
+        }
+
+        found = record;
+        store = holder;
+        return null;
+    }
+}

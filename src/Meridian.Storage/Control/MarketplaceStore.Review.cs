@@ -1,0 +1,86 @@
+using Meridian.Core.Marketplace;
+using Meridian.Storage.Sql;
+
+namespace Meridian.Storage.Control;
+
+/// <summary>A change to a deployment's Trust &amp; Safety settings; a null member stays as it is.</summary>
+/// <param name="RetentionExempt">True grants the operator's retention exemption (recording who and when), false revokes it.</param>
+public sealed record DeploymentReviewChange(ReviewedBy? ReviewedBy, RetentionMode? Retention, bool? RetentionExempt);
+
+/// <summary>Who reviews a deployment's flagged requests, what is retained of them, and an offer's retention requirement.</summary>
+public sealed partial class MarketplaceStore
+{
+    /// <summary>
+    /// Applies the given settings in one transaction. Each setting that actually changes writes its own audit record with
+    /// the deployment before and after (<c>deployment.set_reviewed_by</c>, <c>deployment.set_retention_mode</c>,
+    /// <c>deployment.grant_retention_exemption</c>, <c>deployment.revoke_retention_exemption</c>), so a switch of who reviews
+    /// is found by its action alone; a setting given with its current value changes and records nothing.
+    /// </summary>
+    public StoreResult<Deployment> UpdateDeploymentReview(string actor, string deploymentId, DeploymentReviewChange change, DateTimeOffset now) =>
+        store.TryMutate((connection, transaction) =>
+        {
+            if (FindDeployment(connection, transaction, deploymentId) is not { } current)
+            {
+                return StoreResult<Deployment>.NotFound($"No deployment '{deploymentId}'.");
+            }
+
+            if (change.ReviewedBy is { } reviewedBy && reviewedBy != current.ReviewedBy)
+            {
+                var next = current with { ReviewedBy = reviewedBy };
+                connection.Execute(transaction, "UPDATE deployments SET reviewed_by = @value WHERE id = @id",
+                    ("@value", CaseReview.Of(reviewedBy)), ("@id", deploymentId));
+                AuditLog.Write(connection, transaction, actor, "deployment.set_reviewed_by", "deployment", deploymentId, current, next, AuditJson.Default.Deployment, now);
+                current = next;
+            }
+
+            if (change.Retention is { } retention && retention != current.Retention)
+            {
+                var next = current with { Retention = retention };
+                connection.Execute(transaction, "UPDATE deployments SET retention_mode = @value WHERE id = @id",
+                    ("@value", CaseReview.Of(retention)), ("@id", deploymentId));
+                AuditLog.Write(connection, transaction, actor, "deployment.set_retention_mode", "deployment", deploymentId, current, next, AuditJson.Default.Deployment, now);
+                current = next;
+            }
+
+            if (change.RetentionExempt is { } exempt && exempt != (current.RetentionExemption is not null))
+            {
+                var next = current with { RetentionExemption = exempt ? new RetentionExemption(actor, now) : null };
+                connection.Execute(transaction, "UPDATE deployments SET retention_exempted_by = @by, retention_exempted_at = @at WHERE id = @id",
+                    ("@by", next.RetentionExemption?.GrantedBy), ("@at", next.RetentionExemption is { } granted ? Time(granted.GrantedAt) : null), ("@id", deploymentId));
+                AuditLog.Write(connection, transaction, actor, exempt ? "deployment.grant_retention_exemption" : "deployment.revoke_retention_exemption",
+                    "deployment", deploymentId, current, next, AuditJson.Default.Deployment, now);
+                current = next;
+            }
+
+            return StoreResult<Deployment>.Ok(current);
+        });
+
+    /// <summary>
+    /// Sets whether an offer requires flagged content to be retained for its publisher's review (audited as
+    /// <c>offer.set_requires_retention</c>; the offer's version moves). Honours <paramref name="ifMatch"/> like a price change.
+    /// </summary>
+    public StoreResult<Offer> SetOfferRequiresRetention(string actor, string offerId, bool requiresRetention, long? ifMatch, DateTimeOffset now) =>
+        store.TryMutate((connection, transaction) =>
+        {
+            if (FindOffer(connection, transaction, offerId) is not { } before)
+            {
+                return StoreResult<Offer>.NotFound($"No offer '{offerId}'.");
+            }
+
+            if (ifMatch is { } expected && expected != before.Version)
+            {
+                return StoreResult<Offer>.PreconditionFailed(before.Version);
+            }
+
+            if (before.RequiresRetention == requiresRetention)
+            {
+                return StoreResult<Offer>.Ok(before);
+            }
+
+            connection.Execute(transaction, "UPDATE offers SET requires_retention = @value, version = version + 1 WHERE id = @id",
+                ("@value", requiresRetention ? 1 : 0), ("@id", offerId));
+            var after = FindOffer(connection, transaction, offerId)!;
+            AuditLog.Write(connection, transaction, actor, "offer.set_requires_retention", "offer", offerId, before, after, AuditJson.Default.Offer, now);
+            return StoreResult<Offer>.Ok(after);
+        });
+}
