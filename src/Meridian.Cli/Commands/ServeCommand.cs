@@ -101,9 +101,7 @@ public static class ServeCommand
             };
             options.Safeguards.PolicyFile = parse.GetValue(policies) ?? Env(SafeguardsOptions.PolicyFileEnv);
             var timeout = TimeSpan.FromMilliseconds(parse.GetValue(classifierTimeout) ?? 2000);
-            var declared = Environment.GetEnvironmentVariables().Keys.OfType<string>()
-                .Where(k => k.StartsWith(ClassifierUrlEnvPrefix, StringComparison.Ordinal))
-                .Select(k => $"{k[ClassifierUrlEnvPrefix.Length..].ToLowerInvariant()}={Env(k)}")
+            var declared = PrefixedEnvironment.Read(ClassifierUrlEnvPrefix).Select(e => $"{e.Name}={e.Value}")
                 .Concat(parse.GetValue(classifiers) ?? []);
             foreach (var value in declared)
             {

@@ -59,12 +59,9 @@ internal sealed class StoreOptions
         options.Store = string.Equals(engine, "postgres", StringComparison.OrdinalIgnoreCase) ? StoreEngine.Postgres : StoreEngine.Sqlite;
         options.Postgres = parse.GetValue(_postgres) ?? Env("MERIDIAN_POSTGRES");
         options.PostgresSchemaPrefix = parse.GetValue(_schema) ?? Env("MERIDIAN_POSTGRES_SCHEMA") ?? StorageSettings.DefaultSchemaPrefix;
-        foreach (var entry in Environment.GetEnvironmentVariables().Keys.OfType<string>().Where(k => k.StartsWith(GeoEnvPrefix, StringComparison.Ordinal)))
+        foreach (var (geography, connection) in PrefixedEnvironment.Read(GeoEnvPrefix))
         {
-            if (Env(entry) is { } connection)
-            {
-                options.PostgresGeographies[entry[GeoEnvPrefix.Length..].ToLowerInvariant().Replace('_', '-')] = connection;
-            }
+            options.PostgresGeographies[geography.Replace('_', '-')] = connection;
         }
 
         foreach (var value in parse.GetValue(_geographies) ?? [])

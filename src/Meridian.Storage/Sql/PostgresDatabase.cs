@@ -23,12 +23,9 @@ public sealed partial class PostgresDatabase : SqlDatabase, IDisposable
         }
 
         Schema = schema;
-        var builder = new NpgsqlConnectionStringBuilder(connectionString)
-        {
-            SearchPath = schema,
-            // Statements the stores run often are prepared on the server after their second use.
-            MaxAutoPrepare = Math.Max(64, new NpgsqlConnectionStringBuilder(connectionString).MaxAutoPrepare),
-        };
+        var builder = new NpgsqlConnectionStringBuilder(connectionString) { SearchPath = schema };
+        // Statements the stores run often are prepared on the server after their second use.
+        builder.MaxAutoPrepare = Math.Max(64, builder.MaxAutoPrepare);
         Location = $"postgres://{builder.Host}:{builder.Port}/{builder.Database} schema {schema}";
         _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
     }
