@@ -1,0 +1,94 @@
+-- wrk script for the soak (bench/harness/soak.py): one fixed streaming POST /v1/messages, checked and counted.
+-- Configured through the environment (set by soak.py):
+--   BENCH_BODY_FILE   file holding the request body
+--   BENCH_HEADERS     extra headers, "name: value" separated by "\n"
+--   BENCH_OUT         where done() writes its JSON summary
+--   BENCH_PROGRESS    where the running counts are written (replaced atomically), for the sampler to read mid-run
+--   BENCH_ERRORS      where the first few bad answers are appended (status, then the body's first 600 bytes)
+-- Unlike request.lua this one has a response() callback: at a few hundred long streams per second its cost is
+-- nothing, and it is the only way to see progress and bad answers while wrk runs (wrk reports only at the end).
+-- wrk -t1 keeps one Lua state, so the counts are the whole run's.
+
+local function read_all(path)
+  local f = assert(io.open(path, "rb"))
+  local s = f:read("*a")
+  f:close()
+  return s
+end
+
+wrk.method = "POST"
+wrk.path = os.getenv("BENCH_PATH") or "/v1/messages"
+wrk.body = read_all(os.getenv("BENCH_BODY_FILE"))
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["anthropic-version"] = "2023-06-01"
+for line in string.gmatch(os.getenv("BENCH_HEADERS") or "", "[^\n]+") do
+  local name, value = string.match(line, "^([^:]+):%s*(.*)$")
+  if name then
+    wrk.headers[name] = value
+  end
+end
+
+local progress_path = os.getenv("BENCH_PROGRESS")
+local errors_path = os.getenv("BENCH_ERRORS")
+local ok, bad_status, incomplete, error_events, bytes = 0, 0, 0, 0, 0
+local samples_kept = 0
+
+local function keep_sample(kind, status, body)
+  if samples_kept >= 10 or not errors_path then
+    return
+  end
+  samples_kept = samples_kept + 1
+  local f = io.open(errors_path, "ab")
+  if f then
+    f:write(string.format("--- %s, HTTP %d, %d bytes\n%s\n", kind, status, #body, string.sub(body, 1, 600)))
+    f:close()
+  end
+end
+
+local function write_progress()
+  if not progress_path then
+    return
+  end
+  local tmp = progress_path .. ".tmp"
+  local f = io.open(tmp, "w")
+  if f then
+    f:write(string.format('{"ok":%d,"bad_status":%d,"incomplete":%d,"error_events":%d,"bytes":%d}\n',
+      ok, bad_status, incomplete, error_events, bytes))
+    f:close()
+    os.rename(tmp, progress_path)
+  end
+end
+
+function response(status, headers, body)
+  bytes = bytes + #body
+  if status < 200 or status > 299 then
+    bad_status = bad_status + 1
+    keep_sample("status", status, body)
+  elseif string.find(body, "event: error", 1, true) then
+    -- A stream that started (200) and then reported an error event instead of finishing.
+    error_events = error_events + 1
+    keep_sample("error event", status, body)
+  elseif not string.find(body, "event: message_stop", 1, true) then
+    incomplete = incomplete + 1
+    keep_sample("no message_stop", status, body)
+  else
+    ok = ok + 1
+  end
+  -- Every answer: a few hundred small writes per second, and the sampler never reads a stale count.
+  write_progress()
+end
+
+function done(summary, latency, requests)
+  local out = assert(io.open(os.getenv("BENCH_OUT"), "w"))
+  local e = summary.errors
+  out:write(string.format(
+    '{"requests":%d,"duration_us":%d,"bytes":%d,' ..
+    '"errors":{"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d},' ..
+    '"latency_us":{"min":%d,"mean":%.1f,"stdev":%.1f,"max":%d,"p50":%d,"p75":%d,"p90":%d,"p99":%d,"p999":%d}}\n',
+    summary.requests, summary.duration, summary.bytes,
+    e.connect, e.read, e.write, e.status, e.timeout,
+    latency.min, latency.mean, latency.stdev, latency.max,
+    latency:percentile(50), latency:percentile(75), latency:percentile(90),
+    latency:percentile(99), latency:percentile(99.9)))
+  out:close()
+end
