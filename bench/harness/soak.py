@@ -233,8 +233,16 @@ def analyse(result: dict) -> dict:
         and slope <= 1.0
     errors = (out["load"]["bad_status"] or 0) + (out["load"]["incomplete"] or 0) + (out["load"]["error_events"] or 0) \
         + sum(out["load"]["socket_errors"].values())
+    heap_flat = None
+    if "gc" in out and out["gc"].get("early_heap_mean_mb") and out["gc"].get("late_heap_mean_mb"):
+        g = out["gc"]
+        heap_flat = g["late_heap_mean_mb"] - g["early_heap_mean_mb"] <= max(8.0, 0.05 * g["early_heap_mean_mb"]) \
+            and (g["heap_slope_after_warmup_mb_per_min"] or 0) <= 0.5
     out["verdict"] = {
         "flat": flat,
+        "gc_heap_flat": heap_flat,
+        "gc_heap_criterion": "GC heap after the last collection, late mean minus early mean <= max(8 MB, 5 %), and "
+                             "its slope after the warm-up <= 0.5 MB/min",
         "criterion": "mean RSS of the last fifth of the run minus that of the second fifth <= max(16 MB, 5 %), and "
                      "the least-squares slope over everything after the first fifth <= 1 MB/min",
         "errors": errors,
@@ -263,7 +271,9 @@ def render(result: dict, json_path: Path, out_dir: Path) -> None:
         f"{minutes:g} min through `meridian serve --upstream` to `meridian simulate --token-delay-ms "
         f"{plan['token_delay_ms']} --first-token-delay-ms {plan['first_token_delay_ms']}`; each stream "
         f"`max_tokens {plan['max_tokens']}` = {plan['probe'].get('deltas', '?')} text deltas, "
-        f"{fmt(plan['probe'].get('bytes'), 0)} bytes of SSE, about {fmt(plan['probe'].get('seconds'), 2)} s. "
+        f"{fmt(plan['probe'].get('bytes'), 0)} bytes of SSE, {fmt(plan['probe'].get('seconds'), 2)} s for one stream "
+        f"on its own (the simulator paces its deltas; Meridian's stream screener re-chunks them, so the client counts "
+        f"fewer than the simulator sends). "
         f"Produced by `bench/harness/soak.py`; method in [bench/README.md](../README.md#soak). "
         f"Data: `{json_path.name}`.",
         "",
@@ -280,6 +290,22 @@ def render(result: dict, json_path: Path, out_dir: Path) -> None:
         f"warm-up {fmt(rss['slope_after_warmup_mb_per_min'], 2)} MB/min, over the last 3 minutes "
         f"{fmt(rss['slope_last_3_min_mb_per_min'], 2)} MB/min. Criterion: {verdict['criterion']}. "
         f"Errors: {verdict['errors']}.",
+    ]
+    if "gc" in a and verdict.get("gc_heap_flat") is not None:
+        g = a["gc"]
+        lines += [
+            "",
+            f"**Managed heap {'flat' if verdict['gc_heap_flat'] else 'NOT flat'}** — GC heap after the last collection "
+            f"{fmt(g['early_heap_mean_mb'])} MB early, {fmt(g['late_heap_mean_mb'])} MB late, slope "
+            f"{fmt(g['heap_slope_after_warmup_mb_per_min'], 2)} MB/min; gen2 {fmt(g['early_gen2_mean_mb'])} → "
+            f"{fmt(g['late_gen2_mean_mb'])} MB. Criterion: {verdict['gc_heap_criterion']}. A per-delta leak of managed "
+            f"objects would show here first; RSS also moves with the GC's own decisions (committed segments, budgets).",
+        ]
+        last_gc = max((x["t"] for x in result.get("gc", [])), default=0)
+        if last_gc < plan["duration_s"] - plan["interval_s"]:
+            lines[-1] += (f" (dotnet-counters' series ends at t = {last_gc:.0f} s, so the late GC figures cover only "
+                          f"part of the window.)")
+    lines += [
         "",
         "| | |",
         "|---|---:|",
@@ -521,6 +547,12 @@ def main() -> int:
         h.log(f"probe: one stream = {probe['deltas']} deltas, {probe['bytes']} bytes, {probe['seconds']:.2f} s "
               f"=> {args.connections} connections ~ {args.connections / probe['seconds']:.0f} streams/s")
 
+        # Before dotnet-counters starts: its --duration counts from its own start.
+        if args.quiet_wait > 0:
+            busy = h.wait_for_quiet(args.quiet_wait)
+            result["machine"]["busy_cores_before_load"] = round(busy, 2)
+            if busy >= 0.3:
+                h.warn(f"the machine is still busy ({busy:.2f} cores of other work); starting anyway")
         pid = gateway.proc.pid
         if not args.no_counters:
             tool = dotnet_tool("dotnet-counters")
@@ -583,11 +615,6 @@ def main() -> int:
             prev.update({"at": now, "done": done, "cpu": cpu, "busy": busy, "steal": steal, "ours": ours})
             return row
 
-        if args.quiet_wait > 0:
-            busy = h.wait_for_quiet(args.quiet_wait)
-            result["machine"]["busy_cores_before_load"] = round(busy, 2)
-            if busy >= 0.3:
-                h.warn(f"the machine is still busy ({busy:.2f} cores of other work); starting anyway")
         # t = 0: idle, after start-up and two probe streams.
         result["samples"].append(sample(0.0, None))
         h.log(f"t=0: Meridian RSS {result['samples'][0]['meridian']['rss_mb']:.1f} MB (idle)")
