@@ -12,7 +12,8 @@ namespace Meridian.Benchmarks;
 /// What screening costs per KB of text: a 1 KB request through input screening (the three built-in classifiers), and
 /// a 1 KB answer through the stream screener in small and large deltas (the window is rescanned per delta, so small
 /// deltas cost more, unless rescans are batched). "clean" text has no findings; "findings" repeats an injection, an
-/// incitement (flagged), an email (annotated) and a card number (redacted in output) every ~330 chars.
+/// incitement (flagged), an email (annotated) and a card number (redacted in output) every ~330 chars; "hello" is the
+/// load harness's whole request text ("Say hello."), where the fixed cost per screening shows.
 /// </summary>
 [MemoryDiagnoser]
 public class SafeguardsBenchmarks
@@ -30,13 +31,18 @@ public class SafeguardsBenchmarks
     private List<StreamEvent> _small = null!;
     private List<StreamEvent> _large = null!;
 
-    [Params("clean", "findings")]
+    [Params("hello", "clean", "findings")]
     public string Text { get; set; } = "clean";
 
     [GlobalSetup]
     public void Setup()
     {
-        var text = OneKilobyte(Text == "clean" ? Clean : Clean + WithFindings);
+        var text = Text switch
+        {
+            "hello" => "Say hello.",
+            "clean" => OneKilobyte(Clean),
+            _ => OneKilobyte(Clean + WithFindings),
+        };
         var body = Encoding.UTF8.GetBytes(
             $$"""{"model":"m","max_tokens":256,"system":"Be brief.","messages":[{"role":"user","content":{{JsonSerializer.Serialize(text)}}}]}""");
         MessagesRequestParser.TryParse(body, isCountTokens: false, out var request, out _);

@@ -88,15 +88,7 @@ public class GatewayFixture : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
-        TestStores.ClearPools();
-        try
-        {
-            Directory.Delete(DataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Best effort: a temp folder left behind is not a test failure.
-        }
+        TestStores.DeleteDataDirectory(DataDirectory);
 
         GC.SuppressFinalize(this);
     }

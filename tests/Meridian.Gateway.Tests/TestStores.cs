@@ -75,6 +75,19 @@ public static class TestStores
         }
     }
 
+    /// <summary>Releases the pools, then deletes a test's data folder; best effort: a temp folder left behind is not a test failure.</summary>
+    public static void DeleteDataDirectory(string dataDirectory)
+    {
+        ClearPools();
+        try
+        {
+            Directory.Delete(dataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
     /// <summary>
     /// Every file this run's stores wrote for the gateway of <paramref name="dataDirectory"/>: the data folder, and on
     /// PostgreSQL the server's whole data folder after a checkpoint (tables, indexes and write-ahead log).

@@ -470,8 +470,7 @@ public sealed class AdminApiTests(AdminServer server) : IClassFixture<AdminServe
         }
         finally
         {
-            TestStores.ClearPools();
-            Directory.Delete(directory, recursive: true);
+            TestStores.DeleteDataDirectory(directory);
         }
     }
 

@@ -73,15 +73,7 @@ public sealed class AdminServer : IAsyncLifetime
             await node.DisposeAsync();
         }
 
-        TestStores.ClearPools();
-        try
-        {
-            Directory.Delete(DataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Best effort: a temp folder left behind is not a test failure.
-        }
+        TestStores.DeleteDataDirectory(DataDirectory);
     }
 
     /// <inheritdoc cref="Node.SendAsync"/>

@@ -10,7 +10,6 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Meridian.Gateway.Tests.Backends;
@@ -222,8 +221,7 @@ public sealed class AnthropicHttpBackendTests
             _client.Dispose();
             await _app.StopAsync(CancellationToken.None);
             await _app.DisposeAsync();
-            SqliteConnection.ClearAllPools();
-            Directory.Delete(_dataDirectory, recursive: true);
+            TestStores.DeleteDataDirectory(_dataDirectory);
         }
     }
 }

@@ -492,14 +492,6 @@ internal sealed class OpenAiGateway : IAsyncDisposable
         Client.Dispose();
         await _app.StopAsync(CancellationToken.None);
         await _app.DisposeAsync();
-        TestStores.ClearPools();
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Best effort: a temp folder left behind is not a test failure.
-        }
+        TestStores.DeleteDataDirectory(_directory);
     }
 }

@@ -37,15 +37,7 @@ public sealed class AdmissionControlTests : IDisposable
 
     public void Dispose()
     {
-        TestStores.ClearPools();
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Best effort.
-        }
+        TestStores.DeleteDataDirectory(_directory);
     }
 
     [Fact]

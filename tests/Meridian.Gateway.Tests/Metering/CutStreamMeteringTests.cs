@@ -15,15 +15,7 @@ public sealed class CutStreamMeteringTests : IDisposable
 
     public void Dispose()
     {
-        TestStores.ClearPools();
-        try
-        {
-            Directory.Delete(_data, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Best effort.
-        }
+        TestStores.DeleteDataDirectory(_data);
     }
 
     [Fact]

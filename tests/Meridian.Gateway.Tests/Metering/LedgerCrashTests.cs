@@ -21,15 +21,7 @@ public sealed class LedgerCrashTests : IDisposable
 
     public void Dispose()
     {
-        TestStores.ClearPools();
-        try
-        {
-            Directory.Delete(_data, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Best effort.
-        }
+        TestStores.DeleteDataDirectory(_data);
     }
 
     [Fact]

@@ -11,15 +11,7 @@ public sealed class UsageLedgerTests : IDisposable
 
     public void Dispose()
     {
-        TestStores.ClearPools();
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Best effort.
-        }
+        TestStores.DeleteDataDirectory(_directory);
     }
 
     internal static UsageRecord Usage(string id, DateTimeOffset at, TokenCounts tokens, string tenant = "ten_a", string deployment = "dep_a", string offer = "off_a") => new()

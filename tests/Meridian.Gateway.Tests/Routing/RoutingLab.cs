@@ -189,15 +189,7 @@ public sealed class RoutingLab : IAsyncDisposable
         await East.DisposeAsync();
         await West.DisposeAsync();
         await Eu.DisposeAsync();
-        TestStores.ClearPools();
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Best effort: a temp folder left behind is not a test failure.
-        }
+        TestStores.DeleteDataDirectory(_directory);
     }
 
     private static void Prepare(string data)

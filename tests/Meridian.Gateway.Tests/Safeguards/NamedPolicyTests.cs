@@ -98,8 +98,7 @@ public sealed class NamedPolicyTests : IAsyncLifetime
         finally
         {
             File.Delete(file);
-            TestStores.ClearPools();
-            Directory.Delete(data, recursive: true);
+            TestStores.DeleteDataDirectory(data);
         }
     }
 }

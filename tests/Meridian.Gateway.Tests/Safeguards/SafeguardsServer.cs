@@ -66,14 +66,7 @@ public sealed class SafeguardsServer(Action<GatewayOptions>? configure = null) :
     {
         await StopAsync();
         Http?.Dispose();
-        try
-        {
-            Directory.Delete(DataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Best effort.
-        }
+        TestStores.DeleteDataDirectory(DataDirectory);
     }
 
     public async Task<HttpResponseMessage> MessagesAsync(string text, bool stream = false, string key = DemoKey, string model = Model)
