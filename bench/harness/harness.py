@@ -368,13 +368,27 @@ class Plan:
     stream_max_tokens: int
     loadgen_cpus: str | None
     server_cpus: str | None
+    prompt_chars: int = 0
+
+
+# Ordinary prose with nothing for the safeguards to find: a longer prompt makes screening and parsing do real work.
+FILLER = ("The committee reviewed the quarterly figures and agreed that the new onboarding flow reduced support "
+          "tickets. Next steps: migrate the remaining tenants, publish the changelog, and schedule a retrospective. ")
+
+
+def prompt(chars: int) -> str:
+    """The request's user text: "Say hello.", padded with neutral prose to about `chars` characters when asked."""
+    text = "Say hello."
+    while len(text) < chars:
+        text += " " + FILLER
+    return text[:max(chars, len("Say hello."))]
 
 
 def bodies(plan: Plan, scratch: Path) -> dict[str, Path]:
     out = {}
     for mode in plan.modes:
         body = {"model": MODEL, "max_tokens": plan.stream_max_tokens if mode == "stream" else plan.max_tokens,
-                "messages": [{"role": "user", "content": "Say hello."}]}
+                "messages": [{"role": "user", "content": prompt(plan.prompt_chars)}]}
         if mode == "stream":
             body["stream"] = True
         path = scratch / f"body-{mode}.json"
@@ -622,6 +636,8 @@ def main() -> int:
     ap.add_argument("--modes", default="nonstream,stream", help="nonstream, stream or both")
     ap.add_argument("--contenders", default=",".join(ALL_CONTENDERS))
     ap.add_argument("--max-tokens", type=int, default=16, help="max_tokens of the non-streaming request")
+    ap.add_argument("--prompt-chars", type=int, default=0,
+                    help="pad the request's user text (\"Say hello.\") with neutral prose to this many characters")
     ap.add_argument("--stream-max-tokens", type=int, default=16,
                     help="max_tokens of the streaming request (the simulator sends about one delta per word)")
     ap.add_argument("--pin", choices=["auto", "none"], default="auto",
@@ -662,6 +678,7 @@ def main() -> int:
         ttfb_requests=profile["ttfb_requests"],
         max_tokens=args.max_tokens,
         stream_max_tokens=args.stream_max_tokens,
+        prompt_chars=args.prompt_chars,
         loadgen_cpus=loadgen_cpus,
         server_cpus=server_cpus,
     )

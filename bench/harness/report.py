@@ -128,6 +128,8 @@ def markdown(results: dict, agg: dict) -> str:
         what = (f"max_tokens {plan['max_tokens']}, {probe.get('bytes', '?')}-byte JSON answer" if mode == "nonstream"
                 else f"max_tokens {plan['stream_max_tokens']}, {probe.get('deltas', '?')} text deltas, "
                      f"{probe.get('bytes', '?')} bytes of SSE")
+        if plan.get("prompt_chars"):
+            what += f"; prompt padded to {plan['prompt_chars']} chars"
         lines += [f"## {MODE_TITLE[mode]} `POST /v1/messages` ({what})", "",
                   "| connections | contender | req/s | × direct | p50 µs | p90 µs | p99 µs | p99.9 µs | added p50 µs "
                   "| added p99 µs | CPU cores | CPU µs/req | upstream µs/req | peak RSS MB | errors |",
