@@ -1,7 +1,9 @@
 using System.Data.Common;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace Meridian.Storage.Sql;
 
@@ -13,6 +15,10 @@ public sealed partial class SqliteDatabase : SqlDatabase
 {
     /// <summary>SQLITE_CONSTRAINT: a UNIQUE, PRIMARY KEY, FOREIGN KEY or CHECK constraint failed.</summary>
     private const int SqliteConstraint = 19;
+
+    /// <summary>Native connections whose per-connection pragmas are set (weak: a handle the pool closes drops out).</summary>
+    private static readonly ConditionalWeakTable<sqlite3, object> Configured = new();
+    private static readonly object Marker = new();
 
     private readonly string _connectionString;
 
@@ -41,10 +47,16 @@ public sealed partial class SqliteDatabase : SqlDatabase
     {
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
-        using var pragmas = connection.CreateCommand();
-        // Per connection; WAL is a property of the file, set once by Migrate.
-        pragmas.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;";
-        pragmas.ExecuteNonQuery();
+        // Per native connection, which the pool hands out again with its settings; WAL is a property of the file, set
+        // once by Migrate. Setting them on every open cost a statement parse and run per store call.
+        if (!Configured.TryGetValue(connection.Handle!, out _))
+        {
+            using var pragmas = connection.CreateCommand();
+            pragmas.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;";
+            pragmas.ExecuteNonQuery();
+            Configured.AddOrUpdate(connection.Handle!, Marker);
+        }
+
         return connection;
     }
 
