@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Data.Common;
+using System.Globalization;
 using Meridian.Gateway.Hosting;
 using Meridian.Gateway.Safeguards;
 using Microsoft.AspNetCore.Builder;
@@ -55,6 +56,11 @@ public static class ServeCommand
                 result.AddError($"--classifier-timeout-ms must be at least 1, not {ms}.");
             }
         });
+        var minRelease = new Option<int?>("--stream-min-release-chars")
+        {
+            Description = $"Output screening rescans only after this many more chars (env {SafeguardsOptions.StreamMinReleaseCharsEnv}; default 0: "
+                + "after every delta); e.g. 64 cuts stream screening CPU about threefold, releasing text in steps that size. See docs/safeguards.md.",
+        };
         var redis = new Option<string?>("--redis")
         {
             Description = "HOST:PORT of a Redis shared by several nodes (env MERIDIAN_REDIS): cluster-wide quotas and instant change propagation; see docs/scale-out.md. Off by default.",
@@ -79,7 +85,7 @@ public static class ServeCommand
         var stores = new StoreOptions();
         var command = new Command("serve", "Run the gateway: embedded SQLite stores and the built-in simulator backend unless told otherwise.")
         {
-            port, data, demoKey, adminToken, region, bind, tokenDelay, upstream, config, policies, classifiers, classifierTimeout, redis, redisPrefix, nodes,
+            port, data, demoKey, adminToken, region, bind, tokenDelay, upstream, config, policies, classifiers, classifierTimeout, minRelease, redis, redisPrefix, nodes,
         };
         stores.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -100,6 +106,14 @@ public static class ServeCommand
                 ExpectedNodes = parse.GetValue(nodes) ?? EnvInt("MERIDIAN_NODES") ?? 1,
             };
             options.Safeguards.PolicyFile = parse.GetValue(policies) ?? Env(SafeguardsOptions.PolicyFileEnv);
+            var releaseStep = parse.GetValue(minRelease)?.ToString(CultureInfo.InvariantCulture) ?? Env(SafeguardsOptions.StreamMinReleaseCharsEnv) ?? "0";
+            if (!int.TryParse(releaseStep, NumberStyles.None, CultureInfo.InvariantCulture, out var releaseChars))
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]meridian serve: --stream-min-release-chars ({SafeguardsOptions.StreamMinReleaseCharsEnv}) must be a whole number of chars, 0 or more, not '{releaseStep}'.[/]");
+                return 2;
+            }
+
+            options.Safeguards.StreamMinReleaseChars = releaseChars;
             var timeout = TimeSpan.FromMilliseconds(parse.GetValue(classifierTimeout) ?? 2000);
             var declared = PrefixedEnvironment.Read(ClassifierUrlEnvPrefix).Select(e => $"{e.Name}={e.Value}")
                 .Concat(parse.GetValue(classifiers) ?? []);

@@ -15,9 +15,10 @@ public static class SafeguardServices
     public static IServiceCollection AddSafeguards(this IServiceCollection services, GatewayOptions options, string dataDirectory)
     {
         services.AddSingleton(options.Safeguards);
-        services.AddSingleton(sp => Screener.CreateDefault(
+        services.AddSingleton(sp => new Screener(
+            [.. Screener.BuiltInClassifiers(), .. options.Safeguards.HttpClassifiers.Select(c => new HttpClassifier(ClassifierClient.Value, c))],
             sp.GetRequiredService<ILogger<Screener>>(),
-            [.. options.Safeguards.HttpClassifiers.Select(c => new HttpClassifier(ClassifierClient.Value, c))]));
+            new ScreenerOptions { StreamMinReleaseChars = options.Safeguards.StreamMinReleaseChars }));
         services.AddSingleton(LoadPolicies(options.Safeguards));
         services.AddSingleton(_ => new CaseKeyRing(options.Safeguards, dataDirectory));
         services.AddSingleton<CaseWriter>();

@@ -22,6 +22,16 @@ public sealed class SafeguardsOptions
     public int MaxSnapshotOutputChars { get; set; } = 64 * 1024;
 
     /// <summary>
+    /// Output screening rescans its held-back window only once this many more chars have arrived (default 0: after every
+    /// delta). Upstreams send a few chars per delta, so a step such as 64 cuts the CPU of stream screening about
+    /// threefold, for text released in steps of that size and held back that much longer (docs/safeguards.md).
+    /// </summary>
+    public int StreamMinReleaseChars { get; set; }
+
+    /// <summary>The environment variable of <see cref="StreamMinReleaseChars"/> for <c>meridian serve</c>.</summary>
+    public const string StreamMinReleaseCharsEnv = "MERIDIAN_STREAM_MIN_RELEASE_CHARS";
+
+    /// <summary>
     /// A JSON file of named policies (docs/safeguards.md, "Configuration") that deployments select by name through
     /// <c>safeguard_policy</c>, next to the built-in <c>default</c>. Read once at start; an invalid file, or a policy naming
     /// a classifier this node does not run, stops the start with a message naming this setting.

@@ -1,0 +1,23 @@
+namespace Meridian.Cli.Tests.Commands;
+
+/// <summary><c>meridian serve</c> refuses settings it cannot use before it opens a store or a port.</summary>
+public sealed class ServeCommandTests
+{
+    private readonly CliRunner _cli = new(new Dictionary<string, string?>());
+
+    [Theory]
+    [InlineData("--stream-min-release-chars=-1")]
+    [InlineData("--classifier-timeout-ms=0")]
+    public async Task An_unusable_setting_stops_the_start_and_writes_nothing(string setting)
+    {
+        var data = Path.Combine(Path.GetTempPath(), "meridian-serve-tests", Guid.NewGuid().ToString("N"));
+
+        var run = _cli.RunAsync("serve", "--port", "0", "--data", data, setting);
+        var finished = await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken));
+
+        Assert.Same(run, finished);
+        var result = await run;
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.False(Directory.Exists(data), $"{data} was created\n{result}");
+    }
+}
