@@ -37,7 +37,8 @@ public static class SimulatorServer
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
-            Args = [],
+            // Nothing is read from configuration files, so nothing is watched (a reload watches the content root recursively).
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
             ApplicationName = typeof(SimulatorServer).Assembly.GetName().Name,
             ContentRootPath = AppContext.BaseDirectory,
         });

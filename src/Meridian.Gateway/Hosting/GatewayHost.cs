@@ -44,7 +44,13 @@ public static class GatewayHost
                 $"The ingress region '{options.IngressRegion}' (--region / MERIDIAN_REGION) is not a region of this world; known: {string.Join(", ", world.Regions.Select(r => r.Name))}.");
         }
 
-        var builder = WebApplication.CreateSlimBuilder();
+        // No configuration file is read, so nothing is watched for changes: reloading watches the content root (the
+        // current directory) recursively, one inotify watch per folder — 10,908 of them when started from /tmp.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
         builder.Logging.ClearProviders();
         if (configureLogging is null)
         {
