@@ -5,28 +5,12 @@
 --   BENCH_OUT         where done() writes its JSON summary
 --   BENCH_PROGRESS    where the running counts are written (replaced atomically), for the sampler to read mid-run
 --   BENCH_ERRORS      where the first few bad answers are appended (status, then the body's first 600 bytes)
--- Unlike request.lua this one has a response() callback: at a few hundred long streams per second its cost is
+-- Unlike request.lua alone, it has a response() callback: at a few hundred long streams per second its cost is
 -- nothing, and it is the only way to see progress and bad answers while wrk runs (wrk reports only at the end).
 -- wrk -t1 keeps one Lua state, so the counts are the whole run's.
 
-local function read_all(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("*a")
-  f:close()
-  return s
-end
-
-wrk.method = "POST"
-wrk.path = os.getenv("BENCH_PATH") or "/v1/messages"
-wrk.body = read_all(os.getenv("BENCH_BODY_FILE"))
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["anthropic-version"] = "2023-06-01"
-for line in string.gmatch(os.getenv("BENCH_HEADERS") or "", "[^\n]+") do
-  local name, value = string.match(line, "^([^:]+):%s*(.*)$")
-  if name then
-    wrk.headers[name] = value
-  end
-end
+-- The request (method, path, body, headers) and the JSON summary in done() are request.lua's.
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "request.lua")
 
 local progress_path = os.getenv("BENCH_PROGRESS")
 local errors_path = os.getenv("BENCH_ERRORS")
@@ -76,19 +60,4 @@ function response(status, headers, body)
   end
   -- Every answer: a few hundred small writes per second, and the sampler never reads a stale count.
   write_progress()
-end
-
-function done(summary, latency, requests)
-  local out = assert(io.open(os.getenv("BENCH_OUT"), "w"))
-  local e = summary.errors
-  out:write(string.format(
-    '{"requests":%d,"duration_us":%d,"bytes":%d,' ..
-    '"errors":{"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d},' ..
-    '"latency_us":{"min":%d,"mean":%.1f,"stdev":%.1f,"max":%d,"p50":%d,"p75":%d,"p90":%d,"p99":%d,"p999":%d}}\n',
-    summary.requests, summary.duration, summary.bytes,
-    e.connect, e.read, e.write, e.status, e.timeout,
-    latency.min, latency.mean, latency.stdev, latency.max,
-    latency:percentile(50), latency:percentile(75), latency:percentile(90),
-    latency:percentile(99), latency:percentile(99.9)))
-  out:close()
 end
