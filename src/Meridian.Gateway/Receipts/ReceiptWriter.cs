@@ -28,6 +28,9 @@ public sealed partial class ReceiptWriter(GeographyStores stores, ReceiptSigner 
 
     private readonly ConcurrentDictionary<string, Entry> _pending = new(StringComparer.Ordinal);
 
+    // Used by the writer's loop only: one open connection per geography, its statements prepared once.
+    private readonly Dictionary<string, ReceiptStore.BatchWriter> _connections = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Queues the receipt to be signed (<see cref="ReceiptSigner"/>) and written to its geography's store.</summary>
     public ValueTask EnqueueAsync(Receipt receipt, CancellationToken cancellationToken) => EnqueueAsync(receipt, null, cancellationToken);
 
@@ -73,23 +76,30 @@ public sealed partial class ReceiptWriter(GeographyStores stores, ReceiptSigner 
         // Budgets count this month's spend from the ledger first, then each record this writer adds: never one twice.
         budgets?.EnsureSeeded();
         var batch = new List<Entry>(MaxBatch);
-        // Not tied to stoppingToken: at shutdown the loop keeps going until the completed channel is empty.
-        while (await _queue.Reader.WaitToReadAsync(CancellationToken.None))
+        try
         {
-            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var entry))
+            // Not tied to stoppingToken: at shutdown the loop keeps going until the completed channel is empty.
+            while (await _queue.Reader.WaitToReadAsync(CancellationToken.None))
             {
-                entry.Signed(signer);
-                batch.Add(entry);
-            }
+                while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var entry))
+                {
+                    entry.Signed(signer);
+                    batch.Add(entry);
+                }
 
-            await WriteWithRetryAsync(batch);
-            foreach (var written in batch)
-            {
-                _pending.TryRemove(written.Receipt.RequestId, out _);
-                written.Written?.TrySetResult();
-            }
+                await WriteWithRetryAsync(batch);
+                foreach (var written in batch)
+                {
+                    _pending.TryRemove(written.Receipt.RequestId, out _);
+                    written.Written?.TrySetResult();
+                }
 
-            batch.Clear();
+                batch.Clear();
+            }
+        }
+        finally
+        {
+            CloseConnections();
         }
     }
 
@@ -103,7 +113,7 @@ public sealed partial class ReceiptWriter(GeographyStores stores, ReceiptSigner 
                 {
                     // One transaction per geography: receipts and usage commit together. Only rows that were new come
                     // back, so a retried (half-written) batch adds nothing twice to the budgets' running totals.
-                    var written = stores.For(group.Key).InsertBatch(
+                    var written = ConnectionFor(group.Key).InsertBatch(
                         [.. group.Select(e => e.Signed(signer))], [.. group.Select(e => e.Usage).OfType<UsageRecord>()]);
                     budgets?.Record(written);
                 }
@@ -112,11 +122,42 @@ public sealed partial class ReceiptWriter(GeographyStores stores, ReceiptSigner 
             }
             catch (Exception ex) when (attempt < 1000)
             {
+                // The next attempt starts on fresh connections: the failure may have broken one (a database restart).
+                CloseConnections();
                 // Inserts are idempotent by request id, so retrying a half-written batch never doubles a receipt.
                 Log.WriteFailed(logger, batch.Count, attempt, ex);
                 await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5_000, 50 * attempt)));
             }
         }
+    }
+
+    private ReceiptStore.BatchWriter ConnectionFor(string geography)
+    {
+        if (!_connections.TryGetValue(geography, out var connection))
+        {
+            connection = stores.For(geography).OpenBatchWriter();
+            _connections.Add(geography, connection);
+        }
+
+        return connection;
+    }
+
+    private void CloseConnections()
+    {
+        foreach (var connection in _connections.Values)
+        {
+            try
+            {
+                connection.Dispose();
+            }
+            catch (Exception ex)
+            {
+                // A connection that broke may fail to close as well; the loop must go on writing what was accepted.
+                Log.CloseFailed(logger, ex);
+            }
+        }
+
+        _connections.Clear();
     }
 
     /// <summary>One queued receipt (unsigned), the usage record that goes with it, and who waits for it to be committed.</summary>
@@ -147,5 +188,8 @@ public sealed partial class ReceiptWriter(GeographyStores stores, ReceiptSigner 
     {
         [LoggerMessage(EventId = 1200, Level = LogLevel.Warning, Message = "Writing {Count} receipts failed (attempt {Attempt}); retrying")]
         public static partial void WriteFailed(ILogger logger, int count, int attempt, Exception exception);
+
+        [LoggerMessage(EventId = 1201, Level = LogLevel.Warning, Message = "Closing a receipt store connection failed")]
+        public static partial void CloseFailed(ILogger logger, Exception exception);
     }
 }

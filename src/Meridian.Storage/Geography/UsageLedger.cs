@@ -69,6 +69,20 @@ public sealed class UsageLedger
         u.OfferId, u.PublisherId, u.Model, u.Tokens.Input, u.Tokens.Output, u.Tokens.CacheWrite, u.Tokens.CacheRead, SourceName(u.Source),
     ];
 
+    private const string AddToHour = """
+        INSERT INTO usage_hourly VALUES (@tenant_id, @hour, @deployment_id, @model, @deployment_name, @offer_id, @publisher_id, @requests,
+                                         @input, @output, @cache_write, @cache_read)
+        ON CONFLICT (tenant_id, hour, deployment_id, model) DO UPDATE SET
+          requests = usage_hourly.requests + excluded.requests,
+          input_tokens = usage_hourly.input_tokens + excluded.input_tokens,
+          output_tokens = usage_hourly.output_tokens + excluded.output_tokens,
+          cache_creation_input_tokens = usage_hourly.cache_creation_input_tokens + excluded.cache_creation_input_tokens,
+          cache_read_input_tokens = usage_hourly.cache_read_input_tokens + excluded.cache_read_input_tokens
+        """;
+
+    private static readonly string[] AddToHourParameters =
+        ["@tenant_id", "@hour", "@deployment_id", "@model", "@deployment_name", "@offer_id", "@publisher_id", "@requests", "@input", "@output", "@cache_write", "@cache_read"];
+
     private const string SumColumns =
         "CAST(SUM(input_tokens) AS BIGINT), CAST(SUM(output_tokens) AS BIGINT), CAST(SUM(cache_creation_input_tokens) AS BIGINT), CAST(SUM(cache_read_input_tokens) AS BIGINT)";
 
@@ -85,7 +99,7 @@ public sealed class UsageLedger
     private static DateTimeOffset ParseTime(string text) => ControlStore.ParseTime(text);
 
     /// <summary>Inserts inside the caller's transaction; returns the records that were new.</summary>
-    internal static IReadOnlyList<UsageRecord> Insert(SqlDatabase database, DbConnection connection, DbTransaction transaction, IReadOnlyList<UsageRecord> usage)
+    internal static IReadOnlyList<UsageRecord> Insert(SqlDatabase database, PreparedStatements statements, DbTransaction transaction, IReadOnlyList<UsageRecord> usage)
     {
         if (usage.Count == 0)
         {
@@ -95,7 +109,7 @@ public sealed class UsageLedger
         // Rows that were new come back (RETURNING); rows already in the ledger (a retried batch, a replay after a crash)
         // were counted and aggregated when first written.
         var isNew = new HashSet<string>(StringComparer.Ordinal);
-        MultiRowInsert.Execute(database, connection, transaction, "usage_ledger", LedgerColumns, [.. usage.Select(Values)],
+        MultiRowInsert.Execute(database, statements, transaction, "usage_ledger", LedgerColumns, [.. usage.Select(Values)],
             "ON CONFLICT DO NOTHING RETURNING request_id", reader => isNew.Add(reader.GetString(0)));
 
         // New rows are summed per aggregate key in memory and added once per key at the end of the batch, inside the same
@@ -116,21 +130,14 @@ public sealed class UsageLedger
 
         if (hours.Count > 0)
         {
-            using var aggregate = connection.CreateCommand();
-            aggregate.Transaction = transaction;
-            aggregate.CommandText = """
-                INSERT INTO usage_hourly VALUES (@tenant_id, @hour, @deployment_id, @model, @deployment_name, @offer_id, @publisher_id, @requests,
-                                                 @input, @output, @cache_write, @cache_read)
-                ON CONFLICT (tenant_id, hour, deployment_id, model) DO UPDATE SET
-                  requests = usage_hourly.requests + excluded.requests,
-                  input_tokens = usage_hourly.input_tokens + excluded.input_tokens,
-                  output_tokens = usage_hourly.output_tokens + excluded.output_tokens,
-                  cache_creation_input_tokens = usage_hourly.cache_creation_input_tokens + excluded.cache_creation_input_tokens,
-                  cache_read_input_tokens = usage_hourly.cache_read_input_tokens + excluded.cache_read_input_tokens
-                """;
-            string[] aggregateNames = ["@tenant_id", "@hour", "@deployment_id", "@model", "@deployment_name", "@offer_id", "@publisher_id", "@requests",
-                "@input", "@output", "@cache_write", "@cache_read"];
-            var values = aggregateNames.Select(n => aggregate.Bind(n, null)).ToArray();
+            var aggregate = statements.For(AddToHour, transaction, c =>
+            {
+                foreach (var name in AddToHourParameters)
+                {
+                    c.Bind(name, null);
+                }
+            });
+            var values = aggregate.Parameters;
             foreach (var ((tenant, hour, deployment, model), (first, requests, tokens)) in hours)
             {
                 values[0].Value = tenant;

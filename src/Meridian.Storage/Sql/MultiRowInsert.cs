@@ -9,7 +9,8 @@ namespace Meridian.Storage.Sql;
 /// statements of <see cref="SqlDatabase.RowsPerInsert"/> rows (a round trip per statement is what costs there); SQLite,
 /// in process, gets one row per statement on one prepared command whose values are re-bound — measured cheaper than
 /// re-preparing a statement with hundreds of parameters (bench/Meridian.Benchmarks, <c>ledger</c>). Both engines accept
-/// the same text. The statement text for each row count is built once.
+/// the same text. The statement text for each row count is built once, and its command is kept by the caller's
+/// <see cref="PreparedStatements"/>.
 /// </summary>
 internal static class MultiRowInsert
 {
@@ -18,61 +19,49 @@ internal static class MultiRowInsert
     /// <param name="suffix">What follows the values, e.g. <c>ON CONFLICT DO NOTHING RETURNING id</c>.</param>
     /// <param name="returned">Called for each row the statements return (with <c>RETURNING</c>); null to return nothing.</param>
     public static void Execute(
-        SqlDatabase database, DbConnection connection, DbTransaction transaction, string table, IReadOnlyList<string> columns,
+        SqlDatabase database, PreparedStatements statements, DbTransaction transaction, string table, IReadOnlyList<string> columns,
         IReadOnlyList<object?[]> rows, string suffix, Action<DbDataReader>? returned = null)
     {
-        DbCommand? full = null;
-        try
+        for (var start = 0; start < rows.Count; start += database.RowsPerInsert)
         {
-            for (var start = 0; start < rows.Count; start += database.RowsPerInsert)
+            // One command per row count, prepared once: every full chunk reuses the same one, values re-bound.
+            var count = Math.Min(database.RowsPerInsert, rows.Count - start);
+            var sql = Statements.GetOrAdd((table, count, suffix), key => Build(key.Table, columns, key.Rows, key.Suffix));
+            var command = statements.For(sql, transaction, c => AddParameters(c, columns.Count, count));
+            for (var row = 0; row < count; row++)
             {
-                var count = Math.Min(database.RowsPerInsert, rows.Count - start);
-                // Every full chunk reuses one command (prepared once, values re-bound); only a last, shorter one needs its own.
-                using var partial = count < database.RowsPerInsert ? Create(connection, transaction, table, columns, count, suffix) : null;
-                var command = partial ?? (full ??= Create(connection, transaction, table, columns, count, suffix));
-                for (var row = 0; row < count; row++)
+                var values = rows[start + row];
+                for (var column = 0; column < values.Length; column++)
                 {
-                    var values = rows[start + row];
-                    for (var column = 0; column < values.Length; column++)
-                    {
-                        command.Parameters[(row * columns.Count) + column].Value = values[column] ?? DBNull.Value;
-                    }
-                }
-
-                if (returned is null)
-                {
-                    command.ExecuteNonQuery();
-                    continue;
-                }
-
-                using var reader = command.ExecuteReader();
-                while (reader.Read())
-                {
-                    returned(reader);
+                    command.Parameters[(row * columns.Count) + column].Value = values[column] ?? DBNull.Value;
                 }
             }
-        }
-        finally
-        {
-            full?.Dispose();
+
+            if (returned is null)
+            {
+                command.ExecuteNonQuery();
+                continue;
+            }
+
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                returned(reader);
+            }
         }
     }
 
-    private static DbCommand Create(DbConnection connection, DbTransaction transaction, string table, IReadOnlyList<string> columns, int rows, string suffix)
+    private static void AddParameters(DbCommand command, int columns, int rows)
     {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = Statements.GetOrAdd((table, rows, suffix), key => Build(key.Table, columns, key.Rows, key.Suffix));
         for (var row = 0; row < rows; row++)
         {
-            for (var column = 0; column < columns.Count; column++)
+            for (var column = 0; column < columns; column++)
             {
                 command.Bind(Name(row, column), null);
             }
         }
-
-        return command;
     }
+
     private static string Build(string table, IReadOnlyList<string> columns, int rows, string suffix)
     {
         var sql = new StringBuilder($"INSERT INTO {table} ({string.Join(", ", columns)}) VALUES ");
