@@ -3,7 +3,7 @@
 # harness.py, which measures every contender in one interleaved run and writes bench/results/<timestamp>.json,
 # latest.md and latest.png. Every option is passed on to harness.py:
 #
-#   ./build.sh bench                          quick profile (~5 minutes)
+#   ./build.sh bench                          quick profile (~6 minutes)
 #   ./build.sh bench --profile full           3 rounds of 10 s per cell (~20 minutes)
 #   ./build.sh bench --contenders direct,yarp,meridian --modes nonstream --concurrency 1,32 --duration 10
 #   ./build.sh bench --help
