@@ -136,6 +136,4 @@ public sealed class SseFramingOverHttpTests(GatewayFixture gateway) : IClassFixt
 
         return $"{streamEvent.Name} {node.ToJsonString()}";
     }
-
-    private sealed record SseEvent(string Name, JsonElement Data);
 }

@@ -311,16 +311,7 @@ public sealed class OpenAiBackendTests : IAsyncLifetime
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"expected 200, got {(int)response.StatusCode}: {text}");
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
 
-        var events = new List<SseEvent>();
-        foreach (var frame in text.Split("\n\n", StringSplitOptions.RemoveEmptyEntries))
-        {
-            var lines = frame.Split('\n');
-            Assert.StartsWith("event: ", lines[0], StringComparison.Ordinal);
-            Assert.StartsWith("data: ", lines[1], StringComparison.Ordinal);
-            using var data = JsonDocument.Parse(lines[1]["data: ".Length..]);
-            events.Add(new SseEvent(lines[0]["event: ".Length..], data.RootElement.Clone()));
-        }
-
+        var events = SseText.Events(text);
         Assert.DoesNotContain(events, e => e.Name == "error");
         return events;
     }
@@ -344,8 +335,6 @@ public sealed class OpenAiBackendTests : IAsyncLifetime
         listener.Stop();
         return port;
     }
-
-    private sealed record SseEvent(string Name, JsonElement Data);
 
     /// <summary><c>chat.completion.chunk</c> payloads shaped like vLLM's.</summary>
     private static class Chunks

@@ -1,6 +1,3 @@
-using System.Text;
-using System.Text.Json;
-
 namespace Meridian.Gateway.Tests.Safeguards;
 
 /// <summary>
@@ -46,22 +43,9 @@ public sealed class StreamReleaseStepTests : IAsyncLifetime
     {
         using var response = await server.MessagesAsync(Prompt, stream: true);
         response.EnsureSuccessStatusCode();
-        var deltas = new List<string>();
-        foreach (var line in (await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).Split('\n'))
-        {
-            if (!line.StartsWith("data: ", StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            using var data = JsonDocument.Parse(Encoding.UTF8.GetBytes(line[6..]));
-            if (data.RootElement.GetProperty("type").GetString() == "content_block_delta"
-                && data.RootElement.GetProperty("delta") is var delta && delta.GetProperty("type").GetString() == "text_delta")
-            {
-                deltas.Add(delta.GetProperty("text").GetString()!);
-            }
-        }
-
-        return deltas;
+        var events = SseText.Events(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        return [.. events
+            .Where(e => e.Name == "content_block_delta" && e.Data.GetProperty("delta").GetProperty("type").GetString() == "text_delta")
+            .Select(e => e.Data.GetProperty("delta").GetProperty("text").GetString()!)];
     }
 }
