@@ -89,6 +89,39 @@ export function useId(prefix: string): string {
   return ref.current;
 }
 
+interface RadioChoiceProps<K extends string> {
+  legend: string;
+  /** Prefix of the group's generated name. */
+  name: string;
+  options: { key: K; label: ComponentChildren; hint?: string }[];
+  /** null: nothing checked (with `required`, the browser asks for a choice before submitting). */
+  value: K | null;
+  onChange: (key: K) => void;
+  required?: boolean;
+  class?: string;
+}
+
+/** One choice as a group of radio buttons in a fieldset, each option's hint after its label. */
+export function RadioChoice<K extends string>(props: RadioChoiceProps<K>) {
+  const name = useId(props.name);
+  return (
+    <fieldset class={props.class === undefined ? 'choice' : `choice ${props.class}`}>
+      <legend>{props.legend}</legend>
+      {props.options.map((o) => (
+        <label key={o.key}>
+          <input type="radio" name={name} value={o.key} required={props.required} checked={props.value === o.key} onChange={() => props.onChange(o.key)} /> {o.label}
+          {o.hint !== undefined && (
+            <>
+              {' '}
+              <span class="hint">({o.hint})</span>
+            </>
+          )}
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
 interface FieldProps {
   label: string;
   value: string;

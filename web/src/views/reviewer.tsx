@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, get, post, type AccessEvent, type CaseAction, type CaseDecision, type CaseView, type OpenCaseResponse, type Page } from '../api';
 import { Link, usePath } from '../router';
 import { useSession } from '../session';
-import { Empty, ErrorBox, Field, formatTime, Load, Notice, Select, shortHash, useId, useLoad, ViewTitle } from '../ui';
+import { Empty, ErrorBox, Field, formatTime, Load, Notice, RadioChoice, Select, shortHash, useLoad, ViewTitle } from '../ui';
 
 // Trust & Safety review (docs/safeguards.md, "Review API"). The queue and a case's page show metadata only: what was
 // flagged, where, by which policy. Content is decrypted only when a reviewer explicitly opens it with a reason; the
@@ -31,7 +31,6 @@ function CaseQueue() {
   const { me } = useSession();
   const [status, setStatus] = useState<StatusFilter>('open');
   const cases = useLoad(() => get<Page<CaseView>>(`/cases?limit=${queueLimit}${status === 'all' ? '' : `&status=${status}`}`), [status]);
-  const name = useId('status');
   return (
     <>
       <ViewTitle
@@ -43,14 +42,7 @@ function CaseQueue() {
       >
         Case queue
       </ViewTitle>
-      <fieldset class="choice inline-choice">
-        <legend>Cases</legend>
-        {statusFilters.map((f) => (
-          <label key={f.key}>
-            <input type="radio" name={name} value={f.key} checked={status === f.key} onChange={() => setStatus(f.key)} /> {f.label}
-          </label>
-        ))}
-      </fieldset>
+      <RadioChoice legend="Cases" name="status" class="inline-choice" options={statusFilters} value={status} onChange={setStatus} />
       <Load state={cases} label="Loading the case queue…">
         {(page) =>
           page.data.length === 0 ? (
@@ -385,8 +377,6 @@ function DecisionForm({ c, onDecided }: { c: CaseView; onDecided: () => void }) 
   const [action, setAction] = useState<Exclude<CaseAction, 'none'> | null>(null);
   const [error, setError] = useState<unknown>(undefined);
   const [busy, setBusy] = useState(false);
-  const decisionName = useId('decision');
-  const actionName = useId('action');
   const actions: { key: Exclude<CaseAction, 'none'>; label: string; hint: string }[] = [
     { key: 'warn_tenant', label: 'Warn the tenant', hint: 'recorded on the case and shown on the tenant’s receipt' },
     { key: 'suspend_key', label: `Suspend API key ${c.key_id}`, hint: 'its next request is refused with 403' },
@@ -411,25 +401,15 @@ function DecisionForm({ c, onDecided }: { c: CaseView; onDecided: () => void }) 
         }
       }}
     >
-      <fieldset class="choice">
-        <legend>Decision</legend>
-        {(['no_violation', 'violation'] as CaseDecision[]).map((d) => (
-          <label key={d}>
-            <input type="radio" name={decisionName} value={d} required checked={decision === d} onChange={() => setDecision(d)} /> {decisionLabels[d]}
-          </label>
-        ))}
-      </fieldset>
-      {decision === 'violation' && (
-        <fieldset class="choice">
-          <legend>Action</legend>
-          {actions.map((a) => (
-            <label key={a.key}>
-              <input type="radio" name={actionName} value={a.key} required checked={action === a.key} onChange={() => setAction(a.key)} /> {a.label}{' '}
-              <span class="hint">({a.hint})</span>
-            </label>
-          ))}
-        </fieldset>
-      )}
+      <RadioChoice
+        legend="Decision"
+        name="decision"
+        required
+        options={(['no_violation', 'violation'] as CaseDecision[]).map((d) => ({ key: d, label: decisionLabels[d] }))}
+        value={decision}
+        onChange={setDecision}
+      />
+      {decision === 'violation' && <RadioChoice legend="Action" name="action" required options={actions} value={action} onChange={setAction} />}
       {error !== undefined && <ErrorBox error={error} />}
       <div class="actions">
         <button type="submit" class={suspends ? 'danger' : undefined} disabled={busy}>

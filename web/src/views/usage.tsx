@@ -4,7 +4,7 @@ import { get, getOptional, receipt, searchReceipts, type DailyUsage, type Receip
 import { allowedRegions, BoundaryPicture, boundaryWords } from '../boundary';
 import { Bars, Legend, StackedColumns } from '../charts';
 import { TenantGate } from '../scope';
-import { currentPeriod, Empty, ErrorBox, Field, formatNumber, formatTime, Load, Notice, Spinner, useId, useLoad, ViewTitle } from '../ui';
+import { currentPeriod, Empty, ErrorBox, Field, formatNumber, formatTime, Load, Notice, RadioChoice, Spinner, useId, useLoad, ViewTitle } from '../ui';
 import { Generic } from './generic';
 import { hostingLabel, loadEstate, type TenantEstate } from './tenant';
 
@@ -179,7 +179,6 @@ function daysOf(period: string): string[] {
 /** Usage per day (stacked by deployment) and per deployment, in cost, tokens or requests. */
 function UsageCharts({ daily }: { daily: DailyUsage }) {
   const [metric, setMetric] = useState<Metric>('cost');
-  const name = useId('metric');
   if (daily.days.length === 0) {
     return <Empty>No usage in {daily.period}.</Empty>;
   }
@@ -201,14 +200,7 @@ function UsageCharts({ daily }: { daily: DailyUsage }) {
   const totals = series.map((s, i) => ({ key: s.key, label: s.label, seriesIndex: i, value: daily.days.reduce((sum, d) => sum + value(d.day, s.key), 0) }));
   return (
     <div class="usage-charts" data-metric={metric}>
-      <fieldset class="choice metric-choice">
-        <legend>Show</legend>
-        {metrics.map((m) => (
-          <label key={m.key}>
-            <input type="radio" name={name} value={m.key} checked={metric === m.key} onChange={() => setMetric(m.key)} /> {m.label}
-          </label>
-        ))}
-      </fieldset>
+      <RadioChoice legend="Show" name="metric" class="metric-choice" options={metrics} value={metric} onChange={setMetric} />
       <Legend series={series} label="Deployments" />
       <div class="charts">
         <StackedColumns
