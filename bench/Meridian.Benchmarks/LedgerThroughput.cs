@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using Meridian.Core.Billing;
 using Meridian.Core.Receipts;
 using Meridian.Gateway.Receipts;
+using Meridian.Gateway.Records;
 using Meridian.Storage.Geography;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -33,9 +34,8 @@ internal static class LedgerThroughput
         try
         {
             var cost = Cost.Start();
-            Report("ledger rows only, 512 per transaction", rows, LedgerOnly(Path.Combine(root, "a"), rows), ref cost);
-            Report("receipt + ledger row, 512 per transaction", rows, ReceiptAndLedger(Path.Combine(root, "b"), rows), ref cost);
-            Report("ReceiptWriter end to end (16 producers, signed)", rows, await WriterAsync(Path.Combine(root, "c"), rows), ref cost);
+            Report("request records (receipt + ledger row), 512 per transaction", rows, RecordsOnly(Path.Combine(root, "b"), rows), ref cost);
+            Report("RecordWriter end to end (16 producers, signed)", rows, await WriterAsync(Path.Combine(root, "c"), rows), ref cost);
             var (elapsed, latencies) = await DurableAsync(Path.Combine(root, "d"), Math.Min(rows, 50_000), concurrency: 64);
             Report("durable, 64 concurrent requests awaiting commit", latencies.Length, elapsed, ref cost);
             Array.Sort(latencies);
@@ -74,26 +74,13 @@ internal static class LedgerThroughput
         }
     }
 
-    private static TimeSpan LedgerOnly(string directory, int rows)
+    private static TimeSpan RecordsOnly(string directory, int rows)
     {
         var store = new GeographyStores(directory, ["us"]).For("us");
         var clock = Stopwatch.StartNew();
         foreach (var batch in Enumerable.Range(0, rows).Chunk(512))
         {
-            store.InsertBatch([], [.. batch.Select(Usage)]);
-        }
-
-        return Check(store, rows, clock.Elapsed);
-    }
-
-    private static TimeSpan ReceiptAndLedger(string directory, int rows)
-    {
-        var store = new GeographyStores(directory, ["us"]).For("us");
-        var clock = Stopwatch.StartNew();
-        foreach (var batch in Enumerable.Range(0, rows).Chunk(512))
-        {
-            var usage = batch.Select(Usage).ToList();
-            store.InsertBatch([.. usage.Select(ReceiptOf)], usage);
+            store.InsertBatch([.. batch.Select(Usage).Select(u => new RequestRecord(ReceiptOf(u), u, null))]);
         }
 
         return Check(store, rows, clock.Elapsed);
@@ -103,7 +90,7 @@ internal static class LedgerThroughput
     {
         var stores = new GeographyStores(directory, ["us"]);
         using var signer = new ReceiptSigner(RandomNumberGenerator.GetBytes(32));
-        using var writer = new ReceiptWriter(stores, signer, NullLogger<ReceiptWriter>.Instance);
+        var writer = new RecordWriter(stores, signer, NullLogger<RecordWriter>.Instance);
         await writer.StartAsync(CancellationToken.None);
         var clock = Stopwatch.StartNew();
         await Parallel.ForAsync(0, 16, async (producer, ct) =>
@@ -111,7 +98,7 @@ internal static class LedgerThroughput
             for (var i = producer; i < rows; i += 16)
             {
                 var usage = Usage(i);
-                await writer.EnqueueAsync(ReceiptOf(usage), usage, ct);
+                await writer.EnqueueAsync(new RequestRecord(ReceiptOf(usage), usage, null));
             }
         });
         await writer.StopAsync(CancellationToken.None);
@@ -122,7 +109,7 @@ internal static class LedgerThroughput
     {
         var stores = new GeographyStores(directory, ["us"]);
         using var signer = new ReceiptSigner(RandomNumberGenerator.GetBytes(32));
-        using var writer = new ReceiptWriter(stores, signer, NullLogger<ReceiptWriter>.Instance);
+        var writer = new RecordWriter(stores, signer, NullLogger<RecordWriter>.Instance);
         await writer.StartAsync(CancellationToken.None);
         var latencies = new double[rows];
         var clock = Stopwatch.StartNew();
@@ -132,7 +119,7 @@ internal static class LedgerThroughput
             {
                 var usage = Usage(i);
                 var started = Stopwatch.GetTimestamp();
-                await writer.WriteDurablyAsync(ReceiptOf(usage), usage, ct);
+                await writer.WriteDurablyAsync(new RequestRecord(ReceiptOf(usage), usage, null), ct);
                 latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             }
         });

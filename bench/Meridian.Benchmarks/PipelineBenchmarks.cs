@@ -4,7 +4,6 @@ using BenchmarkDotNet.Attributes;
 using Meridian.Core.Billing;
 using Meridian.Core.Marketplace;
 using Meridian.Gateway.Hosting;
-using Meridian.Gateway.Metering;
 using Meridian.Simulator;
 using Meridian.Storage.Control;
 using Microsoft.AspNetCore.Builder;
@@ -96,7 +95,6 @@ public class PipelineBenchmarks
         // The demo deployment's capacity (600 RPM) would throttle a benchmark: lift its quotas for this run.
         gateway.Services.GetRequiredService<MarketplaceStore>().SetLimits("system:bench", LimitScope.Deployment, DemoSeed.DeploymentId,
             new LimitsDraft(DeploymentRules.MaxRpm, DeploymentRules.MaxTpm, DeploymentRules.MaxTpm, null), DateTimeOffset.UtcNow);
-        gateway.Services.GetRequiredService<MeteringSnapshotProvider>().Reload();
         return gateway;
     }
 

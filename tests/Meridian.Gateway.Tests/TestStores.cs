@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
+using Meridian.Core.Billing;
+using Meridian.Core.Receipts;
 using Meridian.Gateway.Hosting;
 using Meridian.Storage;
 using Meridian.Storage.Control;
@@ -66,6 +68,32 @@ public static class TestStores
     public static GeographyStores Geographies(string dataDirectory, params string[] geographies) => new(Settings(dataDirectory), geographies);
 
     /// <summary>Releases pooled connections, so data folders can be deleted and servers do not run out of connections.</summary>
+    /// <summary>
+    /// Writes usage rows as the record writer would: each with the receipt it always comes with (a usage row never rests
+    /// without one). Returns the rows that were new.
+    /// </summary>
+    public static IReadOnlyList<UsageRecord> InsertUsage(this ReceiptStore store, IEnumerable<UsageRecord> usage) =>
+        store.InsertBatch([.. usage.Select(u => new RequestRecord(ReceiptOf(u), u, null))]);
+
+    public static Receipt ReceiptOf(UsageRecord usage) => new()
+    {
+        RequestId = usage.RequestId,
+        CreatedAt = usage.At,
+        TenantId = usage.TenantId,
+        KeyId = usage.KeyId,
+        DeploymentId = usage.DeploymentId,
+        DeploymentName = usage.DeploymentName,
+        Model = usage.Model,
+        IngressRegion = "eastus",
+        StorageGeography = usage.StorageGeography,
+        Endpoint = "messages",
+        Status = 200,
+        InputTokens = usage.Tokens.Input,
+        OutputTokens = usage.Tokens.Output,
+        CacheCreationInputTokens = usage.Tokens.CacheWrite,
+        CacheReadInputTokens = usage.Tokens.CacheRead,
+    };
+
     public static void ClearPools()
     {
         SqliteConnection.ClearAllPools();

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Meridian.Gateway.Receipts;
-using Meridian.Gateway.Routing;
+using Meridian.Gateway.DataPlane;
 using Spectre.Console;
 
 namespace Meridian.Cli.Commands;
@@ -105,7 +105,7 @@ internal static class ReceiptsCommand
         }
 
         using var http = context.CreateHttpClient();
-        var keyUrl = new Uri(gateway, BoundaryRoutingServices.ReceiptKeyPath);
+        var keyUrl = new Uri(gateway, DataPlaneServices.ReceiptKeyPath);
         var json = await http.GetStringAsync(keyUrl, cancellationToken);
         context.Error.MarkupLine($"[grey]Using the public key published at {Markup.Escape(keyUrl.ToString())}.[/]");
         return ReadKey(json);

@@ -19,6 +19,7 @@ public static class AdminApi
             json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
             json.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
             json.SerializerOptions.TypeInfoResolverChain.Insert(0, AdminJsonContext.Default);
+            json.SerializerOptions.TypeInfoResolverChain.Add(RoutingAdminJsonContext.Default);
         });
         return services;
     }
@@ -81,6 +82,9 @@ public static class AdminEndpoints
         admin.MapPost("/tokens/{id}/revoke", TokenHandlers.Revoke);
 
         admin.MapGet("/audit", TokenHandlers.Audit);
+
+        admin.MapGet("/tenants/{tenant}/boundary-report", BoundaryReportHandlers.Get);
+        admin.MapGet("/backends", BackendHandlers.List);
 
         BillingHandlers.Map(admin);
 

@@ -1,6 +1,6 @@
 using Meridian.Core.Marketplace;
 using Meridian.Gateway.Backends;
-using Meridian.Gateway.Routing;
+using Meridian.Gateway.Snapshot;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Meridian.Gateway.Admin;
@@ -50,7 +50,7 @@ public sealed record BackendListView(DateTimeOffset At, int WindowSeconds, Backe
 /// </summary>
 public static class BackendHandlers
 {
-    public static Results<Ok<BackendListView>, ProblemHttpResult> List(HttpContext context, RoutingSnapshotProvider snapshots, TimeProvider time)
+    public static Results<Ok<BackendListView>, ProblemHttpResult> List(HttpContext context, GatewaySnapshotProvider snapshots, TimeProvider time)
     {
         if (AccessProblems.Check(AdminAuthentication.CallerOf(context).OperatorOnly(), string.Empty, "Only an operator-admin sees the backends.") is { } denied)
         {

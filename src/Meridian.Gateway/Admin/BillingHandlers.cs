@@ -30,16 +30,16 @@ public static class BillingHandlers
         admin.MapPut("/offers/{id}/fee", LimitHandlers.PutFee).WithBody<PutFeeRequest>();
         admin.MapGet("/tenants/{tenant}/limits", (HttpContext c, string tenant, MarketplaceStore s, Metering.BudgetTracker b, TimeProvider t) =>
             LimitHandlers.Get(c, LimitScope.Tenant, tenant, s, b, t));
-        admin.MapPut("/tenants/{tenant}/limits", (HttpContext c, string tenant, MarketplaceStore s, Metering.BudgetTracker b, Metering.MeteringSnapshotProvider m, TimeProvider t) =>
-            LimitHandlers.PutAsync(c, LimitScope.Tenant, tenant, s, b, m, t)).WithBody<PutLimitsRequest>();
+        admin.MapPut("/tenants/{tenant}/limits", (HttpContext c, string tenant, MarketplaceStore s, Metering.BudgetTracker b, TimeProvider t) =>
+            LimitHandlers.PutAsync(c, LimitScope.Tenant, tenant, s, b, t)).WithBody<PutLimitsRequest>();
         admin.MapGet("/deployments/{id}/limits", (HttpContext c, string id, MarketplaceStore s, Metering.BudgetTracker b, TimeProvider t) =>
             LimitHandlers.Get(c, LimitScope.Deployment, id, s, b, t));
-        admin.MapPut("/deployments/{id}/limits", (HttpContext c, string id, MarketplaceStore s, Metering.BudgetTracker b, Metering.MeteringSnapshotProvider m, TimeProvider t) =>
-            LimitHandlers.PutAsync(c, LimitScope.Deployment, id, s, b, m, t)).WithBody<PutLimitsRequest>();
+        admin.MapPut("/deployments/{id}/limits", (HttpContext c, string id, MarketplaceStore s, Metering.BudgetTracker b, TimeProvider t) =>
+            LimitHandlers.PutAsync(c, LimitScope.Deployment, id, s, b, t)).WithBody<PutLimitsRequest>();
         admin.MapGet("/keys/{id}/limits", (HttpContext c, string id, MarketplaceStore s, Metering.BudgetTracker b, TimeProvider t) =>
             LimitHandlers.Get(c, LimitScope.Key, id, s, b, t));
-        admin.MapPut("/keys/{id}/limits", (HttpContext c, string id, MarketplaceStore s, Metering.BudgetTracker b, Metering.MeteringSnapshotProvider m, TimeProvider t) =>
-            LimitHandlers.PutAsync(c, LimitScope.Key, id, s, b, m, t)).WithBody<PutLimitsRequest>();
+        admin.MapPut("/keys/{id}/limits", (HttpContext c, string id, MarketplaceStore s, Metering.BudgetTracker b, TimeProvider t) =>
+            LimitHandlers.PutAsync(c, LimitScope.Key, id, s, b, t)).WithBody<PutLimitsRequest>();
     }
 
     public static Results<Ok<InvoiceView>, ProblemHttpResult> GetInvoice(HttpContext context, string tenant, MarketplaceStore store, BillingService billing)

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Meridian.Core.Receipts;
-using Meridian.Gateway.Receipts;
+using Meridian.Gateway.Records;
 using Meridian.Storage.Control;
 using Meridian.Storage.Geography;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -17,7 +17,7 @@ public static class BoundaryReportHandlers
     public static readonly TimeSpan DefaultPeriod = TimeSpan.FromDays(30);
 
     public static Results<Ok<BoundaryReportView>, ProblemHttpResult> Get(
-        HttpContext context, string tenant, MarketplaceStore store, GeographyStores geographies, ReceiptWriter writer, TimeProvider time)
+        HttpContext context, string tenant, MarketplaceStore store, GeographyStores geographies, RecordWriter writer, TimeProvider time)
     {
         var caller = AdminAuthentication.CallerOf(context);
         var access = caller.ReadTenant(tenant);

@@ -1,5 +1,5 @@
 using Meridian.Core.Marketplace;
-using Meridian.Gateway.Routing;
+using Meridian.Gateway.Snapshot;
 using Meridian.Safeguards.Policies;
 using Meridian.Storage.Control;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -30,7 +30,7 @@ public static class DeploymentHandlers
 
     /// <summary>Creates a deployment; with <c>?dry_run=true</c>, answers its compiled target set instead (<see cref="DeploymentPlanning"/>).</summary>
     public static async Task<Results<Created<DeploymentView>, Ok<DeploymentPlanView>, ProblemHttpResult>> Create(
-        HttpContext context, string resource, MarketplaceStore store, RoutingSnapshotProvider snapshots, [FromServices] SafeguardPolicySet policies, TimeProvider time)
+        HttpContext context, string resource, MarketplaceStore store, GatewaySnapshotProvider snapshots, [FromServices] SafeguardPolicySet policies, TimeProvider time)
     {
         var caller = AdminAuthentication.CallerOf(context);
         var found = store.FindResource(resource);
@@ -56,7 +56,7 @@ public static class DeploymentHandlers
         // A boundary with no backend serving the model is refused now, not discovered at request time.
         var dryRun = DeploymentPlanning.IsDryRun(context, out var dryRunProblem);
         var (plan, refused) = dryRunProblem is null
-            ? DeploymentPlanning.Evaluate(found!, draft, store, snapshots.Reload().Backends, time.GetUtcNow(), dryRun, policies.Names)
+            ? DeploymentPlanning.Evaluate(found!, draft, store, snapshots.Current.Backends, time.GetUtcNow(), dryRun, policies.Names)
             : (null, dryRunProblem);
         if (refused is not null)
         {
@@ -74,7 +74,6 @@ public static class DeploymentHandlers
             return AdminProblems.From(result);
         }
 
-        snapshots.Reload();
         return TypedResults.Created($"/admin/v1/deployments/{result.Value!.Id}", AdminViews.Deployment(result.Value));
     }
 
@@ -86,7 +85,7 @@ public static class DeploymentHandlers
             : TypedResults.Ok(AdminViews.Deployment(found!));
     }
 
-    public static Results<NoContent, ProblemHttpResult> Delete(HttpContext context, string id, MarketplaceStore store, RoutingSnapshotProvider snapshots, TimeProvider time)
+    public static Results<NoContent, ProblemHttpResult> Delete(HttpContext context, string id, MarketplaceStore store, TimeProvider time)
     {
         var caller = AdminAuthentication.CallerOf(context);
         var found = store.FindDeployment(id);
@@ -101,7 +100,6 @@ public static class DeploymentHandlers
             return AdminProblems.From(result);
         }
 
-        snapshots.Reload();
         return TypedResults.NoContent();
     }
 }

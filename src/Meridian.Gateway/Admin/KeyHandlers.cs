@@ -1,6 +1,5 @@
 using Meridian.Core.Keys;
 using Meridian.Core.Validation;
-using Meridian.Gateway.Routing;
 using Meridian.Storage.Control;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -33,7 +32,7 @@ public static class KeyHandlers
     }
 
     public static async Task<Results<Created<KeyView>, ProblemHttpResult>> Create(
-        HttpContext context, string resource, MarketplaceStore store, ApiKeyHasher hasher, RoutingSnapshotProvider snapshots, TimeProvider time)
+        HttpContext context, string resource, MarketplaceStore store, ApiKeyHasher hasher, TimeProvider time)
     {
         var caller = AdminAuthentication.CallerOf(context);
         var found = store.FindResource(resource);
@@ -56,7 +55,6 @@ public static class KeyHandlers
             return AdminProblems.From(result);
         }
 
-        snapshots.Reload();
         return TypedResults.Created($"/admin/v1/keys/{result.Value!.Id}", AdminViews.Key(result.Value, now) with { Key = key });
     }
 
@@ -65,7 +63,7 @@ public static class KeyHandlers
 
     /// <summary>Issues a successor key (shown once); the old key keeps working for the overlap, then expires.</summary>
     public static async Task<Results<Created<KeyView>, ProblemHttpResult>> Rotate(
-        HttpContext context, string id, MarketplaceStore store, ApiKeyHasher hasher, RoutingSnapshotProvider snapshots, TimeProvider time)
+        HttpContext context, string id, MarketplaceStore store, ApiKeyHasher hasher, TimeProvider time)
     {
         if (Authorize(context, id, store, out _) is { } denied)
         {
@@ -92,13 +90,12 @@ public static class KeyHandlers
             return AdminProblems.From(result);
         }
 
-        snapshots.Reload();
         var rotation = result.Value!;
         return TypedResults.Created($"/admin/v1/keys/{rotation.New.Id}", AdminViews.Key(rotation.New, now) with { Key = key, Replaces = AdminViews.Key(rotation.Old, now) });
     }
 
     /// <summary>Revokes a key: this node refuses it at once, every node within its refresh interval (500 ms by default).</summary>
-    public static Results<Ok<KeyView>, ProblemHttpResult> Revoke(HttpContext context, string id, MarketplaceStore store, RoutingSnapshotProvider snapshots, TimeProvider time)
+    public static Results<Ok<KeyView>, ProblemHttpResult> Revoke(HttpContext context, string id, MarketplaceStore store, TimeProvider time)
     {
         if (Authorize(context, id, store, out _) is { } denied)
         {
@@ -112,7 +109,6 @@ public static class KeyHandlers
             return AdminProblems.From(result);
         }
 
-        snapshots.Reload();
         return TypedResults.Ok(AdminViews.Key(result.Value!, now));
     }
 

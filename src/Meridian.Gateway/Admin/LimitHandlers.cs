@@ -30,7 +30,7 @@ public static class LimitHandlers
     }
 
     public static async Task<Results<Ok<LimitsView>, ProblemHttpResult>> PutAsync(
-        HttpContext context, LimitScope scope, string id, MarketplaceStore store, BudgetTracker budgets, MeteringSnapshotProvider snapshots, TimeProvider time)
+        HttpContext context, LimitScope scope, string id, MarketplaceStore store, BudgetTracker budgets, TimeProvider time)
     {
         var caller = AdminAuthentication.CallerOf(context);
         var tenant = store.TenantOf(scope, id);
@@ -53,8 +53,7 @@ public static class LimitHandlers
             return AdminProblems.From(result);
         }
 
-        // In force on this node now; other nodes pick it up with their next snapshot refresh.
-        snapshots.Reload();
+        // In force on this node once stored (the snapshot is rebuilt on commit); other nodes with their next refresh.
         return TypedResults.Ok(View(scope, id, tenant!, result.Value, store, budgets, time));
     }
 

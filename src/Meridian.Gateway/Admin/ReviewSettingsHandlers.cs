@@ -1,6 +1,5 @@
 using Meridian.Core.Marketplace;
 using Meridian.Core.Validation;
-using Meridian.Gateway.Routing;
 using Meridian.Storage.Control;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -27,7 +26,7 @@ public static class ReviewSettingsHandlers
     /// mode; only the operator-admin grants (<c>true</c>) or revokes (<c>false</c>) the retention exemption.
     /// </summary>
     public static async Task<Results<Ok<DeploymentView>, ProblemHttpResult>> UpdateDeployment(
-        HttpContext context, string id, MarketplaceStore store, RoutingSnapshotProvider snapshots, TimeProvider time)
+        HttpContext context, string id, MarketplaceStore store, TimeProvider time)
     {
         var caller = AdminAuthentication.CallerOf(context);
         var found = store.FindDeployment(id);
@@ -85,13 +84,12 @@ public static class ReviewSettingsHandlers
             return AdminProblems.From(result);
         }
 
-        snapshots.Reload();
         return TypedResults.Ok(AdminViews.Deployment(result.Value!));
     }
 
     /// <summary><c>PUT /offers/{id}/retention</c>: the operator-admin or the offer's publisher-admin; honours <c>If-Match</c>.</summary>
     public static async Task<Results<Ok<OfferView>, ProblemHttpResult>> SetOfferRetention(
-        HttpContext context, string id, MarketplaceStore store, RoutingSnapshotProvider snapshots, TimeProvider time)
+        HttpContext context, string id, MarketplaceStore store, TimeProvider time)
     {
         var caller = AdminAuthentication.CallerOf(context);
         if (OfferHandlers.Authorize(caller, id, store) is { } denied)
@@ -121,7 +119,6 @@ public static class ReviewSettingsHandlers
             return AdminProblems.From(result);
         }
 
-        snapshots.Reload();
         AdminRequest.SetETag(context, result.Value!.Version);
         return TypedResults.Ok(AdminViews.Offer(result.Value));
     }

@@ -1,5 +1,4 @@
 using Meridian.Core.World;
-using Meridian.Gateway.Routing;
 using Meridian.Storage.Control;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -26,7 +25,7 @@ public static class WorldHandlers
 
     /// <summary>Creates or replaces a region (operator). Resources' data never moves: see <see cref="WorldRules.MovesData"/>.</summary>
     public static async Task<Results<Ok<RegionView>, Created<RegionView>, ProblemHttpResult>> PutRegion(
-        HttpContext context, string name, MarketplaceStore store, RoutingSnapshotProvider snapshots, TimeProvider time)
+        HttpContext context, string name, MarketplaceStore store, TimeProvider time)
     {
         var caller = AdminAuthentication.CallerOf(context);
         if (AccessProblems.Check(caller.OperatorOnly(), string.Empty, "Only an operator-admin may change the world.") is { } denied)
@@ -63,7 +62,6 @@ public static class WorldHandlers
             return AdminProblems.From(result);
         }
 
-        snapshots.Reload();
         var region = result.Value!;
         AdminRequest.SetETag(context, region.Version);
         return result.Status == StoreStatus.Created

@@ -1,5 +1,5 @@
 using Meridian.Core.Keys;
-using Meridian.Gateway.Routing;
+using Meridian.Gateway.Snapshot;
 using Meridian.Protocol.Errors;
 using Meridian.Storage.Control;
 
@@ -10,9 +10,14 @@ namespace Meridian.Gateway.Auth;
 /// Accepts the three forms real clients send: <c>x-api-key</c> (Foundry SDKs, curl), <c>api-key</c>
 /// (Azure-style tools) and <c>Authorization: Bearer</c> (the plain Anthropic SDKs).
 /// </summary>
-public sealed class ApiKeyAuthenticator(ApiKeyHasher hasher, RoutingSnapshotProvider snapshots, TimeProvider time)
+public sealed class ApiKeyAuthenticator(ApiKeyHasher hasher, GatewaySnapshotProvider snapshots, TimeProvider time)
 {
-    public bool TryAuthenticate(HttpRequest request, out KeyRecord key, out ApiError error)
+    /// <summary>Authenticates against the current snapshot.</summary>
+    public bool TryAuthenticate(HttpRequest request, out KeyRecord key, out ApiError error) =>
+        TryAuthenticate(request, snapshots.Current, out key, out error);
+
+    /// <summary>Authenticates against <paramref name="snapshot"/>, the one the request is then served from.</summary>
+    public bool TryAuthenticate(HttpRequest request, GatewaySnapshot snapshot, out KeyRecord key, out ApiError error)
     {
         key = null!;
         error = null!;
@@ -23,7 +28,7 @@ public sealed class ApiKeyAuthenticator(ApiKeyHasher hasher, RoutingSnapshotProv
             return false;
         }
 
-        var found = snapshots.Current.FindKey(presented, hasher);
+        var found = snapshot.FindKey(presented, hasher);
         // The snapshot is rebuilt on changes only, so a key that reaches its expiry (the old key after a rotation's
         // overlap) is still in it: check the time here.
         if (found is null || found.ExpiresAt <= time.GetUtcNow())

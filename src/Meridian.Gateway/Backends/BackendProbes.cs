@@ -1,4 +1,4 @@
-using Meridian.Gateway.Routing;
+using Meridian.Gateway.Snapshot;
 
 namespace Meridian.Gateway.Backends;
 
@@ -18,7 +18,7 @@ public interface IBackendProbe
 /// registry is asked whether it is up, all at once, each within <see cref="RoutingOptions.ProbeTimeout"/>.
 /// <see cref="RoutingOptions.ProbeFailureThreshold"/> failures in a row mark a backend down; one success, up again.
 /// </summary>
-public sealed partial class BackendProbes(RoutingSnapshotProvider snapshots, RoutingOptions options, TimeProvider time, ILogger<BackendProbes> logger)
+public sealed partial class BackendProbes(GatewaySnapshotProvider snapshots, RoutingOptions options, TimeProvider time, ILogger<BackendProbes> logger)
     : BackgroundService
 {
     /// <summary>Probes every probe-able backend once and records the answers.</summary>

@@ -1,5 +1,4 @@
-using Meridian.Gateway.Metering;
-using Meridian.Gateway.Routing;
+using Meridian.Gateway.Snapshot;
 using Meridian.Storage.Control;
 using StackExchange.Redis;
 
@@ -9,14 +8,13 @@ namespace Meridian.Gateway.Cluster;
 /// Tells the other nodes of a cluster that the control store changed, so a revoked key, a new deployment or a changed
 /// limit takes effect on every node at once rather than at its next generation poll (which stays as the safety net
 /// for lost messages and Redis outages). Every mutation committed through this node publishes this node's id on
-/// <c>{prefix}control-changed</c>; every node subscribes and, on a message from another node, reloads its routing and
-/// metering snapshots (each rebuilds only when the generation moved).
+/// <c>{prefix}control-changed</c>; every node subscribes and, on a message from another node, refreshes its gateway
+/// snapshot (rebuilt only when the generation moved).
 /// </summary>
 public sealed partial class ControlChangeRelay(
     RedisConnection redis,
     ControlStore store,
-    RoutingSnapshotProvider routing,
-    MeteringSnapshotProvider metering,
+    GatewaySnapshotProvider snapshots,
     ILogger<ControlChangeRelay> logger) : BackgroundService
 {
     /// <summary>How often a node that could not subscribe (Redis down at start) tries again.</summary>
@@ -96,8 +94,7 @@ public sealed partial class ControlChangeRelay(
     {
         try
         {
-            routing.Reload();
-            metering.Reload();
+            snapshots.Refresh();
         }
         catch (Exception ex)
         {
@@ -128,7 +125,7 @@ public sealed partial class ControlChangeRelay(
         [LoggerMessage(EventId = 1811, Level = LogLevel.Warning, Message = "Could not subscribe to control-store changes; retrying (the generation poll still applies them)")]
         public static partial void SubscribeFailed(ILogger logger, Exception exception);
 
-        [LoggerMessage(EventId = 1812, Level = LogLevel.Warning, Message = "Reloading the snapshots after a change on another node failed; the poll will retry")]
+        [LoggerMessage(EventId = 1812, Level = LogLevel.Warning, Message = "Rebuilding the gateway snapshot after a change on another node failed; the poll will retry")]
         public static partial void ReloadFailed(ILogger logger, Exception exception);
     }
 }

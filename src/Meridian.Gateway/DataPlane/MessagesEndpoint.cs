@@ -1,214 +1,281 @@
-using Meridian.Core.Marketplace;
-using Meridian.Core.Receipts;
 using Meridian.Gateway.Auth;
 using Meridian.Gateway.Backends;
-using Meridian.Gateway.Hosting;
 using Meridian.Gateway.Http;
 using Meridian.Gateway.Metering;
-using Meridian.Gateway.Receipts;
-using Meridian.Gateway.Routing;
+using Meridian.Gateway.Records;
 using Meridian.Gateway.Safeguards;
+using Meridian.Gateway.Snapshot;
 using Meridian.Protocol;
 using Meridian.Protocol.Errors;
 using Meridian.Protocol.Messages;
 using Meridian.Protocol.Streaming;
-using Meridian.Storage.Control;
 
 namespace Meridian.Gateway.DataPlane;
 
 /// <summary>
-/// <c>POST /v1/messages</c> and <c>/v1/messages/count_tokens</c>: authenticate, read and validate, resolve the
-/// deployment, pick a backend inside the boundary (or fail closed), answer as SSE or JSON, and receipt the request.
+/// <c>POST /v1/messages</c> and <c>/v1/messages/count_tokens</c>: one <see cref="RequestExchange"/> per request, taken
+/// through a short ordered list of stages — cheap refusals first, then counting, reserving, screening, and the answer
+/// from a backend pipeline (route inside the boundary → usage metering → review capture → output screening) driven into
+/// SSE or JSON — and one record when it ends (<see cref="RequestRecordBuilder"/>, <see cref="RecordWriter"/>).
 /// </summary>
-public sealed class MessagesEndpoint(
-    ApiKeyAuthenticator authenticator,
-    RoutingSnapshotProvider snapshots,
-    BoundaryRouter router,
-    MeteringService metering,
-    RequestSafeguards safeguards,
-    GatewayOptions options,
-    TimeProvider time)
+internal sealed class MessagesEndpoint
 {
+    public const string MessagesEndpointName = "messages";
+    public const string CountTokensEndpoint = "count_tokens";
+
     /// <summary>On a served request: where it was processed (the backend's region, or a publisher's declared location).</summary>
     public const string ProcessingRegionHeader = "meridian-processing-region";
 
     private static ReadOnlySpan<byte> InputTokensPrefix => "{\"input_tokens\":"u8;
 
-    public Task CreateAsync(HttpContext context) => HandleAsync(context, isCountTokens: false);
+    private readonly ApiKeyAuthenticator _authenticator;
+    private readonly GatewaySnapshotProvider _snapshots;
+    private readonly BoundaryRouter _router;
+    private readonly AdmissionControl _admission;
+    private readonly RequestSafeguards _safeguards;
+    private readonly RequestRecordBuilder _records;
+    private readonly RecordWriter _writer;
+    private readonly TimeProvider _time;
 
-    public Task CountTokensAsync(HttpContext context) => HandleAsync(context, isCountTokens: true);
+    /// <summary>The stages of a request, in order; each returns the refusal that ends the request, or null to go on.</summary>
+    private readonly Stage[] _messageStages;
+    private readonly Stage[] _countTokensStages;
 
-    private async Task HandleAsync(HttpContext context, bool isCountTokens)
+    private delegate ValueTask<ApiError?> Stage(RequestExchange exchange);
+
+    public MessagesEndpoint(
+        ApiKeyAuthenticator authenticator,
+        GatewaySnapshotProvider snapshots,
+        BoundaryRouter router,
+        AdmissionControl admission,
+        RequestSafeguards safeguards,
+        RequestRecordBuilder records,
+        RecordWriter writer,
+        TimeProvider time)
     {
-        if (!authenticator.TryAuthenticate(context.Request, out var key, out var authError))
+        _authenticator = authenticator;
+        _snapshots = snapshots;
+        _router = router;
+        _admission = admission;
+        _safeguards = safeguards;
+        _records = records;
+        _writer = writer;
+        _time = time;
+        _messageStages = [ReadBodyAsync, Parse, Resolve, RefuseEarly, CountInput, ReserveAsync, ScreenInputAsync, AnswerAsync];
+        _countTokensStages = [ReadBodyAsync, Parse, Resolve, RefuseEarly, ReserveCountTokensAsync, CountInput, WriteTokenCountAsync];
+    }
+
+    public Task CreateAsync(HttpContext context) => HandleAsync(context, MessagesEndpointName, _messageStages);
+
+    public Task CountTokensAsync(HttpContext context) => HandleAsync(context, CountTokensEndpoint, _countTokensStages);
+
+    private async Task HandleAsync(HttpContext context, string endpoint, Stage[] stages)
+    {
+        var snapshot = _snapshots.Current;
+        if (!_authenticator.TryAuthenticate(context.Request, snapshot, out var key, out var authError))
         {
             await ErrorResponses.WriteAsync(context, authError);
             return;
         }
 
-        var started = time.GetTimestamp();
-        var outcome = new RequestOutcome(key, isCountTokens ? "count_tokens" : "messages");
-        outcome.BeforeCompletion = () => RecordAsync(context, outcome, started, durable: true);
+        await using var exchange = new RequestExchange(context, snapshot, key, endpoint, _time.GetTimestamp());
         try
         {
-            await ServeAsync(context, isCountTokens, outcome);
+            foreach (var stage in stages)
+            {
+                if (await stage(exchange) is { } refusal)
+                {
+                    await FailAsync(exchange, refusal);
+                    break;
+                }
+            }
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
-            outcome.Status = 499;
-            outcome.ErrorType = "client_closed_request";
+            exchange.ClientAborted = true;
+            exchange.Status = 499;
+            exchange.ErrorType = "client_closed_request";
         }
         finally
         {
-            await RecordAsync(context, outcome, started, durable: false);
+            await RecordAsync(exchange, durable: false);
         }
     }
 
     /// <summary>
-    /// Receipts and meters the request, once: durably (committed) just before a complete answer's last byte, so a
-    /// client that saw the whole answer has its usage in the ledger even if the process dies; otherwise at the end.
+    /// Builds the request's one record and hands it to the writer, once: durably (committed) just before a complete
+    /// answer's last byte, so a client that saw the whole answer has its usage in the ledger even if the process dies;
+    /// otherwise when the request ends. The quota reservation is settled with what the record bills.
     /// </summary>
-    private async Task RecordAsync(HttpContext context, RequestOutcome outcome, long started, bool durable)
+    private async Task RecordAsync(RequestExchange exchange, bool durable)
     {
-        if (outcome.Meter.Recorded)
+        if (exchange.Recorded)
         {
             return;
         }
 
-        outcome.DurationMs = time.GetElapsedTime(started).TotalMilliseconds;
-        var receipt = outcome.ToReceipt(RequestIds.Of(context), time.GetUtcNow(), options.IngressRegion);
-        await metering.RecordAsync(outcome.Meter, RoutingReceipts.Complete(receipt, outcome.Deployment, outcome.Route),
-            outcome.Key, outcome.Deployment, durable, context.RequestAborted);
+        exchange.Recorded = true;
+        var record = _records.Build(exchange);
+        exchange.Capture?.Clear();
+        await _admission.SettleAsync(exchange.Reservation, record.Usage?.Tokens);
+        if (durable)
+        {
+            await _writer.WriteDurablyAsync(record, exchange.Aborted);
+        }
+        else
+        {
+            await _writer.EnqueueAsync(record);
+        }
     }
 
-    private async Task ServeAsync(HttpContext context, bool isCountTokens, RequestOutcome outcome)
+    private static async ValueTask<ApiError?> ReadBodyAsync(RequestExchange exchange)
     {
-        var aborted = context.RequestAborted;
-        var (body, bodyError) = await RequestBody.ReadAsync(context, aborted);
-        if (bodyError is not null)
+        var (body, error) = await RequestBody.ReadAsync(exchange.Http, exchange.Aborted);
+        exchange.Body = body;
+        return error;
+    }
+
+    private static ValueTask<ApiError?> Parse(RequestExchange exchange)
+    {
+        if (!MessagesRequestParser.TryParse(exchange.Body!.Memory, exchange.IsCountTokens, out var request, out var error))
         {
-            await FailAsync(context, outcome, bodyError);
-            return;
+            return ValueTask.FromResult<ApiError?>(error);
         }
 
-        using var ownedBody = body!;
-        if (!MessagesRequestParser.TryParse(ownedBody.Memory, isCountTokens, out var request, out var parseError))
+        exchange.Request = request;
+        exchange.Streamed = request.Stream;
+        return ValueTask.FromResult<ApiError?>(null);
+    }
+
+    /// <summary>The deployment the caller named, and what refuses it before anything is counted, screened or routed.</summary>
+    private static ValueTask<ApiError?> Resolve(RequestExchange exchange)
+    {
+        var key = exchange.Key;
+        var request = exchange.Request!;
+        if (key.SuspendedAt is not null)
         {
-            await FailAsync(context, outcome, parseError);
-            return;
+            return Refuse(ApiError.Permission("This API key has been suspended after a Trust & Safety review."));
         }
 
-        using var ownedRequest = request;
-        outcome.Streamed = request.Stream;
-        if (outcome.Key.SuspendedAt is not null)
-        {
-            await FailAsync(context, outcome, ApiError.Permission("This API key has been suspended after a Trust & Safety review."));
-            return;
-        }
-
-        var resolution = snapshots.Current.Resolve(outcome.Key, request.Model);
+        var resolution = exchange.Snapshot.Resolve(key, request.Model);
         if (resolution.Deployment is not { } deployment)
         {
-            await FailAsync(context, outcome, resolution.Status == ModelResolutionStatus.NotPermitted
+            return Refuse(resolution.Status == ModelResolutionStatus.NotPermitted
                 ? ApiError.Permission($"This API key does not have access to model '{request.Model}'; it belongs to another resource of your organization.")
                 : ApiError.NotFound($"model: {request.Model}"));
-            return;
         }
 
-        outcome.Deployment = deployment;
+        exchange.Deployment = deployment;
         if (deployment.SuspendedAt is not null)
         {
-            await FailAsync(context, outcome, ApiError.Permission($"The deployment '{deployment.Name}' has been suspended after a Trust & Safety review."));
-            return;
+            return Refuse(ApiError.Permission($"The deployment '{deployment.Name}' has been suspended after a Trust & Safety review."));
         }
 
         if (deployment.RefusedForRetention)
         {
             // Fail closed before anything is screened, routed or stored (docs/safeguards.md, "Retention modes"). A 403 is not
             // retried by the SDKs: only a change of the deployment's settings can make the request succeed.
-            await FailAsync(context, outcome, ApiError.Permission(
+            return Refuse(ApiError.Permission(
                 $"The deployment '{deployment.Name}' cannot serve requests: its offer requires flagged content to be retained for Trust & Safety review, "
                 + "and the deployment's retention mode is 'none' without an operator exemption. Set its retention_mode to 'standard', or ask the operator for an exemption."));
-            return;
         }
 
-        if (isCountTokens)
+        if (!exchange.IsCountTokens && request.MaxTokens > deployment.MaxOutputTokens)
         {
-            await WriteTokenCountAsync(context, TokenCounter.CountInput(request));
-            outcome.Status = 200;
-            return;
-        }
-
-        if (request.MaxTokens > deployment.MaxOutputTokens)
-        {
-            await FailAsync(context, outcome, ApiError.InvalidRequest(
+            return Refuse(ApiError.InvalidRequest(
                 $"max_tokens: {request.MaxTokens} > {deployment.MaxOutputTokens}, which is the maximum allowed number of output tokens for {deployment.ModelId}"));
-            return;
         }
 
-        // Budgets and quotas (deployment, key) before any backend is chosen; the reservation is settled at the end.
-        if (await metering.AdmitAsync(context, outcome.Meter, outcome.Key, deployment, request) is { } refusal)
-        {
-            await FailAsync(context, outcome, refusal);
-            return;
-        }
+        return ValueTask.FromResult<ApiError?>(null);
+    }
 
-        // Input is screened once the request is admitted and before any backend sees it; a block answers 400 naming the
-        // policy, never the matched text. A flagged (or blocked) request opens a T&S case when it ends (Safeguards/).
-        var guard = await safeguards.ScreenInputAsync(deployment, request, ownedBody.Memory, aborted);
-        outcome.Safeguards = guard;
+    /// <summary>Budgets, and quota buckets already seen empty: refused before the request's text is counted.</summary>
+    private ValueTask<ApiError?> RefuseEarly(RequestExchange exchange) =>
+        ValueTask.FromResult(_admission.RefuseEarly(exchange.Http.Response, exchange.Snapshot, exchange.Key, exchange.Deployment!, exchange.IsCountTokens));
+
+    /// <summary>The request's input, counted once: the quota estimate, <c>count_tokens</c>' answer, and the bill when the backend reports no count.</summary>
+    private static ValueTask<ApiError?> CountInput(RequestExchange exchange)
+    {
+        exchange.Usage.CountedInputTokens = TokenCounter.CountInput(exchange.Request!);
+        return ValueTask.FromResult<ApiError?>(null);
+    }
+
+    private async ValueTask<ApiError?> ReserveAsync(RequestExchange exchange)
+    {
+        var (refusal, reservation) = await _admission.ReserveAsync(
+            exchange.Http.Response, exchange.Snapshot, exchange.Key, exchange.Deployment!, exchange.Usage.CountedInputTokens, exchange.Request!.MaxTokens, exchange.Aborted);
+        exchange.Reservation = reservation;
+        return refusal;
+    }
+
+    private ValueTask<ApiError?> ReserveCountTokensAsync(RequestExchange exchange) =>
+        _admission.ReserveCountTokensAsync(exchange.Http.Response, exchange.Snapshot, exchange.Key, exchange.Deployment!, exchange.Aborted);
+
+    /// <summary>
+    /// Screens the input once the request is admitted and before any backend sees it; a block answers 400 naming the
+    /// policy, never the matched text. A flagged (or blocked) request gets a case in its record.
+    /// </summary>
+    private async ValueTask<ApiError?> ScreenInputAsync(RequestExchange exchange)
+    {
+        exchange.Input = await _safeguards.ScreenInputAsync(exchange.Deployment!, exchange.Request!, exchange.Aborted);
+        return exchange.Input.Refusal;
+    }
+
+    private static async ValueTask<ApiError?> WriteTokenCountAsync(RequestExchange exchange)
+    {
+        var response = exchange.Http.Response;
+        response.StatusCode = 200;
+        response.ContentType = "application/json";
+        var writer = response.BodyWriter;
+        System.Buffers.BuffersExtensions.Write(writer, InputTokensPrefix);
+        var span = writer.GetSpan(16);
+        exchange.Usage.CountedInputTokens.TryFormat(span, out var written, provider: System.Globalization.CultureInfo.InvariantCulture);
+        span[written++] = (byte)'}';
+        writer.Advance(written);
+        exchange.Status = 200;
+        await writer.FlushAsync(exchange.Aborted);
+        return null;
+    }
+
+    /// <summary>
+    /// The answer: the backend pipeline for this request, from the route inside the boundary outward. Usage is metered on
+    /// what the backend produced, the review copy is taken before redaction, and screening comes last, so the client gets
+    /// only screened text. Nothing is sent before the first event, so a route that failed closed (or a backend that failed
+    /// before answering) becomes a proper HTTP error the SDKs can act on.
+    /// </summary>
+    private async ValueTask<ApiError?> AnswerAsync(RequestExchange exchange)
+    {
+        var deployment = exchange.Deployment!;
+        IInferenceBackend backend = exchange.Routed = new RoutedBackend(_router, deployment, exchange.Snapshot.Backends);
+        backend = new UsageObservingBackend(backend, exchange.Usage);
+        exchange.Capture = _safeguards.CaptureForReview(backend, deployment);
+        backend = exchange.Capture ?? backend;
+        backend = exchange.Output = _safeguards.ScreenOutput(backend, exchange.Input!.Policy!);
+
+        var call = new BackendCall(exchange.Request!, deployment.ModelId, RequestIds.New("msg_"));
+        await using var events = backend.StreamAsync(call, exchange.Aborted).GetAsyncEnumerator(exchange.Aborted);
         try
         {
-            if (guard.Refusal is { } blocked)
+            if (!await events.MoveNextAsync())
             {
-                await FailAsync(context, outcome, blocked);
-                return;
+                return ApiError.Internal("The backend produced no answer.");
             }
-
-            await RouteAsync(context, request, deployment, guard, outcome);
         }
-        finally
+        catch (BackendException ex)
         {
-            await guard.CompleteAsync(RequestIds.Of(context), outcome.Key, deployment);
+            return new ApiError(ex.Status, ex.ErrorType, ex.Message);
         }
+
+        if (exchange.Request!.Stream)
+        {
+            await StreamAsync(exchange, events);
+            return null;
+        }
+
+        return await AnswerJsonAsync(exchange, events);
     }
 
-    private async Task RouteAsync(HttpContext context, MessagesRequest request, DeploymentRoute deployment, SafeguardSession guard, RequestOutcome outcome)
-    {
-        // Only backends inside the deployment's boundary are tried, failing over among them before the first event;
-        // nothing eligible and healthy fails closed (BoundaryRouter).
-        var call = new BackendCall(request, deployment.ModelId, RequestIds.New("msg_"));
-        await using var route = await router.OpenAsync(deployment, snapshots.Current.Backends, call, context.RequestAborted);
-        outcome.Route = route;
-        if (route.Error is { } routeError)
-        {
-            await FailAsync(context, outcome, routeError);
-            return;
-        }
-
-        outcome.Backend = route.Backend;
-
-        // Output is screened on the stream, for streaming and non-streaming answers alike; the screener starts on the
-        // route's first event, which it passes through at once.
-        await using var events = guard.Screen(route.Events!, context.RequestAborted);
-        if (!await events.MoveNextAsync())
-        {
-            await FailAsync(context, outcome, ApiError.Internal("The backend produced no answer."));
-            return;
-        }
-
-        if (request.Stream)
-        {
-            await StreamAsync(context, route, events, guard, outcome, time);
-        }
-        else
-        {
-            await AnswerAsync(context, route, events, guard, outcome, time);
-        }
-    }
-
-    private static async Task AnswerAsync(
-        HttpContext context, RoutedCall route, IAsyncEnumerator<StreamEvent> events, SafeguardSession guard, RequestOutcome outcome, TimeProvider time)
+    private async ValueTask<ApiError?> AnswerJsonAsync(RequestExchange exchange, IAsyncEnumerator<StreamEvent> events)
     {
         var message = new MessageAggregate();
         UpstreamMessageEvent? upstream = null;
@@ -217,95 +284,99 @@ public sealed class MessagesEndpoint(
             do
             {
                 message.Apply(events.Current);
-                outcome.Observe(events.Current);
                 upstream = events.Current as UpstreamMessageEvent ?? upstream;
             }
             while (await events.MoveNextAsync());
         }
-        catch (Exception ex) when (ex is BackendException or HttpRequestException or IOException && !context.RequestAborted.IsCancellationRequested)
+        catch (Exception ex) when (ex is BackendException or HttpRequestException or IOException && !exchange.Aborted.IsCancellationRequested)
         {
-            route.StreamFailed(time.GetUtcNow());
-            await FailAsync(context, outcome, ex is BackendException backendError
+            exchange.BackendFailed = true;
+            exchange.Routed!.StreamFailed(_time.GetUtcNow());
+            return ex is BackendException backendError
                 ? new ApiError(backendError.Status, backendError.ErrorType, backendError.Message)
-                : ApiError.Internal("The backend failed while producing the answer."));
-            return;
+                : ApiError.Internal("The backend failed while producing the answer.");
         }
 
         if (message.Error is { } error)
         {
-            await FailAsync(context, outcome, new ApiError(ErrorTypes.StatusOf(error.ErrorType), error.ErrorType, error.Message));
-            return;
+            exchange.BackendFailed = exchange.Output?.Verdict.IsBlocked != true;
+            return new ApiError(ErrorTypes.StatusOf(error.ErrorType), error.ErrorType, error.Message);
         }
 
-        outcome.Status = 200;
-        await outcome.CompleteAsync();
-        var response = context.Response;
+        exchange.Status = 200;
+        await RecordAsync(exchange, durable: true);
+        var response = exchange.Http.Response;
         response.StatusCode = 200;
         response.ContentType = "application/json";
-        response.Headers[ProcessingRegionHeader] = HeaderSafe(route.Backend!.ProcessingLocation);
-        if (guard.HeaderValue is { } verdict)
-        {
-            response.Headers[RequestSafeguards.Header] = verdict;
-        }
-
-        if (upstream is not null && !guard.OutputAltered)
+        WriteAnswerHeaders(exchange);
+        if (upstream is not null && exchange.Output?.Altered != true)
         {
             // Screening let the text through as it was: the upstream's bytes are the answer (no second serialization).
             response.ContentLength = upstream.Json.Length;
-            await response.BodyWriter.WriteAsync(upstream.Json, context.RequestAborted);
+            await response.BodyWriter.WriteAsync(upstream.Json, exchange.Aborted);
         }
         else
         {
             AnthropicJsonWriter.WriteMessage(response.BodyWriter, message);
-            await response.BodyWriter.FlushAsync(context.RequestAborted);
+            await response.BodyWriter.FlushAsync(exchange.Aborted);
         }
 
-        outcome.Status = 200;
+        return null;
     }
 
-    private static async Task StreamAsync(
-        HttpContext context, RoutedCall route, IAsyncEnumerator<StreamEvent> events, SafeguardSession guard, RequestOutcome outcome, TimeProvider time)
+    private async Task StreamAsync(RequestExchange exchange, IAsyncEnumerator<StreamEvent> events)
     {
-        var response = context.Response;
+        var response = exchange.Http.Response;
         var writer = response.BodyWriter;
 
-        // The route holds the backend's first event: nothing was sent before it, so a backend that failed to start was
-        // failed over (or its error answered with a proper HTTP status the SDKs can retry on).
+        // Headers go before the first event: on a stream they carry the input's verdict (the receipt has the whole).
         response.StatusCode = 200;
-        response.Headers[ProcessingRegionHeader] = HeaderSafe(route.Backend!.ProcessingLocation);
-        if (guard.HeaderValue is { } verdict)
-        {
-            // Headers go before the first event: on a stream they carry the input's verdict (the receipt has the whole).
-            response.Headers[RequestSafeguards.Header] = verdict;
-        }
-
+        WriteAnswerHeaders(exchange);
         response.ContentType = "text/event-stream; charset=utf-8";
         response.Headers.CacheControl = "no-cache";
         response.Headers["x-accel-buffering"] = "no";
-        outcome.Status = 200;
+        exchange.Status = 200;
         using var sse = new SseEventWriter(writer);
         try
         {
             do
             {
-                outcome.Observe(events.Current);
-                if (events.Current is MessageStopEvent)
+                switch (events.Current)
                 {
-                    await outcome.CompleteAsync();
+                    case MessageStopEvent:
+                        await RecordAsync(exchange, durable: true);
+                        break;
+                    case ErrorEvent error:
+                        exchange.ErrorType = error.ErrorType;
+                        exchange.BackendFailed = exchange.Output?.Verdict.IsBlocked != true;
+                        break;
+                    default:
+                        break;
                 }
 
                 sse.Write(events.Current);
-                await writer.FlushAsync(context.RequestAborted);
+                await writer.FlushAsync(exchange.Aborted);
             }
             while (await events.MoveNextAsync());
         }
-        catch (Exception ex) when (ex is BackendException or HttpRequestException or IOException && !context.RequestAborted.IsCancellationRequested)
+        catch (Exception ex) when (ex is BackendException or HttpRequestException or IOException && !exchange.Aborted.IsCancellationRequested)
         {
-            route.StreamFailed(time.GetUtcNow());
+            exchange.BackendFailed = true;
+            exchange.Routed!.StreamFailed(_time.GetUtcNow());
             var failure = new ErrorEvent(ErrorTypes.Api, "The backend failed while streaming the answer.");
-            outcome.Observe(failure);
+            exchange.ErrorType = failure.ErrorType;
             sse.Write(failure);
-            await writer.FlushAsync(context.RequestAborted);
+            await writer.FlushAsync(exchange.Aborted);
+        }
+    }
+
+    private static void WriteAnswerHeaders(RequestExchange exchange)
+    {
+        var headers = exchange.Http.Response.Headers;
+        headers[ProcessingRegionHeader] = HeaderSafe(exchange.Routed!.Route!.Backend!.ProcessingLocation);
+        if (exchange.Input!.Policy is not null && exchange.Verdict is { } verdict && verdict.Action != Meridian.Safeguards.SafeguardAction.Allow)
+        {
+            headers[RequestSafeguards.Header] = verdict.Compact;
         }
     }
 
@@ -313,107 +384,12 @@ public sealed class MessagesEndpoint(
     private static string HeaderSafe(string value) =>
         value.AsSpan().ContainsAnyExceptInRange((char)0x20, (char)0x7E) ? Uri.EscapeDataString(value) : value;
 
-    private static async Task WriteTokenCountAsync(HttpContext context, int inputTokens)
+    private static Task FailAsync(RequestExchange exchange, ApiError error)
     {
-        var response = context.Response;
-        response.StatusCode = 200;
-        response.ContentType = "application/json";
-        var writer = response.BodyWriter;
-        System.Buffers.BuffersExtensions.Write(writer, InputTokensPrefix);
-        var span = writer.GetSpan(16);
-        inputTokens.TryFormat(span, out var written, provider: System.Globalization.CultureInfo.InvariantCulture);
-        span[written++] = (byte)'}';
-        writer.Advance(written);
-        await writer.FlushAsync(context.RequestAborted);
+        exchange.Status = error.Status;
+        exchange.ErrorType = error.Type;
+        return ErrorResponses.WriteAsync(exchange.Http, error);
     }
 
-    private static Task FailAsync(HttpContext context, RequestOutcome outcome, ApiError error)
-    {
-        outcome.Status = error.Status;
-        outcome.ErrorType = error.Type;
-        return ErrorResponses.WriteAsync(context, error);
-    }
-
-    /// <summary>What happened to one request, gathered as it flows, for its receipt. One per request; not shared.</summary>
-    private sealed class RequestOutcome(KeyRecord key, string endpoint)
-    {
-        public KeyRecord Key { get; } = key;
-
-        public DeploymentRoute? Deployment { get; set; }
-
-        public RegisteredBackend? Backend { get; set; }
-
-        public RoutedCall? Route { get; set; }
-
-        /// <summary>Input and output screening (Safeguards/RequestSafeguards); null until the input was screened.</summary>
-        public SafeguardSession? Safeguards { get; set; }
-
-        public bool Streamed { get; set; }
-
-        public int Status { get; set; } = 500;
-
-        public string? ErrorType { get; set; }
-
-        public double DurationMs { get; set; }
-
-        /// <summary>Quota reservation and usage as the answer flows (Metering/RequestMeter).</summary>
-        public RequestMeter Meter { get; } = new();
-
-        /// <summary>Records the request durably; awaited just before the last byte of a complete answer.</summary>
-        public Func<Task>? BeforeCompletion { get; set; }
-
-        public Task CompleteAsync() => BeforeCompletion?.Invoke() ?? Task.CompletedTask;
-
-        private Usage _usage;
-        private string? _stopReason;
-
-        public void Observe(StreamEvent streamEvent)
-        {
-            Meter.Observe(streamEvent);
-            switch (streamEvent)
-            {
-                case MessageStartEvent start:
-                    _usage = start.Usage;
-                    break;
-                case MessageDeltaEvent delta:
-                    _stopReason = delta.StopReason;
-                    _usage = _usage.MergeDelta(delta.Usage);
-                    break;
-                case ErrorEvent error:
-                    ErrorType = error.ErrorType;
-                    break;
-                default:
-                    break;
-            }
-        }
-
-        public Receipt ToReceipt(string requestId, DateTimeOffset now, string ingressRegion) => new()
-        {
-            RequestId = requestId,
-            CreatedAt = now,
-            TenantId = Key.TenantId,
-            KeyId = Key.KeyId,
-            DeploymentId = Deployment?.DeploymentId,
-            DeploymentName = Deployment?.Name,
-            Model = Deployment?.ModelId,
-            HostingOption = Deployment is null ? null : WireNames.Of(Deployment.Hosting),
-            DeploymentType = Deployment?.Type is { } type ? WireNames.Of(type) : null,
-            IngressRegion = ingressRegion,
-            Backend = Backend is null ? null : $"{Backend.Placement.BackendId} ({Backend.Kind})",
-            ProcessingRegion = Backend?.ProcessingLocation,
-            StorageGeography = (Deployment?.ResourceRegion ?? Key.ResourceRegion).Geography,
-            Endpoint = endpoint,
-            Streamed = Streamed,
-            Status = Status,
-            ErrorType = ErrorType,
-            SafeguardVerdict = Safeguards?.Compact ?? "not_screened",
-            StopReason = _stopReason,
-            InputTokens = _usage.InputTokens,
-            OutputTokens = _usage.OutputTokens,
-            CacheCreationInputTokens = _usage.CacheCreationInputTokens,
-            CacheReadInputTokens = _usage.CacheReadInputTokens,
-            DurationMs = DurationMs,
-        };
-    }
-
+    private static ValueTask<ApiError?> Refuse(ApiError error) => ValueTask.FromResult<ApiError?>(error);
 }

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Meridian.Core.Marketplace;
 using Meridian.Gateway.Auth;
 using Meridian.Gateway.Http;
-using Meridian.Gateway.Routing;
+using Meridian.Gateway.Snapshot;
 using Meridian.Protocol.Errors;
 
 namespace Meridian.Gateway.DataPlane;
@@ -11,7 +11,7 @@ namespace Meridian.Gateway.DataPlane;
 /// <c>GET /v1/models</c>: the caller's deployments as Anthropic model objects, newest first, paginated with
 /// <c>limit</c>, <c>after_id</c> and <c>before_id</c> exactly like Anthropic's list.
 /// </summary>
-public sealed class ModelsEndpoint(ApiKeyAuthenticator authenticator, RoutingSnapshotProvider snapshots)
+public sealed class ModelsEndpoint(ApiKeyAuthenticator authenticator, GatewaySnapshotProvider snapshots)
 {
     private const int DefaultLimit = 20;
     private const int MaxLimit = 1000;

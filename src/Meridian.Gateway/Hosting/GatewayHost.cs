@@ -1,14 +1,12 @@
 using System.Net;
 using Meridian.Core.Keys;
 using Meridian.Gateway.Admin;
-using Meridian.Gateway.Auth;
 using Meridian.Gateway.Backends;
 using Meridian.Gateway.Cluster;
 using Meridian.Gateway.DataPlane;
 using Meridian.Gateway.Http;
 using Meridian.Gateway.Metering;
-using Meridian.Gateway.Receipts;
-using Meridian.Gateway.Routing;
+using Meridian.Gateway.Snapshot;
 using Meridian.Gateway.Safeguards;
 using Meridian.Protocol.Errors;
 using Meridian.Protocol.Messages;
@@ -72,25 +70,17 @@ public static class GatewayHost
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
         // Factories, not instances, so the container disposes the stores (closing PostgreSQL pools) after the hosted
-        // services stopped and the receipt writer flushed.
+        // services stopped and the record writer flushed.
         services.AddSingleton(_ => control);
         services.AddSingleton(hasher);
         services.AddSingleton(_ => new GeographyStores(storage, world));
-        // A factory, not an instance: the container disposes what it created (in-process models hold native memory),
-        // and the backends log through the host's logging.
-        services.AddSingleton(sp => new BackendCatalog(options, sp.GetRequiredService<ILoggerFactory>()));
-        services.AddSingleton<RoutingSnapshotProvider>();
-        services.AddBoundaryRouting(options, data.Path);
+        services.AddBackends(options);
+        services.AddSingleton<GatewaySnapshotProvider>();
         services.AddHostedService<ControlChangePoller>();
         services.AddMetering();
         services.AddCluster(options);
-        services.AddSingleton<ReceiptWriter>();
-        services.AddHostedService(sp => sp.GetRequiredService<ReceiptWriter>());
         services.AddSafeguards(options, data.Path);
-        services.AddSingleton<ApiKeyAuthenticator>();
-        services.AddSingleton<MessagesEndpoint>();
-        services.AddSingleton<ModelsEndpoint>();
-        services.AddSingleton<ReceiptsEndpoint>();
+        services.AddDataPlane(data.Path, options.ReceiptSigningKey);
         services.AddAdminApi();
         services.AddOpenApi(AdminOpenApi.Configure);
         // Traces and metrics cost 5–8 µs per request (bench/results), so they are collected only when they go somewhere:
@@ -105,9 +95,8 @@ public static class GatewayHost
 
         var app = builder.Build();
         app.UseMiddleware<ErrorHandlingMiddleware>();
-        MapDataPlane(app);
+        app.MapDataPlane();
         AdminEndpoints.Map(app);
-        app.MapBoundaryRouting();
         app.MapSafeguards();
         app.MapOpenApi();
         Portal.PortalEndpoints.Map(app);
@@ -115,22 +104,9 @@ public static class GatewayHost
         app.MapFallback(context => ErrorResponses.WriteAsync(context, ApiError.NotFound($"Not found: {context.Request.Method} {context.Request.Path}")));
         // Build the backends and the first snapshot now (in-process models load here), so a bad config stops the start.
         app.Services.GetRequiredService<BackendCatalog>().ValidateAgainst(world);
-        app.Services.GetRequiredService<RoutingSnapshotProvider>().Reload();
+        app.Services.GetRequiredService<GatewaySnapshotProvider>().Refresh();
         app.Services.GetRequiredService<CaseKeyRing>().EnsureKeys(world.Geographies);
 
         return (app, demo);
-    }
-
-    private static void MapDataPlane(IEndpointRouteBuilder app)
-    {
-        foreach (var prefix in new[] { "/v1", "/anthropic/v1" })
-        {
-            var group = app.MapGroup(prefix);
-            group.MapPost("/messages", (HttpContext c, MessagesEndpoint e) => e.CreateAsync(c));
-            group.MapPost("/messages/count_tokens", (HttpContext c, MessagesEndpoint e) => e.CountTokensAsync(c));
-            group.MapGet("/models", (HttpContext c, ModelsEndpoint e) => e.ListAsync(c));
-            group.MapGet("/models/{id}", (HttpContext c, string id, ModelsEndpoint e) => e.GetAsync(c, id));
-            group.MapGet("/receipts/{requestId}", (HttpContext c, string requestId, ReceiptsEndpoint e) => e.GetAsync(c, requestId));
-        }
     }
 }

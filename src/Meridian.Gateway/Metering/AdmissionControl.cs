@@ -2,25 +2,35 @@ using System.Globalization;
 using Meridian.Core.Billing;
 using Meridian.Core.Marketplace;
 using Meridian.Protocol.Errors;
-using Meridian.Protocol.Messages;
+using Meridian.Gateway.Snapshot;
 using Meridian.Storage.Control;
 
 namespace Meridian.Gateway.Metering;
 
+/// <summary>What admission took from the quota buckets for one request, to settle with its real usage when it ends.</summary>
+public sealed record QuotaReservation(string Pool, QuotaDemand[] Demands);
+
 /// <summary>
-/// Admission of one request: the monthly budgets of its tenant and deployment, then the quotas of its deployment and
-/// key (requests, uncached input tokens and output tokens per minute), reserved from the request's estimate
-/// (input as the tokenizer counts it, plus <c>max_tokens</c>) and settled with the real usage when it ends.
-/// Answers carry the <c>anthropic-ratelimit-*</c> headers Anthropic clients read, on success and on a 429.
+/// Admission of one request, in two steps so that refusals cost little. <see cref="RefuseEarly"/> runs before the
+/// request's text is counted: the monthly budgets of its tenant and deployment, and any quota bucket this node has
+/// already seen empty. <see cref="ReserveAsync"/> then reserves the request's estimate (input as counted, plus
+/// <c>max_tokens</c>) from the quotas of its deployment and key (requests, uncached input tokens and output tokens per
+/// minute), settled with the real usage when it ends (<see cref="SettleAsync"/>). <c>count_tokens</c> draws on buckets
+/// of its own (<see cref="ReserveCountTokensAsync"/>). Answers carry the <c>anthropic-ratelimit-*</c> headers Anthropic
+/// clients read, on success and on a 429. Thread-safe.
 /// </summary>
 public sealed partial class AdmissionControl(
-    MeteringSnapshotProvider snapshots,
     IQuotaCounter counter,
     BudgetTracker budgets,
     TimeProvider time,
     ILogger<AdmissionControl> logger)
 {
     private const string RetryAfterHeader = "retry-after";
+
+    // Buckets this node saw empty, until when: while one is, a request that needs it is refused before its text is
+    // counted or the counter is asked. Only a bucket with nothing left is remembered, never one that merely lacked room
+    // for a large request, so a small request is never refused for a large one's sake.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (DateTimeOffset Until, BucketState State)> _emptyUntil = new(StringComparer.Ordinal);
 
     /// <summary>The quota pool of a deployment: counters are shared where its requests may be processed.</summary>
     public static string PoolOf(DeploymentRoute deployment) => (deployment.Hosting, deployment.Type) switch
@@ -31,14 +41,13 @@ public sealed partial class AdmissionControl(
     };
 
     /// <summary>
-    /// Admits the request (null) or refuses it with the error to send. Either way the rate-limit headers are set on
-    /// <paramref name="response"/>; on admission the reservation is kept in <paramref name="meter"/> for settlement.
+    /// The refusals that need no counting and no counter round trip: a used-up budget, or a quota bucket this node saw
+    /// empty and that has not refilled yet. Null when the request may go on to be counted and reserved.
     /// </summary>
-    public async ValueTask<ApiError?> AdmitAsync(
-        HttpResponse response, RequestMeter meter, KeyRecord key, DeploymentRoute deployment, MessagesRequest request, CancellationToken cancellationToken)
+    public ApiError? RefuseEarly(HttpResponse response, GatewaySnapshot snapshot, KeyRecord key, DeploymentRoute deployment, bool isCountTokens)
     {
         var now = time.GetUtcNow();
-        if (budgets.Check(deployment.TenantId, deployment.DeploymentId, now) is { } exhausted)
+        if (!isCountTokens && budgets.Check(snapshot, deployment.TenantId, deployment.DeploymentId, now) is { } exhausted)
         {
             Log.BudgetRefused(logger, LimitRules.WireName(exhausted.Scope), exhausted.ScopeId);
             return ApiError.InvalidRequest(
@@ -47,68 +56,118 @@ public sealed partial class AdmissionControl(
                 $"{exhausted.RegainAt.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)} at 00:00 UTC.");
         }
 
-        meter.EstimatedInputTokens = TokenCounter.CountInput(request);
-        var snapshot = snapshots.Current;
-        if (snapshot.CapacityOf(deployment.DeploymentId) is null)
-        {
-            // A deployment created a moment ago: the routing snapshot has it, this one not yet.
-            snapshot = snapshots.Reload();
-        }
-
-        var limits = Limits(snapshot, key, deployment);
-        if (limits.Count == 0)
+        if (_emptyUntil.IsEmpty)
         {
             return null;
+        }
+
+        var limits = Limits(snapshot, key, deployment, isCountTokens);
+        for (var i = 0; i < limits.Count; i++)
+        {
+            var (owner, dimension, limit) = limits[i];
+            var bucket = BucketName(owner, key, deployment, dimension);
+            if (_emptyUntil.TryGetValue(bucket, out var empty))
+            {
+                if (empty.Until > now)
+                {
+                    WriteHeaders(response, [limits[i]], [empty.State]);
+                    return RateLimited(response, key, deployment, owner, dimension, limit, empty.Until - now);
+                }
+
+                _emptyUntil.TryRemove(new KeyValuePair<string, (DateTimeOffset, BucketState)>(bucket, empty));
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Reserves the request's estimate from its buckets, or refuses it with the error to send. Either way the rate-limit
+    /// headers are set on <paramref name="response"/>; a null reservation with no refusal means no quota applies.
+    /// </summary>
+    public async ValueTask<(ApiError? Refusal, QuotaReservation? Reservation)> ReserveAsync(
+        HttpResponse response, GatewaySnapshot snapshot, KeyRecord key, DeploymentRoute deployment, int inputTokens, int maxTokens, CancellationToken cancellationToken)
+    {
+        var limits = Limits(snapshot, key, deployment, isCountTokens: false);
+        return await TryReserveAsync(response, limits, key, deployment, dimension => dimension switch
+        {
+            Dimension.Requests => 1,
+            Dimension.InputTokens => inputTokens,
+            _ => maxTokens,
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// <c>count_tokens</c> is free but not unlimited: like Anthropic's, it has requests-per-minute buckets of its own, as
+    /// large as the deployment's and the key's message RPM, so counting never uses up the quota for answers.
+    /// </summary>
+    public async ValueTask<ApiError?> ReserveCountTokensAsync(HttpResponse response, GatewaySnapshot snapshot, KeyRecord key, DeploymentRoute deployment, CancellationToken cancellationToken)
+    {
+        var limits = Limits(snapshot, key, deployment, isCountTokens: true);
+        var (refusal, _) = await TryReserveAsync(response, limits, key, deployment, _ => 1, cancellationToken);
+        return refusal;
+    }
+
+    private async ValueTask<(ApiError? Refusal, QuotaReservation? Reservation)> TryReserveAsync(
+        HttpResponse response, List<(Owner Owner, Dimension Dimension, long Limit)> limits, KeyRecord key, DeploymentRoute deployment,
+        Func<Dimension, long> wanted, CancellationToken cancellationToken)
+    {
+        if (limits.Count == 0)
+        {
+            return (null, null);
         }
 
         var demands = new QuotaDemand[limits.Count];
         for (var i = 0; i < limits.Count; i++)
         {
             var (owner, dimension, limit) = limits[i];
-            var wanted = dimension switch
-            {
-                Dimension.Requests => 1,
-                Dimension.InputTokens => meter.EstimatedInputTokens,
-                _ => request.MaxTokens,
-            };
-
             // An estimate larger than the whole bucket would never fit: it waits for a full bucket instead.
-            demands[i] = new QuotaDemand(BucketName(owner, key, deployment, dimension), limit, Math.Min(wanted, limit));
+            demands[i] = new QuotaDemand(BucketName(owner, key, deployment, dimension), limit, Math.Min(wanted(dimension), limit));
         }
 
         var pool = PoolOf(deployment);
+        var now = time.GetUtcNow();
         var result = await counter.TryReserveAsync(pool, demands, now, cancellationToken);
         WriteHeaders(response, limits, result.States);
         if (result.Granted)
         {
-            meter.Pool = pool;
-            meter.Reserved = demands;
-            return null;
+            return (null, new QuotaReservation(pool, demands));
         }
 
-        var (refusedOwner, refusedDimension, refusedLimit) = limits[result.RefusedIndex];
-        var seconds = Math.Max(1, (long)Math.Ceiling(result.RetryAfter.TotalSeconds));
+        var refused = result.States[result.RefusedIndex];
+        if (refused.Remaining <= 0)
+        {
+            // Nothing left at all: until one unit has refilled, refuse without counting (RefuseEarly).
+            var limit = limits[result.RefusedIndex].Limit;
+            _emptyUntil[demands[result.RefusedIndex].Bucket] = (now + TimeSpan.FromMinutes((1.0 - refused.Remaining) / Math.Max(1, limit)), refused);
+        }
+
+        var (owner1, dimension1, limit1) = limits[result.RefusedIndex];
+        return (RateLimited(response, key, deployment, owner1, dimension1, limit1, result.RetryAfter), null);
+    }
+
+    private ApiError RateLimited(HttpResponse response, KeyRecord key, DeploymentRoute deployment, Owner owner, Dimension dimension, long limit, TimeSpan retryAfter)
+    {
+        var seconds = Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds));
         response.Headers[RetryAfterHeader] = seconds.ToString(CultureInfo.InvariantCulture);
-        Log.RateLimited(logger, refusedOwner == Owner.Deployment ? "deployment" : "key",
-            refusedOwner == Owner.Deployment ? deployment.DeploymentId : key.KeyId, DimensionName(refusedDimension));
+        Log.RateLimited(logger, owner == Owner.Deployment ? "deployment" : "key", owner == Owner.Deployment ? deployment.DeploymentId : key.KeyId, DimensionName(dimension));
         return new ApiError(429, ErrorTypes.RateLimit,
-            $"This request would exceed the rate limit of {(refusedOwner == Owner.Deployment ? $"deployment '{deployment.Name}'" : $"API key '{key.KeyId}'")}: " +
-            $"{refusedLimit.ToString("N0", CultureInfo.InvariantCulture)} {DimensionName(refusedDimension)}. " +
+            $"This request would exceed the rate limit of {(owner == Owner.Deployment ? $"deployment '{deployment.Name}'" : $"API key '{key.KeyId}'")}: " +
+            $"{limit.ToString("N0", CultureInfo.InvariantCulture)} {DimensionName(dimension)}. " +
             $"Retry after {seconds} s, or ask for a higher limit.");
     }
 
-    /// <summary>Settles the reservation with what the request really used (nothing, when it never reached a backend).</summary>
-    public async ValueTask SettleAsync(RequestMeter meter, TokenCounts? used)
+    /// <summary>Settles a reservation with what the request is billed (nothing, when it is billed nothing).</summary>
+    public async ValueTask SettleAsync(QuotaReservation? reservation, TokenCounts? used)
     {
-        if (meter.Reserved is not { } reserved || meter.Pool is not { } pool)
+        if (reservation is null)
         {
             return;
         }
 
-        meter.Reserved = null;
         var actual = used ?? TokenCounts.Zero;
-        var corrections = new List<QuotaDemand>(reserved.Length);
-        foreach (var demand in reserved)
+        var corrections = new List<QuotaDemand>(reservation.Demands.Length);
+        foreach (var demand in reservation.Demands)
         {
             var delta = demand.Bucket.EndsWith(":itpm", StringComparison.Ordinal) ? actual.Input - demand.Amount
                 : demand.Bucket.EndsWith(":otpm", StringComparison.Ordinal) ? actual.Output - demand.Amount
@@ -121,7 +180,7 @@ public sealed partial class AdmissionControl(
 
         if (corrections.Count > 0)
         {
-            await counter.AdjustAsync(pool, corrections, time.GetUtcNow(), CancellationToken.None);
+            await counter.AdjustAsync(reservation.Pool, corrections, time.GetUtcNow(), CancellationToken.None);
         }
     }
 
@@ -136,21 +195,30 @@ public sealed partial class AdmissionControl(
         Requests,
         InputTokens,
         OutputTokens,
+        CountRequests,
     }
 
     /// <summary>
     /// The limits that apply: the deployment's (its capacity, or what was set on it: RPM, and the capacity's TPM for
     /// input and for output each) and the key's own, where set.
     /// </summary>
-    private static List<(Owner Owner, Dimension Dimension, long Limit)> Limits(MeteringSnapshot snapshot, KeyRecord key, DeploymentRoute deployment)
+    private static List<(Owner Owner, Dimension Dimension, long Limit)> Limits(GatewaySnapshot snapshot, KeyRecord key, DeploymentRoute deployment, bool isCountTokens)
     {
         var list = new List<(Owner, Dimension, long)>(6);
         var capacity = snapshot.CapacityOf(deployment.DeploymentId);
         var set = snapshot.LimitsOf(LimitScope.Deployment, deployment.DeploymentId);
+        var keyLimits = snapshot.LimitsOf(LimitScope.Key, key.KeyId);
+        if (isCountTokens)
+        {
+            Add(list, Owner.Deployment, Dimension.CountRequests, set?.Rpm ?? capacity?.Rpm);
+            Add(list, Owner.Key, Dimension.CountRequests, keyLimits?.Rpm);
+            return list;
+        }
+
         Add(list, Owner.Deployment, Dimension.Requests, set?.Rpm ?? capacity?.Rpm);
         Add(list, Owner.Deployment, Dimension.InputTokens, set?.InputTpm ?? capacity?.Tpm);
         Add(list, Owner.Deployment, Dimension.OutputTokens, set?.OutputTpm ?? capacity?.Tpm);
-        if (snapshot.LimitsOf(LimitScope.Key, key.KeyId) is { } keyLimits)
+        if (keyLimits is not null)
         {
             Add(list, Owner.Key, Dimension.Requests, keyLimits.Rpm);
             Add(list, Owner.Key, Dimension.InputTokens, keyLimits.InputTpm);
@@ -173,14 +241,16 @@ public sealed partial class AdmissionControl(
         {
             Dimension.Requests => ":rpm",
             Dimension.InputTokens => ":itpm",
-            _ => ":otpm",
+            Dimension.OutputTokens => ":otpm",
+            _ => ":count_rpm",
         };
 
     private static string DimensionName(Dimension dimension) => dimension switch
     {
         Dimension.Requests => "requests per minute (RPM)",
         Dimension.InputTokens => "uncached input tokens per minute (ITPM)",
-        _ => "output tokens per minute (OTPM)",
+        Dimension.OutputTokens => "output tokens per minute (OTPM)",
+        _ => "token-counting requests per minute",
     };
 
     private static string Describe(LimitScope scope, string id, DeploymentRoute deployment) =>
@@ -197,7 +267,7 @@ public sealed partial class AdmissionControl(
         {
             switch (limits[i].Dimension)
             {
-                case Dimension.Requests: requests = Tighter(requests, states[i]); break;
+                case Dimension.Requests or Dimension.CountRequests: requests = Tighter(requests, states[i]); break;
                 case Dimension.InputTokens: input = Tighter(input, states[i]); break;
                 default: output = Tighter(output, states[i]); break;
             }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using Meridian.Core.Billing;
+using Meridian.Gateway.Snapshot;
 using Meridian.Storage.Geography;
 
 namespace Meridian.Gateway.Metering;
@@ -15,7 +16,7 @@ public sealed record BudgetExhausted(LimitScope Scope, string ScopeId, decimal B
 /// Thread-safe: one writer feeds it, any number of requests read it. On several nodes each sees its own writes plus
 /// what was in the ledger when it started (the shared counter comes with Redis).
 /// </summary>
-public sealed partial class BudgetTracker(MeteringSnapshotProvider snapshots, GeographyStores stores, TimeProvider time, ILogger<BudgetTracker> logger)
+public sealed partial class BudgetTracker(GatewaySnapshotProvider snapshots, GeographyStores stores, TimeProvider time, ILogger<BudgetTracker> logger)
 {
     private static readonly int[] Thresholds = [50, 80, 100];
 
@@ -31,15 +32,14 @@ public sealed partial class BudgetTracker(MeteringSnapshotProvider snapshots, Ge
     }
 
     /// <summary>The first budget (tenant, then deployment) that is used up for this month, or null.</summary>
-    public BudgetExhausted? Check(string tenantId, string deploymentId, DateTimeOffset now)
+    public BudgetExhausted? Check(GatewaySnapshot snapshot, string tenantId, string deploymentId, DateTimeOffset now)
     {
         EnsureSeeded();
-        var snapshot = snapshots.Current;
         var period = BillingPeriod.Of(now);
         return Exhausted(snapshot, LimitScope.Tenant, tenantId, period) ?? Exhausted(snapshot, LimitScope.Deployment, deploymentId, period);
     }
 
-    private BudgetExhausted? Exhausted(MeteringSnapshot snapshot, LimitScope scope, string id, BillingPeriod period)
+    private BudgetExhausted? Exhausted(GatewaySnapshot snapshot, LimitScope scope, string id, BillingPeriod period)
     {
         if (snapshot.LimitsOf(scope, id)?.MonthlyBudget is not { } budget)
         {
@@ -111,7 +111,7 @@ public sealed partial class BudgetTracker(MeteringSnapshotProvider snapshots, Ge
         }
     }
 
-    private void Add(MeteringSnapshot snapshot, LimitScope scope, string id, BillingPeriod period, decimal cost, bool alert)
+    private void Add(GatewaySnapshot snapshot, LimitScope scope, string id, BillingPeriod period, decimal cost, bool alert)
     {
         var key = (scope, id, period);
         var after = _spent.AddOrUpdate(key, cost, (_, spent) => spent + cost);

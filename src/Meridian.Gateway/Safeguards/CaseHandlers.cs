@@ -4,7 +4,6 @@ using Meridian.Core.Access;
 using Meridian.Core.Marketplace;
 using Meridian.Core.Validation;
 using Meridian.Gateway.Admin;
-using Meridian.Gateway.Routing;
 using Meridian.Storage.Control;
 using Meridian.Storage.Geography;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -210,7 +209,7 @@ public static class CaseHandlers
     /// node (every node within its snapshot refresh); the suspension is audited in the control store.
     /// </summary>
     public static async Task<Results<Ok<CaseView>, ProblemHttpResult>> DecideAsync(
-        HttpContext context, string id, GeographyStores stores, MarketplaceStore market, RoutingSnapshotProvider snapshots, TimeProvider time)
+        HttpContext context, string id, GeographyStores stores, MarketplaceStore market, TimeProvider time)
     {
         if (Find(context, id, stores, out var found, out var store) is { } denied)
         {
@@ -259,7 +258,6 @@ public static class CaseHandlers
 
         if (suspended is not null)
         {
-            snapshots.Reload();
         }
 
         return store!.Cases.Decide(id, decision, action, caller.Actor, now) is { } decided

@@ -7,8 +7,7 @@ using Meridian.Safeguards.Policies;
 namespace Meridian.Gateway.Safeguards;
 
 /// <summary>
-/// Wires safeguards into a gateway node: the screener and policies the data plane uses, case sealing, the durable case
-/// writer, the retention purge, and the review API (<c>/admin/v1/cases</c>).
+/// Wires safeguards into a gateway node: the screener and policies the data plane uses, case sealing, the retention purge, and the review API (<c>/admin/v1/cases</c>).
 /// </summary>
 public static class SafeguardServices
 {
@@ -21,8 +20,6 @@ public static class SafeguardServices
             new ScreenerOptions { StreamMinReleaseChars = options.Safeguards.StreamMinReleaseChars }));
         services.AddSingleton(LoadPolicies(options.Safeguards));
         services.AddSingleton(_ => new CaseKeyRing(options.Safeguards, dataDirectory));
-        services.AddSingleton<CaseWriter>();
-        services.AddHostedService(sp => sp.GetRequiredService<CaseWriter>());
         services.AddSingleton<CasePurger>();
         services.AddHostedService(sp => sp.GetRequiredService<CasePurger>());
         services.AddSingleton<RequestSafeguards>();

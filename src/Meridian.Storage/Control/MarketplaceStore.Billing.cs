@@ -19,6 +19,9 @@ public sealed record MeteringData(
     IReadOnlyList<UsageLimits> Limits,
     IReadOnlyDictionary<string, PriceSchedule> Prices);
 
+/// <summary>The control store's state a gateway node serves from, read at one <paramref name="Generation"/>.</summary>
+public sealed record GatewayData(long Generation, RoutingData Routing, MeteringData Metering);
+
 public sealed partial class MarketplaceStore
 {
     private const string LimitColumns = "scope, scope_id, tenant_id, rpm, input_tpm, output_tpm, monthly_budget, updated_by, updated_at, version";
@@ -203,6 +206,29 @@ public sealed partial class MarketplaceStore
         r.GetString(7), ParseTime(r.GetString(8)), r.GetInt64(9));
 
     /// <summary>Capacities of live deployments, every limit and every offer's prices: the data plane's metering model.</summary>
+    /// <summary>
+    /// What a gateway node serves from, as of one generation: routing (keys, deployments, publishers) and metering
+    /// (capacities, limits, prices). Every mutation bumps the generation in its own transaction, so when the generation
+    /// reads the same before and after the loads, no mutation committed in between and the parts agree with each other;
+    /// otherwise it reads again.
+    /// </summary>
+    public GatewayData LoadGateway(DateTimeOffset now)
+    {
+        var generation = store.Generation();
+        while (true)
+        {
+            var routing = store.LoadRouting(now);
+            var metering = LoadMetering();
+            var after = store.Generation();
+            if (after == generation)
+            {
+                return new GatewayData(generation, routing, metering);
+            }
+
+            generation = after;
+        }
+    }
+
     public MeteringData LoadMetering() => store.Read(connection =>
     {
         var capacities = connection.Query(null, "SELECT id, capacity_rpm, capacity_tpm FROM deployments WHERE deleted_at IS NULL",

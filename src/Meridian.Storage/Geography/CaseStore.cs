@@ -160,15 +160,12 @@ public sealed partial class CaseStore
         _database = database;
     }
 
-    /// <summary>Inserts cases with their sealed snapshots; idempotent by request id (one case per request). Returns how many were new.</summary>
-    public int InsertBatch(IReadOnlyList<(CaseRecord Case, byte[]? Snapshot)> cases)
+    /// <summary>Inserts cases with their sealed snapshots inside the caller's transaction; idempotent by request id (one case per request).</summary>
+    internal static void Insert(DbConnection connection, DbTransaction transaction, IReadOnlyList<SealedCase> cases)
     {
-        using var connection = _database.Open();
-        using var transaction = _database.Begin(connection);
-        var inserted = 0;
         foreach (var (c, snapshot) in cases)
         {
-            inserted += connection.Execute(transaction, $"""
+            connection.Execute(transaction, $"""
                 INSERT INTO ts_cases ({Columns.Replace("CASE WHEN snapshot IS NULL THEN 0 ELSE 1 END", "snapshot", StringComparison.Ordinal)})
                 VALUES (@id, @request, @at, @geo, @tenant, @key, @resource, @deployment, @name, @publisher, @policy, @verdict,
                         @action, @categories, @kinds, @status, NULL, NULL, NULL, NULL, @snapshot, NULL, @reviewedBy, @retention)
@@ -180,9 +177,6 @@ public sealed partial class CaseStore
                 ("@categories", string.Join(';', c.Categories.Select(x => x.Category + "=" + x.Severity))), ("@kinds", string.Join(',', c.Kinds)),
                 ("@status", Open), ("@snapshot", snapshot), ("@reviewedBy", CaseReview.Of(c.ReviewedBy)), ("@retention", CaseReview.Of(c.Retention)));
         }
-
-        transaction.Commit();
-        return inserted;
     }
 
     public CaseRecord? Find(string id)

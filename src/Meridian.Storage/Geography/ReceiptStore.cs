@@ -7,7 +7,7 @@ using System.Data.Common;
 namespace Meridian.Storage.Geography;
 
 /// <summary>
-/// Receipts of one geography, in that geography's own store. Inserts are idempotent by request id, so a batch
+/// Receipts of one geography, in that geography's own store, written with the rest of each request's record. Inserts are idempotent by request id, so a batch
 /// retried after a crash never doubles a record. Thread-safe.
 /// </summary>
 public sealed partial class ReceiptStore
@@ -85,25 +85,26 @@ public sealed partial class ReceiptStore
     /// <summary>Where this geography's data rests (a file path or a PostgreSQL schema), for messages.</summary>
     public string Location => _database.Location;
 
-    public void InsertBatch(IReadOnlyList<Receipt> receipts) => InsertBatch(receipts, []);
+    public void InsertBatch(IReadOnlyList<Receipt> receipts) => InsertBatch([.. receipts.Select(r => new RequestRecord(r, null, null))]);
 
     /// <summary>
-    /// Writes receipts and usage records in one transaction, both idempotent by request id. Returns the usage records
-    /// that were new (a retried batch returns none it already wrote), so running totals never count one twice.
+    /// Writes whole request records — receipt, usage row and sealed case — in one transaction, each idempotent by request
+    /// id. Returns the usage records that were new (a retried batch returns none it already wrote), so running totals
+    /// never count one twice.
     /// </summary>
-    public IReadOnlyList<UsageRecord> InsertBatch(IReadOnlyList<Receipt> receipts, IReadOnlyList<UsageRecord> usage)
+    public IReadOnlyList<UsageRecord> InsertBatch(IReadOnlyList<RequestRecord> records)
     {
         using var writer = OpenBatchWriter();
-        return writer.InsertBatch(receipts, usage);
+        return writer.InsertBatch(records);
     }
 
     /// <summary>A connection for one writer that commits batch after batch, its statements prepared once.</summary>
     public BatchWriter OpenBatchWriter() => new(this);
 
     /// <summary>
-    /// <see cref="InsertBatch(IReadOnlyList{Receipt}, IReadOnlyList{UsageRecord})"/> on one connection kept open, with its
-    /// statements prepared once: for the receipt writer, whose small group commits paid a pooled open and three statement
-    /// preparations each. Not thread-safe. After a failed batch dispose it and open another (the connection may be broken).
+    /// <see cref="InsertBatch(IReadOnlyList{RequestRecord})"/> on one connection kept open, with its statements prepared
+    /// once: for the record writer, whose small group commits paid a pooled open and three statement preparations each.
+    /// Not thread-safe. After a failed batch dispose it and open another (the connection may be broken).
     /// </summary>
     public sealed class BatchWriter : IDisposable
     {
@@ -116,16 +117,17 @@ public sealed partial class ReceiptStore
             _statements = new PreparedStatements(_database.Open());
         }
 
-        /// <inheritdoc cref="ReceiptStore.InsertBatch(IReadOnlyList{Receipt}, IReadOnlyList{UsageRecord})"/>
-        public IReadOnlyList<UsageRecord> InsertBatch(IReadOnlyList<Receipt> receipts, IReadOnlyList<UsageRecord> usage)
+        /// <inheritdoc cref="ReceiptStore.InsertBatch(IReadOnlyList{RequestRecord})"/>
+        public IReadOnlyList<UsageRecord> InsertBatch(IReadOnlyList<RequestRecord> records)
         {
             using var transaction = _database.Begin(_statements.Connection);
-            if (receipts.Count > 0)
+            if (records.Count > 0)
             {
-                MultiRowInsert.Execute(_database, _statements, transaction, "receipts", ReceiptColumns, [.. receipts.Select(Values)], "ON CONFLICT DO NOTHING");
+                MultiRowInsert.Execute(_database, _statements, transaction, "receipts", ReceiptColumns, [.. records.Select(r => Values(r.Receipt))], "ON CONFLICT DO NOTHING");
             }
 
-            var inserted = UsageLedger.Insert(_database, _statements, transaction, usage);
+            var inserted = UsageLedger.Insert(_database, _statements, transaction, [.. records.Select(r => r.Usage).OfType<UsageRecord>()]);
+            CaseStore.Insert(_statements.Connection, transaction, [.. records.Select(r => r.Case).OfType<SealedCase>()]);
             transaction.Commit();
             return inserted;
         }
@@ -201,3 +203,12 @@ public sealed partial class ReceiptStore
 
     private static string? NullableString(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 }
+
+/// <summary>
+/// Everything a request leaves behind, written in one transaction: its signed receipt, its usage row when it used
+/// anything, and its Trust &amp; Safety case when it was flagged.
+/// </summary>
+public sealed record RequestRecord(Receipt Receipt, UsageRecord? Usage, SealedCase? Case);
+
+/// <summary>A case with its content snapshot already sealed for the geography (null when no content is kept).</summary>
+public sealed record SealedCase(CaseRecord Record, byte[]? Snapshot);

@@ -31,7 +31,7 @@ public sealed class DailyUsageTests(AdminServer server) : IClassFixture<AdminSer
         // Last month, written into the tenant's geography store as the ledger writer would have; the hour edges of a day
         // (00:00 and 23:59) belong to that day.
         using var geographies = TestStores.Geographies(server.DataDirectory, "eu");
-        geographies.For("eu").InsertBatch([],
+        geographies.For("eu").InsertUsage(
         [
             Usage(world, world.DeploymentId, world.DeploymentName, "a1", day3.AddHours(10.25), new TokenCounts(1000, 200, 0, 0)),
             Usage(world, secondId, secondName, "b1", day3.AddHours(23).AddMinutes(59), new TokenCounts(500, 100, 40, 60)),

@@ -29,7 +29,7 @@ public sealed class FeedAndInvoiceIssueTests(AdminServer server) : IClassFixture
         Source = UsageSource.Backend,
     };
 
-    private void Write(params UsageRecord[] rows) => TestStores.Geographies(server.DataDirectory, "us").For("us").InsertBatch([], rows);
+    private void Write(params UsageRecord[] rows) => TestStores.Geographies(server.DataDirectory, "us").For("us").InsertUsage(rows);
 
     [Fact]
     public async Task The_feed_has_one_record_per_tenant_offer_dimension_and_hour_with_a_stable_id()

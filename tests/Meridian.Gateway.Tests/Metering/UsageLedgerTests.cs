@@ -1,5 +1,4 @@
 using Meridian.Core.Billing;
-using Meridian.Core.Receipts;
 using Meridian.Storage.Geography;
 
 namespace Meridian.Gateway.Tests.Metering;
@@ -31,29 +30,15 @@ public sealed class UsageLedgerTests : IDisposable
         Source = UsageSource.Backend,
     };
 
-    private static Receipt ReceiptOf(UsageRecord usage) => new()
-    {
-        RequestId = usage.RequestId,
-        CreatedAt = usage.At,
-        TenantId = usage.TenantId,
-        KeyId = usage.KeyId,
-        IngressRegion = "eastus",
-        StorageGeography = "us",
-        Endpoint = "messages",
-        Status = 200,
-        InputTokens = usage.Tokens.Input,
-        OutputTokens = usage.Tokens.Output,
-    };
-
     [Fact]
     public void A_request_id_is_written_once_however_often_its_batch_is_replayed()
     {
         var store = TestStores.Geographies(_directory, "us").For("us");
         var batch = Enumerable.Range(0, 50).Select(i => Usage($"req_{i}", T0.AddMinutes(i), new TokenCounts(10, 20, 0, 0))).ToList();
 
-        var first = store.InsertBatch([.. batch.Select(ReceiptOf)], batch);
-        var replay = store.InsertBatch([.. batch.Select(ReceiptOf)], batch);
-        var overlap = store.InsertBatch([], [.. batch.Take(10), Usage("req_new", T0, new TokenCounts(1, 1, 0, 0))]);
+        var first = store.InsertUsage(batch);
+        var replay = store.InsertUsage(batch);
+        var overlap = store.InsertUsage([.. batch.Take(10), Usage("req_new", T0, new TokenCounts(1, 1, 0, 0))]);
 
         Assert.Equal(50, first.Count);
         Assert.Empty(replay);
@@ -70,7 +55,7 @@ public sealed class UsageLedgerTests : IDisposable
     public void Hourly_aggregates_are_per_tenant_deployment_model_and_hour()
     {
         var store = TestStores.Geographies(_directory, "us").For("us");
-        store.InsertBatch([],
+        store.InsertUsage(
         [
             Usage("r1", T0.AddMinutes(5), new TokenCounts(1, 2, 3, 4)),
             Usage("r2", T0.AddMinutes(55), new TokenCounts(10, 20, 30, 40)),
@@ -95,7 +80,7 @@ public sealed class UsageLedgerTests : IDisposable
         var rows = Enumerable.Range(0, 400)
             .Select(i => Usage($"r{i}", T0.AddSeconds(random.Next(0, 6 * 3600)), new TokenCounts(random.Next(1, 100), random.Next(1, 100), 0, random.Next(0, 5))))
             .ToList();
-        store.InsertBatch([], rows);
+        store.InsertUsage(rows);
 
         // Spans that start and end inside hours, on hour boundaries, and inside one hour.
         (DateTimeOffset From, DateTimeOffset To)[] spans =

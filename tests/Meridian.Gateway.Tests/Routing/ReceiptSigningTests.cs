@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Meridian.Core.Receipts;
 using Meridian.Gateway.Receipts;
+using Meridian.Gateway.Records;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Meridian.Gateway.Tests.Routing;
@@ -49,13 +50,13 @@ public sealed class ReceiptSigningTests(GatewayFixture gateway) : IClassFixture<
         using var client = gateway.CreateHttpClient();
         var pending = await SendAndFetchReceiptAsync(client);
         var requestId = pending.GetProperty("request_id").GetString()!;
-        var writer = gateway.App.Services.GetRequiredService<ReceiptWriter>();
-        for (var i = 0; i < 200 && writer.FindPending(requestId) is not null; i++)
+        var writer = gateway.App.Services.GetRequiredService<RecordWriter>();
+        for (var i = 0; i < 200 && writer.FindReceipt(requestId) is not null; i++)
         {
             await Task.Delay(25, Ct);
         }
 
-        Assert.Null(writer.FindPending(requestId));
+        Assert.Null(writer.FindReceipt(requestId));
         using var request = new HttpRequestMessage(HttpMethod.Get, $"v1/receipts/{requestId}");
         request.Headers.Add("x-api-key", GatewayFixture.DemoKey);
         using var response = await client.SendAsync(request, Ct);
@@ -150,12 +151,12 @@ public sealed class ReceiptSigningTests(GatewayFixture gateway) : IClassFixture<
     {
         // A writer whose loop never runs: the receipt stays queued, as it does for a moment under load.
         var signer = gateway.App.Services.GetRequiredService<ReceiptSigner>();
-        var writer = new ReceiptWriter(gateway.App.Services.GetRequiredService<Meridian.Storage.Geography.GeographyStores>(), signer,
-            Microsoft.Extensions.Logging.Abstractions.NullLogger<ReceiptWriter>.Instance);
+        var writer = new RecordWriter(gateway.App.Services.GetRequiredService<Meridian.Storage.Geography.GeographyStores>(), signer,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<RecordWriter>.Instance);
         var receipt = FullReceipt() with { RequestId = "req_" + Guid.NewGuid().ToString("N") };
-        await writer.EnqueueAsync(receipt, Ct);
+        await writer.EnqueueAsync(new Meridian.Storage.Geography.RequestRecord(receipt, null, null));
 
-        var pending = writer.FindPending(receipt.RequestId);
+        var pending = writer.FindReceipt(receipt.RequestId);
         var listed = Assert.Single(writer.PendingFor(receipt.TenantId, receipt.CreatedAt, receipt.CreatedAt.AddTicks(1)));
 
         Assert.NotNull(pending?.Signature);

@@ -1,16 +1,14 @@
-using Meridian.Gateway.Metering;
-using Meridian.Gateway.Routing;
+using Meridian.Gateway.Hosting;
 
-namespace Meridian.Gateway.Hosting;
+namespace Meridian.Gateway.Snapshot;
 
 /// <summary>
-/// Polls the control store's generation counter and rebuilds the snapshots derived from it (routing, metering) when it
-/// moved. With several nodes on one store this is what makes a change made elsewhere visible within the interval; the
-/// Redis relay, when configured, only makes it sooner.
+/// Polls the control store's generation counter and rebuilds the gateway snapshot when it moved. With several nodes on
+/// one store this is what makes a change made elsewhere visible within the interval; the Redis relay, when configured,
+/// only makes it sooner.
 /// </summary>
 public sealed partial class ControlChangePoller(
-    RoutingSnapshotProvider routing,
-    MeteringSnapshotProvider metering,
+    GatewaySnapshotProvider snapshots,
     GatewayOptions options,
     TimeProvider time,
     ILogger<ControlChangePoller> logger) : BackgroundService
@@ -22,8 +20,7 @@ public sealed partial class ControlChangePoller(
         {
             try
             {
-                routing.Reload();
-                metering.Reload();
+                snapshots.Refresh();
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -34,7 +31,7 @@ public sealed partial class ControlChangePoller(
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Refreshing the snapshots from the control store failed; keeping the previous ones")]
+        [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Refreshing the gateway snapshot from the control store failed; keeping the previous one")]
         public static partial void RefreshFailed(ILogger logger, Exception exception);
     }
 }

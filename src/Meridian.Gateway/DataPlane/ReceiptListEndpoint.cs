@@ -5,17 +5,19 @@ using Meridian.Core.Receipts;
 using Meridian.Gateway.Admin;
 using Meridian.Gateway.Auth;
 using Meridian.Gateway.Http;
+using Meridian.Gateway.Records;
+using Meridian.Gateway.Receipts;
 using Meridian.Protocol.Errors;
 using Meridian.Storage.Geography;
 
-namespace Meridian.Gateway.Receipts;
+namespace Meridian.Gateway.DataPlane;
 
 /// <summary>
 /// <c>GET /v1/receipts?from=&amp;to=&amp;limit=&amp;cursor=</c>: the caller's tenant's signed receipts in a period,
 /// oldest first, from every geography store (and those still queued), paged by an opaque cursor; and
 /// <c>GET /.well-known/meridian-receipt-key</c>, the public key that verifies them.
 /// </summary>
-public sealed class ReceiptListEndpoint(ApiKeyAuthenticator authenticator, ReceiptWriter writer, GeographyStores stores, ReceiptSigner signer, TimeProvider time)
+public sealed class ReceiptListEndpoint(ApiKeyAuthenticator authenticator, RecordWriter writer, GeographyStores stores, ReceiptSigner signer, TimeProvider time)
 {
     public const int DefaultLimit = 100;
     public const int MaxLimit = 1000;

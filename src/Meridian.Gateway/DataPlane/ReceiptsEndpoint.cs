@@ -1,16 +1,17 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Meridian.Core.Receipts;
 using Meridian.Gateway.Auth;
 using Meridian.Gateway.Http;
+using Meridian.Gateway.Records;
+using Meridian.Gateway.Receipts;
 using Meridian.Gateway.Safeguards;
 using Meridian.Protocol.Errors;
 using Meridian.Storage.Geography;
 
-namespace Meridian.Gateway.Receipts;
+namespace Meridian.Gateway.DataPlane;
 
 /// <summary><c>GET /v1/receipts/{request-id}</c>: a receipt, for the tenant that owns it only.</summary>
-public sealed class ReceiptsEndpoint(ApiKeyAuthenticator authenticator, ReceiptWriter writer, GeographyStores stores, CaseWriter cases)
+public sealed class ReceiptsEndpoint(ApiKeyAuthenticator authenticator, RecordWriter writer, GeographyStores stores)
 {
     public async Task GetAsync(HttpContext context, string requestId)
     {
@@ -20,7 +21,7 @@ public sealed class ReceiptsEndpoint(ApiKeyAuthenticator authenticator, ReceiptW
             return;
         }
 
-        var receipt = writer.FindPending(requestId) ?? FindStored(requestId);
+        var receipt = writer.FindReceipt(requestId) ?? FindStored(requestId);
         if (receipt is null || receipt.TenantId != key.TenantId)
         {
             // Another tenant's receipt is reported exactly like a missing one: existence is not disclosed.
@@ -29,7 +30,7 @@ public sealed class ReceiptsEndpoint(ApiKeyAuthenticator authenticator, ReceiptW
         }
 
         context.Response.ContentType = "application/json";
-        var caseRecord = cases.FindPending(requestId) ?? stores.For(receipt.StorageGeography).Cases.FindByRequest(requestId);
+        var caseRecord = writer.FindCase(requestId) ?? stores.For(receipt.StorageGeography).Cases.FindByRequest(requestId);
         if (caseRecord is null)
         {
             await JsonSerializer.SerializeAsync(context.Response.Body, receipt, ReceiptJsonContext.Default.Receipt, context.RequestAborted);
@@ -56,7 +57,3 @@ public sealed class ReceiptsEndpoint(ApiKeyAuthenticator authenticator, ReceiptW
         return null;
     }
 }
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
-[JsonSerializable(typeof(Receipt))]
-public sealed partial class ReceiptJsonContext : JsonSerializerContext;

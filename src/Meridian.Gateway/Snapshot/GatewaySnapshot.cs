@@ -1,23 +1,28 @@
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
+using Meridian.Core.Billing;
 using Meridian.Core.Keys;
 using Meridian.Core.Marketplace;
 using Meridian.Core.World;
 using Meridian.Gateway.Backends;
 using Meridian.Storage.Control;
 
-namespace Meridian.Gateway.Routing;
+namespace Meridian.Gateway.Snapshot;
 
 /// <summary>
-/// The immutable in-memory model the data plane reads on every request: keys by hash, deployments by the names
-/// callers use. Rebuilt as a whole when the control store changes and published by one reference swap, so the
-/// request path takes no lock and makes no database round trip.
+/// Everything the data plane reads on a request, as of one generation of the control store: keys by hash, deployments
+/// by the names callers use, their capacities, limits and prices, and the backends. Built from one consistent read and
+/// published by one reference swap (<see cref="GatewaySnapshotProvider"/>), so a request sees one state of the world —
+/// routing and metering can never disagree — and takes no lock and makes no database round trip. Immutable.
 /// </summary>
-public sealed class RoutingSnapshot
+public sealed class GatewaySnapshot
 {
     private readonly FrozenDictionary<string, KeyRecord> _keysByHash;
     private readonly FrozenDictionary<string, FrozenDictionary<string, DeploymentRoute>> _deploymentsByResource;
     private readonly FrozenDictionary<string, IReadOnlyList<DeploymentRoute>> _deploymentsByTenant;
+    private readonly FrozenDictionary<string, Capacity> _capacities;
+    private readonly FrozenDictionary<(LimitScope, string), UsageLimits> _limits;
+    private readonly FrozenDictionary<string, PriceSchedule> _prices;
 
     // Presented key → its record, filled on first use, so the keyed hash (HMAC-SHA256, ≈ 2 µs and 152 bytes;
     // ProtocolBenchmarks) runs once per key and snapshot instead of once per request. Only keys that matched are kept,
@@ -25,23 +30,29 @@ public sealed class RoutingSnapshot
     // with the rebuild. The raw key is only ever a lookup key here: never logged, listed or serialized.
     private readonly ConcurrentDictionary<string, KeyRecord> _keysByPresented = new(StringComparer.Ordinal);
 
-    public RoutingSnapshot(RoutingData data, BackendRegistry backends, long generation)
+    public GatewaySnapshot(GatewayData data, BackendRegistry backends)
     {
-        Generation = generation;
-        World = data.World;
+        var routing = data.Routing;
+        var metering = data.Metering;
+        Generation = data.Generation;
+        World = routing.World;
         Backends = backends;
-        _keysByHash = data.Keys.ToFrozenDictionary(k => k.Hash, StringComparer.Ordinal);
-        _deploymentsByResource = data.Deployments
+        _keysByHash = routing.Keys.ToFrozenDictionary(k => k.Hash, StringComparer.Ordinal);
+        _deploymentsByResource = routing.Deployments
             .GroupBy(d => d.ResourceId, StringComparer.Ordinal)
             .ToFrozenDictionary(g => g.Key, g => IndexByCallableName(g), StringComparer.Ordinal);
-        _deploymentsByTenant = data.Deployments
+        _deploymentsByTenant = routing.Deployments
             .GroupBy(d => d.TenantId, StringComparer.Ordinal)
             .ToFrozenDictionary(g => g.Key, g => (IReadOnlyList<DeploymentRoute>)[.. g], StringComparer.Ordinal);
-        ResourceDeployments = data.Deployments
+        ResourceDeployments = routing.Deployments
             .GroupBy(d => d.ResourceId, StringComparer.Ordinal)
             .ToFrozenDictionary(g => g.Key, g => (IReadOnlyList<DeploymentRoute>)[.. g.OrderByDescending(d => d.CreatedAt).ThenBy(d => d.Name, StringComparer.Ordinal)], StringComparer.Ordinal);
+        _capacities = metering.Capacities.ToFrozenDictionary(StringComparer.Ordinal);
+        _limits = metering.Limits.ToFrozenDictionary(l => (l.Scope, l.ScopeId));
+        _prices = metering.Prices.ToFrozenDictionary(StringComparer.Ordinal);
     }
 
+    /// <summary>The control store's generation this snapshot was read at.</summary>
     public long Generation { get; }
 
     public WorldMap World { get; }
@@ -51,6 +62,8 @@ public sealed class RoutingSnapshot
 
     /// <summary>Deployments of each resource, newest first.</summary>
     public FrozenDictionary<string, IReadOnlyList<DeploymentRoute>> ResourceDeployments { get; }
+
+    public IEnumerable<UsageLimits> AllLimits => _limits.Values;
 
     /// <summary>The record of the key a caller presented, or null when no key of this snapshot matches it.</summary>
     public KeyRecord? FindKey(string presented, ApiKeyHasher hasher)
@@ -86,6 +99,13 @@ public sealed class RoutingSnapshot
 
         return new ModelResolution(null, ModelResolutionStatus.NotFound);
     }
+
+    /// <summary>The deployment's capacity; every live deployment has one.</summary>
+    public Capacity? CapacityOf(string deploymentId) => _capacities.GetValueOrDefault(deploymentId);
+
+    public UsageLimits? LimitsOf(LimitScope scope, string id) => _limits.GetValueOrDefault((scope, id));
+
+    public PriceSchedule? PricesOf(string offerId) => _prices.GetValueOrDefault(offerId);
 
     private static FrozenDictionary<string, DeploymentRoute> IndexByCallableName(IEnumerable<DeploymentRoute> deployments)
     {

@@ -1,0 +1,221 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Meridian.Core.Receipts;
+using Meridian.Gateway.Metering;
+using Meridian.Gateway.Receipts;
+using Meridian.Storage.Geography;
+
+namespace Meridian.Gateway.Records;
+
+/// <summary>
+/// Writes each request's <see cref="RequestRecord"/> — its signed receipt, its usage row and its sealed case, if any —
+/// to the store of the geography it belongs to, in one transaction, off the request path and in batches. Each geography
+/// has its own lane (a bounded channel and the loop that drains it), so a slow or restarting store holds up only its own
+/// geography. Lanes apply back-pressure instead of dropping: an accepted record is written, also at shutdown, when every
+/// lane drains before the process exits; until then it is readable (<see cref="FindReceipt"/>, <see cref="FindCase"/>),
+/// its receipt signed when read (Ed25519 is deterministic: the writer signs the same bytes again).
+/// <see cref="WriteDurablyAsync"/> lets a request wait until its record is committed before its client sees the end.
+/// </summary>
+public sealed partial class RecordWriter(GeographyStores stores, ReceiptSigner signer, ILogger<RecordWriter> logger, BudgetTracker? budgets = null) : IHostedService
+{
+    private const int LaneCapacity = 16_384;
+    private const int MaxBatch = 512;
+
+    private readonly ConcurrentDictionary<string, Lane> _lanes = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Lock _laneLock = new();
+    private readonly ConcurrentDictionary<string, Entry> _pending = new(StringComparer.Ordinal);
+    private volatile bool _stopping;
+
+    /// <summary>Queues a request's record to be signed and written.</summary>
+    public ValueTask EnqueueAsync(RequestRecord record) => Enqueue(record, written: null);
+
+    /// <summary>
+    /// Queues a record and completes once it is committed to its geography's store, where it survives the process being
+    /// killed. Requests call it before their last byte, so a client that saw a complete answer has its usage in the
+    /// ledger. Commits are grouped: concurrent requests share one transaction.
+    /// </summary>
+    public async Task WriteDurablyAsync(RequestRecord record, CancellationToken cancellationToken)
+    {
+        var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await Enqueue(record, written);
+        await written.Task.WaitAsync(cancellationToken);
+    }
+
+    private ValueTask Enqueue(RequestRecord record, TaskCompletionSource? written)
+    {
+        // Signing (canonical bytes + Ed25519, ≈ 25 µs) happens in the lane's loop, not on the request's thread.
+        var entry = new Entry(record, written);
+        _pending[record.Receipt.RequestId] = entry;
+        var lane = LaneFor(record.Receipt.StorageGeography);
+        return lane.Queue.Writer.TryWrite(entry) ? ValueTask.CompletedTask : lane.Queue.Writer.WriteAsync(entry, CancellationToken.None);
+    }
+
+    /// <summary>A receipt accepted but not yet written, signed.</summary>
+    public Receipt? FindReceipt(string requestId) => _pending.TryGetValue(requestId, out var entry) ? entry.Signed(signer) : null;
+
+    /// <summary>The case of a request whose record is accepted but not yet written.</summary>
+    public CaseRecord? FindCase(string requestId) => _pending.TryGetValue(requestId, out var entry) ? entry.Record.Case?.Record : null;
+
+    /// <summary>A tenant's receipts accepted but not yet written, created in [<paramref name="from"/>, <paramref name="to"/>), signed.</summary>
+    public IReadOnlyList<Receipt> PendingFor(string tenantId, DateTimeOffset from, DateTimeOffset to) =>
+        [.. _pending.Values.Where(e => e.Receipt.TenantId == tenantId && e.Receipt.CreatedAt >= from && e.Receipt.CreatedAt < to).Select(e => e.Signed(signer))];
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Budgets count this month's spend from the ledger first, then each record a lane adds: never one twice.
+        budgets?.EnsureSeeded();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Stops taking records and waits until every lane has written what it accepted.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _stopping = true;
+        foreach (var lane in _lanes.Values)
+        {
+            lane.Queue.Writer.TryComplete();
+        }
+
+        await Task.WhenAll(_lanes.Values.Select(l => l.Loop));
+    }
+
+    private Lane LaneFor(string geography)
+    {
+        if (_lanes.TryGetValue(geography, out var lane))
+        {
+            return lane;
+        }
+
+        // Under a lock, not GetOrAdd: a lane's loop must start exactly once.
+        lock (_laneLock)
+        {
+            return _lanes.TryGetValue(geography, out lane) ? lane : _lanes[geography] = StartLane(geography);
+        }
+    }
+
+    private Lane StartLane(string geography)
+    {
+        var queue = Channel.CreateBounded<Entry>(new BoundedChannelOptions(LaneCapacity)
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = true,
+        });
+        if (_stopping)
+        {
+            // A record arriving during shutdown still gets a lane, and this lane is drained by the loop below.
+            queue.Writer.TryComplete();
+        }
+
+        return new Lane(queue, Task.Run(() => DrainAsync(geography, queue.Reader)));
+    }
+
+    private async Task DrainAsync(string geography, ChannelReader<Entry> reader)
+    {
+        var batch = new List<Entry>(MaxBatch);
+        ReceiptStore.BatchWriter? connection = null;
+        try
+        {
+            // Not tied to a stopping token: at shutdown the loop keeps going until the completed channel is empty.
+            while (await reader.WaitToReadAsync(CancellationToken.None))
+            {
+                while (batch.Count < MaxBatch && reader.TryRead(out var entry))
+                {
+                    entry.Signed(signer);
+                    batch.Add(entry);
+                }
+
+                connection = await WriteWithRetryAsync(geography, batch, connection);
+                foreach (var written in batch)
+                {
+                    _pending.TryRemove(written.Receipt.RequestId, out _);
+                    written.Written?.TrySetResult();
+                }
+
+                batch.Clear();
+            }
+        }
+        finally
+        {
+            Close(connection);
+        }
+    }
+
+    /// <summary>Writes one batch in one transaction, retrying on fresh connections until it is stored; returns the connection to reuse.</summary>
+    private async Task<ReceiptStore.BatchWriter> WriteWithRetryAsync(string geography, List<Entry> batch, ReceiptStore.BatchWriter? connection)
+    {
+        var records = new RequestRecord[batch.Count];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            records[i] = batch[i].Record with { Receipt = batch[i].Signed(signer) };
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                // One connection kept open per lane, its statements prepared once.
+                connection ??= stores.For(geography).OpenBatchWriter();
+                // Only usage rows that were new come back, so a retried (half-written) batch adds nothing twice to the
+                // budgets' running totals; receipts and cases are idempotent by request id.
+                budgets?.Record(connection.InsertBatch(records));
+                return connection;
+            }
+            catch (Exception ex) when (attempt < 1000)
+            {
+                // The next attempt starts on a fresh connection: the failure may have broken this one (a database restart).
+                Close(connection);
+                connection = null;
+                Log.WriteFailed(logger, batch.Count, geography, attempt, ex);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5_000, 50 * attempt)));
+            }
+        }
+    }
+
+    private void Close(ReceiptStore.BatchWriter? connection)
+    {
+        try
+        {
+            connection?.Dispose();
+        }
+        catch (Exception ex)
+        {
+            // A connection that broke may fail to close as well; the lane must go on writing what was accepted.
+            Log.CloseFailed(logger, ex);
+        }
+    }
+
+    private sealed record Lane(Channel<Entry> Queue, Task Loop);
+
+    /// <summary>One queued record (its receipt unsigned) and who waits for it to be committed.</summary>
+    private sealed class Entry(RequestRecord record, TaskCompletionSource? written)
+    {
+        private Receipt? _signed;
+
+        public RequestRecord Record { get; } = record;
+
+        public Receipt Receipt => Record.Receipt;
+
+        public TaskCompletionSource? Written { get; } = written;
+
+        /// <summary>The receipt with its signature, made once; thread-safe (a reader and the writer may race, to the same bytes).</summary>
+        public Receipt Signed(ReceiptSigner signer)
+        {
+            if (Volatile.Read(ref _signed) is { } signed)
+            {
+                return signed;
+            }
+
+            Interlocked.CompareExchange(ref _signed, signer.Sign(Record.Receipt), null);
+            return _signed!;
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1200, Level = LogLevel.Warning, Message = "Writing {Count} request records to geography {Geography} failed (attempt {Attempt}); retrying")]
+        public static partial void WriteFailed(ILogger logger, int count, string geography, int attempt, Exception exception);
+
+        [LoggerMessage(EventId = 1201, Level = LogLevel.Warning, Message = "Closing a geography store connection failed")]
+        public static partial void CloseFailed(ILogger logger, Exception exception);
+    }
+}
