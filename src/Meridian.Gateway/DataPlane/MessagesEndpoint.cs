@@ -99,6 +99,7 @@ public sealed class MessagesEndpoint(
         }
 
         using var ownedRequest = request;
+        request.PassThrough = ClientHeaders.PassThroughOf(context.Request); // for Anthropic upstreams (Backends/ClientHeaders.cs)
         outcome.Streamed = request.Stream;
         if (outcome.Key.SuspendedAt is not null)
         {
@@ -150,6 +151,13 @@ public sealed class MessagesEndpoint(
         if (await metering.AdmitAsync(context, outcome.Meter, outcome.Key, deployment, request) is { } refusal)
         {
             await FailAsync(context, outcome, refusal);
+            return;
+        }
+
+        // Input longer than the model's context window is refused as Anthropic refuses it, on admission's own count.
+        if (ModelLimits.Check(request, outcome.Meter.EstimatedInputTokens, deployment.ContextWindow) is { } tooLong)
+        {
+            await FailAsync(context, outcome, tooLong);
             return;
         }
 
