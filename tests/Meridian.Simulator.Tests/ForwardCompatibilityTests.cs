@@ -78,4 +78,19 @@ public sealed class ForwardCompatibilityTests
 
         Assert.StartsWith("speed: 'speed' is not supported", Sim.Backend().Refusal(request), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Bounds_a_client_moved_into_the_description_are_honoured_as_the_Vercel_AI_SDK_expects()
+    {
+        // As @ai-sdk/anthropic 4 sends z.number().int().min(2): the bound travels in the description, and the SDK checks it.
+        var body = Structured("A recipe.");
+        body["output_config"]!["format"]!["schema"] = JsonNode.Parse("""
+            {"type":"object","properties":{"servings":{"type":"integer","description":"minimum: 2; maximum: 9007199254740991."}},"required":["servings"]}
+            """);
+
+        var message = Sim.Aggregate(await Sim.RunAsync(body));
+
+        using var answer = JsonDocument.Parse(Assert.IsType<AggregatedTextBlock>(message.Blocks[0]).Text);
+        Assert.Equal(2, answer.RootElement.GetProperty("servings").GetInt32());
+    }
 }
