@@ -347,15 +347,19 @@ start_services() {
 # ---------------------------------------------------------------------------
 
 ensure_node_sdk() {
-  local dir="$ROOT/tests/node-sdk"
-  [[ -f "$dir/package-lock.json" ]] || return 0
-  command -v npm >/dev/null 2>&1 || die "npm is not installed (needed for tests/node-sdk); install nodejs and npm"
-  if [[ ! -d "$dir/node_modules" || "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]]; then
-    log "npm ci (tests/node-sdk)"
-    (cd "$dir" && npm ci --no-audit --no-fund </dev/null)
-  else
-    log "tests/node-sdk/node_modules is up to date"
-  fi
+  # tests/node-sdk: the official TypeScript SDK; tests/clients: Claude Code and the Vercel AI SDK (pinned).
+  local name dir
+  for name in node-sdk clients; do
+    dir="$ROOT/tests/$name"
+    [[ -f "$dir/package-lock.json" ]] || continue
+    command -v npm >/dev/null 2>&1 || die "npm is not installed (needed for tests/$name); install nodejs and npm"
+    if [[ ! -d "$dir/node_modules" || "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]]; then
+      log "npm ci (tests/$name)"
+      (cd "$dir" && npm ci --no-audit --no-fund </dev/null)
+    else
+      log "tests/$name/node_modules is up to date"
+    fi
+  done
 }
 
 # ---------------------------------------------------------------------------

@@ -102,6 +102,10 @@ public class RoutingBenchmarks
     {
         private static readonly MessageStartEvent Start = new("msg_bench", "claude-sonnet-5", new Usage(1, 0));
 
+        public BackendCapabilities Capabilities => BackendCapabilities.Anthropic;
+
+        public string? Refusal(MessagesRequest request) => null;
+
         public async IAsyncEnumerable<StreamEvent> StreamAsync(BackendCall call, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
             if (fail)

@@ -21,12 +21,14 @@ namespace Meridian.Inference.LlamaSharp;
 ///
 /// Assistant:
 /// </code>
-/// A final assistant message is a prefill: the answer continues it. Immutable and thread-safe (a
+/// A system message inside the conversation is a <c>system</c> turn where it stands (<c>System: {text}</c> in the plain
+/// template). A final assistant message is a prefill: the answer continues it. Immutable and thread-safe (a
 /// <see cref="LLamaTemplate"/> is made per request).
 /// </summary>
 internal sealed class ChatPrompt
 {
     private const string UserPrefix = "User: ";
+    private const string SystemPrefix = "System: ";
     private const string AssistantPrefix = "Assistant:";
 
     /// <summary>Where a model continuing the plain template starts the next user turn itself: the answer ends there.</summary>
@@ -89,7 +91,8 @@ internal sealed class ChatPrompt
         var turns = new List<(string Role, string Text)>();
         foreach (var message in request.Messages.EnumerateArray())
         {
-            var role = message.GetProperty("role").GetString() == "assistant" ? "assistant" : "user";
+            // user, assistant or system: a role the gateway does not know is refused before it gets here (Refusal).
+            var role = message.GetProperty("role").GetString()!;
             turns.Add((role, message.TryGetProperty("content", out var content) && content.ValueKind != JsonValueKind.Null ? ContentText.Of(content) : string.Empty));
         }
 
@@ -117,6 +120,10 @@ internal sealed class ChatPrompt
             if (role == "user")
             {
                 builder.Append(UserPrefix).Append(text).Append("\n\n");
+            }
+            else if (role == "system")
+            {
+                builder.Append(SystemPrefix).Append(text).Append("\n\n");
             }
             else
             {

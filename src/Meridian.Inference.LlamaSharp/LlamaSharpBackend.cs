@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text;
-using System.Text.Json;
 using LLama;
 using LLama.Common;
 using LLama.Native;
@@ -21,6 +20,7 @@ namespace Meridian.Inference.LlamaSharp;
 /// <para>
 /// Tools are not supported (a raw GGUF has no tool-call format Meridian can rely on): a request whose
 /// <c>tool_choice</c> demands a tool call fails with 400 before any event; tool definitions are otherwise ignored.
+/// Nor are images, PDFs, structured outputs or anything only an Anthropic upstream can judge (<see cref="Refusal"/>).
 /// </para>
 /// Safe to call concurrently; <see cref="Dispose"/> frees the native memory once no request uses it.
 /// </summary>
@@ -133,6 +133,13 @@ public sealed partial class LlamaSharpBackend : IInferenceBackend, IDisposable
         yield return MessageStopEvent.Instance;
     }
 
+    /// <summary>A text model: no images, PDFs, schema-constrained answers, thinking or effort.</summary>
+    public BackendCapabilities Capabilities => BackendCapabilities.None;
+
+    /// <summary>It reads text and text documents; anything else would have to be dropped from the prompt, so it refuses.</summary>
+    public string? Refusal(MessagesRequest request) =>
+        FeatureSupport.FirstUnsupported(request, "an in-process model", FeatureKind.TextDocument);
+
     public void Dispose()
     {
         _contexts.Dispose();
@@ -143,11 +150,10 @@ public sealed partial class LlamaSharpBackend : IInferenceBackend, IDisposable
     private async ValueTask<Generation> StartAsync(BackendCall call, CancellationToken cancellationToken)
     {
         var request = call.Request;
-        if (request.ToolChoice is { } choice && choice.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String
-            && (type.ValueEquals("any"u8) || type.ValueEquals("tool"u8)))
+        if (Refusal(request) is { } refusal)
         {
-            throw new BackendException(400, ErrorTypes.InvalidRequest,
-                $"tool_choice: the in-process model '{call.UpstreamModel}' does not support tools; send the request without tool_choice 'any' or 'tool'.");
+            // The router asks first; a caller that did not (tests, benchmarks) gets the same answer here.
+            throw new BackendException(400, ErrorTypes.InvalidRequest, refusal);
         }
 
         var prompt = Tokenize(_prompt.Build(request));

@@ -10,6 +10,16 @@ namespace Meridian.Protocol;
 /// </summary>
 public interface IInferenceBackend
 {
+    /// <summary>What the backend can do, as a model's capabilities on <c>GET /v1/models</c> report them.</summary>
+    BackendCapabilities Capabilities { get; }
+
+    /// <summary>
+    /// Asked before routing: why this backend cannot express <paramref name="request"/> as it stands — naming the field,
+    /// as a 400 message — or null when it can. The router sends a request only to backends that can, so nothing the
+    /// client asked for is silently dropped. Must be cheap: it reads <see cref="MessagesRequest.Features"/>.
+    /// </summary>
+    string? Refusal(MessagesRequest request);
+
     /// <summary>
     /// Streams the answer. A failure before the first event is reported by throwing <see cref="BackendException"/>;
     /// after it, by yielding an <see cref="ErrorEvent"/>.

@@ -18,6 +18,16 @@ public sealed class SimulatorBackend(SimulatorOptions options, TimeProvider time
     private readonly SimulatorOptions _options = options ?? throw new ArgumentNullException(nameof(options));
     private readonly TimeProvider _timeProvider = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
 
+    /// <summary>It reads images and documents only to say it received them, and honours structured outputs.</summary>
+    public BackendCapabilities Capabilities { get; } = BackendCapabilities.None with { ImageInput = true, PdfInput = true, StructuredOutputs = true };
+
+    /// <summary>
+    /// It answers text, media given as data, structured outputs and tool calls; it fetches no URL, holds no uploaded
+    /// file, runs no server tool and cannot cite, and it cannot judge what the gateway does not know.
+    /// </summary>
+    public string? Refusal(MessagesRequest request) => FeatureSupport.FirstUnsupported(request, "the built-in simulator",
+        FeatureKind.ImageData, FeatureKind.PdfDocument, FeatureKind.TextDocument, FeatureKind.StructuredOutput, FeatureKind.ForcedToolCall);
+
     public async IAsyncEnumerable<StreamEvent> StreamAsync(
         BackendCall call,
         [EnumeratorCancellation] CancellationToken cancellationToken)

@@ -244,11 +244,6 @@ public sealed class MessagesRequestParserTests
             "messages.2"
         },
         { "role system in messages", """{"model":"m","max_tokens":16,"messages":[{"role":"system","content":"be nice"}]}""", "messages.0.role" },
-        {
-            "role system later in messages",
-            """{"model":"m","max_tokens":16,"messages":[{"role":"user","content":"a"},{"role":"system","content":"b"}]}""",
-            "messages.1.role"
-        },
         { "content a number", """{"model":"m","max_tokens":16,"messages":[{"role":"user","content":42}]}""", "messages.0.content" },
         { "text block without text", """{"model":"m","max_tokens":16,"messages":[{"role":"user","content":[{"type":"text"}]}]}""", "messages.0.content.0.text" },
         { "block without type", """{"model":"m","max_tokens":16,"messages":[{"role":"user","content":[{"text":"hi"}]}]}""", "messages.0.content.0.type" },

@@ -146,13 +146,13 @@ public sealed class TokenCounterTests
     [Fact]
     public void Count_input_does_not_throw_for_any_body_the_parser_accepts()
     {
-        // The parser passes tool_result inner blocks through unchecked, so a non-string "type" there is accepted;
+        // The parser passes block types it does not know through unchecked, so a non-string "text" in one is accepted;
         // counting must still work (count_tokens and quotas call CountInput on every accepted request).
         using var request = Parse("""
             {"model":"m","messages":[
               {"role":"user","content":"go"},
               {"role":"assistant","content":[{"type":"tool_use","id":"toolu_1","name":"t","input":{}}]},
-              {"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_1","content":[{"type":5,"text":"x"},{"type":"text","text":"ok"}]}]}]}
+              {"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_1","content":[{"type":"hologram","text":5},{"type":"text","text":"ok"}]}]}]}
             """);
 
         var count = TokenCounter.CountInput(request);

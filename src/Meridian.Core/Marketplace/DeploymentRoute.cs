@@ -24,6 +24,9 @@ public sealed record DeploymentRoute(
 
     public DateTimeOffset CreatedAt { get; init; }
 
+    /// <summary>The model's context window in tokens (its offer's <c>context_window</c>): longer input is refused.</summary>
+    public int ContextWindow { get; init; } = int.MaxValue;
+
     /// <summary>The name of the safeguard policy screening its requests (docs/safeguards.md).</summary>
     public string SafeguardPolicy { get; init; } = "default";
 

@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Meridian.Protocol;
 using Meridian.Protocol.Errors;
+using Meridian.Protocol.Messages;
 using Meridian.Protocol.Streaming;
 
 namespace Meridian.Gateway.Backends;
@@ -11,7 +12,8 @@ namespace Meridian.Gateway.Backends;
 /// <summary>
 /// An Anthropic-compatible upstream over HTTP (the Anthropic API, Foundry's <c>/anthropic</c>, or <c>meridian simulate</c>).
 /// The client's body is forwarded as it came when the upstream knows the model by the name the client used, else with
-/// only <c>model</c> rewritten; unknown fields pass through. A streaming client's answer is read as SSE events while it
+/// only <c>model</c> rewritten; unknown fields, roles and block types pass through, and so do the client's
+/// <c>anthropic-beta</c> and <c>anthropic-version</c> headers and its query string (<c>?beta=true</c>). A streaming client's answer is read as SSE events while it
 /// streams; a non-streaming client's is asked for and read as one JSON message — as the upstream answers it, so the
 /// gateway can send those bytes on (<see cref="UpstreamMessageEvent"/>). Thread-safe.
 /// </summary>
@@ -30,11 +32,23 @@ public sealed class AnthropicHttpBackend(HttpMessageInvoker http, Uri baseAddres
 
     private readonly Uri _messages = new(baseAddress, "v1/messages");
 
+    /// <summary>The model behind it decides what it supports: the gateway refuses nothing on its behalf.</summary>
+    public BackendCapabilities Capabilities => BackendCapabilities.Anthropic;
+
+    public string? Refusal(MessagesRequest request) => null;
+
     public async IAsyncEnumerable<StreamEvent> StreamAsync(BackendCall call, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, _messages) { Content = Body(call) };
+        var client = call.Request.PassThrough;
+        var target = client.Query.Length > 0 ? new Uri(_messages + client.Query) : _messages;
+        using var request = new HttpRequestMessage(HttpMethod.Post, target) { Content = Body(call) };
         request.Content.Headers.ContentType = Json;
-        request.Headers.TryAddWithoutValidation("anthropic-version", "2023-06-01");
+        request.Headers.TryAddWithoutValidation("anthropic-version", client.Version ?? "2023-06-01");
+        if (client.Beta is { } beta)
+        {
+            request.Headers.TryAddWithoutValidation("anthropic-beta", beta);
+        }
+
         if (apiKey is not null)
         {
             request.Headers.TryAddWithoutValidation("x-api-key", apiKey);

@@ -3,6 +3,7 @@ using Meridian.Core.Marketplace;
 using Meridian.Core.Receipts;
 using Meridian.Protocol;
 using Meridian.Protocol.Errors;
+using Meridian.Protocol.Messages;
 using Meridian.Protocol.Streaming;
 
 namespace Meridian.Gateway.Backends;
@@ -36,9 +37,17 @@ public sealed partial class BoundaryRouter(BackendChooser chooser, ILogger<Bound
             return result.Failed(ApiError.Unavailable(NoneEligibleMessage(deployment, registry)));
         }
 
+        // Only backends able to express the request are candidates; when none is, the client's request is at fault (400).
+        var unable = Unable(set, call.Request, out var refusal);
+        if (unable.Length == set.Count)
+        {
+            return result.Failed(ApiError.InvalidRequest(refusal!), settled: true);
+        }
+
         var options = chooser.Options;
-        var tried = new int[Math.Max(1, Math.Min(options.MaxAttempts, set.Count))];
-        var triedCount = 0;
+        var tried = new int[unable.Length + Math.Max(1, Math.Min(options.MaxAttempts, set.Count - unable.Length))];
+        unable.CopyTo(tried, 0);
+        var triedCount = unable.Length;
         ApiError? lastError = null;
         while (triedCount < tried.Length)
         {
@@ -132,6 +141,28 @@ public sealed partial class BoundaryRouter(BackendChooser chooser, ILogger<Bound
     }
 
     public static bool IsRetryable(int status) => status is 429 or 529 or >= 500;
+
+    /// <summary>The indices of the backends that cannot express the request (IInferenceBackend.Refusal), and the first one's reason.</summary>
+    private static int[] Unable(EligibleSet set, MessagesRequest request, out string? firstRefusal)
+    {
+        firstRefusal = null;
+        if (request.Features.Items.Count == 0)
+        {
+            return [];
+        }
+
+        var unable = new List<int>();
+        for (var i = 0; i < set.Count; i++)
+        {
+            if (set.Backends[i].Client.Refusal(request) is { } why)
+            {
+                firstRefusal ??= why;
+                unable.Add(i);
+            }
+        }
+
+        return [.. unable];
+    }
 
     private static string NoneEligibleMessage(DeploymentRoute deployment, BackendRegistry registry)
     {

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using Meridian.Protocol;
 using Meridian.Protocol.Errors;
+using Meridian.Protocol.Messages;
 using Meridian.Protocol.OpenAi;
 using Meridian.Protocol.Streaming;
 
@@ -23,6 +24,16 @@ public sealed class OpenAiChatBackend(HttpMessageInvoker http, Uri baseAddress, 
     private const int MaxCompletionBodyBytes = 32 * 1024 * 1024;
 
     private readonly Uri _endpoint = new(baseAddress, "chat/completions");
+
+    /// <summary>Images (as data URLs) and structured outputs (as <c>response_format</c>) translate; the rest has no field.</summary>
+    public BackendCapabilities Capabilities { get; } = BackendCapabilities.None with { ImageInput = true, StructuredOutputs = true };
+
+    /// <summary>
+    /// Chat completions carries text, images given as data, text documents, tool calls and a JSON schema for the
+    /// answer. URL sources are refused too: the server would fetch them from inside the operator's network.
+    /// </summary>
+    public string? Refusal(MessagesRequest request) => FeatureSupport.FirstUnsupported(request, "an OpenAI-compatible server",
+        FeatureKind.ImageData, FeatureKind.TextDocument, FeatureKind.StructuredOutput, FeatureKind.ForcedToolCall);
 
     public async IAsyncEnumerable<StreamEvent> StreamAsync(BackendCall call, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

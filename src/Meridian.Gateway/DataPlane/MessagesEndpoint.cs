@@ -61,7 +61,7 @@ internal sealed class MessagesEndpoint
         _records = records;
         _writer = writer;
         _time = time;
-        _messageStages = [ReadBodyAsync, Parse, Resolve, RefuseEarly, CountInput, ReserveAsync, ScreenInputAsync, AnswerAsync];
+        _messageStages = [ReadBodyAsync, Parse, Resolve, RefuseEarly, CountInput, FitContextWindow, ReserveAsync, ScreenInputAsync, AnswerAsync];
         _countTokensStages = [ReadBodyAsync, Parse, Resolve, RefuseEarly, ReserveCountTokensAsync, CountInput, WriteTokenCountAsync];
     }
 
@@ -143,6 +143,7 @@ internal sealed class MessagesEndpoint
         }
 
         exchange.Request = request;
+        request.PassThrough = ClientHeaders.PassThroughOf(exchange.Http.Request); // for Anthropic upstreams (Backends/ClientHeaders.cs)
         exchange.Streamed = request.Stream;
         return ValueTask.FromResult<ApiError?>(null);
     }
@@ -199,6 +200,10 @@ internal sealed class MessagesEndpoint
         exchange.Usage.CountedInputTokens = TokenCounter.CountInput(exchange.Request!);
         return ValueTask.FromResult<ApiError?>(null);
     }
+
+    /// <summary>Input longer than the model's context window is refused as Anthropic refuses it, before any quota is taken.</summary>
+    private static ValueTask<ApiError?> FitContextWindow(RequestExchange exchange) =>
+        ValueTask.FromResult(ModelLimits.Check(exchange.Request!, exchange.Usage.CountedInputTokens, exchange.Deployment!.ContextWindow));
 
     private async ValueTask<ApiError?> ReserveAsync(RequestExchange exchange)
     {

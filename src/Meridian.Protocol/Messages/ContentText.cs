@@ -52,9 +52,30 @@ public static class ContentText
                 case "thinking" when block.TryGetProperty("thinking", out var thinking) && thinking.ValueKind == JsonValueKind.String:
                     Append(builder, SafeString(thinking));
                     break;
+                case "document" when block.TryGetProperty("source", out var source) && source.ValueKind == JsonValueKind.Object:
+                    AppendDocument(source, builder);
+                    break;
                 default:
                     break;
             }
+        }
+    }
+
+    /// <summary>A document's text: a text source's data, or a content source's blocks. PDF and file sources hold no text to read here.</summary>
+    private static void AppendDocument(JsonElement source, StringBuilder builder)
+    {
+        if (!source.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
+        {
+            return;
+        }
+
+        if (type.ValueEquals("text") && source.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.String)
+        {
+            Append(builder, SafeString(data));
+        }
+        else if (type.ValueEquals("content") && source.TryGetProperty("content", out var content))
+        {
+            AppendBlocks(content, builder);
         }
     }
 

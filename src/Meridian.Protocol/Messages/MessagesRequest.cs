@@ -10,13 +10,14 @@ public sealed class MessagesRequest : IDisposable
 {
     private readonly JsonDocument _document;
 
-    internal MessagesRequest(ReadOnlyMemory<byte> body, JsonDocument document, string model, int maxTokens, bool stream)
+    internal MessagesRequest(ReadOnlyMemory<byte> body, JsonDocument document, string model, int maxTokens, bool stream, RequestFeatures features)
     {
         Body = body;
         _document = document;
         Model = model;
         MaxTokens = maxTokens;
         Stream = stream;
+        Features = features;
     }
 
     /// <summary>The request exactly as the client sent it, unknown fields included.</summary>
@@ -30,6 +31,16 @@ public sealed class MessagesRequest : IDisposable
     public int MaxTokens { get; }
 
     public bool Stream { get; }
+
+    /// <summary>What the request asks of a backend beyond plain text (media, structured output, unknown fields…).</summary>
+    public RequestFeatures Features { get; }
+
+    /// <summary>
+    /// What the client sent beside the body that an Anthropic upstream must see as it came: its <c>anthropic-beta</c>
+    /// and <c>anthropic-version</c> headers and the query string (Claude Code sends <c>?beta=true</c>). Set by the
+    /// endpoint that read the request; empty for requests built in-process.
+    /// </summary>
+    public ClientPassThrough PassThrough { get; set; } = ClientPassThrough.None;
 
     public JsonElement Messages => Root.GetProperty("messages");
 
@@ -59,4 +70,12 @@ public sealed class MessagesRequest : IDisposable
     }
 
     public void Dispose() => _document.Dispose();
+}
+
+/// <param name="Beta">The <c>anthropic-beta</c> header, comma-separated values as the client sent them; null when absent.</param>
+/// <param name="Version">The <c>anthropic-version</c> header; null when absent.</param>
+/// <param name="Query">The query string with its leading <c>?</c>, or empty.</param>
+public sealed record ClientPassThrough(string? Beta, string? Version, string Query)
+{
+    public static ClientPassThrough None { get; } = new(null, null, string.Empty);
 }

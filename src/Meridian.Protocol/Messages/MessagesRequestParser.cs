@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Unicode;
 using Meridian.Protocol.Errors;
@@ -6,11 +7,13 @@ using Meridian.Protocol.Errors;
 namespace Meridian.Protocol.Messages;
 
 /// <summary>
-/// Validates a Messages request body the way Anthropic does, field by field, and names the field in every
-/// error. It checks only fields the gateway knows; unknown fields pass through untouched so newer API
-/// features keep working, but nothing the gateway decides (routing, tenancy, billing) ever reads them.
+/// Validates a Messages request body the way Anthropic does, field by field, and names the field in every error:
+/// what Anthropic refuses (shapes, roles and their order, tool call pairing, the limits in <see cref="RequestLimits"/>,
+/// media that is not what it claims) and what routing, quotas, screening and metering read. Everything else passes
+/// through untouched so newer API features keep working; what the gateway does not know is noted in
+/// <see cref="RequestFeatures"/>, so a backend that could not express it refuses instead of dropping it.
 /// </summary>
-public static class MessagesRequestParser
+public static partial class MessagesRequestParser
 {
     /// <summary>Anthropic's documented limit for a Messages request.</summary>
     public const int MaxBodyBytes = 32 * 1024 * 1024;
@@ -59,9 +62,10 @@ public static class MessagesRequestParser
         string? model;
         int maxTokens;
         bool stream;
+        var features = new RequestFeatures();
         try
         {
-            error = Validate(document.RootElement, isCountTokens, out model, out maxTokens, out stream);
+            error = Validate(document.RootElement, isCountTokens, features, out model, out maxTokens, out stream);
         }
         catch (InvalidOperationException)
         {
@@ -77,7 +81,7 @@ public static class MessagesRequestParser
             return false;
         }
 
-        request = new MessagesRequest(body, document, model!, maxTokens, stream);
+        request = new MessagesRequest(body, document, model!, maxTokens, stream, features);
         return true;
     }
 
@@ -110,7 +114,7 @@ public static class MessagesRequestParser
             ? $" (line {line + 1}, byte {column + 1})"
             : string.Empty;
 
-    private static ApiError? Validate(JsonElement root, bool isCountTokens, out string? model, out int maxTokens, out bool stream)
+    private static ApiError? Validate(JsonElement root, bool isCountTokens, RequestFeatures features, out string? model, out int maxTokens, out bool stream)
     {
         model = null;
         maxTokens = 0;
@@ -161,166 +165,44 @@ public static class MessagesRequestParser
             }
         }
 
-        return ValidateMessages(root)
+        return new MessagesWalk(features).Validate(root)
             ?? ValidateSystem(root)
             ?? ValidateUnitInterval(root, "temperature")
             ?? ValidateUnitInterval(root, "top_p")
             ?? ValidateTopK(root)
             ?? ValidateStopSequences(root)
             ?? ValidateMetadata(root)
-            ?? ValidateTools(root)
-            ?? ValidateToolChoice(root)
-            ?? ValidateThinking(root, maxTokens, isCountTokens);
+            ?? ValidateTools(root, features)
+            ?? ValidateToolChoice(root, features)
+            ?? ValidateThinking(root, maxTokens, isCountTokens, features)
+            ?? ValidateOutputConfig(root, features)
+            ?? ValidateContextManagement(root, features)
+            ?? NoteUnknownFields(root, features);
     }
 
-    private static ApiError? ValidateMessages(JsonElement root)
+    /// <summary>
+    /// Top-level fields the gateway knows. Anything else is passed to Anthropic-kind upstreams as it came and refused by
+    /// backends that cannot express it (<see cref="FeatureKind.Unknown"/>): the gateway cannot tell whether ignoring it
+    /// would change the answer.
+    /// </summary>
+    private static readonly HashSet<string> KnownFields = new(StringComparer.Ordinal)
     {
-        if (!root.TryGetProperty("messages", out var messages))
-        {
-            return Invalid("messages: Field required");
-        }
+        "model", "messages", "max_tokens", "stream", "system", "temperature", "top_p", "top_k", "stop_sequences",
+        "metadata", "tools", "tool_choice", "thinking", "output_config", "context_management",
 
-        if (messages.ValueKind != JsonValueKind.Array)
-        {
-            return Invalid("messages: Input should be a valid list");
-        }
+        // Hints whose absence changes nothing an answer may say: one service tier, and prompt caching, which a backend
+        // without a cache simply does not do.
+        "service_tier", "cache_control",
+    };
 
-        if (messages.GetArrayLength() == 0)
-        {
-            return Invalid("messages: at least one message is required");
-        }
-
-        var index = 0;
-        string? previousRole = null;
-        foreach (var message in messages.EnumerateArray())
-        {
-            var path = $"messages.{index}";
-            if (message.ValueKind != JsonValueKind.Object)
-            {
-                return Invalid($"{path}: Input should be a valid dictionary");
-            }
-
-            if (!message.TryGetProperty("role", out var roleElement))
-            {
-                return Invalid($"{path}.role: Field required");
-            }
-
-            var role = StringOf(roleElement);
-            if (role is not ("user" or "assistant"))
-            {
-                return Invalid($"{path}.role: Input should be 'user' or 'assistant'");
-            }
-
-            if (index == 0 && role != "user")
-            {
-                return Invalid("messages: the first message must use the \"user\" role");
-            }
-
-            if (role == previousRole)
-            {
-                return Invalid($"messages: roles must alternate between \"user\" and \"assistant\", but found multiple \"{role}\" roles in a row at {path}");
-            }
-
-            if (!message.TryGetProperty("content", out var content))
-            {
-                return Invalid($"{path}.content: Field required");
-            }
-
-            if (ValidateContent(content, $"{path}.content", role) is { } contentError)
-            {
-                return contentError;
-            }
-
-            // Only a final assistant turn (a prefill) may be empty.
-            var isFinalAssistant = role == "assistant" && index == messages.GetArrayLength() - 1;
-            if (!isFinalAssistant && IsEmptyContent(content))
-            {
-                return Invalid($"{path}.content: messages must have non-empty content (only a final assistant message may be empty)");
-            }
-
-            previousRole = role;
-            index++;
-        }
-
-        return null;
-    }
-
-    private static ApiError? ValidateContent(JsonElement content, string path, string role)
+    private static ApiError? NoteUnknownFields(JsonElement root, RequestFeatures features)
     {
-        if (content.ValueKind == JsonValueKind.String)
+        foreach (var property in root.EnumerateObject())
         {
-            return null;
-        }
-
-        if (content.ValueKind != JsonValueKind.Array)
-        {
-            return Invalid($"{path}: Input should be a valid string or list of content blocks");
-        }
-
-        var index = 0;
-        foreach (var block in content.EnumerateArray())
-        {
-            var blockPath = $"{path}.{index}";
-            if (block.ValueKind != JsonValueKind.Object)
+            if (!KnownFields.Contains(property.Name))
             {
-                return Invalid($"{blockPath}: Input should be a valid dictionary");
+                features.Add(FeatureKind.Unknown, property.Name, property.Name);
             }
-
-            if (!block.TryGetProperty("type", out var typeElement) || typeElement.ValueKind != JsonValueKind.String)
-            {
-                return Invalid($"{blockPath}.type: Field required");
-            }
-
-            switch (typeElement.GetString())
-            {
-                case "text":
-                    if (!block.TryGetProperty("text", out var text) || text.ValueKind != JsonValueKind.String)
-                    {
-                        return Invalid($"{blockPath}.text: Input should be a valid string");
-                    }
-
-                    break;
-                case "tool_use":
-                    if (role != "assistant")
-                    {
-                        return Invalid($"{blockPath}: tool_use blocks may only appear in assistant messages");
-                    }
-
-                    if (!IsNonEmptyString(block, "id") || !IsNonEmptyString(block, "name"))
-                    {
-                        return Invalid($"{blockPath}: tool_use blocks need a string id and name");
-                    }
-
-                    if (!block.TryGetProperty("input", out var input) || input.ValueKind != JsonValueKind.Object)
-                    {
-                        return Invalid($"{blockPath}.input: Input should be a valid dictionary");
-                    }
-
-                    break;
-                case "tool_result":
-                    if (role != "user")
-                    {
-                        return Invalid($"{blockPath}: tool_result blocks may only appear in user messages");
-                    }
-
-                    if (!IsNonEmptyString(block, "tool_use_id"))
-                    {
-                        return Invalid($"{blockPath}.tool_use_id: Field required");
-                    }
-
-                    if (block.TryGetProperty("content", out var resultContent)
-                        && resultContent.ValueKind is not (JsonValueKind.String or JsonValueKind.Array))
-                    {
-                        return Invalid($"{blockPath}.content: Input should be a valid string or list of content blocks");
-                    }
-
-                    break;
-                default:
-                    // image, document, thinking, redacted_thinking and newer block types are the backend's to judge.
-                    break;
-            }
-
-            index++;
         }
 
         return null;
@@ -341,9 +223,7 @@ public static class MessagesRequestParser
         var index = 0;
         foreach (var block in system.EnumerateArray())
         {
-            if (block.ValueKind != JsonValueKind.Object
-                || !block.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String || !type.ValueEquals("text")
-                || !block.TryGetProperty("text", out var text) || text.ValueKind != JsonValueKind.String)
+            if (!IsTextBlock(block))
             {
                 return Invalid($"system.{index}: Input should be a text block with a string \"text\"");
             }
@@ -353,6 +233,11 @@ public static class MessagesRequestParser
 
         return null;
     }
+
+    private static bool IsTextBlock(JsonElement block) =>
+        block.ValueKind == JsonValueKind.Object
+        && block.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.ValueEquals("text")
+        && block.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String;
 
     private static ApiError? ValidateUnitInterval(JsonElement root, string name)
     {
@@ -401,6 +286,11 @@ public static class MessagesRequestParser
             return Invalid("stop_sequences: Input should be a valid list");
         }
 
+        if (value.GetArrayLength() > RequestLimits.MaxStopSequences)
+        {
+            return Invalid($"stop_sequences: List should have at most {RequestLimits.MaxStopSequences} items, not {value.GetArrayLength()}");
+        }
+
         var index = 0;
         foreach (var item in value.EnumerateArray())
         {
@@ -427,15 +317,22 @@ public static class MessagesRequestParser
             return Invalid("metadata: Input should be a valid dictionary");
         }
 
-        if (metadata.TryGetProperty("user_id", out var userId) && userId.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
+        if (!metadata.TryGetProperty("user_id", out var userId) || userId.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (StringOf(userId) is not { } id)
         {
             return Invalid("metadata.user_id: Input should be a valid string");
         }
 
-        return null;
+        return id.Length > RequestLimits.MaxUserIdLength
+            ? Invalid($"metadata.user_id: String should have at most {RequestLimits.MaxUserIdLength} characters, not {id.Length}")
+            : null;
     }
 
-    private static ApiError? ValidateTools(JsonElement root)
+    private static ApiError? ValidateTools(JsonElement root, RequestFeatures features)
     {
         if (!root.TryGetProperty("tools", out var tools) || tools.ValueKind == JsonValueKind.Null)
         {
@@ -447,36 +344,18 @@ public static class MessagesRequestParser
             return Invalid("tools: Input should be a valid list");
         }
 
+        if (tools.GetArrayLength() > RequestLimits.MaxTools)
+        {
+            return Invalid($"tools: List should have at most {RequestLimits.MaxTools} items, not {tools.GetArrayLength()}");
+        }
+
         var index = 0;
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var tool in tools.EnumerateArray())
         {
-            var path = $"tools.{index}";
-            if (tool.ValueKind != JsonValueKind.Object)
+            if (ValidateTool(tool, $"tools.{index}", names, features) is { } error)
             {
-                return Invalid($"{path}: Input should be a valid dictionary");
-            }
-
-            if (!tool.TryGetProperty("name", out var name) || StringOf(name) is not { Length: > 0 } toolName)
-            {
-                return Invalid($"{path}.name: Field required (a non-empty string)");
-            }
-
-            if (!names.Add(toolName))
-            {
-                return Invalid($"tools: tool names must be unique; \"{toolName}\" appears more than once");
-            }
-
-            if (tool.TryGetProperty("type", out var toolType) && toolType.ValueKind != JsonValueKind.String)
-            {
-                return Invalid($"{path}.type: Input should be a valid string");
-            }
-
-            // Server tools (web_search, bash, ...) carry a versioned "type" and no schema; custom tools need one.
-            var isCustom = !tool.TryGetProperty("type", out var type) || (type.ValueKind == JsonValueKind.String && type.ValueEquals("custom"));
-            if (isCustom && (!tool.TryGetProperty("input_schema", out var schema) || schema.ValueKind != JsonValueKind.Object))
-            {
-                return Invalid($"{path}.input_schema: Field required (a JSON Schema object)");
+                return error;
             }
 
             index++;
@@ -485,7 +364,89 @@ public static class MessagesRequestParser
         return null;
     }
 
-    private static ApiError? ValidateToolChoice(JsonElement root)
+    private static ApiError? ValidateTool(JsonElement tool, string path, HashSet<string> names, RequestFeatures features)
+    {
+        if (tool.ValueKind != JsonValueKind.Object)
+        {
+            return Invalid($"{path}: Input should be a valid dictionary");
+        }
+
+        if (!tool.TryGetProperty("name", out var name) || StringOf(name) is not { Length: > 0 } toolName)
+        {
+            return Invalid($"{path}.name: Field required (a non-empty string)");
+        }
+
+        if (toolName.Length > RequestLimits.MaxToolNameLength)
+        {
+            return Invalid($"{path}.name: String should have at most {RequestLimits.MaxToolNameLength} characters, not {toolName.Length}");
+        }
+
+        if (!IsToolName(toolName))
+        {
+            return Invalid($"{path}.name: String should match pattern '^[a-zA-Z0-9_-]{{1,{RequestLimits.MaxToolNameLength}}}$'");
+        }
+
+        if (!names.Add(toolName))
+        {
+            return Invalid($"tools: tool names must be unique; \"{toolName}\" appears more than once");
+        }
+
+        if (tool.TryGetProperty("type", out var toolType) && toolType.ValueKind != JsonValueKind.String)
+        {
+            return Invalid($"{path}.type: Input should be a valid string");
+        }
+
+        if (tool.TryGetProperty("description", out var description) && description.ValueKind != JsonValueKind.Null)
+        {
+            if (StringOf(description) is not { } text)
+            {
+                return Invalid($"{path}.description: Input should be a valid string");
+            }
+
+            if (text.Length > RequestLimits.MaxToolDescriptionChars)
+            {
+                return Invalid($"{path}.description: String should have at most {RequestLimits.MaxToolDescriptionChars} characters, not {text.Length}");
+            }
+        }
+
+        // Server tools (web_search, bash, ...) carry a versioned "type" and no schema; custom tools need one.
+        var isCustom = !tool.TryGetProperty("type", out var type) || type.ValueEquals("custom");
+        if (!isCustom)
+        {
+            features.Add(FeatureKind.ServerTool, path, StringOf(type));
+            return null;
+        }
+
+        if (!tool.TryGetProperty("input_schema", out var schema) || schema.ValueKind != JsonValueKind.Object)
+        {
+            return Invalid($"{path}.input_schema: Field required (a JSON Schema object)");
+        }
+
+        if (!schema.TryGetProperty("type", out var schemaType) || !schemaType.ValueEquals("object"))
+        {
+            return Invalid($"{path}.input_schema.type: Input should be 'object'");
+        }
+
+        var schemaBytes = JsonMarshal.GetRawUtf8Value(schema).Length;
+        return schemaBytes > RequestLimits.MaxToolSchemaBytes
+            ? Invalid($"{path}.input_schema: the schema is {schemaBytes} bytes of JSON; at most {RequestLimits.MaxToolSchemaBytes} are accepted")
+            : null;
+    }
+
+    private static bool IsToolName(string name)
+    {
+        foreach (var c in name)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static ApiError? ValidateToolChoice(JsonElement root, RequestFeatures features)
     {
         if (!root.TryGetProperty("tool_choice", out var choice) || choice.ValueKind == JsonValueKind.Null)
         {
@@ -499,7 +460,10 @@ public static class MessagesRequestParser
 
         switch (type.GetString())
         {
-            case "auto" or "any" or "none":
+            case "auto" or "none":
+                return null;
+            case "any":
+                features.Add(FeatureKind.ForcedToolCall, "tool_choice");
                 return null;
             case "tool":
                 if (!IsNonEmptyString(choice, "name"))
@@ -511,6 +475,7 @@ public static class MessagesRequestParser
                 if (root.TryGetProperty("tools", out var tools) && tools.ValueKind == JsonValueKind.Array
                     && tools.EnumerateArray().Any(t => t.TryGetProperty("name", out var n) && n.ValueEquals(wanted)))
                 {
+                    features.Add(FeatureKind.ForcedToolCall, "tool_choice");
                     return null;
                 }
 
@@ -520,7 +485,7 @@ public static class MessagesRequestParser
         }
     }
 
-    private static ApiError? ValidateThinking(JsonElement root, int maxTokens, bool isCountTokens)
+    private static ApiError? ValidateThinking(JsonElement root, int maxTokens, bool isCountTokens, RequestFeatures features)
     {
         if (!root.TryGetProperty("thinking", out var thinking) || thinking.ValueKind == JsonValueKind.Null)
         {
@@ -532,8 +497,14 @@ public static class MessagesRequestParser
             return Invalid("thinking: Input should be an object with a \"type\"");
         }
 
+        if (type.ValueEquals("disabled") || type.ValueEquals("adaptive"))
+        {
+            return null;
+        }
+
         if (!type.ValueEquals("enabled"))
         {
+            features.Add(FeatureKind.Unknown, "thinking.type", StringOf(type));
             return null;
         }
 
@@ -550,6 +521,122 @@ public static class MessagesRequestParser
         if (!isCountTokens && tokens >= maxTokens)
         {
             return Invalid("thinking.budget_tokens: must be less than max_tokens");
+        }
+
+        return null;
+    }
+
+    /// <summary><c>output_config</c>: <c>effort</c> (a hint) and <c>format</c> (structured outputs) are known; other keys are not.</summary>
+    private static ApiError? ValidateOutputConfig(JsonElement root, RequestFeatures features)
+    {
+        if (!root.TryGetProperty("output_config", out var config) || config.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (config.ValueKind != JsonValueKind.Object)
+        {
+            return Invalid("output_config: Input should be a valid dictionary");
+        }
+
+        foreach (var property in config.EnumerateObject())
+        {
+            switch (property.Name)
+            {
+                case "effort":
+                    if (property.Value.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
+                    {
+                        return Invalid("output_config.effort: Input should be a valid string");
+                    }
+
+                    break;
+                case "format":
+                    if (ValidateFormat(property.Value, features) is { } error)
+                    {
+                        return error;
+                    }
+
+                    break;
+                default:
+                    features.Add(FeatureKind.Unknown, "output_config." + property.Name, property.Name);
+                    break;
+            }
+        }
+
+        return null;
+    }
+
+    private static ApiError? ValidateFormat(JsonElement format, RequestFeatures features)
+    {
+        if (format.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (format.ValueKind != JsonValueKind.Object || !format.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
+        {
+            return Invalid("output_config.format: Input should be an object with a \"type\"");
+        }
+
+        if (!type.ValueEquals("json_schema"))
+        {
+            features.Add(FeatureKind.Unknown, "output_config.format.type", StringOf(type));
+            return null;
+        }
+
+        if (!format.TryGetProperty("schema", out var schema) || schema.ValueKind != JsonValueKind.Object)
+        {
+            return Invalid("output_config.format.schema: Field required (a JSON Schema object)");
+        }
+
+        features.Add(FeatureKind.StructuredOutput, "output_config.format");
+        return null;
+    }
+
+    /// <summary>
+    /// <c>context_management.edits</c>: clearing old thinking is moot for a backend that makes no thinking blocks, so
+    /// only other edits (clearing tool results, compaction) need a backend that performs them.
+    /// </summary>
+    private static ApiError? ValidateContextManagement(JsonElement root, RequestFeatures features)
+    {
+        if (!root.TryGetProperty("context_management", out var management) || management.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (management.ValueKind != JsonValueKind.Object)
+        {
+            return Invalid("context_management: Input should be a valid dictionary");
+        }
+
+        foreach (var property in management.EnumerateObject())
+        {
+            if (!property.NameEquals("edits"))
+            {
+                features.Add(FeatureKind.Unknown, "context_management." + property.Name, property.Name);
+                continue;
+            }
+
+            if (property.Value.ValueKind != JsonValueKind.Array)
+            {
+                return Invalid("context_management.edits: Input should be a valid list");
+            }
+
+            var index = 0;
+            foreach (var edit in property.Value.EnumerateArray())
+            {
+                if (edit.ValueKind != JsonValueKind.Object || !edit.TryGetProperty("type", out var type) || StringOf(type) is not { } editType)
+                {
+                    return Invalid($"context_management.edits.{index}.type: Field required");
+                }
+
+                if (!editType.StartsWith("clear_thinking_", StringComparison.Ordinal))
+                {
+                    features.Add(FeatureKind.ContextEdit, $"context_management.edits.{index}", editType);
+                }
+
+                index++;
+            }
         }
 
         return null;

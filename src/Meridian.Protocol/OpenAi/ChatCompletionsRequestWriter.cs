@@ -10,8 +10,9 @@ namespace Meridian.Protocol.OpenAi;
 /// <summary>
 /// Rewrites a validated Anthropic Messages request as an OpenAI chat completions request (the body vLLM, llama.cpp
 /// server, TGI and Ollama accept at <c>/v1/chat/completions</c>), always streaming and always asking for usage.
-/// Content with no chat completions equivalent (PDF documents, server tools, file references) is refused with
-/// <c>invalid_request_error</c> rather than dropped, so a request never silently means something else upstream.
+/// Content with no chat completions equivalent (PDF documents, server tools, file references, URL sources) is refused
+/// with <c>invalid_request_error</c> rather than dropped, so a request never silently means something else upstream;
+/// the router asks first (<c>OpenAiChatBackend.Refusal</c>), and these checks stay as the writer's own guard.
 /// Stateless and thread-safe.
 /// </summary>
 public static class ChatCompletionsRequestWriter
@@ -48,13 +49,24 @@ public static class ChatCompletionsRequestWriter
         foreach (var message in request.Messages.EnumerateArray())
         {
             var content = message.GetProperty("content");
-            if (message.GetProperty("role").ValueEquals("user"u8))
+            var role = message.GetProperty("role");
+            if (role.ValueEquals("user"u8))
             {
                 WriteUserTurn(json, content, $"messages.{index}.content");
             }
-            else
+            else if (role.ValueEquals("assistant"u8))
             {
                 WriteAssistantTurn(json, content, $"messages.{index}.content");
+            }
+            else if (role.ValueEquals("system"u8))
+            {
+                // A mid-conversation system message stays where it was: chat completions takes system messages anywhere,
+                // though some chat templates (Qwen3's) refuse one that is not first, and the server then answers 400.
+                WriteTextMessage(json, "system"u8, TextOf(content, $"messages.{index}.content"));
+            }
+            else
+            {
+                throw Unsupported($"messages.{index}.role", role.GetString(), "messages with the role");
             }
 
             index++;
@@ -90,6 +102,19 @@ public static class ChatCompletionsRequestWriter
             WriteToolChoice(json, request.ToolChoice);
         }
 
+        if (OutputSchemaOf(root) is { } schema)
+        {
+            // Structured outputs: vLLM, llama.cpp server and Ollama constrain decoding to the schema (response_format).
+            json.WriteStartObject("response_format"u8);
+            json.WriteString("type"u8, "json_schema"u8);
+            json.WriteStartObject("json_schema"u8);
+            json.WriteString("name"u8, "output"u8);
+            json.WritePropertyName("schema"u8);
+            schema.WriteTo(json);
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
         if (root.TryGetProperty("metadata", out var metadata) && metadata.ValueKind == JsonValueKind.Object
             && metadata.TryGetProperty("user_id", out var userId) && userId.ValueKind == JsonValueKind.String)
         {
@@ -102,6 +127,13 @@ public static class ChatCompletionsRequestWriter
         json.WriteEndObject();
         json.WriteEndObject();
     }
+
+    private static JsonElement? OutputSchemaOf(JsonElement root) =>
+        root.TryGetProperty("output_config", out var config) && config.ValueKind == JsonValueKind.Object
+        && config.TryGetProperty("format", out var format) && format.ValueKind == JsonValueKind.Object
+        && format.TryGetProperty("schema", out var schema) && schema.ValueKind == JsonValueKind.Object
+            ? schema
+            : null;
 
     /// <summary>
     /// A user turn: its <c>tool_result</c> blocks become <c>role:"tool"</c> messages, which chat completions requires
@@ -372,24 +404,20 @@ public static class ChatCompletionsRequestWriter
         }
     }
 
-    /// <summary>An image block as an <c>image_url</c>: base64 data as a data URL, a URL source as is.</summary>
+    /// <summary>
+    /// An image block as an <c>image_url</c> data URL. A URL source is not passed on: the server would fetch it from
+    /// inside the operator's network, where the gateway cannot see what the name resolves to.
+    /// </summary>
     private static string ImageUrlOf(JsonElement block, string path)
     {
-        if (block.TryGetProperty("source", out var source) && source.ValueKind == JsonValueKind.Object)
+        if (block.TryGetProperty("source", out var source) && source.ValueKind == JsonValueKind.Object
+            && TypeOf(source) == "base64" && StringProperty(source, "media_type") is { } mediaType && StringProperty(source, "data") is { } data)
         {
-            switch (TypeOf(source))
-            {
-                case "base64" when StringProperty(source, "media_type") is { } mediaType && StringProperty(source, "data") is { } data:
-                    return string.Concat("data:", mediaType, ";base64,", data);
-                case "url" when StringProperty(source, "url") is { } url:
-                    return url;
-                default:
-                    break;
-            }
+            return string.Concat("data:", mediaType, ";base64,", data);
         }
 
         throw new BackendException(400, ErrorTypes.InvalidRequest,
-            $"{path}.source: this deployment's backend (an OpenAI-compatible server) accepts images as base64 data or a URL only.");
+            $"{path}.source: this deployment's backend (an OpenAI-compatible server) accepts images as base64 data only.");
     }
 
     /// <summary>A document whose source is plain text (or text blocks) becomes text; a PDF or file reference cannot travel.</summary>
@@ -475,8 +503,8 @@ public static class ChatCompletionsRequestWriter
             ? value.GetString()
             : null;
 
-    private static BackendException Unsupported(string path, string? type) => new(400, ErrorTypes.InvalidRequest,
-        $"{path}: content blocks of type '{type}' are not supported by this deployment's backend (an OpenAI-compatible server).");
+    private static BackendException Unsupported(string path, string? type, string what = "content blocks of type") => new(400, ErrorTypes.InvalidRequest,
+        $"{path}: {what} '{type}' are not supported by this deployment's backend (an OpenAI-compatible server).");
 
     private readonly record struct Part(string? Text, string? ImageUrl)
     {

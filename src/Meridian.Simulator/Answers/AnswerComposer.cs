@@ -41,20 +41,35 @@ internal static class AnswerComposer
     public static SimulatedAnswer Compose(MessagesRequest request)
     {
         var conversation = Conversation.Read(request);
+        var format = OutputSchemaOf(request);
         if (ChooseTool(request, conversation) is { } choice)
         {
-            return ComposeToolCall(request, conversation, choice);
+            return ComposeToolCall(request, conversation, choice, structured: format is not null);
         }
 
-        return Finish(ComposeText(conversation), request, moreWasComing: false);
+        // Structured outputs: the first text block is JSON that satisfies the schema, as the client will parse it. It has
+        // no room for the disclaimer; the receipt and the backend's name still say that a simulator answered.
+        var text = format is { } schema ? SchemaExample.Generate(schema, "answer") : ComposeText(conversation);
+        return Finish(text, request, moreWasComing: false);
     }
 
-    private static SimulatedAnswer ComposeToolCall(MessagesRequest request, Conversation conversation, ToolChoice choice)
+    /// <summary>The schema of <c>output_config.format</c> (<c>json_schema</c>), or null when the answer is free text.</summary>
+    private static JsonElement? OutputSchemaOf(MessagesRequest request) =>
+        request.Root.TryGetProperty("output_config", out var config) && config.ValueKind == JsonValueKind.Object
+        && config.TryGetProperty("format", out var format) && format.ValueKind == JsonValueKind.Object
+        && format.TryGetProperty("type", out var type) && type.ValueEquals("json_schema")
+        && format.TryGetProperty("schema", out var schema) && schema.ValueKind == JsonValueKind.Object
+            ? schema
+            : null;
+
+    private static SimulatedAnswer ComposeToolCall(MessagesRequest request, Conversation conversation, ToolChoice choice, bool structured)
     {
         var preamble = $"{Disclaimer} I will call the tool {choice.Name} with arguments generated from its input schema.";
         var input = SchemaExample.Generate(choice.Schema, choice.Name);
         var call = new SimulatedToolCall(ToolUseId(conversation.Hash, choice.Name), choice.Name, input);
-        var text = choice.Forced ? null : preamble;
+
+        // With structured outputs every text block must be schema-valid JSON, so a tool call goes without the preamble.
+        var text = choice.Forced || structured ? null : preamble;
 
         // A stop sequence in the text before the call ends the message there, as it would for a model.
         if (text is not null && FindStopSequence(text, request.StopSequences) is not null)
@@ -183,9 +198,20 @@ internal static class AnswerComposer
             builder.Append("You wrote: \"").Append(Bound(conversation.LastUserText, MaxEchoChars)).Append("\". ");
         }
 
+        var media = conversation.LastUserMedia;
+        if (media.Images > 0 || media.Documents > 0)
+        {
+            builder.Append(CultureInfo.InvariantCulture, $"You sent {Count(media.Images, "image")} and {Count(media.Documents, "document")}; I cannot look at them. ");
+        }
+
         if (conversation.SystemText is { } system && FirstWords(system, SystemPromptWords) is { Length: > 0 } opening)
         {
             builder.Append("I was given a system prompt that begins \"").Append(opening).Append("\". ");
+        }
+
+        if (conversation.LatestSystemMessage is { } added && FirstWords(added, SystemPromptWords) is { Length: > 0 } addedOpening)
+        {
+            builder.Append("A system message in the conversation begins \"").Append(addedOpening).Append("\". ");
         }
 
         builder.Append(CultureInfo.InvariantCulture, $"This is turn {conversation.Turn} of our conversation.");
@@ -219,6 +245,9 @@ internal static class AnswerComposer
             remaining -= length;
         }
     }
+
+    private static string Count(int count, string noun) =>
+        string.Create(CultureInfo.InvariantCulture, $"{count} {noun}{(count == 1 ? string.Empty : "s")}");
 
     private static string Bound(string text, int maxChars)
     {

@@ -16,6 +16,12 @@ internal sealed class Conversation
         ToolResults = toolResults;
     }
 
+    /// <summary>The text of the latest system message inside the conversation (a <c>"role": "system"</c> message), if any.</summary>
+    public string? LatestSystemMessage { get; private init; }
+
+    /// <summary>How many images and documents the last user turn carries, tool results included.</summary>
+    public (int Images, int Documents) LastUserMedia { get; private init; }
+
     /// <summary>FNV-1a of the system prompt and every turn's role and text: the seed of everything "random".</summary>
     public ulong Hash { get; }
 
@@ -46,30 +52,75 @@ internal sealed class Conversation
         var turn = 0;
         JsonElement? lastUser = null;
         JsonElement? assistantBeforeLastUser = null;
-        JsonElement? previous = null;
+        JsonElement? previousAssistant = null;
+        string? latestSystemMessage = null;
         foreach (var message in request.Messages.EnumerateArray())
         {
             var role = message.GetProperty("role").GetString()!;
             var content = message.GetProperty("content");
+            var text = ContentText.Of(content);
             hash.Append(role);
             hash.AppendSeparator();
-            hash.Append(ContentText.Of(content));
+            hash.Append(text);
             hash.AppendSeparator();
-            if (role == "user")
+            switch (role)
             {
-                turn++;
-                lastUser = content;
-                assistantBeforeLastUser = previous;
-            }
-            else
-            {
-                previous = content;
+                case "user":
+                    turn++;
+                    lastUser = content;
+                    assistantBeforeLastUser = previousAssistant;
+                    break;
+                case "system":
+                    // Instructions added partway through (mid-conversation system messages): not a turn of either side.
+                    latestSystemMessage = text;
+                    break;
+                default:
+                    previousAssistant = content;
+                    break;
             }
         }
 
         var lastUserText = lastUser is { } user ? TextOf(user) : string.Empty;
         var toolResults = lastUser is { } withResults ? ToolResultsOf(withResults, assistantBeforeLastUser) : [];
-        return new Conversation(hash.Value, turn, lastUserText, systemText, toolResults);
+        return new Conversation(hash.Value, turn, lastUserText, systemText, toolResults)
+        {
+            LatestSystemMessage = latestSystemMessage,
+            LastUserMedia = lastUser is { } media ? MediaOf(media) : default,
+        };
+    }
+
+    private static (int Images, int Documents) MediaOf(JsonElement content)
+    {
+        var (images, documents) = (0, 0);
+        if (content.ValueKind != JsonValueKind.Array)
+        {
+            return (images, documents);
+        }
+
+        foreach (var block in content.EnumerateArray())
+        {
+            if (!block.TryGetProperty("type", out var type))
+            {
+                continue;
+            }
+
+            if (type.ValueEquals("image"))
+            {
+                images++;
+            }
+            else if (type.ValueEquals("document"))
+            {
+                documents++;
+            }
+            else if (type.ValueEquals("tool_result") && block.TryGetProperty("content", out var inner))
+            {
+                var (innerImages, innerDocuments) = MediaOf(inner);
+                images += innerImages;
+                documents += innerDocuments;
+            }
+        }
+
+        return (images, documents);
     }
 
     private static string TextOf(JsonElement content)

@@ -314,7 +314,37 @@ internal static class SchemaExample
     private static double? ReadNumber(JsonElement schema, string name) =>
         schema.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var number)
             ? number
-            : null;
+            : DescribedBound(schema, name);
+
+    /// <summary>
+    /// A bound a client moved into the description because Anthropic's structured outputs take no such keyword: the
+    /// Vercel AI SDK writes <c>"minimum: 2; maximum: 9007199254740991."</c> and validates the answer against the bound.
+    /// </summary>
+    private static double? DescribedBound(JsonElement schema, string name)
+    {
+        if (!schema.TryGetProperty("description", out var description) || description.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        var text = description.GetString()!;
+        var key = name + ": ";
+        var at = text.IndexOf(key, StringComparison.Ordinal);
+        if (at < 0 || (at > 0 && char.IsAsciiLetter(text[at - 1])))
+        {
+            return null;
+        }
+
+        var start = at + key.Length;
+        var end = start;
+        while (end < text.Length && (char.IsAsciiDigit(text[end]) || text[end] is '-' or '.' or 'e' or 'E' or '+'))
+        {
+            end++;
+        }
+
+        var number = text.AsSpan(start, end - start).TrimEnd('.');
+        return double.TryParse(number, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var bound) ? bound : null;
+    }
 
     private static int? ReadInt(JsonElement schema, string name) =>
         ReadNumber(schema, name) is { } number ? (int)Math.Clamp(number, 0, int.MaxValue) : null;

@@ -43,6 +43,13 @@ internal sealed partial class SimulatorEndpoints(SimulatorBackend backend, strin
 
         using (request)
         {
+            // As an upstream it refuses what it cannot express, as the in-process simulator's router would have.
+            if (backend.Refusal(request) is { } refusal)
+            {
+                await WriteErrorAsync(context, 400, ErrorTypes.InvalidRequest, refusal);
+                return;
+            }
+
             var call = new BackendCall(request, request.Model, NewId("msg_"));
             try
             {

@@ -131,6 +131,28 @@ public sealed class AnthropicHttpBackendTests
         }
     }
 
+    [Fact]
+    public async Task What_the_gateway_does_not_know_reaches_an_Anthropic_upstream_unchanged_with_the_clients_betas_version_and_query()
+    {
+        await using var upstream = await StubUpstream.StartAsync("application/json", Answer);
+        await using var gateway = await GatewayInFront.StartAsync(upstream.Url);
+        const string body = """
+            {"model":"claude-sonnet-5","max_tokens":16,"messages":[{"role":"user","content":[{"type":"hologram","frames":2},{"type":"text","text":"hi"}]},
+             {"role":"system","content":"more"},{"role":"assistant","content":"a"},{"role":"narrator","content":"n"}],"speed":"fast"}
+            """;
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/messages?beta=true") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Add("anthropic-beta", ["claude-code-20250219", "mid-conversation-system-2026-04-07"]);
+        request.Headers.Add("anthropic-version", "2026-10-21");
+
+        using var response = await gateway.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(body, upstream.LastBody);
+        Assert.Equal("?beta=true", upstream.LastQuery);
+        Assert.Equal(["claude-code-20250219", "mid-conversation-system-2026-04-07"], upstream.LastBeta!.Split(',', StringSplitOptions.TrimEntries));
+        Assert.Equal("2026-10-21", upstream.LastVersion);
+    }
+
     private static async Task<List<StreamEvent>> CallAsync(StubUpstream upstream, string body, string upstreamModel)
     {
         using var invoker = new HttpMessageInvoker(new SocketsHttpHandler { UseProxy = false });
@@ -161,6 +183,9 @@ public sealed class AnthropicHttpBackendTests
             {
                 using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
                 LastBody = await reader.ReadToEndAsync(context.RequestAborted);
+                LastQuery = context.Request.QueryString.Value;
+                LastBeta = context.Request.Headers["anthropic-beta"].ToString();
+                LastVersion = context.Request.Headers["anthropic-version"].ToString();
                 context.Response.ContentType = contentType;
                 await context.Response.WriteAsync(Answer, context.RequestAborted);
             });
@@ -169,6 +194,12 @@ public sealed class AnthropicHttpBackendTests
         public string Answer { get; set; }
 
         public string? LastBody { get; private set; }
+
+        public string? LastQuery { get; private set; }
+
+        public string? LastBeta { get; private set; }
+
+        public string? LastVersion { get; private set; }
 
         public Uri Url => new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/");
 
@@ -215,6 +246,8 @@ public sealed class AnthropicHttpBackendTests
 
         public Task<HttpResponseMessage> SendAsync() => _client.PostAsync("v1/messages", new StringContent(
             """{"model":"claude-sonnet-5","max_tokens":16,"messages":[{"role":"user","content":"hi"}]}""", Encoding.UTF8, "application/json"), Ct);
+
+        public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request) => _client.SendAsync(request, Ct);
 
         public async ValueTask DisposeAsync()
         {

@@ -39,6 +39,13 @@ public sealed class ScriptedBackend(params Answer[] script) : IInferenceBackend
 
     public void Push(Answer answer) => _script.Enqueue(answer);
 
+    public BackendCapabilities Capabilities { get; init; } = BackendCapabilities.Anthropic;
+
+    /// <summary>Why it cannot express a request (null: it can); by default it can express anything, like an Anthropic upstream.</summary>
+    public Func<MessagesRequest, string?> Refuses { get; init; } = _ => null;
+
+    public string? Refusal(MessagesRequest request) => Refuses(request);
+
     public async IAsyncEnumerable<StreamEvent> StreamAsync(BackendCall call, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _calls);

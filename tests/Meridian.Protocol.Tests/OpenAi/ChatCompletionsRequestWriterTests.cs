@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Meridian.Protocol.Messages;
 using Meridian.Protocol.OpenAi;
+using Meridian.Protocol.Tests.Messages;
 
 namespace Meridian.Protocol.Tests.OpenAi;
 
@@ -185,46 +186,87 @@ public sealed class ChatCompletionsRequestWriterTests
         }
     }
 
+    /// <summary>A PNG header (2x2) and six bytes whose base64 is "++++////", so the data holds JSON-escapable characters.</summary>
+    private static readonly string PngBase64 = Convert.ToBase64String([.. TinyMedia.Png(2, 2), 0xFB, 0xEF, 0xBE, 0xFF, 0xFF, 0xFF]);
+
     [Fact]
     public void Images_become_image_url_parts_with_data_urls_for_base64()
     {
-        using var body = Translate("""
+        using var body = Translate($$$"""
             {"model":"m","max_tokens":10,"messages":[{"role":"user","content":[
-              {"type":"image","source":{"type":"base64","media_type":"image/png","data":"iVBORw0KGgo+/="}},
-              {"type":"image","source":{"type":"url","url":"https://example.com/cat.jpg"}},
+              {"type":"image","source":{"type":"base64","media_type":"image/png","data":"{{{PngBase64}}}"}},
               {"type":"text","text":"Compare these."}]}]}
             """);
 
         var parts = Messages(body)[0].GetProperty("content").EnumerateArray().ToArray();
-        Assert.Equal(3, parts.Length);
+        Assert.Equal(2, parts.Length);
         Assert.Equal("image_url", parts[0].GetProperty("type").GetString());
-        Assert.Equal("data:image/png;base64,iVBORw0KGgo+/=", parts[0].GetProperty("image_url").GetProperty("url").GetString());
-        Assert.Equal("https://example.com/cat.jpg", parts[1].GetProperty("image_url").GetProperty("url").GetString());
-        Assert.Equal("text", parts[2].GetProperty("type").GetString());
-        Assert.Equal("Compare these.", parts[2].GetProperty("text").GetString());
+        Assert.Equal("data:image/png;base64," + PngBase64, parts[0].GetProperty("image_url").GetProperty("url").GetString());
+        Assert.Equal("text", parts[1].GetProperty("type").GetString());
+        Assert.Equal("Compare these.", parts[1].GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public void An_image_url_source_is_not_passed_to_a_server_that_would_fetch_it_inside_the_operators_network()
+    {
+        using var request = Parse("""
+            {"model":"m","max_tokens":10,"messages":[{"role":"user","content":[
+              {"type":"image","source":{"type":"url","url":"https://example.com/cat.jpg"}}]}]}
+            """);
+
+        var failure = Assert.Throws<BackendException>(() => ChatCompletionsRequestWriter.Write(request, "m"));
+        Assert.Equal(400, failure.Status);
+        Assert.Contains("messages.0.content.0.source", failure.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Base64_data_is_written_unescaped()
     {
-        using var request = Parse("""
+        using var request = Parse($$$"""
             {"model":"m","max_tokens":10,"messages":[{"role":"user","content":[
-              {"type":"image","source":{"type":"base64","media_type":"image/png","data":"ab+/cd=="}}]}]}
+              {"type":"image","source":{"type":"base64","media_type":"image/png","data":"{{{PngBase64}}}"}}]}]}
             """);
         var text = Encoding.UTF8.GetString(ChatCompletionsRequestWriter.Write(request, "m").Span);
-        Assert.Contains("data:image/png;base64,ab+/cd==", text, StringComparison.Ordinal);
+        Assert.Contains("++++////", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_mid_conversation_system_message_stays_where_it_was_as_a_system_message()
+    {
+        using var body = Translate("""
+            {"model":"m","max_tokens":10,"system":"first","messages":[
+              {"role":"user","content":"a"},{"role":"system","content":[{"type":"text","text":"from now on, be brief"}]},
+              {"role":"assistant","content":"b"},{"role":"user","content":"c"}]}
+            """);
+
+        var messages = Messages(body);
+        Assert.Equal(["system", "user", "system", "assistant", "user"], messages.Select(m => m.GetProperty("role").GetString()));
+        Assert.Equal("from now on, be brief", messages[2].GetProperty("content").GetString());
+    }
+
+    [Fact]
+    public void Structured_outputs_become_a_json_schema_response_format()
+    {
+        using var body = Translate("""
+            {"model":"m","max_tokens":10,"messages":[{"role":"user","content":"a"}],
+             "output_config":{"effort":"low","format":{"type":"json_schema","schema":{"type":"object","properties":{"n":{"type":"integer"}}}}}}
+            """);
+
+        var format = body.RootElement.GetProperty("response_format");
+        Assert.Equal("json_schema", format.GetProperty("type").GetString());
+        Assert.Equal("integer", format.GetProperty("json_schema").GetProperty("schema").GetProperty("properties").GetProperty("n").GetProperty("type").GetString());
     }
 
     [Fact]
     public void An_image_a_tool_returned_follows_the_tool_message_in_a_user_message()
     {
-        using var body = Translate("""
+        using var body = Translate($$$"""
             {"model":"m","max_tokens":10,"tools":[{"name":"screenshot","input_schema":{"type":"object"}}],"messages":[
               {"role":"user","content":"look"},
               {"role":"assistant","content":[{"type":"tool_use","id":"call_9","name":"screenshot","input":{}}]},
               {"role":"user","content":[{"type":"tool_result","tool_use_id":"call_9","content":[
                 {"type":"text","text":"captured"},
-                {"type":"image","source":{"type":"base64","media_type":"image/jpeg","data":"AAAA"}}]}]}]}
+                {"type":"image","source":{"type":"base64","media_type":"image/png","data":"{{{PngBase64}}}"}}]}]}]}
             """);
 
         var messages = Messages(body);
@@ -232,11 +274,11 @@ public sealed class ChatCompletionsRequestWriterTests
         Assert.Equal("captured", messages[2].GetProperty("content").GetString());
         var parts = messages[3].GetProperty("content").EnumerateArray().ToArray();
         Assert.Contains("call_9", parts[0].GetProperty("text").GetString(), StringComparison.Ordinal);
-        Assert.Equal("data:image/jpeg;base64,AAAA", parts[1].GetProperty("image_url").GetProperty("url").GetString());
+        Assert.Equal("data:image/png;base64," + PngBase64, parts[1].GetProperty("image_url").GetProperty("url").GetString());
     }
 
     [Theory]
-    [InlineData("""{"type":"document","source":{"type":"base64","media_type":"application/pdf","data":"JVBERi0="}}""", "messages.0.content.0")]
+    [InlineData("""{"type":"document","source":{"type":"base64","media_type":"application/pdf","data":"JVBERi0xLjQKdHJhaWxlciA8PCA+PgolJUVPRgo="}}""", "messages.0.content.0")]
     [InlineData("""{"type":"image","source":{"type":"file","file_id":"file_1"}}""", "messages.0.content.0.source")]
     [InlineData("""{"type":"search_result","source":"s","title":"t","content":[]}""", "search_result")]
     public void Content_chat_completions_cannot_carry_is_refused_as_invalid_request(string block, string mentions)
