@@ -1,3 +1,4 @@
+using Meridian.Protocol.Messages;
 using Meridian.Protocol.Streaming;
 
 namespace Meridian.Protocol;
@@ -11,6 +12,10 @@ namespace Meridian.Protocol;
 public abstract class DelegatingBackend(IInferenceBackend inner) : IInferenceBackend
 {
     protected IInferenceBackend Inner { get; } = inner;
+
+    public virtual BackendCapabilities Capabilities => Inner.Capabilities;
+
+    public virtual string? Refusal(MessagesRequest request) => Inner.Refusal(request);
 
     public virtual IAsyncEnumerable<StreamEvent> StreamAsync(BackendCall call, CancellationToken cancellationToken) =>
         Inner.StreamAsync(call, cancellationToken);

@@ -30,7 +30,17 @@ public interface IInferenceBackend
 /// <param name="Request">The validated client request (its original bytes included).</param>
 /// <param name="UpstreamModel">The model id the backend knows, which may differ from the deployment name the client used.</param>
 /// <param name="MessageId">The <c>msg_…</c> id the client will see.</param>
-public sealed record BackendCall(MessagesRequest Request, string UpstreamModel, string MessageId);
+public sealed record BackendCall(MessagesRequest Request, string UpstreamModel, string MessageId)
+{
+    /// <summary>
+    /// The request's input as the gateway already counted it, when it did: a backend that must count the input itself
+    /// (it has no tokenizer of its own) takes this instead of walking the request a second time.
+    /// </summary>
+    public int? CountedInputTokens { get; init; }
+
+    /// <summary>The input tokens: as counted by the gateway, else counted now.</summary>
+    public int InputTokens => CountedInputTokens ?? TokenCounter.CountInput(Request);
+}
 
 /// <summary>The backend could not start an answer; <see cref="Status"/> and <see cref="ErrorType"/> say how to report it.</summary>
 public sealed class BackendException(int status, string errorType, string message) : Exception(message)

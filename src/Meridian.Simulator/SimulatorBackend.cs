@@ -36,7 +36,7 @@ public sealed class SimulatorBackend(SimulatorOptions options, TimeProvider time
         cancellationToken.ThrowIfCancellationRequested();
 
         var answer = AnswerComposer.Compose(call.Request);
-        var inputTokens = TokenCounter.CountInput(call.Request);
+        var inputTokens = call.InputTokens;
         var pacing = new Pacing(_options, _timeProvider);
 
         yield return new MessageStartEvent(call.MessageId, call.UpstreamModel, new Usage(inputTokens, 1));

@@ -171,6 +171,7 @@ public sealed class WiderWorldGatewayFixture : GatewayFixture
                 VALUES ('dep_team_b', 'res_team_b', @tenant, @name, @offer, 'claude-haiku-4-5', 'platform', 'datazone', 600, 1000000, 'default', 'test', @at)
                 """,
                 ("@tenant", DemoSeed.TenantId), ("@name", OtherResourceDeployment), ("@offer", DemoSeed.OfferId), ("@at", at));
+            Execute("INSERT INTO resource_model_defaults VALUES ('res_team_b', 'claude-haiku-4-5', 'dep_team_b', 'test', @at)", ("@at", at));
 
             Execute("INSERT INTO tenants VALUES (@id, 'Other Tenant', 'Olga Other', 'billing@other-tenant.example', @at)", ("@id", OtherTenantId), ("@at", at));
             Execute("INSERT INTO resources VALUES ('res_other', @tenant, 'other', 'eastus', @at)", ("@tenant", OtherTenantId), ("@at", at));

@@ -69,6 +69,7 @@ public static class AdminEndpoints
         admin.MapGet("/deployments/{id}", DeploymentHandlers.Get);
         admin.MapDelete("/deployments/{id}", DeploymentHandlers.Delete);
         ReviewSettingsHandlers.Map(admin);
+        ModelDefaultHandlers.Map(admin);
 
         admin.MapGet("/resources/{resource}/keys", KeyHandlers.List);
         admin.MapPost("/resources/{resource}/keys", KeyHandlers.Create).WithBody<CreateKeyRequest>(optional: true);

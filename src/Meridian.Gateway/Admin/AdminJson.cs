@@ -227,4 +227,7 @@ public sealed record AuditView(long Id, DateTimeOffset At, string Actor, string 
 [JsonSerializable(typeof(CreateTokenRequest))]
 [JsonSerializable(typeof(EmptyRequest))]
 [JsonSerializable(typeof(AuditView))]
+[JsonSerializable(typeof(ListResponse<ModelDefaultView>))]
+[JsonSerializable(typeof(ModelDefaultView))]
+[JsonSerializable(typeof(SetModelDefaultRequest))]
 public sealed partial class AdminJsonContext : JsonSerializerContext;

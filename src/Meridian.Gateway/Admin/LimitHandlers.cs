@@ -47,6 +47,11 @@ public static class LimitHandlers
             return problem;
         }
 
+        if (!caller.IsOperator && OverCapacity(scope, id, body!, store) is { } over)
+        {
+            return AdminProblems.Validation(over, "A tenant's limits stay within the capacity the operator provides; ask the operator for more capacity.");
+        }
+
         var result = store.SetLimits(caller.Actor, scope, id, new LimitsDraft(body!.Rpm, body.InputTpm, body.OutputTpm, body.MonthlyBudgetUsd), time.GetUtcNow());
         if (!result.Succeeded)
         {
@@ -55,6 +60,39 @@ public static class LimitHandlers
 
         // In force on this node once stored (the snapshot is rebuilt on commit); other nodes with their next refresh.
         return TypedResults.Ok(View(scope, id, tenant!, result.Value, store, budgets, time));
+    }
+
+    /// <summary>
+    /// Quotas above the capacity that serves them, set by someone other than an operator: a deployment's above its
+    /// capacity, a key's above the largest capacity of its resource's deployments. Null when within.
+    /// </summary>
+    private static Core.Validation.FieldErrors? OverCapacity(LimitScope scope, string id, PutLimitsRequest body, MarketplaceStore store)
+    {
+        var capacity = scope switch
+        {
+            LimitScope.Deployment => store.FindDeployment(id)?.Capacity,
+            LimitScope.Key when store.FindKey(id) is { } key => store.Deployments(key.ResourceId, new PageRequest(1000, null)).Items
+                .Select(d => d.Capacity).Aggregate((Core.Marketplace.Capacity?)null, (max, c) => max is null ? c : new(Math.Max(max.Rpm, c.Rpm), Math.Max(max.Tpm, c.Tpm))),
+            _ => null,
+        };
+        if (capacity is null)
+        {
+            return null;
+        }
+
+        var errors = new Core.Validation.FieldErrors();
+        Check("rpm", body.Rpm, capacity.Rpm, "requests per minute");
+        Check("input_tpm", body.InputTpm, capacity.Tpm, "tokens per minute");
+        Check("output_tpm", body.OutputTpm, capacity.Tpm, "tokens per minute");
+        return errors.IsEmpty ? null : errors;
+
+        void Check(string field, int? wanted, int available, string unit)
+        {
+            if (wanted > available)
+            {
+                errors.Add(field, $"{wanted} exceeds the capacity of {available} {unit} the operator provides");
+            }
+        }
     }
 
     public static Results<Ok<FeeView>, ProblemHttpResult> GetFee(HttpContext context, string id, MarketplaceStore store, BillingService billing)

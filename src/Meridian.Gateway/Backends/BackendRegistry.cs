@@ -118,6 +118,10 @@ public sealed class BackendRegistry(IReadOnlyList<RegisteredBackend> backends)
     /// <summary>The eligible set, computed afresh (for one-off questions: the dry run, creation checks).</summary>
     public EligibleSet EligibleFor(DeploymentRoute deployment) => EligibleSet.For(deployment, All);
 
+    /// <summary>What the backends inside a deployment's boundary can do together; none at all when nothing serves it.</summary>
+    public BackendCapabilities CapabilitiesOf(DeploymentRoute deployment) =>
+        Eligible(deployment).Backends.Aggregate(BackendCapabilities.None, (all, backend) => all.Union(backend.Client.Capabilities));
+
     /// <summary>The eligible set of a deployment of the routing snapshot, computed once per registry.</summary>
     public EligibleSet Eligible(DeploymentRoute deployment)
     {

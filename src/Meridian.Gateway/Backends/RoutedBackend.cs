@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Meridian.Core.Marketplace;
 using Meridian.Protocol;
+using Meridian.Protocol.Messages;
 using Meridian.Protocol.Streaming;
 
 namespace Meridian.Gateway.Backends;
@@ -13,6 +14,12 @@ namespace Meridian.Gateway.Backends;
 /// </summary>
 public sealed class RoutedBackend(BoundaryRouter router, DeploymentRoute deployment, BackendRegistry registry) : IInferenceBackend, IAsyncDisposable
 {
+    /// <summary>What the backends inside the boundary can do together.</summary>
+    public BackendCapabilities Capabilities => registry.CapabilitiesOf(deployment);
+
+    /// <summary>None here: the router itself considers only the backends able to express the request, and refuses when none is.</summary>
+    public string? Refusal(MessagesRequest request) => null;
+
     /// <summary>The route, once opened: the answering backend and every attempt, or why it failed.</summary>
     public RoutedCall? Route { get; private set; }
 

@@ -161,9 +161,7 @@ internal sealed class MessagesEndpoint
         var resolution = exchange.Snapshot.Resolve(key, request.Model);
         if (resolution.Deployment is not { } deployment)
         {
-            return Refuse(resolution.Status == ModelResolutionStatus.NotPermitted
-                ? ApiError.Permission($"This API key does not have access to model '{request.Model}'; it belongs to another resource of your organization.")
-                : ApiError.NotFound($"model: {request.Model}"));
+            return Refuse(RefusalOf(resolution, request.Model, key.ResourceId));
         }
 
         exchange.Deployment = deployment;
@@ -257,7 +255,7 @@ internal sealed class MessagesEndpoint
         backend = exchange.Capture ?? backend;
         backend = exchange.Output = _safeguards.ScreenOutput(backend, exchange.Input!.Policy!);
 
-        var call = new BackendCall(exchange.Request!, deployment.ModelId, RequestIds.New("msg_"));
+        var call = new BackendCall(exchange.Request!, deployment.ModelId, RequestIds.New("msg_")) { CountedInputTokens = exchange.Usage.CountedInputTokens };
         await using var events = backend.StreamAsync(call, exchange.Aborted).GetAsyncEnumerator(exchange.Aborted);
         try
         {
@@ -388,6 +386,21 @@ internal sealed class MessagesEndpoint
     /// <summary>A publisher's declared location is free text: percent-encode it unless it is printable ASCII.</summary>
     private static string HeaderSafe(string value) =>
         value.AsSpan().ContainsAnyExceptInRange((char)0x20, (char)0x7E) ? Uri.EscapeDataString(value) : value;
+
+    /// <summary>Why a <c>model</c> reaches no deployment, as the caller is told.</summary>
+    internal static ApiError RefusalOf(ModelResolution resolution, string model, string resourceId) => resolution.Status switch
+    {
+        ModelResolutionStatus.NotPermitted =>
+            ApiError.Permission($"This API key does not have access to model '{model}'; it belongs to another resource of your organization."),
+        ModelResolutionStatus.NoDefault => ApiError.InvalidRequest(
+            $"model: '{model}' is served by {(resolution.Candidates.Count == 1 ? "a deployment" : "several deployments")} of this resource but none is its default, "
+            + $"so it is not sent anywhere on a guess. Call a deployment by its name: {string.Join("; ", resolution.Candidates.Select(Describe))}. "
+            + $"Or make one the default (PUT /admin/v1/resources/{resourceId}/model-defaults/{model})."),
+        _ => ApiError.NotFound($"model: {model}"),
+    };
+
+    private static string Describe(Core.Marketplace.DeploymentRoute d) =>
+        $"'{d.Name}' ({Core.Marketplace.BoundaryExplanation.DescribeBoundary(d.Hosting, d.Type, d.ResourceRegion.Name, d.ResourceRegion.DataZone, d.PublisherId)})";
 
     private static Task FailAsync(RequestExchange exchange, ApiError error)
     {

@@ -62,7 +62,7 @@ public sealed class ModelsEndpoint(ApiKeyAuthenticator authenticator, GatewaySna
             json.WriteStartArray("data"u8);
             foreach (var deployment in page)
             {
-                WriteModel(json, deployment, CapabilitiesOf(deployment));
+                WriteModel(json, deployment, snapshots.Current.Backends.CapabilitiesOf(deployment));
             }
 
             json.WriteEndArray();
@@ -84,13 +84,11 @@ public sealed class ModelsEndpoint(ApiKeyAuthenticator authenticator, GatewaySna
         var resolution = snapshots.Current.Resolve(key, id);
         if (resolution.Deployment is not { } deployment)
         {
-            await ErrorResponses.WriteAsync(context, resolution.Status == ModelResolutionStatus.NotPermitted
-                ? ApiError.Permission($"This API key does not have access to model '{id}'.")
-                : ApiError.NotFound($"model: {id}"));
+            await ErrorResponses.WriteAsync(context, MessagesEndpoint.RefusalOf(resolution, id, key.ResourceId));
             return;
         }
 
-        await WriteJsonAsync(context, json => WriteModel(json, deployment, CapabilitiesOf(deployment)));
+        await WriteJsonAsync(context, json => WriteModel(json, deployment, snapshots.Current.Backends.CapabilitiesOf(deployment)));
     }
 
     private static int IndexOf(IReadOnlyList<DeploymentRoute> all, string name)
@@ -104,18 +102,6 @@ public sealed class ModelsEndpoint(ApiKeyAuthenticator authenticator, GatewaySna
         }
 
         return all.Count;
-    }
-
-    /// <summary>The union of what the deployment's eligible backends can do; none at all when nothing serves it.</summary>
-    private BackendCapabilities CapabilitiesOf(DeploymentRoute deployment)
-    {
-        var capabilities = BackendCapabilities.None;
-        foreach (var backend in snapshots.Current.Backends.Eligible(deployment).Backends)
-        {
-            capabilities = capabilities.Union(backend.Client.Capabilities);
-        }
-
-        return capabilities;
     }
 
     private static void WriteModel(Utf8JsonWriter json, DeploymentRoute deployment, BackendCapabilities capabilities)

@@ -24,6 +24,7 @@ public sealed partial class RecordWriter(GeographyStores stores, ReceiptSigner s
     private readonly ConcurrentDictionary<string, Lane> _lanes = new(StringComparer.OrdinalIgnoreCase);
     private readonly Lock _laneLock = new();
     private readonly ConcurrentDictionary<string, Entry> _pending = new(StringComparer.Ordinal);
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _stopping;
 
     /// <summary>Queues a request's record to be signed and written.</summary>
@@ -64,6 +65,7 @@ public sealed partial class RecordWriter(GeographyStores stores, ReceiptSigner s
     {
         // Budgets count this month's spend from the ledger first, then each record a lane adds: never one twice.
         budgets?.EnsureSeeded();
+        _started.TrySetResult();
         return Task.CompletedTask;
     }
 
@@ -71,6 +73,7 @@ public sealed partial class RecordWriter(GeographyStores stores, ReceiptSigner s
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         _stopping = true;
+        _started.TrySetResult();
         foreach (var lane in _lanes.Values)
         {
             lane.Queue.Writer.TryComplete();
@@ -113,6 +116,8 @@ public sealed partial class RecordWriter(GeographyStores stores, ReceiptSigner s
     {
         var batch = new List<Entry>(MaxBatch);
         ReceiptStore.BatchWriter? connection = null;
+        // Records accepted before the host started wait for it (the budgets must be seeded before the first write).
+        await _started.Task;
         try
         {
             // Not tied to a stopping token: at shutdown the loop keeps going until the completed channel is empty.

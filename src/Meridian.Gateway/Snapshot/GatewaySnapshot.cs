@@ -19,6 +19,7 @@ public sealed class GatewaySnapshot
 {
     private readonly FrozenDictionary<string, KeyRecord> _keysByHash;
     private readonly FrozenDictionary<string, FrozenDictionary<string, DeploymentRoute>> _deploymentsByResource;
+    private readonly FrozenDictionary<(string Resource, string Model), DeploymentRoute> _modelDefaults;
     private readonly FrozenDictionary<string, IReadOnlyList<DeploymentRoute>> _deploymentsByTenant;
     private readonly FrozenDictionary<string, Capacity> _capacities;
     private readonly FrozenDictionary<(LimitScope, string), UsageLimits> _limits;
@@ -40,7 +41,11 @@ public sealed class GatewaySnapshot
         _keysByHash = routing.Keys.ToFrozenDictionary(k => k.Hash, StringComparer.Ordinal);
         _deploymentsByResource = routing.Deployments
             .GroupBy(d => d.ResourceId, StringComparer.Ordinal)
-            .ToFrozenDictionary(g => g.Key, g => IndexByCallableName(g), StringComparer.Ordinal);
+            .ToFrozenDictionary(g => g.Key, g => g.ToFrozenDictionary(d => d.Name, StringComparer.Ordinal), StringComparer.Ordinal);
+        var byId = routing.Deployments.ToDictionary(d => d.DeploymentId, StringComparer.Ordinal);
+        _modelDefaults = routing.ModelDefaults
+            .Where(d => byId.ContainsKey(d.DeploymentId))
+            .ToFrozenDictionary(d => (d.ResourceId, d.ModelId), d => byId[d.DeploymentId]);
         _deploymentsByTenant = routing.Deployments
             .GroupBy(d => d.TenantId, StringComparer.Ordinal)
             .ToFrozenDictionary(g => g.Key, g => (IReadOnlyList<DeploymentRoute>)[.. g], StringComparer.Ordinal);
@@ -82,12 +87,28 @@ public sealed class GatewaySnapshot
         return key;
     }
 
-    /// <summary>Resolves the <c>model</c> a caller sent to a deployment of the key's resource.</summary>
+    /// <summary>
+    /// Resolves the <c>model</c> a caller sent to a deployment of the key's resource: a deployment name reaches that
+    /// deployment; a model id reaches only the resource's default deployment for that model, never whichever deployment
+    /// happens to serve it, so no deployment added, changed or deleted moves such a caller to another boundary. A model
+    /// id that deployments of the resource serve without a default is refused, naming them.
+    /// </summary>
     public ModelResolution Resolve(KeyRecord key, string model)
     {
-        if (_deploymentsByResource.TryGetValue(key.ResourceId, out var byName) && byName.TryGetValue(model, out var deployment))
+        if (_deploymentsByResource.TryGetValue(key.ResourceId, out var byName) && byName.TryGetValue(model, out var named))
         {
-            return new ModelResolution(deployment, ModelResolutionStatus.Found);
+            return new ModelResolution(named, ModelResolutionStatus.Found);
+        }
+
+        if (_modelDefaults.TryGetValue((key.ResourceId, model), out var byDefault))
+        {
+            return new ModelResolution(byDefault, ModelResolutionStatus.Found);
+        }
+
+        if (ResourceDeployments.TryGetValue(key.ResourceId, out var resourceDeployments)
+            && resourceDeployments.Where(d => d.ModelId == model).ToList() is { Count: > 0 } serving)
+        {
+            return new ModelResolution(null, ModelResolutionStatus.NoDefault) { Candidates = serving };
         }
 
         // Same tenant, other resource: the model exists but this key may not use it.
@@ -106,23 +127,6 @@ public sealed class GatewaySnapshot
     public UsageLimits? LimitsOf(LimitScope scope, string id) => _limits.GetValueOrDefault((scope, id));
 
     public PriceSchedule? PricesOf(string offerId) => _prices.GetValueOrDefault(offerId);
-
-    private static FrozenDictionary<string, DeploymentRoute> IndexByCallableName(IEnumerable<DeploymentRoute> deployments)
-    {
-        // A deployment is callable by its own name and, where unambiguous, by its model id (newest deployment wins).
-        var index = new Dictionary<string, DeploymentRoute>(StringComparer.Ordinal);
-        foreach (var deployment in deployments.OrderBy(d => d.CreatedAt))
-        {
-            index[deployment.ModelId] = deployment;
-        }
-
-        foreach (var deployment in deployments)
-        {
-            index[deployment.Name] = deployment;
-        }
-
-        return index.ToFrozenDictionary(StringComparer.Ordinal);
-    }
 }
 
 public enum ModelResolutionStatus
@@ -130,6 +134,13 @@ public enum ModelResolutionStatus
     Found,
     NotFound,
     NotPermitted,
+
+    /// <summary>Deployments of the key's resource serve the model id, but none is its default: the caller must choose.</summary>
+    NoDefault,
 }
 
-public readonly record struct ModelResolution(DeploymentRoute? Deployment, ModelResolutionStatus Status);
+public readonly record struct ModelResolution(DeploymentRoute? Deployment, ModelResolutionStatus Status)
+{
+    /// <summary>With <see cref="ModelResolutionStatus.NoDefault"/>: the deployments to choose from.</summary>
+    public IReadOnlyList<DeploymentRoute> Candidates { get; init; } = [];
+}

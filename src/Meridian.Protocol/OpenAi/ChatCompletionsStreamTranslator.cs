@@ -425,7 +425,7 @@ public sealed class ChatCompletionsStreamTranslator(BackendCall call)
             }
         }
 
-        var usage = _usage ?? new Usage(TokenCounter.CountInput(call.Request), TokenCounter.Count(_generated.ToString()));
+        var usage = _usage ?? new Usage(call.InputTokens, TokenCounter.Count(_generated.ToString()));
         events.Add(new MessageDeltaEvent(StopReasonOf(), _matchedStopSequence, usage));
         events.Add(MessageStopEvent.Instance);
         IsCompleted = true;

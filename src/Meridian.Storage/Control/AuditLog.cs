@@ -64,4 +64,5 @@ public static class AuditLog
 [JsonSerializable(typeof(ApiKeyInfo))]
 [JsonSerializable(typeof(AdminToken))]
 [JsonSerializable(typeof(Suspension))]
+[JsonSerializable(typeof(ModelDefault))]
 internal sealed partial class AuditJson : JsonSerializerContext;

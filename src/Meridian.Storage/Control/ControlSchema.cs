@@ -163,5 +163,24 @@ internal static class ControlSchema
         ALTER TABLE deployments ADD COLUMN retention_exempted_at TEXT;
         ALTER TABLE offers ADD COLUMN requires_retention INTEGER NOT NULL DEFAULT 0;
         """,
+        // The deployment a resource's callers reach by a model id (docs/architecture.md, "Names and boundaries"): set
+        // when the first deployment of a model is created, changed only on purpose. At upgrade each model keeps going to
+        // the deployment it went to before (the newest), so no traffic moves.
+        """
+        CREATE TABLE resource_model_defaults (
+            resource_id TEXT NOT NULL,
+            model_id TEXT NOT NULL,
+            deployment_id TEXT NOT NULL,
+            set_by TEXT NOT NULL,
+            set_at TEXT NOT NULL,
+            PRIMARY KEY (resource_id, model_id)
+        );
+        INSERT INTO resource_model_defaults (resource_id, model_id, deployment_id, set_by, set_at)
+        SELECT d.resource_id, d.model_id, d.id, 'system:upgrade', d.created_at FROM deployments d
+        WHERE d.deleted_at IS NULL AND NOT EXISTS (
+            SELECT 1 FROM deployments n
+            WHERE n.resource_id = d.resource_id AND n.model_id = d.model_id AND n.deleted_at IS NULL
+              AND (n.created_at > d.created_at OR (n.created_at = d.created_at AND n.id > d.id)));
+        """,
     ];
 }

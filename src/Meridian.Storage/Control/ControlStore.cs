@@ -209,7 +209,9 @@ public sealed class ControlStore : IDisposable
             }
 
             var publishers = endpoints.Select(p => new PublisherRecord(p.Key, p.Value)).ToList();
-            return new RoutingData(world, keys, deployments, publishers);
+            var defaults = connection.Query(null, "SELECT resource_id, model_id, deployment_id FROM resource_model_defaults",
+                r => new ModelDefaultRoute(r.GetString(0), r.GetString(1), r.GetString(2)));
+            return new RoutingData(world, keys, deployments, publishers, defaults);
         });
     }
 
@@ -229,7 +231,11 @@ public sealed record RoutingData(
     WorldMap World,
     IReadOnlyList<KeyRecord> Keys,
     IReadOnlyList<DeploymentRoute> Deployments,
-    IReadOnlyList<PublisherRecord> Publishers);
+    IReadOnlyList<PublisherRecord> Publishers,
+    IReadOnlyList<ModelDefaultRoute> ModelDefaults);
+
+/// <summary>The deployment a resource's callers reach by a model id (<see cref="MarketplaceStore.ModelDefaults"/>).</summary>
+public sealed record ModelDefaultRoute(string ResourceId, string ModelId, string DeploymentId);
 
 /// <summary>A publisher and the endpoints it declared for publisher-hosted processing.</summary>
 public sealed record PublisherRecord(string PublisherId, IReadOnlyList<PublisherEndpoint> Endpoints);

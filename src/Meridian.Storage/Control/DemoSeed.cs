@@ -67,6 +67,8 @@ public static class DemoSeed
                 VALUES (@id, @resource, @tenant, @name, @offer, 'claude-sonnet-5', 'platform', 'datazone', 600, 1000000, 'default', @actor, @at)
                 """, ("@id", DeploymentId), ("@resource", ResourceId), ("@tenant", TenantId), ("@name", DeploymentName),
                 ("@offer", OfferId), ("@actor", Actor), ("@at", at));
+            connection.Execute(transaction, "INSERT INTO resource_model_defaults VALUES (@resource, 'claude-sonnet-5', @id, @actor, @at)",
+                ("@resource", ResourceId), ("@id", DeploymentId), ("@actor", Actor), ("@at", at));
             connection.Execute(transaction, "INSERT INTO audit (at, actor, action, object_type, object_id) VALUES (@at, @actor, 'seed', 'world', 'demo')",
                 ("@at", at), ("@actor", Actor));
             return true;

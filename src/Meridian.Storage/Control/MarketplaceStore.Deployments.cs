@@ -1,4 +1,5 @@
 using Meridian.Core.Marketplace;
+using Meridian.Core.Validation;
 using Meridian.Storage.Sql;
 using System.Data.Common;
 
@@ -51,6 +52,11 @@ public sealed partial class MarketplaceStore
             }
 
             var valid = decision.Deployment!;
+            if (NameCapturesModelCallers(connection, transaction, resource.Id, valid.Name, valid.ModelId) is { } captured)
+            {
+                return StoreResult<Deployment>.Conflict(captured, FieldErrors.Of("name", "is the model id another deployment's callers send"));
+            }
+
             var deployment = new Deployment(
                 StoreIds.New("dep_", now), resource.Id, resource.TenantId, valid.Name, valid.OfferId, valid.ModelId, valid.Hosting, valid.Type,
                 valid.Capacity, valid.SafeguardPolicy,
@@ -73,6 +79,7 @@ public sealed partial class MarketplaceStore
                 ("@ackAt", deployment.DataLeaveAcknowledgment is { } ack ? Time(ack.AcknowledgedAt) : null),
                 ("@by", actor), ("@at", Time(now)), ("@reviewedBy", CaseReview.Of(deployment.ReviewedBy)), ("@retention", CaseReview.Of(deployment.Retention)));
             AuditLog.Write(connection, transaction, actor, "deployment.create", "deployment", deployment.Id, null, deployment, AuditJson.Default.Deployment, now);
+            DefaultFirstOfModel(connection, transaction, deployment, actor, now);
             return StoreResult<Deployment>.Created(deployment);
         });
 
@@ -87,6 +94,7 @@ public sealed partial class MarketplaceStore
 
             connection.Execute(transaction, "UPDATE deployments SET deleted_at = @at WHERE id = @id", ("@id", deploymentId), ("@at", Time(now)));
             AuditLog.Write(connection, transaction, actor, "deployment.delete", "deployment", deploymentId, deployment, null, AuditJson.Default.Deployment, now);
+            ClearDefaultOf(connection, transaction, deployment, actor, now);
             return StoreResult<Deployment>.Ok(deployment);
         });
 

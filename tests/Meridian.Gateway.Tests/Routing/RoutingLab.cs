@@ -212,6 +212,7 @@ public sealed class RoutingLab : IAsyncDisposable
                 VALUES ('dep_france', 'res_france', @tenant, 'france-only', @offer, 'claude-sonnet-5', 'platform', 'regional', 600, 1000000, 'default', 'test', @at)
                 """,
                 ("@tenant", DemoSeed.TenantId), ("@offer", DemoSeed.OfferId), ("@at", at));
+            Execute("INSERT INTO resource_model_defaults VALUES ('res_france', 'claude-sonnet-5', 'dep_france', 'test', @at)", ("@at", at));
             Execute(
                 "INSERT INTO api_keys (id, resource_id, tenant_id, prefix, hash, created_by, created_at) VALUES ('key_france', 'res_france', @tenant, 'mk-route002', @hash, 'test', @at)",
                 ("@tenant", DemoSeed.TenantId), ("@hash", hasher.Hash(FranceKey)), ("@at", at));

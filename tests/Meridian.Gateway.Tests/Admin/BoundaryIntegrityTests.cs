@@ -1,0 +1,98 @@
+using System.Net;
+
+namespace Meridian.Gateway.Tests.Admin;
+
+/// <summary>Ordinary admin actions never move a caller to another boundary, nor lift a tenant past the operator's capacity.</summary>
+public sealed class BoundaryIntegrityTests(AdminServer server) : IClassFixture<AdminServer>
+{
+    [Fact]
+    public async Task A_model_id_keeps_reaching_its_deployment_when_another_of_the_same_model_is_added_and_is_refused_when_its_deployment_goes()
+    {
+        var offer = await Marketplace.OfferAsync(server, await Marketplace.PublisherAsync(server));
+        var offerId = offer.GetProperty("id").GetString()!;
+        var tenant = await Marketplace.TenantAsync(server);
+        await Marketplace.SubscribeAsync(server, tenant, offerId);
+        var resource = await Marketplace.ResourceAsync(server, tenant);
+        var (tenantAdminId, tenantAdmin) = await Marketplace.TokenAsync(server, "tenant-admin", tenantId: tenant);
+        Assert.NotEmpty(tenantAdminId);
+        var regional = await server.CreateAsync($"/admin/v1/resources/{resource}/deployments",
+            Marketplace.PlatformDeployment(offerId, type: "regional"), tenantAdmin);
+        var (_, key) = await Marketplace.KeyAsync(server, resource);
+
+        using (var first = await server.MessagesAsync(key, "test-model-1"))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+            Assert.Equal("swedencentral", first.Headers.GetValues("meridian-processing-region").Single());
+        }
+
+        // A tenant admin adds a publisher-hosted deployment of the same model: the unchanged call stays where it was.
+        var publisherHosted = await server.CreateAsync($"/admin/v1/resources/{resource}/deployments", new
+        {
+            name = Marketplace.Unique("pub"), offer_id = offerId, model_id = "test-model-1", hosting_option = "publisher",
+            capacity = new { rpm = 60, tpm = 100_000 }, safeguard_policy = "default", acknowledge_data_may_leave_geography = true,
+        }, tenantAdmin);
+        using (var second = await server.MessagesAsync(key, "test-model-1"))
+        {
+            Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+            Assert.Equal("swedencentral", second.Headers.GetValues("meridian-processing-region").Single());
+        }
+
+        var defaults = await server.GetAsync($"/admin/v1/resources/{resource}/model-defaults", tenantAdmin);
+        Assert.Equal(regional.GetProperty("id").GetString(), Assert.Single(defaults.Json.GetProperty("data").EnumerateArray()).GetProperty("deployment_id").GetString());
+
+        // Its deployment deleted, the model id is refused with the choice left, rather than sent to the publisher.
+        Assert.Equal(HttpStatusCode.NoContent, (await server.SendAsync(HttpMethod.Delete, $"/admin/v1/deployments/{regional.GetProperty("id").GetString()}", tenantAdmin)).Status);
+        using (var third = await server.MessagesAsync(key, "test-model-1"))
+        {
+            var message = await ApiAssert.ErrorAsync(third, HttpStatusCode.BadRequest, "invalid_request_error", "none is its default");
+            Assert.Contains(publisherHosted.GetProperty("name").GetString()!, message, StringComparison.Ordinal);
+            Assert.Contains("publisher", message, StringComparison.Ordinal);
+        }
+
+        // Choosing is explicit and audited.
+        var set = await server.SendAsync(HttpMethod.Put, $"/admin/v1/resources/{resource}/model-defaults/test-model-1", tenantAdmin,
+            new { deployment_id = publisherHosted.GetProperty("id").GetString() });
+        Assert.Equal(HttpStatusCode.OK, set.Status);
+        var audit = await server.GetAsync($"/admin/v1/audit?object_type=model_default&object_id={resource}/test-model-1");
+        Assert.Contains(audit.Json.GetProperty("data").EnumerateArray(), a => a.GetProperty("action").GetString() == "model_default.set"
+            && a.GetProperty("actor").GetString()!.Contains(tenantAdminId, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_deployment_may_not_take_the_name_its_neighbours_callers_send()
+    {
+        var offer = await Marketplace.OfferAsync(server, await Marketplace.PublisherAsync(server));
+        var offerId = offer.GetProperty("id").GetString()!;
+        var tenant = await Marketplace.TenantAsync(server);
+        await Marketplace.SubscribeAsync(server, tenant, offerId);
+        var resource = await Marketplace.ResourceAsync(server, tenant);
+        await Marketplace.DeploymentAsync(server, resource, offerId);
+
+        var captured = await server.PostAsync($"/admin/v1/resources/{resource}/deployments", Marketplace.PlatformDeployment(offerId, name: "test-model-1", type: "global"));
+        Assert.Equal(HttpStatusCode.Conflict, captured.Status);
+        Assert.Contains("would take their traffic", captured.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_tenant_admin_cannot_raise_limits_past_the_capacity_the_operator_provides()
+    {
+        var offer = await Marketplace.OfferAsync(server, await Marketplace.PublisherAsync(server));
+        var offerId = offer.GetProperty("id").GetString()!;
+        var tenant = await Marketplace.TenantAsync(server);
+        await Marketplace.SubscribeAsync(server, tenant, offerId);
+        var resource = await Marketplace.ResourceAsync(server, tenant);
+        var deployment = (await Marketplace.DeploymentAsync(server, resource, offerId)).GetProperty("id").GetString()!;
+        var (keyId, _) = await Marketplace.KeyAsync(server, resource);
+        var (_, tenantAdmin) = await Marketplace.TokenAsync(server, "tenant-admin", tenantId: tenant);
+
+        var over = await server.SendAsync(HttpMethod.Put, $"/admin/v1/deployments/{deployment}/limits", tenantAdmin, new { rpm = 5_000 });
+        Assert.Equal(HttpStatusCode.BadRequest, over.Status);
+        Assert.Contains("5000 exceeds the capacity of 60", over.Text, StringComparison.Ordinal);
+        var overKey = await server.SendAsync(HttpMethod.Put, $"/admin/v1/keys/{keyId}/limits", tenantAdmin, new { output_tpm = 1_000_000 });
+        Assert.Equal(HttpStatusCode.BadRequest, overKey.Status);
+
+        Assert.Equal(HttpStatusCode.OK, (await server.SendAsync(HttpMethod.Put, $"/admin/v1/deployments/{deployment}/limits", tenantAdmin, new { rpm = 30 })).Status);
+        // The operator provides capacity: it may set more.
+        Assert.Equal(HttpStatusCode.OK, (await server.SendAsync(HttpMethod.Put, $"/admin/v1/deployments/{deployment}/limits", AdminServer.OperatorToken, new { rpm = 5_000 })).Status);
+    }
+}
