@@ -34,20 +34,23 @@ public sealed class MessagesEndpoint(
 
     private static ReadOnlySpan<byte> InputTokensPrefix => "{\"input_tokens\":"u8;
 
-    public Task CreateAsync(HttpContext context) => HandleAsync(context, isCountTokens: false);
+    public Task CreateAsync(HttpContext context) => HandleAsync(context, isCountTokens: false, AnthropicDialect.Instance);
 
-    public Task CountTokensAsync(HttpContext context) => HandleAsync(context, isCountTokens: true);
+    /// <summary>The same request path behind another door (OpenAI's chat completions): the dialect reads the body and writes the answers.</summary>
+    public Task CreateAsync(HttpContext context, AnswerDialect dialect) => HandleAsync(context, isCountTokens: false, dialect);
 
-    private async Task HandleAsync(HttpContext context, bool isCountTokens)
+    public Task CountTokensAsync(HttpContext context) => HandleAsync(context, isCountTokens: true, AnthropicDialect.Instance);
+
+    private async Task HandleAsync(HttpContext context, bool isCountTokens, AnswerDialect dialect)
     {
         if (!authenticator.TryAuthenticate(context.Request, out var key, out var authError))
         {
-            await ErrorResponses.WriteAsync(context, authError);
+            await dialect.WriteErrorAsync(context, authError, screening: null);
             return;
         }
 
         var started = time.GetTimestamp();
-        var outcome = new RequestOutcome(key, isCountTokens ? "count_tokens" : "messages");
+        var outcome = new RequestOutcome(key, isCountTokens ? "count_tokens" : dialect.Endpoint, dialect);
         outcome.BeforeCompletion = () => RecordAsync(context, outcome, started, durable: true);
         try
         {
@@ -92,7 +95,13 @@ public sealed class MessagesEndpoint(
         }
 
         using var ownedBody = body!;
-        if (!MessagesRequestParser.TryParse(ownedBody.Memory, isCountTokens, out var request, out var parseError))
+        if (outcome.Dialect.ReadRequest(ownedBody.Memory, out var messagesBody) is { } readError)
+        {
+            await FailAsync(context, outcome, readError);
+            return;
+        }
+
+        if (!MessagesRequestParser.TryParse(messagesBody, isCountTokens, out var request, out var parseError))
         {
             await FailAsync(context, outcome, parseError);
             return;
@@ -155,7 +164,7 @@ public sealed class MessagesEndpoint(
 
         // Input is screened once the request is admitted and before any backend sees it; a block answers 400 naming the
         // policy, never the matched text. A flagged (or blocked) request opens a T&S case when it ends (Safeguards/).
-        var guard = await safeguards.ScreenInputAsync(deployment, request, ownedBody.Memory, aborted);
+        var guard = await safeguards.ScreenInputAsync(deployment, request, request.Body, aborted);
         outcome.Safeguards = guard;
         try
         {
@@ -241,24 +250,13 @@ public sealed class MessagesEndpoint(
         await outcome.CompleteAsync();
         var response = context.Response;
         response.StatusCode = 200;
-        response.ContentType = "application/json";
         response.Headers[ProcessingRegionHeader] = HeaderSafe(route.Backend!.ProcessingLocation);
         if (guard.HeaderValue is { } verdict)
         {
             response.Headers[RequestSafeguards.Header] = verdict;
         }
 
-        if (upstream is not null && !guard.OutputAltered)
-        {
-            // Screening let the text through as it was: the upstream's bytes are the answer (no second serialization).
-            response.ContentLength = upstream.Json.Length;
-            await response.BodyWriter.WriteAsync(upstream.Json, context.RequestAborted);
-        }
-        else
-        {
-            AnthropicJsonWriter.WriteMessage(response.BodyWriter, message);
-            await response.BodyWriter.FlushAsync(context.RequestAborted);
-        }
+        await outcome.Dialect.WriteMessageAsync(context, message, upstream is not null && !guard.OutputAltered ? upstream.Json : null);
 
         outcome.Status = 200;
     }
@@ -283,7 +281,7 @@ public sealed class MessagesEndpoint(
         response.Headers.CacheControl = "no-cache";
         response.Headers["x-accel-buffering"] = "no";
         outcome.Status = 200;
-        using var sse = new SseEventWriter(writer);
+        using var sse = outcome.Dialect.OpenStream(writer, guard);
         try
         {
             do
@@ -331,13 +329,16 @@ public sealed class MessagesEndpoint(
     {
         outcome.Status = error.Status;
         outcome.ErrorType = error.Type;
-        return ErrorResponses.WriteAsync(context, error);
+        return outcome.Dialect.WriteErrorAsync(context, error, outcome.Safeguards);
     }
 
     /// <summary>What happened to one request, gathered as it flows, for its receipt. One per request; not shared.</summary>
-    private sealed class RequestOutcome(KeyRecord key, string endpoint)
+    private sealed class RequestOutcome(KeyRecord key, string endpoint, AnswerDialect dialect)
     {
         public KeyRecord Key { get; } = key;
+
+        /// <summary>The door the request came in by: how its body is read and its answers written.</summary>
+        public AnswerDialect Dialect { get; } = dialect;
 
         public DeploymentRoute? Deployment { get; set; }
 

@@ -5,6 +5,7 @@ using Meridian.Gateway.Auth;
 using Meridian.Gateway.Backends;
 using Meridian.Gateway.Cluster;
 using Meridian.Gateway.DataPlane;
+using Meridian.Gateway.DataPlane.OpenAi;
 using Meridian.Gateway.Http;
 using Meridian.Gateway.Metering;
 using Meridian.Gateway.Receipts;
@@ -91,6 +92,7 @@ public static class GatewayHost
         services.AddSingleton<MessagesEndpoint>();
         services.AddSingleton<ModelsEndpoint>();
         services.AddSingleton<ReceiptsEndpoint>();
+        services.AddOpenAiDoor();
         services.AddAdminApi();
         services.AddOpenApi(AdminOpenApi.Configure);
         // Traces and metrics cost 5–8 µs per request (bench/results), so they are collected only when they go somewhere:
@@ -106,6 +108,7 @@ public static class GatewayHost
         var app = builder.Build();
         app.UseMiddleware<ErrorHandlingMiddleware>();
         MapDataPlane(app);
+        app.MapOpenAiDoor();
         AdminEndpoints.Map(app);
         app.MapBoundaryRouting();
         app.MapSafeguards();
