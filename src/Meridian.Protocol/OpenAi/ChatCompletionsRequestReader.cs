@@ -648,6 +648,16 @@ public static class ChatCompletionsRequestReader
             }
 
             var role = OptionalString(message, "role", $"{path}.role") ?? throw new Refused($"{path}.role", $"{path}.role is required.");
+            switch (role)
+            {
+                case "system" or "developer" or "user" or "assistant" or "tool":
+                    break;
+                case "function":
+                    throw new Refused($"{path}.role", $"{path}.role: 'function' messages (the legacy function calling API) are not supported; use tool messages.");
+                default:
+                    throw new Refused($"{path}.role", $"{path}.role: '{role}' is not one of 'system', 'developer', 'user', 'assistant', 'tool'.");
+            }
+
             foreach (var property in message.EnumerateObject())
             {
                 switch (property.Name)
@@ -685,10 +695,8 @@ public static class ChatCompletionsRequestReader
                         : throw new Refused($"{path}.tool_call_id", $"{path}.tool_call_id is required.");
                     Append("user", [new ToolResult(toolCallId, TextOf(message, path, allowRefusal: false) ?? string.Empty)], path);
                     break;
-                case "function":
-                    throw new Refused($"{path}.role", $"{path}.role: 'function' messages (the legacy function calling API) are not supported; use tool messages.");
                 default:
-                    throw new Refused($"{path}.role", $"{path}.role: '{role}' is not one of 'system', 'developer', 'user', 'assistant', 'tool'.");
+                    break;
             }
         }
 
@@ -744,7 +752,7 @@ public static class ChatCompletionsRequestReader
                         blocks.Add(DocumentOf(part, partPath));
                         break;
                     case var type:
-                        throw new Refused($"{partPath}.type", $"{partPath}: content parts of type '{type}' are not supported (text, image_url and PDF files are).");
+                        throw new Refused($"{partPath}.type", $"{partPath}.type: content parts of type '{type}' are not supported (text, image_url and PDF files are).");
                 }
             }
 
@@ -847,7 +855,7 @@ public static class ChatCompletionsRequestReader
                         texts.Add(OptionalString(part, "refusal", $"{partPath}.refusal") ?? string.Empty);
                         break;
                     case var type:
-                        throw new Refused($"{partPath}.type", $"{partPath}: content parts of type '{type}' are not supported in this message (text only).");
+                        throw new Refused($"{partPath}.type", $"{partPath}.type: content parts of type '{type}' are not supported in this message (text only).");
                 }
             }
 
