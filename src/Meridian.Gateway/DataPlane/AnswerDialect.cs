@@ -25,8 +25,8 @@ public abstract class AnswerDialect
     public abstract Task WriteErrorAsync(HttpContext context, ApiError error, SafeguardSession? screening);
 
     /// <summary>Writes a complete non-streaming answer; status and the gateway's own headers are already set.</summary>
-    /// <param name="upstreamJson">An Anthropic upstream's own answer bytes, when screening left them as they were.</param>
-    public abstract Task WriteMessageAsync(HttpContext context, MessageAggregate message, ReadOnlyMemory<byte>? upstreamJson);
+    /// <param name="upstream">An Anthropic upstream's own answer bytes, when screening left them as they were.</param>
+    public abstract Task WriteMessageAsync(HttpContext context, MessageAggregate message, UpstreamMessageEvent? upstream);
 
     /// <summary>Frames a streamed answer's events onto <paramref name="output"/>; the caller flushes.</summary>
     public abstract IAnswerStream OpenStream(PipeWriter output, SafeguardSession screening);
@@ -58,15 +58,15 @@ public sealed class AnthropicDialect : AnswerDialect
 
     public override Task WriteErrorAsync(HttpContext context, ApiError error, SafeguardSession? screening) => ErrorResponses.WriteAsync(context, error);
 
-    public override async Task WriteMessageAsync(HttpContext context, MessageAggregate message, ReadOnlyMemory<byte>? upstreamJson)
+    public override async Task WriteMessageAsync(HttpContext context, MessageAggregate message, UpstreamMessageEvent? upstream)
     {
         var response = context.Response;
         response.ContentType = "application/json";
-        if (upstreamJson is { } bytes)
+        if (upstream is not null)
         {
             // Screening let the text through as it was: the upstream's bytes are the answer (no second serialization).
-            response.ContentLength = bytes.Length;
-            await response.BodyWriter.WriteAsync(bytes, context.RequestAborted);
+            response.ContentLength = upstream.Json.Length;
+            await response.BodyWriter.WriteAsync(upstream.Json, context.RequestAborted);
         }
         else
         {

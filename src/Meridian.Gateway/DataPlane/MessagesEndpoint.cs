@@ -256,7 +256,7 @@ public sealed class MessagesEndpoint(
             response.Headers[RequestSafeguards.Header] = verdict;
         }
 
-        await outcome.Dialect.WriteMessageAsync(context, message, upstream is not null && !guard.OutputAltered ? upstream.Json : null);
+        await outcome.Dialect.WriteMessageAsync(context, message, guard.OutputAltered ? null : upstream);
 
         outcome.Status = 200;
     }

@@ -65,7 +65,7 @@ internal sealed class OpenAiDialect(TimeProvider time) : AnswerDialect
     /// </summary>
     public static void AddRequestIdHeader(HttpContext context) => context.Response.Headers["x-request-id"] = RequestIds.Of(context);
 
-    public override async Task WriteMessageAsync(HttpContext context, MessageAggregate message, ReadOnlyMemory<byte>? upstreamJson)
+    public override async Task WriteMessageAsync(HttpContext context, MessageAggregate message, UpstreamMessageEvent? upstream)
     {
         // An upstream's Anthropic bytes are no use to an OpenAI client: the answer is always written from the events.
         var response = context.Response;
