@@ -28,8 +28,11 @@ public abstract class AnswerDialect
     /// <param name="upstream">An Anthropic upstream's own answer bytes, when screening left them as they were.</param>
     public abstract Task WriteMessageAsync(HttpContext context, MessageAggregate message, UpstreamMessageEvent? upstream);
 
-    /// <summary>Frames a streamed answer's events onto <paramref name="output"/>; the caller flushes.</summary>
-    public abstract IAnswerStream OpenStream(PipeWriter output, SafeguardSession screening);
+    /// <summary>
+    /// Frames a streamed answer's events onto the response body; the caller flushes. Nothing has been sent yet, so a
+    /// dialect may still add headers.
+    /// </summary>
+    public abstract IAnswerStream OpenStream(HttpResponse response, SafeguardSession screening);
 }
 
 /// <summary>One streamed answer in a door's framing. One per response; not thread-safe.</summary>
@@ -75,7 +78,7 @@ public sealed class AnthropicDialect : AnswerDialect
         }
     }
 
-    public override IAnswerStream OpenStream(PipeWriter output, SafeguardSession screening) => new SseStream(output);
+    public override IAnswerStream OpenStream(HttpResponse response, SafeguardSession screening) => new SseStream(response.BodyWriter);
 
     private sealed class SseStream(PipeWriter output) : IAnswerStream
     {

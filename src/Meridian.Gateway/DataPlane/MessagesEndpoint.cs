@@ -281,7 +281,7 @@ public sealed class MessagesEndpoint(
         response.Headers.CacheControl = "no-cache";
         response.Headers["x-accel-buffering"] = "no";
         outcome.Status = 200;
-        using var sse = outcome.Dialect.OpenStream(writer, guard);
+        using var sse = outcome.Dialect.OpenStream(response, guard);
         try
         {
             do

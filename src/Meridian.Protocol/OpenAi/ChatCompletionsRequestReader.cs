@@ -666,6 +666,9 @@ public static class ChatCompletionsRequestReader
                         break;
                     case "tool_calls" when role == "assistant":
                     case "refusal" when role == "assistant":
+
+                    // Citations OpenAI attached to an earlier answer that a client sends back: metadata about that text, not input.
+                    case "annotations" when role == "assistant":
                     case "tool_call_id" when role == "tool":
                         break;
                     case { } when property.Value.ValueKind == JsonValueKind.Null:
@@ -876,8 +879,9 @@ public static class ChatCompletionsRequestReader
             // detail (low / high / auto) picks OpenAI's image resolution; Anthropic sizes images itself, so the content is unchanged.
             if (DataUrl.TryParse(url, out var mediaType, out var data))
             {
+                // image/jpg is a common misspelling browsers and SDKs produce; Anthropic knows only image/jpeg.
                 return mediaType.StartsWith("image/", StringComparison.OrdinalIgnoreCase)
-                    ? new Image(mediaType.ToLowerInvariant(), data, null)
+                    ? new Image(mediaType.Equals("image/jpg", StringComparison.OrdinalIgnoreCase) ? "image/jpeg" : mediaType.ToLowerInvariant(), data, null)
                     : throw new Refused($"{path}.image_url.url", $"{path}.image_url.url: a data URL of type '{mediaType}' is not an image.");
             }
 

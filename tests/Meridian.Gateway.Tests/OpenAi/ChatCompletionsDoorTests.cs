@@ -3,8 +3,13 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Meridian.Gateway.Hosting;
 using Meridian.Gateway.Tests.Admin;
 using Meridian.Gateway.Tests.Metering;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
 using OpenAI.Chat;
 
 namespace Meridian.Gateway.Tests.OpenAi;
@@ -158,7 +163,10 @@ public sealed class ChatCompletionsQuotaTests(AdminServer server) : IClassFixtur
         var world = await MeteringWorld.CreateAsync(server, rpm: 1);
         var client = OpenAiClients.Chat(server.Http.BaseAddress!.GetLeftPart(UriPartial.Authority), world.Key, world.DeploymentName, "/openai/v1");
 
-        await client.CompleteChatAsync([new UserChatMessage("The one request this minute")], new ChatCompletionOptions { MaxOutputTokenCount = 16 }, Ct);
+        var admitted = await client.CompleteChatAsync([new UserChatMessage("The one request this minute")], new ChatCompletionOptions { MaxOutputTokenCount = 16 }, Ct);
+        Assert.Equal("1", OpenAiClients.Header(admitted.GetRawResponse(), "x-ratelimit-limit-requests"));
+        Assert.Equal("0", OpenAiClients.Header(admitted.GetRawResponse(), "x-ratelimit-remaining-requests"));
+        Assert.Matches("^([0-9]+m)?[0-9]+s$", OpenAiClients.Header(admitted.GetRawResponse(), "x-ratelimit-reset-requests"));
         var refused = await Assert.ThrowsAsync<ClientResultException>(() =>
             client.CompleteChatAsync([new UserChatMessage("One too many")], new ChatCompletionOptions { MaxOutputTokenCount = 16 }, Ct));
 
@@ -166,5 +174,57 @@ public sealed class ChatCompletionsQuotaTests(AdminServer server) : IClassFixtur
         Assert.Contains("requests per minute", error.GetProperty("message").GetString(), StringComparison.Ordinal);
         var retryAfter = int.Parse(OpenAiClients.Header(refused.GetRawResponse()!, "retry-after"), CultureInfo.InvariantCulture);
         Assert.InRange(retryAfter, 1, 60);
+        Assert.Equal("0", OpenAiClients.Header(refused.GetRawResponse()!, "x-ratelimit-remaining-requests"));
+    }
+}
+
+/// <summary>Boundary routing fails closed through the OpenAI door too: nothing reachable inside the boundary is a 503.</summary>
+public sealed class ChatCompletionsFailClosedTests : IAsyncLifetime
+{
+    private const string Key = "mk-test0004-Fc3wR8tLq2XmZ6bN4vKd9sHe";
+
+    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "meridian-openai-tests", Guid.NewGuid().ToString("N"));
+    private WebApplication? _app;
+    private string _baseUrl = string.Empty;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        Directory.CreateDirectory(_dataDirectory);
+
+        // The only backend is an upstream nobody listens on (port 1): every attempt inside the boundary fails to connect.
+        var (app, _) = GatewayHost.Build(new GatewayOptions
+        {
+            Port = 0,
+            DataDirectory = _dataDirectory,
+            DemoKey = Key,
+            UpstreamUrl = new Uri("http://127.0.0.1:1/"),
+        }.OnTestStore());
+        _app = app;
+        await app.StartAsync(Ct);
+        _baseUrl = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).GetLeftPart(UriPartial.Authority);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is { } app)
+        {
+            await app.StopAsync(CancellationToken.None);
+            await app.DisposeAsync();
+        }
+
+        TestStores.DeleteDataDirectory(_dataDirectory);
+    }
+
+    [Fact]
+    public async Task An_unreachable_boundary_is_a_503_the_SDK_may_retry_never_an_answer_from_elsewhere()
+    {
+        var client = OpenAiClients.Chat(_baseUrl, Key);
+
+        var refused = await Assert.ThrowsAsync<ClientResultException>(() => client.CompleteChatAsync([new UserChatMessage("hi")], cancellationToken: Ct));
+
+        OpenAiClients.AssertError(refused, 503, "service_unavailable_error", code: null);
+        Assert.Equal("1", OpenAiClients.Header(refused.GetRawResponse()!, "retry-after"));
     }
 }

@@ -136,6 +136,14 @@ public sealed class ChatCompletionsRequestReaderTests
         Assert.Equal("""{"type":"base64","media_type":"application/pdf","data":"JVBERi0x"}""", blocks[3].GetProperty("source").GetRawText());
     }
 
+    [Fact]
+    public void The_common_image_jpg_misspelling_becomes_image_jpeg()
+    {
+        var body = Translate(Chat("", """[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/jpg;base64,/9j/4AAQ"}}]}]"""));
+
+        Assert.Equal("image/jpeg", body.GetProperty("messages")[0].GetProperty("content")[0].GetProperty("source").GetProperty("media_type").GetString());
+    }
+
     [Theory]
     [InlineData("""{"type":"image_url","image_url":{"url":"ftp://example.com/cat.jpg"}}""", "messages[0].content[0].image_url.url")]
     [InlineData("""{"type":"image_url","image_url":{"url":"data:text/plain;base64,aGk="}}""", "messages[0].content[0].image_url.url")]

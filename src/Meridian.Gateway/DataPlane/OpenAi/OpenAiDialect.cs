@@ -1,4 +1,4 @@
-using System.IO.Pipelines;
+using System.Globalization;
 using Meridian.Gateway.Http;
 using Meridian.Gateway.Safeguards;
 using Meridian.Protocol.Errors;
@@ -38,8 +38,11 @@ internal sealed class OpenAiDialect(TimeProvider time) : AnswerDialect
         return null;
     }
 
-    public override Task WriteErrorAsync(HttpContext context, ApiError error, SafeguardSession? screening) =>
-        WriteErrorAsync(context, OpenAiError.Of(error, contentFiltered: screening?.Verdict.Action == SafeguardAction.Block));
+    public override Task WriteErrorAsync(HttpContext context, ApiError error, SafeguardSession? screening)
+    {
+        AddRateLimitHeaders(context.Response);
+        return WriteErrorAsync(context, OpenAiError.Of(error, contentFiltered: screening?.Verdict.Action == SafeguardAction.Block));
+    }
 
     /// <summary>
     /// An error in OpenAI's shape, with <c>retry-after</c> where the SDKs should back off (they read it on 429 and 5xx);
@@ -69,13 +72,50 @@ internal sealed class OpenAiDialect(TimeProvider time) : AnswerDialect
     {
         // An upstream's Anthropic bytes are no use to an OpenAI client: the answer is always written from the events.
         var response = context.Response;
+        AddRateLimitHeaders(response);
         response.ContentType = "application/json";
         ChatCompletionsAnswerWriter.WriteCompletion(response.BodyWriter, message, _created);
         await response.BodyWriter.FlushAsync(context.RequestAborted);
     }
 
-    public override IAnswerStream OpenStream(PipeWriter output, SafeguardSession screening) =>
-        new ChunkStream(new ChatCompletionsChunkWriter(output, _includeUsage, _created), screening);
+    public override IAnswerStream OpenStream(HttpResponse response, SafeguardSession screening)
+    {
+        AddRateLimitHeaders(response);
+        return new ChunkStream(new ChatCompletionsChunkWriter(response.BodyWriter, _includeUsage, _created), screening);
+    }
+
+    /// <summary>
+    /// OpenAI's <c>x-ratelimit-{limit,remaining,reset}-{requests,tokens}</c> from the quota headers admission set
+    /// (<c>anthropic-ratelimit-*</c>, which stay): OpenAI clients and their retry helpers read these. OpenAI writes the
+    /// reset as the time until the bucket is full again (<c>"1s"</c>, <c>"6m0s"</c>), Anthropic as the instant.
+    /// </summary>
+    private void AddRateLimitHeaders(HttpResponse response)
+    {
+        var headers = response.Headers;
+        foreach (var (anthropic, openAi) in RateLimitKinds)
+        {
+            if (headers.TryGetValue($"anthropic-ratelimit-{anthropic}-limit", out var limit)
+                && headers.TryGetValue($"anthropic-ratelimit-{anthropic}-remaining", out var remaining))
+            {
+                headers[$"x-ratelimit-limit-{openAi}"] = limit;
+                headers[$"x-ratelimit-remaining-{openAi}"] = remaining;
+                if (DateTimeOffset.TryParse(headers[$"anthropic-ratelimit-{anthropic}-reset"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var resetAt))
+                {
+                    headers[$"x-ratelimit-reset-{openAi}"] = Duration(resetAt - time.GetUtcNow());
+                }
+            }
+        }
+    }
+
+    private static readonly (string Anthropic, string OpenAi)[] RateLimitKinds = [("requests", "requests"), ("tokens", "tokens")];
+
+    private static string Duration(TimeSpan untilReset)
+    {
+        var seconds = (long)Math.Ceiling(Math.Max(0, untilReset.TotalSeconds));
+        return seconds < 60
+            ? string.Create(CultureInfo.InvariantCulture, $"{seconds}s")
+            : string.Create(CultureInfo.InvariantCulture, $"{seconds / 60}m{seconds % 60}s");
+    }
 
     /// <summary>
     /// Chunks, with one decision the Anthropic stream does not need: an <c>error</c> event that is a safeguard block on the
