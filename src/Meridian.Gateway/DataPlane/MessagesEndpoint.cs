@@ -13,7 +13,8 @@ using Meridian.Protocol.Streaming;
 namespace Meridian.Gateway.DataPlane;
 
 /// <summary>
-/// <c>POST /v1/messages</c> and <c>/v1/messages/count_tokens</c>: one <see cref="RequestExchange"/> per request, taken
+/// <c>POST /v1/messages</c> and <c>/v1/messages/count_tokens</c> (and the other doors onto the same path, such as OpenAI's
+/// chat completions, through an <see cref="AnswerDialect"/>): one <see cref="RequestExchange"/> per request, taken
 /// through a short ordered list of stages — cheap refusals first, then counting, reserving, screening, and the answer
 /// from a backend pipeline (route inside the boundary → usage metering → review capture → output screening) driven into
 /// SSE or JSON — and one record when it ends (<see cref="RequestRecordBuilder"/>, <see cref="RecordWriter"/>).
@@ -65,20 +66,23 @@ internal sealed class MessagesEndpoint
         _countTokensStages = [ReadBodyAsync, Parse, Resolve, RefuseEarly, ReserveCountTokensAsync, CountInput, WriteTokenCountAsync];
     }
 
-    public Task CreateAsync(HttpContext context) => HandleAsync(context, MessagesEndpointName, _messageStages);
+    public Task CreateAsync(HttpContext context) => CreateAsync(context, AnthropicDialect.Instance);
 
-    public Task CountTokensAsync(HttpContext context) => HandleAsync(context, CountTokensEndpoint, _countTokensStages);
+    /// <summary>A Messages request that came in through another door (<see cref="AnswerDialect"/>): the same path, that door's wire.</summary>
+    public Task CreateAsync(HttpContext context, AnswerDialect dialect) => HandleAsync(context, dialect, dialect.Endpoint, _messageStages);
 
-    private async Task HandleAsync(HttpContext context, string endpoint, Stage[] stages)
+    public Task CountTokensAsync(HttpContext context) => HandleAsync(context, AnthropicDialect.Instance, CountTokensEndpoint, _countTokensStages);
+
+    private async Task HandleAsync(HttpContext context, AnswerDialect dialect, string endpoint, Stage[] stages)
     {
         var snapshot = _snapshots.Current;
         if (!_authenticator.TryAuthenticate(context.Request, snapshot, out var key, out var authError))
         {
-            await ErrorResponses.WriteAsync(context, authError);
+            await dialect.WriteErrorAsync(context, authError, blockedBySafeguard: false);
             return;
         }
 
-        await using var exchange = new RequestExchange(context, snapshot, key, endpoint, _time.GetTimestamp());
+        await using var exchange = new RequestExchange(context, snapshot, key, dialect, endpoint, _time.GetTimestamp());
         try
         {
             foreach (var stage in stages)
@@ -137,7 +141,13 @@ internal sealed class MessagesEndpoint
 
     private static ValueTask<ApiError?> Parse(RequestExchange exchange)
     {
-        if (!MessagesRequestParser.TryParse(exchange.Body!.Memory, exchange.IsCountTokens, out var request, out var error))
+        // A door other than Messages translates its body first; what comes out is validated like any Messages body.
+        if (exchange.Dialect.ReadRequest(exchange.Body!.Memory, out var messagesBody) is { } untranslatable)
+        {
+            return ValueTask.FromResult<ApiError?>(untranslatable);
+        }
+
+        if (!MessagesRequestParser.TryParse(messagesBody, exchange.IsCountTokens, out var request, out var error))
         {
             return ValueTask.FromResult<ApiError?>(error);
         }
@@ -308,22 +318,10 @@ internal sealed class MessagesEndpoint
 
         exchange.Status = 200;
         await RecordAsync(exchange, durable: true);
-        var response = exchange.Http.Response;
-        response.StatusCode = 200;
-        response.ContentType = "application/json";
+        exchange.Http.Response.StatusCode = 200;
         WriteAnswerHeaders(exchange);
-        if (upstream is not null && exchange.Output?.Altered != true)
-        {
-            // Screening let the text through as it was: the upstream's bytes are the answer (no second serialization).
-            response.ContentLength = upstream.Json.Length;
-            await response.BodyWriter.WriteAsync(upstream.Json, exchange.Aborted);
-        }
-        else
-        {
-            AnthropicJsonWriter.WriteMessage(response.BodyWriter, message);
-            await response.BodyWriter.FlushAsync(exchange.Aborted);
-        }
-
+        // Screening let the text through as it was: the upstream's own bytes may be the answer (no second serialization).
+        await exchange.Dialect.WriteMessageAsync(exchange.Http, message, exchange.Output?.Altered == true ? null : upstream);
         return null;
     }
 
@@ -339,7 +337,7 @@ internal sealed class MessagesEndpoint
         response.Headers.CacheControl = "no-cache";
         response.Headers["x-accel-buffering"] = "no";
         exchange.Status = 200;
-        using var sse = new SseEventWriter(writer);
+        using var sse = exchange.Dialect.OpenStream(response, () => exchange.BlockedBySafeguard);
         try
         {
             do
@@ -406,7 +404,7 @@ internal sealed class MessagesEndpoint
     {
         exchange.Status = error.Status;
         exchange.ErrorType = error.Type;
-        return ErrorResponses.WriteAsync(exchange.Http, error);
+        return exchange.Dialect.WriteErrorAsync(exchange.Http, error, exchange.BlockedBySafeguard);
     }
 
     private static ValueTask<ApiError?> Refuse(ApiError error) => ValueTask.FromResult<ApiError?>(error);

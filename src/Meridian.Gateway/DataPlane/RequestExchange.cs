@@ -16,9 +16,13 @@ namespace Meridian.Gateway.DataPlane;
 /// part; <see cref="RequestRecordBuilder"/> turns the whole into the request's record. Owns the body, the parsed
 /// document and the route: disposing it releases them. One per request; not shared.
 /// </summary>
-internal sealed class RequestExchange(HttpContext http, GatewaySnapshot snapshot, KeyRecord key, string endpoint, long startedAt) : IAsyncDisposable
+internal sealed class RequestExchange(HttpContext http, GatewaySnapshot snapshot, KeyRecord key, AnswerDialect dialect, string endpoint, long startedAt)
+    : IAsyncDisposable
 {
     public HttpContext Http { get; } = http;
+
+    /// <summary>The door the request came in by: how its body reads and how its answer and errors are written.</summary>
+    public AnswerDialect Dialect { get; } = dialect;
 
     /// <summary>Cancelled when the client goes away: every stage stops its work then.</summary>
     public CancellationToken Aborted => Http.RequestAborted;
@@ -28,7 +32,7 @@ internal sealed class RequestExchange(HttpContext http, GatewaySnapshot snapshot
 
     public KeyRecord Key { get; } = key;
 
-    /// <summary>The API called, as the receipt names it: <c>messages</c> or <c>count_tokens</c>.</summary>
+    /// <summary>The API called, as the receipt names it: <c>messages</c>, <c>count_tokens</c> or <c>chat_completions</c>.</summary>
     public string Endpoint { get; } = endpoint;
 
     public bool IsCountTokens => Endpoint == MessagesEndpoint.CountTokensEndpoint;
@@ -75,6 +79,9 @@ internal sealed class RequestExchange(HttpContext http, GatewaySnapshot snapshot
 
     /// <summary>Input and output verdicts together, as far as screened.</summary>
     public Verdict? Verdict => Input is null ? null : Output is null ? Input.Verdict : Input.Verdict.Merge(Output.Verdict);
+
+    /// <summary>Whether screening blocked the request or its answer.</summary>
+    public bool BlockedBySafeguard => Verdict?.IsBlocked == true;
 
     /// <summary>How the answer ended, by the precedence of docs/metering.md: a block, the client leaving, a backend failure, completion.</summary>
     public AnswerEnding Ending =>

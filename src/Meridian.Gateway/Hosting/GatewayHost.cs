@@ -4,6 +4,7 @@ using Meridian.Gateway.Admin;
 using Meridian.Gateway.Backends;
 using Meridian.Gateway.Cluster;
 using Meridian.Gateway.DataPlane;
+using Meridian.Gateway.DataPlane.OpenAi;
 using Meridian.Gateway.Http;
 using Meridian.Gateway.Metering;
 using Meridian.Gateway.Snapshot;
@@ -81,6 +82,7 @@ public static class GatewayHost
         services.AddCluster(options);
         services.AddSafeguards(options, data.Path);
         services.AddDataPlane(data.Path, options.ReceiptSigningKey);
+        services.AddOpenAiDoor();
         services.AddAdminApi();
         services.AddOpenApi(AdminOpenApi.Configure);
         // Traces and metrics cost 5–8 µs per request (bench/results), so they are collected only when they go somewhere:
@@ -96,6 +98,7 @@ public static class GatewayHost
         var app = builder.Build();
         app.UseMiddleware<ErrorHandlingMiddleware>();
         app.MapDataPlane();
+        app.MapOpenAiDoor();
         AdminEndpoints.Map(app);
         app.MapSafeguards();
         app.MapOpenApi();

@@ -28,6 +28,9 @@ public static class ErrorTypes
 /// <summary>A failure the client caused or must be told about, in Anthropic's vocabulary.</summary>
 public sealed record ApiError(int Status, string Type, string Message)
 {
+    /// <summary>The request field at fault, for dialects whose errors name it apart from the message (OpenAI's <c>param</c>).</summary>
+    public string? Param { get; init; }
+
     public static ApiError InvalidRequest(string message) => new(400, ErrorTypes.InvalidRequest, message);
     public static ApiError Authentication(string message) => new(401, ErrorTypes.Authentication, message);
     public static ApiError Permission(string message) => new(403, ErrorTypes.Permission, message);
