@@ -16,7 +16,7 @@ public sealed class CliGatewayFixture : IAsyncLifetime
     public const string DemoKey = "mk-test0003-Pw4nK8sLq2Zx6Rv9Tb3Hc7Jd";
     public const string AdminToken = "mat-test0001-Fq2Lp8Xz4Rw7Nc3Vb6Hj9Ks5";
 
-    private WebApplication? _app;
+    private readonly List<WebApplication> _apps = [];
 
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "meridian-cli-tests", Guid.NewGuid().ToString("N"));
 
@@ -28,16 +28,7 @@ public sealed class CliGatewayFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        var (app, _) = GatewayHost.Build(new GatewayOptions
-        {
-            Port = 0,
-            DataDirectory = DataDirectory,
-            DemoKey = DemoKey,
-            AdminToken = AdminToken,
-        });
-        _app = app;
-        await app.StartAsync(TestContext.Current.CancellationToken);
-        Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        Url = await StartNodeAsync("eastus");
         Cli = new CliRunner(new Dictionary<string, string?>
         {
             ["MERIDIAN_URL"] = Url,
@@ -45,17 +36,37 @@ public sealed class CliGatewayFixture : IAsyncLifetime
         });
     }
 
-    /// <summary>A client for the data plane (<c>/v1/…</c>); no credentials attached.</summary>
-    public HttpClient CreateHttpClient() => new() { BaseAddress = new Uri(Url + "/"), Timeout = TimeSpan.FromSeconds(60) };
+    /// <summary>
+    /// Starts one more node on the same data folder taking requests in at <paramref name="ingressRegion"/>, as
+    /// <c>./meridian serve --region R --port P</c> does; returns its root URL.
+    /// </summary>
+    public async Task<string> StartNodeAsync(string ingressRegion)
+    {
+        var (app, _) = GatewayHost.Build(new GatewayOptions
+        {
+            Port = 0,
+            DataDirectory = DataDirectory,
+            DemoKey = DemoKey,
+            AdminToken = AdminToken,
+            IngressRegion = ingressRegion,
+        });
+        _apps.Add(app);
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        return app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+    }
+
+    /// <summary>A client for the data plane (<c>/v1/…</c>) of the first node, or of the node at <paramref name="url"/>; no credentials attached.</summary>
+    public HttpClient CreateHttpClient(string? url = null) => new() { BaseAddress = new Uri((url ?? Url) + "/"), Timeout = TimeSpan.FromSeconds(60) };
 
     public async ValueTask DisposeAsync()
     {
-        if (_app is { } app)
+        foreach (var app in _apps)
         {
-            _app = null;
             await app.StopAsync(CancellationToken.None);
             await app.DisposeAsync();
         }
+
+        _apps.Clear();
 
         SqliteConnection.ClearAllPools();
         try

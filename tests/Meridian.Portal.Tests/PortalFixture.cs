@@ -40,6 +40,8 @@ public sealed class PortalFixture : IAsyncLifetime
     public const string FlaggedText = "Someone should shoot that politician.";
 
     private WebApplication? _app;
+
+    private readonly List<WebApplication> _extraNodes = [];
     private IPlaywright? _playwright;
     private Task<string>? _demoCase;
 
@@ -99,8 +101,29 @@ public sealed class PortalFixture : IAsyncLifetime
         });
     }
 
+    /// <summary>
+    /// A client of one more node on the same data folder taking requests in at <paramref name="ingressRegion"/> (as
+    /// <c>./meridian serve --region R --port P</c> would): a DataZone or Regional deployment is served only inside its boundary.
+    /// </summary>
+    public async Task<HttpClient> NodeInAsync(string ingressRegion)
+    {
+        var (app, _) = GatewayHost.Build(
+            new GatewayOptions { Port = 0, DataDirectory = DataDirectory, DemoKey = DemoKey, AdminToken = OperatorToken, IngressRegion = ingressRegion },
+            logging => logging.AddProvider(new QueueLoggerProvider(Log)).SetMinimumLevel(LogLevel.Warning));
+        _extraNodes.Add(app);
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new HttpClient { BaseAddress = new Uri(address.EndsWith('/') ? address : address + "/"), Timeout = TimeSpan.FromSeconds(60) };
+    }
+
     public async ValueTask DisposeAsync()
     {
+        foreach (var node in _extraNodes)
+        {
+            await node.StopAsync(CancellationToken.None);
+            await node.DisposeAsync();
+        }
+
         if (Browser is not null)
         {
             await Browser.CloseAsync();

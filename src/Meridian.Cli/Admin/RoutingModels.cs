@@ -53,12 +53,16 @@ internal sealed record DeploymentBoundary(
     string? Boundary,
     long Requests,
     long Processed,
+    long RefusedBeforeRouting,
     long FailedClosed,
+    long BlockedBySafeguard,
+    long IngressAllowedOutside,
     IReadOnlyList<ProcessedIn>? ProcessedIn,
+    long BadSignatures,
     long Violations,
     IReadOnlyList<string>? ViolationRequestIds);
 
-internal sealed record ProcessedIn(string Operator, string Region, string? DataZone, long Requests);
+internal sealed record ProcessedIn(string Operator, string Region, string? DataZone, long Requests, bool Declared = true);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(DeploymentPlan))]

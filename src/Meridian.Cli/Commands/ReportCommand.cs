@@ -65,13 +65,16 @@ internal static class ReportCommand
 
     public static string Csv(BoundaryReport report)
     {
-        var csv = new StringBuilder("deployment_id,deployment_name,model,hosting_option,deployment_type,boundary,requests,processed,failed_closed,processed_in,violations\n");
+        var csv = new StringBuilder(
+            "deployment_id,deployment_name,model,hosting_option,deployment_type,boundary,requests,processed,refused_before_routing,failed_closed,"
+            + "blocked_by_safeguard,ingress_allowed_outside,processed_in,bad_signatures,violations\n");
         foreach (var d in report.Deployments ?? [])
         {
             string[] cells =
             [
                 d.DeploymentId, d.DeploymentName ?? "", d.Model ?? "", d.HostingOption ?? "", d.DeploymentType ?? "", d.Boundary ?? "",
-                Number(d.Requests), Number(d.Processed), Number(d.FailedClosed), Locations(d, "; "), Number(d.Violations),
+                Number(d.Requests), Number(d.Processed), Number(d.RefusedBeforeRouting), Number(d.FailedClosed), Number(d.BlockedBySafeguard),
+                Number(d.IngressAllowedOutside), Locations(d, "; "), Number(d.BadSignatures), Number(d.Violations),
             ];
             csv.AppendJoin(',', cells.Select(Quote)).Append('\n');
         }
@@ -89,19 +92,22 @@ internal static class ReportCommand
             return;
         }
 
-        var table = CliOutput.Table(call.Out, "Deployment", "Model", "Boundary", "Requests", "Failed closed", "Processed in (operator/region/zone: requests)", "Violations");
+        var table = CliOutput.Table(call.Out, "Deployment", "Model", "Boundary", "Requests", "Processed", "Refused", "Failed closed", "Blocked",
+            "Processed in (operator/region/zone: requests)", "Violations");
         foreach (var d in deployments)
         {
             table.AddRow(CliOutput.Escape(d.DeploymentName ?? d.DeploymentId), CliOutput.Escape(d.Model), CliOutput.Escape(d.Boundary),
-                Number(d.Requests), Number(d.FailedClosed), CliOutput.Escape(Locations(d, call.Out.Profile.Capabilities.Ansi ? "\n" : ", ")),
-                d.Violations == 0 ? "0" : $"[red]{Number(d.Violations)}[/]");
+                Number(d.Requests), Number(d.Processed), Number(d.RefusedBeforeRouting), Number(d.FailedClosed), Number(d.BlockedBySafeguard),
+                CliOutput.Escape(Locations(d, call.Out.Profile.Capabilities.Ansi ? "\n" : ", ")),
+                d.Violations == 0 ? "0" : $"[red]{Number(d.Violations)}[/]" + (d.BadSignatures > 0 ? $" ({Number(d.BadSignatures)} bad signature(s))" : string.Empty));
         }
 
         call.Out.Write(table);
     }
 
     private static string Locations(DeploymentBoundary d, string separator) =>
-        string.Join(separator, (d.ProcessedIn ?? []).Select(p => $"{p.Operator}/{p.Region}/{p.DataZone ?? "-"}: {Number(p.Requests)}"));
+        string.Join(separator, (d.ProcessedIn ?? []).Select(p =>
+            $"{p.Operator}/{(p.Declared ? p.Region : "location undeclared")}/{p.DataZone ?? "-"}: {Number(p.Requests)}"));
 
     private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
 

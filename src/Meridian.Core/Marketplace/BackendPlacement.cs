@@ -8,9 +8,46 @@ public sealed record BackendPlacement(string BackendId, string Region, string? D
     public const string Platform = "platform";
 }
 
-/// <summary>The data boundary: may this backend process requests for this deployment?</summary>
+/// <summary>Where a request entered, relative to its deployment's boundary.</summary>
+public enum IngressDecision
+{
+    /// <summary>Inside the boundary, or a deployment whose boundary sets no rule for ingress (Global, publisher-hosted).</summary>
+    Inside,
+
+    /// <summary>Outside the boundary, at a region the operator allowed for this deployment: served, and recorded as such.</summary>
+    AllowedOutside,
+
+    /// <summary>Outside the boundary: refused before the content is screened or sent anywhere.</summary>
+    Refused,
+}
+
+/// <summary>The data boundary: may this backend process requests for this deployment, and may they enter where they did?</summary>
 public static class Boundary
 {
+    /// <summary>
+    /// Ingress is part of the boundary: a platform-hosted DataZone deployment takes its requests in only at nodes in its
+    /// data zone, a Regional one only in its region, unless the operator allowed that ingress region for the deployment.
+    /// Global deployments (any platform region) and publisher-hosted ones (the data leaves for the publisher anyway, as
+    /// acknowledged) keep the rule of their processing: any ingress.
+    /// </summary>
+    public static IngressDecision Ingress(DeploymentRoute deployment, string ingressRegion, string? ingressDataZone)
+    {
+        if (deployment.Hosting == HostingOption.Publisher)
+        {
+            return IngressDecision.Inside;
+        }
+
+        var inside = deployment.Type switch
+        {
+            DeploymentType.DataZone => deployment.ResourceRegion.DataZone is { } zone && string.Equals(ingressDataZone, zone, StringComparison.OrdinalIgnoreCase),
+            DeploymentType.Regional => string.Equals(ingressRegion, deployment.ResourceRegion.Name, StringComparison.OrdinalIgnoreCase),
+            _ => true,
+        };
+        return inside ? IngressDecision.Inside
+            : deployment.AllowedIngress.Contains(ingressRegion, StringComparer.OrdinalIgnoreCase) ? IngressDecision.AllowedOutside
+            : IngressDecision.Refused;
+    }
+
     public static bool Allows(DeploymentRoute deployment, BackendPlacement backend)
     {
         if (deployment.Hosting == HostingOption.Publisher)

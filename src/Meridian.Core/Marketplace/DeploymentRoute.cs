@@ -45,6 +45,12 @@ public sealed record DeploymentRoute(
     /// <summary>Whether its offer requires flagged content to be retained for review.</summary>
     public bool OfferRequiresRetention { get; init; }
 
+    /// <summary>
+    /// Regions outside the boundary from which the operator allowed requests to come in (<see cref="Boundary.Ingress"/>).
+    /// Empty: a platform-hosted DataZone or Regional deployment takes its requests in only inside its boundary.
+    /// </summary>
+    public IReadOnlyList<string> AllowedIngress { get; init; } = [];
+
     /// <summary>True when every request must fail closed (<see cref="CaseReview.RefusesRequests"/>).</summary>
     public bool RefusedForRetention => CaseReview.RefusesRequests(OfferRequiresRetention, Retention, RetentionExempt);
 }

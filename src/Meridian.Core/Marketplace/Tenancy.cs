@@ -48,4 +48,7 @@ public sealed record Deployment(
 
     /// <summary>The operator's exemption from the offer's retention requirement, when granted.</summary>
     public RetentionExemption? RetentionExemption { get; init; }
+
+    /// <summary>Regions outside its boundary from which the operator allows its requests to come in; empty by default.</summary>
+    public IReadOnlyList<string> AllowedIngress { get; init; } = [];
 }

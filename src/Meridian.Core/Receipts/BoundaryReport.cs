@@ -2,10 +2,18 @@ using Meridian.Core.Marketplace;
 
 namespace Meridian.Core.Receipts;
 
-/// <summary>Where one deployment's requests were processed over a period, and whether any left its boundary.</summary>
+/// <summary>
+/// Where one deployment's requests were processed over a period, and whether any left its boundary. Every request is in
+/// exactly one of <paramref name="Processed"/>, <paramref name="RefusedBeforeRouting"/>, <paramref name="FailedClosed"/> and
+/// <paramref name="BlockedBySafeguard"/>, so they add up to <paramref name="Requests"/>.
+/// </summary>
 /// <param name="Processed">Requests a backend processed (answered, or failed after starting).</param>
+/// <param name="RefusedBeforeRouting">Requests refused before any backend was chosen (quota, validation, suspension, ingress).</param>
 /// <param name="FailedClosed">Requests no backend inside the boundary could take: refused, never sent elsewhere.</param>
-/// <param name="Violations">Receipts showing processing outside the boundary. There should be none.</param>
+/// <param name="BlockedBySafeguard">Requests whose input a safeguard blocked: no backend saw them.</param>
+/// <param name="IngressAllowedOutside">Requests that came in outside the boundary where the operator allowed it.</param>
+/// <param name="BadSignatures">Stored receipts whose signature does not verify: counted as violations too.</param>
+/// <param name="Violations">Receipts showing processing or ingress outside the boundary, or not verifying. There should be none.</param>
 public sealed record DeploymentBoundaryReport(
     string DeploymentId,
     string? DeploymentName,
@@ -16,14 +24,19 @@ public sealed record DeploymentBoundaryReport(
     string Boundary,
     long Requests,
     long Processed,
+    long RefusedBeforeRouting,
     long FailedClosed,
+    long BlockedBySafeguard,
+    long IngressAllowedOutside,
     IReadOnlyList<ProcessingLocation> ProcessedIn,
+    long BadSignatures,
     long Violations,
     IReadOnlyList<string> ViolationRequestIds);
 
 /// <param name="Operator"><c>platform</c> or a publisher id.</param>
 /// <param name="Region">A platform region, or a publisher's declared location (<c>undeclared</c> when it declared none).</param>
-public sealed record ProcessingLocation(string Operator, string Region, string? DataZone, long Requests);
+/// <param name="Declared">False for a publisher that declared no location: where its infrastructure is, is not known.</param>
+public sealed record ProcessingLocation(string Operator, string Region, string? DataZone, long Requests, bool Declared);
 
 /// <summary>A tenant's compliance report: per deployment, requests and where they were processed.</summary>
 public sealed record BoundaryReportView(
@@ -37,11 +50,15 @@ public sealed record BoundaryReportView(
 /// <summary>Builds a <see cref="BoundaryReportView"/> from receipts, one at a time, in constant memory per deployment. Not thread-safe.</summary>
 public sealed class BoundaryReportBuilder
 {
+    /// <summary>What a receipt records as the processing region of a publisher that declared no location.</summary>
+    public const string UndeclaredLocation = "undeclared";
+
     private const int MaxViolationIds = 20;
 
     private readonly Dictionary<string, Entry> _deployments = new(StringComparer.Ordinal);
 
-    public void Add(Receipt receipt)
+    /// <param name="verified">Whether the receipt's signature verifies; a receipt that does not is a violation.</param>
+    public void Add(Receipt receipt, bool verified = true)
     {
         if (receipt.DeploymentId is not { } deploymentId || receipt.Endpoint == "count_tokens")
         {
@@ -65,8 +82,26 @@ public sealed class BoundaryReportBuilder
         {
             entry.FailedClosed++;
         }
+        else if (receipt.SafeguardVerdict.StartsWith("block", StringComparison.Ordinal))
+        {
+            entry.BlockedBySafeguard++;
+        }
+        else
+        {
+            entry.RefusedBeforeRouting++;
+        }
 
-        if (ReceiptBoundary.IsViolation(receipt))
+        if (receipt.IngressOutsideBoundary == true)
+        {
+            entry.IngressAllowedOutside++;
+        }
+
+        if (!verified)
+        {
+            entry.BadSignatures++;
+        }
+
+        if (!verified || ReceiptBoundary.IsViolation(receipt))
         {
             entry.Violations++;
             if (entry.ViolationIds.Count < MaxViolationIds)
@@ -96,6 +131,14 @@ public sealed class BoundaryReportBuilder
 
         public long FailedClosed { get; set; }
 
+        public long RefusedBeforeRouting { get; set; }
+
+        public long BlockedBySafeguard { get; set; }
+
+        public long IngressAllowedOutside { get; set; }
+
+        public long BadSignatures { get; set; }
+
         public long Violations { get; set; }
 
         public List<string> ViolationIds { get; } = [];
@@ -111,10 +154,10 @@ public sealed class BoundaryReportBuilder
                 : "unknown";
             return new DeploymentBoundaryReport(
                 deploymentId, First.DeploymentName, First.Model, First.HostingOption, First.DeploymentType, First.ResourceRegion, boundary,
-                Requests, Processed, FailedClosed,
+                Requests, Processed, RefusedBeforeRouting, FailedClosed, BlockedBySafeguard, IngressAllowedOutside,
                 [.. Locations.OrderByDescending(l => l.Value).ThenBy(l => l.Key.Region, StringComparer.Ordinal)
-                    .Select(l => new ProcessingLocation(l.Key.Operator, l.Key.Region, l.Key.Zone, l.Value))],
-                Violations, ViolationIds);
+                    .Select(l => new ProcessingLocation(l.Key.Operator, l.Key.Region, l.Key.Zone, l.Value, Declared: l.Key.Region != UndeclaredLocation))],
+                BadSignatures, Violations, ViolationIds);
         }
     }
 }

@@ -57,6 +57,15 @@ public sealed record Receipt
     /// <summary>Which parties received which classes of data because of this request.</summary>
     public IReadOnlyList<DataRecipient>? DataRecipients { get; init; }
 
+    /// <summary>The data zone of the region where the request came in (<see cref="IngressRegion"/>).</summary>
+    public string? IngressDataZone { get; init; }
+
+    /// <summary>
+    /// True when the request came in outside its deployment's boundary at a region the operator allowed for it; null
+    /// otherwise (inside, or no ingress rule for the deployment). A refused one says so by its status.
+    /// </summary>
+    public bool? IngressOutsideBoundary { get; init; }
+
     /// <summary>The operator's signature over the receipt's canonical form (everything but this field).</summary>
     public ReceiptSignature? Signature { get; init; }
 }

@@ -16,9 +16,18 @@ public static class ReceiptBoundary
     public const string Contact = "contact";
     public const string OperatorParty = "operator";
 
-    /// <summary>True when the receipt shows data processed (or sent for processing) outside its boundary.</summary>
+    /// <summary>
+    /// True when the receipt shows data processed (or sent for processing) outside its boundary, or content taken in
+    /// outside it — screened or processed at a node outside the boundary without the operator's allowance.
+    /// </summary>
     public static bool IsViolation(Receipt receipt)
     {
+        if (IngressOutside(receipt) && receipt.IngressOutsideBoundary != true
+            && (receipt.ProcessingOperator is not null || receipt.SafeguardVerdict != "not_screened"))
+        {
+            return true;
+        }
+
         if (receipt.ProcessingOperator is { } processingOperator
             && !Allows(receipt, new BackendPlacement(receipt.Backend ?? "?", receipt.ProcessingRegion ?? string.Empty, receipt.ProcessingDataZone, processingOperator)))
         {
@@ -56,6 +65,22 @@ public static class ReceiptBoundary
     }
 
     private static string[] Classes(bool content) => content ? [Content, Usage, Transaction, Contact] : [Usage, Transaction, Contact];
+
+    /// <summary>Whether the request came in outside its deployment's boundary (as far as the receipt says where it came in).</summary>
+    private static bool IngressOutside(Receipt receipt)
+    {
+        if (receipt.HostingOption != WireNames.Of(HostingOption.Platform))
+        {
+            return false;
+        }
+
+        return receipt.DeploymentType switch
+        {
+            "regional" => !string.Equals(receipt.IngressRegion, receipt.ResourceRegion, StringComparison.OrdinalIgnoreCase),
+            "datazone" => receipt.IngressDataZone is { } zone && !string.Equals(zone, receipt.ResourceDataZone, StringComparison.OrdinalIgnoreCase),
+            _ => false,
+        };
+    }
 
     private static bool Allows(Receipt receipt, BackendPlacement placement)
     {

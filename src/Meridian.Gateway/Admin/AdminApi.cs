@@ -68,6 +68,7 @@ public static class AdminEndpoints
         admin.MapPost("/resources/{resource}/deployments", DeploymentHandlers.Create).WithBody<CreateDeploymentRequest>();
         admin.MapGet("/deployments/{id}", DeploymentHandlers.Get);
         admin.MapDelete("/deployments/{id}", DeploymentHandlers.Delete);
+        admin.MapPut("/deployments/{id}/ingress", DeploymentHandlers.SetIngressAsync).WithBody<SetAllowedIngressRequest>();
         ReviewSettingsHandlers.Map(admin);
         ModelDefaultHandlers.Map(admin);
 

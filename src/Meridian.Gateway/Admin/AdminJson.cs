@@ -112,7 +112,10 @@ public sealed record DeploymentView(
     DateTimeOffset CreatedAt,
     string ReviewedBy,
     string RetentionMode,
-    RetentionExemptionView? RetentionExemption);
+    RetentionExemptionView? RetentionExemption,
+    IReadOnlyList<string> AllowedIngress);
+
+public sealed record SetAllowedIngressRequest(IReadOnlyList<string>? AllowedRegions);
 
 public sealed record RetentionExemptionView(string GrantedBy, DateTimeOffset GrantedAt);
 
@@ -230,4 +233,5 @@ public sealed record AuditView(long Id, DateTimeOffset At, string Actor, string 
 [JsonSerializable(typeof(ListResponse<ModelDefaultView>))]
 [JsonSerializable(typeof(ModelDefaultView))]
 [JsonSerializable(typeof(SetModelDefaultRequest))]
+[JsonSerializable(typeof(SetAllowedIngressRequest))]
 public sealed partial class AdminJsonContext : JsonSerializerContext;

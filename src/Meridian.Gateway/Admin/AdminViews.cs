@@ -69,7 +69,8 @@ public static class AdminViews
         ProcessingBoundary(d),
         d.CreatedBy, d.CreatedAt,
         CaseReview.Of(d.ReviewedBy), CaseReview.Of(d.Retention),
-        d.RetentionExemption is { } exemption ? new RetentionExemptionView(exemption.GrantedBy, exemption.GrantedAt) : null);
+        d.RetentionExemption is { } exemption ? new RetentionExemptionView(exemption.GrantedBy, exemption.GrantedAt) : null,
+        d.AllowedIngress);
 
     /// <summary>Where requests of a deployment may be processed, in words a person can check a receipt against.</summary>
     public static string ProcessingBoundary(Deployment d) => (d.Hosting, d.Type) switch

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Meridian.Core.Receipts;
+using Meridian.Gateway.Receipts;
 using Meridian.Gateway.Records;
 using Meridian.Storage.Control;
 using Meridian.Storage.Geography;
@@ -8,16 +9,17 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace Meridian.Gateway.Admin;
 
 /// <summary>
-/// <c>GET /admin/v1/tenants/{tenant}/boundary-report?from=&amp;to=</c>: per deployment, how many requests, where they
-/// were processed (operator, region, zone) and any receipt showing processing outside the boundary — there should be
-/// none. Read from the receipts in every geography store (and those still queued), in constant memory per deployment.
+/// <c>GET /admin/v1/tenants/{tenant}/boundary-report?from=&amp;to=</c>: per deployment, how many requests and what
+/// became of each (processed, refused before routing, failed closed, blocked by a safeguard), where they were processed
+/// (operator, region, zone), and any receipt showing processing or ingress outside the boundary or a signature that does
+/// not verify — there should be none. Read from the receipts in every geography store (and those still queued), in constant memory per deployment.
 /// </summary>
 public static class BoundaryReportHandlers
 {
     public static readonly TimeSpan DefaultPeriod = TimeSpan.FromDays(30);
 
     public static Results<Ok<BoundaryReportView>, ProblemHttpResult> Get(
-        HttpContext context, string tenant, MarketplaceStore store, GeographyStores geographies, RecordWriter writer, TimeProvider time)
+        HttpContext context, string tenant, MarketplaceStore store, GeographyStores geographies, RecordWriter writer, ReceiptSigner signer, TimeProvider time)
     {
         var caller = AdminAuthentication.CallerOf(context);
         var access = caller.ReadTenant(tenant);
@@ -46,7 +48,8 @@ public static class BoundaryReportHandlers
             {
                 if (!pendingIds.Contains(receipt.RequestId))
                 {
-                    builder.Add(receipt);
+                    // Every stored receipt's signature is checked: one edited at rest is counted as a violation.
+                    builder.Add(receipt, signer.Verifies(receipt));
                 }
             });
         }

@@ -102,4 +102,26 @@ public static class DeploymentHandlers
 
         return TypedResults.NoContent();
     }
+
+    /// <summary>
+    /// <c>PUT /admin/v1/deployments/{id}/ingress</c>: the regions outside the deployment's boundary from which the
+    /// operator allows its requests to come in. Operators only: it widens where a tenant's content may enter.
+    /// </summary>
+    public static async Task<Results<Ok<DeploymentView>, ProblemHttpResult>> SetIngressAsync(HttpContext context, string id, MarketplaceStore store, TimeProvider time)
+    {
+        var caller = AdminAuthentication.CallerOf(context);
+        if (AccessProblems.Check(caller.OperatorOnly(), string.Empty, "Only an operator-admin may allow a deployment's requests in from outside its boundary.") is { } denied)
+        {
+            return denied;
+        }
+
+        var (body, problem) = await AdminRequest.ReadJsonAsync(context, AdminJsonContext.Default.SetAllowedIngressRequest);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var result = store.SetAllowedIngress(caller.Actor, id, body!.AllowedRegions ?? [], time.GetUtcNow());
+        return result.Succeeded ? TypedResults.Ok(AdminViews.Deployment(result.Value!)) : AdminProblems.From(result);
+    }
 }

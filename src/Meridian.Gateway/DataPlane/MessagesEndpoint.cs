@@ -1,5 +1,6 @@
 using Meridian.Gateway.Auth;
 using Meridian.Gateway.Backends;
+using Meridian.Gateway.Hosting;
 using Meridian.Gateway.Http;
 using Meridian.Gateway.Metering;
 using Meridian.Gateway.Records;
@@ -37,6 +38,7 @@ internal sealed class MessagesEndpoint
     private readonly RequestRecordBuilder _records;
     private readonly RecordWriter _writer;
     private readonly TimeProvider _time;
+    private readonly string _ingressRegion;
 
     /// <summary>The stages of a request, in order; each returns the refusal that ends the request, or null to go on.</summary>
     private readonly Stage[] _messageStages;
@@ -52,8 +54,10 @@ internal sealed class MessagesEndpoint
         RequestSafeguards safeguards,
         RequestRecordBuilder records,
         RecordWriter writer,
+        GatewayOptions options,
         TimeProvider time)
     {
+        _ingressRegion = options.IngressRegion;
         _authenticator = authenticator;
         _snapshots = snapshots;
         _router = router;
@@ -62,8 +66,8 @@ internal sealed class MessagesEndpoint
         _records = records;
         _writer = writer;
         _time = time;
-        _messageStages = [ReadBodyAsync, Parse, Resolve, RefuseEarly, CountInput, FitContextWindow, ReserveAsync, ScreenInputAsync, AnswerAsync];
-        _countTokensStages = [ReadBodyAsync, Parse, Resolve, RefuseEarly, ReserveCountTokensAsync, CountInput, WriteTokenCountAsync];
+        _messageStages = [ReadBodyAsync, Parse, Resolve, AdmitIngress, RefuseEarly, CountInput, FitContextWindow, ReserveAsync, ScreenInputAsync, AnswerAsync];
+        _countTokensStages = [ReadBodyAsync, Parse, Resolve, AdmitIngress, RefuseEarly, ReserveCountTokensAsync, CountInput, WriteTokenCountAsync];
     }
 
     public Task CreateAsync(HttpContext context) => CreateAsync(context, AnthropicDialect.Instance);
@@ -196,6 +200,31 @@ internal sealed class MessagesEndpoint
         }
 
         return ValueTask.FromResult<ApiError?>(null);
+    }
+
+    /// <summary>
+    /// Ingress is part of the boundary (<see cref="Core.Marketplace.Boundary.Ingress"/>): a request for a DataZone or
+    /// Regional deployment that came in at a node outside its boundary is refused here, before its content is counted,
+    /// screened or sent anywhere, unless the operator allowed this ingress for the deployment.
+    /// </summary>
+    private ValueTask<ApiError?> AdmitIngress(RequestExchange exchange)
+    {
+        var deployment = exchange.Deployment!;
+        var zone = exchange.Snapshot.World.TryGetRegion(_ingressRegion, out var region) ? region.DataZone : null;
+        exchange.IngressDataZone = zone;
+        exchange.Ingress = Core.Marketplace.Boundary.Ingress(deployment, _ingressRegion, zone);
+        if (exchange.Ingress != Core.Marketplace.IngressDecision.Refused)
+        {
+            return ValueTask.FromResult<ApiError?>(null);
+        }
+
+        var inside = exchange.Snapshot.World.Regions
+            .Where(r => Core.Marketplace.Boundary.Ingress(deployment, r.Name, r.DataZone) == Core.Marketplace.IngressDecision.Inside)
+            .Select(r => r.Name);
+        return Refuse(ApiError.Permission(
+            $"The deployment '{deployment.Name}' keeps its data in {Core.Marketplace.BoundaryExplanation.DescribeBoundary(deployment.Hosting, deployment.Type, deployment.ResourceRegion.Name, deployment.ResourceRegion.DataZone, deployment.PublisherId)}, "
+            + $"and this gateway node takes requests in at {_ingressRegion}, outside it: the request was refused before its content was screened or sent anywhere. "
+            + $"Call a Meridian node in {string.Join(", ", inside)}."));
     }
 
     /// <summary>Budgets, and quota buckets already seen empty: refused before the request's text is counted.</summary>

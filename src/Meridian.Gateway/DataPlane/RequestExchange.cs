@@ -46,6 +46,12 @@ internal sealed class RequestExchange(HttpContext http, GatewaySnapshot snapshot
 
     public DeploymentRoute? Deployment { get; set; }
 
+    /// <summary>Where the request came in relative to the deployment's boundary (set once the deployment is known).</summary>
+    public Core.Marketplace.IngressDecision Ingress { get; set; }
+
+    /// <summary>The data zone of this node's ingress region.</summary>
+    public string? IngressDataZone { get; set; }
+
     /// <summary>What admission reserved, settled with the billed usage when the record is built.</summary>
     public QuotaReservation? Reservation { get; set; }
 

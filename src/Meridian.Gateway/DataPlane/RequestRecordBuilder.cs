@@ -64,6 +64,8 @@ internal sealed class RequestRecordBuilder(RequestSafeguards safeguards, Gateway
             Attempts = route is { Attempts.Count: > 0 } ? [.. route.Attempts] : null,
             RoutingFailure = route?.Failure,
             DataRecipients = ReceiptBoundary.Recipients(deployment?.PublisherId, route?.ContentOperators ?? []),
+            IngressDataZone = exchange.IngressDataZone,
+            IngressOutsideBoundary = exchange.Ingress == IngressDecision.AllowedOutside ? true : null,
         };
 
         var flagged = screened && deployment is not null && verdict is { RequiresReview: true }

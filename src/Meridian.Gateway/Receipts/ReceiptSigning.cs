@@ -99,6 +99,12 @@ public static class ReceiptCanonicalJson
         WriteString(json, Names.Endpoint, receipt.Endpoint);
         WriteString(json, Names.ErrorType, receipt.ErrorType);
         WriteString(json, Names.HostingOption, receipt.HostingOption);
+        WriteString(json, Names.IngressDataZone, receipt.IngressDataZone);
+        if (receipt.IngressOutsideBoundary is { } outside)
+        {
+            json.WriteBoolean(Names.IngressOutsideBoundary, outside);
+        }
+
         WriteString(json, Names.IngressRegion, receipt.IngressRegion);
         json.WriteNumber(Names.InputTokens, receipt.InputTokens);
         WriteString(json, Names.KeyId, receipt.KeyId);
@@ -177,6 +183,8 @@ public static class ReceiptCanonicalJson
         public static readonly JsonEncodedText Endpoint = JsonEncodedText.Encode("endpoint");
         public static readonly JsonEncodedText ErrorType = JsonEncodedText.Encode("error_type");
         public static readonly JsonEncodedText HostingOption = JsonEncodedText.Encode("hosting_option");
+        public static readonly JsonEncodedText IngressDataZone = JsonEncodedText.Encode("ingress_data_zone");
+        public static readonly JsonEncodedText IngressOutsideBoundary = JsonEncodedText.Encode("ingress_outside_boundary");
         public static readonly JsonEncodedText IngressRegion = JsonEncodedText.Encode("ingress_region");
         public static readonly JsonEncodedText InputTokens = JsonEncodedText.Encode("input_tokens");
         public static readonly JsonEncodedText KeyId = JsonEncodedText.Encode("key_id");
@@ -390,6 +398,24 @@ public sealed class ReceiptSigner : IDisposable
         Span<byte> signature = stackalloc byte[64];
         Ed25519.Sign(_key, buffer.Write(receipt), signature);
         return receipt with { Signature = new ReceiptSignature(Algorithm, KeyId, Convert.ToBase64String(signature)) };
+    }
+
+    /// <summary>Whether a stored receipt carries this key's valid signature over its canonical form.</summary>
+    public bool Verifies(Receipt receipt)
+    {
+        if (receipt.Signature is not { Algorithm: Algorithm } signature || signature.KeyId != KeyId)
+        {
+            return false;
+        }
+
+        Span<byte> bytes = stackalloc byte[64];
+        if (!Convert.TryFromBase64String(signature.Value, bytes, out var written) || written != 64)
+        {
+            return false;
+        }
+
+        var buffer = t_buffer ??= new CanonicalBuffer();
+        return Ed25519.Verify(_key.PublicKey, buffer.Write(receipt with { Signature = null }), bytes);
     }
 
     public void Dispose() => _key.Dispose();

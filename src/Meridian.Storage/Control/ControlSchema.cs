@@ -182,5 +182,7 @@ internal static class ControlSchema
             WHERE n.resource_id = d.resource_id AND n.model_id = d.model_id AND n.deleted_at IS NULL
               AND (n.created_at > d.created_at OR (n.created_at = d.created_at AND n.id > d.id)));
         """,
+        // Regions outside a deployment's boundary from which the operator allows its requests to come in (docs/receipts.md, "Ingress").
+        "ALTER TABLE deployments ADD COLUMN allowed_ingress TEXT;",
     ];
 }

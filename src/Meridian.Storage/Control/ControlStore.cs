@@ -152,7 +152,7 @@ public sealed class ControlStore : IDisposable
                 command.CommandText = """
                     SELECT d.id, d.name, d.tenant_id, d.resource_id, o.publisher_id, d.offer_id, d.model_id, m.max_output_tokens,
                            d.hosting_option, d.deployment_type, r.region, d.created_at, d.safeguard_policy, d.suspended_at,
-                           d.reviewed_by, d.retention_mode, d.retention_exempted_at, o.requires_retention, m.context_window
+                           d.reviewed_by, d.retention_mode, d.retention_exempted_at, o.requires_retention, m.context_window, d.allowed_ingress
                     FROM deployments d
                     JOIN resources r ON r.id = d.resource_id
                     JOIN offers o ON o.id = d.offer_id
@@ -185,6 +185,7 @@ public sealed class ControlStore : IDisposable
                         RetentionExempt = !reader.IsDBNull(16),
                         OfferRequiresRetention = reader.GetInt64(17) != 0,
                         ContextWindow = reader.GetInt32(18),
+                        AllowedIngress = reader.IsDBNull(19) ? [] : reader.GetString(19).Split(',', StringSplitOptions.RemoveEmptyEntries),
                     });
                 }
             }

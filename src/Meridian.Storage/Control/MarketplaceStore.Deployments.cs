@@ -11,7 +11,7 @@ public sealed partial class MarketplaceStore
         SELECT d.id, d.resource_id, d.tenant_id, d.name, d.offer_id, d.model_id, d.hosting_option, d.deployment_type,
                d.capacity_rpm, d.capacity_tpm, d.safeguard_policy, d.data_may_leave_acknowledged_by, d.data_may_leave_acknowledged_at,
                d.created_by, d.created_at, g.name, g.data_zone, g.geography, g.display_name,
-               d.reviewed_by, d.retention_mode, d.retention_exempted_by, d.retention_exempted_at
+               d.reviewed_by, d.retention_mode, d.retention_exempted_by, d.retention_exempted_at, d.allowed_ingress
         FROM deployments d JOIN resources r ON r.id = d.resource_id JOIN regions g ON g.name = r.region
         """;
 
@@ -98,6 +98,52 @@ public sealed partial class MarketplaceStore
             return StoreResult<Deployment>.Ok(deployment);
         });
 
+    /// <summary>
+    /// Sets the regions outside a platform-hosted DataZone or Regional deployment's boundary from which its requests may
+    /// come in (an operator's decision, audited; empty allows none). Each must be a region of the world and outside the
+    /// boundary: one inside needs no allowance.
+    /// </summary>
+    public StoreResult<Deployment> SetAllowedIngress(string actor, string deploymentId, IReadOnlyList<string> regions, DateTimeOffset now) =>
+        store.TryMutate((connection, transaction) =>
+        {
+            if (FindDeployment(connection, transaction, deploymentId) is not { } deployment)
+            {
+                return StoreResult<Deployment>.NotFound($"No deployment '{deploymentId}'.");
+            }
+
+            var world = LoadWorld(connection, transaction);
+            var errors = new FieldErrors();
+            if (deployment.Hosting == HostingOption.Publisher || deployment.Type == DeploymentType.Global)
+            {
+                errors.Add("allowed_regions", "only a platform-hosted DataZone or Regional deployment restricts where its requests come in");
+            }
+
+            var route = new DeploymentRoute(deployment.Id, deployment.Name, deployment.TenantId, deployment.ResourceId, string.Empty, deployment.OfferId,
+                deployment.ModelId, 0, deployment.Hosting, deployment.Type, deployment.ResourceRegion);
+            foreach (var name in regions)
+            {
+                if (!world.TryGetRegion(name, out var region))
+                {
+                    errors.Add("allowed_regions", $"'{name}' is not a region of this world");
+                }
+                else if (Boundary.Ingress(route, region.Name, region.DataZone) == IngressDecision.Inside)
+                {
+                    errors.Add("allowed_regions", $"'{name}' is inside the deployment's boundary already");
+                }
+            }
+
+            if (!errors.IsEmpty)
+            {
+                return StoreResult<Deployment>.Invalid(errors);
+            }
+
+            var after = deployment with { AllowedIngress = [.. regions.Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal)] };
+            connection.Execute(transaction, "UPDATE deployments SET allowed_ingress = @ingress WHERE id = @id",
+                ("@id", deploymentId), ("@ingress", after.AllowedIngress.Count == 0 ? null : string.Join(',', after.AllowedIngress)));
+            AuditLog.Write(connection, transaction, actor, "deployment.ingress", "deployment", deploymentId, deployment, after, AuditJson.Default.Deployment, now);
+            return StoreResult<Deployment>.Ok(after);
+        });
+
     private static Deployment? FindDeployment(DbConnection connection, DbTransaction? transaction, string id) =>
         connection.QuerySingle(transaction, DeploymentSelect + " WHERE d.id = @id AND d.deleted_at IS NULL", ReadDeployment, ("@id", id));
 
@@ -113,6 +159,7 @@ public sealed partial class MarketplaceStore
             ReviewedBy = CaseReview.TryParse(r.GetString(19), out ReviewedBy reviewedBy) ? reviewedBy : throw Corrupt("reviewed_by", r.GetString(19)),
             Retention = CaseReview.TryParse(r.GetString(20), out RetentionMode retention) ? retention : throw Corrupt("retention mode", r.GetString(20)),
             RetentionExemption = r.GetStringOrNull(21) is { } grantedBy ? new RetentionExemption(grantedBy, ParseTime(r.GetString(22))) : null,
+            AllowedIngress = r.GetStringOrNull(23) is { } ingress ? ingress.Split(',', StringSplitOptions.RemoveEmptyEntries) : [],
         };
     }
 }

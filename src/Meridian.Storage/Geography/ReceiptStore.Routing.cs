@@ -14,7 +14,7 @@ public sealed partial class ReceiptStore
     private static readonly string[] RoutingColumns =
     [
         "publisher_id", "resource_region", "resource_data_zone", "processing_data_zone", "processing_operator",
-        "attempts", "routing_failure", "data_recipients", "signature",
+        "attempts", "routing_failure", "data_recipients", "signature", "ingress_data_zone", "ingress_outside_boundary",
     ];
 
     /// <summary>Every column a receipt is written with (declared after <see cref="RoutingColumns"/>, which it includes).</summary>
@@ -38,6 +38,12 @@ public sealed partial class ReceiptStore
         ALTER TABLE receipts ADD COLUMN data_recipients TEXT;
         ALTER TABLE receipts ADD COLUMN signature TEXT;
         CREATE INDEX receipts_tenant_time_id ON receipts (tenant_id, created_at, request_id);
+        """;
+
+    /// <summary>Where the request came in, relative to its boundary (docs/receipts.md, "Ingress").</summary>
+    private const string IngressMigration = """
+        ALTER TABLE receipts ADD COLUMN ingress_data_zone TEXT;
+        ALTER TABLE receipts ADD COLUMN ingress_outside_boundary INTEGER;
         """;
 
     /// <summary>
@@ -87,6 +93,7 @@ public sealed partial class ReceiptStore
         r.RoutingFailure,
         r.DataRecipients is null ? null : JsonSerializer.Serialize(r.DataRecipients, ReceiptColumnsJson.Default.IReadOnlyListDataRecipient),
         r.Signature is null ? null : JsonSerializer.Serialize(r.Signature, ReceiptColumnsJson.Default.ReceiptSignature),
+        r.IngressDataZone, r.IngressOutsideBoundary is { } outside ? (outside ? 1 : 0) : null,
     ];
 
     private static Receipt WithRouting(Receipt receipt, DbDataReader reader)
@@ -104,6 +111,8 @@ public sealed partial class ReceiptStore
             RoutingFailure = Text("routing_failure"),
             DataRecipients = Text("data_recipients") is { } recipients ? JsonSerializer.Deserialize(recipients, ReceiptColumnsJson.Default.IReadOnlyListDataRecipient) : null,
             Signature = Text("signature") is { } signature ? JsonSerializer.Deserialize(signature, ReceiptColumnsJson.Default.ReceiptSignature) : null,
+            IngressDataZone = Text("ingress_data_zone"),
+            IngressOutsideBoundary = reader.GetOrdinal("ingress_outside_boundary") is var o && reader.IsDBNull(o) ? null : reader.GetInt64(o) != 0,
         };
     }
 }

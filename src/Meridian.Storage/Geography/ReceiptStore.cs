@@ -49,6 +49,7 @@ public sealed partial class ReceiptStore
         // (tenant_id, created_at, request_id) serves every query (tenant_id, created_at) did: one B-tree less per insert.
         "DROP INDEX IF EXISTS receipts_tenant_time;",
         CaseStore.ReviewSchema,
+        IngressMigration,
     ];
 
     private readonly SqlDatabase _database;

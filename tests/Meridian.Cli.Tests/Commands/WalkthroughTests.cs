@@ -67,8 +67,18 @@ public sealed partial class WalkthroughTests(CliGatewayFixture gateway) : IClass
 
         Assert.StartsWith("mk-", key, StringComparison.Ordinal);
 
-        // 8. Call /v1/messages with it, once per deployment; the receipts say where each request was processed.
-        using var http = gateway.CreateHttpClient();
+        // 8. The first node takes requests in at eastus, outside the eu data zone: the EU deployment is refused there,
+        //    naming where to call. A second node in Sweden Central, on the same data folder, serves it.
+        using (var american = gateway.CreateHttpClient())
+        {
+            using var outside = await DataPlane.SendMessageAsync(american, key, "eu-sonnet");
+            var refusal = await outside.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+            Assert.Equal(System.Net.HttpStatusCode.Forbidden, outside.StatusCode);
+            Assert.Contains("Call a Meridian node in francecentral, swedencentral", refusal, StringComparison.Ordinal);
+        }
+
+        // 9. Call /v1/messages through the EU node, once per deployment; the receipts say where each request was processed.
+        using var http = gateway.CreateHttpClient(await gateway.StartNodeAsync("swedencentral"));
         var dataZoneRequest = await DataPlane.SendMessageUntilOkAsync(http, key, "eu-sonnet");
         var publisherRequest = await DataPlane.SendMessageUntilOkAsync(http, key, "eu-sonnet-publisher");
 

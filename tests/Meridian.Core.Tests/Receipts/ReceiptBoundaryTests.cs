@@ -85,4 +85,47 @@ public sealed class ReceiptBoundaryTests
         Assert.Equal("region eastus", deployment.Boundary);
         Assert.Equal([("eastus", 2L), ("westus", 1L)], deployment.ProcessedIn.Select(p => (p.Region, p.Requests)));
     }
+
+    [Fact]
+    public void Content_taken_in_outside_the_boundary_is_a_violation_unless_the_operator_allowed_that_ingress()
+    {
+        var enteredInEurope = Regional("eastus", "us") with { IngressRegion = "swedencentral", IngressDataZone = "eu" };
+
+        Assert.True(ReceiptBoundary.IsViolation(enteredInEurope));
+        Assert.True(ReceiptBoundary.IsViolation(enteredInEurope with { ProcessingOperator = null, ProcessingRegion = null, SafeguardVerdict = "block:violence=high" }),
+            "screened at a node outside the boundary: the content crossed before any routing decision");
+        Assert.False(ReceiptBoundary.IsViolation(enteredInEurope with { IngressOutsideBoundary = true }));
+        Assert.False(ReceiptBoundary.IsViolation(enteredInEurope with { ProcessingOperator = null, ProcessingRegion = null, Status = 403 }),
+            "refused at ingress before screening: nothing was taken in");
+        Assert.False(ReceiptBoundary.IsViolation(enteredInEurope with { DeploymentType = "global" }));
+        Assert.True(ReceiptBoundary.IsViolation(Regional("swedencentral", "eu") with
+        {
+            DeploymentType = "datazone", ResourceRegion = "swedencentral", ResourceDataZone = "eu", IngressRegion = "eastus", IngressDataZone = "us",
+        }));
+    }
+
+    [Fact]
+    public void The_report_accounts_for_every_request_in_exactly_one_column_and_counts_bad_signatures_as_violations()
+    {
+        var builder = new BoundaryReportBuilder();
+        builder.Add(Regional("eastus", "us"));
+        builder.Add(Regional("eastus", "us") with { RequestId = "req_quota", ProcessingOperator = null, ProcessingRegion = null, Status = 429 });
+        builder.Add(Regional("eastus", "us") with { RequestId = "req_closed", ProcessingOperator = null, ProcessingRegion = null, RoutingFailure = "no backend", Status = 503 });
+        builder.Add(Regional("eastus", "us") with { RequestId = "req_blocked", ProcessingOperator = null, ProcessingRegion = null, SafeguardVerdict = "block:violence=high", Status = 400 });
+        builder.Add(Regional("eastus", "us") with { RequestId = "req_allowed", IngressRegion = "westus", IngressDataZone = "us", IngressOutsideBoundary = true });
+        builder.Add(Regional("eastus", "us") with { RequestId = "req_tampered" }, verified: false);
+        builder.Add(Regional("Somewhere", "publisher", "pub_a") with { RequestId = "req_pub", HostingOption = "publisher", DeploymentId = "dep_pub", ProcessingRegion = BoundaryReportBuilder.UndeclaredLocation });
+
+        var report = builder.Build("ten", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddDays(1));
+
+        var regional = report.Deployments.Single(d => d.DeploymentId == "dep");
+        Assert.Equal(6, regional.Requests);
+        Assert.Equal(regional.Requests, regional.Processed + regional.RefusedBeforeRouting + regional.FailedClosed + regional.BlockedBySafeguard);
+        Assert.Equal((3L, 1L, 1L, 1L), (regional.Processed, regional.RefusedBeforeRouting, regional.FailedClosed, regional.BlockedBySafeguard));
+        Assert.Equal(1, regional.IngressAllowedOutside);
+        Assert.Equal(1, regional.BadSignatures);
+        Assert.Equal(["req_tampered"], regional.ViolationRequestIds);
+        var undeclared = Assert.Single(report.Deployments.Single(d => d.DeploymentId == "dep_pub").ProcessedIn);
+        Assert.False(undeclared.Declared);
+    }
 }

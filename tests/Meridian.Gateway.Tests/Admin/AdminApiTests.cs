@@ -236,7 +236,7 @@ public sealed class AdminApiTests(AdminServer server) : IClassFixture<AdminServe
         var deployment = await Marketplace.DeploymentAsync(server, resourceId, offerId);
         var model = deployment.GetProperty("name").GetString()!;
         var (keyId, key) = await Marketplace.KeyAsync(server, resourceId);
-        var other = await server.StartNodeAsync(ingressRegion: "westus");
+        var other = await server.StartNodeAsync(ingressRegion: "francecentral");
 
         using (var before = await server.MessagesAsync(key, model, other))
         {

@@ -22,6 +22,12 @@ public sealed class AdminServer : IAsyncLifetime
     public const string OperatorToken = "mat-0a1b2c3d-OperatorTokenForAdminTests0000";
     public const string DemoKey = "mk-ad000001-Zq7vR2pLx9TcW4nB8sKd3fHy";
 
+    /// <summary>
+    /// Where the main node takes requests in: the region <see cref="Marketplace.ResourceAsync"/> puts resources in, since
+    /// ingress is part of a DataZone or Regional deployment's boundary. Tests of other boundaries start a node there.
+    /// </summary>
+    public const string DefaultIngressRegion = "swedencentral";
+
     private readonly List<Node> _nodes = [];
 
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "meridian-admin-tests", Guid.NewGuid().ToString("N"));
@@ -44,7 +50,7 @@ public sealed class AdminServer : IAsyncLifetime
     }
 
     /// <summary>Starts one more gateway node on the same data directory (same control store, same key-hashing secret).</summary>
-    public async Task<Node> StartNodeAsync(string? adminToken = OperatorToken, string ingressRegion = "eastus")
+    public async Task<Node> StartNodeAsync(string? adminToken = OperatorToken, string ingressRegion = DefaultIngressRegion)
     {
         var options = new GatewayOptions
         {

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 
 namespace Meridian.Gateway.Tests.Admin;
 
@@ -94,5 +95,79 @@ public sealed class BoundaryIntegrityTests(AdminServer server) : IClassFixture<A
         Assert.Equal(HttpStatusCode.OK, (await server.SendAsync(HttpMethod.Put, $"/admin/v1/deployments/{deployment}/limits", tenantAdmin, new { rpm = 30 })).Status);
         // The operator provides capacity: it may set more.
         Assert.Equal(HttpStatusCode.OK, (await server.SendAsync(HttpMethod.Put, $"/admin/v1/deployments/{deployment}/limits", AdminServer.OperatorToken, new { rpm = 5_000 })).Status);
+    }
+
+    [Fact]
+    public async Task A_request_entering_outside_a_regional_boundary_is_refused_unless_the_operator_allows_that_ingress_and_then_it_is_receipted()
+    {
+        var offer = await Marketplace.OfferAsync(server, await Marketplace.PublisherAsync(server));
+        var offerId = offer.GetProperty("id").GetString()!;
+        var tenant = await Marketplace.TenantAsync(server);
+        await Marketplace.SubscribeAsync(server, tenant, offerId);
+        var resource = await Marketplace.ResourceAsync(server, tenant, "swedencentral");
+        var deployment = (await server.CreateAsync($"/admin/v1/resources/{resource}/deployments",
+            Marketplace.PlatformDeployment(offerId, type: "regional"), AdminServer.OperatorToken)).GetProperty("id").GetString()!;
+        var (_, key) = await Marketplace.KeyAsync(server, resource);
+        var (_, tenantAdmin) = await Marketplace.TokenAsync(server, "tenant-admin", tenantId: tenant);
+        var from = DateTimeOffset.UtcNow.AddMinutes(-1);
+        var inSweden = await server.StartNodeAsync(ingressRegion: "swedencentral");
+        var inVirginia = await server.StartNodeAsync(ingressRegion: "eastus");
+
+        using (var inside = await server.MessagesAsync(key, "test-model-1", inSweden))
+        {
+            Assert.Equal(HttpStatusCode.OK, inside.StatusCode);
+        }
+
+        using (var outside = await server.MessagesAsync(key, "test-model-1", inVirginia))
+        {
+            var message = await ApiAssert.ErrorAsync(outside, HttpStatusCode.Forbidden, "permission_error", "before its content was screened");
+            Assert.Contains("Call a Meridian node in swedencentral", message, StringComparison.Ordinal);
+        }
+
+        // Allowing ingress widens where a tenant's content may enter: the operator's decision, not the tenant's.
+        var byTenant = await server.SendAsync(HttpMethod.Put, $"/admin/v1/deployments/{deployment}/ingress", tenantAdmin, new { allowed_regions = new[] { "eastus" } });
+        Assert.Equal(HttpStatusCode.Forbidden, byTenant.Status);
+        var insideAlready = await server.SendAsync(HttpMethod.Put, $"/admin/v1/deployments/{deployment}/ingress", AdminServer.OperatorToken, new { allowed_regions = new[] { "swedencentral" } });
+        Assert.Equal(HttpStatusCode.BadRequest, insideAlready.Status);
+        var allowed = await server.SendAsync(HttpMethod.Put, $"/admin/v1/deployments/{deployment}/ingress", AdminServer.OperatorToken, new { allowed_regions = new[] { "eastus" } });
+        Assert.Equal(HttpStatusCode.OK, allowed.Status);
+        Assert.Equal(["eastus"], allowed.Json.GetProperty("allowed_ingress").EnumerateArray().Select(r => r.GetString()));
+        var audit = await server.GetAsync($"/admin/v1/audit?object_type=deployment&object_id={deployment}");
+        Assert.Contains(audit.Json.GetProperty("data").EnumerateArray(), a => a.GetProperty("action").GetString() == "deployment.ingress");
+
+        string requestId;
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            using var served = await server.MessagesAsync(key, "test-model-1", inVirginia);
+            if (served.StatusCode == HttpStatusCode.OK || DateTime.UtcNow > deadline)
+            {
+                Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+                Assert.Equal("swedencentral", served.Headers.GetValues("meridian-processing-region").Single());
+                requestId = ApiAssert.RequestId(served);
+                break;
+            }
+
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        using var receiptRequest = new HttpRequestMessage(HttpMethod.Get, $"v1/receipts/{requestId}");
+        receiptRequest.Headers.Add("x-api-key", key);
+        using var receiptResponse = await inVirginia.Http.SendAsync(receiptRequest, TestContext.Current.CancellationToken);
+        using var receipt = JsonDocument.Parse(await receiptResponse.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("eastus", receipt.RootElement.GetProperty("ingress_region").GetString());
+        Assert.Equal("us", receipt.RootElement.GetProperty("ingress_data_zone").GetString());
+        Assert.True(receipt.RootElement.GetProperty("ingress_outside_boundary").GetBoolean());
+
+        var report = await server.GetAsync($"/admin/v1/tenants/{tenant}/boundary-report?from={Uri.EscapeDataString(from.ToString("O"))}&to={Uri.EscapeDataString(DateTimeOffset.UtcNow.AddMinutes(1).ToString("O"))}");
+        Assert.Equal(HttpStatusCode.OK, report.Status);
+        var row = Assert.Single(report.Json.GetProperty("deployments").EnumerateArray());
+        Assert.Equal(0, row.GetProperty("violations").GetInt64());
+        Assert.Equal(1, row.GetProperty("ingress_allowed_outside").GetInt64());
+        var requests = row.GetProperty("requests").GetInt64();
+        Assert.True(requests >= 3, report.Text);
+        Assert.Equal(requests, row.GetProperty("processed").GetInt64() + row.GetProperty("refused_before_routing").GetInt64()
+            + row.GetProperty("failed_closed").GetInt64() + row.GetProperty("blocked_by_safeguard").GetInt64());
+        Assert.True(row.GetProperty("refused_before_routing").GetInt64() >= 1, "the request refused at ingress is accounted for");
     }
 }

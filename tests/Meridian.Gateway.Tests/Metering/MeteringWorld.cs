@@ -95,7 +95,7 @@ internal sealed class MeteringWorld
             billing_contact = new { name = "Bo Billing", email = world.BillingEmail },
         })).GetProperty("id").GetString()!;
         await Marketplace.SubscribeAsync(server, world.TenantId, offerId);
-        world.ResourceId = await Marketplace.ResourceAsync(server, world.TenantId, "eastus");
+        world.ResourceId = await Marketplace.ResourceAsync(server, world.TenantId, AdminServer.DefaultIngressRegion);
         world.DeploymentName = Marketplace.Unique("metered");
         world.DeploymentId = (await server.CreateAsync($"/admin/v1/resources/{world.ResourceId}/deployments", new
         {

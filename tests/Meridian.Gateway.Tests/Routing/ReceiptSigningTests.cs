@@ -147,6 +147,22 @@ public sealed class ReceiptSigningTests(GatewayFixture gateway) : IClassFixture<
     }
 
     [Fact]
+    public void A_stored_receipt_verifies_only_as_signed_and_any_edit_at_rest_is_caught()
+    {
+        using var signer = new ReceiptSigner(new byte[32]);
+        using var other = new ReceiptSigner(Enumerable.Repeat((byte)7, 32).ToArray());
+        var signed = signer.Sign(FullReceipt());
+
+        Assert.True(signer.Verifies(signed));
+        Assert.False(signer.Verifies(signed with { ProcessingRegion = "westus" }));
+        Assert.False(signer.Verifies(signed with { IngressOutsideBoundary = null }));
+        Assert.False(signer.Verifies(signed with { DataRecipients = ReceiptBoundary.Recipients("pub_anthropic", []) }));
+        Assert.False(signer.Verifies(signed with { Signature = null }));
+        Assert.False(signer.Verifies(signed with { Signature = signed.Signature! with { Value = "not base64" } }));
+        Assert.False(signer.Verifies(other.Sign(FullReceipt())), "a receipt signed by another key is not this operator's");
+    }
+
+    [Fact]
     public async Task A_receipt_read_before_the_writer_has_signed_and_stored_it_is_signed()
     {
         // A writer whose loop never runs: the receipt stays queued, as it does for a moment under load.
@@ -200,6 +216,8 @@ public sealed class ReceiptSigningTests(GatewayFixture gateway) : IClassFixture<
         Attempts = [new RouteAttempt("anthropic-westus", "westus", "us", "platform", "connect_error"), new RouteAttempt("anthropic-eastus", "eastus", "us", "platform", "ok")],
         RoutingFailure = "none",
         DataRecipients = ReceiptBoundary.Recipients("pub_anthropic", ["platform"]),
+        IngressDataZone = "us",
+        IngressOutsideBoundary = true,
     };
 
     private static async Task<JsonElement> SendAndFetchReceiptAsync(HttpClient client)

@@ -212,6 +212,8 @@ public sealed class RoutingLab : IAsyncDisposable
                 VALUES ('dep_france', 'res_france', @tenant, 'france-only', @offer, 'claude-sonnet-5', 'platform', 'regional', 600, 1000000, 'default', 'test', @at)
                 """,
                 ("@tenant", DemoSeed.TenantId), ("@offer", DemoSeed.OfferId), ("@at", at));
+            // The lab's one node is in eastus: the operator lets France's requests in there, so they reach routing and fail closed.
+            Execute("UPDATE deployments SET allowed_ingress = 'eastus' WHERE id = 'dep_france'");
             Execute("INSERT INTO resource_model_defaults VALUES ('res_france', 'claude-sonnet-5', 'dep_france', 'test', @at)", ("@at", at));
             Execute(
                 "INSERT INTO api_keys (id, resource_id, tenant_id, prefix, hash, created_by, created_at) VALUES ('key_france', 'res_france', @tenant, 'mk-route002', @hash, 'test', @at)",

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Meridian.Protocol.Errors;
 using Meridian.Protocol.Messages;
 using Meridian.Protocol.OpenAi;
+using Meridian.Protocol.Tests.Messages;
 
 namespace Meridian.Protocol.Tests.OpenAi;
 
@@ -121,25 +122,28 @@ public sealed class ChatCompletionsRequestReaderTests
     [Fact]
     public void Images_become_base64_or_url_image_blocks_and_pdf_files_documents()
     {
-        var body = Translate(Chat("", """
+        var png = Convert.ToBase64String(TinyMedia.Png(2, 2));
+        var pdf = Convert.ToBase64String(TinyMedia.Pdf(1));
+        var body = Translate(Chat("", $$$"""
             [{"role":"user","content":[
               {"type":"text","text":"What is in these?"},
-              {"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgo=","detail":"high"}},
+              {"type":"image_url","image_url":{"url":"data:image/png;base64,{{{png}}}","detail":"high"}},
               {"type":"image_url","image_url":{"url":"https://example.com/cat.jpg"}},
-              {"type":"file","file":{"filename":"a.pdf","file_data":"data:application/pdf;base64,JVBERi0x"}}]}]
+              {"type":"file","file":{"filename":"a.pdf","file_data":"data:application/pdf;base64,{{{pdf}}}"}}]}]
             """));
 
         var blocks = body.GetProperty("messages")[0].GetProperty("content").EnumerateArray().ToList();
         Assert.Equal(["text", "image", "image", "document"], blocks.Select(b => b.GetProperty("type").GetString()));
-        Assert.Equal("""{"type":"base64","media_type":"image/png","data":"iVBORw0KGgo="}""", blocks[1].GetProperty("source").GetRawText());
+        Assert.Equal($$"""{"type":"base64","media_type":"image/png","data":"{{png}}"}""", blocks[1].GetProperty("source").GetRawText());
         Assert.Equal("""{"type":"url","url":"https://example.com/cat.jpg"}""", blocks[2].GetProperty("source").GetRawText());
-        Assert.Equal("""{"type":"base64","media_type":"application/pdf","data":"JVBERi0x"}""", blocks[3].GetProperty("source").GetRawText());
+        Assert.Equal($$"""{"type":"base64","media_type":"application/pdf","data":"{{pdf}}"}""", blocks[3].GetProperty("source").GetRawText());
     }
 
     [Fact]
     public void The_common_image_jpg_misspelling_becomes_image_jpeg()
     {
-        var body = Translate(Chat("", """[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/jpg;base64,/9j/4AAQ"}}]}]"""));
+        var jpeg = Convert.ToBase64String(TinyMedia.Jpeg(2, 2));
+        var body = Translate(Chat("", $$$"""[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/jpg;base64,{{{jpeg}}}"}}]}]"""));
 
         Assert.Equal("image/jpeg", body.GetProperty("messages")[0].GetProperty("content")[0].GetProperty("source").GetProperty("media_type").GetString());
     }
