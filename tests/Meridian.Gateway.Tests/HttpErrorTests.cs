@@ -56,6 +56,32 @@ public sealed class HttpErrorTests(WiderWorldGatewayFixture gateway) : IClassFix
     }
 
     [Theory]
+    [InlineData("x-api-key", "Authorization")]
+    [InlineData("Authorization", "x-api-key")]
+    [InlineData("api-key", "x-api-key")]
+    public async Task Two_headers_with_different_keys_are_401_whichever_is_valid(string validHeader, string otherHeader)
+    {
+        using var request = GatewayFixture.JsonPost("/v1/messages", ValidBody, key: null);
+        AddKey(request, validHeader, GatewayFixture.DemoKey);
+        AddKey(request, otherHeader, "mk-00000000-SomeoneElsesKeyThatIsNotValid0");
+        using var response = await _client.SendAsync(request, Ct);
+
+        await ApiAssert.ErrorAsync(response, HttpStatusCode.Unauthorized, "authentication_error", "different credentials");
+    }
+
+    [Fact]
+    public async Task The_same_key_in_two_headers_is_one_caller()
+    {
+        using var request = GatewayFixture.JsonPost("/v1/messages", ValidBody, key: null);
+        AddKey(request, "x-api-key", GatewayFixture.DemoKey);
+        AddKey(request, "Authorization", GatewayFixture.DemoKey);
+        using var response = await _client.SendAsync(request, Ct);
+
+        using var message = await ApiAssert.MessageAsync(response);
+        Assert.Equal("end_turn", message.RootElement.GetProperty("stop_reason").GetString());
+    }
+
+    [Theory]
     [InlineData("2023-06-01")]
     [InlineData("2026-10-21")]
     [InlineData(null)]
@@ -250,6 +276,27 @@ public sealed class HttpErrorTests(WiderWorldGatewayFixture gateway) : IClassFix
     }
 
     [Fact]
+    public async Task A_malformed_chunked_body_is_answered_400_and_receipted_as_400()
+    {
+        var address = _client.BaseAddress!;
+        using var socket = new System.Net.Sockets.TcpClient();
+        await socket.ConnectAsync(address.Host, address.Port, Ct);
+        var stream = socket.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(
+            $"POST /v1/messages HTTP/1.1\r\nHost: {address.Authority}\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\n"
+            + $"x-api-key: {GatewayFixture.DemoKey}\r\nConnection: close\r\n\r\nzz\r\nnot a chunk size\r\n0\r\n\r\n"), Ct);
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        var answer = await reader.ReadToEndAsync(Ct);
+
+        Assert.StartsWith("HTTP/1.1 400 ", answer, StringComparison.Ordinal);
+        var requestId = System.Text.RegularExpressions.Regex.Match(answer, @"(?im)^request-id: (\S+)").Groups[1].Value;
+        Assert.StartsWith("req_", requestId, StringComparison.Ordinal);
+        var receipt = await ReceiptOfAsync(requestId);
+        Assert.Equal(400, receipt.GetProperty("status").GetInt32());
+        Assert.Equal("invalid_request_error", receipt.GetProperty("error_type").GetString());
+    }
+
+    [Fact]
     public async Task An_unknown_model_is_404_not_found_error_naming_it()
     {
         using var response = await PostAsync("""{"model":"no-such-model-7","max_tokens":32,"messages":[{"role":"user","content":"hi"}]}""");
@@ -320,6 +367,26 @@ public sealed class HttpErrorTests(WiderWorldGatewayFixture gateway) : IClassFix
     {
         using var request = GatewayFixture.JsonPost(path, json);
         return await _client.SendAsync(request, Ct);
+    }
+
+    /// <summary>Reads a receipt with the demo key, waiting for the record writer to have stored it.</summary>
+    private async Task<System.Text.Json.JsonElement> ReceiptOfAsync(string requestId)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"v1/receipts/{requestId}");
+            request.Headers.Add("x-api-key", GatewayFixture.DemoKey);
+            using var response = await _client.SendAsync(request, Ct);
+            if (response.StatusCode == HttpStatusCode.OK || DateTime.UtcNow > deadline)
+            {
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                using var document = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
+                return document.RootElement.Clone();
+            }
+
+            await Task.Delay(50, Ct);
+        }
     }
 
     private static void AddKey(HttpRequestMessage request, string header, string key)

@@ -17,6 +17,8 @@ public sealed partial class AdminAuthentication(AdminTokenStore tokens, ApiKeyHa
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
+        // Admin answers carry secrets shown once (keys, tokens) and tenants' records: no cache may keep any of them.
+        http.Response.Headers.CacheControl = "no-store";
         var presented = BearerToken(http.Request);
         if (presented is null)
         {

@@ -8,7 +8,9 @@ namespace Meridian.Gateway.Auth;
 /// <summary>
 /// Finds the caller's key in the request and looks it up in the routing snapshot by its keyed hash (memoized per snapshot).
 /// Accepts the three forms real clients send: <c>x-api-key</c> (Foundry SDKs, curl), <c>api-key</c>
-/// (Azure-style tools) and <c>Authorization: Bearer</c> (the plain Anthropic SDKs).
+/// (Azure-style tools) and <c>Authorization: Bearer</c> (the plain Anthropic SDKs). A request that carries more than one
+/// and they differ is refused, whichever is valid: one request has one caller, and a proxy that adds its own key in
+/// front of a client's must not turn an invalid credential into a valid one.
 /// </summary>
 public sealed class ApiKeyAuthenticator(ApiKeyHasher hasher, GatewaySnapshotProvider snapshots, TimeProvider time)
 {
@@ -21,7 +23,14 @@ public sealed class ApiKeyAuthenticator(ApiKeyHasher hasher, GatewaySnapshotProv
     {
         key = null!;
         error = null!;
-        var presented = PresentedKey(request);
+        var (presented, conflict) = PresentedKey(request);
+        if (conflict)
+        {
+            error = ApiError.Authentication(
+                "The request carries different credentials in x-api-key, api-key or Authorization: send one key, in one header.");
+            return false;
+        }
+
         if (presented is null)
         {
             error = ApiError.Authentication("No API key was sent: use the x-api-key header or Authorization: Bearer <key>.");
@@ -41,26 +50,49 @@ public sealed class ApiKeyAuthenticator(ApiKeyHasher hasher, GatewaySnapshotProv
         return true;
     }
 
-    private static string? PresentedKey(HttpRequest request)
+    /// <summary>The one key the request presents, or whether it presents several that differ.</summary>
+    private static (string? Key, bool Conflict) PresentedKey(HttpRequest request)
     {
         var headers = request.Headers;
-        if (headers.TryGetValue("x-api-key", out var apiKey) && apiKey.Count > 0 && !string.IsNullOrWhiteSpace(apiKey[0]))
+        string? key = null;
+        var conflict = false;
+
+        void Consider(string? value)
         {
-            return apiKey[0]!.Trim();
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                return;
+            }
+
+            var trimmed = value.Trim();
+            if (key is null)
+            {
+                key = trimmed;
+            }
+            else if (!string.Equals(key, trimmed, StringComparison.Ordinal))
+            {
+                conflict = true;
+            }
         }
 
-        if (headers.TryGetValue("api-key", out var azureKey) && azureKey.Count > 0 && !string.IsNullOrWhiteSpace(azureKey[0]))
+        foreach (var value in headers["x-api-key"])
         {
-            return azureKey[0]!.Trim();
+            Consider(value);
         }
 
-        var authorization = headers.Authorization;
-        if (authorization.Count > 0 && authorization[0] is { } value
-            && value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && value.Length > "Bearer ".Length)
+        foreach (var value in headers["api-key"])
         {
-            return value["Bearer ".Length..].Trim();
+            Consider(value);
         }
 
-        return null;
+        foreach (var value in headers.Authorization)
+        {
+            if (value is not null && value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            {
+                Consider(value["Bearer ".Length..]);
+            }
+        }
+
+        return (key, conflict);
     }
 }

@@ -98,6 +98,11 @@ internal sealed class MessagesEndpoint
                 }
             }
         }
+        catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
+        {
+            // Answered and receipted alike: what the wire says is what the receipt records.
+            await FailAsync(exchange, ErrorHandlingMiddleware.Unreadable(ex));
+        }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             exchange.ClientAborted = true;

@@ -8,6 +8,11 @@ namespace Meridian.Gateway.Http;
 /// </summary>
 public sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILogger<ErrorHandlingMiddleware> logger)
 {
+    /// <summary>The answer to a body the server could not read (malformed chunking, too large, cut short).</summary>
+    public static ApiError Unreadable(BadHttpRequestException ex) => ex.StatusCode == StatusCodes.Status413PayloadTooLarge
+        ? ApiError.TooLarge("The request body exceeds the 32 MB limit.")
+        : ApiError.InvalidRequest("The request could not be read: " + ex.Message);
+
     public async Task InvokeAsync(HttpContext context)
     {
         var requestId = RequestIds.Assign(context);
@@ -17,10 +22,7 @@ public sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILogge
         }
         catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
         {
-            var error = ex.StatusCode == StatusCodes.Status413PayloadTooLarge
-                ? ApiError.TooLarge("The request body exceeds the 32 MB limit.")
-                : ApiError.InvalidRequest("The request could not be read: " + ex.Message);
-            await ErrorResponses.WriteAsync(context, error);
+            await ErrorResponses.WriteAsync(context, Unreadable(ex));
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {

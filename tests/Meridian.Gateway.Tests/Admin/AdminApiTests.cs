@@ -380,6 +380,24 @@ public sealed class AdminApiTests(AdminServer server) : IClassFixture<AdminServe
     }
 
     [Fact]
+    public async Task An_answer_carrying_a_new_key_may_not_be_cached_nor_may_a_refusal()
+    {
+        var (_, resourceId, _) = await SubscribedResourceAsync();
+        using var create = new HttpRequestMessage(HttpMethod.Post, $"admin/v1/resources/{resourceId}/keys")
+        {
+            Content = new StringContent("""{"name":"cache test"}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        create.Headers.Authorization = new("Bearer", AdminServer.OperatorToken);
+        using var created = await server.Http.SendAsync(create, TestContext.Current.CancellationToken);
+        using var unauthenticated = await server.Http.GetAsync("admin/v1/tenants", TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.True(created.Headers.CacheControl?.NoStore, "a key is shown once: no cache may keep it");
+        Assert.Equal(HttpStatusCode.Unauthorized, unauthenticated.StatusCode);
+        Assert.True(unauthenticated.Headers.CacheControl?.NoStore);
+    }
+
+    [Fact]
     public async Task Secrets_are_shown_once_and_stored_only_hashed()
     {
         var (_, resourceId, tenant) = await SubscribedResourceAsync();
