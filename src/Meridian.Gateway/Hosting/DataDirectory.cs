@@ -8,7 +8,7 @@ public sealed class DataDirectory
     public DataDirectory(string path)
     {
         Path = System.IO.Path.GetFullPath(path);
-        Directory.CreateDirectory(Path);
+        Storage.OwnerOnly.CreateDirectory(Path);
     }
 
     public string Path { get; }
@@ -28,12 +28,15 @@ public sealed class DataDirectory
         }
 
         var secret = RandomNumberGenerator.GetBytes(32);
-        File.WriteAllText(file, Convert.ToHexString(secret));
-        if (!OperatingSystem.IsWindows())
+        try
         {
-            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            Storage.OwnerOnly.WriteNewSecret(file, Convert.ToHexString(secret));
+            return secret;
         }
-
-        return secret;
+        catch (IOException) when (File.Exists(file))
+        {
+            // Another node on the same data folder created it first: use that one.
+            return Convert.FromHexString(File.ReadAllText(file).Trim());
+        }
     }
 }

@@ -363,19 +363,7 @@ public sealed class ReceiptSigner : IDisposable
         var seed = RandomNumberGenerator.GetBytes(32);
         try
         {
-            // Created with owner-only permissions from the start, so the key is never readable by others, even briefly.
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            }
-
-            using (var stream = new FileStream(file, options))
-            using (var writer = new StreamWriter(stream))
-            {
-                writer.Write(Convert.ToBase64String(seed));
-            }
-
+            Storage.OwnerOnly.WriteNewSecret(file, Convert.ToBase64String(seed));
             return new ReceiptSigner(seed);
         }
         catch (IOException) when (File.Exists(file))

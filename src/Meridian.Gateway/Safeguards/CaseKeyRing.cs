@@ -87,18 +87,7 @@ public sealed class CaseKeyRing(SafeguardsOptions options, string dataDirectory)
         }
 
         var created = RandomNumberGenerator.GetBytes(32);
-        // Create with owner-only permissions from the start, so the key is never readable by others, not even briefly.
-        var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using (var writer = new StreamWriter(file, Encoding.ASCII, create))
-        {
-            writer.Write(Convert.ToBase64String(created));
-        }
-
+        Storage.OwnerOnly.WriteNewSecret(file, Convert.ToBase64String(created));
         return created;
     }
 

@@ -25,7 +25,8 @@ public sealed partial class SqliteDatabase : SqlDatabase
     public SqliteDatabase(string path)
     {
         Path = System.IO.Path.GetFullPath(path);
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+        OwnerOnly.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+        OwnerOnly.PrepareDatabaseFile(Path);
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = Path,
