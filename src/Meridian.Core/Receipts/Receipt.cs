@@ -66,6 +66,9 @@ public sealed record Receipt
     /// </summary>
     public bool? IngressOutsideBoundary { get; init; }
 
+    /// <summary>The version of the world (<see cref="World.WorldMap.Version"/>) the request's boundary was computed from.</summary>
+    public long? WorldVersion { get; init; }
+
     /// <summary>The operator's signature over the receipt's canonical form (everything but this field).</summary>
     public ReceiptSignature? Signature { get; init; }
 }

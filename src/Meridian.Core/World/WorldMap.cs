@@ -13,10 +13,17 @@ public sealed class WorldMap
 {
     private readonly Dictionary<string, Region> _regions;
 
-    public WorldMap(IEnumerable<Region> regions)
+    public WorldMap(IEnumerable<Region> regions, long version = 0)
     {
         _regions = regions.ToDictionary(r => r.Name, StringComparer.OrdinalIgnoreCase);
+        Version = version;
     }
+
+    /// <summary>
+    /// Which version of the world this is: the sum of its regions' versions, which every region created or changed
+    /// raises (regions are never deleted). Receipts name it, so a boundary can be traced to the world it was computed from.
+    /// </summary>
+    public long Version { get; }
 
     public IReadOnlyCollection<Region> Regions => _regions.Values;
 

@@ -22,7 +22,7 @@ public sealed record RegionSummary(string Name, string DisplayName, long Version
 
 public sealed record RegionView(string Name, string Geography, string? DataZone, string DisplayName, long Version);
 
-public sealed record PutRegionRequest(string? Geography = null, string? DataZone = null, string? DisplayName = null);
+public sealed record PutRegionRequest(string? Geography = null, string? DataZone = null, string? DisplayName = null, bool? ConfirmWidening = null);
 
 // ---- publishers and offers ----
 

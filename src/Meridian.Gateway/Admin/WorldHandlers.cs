@@ -56,7 +56,7 @@ public static class WorldHandlers
             expected = current.Version;
         }
 
-        var result = store.PutRegion(caller.Actor, name, new RegionDraft(body!.Geography, body.DataZone, body.DisplayName), expected, time.GetUtcNow());
+        var result = store.PutRegion(caller.Actor, name, new RegionDraft(body!.Geography, body.DataZone, body.DisplayName), expected, body.ConfirmWidening == true, time.GetUtcNow());
         if (!result.Succeeded)
         {
             return AdminProblems.From(result);
@@ -67,5 +67,27 @@ public static class WorldHandlers
         return result.Status == StoreStatus.Created
             ? TypedResults.Created($"/admin/v1/world/regions/{region.Region.Name}", AdminViews.Region(region))
             : TypedResults.Ok(AdminViews.Region(region));
+    }
+
+    /// <summary>
+    /// <c>GET /admin/v1/tenants/{tenant}/notices</c>: what others did to the tenant's boundaries — each world change that
+    /// widened its deployments' boundaries (<c>boundary.widened</c>), newest first; the tenant's own admins may read it.
+    /// </summary>
+    public static Results<Ok<ListResponse<AuditView>>, ProblemHttpResult> TenantNotices(HttpContext context, string tenant, MarketplaceStore store)
+    {
+        var caller = AdminAuthentication.CallerOf(context);
+        var access = caller.ReadTenant(tenant);
+        var found = access == Core.Access.AccessDecision.Allowed ? store.FindTenant(tenant) : null;
+        if (TenantHandlers.Authorize(access, found, $"No tenant '{tenant}'.") is { } denied)
+        {
+            return denied;
+        }
+
+        if (!AdminRequest.TryReadPage(context, out var page, out var problem))
+        {
+            return problem!;
+        }
+
+        return TypedResults.Ok(AdminRequest.List(AuditLog.Read(store.Control, "tenant_notice", tenant, page), AdminViews.Audit));
     }
 }

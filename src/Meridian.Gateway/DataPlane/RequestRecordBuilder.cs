@@ -66,6 +66,7 @@ internal sealed class RequestRecordBuilder(RequestSafeguards safeguards, Gateway
             DataRecipients = ReceiptBoundary.Recipients(deployment?.PublisherId, route?.ContentOperators ?? []),
             IngressDataZone = exchange.IngressDataZone,
             IngressOutsideBoundary = exchange.Ingress == IngressDecision.AllowedOutside ? true : null,
+            WorldVersion = exchange.Snapshot.World.Version,
         };
 
         var flagged = screened && deployment is not null && verdict is { RequiresReview: true }

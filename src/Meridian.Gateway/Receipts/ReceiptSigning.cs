@@ -124,6 +124,11 @@ public static class ReceiptCanonicalJson
         WriteString(json, Names.StorageGeography, receipt.StorageGeography);
         json.WriteBoolean(Names.Streamed, receipt.Streamed);
         WriteString(json, Names.TenantId, receipt.TenantId);
+        if (receipt.WorldVersion is { } worldVersion)
+        {
+            json.WriteNumber(Names.WorldVersion, worldVersion);
+        }
+
         json.WriteEndObject();
     }
 
@@ -209,6 +214,7 @@ public static class ReceiptCanonicalJson
         public static readonly JsonEncodedText StorageGeography = JsonEncodedText.Encode("storage_geography");
         public static readonly JsonEncodedText Streamed = JsonEncodedText.Encode("streamed");
         public static readonly JsonEncodedText TenantId = JsonEncodedText.Encode("tenant_id");
+        public static readonly JsonEncodedText WorldVersion = JsonEncodedText.Encode("world_version");
     }
 
     private static void WriteValue(ArrayBufferWriter<byte> output, JsonElement value)

@@ -65,4 +65,8 @@ public static class AuditLog
 [JsonSerializable(typeof(AdminToken))]
 [JsonSerializable(typeof(Suspension))]
 [JsonSerializable(typeof(ModelDefault))]
+[JsonSerializable(typeof(BoundaryWidening))]
 internal sealed partial class AuditJson : JsonSerializerContext;
+
+/// <summary>What a world change did to a tenant's deployments: a region now inside their data zone boundary.</summary>
+public sealed record BoundaryWidening(string Region, string DataZone, IReadOnlyList<string> Deployments);

@@ -107,15 +107,17 @@ public sealed class ControlStore : IDisposable
     public WorldMap LoadWorld() => Read(connection =>
     {
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT name, data_zone, geography, display_name FROM regions ORDER BY geography, name";
+        command.CommandText = "SELECT name, data_zone, geography, display_name, version FROM regions ORDER BY geography, name";
         using var reader = command.ExecuteReader();
         var regions = new List<Region>();
+        var version = 0L;
         while (reader.Read())
         {
             regions.Add(new Region(reader.GetString(0), reader.GetStringOrNull(1), reader.GetString(2), reader.GetString(3)));
+            version += reader.GetInt64(4);
         }
 
-        return new WorldMap(regions);
+        return new WorldMap(regions, version);
     });
 
     /// <summary>Everything the data plane needs in memory: live keys and live deployments.</summary>

@@ -14,7 +14,7 @@ public sealed partial class ReceiptStore
     private static readonly string[] RoutingColumns =
     [
         "publisher_id", "resource_region", "resource_data_zone", "processing_data_zone", "processing_operator",
-        "attempts", "routing_failure", "data_recipients", "signature", "ingress_data_zone", "ingress_outside_boundary",
+        "attempts", "routing_failure", "data_recipients", "signature", "ingress_data_zone", "ingress_outside_boundary", "world_version",
     ];
 
     /// <summary>Every column a receipt is written with (declared after <see cref="RoutingColumns"/>, which it includes).</summary>
@@ -45,6 +45,9 @@ public sealed partial class ReceiptStore
         ALTER TABLE receipts ADD COLUMN ingress_data_zone TEXT;
         ALTER TABLE receipts ADD COLUMN ingress_outside_boundary INTEGER;
         """;
+
+    /// <summary>The version of the world a receipt's boundary was computed from.</summary>
+    private const string WorldVersionMigration = "ALTER TABLE receipts ADD COLUMN world_version BIGINT;";
 
     /// <summary>
     /// A tenant's receipts with <paramref name="from"/> ≤ created_at &lt; <paramref name="to"/>, oldest first, after the
@@ -93,7 +96,7 @@ public sealed partial class ReceiptStore
         r.RoutingFailure,
         r.DataRecipients is null ? null : JsonSerializer.Serialize(r.DataRecipients, ReceiptColumnsJson.Default.IReadOnlyListDataRecipient),
         r.Signature is null ? null : JsonSerializer.Serialize(r.Signature, ReceiptColumnsJson.Default.ReceiptSignature),
-        r.IngressDataZone, r.IngressOutsideBoundary is { } outside ? (outside ? 1 : 0) : null,
+        r.IngressDataZone, r.IngressOutsideBoundary is { } outside ? (outside ? 1 : 0) : null, r.WorldVersion,
     ];
 
     private static Receipt WithRouting(Receipt receipt, DbDataReader reader)
@@ -113,6 +116,7 @@ public sealed partial class ReceiptStore
             Signature = Text("signature") is { } signature ? JsonSerializer.Deserialize(signature, ReceiptColumnsJson.Default.ReceiptSignature) : null,
             IngressDataZone = Text("ingress_data_zone"),
             IngressOutsideBoundary = reader.GetOrdinal("ingress_outside_boundary") is var o && reader.IsDBNull(o) ? null : reader.GetInt64(o) != 0,
+            WorldVersion = reader.GetOrdinal("world_version") is var w && reader.IsDBNull(w) ? null : reader.GetInt64(w),
         };
     }
 }

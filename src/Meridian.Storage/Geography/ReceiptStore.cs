@@ -50,6 +50,7 @@ public sealed partial class ReceiptStore
         "DROP INDEX IF EXISTS receipts_tenant_time;",
         CaseStore.ReviewSchema,
         IngressMigration,
+        WorldVersionMigration,
     ];
 
     private readonly SqlDatabase _database;

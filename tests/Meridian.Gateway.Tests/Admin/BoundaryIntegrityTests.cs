@@ -170,4 +170,71 @@ public sealed class BoundaryIntegrityTests(AdminServer server) : IClassFixture<A
             + row.GetProperty("failed_closed").GetInt64() + row.GetProperty("blocked_by_safeguard").GetInt64());
         Assert.True(row.GetProperty("refused_before_routing").GetInt64() >= 1, "the request refused at ingress is accounted for");
     }
+
+    [Fact]
+    public async Task A_world_change_that_widens_a_deployments_boundary_is_refused_unless_confirmed_and_then_the_tenant_is_told()
+    {
+        var zone = "z" + Guid.NewGuid().ToString("N")[..8];
+        var first = $"{zone}-north";
+        Assert.Equal(HttpStatusCode.Created, (await server.SendAsync(HttpMethod.Put, $"/admin/v1/world/regions/{first}", AdminServer.OperatorToken,
+            new { geography = "eu", data_zone = zone, display_name = "North" })).Status);
+        var offer = await Marketplace.OfferAsync(server, await Marketplace.PublisherAsync(server));
+        var offerId = offer.GetProperty("id").GetString()!;
+        var tenant = await Marketplace.TenantAsync(server);
+        await Marketplace.SubscribeAsync(server, tenant, offerId);
+        var resource = await Marketplace.ResourceAsync(server, tenant, first);
+        var deployment = (await Marketplace.DeploymentAsync(server, resource, offerId)).GetProperty("id").GetString()!;
+        var (_, key) = await Marketplace.KeyAsync(server, resource);
+        var (_, tenantAdmin) = await Marketplace.TokenAsync(server, "tenant-admin", tenantId: tenant);
+        var node = await server.StartNodeAsync(ingressRegion: first);
+        var before = await WorldVersionOnReceiptAsync(node, key);
+
+        var second = $"{zone}-south";
+        var refused = await server.SendAsync(HttpMethod.Put, $"/admin/v1/world/regions/{second}", AdminServer.OperatorToken,
+            new { geography = "eu", data_zone = zone, display_name = "South" });
+        Assert.Equal(HttpStatusCode.Conflict, refused.Status);
+        Assert.Contains(deployment, refused.Text, StringComparison.Ordinal);
+        Assert.Contains("confirm_widening", refused.Text, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await server.GetAsync($"/admin/v1/world/regions/{second}")).Status);
+        Assert.Empty((await server.GetAsync($"/admin/v1/tenants/{tenant}/notices", tenantAdmin)).Json.GetProperty("data").EnumerateArray());
+
+        Assert.Equal(HttpStatusCode.Created, (await server.SendAsync(HttpMethod.Put, $"/admin/v1/world/regions/{second}", AdminServer.OperatorToken,
+            new { geography = "eu", data_zone = zone, display_name = "South", confirm_widening = true })).Status);
+
+        var notice = Assert.Single((await server.GetAsync($"/admin/v1/tenants/{tenant}/notices", tenantAdmin)).Json.GetProperty("data").EnumerateArray());
+        Assert.Equal("boundary.widened", notice.GetProperty("action").GetString());
+        Assert.Equal(second, notice.GetProperty("after").GetProperty("region").GetString());
+        Assert.Equal([deployment], notice.GetProperty("after").GetProperty("deployments").EnumerateArray().Select(d => d.GetString()));
+
+        // Receipts name the world their boundary was computed from: a later one names a later world.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        long after;
+        while ((after = await WorldVersionOnReceiptAsync(node, key)) == before && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+
+        Assert.True(after > before, $"world version {before} → {after}");
+    }
+
+    private async Task<long> WorldVersionOnReceiptAsync(AdminServer.Node node, string key)
+    {
+        using var answer = await server.MessagesAsync(key, "test-model-1", node);
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        var requestId = ApiAssert.RequestId(answer);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"v1/receipts/{requestId}");
+            request.Headers.Add("x-api-key", key);
+            using var response = await node.Http.SendAsync(request, TestContext.Current.CancellationToken);
+            if (response.StatusCode == HttpStatusCode.OK || DateTime.UtcNow > deadline)
+            {
+                using var receipt = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+                return receipt.RootElement.GetProperty("world_version").GetInt64();
+            }
+
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+    }
 }

@@ -218,6 +218,7 @@ public sealed class ReceiptSigningTests(GatewayFixture gateway) : IClassFixture<
         DataRecipients = ReceiptBoundary.Recipients("pub_anthropic", ["platform"]),
         IngressDataZone = "us",
         IngressOutsideBoundary = true,
+        WorldVersion = 4,
     };
 
     private static async Task<JsonElement> SendAndFetchReceiptAsync(HttpClient client)

@@ -106,8 +106,10 @@ function RegionForm({ onSaved }: { onSaved: () => void }) {
   const [geography, setGeography] = useState('');
   const [zone, setZone] = useState('');
   const [display, setDisplay] = useState('');
+  const [confirmWidening, setConfirmWidening] = useState(false);
   const [error, setError] = useState<ApiError | Error | undefined>();
   const field = (f: string) => (error instanceof ApiError ? error.field(f) : undefined);
+  const widens = field('confirm_widening') !== undefined || confirmWidening;
   return (
     <div class="toolbar">
       <button type="button" class="secondary" aria-expanded={open} aria-controls="region-form" onClick={() => setOpen(!open)}>
@@ -122,8 +124,11 @@ function RegionForm({ onSaved }: { onSaved: () => void }) {
             e.preventDefault();
             setError(undefined);
             try {
-              await admin('PUT', `/world/regions/${encodeURIComponent(name)}`, { body: { geography, data_zone: zone || null, display_name: display } });
+              await admin('PUT', `/world/regions/${encodeURIComponent(name)}`, {
+                body: { geography, data_zone: zone || null, display_name: display, confirm_widening: confirmWidening || undefined },
+              });
               setOpen(false);
+              setConfirmWidening(false);
               onSaved();
             } catch (err) {
               setError(err as Error);
@@ -137,6 +142,12 @@ function RegionForm({ onSaved }: { onSaved: () => void }) {
             <Field label="Display name" value={display} onInput={setDisplay} required error={field('display_name')} />
           </div>
           <p class="hint">While resources use a region, its data zone and geography cannot change.</p>
+          {widens && (
+            <label class="checkbox">
+              <input type="checkbox" checked={confirmWidening} onChange={(e) => setConfirmWidening((e.target as HTMLInputElement).checked)} />
+              Widen the boundary of the DataZone deployments named above (their tenants are told)
+            </label>
+          )}
           {error && <ErrorBox error={error} />}
           <div class="actions">
             <button type="submit">Save region</button>
