@@ -47,6 +47,9 @@ public static class BoundaryExplanation
         _ => "eligible",
     };
 
+    /// <summary>Whether a wire reason (<see cref="WireName"/>) says the backend is outside the boundary.</summary>
+    public static bool IsBoundaryReason(string reason) => reason is "operated_by_another_party" or "wrong_region" or "wrong_zone";
+
     /// <summary>In words, naming only regions, zones and parties: <c>wrong zone (eu, not us)</c>.</summary>
     public static string Describe(BoundaryRejection rejection, DeploymentRoute deployment, BackendPlacement backend) => rejection switch
     {

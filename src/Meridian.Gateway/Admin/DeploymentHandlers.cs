@@ -56,7 +56,7 @@ public static class DeploymentHandlers
         // A boundary with no backend serving the model is refused now, not discovered at request time.
         var dryRun = DeploymentPlanning.IsDryRun(context, out var dryRunProblem);
         var (plan, refused) = dryRunProblem is null
-            ? DeploymentPlanning.Evaluate(found!, draft, store, snapshots.Current.Backends, time.GetUtcNow(), dryRun, policies.Names)
+            ? DeploymentPlanning.Evaluate(found!, draft, store, snapshots.Current.Backends, time.GetUtcNow(), dryRun, policies.Names, caller.IsOperator)
             : (null, dryRunProblem);
         if (refused is not null)
         {

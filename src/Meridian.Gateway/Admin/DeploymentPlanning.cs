@@ -41,9 +41,10 @@ public static class DeploymentPlanning
     /// Validates the draft as creation would and compiles its boundary. Returns a problem when the draft is refused
     /// (field errors, including an empty target set), else the plan.
     /// </summary>
+    /// <param name="operatorView">Whether the caller is the operator, who sees every backend; anyone else sees only those inside the boundary.</param>
     public static (DeploymentPlanView? Plan, ProblemHttpResult? Problem) Evaluate(
         Resource resource, DeploymentDraft draft, MarketplaceStore store, BackendRegistry registry, DateTimeOffset now, bool dryRun,
-        IReadOnlyCollection<string> safeguardPolicies)
+        IReadOnlyCollection<string> safeguardPolicies, bool operatorView)
     {
         var offer = string.IsNullOrEmpty(draft.OfferId) ? null : store.FindOffer(draft.OfferId);
         var subscription = offer is null ? null : FindSubscription(store, resource.TenantId, offer.Id);
@@ -63,6 +64,11 @@ public static class DeploymentPlanning
             "(new)", valid.Name, resource.TenantId, resource.Id, offer.PublisherId, offer.Id, valid.ModelId,
             offer.FindModel(valid.ModelId)?.MaxOutputTokens ?? 0, valid.Hosting, valid.Type, resource.Region);
         var plan = BoundaryPlan.For(route, registry, offer.Models.Select(m => m.ModelId), now);
+        if (!operatorView)
+        {
+            plan = plan.InsideBoundaryOnly();
+        }
+
         var refusal = plan.EligibleCount == 0 ? Refusal(route, plan) : null;
         if (refusal is not null && !dryRun)
         {
@@ -77,7 +83,7 @@ public static class DeploymentPlanning
     private static string Refusal(DeploymentRoute route, BoundaryPlan plan)
     {
         var why = plan.Backends.Count == 0
-            ? "there are no backends at all"
+            ? "none is inside it"
             : string.Join("; ", plan.Backends.Select(b => $"{b.Id}: {b.Why}"));
         return $"no backend inside the boundary ({plan.Boundary}) serves model {route.ModelId}: {why}";
     }

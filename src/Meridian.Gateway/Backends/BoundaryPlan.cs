@@ -31,6 +31,13 @@ public sealed record BoundaryPlan(string Boundary, IReadOnlyList<PlannedBackend>
 
     public int UsableCount => Backends.Count(b => b.UsableNow);
 
+    /// <summary>
+    /// The plan as a tenant may see it: only the backends inside the deployment's boundary. The operator's fleet
+    /// outside it (other regions, other publishers' infrastructure) is none of the tenant's business.
+    /// </summary>
+    public BoundaryPlan InsideBoundaryOnly() =>
+        this with { Backends = [.. Backends.Where(b => !b.Reasons.Any(BoundaryExplanation.IsBoundaryReason))] };
+
     public static BoundaryPlan For(DeploymentRoute deployment, BackendRegistry registry, IEnumerable<string> offerModels, DateTimeOffset now)
     {
         var backends = registry.All.Select(b => Plan(b, deployment, now)).ToList();

@@ -21,6 +21,12 @@ public sealed partial class BoundaryRouter(BackendChooser chooser, ILogger<Bound
     /// <summary>How many rejected candidates an error message names before summarising the rest.</summary>
     private const int MaxNamed = 12;
 
+    /// <summary>
+    /// Callers are tenants: an error names only backends inside their deployment's boundary, never the operator's fleet
+    /// outside it; the operator's dry run explains every backend.
+    /// </summary>
+    private const string OperatorsView = " The operator's dry run of the deployment (?dry_run=true) explains every backend.";
+
     public BackendChooser Chooser => chooser;
 
     /// <summary>
@@ -79,7 +85,7 @@ public sealed partial class BoundaryRouter(BackendChooser chooser, ILogger<Bound
         }
 
         Log.AllUnavailable(logger, deployment.DeploymentId, triedCount);
-        var unavailable = UnavailableMessage(deployment, registry, set, result.Attempts);
+        var unavailable = UnavailableMessage(deployment, set, result.Attempts);
         return result.Failed(lastError is null
             ? ApiError.Overloaded(unavailable)
             : lastError with { Message = lastError.Message.TrimEnd('.', ' ') + ". " + unavailable });
@@ -169,11 +175,29 @@ public sealed partial class BoundaryRouter(BackendChooser chooser, ILogger<Bound
         var text = new StringBuilder()
             .Append("No backend inside this deployment's boundary (").Append(Boundary(deployment)).Append(") serves model ")
             .Append(deployment.ModelId).Append("; the request was not sent anywhere else.");
-        AppendRejected(text, " Rejected: ", deployment, registry);
-        return text.ToString();
+        var named = 0;
+        foreach (var backend in registry.All)
+        {
+            // Inside the boundary but unable (another model): named. Outside it: never shown to the tenant.
+            if (BoundaryExplanation.Explain(deployment, backend.Placement) != BoundaryRejection.None || backend.RejectionFor(deployment) is not { } why)
+            {
+                continue;
+            }
+
+            text.Append(named == 0 ? " Inside it: " : "; ");
+            if (named++ >= MaxNamed)
+            {
+                text.Append('…');
+                break;
+            }
+
+            text.Append(backend.Id).Append(": ").Append(why);
+        }
+
+        return text.Append(named > 0 ? "." : string.Empty).Append(OperatorsView).ToString();
     }
 
-    private string UnavailableMessage(DeploymentRoute deployment, BackendRegistry registry, EligibleSet set, IReadOnlyList<RouteAttempt> attempts)
+    private string UnavailableMessage(DeploymentRoute deployment, EligibleSet set, IReadOnlyList<RouteAttempt> attempts)
     {
         var text = new StringBuilder()
             .Append("No backend inside this deployment's boundary (").Append(Boundary(deployment))
@@ -196,34 +220,7 @@ public sealed partial class BoundaryRouter(BackendChooser chooser, ILogger<Bound
 
         text.Length -= 2;
         text.Append('.');
-        AppendRejected(text, " Outside the boundary: ", deployment, registry);
         return text.ToString();
-    }
-
-    private static void AppendRejected(StringBuilder text, string heading, DeploymentRoute deployment, BackendRegistry registry)
-    {
-        var named = 0;
-        foreach (var backend in registry.All)
-        {
-            if (backend.RejectionFor(deployment) is not { } why)
-            {
-                continue;
-            }
-
-            text.Append(named == 0 ? heading : "; ");
-            if (named++ >= MaxNamed)
-            {
-                text.Append('…');
-                break;
-            }
-
-            text.Append(backend.Id).Append(": ").Append(why);
-        }
-
-        if (named > 0)
-        {
-            text.Append('.');
-        }
     }
 
     public static string Describe(BackendCondition condition) => condition switch

@@ -32,6 +32,21 @@ public sealed class DryRunTests
     }
 
     [Fact]
+    public async Task A_tenants_dry_run_names_only_the_backends_inside_its_boundary()
+    {
+        await using var lab = await RoutingLab.StartAsync();
+        var (_, token) = await lab.AdminAsync(HttpMethod.Post, "/admin/v1/tokens", new { role = "tenant-admin", name = "dry run", tenant_id = "ten_demo" });
+
+        var (status, plan) = await lab.AdminAsync(HttpMethod.Post, "/admin/v1/resources/res_demo/deployments?dry_run=true",
+            Draft("plan-dz", "claude-sonnet-5", "datazone"), token.GetProperty("token").GetString());
+
+        Assert.Equal(200, status);
+        Assert.Equal(2, plan.GetProperty("eligible_count").GetInt32());
+        Assert.Equal(["east-1", "west-1"], plan.GetProperty("backends").EnumerateArray().Select(b => b.GetProperty("id").GetString()).Order());
+        Assert.DoesNotContain("eu-1", plan.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_dry_run_shows_features_the_boundary_loses()
     {
         await using var lab = await RoutingLab.StartAsync();

@@ -65,7 +65,7 @@ public sealed class FailoverOverHttpTests
             Assert.Contains("data zone us", message, StringComparison.Ordinal);
             Assert.Contains("east-1: unhealthy (ejected after failures)", message, StringComparison.Ordinal);
             Assert.Contains("west-1: failed (connect_error)", message, StringComparison.Ordinal);
-            Assert.Contains("eu-1: wrong zone (eu, not us)", message, StringComparison.Ordinal);
+            Assert.DoesNotContain("eu-1", message, StringComparison.Ordinal);
             Assert.DoesNotContain("127.0.0.1", message, StringComparison.Ordinal);
             Assert.DoesNotContain("upstream-secret", message, StringComparison.Ordinal);
             Assert.False(closed.Headers.Contains("meridian-processing-region"));
@@ -136,7 +136,7 @@ public sealed class FailoverOverHttpTests
     }
 
     [Fact]
-    public async Task A_deployment_whose_boundary_holds_no_backend_fails_closed_with_503_naming_the_candidates()
+    public async Task A_deployment_whose_boundary_holds_no_backend_fails_closed_with_503_naming_no_backend_outside_it()
     {
         await using var lab = await RoutingLab.StartAsync();
 
@@ -148,8 +148,8 @@ public sealed class FailoverOverHttpTests
         Assert.Equal("api_error", error.RootElement.GetProperty("error").GetProperty("type").GetString());
         var message = error.RootElement.GetProperty("error").GetProperty("message").GetString()!;
         Assert.Contains("region francecentral", message, StringComparison.Ordinal);
-        Assert.Contains("east-1: wrong region (eastus, not francecentral)", message, StringComparison.Ordinal);
-        Assert.Contains("eu-1: wrong region (swedencentral, not francecentral)", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("east-1", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("eu-1", message, StringComparison.Ordinal);
         Assert.Equal(0, lab.East.Messages + lab.West.Messages + lab.Eu.Messages);
         var receipt = await lab.ReceiptAsync(response, RoutingLab.FranceKey);
         Assert.Equal(503, receipt.GetProperty("status").GetInt32());

@@ -165,11 +165,11 @@ public sealed class RoutingLab : IAsyncDisposable
         return await receipt.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
     }
 
-    /// <summary>An admin request with the operator token; returns status and JSON.</summary>
-    public async Task<(int Status, JsonElement Json)> AdminAsync(HttpMethod method, string path, object? body = null)
+    /// <summary>An admin request with the operator token, or <paramref name="token"/>; returns status and JSON.</summary>
+    public async Task<(int Status, JsonElement Json)> AdminAsync(HttpMethod method, string path, object? body = null, string? token = null)
     {
         using var request = new HttpRequestMessage(method, path.TrimStart('/'));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token ?? AdminToken);
         if (body is not null)
         {
             request.Content = JsonContent.Create(body);
