@@ -98,36 +98,36 @@ public sealed class SuspensionIndex
     /// <param name="suspensions">Any suspensions; lifted ones cover nothing and are left out.</param>
     public SuspensionIndex(IEnumerable<Suspension> suspensions)
     {
-        var standing = suspensions.Where(s => s.IsStanding).OrderBy(s => s.SuspendedAt).ThenBy(s => s.Id, StringComparer.Ordinal).ToList();
+        var standing = suspensions.Where(s => s.IsStanding).ToList();
         _byKeyLineage = Group(standing.Where(s => s.Scope == SuspensionScope.Key).SelectMany(s => s.KeyLineages.Select(l => (l, s))), StringComparer.Ordinal);
         _byDeploymentName = Group(
             standing.Where(s => s.Scope == SuspensionScope.Deployment).Select(s => ((s.ResourceId!, s.DeploymentName!), s)), EqualityComparer<(string, string)>.Default);
         _byResource = Group(standing.Where(s => s.Scope == SuspensionScope.Resource).Select(s => (s.ResourceId!, s)), StringComparer.Ordinal);
         _byTenant = Group(standing.Where(s => s.Scope == SuspensionScope.Tenant).Select(s => (s.TenantId, s)), StringComparer.Ordinal);
-        Standing = standing;
     }
 
     public static SuspensionIndex Empty { get; } = new([]);
 
-    /// <summary>Every standing suspension, oldest first.</summary>
-    public IReadOnlyList<Suspension> Standing { get; }
-
     /// <summary>The standing suspensions covering a key of <paramref name="lineageId"/>, oldest first; empty when it may be served.</summary>
     public IReadOnlyList<Suspension> OfKey(string tenantId, string resourceId, string lineageId) =>
-        [.. Covering(tenantId, resourceId), .. _byKeyLineage.GetValueOrDefault(lineageId) ?? []];
+        OldestFirst(Covering(tenantId, resourceId).Concat(_byKeyLineage.GetValueOrDefault(lineageId) ?? []));
 
     /// <summary>The standing suspensions covering a deployment named <paramref name="name"/> in its resource, oldest first.</summary>
     public IReadOnlyList<Suspension> OfDeployment(string tenantId, string resourceId, string name) =>
-        [.. Covering(tenantId, resourceId), .. _byDeploymentName.GetValueOrDefault((resourceId, name)) ?? []];
+        OldestFirst(Covering(tenantId, resourceId).Concat(_byDeploymentName.GetValueOrDefault((resourceId, name)) ?? []));
 
-    /// <summary>The standing suspensions of a resource itself or of its tenant.</summary>
-    public IReadOnlyList<Suspension> OfResource(string tenantId, string resourceId) => Covering(tenantId, resourceId);
+    /// <summary>The standing suspensions of a resource itself or of its tenant, oldest first.</summary>
+    public IReadOnlyList<Suspension> OfResource(string tenantId, string resourceId) => OldestFirst(Covering(tenantId, resourceId));
 
-    /// <summary>The standing suspensions of a tenant itself.</summary>
-    public IReadOnlyList<Suspension> OfTenant(string tenantId) => _byTenant.GetValueOrDefault(tenantId) ?? [];
+    /// <summary>The standing suspensions of a tenant itself, oldest first.</summary>
+    public IReadOnlyList<Suspension> OfTenant(string tenantId) => OldestFirst(_byTenant.GetValueOrDefault(tenantId) ?? []);
 
-    private Suspension[] Covering(string tenantId, string resourceId) =>
-        [.. _byTenant.GetValueOrDefault(tenantId) ?? [], .. _byResource.GetValueOrDefault(resourceId) ?? []];
+    private IEnumerable<Suspension> Covering(string tenantId, string resourceId) =>
+        (_byTenant.GetValueOrDefault(tenantId) ?? []).Concat(_byResource.GetValueOrDefault(resourceId) ?? []);
+
+    /// <summary>Oldest first, so the suspension a refusal names does not change as later ones come and go.</summary>
+    private static Suspension[] OldestFirst(IEnumerable<Suspension> covering) =>
+        [.. covering.OrderBy(s => s.SuspendedAt).ThenBy(s => s.Id, StringComparer.Ordinal)];
 
     private static FrozenDictionary<TKey, Suspension[]> Group<TKey>(IEnumerable<(TKey Key, Suspension Suspension)> pairs, IEqualityComparer<TKey> comparer)
         where TKey : notnull =>

@@ -246,12 +246,13 @@ public static class CaseHandlers
         }
 
         var caller = AdminAuthentication.CallerOf(context);
+        var party = caller.DecidingParty!.Value; // Find admitted only the operator-admin and reviewers
         SuspensionDraft? draft = action switch
         {
-            "suspend_key" => new(SuspensionScope.Key, found.KeyId, id, caller.DecidingParty!.Value),
-            "suspend_deployment" => new(SuspensionScope.Deployment, found.DeploymentId, id, caller.DecidingParty!.Value),
-            "suspend_resource" => new(SuspensionScope.Resource, found.ResourceId, id, caller.DecidingParty!.Value),
-            "suspend_tenant" => new(SuspensionScope.Tenant, found.TenantId, id, caller.DecidingParty!.Value),
+            "suspend_key" => new(SuspensionScope.Key, found.KeyId, id, party),
+            "suspend_deployment" => new(SuspensionScope.Deployment, found.DeploymentId, id, party),
+            "suspend_resource" => new(SuspensionScope.Resource, found.ResourceId, id, party),
+            "suspend_tenant" => new(SuspensionScope.Tenant, found.TenantId, id, party),
             _ => null,
         };
         if (draft?.Scope is SuspensionScope.Resource or SuspensionScope.Tenant && caller.SuspendResourceOrTenant() != AccessDecision.Allowed)
