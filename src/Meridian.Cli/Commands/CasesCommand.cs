@@ -92,8 +92,8 @@ internal static class CasesCommand
 
         var decideId = CaseIdArgument();
         var decision = new Option<string>("--decision") { Description = "no_violation or violation.", Required = true };
-        var action = new Option<string?>("--action") { Description = "none (default), warn_tenant, suspend_key or suspend_deployment." };
-        var decide = new Command("decide", "Decide a case; suspend_key and suspend_deployment take effect on the data plane at once.") { decideId, decision, action }
+        var action = new Option<string?>("--action") { Description = "none (default), warn_tenant, suspend_key, suspend_deployment, suspend_resource or suspend_tenant (the last two: the operator only)." };
+        var decide = new Command("decide", "Decide a case; a suspension takes effect on the data plane at once and stands until it is lifted (POST /admin/v1/suspensions/{id}/lift).") { decideId, decision, action }
             .WithAction(context, async (call, cancellationToken) =>
             {
                 var id = call.Value(decideId)!;

@@ -105,6 +105,7 @@ internal static class KeysCommand
     {
         "revoked" => $"[red]revoked {Markup.Escape(CliOutput.Time(key.RevokedAt) ?? "")}[/]",
         "expired" => $"[grey]expired {Markup.Escape(CliOutput.Time(key.ExpiresAt) ?? "")}[/]",
+        "suspended" => "[red]suspended (Trust & Safety)[/]",
         "active" when key.ExpiresAt is not null => $"[yellow]active until {Markup.Escape(CliOutput.Time(key.ExpiresAt)!)}[/]",
         var status => $"[green]{Markup.Escape(status)}[/]",
     };

@@ -157,6 +157,31 @@ public sealed record AdminCaller(string TokenId, string Name, AdminRole Role, st
         _ => AccessDecision.Forbidden,
     };
 
+    /// <summary>Whose decision a case decision of this caller is: the operator's for the operator-admin, else its reviewer party.</summary>
+    public ReviewedBy? DecidingParty => IsOperator ? ReviewedBy.Operator : ReviewerFor;
+
+    /// <summary>
+    /// Suspend a whole resource or tenant: the operator's Trust &amp; Safety only (the operator-admin and the operator's
+    /// reviewers), since it stops the tenant's use of every publisher's offers, not just those of the case's publisher.
+    /// </summary>
+    public AccessDecision SuspendResourceOrTenant() => DecidingParty == ReviewedBy.Operator ? AccessDecision.Allowed : AccessDecision.Forbidden;
+
+    /// <summary>
+    /// Lift a suspension: the operator-admin any; the operator's reviewers any whose case lies in their geographies; a
+    /// publisher's or a tenant's reviewer only a suspension its own party decided, on a case it may review. Never a tenant
+    /// admin or developer, never a publisher-admin: a suspension holds until the Trust &amp; Safety that decided it (or the
+    /// operator above it) decides otherwise.
+    /// </summary>
+    /// <param name="decidedBy">The party whose decision the suspension is.</param>
+    public AccessDecision LiftSuspension(ReviewedBy decidedBy, ReviewedBy caseReviewedBy, string publisherId, string tenantId, string geography) => Role switch
+    {
+        AdminRole.OperatorAdmin => AccessDecision.Allowed,
+        AdminRole.Reviewer when ReviewerFor == ReviewedBy.Operator && Geographies.Contains(geography, StringComparer.OrdinalIgnoreCase) => AccessDecision.Allowed,
+        AdminRole.Reviewer when ReviewerFor == decidedBy && ReviewCase(caseReviewedBy, publisherId, tenantId, geography) == AccessDecision.Allowed =>
+            AccessDecision.Allowed,
+        _ => AccessDecision.Forbidden,
+    };
+
     private static AccessDecision Own(string? mine, string theirs) =>
         mine is not null && string.Equals(mine, theirs, StringComparison.Ordinal) ? AccessDecision.Allowed : AccessDecision.Hidden;
 }

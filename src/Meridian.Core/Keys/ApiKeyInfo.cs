@@ -14,6 +14,12 @@ public sealed record ApiKeyInfo(
     DateTimeOffset? ExpiresAt,
     DateTimeOffset? RevokedAt)
 {
+    /// <summary>
+    /// The id of the first key of its line: a rotation's successor keeps its predecessor's lineage, so a Trust &amp; Safety
+    /// suspension of one key holds for every key that replaces it.
+    /// </summary>
+    public required string LineageId { get; init; }
+
     public bool IsLive(DateTimeOffset now) => RevokedAt is null && (ExpiresAt is null || ExpiresAt > now);
 }
 

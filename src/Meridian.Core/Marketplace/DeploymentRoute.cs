@@ -30,8 +30,11 @@ public sealed record DeploymentRoute(
     /// <summary>The name of the safeguard policy screening its requests (docs/safeguards.md).</summary>
     public string SafeguardPolicy { get; init; } = "default";
 
-    /// <summary>Set when a Trust &amp; Safety decision suspended the deployment: its requests are refused with 403.</summary>
-    public DateTimeOffset? SuspendedAt { get; init; }
+    /// <summary>
+    /// The oldest standing Trust &amp; Safety suspension covering the deployment (of its name in its resource, of its resource
+    /// or of its tenant): its requests are refused with 403.
+    /// </summary>
+    public Suspension? Suspension { get; init; }
 
     /// <summary>Whose reviewers get the cases of its flagged requests (recorded on each case).</summary>
     public ReviewedBy ReviewedBy { get; init; } = ReviewedBy.Publisher;

@@ -74,7 +74,14 @@ public sealed record TermsDocumentView(int Version, string Sha256, DateTimeOffse
 
 public sealed record BillingContactView(string? Name = null, string? Email = null);
 
-public sealed record TenantView(string Id, string Name, BillingContactView BillingContact, DateTimeOffset CreatedAt);
+public sealed record TenantView(string Id, string Name, BillingContactView BillingContact, DateTimeOffset CreatedAt)
+{
+    /// <summary><c>suspended</c> while a standing Trust &amp; Safety suspension covers it, else <c>active</c>.</summary>
+    public string Status => Suspensions.Count > 0 ? "suspended" : "active";
+
+    /// <summary>The standing suspensions covering it (its own, its resource's or its tenant's), oldest first.</summary>
+    public IReadOnlyList<SuspensionView> Suspensions { get; init; } = [];
+}
 
 public sealed record CreateTenantRequest(string? Name = null, BillingContactView? BillingContact = null);
 
@@ -82,7 +89,14 @@ public sealed record SubscriptionView(string Id, string TenantId, string OfferId
 
 public sealed record SubscribeRequest(string? OfferId = null, int? AcceptTermsVersion = null);
 
-public sealed record ResourceView(string Id, string TenantId, string Name, string Region, string? DataZone, string Geography, DateTimeOffset CreatedAt);
+public sealed record ResourceView(string Id, string TenantId, string Name, string Region, string? DataZone, string Geography, DateTimeOffset CreatedAt)
+{
+    /// <summary><c>suspended</c> while a standing Trust &amp; Safety suspension covers it, else <c>active</c>.</summary>
+    public string Status => Suspensions.Count > 0 ? "suspended" : "active";
+
+    /// <summary>The standing suspensions covering it (its own, its resource's or its tenant's), oldest first.</summary>
+    public IReadOnlyList<SuspensionView> Suspensions { get; init; } = [];
+}
 
 public sealed record CreateResourceRequest(string? Name = null, string? Region = null);
 
@@ -113,7 +127,14 @@ public sealed record DeploymentView(
     string ReviewedBy,
     string RetentionMode,
     RetentionExemptionView? RetentionExemption,
-    IReadOnlyList<string> AllowedIngress);
+    IReadOnlyList<string> AllowedIngress)
+{
+    /// <summary><c>suspended</c> while a standing Trust &amp; Safety suspension covers it, else <c>active</c>.</summary>
+    public string Status => Suspensions.Count > 0 ? "suspended" : "active";
+
+    /// <summary>The standing suspensions covering it (its own, its resource's or its tenant's), oldest first.</summary>
+    public IReadOnlyList<SuspensionView> Suspensions { get; init; } = [];
+}
 
 public sealed record SetAllowedIngressRequest(IReadOnlyList<string>? AllowedRegions);
 
@@ -148,6 +169,9 @@ public sealed record KeyView(
     DateTimeOffset? ExpiresAt,
     DateTimeOffset? RevokedAt)
 {
+    /// <summary>The standing Trust &amp; Safety suspensions covering it, oldest first (its status is then <c>suspended</c>, unless revoked or expired).</summary>
+    public IReadOnlyList<SuspensionView> Suspensions { get; init; } = [];
+
     /// <summary>The key itself: present only in the response that created it.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Key { get; init; }
@@ -181,6 +205,40 @@ public sealed record TokenView(
 public sealed record CreateTokenRequest(string? Role = null, string? Name = null, string? TenantId = null, string? PublisherId = null, IReadOnlyList<string>? Geographies = null);
 
 public sealed record EmptyRequest;
+
+// ---- suspensions ----
+
+/// <summary>
+/// A suspension as the admin API shows it. <see cref="SuspendedBy"/> and the lift's actor and reason are shown to the
+/// operator and reviewers only; tenants see the party (<c>operator</c>, <c>publisher</c> or <c>tenant</c>) and the case.
+/// </summary>
+public sealed record SuspensionView(
+    string Id,
+    string Status,
+    string Scope,
+    string SubjectId,
+    string TenantId,
+    string? ResourceId,
+    string? DeploymentName,
+    string CaseId,
+    string Party,
+    DateTimeOffset SuspendedAt)
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? SuspendedBy { get; init; }
+
+    /// <summary>With scope <c>key</c>: the key lineages it covers (the suspended key's, and those of keys created in its resource since).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? KeyLineages { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public SuspensionLiftView? Lift { get; init; }
+}
+
+public sealed record SuspensionLiftView(string LiftedBy, DateTimeOffset LiftedAt, string ReasonCode, string Reason);
+
+/// <summary><c>POST /suspensions/{id}/lift</c>: why (required, into the case's access log and the audit log).</summary>
+public sealed record LiftSuspensionRequest(string? Reason = null, string? ReasonCode = null);
 
 // ---- audit ----
 
@@ -234,4 +292,7 @@ public sealed record AuditView(long Id, DateTimeOffset At, string Actor, string 
 [JsonSerializable(typeof(ModelDefaultView))]
 [JsonSerializable(typeof(SetModelDefaultRequest))]
 [JsonSerializable(typeof(SetAllowedIngressRequest))]
+[JsonSerializable(typeof(ListResponse<SuspensionView>))]
+[JsonSerializable(typeof(SuspensionView))]
+[JsonSerializable(typeof(LiftSuspensionRequest))]
 public sealed partial class AdminJsonContext : JsonSerializerContext;

@@ -50,16 +50,22 @@ public static class AdminViews
 
     public static TermsDocumentView Terms(TermsDocument terms) => new(terms.Version, terms.Sha256, terms.EffectiveAt, terms.Text);
 
-    public static TenantView Tenant(Tenant tenant) =>
-        new(tenant.Id, tenant.Name, new BillingContactView(tenant.BillingContact.Name, tenant.BillingContact.Email), tenant.CreatedAt);
+    public static TenantView Tenant(Tenant tenant, SuspensionIndex suspensions, AdminCaller caller) =>
+        new(tenant.Id, tenant.Name, new BillingContactView(tenant.BillingContact.Name, tenant.BillingContact.Email), tenant.CreatedAt)
+        {
+            Suspensions = Suspensions(suspensions.OfTenant(tenant.Id), caller),
+        };
 
     public static SubscriptionView Subscription(Subscription s) =>
         new(s.Id, s.TenantId, s.OfferId, s.TermsVersion, s.AcceptedBy, s.AcceptedAt, s.Version);
 
-    public static ResourceView Resource(Resource r) =>
-        new(r.Id, r.TenantId, r.Name, r.Region.Name, r.Region.DataZone, r.Region.Geography, r.CreatedAt);
+    public static ResourceView Resource(Resource r, SuspensionIndex suspensions, AdminCaller caller) =>
+        new(r.Id, r.TenantId, r.Name, r.Region.Name, r.Region.DataZone, r.Region.Geography, r.CreatedAt)
+        {
+            Suspensions = Suspensions(suspensions.OfResource(r.TenantId, r.Id), caller),
+        };
 
-    public static DeploymentView Deployment(Deployment d) => new(
+    public static DeploymentView Deployment(Deployment d, SuspensionIndex suspensions, AdminCaller caller) => new(
         d.Id, d.ResourceId, d.TenantId, d.Name, d.OfferId, d.ModelId,
         WireNames.Of(d.Hosting), d.Type is { } type ? WireNames.Of(type) : null,
         new CapacityView(d.Capacity.Rpm, d.Capacity.Tpm),
@@ -70,7 +76,10 @@ public static class AdminViews
         d.CreatedBy, d.CreatedAt,
         CaseReview.Of(d.ReviewedBy), CaseReview.Of(d.Retention),
         d.RetentionExemption is { } exemption ? new RetentionExemptionView(exemption.GrantedBy, exemption.GrantedAt) : null,
-        d.AllowedIngress);
+        d.AllowedIngress)
+    {
+        Suspensions = Suspensions(suspensions.OfDeployment(d.TenantId, d.ResourceId, d.Name), caller),
+    };
 
     /// <summary>Where requests of a deployment may be processed, in words a person can check a receipt against.</summary>
     public static string ProcessingBoundary(Deployment d) => (d.Hosting, d.Type) switch
@@ -81,8 +90,32 @@ public static class AdminViews
         _ => "any operator region",
     };
 
-    public static KeyView Key(ApiKeyInfo key, DateTimeOffset now) => new(
-        key.Id, key.ResourceId, key.TenantId, key.Name, key.Prefix, KeyStatus(key, now), key.CreatedBy, key.CreatedAt, key.ExpiresAt, key.RevokedAt);
+    public static KeyView Key(ApiKeyInfo key, DateTimeOffset now, SuspensionIndex suspensions, AdminCaller caller)
+    {
+        var covering = Suspensions(suspensions.OfKey(key.TenantId, key.ResourceId, key.LineageId), caller);
+        return new(key.Id, key.ResourceId, key.TenantId, key.Name, key.Prefix, KeyStatus(key, now, covering.Count > 0), key.CreatedBy, key.CreatedAt,
+            key.ExpiresAt, key.RevokedAt)
+        {
+            Suspensions = covering,
+        };
+    }
+
+    /// <summary>
+    /// Who decided and who lifted (actors) and the lift's free-text reason are for the operator and reviewers; a tenant is
+    /// shown the party whose Trust &amp; Safety decided, and the case, which it can follow in its own case views.
+    /// </summary>
+    public static SuspensionView Suspension(Suspension s, AdminCaller caller)
+    {
+        var tenantRole = AdminRoles.IsTenantRole(caller.Role);
+        return new(
+            s.Id, s.IsStanding ? "standing" : "lifted", Core.Marketplace.Suspension.Of(s.Scope), s.SubjectId, s.TenantId, s.ResourceId, s.DeploymentName, s.CaseId,
+            CaseReview.Of(s.Party), s.SuspendedAt)
+        {
+            SuspendedBy = tenantRole ? null : s.SuspendedBy,
+            KeyLineages = s.Scope == SuspensionScope.Key ? s.KeyLineages : null,
+            Lift = s.Lift is { } lift && !tenantRole ? new SuspensionLiftView(lift.LiftedBy, lift.LiftedAt, lift.ReasonCode, lift.Reason) : null,
+        };
+    }
 
     public static TokenView Token(AdminToken token) => new(
         token.Id, token.Name, token.Prefix, AdminRoles.Of(token.Role), token.TenantId, token.PublisherId, token.Geographies,
@@ -91,12 +124,17 @@ public static class AdminViews
     public static AuditView Audit(AuditRecord record) => new(
         record.Id, record.At, record.Actor, record.Action, record.ObjectType, record.ObjectId, Json(record.BeforeJson), Json(record.AfterJson));
 
-    private static string KeyStatus(ApiKeyInfo key, DateTimeOffset now) => key switch
+    /// <summary>A revoked or expired key never serves again, suspended or not; a suspension is what stops a live one.</summary>
+    private static string KeyStatus(ApiKeyInfo key, DateTimeOffset now, bool suspended) => key switch
     {
         { RevokedAt: not null } => "revoked",
         { ExpiresAt: { } expiry } when expiry <= now => "expired",
+        _ when suspended => "suspended",
         _ => "active",
     };
+
+    private static IReadOnlyList<SuspensionView> Suspensions(IReadOnlyList<Suspension> covering, AdminCaller caller) =>
+        [.. covering.Select(s => Suspension(s, caller))];
 
     private static RegionSummary Summary(RegionRecord record) => new(record.Region.Name, record.Region.DisplayName, record.Version);
 

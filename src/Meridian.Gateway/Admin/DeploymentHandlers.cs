@@ -23,9 +23,14 @@ public static class DeploymentHandlers
             return denied;
         }
 
-        return AdminRequest.TryReadPage(context, out var page, out var problem)
-            ? TypedResults.Ok(AdminRequest.List(store.Deployments(resource, page), AdminViews.Deployment))
-            : problem!;
+        if (!AdminRequest.TryReadPage(context, out var page, out var problem))
+        {
+            return problem!;
+        }
+
+        var suspensions = store.StandingSuspensions();
+        var caller = AdminAuthentication.CallerOf(context);
+        return TypedResults.Ok(AdminRequest.List(store.Deployments(resource, page), d => AdminViews.Deployment(d, suspensions, caller)));
     }
 
     /// <summary>Creates a deployment; with <c>?dry_run=true</c>, answers its compiled target set instead (<see cref="DeploymentPlanning"/>).</summary>
@@ -74,15 +79,17 @@ public static class DeploymentHandlers
             return AdminProblems.From(result);
         }
 
-        return TypedResults.Created($"/admin/v1/deployments/{result.Value!.Id}", AdminViews.Deployment(result.Value));
+        // A deployment created under a suspended name is born suspended: the answer says so at once.
+        return TypedResults.Created($"/admin/v1/deployments/{result.Value!.Id}", AdminViews.Deployment(result.Value, store.StandingSuspensions(), caller));
     }
 
     public static Results<Ok<DeploymentView>, ProblemHttpResult> Get(HttpContext context, string id, MarketplaceStore store)
     {
         var found = store.FindDeployment(id);
-        return TenantHandlers.Authorize(AdminAuthentication.CallerOf(context).ReadTenant(found?.TenantId ?? string.Empty), found, $"No deployment '{id}'.") is { } denied
+        var caller = AdminAuthentication.CallerOf(context);
+        return TenantHandlers.Authorize(caller.ReadTenant(found?.TenantId ?? string.Empty), found, $"No deployment '{id}'.") is { } denied
             ? denied
-            : TypedResults.Ok(AdminViews.Deployment(found!));
+            : TypedResults.Ok(AdminViews.Deployment(found!, store.StandingSuspensions(), caller));
     }
 
     public static Results<NoContent, ProblemHttpResult> Delete(HttpContext context, string id, MarketplaceStore store, TimeProvider time)
@@ -122,6 +129,6 @@ public static class DeploymentHandlers
         }
 
         var result = store.SetAllowedIngress(caller.Actor, id, body!.AllowedRegions ?? [], time.GetUtcNow());
-        return result.Succeeded ? TypedResults.Ok(AdminViews.Deployment(result.Value!)) : AdminProblems.From(result);
+        return result.Succeeded ? TypedResults.Ok(AdminViews.Deployment(result.Value!, store.StandingSuspensions(), caller)) : AdminProblems.From(result);
     }
 }

@@ -28,7 +28,8 @@ public static class KeyHandlers
         }
 
         var now = time.GetUtcNow();
-        return TypedResults.Ok(AdminRequest.List(store.Keys(resource, caller.SeesOnlyOwnKeys ? caller.Actor : null, page), k => AdminViews.Key(k, now)));
+        var suspensions = store.StandingSuspensions();
+        return TypedResults.Ok(AdminRequest.List(store.Keys(resource, caller.SeesOnlyOwnKeys ? caller.Actor : null, page), k => AdminViews.Key(k, now, suspensions, caller)));
     }
 
     public static async Task<Results<Created<KeyView>, ProblemHttpResult>> Create(
@@ -55,11 +56,14 @@ public static class KeyHandlers
             return AdminProblems.From(result);
         }
 
-        return TypedResults.Created($"/admin/v1/keys/{result.Value!.Id}", AdminViews.Key(result.Value, now) with { Key = key });
+        // A key created while a key of its resource is suspended is born suspended: the answer says so at once.
+        return TypedResults.Created($"/admin/v1/keys/{result.Value!.Id}", AdminViews.Key(result.Value, now, store.StandingSuspensions(), caller) with { Key = key });
     }
 
     public static Results<Ok<KeyView>, ProblemHttpResult> Get(HttpContext context, string id, MarketplaceStore store, TimeProvider time) =>
-        Authorize(context, id, store, out var key) is { } denied ? denied : TypedResults.Ok(AdminViews.Key(key!, time.GetUtcNow()));
+        Authorize(context, id, store, out var key) is { } denied
+            ? denied
+            : TypedResults.Ok(AdminViews.Key(key!, time.GetUtcNow(), store.StandingSuspensions(), AdminAuthentication.CallerOf(context)));
 
     /// <summary>Issues a successor key (shown once); the old key keeps working for the overlap, then expires.</summary>
     public static async Task<Results<Created<KeyView>, ProblemHttpResult>> Rotate(
@@ -84,14 +88,17 @@ public static class KeyHandlers
 
         var key = ApiKeyFormat.NewKey();
         var now = time.GetUtcNow();
-        var result = store.RotateKey(AdminAuthentication.CallerOf(context).Actor, id, overlap, Secret(hasher, key), now);
+        var caller = AdminAuthentication.CallerOf(context);
+        var result = store.RotateKey(caller.Actor, id, overlap, Secret(hasher, key), now);
         if (!result.Succeeded)
         {
             return AdminProblems.From(result);
         }
 
         var rotation = result.Value!;
-        return TypedResults.Created($"/admin/v1/keys/{rotation.New.Id}", AdminViews.Key(rotation.New, now) with { Key = key, Replaces = AdminViews.Key(rotation.Old, now) });
+        var suspensions = store.StandingSuspensions();
+        return TypedResults.Created($"/admin/v1/keys/{rotation.New.Id}",
+            AdminViews.Key(rotation.New, now, suspensions, caller) with { Key = key, Replaces = AdminViews.Key(rotation.Old, now, suspensions, caller) });
     }
 
     /// <summary>Revokes a key: this node refuses it at once, every node within its refresh interval (500 ms by default).</summary>
@@ -103,13 +110,14 @@ public static class KeyHandlers
         }
 
         var now = time.GetUtcNow();
-        var result = store.RevokeKey(AdminAuthentication.CallerOf(context).Actor, id, now);
+        var caller = AdminAuthentication.CallerOf(context);
+        var result = store.RevokeKey(caller.Actor, id, now);
         if (!result.Succeeded)
         {
             return AdminProblems.From(result);
         }
 
-        return TypedResults.Ok(AdminViews.Key(result.Value!, now));
+        return TypedResults.Ok(AdminViews.Key(result.Value!, now, store.StandingSuspensions(), caller));
     }
 
     private static ProblemHttpResult? Authorize(HttpContext context, string id, MarketplaceStore store, out ApiKeyInfo? key)

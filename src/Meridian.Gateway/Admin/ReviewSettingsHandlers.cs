@@ -84,7 +84,7 @@ public static class ReviewSettingsHandlers
             return AdminProblems.From(result);
         }
 
-        return TypedResults.Ok(AdminViews.Deployment(result.Value!));
+        return TypedResults.Ok(AdminViews.Deployment(result.Value!, store.StandingSuspensions(), caller));
     }
 
     /// <summary><c>PUT /offers/{id}/retention</c>: the operator-admin or the offer's publisher-admin; honours <c>If-Match</c>.</summary>

@@ -20,9 +20,13 @@ public static class TenantHandlers
             return denied;
         }
 
-        return AdminRequest.TryReadPage(context, out var page, out var problem)
-            ? TypedResults.Ok(AdminRequest.List(store.Tenants(only, page), AdminViews.Tenant))
-            : problem!;
+        if (!AdminRequest.TryReadPage(context, out var page, out var problem))
+        {
+            return problem!;
+        }
+
+        var suspensions = store.StandingSuspensions();
+        return TypedResults.Ok(AdminRequest.List(store.Tenants(only, page), t => AdminViews.Tenant(t, suspensions, caller)));
     }
 
     public static Results<Ok<TenantView>, ProblemHttpResult> GetTenant(HttpContext context, string tenant, MarketplaceStore store)
@@ -32,7 +36,7 @@ public static class TenantHandlers
             return denied;
         }
 
-        return TypedResults.Ok(AdminViews.Tenant(found!));
+        return TypedResults.Ok(AdminViews.Tenant(found!, store.StandingSuspensions(), AdminAuthentication.CallerOf(context)));
     }
 
     public static async Task<Results<Created<TenantView>, ProblemHttpResult>> CreateTenant(HttpContext context, MarketplaceStore store, TimeProvider time)
@@ -52,7 +56,7 @@ public static class TenantHandlers
         var draft = new TenantDraft(body!.Name, body.BillingContact?.Name, body.BillingContact?.Email);
         var result = store.CreateTenant(caller.Actor, draft, time.GetUtcNow());
         return result.Succeeded
-            ? TypedResults.Created($"/admin/v1/tenants/{result.Value!.Id}", AdminViews.Tenant(result.Value))
+            ? TypedResults.Created($"/admin/v1/tenants/{result.Value!.Id}", AdminViews.Tenant(result.Value, SuspensionIndex.Empty, caller))
             : AdminProblems.From(result);
     }
 
@@ -103,9 +107,14 @@ public static class TenantHandlers
             return denied;
         }
 
-        return AdminRequest.TryReadPage(context, out var page, out var problem)
-            ? TypedResults.Ok(AdminRequest.List(store.Resources(tenant, page), AdminViews.Resource))
-            : problem!;
+        if (!AdminRequest.TryReadPage(context, out var page, out var problem))
+        {
+            return problem!;
+        }
+
+        var suspensions = store.StandingSuspensions();
+        var caller = AdminAuthentication.CallerOf(context);
+        return TypedResults.Ok(AdminRequest.List(store.Resources(tenant, page), r => AdminViews.Resource(r, suspensions, caller)));
     }
 
     public static async Task<Results<Created<ResourceView>, ProblemHttpResult>> CreateResource(HttpContext context, string tenant, MarketplaceStore store, TimeProvider time)
@@ -121,18 +130,20 @@ public static class TenantHandlers
             return problem;
         }
 
-        var result = store.CreateResource(AdminAuthentication.CallerOf(context).Actor, tenant, body!.Name, body.Region, time.GetUtcNow());
+        var caller = AdminAuthentication.CallerOf(context);
+        var result = store.CreateResource(caller.Actor, tenant, body!.Name, body.Region, time.GetUtcNow());
         return result.Succeeded
-            ? TypedResults.Created($"/admin/v1/resources/{result.Value!.Id}", AdminViews.Resource(result.Value))
+            ? TypedResults.Created($"/admin/v1/resources/{result.Value!.Id}", AdminViews.Resource(result.Value, store.StandingSuspensions(), caller))
             : AdminProblems.From(result);
     }
 
     public static Results<Ok<ResourceView>, ProblemHttpResult> GetResource(HttpContext context, string resource, MarketplaceStore store)
     {
         var found = store.FindResource(resource);
-        return Authorize(AdminAuthentication.CallerOf(context).ReadTenant(found?.TenantId ?? string.Empty), found, $"No resource '{resource}'.") is { } denied
+        var caller = AdminAuthentication.CallerOf(context);
+        return Authorize(caller.ReadTenant(found?.TenantId ?? string.Empty), found, $"No resource '{resource}'.") is { } denied
             ? denied
-            : TypedResults.Ok(AdminViews.Resource(found!));
+            : TypedResults.Ok(AdminViews.Resource(found!, store.StandingSuspensions(), caller));
     }
 
     /// <summary>

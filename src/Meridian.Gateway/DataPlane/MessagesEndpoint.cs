@@ -1,3 +1,4 @@
+using Meridian.Core.Marketplace;
 using Meridian.Gateway.Auth;
 using Meridian.Gateway.Backends;
 using Meridian.Gateway.Hosting;
@@ -172,9 +173,9 @@ internal sealed class MessagesEndpoint
     {
         var key = exchange.Key;
         var request = exchange.Request!;
-        if (key.SuspendedAt is not null)
+        if (key.Suspension is { } keySuspension)
         {
-            return Refuse(ApiError.Permission("This API key has been suspended after a Trust & Safety review."));
+            return Refuse(ApiError.Permission(SuspendedKeyMessage(keySuspension)));
         }
 
         var resolution = exchange.Snapshot.Resolve(key, request.Model);
@@ -184,9 +185,10 @@ internal sealed class MessagesEndpoint
         }
 
         exchange.Deployment = deployment;
-        if (deployment.SuspendedAt is not null)
+        if (deployment.Suspension is not null)
         {
-            return Refuse(ApiError.Permission($"The deployment '{deployment.Name}' has been suspended after a Trust & Safety review."));
+            return Refuse(ApiError.Permission(
+                $"The deployment '{deployment.Name}' has been suspended after a Trust & Safety review; only a Trust & Safety decision can lift it."));
         }
 
         if (deployment.RefusedForRetention)
@@ -231,6 +233,14 @@ internal sealed class MessagesEndpoint
             + $"and this gateway node takes requests in at {_ingressRegion}, outside it: the request was refused before its content was screened or sent anywhere. "
             + $"Call a Meridian node in {string.Join(", ", inside)}."));
     }
+
+    /// <summary>What the caller is told: which of its identities is suspended, and that the tenant cannot undo it (403 is not retried).</summary>
+    private static string SuspendedKeyMessage(Suspension suspension) => suspension.Scope switch
+    {
+        SuspensionScope.Tenant => "This API key's tenant has been suspended after a Trust & Safety review; only a Trust & Safety decision can lift it.",
+        SuspensionScope.Resource => "This API key's resource has been suspended after a Trust & Safety review; only a Trust & Safety decision can lift it.",
+        _ => "This API key has been suspended after a Trust & Safety review; only a Trust & Safety decision can lift it.",
+    };
 
     /// <summary>Budgets, and quota buckets already seen empty: refused before the request's text is counted.</summary>
     private ValueTask<ApiError?> RefuseEarly(RequestExchange exchange) =>

@@ -23,7 +23,7 @@ public static class CaseHandlers
     private const int MaxReasonChars = 500;
 
     public static readonly IReadOnlyList<string> Decisions = ["no_violation", "violation"];
-    public static readonly IReadOnlyList<string> Actions = ["none", "warn_tenant", "suspend_key", "suspend_deployment"];
+    public static readonly IReadOnlyList<string> Actions = ["none", "warn_tenant", "suspend_key", "suspend_deployment", "suspend_resource", "suspend_tenant"];
 
     /// <summary>Why a case is opened, in words a tenant may be shown (the free-text reason stays in the audit).</summary>
     public static readonly IReadOnlyList<string> OpenReasonCodes = ["triage", "escalation", "appeal", "legal_request", "quality_audit"];
@@ -205,8 +205,10 @@ public static class CaseHandlers
     }
 
     /// <summary>
-    /// Decides an open case. <c>suspend_key</c> and <c>suspend_deployment</c> take effect on the data plane at once on this
-    /// node (every node within its snapshot refresh); the suspension is audited in the control store.
+    /// Decides an open case. A <c>suspend_*</c> action records a suspension of the case's key (and its successors), its
+    /// deployment's name, its resource or its tenant (<see cref="MarketplaceStore.Suspend"/>); it takes effect on the data
+    /// plane at once on this node (every node within its snapshot refresh), is audited in the control store, and stands
+    /// until a lifting decision (<see cref="SuspensionHandlers"/>). A resource or tenant is suspended only by the operator.
     /// </summary>
     public static async Task<Results<Ok<CaseView>, ProblemHttpResult>> DecideAsync(
         HttpContext context, string id, GeographyStores stores, MarketplaceStore market, TimeProvider time)
@@ -244,20 +246,25 @@ public static class CaseHandlers
         }
 
         var caller = AdminAuthentication.CallerOf(context);
-        var now = time.GetUtcNow();
-        var suspended = action switch
+        var party = caller.DecidingParty!.Value; // Find admitted only the operator-admin and reviewers
+        SuspensionDraft? draft = action switch
         {
-            "suspend_key" => market.SuspendKey(caller.Actor, found.KeyId, id, now),
-            "suspend_deployment" => market.SuspendDeployment(caller.Actor, found.DeploymentId, id, now),
+            "suspend_key" => new(SuspensionScope.Key, found.KeyId, id, party),
+            "suspend_deployment" => new(SuspensionScope.Deployment, found.DeploymentId, id, party),
+            "suspend_resource" => new(SuspensionScope.Resource, found.ResourceId, id, party),
+            "suspend_tenant" => new(SuspensionScope.Tenant, found.TenantId, id, party),
             _ => null,
         };
-        if (suspended is { Succeeded: false })
+        if (draft?.Scope is SuspensionScope.Resource or SuspensionScope.Tenant && caller.SuspendResourceOrTenant() != AccessDecision.Allowed)
         {
-            return AdminProblems.From(suspended);
+            return AdminProblems.Forbidden(
+                $"Only the operator's Trust & Safety may {action.Replace('_', ' ')}: it stops the tenant's use of every publisher's offers. Suspend the key or the deployment, or escalate to the operator.");
         }
 
-        if (suspended is not null)
+        var now = time.GetUtcNow();
+        if (draft is not null && market.Suspend(caller.Actor, draft, now) is { Succeeded: false } refused)
         {
+            return AdminProblems.From(refused);
         }
 
         return store!.Cases.Decide(id, decision, action, caller.Actor, now) is { } decided

@@ -7,7 +7,7 @@ using Meridian.Safeguards.Policies;
 namespace Meridian.Gateway.Safeguards;
 
 /// <summary>
-/// Wires safeguards into a gateway node: the screener and policies the data plane uses, case sealing, the retention purge, and the review API (<c>/admin/v1/cases</c>).
+/// Wires safeguards into a gateway node: the screener and policies the data plane uses, case sealing, the retention purge, the review API (<c>/admin/v1/cases</c>) and suspensions (<c>/admin/v1/suspensions</c>).
 /// </summary>
 public static class SafeguardServices
 {
@@ -56,6 +56,7 @@ public static class SafeguardServices
             .ProducesProblem(StatusCodes.Status404NotFound);
         CaseHandlers.Map(admin);
         TenantCaseHandlers.Map(admin);
+        SuspensionHandlers.Map(admin);
     }
 
     private static SafeguardPolicySet LoadPolicies(SafeguardsOptions options)

@@ -184,5 +184,51 @@ internal static class ControlSchema
         """,
         // Regions outside a deployment's boundary from which the operator allows its requests to come in (docs/receipts.md, "Ingress").
         "ALTER TABLE deployments ADD COLUMN allowed_ingress TEXT;",
+        // Suspensions as records of their own, attached to identities rather than rows, and lifted only by a decision
+        // (docs/safeguards.md, "Suspensions"). A key's lineage is the id of the first key of its line: rotations keep it.
+        // Each earlier suspension becomes a standing one with the case, actor and time its audit record holds (the party
+        // from the deciding token's role), and keeps holding for what would replace the suspended key or deployment.
+        """
+        CREATE TABLE suspensions (
+            id TEXT PRIMARY KEY,
+            scope TEXT NOT NULL,
+            subject_id TEXT NOT NULL,
+            tenant_id TEXT NOT NULL,
+            resource_id TEXT,
+            deployment_name TEXT,
+            case_id TEXT NOT NULL,
+            party TEXT NOT NULL,
+            suspended_by TEXT NOT NULL,
+            suspended_at TEXT NOT NULL,
+            lifted_by TEXT,
+            lifted_at TEXT,
+            lift_reason_code TEXT,
+            lift_reason TEXT
+        );
+        CREATE TABLE suspension_key_lineages (
+            suspension_id TEXT NOT NULL REFERENCES suspensions(id),
+            lineage_id TEXT NOT NULL,
+            PRIMARY KEY (suspension_id, lineage_id)
+        );
+        ALTER TABLE api_keys ADD COLUMN lineage_id TEXT;
+        UPDATE api_keys SET lineage_id = id;
+        INSERT INTO suspensions (id, scope, subject_id, tenant_id, resource_id, deployment_name, case_id, party, suspended_by, suspended_at)
+        SELECT 'sus_' || a.object_id,
+               CASE a.object_type WHEN 'api_key' THEN 'key' ELSE 'deployment' END,
+               a.object_id, COALESCE(k.tenant_id, d.tenant_id), COALESCE(k.resource_id, d.resource_id), d.name,
+               json_extract(a.after_json, '$.case_id'),
+               CASE WHEN t.role = 'reviewer' AND t.publisher_id IS NOT NULL THEN 'publisher'
+                    WHEN t.role = 'reviewer' AND t.tenant_id IS NOT NULL THEN 'tenant'
+                    ELSE 'operator' END,
+               a.actor, COALESCE(k.suspended_at, d.suspended_at)
+        FROM audit a
+        LEFT JOIN api_keys k ON a.object_type = 'api_key' AND k.id = a.object_id
+        LEFT JOIN deployments d ON a.object_type = 'deployment' AND d.id = a.object_id
+        LEFT JOIN admin_tokens t ON 'token:' || t.id = a.actor
+        WHERE a.action IN ('key.suspend', 'deployment.suspend') AND COALESCE(k.suspended_at, d.suspended_at) IS NOT NULL;
+        INSERT INTO suspension_key_lineages (suspension_id, lineage_id) SELECT id, subject_id FROM suspensions WHERE scope = 'key';
+        ALTER TABLE api_keys DROP COLUMN suspended_at;
+        ALTER TABLE deployments DROP COLUMN suspended_at;
+        """,
     ];
 }

@@ -120,17 +120,21 @@ public sealed class ControlStore : IDisposable
         return new WorldMap(regions, version);
     });
 
-    /// <summary>Everything the data plane needs in memory: live keys and live deployments.</summary>
+    /// <summary>
+    /// Everything the data plane needs in memory: live keys and live deployments, each with the standing suspension that
+    /// refuses it, if any (so a request never asks the database whether it is suspended).
+    /// </summary>
     public RoutingData LoadRouting(DateTimeOffset now)
     {
         var world = LoadWorld();
         return Read(connection =>
         {
+            var suspensions = MarketplaceStore.LoadStandingSuspensions(connection, null);
             var keys = new List<KeyRecord>();
             using (var command = connection.CreateCommand())
             {
                 command.CommandText = """
-                    SELECT k.id, k.hash, k.resource_id, k.tenant_id, k.expires_at, r.region, k.suspended_at
+                    SELECT k.id, k.hash, k.resource_id, k.tenant_id, k.expires_at, r.region, COALESCE(k.lineage_id, k.id)
                     FROM api_keys k JOIN resources r ON r.id = k.resource_id
                     WHERE k.revoked_at IS NULL
                     """;
@@ -142,7 +146,7 @@ public sealed class ControlStore : IDisposable
                     {
                         keys.Add(new KeyRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), keyRegion, expiresAt)
                         {
-                            SuspendedAt = reader.IsDBNull(6) ? null : ParseTime(reader.GetString(6)),
+                            Suspension = suspensions.OfKey(reader.GetString(3), reader.GetString(2), reader.GetString(6)).FirstOrDefault(),
                         });
                     }
                 }
@@ -153,7 +157,7 @@ public sealed class ControlStore : IDisposable
             {
                 command.CommandText = """
                     SELECT d.id, d.name, d.tenant_id, d.resource_id, o.publisher_id, d.offer_id, d.model_id, m.max_output_tokens,
-                           d.hosting_option, d.deployment_type, r.region, d.created_at, d.safeguard_policy, d.suspended_at,
+                           d.hosting_option, d.deployment_type, r.region, d.created_at, d.safeguard_policy,
                            d.reviewed_by, d.retention_mode, d.retention_exempted_at, o.requires_retention, m.context_window, d.allowed_ingress
                     FROM deployments d
                     JOIN resources r ON r.id = d.resource_id
@@ -167,8 +171,8 @@ public sealed class ControlStore : IDisposable
                 {
                     if (!world.TryGetRegion(reader.GetString(10), out var region)
                         || !WireNames.TryParseHosting(reader.GetString(8), out var hosting)
-                        || !CaseReview.TryParse(reader.GetString(14), out ReviewedBy reviewedBy)
-                        || !CaseReview.TryParse(reader.GetString(15), out RetentionMode retention))
+                        || !CaseReview.TryParse(reader.GetString(13), out ReviewedBy reviewedBy)
+                        || !CaseReview.TryParse(reader.GetString(14), out RetentionMode retention))
                     {
                         continue;
                     }
@@ -181,13 +185,13 @@ public sealed class ControlStore : IDisposable
                     {
                         CreatedAt = ParseTime(reader.GetString(11)),
                         SafeguardPolicy = reader.GetString(12),
-                        SuspendedAt = reader.IsDBNull(13) ? null : ParseTime(reader.GetString(13)),
+                        Suspension = suspensions.OfDeployment(reader.GetString(2), reader.GetString(3), reader.GetString(1)).FirstOrDefault(),
                         ReviewedBy = reviewedBy,
                         Retention = retention,
-                        RetentionExempt = !reader.IsDBNull(16),
-                        OfferRequiresRetention = reader.GetInt64(17) != 0,
-                        ContextWindow = reader.GetInt32(18),
-                        AllowedIngress = reader.IsDBNull(19) ? [] : reader.GetString(19).Split(',', StringSplitOptions.RemoveEmptyEntries),
+                        RetentionExempt = !reader.IsDBNull(15),
+                        OfferRequiresRetention = reader.GetInt64(16) != 0,
+                        ContextWindow = reader.GetInt32(17),
+                        AllowedIngress = reader.IsDBNull(18) ? [] : reader.GetString(18).Split(',', StringSplitOptions.RemoveEmptyEntries),
                     });
                 }
             }
@@ -226,8 +230,11 @@ public sealed class ControlStore : IDisposable
 /// <param name="ResourceRegion">The region of the key's resource: where the records of its requests rest.</param>
 public sealed record KeyRecord(string KeyId, string Hash, string ResourceId, string TenantId, Region ResourceRegion, DateTimeOffset? ExpiresAt)
 {
-    /// <summary>Set when a Trust &amp; Safety decision suspended the key: its requests are refused with 403.</summary>
-    public DateTimeOffset? SuspendedAt { get; init; }
+    /// <summary>
+    /// The oldest standing Trust &amp; Safety suspension covering the key (its own, its lineage's, its resource's or its
+    /// tenant's): its requests are refused with 403.
+    /// </summary>
+    public Suspension? Suspension { get; init; }
 }
 
 public sealed record RoutingData(

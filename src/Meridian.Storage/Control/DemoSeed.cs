@@ -89,7 +89,9 @@ public static class DemoSeed
                 return false;
             }
 
-            connection.Execute(transaction, "INSERT INTO api_keys (id, resource_id, tenant_id, prefix, hash, created_by, created_at) VALUES (@id, @res, @ten, @prefix, @hash, @actor, @at)",
+            connection.Execute(transaction, """
+                INSERT INTO api_keys (id, resource_id, tenant_id, prefix, hash, created_by, created_at, lineage_id) VALUES (@id, @res, @ten, @prefix, @hash, @actor, @at, @id)
+                """,
                 ("@id", "key_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))), ("@res", ResourceId), ("@ten", TenantId),
                 ("@prefix", prefix), ("@hash", hash), ("@actor", Actor), ("@at", ControlStore.FormatTime(now)));
             return true;

@@ -13,7 +13,8 @@ public sealed record KeyRotation(ApiKeyInfo Old, ApiKeyInfo New);
 
 public sealed partial class MarketplaceStore
 {
-    private const string KeyColumns = "id, resource_id, tenant_id, name, prefix, created_by, created_at, expires_at, revoked_at";
+    // A key row written without a lineage (by hand, or by a tool that predates it) is the first key of its own line.
+    private const string KeyColumns = "id, resource_id, tenant_id, name, prefix, created_by, created_at, expires_at, revoked_at, COALESCE(lineage_id, id)";
 
     /// <param name="createdBy">Only the keys this actor created (a developer's view), or null for all.</param>
     public Page<ApiKeyInfo> Keys(string resourceId, string? createdBy, PageRequest page) => store.Read(connection =>
@@ -40,15 +41,17 @@ public sealed partial class MarketplaceStore
                 return StoreResult<ApiKeyInfo>.NotFound($"No resource '{resourceId}'.");
             }
 
-            var key = InsertKey(connection, transaction, actor, resource.Id, resource.TenantId, name, expiresAt, secret, now);
+            var key = InsertKey(connection, transaction, actor, resource.Id, resource.TenantId, name, expiresAt, secret, now, lineageId: null);
+            InheritKeySuspensions(connection, transaction, resource.Id, key.LineageId);
             AuditLog.Write(connection, transaction, actor, "key.create", "api_key", key.Id, null, key, AuditJson.Default.ApiKeyInfo, now);
             return StoreResult<ApiKeyInfo>.Created(key);
         });
     }
 
     /// <summary>
-    /// Creates a successor of a live key, with the same resource and name, and lets the old key expire after
-    /// <paramref name="overlap"/> (or earlier, if it was due to expire earlier anyway), so clients can switch without downtime.
+    /// Creates a successor of a live key, with the same resource, name and lineage (so a suspension of the old key holds for
+    /// the new one), and lets the old key expire after <paramref name="overlap"/> (or earlier, if it was due to expire
+    /// earlier anyway), so clients can switch without downtime.
     /// </summary>
     public StoreResult<KeyRotation> RotateKey(string actor, string keyId, TimeSpan overlap, NewSecret secret, DateTimeOffset now) =>
         store.TryMutate((connection, transaction) =>
@@ -72,7 +75,7 @@ public sealed partial class MarketplaceStore
             var expiring = old with { ExpiresAt = oldExpiry };
             connection.Execute(transaction, "UPDATE api_keys SET expires_at = @exp WHERE id = @id", ("@id", keyId), ("@exp", Time(oldExpiry)));
             AuditLog.Write(connection, transaction, actor, "key.rotate", "api_key", keyId, old, expiring, AuditJson.Default.ApiKeyInfo, now);
-            var successor = InsertKey(connection, transaction, actor, old.ResourceId, old.TenantId, old.Name, null, secret, now);
+            var successor = InsertKey(connection, transaction, actor, old.ResourceId, old.TenantId, old.Name, null, secret, now, old.LineageId);
             AuditLog.Write(connection, transaction, actor, "key.create", "api_key", successor.Id, null, successor, AuditJson.Default.ApiKeyInfo, now);
             return StoreResult<KeyRotation>.Created(new KeyRotation(expiring, successor));
         });
@@ -97,17 +100,19 @@ public sealed partial class MarketplaceStore
             return StoreResult<ApiKeyInfo>.Ok(after);
         });
 
+    /// <param name="lineageId">The lineage of the key it succeeds; null to start a lineage of its own.</param>
     private static ApiKeyInfo InsertKey(
         DbConnection connection, DbTransaction transaction, string actor, string resourceId, string tenantId, string? name, DateTimeOffset? expiresAt,
-        NewSecret secret, DateTimeOffset now)
+        NewSecret secret, DateTimeOffset now, string? lineageId)
     {
-        var key = new ApiKeyInfo(StoreIds.New("key_", now), resourceId, tenantId, name, secret.Prefix, actor, now, expiresAt, null);
+        var id = StoreIds.New("key_", now);
+        var key = new ApiKeyInfo(id, resourceId, tenantId, name, secret.Prefix, actor, now, expiresAt, null) { LineageId = lineageId ?? id };
         connection.Execute(transaction, """
-            INSERT INTO api_keys (id, resource_id, tenant_id, name, prefix, hash, created_by, created_at, expires_at)
-            VALUES (@id, @res, @tenant, @name, @prefix, @hash, @by, @at, @exp)
+            INSERT INTO api_keys (id, resource_id, tenant_id, name, prefix, hash, created_by, created_at, expires_at, lineage_id)
+            VALUES (@id, @res, @tenant, @name, @prefix, @hash, @by, @at, @exp, @lineage)
             """,
             ("@id", key.Id), ("@res", resourceId), ("@tenant", tenantId), ("@name", name), ("@prefix", secret.Prefix), ("@hash", secret.Hash),
-            ("@by", actor), ("@at", Time(now)), ("@exp", expiresAt is { } e ? Time(e) : null));
+            ("@by", actor), ("@at", Time(now)), ("@exp", expiresAt is { } e ? Time(e) : null), ("@lineage", key.LineageId));
         return key;
     }
 
@@ -116,5 +121,8 @@ public sealed partial class MarketplaceStore
 
     private static ApiKeyInfo ReadKey(DbDataReader r) =>
         new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetStringOrNull(3), r.GetString(4), r.GetString(5), ParseTime(r.GetString(6)),
-            ParseTimeOrNull(r.GetStringOrNull(7)), ParseTimeOrNull(r.GetStringOrNull(8)));
+            ParseTimeOrNull(r.GetStringOrNull(7)), ParseTimeOrNull(r.GetStringOrNull(8)))
+        {
+            LineageId = r.GetString(9),
+        };
 }

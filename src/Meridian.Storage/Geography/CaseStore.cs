@@ -238,6 +238,19 @@ public sealed partial class CaseStore
     }
 
     /// <summary>
+    /// Records, in the case's access log, the decision that lifts the suspension its decision made (event <c>lift</c>). It is
+    /// written before the suspension is lifted in the control store, so no key or deployment returns to service without it.
+    /// </summary>
+    public AccessEvent RecordLift(string caseId, string actor, string reasonCode, string reason, DateTimeOffset at)
+    {
+        using var connection = _database.Open();
+        using var transaction = _database.BeginWrite(connection);
+        var access = Append(connection, transaction, caseId, actor, "lift", reasonCode, reason, at);
+        transaction.Commit();
+        return access;
+    }
+
+    /// <summary>
     /// Deletes the snapshots of cases created before <paramref name="createdBefore"/>, keeping their metadata and decision,
     /// and writes a <c>purge</c> event per case to the access log (proof of deletion). Returns the purged case ids.
     /// </summary>

@@ -112,7 +112,8 @@ public sealed partial class PostgresDatabase : SqlDatabase, IDisposable
 
     /// <summary>
     /// Translates a migration written in SQLite's dialect: PostgreSQL's INTEGER is 32-bit where SQLite's is 64-bit,
-    /// REAL is single precision, and rowid tables, AUTOINCREMENT and NOCASE have their own spellings.
+    /// REAL is single precision, and rowid tables, AUTOINCREMENT, NOCASE and reading a member of JSON text
+    /// (<c>json_extract(column, '$.field')</c>) have their own spellings.
     /// </summary>
     public static string TranslateSchema(string sqlite)
     {
@@ -121,6 +122,7 @@ public sealed partial class PostgresDatabase : SqlDatabase, IDisposable
         sql = RealType().Replace(sql, "DOUBLE PRECISION");
         sql = BlobType().Replace(sql, "BYTEA");
         sql = NoCase().Replace(sql, string.Empty);
+        sql = JsonExtract().Replace(sql, "(${column}::json ->> '${field}')");
         return WithoutRowId().Replace(sql, ")");
     }
 
@@ -154,6 +156,9 @@ public sealed partial class PostgresDatabase : SqlDatabase, IDisposable
 
     [GeneratedRegex(@"\s+COLLATE NOCASE\b")]
     private static partial Regex NoCase();
+
+    [GeneratedRegex(@"\bjson_extract\((?<column>[a-z_][a-z0-9_.]*), '\$\.(?<field>[a-z_][a-z0-9_]*)'\)")]
+    private static partial Regex JsonExtract();
 
     [GeneratedRegex(@"\)\s*WITHOUT ROWID")]
     private static partial Regex WithoutRowId();

@@ -89,6 +89,7 @@ public sealed class AuthorizationMatrixTests(AdminServer server) : IClassFixture
             ("PUT /offers/{B}/retention", () => Send(HttpMethod.Put, $"/admin/v1/offers/{w.OfferBTerms}/retention", new { requires_retention = false }),
                                                                                                              "2    403  403  403  403  401  401"),
             ("GET /cases", () => Get("/admin/v1/cases"),                                                     "2    403  2    403  403  401  401"),
+            ("GET /suspensions", () => Get("/admin/v1/suspensions"),                                         "2    403  2    403  403  401  401"),
             ("GET /tenants/{A}/cases", () => Get($"/admin/v1/tenants/{w.TenantA}/cases"),                    "2    403  403  2    2    401  401"),
             ("GET /tenants/{B}/cases", () => Get($"/admin/v1/tenants/{w.TenantB}/cases"),                    "2    403  403  404  404  401  401"),
             ("GET /resources/{A}/keys", () => Get($"/admin/v1/resources/{w.ResourceA}/keys"),                "2    403  403  2    2    401  401"),
