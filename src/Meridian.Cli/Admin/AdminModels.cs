@@ -44,6 +44,9 @@ internal sealed record OfferModel(string ModelId, string? DisplayName, long? Con
 
 internal sealed record Terms(int Version, string? Sha256, string? EffectiveAt);
 
+/// <summary>One terms version with its text (<c>GET /offers/{id}/terms</c>).</summary>
+internal sealed record TermsDocument(int Version, string? Sha256, string? EffectiveAt, string Text);
+
 internal sealed record Tenant(string Id, string Name, BillingContact? BillingContact, long? Version);
 
 internal sealed record BillingContact(string? Name, string? Email);
@@ -132,6 +135,7 @@ internal sealed record RotateKeyRequest([property: JsonIgnore(Condition = JsonIg
 [JsonSerializable(typeof(World))]
 [JsonSerializable(typeof(Offer))]
 [JsonSerializable(typeof(Page<Offer>))]
+[JsonSerializable(typeof(Page<TermsDocument>))]
 [JsonSerializable(typeof(Tenant))]
 [JsonSerializable(typeof(Page<Tenant>))]
 [JsonSerializable(typeof(Subscription))]

@@ -1,10 +1,11 @@
 using System.CommandLine;
+using System.Text.Json;
 using Meridian.Cli.Admin;
 using Spectre.Console;
 
 namespace Meridian.Cli.Commands;
 
-/// <summary><c>meridian offers list|show</c>: the offer catalogue.</summary>
+/// <summary><c>meridian offers list|show|terms</c>: the offer catalogue and the text of its terms.</summary>
 internal static class OffersCommand
 {
     public static Command Create(CliContext context)
@@ -58,7 +59,46 @@ internal static class OffersCommand
                 return AdminCommand.Ok;
             });
 
-        return new Command("offers", "The offer catalogue.") { list, show };
+        var termsOf = new Argument<string>("offer-id") { Description = "The offer's id, e.g. off_claude." };
+        var version = new Option<int?>("--version") { Description = "The terms version to show (default: the one in effect now)." };
+        var terms = new Command("terms", "Show the text of an offer's terms version, with its SHA-256 and when it takes effect: what a subscriber accepts.") { termsOf, version }
+            .WithAction(context, async (call, cancellationToken) =>
+            {
+                var offerId = call.Value(termsOf)!;
+                var wanted = call.Value(version);
+                if (wanted is null)
+                {
+                    var offer = await call.Api.GetAsync(AdminClient.Path("offers", offerId), AdminJsonContext.Default.Offer, cancellationToken);
+                    wanted = offer.Value.Terms?.Version;
+                }
+
+                var versions = await call.Api.GetAsync(AdminClient.Path("offers", offerId, "terms"), AdminJsonContext.Default.PageTermsDocument, cancellationToken);
+                if (versions.Value.Data.FirstOrDefault(t => t.Version == wanted) is not { } document)
+                {
+                    call.Context.Error.MarkupLineInterpolated($"[red]error:[/] offer {offerId} has no terms version {wanted}; it has {string.Join(", ", versions.Value.Data.Select(t => t.Version))}.");
+                    return AdminCommand.Failed;
+                }
+
+                if (call.Json)
+                {
+                    using var json = JsonDocument.Parse(versions.Json);
+                    call.WriteJson(json.RootElement.GetProperty("data").EnumerateArray().First(t => t.GetProperty("version").GetInt32() == wanted).GetRawText());
+                    return AdminCommand.Ok;
+                }
+
+                call.Out.Write(CliOutput.Details()
+                    .Row("Offer", offerId)
+                    .Row("Terms version", document.Version.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                    .Row("Sha256", document.Sha256)
+                    .Row("Effective", CliOutput.Time(document.EffectiveAt)));
+                call.Out.WriteLine();
+                // Verbatim, not as markup: the text is what the hash covers.
+                call.Out.Write(new Text(document.Text));
+                call.Out.WriteLine();
+                return AdminCommand.Ok;
+            });
+
+        return new Command("offers", "The offer catalogue.") { list, show, terms };
     }
 
     public static void Print(IAnsiConsole console, Offer offer)

@@ -74,6 +74,18 @@ public static class ServeCommand
                 result.AddError($"--nodes must be at least 1, not {n}.");
             }
         });
+        var termsNotice = new Option<int?>("--terms-notice-days")
+        {
+            Description = "Days before an offer's price or retention change binds tenants subscribed before it, unless they accept sooner "
+                + $"(env MERIDIAN_TERMS_NOTICE_DAYS; default {GatewayOptions.DefaultTermsNotice.TotalDays}); see docs/admin-api.md, \"Terms\".",
+        };
+        termsNotice.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 0 and var days)
+            {
+                result.AddError($"--terms-notice-days must be 0 or more, not {days}.");
+            }
+        });
         upstream.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<string?>() is { } value
@@ -85,7 +97,7 @@ public static class ServeCommand
         var stores = new StoreOptions();
         var command = new Command("serve", "Run the gateway: embedded SQLite stores and the built-in simulator backend unless told otherwise.")
         {
-            port, data, demoKey, adminToken, region, bind, tokenDelay, upstream, config, policies, classifiers, classifierTimeout, minRelease, redis, redisPrefix, nodes,
+            port, data, demoKey, adminToken, region, bind, tokenDelay, upstream, config, policies, classifiers, classifierTimeout, minRelease, redis, redisPrefix, nodes, termsNotice,
         };
         stores.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -104,6 +116,9 @@ public static class ServeCommand
                 Redis = parse.GetValue(redis) ?? Env("MERIDIAN_REDIS"),
                 RedisPrefix = parse.GetValue(redisPrefix) ?? Env("MERIDIAN_REDIS_PREFIX") ?? GatewayOptions.DefaultRedisPrefix,
                 ExpectedNodes = parse.GetValue(nodes) ?? EnvInt("MERIDIAN_NODES") ?? 1,
+                TermsNotice = (parse.GetValue(termsNotice) ?? EnvInt("MERIDIAN_TERMS_NOTICE_DAYS")) is { } days
+                    ? TimeSpan.FromDays(days)
+                    : GatewayOptions.DefaultTermsNotice,
             };
             options.Safeguards.PolicyFile = parse.GetValue(policies) ?? Env(SafeguardsOptions.PolicyFileEnv);
             var releaseStep = parse.GetValue(minRelease)?.ToString(CultureInfo.InvariantCulture) ?? Env(SafeguardsOptions.StreamMinReleaseCharsEnv) ?? "0";

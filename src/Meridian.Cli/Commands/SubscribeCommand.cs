@@ -91,6 +91,7 @@ internal static class SubscribeCommand
                 .Row("Terms version", terms.Version.ToString(System.Globalization.CultureInfo.InvariantCulture))
                 .Row("Terms sha256", terms.Sha256)
                 .Row("Effective", CliOutput.Time(terms.EffectiveAt))
+                .Row("Text", $"meridian offers terms {offer.Id} --version {terms.Version}")
                 .Row("Tenant", tenantId)
                 .Row("Accepted", existing is null ? "nothing yet" : $"version {existing.TermsVersion} by {existing.AcceptedBy} at {CliOutput.Time(existing.AcceptedAt)}"));
             call.Out.WriteLine();

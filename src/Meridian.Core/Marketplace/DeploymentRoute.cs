@@ -19,6 +19,8 @@ public sealed record DeploymentRoute(
     DeploymentType? Type,
     Region ResourceRegion)
 {
+    private static readonly TermsTimeline<bool> NoRetentionRequired = TermsTimeline<bool>.Of([new TermsChange<bool>(DateTimeOffset.MinValue, DateTimeOffset.MinValue, false)], []);
+
     /// <summary>Data at rest (receipts, usage, cases) stays in the resource's geography whatever the deployment type.</summary>
     public string StorageGeography => ResourceRegion.Geography;
 
@@ -45,8 +47,11 @@ public sealed record DeploymentRoute(
     /// <summary>Whether the operator exempted it from its offer's retention requirement.</summary>
     public bool RetentionExempt { get; init; }
 
-    /// <summary>Whether its offer requires flagged content to be retained for review.</summary>
-    public bool OfferRequiresRetention { get; init; }
+    /// <summary>
+    /// Whether its offer requires flagged content to be retained for review, over time, as its tenant is bound by it: a
+    /// change of the requirement reaches the tenant only at the end of its notice or when the tenant accepts it.
+    /// </summary>
+    public TermsTimeline<bool> OfferRequiresRetention { get; init; } = NoRetentionRequired;
 
     /// <summary>
     /// Regions outside the boundary from which the operator allowed requests to come in (<see cref="Boundary.Ingress"/>).
@@ -54,6 +59,6 @@ public sealed record DeploymentRoute(
     /// </summary>
     public IReadOnlyList<string> AllowedIngress { get; init; } = [];
 
-    /// <summary>True when every request must fail closed (<see cref="CaseReview.RefusesRequests"/>).</summary>
-    public bool RefusedForRetention => CaseReview.RefusesRequests(OfferRequiresRetention, Retention, RetentionExempt);
+    /// <summary>True when every request at <paramref name="now"/> must fail closed (<see cref="CaseReview.RefusesRequests"/>).</summary>
+    public bool RefusedForRetentionAt(DateTimeOffset now) => CaseReview.RefusesRequests(OfferRequiresRetention.At(now), Retention, RetentionExempt);
 }

@@ -18,7 +18,10 @@ public sealed record OfferModel(string ModelId, string DisplayName, int ContextW
 /// <summary>One version of an offer's terms: what a subscriber accepts. The text is identified by its SHA-256.</summary>
 public sealed record TermsVersion(int Version, string Sha256, DateTimeOffset EffectiveAt);
 
-/// <summary>A publisher's model family on the marketplace, with its current (latest) terms version.</summary>
+/// <summary>
+/// A publisher's model family on the marketplace, with the terms version in effect when it was read (the newest whose
+/// <c>effective_at</c> has come) and the versions published to take effect later.
+/// </summary>
 /// <param name="Version">Edit counter for optimistic concurrency (the ETag).</param>
 public sealed record Offer(
     string Id,
@@ -37,6 +40,9 @@ public sealed record Offer(
     /// with retention mode <c>none</c> then needs an operator exemption, or its requests fail closed.
     /// </summary>
     public bool RequiresRetention { get; init; }
+
+    /// <summary>Versions published to take effect later, oldest first: until then new subscribers accept <see cref="Terms"/>.</summary>
+    public IReadOnlyList<TermsVersion> ScheduledTerms { get; init; } = [];
 
     public OfferModel? FindModel(string modelId) => Models.FirstOrDefault(m => string.Equals(m.ModelId, modelId, StringComparison.Ordinal));
 }

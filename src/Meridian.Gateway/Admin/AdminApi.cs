@@ -54,12 +54,14 @@ public static class AdminEndpoints
         admin.MapPatch("/offers/{id}", OfferHandlers.PatchOffer).WithBody<PatchOfferRequest>();
         admin.MapGet("/offers/{id}/terms", OfferHandlers.ListTerms);
         admin.MapPost("/offers/{id}/terms", OfferHandlers.PublishTerms).WithBody<PublishTermsRequest>();
+        admin.MapGet("/offers/{id}/acceptances", OfferHandlers.ListAcceptances);
 
         admin.MapGet("/tenants", TenantHandlers.ListTenants);
         admin.MapPost("/tenants", TenantHandlers.CreateTenant).WithBody<CreateTenantRequest>();
         admin.MapGet("/tenants/{tenant}", TenantHandlers.GetTenant);
         admin.MapGet("/tenants/{tenant}/subscriptions", TenantHandlers.ListSubscriptions);
         admin.MapPost("/tenants/{tenant}/subscriptions", TenantHandlers.Subscribe).WithBody<SubscribeRequest>();
+        admin.MapGet("/tenants/{tenant}/acceptances", TenantHandlers.ListAcceptances);
         admin.MapGet("/tenants/{tenant}/resources", TenantHandlers.ListResources);
         admin.MapPost("/tenants/{tenant}/resources", TenantHandlers.CreateResource).WithBody<CreateResourceRequest>();
         admin.MapGet("/resources/{resource}", TenantHandlers.GetResource);

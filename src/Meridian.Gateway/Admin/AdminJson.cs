@@ -49,7 +49,8 @@ public sealed record OfferView(
     TermsView Terms,
     long Version,
     DateTimeOffset CreatedAt,
-    bool RequiresRetention);
+    bool RequiresRetention,
+    IReadOnlyList<TermsView> ScheduledTerms);
 
 public sealed record CreateOfferRequest(
     string? PublisherId = null,
@@ -85,7 +86,21 @@ public sealed record TenantView(string Id, string Name, BillingContactView Billi
 
 public sealed record CreateTenantRequest(string? Name = null, BillingContactView? BillingContact = null);
 
-public sealed record SubscriptionView(string Id, string TenantId, string OfferId, int TermsVersion, string AcceptedBy, DateTimeOffset AcceptedAt, long Version);
+/// <param name="Prices">The prices the tenant pays now: those it accepted, until a pending change binds it.</param>
+/// <param name="RequiresRetention">The retention requirement the tenant is bound by now.</param>
+/// <param name="PendingChanges">Announced changes that bind the tenant at their <c>effective_at</c> unless it accepts them sooner.</param>
+public sealed record SubscriptionView(
+    string Id, string TenantId, string OfferId, int TermsVersion, string AcceptedBy, DateTimeOffset AcceptedAt, long Version,
+    PricesView Prices, bool RequiresRetention, IReadOnlyList<PendingChangeView> PendingChanges);
+
+/// <summary>
+/// A change of an offer's terms announced to a subscriber: <c>kind</c> <c>prices</c> (with <c>prices</c>) or
+/// <c>retention</c> (with <c>requires_retention</c>); it binds at <c>effective_at</c>, or when the tenant accepts it sooner.
+/// </summary>
+public sealed record PendingChangeView(string Kind, DateTimeOffset AnnouncedAt, DateTimeOffset EffectiveAt, PricesView? Prices = null, bool? RequiresRetention = null);
+
+/// <summary>One acceptance of an offer's terms: the version and the SHA-256 of the text accepted, who and when.</summary>
+public sealed record AcceptanceView(string Id, string SubscriptionId, string TenantId, string OfferId, int TermsVersion, string Sha256, string AcceptedBy, DateTimeOffset AcceptedAt);
 
 public sealed record SubscribeRequest(string? OfferId = null, int? AcceptTermsVersion = null);
 
@@ -254,6 +269,7 @@ public sealed record AuditView(long Id, DateTimeOffset At, string Actor, string 
 [JsonSerializable(typeof(ListResponse<PublisherView>))]
 [JsonSerializable(typeof(ListResponse<OfferView>))]
 [JsonSerializable(typeof(ListResponse<TermsDocumentView>))]
+[JsonSerializable(typeof(ListResponse<AcceptanceView>))]
 [JsonSerializable(typeof(ListResponse<TenantView>))]
 [JsonSerializable(typeof(ListResponse<SubscriptionView>))]
 [JsonSerializable(typeof(ListResponse<ResourceView>))]

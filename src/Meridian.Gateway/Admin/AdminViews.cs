@@ -40,13 +40,18 @@ public static class AdminViews
         offer.Id, offer.PublisherId, offer.Name,
         [.. offer.HostingOptions.Select(WireNames.Of)],
         [.. offer.DeploymentTypes.Select(WireNames.Of)],
-        new PricesView(OfferRules.Format(offer.Prices.Input), OfferRules.Format(offer.Prices.Output),
-            OfferRules.Format(offer.Prices.CacheWrite), OfferRules.Format(offer.Prices.CacheRead)),
+        Prices(offer.Prices),
         [.. offer.Models.Select(m => new OfferModelView(m.ModelId, m.DisplayName, m.ContextWindow, m.MaxOutputTokens))],
-        new TermsView(offer.Terms.Version, offer.Terms.Sha256, offer.Terms.EffectiveAt),
+        Terms(offer.Terms),
         offer.Version,
         offer.CreatedAt,
-        offer.RequiresRetention);
+        offer.RequiresRetention,
+        [.. offer.ScheduledTerms.Select(Terms)]);
+
+    public static TermsView Terms(TermsVersion terms) => new(terms.Version, terms.Sha256, terms.EffectiveAt);
+
+    public static PricesView Prices(Prices prices) => new(
+        OfferRules.Format(prices.Input), OfferRules.Format(prices.Output), OfferRules.Format(prices.CacheWrite), OfferRules.Format(prices.CacheRead));
 
     public static TermsDocumentView Terms(TermsDocument terms) => new(terms.Version, terms.Sha256, terms.EffectiveAt, terms.Text);
 
@@ -56,8 +61,16 @@ public static class AdminViews
             Suspensions = Suspensions(suspensions.OfTenant(tenant.Id), caller),
         };
 
-    public static SubscriptionView Subscription(Subscription s) =>
-        new(s.Id, s.TenantId, s.OfferId, s.TermsVersion, s.AcceptedBy, s.AcceptedAt, s.Version);
+    public static SubscriptionView Subscription(Subscription s, SubscriptionTerms terms) =>
+        new(s.Id, s.TenantId, s.OfferId, s.TermsVersion, s.AcceptedBy, s.AcceptedAt, s.Version, Prices(terms.Prices), terms.RequiresRetention,
+        [
+            .. terms.PendingPrices.Select(c => new PendingChangeView("prices", c.AnnouncedAt, c.BindingAt, Prices: Prices(c.Value)))
+                .Concat(terms.PendingRetention.Select(c => new PendingChangeView("retention", c.AnnouncedAt, c.BindingAt, RequiresRetention: c.Value)))
+                .OrderBy(c => c.EffectiveAt),
+        ]);
+
+    public static AcceptanceView Acceptance(TermsAcceptance a) =>
+        new(a.Id, a.SubscriptionId, a.TenantId, a.OfferId, a.TermsVersion, a.Sha256, a.AcceptedBy, a.AcceptedAt);
 
     public static ResourceView Resource(Resource r, SuspensionIndex suspensions, AdminCaller caller) =>
         new(r.Id, r.TenantId, r.Name, r.Region.Name, r.Region.DataZone, r.Region.Geography, r.CreatedAt)

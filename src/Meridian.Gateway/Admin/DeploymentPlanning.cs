@@ -46,7 +46,7 @@ public static class DeploymentPlanning
         Resource resource, DeploymentDraft draft, MarketplaceStore store, BackendRegistry registry, DateTimeOffset now, bool dryRun,
         IReadOnlyCollection<string> safeguardPolicies, bool operatorView)
     {
-        var offer = string.IsNullOrEmpty(draft.OfferId) ? null : store.FindOffer(draft.OfferId);
+        var offer = string.IsNullOrEmpty(draft.OfferId) ? null : store.FindOffer(draft.OfferId, now);
         var subscription = offer is null ? null : FindSubscription(store, resource.TenantId, offer.Id);
         var decision = DeploymentRules.Validate(draft, offer, subscription, resource.Region, safeguardPolicies);
         if (decision.Verdict == DeploymentVerdict.TermsNotAccepted)

@@ -95,10 +95,10 @@ public static class LimitHandlers
         }
     }
 
-    public static Results<Ok<FeeView>, ProblemHttpResult> GetFee(HttpContext context, string id, MarketplaceStore store, BillingService billing)
+    public static Results<Ok<FeeView>, ProblemHttpResult> GetFee(HttpContext context, string id, MarketplaceStore store, BillingService billing, TimeProvider time)
     {
         var caller = AdminAuthentication.CallerOf(context);
-        if (store.FindOffer(id) is not { } offer)
+        if (store.FindOffer(id, time.GetUtcNow()) is not { } offer)
         {
             return AdminProblems.NotFound($"No offer '{id}'.");
         }

@@ -1,5 +1,6 @@
 using Meridian.Core.Access;
 using Meridian.Core.Marketplace;
+using Meridian.Gateway.Hosting;
 using Meridian.Storage.Control;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -57,14 +58,14 @@ public static class OfferHandlers
     }
 
     public static Results<Ok<ListResponse<OfferView>>, ProblemHttpResult> ListOffers(
-        HttpContext context, MarketplaceStore store, [FromQuery(Name = "publisher_id")] string? publisherId = null) =>
+        HttpContext context, MarketplaceStore store, TimeProvider time, [FromQuery(Name = "publisher_id")] string? publisherId = null) =>
         AdminRequest.TryReadPage(context, out var page, out var problem)
-            ? TypedResults.Ok(AdminRequest.List(store.Offers(publisherId, page), AdminViews.Offer))
+            ? TypedResults.Ok(AdminRequest.List(store.Offers(publisherId, page, time.GetUtcNow()), AdminViews.Offer))
             : problem!;
 
-    public static Results<Ok<OfferView>, ProblemHttpResult> GetOffer(HttpContext context, string id, MarketplaceStore store)
+    public static Results<Ok<OfferView>, ProblemHttpResult> GetOffer(HttpContext context, string id, MarketplaceStore store, TimeProvider time)
     {
-        if (store.FindOffer(id) is not { } offer)
+        if (store.FindOffer(id, time.GetUtcNow()) is not { } offer)
         {
             return AdminProblems.NotFound($"No offer '{id}'.");
         }
@@ -79,6 +80,28 @@ public static class OfferHandlers
         return terms.Count == 0
             ? AdminProblems.NotFound($"No offer '{id}'.")
             : TypedResults.Ok(new ListResponse<TermsDocumentView>([.. terms.Select(AdminViews.Terms)], null));
+    }
+
+    /// <summary>
+    /// Every acceptance of the offer's terms (tenant, version, text hash, who, when): for the operator-admin and the offer's
+    /// publisher-admin, whose subscribers they are.
+    /// </summary>
+    public static Results<Ok<ListResponse<AcceptanceView>>, ProblemHttpResult> ListAcceptances(HttpContext context, string id, MarketplaceStore store, TimeProvider time)
+    {
+        var caller = AdminAuthentication.CallerOf(context);
+        if (store.FindOffer(id, time.GetUtcNow()) is not { } offer)
+        {
+            return AdminProblems.NotFound($"No offer '{id}'.");
+        }
+
+        if (AccessProblems.Check(caller.ManageOffersOf(offer.PublisherId), string.Empty, "Only an operator-admin or the offer's publisher-admin may read who accepted its terms.") is { } denied)
+        {
+            return denied;
+        }
+
+        return AdminRequest.TryReadPage(context, out var page, out var problem)
+            ? TypedResults.Ok(AdminRequest.List(store.Acceptances(null, id, page), AdminViews.Acceptance))
+            : problem!;
     }
 
     public static async Task<Results<Created<OfferView>, ProblemHttpResult>> CreateOffer(HttpContext context, MarketplaceStore store, TimeProvider time)
@@ -121,11 +144,15 @@ public static class OfferHandlers
         return TypedResults.Created($"/admin/v1/offers/{result.Value.Id}", AdminViews.Offer(result.Value));
     }
 
-    /// <summary>Changes prices; honours If-Match so two editors never silently overwrite each other.</summary>
-    public static async Task<Results<Ok<OfferView>, ProblemHttpResult>> PatchOffer(HttpContext context, string id, MarketplaceStore store, TimeProvider time)
+    /// <summary>
+    /// Changes prices; honours If-Match so two editors never silently overwrite each other. New subscribers pay them at once,
+    /// existing ones after the operator's notice period (<see cref="GatewayOptions.TermsNotice"/>) or when they accept.
+    /// </summary>
+    public static async Task<Results<Ok<OfferView>, ProblemHttpResult>> PatchOffer(
+        HttpContext context, string id, MarketplaceStore store, TimeProvider time, GatewayOptions options)
     {
         var caller = AdminAuthentication.CallerOf(context);
-        if (Authorize(caller, id, store) is { } denied)
+        if (Authorize(caller, id, store, time.GetUtcNow()) is { } denied)
         {
             return denied;
         }
@@ -146,7 +173,7 @@ public static class OfferHandlers
             return AdminProblems.Validation("prices", "is required: the prices to change");
         }
 
-        var result = store.UpdatePrices(caller.Actor, id, new PriceDraft(prices.Input, prices.Output, prices.CacheWrite, prices.CacheRead), ifMatch.Version, time.GetUtcNow());
+        var result = store.UpdatePrices(caller.Actor, id, new PriceDraft(prices.Input, prices.Output, prices.CacheWrite, prices.CacheRead), ifMatch.Version, time.GetUtcNow(), options.TermsNotice);
         if (!result.Succeeded)
         {
             return AdminProblems.From(result);
@@ -156,11 +183,14 @@ public static class OfferHandlers
         return TypedResults.Ok(AdminViews.Offer(result.Value));
     }
 
-    /// <summary>Publishes a new terms version: from now on new deployments need the tenant to accept it.</summary>
+    /// <summary>
+    /// Publishes a new terms version, in effect from its <c>effective_at</c> (now or later, never before the previous
+    /// version's): from then on new deployments need the tenant to accept it.
+    /// </summary>
     public static async Task<Results<Created<OfferView>, ProblemHttpResult>> PublishTerms(HttpContext context, string id, MarketplaceStore store, TimeProvider time)
     {
         var caller = AdminAuthentication.CallerOf(context);
-        if (Authorize(caller, id, store) is { } denied)
+        if (Authorize(caller, id, store, time.GetUtcNow()) is { } denied)
         {
             return denied;
         }
@@ -181,14 +211,14 @@ public static class OfferHandlers
         return TypedResults.Created($"/admin/v1/offers/{id}/terms", AdminViews.Offer(result.Value));
     }
 
-    internal static ProblemHttpResult? Authorize(AdminCaller caller, string offerId, MarketplaceStore store)
+    internal static ProblemHttpResult? Authorize(AdminCaller caller, string offerId, MarketplaceStore store, DateTimeOffset now)
     {
         if (caller.Role is not (AdminRole.OperatorAdmin or AdminRole.PublisherAdmin))
         {
             return AdminProblems.Forbidden("Only an operator-admin or the offer's publisher-admin may change an offer.");
         }
 
-        if (store.FindOffer(offerId) is not { } offer)
+        if (store.FindOffer(offerId, now) is not { } offer)
         {
             return AdminProblems.NotFound($"No offer '{offerId}'.");
         }

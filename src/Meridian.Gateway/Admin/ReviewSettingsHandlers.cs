@@ -1,5 +1,6 @@
 using Meridian.Core.Marketplace;
 using Meridian.Core.Validation;
+using Meridian.Gateway.Hosting;
 using Meridian.Storage.Control;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -87,12 +88,15 @@ public static class ReviewSettingsHandlers
         return TypedResults.Ok(AdminViews.Deployment(result.Value!, store.StandingSuspensions(), caller));
     }
 
-    /// <summary><c>PUT /offers/{id}/retention</c>: the operator-admin or the offer's publisher-admin; honours <c>If-Match</c>.</summary>
+    /// <summary>
+    /// <c>PUT /offers/{id}/retention</c>: the operator-admin or the offer's publisher-admin; honours <c>If-Match</c>. Binds
+    /// new subscribers at once and existing ones after the operator's notice period (<see cref="GatewayOptions.TermsNotice"/>).
+    /// </summary>
     public static async Task<Results<Ok<OfferView>, ProblemHttpResult>> SetOfferRetention(
-        HttpContext context, string id, MarketplaceStore store, TimeProvider time)
+        HttpContext context, string id, MarketplaceStore store, TimeProvider time, GatewayOptions options)
     {
         var caller = AdminAuthentication.CallerOf(context);
-        if (OfferHandlers.Authorize(caller, id, store) is { } denied)
+        if (OfferHandlers.Authorize(caller, id, store, time.GetUtcNow()) is { } denied)
         {
             return denied;
         }
@@ -113,7 +117,7 @@ public static class ReviewSettingsHandlers
             return AdminProblems.Validation("requires_retention", "is required: true or false");
         }
 
-        var result = store.SetOfferRequiresRetention(caller.Actor, id, requiresRetention, ifMatch.Version, time.GetUtcNow());
+        var result = store.SetOfferRequiresRetention(caller.Actor, id, requiresRetention, ifMatch.Version, time.GetUtcNow(), options.TermsNotice);
         if (!result.Succeeded)
         {
             return AdminProblems.From(result);

@@ -60,7 +60,22 @@ public static class TenantHandlers
             : AdminProblems.From(result);
     }
 
-    public static Results<Ok<ListResponse<SubscriptionView>>, ProblemHttpResult> ListSubscriptions(HttpContext context, string tenant, MarketplaceStore store)
+    /// <summary>Each subscription with what the tenant is bound by now and the changes pending, with their dates.</summary>
+    public static Results<Ok<ListResponse<SubscriptionView>>, ProblemHttpResult> ListSubscriptions(HttpContext context, string tenant, MarketplaceStore store, TimeProvider time)
+    {
+        if (ReadableTenant(context, tenant, store, out _) is { } denied)
+        {
+            return denied;
+        }
+
+        var now = time.GetUtcNow();
+        return AdminRequest.TryReadPage(context, out var page, out var problem)
+            ? TypedResults.Ok(AdminRequest.List(store.Subscriptions(tenant, page), s => SubscriptionView(store, s, now)))
+            : problem!;
+    }
+
+    /// <summary>Every acceptance of terms by the tenant (version, text hash, who, when), oldest first.</summary>
+    public static Results<Ok<ListResponse<AcceptanceView>>, ProblemHttpResult> ListAcceptances(HttpContext context, string tenant, MarketplaceStore store)
     {
         if (ReadableTenant(context, tenant, store, out _) is { } denied)
         {
@@ -68,11 +83,14 @@ public static class TenantHandlers
         }
 
         return AdminRequest.TryReadPage(context, out var page, out var problem)
-            ? TypedResults.Ok(AdminRequest.List(store.Subscriptions(tenant, page), AdminViews.Subscription))
+            ? TypedResults.Ok(AdminRequest.List(store.Acceptances(tenant, null, page), AdminViews.Acceptance))
             : problem!;
     }
 
-    /// <summary>Subscribes (201) or records acceptance of a newer terms version (200).</summary>
+    /// <summary>
+    /// Subscribes (201), or records an acceptance (200) of a newer terms version or of the changes pending on the current
+    /// one, which then bind the tenant at once.
+    /// </summary>
     public static async Task<Results<Ok<SubscriptionView>, Created<SubscriptionView>, ProblemHttpResult>> Subscribe(
         HttpContext context, string tenant, MarketplaceStore store, TimeProvider time)
     {
@@ -87,13 +105,14 @@ public static class TenantHandlers
             return problem;
         }
 
-        var result = store.Subscribe(AdminAuthentication.CallerOf(context).Actor, tenant, body!.OfferId, body.AcceptTermsVersion, time.GetUtcNow());
+        var now = time.GetUtcNow();
+        var result = store.Subscribe(AdminAuthentication.CallerOf(context).Actor, tenant, body!.OfferId, body.AcceptTermsVersion, now);
         if (!result.Succeeded)
         {
             return AdminProblems.From(result);
         }
 
-        var view = AdminViews.Subscription(result.Value!);
+        var view = SubscriptionView(store, result.Value!, now);
         AdminRequest.SetETag(context, view.Version);
         return result.Status == StoreStatus.Created
             ? TypedResults.Created($"/admin/v1/tenants/{tenant}/subscriptions", view)
@@ -153,6 +172,10 @@ public static class TenantHandlers
     internal static ProblemHttpResult? Authorize<T>(AccessDecision access, T? found, string missing, string forbidden = PublisherRolesDenied)
         where T : class =>
         AccessProblems.Check(access, missing, forbidden) ?? (found is null ? AdminProblems.NotFound(missing) : null);
+
+    private static SubscriptionView SubscriptionView(MarketplaceStore store, Subscription subscription, DateTimeOffset now) =>
+        AdminViews.Subscription(subscription, store.TermsOf(subscription.TenantId, subscription.OfferId, now)
+            ?? throw new InvalidOperationException($"Subscription '{subscription.Id}' is to offer '{subscription.OfferId}', which the control store does not have."));
 
     private static ProblemHttpResult? ReadableTenant(HttpContext context, string tenant, MarketplaceStore store, out Tenant? found)
     {

@@ -207,7 +207,7 @@ public sealed class BillingService(MarketplaceStore store, GeographyStores store
         var priced = new List<PricedUsage>();
         foreach (var offer in offers)
         {
-            var schedule = store.PriceSchedule(offer) ?? throw new InvalidOperationException($"Usage of offer '{offer}', which the control store does not have.");
+            var schedule = store.PriceSchedule(tenantId, offer) ?? throw new InvalidOperationException($"Usage of offer '{offer}', which the control store does not have.");
             foreach (var window in schedule.Windows(from, to))
             {
                 foreach (var sum in stores.All.SelectMany(s => s.Ledger.Sum(new UsageQuery(window.From, window.To, TenantId: tenantId, OfferId: offer))))

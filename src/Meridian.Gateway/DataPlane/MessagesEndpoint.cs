@@ -169,7 +169,7 @@ internal sealed class MessagesEndpoint
     }
 
     /// <summary>The deployment the caller named, and what refuses it before anything is counted, screened or routed.</summary>
-    private static ValueTask<ApiError?> Resolve(RequestExchange exchange)
+    private ValueTask<ApiError?> Resolve(RequestExchange exchange)
     {
         var key = exchange.Key;
         var request = exchange.Request!;
@@ -191,7 +191,7 @@ internal sealed class MessagesEndpoint
                 $"The deployment '{deployment.Name}' has been suspended after a Trust & Safety review; only a Trust & Safety decision can lift it."));
         }
 
-        if (deployment.RefusedForRetention)
+        if (deployment.RefusedForRetentionAt(_time.GetUtcNow()))
         {
             // Fail closed before anything is screened, routed or stored (docs/safeguards.md, "Retention modes"). A 403 is not
             // retried by the SDKs: only a change of the deployment's settings can make the request succeed.

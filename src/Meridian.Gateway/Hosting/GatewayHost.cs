@@ -26,6 +26,11 @@ public static class GatewayHost
 
     public static (WebApplication App, DemoReport Demo) Build(GatewayOptions options, Action<ILoggingBuilder>? configureLogging = null)
     {
+        if (options.TermsNotice < TimeSpan.Zero)
+        {
+            throw new InvalidOperationException($"The terms notice period (--terms-notice-days / MERIDIAN_TERMS_NOTICE_DAYS) must not be negative, not {options.TermsNotice}.");
+        }
+
         var data = new DataDirectory(options.DataDirectory);
         var storage = options.StorageIn(data.Path);
         if (storage.Problem() is { } problem)

@@ -52,6 +52,15 @@ public sealed class GatewayOptions
     /// </summary>
     public string? ReceiptSigningKey { get; set; }
 
+    /// <summary>
+    /// How long before a change of an offer's prices or retention requirement binds a tenant subscribed before it, unless
+    /// the tenant accepts it sooner (docs/metering.md, "Which price applies"). New subscribers get a change at once. Every
+    /// node of a cluster should use the same value: the node that takes the change fixes its date.
+    /// </summary>
+    public TimeSpan TermsNotice { get; set; } = DefaultTermsNotice;
+
+    public static readonly TimeSpan DefaultTermsNotice = TimeSpan.FromDays(30);
+
     /// <summary>How often a node checks the control store for changes (keys revoked, deployments added).</summary>
     public TimeSpan SnapshotRefreshInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 

@@ -50,7 +50,7 @@ public sealed partial class BudgetTracker(GatewaySnapshotProvider snapshots, Geo
         return spent >= budget ? new BudgetExhausted(scope, id, budget, spent, period.End) : null;
     }
 
-    /// <summary>Adds what newly written usage cost, at the offer's price when it happened.</summary>
+    /// <summary>Adds what newly written usage cost, at the price the tenant was bound by when it happened.</summary>
     public void Record(IReadOnlyList<UsageRecord> written)
     {
         if (written.Count == 0)
@@ -62,7 +62,7 @@ public sealed partial class BudgetTracker(GatewaySnapshotProvider snapshots, Geo
         var snapshot = snapshots.Current;
         foreach (var usage in written)
         {
-            if (snapshot.PricesOf(usage.OfferId) is not { } prices)
+            if (snapshot.PricesOf(usage.TenantId, usage.OfferId) is not { } prices)
             {
                 continue;
             }
@@ -98,7 +98,7 @@ public sealed partial class BudgetTracker(GatewaySnapshotProvider snapshots, Geo
             {
                 foreach (var hour in store.Ledger.Hourly(new UsageQuery(period.Start, period.End)))
                 {
-                    if (snapshot.PricesOf(hour.OfferId) is { } prices)
+                    if (snapshot.PricesOf(hour.TenantId, hour.OfferId) is { } prices)
                     {
                         var cost = hour.Tokens.CostAt(prices.At(hour.Hour).Prices);
                         Add(snapshot, LimitScope.Tenant, hour.TenantId, period, cost, alert: false);

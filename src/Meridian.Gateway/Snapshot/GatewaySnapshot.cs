@@ -23,7 +23,8 @@ public sealed class GatewaySnapshot
     private readonly FrozenDictionary<string, IReadOnlyList<DeploymentRoute>> _deploymentsByTenant;
     private readonly FrozenDictionary<string, Capacity> _capacities;
     private readonly FrozenDictionary<(LimitScope, string), UsageLimits> _limits;
-    private readonly FrozenDictionary<string, PriceSchedule> _prices;
+    private readonly FrozenDictionary<(string TenantId, string OfferId), PriceSchedule> _prices;
+    private readonly FrozenDictionary<string, PriceSchedule> _offerPrices;
 
     // Presented key → its record, filled on first use, so the keyed hash (HMAC-SHA256, ≈ 2 µs and 152 bytes;
     // ProtocolBenchmarks) runs once per key and snapshot instead of once per request. Only keys that matched are kept,
@@ -54,7 +55,8 @@ public sealed class GatewaySnapshot
             .ToFrozenDictionary(g => g.Key, g => (IReadOnlyList<DeploymentRoute>)[.. g.OrderByDescending(d => d.CreatedAt).ThenBy(d => d.Name, StringComparer.Ordinal)], StringComparer.Ordinal);
         _capacities = metering.Capacities.ToFrozenDictionary(StringComparer.Ordinal);
         _limits = metering.Limits.ToFrozenDictionary(l => (l.Scope, l.ScopeId));
-        _prices = metering.Prices.ToFrozenDictionary(StringComparer.Ordinal);
+        _prices = metering.Prices.ToFrozenDictionary();
+        _offerPrices = metering.OfferPrices.ToFrozenDictionary(StringComparer.Ordinal);
     }
 
     /// <summary>The control store's generation this snapshot was read at.</summary>
@@ -126,7 +128,12 @@ public sealed class GatewaySnapshot
 
     public UsageLimits? LimitsOf(LimitScope scope, string id) => _limits.GetValueOrDefault((scope, id));
 
-    public PriceSchedule? PricesOf(string offerId) => _prices.GetValueOrDefault(offerId);
+    /// <summary>
+    /// What the tenant pays for the offer over time: the prices it accepted until a change's notice ends or it accepts the
+    /// change (docs/metering.md, "Which price applies"). Time-dependent, so a notice ending needs no new snapshot.
+    /// </summary>
+    public PriceSchedule? PricesOf(string tenantId, string offerId) =>
+        _prices.GetValueOrDefault((tenantId, offerId)) ?? _offerPrices.GetValueOrDefault(offerId);
 }
 
 public enum ModelResolutionStatus

@@ -230,5 +230,36 @@ internal static class ControlSchema
         ALTER TABLE api_keys DROP COLUMN suspended_at;
         ALTER TABLE deployments DROP COLUMN suspended_at;
         """,
+        // Terms as a contract (docs/admin-api.md, "Terms"): a price or retention change binds existing subscribers only when
+        // the operator's notice ends (binding_from) or they accept sooner; every acceptance is kept with the hash of the text
+        // accepted. Changes made before this migration bound at once, and each subscription's last acceptance is all that is known.
+        """
+        ALTER TABLE offer_prices ADD COLUMN binding_from TEXT;
+        UPDATE offer_prices SET binding_from = effective_from;
+        CREATE TABLE offer_retention (
+            offer_id TEXT NOT NULL REFERENCES offers(id),
+            effective_from TEXT NOT NULL,
+            binding_from TEXT NOT NULL,
+            requires_retention INTEGER NOT NULL,
+            recorded_by TEXT NOT NULL,
+            PRIMARY KEY (offer_id, effective_from)
+        );
+        INSERT INTO offer_retention SELECT id, created_at, created_at, requires_retention, 'system:migration' FROM offers;
+        CREATE TABLE terms_acceptances (
+            id TEXT PRIMARY KEY,
+            subscription_id TEXT NOT NULL REFERENCES subscriptions(id),
+            tenant_id TEXT NOT NULL REFERENCES tenants(id),
+            offer_id TEXT NOT NULL REFERENCES offers(id),
+            terms_version INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            accepted_by TEXT NOT NULL,
+            accepted_at TEXT NOT NULL
+        );
+        CREATE INDEX terms_acceptances_tenant ON terms_acceptances (tenant_id, accepted_at);
+        CREATE INDEX terms_acceptances_offer ON terms_acceptances (offer_id, accepted_at);
+        INSERT INTO terms_acceptances
+            SELECT 'acc_' || s.id, s.id, s.tenant_id, s.offer_id, s.terms_version, t.sha256, s.accepted_by, s.accepted_at
+            FROM subscriptions s JOIN terms t ON t.offer_id = s.offer_id AND t.version = s.terms_version;
+        """,
     ];
 }

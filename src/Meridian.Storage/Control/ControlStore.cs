@@ -152,13 +152,15 @@ public sealed class ControlStore : IDisposable
                 }
             }
 
+            var retentionChanges = TermsRecords.RetentionChanges(connection, null);
+            var acceptances = TermsRecords.AcceptanceTimes(connection, null);
             var deployments = new List<DeploymentRoute>();
             using (var command = connection.CreateCommand())
             {
                 command.CommandText = """
                     SELECT d.id, d.name, d.tenant_id, d.resource_id, o.publisher_id, d.offer_id, d.model_id, m.max_output_tokens,
                            d.hosting_option, d.deployment_type, r.region, d.created_at, d.safeguard_policy,
-                           d.reviewed_by, d.retention_mode, d.retention_exempted_at, o.requires_retention, m.context_window, d.allowed_ingress
+                           d.reviewed_by, d.retention_mode, d.retention_exempted_at, m.context_window, d.allowed_ingress
                     FROM deployments d
                     JOIN resources r ON r.id = d.resource_id
                     JOIN offers o ON o.id = d.offer_id
@@ -189,9 +191,10 @@ public sealed class ControlStore : IDisposable
                         ReviewedBy = reviewedBy,
                         Retention = retention,
                         RetentionExempt = !reader.IsDBNull(15),
-                        OfferRequiresRetention = reader.GetInt64(16) != 0,
-                        ContextWindow = reader.GetInt32(17),
-                        AllowedIngress = reader.IsDBNull(18) ? [] : reader.GetString(18).Split(',', StringSplitOptions.RemoveEmptyEntries),
+                        OfferRequiresRetention = TermsTimeline<bool>.Of(
+                            retentionChanges[reader.GetString(5)], acceptances.GetValueOrDefault((reader.GetString(2), reader.GetString(5))) ?? []),
+                        ContextWindow = reader.GetInt32(16),
+                        AllowedIngress = reader.IsDBNull(17) ? [] : reader.GetString(17).Split(',', StringSplitOptions.RemoveEmptyEntries),
                     });
                 }
             }

@@ -59,6 +59,8 @@ public static class DemoSeed
                 ("@id", TenantId), ("@at", at));
             connection.Execute(transaction, "INSERT INTO subscriptions (id, tenant_id, offer_id, terms_version, accepted_by, accepted_at) VALUES ('sub_demo', @tenant, @offer, 1, @actor, @at)",
                 ("@tenant", TenantId), ("@offer", OfferId), ("@actor", Actor), ("@at", at));
+            connection.Execute(transaction, "INSERT INTO terms_acceptances VALUES ('acc_sub_demo', 'sub_demo', @tenant, @offer, 1, @hash, @actor, @at)",
+                ("@tenant", TenantId), ("@offer", OfferId), ("@hash", OfferRules.TermsSha256(TermsText)), ("@actor", Actor), ("@at", at));
             connection.Execute(transaction, "INSERT INTO resources VALUES (@id, @tenant, 'demo', @region, @at)",
                 ("@id", ResourceId), ("@tenant", TenantId), ("@region", ResourceRegion), ("@at", at));
             connection.Execute(transaction, """

@@ -14,10 +14,13 @@ public sealed record OfferFee(string OfferId, decimal FeePercent, bool IsDefault
 
 /// <summary>Everything admission and budgets need from the control store, loaded in one read.</summary>
 /// <param name="Capacities">Live deployments' capacity by deployment id.</param>
+/// <param name="Prices">What each subscriber pays for each offer over time, by (tenant, offer).</param>
+/// <param name="OfferPrices">Each offer's prices for a tenant with no acceptance on record: changes reach it only when their notice ends.</param>
 public sealed record MeteringData(
     IReadOnlyDictionary<string, Capacity> Capacities,
     IReadOnlyList<UsageLimits> Limits,
-    IReadOnlyDictionary<string, PriceSchedule> Prices);
+    IReadOnlyDictionary<(string TenantId, string OfferId), PriceSchedule> Prices,
+    IReadOnlyDictionary<string, PriceSchedule> OfferPrices);
 
 /// <summary>The control store's state a gateway node serves from, read at one <paramref name="Generation"/>.</summary>
 public sealed record GatewayData(long Generation, RoutingData Routing, MeteringData Metering);
@@ -30,75 +33,58 @@ public sealed partial class MarketplaceStore
 
     // ---- prices ----
 
-    /// <summary>An offer's price history; an offer whose history predates recording has its current prices from creation.</summary>
-    public PriceSchedule? PriceSchedule(string offerId) => store.Read(connection => PriceSchedule(connection, null, offerId));
+    /// <summary>
+    /// The prices a tenant is charged for an offer over time (<see cref="TermsTimeline{T}"/>): a change reaches it when its
+    /// notice ends or when it accepts the offer's terms, if sooner. Null when there is no such offer.
+    /// </summary>
+    public PriceSchedule? PriceSchedule(string tenantId, string offerId) => store.Read(connection =>
+        TermsRecords.PriceChanges(connection, null, offerId).TryGetValue(offerId, out var changes)
+            ? TermsRecords.Schedule(changes, TermsRecords.AcceptanceTimes(connection, null, tenantId, offerId).GetValueOrDefault((tenantId, offerId)) ?? [])
+            : null);
 
-    public IReadOnlyDictionary<string, PriceSchedule> PriceSchedules() => store.Read(LoadPriceSchedules);
-
-    private static PriceSchedule? PriceSchedule(DbConnection connection, DbTransaction? transaction, string offerId)
+    /// <summary>Every subscriber's price schedule by (tenant, offer), and every offer's for a tenant without acceptances.</summary>
+    private static (Dictionary<(string TenantId, string OfferId), PriceSchedule> Subscribers, Dictionary<string, PriceSchedule> Offers) LoadPriceSchedules(DbConnection connection)
     {
-        var points = connection.Query(transaction, """
-            SELECT effective_from, price_input, price_output, price_cache_write, price_cache_read FROM offer_prices WHERE offer_id = @id
-            """, ReadPricePoint, ("@id", offerId));
-        if (points.Count > 0)
-        {
-            return new PriceSchedule(points);
-        }
-
-        return FindOffer(connection, transaction, offerId) is { } offer ? new PriceSchedule([new PricePoint(offer.CreatedAt, offer.Prices)]) : null;
+        var changes = TermsRecords.PriceChanges(connection, null);
+        var subscribers = TermsRecords.AcceptanceTimes(connection, null)
+            .Where(a => changes.ContainsKey(a.Key.OfferId))
+            .ToDictionary(a => a.Key, a => TermsRecords.Schedule(changes[a.Key.OfferId], a.Value));
+        return (subscribers, changes.ToDictionary(c => c.Key, c => TermsRecords.Schedule(c.Value, []), StringComparer.Ordinal));
     }
 
-    private static Dictionary<string, PriceSchedule> LoadPriceSchedules(DbConnection connection)
-    {
-        var history = connection.Query(null, """
-            SELECT offer_id, effective_from, price_input, price_output, price_cache_write, price_cache_read FROM offer_prices
-            """, r => (OfferId: r.GetString(0), Point: new PricePoint(ParseTime(r.GetString(1)),
-                new Prices(Price(r.GetString(2)), Price(r.GetString(3)), Price(r.GetString(4)), Price(r.GetString(5))))))
-            .GroupBy(p => p.OfferId, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Select(p => p.Point).ToList(), StringComparer.Ordinal);
-        var current = connection.Query(null, """
-            SELECT id, created_at, price_input, price_output, price_cache_write, price_cache_read FROM offers
-            """, r => (OfferId: r.GetString(0), Point: new PricePoint(ParseTime(r.GetString(1)),
-                new Prices(Price(r.GetString(2)), Price(r.GetString(3)), Price(r.GetString(4)), Price(r.GetString(5))))));
-        return current.ToDictionary(
-            c => c.OfferId,
-            c => new PriceSchedule(history.TryGetValue(c.OfferId, out var points) ? points : [c.Point]),
-            StringComparer.Ordinal);
-    }
-
-    private static PricePoint ReadPricePoint(DbDataReader r) => new(
-        ParseTime(r.GetString(0)), new Prices(Price(r.GetString(1)), Price(r.GetString(2)), Price(r.GetString(3)), Price(r.GetString(4))));
-
-    /// <summary>Records an offer's first prices, from its creation.</summary>
+    /// <summary>Records an offer's first prices, binding from its creation.</summary>
     private static void RecordInitialPrices(DbConnection connection, DbTransaction transaction, string offerId, Prices prices, string actor, DateTimeOffset now) =>
-        InsertPricePoint(connection, transaction, offerId, new PricePoint(now, prices), actor);
+        InsertPriceChange(connection, transaction, offerId, new TermsChange<Prices>(now, now, prices), actor);
 
     /// <summary>
     /// Records a price change in the history (with the prices before it, when the history did not have them yet) and
-    /// as a marketplace transaction, inside the change's own transaction.
+    /// as a marketplace transaction, inside the change's own transaction. New subscribers pay the new prices from
+    /// <paramref name="now"/>; existing ones from <paramref name="bindingAt"/> or their next acceptance.
     /// </summary>
-    private static void RecordPriceChange(DbConnection connection, DbTransaction transaction, string actor, Offer before, Offer after, DateTimeOffset now)
+    private static void RecordPriceChange(DbConnection connection, DbTransaction transaction, string actor, Offer before, Offer after, DateTimeOffset now, DateTimeOffset bindingAt)
     {
         if (connection.Scalar(transaction, "SELECT COUNT(*) FROM offer_prices WHERE offer_id = @id", ("@id", before.Id)) == 0)
         {
-            InsertPricePoint(connection, transaction, before.Id, new PricePoint(before.CreatedAt, before.Prices), actor);
+            InsertPriceChange(connection, transaction, before.Id, new TermsChange<Prices>(before.CreatedAt, before.CreatedAt, before.Prices), actor);
         }
 
-        InsertPricePoint(connection, transaction, after.Id, new PricePoint(now, after.Prices), actor);
+        InsertPriceChange(connection, transaction, after.Id, new TermsChange<Prices>(now, bindingAt, after.Prices), actor);
         WriteTransaction(connection, transaction, new MarketplaceTransaction(
             StoreIds.New("mtx_", now), now, TransactionKind.PriceChange, null, after.PublisherId, after.Id, null, null, after.Id, actor));
     }
 
-    private static void InsertPricePoint(DbConnection connection, DbTransaction transaction, string offerId, PricePoint point, string actor) =>
+    private static void InsertPriceChange(DbConnection connection, DbTransaction transaction, string offerId, TermsChange<Prices> change, string actor) =>
         // Two changes in the same tick: the later one is the price from then on.
         connection.Execute(transaction, """
-            INSERT INTO offer_prices VALUES (@offer, @from, @in, @out, @cw, @cr, @by)
+            INSERT INTO offer_prices (offer_id, effective_from, price_input, price_output, price_cache_write, price_cache_read, recorded_by, binding_from)
+            VALUES (@offer, @from, @in, @out, @cw, @cr, @by, @binding)
             ON CONFLICT (offer_id, effective_from) DO UPDATE SET price_input = excluded.price_input, price_output = excluded.price_output,
-              price_cache_write = excluded.price_cache_write, price_cache_read = excluded.price_cache_read, recorded_by = excluded.recorded_by
+              price_cache_write = excluded.price_cache_write, price_cache_read = excluded.price_cache_read, recorded_by = excluded.recorded_by,
+              binding_from = excluded.binding_from
             """,
-            ("@offer", offerId), ("@from", Time(point.EffectiveFrom)), ("@in", OfferRules.Format(point.Prices.Input)),
-            ("@out", OfferRules.Format(point.Prices.Output)), ("@cw", OfferRules.Format(point.Prices.CacheWrite)),
-            ("@cr", OfferRules.Format(point.Prices.CacheRead)), ("@by", actor));
+            ("@offer", offerId), ("@from", Time(change.AnnouncedAt)), ("@in", OfferRules.Format(change.Value.Input)),
+            ("@out", OfferRules.Format(change.Value.Output)), ("@cw", OfferRules.Format(change.Value.CacheWrite)),
+            ("@cr", OfferRules.Format(change.Value.CacheRead)), ("@by", actor), ("@binding", Time(change.BindingAt)));
 
     // ---- marketplace fees ----
 
@@ -128,7 +114,7 @@ public sealed partial class MarketplaceStore
 
         return store.TryMutate((connection, transaction) =>
         {
-            if (FindOffer(connection, transaction, offerId) is null)
+            if (FindOffer(connection, transaction, offerId, now) is null)
             {
                 return StoreResult<OfferFee>.NotFound($"No offer '{offerId}'.");
             }
@@ -235,7 +221,8 @@ public sealed partial class MarketplaceStore
                 r => (Id: r.GetString(0), Capacity: new Capacity(r.GetInt32(1), r.GetInt32(2))))
             .ToDictionary(d => d.Id, d => d.Capacity, StringComparer.Ordinal);
         var limits = connection.Query(null, $"SELECT {LimitColumns} FROM usage_limits", ReadLimits);
-        return new MeteringData(capacities, limits, LoadPriceSchedules(connection));
+        var (subscribers, offers) = LoadPriceSchedules(connection);
+        return new MeteringData(capacities, limits, subscribers, offers);
     });
 
     // ---- marketplace transactions ----

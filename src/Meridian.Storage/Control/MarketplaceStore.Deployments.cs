@@ -38,7 +38,7 @@ public sealed partial class MarketplaceStore
                 return StoreResult<Deployment>.NotFound($"No resource '{resourceId}'.");
             }
 
-            var offer = string.IsNullOrEmpty(draft.OfferId) ? null : FindOffer(connection, transaction, draft.OfferId);
+            var offer = string.IsNullOrEmpty(draft.OfferId) ? null : FindOffer(connection, transaction, draft.OfferId, now);
             var subscription = offer is null ? null : FindSubscription(connection, transaction, resource.TenantId, offer.Id);
             var decision = DeploymentRules.Validate(draft, offer, subscription, resource.Region, safeguardPolicies);
             switch (decision.Verdict)

@@ -62,15 +62,17 @@ public sealed partial class MarketplaceStore
     // ---- offers ----
 
     /// <param name="publisherId">Only this publisher's offers, or null for the whole catalogue.</param>
-    public Page<Offer> Offers(string? publisherId, PageRequest page) => store.Read(connection =>
+    /// <param name="now">Which terms version is in effect (<see cref="Offer.Terms"/>) depends on the time.</param>
+    public Page<Offer> Offers(string? publisherId, PageRequest page, DateTimeOffset now) => store.Read(connection =>
     {
         var ids = connection.Query(null, """
             SELECT id FROM offers WHERE id > @after AND (CAST(@pub AS TEXT) IS NULL OR publisher_id = @pub) ORDER BY id LIMIT @limit
             """, r => r.GetString(0), ("@after", page.After ?? string.Empty), ("@pub", publisherId), ("@limit", page.Limit + 1));
-        return ToPage(ids.Select(id => FindOffer(connection, null, id)!).ToList(), page.Limit, o => o.Id);
+        return ToPage(ids.Select(id => FindOffer(connection, null, id, now)!).ToList(), page.Limit, o => o.Id);
     });
 
-    public Offer? FindOffer(string id) => store.Read(connection => FindOffer(connection, null, id));
+    /// <param name="now">Which terms version is in effect (<see cref="Offer.Terms"/>) depends on the time.</param>
+    public Offer? FindOffer(string id, DateTimeOffset now) => store.Read(connection => FindOffer(connection, null, id, now));
 
     /// <summary>Every terms version of an offer, newest first, with its text.</summary>
     public IReadOnlyList<TermsDocument> Terms(string offerId) => store.Read(connection =>
@@ -111,17 +113,21 @@ public sealed partial class MarketplaceStore
 
             InsertTerms(connection, transaction, id, 1, valid.TermsText, now);
             RecordInitialPrices(connection, transaction, id, valid.Prices, actor, now);
-            var offer = FindOffer(connection, transaction, id)!;
+            InsertRetentionChange(connection, transaction, id, new TermsChange<bool>(now, now, draft.RequiresRetention == true), actor);
+            var offer = FindOffer(connection, transaction, id, now)!;
             AuditLog.Write(connection, transaction, actor, "offer.create", "offer", id, null, offer, AuditJson.Default.Offer, now);
             return StoreResult<Offer>.Created(offer);
         });
     }
 
-    /// <summary>Changes some or all prices. Prices apply to usage from now on; they never rewrite past usage.</summary>
-    public StoreResult<Offer> UpdatePrices(string actor, string offerId, PriceDraft draft, long? ifMatch, DateTimeOffset now) =>
+    /// <summary>
+    /// Changes some or all prices. New subscribers pay them at once; a tenant subscribed before pays them from the end of
+    /// <paramref name="notice"/>, or from when it accepts the offer's terms again if sooner. Never rewrites past usage.
+    /// </summary>
+    public StoreResult<Offer> UpdatePrices(string actor, string offerId, PriceDraft draft, long? ifMatch, DateTimeOffset now, TimeSpan notice) =>
         store.TryMutate((connection, transaction) =>
         {
-            if (FindOffer(connection, transaction, offerId) is not { } before)
+            if (FindOffer(connection, transaction, offerId, now) is not { } before)
             {
                 return StoreResult<Offer>.NotFound($"No offer '{offerId}'.");
             }
@@ -143,19 +149,28 @@ public sealed partial class MarketplaceStore
                 """,
                 ("@id", offerId), ("@in", OfferRules.Format(prices.Input)), ("@out", OfferRules.Format(prices.Output)),
                 ("@cw", OfferRules.Format(prices.CacheWrite)), ("@cr", OfferRules.Format(prices.CacheRead)));
-            var after = FindOffer(connection, transaction, offerId)!;
-            RecordPriceChange(connection, transaction, actor, before, after, now);
+            var after = FindOffer(connection, transaction, offerId, now)!;
+            RecordPriceChange(connection, transaction, actor, before, after, now, now + notice);
             AuditLog.Write(connection, transaction, actor, "offer.update_prices", "offer", offerId, before, after, AuditJson.Default.Offer, now);
             return StoreResult<Offer>.Ok(after);
         });
 
     /// <summary>
-    /// Publishes a new terms version. Existing deployments keep running; new deployments need the tenant to accept it.
+    /// Publishes a new terms version, in effect from <paramref name="effectiveAt"/> (default: now). It can be neither
+    /// backdated (before now) nor put before the previous version's effective time, so the versions take effect in order
+    /// and no acceptance ever refers to text that was not yet in effect. Until it takes effect the previous version stays
+    /// current; from then on new deployments need the tenant to accept it, and existing deployments keep running.
     /// </summary>
     public StoreResult<Offer> PublishTerms(string actor, string offerId, string? text, DateTimeOffset? effectiveAt, DateTimeOffset now)
     {
         var errors = new FieldErrors();
         OfferRules.ValidateTermsText(text, "text", errors);
+        var effective = effectiveAt ?? now;
+        if (effective < now)
+        {
+            errors.Add("effective_at", "must not be in the past: a terms version takes effect when it is published or later");
+        }
+
         if (!errors.IsEmpty)
         {
             return StoreResult<Offer>.Invalid(errors);
@@ -163,14 +178,21 @@ public sealed partial class MarketplaceStore
 
         return store.TryMutate((connection, transaction) =>
         {
-            if (FindOffer(connection, transaction, offerId) is not { } before)
+            if (FindOffer(connection, transaction, offerId, now) is not { } before)
             {
                 return StoreResult<Offer>.NotFound($"No offer '{offerId}'.");
             }
 
-            InsertTerms(connection, transaction, offerId, before.Terms.Version + 1, text!, effectiveAt ?? now);
+            var latest = before.ScheduledTerms.Count > 0 ? before.ScheduledTerms[^1] : before.Terms;
+            if (effective < latest.EffectiveAt)
+            {
+                return StoreResult<Offer>.Invalid(FieldErrors.Of("effective_at",
+                    $"must not be before version {latest.Version}'s effective_at ({ControlStore.FormatTime(latest.EffectiveAt)}): versions take effect in order"));
+            }
+
+            InsertTerms(connection, transaction, offerId, latest.Version + 1, text!, effective);
             connection.Execute(transaction, "UPDATE offers SET version = version + 1 WHERE id = @id", ("@id", offerId));
-            var after = FindOffer(connection, transaction, offerId)!;
+            var after = FindOffer(connection, transaction, offerId, now)!;
             AuditLog.Write(connection, transaction, actor, "offer.publish_terms", "offer", offerId, before, after, AuditJson.Default.Offer, now);
             return StoreResult<Offer>.Created(after);
         });
@@ -180,12 +202,15 @@ public sealed partial class MarketplaceStore
         connection.Execute(transaction, "INSERT INTO terms (offer_id, version, text, sha256, effective_at) VALUES (@offer, @version, @text, @sha, @at)",
             ("@offer", offerId), ("@version", version), ("@text", text), ("@sha", OfferRules.TermsSha256(text)), ("@at", Time(effectiveAt)));
 
-    private static Offer? FindOffer(DbConnection connection, DbTransaction? transaction, string id)
+    /// <summary>The offer with the terms version in effect at <paramref name="now"/> and those scheduled after it.</summary>
+    private static Offer? FindOffer(DbConnection connection, DbTransaction? transaction, string id, DateTimeOffset now)
     {
         var models = connection.Query(transaction, "SELECT model_id, display_name, context_window, max_output_tokens FROM offer_models WHERE offer_id = @id ORDER BY created_at, model_id",
             r => new OfferModel(r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetInt32(3)), ("@id", id));
-        var terms = connection.QuerySingle(transaction, "SELECT version, sha256, effective_at FROM terms WHERE offer_id = @id ORDER BY version DESC LIMIT 1",
+        var versions = connection.Query(transaction, "SELECT version, sha256, effective_at FROM terms WHERE offer_id = @id ORDER BY version",
             r => new TermsVersion(r.GetInt32(0), r.GetString(1), ParseTime(r.GetString(2))), ("@id", id));
+        // Version 1 takes effect when the offer is created, so one is always in effect.
+        var terms = versions.LastOrDefault(v => v.EffectiveAt <= now) ?? versions.FirstOrDefault();
         return connection.QuerySingle(transaction, $"SELECT {OfferColumns} FROM offers WHERE id = @id", r => new Offer(
             r.GetString(0), r.GetString(1), r.GetString(2),
             [.. Split(r.GetString(3)).Select(h => WireNames.TryParseHosting(h, out var hosting) ? hosting : throw Corrupt("hosting option", h))],
@@ -197,6 +222,7 @@ public sealed partial class MarketplaceStore
             ParseTime(r.GetString(9)))
         {
             RequiresRetention = r.GetInt64(11) != 0,
+            ScheduledTerms = [.. versions.Where(v => v.Version > terms!.Version)],
         }, ("@id", id));
     }
 

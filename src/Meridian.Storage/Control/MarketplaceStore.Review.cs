@@ -1,5 +1,6 @@
 using Meridian.Core.Marketplace;
 using Meridian.Storage.Sql;
+using System.Data.Common;
 
 namespace Meridian.Storage.Control;
 
@@ -58,11 +59,13 @@ public sealed partial class MarketplaceStore
     /// <summary>
     /// Sets whether an offer requires flagged content to be retained for its publisher's review (audited as
     /// <c>offer.set_requires_retention</c>; the offer's version moves). Honours <paramref name="ifMatch"/> like a price change.
+    /// Part of the terms: new subscribers are bound at once, a tenant subscribed before from the end of
+    /// <paramref name="notice"/> or when it accepts the offer's terms again, so its deployments do not start failing unannounced.
     /// </summary>
-    public StoreResult<Offer> SetOfferRequiresRetention(string actor, string offerId, bool requiresRetention, long? ifMatch, DateTimeOffset now) =>
+    public StoreResult<Offer> SetOfferRequiresRetention(string actor, string offerId, bool requiresRetention, long? ifMatch, DateTimeOffset now, TimeSpan notice) =>
         store.TryMutate((connection, transaction) =>
         {
-            if (FindOffer(connection, transaction, offerId) is not { } before)
+            if (FindOffer(connection, transaction, offerId, now) is not { } before)
             {
                 return StoreResult<Offer>.NotFound($"No offer '{offerId}'.");
             }
@@ -79,8 +82,23 @@ public sealed partial class MarketplaceStore
 
             connection.Execute(transaction, "UPDATE offers SET requires_retention = @value, version = version + 1 WHERE id = @id",
                 ("@value", requiresRetention ? 1 : 0), ("@id", offerId));
-            var after = FindOffer(connection, transaction, offerId)!;
+            if (connection.Scalar(transaction, "SELECT COUNT(*) FROM offer_retention WHERE offer_id = @id", ("@id", offerId)) == 0)
+            {
+                InsertRetentionChange(connection, transaction, offerId, new TermsChange<bool>(before.CreatedAt, before.CreatedAt, before.RequiresRetention), actor);
+            }
+
+            InsertRetentionChange(connection, transaction, offerId, new TermsChange<bool>(now, now + notice, requiresRetention), actor);
+            var after = FindOffer(connection, transaction, offerId, now)!;
             AuditLog.Write(connection, transaction, actor, "offer.set_requires_retention", "offer", offerId, before, after, AuditJson.Default.Offer, now);
             return StoreResult<Offer>.Ok(after);
         });
+
+    private static void InsertRetentionChange(DbConnection connection, DbTransaction transaction, string offerId, TermsChange<bool> change, string actor) =>
+        // Two changes in the same tick: the later one is the requirement from then on.
+        connection.Execute(transaction, """
+            INSERT INTO offer_retention (offer_id, effective_from, binding_from, requires_retention, recorded_by) VALUES (@offer, @from, @binding, @value, @by)
+            ON CONFLICT (offer_id, effective_from) DO UPDATE SET binding_from = excluded.binding_from,
+              requires_retention = excluded.requires_retention, recorded_by = excluded.recorded_by
+            """,
+            ("@offer", offerId), ("@from", Time(change.AnnouncedAt)), ("@binding", Time(change.BindingAt)), ("@value", change.Value ? 1 : 0), ("@by", actor));
 }

@@ -60,12 +60,14 @@ public sealed partial class MarketplaceStore
 
     /// <summary>
     /// Subscribes a tenant to an offer, accepting its current terms version, or records the acceptance of a newer
-    /// version on the existing subscription. Accepting the version already accepted changes nothing.
+    /// version on the existing subscription. Each acceptance is recorded with the hash of the text accepted, and binds the
+    /// tenant to the offer's prices and retention requirement as they are now, announced changes included. Accepting the
+    /// version already accepted, with no change pending, changes nothing.
     /// </summary>
     public StoreResult<Subscription> Subscribe(string actor, string tenantId, string? offerId, int? acceptTermsVersion, DateTimeOffset now) =>
         store.TryMutate((connection, transaction) =>
         {
-            var offer = string.IsNullOrEmpty(offerId) ? null : FindOffer(connection, transaction, offerId);
+            var offer = string.IsNullOrEmpty(offerId) ? null : FindOffer(connection, transaction, offerId, now);
             var errors = new FieldErrors();
             TenancyRules.ValidateAcceptance(offer, offerId, acceptTermsVersion, errors);
             if (!errors.IsEmpty)
@@ -74,7 +76,8 @@ public sealed partial class MarketplaceStore
             }
 
             var before = FindSubscription(connection, transaction, tenantId, offer!.Id);
-            if (before is not null && before.TermsVersion == offer.Terms.Version)
+            if (before is not null && before.TermsVersion == offer.Terms.Version
+                && TermsOf(connection, transaction, tenantId, offer.Id, now) is not { HasPendingChanges: true })
             {
                 return StoreResult<Subscription>.Ok(before);
             }
@@ -84,6 +87,7 @@ public sealed partial class MarketplaceStore
                 var created = new Subscription(StoreIds.New("sub_", now), tenantId, offer.Id, offer.Terms.Version, actor, now, 1);
                 connection.Execute(transaction, $"INSERT INTO subscriptions ({SubscriptionColumns}) VALUES (@id, @tenant, @offer, @terms, @by, @at, 1)",
                     ("@id", created.Id), ("@tenant", tenantId), ("@offer", offer.Id), ("@terms", created.TermsVersion), ("@by", actor), ("@at", Time(now)));
+                RecordAcceptance(connection, transaction, created, offer, now);
                 AuditLog.Write(connection, transaction, actor, "subscription.create", "subscription", created.Id, null, created, AuditJson.Default.Subscription, now);
                 RecordSubscription(connection, transaction, created, offer, created: true, now);
                 return StoreResult<Subscription>.Created(created);
@@ -92,6 +96,7 @@ public sealed partial class MarketplaceStore
             var after = before with { TermsVersion = offer.Terms.Version, AcceptedBy = actor, AcceptedAt = now, Version = before.Version + 1 };
             connection.Execute(transaction, "UPDATE subscriptions SET terms_version = @terms, accepted_by = @by, accepted_at = @at, version = version + 1 WHERE id = @id",
                 ("@id", before.Id), ("@terms", after.TermsVersion), ("@by", actor), ("@at", Time(now)));
+            RecordAcceptance(connection, transaction, after, offer, now);
             AuditLog.Write(connection, transaction, actor, "subscription.accept_terms", "subscription", before.Id, before, after, AuditJson.Default.Subscription, now);
             RecordSubscription(connection, transaction, after, offer, created: false, now);
             return StoreResult<Subscription>.Ok(after);

@@ -32,6 +32,24 @@ public sealed class SubscribeCommandTests(CliGatewayFixture gateway) : IClassFix
     }
 
     [Fact]
+    public async Task The_text_of_a_terms_version_can_be_read_with_the_hash_it_is_accepted_by()
+    {
+        var shown = (await gateway.Cli.RunAsync("offers", "terms", "off_claude")).ShouldSucceed();
+        Assert.Contains("Demo terms of use for the Claude offer", shown.Out);
+        Assert.Matches(@"Terms version\s+1", shown.Out);
+
+        var json = (await gateway.Cli.RunAsync("offers", "terms", "off_claude", "--version", "1", "--json")).ShouldSucceed();
+        using var document = JsonDocument.Parse(json.Out);
+        var text = document.RootElement.GetProperty("text").GetString()!;
+        Assert.Equal(
+            Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text))),
+            document.RootElement.GetProperty("sha256").GetString());
+
+        var missing = (await gateway.Cli.RunAsync("offers", "terms", "off_claude", "--version", "9")).ShouldFail();
+        Assert.Contains("no terms version 9", missing.Error);
+    }
+
+    [Fact]
     public async Task Deploying_without_a_subscription_is_refused_with_a_hint_to_subscribe()
     {
         var tenant = await CreateTenantAsync("Hasty Corp");

@@ -31,6 +31,9 @@ public sealed class BillingEndToEndTests(AdminServer server) : IClassFixture<Adm
 
         var patched = await server.SendAsync(HttpMethod.Patch, $"/admin/v1/offers/{world.OfferId}", body: new { prices = new { input = "2.50", output = "12.125" } });
         Assert.True(patched.IsSuccess, patched.Text);
+        // Both subscribed before the change: it reaches them when they accept it, rather than when its notice ends.
+        await world.AcceptTermsAsync();
+        await other.AcceptTermsAsync();
 
         var after = new List<Call>();
         for (var i = 0; i < 8; i++)

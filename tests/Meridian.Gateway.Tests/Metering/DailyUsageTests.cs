@@ -74,6 +74,7 @@ public sealed class DailyUsageTests(AdminServer server) : IClassFixture<AdminSer
         Assert.True(before.Ok, before.Body);
         var patched = await server.SendAsync(HttpMethod.Patch, $"/admin/v1/offers/{world.OfferId}", body: new { prices = new { input = "1.00", output = "2.00" } });
         Assert.True(patched.IsSuccess, patched.Text);
+        await world.AcceptTermsAsync();
         var after = await world.SendAsync("After the price change.", maxTokens: 40);
         Assert.True(after.Ok, after.Body);
         if (BillingPeriod.Of(DateTimeOffset.UtcNow) != period || DateTimeOffset.UtcNow.UtcDateTime.Date != today)

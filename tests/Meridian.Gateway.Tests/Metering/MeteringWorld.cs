@@ -82,6 +82,12 @@ internal sealed class MeteringWorld
         return world;
     }
 
+    /// <summary>
+    /// The tenant accepts the offer's terms as they stand (POSTs its subscription again): announced price and retention
+    /// changes bind it from now instead of when their notice ends.
+    /// </summary>
+    public Task<JsonElement> AcceptTermsAsync(int termsVersion = 1) => Marketplace.SubscribeAsync(Server, TenantId, OfferId, termsVersion);
+
     /// <summary>A second tenant of the same offer (its own resource, deployment and key).</summary>
     public Task<MeteringWorld> AnotherTenantAsync() => CreateForOfferAsync(Server, PublisherId, OfferId);
 

@@ -133,8 +133,15 @@ public sealed class RetentionModeTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, (await _server.AdminAsync(HttpMethod.Put, "/admin/v1/offers/off_claude/retention", new { })).Response.StatusCode);
     }
 
-    private Task RequireRetentionAsync() =>
-        _server.AdminJsonAsync(HttpMethod.Put, "/admin/v1/offers/off_claude/retention", new { requires_retention = true });
+    /// <summary>
+    /// The offer requires retention and the demo tenant, subscribed before, accepts it so that it binds the tenant now
+    /// rather than when the notice ends.
+    /// </summary>
+    private async Task RequireRetentionAsync()
+    {
+        await _server.AdminJsonAsync(HttpMethod.Put, "/admin/v1/offers/off_claude/retention", new { requires_retention = true });
+        await _server.AdminJsonAsync(HttpMethod.Post, "/admin/v1/tenants/ten_demo/subscriptions", new { offer_id = "off_claude", accept_terms_version = 1 });
+    }
 
     private Task<string> TenantAdminAsync() => _server.TokenAsync("tenant-admin", tenantId: "ten_demo");
 
