@@ -66,6 +66,12 @@ public sealed record Receipt
     /// </summary>
     public bool? IngressOutsideBoundary { get; init; }
 
+    /// <summary>
+    /// The resource of the key that made the request: a key reads the receipts of its own resource only. Null on receipts
+    /// written before it was recorded (those stay readable by every key of the tenant).
+    /// </summary>
+    public string? ResourceId { get; init; }
+
     /// <summary>The version of the world (<see cref="World.WorldMap.Version"/>) the request's boundary was computed from.</summary>
     public long? WorldVersion { get; init; }
 

@@ -39,10 +39,11 @@ public sealed class ReceiptListEndpoint(ApiKeyAuthenticator authenticator, Recor
         var merged = new List<Receipt>();
         foreach (var store in stores.All)
         {
-            merged.AddRange(store.ListForTenant(key.TenantId, from, to, after, limit + 1));
+            merged.AddRange(store.ListForTenant(key.TenantId, key.ResourceId, from, to, after, limit + 1));
         }
 
-        merged.AddRange(writer.PendingFor(key.TenantId, from, to).Where(r => after is not { } a || Compare(r, a) > 0));
+        merged.AddRange(writer.PendingFor(key.TenantId, from, to)
+            .Where(r => ReceiptsEndpoint.Readable(r, key) && (after is not { } a || Compare(r, a) > 0)));
         var page = merged
             .DistinctBy(r => r.RequestId, StringComparer.Ordinal)
             .OrderBy(r => r.CreatedAt)

@@ -22,9 +22,9 @@ public sealed class ReceiptsEndpoint(ApiKeyAuthenticator authenticator, RecordWr
         }
 
         var receipt = writer.FindReceipt(requestId) ?? FindStored(requestId);
-        if (receipt is null || receipt.TenantId != key.TenantId)
+        if (receipt is null || !Readable(receipt, key))
         {
-            // Another tenant's receipt is reported exactly like a missing one: existence is not disclosed.
+            // Another tenant's or resource's receipt is reported exactly like a missing one: existence is not disclosed.
             await ErrorResponses.WriteAsync(context, ApiError.NotFound($"No receipt with id '{requestId}'."));
             return;
         }
@@ -43,6 +43,13 @@ public sealed class ReceiptsEndpoint(ApiKeyAuthenticator authenticator, RecordWr
             new ReceiptCaseView(caseRecord.Id, caseRecord.Status, caseRecord.Decision, caseRecord.DecisionAction), CaseJsonContext.Default.ReceiptCaseView);
         await context.Response.WriteAsync(json.ToJsonString(), context.RequestAborted);
     }
+
+    /// <summary>
+    /// A key reads the receipts of its own resource, as it calls only its resource's deployments; receipts written
+    /// before the resource was recorded are readable by every key of the tenant.
+    /// </summary>
+    internal static bool Readable(Receipt receipt, Storage.Control.KeyRecord key) =>
+        receipt.TenantId == key.TenantId && (receipt.ResourceId is null || receipt.ResourceId == key.ResourceId);
 
     private Receipt? FindStored(string requestId)
     {

@@ -67,6 +67,7 @@ internal sealed class RequestRecordBuilder(RequestSafeguards safeguards, Gateway
             IngressDataZone = exchange.IngressDataZone,
             IngressOutsideBoundary = exchange.Ingress == IngressDecision.AllowedOutside ? true : null,
             WorldVersion = exchange.Snapshot.World.Version,
+            ResourceId = key.ResourceId,
         };
 
         var flagged = screened && deployment is not null && verdict is { RequiresReview: true }

@@ -116,6 +116,7 @@ public static class ReceiptCanonicalJson
         WriteString(json, Names.PublisherId, receipt.PublisherId);
         WriteString(json, Names.RequestId, receipt.RequestId);
         WriteString(json, Names.ResourceDataZone, receipt.ResourceDataZone);
+        WriteString(json, Names.ResourceId, receipt.ResourceId);
         WriteString(json, Names.ResourceRegion, receipt.ResourceRegion);
         WriteString(json, Names.RoutingFailure, receipt.RoutingFailure);
         WriteString(json, Names.SafeguardVerdict, receipt.SafeguardVerdict);
@@ -205,6 +206,7 @@ public static class ReceiptCanonicalJson
         public static readonly JsonEncodedText Region = JsonEncodedText.Encode("region");
         public static readonly JsonEncodedText RequestId = JsonEncodedText.Encode("request_id");
         public static readonly JsonEncodedText ResourceDataZone = JsonEncodedText.Encode("resource_data_zone");
+        public static readonly JsonEncodedText ResourceId = JsonEncodedText.Encode("resource_id");
         public static readonly JsonEncodedText ResourceRegion = JsonEncodedText.Encode("resource_region");
         public static readonly JsonEncodedText Role = JsonEncodedText.Encode("role");
         public static readonly JsonEncodedText RoutingFailure = JsonEncodedText.Encode("routing_failure");

@@ -14,7 +14,7 @@ public sealed partial class ReceiptStore
     private static readonly string[] RoutingColumns =
     [
         "publisher_id", "resource_region", "resource_data_zone", "processing_data_zone", "processing_operator",
-        "attempts", "routing_failure", "data_recipients", "signature", "ingress_data_zone", "ingress_outside_boundary", "world_version",
+        "attempts", "routing_failure", "data_recipients", "signature", "ingress_data_zone", "ingress_outside_boundary", "world_version", "resource_id",
     ];
 
     /// <summary>Every column a receipt is written with (declared after <see cref="RoutingColumns"/>, which it includes).</summary>
@@ -49,31 +49,38 @@ public sealed partial class ReceiptStore
     /// <summary>The version of the world a receipt's boundary was computed from.</summary>
     private const string WorldVersionMigration = "ALTER TABLE receipts ADD COLUMN world_version BIGINT;";
 
+    /// <summary>The resource of the requesting key: a key lists the receipts of its own resource only.</summary>
+    private const string ResourceMigration = "ALTER TABLE receipts ADD COLUMN resource_id TEXT;";
+
     /// <summary>
     /// A tenant's receipts with <paramref name="from"/> ≤ created_at &lt; <paramref name="to"/>, oldest first, after the
     /// (created_at, request_id) position <paramref name="after"/> when given; at most <paramref name="limit"/>.
     /// </summary>
-    public IReadOnlyList<Receipt> ListForTenant(string tenantId, DateTimeOffset from, DateTimeOffset to, (DateTimeOffset CreatedAt, string RequestId)? after, int limit)
+    /// <param name="resourceId">The reading key's resource: receipts of its other resources are left out (receipts from before
+    /// resources were recorded are not).</param>
+    public IReadOnlyList<Receipt> ListForTenant(string tenantId, string resourceId, DateTimeOffset from, DateTimeOffset to, (DateTimeOffset CreatedAt, string RequestId)? after, int limit)
     {
         var list = new List<Receipt>(Math.Min(limit, 256));
-        Scan(tenantId, from, to, after, limit, list.Add);
+        Scan(tenantId, resourceId, from, to, after, limit, list.Add);
         return list;
     }
 
     /// <summary>Every receipt of a tenant in the period, oldest first, streamed to <paramref name="visit"/> (for reports over long periods).</summary>
     public void ForEachForTenant(string tenantId, DateTimeOffset from, DateTimeOffset to, Action<Receipt> visit) =>
-        Scan(tenantId, from, to, null, int.MaxValue, visit);
+        Scan(tenantId, null, from, to, null, int.MaxValue, visit);
 
-    private void Scan(string tenantId, DateTimeOffset from, DateTimeOffset to, (DateTimeOffset CreatedAt, string RequestId)? after, int limit, Action<Receipt> visit)
+    private void Scan(string tenantId, string? resourceId, DateTimeOffset from, DateTimeOffset to, (DateTimeOffset CreatedAt, string RequestId)? after, int limit, Action<Receipt> visit)
     {
         using var connection = _database.Open();
         using var command = connection.CreateCommand();
         command.CommandText = """
             SELECT * FROM receipts
             WHERE tenant_id = @tenant AND created_at >= @from AND created_at < @to AND (created_at, request_id) > (@afterAt, @afterId)
+              AND (@resource = '' OR resource_id IS NULL OR resource_id = @resource)
             ORDER BY created_at, request_id LIMIT @limit
             """;
         command.Bind("@tenant", tenantId);
+        command.Bind("@resource", resourceId ?? string.Empty);
         command.Bind("@from", TimeText(from));
         command.Bind("@to", TimeText(to));
         command.Bind("@afterAt", after is { } a ? TimeText(a.CreatedAt) : string.Empty);
@@ -96,7 +103,7 @@ public sealed partial class ReceiptStore
         r.RoutingFailure,
         r.DataRecipients is null ? null : JsonSerializer.Serialize(r.DataRecipients, ReceiptColumnsJson.Default.IReadOnlyListDataRecipient),
         r.Signature is null ? null : JsonSerializer.Serialize(r.Signature, ReceiptColumnsJson.Default.ReceiptSignature),
-        r.IngressDataZone, r.IngressOutsideBoundary is { } outside ? (outside ? 1 : 0) : null, r.WorldVersion,
+        r.IngressDataZone, r.IngressOutsideBoundary is { } outside ? (outside ? 1 : 0) : null, r.WorldVersion, r.ResourceId,
     ];
 
     private static Receipt WithRouting(Receipt receipt, DbDataReader reader)
@@ -117,6 +124,7 @@ public sealed partial class ReceiptStore
             IngressDataZone = Text("ingress_data_zone"),
             IngressOutsideBoundary = reader.GetOrdinal("ingress_outside_boundary") is var o && reader.IsDBNull(o) ? null : reader.GetInt64(o) != 0,
             WorldVersion = reader.GetOrdinal("world_version") is var w && reader.IsDBNull(w) ? null : reader.GetInt64(w),
+            ResourceId = Text("resource_id"),
         };
     }
 }

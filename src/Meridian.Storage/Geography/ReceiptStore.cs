@@ -51,6 +51,7 @@ public sealed partial class ReceiptStore
         CaseStore.ReviewSchema,
         IngressMigration,
         WorldVersionMigration,
+        ResourceMigration,
     ];
 
     private readonly SqlDatabase _database;

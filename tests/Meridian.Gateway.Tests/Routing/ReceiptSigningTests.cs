@@ -219,6 +219,7 @@ public sealed class ReceiptSigningTests(GatewayFixture gateway) : IClassFixture<
         IngressDataZone = "us",
         IngressOutsideBoundary = true,
         WorldVersion = 4,
+        ResourceId = "res_1",
     };
 
     private static async Task<JsonElement> SendAndFetchReceiptAsync(HttpClient client)
