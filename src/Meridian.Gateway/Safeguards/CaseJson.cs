@@ -46,10 +46,12 @@ public sealed record CaseView(
     internal static IReadOnlyList<CaseCategoryView> CategoriesOf(CaseRecord c) => [.. c.Categories.Select(x => new CaseCategoryView(x.Category, x.Severity))];
 }
 
+/// <param name="At">Exactly as hashed (UTC, seven fractional digits, <c>Z</c>), so the hash is recomputable from this answer alone.</param>
 public sealed record AccessEventView(
-    long Seq, DateTimeOffset At, string Actor, string CaseId, string Event, string? ReasonCode, string? Reason, string PreviousHash, string Hash)
+    long Seq, string At, string Actor, string CaseId, string Event, string? ReasonCode, string? Reason, string PreviousHash, string Hash)
 {
-    public static AccessEventView Of(AccessEvent e) => new(e.Seq, e.At, e.Actor, e.CaseId, e.Event, e.ReasonCode, e.Reason, e.PreviousHash, e.Hash);
+    public static AccessEventView Of(AccessEvent e) =>
+        new(e.Seq, Storage.Control.ControlStore.FormatTime(e.At), e.Actor, e.CaseId, e.Event, e.ReasonCode, e.Reason, e.PreviousHash, e.Hash);
 }
 
 /// <param name="ReasonCode">One of <see cref="CaseHandlers.OpenReasonCodes"/> (default <c>triage</c>): what the tenant is shown.</param>
