@@ -75,7 +75,7 @@ public sealed class LexiconRuleTests
             }
 
             var actual = new List<Finding>();
-            matcher.Match(normalized, actual);
+            matcher.Match(normalized, actual, work: null);
             Assert.Equal(Ordered(expected), Ordered(actual));
             textsWithFindings += expected.Count > 0 ? 1 : 0;
         }
