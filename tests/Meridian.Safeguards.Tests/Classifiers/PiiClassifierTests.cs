@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Meridian.Safeguards.Classifiers;
 using static Meridian.Safeguards.Tests.TestSupport;
 
@@ -96,5 +97,45 @@ public sealed class PiiClassifierTests
 
         Assert.NotEmpty(findings);
         Assert.All(findings, f => Assert.True(f.Length <= _pii.MaxMatchChars));
+    }
+
+    /// <summary>The e-mail regex the classifier ran over a 270-char slice around every '@' before issue 15, whose grammar
+    /// the hand-written scanner keeps.</summary>
+    private static readonly Regex EmailBefore = new(
+        @"(?<![A-Za-z0-9._%+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,62}[A-Za-z0-9_%+-])?@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,4}[A-Za-z]{2,24}(?![A-Za-z0-9-]|\.[A-Za-z0-9]|:[A-Za-z0-9~/])",
+        RegexOptions.CultureInvariant);
+
+    [Fact]
+    public async Task The_email_scanner_finds_exactly_what_the_email_regex_found()
+    {
+        var random = new Random(15);
+        const string alphabet = "ab1-._+%@@::/ ~co";
+        for (var i = 0; i < 20_000; i++)
+        {
+            var chars = new char[random.Next(3, 40)];
+            for (var j = 0; j < chars.Length; j++)
+            {
+                chars[j] = alphabet[random.Next(alphabet.Length)];
+            }
+
+            var text = "mail " + new string(chars) + " end";
+            var expected = EmailBefore.Matches(text).Select(m => (m.Index, m.Length));
+            var actual = (await Classify(_pii, text)).Where(f => f.Kind == PiiKinds.Email).Select(f => (Index: f.Start, f.Length));
+
+            Assert.True(expected.SequenceEqual(actual.OrderBy(f => f.Index)), $"'{text}': expected [{string.Join(", ", expected)}], got [{string.Join(", ", actual)}]");
+        }
+    }
+
+    [Theory]
+    [InlineData("a@a@a@a@a@a@a@a@a@a@a@a@a@a@a@a@a@a@a@a@a@a@.com")]
+    [InlineData("user@host.internal:8080/path")]
+    [InlineData("first.last@mail.example-corp.co.uk.a.b.c")]
+    [InlineData("-x@mail.contoso.com")]
+    [InlineData("x.@mail.contoso.com")]
+    [InlineData("x@-mail.contoso.com")]
+    [InlineData("x@mail.contoso.c0m")]
+    public async Task Near_misses_of_an_address_are_not_reported(string text)
+    {
+        Assert.DoesNotContain(await Classify(_pii, text), f => f.Kind == PiiKinds.Email);
     }
 }
