@@ -310,8 +310,8 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
 
     private static void ScanSecrets(ReadOnlySpan<char> text, ref List<Finding>? findings, WorkBudget? work)
     {
-        // Each gate is a pass, and so is each pattern it lets run, and the token scan.
-        work?.Charge(5L * text.Length);
+        // Each gate is a pass, and so is each pattern it lets run; the token scan is one more, and its word reads two.
+        work?.Charge(8L * text.Length);
         if (text.IndexOfAny(DistinctivePrefixes) >= 0)
         {
             work?.Charge(text.Length);
@@ -324,9 +324,23 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
         if (text.IndexOfAny(WeakPrefixes) >= 0)
         {
             work?.Charge(text.Length);
+            var word = new WordReader();
             foreach (var m in PrefixedSecret().EnumerateMatches(text))
             {
-                if (LooksGenerated(text.Slice(m.Index, m.Length)))
+                if (LooksGenerated(text.Slice(m.Index, m.Length)) && !word.IsLocatorAt(text, m.Index))
+                {
+                    Add(ref findings, PiiKinds.Secret, Severity.High, m.Index, m.Length);
+                }
+            }
+        }
+
+        if (text.Contains("eyJ", StringComparison.Ordinal))
+        {
+            work?.Charge(text.Length);
+            foreach (var m in Jwt.EnumerateMatches(text))
+            {
+                // One finding for the whole token, so it is redacted whole rather than as three high-entropy pieces.
+                if ((m.Index == 0 || !IsJwtChar(text[m.Index - 1])) && m.Length <= MaxHeldWordChars)
                 {
                     Add(ref findings, PiiKinds.Secret, Severity.High, m.Index, m.Length);
                 }
@@ -366,9 +380,11 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
     }
 
     /// <summary>Runs of token chars at least 32 long, judged by <see cref="IsHighEntropy"/>; long runs in slices so a
-    /// window never has to hold more than <see cref="MaxTokenChars"/> of one token.</summary>
+    /// window never has to hold more than <see cref="MaxTokenChars"/> of one token. A run inside a file path, a URL or a
+    /// named hash (<see cref="IsLocator"/>) is not judged: random-looking names are what those are made of.</summary>
     private static void ScanTokens(ReadOnlySpan<char> text, ref List<Finding>? findings)
     {
+        var word = new WordReader();
         var position = 0;
         while (position < text.Length)
         {
@@ -383,7 +399,7 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
             var end = run < 0 ? text.Length : start + run;
             position = end + 1;
 
-            if (end - start < 32)
+            if (end - start < 32 || word.IsLocatorAt(text, start))
             {
                 continue;
             }
@@ -396,6 +412,82 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
                     Add(ref findings, PiiKinds.Secret, Severity.High, offset, length);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// A char of a "word": what no white space, quote, bracket, comma or semicolon ends. Paths, URLs, keys and JWTs are
+    /// one word each; the stream screener holds a word that crosses its release point back whole
+    /// (<see cref="MaxHeldWordChars"/>), so a word is judged the same on the stream as in a request.
+    /// </summary>
+    internal static bool IsWordChar(char c) =>
+        !char.IsWhiteSpace(c) && c is not ('"' or '\'' or '`' or '<' or '>' or '(' or ')' or '[' or ']' or '{' or '}' or ',' or ';');
+
+    /// <summary>The longest word the stream screener holds back whole; a longer one is released in slices.</summary>
+    internal const int MaxHeldWordChars = 2048;
+
+    /// <summary>
+    /// A word that names a place or a hash rather than holding a credential: a URL (<c>scheme://</c>, <c>www.</c>), an
+    /// absolute or home-relative path (<c>/…</c>, <c>~/…</c>, <c>./…</c>, <c>C:\…</c>, any <c>\</c>), a relative path to
+    /// a file (<c>dir/name.ext</c>), or a hash named by its algorithm (<c>sha256-…</c>, Subresource Integrity style).
+    /// Distinctive key prefixes (<c>AKIA</c>, <c>ghp_</c>, …) are still reported inside them.
+    /// </summary>
+    internal static bool IsLocator(ReadOnlySpan<char> word)
+    {
+        if (word.Contains("://", StringComparison.Ordinal) || word.StartsWith("www.", StringComparison.OrdinalIgnoreCase)
+            || word.StartsWith("sha1-", StringComparison.Ordinal) || word.StartsWith("sha256-", StringComparison.Ordinal)
+            || word.StartsWith("sha384-", StringComparison.Ordinal) || word.StartsWith("sha512-", StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        if (word.Contains('\\') || word.StartsWith("~/", StringComparison.Ordinal) || word.StartsWith("./", StringComparison.Ordinal)
+            || word.StartsWith("../", StringComparison.Ordinal) || (word.Length > 1 && word[0] == '/' && word[1] != '/')
+            || (word.Length > 2 && char.IsAsciiLetter(word[0]) && word[1] == ':' && word[2] is '/' or '\\'))
+        {
+            return true;
+        }
+
+        // dir/name.ext: a file name with a short alphabetic extension after the last slash.
+        var slash = word.LastIndexOf('/');
+        if (slash < 0)
+        {
+            return false;
+        }
+
+        var name = word[(slash + 1)..].TrimEnd('.');
+        var dot = name.LastIndexOf('.');
+        return dot > 0 && name.Length - dot - 1 is >= 1 and <= 8 && !name[(dot + 1)..].ContainsAnyExcept(AsciiLetters);
+    }
+
+    /// <summary>Finds the word around a position and whether it is a <see cref="IsLocator">locator</see>, remembering
+    /// the last word: asked in increasing order of position, it reads each char of the text at most twice.</summary>
+    private struct WordReader
+    {
+        private int _start;
+        private int _end;
+        private bool _isLocator;
+
+        public bool IsLocatorAt(ReadOnlySpan<char> text, int position)
+        {
+            if (position >= _end || position < _start)
+            {
+                _start = position;
+                while (_start > 0 && IsWordChar(text[_start - 1]))
+                {
+                    _start--;
+                }
+
+                _end = position;
+                while (_end < text.Length && IsWordChar(text[_end]))
+                {
+                    _end++;
+                }
+
+                _isLocator = IsLocator(text[_start.._end]);
+            }
+
+            return _isLocator;
         }
     }
 
@@ -739,6 +831,13 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
         @"mk-[0-9a-f]{8}-[A-Za-z0-9_-]{20,64}|mat-[0-9a-f]{8}-[A-Za-z0-9_-]{20,64}|glpat-[A-Za-z0-9_-]{20,50}|xox[abprs]-[A-Za-z0-9-]{10,100})",
         RegexOptions.CultureInvariant)]
     private static partial Regex PrefixedSecret();
+
+    /// <summary>A JSON Web Token: base64url of a JSON header, of a JSON payload, and a signature. Non-backtracking, so a
+    /// long run of "eyJ" costs one pass; the start's boundary is checked by hand (the engine has no lookbehind).</summary>
+    private static readonly Regex Jwt = new(
+        @"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, Regex.InfiniteMatchTimeout);
+
+    private static bool IsJwtChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.';
 
     [GeneratedRegex(@"-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY(?: BLOCK)?-----", RegexOptions.CultureInvariant)]
     private static partial Regex PrivateKeyHeader();
