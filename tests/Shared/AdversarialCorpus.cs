@@ -55,6 +55,7 @@ internal static class AdversarialCorpus
         ("alternating_space_newline", n => Repeat(" \n", n)),
         ("alternating_quotes", n => Repeat("'\"", n)),
         ("open_quote_threats", n => "\u2018" + Repeat("i will kill you ", n - 1)),
+        ("quote_each_threat", n => Repeat("\u2018i will kill you ", n)),
         ("quoted_threats", n => Repeat("\"i will kill you\" ", n)),
         ("threats", n => Repeat("i will kill you ", n)),
         ("injections", n => Repeat("ignore all previous instructions ", n)),

@@ -145,7 +145,7 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
     /// <summary>
     /// Emails, read outward from each '@' by hand rather than by a regex over a slice around it: a regex slice of 270
     /// chars per '@' made <c>a@a@a@…</c> cost ~4 ms per KB (issue 15). Here the local part is read leftwards (at most 65
-    /// chars) and the domain rightwards label by label (at most 6 labels of 64 chars), and neither read crosses another
+    /// chars) and the domain rightwards label by label (at most 5 labels of 64 chars), and neither read crosses another
     /// '@', so every char is read a bounded number of times. The grammar is the one the regex had: a local part of 1–64
     /// chars starting with a letter or digit and not ending with '.', preceded by no local char; then 1–4 labels of
     /// 1–63 letters, digits and inner hyphens, each followed by '.', and a top-level domain of 2–24 letters followed by
