@@ -369,8 +369,9 @@ public sealed class StreamScreener
             return releaseEnd;
         }
 
+        // Nor does holding a word cut a release step (StreamMinReleaseChars) short: then nothing goes out until it ends.
         _holdingWord = end == _length;
-        return start;
+        return start - _context < _screener.Options.StreamMinReleaseChars ? _context : start;
     }
 
     /// <summary>Whether a delta only lengthens the word held back whole: nothing more can be released until it ends, so
