@@ -1,3 +1,5 @@
+using Meridian.Protocol;
+
 namespace Meridian.Safeguards;
 
 /// <summary>
@@ -29,20 +31,25 @@ public interface IClassifier
 /// <summary>Text to classify and where it came from. A view: it may point into a buffer the caller reuses.</summary>
 public readonly struct ScreeningText
 {
-    public ScreeningText(ReadOnlyMemory<char> text, TextSource source)
+    public ScreeningText(ReadOnlyMemory<char> text, TextSource source, WorkBudget? work = null)
     {
         Text = text;
         Source = source;
+        Work = work;
     }
 
-    public ScreeningText(string text, TextSource source)
-        : this(text.AsMemory(), source)
+    public ScreeningText(string text, TextSource source, WorkBudget? work = null)
+        : this(text.AsMemory(), source, work)
     {
     }
 
     public ReadOnlyMemory<char> Text { get; }
 
     public TextSource Source { get; }
+
+    /// <summary>The request's work budget, when the caller keeps one: a classifier that works on this machine charges
+    /// what it reads (see <see cref="WorkBudget"/>); it throws when the budget is used up or the request cancelled.</summary>
+    public WorkBudget? Work { get; }
 }
 
 /// <summary>What one classifier said about one text: findings, or that it could not tell.</summary>

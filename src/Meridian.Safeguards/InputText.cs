@@ -5,9 +5,19 @@ using Meridian.Protocol.Messages;
 namespace Meridian.Safeguards;
 
 /// <summary>
-/// Gathers the screenable text of a Messages request by where it came from: the system prompt, user turns,
-/// assistant turns (including prefill and tool-use inputs), and tool results — joined per source so each classifier
-/// is called at most four times per request, however long the conversation. Images and thinking blocks are skipped.
+/// Gathers the screenable text of a Messages request by where it came from — joined per source so each classifier is
+/// called at most four times per request, however long the conversation:
+/// <list type="bullet">
+/// <item><b>system</b>: the system prompt, and every tool definition (name, description, input schema — the deployer's
+/// own, like the system prompt);</item>
+/// <item><b>user</b> and <b>assistant</b>: every block of a turn of that role — text, thinking, tool-use inputs, and the
+/// strings of block types this gateway does not know;</item>
+/// <item><b>tool results</b>: tool-result content, documents (text, content blocks, title and context) and search
+/// results, third-party text where injection is looked for.</item>
+/// </list>
+/// JSON (tool inputs, schemas, unknown blocks) is screened as its strings, keys and values, one per line: the quotes
+/// and braces of JSON syntax are not quoted speech, and must not make a threat look like one (issue 15). Images, PDFs,
+/// signatures and other opaque data are skipped.
 /// </summary>
 internal static class InputText
 {
@@ -17,6 +27,14 @@ internal static class InputText
         if (request.System is { } system)
         {
             AppendContent(system, TextSource.System, builders);
+        }
+
+        if (request.Tools is { } tools)
+        {
+            foreach (var tool in tools.EnumerateArray())
+            {
+                AppendStrings(tool, TextSource.System, builders);
+            }
         }
 
         if (request.Root.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Array)
@@ -67,27 +85,121 @@ internal static class InputText
                 continue;
             }
 
-            if (type.ValueEquals("text"u8) && block.TryGetProperty("text", out var text))
+            AppendBlock(block, type, source, builders);
+        }
+    }
+
+    private static void AppendBlock(JsonElement block, JsonElement type, TextSource source, StringBuilder?[] builders)
+    {
+        if (type.ValueEquals("text"u8))
+        {
+            AppendProperty(block, "text", source, builders);
+        }
+        else if (type.ValueEquals("thinking"u8))
+        {
+            AppendProperty(block, "thinking", source, builders);
+        }
+        else if (type.ValueEquals("tool_use"u8) || type.ValueEquals("server_tool_use"u8))
+        {
+            if (block.TryGetProperty("input", out var input))
             {
-                Append(builders, source, text);
+                AppendStrings(input, source, builders);
             }
-            else if (type.ValueEquals("tool_result"u8) && block.TryGetProperty("content", out var inner))
+        }
+        else if (type.ValueEquals("tool_result"u8))
+        {
+            if (block.TryGetProperty("content", out var inner))
             {
                 AppendContent(inner, TextSource.ToolResult, builders);
             }
-            else if (type.ValueEquals("tool_use"u8) && block.TryGetProperty("input", out var input))
+        }
+        else if (type.ValueEquals("document"u8))
+        {
+            // A document is third-party content, like a tool result: injection is looked for there too.
+            AppendDocument(block, builders);
+        }
+        else if (type.ValueEquals("search_result"u8))
+        {
+            AppendProperty(block, "title", TextSource.ToolResult, builders);
+            if (block.TryGetProperty("content", out var results))
             {
-                AppendRaw(builders, TextSource.Assistant, input.GetRawText());
+                AppendContent(results, TextSource.ToolResult, builders);
             }
-            else if (type.ValueEquals("document"u8)
-                && block.TryGetProperty("source", out var documentSource)
-                && documentSource.ValueKind == JsonValueKind.Object
-                && documentSource.TryGetProperty("type", out var sourceType) && sourceType.ValueKind == JsonValueKind.String && sourceType.ValueEquals("text"u8)
-                && documentSource.TryGetProperty("data", out var data))
-            {
-                // A document is third-party content, like a tool result: injection is looked for there too.
-                Append(builders, TextSource.ToolResult, data);
-            }
+        }
+        else if (!IsOpaque(type))
+        {
+            // A block type this gateway does not know still reaches a backend that may: its strings are screened.
+            AppendStrings(block, source, builders);
+        }
+    }
+
+    /// <summary>Blocks whose payload is not text (or is encrypted): nothing in them to screen.</summary>
+    private static bool IsOpaque(JsonElement type) =>
+        type.ValueEquals("image"u8) || type.ValueEquals("redacted_thinking"u8) || type.ValueEquals("web_search_tool_result"u8)
+        || type.ValueEquals("container_upload"u8);
+
+    private static void AppendDocument(JsonElement document, StringBuilder?[] builders)
+    {
+        AppendProperty(document, "title", TextSource.ToolResult, builders);
+        AppendProperty(document, "context", TextSource.ToolResult, builders);
+        if (!document.TryGetProperty("source", out var source) || source.ValueKind != JsonValueKind.Object
+            || !source.TryGetProperty("type", out var sourceType) || sourceType.ValueKind != JsonValueKind.String)
+        {
+            return;
+        }
+
+        if (sourceType.ValueEquals("text"u8))
+        {
+            AppendProperty(source, "data", TextSource.ToolResult, builders);
+        }
+        else if (sourceType.ValueEquals("content"u8) && source.TryGetProperty("content", out var content))
+        {
+            AppendContent(content, TextSource.ToolResult, builders);
+        }
+    }
+
+    /// <summary>Every string in a JSON value, keys included, one per line (JSON syntax left out).</summary>
+    private static void AppendStrings(JsonElement value, TextSource source, StringBuilder?[] builders)
+    {
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.String:
+                Append(builders, source, value);
+                break;
+            case JsonValueKind.Array:
+                foreach (var item in value.EnumerateArray())
+                {
+                    AppendStrings(item, source, builders);
+                }
+
+                break;
+            case JsonValueKind.Object:
+                foreach (var property in value.EnumerateObject())
+                {
+                    if (property.NameEquals("type"u8) || IsOpaqueData(property))
+                    {
+                        continue;
+                    }
+
+                    AppendRaw(builders, source, property.Name);
+                    AppendStrings(property.Value, source, builders);
+                }
+
+                break;
+            default:
+                break;
+        }
+    }
+
+    /// <summary>Base64 payloads and signatures inside a block: encoded bytes, not text.</summary>
+    private static bool IsOpaqueData(JsonProperty property) =>
+        property.NameEquals("data"u8) || property.NameEquals("signature"u8) || property.NameEquals("encrypted_content"u8);
+
+    private static void AppendProperty(JsonElement element, string name, TextSource source, StringBuilder?[] builders)
+    {
+        if (element.TryGetProperty(name, out var value))
+        {
+            Append(builders, source, value);
         }
     }
 
@@ -122,7 +234,7 @@ internal static class InputText
         var builder = builders[(int)source] ??= new StringBuilder();
         if (builder.Length > 0)
         {
-            // A blank line keeps phrases from running across two messages.
+            // A blank line keeps phrases from running across two strings, and quotation state from carrying over.
             builder.Append("\n\n");
         }
 

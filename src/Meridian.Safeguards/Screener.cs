@@ -1,3 +1,4 @@
+using Meridian.Protocol;
 using Meridian.Protocol.Messages;
 using Meridian.Safeguards.Classifiers;
 using Meridian.Safeguards.Policies;
@@ -34,7 +35,7 @@ public sealed record ScreenerOptions
 public sealed record TextScreening(Verdict Verdict, string Text);
 
 /// <summary>
-/// The safeguards entry point: screens a request before routing (<see cref="ScreenInputAsync"/>), an answer on the
+/// The safeguards entry point: screens a request before routing (<see cref="ScreenInputAsync(MessagesRequest, SafeguardPolicy, WorkBudget?, CancellationToken)"/>), an answer on the
 /// stream (<see cref="CreateStreamScreener"/>), or any text (<see cref="ScreenTextAsync"/>), under a
 /// <see cref="SafeguardPolicy"/>. Create one per process (it holds the classifiers, which are shared) — immutable and
 /// thread-safe.
@@ -104,15 +105,25 @@ public sealed class Screener
     }
 
     /// <summary>
-    /// Screens a request's system prompt and messages (user and assistant text, tool-use inputs, tool results, text
-    /// documents) under the policy's input table. Prompt injection is looked for in user content and tool results.
+    /// Screens every text a request carries (the system prompt, tool definitions, every block of every turn, tool
+    /// results and documents: see <c>InputText</c>) under the policy's input table. Prompt injection is looked for in
+    /// user content and tool results.
     /// External classifiers are called concurrently. Does not retain or log any text.
     /// </summary>
-    public async ValueTask<Verdict> ScreenInputAsync(MessagesRequest request, SafeguardPolicy policy, CancellationToken cancellationToken)
+    public ValueTask<Verdict> ScreenInputAsync(MessagesRequest request, SafeguardPolicy policy, CancellationToken cancellationToken) =>
+        ScreenInputAsync(request, policy, work: null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="ScreenInputAsync(MessagesRequest, SafeguardPolicy, CancellationToken)"/>, charging what the built-in
+    /// classifiers read to <paramref name="work"/>: throws <see cref="WorkBudgetExceededException"/> when it runs out, and
+    /// <see cref="OperationCanceledException"/> as soon as the request is cancelled.
+    /// </summary>
+    public async ValueTask<Verdict> ScreenInputAsync(MessagesRequest request, SafeguardPolicy policy, WorkBudget? work, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(policy);
         var texts = InputText.Collect(request);
+        work?.Charge(texts.Sum(t => (long)(t?.Length ?? 0)));
         var builder = new VerdictBuilder();
         var pending = new List<(IClassifier Classifier, ValueTask<ClassifierResult> Result)>();
         foreach (var classifier in _classifiers)
@@ -127,7 +138,7 @@ public sealed class Screener
             {
                 if (texts[i] is { Length: > 0 } text)
                 {
-                    pending.Add((classifier, ClassifyAsync(classifier, new ScreeningText(text, InputText.SourceAt(i)), cancellationToken)));
+                    pending.Add((classifier, ClassifyAsync(classifier, new ScreeningText(text, InputText.SourceAt(i), work), cancellationToken)));
                 }
             }
         }
@@ -200,6 +211,10 @@ public sealed class Screener
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             throw;
+        }
+        catch (WorkBudgetExceededException)
+        {
+            throw; // the request is refused whole (fail closed), not screened without this classifier
         }
         catch (Exception ex)
         {

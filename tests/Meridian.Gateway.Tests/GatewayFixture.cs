@@ -59,14 +59,16 @@ public class GatewayFixture : IAsyncLifetime
             PrepareWorld(control, new ApiKeyHasher(data.LoadOrCreateKeyHashSecret()), now);
         }
 
+        var options = new GatewayOptions
+        {
+            Port = 0,
+            DataDirectory = DataDirectory,
+            DemoKey = DemoKey,
+            IngressRegion = "eastus",
+        }.OnTestStore();
+        Configure(options);
         var (app, _) = GatewayHost.Build(
-            new GatewayOptions
-            {
-                Port = 0,
-                DataDirectory = DataDirectory,
-                DemoKey = DemoKey,
-                IngressRegion = "eastus",
-            }.OnTestStore(),
+            options,
             logging => logging.AddProvider(new QueueLoggerProvider(Log)).SetMinimumLevel(LogLevel.Warning));
         _app = app;
         await app.StartAsync(TestContext.Current.CancellationToken);
@@ -112,6 +114,11 @@ public class GatewayFixture : IAsyncLifetime
     }
 
     protected virtual bool PreparesWorld => false;
+
+    /// <summary>Changes the node's options before it starts.</summary>
+    protected virtual void Configure(GatewayOptions options)
+    {
+    }
 
     /// <summary>Adds rows to the control store before the gateway starts (only when <see cref="PreparesWorld"/>).</summary>
     protected virtual void PrepareWorld(ControlStore control, ApiKeyHasher hasher, DateTimeOffset now)

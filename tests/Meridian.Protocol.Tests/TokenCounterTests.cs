@@ -1,5 +1,7 @@
 using System.Text;
 using Meridian.Protocol.Messages;
+using Meridian.Testing;
+using Microsoft.ML.Tokenizers;
 
 namespace Meridian.Protocol.Tests;
 
@@ -9,6 +11,9 @@ public sealed class TokenCounterTests
         "The quick brown fox jumps over the lazy dog. Meridian is an Anthropic-compatible gateway that " +
         "routes Messages requests to backends, meters their usage, and streams server-sent events back. " +
         "Tokenizers split text into sub-word pieces; punctuation, numbers like 12345.678, and émojis 😀 count too.";
+
+    /// <summary>The tokenizer counting whole texts at once, as the counter did before issue 15: the reference for prose.</summary>
+    private static readonly TiktokenTokenizer Whole = TiktokenTokenizer.CreateForEncoding("cl100k_base");
 
     private static MessagesRequest Parse(string json, bool isCountTokens = true)
     {
@@ -158,5 +163,127 @@ public sealed class TokenCounterTests
         var count = TokenCounter.CountInput(request);
 
         Assert.True(count > 0);
+    }
+
+    public static TheoryData<string> ProseSamples() =>
+    [
+        Paragraph,
+        AdversarialCorpus.Entries[0].Make(20_000),
+        "Donaudampfschiffahrtsgesellschaftskapitän und Rindfleischetikettierungsüberwachungsaufgabenübertragungsgesetz.",
+        "public static int CountInput(MessagesRequest request, WorkBudget? budget) => ReserveCountTokensAsyncWithRetries(x);",
+        "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\",\"description\":\"The city, e.g. Paris\"}}}",
+        "See https://docs.example.com/en/api/messages?lang=en&v=2#errors and /home/user/.claude/tasks/btcy65k4u.output for details.",
+        "東京は日本の首都です。人口は約千四百万人で、世界で最も大きな都市圏の一つです。",
+        "Ünïcödé ñoñsense — “curly quotes”, «guillemets», and emoji 👨‍👩‍👧 🇪🇺 in one line.\r\n\tIndented line.",
+        "a line before <|endoftext|> a line after",
+        "    indented code\n        more indented\n\n\n\nafter blank lines   trailing spaces   \n",
+    ];
+
+    [Theory]
+    [MemberData(nameof(ProseSamples))]
+    public void Prose_counts_exactly_as_the_tokenizer_counts_the_whole_text(string text)
+    {
+        Assert.Equal(Whole.CountTokens(text), TokenCounter.Count(text));
+    }
+
+    [Theory]
+    [InlineData("one_letter")]
+    [InlineData("random_letters")]
+    [InlineData("cjk")]
+    [InlineData("spaces")]
+    [InlineData("emoji")]
+    public void A_run_longer_than_a_piece_counts_within_a_few_per_cent_of_whole_run_BPE(string entry)
+    {
+        var text = Make(entry, 3_000);
+
+        var whole = Whole.CountTokens(text);
+        var sliced = TokenCounter.Count(text);
+
+        Assert.InRange(sliced, whole * 0.95, whole * 1.05);
+    }
+
+    [Theory]
+    [InlineData("one_letter", 700)]
+    [InlineData("random_letters", 900)]
+    public void Index_after_tokens_in_a_long_run_yields_a_prefix_with_exactly_n_tokens(string entry, int n)
+    {
+        var text = Make(entry, 10_000);
+
+        var index = TokenCounter.IndexAfterTokens(text, n);
+
+        Assert.InRange(index, 1, text.Length - 1);
+        Assert.Equal(n, TokenCounter.Count(text[..index]));
+    }
+
+    /// <summary>A CJK char or an emoji may be several tokens: the cut never splits a char, so it may fall a token short.</summary>
+    [Theory]
+    [InlineData("cjk", 1_000)]
+    [InlineData("emoji", 800)]
+    public void Index_after_tokens_in_a_long_run_of_multi_token_chars_yields_at_most_n_tokens_and_whole_chars(string entry, int n)
+    {
+        var text = Make(entry, 10_000);
+
+        var index = TokenCounter.IndexAfterTokens(text, n);
+
+        Assert.InRange(index, 1, text.Length - 1);
+        Assert.False(char.IsLowSurrogate(text[index]));
+        Assert.InRange(TokenCounter.Count(text[..index]), n - 3, n);
+    }
+
+    public static TheoryData<string> CorpusEntries() => [.. AdversarialCorpus.Entries.Select(e => e.Name)];
+
+    /// <summary>
+    /// The work measure is what <see cref="WorkBudget"/> is charged: the pre-tokenizer's pass plus each piece's BPE cost
+    /// model (quadratic in the piece, so a run handed to BPE whole shows up as superlinear work).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(CorpusEntries))]
+    public void Counting_work_doubles_when_the_input_doubles(string entry)
+    {
+        var single = CountingWork(Make(entry, 64_000));
+        var twice = CountingWork(Make(entry, 128_000));
+
+        Assert.InRange((double)twice / single, 1.8, 2.2);
+    }
+
+    [Theory]
+    [MemberData(nameof(CorpusEntries))]
+    public void Counting_work_per_MB_is_within_three_times_that_of_prose(string entry)
+    {
+        var prose = Make(AdversarialCorpus.ProseName, 128_000);
+        var text = Make(entry, 128_000);
+
+        var prosePerByte = (double)CountingWork(prose) / AdversarialCorpus.Utf8Bytes(prose);
+        var perByte = (double)CountingWork(text) / AdversarialCorpus.Utf8Bytes(text);
+
+        Assert.True(perByte <= 3 * prosePerByte, $"{entry}: {perByte:F2} units per byte, prose {prosePerByte:F2}");
+    }
+
+    [Fact]
+    public void Counting_stops_when_the_request_is_cancelled()
+    {
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+
+        Assert.Throws<OperationCanceledException>(() => TokenCounter.Count(Make("one_letter", 10_000), WorkBudget.Unlimited(cancelled.Token)));
+    }
+
+    [Fact]
+    public void Counting_past_the_budget_is_refused()
+    {
+        var text = Make("random_letters", 10_000);
+        var needed = CountingWork(text);
+
+        Assert.Throws<WorkBudgetExceededException>(() => TokenCounter.Count(text, new WorkBudget(needed / 2)));
+        Assert.Equal(TokenCounter.Count(text), TokenCounter.Count(text, new WorkBudget(needed)));
+    }
+
+    private static string Make(string entry, int length) => AdversarialCorpus.Entries.Single(e => e.Name == entry).Make(length);
+
+    private static long CountingWork(string text)
+    {
+        var meter = WorkBudget.Unlimited();
+        TokenCounter.Count(text, meter);
+        return meter.Spent;
     }
 }

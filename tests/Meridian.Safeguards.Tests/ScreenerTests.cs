@@ -170,4 +170,43 @@ public sealed class ScreenerTests
         var error = Assert.Throws<ArgumentException>(() => new Screener([new ScriptedClassifier("x", _ => ClassifierResult.None), new ScriptedClassifier("x", _ => ClassifierResult.None)]));
         Assert.Contains("'x'", error.Message, StringComparison.Ordinal);
     }
+
+    private const string Threat = "I will kill you";
+
+    /// <summary>Every place a request can carry text, with the threat in it (<c>THREAT</c>).</summary>
+    public static TheoryData<string, string> PlacesTextCanHide() => new()
+    {
+        { "system string", """{"system":"THREAT","messages":[{"role":"user","content":"hi"}]}""" },
+        { "system block", """{"system":[{"type":"text","text":"THREAT"}],"messages":[{"role":"user","content":"hi"}]}""" },
+        { "user string", """{"messages":[{"role":"user","content":"THREAT"}]}""" },
+        { "user block", """{"messages":[{"role":"user","content":[{"type":"text","text":"THREAT"}]}]}""" },
+        { "assistant text", """{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"THREAT"}]}""" },
+        { "assistant thinking", """{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":[{"type":"thinking","thinking":"THREAT","signature":"sig"}]}]}""" },
+        { "tool_use input", """{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":[{"type":"tool_use","id":"t1","name":"send","input":{"to":"bob","message":"THREAT"}}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"sent"}]}]}""" },
+        { "tool_use input key", """{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":[{"type":"tool_use","id":"t1","name":"send","input":{"THREAT":true}}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"sent"}]}]}""" },
+        { "tool_result string", """{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":[{"type":"tool_use","id":"t1","name":"read","input":{}}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"THREAT"}]}]}""" },
+        { "tool_result block", """{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":[{"type":"tool_use","id":"t1","name":"read","input":{}}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":[{"type":"text","text":"THREAT"}]}]}]}""" },
+        { "tool_result JSON text", """{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":[{"type":"tool_use","id":"t1","name":"read","input":{}}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"{\"reply\": \"THREAT\"}"}]}]}""" },
+        { "document text", """{"messages":[{"role":"user","content":[{"type":"document","source":{"type":"text","media_type":"text/plain","data":"THREAT"}}]}]}""" },
+        { "document content", """{"messages":[{"role":"user","content":[{"type":"document","source":{"type":"content","content":[{"type":"text","text":"THREAT"}]}}]}]}""" },
+        { "document title", """{"messages":[{"role":"user","content":[{"type":"document","title":"THREAT","source":{"type":"text","media_type":"text/plain","data":"ok"}}]}]}""" },
+        { "document context", """{"messages":[{"role":"user","content":[{"type":"document","context":"THREAT","source":{"type":"text","media_type":"text/plain","data":"ok"}}]}]}""" },
+        { "search result", """{"messages":[{"role":"user","content":[{"type":"search_result","source":"https://a.example","title":"t","content":[{"type":"text","text":"THREAT"}]}]}]}""" },
+        { "unknown block", """{"messages":[{"role":"user","content":[{"type":"hologram","caption":"THREAT"}]}]}""" },
+        { "tool description", """{"tools":[{"name":"t","description":"THREAT","input_schema":{"type":"object"}}],"messages":[{"role":"user","content":"hi"}]}""" },
+        { "tool schema", """{"tools":[{"name":"t","input_schema":{"type":"object","properties":{"x":{"type":"string","description":"THREAT"}}}}],"messages":[{"role":"user","content":"hi"}]}""" },
+    };
+
+    /// <summary>Issue 15: a threat in a tool description was not screened at all, and in a tool-use input only annotated.</summary>
+    [Theory]
+    [MemberData(nameof(PlacesTextCanHide))]
+    public async Task A_threat_is_blocked_wherever_the_request_carries_it(string place, string body)
+    {
+        using var request = Request("""{"model":"m","max_tokens":10,""" + body.Replace("THREAT", Threat, StringComparison.Ordinal)[1..]);
+
+        var verdict = await _screener.ScreenInputAsync(request, SafeguardPolicy.Default, Ct);
+
+        Assert.True(verdict.IsBlocked, $"{place}: {verdict.Compact}");
+        Assert.Equal(Severity.High, verdict.SeverityOf(SafetyCategory.Violence));
+    }
 }

@@ -38,6 +38,7 @@ internal sealed class MessagesEndpoint
     private readonly RequestSafeguards _safeguards;
     private readonly RequestRecordBuilder _records;
     private readonly RecordWriter _writer;
+    private readonly GatewayOptions _options;
     private readonly TimeProvider _time;
     private readonly string _ingressRegion;
 
@@ -66,6 +67,7 @@ internal sealed class MessagesEndpoint
         _safeguards = safeguards;
         _records = records;
         _writer = writer;
+        _options = options;
         _time = time;
         _messageStages = [ReadBodyAsync, Parse, Resolve, AdmitIngress, RefuseEarly, CountInput, FitContextWindow, ReserveAsync, ScreenInputAsync, AnswerAsync];
         _countTokensStages = [ReadBodyAsync, Parse, Resolve, AdmitIngress, RefuseEarly, ReserveCountTokensAsync, CountInput, WriteTokenCountAsync];
@@ -103,6 +105,11 @@ internal sealed class MessagesEndpoint
         {
             // Answered and receipted alike: what the wire says is what the receipt records.
             await FailAsync(exchange, ErrorHandlingMiddleware.Unreadable(ex));
+        }
+        catch (WorkBudgetExceededException)
+        {
+            // Fail closed: the request is refused whole, before any backend saw it, and its record says so.
+            await FailAsync(exchange, WorkBudgetRefusal(exchange));
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -246,12 +253,21 @@ internal sealed class MessagesEndpoint
     private ValueTask<ApiError?> RefuseEarly(RequestExchange exchange) =>
         ValueTask.FromResult(_admission.RefuseEarly(exchange.Http.Response, exchange.Snapshot, exchange.Key, exchange.Deployment!, exchange.IsCountTokens));
 
-    /// <summary>The request's input, counted once: the quota estimate, <c>count_tokens</c>' answer, and the bill when the backend reports no count.</summary>
-    private static ValueTask<ApiError?> CountInput(RequestExchange exchange)
+    /// <summary>
+    /// The request's input, counted once: the quota estimate, <c>count_tokens</c>' answer, and the bill when the backend
+    /// reports no count. The request's work budget starts here, sized by its body, and screening draws on the rest.
+    /// </summary>
+    private ValueTask<ApiError?> CountInput(RequestExchange exchange)
     {
-        exchange.Usage.CountedInputTokens = TokenCounter.CountInput(exchange.Request!);
+        exchange.Work = new WorkBudget(_options.WorkUnitsFor(exchange.Body!.Length), exchange.Aborted);
+        exchange.Usage.CountedInputTokens = TokenCounter.CountInput(exchange.Request!, exchange.Work);
         return ValueTask.FromResult<ApiError?>(null);
     }
+
+    /// <summary>The refusal of a request over its work budget (docs/messages-api.md, "Work budget").</summary>
+    private static ApiError WorkBudgetRefusal(RequestExchange exchange) => ApiError.TooLarge(
+        $"The request needs more work to count and screen than this gateway allows for a body of {exchange.Body?.Length ?? 0} bytes "
+        + $"({exchange.Work?.Limit ?? 0} work units); it was not sent to any model. Shorten or split its content.");
 
     /// <summary>Input longer than the model's context window is refused as Anthropic refuses it, before any quota is taken.</summary>
     private static ValueTask<ApiError?> FitContextWindow(RequestExchange exchange) =>
@@ -274,7 +290,7 @@ internal sealed class MessagesEndpoint
     /// </summary>
     private async ValueTask<ApiError?> ScreenInputAsync(RequestExchange exchange)
     {
-        exchange.Input = await _safeguards.ScreenInputAsync(exchange.Deployment!, exchange.Request!, exchange.Aborted);
+        exchange.Input = await _safeguards.ScreenInputAsync(exchange.Deployment!, exchange.Request!, exchange.Work, exchange.Aborted);
         return exchange.Input.Refusal;
     }
 

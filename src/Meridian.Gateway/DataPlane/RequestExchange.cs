@@ -3,6 +3,7 @@ using Meridian.Gateway.Backends;
 using Meridian.Gateway.Metering;
 using Meridian.Gateway.Safeguards;
 using Meridian.Gateway.Snapshot;
+using Meridian.Protocol;
 using Meridian.Protocol.Messages;
 using Meridian.Safeguards;
 using Meridian.Storage.Control;
@@ -51,6 +52,10 @@ internal sealed class RequestExchange(HttpContext http, GatewaySnapshot snapshot
 
     /// <summary>The data zone of this node's ingress region.</summary>
     public string? IngressDataZone { get; set; }
+
+    /// <summary>The work counting and screening may do before a backend sees the request (docs/messages-api.md, "Work
+    /// budget"); carries <see cref="Aborted"/>, so their loops stop when the client goes away. Set by the counting stage.</summary>
+    public WorkBudget? Work { get; set; }
 
     /// <summary>What admission reserved, settled with the billed usage when the record is built.</summary>
     public QuotaReservation? Reservation { get; set; }

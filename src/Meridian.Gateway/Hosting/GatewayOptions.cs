@@ -105,4 +105,18 @@ public sealed class GatewayOptions
 
     /// <summary>Trust &amp; Safety cases: retention, purge interval, per-geography encryption keys (docs/safeguards.md).</summary>
     public Safeguards.SafeguardsOptions Safeguards { get; set; } = new();
+
+    /// <summary>
+    /// The work budget of a request before any backend sees it — counting its tokens and screening its text — in work
+    /// units per byte of body (docs/messages-api.md, "Work budget"). Both are linear by construction at about 60 units
+    /// per byte on the worst input measured (bench/PROFILE.md); the default leaves eight times that, so only a path that
+    /// is not linear ever reaches it. A request over budget is refused with 413 <c>request_too_large</c>.
+    /// </summary>
+    public int WorkUnitsPerByte { get; set; } = 512;
+
+    /// <summary>The budget of the smallest requests, whatever their size.</summary>
+    public long MinWorkUnits { get; set; } = 1_000_000;
+
+    /// <summary>The work budget of a request of <paramref name="bodyBytes"/> bytes.</summary>
+    public long WorkUnitsFor(int bodyBytes) => Math.Max(MinWorkUnits, (long)WorkUnitsPerByte * bodyBytes);
 }

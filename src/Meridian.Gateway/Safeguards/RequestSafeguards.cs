@@ -24,8 +24,11 @@ public sealed partial class RequestSafeguards(
     /// <summary>On an answer whose verdict is not a plain <c>allow</c>: the verdict's receipt form (<c>annotate:pii=low</c>).</summary>
     public const string Header = "meridian-safeguards";
 
-    /// <summary>Screens the input of a request with its deployment's policy. Does not retain or log any text.</summary>
-    public async ValueTask<InputScreening> ScreenInputAsync(DeploymentRoute deployment, MessagesRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Screens the input of a request with its deployment's policy, charging <paramref name="work"/> (which throws
+    /// <see cref="WorkBudgetExceededException"/> when it runs out). Does not retain or log any text.
+    /// </summary>
+    public async ValueTask<InputScreening> ScreenInputAsync(DeploymentRoute deployment, MessagesRequest request, WorkBudget? work, CancellationToken cancellationToken)
     {
         if (!policies.TryGet(deployment.SafeguardPolicy, out var policy))
         {
@@ -35,7 +38,7 @@ public sealed partial class RequestSafeguards(
                 ApiError.Internal($"The safeguard policy '{deployment.SafeguardPolicy}' of this deployment is not configured on this gateway."));
         }
 
-        var verdict = await screener.ScreenInputAsync(request, policy, cancellationToken);
+        var verdict = await screener.ScreenInputAsync(request, policy, work, cancellationToken);
         return new InputScreening(policy, verdict, verdict.IsBlocked ? SafeguardErrors.InputBlocked(verdict) : null);
     }
 

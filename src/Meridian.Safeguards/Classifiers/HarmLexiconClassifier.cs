@@ -28,18 +28,24 @@ public sealed class HarmLexiconClassifier : IClassifier, IWindowedClassifier
             return ValueTask.FromResult(ClassifierResult.None);
         }
 
+        var work = text.Work;
+        work?.Charge(span.Length);
         using var normalized = NormalizedText.Create(span);
         var findings = new List<Finding>();
-        SharedMatcher.Value.Match(normalized, findings);
+        SharedMatcher.Value.Match(normalized, findings, work);
         if (findings.Count == 0)
         {
             return ValueTask.FromResult(ClassifierResult.None);
         }
 
+        findings.Sort(ByStart);
+        var quoting = new Quoting(span);
         for (var i = 0; i < findings.Count; i++)
         {
-            findings[i] = Contextualize(span, findings[i]);
+            findings[i] = Contextualize(ref quoting, findings[i]);
         }
+
+        work?.Charge(findings.Count + quoting.Reads);
 
         return ValueTask.FromResult(ClassifierResult.Of(findings));
     }
@@ -48,13 +54,16 @@ public sealed class HarmLexiconClassifier : IClassifier, IWindowedClassifier
     /// Threats and intentions inside quotation marks are reported speech or dialogue (fiction, news, a victim quoting a
     /// message); they drop to <c>low</c>. Anything about minors, and requests for weapons instructions, never drop.
     /// </summary>
-    private static Finding Contextualize(ReadOnlySpan<char> text, Finding finding)
+    private static Finding Contextualize(ref Quoting quoting, Finding finding)
     {
         if (finding.Severity <= Severity.Low || finding.Kind is HarmKinds.Minors or HarmKinds.Weapons or HarmKinds.Instructions)
         {
             return finding;
         }
 
-        return Quoting.IsQuoted(text, finding.Start, finding.End) ? finding with { Severity = Severity.Low } : finding;
+        return quoting.IsQuoted(finding.Start, finding.End) ? finding with { Severity = Severity.Low } : finding;
     }
+
+    /// <summary>The order <see cref="Quoting"/> reads findings in.</summary>
+    internal static int ByStart(Finding a, Finding b) => a.Start != b.Start ? a.Start.CompareTo(b.Start) : a.End.CompareTo(b.End);
 }

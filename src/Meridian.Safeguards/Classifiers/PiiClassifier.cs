@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
+using Meridian.Protocol;
 
 namespace Meridian.Safeguards.Classifiers;
 
@@ -35,16 +36,20 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
         }
 
         List<Finding>? findings = null;
-        Scan(span, ref findings);
+        Scan(span, ref findings, text.Work);
         return ValueTask.FromResult(findings is null ? ClassifierResult.None : ClassifierResult.Of(findings));
     }
 
-    internal static void Scan(ReadOnlySpan<char> text, ref List<Finding>? findings)
+    /// <summary>Every finding in <paramref name="text"/>; charges <paramref name="work"/> a unit per char each pass or
+    /// scanner reads.</summary>
+    internal static void Scan(ReadOnlySpan<char> text, ref List<Finding>? findings, WorkBudget? work)
     {
         // Cheap gates first: most text has no '@', few digits and no key prefixes.
+        work?.Charge(text.Length);
         var hasDigit = text.IndexOfAnyInRange('0', '9') >= 0;
         if (hasDigit)
         {
+            work?.Charge(7L * text.Length); // the seven digit patterns below
             foreach (var m in CardCandidate().EnumerateMatches(text))
             {
                 if (IsCard(text.Slice(m.Index, m.Length)))
@@ -80,18 +85,24 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
             }
         }
 
-        ScanIpv6(text, ref findings);
-        ScanEmails(text, ref findings);
+        ScanIpv6(text, ref findings, work);
+        ScanEmails(text, ref findings, work);
 
-        ScanSecrets(text, ref findings);
+        ScanSecrets(text, ref findings, work);
+        if (findings is not null)
+        {
+            work?.Charge(findings.Count);
+            RemoveContained(findings);
+        }
     }
 
     /// <summary>
     /// IPv6 candidates grow out from each colon that sits between hex digits ("a:b", "a::"): a colon is rare in prose,
     /// so this visits far fewer places than a regex whose first char can be any hex letter.
     /// </summary>
-    private static void ScanIpv6(ReadOnlySpan<char> text, ref List<Finding>? findings)
+    private static void ScanIpv6(ReadOnlySpan<char> text, ref List<Finding>? findings, WorkBudget? work)
     {
+        work?.Charge(text.Length);
         var from = 0;
         while (from < text.Length)
         {
@@ -121,6 +132,7 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
             }
 
             from = end;
+            work?.Charge(end - start);
             var boundedBefore = start == 0 || !(char.IsLetterOrDigit(text[start - 1]) || text[start - 1] is '_' or '.');
             var boundedAfter = end == text.Length || !(char.IsLetterOrDigit(text[end]) || text[end] == '_');
             if (boundedBefore && boundedAfter && end - start is >= 3 and <= 39 && IsReportableIp(text[start..end], v6: true))
@@ -130,9 +142,18 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
         }
     }
 
-    /// <summary>Emails are matched around each '@' only, in a slice long enough for the longest address we report.</summary>
-    private static void ScanEmails(ReadOnlySpan<char> text, ref List<Finding>? findings)
+    /// <summary>
+    /// Emails, read outward from each '@' by hand rather than by a regex over a slice around it: a regex slice of 270
+    /// chars per '@' made <c>a@a@a@…</c> cost ~4 ms per KB (issue 15). Here the local part is read leftwards (at most 65
+    /// chars) and the domain rightwards label by label (at most 5 labels of 64 chars), and neither read crosses another
+    /// '@', so every char is read a bounded number of times. The grammar is the one the regex had: a local part of 1–64
+    /// chars starting with a letter or digit and not ending with '.', preceded by no local char; then 1–4 labels of
+    /// 1–63 letters, digits and inner hyphens, each followed by '.', and a top-level domain of 2–24 letters followed by
+    /// nothing that continues a host name (a letter, digit or hyphen, ".x", or ":x" as in a URL's port or path).
+    /// </summary>
+    private static void ScanEmails(ReadOnlySpan<char> text, ref List<Finding>? findings, WorkBudget? work)
     {
+        work?.Charge(text.Length);
         var from = 0;
         var lastEnd = -1;
         while (from < text.Length)
@@ -145,31 +166,106 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
 
             at += from;
             from = at + 1;
-            var sliceStart = Math.Max(0, at - 70);
-            var slice = text[sliceStart..Math.Min(text.Length, at + 200)];
-            foreach (var m in Email().EnumerateMatches(slice))
+            var reads = 0L;
+            var start = LocalPartStart(text, at, ref reads);
+            var end = start < 0 || start < lastEnd ? -1 : DomainEnd(text, at + 1, ref reads);
+            work?.Charge(reads);
+            if (end < 0)
             {
-                var start = sliceStart + m.Index;
-                if (start > at || start + m.Length <= at || start < lastEnd)
-                {
-                    continue;
-                }
+                continue;
+            }
 
-                // The slice may begin inside a longer run of address chars: such a run is not an address we report.
-                if (start > 0 && IsEmailLocalChar(text[start - 1]))
-                {
-                    continue;
-                }
-
-                // Longer addresses than the stream window are not reported anywhere, so input and stream agree and
-                // no address is ever released half-redacted.
-                lastEnd = start + m.Length;
-                if (m.Length <= MaxMatchLength && !IsReservedEmailDomain(text.Slice(start, m.Length)))
-                {
-                    Add(ref findings, PiiKinds.Email, Severity.Low, start, m.Length);
-                }
+            // Longer addresses than the stream window are not reported anywhere, so input and stream agree and no
+            // address is ever released half-redacted.
+            lastEnd = end;
+            var length = end - start;
+            if (length <= MaxMatchLength && !IsReservedEmailDomain(text[start..end]))
+            {
+                Add(ref findings, PiiKinds.Email, Severity.Low, start, length);
             }
         }
+    }
+
+    /// <summary>Where the local part ending before the '@' at <paramref name="at"/> starts, or -1 when there is none.</summary>
+    private static int LocalPartStart(ReadOnlySpan<char> text, int at, ref long reads)
+    {
+        const int MaxLocal = 64;
+        var start = at;
+        while (start > 0 && IsEmailLocalChar(text[start - 1]))
+        {
+            reads++;
+            if (at - start == MaxLocal)
+            {
+                return -1; // a longer run of address chars is not an address we report
+            }
+
+            start--;
+        }
+
+        var valid = start < at && char.IsAsciiLetterOrDigit(text[start]) && text[at - 1] != '.';
+        return valid ? start : -1;
+    }
+
+    /// <summary>The end of the domain that starts at <paramref name="from"/>, or -1 when none does.</summary>
+    private static int DomainEnd(ReadOnlySpan<char> text, int from, ref long reads)
+    {
+        const int MaxLabels = 5; // 1–4 labels and the top-level domain
+        const int MaxLabel = 63;
+        const int MaxTopLevel = 24;
+        Span<int> ends = stackalloc int[MaxLabels];
+        var labels = 0;
+        var position = from;
+        while (labels < MaxLabels)
+        {
+            var labelStart = position;
+            while (position < text.Length && (char.IsAsciiLetterOrDigit(text[position]) || text[position] == '-') && position - labelStart <= MaxLabel)
+            {
+                position++;
+            }
+
+            var length = position - labelStart;
+            reads += length + 1;
+            if (length == 0 || length > MaxLabel || text[labelStart] == '-' || text[position - 1] == '-')
+            {
+                break;
+            }
+
+            ends[labels++] = position;
+            if (position + 1 >= text.Length || text[position] != '.' || !char.IsAsciiLetterOrDigit(text[position + 1]))
+            {
+                break;
+            }
+
+            position++;
+        }
+
+        // The reading stopped at the first label not followed by ".x": only that one can end the domain (any earlier one
+        // is followed by ".x"), and it must be a top-level domain that nothing continues.
+        if (labels < 2)
+        {
+            return -1;
+        }
+
+        var end = ends[labels - 1];
+        var tld = text[(ends[labels - 2] + 1)..end];
+        return tld.Length is >= 2 and <= MaxTopLevel && !tld.ContainsAnyExcept(AsciiLetters) && EndsHost(text, end) ? end : -1;
+    }
+
+    private static readonly SearchValues<char> AsciiLetters = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+
+    /// <summary>Whether nothing at <paramref name="end"/> continues a host name (the regex's lookahead).</summary>
+    private static bool EndsHost(ReadOnlySpan<char> text, int end)
+    {
+        if (end == text.Length)
+        {
+            return true;
+        }
+
+        var next = text[end];
+        var after = end + 1 < text.Length ? text[end + 1] : '\0';
+        return !(char.IsAsciiLetterOrDigit(next) || next == '-'
+            || (next == '.' && char.IsAsciiLetterOrDigit(after))
+            || (next == ':' && (char.IsAsciiLetterOrDigit(after) || after is '~' or '/')));
     }
 
     private static bool IsEmailLocalChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '%' or '+' or '-';
@@ -212,10 +308,13 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
     private static readonly SearchValues<char> TokenChars =
         SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-");
 
-    private static void ScanSecrets(ReadOnlySpan<char> text, ref List<Finding>? findings)
+    private static void ScanSecrets(ReadOnlySpan<char> text, ref List<Finding>? findings, WorkBudget? work)
     {
+        // Each gate is a pass, and so is each pattern it lets run; the token scan is one more, and its word reads two.
+        work?.Charge(8L * text.Length);
         if (text.IndexOfAny(DistinctivePrefixes) >= 0)
         {
+            work?.Charge(text.Length);
             foreach (var m in DistinctiveSecret().EnumerateMatches(text))
             {
                 Add(ref findings, PiiKinds.Secret, Severity.High, m.Index, m.Length);
@@ -224,9 +323,24 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
 
         if (text.IndexOfAny(WeakPrefixes) >= 0)
         {
+            work?.Charge(text.Length);
+            var word = new WordReader();
             foreach (var m in PrefixedSecret().EnumerateMatches(text))
             {
-                if (LooksGenerated(text.Slice(m.Index, m.Length)))
+                if (LooksGenerated(text.Slice(m.Index, m.Length)) && !word.IsLocatorAt(text, m.Index))
+                {
+                    Add(ref findings, PiiKinds.Secret, Severity.High, m.Index, m.Length);
+                }
+            }
+        }
+
+        if (text.Contains("eyJ", StringComparison.Ordinal))
+        {
+            work?.Charge(text.Length);
+            foreach (var m in Jwt.EnumerateMatches(text))
+            {
+                // One finding for the whole token, so it is redacted whole rather than as three high-entropy pieces.
+                if ((m.Index == 0 || !IsJwtChar(text[m.Index - 1])) && m.Length <= MaxHeldWordChars)
                 {
                     Add(ref findings, PiiKinds.Secret, Severity.High, m.Index, m.Length);
                 }
@@ -235,6 +349,7 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
 
         if (text.Contains("-----BEGIN ", StringComparison.Ordinal))
         {
+            work?.Charge(text.Length);
             foreach (var m in PrivateKeyHeader().EnumerateMatches(text))
             {
                 Add(ref findings, PiiKinds.Secret, Severity.High, m.Index, m.Length);
@@ -243,6 +358,7 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
 
         if (text.IndexOfAny(CredentialKeys) >= 0)
         {
+            work?.Charge(text.Length);
             foreach (var m in CredentialAssignment().EnumerateMatches(text))
             {
                 // The match is "key: value"; the value (what gets redacted) starts after the separator and any quote.
@@ -264,9 +380,11 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
     }
 
     /// <summary>Runs of token chars at least 32 long, judged by <see cref="IsHighEntropy"/>; long runs in slices so a
-    /// window never has to hold more than <see cref="MaxTokenChars"/> of one token.</summary>
+    /// window never has to hold more than <see cref="MaxTokenChars"/> of one token. A run inside a file path, a URL or a
+    /// named hash (<see cref="IsLocator"/>) is not judged: random-looking names are what those are made of.</summary>
     private static void ScanTokens(ReadOnlySpan<char> text, ref List<Finding>? findings)
     {
+        var word = new WordReader();
         var position = 0;
         while (position < text.Length)
         {
@@ -281,7 +399,7 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
             var end = run < 0 ? text.Length : start + run;
             position = end + 1;
 
-            if (end - start < 32)
+            if (end - start < 32 || word.IsLocatorAt(text, start))
             {
                 continue;
             }
@@ -297,20 +415,127 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
         }
     }
 
-    private static void Add(ref List<Finding>? findings, string kind, Severity severity, int start, int length)
-    {
-        findings ??= [];
+    /// <summary>
+    /// A char of a "word": what no white space, quote, bracket, comma or semicolon ends. Paths, URLs, keys and JWTs are
+    /// one word each; the stream screener holds a word that crosses its release point back whole
+    /// (<see cref="MaxHeldWordChars"/>), so a word is judged the same on the stream as in a request.
+    /// </summary>
+    internal static bool IsWordChar(char c) =>
+        !char.IsWhiteSpace(c) && c is not ('"' or '\'' or '`' or '<' or '>' or '(' or ')' or '[' or ']' or '{' or '}' or ',' or ';');
 
-        // Two patterns may claim the same span (a key prefix and the entropy rule): keep the first.
-        foreach (var existing in findings)
+    /// <summary>The longest word the stream screener holds back whole; a longer one is released in slices.</summary>
+    internal const int MaxHeldWordChars = 2048;
+
+    /// <summary>
+    /// A word that names a place or a hash rather than holding a credential: a URL (<c>scheme://</c>, <c>www.</c>), an
+    /// absolute or home-relative path (<c>/…</c>, <c>~/…</c>, <c>./…</c>, <c>C:\…</c>, any <c>\</c>), a relative path to
+    /// a file (<c>dir/name.ext</c>), or a hash named by its algorithm (<c>sha256-…</c>, Subresource Integrity style).
+    /// Distinctive key prefixes (<c>AKIA</c>, <c>ghp_</c>, …) are still reported inside them.
+    /// </summary>
+    internal static bool IsLocator(ReadOnlySpan<char> word)
+    {
+        if (word.Contains("://", StringComparison.Ordinal) || word.StartsWith("www.", StringComparison.OrdinalIgnoreCase)
+            || word.StartsWith("sha1-", StringComparison.Ordinal) || word.StartsWith("sha256-", StringComparison.Ordinal)
+            || word.StartsWith("sha384-", StringComparison.Ordinal) || word.StartsWith("sha512-", StringComparison.Ordinal))
         {
-            if (existing.Start <= start && existing.End >= start + length)
-            {
-                return;
-            }
+            return true;
         }
 
-        findings.Add(new Finding(SafetyCategory.Pii, kind, severity, start, length));
+        if (word.Contains('\\') || word.StartsWith("~/", StringComparison.Ordinal) || word.StartsWith("./", StringComparison.Ordinal)
+            || word.StartsWith("../", StringComparison.Ordinal) || (word.Length > 1 && word[0] == '/' && word[1] != '/')
+            || (word.Length > 2 && char.IsAsciiLetter(word[0]) && word[1] == ':' && word[2] is '/' or '\\'))
+        {
+            return true;
+        }
+
+        // dir/name.ext: a file name with a short alphabetic extension after the last slash.
+        var slash = word.LastIndexOf('/');
+        if (slash < 0)
+        {
+            return false;
+        }
+
+        var name = word[(slash + 1)..].TrimEnd('.');
+        var dot = name.LastIndexOf('.');
+        return dot > 0 && name.Length - dot - 1 is >= 1 and <= 8 && !name[(dot + 1)..].ContainsAnyExcept(AsciiLetters);
+    }
+
+    /// <summary>Finds the word around a position and whether it is a <see cref="IsLocator">locator</see>, remembering
+    /// the last word: asked in increasing order of position, it reads each char of the text at most twice.</summary>
+    private struct WordReader
+    {
+        private int _start;
+        private int _end;
+        private bool _isLocator;
+
+        public bool IsLocatorAt(ReadOnlySpan<char> text, int position)
+        {
+            if (position >= _end || position < _start)
+            {
+                _start = position;
+                while (_start > 0 && IsWordChar(text[_start - 1]))
+                {
+                    _start--;
+                }
+
+                _end = position;
+                while (_end < text.Length && IsWordChar(text[_end]))
+                {
+                    _end++;
+                }
+
+                _isLocator = IsLocator(text[_start.._end]);
+            }
+
+            return _isLocator;
+        }
+    }
+
+    private static void Add(ref List<Finding>? findings, string kind, Severity severity, int start, int length) =>
+        (findings ??= []).Add(new Finding(SafetyCategory.Pii, kind, severity, start, length));
+
+    /// <summary>
+    /// Two patterns may claim the same span (a key prefix and the entropy rule): a finding inside another one at least as
+    /// severe is dropped, and of two equal ones the first found stays. Sorted, then one sweep: comparing each new
+    /// finding with all earlier ones made a text of many findings (1 MB of "10.1.2.3 ") quadratic.
+    /// </summary>
+    private static void RemoveContained(List<Finding> findings)
+    {
+        if (findings.Count < 2)
+        {
+            return;
+        }
+
+        var order = new (Finding Finding, int Sequence)[findings.Count];
+        for (var i = 0; i < order.Length; i++)
+        {
+            order[i] = (findings[i], i);
+        }
+
+        Array.Sort(order, static (a, b) =>
+            a.Finding.Start != b.Finding.Start ? a.Finding.Start.CompareTo(b.Finding.Start)
+            : a.Finding.End != b.Finding.End ? b.Finding.End.CompareTo(a.Finding.End)
+            : a.Sequence.CompareTo(b.Sequence));
+
+        // The furthest end reached so far by a finding of each severity: a later finding (starting no earlier) is
+        // inside one at least as severe when any of those ends reaches its end.
+        Span<int> furthest = stackalloc int[(int)Severity.High + 1];
+        furthest.Fill(-1);
+        findings.Clear();
+        foreach (var (finding, _) in order)
+        {
+            var contained = false;
+            for (var severity = (int)finding.Severity; severity < furthest.Length && !contained; severity++)
+            {
+                contained = furthest[severity] >= finding.End;
+            }
+
+            if (!contained)
+            {
+                findings.Add(finding);
+                furthest[(int)finding.Severity] = Math.Max(furthest[(int)finding.Severity], finding.End);
+            }
+        }
     }
 
     // ---- payment cards ----------------------------------------------------------------------------------------------
@@ -594,9 +819,6 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
     [GeneratedRegex(@"(?<![\w.])(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(?![\w]|\.[0-9])", RegexOptions.CultureInvariant)]
     private static partial Regex Ipv4();
 
-    [GeneratedRegex(@"(?<![A-Za-z0-9._%+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,62}[A-Za-z0-9_%+-])?@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,4}[A-Za-z]{2,24}(?![A-Za-z0-9-]|\.[A-Za-z0-9]|:[A-Za-z0-9~/])", RegexOptions.CultureInvariant)]
-    private static partial Regex Email();
-
     /// <summary>Prefixes distinctive enough on their own (AWS, GitHub, Google, Hugging Face).</summary>
     [GeneratedRegex(
         @"(?<![A-Za-z0-9_-])(?:(?:AKIA|ASIA)[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36,76}|github_pat_[A-Za-z0-9_]{22,100}|AIza[0-9A-Za-z_-]{35}|hf_[A-Za-z0-9]{30,40})(?![A-Za-z0-9])",
@@ -609,6 +831,13 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
         @"mk-[0-9a-f]{8}-[A-Za-z0-9_-]{20,64}|mat-[0-9a-f]{8}-[A-Za-z0-9_-]{20,64}|glpat-[A-Za-z0-9_-]{20,50}|xox[abprs]-[A-Za-z0-9-]{10,100})",
         RegexOptions.CultureInvariant)]
     private static partial Regex PrefixedSecret();
+
+    /// <summary>A JSON Web Token: base64url of a JSON header, of a JSON payload, and a signature. Non-backtracking, so a
+    /// long run of "eyJ" costs one pass; the start's boundary is checked by hand (the engine has no lookbehind).</summary>
+    private static readonly Regex Jwt = new(
+        @"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, Regex.InfiniteMatchTimeout);
+
+    private static bool IsJwtChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.';
 
     [GeneratedRegex(@"-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY(?: BLOCK)?-----", RegexOptions.CultureInvariant)]
     private static partial Regex PrivateKeyHeader();

@@ -10,7 +10,7 @@ namespace Meridian.Safeguards.Classifiers;
 /// to the AI, the signature of indirect injection. Quoted phrases (a security article citing an attack) score
 /// <c>low</c>. Stateless, thread-safe, completes synchronously.
 /// </summary>
-public sealed partial class PromptInjectionClassifier : IClassifier, IWindowedClassifier
+public sealed class PromptInjectionClassifier : IClassifier, IWindowedClassifier
 {
     public const string DefaultName = "prompt_injection";
 
@@ -91,14 +91,17 @@ public sealed partial class PromptInjectionClassifier : IClassifier, IWindowedCl
             return ValueTask.FromResult(ClassifierResult.None);
         }
 
+        var work = text.Work;
+        work?.Charge(span.Length);
         var findings = new List<Finding>();
         using (var normalized = NormalizedText.Create(span))
         {
-            SharedMatcher.Value.Match(normalized, findings);
+            SharedMatcher.Value.Match(normalized, findings, work);
         }
 
         var toolResult = text.Source == TextSource.ToolResult;
-        foreach (var m in Marker().EnumerateMatches(span))
+        work?.Charge(toolResult ? 3L * span.Length : span.Length);
+        foreach (var m in Marker.EnumerateMatches(span))
         {
             // In a tool result a chat-template marker is an attempt to speak as the system; typed by a user, it is
             // usually someone asking about chat templates.
@@ -107,12 +110,12 @@ public sealed partial class PromptInjectionClassifier : IClassifier, IWindowedCl
 
         if (toolResult)
         {
-            foreach (var m in AddressedToAi().EnumerateMatches(span))
+            foreach (var m in AddressedToAi.EnumerateMatches(span))
             {
                 findings.Add(new Finding(SafetyCategory.PromptInjection, InjectionKinds.ToolResultMarker, Severity.High, m.Index, m.Length));
             }
 
-            foreach (var m in TurnMarker().EnumerateMatches(span))
+            foreach (var m in TurnMarker.EnumerateMatches(span))
             {
                 findings.Add(new Finding(SafetyCategory.PromptInjection, InjectionKinds.ToolResultMarker, Severity.Medium, m.Index, m.Length));
             }
@@ -123,10 +126,12 @@ public sealed partial class PromptInjectionClassifier : IClassifier, IWindowedCl
             return ValueTask.FromResult(ClassifierResult.None);
         }
 
+        findings.Sort(HarmLexiconClassifier.ByStart);
+        var quoting = new Quoting(span);
         for (var i = 0; i < findings.Count; i++)
         {
             var f = findings[i];
-            if (f.Severity > Severity.Low && f.Kind != InjectionKinds.ToolResultMarker && Quoting.IsQuoted(span, f.Start, f.End))
+            if (f.Severity > Severity.Low && f.Kind != InjectionKinds.ToolResultMarker && quoting.IsQuoted(f.Start, f.End))
             {
                 findings[i] = f with { Severity = Severity.Low };
             }
@@ -137,22 +142,24 @@ public sealed partial class PromptInjectionClassifier : IClassifier, IWindowedCl
             }
         }
 
+        work?.Charge(findings.Count + quoting.Reads);
+
         return ValueTask.FromResult(ClassifierResult.Of(findings));
     }
 
-    [GeneratedRegex(
+    // Non-backtracking: linear in the text by construction. The backtracking engine took 14 s for "note" and 40k
+    // spaces in AddressedToAi, whose \s*(?:to|for)?\s* can split a run of spaces in quadratically many ways (issue 15).
+    private static readonly Regex Marker = Linear(
         @"<\|(?:im_start|im_end|system|user|assistant|endoftext|eot_id|start_header_id|end_header_id|begin_of_text)\|>|\[/?INST\]|<</?SYS>>|" +
-        @"</?(?:system|system_prompt|instructions?|tool_result|function_results|admin|im_start)>|</?antml:[a-z_]+>",
-        RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
-    private static partial Regex Marker();
+        @"</?(?:system|system_prompt|instructions?|tool_result|function_results|admin|im_start)>|</?antml:[a-z_]+>");
 
-    [GeneratedRegex(
+    private static readonly Regex AddressedToAi = Linear(
         @"\b(?:important|attention|urgent|note|message|instructions?|notice)\s*(?:to|for)?\s*(?:the\s+|all\s+|any\s+)?(?:ai(?:\s+(?:assistant|agent|model|system))?|assistant|llm|language\s+model|agent|chatbot|claude|chatgpt|gpt|copilot)s?\b\s*[:!,-]|" +
         @"\b(?:ai|llm)\s+(?:agents?|assistants?|models?)(?:\s+reading\s+this)?\s+(?:must|should|are\s+instructed\s+to|need\s+to)\b|" +
-        @"\bif\s+you\s+are\s+an?\s+(?:ai|llm|language\s+model|assistant|agent)\b",
-        RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
-    private static partial Regex AddressedToAi();
+        @"\bif\s+you\s+are\s+an?\s+(?:ai|llm|language\s+model|assistant|agent)\b");
 
-    [GeneratedRegex(@"(?m)^[ \t]*(?:#{1,3}[ \t]*)?(?:system|assistant|human)[ \t]*:", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
-    private static partial Regex TurnMarker();
+    private static readonly Regex TurnMarker = Linear(@"(?m)^[ \t]*(?:#{1,3}[ \t]*)?(?:system|assistant|human)[ \t]*:");
+
+    private static Regex Linear(string pattern) =>
+        new(pattern, RegexOptions.CultureInvariant | RegexOptions.IgnoreCase | RegexOptions.NonBacktracking, Regex.InfiniteMatchTimeout);
 }

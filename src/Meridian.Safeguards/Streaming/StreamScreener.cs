@@ -45,6 +45,7 @@ public sealed class StreamScreener
     private int _context;
     private int _length;
     private int _blockIndex = -1;
+    private bool _holdingWord;
     private bool _started;
     private Verdict? _final;
 
@@ -73,8 +74,9 @@ public sealed class StreamScreener
     /// <summary>Chars of output currently held back (not yet released to the client).</summary>
     public int HeldChars => _length - _context;
 
-    /// <summary>The most chars held back after any release step: at most the window, or up to twice it while a
-    /// redactable match straddles the release point.</summary>
+    /// <summary>The most chars held back after any release step: at most the window, up to twice it while a
+    /// redactable match straddles the release point, or the window and a word of up to
+    /// <see cref="PiiClassifier.MaxHeldWordChars"/> held back whole.</summary>
     public int MaxHeldChars { get; private set; }
 
     /// <summary>Wraps the backend's events: same events, text screened. Enumerate once.</summary>
@@ -115,7 +117,7 @@ public sealed class StreamScreener
 
                     _blockIndex = delta.Index;
                     Append(delta.Text);
-                    if (HeldChars <= _screener.WindowChars + _screener.Options.StreamMinReleaseChars)
+                    if (HeldChars <= _screener.WindowChars + _screener.Options.StreamMinReleaseChars || ExtendsHeldWord(delta.Text))
                     {
                         continue;
                     }
@@ -274,6 +276,7 @@ public sealed class StreamScreener
                 }
                 while (moved);
 
+                releaseEnd = HoldWord(releaseEnd);
                 if (releaseEnd > _context && char.IsHighSurrogate(_buffer[releaseEnd - 1]))
                 {
                     releaseEnd--; // never split a surrogate pair across two deltas
@@ -331,6 +334,64 @@ public sealed class StreamScreener
         }
 
         return new Step(text, null);
+    }
+
+    /// <summary>
+    /// A word (a key, a JWT, a path, a URL) that crosses the release point is held back whole, up to
+    /// <see cref="PiiClassifier.MaxHeldWordChars"/>: the classifiers then judge it from its own start, as in a request, and
+    /// a secret in it is redacted whole — released piecemeal, a token was judged from wherever the window cut it, and
+    /// only its unreleased tail could be redacted (issue 15: <c>…/tasks/btcy65k[REDACTED:secret].out…</c>).
+    /// </summary>
+    private int HoldWord(int releaseEnd)
+    {
+        _holdingWord = false;
+        if (releaseEnd <= _context || releaseEnd >= _length
+            || !PiiClassifier.IsWordChar(_buffer[releaseEnd - 1]) || !PiiClassifier.IsWordChar(_buffer[releaseEnd]))
+        {
+            return releaseEnd;
+        }
+
+        var start = releaseEnd - 1;
+        while (start > _context && PiiClassifier.IsWordChar(_buffer[start - 1]))
+        {
+            start--;
+        }
+
+        var end = releaseEnd;
+        while (end < _length && PiiClassifier.IsWordChar(_buffer[end]))
+        {
+            end++;
+        }
+
+        // A word that began in released text was already too long to hold: it goes on in slices.
+        if ((start == _context && start > 0 && PiiClassifier.IsWordChar(_buffer[start - 1])) || end - start > PiiClassifier.MaxHeldWordChars)
+        {
+            return releaseEnd;
+        }
+
+        // Nor does holding a word cut a release step (StreamMinReleaseChars) short: then nothing goes out until it ends.
+        _holdingWord = end == _length;
+        return start - _context < _screener.Options.StreamMinReleaseChars ? _context : start;
+    }
+
+    /// <summary>Whether a delta only lengthens the word held back whole: nothing more can be released until it ends, so
+    /// the window is not scanned again (scanning it per delta would cost the word's length each time).</summary>
+    private bool ExtendsHeldWord(string delta)
+    {
+        if (!_holdingWord || HeldChars > _screener.WindowChars + PiiClassifier.MaxHeldWordChars)
+        {
+            return false;
+        }
+
+        foreach (var c in delta)
+        {
+            if (!PiiClassifier.IsWordChar(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private Step Block()

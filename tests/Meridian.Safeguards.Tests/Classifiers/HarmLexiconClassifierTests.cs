@@ -86,6 +86,38 @@ public sealed class HarmLexiconClassifierTests
         Assert.Equal(Severity.Low, await SeverityOf("\"I'll kill you for this!\" the pirate roared.", SafetyCategory.Violence));
     }
 
+    [Theory]
+    [InlineData("He wrote: \u201cI'll kill you for this!\u201d")]
+    [InlineData("She muttered 'I will kill you' and left.")]
+    [InlineData("\"Stop,\" he said, \"or I will kill you.\"")]
+    [InlineData("{\"quote\": \"he said \\\"I will kill you\\\"\"}")]
+    public async Task Real_quoted_speech_drops_to_low(string text)
+    {
+        Assert.Equal(Severity.Low, await SeverityOf(text, SafetyCategory.Violence));
+    }
+
+    /// <summary>Issue 15: the same text inside a tool-use input was only annotated, because JSON's quotes read as dialogue.</summary>
+    [Theory]
+    [InlineData("{\"message\": \"I will kill you\"}")]
+    [InlineData("{\"message\":\"I will kill you\"}")]
+    [InlineData("{\"I will kill you\": 1}")]
+    [InlineData("[\"I will kill you\"]")]
+    [InlineData("{\"to\": \"bob\", \"lines\": [\"hello\", \"I will kill you\"]}")]
+    [InlineData("{\"n\": 3, \"text\": \"I will kill you\"}")]
+    public async Task Json_strings_are_data_not_quoted_speech(string json)
+    {
+        Assert.Equal(Severity.High, await SeverityOf(json, SafetyCategory.Violence));
+    }
+
+    [Fact]
+    public async Task A_single_quote_opening_a_threat_quotes_it_when_its_close_is_far_down_the_line()
+    {
+        var text = "\u2018I will kill you" + string.Concat(Enumerable.Repeat(", and more words", 2_000)) + "\u2019 was the message.";
+
+        Assert.Equal(Severity.Low, await SeverityOf(text, SafetyCategory.Violence));
+        Assert.Equal(Severity.High, await SeverityOf(text.Replace("\u2019", ".", StringComparison.Ordinal), SafetyCategory.Violence));
+    }
+
     [Fact]
     public async Task Sexual_content_involving_minors_never_drops_for_quotation_marks()
     {

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text;
 using System.Text.RegularExpressions;
 using Meridian.Safeguards.Classifiers;
 using Meridian.Safeguards.Tests.Evaluation;
@@ -75,7 +73,7 @@ public sealed class LexiconRuleTests
             }
 
             var actual = new List<Finding>();
-            matcher.Match(normalized, actual);
+            matcher.Match(normalized, actual, work: null);
             Assert.Equal(Ordered(expected), Ordered(actual));
             textsWithFindings += expected.Count > 0 ? 1 : 0;
         }
@@ -94,35 +92,5 @@ public sealed class LexiconRuleTests
     public void Doubled_letters_become_optional_so_stretched_words_still_match(string pattern, string relaxed)
     {
         Assert.Equal(relaxed, LexiconMatcher.RelaxDoubles(pattern));
-    }
-
-    /// <summary>
-    /// The lexicon regexes run without a match timeout, so they must stay linear: long runs of the words their
-    /// repetitions and optional parts are built from must not make them backtrack.
-    /// </summary>
-    [Theory]
-    [InlineData("ignore the previous previous ")]
-    [InlineData("the the the ")]
-    [InlineData("i will i will ")]
-    [InlineData("kill kill the ")]
-    [InlineData("a b c d e f ")]
-    [InlineData("k1ll $uicide h@te ")]
-    public async Task Adversarial_repetition_is_screened_in_linear_time(string unit)
-    {
-        var text = new StringBuilder().Insert(0, unit, 20_000 / unit.Length).ToString();
-        IClassifier[] classifiers = [new HarmLexiconClassifier(), new PromptInjectionClassifier(), new PiiClassifier()];
-        foreach (var classifier in classifiers)
-        {
-            await classifier.ClassifyAsync(new ScreeningText("warm up", TextSource.User), TestContext.Current.CancellationToken);
-        }
-
-        var watch = Stopwatch.StartNew();
-        foreach (var classifier in classifiers)
-        {
-            await classifier.ClassifyAsync(new ScreeningText(text, TextSource.User), TestContext.Current.CancellationToken);
-        }
-
-        // ~20 KB: linear scanning takes milliseconds; backtracking would take minutes. Generous for a loaded machine.
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"{watch.Elapsed} for 20 KB of '{unit}'");
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Meridian.Safeguards.Classifiers;
 using static Meridian.Safeguards.Tests.TestSupport;
 
@@ -96,5 +97,103 @@ public sealed class PiiClassifierTests
 
         Assert.NotEmpty(findings);
         Assert.All(findings, f => Assert.True(f.Length <= _pii.MaxMatchChars));
+    }
+
+    /// <summary>The e-mail regex the classifier ran over a 270-char slice around every '@' before issue 15, whose grammar
+    /// the hand-written scanner keeps.</summary>
+    private static readonly Regex EmailBefore = new(
+        @"(?<![A-Za-z0-9._%+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,62}[A-Za-z0-9_%+-])?@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,4}[A-Za-z]{2,24}(?![A-Za-z0-9-]|\.[A-Za-z0-9]|:[A-Za-z0-9~/])",
+        RegexOptions.CultureInvariant);
+
+    [Fact]
+    public async Task The_email_scanner_finds_exactly_what_the_email_regex_found()
+    {
+        var random = new Random(15);
+        const string alphabet = "ab1-._+%@@::/ ~co";
+        for (var i = 0; i < 20_000; i++)
+        {
+            var chars = new char[random.Next(3, 40)];
+            for (var j = 0; j < chars.Length; j++)
+            {
+                chars[j] = alphabet[random.Next(alphabet.Length)];
+            }
+
+            var text = "mail " + new string(chars) + " end";
+            var expected = EmailBefore.Matches(text).Select(m => (m.Index, m.Length));
+            var actual = (await Classify(_pii, text)).Where(f => f.Kind == PiiKinds.Email).Select(f => (Index: f.Start, f.Length));
+
+            Assert.True(expected.SequenceEqual(actual.OrderBy(f => f.Index)), $"'{text}': expected [{string.Join(", ", expected)}], got [{string.Join(", ", actual)}]");
+        }
+    }
+
+    [Theory]
+    [InlineData("a@a@a@a@a@a@a@a@a@a@a@a@a@a@a@a@a@a@a@a@a@a@.com")]
+    [InlineData("user@host.internal:8080/path")]
+    [InlineData("first.last@mail.example-corp.co.uk.a.b.c")]
+    [InlineData("-x@mail.contoso.com")]
+    [InlineData("x.@mail.contoso.com")]
+    [InlineData("x@-mail.contoso.com")]
+    [InlineData("x@mail.contoso.c0m")]
+    public async Task Near_misses_of_an_address_are_not_reported(string text)
+    {
+        Assert.DoesNotContain(await Classify(_pii, text), f => f.Kind == PiiKinds.Email);
+    }
+
+    internal const string Jwt =
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
+
+    internal const string AnthropicKey =
+        "sk-ant-api03-R8x2Kq9Lm4Vt7Nb1Wc5Hd3Jf6Yg0Sa2Zp8QeT4uI7oP1aS5dF9gH3jK6lZ2xC8vB0nM4qW7eR1tY5uI9oP3aS6-Ab3Cd5EfAA"; // 108, as issued
+
+    /// <summary>Issue 15: a file path was cut apart by the token rule (<c>…/tasks/btcy65k[REDACTED:secret].out…</c>).</summary>
+    [Theory]
+    [InlineData("Output is in /home/dev/.claude/projects/-work-main/e1a6f0c2-7b3d-4c9e-8f21-Zx8Kq2Lm9Rt4Vb7N/tasks/btcy65k4u.output now.")]
+    [InlineData("see ~/Library/Caches/Q8mZt3Kx9LpV2wR7nB4cY6dF1gH5jS0aE7uT/info.plist")]
+    [InlineData("C:\\Users\\dev\\AppData\\Local\\Temp\\aB3xK9qZ7mN2pL5vR8tW1yC4dF6gH0jS.tmp")]
+    [InlineData("src/Meridian/Classifiers/Zx8Kq2Lm9Rt4Vb7Nc1Wd5Hf3Jg6Yp0Sa2Qe.cs")]
+    [InlineData("https://github.com/dotnet/runtime/blob/3f2a9c1e4b7d8a6f0e5c2b1a9d8e7f6c5b4a3d2e/src/Regex.cs")]
+    [InlineData("https://cdn.example.net/assets/Zx8Kq2Lm9Rt4Vb7Nc1Wd5Hf3Jg6Yp0Sa2QeT4u/bundle?v=Qa7Zb2Xc9Vd4Nf8Mg1Kh5Lj3Pw6Rt0Sy")]
+    [InlineData("npm i @scope/Zx8Kq2Lm9Rt4Vb7Nc1Wd5Hf3Jg6Yp0Sa2QeT4u/lib.js")]
+    [InlineData("commit 9fceb02d0ae598e95dc970b74767f19372d61af8 (abbrev 9fceb02) on main")]
+    [InlineData("ids 550e8400-e29b-41d4-a716-446655440000 and 6f1ed002-ab5d-4b3c-9f1e-2a8d7c6b5e4f")]
+    [InlineData("integrity=\"sha512-Zx8Kq2Lm9Rt4Vb7Nc1Wd5Hf3Jg6Yp0SaQa7Zb2Xc9Vd4Nf8Mg1Kh5Lj3Pw6Rt0Sy==\"")]
+    [InlineData("var ReserveCountTokensAsyncWithRetriesAndBackoffForQuota = 3;")]
+    [InlineData("the sk-learn-preprocessing-pipeline and https://example.com/sk-proj-Zx8Kq2Lm9Rt4Vb7Nc1Wd5Hf3/readme.md")]
+    public async Task Paths_urls_hashes_uuids_and_identifiers_are_not_secrets(string text)
+    {
+        Assert.DoesNotContain(await Classify(_pii, text), f => f.Kind == PiiKinds.Secret);
+    }
+
+    public static TheoryData<string> Secrets() =>
+    [
+        Jwt,
+        AnthropicKey,
+        "AKIA2E0A8F3B244C9986",
+        "ghp_R8x2Kq9Lm4Vt7Nb1Wc5Hd3Jf6Yg0Sa2Zp8QeT4",
+        "sk_live_51Hx8Kq2Lm9Rt4Vb7Nc1Wd5Hf3Jg6Yp0Sa",
+        "xoxb-2Kq9Lm4Vt7-Nb1Wc5Hd3Jf6-Yg0Sa2Zp8QeT4uI7",
+        "Zx8Kq2Lm9Rt4Vb7Nc1Wd5Hf3Jg6Yp0Sa2QeT4uI7oP1aS",
+    ];
+
+    /// <summary>Each secret is one finding that covers it exactly, so redaction replaces it whole.</summary>
+    [Theory]
+    [MemberData(nameof(Secrets))]
+    public async Task A_secret_is_found_whole_as_one_span(string secret)
+    {
+        var text = $"token: {secret}\nthanks";
+
+        var finding = Assert.Single(await Classify(_pii, text), f => f.Kind == PiiKinds.Secret);
+
+        Assert.Equal(secret, Matched(text, finding));
+    }
+
+    [Fact]
+    public async Task A_distinctive_key_is_found_even_inside_a_url()
+    {
+        const string text = "git clone https://ghp_R8x2Kq9Lm4Vt7Nb1Wc5Hd3Jf6Yg0Sa2Zp8QeT4@github.com/org/repo.git";
+
+        var finding = Assert.Single(await Classify(_pii, text), f => f.Kind == PiiKinds.Secret);
+
+        Assert.Equal("ghp_R8x2Kq9Lm4Vt7Nb1Wc5Hd3Jf6Yg0Sa2Zp8QeT4", Matched(text, finding));
     }
 }
