@@ -1,5 +1,6 @@
 using Meridian.Core.Access;
 using Meridian.Core.Keys;
+using Meridian.Gateway.Auth;
 using Meridian.Gateway.Http;
 using Meridian.Storage.Control;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -10,7 +11,7 @@ namespace Meridian.Gateway.Admin;
 /// The admin group's filter: authenticates the bearer admin token (looked up by its keyed hash, so a revoked token
 /// fails at once), and turns anything that escapes a handler into a problem, never a stack trace or an HTML page.
 /// </summary>
-public sealed partial class AdminAuthentication(AdminTokenStore tokens, ApiKeyHasher hasher, ILogger<AdminAuthentication> logger) : IEndpointFilter
+public sealed partial class AdminAuthentication(AdminTokenStore tokens, ApiKeyHasher hasher, AuthFailureThrottle throttle, ILogger<AdminAuthentication> logger) : IEndpointFilter
 {
     private const string CallerItem = "meridian.admin-caller";
 
@@ -26,8 +27,15 @@ public sealed partial class AdminAuthentication(AdminTokenStore tokens, ApiKeyHa
             return AdminProblems.Unauthenticated("Send an admin token: Authorization: Bearer mat-….");
         }
 
+        if (throttle.IsThrottled(http, "admin_token", out var retryAfter))
+        {
+            return AdminProblems.TooManyAttempts(
+                $"Too many failed authentication attempts from this address: admin tokens are not checked for {Math.Ceiling(retryAfter.TotalSeconds):0} s.");
+        }
+
         if (tokens.FindLive(hasher.Hash(presented)) is not { } token)
         {
+            throttle.Failed(http, "admin_token");
             http.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
             return AdminProblems.Unauthenticated("The admin token is not valid: unknown or revoked.");
         }

@@ -39,6 +39,9 @@ public static class AdminProblems
     public static ProblemHttpResult TooLarge(string detail) =>
         Create(StatusCodes.Status413PayloadTooLarge, "too_large", "Request too large", detail);
 
+    public static ProblemHttpResult TooManyAttempts(string detail) =>
+        Create(StatusCodes.Status429TooManyRequests, "too_many_attempts", "Too many failed attempts", detail);
+
     public static ProblemHttpResult Internal(string detail) =>
         Create(StatusCodes.Status500InternalServerError, "internal", "Internal error", detail);
 

@@ -12,8 +12,10 @@ namespace Meridian.Gateway.Auth;
 /// and they differ is refused, whichever is valid: one request has one caller, and a proxy that adds its own key in
 /// front of a client's must not turn an invalid credential into a valid one.
 /// </summary>
-public sealed class ApiKeyAuthenticator(ApiKeyHasher hasher, GatewaySnapshotProvider snapshots, TimeProvider time)
+public sealed class ApiKeyAuthenticator(ApiKeyHasher hasher, GatewaySnapshotProvider snapshots, AuthFailureThrottle throttle, TimeProvider time)
 {
+    private const string Credential = "api_key";
+
     /// <summary>Authenticates against the current snapshot.</summary>
     public bool TryAuthenticate(HttpRequest request, out KeyRecord key, out ApiError error) =>
         TryAuthenticate(request, snapshots.Current, out key, out error);
@@ -24,16 +26,24 @@ public sealed class ApiKeyAuthenticator(ApiKeyHasher hasher, GatewaySnapshotProv
         key = null!;
         error = null!;
         var (presented, conflict) = PresentedKey(request);
-        if (conflict)
-        {
-            error = ApiError.Authentication(
-                "The request carries different credentials in x-api-key, api-key or Authorization: send one key, in one header.");
-            return false;
-        }
-
         if (presented is null)
         {
             error = ApiError.Authentication("No API key was sent: use the x-api-key header or Authorization: Bearer <key>.");
+            return false;
+        }
+
+        if (throttle.IsThrottled(request.HttpContext, Credential, out var retryAfter))
+        {
+            error = new ApiError(429, ErrorTypes.RateLimit,
+                $"Too many failed authentication attempts from this address: credentials are not checked for {Math.Ceiling(retryAfter.TotalSeconds):0} s.");
+            return false;
+        }
+
+        if (conflict)
+        {
+            throttle.Failed(request.HttpContext, Credential);
+            error = ApiError.Authentication(
+                "The request carries different credentials in x-api-key, api-key or Authorization: send one key, in one header.");
             return false;
         }
 
@@ -42,6 +52,7 @@ public sealed class ApiKeyAuthenticator(ApiKeyHasher hasher, GatewaySnapshotProv
         // overlap) is still in it: check the time here.
         if (found is null || found.ExpiresAt <= time.GetUtcNow())
         {
+            throttle.Failed(request.HttpContext, Credential);
             error = ApiError.Authentication("invalid API key");
             return false;
         }

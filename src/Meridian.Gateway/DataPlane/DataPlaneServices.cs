@@ -17,6 +17,7 @@ public static class DataPlaneServices
         services.AddSingleton(_ => ReceiptSigner.LoadOrCreate(dataDirectory, receiptSigningKey));
         services.AddSingleton<RecordWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<RecordWriter>());
+        services.AddSingleton<AuthFailureThrottle>();
         services.AddSingleton<ApiKeyAuthenticator>();
         services.AddSingleton<RequestRecordBuilder>();
         services.AddSingleton<MessagesEndpoint>();

@@ -114,6 +114,12 @@ public sealed class GatewayOptions
     /// </summary>
     public int WorkUnitsPerByte { get; set; } = 512;
 
+    /// <summary>Failed authentications one source address may make at once before it is throttled (429, unchecked).</summary>
+    public int AuthFailureBurst { get; set; } = 100;
+
+    /// <summary>How fast a source's failed-authentication allowance refills: the most guesses per second it can sustain.</summary>
+    public double AuthFailuresPerSecond { get; set; } = 10;
+
     /// <summary>The budget of the smallest requests, whatever their size.</summary>
     public long MinWorkUnits { get; set; } = 1_000_000;
 

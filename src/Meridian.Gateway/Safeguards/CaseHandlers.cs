@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Meridian.Core.Access;
 using Meridian.Core.Marketplace;
-using Meridian.Core.Validation;
 using Meridian.Gateway.Admin;
 using Meridian.Storage.Control;
 using Meridian.Storage.Geography;
@@ -20,7 +19,6 @@ namespace Meridian.Gateway.Safeguards;
 public static class CaseHandlers
 {
     private const string Denied = "Only the operator and reviewers see Trust & Safety cases.";
-    private const int MaxReasonChars = 500;
 
     public static readonly IReadOnlyList<string> Decisions = ["no_violation", "violation"];
     public static readonly IReadOnlyList<string> Actions = ["none", "warn_tenant", "suspend_key", "suspend_deployment", "suspend_resource", "suspend_tenant"];
@@ -153,19 +151,7 @@ public static class CaseHandlers
             return problem;
         }
 
-        var errors = new FieldErrors();
-        var reason = body!.Reason?.Trim();
-        if (reason is not { Length: > 0 and <= MaxReasonChars })
-        {
-            errors.Add("reason", $"is required: why you open this case (1 to {MaxReasonChars} characters); it goes into the access log");
-        }
-
-        var reasonCode = body.ReasonCode ?? OpenReasonCodes[0];
-        if (!OpenReasonCodes.Contains(reasonCode))
-        {
-            errors.Add("reason_code", $"must be one of {string.Join(", ", OpenReasonCodes)}; the tenant is shown it");
-        }
-
+        var (reason, reasonCode, errors) = AccessReason.Read(body!.Reason, body.ReasonCode, OpenReasonCodes, "why you open this case", "the access log");
         if (!errors.IsEmpty)
         {
             return AdminProblems.Validation(errors);
@@ -177,7 +163,7 @@ public static class CaseHandlers
         }
 
         var caller = AdminAuthentication.CallerOf(context);
-        var (sealedSnapshot, access) = store!.Cases.OpenSnapshot(id, caller.Actor, reasonCode, reason!, time.GetUtcNow());
+        var (sealedSnapshot, access) = store!.Cases.OpenSnapshot(id, caller.Actor, reasonCode, reason, time.GetUtcNow());
         if (sealedSnapshot is null)
         {
             return AdminProblems.Conflict($"The snapshot of case '{id}' was purged at the end of its retention period; its metadata and decision remain.");

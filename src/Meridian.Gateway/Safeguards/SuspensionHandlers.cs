@@ -1,6 +1,5 @@
 using Meridian.Core.Access;
 using Meridian.Core.Marketplace;
-using Meridian.Core.Validation;
 using Meridian.Gateway.Admin;
 using Meridian.Storage.Control;
 using Meridian.Storage.Geography;
@@ -17,7 +16,6 @@ namespace Meridian.Gateway.Safeguards;
 public static class SuspensionHandlers
 {
     private const string Denied = "Only the operator and Trust & Safety reviewers see and lift suspensions.";
-    private const int MaxReasonChars = 500;
 
     /// <summary>Why a suspension is lifted, in words the tenant may be shown (the free-text reason stays with the operator and reviewers).</summary>
     public static readonly IReadOnlyList<string> LiftReasonCodes = ["appeal", "remediated", "decided_in_error"];
@@ -117,19 +115,8 @@ public static class SuspensionHandlers
             return problem;
         }
 
-        var errors = new FieldErrors();
-        var reason = body!.Reason?.Trim();
-        if (reason is not { Length: > 0 and <= MaxReasonChars })
-        {
-            errors.Add("reason", $"is required: why the suspension is lifted (1 to {MaxReasonChars} characters); it goes into the case's access log and the audit log");
-        }
-
-        var reasonCode = body.ReasonCode ?? LiftReasonCodes[0];
-        if (!LiftReasonCodes.Contains(reasonCode))
-        {
-            errors.Add("reason_code", $"must be one of {string.Join(", ", LiftReasonCodes)}; the tenant is shown it");
-        }
-
+        var (reason, reasonCode, errors) = AccessReason.Read(
+            body!.Reason, body.ReasonCode, LiftReasonCodes, "why the suspension is lifted", "the case's access log and the audit log");
         if (!errors.IsEmpty)
         {
             return AdminProblems.Validation(errors);
@@ -141,8 +128,8 @@ public static class SuspensionHandlers
         }
 
         var now = time.GetUtcNow();
-        store!.Cases.RecordLift(suspension.CaseId, caller.Actor, reasonCode, reason!, now);
-        var lifted = market.LiftSuspension(caller.Actor, id, reasonCode, reason!, now);
+        store!.Cases.RecordLift(suspension.CaseId, caller.Actor, reasonCode, reason, now);
+        var lifted = market.LiftSuspension(caller.Actor, id, reasonCode, reason, now);
         return lifted.Succeeded ? TypedResults.Ok(AdminViews.Suspension(lifted.Value!, caller)) : AdminProblems.From(lifted);
     }
 
