@@ -18,6 +18,7 @@ public static class DataPlaneServices
         services.AddSingleton<RecordWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<RecordWriter>());
         services.AddSingleton<AuthFailureThrottle>();
+        services.AddSingleton<BodyMemoryBudget>();
         services.AddSingleton<ApiKeyAuthenticator>();
         services.AddSingleton<RequestRecordBuilder>();
         services.AddSingleton<MessagesEndpoint>();

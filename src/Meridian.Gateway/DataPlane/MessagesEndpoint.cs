@@ -41,6 +41,7 @@ internal sealed class MessagesEndpoint
     private readonly GatewayOptions _options;
     private readonly TimeProvider _time;
     private readonly string _ingressRegion;
+    private readonly BodyMemoryBudget _bodies;
 
     /// <summary>The stages of a request, in order; each returns the refusal that ends the request, or null to go on.</summary>
     private readonly Stage[] _messageStages;
@@ -57,9 +58,11 @@ internal sealed class MessagesEndpoint
         RequestRecordBuilder records,
         RecordWriter writer,
         GatewayOptions options,
+        BodyMemoryBudget bodies,
         TimeProvider time)
     {
         _ingressRegion = options.IngressRegion;
+        _bodies = bodies;
         _authenticator = authenticator;
         _snapshots = snapshots;
         _router = router;
@@ -149,9 +152,9 @@ internal sealed class MessagesEndpoint
         }
     }
 
-    private static async ValueTask<ApiError?> ReadBodyAsync(RequestExchange exchange)
+    private async ValueTask<ApiError?> ReadBodyAsync(RequestExchange exchange)
     {
-        var (body, error) = await RequestBody.ReadAsync(exchange.Http, exchange.Aborted);
+        var (body, error) = await RequestBody.ReadAsync(exchange.Http, _bodies, exchange.Aborted);
         exchange.Body = body;
         return error;
     }

@@ -7,15 +7,17 @@ namespace Meridian.Gateway.DataPlane;
 
 /// <summary>
 /// A request body read into one pooled buffer (JSON parsing wants contiguous bytes), capped at Anthropic's
-/// 32 MB limit. Dispose returns the buffer.
+/// 32 MB limit, its buffer reserved from the node's <see cref="BodyMemoryBudget"/>. Dispose returns both.
 /// </summary>
 internal sealed class RequestBody : IDisposable
 {
+    private readonly BodyMemoryBudget _budget;
     private byte[]? _buffer;
 
-    private RequestBody(byte[] buffer, int length)
+    private RequestBody(byte[] buffer, int length, BodyMemoryBudget budget)
     {
         _buffer = buffer;
+        _budget = budget;
         Length = length;
     }
 
@@ -30,7 +32,7 @@ internal sealed class RequestBody : IDisposable
     /// </summary>
     private const long DrainLimitBytes = 4L * MessagesRequestParser.MaxBodyBytes;
 
-    public static async Task<(RequestBody? Body, ApiError? Error)> ReadAsync(HttpContext context, CancellationToken cancellationToken)
+    public static async Task<(RequestBody? Body, ApiError? Error)> ReadAsync(HttpContext context, BodyMemoryBudget budget, CancellationToken cancellationToken)
     {
         var request = context.Request;
         if (!IsJson(request.ContentType))
@@ -51,7 +53,14 @@ internal sealed class RequestBody : IDisposable
             return (null, TooLarge());
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent(declared is > 0 ? (int)declared.Value : 16 * 1024);
+        var size = declared is > 0 ? (int)declared.Value : 16 * 1024;
+        if (!budget.TryReserve(size))
+        {
+            return (null, OverBudget(context, budget));
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(size);
+        var reserved = (long)size;
         var length = 0;
         try
         {
@@ -61,15 +70,23 @@ internal sealed class RequestBody : IDisposable
                 {
                     if (buffer.Length >= MessagesRequestParser.MaxBodyBytes + 1)
                     {
-                        ArrayPool<byte>.Shared.Return(buffer);
+                        Give(buffer, reserved, budget);
                         await DrainAsync(context, cancellationToken);
                         return (null, TooLarge());
                     }
 
-                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, MessagesRequestParser.MaxBodyBytes + 1));
+                    var largerSize = Math.Min(buffer.Length * 2, MessagesRequestParser.MaxBodyBytes + 1);
+                    if (!budget.TryReserve(largerSize))
+                    {
+                        Give(buffer, reserved, budget);
+                        return (null, OverBudget(context, budget));
+                    }
+
+                    var larger = ArrayPool<byte>.Shared.Rent(largerSize);
                     buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    Give(buffer, reserved, budget);
                     buffer = larger;
+                    reserved = largerSize;
                 }
 
                 var read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken);
@@ -81,7 +98,7 @@ internal sealed class RequestBody : IDisposable
                 length += read;
                 if (length > MessagesRequestParser.MaxBodyBytes)
                 {
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    Give(buffer, reserved, budget);
                     await DrainAsync(context, cancellationToken);
                     return (null, TooLarge());
                 }
@@ -89,11 +106,31 @@ internal sealed class RequestBody : IDisposable
         }
         catch
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            Give(buffer, reserved, budget);
             throw;
         }
 
-        return (new RequestBody(buffer, length), null);
+        // What stays reserved is what the buffer holds until the request ends; the pool may hand out a larger array.
+        budget.Release(reserved - length);
+        return (new RequestBody(buffer, length, budget), null);
+    }
+
+    private static void Give(byte[] buffer, long reserved, BodyMemoryBudget budget)
+    {
+        ArrayPool<byte>.Shared.Return(buffer);
+        budget.Release(reserved);
+    }
+
+    /// <summary>
+    /// Refused at once rather than queued: the client retries 529 with backoff, and the connection is closed rather
+    /// than the rest of a large upload read into memory the node does not have.
+    /// </summary>
+    private static ApiError OverBudget(HttpContext context, BodyMemoryBudget budget)
+    {
+        context.Response.Headers.Connection = "close";
+        context.Response.Headers.RetryAfter = "1";
+        return ApiError.Overloaded(
+            $"This node is reading as many request bodies as its memory budget allows ({budget.Limit / (1024 * 1024)} MB in flight); retry shortly.");
     }
 
     private static async Task DrainAsync(HttpContext context, CancellationToken cancellationToken)
@@ -127,6 +164,7 @@ internal sealed class RequestBody : IDisposable
         {
             _buffer = null;
             ArrayPool<byte>.Shared.Return(buffer);
+            _budget.Release(Length);
         }
     }
 

@@ -114,6 +114,12 @@ public sealed class GatewayOptions
     /// </summary>
     public int WorkUnitsPerByte { get; set; } = 512;
 
+    /// <summary>
+    /// The memory all request bodies in flight may hold at once (default 512 MiB: sixteen 32 MB bodies); a body that would
+    /// go past it is refused with 529 at once (docs/messages-api.md, "Limits").
+    /// </summary>
+    public long BodyBytesInFlight { get; set; } = 512L * 1024 * 1024;
+
     /// <summary>Failed authentications one source address may make at once before it is throttled (429, unchecked).</summary>
     public int AuthFailureBurst { get; set; } = 100;
 
