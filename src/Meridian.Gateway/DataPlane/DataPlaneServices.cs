@@ -19,6 +19,7 @@ public static class DataPlaneServices
         services.AddHostedService(sp => sp.GetRequiredService<RecordWriter>());
         services.AddSingleton<AuthFailureThrottle>();
         services.AddSingleton<BodyMemoryBudget>();
+        services.AddSingleton<KeyConcurrency>();
         services.AddSingleton<ApiKeyAuthenticator>();
         services.AddSingleton<RequestRecordBuilder>();
         services.AddSingleton<MessagesEndpoint>();

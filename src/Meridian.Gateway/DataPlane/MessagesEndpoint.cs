@@ -42,6 +42,7 @@ internal sealed class MessagesEndpoint
     private readonly TimeProvider _time;
     private readonly string _ingressRegion;
     private readonly BodyMemoryBudget _bodies;
+    private readonly KeyConcurrency _concurrency;
 
     /// <summary>The stages of a request, in order; each returns the refusal that ends the request, or null to go on.</summary>
     private readonly Stage[] _messageStages;
@@ -59,8 +60,10 @@ internal sealed class MessagesEndpoint
         RecordWriter writer,
         GatewayOptions options,
         BodyMemoryBudget bodies,
+        KeyConcurrency concurrency,
         TimeProvider time)
     {
+        _concurrency = concurrency;
         _ingressRegion = options.IngressRegion;
         _bodies = bodies;
         _authenticator = authenticator;
@@ -93,6 +96,14 @@ internal sealed class MessagesEndpoint
         }
 
         await using var exchange = new RequestExchange(context, snapshot, key, dialect, endpoint, _time.GetTimestamp());
+        if (!_concurrency.TryEnter(key.KeyId))
+        {
+            await FailAsync(exchange, new ApiError(429, ErrorTypes.RateLimit,
+                $"This API key has {_concurrency.Limit} requests in flight on this node, its limit: wait for one to finish."));
+            await RecordAsync(exchange, durable: false);
+            return;
+        }
+
         try
         {
             foreach (var stage in stages)
@@ -122,6 +133,7 @@ internal sealed class MessagesEndpoint
         }
         finally
         {
+            _concurrency.Exit(key.KeyId);
             await RecordAsync(exchange, durable: false);
         }
     }

@@ -120,6 +120,9 @@ public sealed class GatewayOptions
     /// </summary>
     public long BodyBytesInFlight { get; set; } = 512L * 1024 * 1024;
 
+    /// <summary>Requests one API key may have in flight on a node at once; past it, 429 at once (default 256).</summary>
+    public int MaxConcurrentPerKey { get; set; } = 256;
+
     /// <summary>Failed authentications one source address may make at once before it is throttled (429, unchecked).</summary>
     public int AuthFailureBurst { get; set; } = 100;
 
