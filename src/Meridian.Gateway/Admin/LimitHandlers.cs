@@ -148,7 +148,8 @@ public static class LimitHandlers
             effective = new EffectiveLimitsView(limits?.Rpm, limits?.InputTpm, limits?.OutputTpm);
         }
 
-        var spent = scope == LimitScope.Key ? null : Money.Format(Money.RoundToCents(budgets.Spent(scope, id, BillingPeriod.Of(time.GetUtcNow()))));
+        // Exact, as budgets are: a 0.0001 budget used up shows as spent, not as "0.00".
+        var spent = scope == LimitScope.Key ? null : Money.Format(budgets.Spent(scope, id, BillingPeriod.Of(time.GetUtcNow())));
         return new LimitsView(
             LimitRules.WireName(scope), id, tenantId, limits?.Rpm, limits?.InputTpm, limits?.OutputTpm,
             limits?.MonthlyBudget is { } budget ? Money.Format(budget) : null,

@@ -479,6 +479,13 @@ internal sealed class MessagesEndpoint
     {
         exchange.Status = error.Status;
         exchange.ErrorType = error.Type;
+        // A refusal after screening says what screening found, as an answer does (a blocked request above all).
+        if (exchange.Input?.Policy is not null && exchange.Verdict is { } verdict && verdict.Action != Meridian.Safeguards.SafeguardAction.Allow
+            && !exchange.Http.Response.HasStarted)
+        {
+            exchange.Http.Response.Headers[RequestSafeguards.Header] = verdict.Compact;
+        }
+
         return exchange.Dialect.WriteErrorAsync(exchange.Http, error, exchange.BlockedBySafeguard);
     }
 

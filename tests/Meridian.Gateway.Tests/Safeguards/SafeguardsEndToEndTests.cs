@@ -62,6 +62,7 @@ public sealed class SafeguardsEndToEndTests : IAsyncLifetime
         Assert.Equal("invalid_request_error", json.RootElement.GetProperty("error").GetProperty("type").GetString());
         var message = json.RootElement.GetProperty("error").GetProperty("message").GetString()!;
         Assert.Contains("'default'", message);
+        Assert.StartsWith("block:", response.Headers.GetValues("meridian-safeguards").Single(), StringComparison.Ordinal);
         Assert.DoesNotContain("kill", text, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("family", text, StringComparison.OrdinalIgnoreCase);
 
