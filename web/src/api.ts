@@ -133,7 +133,7 @@ export interface ApiKey {
   tenant_id: string;
   name: string | null;
   prefix: string;
-  status: 'active' | 'expired' | 'revoked';
+  status: 'active' | 'expired' | 'revoked' | 'suspended';
   created_by: string;
   created_at: string;
   expires_at: string | null;

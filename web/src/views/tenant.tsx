@@ -699,7 +699,7 @@ function ResourceKeys({ resource, keys, onChanged }: { resource: Resource; keys:
                     <code>{k.prefix}</code>
                   </td>
                   <td>
-                    <span class={`badge ${k.status === 'active' ? 'ok' : 'muted'}`}>{k.status}</span>
+                    <span class={`badge ${k.status === 'active' ? 'ok' : k.status === 'suspended' ? 'bad' : 'muted'}`}>{k.status}</span>
                   </td>
                   <td>
                     {formatTime(k.created_at)} by <code>{k.created_by}</code>
