@@ -1,8 +1,11 @@
 using System.CommandLine;
 using System.Data.Common;
 using System.Globalization;
+using Meridian.Core.Marketplace;
 using Meridian.Gateway.Hosting;
 using Meridian.Gateway.Safeguards;
+using Meridian.Gateway.Snapshot;
+using Meridian.Storage.Control;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -187,7 +190,7 @@ public static class ServeCommand
             }
 
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            StartBanner.Print(address, options, demo);
+            StartBanner.Print(address, options, demo, DemoIngressRefusal(app.Services.GetRequiredService<GatewaySnapshotProvider>().Current, options));
             await app.WaitForShutdownAsync(cancellationToken);
         }
 
@@ -208,4 +211,26 @@ public static class ServeCommand
     private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
 
     private static int? EnvInt(string name) => int.TryParse(Env(name), out var value) ? value : null;
+
+    /// <summary>
+    /// Where the demo deployment may be called from, when it is not at this node: ingress is part of its boundary
+    /// (docs/receipts.md), so the banner must not offer a curl line this node refuses without saying so.
+    /// </summary>
+    private static string? DemoIngressRefusal(GatewaySnapshot snapshot, GatewayOptions options)
+    {
+        if (!snapshot.ResourceDeployments.TryGetValue(DemoSeed.ResourceId, out var deployments)
+            || deployments.FirstOrDefault(d => d.DeploymentId == DemoSeed.DeploymentId) is not { } demo)
+        {
+            return null;
+        }
+
+        var zone = snapshot.World.TryGetRegion(options.IngressRegion, out var region) ? region.DataZone : null;
+        if (Boundary.Ingress(demo, options.IngressRegion, zone) != IngressDecision.Refused)
+        {
+            return null;
+        }
+
+        var inside = snapshot.World.Regions.Where(r => Boundary.Ingress(demo, r.Name, r.DataZone) == IngressDecision.Inside).Select(r => r.Name);
+        return $"This node takes requests in at {options.IngressRegion}, outside the demo deployment's boundary: it refuses the call below (403). Call a node in {string.Join(", ", inside)}.";
+    }
 }

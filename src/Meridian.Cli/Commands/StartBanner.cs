@@ -6,7 +6,8 @@ namespace Meridian.Cli.Commands;
 /// <summary>What <c>meridian serve</c> tells a person on start: where it listens, that answers are simulated, how to call it.</summary>
 internal static class StartBanner
 {
-    public static void Print(string address, GatewayOptions options, DemoReport demo)
+    /// <param name="demoRefusedHere">Why this node refuses the demo call, when it does (its ingress is outside the boundary).</param>
+    public static void Print(string address, GatewayOptions options, DemoReport demo, string? demoRefusedHere)
     {
         var key = demo.NewDemoKey ?? options.DemoKey;
         var grid = new Grid().AddColumn().AddColumn();
@@ -35,6 +36,11 @@ internal static class StartBanner
             .BorderColor(Color.Blue));
         AnsiConsole.MarkupLine("[black on yellow] SIMULATOR [/] [yellow]Answers come from Meridian's built-in simulator backend, not from a real model.[/]");
         AnsiConsole.WriteLine();
+        if (demoRefusedHere is not null)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[yellow]{demoRefusedHere}[/]");
+        }
+
         AnsiConsole.WriteLine("Try it:");
         var curl = $"curl -s {address}/v1/messages -H 'content-type: application/json' -H 'x-api-key: {key ?? "$MERIDIAN_API_KEY"}' " +
                    $"-d '{{\"model\":\"{demo.DeploymentName}\",\"max_tokens\":128,\"messages\":[{{\"role\":\"user\",\"content\":\"Hello, Meridian\"}}]}}'";
