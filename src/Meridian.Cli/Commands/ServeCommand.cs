@@ -230,7 +230,7 @@ public static class ServeCommand
             return null;
         }
 
-        var inside = snapshot.World.Regions.Where(r => Boundary.Ingress(demo, r.Name, r.DataZone) == IngressDecision.Inside).Select(r => r.Name);
-        return $"This node takes requests in at {options.IngressRegion}, outside the demo deployment's boundary: it refuses the call below (403). Call a node in {string.Join(", ", inside)}.";
+        return $"This node takes requests in at {options.IngressRegion}, outside the demo deployment's boundary: it refuses the call below (403). "
+            + $"Call a node in {string.Join(", ", Boundary.IngressRegionsInside(demo, snapshot.World))}.";
     }
 }

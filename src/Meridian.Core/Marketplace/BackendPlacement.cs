@@ -48,6 +48,10 @@ public static class Boundary
             : IngressDecision.Refused;
     }
 
+    /// <summary>The regions of the world at which the deployment's requests come in inside its boundary: where to call it.</summary>
+    public static IEnumerable<string> IngressRegionsInside(DeploymentRoute deployment, World.WorldMap world) =>
+        world.Regions.Where(r => Ingress(deployment, r.Name, r.DataZone) == IngressDecision.Inside).Select(r => r.Name);
+
     public static bool Allows(DeploymentRoute deployment, BackendPlacement backend)
     {
         if (deployment.Hosting == HostingOption.Publisher)

@@ -63,6 +63,10 @@ public static class BoundaryExplanation
         _ => "eligible",
     };
 
+    /// <summary>Where the deployment's requests may be processed, in words a receipt can be checked against.</summary>
+    public static string DescribeBoundary(DeploymentRoute deployment) => DescribeBoundary(
+        deployment.Hosting, deployment.Type, deployment.ResourceRegion.Name, deployment.ResourceRegion.DataZone, deployment.PublisherId);
+
     /// <summary>Where a deployment's requests may be processed, in words a receipt can be checked against.</summary>
     public static string DescribeBoundary(HostingOption hosting, DeploymentType? type, string resourceRegion, string? resourceZone, string publisherId) =>
         (hosting, type) switch

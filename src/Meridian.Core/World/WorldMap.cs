@@ -21,7 +21,8 @@ public sealed class WorldMap
 
     /// <summary>
     /// Which version of the world this is: the sum of its regions' versions, which every region created or changed
-    /// raises (regions are never deleted). Receipts name it, so a boundary can be traced to the world it was computed from.
+    /// raises (regions are never deleted); 0 for a world read only to validate a change. Receipts name it, so a boundary
+    /// can be traced to the world it was computed from.
     /// </summary>
     public long Version { get; }
 

@@ -65,9 +65,7 @@ public sealed record BoundaryPlan(string Boundary, IReadOnlyList<PlannedBackend>
             }
         }
 
-        var boundary = BoundaryExplanation.DescribeBoundary(
-            deployment.Hosting, deployment.Type, deployment.ResourceRegion.Name, deployment.ResourceRegion.DataZone, deployment.PublisherId);
-        return new BoundaryPlan(boundary, backends, lost);
+        return new BoundaryPlan(BoundaryExplanation.DescribeBoundary(deployment), backends, lost);
     }
 
     private static PlannedBackend Plan(RegisteredBackend backend, DeploymentRoute deployment, DateTimeOffset now)

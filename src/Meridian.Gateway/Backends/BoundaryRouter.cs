@@ -173,7 +173,7 @@ public sealed partial class BoundaryRouter(BackendChooser chooser, ILogger<Bound
     private static string NoneEligibleMessage(DeploymentRoute deployment, BackendRegistry registry)
     {
         var text = new StringBuilder()
-            .Append("No backend inside this deployment's boundary (").Append(Boundary(deployment)).Append(") serves model ")
+            .Append("No backend inside this deployment's boundary (").Append(BoundaryExplanation.DescribeBoundary(deployment)).Append(") serves model ")
             .Append(deployment.ModelId).Append("; the request was not sent anywhere else.");
         var named = 0;
         foreach (var backend in registry.All)
@@ -200,7 +200,7 @@ public sealed partial class BoundaryRouter(BackendChooser chooser, ILogger<Bound
     private string UnavailableMessage(DeploymentRoute deployment, EligibleSet set, IReadOnlyList<RouteAttempt> attempts)
     {
         var text = new StringBuilder()
-            .Append("No backend inside this deployment's boundary (").Append(Boundary(deployment))
+            .Append("No backend inside this deployment's boundary (").Append(BoundaryExplanation.DescribeBoundary(deployment))
             .Append(") can take the request now; it was not sent anywhere else. Candidates: ");
         var now = chooser.Time.GetUtcNow();
         var named = 0;
@@ -230,9 +230,6 @@ public sealed partial class BoundaryRouter(BackendChooser chooser, ILogger<Bound
         BackendCondition.Overloaded => "overloaded (at its in-flight limit)",
         _ => "healthy",
     };
-
-    private static string Boundary(DeploymentRoute d) =>
-        BoundaryExplanation.DescribeBoundary(d.Hosting, d.Type, d.ResourceRegion.Name, d.ResourceRegion.DataZone, d.PublisherId);
 
     private static partial class Log
     {

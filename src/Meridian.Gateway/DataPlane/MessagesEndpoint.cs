@@ -40,7 +40,6 @@ internal sealed class MessagesEndpoint
     private readonly RecordWriter _writer;
     private readonly GatewayOptions _options;
     private readonly TimeProvider _time;
-    private readonly string _ingressRegion;
     private readonly BodyMemoryBudget _bodies;
     private readonly KeyConcurrency _concurrency;
 
@@ -64,7 +63,6 @@ internal sealed class MessagesEndpoint
         TimeProvider time)
     {
         _concurrency = concurrency;
-        _ingressRegion = options.IngressRegion;
         _bodies = bodies;
         _authenticator = authenticator;
         _snapshots = snapshots;
@@ -239,21 +237,19 @@ internal sealed class MessagesEndpoint
     private ValueTask<ApiError?> AdmitIngress(RequestExchange exchange)
     {
         var deployment = exchange.Deployment!;
-        var zone = exchange.Snapshot.World.TryGetRegion(_ingressRegion, out var region) ? region.DataZone : null;
-        exchange.IngressDataZone = zone;
-        exchange.Ingress = Core.Marketplace.Boundary.Ingress(deployment, _ingressRegion, zone);
-        if (exchange.Ingress != Core.Marketplace.IngressDecision.Refused)
+        var world = exchange.Snapshot.World;
+        var ingressRegion = _options.IngressRegion;
+        exchange.IngressDataZone = world.TryGetRegion(ingressRegion, out var region) ? region.DataZone : null;
+        exchange.Ingress = Core.Marketplace.Boundary.Ingress(deployment, ingressRegion, exchange.IngressDataZone);
+        if (exchange.Ingress != IngressDecision.Refused)
         {
             return ValueTask.FromResult<ApiError?>(null);
         }
 
-        var inside = exchange.Snapshot.World.Regions
-            .Where(r => Core.Marketplace.Boundary.Ingress(deployment, r.Name, r.DataZone) == Core.Marketplace.IngressDecision.Inside)
-            .Select(r => r.Name);
         return Refuse(ApiError.Permission(
-            $"The deployment '{deployment.Name}' keeps its data in {Core.Marketplace.BoundaryExplanation.DescribeBoundary(deployment.Hosting, deployment.Type, deployment.ResourceRegion.Name, deployment.ResourceRegion.DataZone, deployment.PublisherId)}, "
-            + $"and this gateway node takes requests in at {_ingressRegion}, outside it: the request was refused before its content was screened or sent anywhere. "
-            + $"Call a Meridian node in {string.Join(", ", inside)}."));
+            $"The deployment '{deployment.Name}' keeps its data in {BoundaryExplanation.DescribeBoundary(deployment)}, "
+            + $"and this gateway node takes requests in at {ingressRegion}, outside it: the request was refused before its content was screened or sent anywhere. "
+            + $"Call a Meridian node in {string.Join(", ", Core.Marketplace.Boundary.IngressRegionsInside(deployment, world))}."));
     }
 
     /// <summary>What the caller is told: which of its identities is suspended, and that the tenant cannot undo it (403 is not retried).</summary>
@@ -450,9 +446,15 @@ internal sealed class MessagesEndpoint
     {
         var headers = exchange.Http.Response.Headers;
         headers[ProcessingRegionHeader] = HeaderSafe(exchange.Routed!.Route!.Backend!.ProcessingLocation);
-        if (exchange.Input!.Policy is not null && exchange.Verdict is { } verdict && verdict.Action != Meridian.Safeguards.SafeguardAction.Allow)
+        WriteVerdictHeader(exchange);
+    }
+
+    /// <summary>Any screening verdict other than allow, on the answer or refusal (docs/safeguards.md).</summary>
+    private static void WriteVerdictHeader(RequestExchange exchange)
+    {
+        if (exchange.Input?.Policy is not null && exchange.Verdict is { } verdict && verdict.Action != Meridian.Safeguards.SafeguardAction.Allow)
         {
-            headers[RequestSafeguards.Header] = verdict.Compact;
+            exchange.Http.Response.Headers[RequestSafeguards.Header] = verdict.Compact;
         }
     }
 
@@ -473,17 +475,16 @@ internal sealed class MessagesEndpoint
     };
 
     private static string Describe(Core.Marketplace.DeploymentRoute d) =>
-        $"'{d.Name}' ({Core.Marketplace.BoundaryExplanation.DescribeBoundary(d.Hosting, d.Type, d.ResourceRegion.Name, d.ResourceRegion.DataZone, d.PublisherId)})";
+        $"'{d.Name}' ({BoundaryExplanation.DescribeBoundary(d)})";
 
     private static Task FailAsync(RequestExchange exchange, ApiError error)
     {
         exchange.Status = error.Status;
         exchange.ErrorType = error.Type;
         // A refusal after screening says what screening found, as an answer does (a blocked request above all).
-        if (exchange.Input?.Policy is not null && exchange.Verdict is { } verdict && verdict.Action != Meridian.Safeguards.SafeguardAction.Allow
-            && !exchange.Http.Response.HasStarted)
+        if (!exchange.Http.Response.HasStarted)
         {
-            exchange.Http.Response.Headers[RequestSafeguards.Header] = verdict.Compact;
+            WriteVerdictHeader(exchange);
         }
 
         return exchange.Dialect.WriteErrorAsync(exchange.Http, error, exchange.BlockedBySafeguard);

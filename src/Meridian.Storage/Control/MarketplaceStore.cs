@@ -33,6 +33,5 @@ public sealed partial class MarketplaceStore(ControlStore store)
         new(reader.GetString(nameOrdinal), reader.GetStringOrNull(nameOrdinal + 1), reader.GetString(nameOrdinal + 2), reader.GetString(nameOrdinal + 3));
 
     private static WorldMap LoadWorld(DbConnection connection, DbTransaction? transaction) =>
-        new(connection.Query(transaction, "SELECT name, data_zone, geography, display_name FROM regions", r => ReadRegion(r, 0)),
-            connection.Scalar(transaction, "SELECT COALESCE(SUM(version), 0) FROM regions"));
+        new(connection.Query(transaction, "SELECT name, data_zone, geography, display_name FROM regions", r => ReadRegion(r, 0)));
 }
