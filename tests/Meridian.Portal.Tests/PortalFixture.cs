@@ -159,13 +159,16 @@ public sealed class PortalFixture : IAsyncLifetime
         $"/portal/reviewer/cases/{await DemoCaseIdAsync()}",
     ];
 
-    /// <summary>A new page in its own browser context (own session storage), recording console errors and failed requests.</summary>
-    public async Task<PortalPage> NewPageAsync(string? token = null)
+    /// <summary>
+    /// A new page in its own browser context (own session storage), recording console errors and failed requests; a
+    /// desktop window unless <paramref name="viewport"/> says otherwise.
+    /// </summary>
+    public async Task<PortalPage> NewPageAsync(string? token = null, ViewportSize? viewport = null)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = BaseAddress.ToString(),
-            ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
+            ViewportSize = viewport ?? new ViewportSize { Width = 1280, Height = 900 },
             Locale = "en-US",
             TimezoneId = "UTC",
         });

@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, admin, errorMessage, session, setUnauthenticatedHandler, type Role, type WhoAmI } from './api';
 import { Link, navigate, usePath } from './router';
 import { SessionContext, type Session } from './session';
-import { ErrorBox, Spinner, ViewTitle } from './ui';
+import { ErrorBox, Spinner, UncaughtFailures, ViewTitle } from './ui';
 import { OperatorAudit, OperatorBackends, OperatorTenants, OperatorWorld } from './views/operator';
 import { PublisherOffers } from './views/publisher';
 import { ReviewerCases } from './views/reviewer';
@@ -247,6 +247,7 @@ function Shell({ me, onSignOut }: { me: WhoAmI; onSignOut: () => void }) {
           ))}
         </nav>
         <main id="main" tabIndex={-1} data-view={allowed ? path : 'none'}>
+          <UncaughtFailures key={path} />
           {allowed ? (
             <allowed.component key={`${path}|${tenantId}|${publisherId}`} />
           ) : path === '/' ? (

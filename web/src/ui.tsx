@@ -228,17 +228,23 @@ export function Select(props: SelectProps) {
 export function ConfirmButton({ label, confirmLabel, onConfirm, disabled }: { label: string; confirmLabel: string; onConfirm: () => Promise<void> | void; disabled?: boolean }) {
   const [asking, setAsking] = useState(false);
   const [busy, setBusy] = useState(false);
+  // A refused action (e.g. revoking the last operator token: 409) is said next to the button that asked for it.
+  const [failure, setFailure] = useState<unknown>(undefined);
   const confirmRef = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     if (asking) {
       confirmRef.current?.focus();
     }
   }, [asking]);
+  const error = failure !== undefined && <ErrorBox error={failure} />;
   if (!asking) {
     return (
-      <button type="button" class="secondary" disabled={disabled} onClick={() => setAsking(true)}>
-        {label}
-      </button>
+      <>
+        <button type="button" class="secondary" disabled={disabled} onClick={() => setAsking(true)}>
+          {label}
+        </button>
+        {error}
+      </>
     );
   }
   return (
@@ -250,8 +256,11 @@ export function ConfirmButton({ label, confirmLabel, onConfirm, disabled }: { la
         disabled={busy}
         onClick={async () => {
           setBusy(true);
+          setFailure(undefined);
           try {
             await onConfirm();
+          } catch (err) {
+            setFailure(err);
           } finally {
             setBusy(false);
             setAsking(false);
@@ -298,4 +307,35 @@ export function download(fileName: string, text: string, type = 'application/jso
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+/**
+ * Failures no view caught — an action whose promise was rejected without a handler — shown on the page with the API's
+ * message rather than reaching only the browser console. Mounted once per view, so a failure is not carried to the next.
+ */
+export function UncaughtFailures() {
+  const [failures, setFailures] = useState<string[]>([]);
+  useEffect(() => {
+    const onRejection = (event: PromiseRejectionEvent) => {
+      event.preventDefault();
+      setFailures((shown) => [...shown.slice(-2), errorMessage(event.reason)]);
+    };
+    window.addEventListener('unhandledrejection', onRejection);
+    return () => window.removeEventListener('unhandledrejection', onRejection);
+  }, []);
+  if (failures.length === 0) {
+    return null;
+  }
+  return (
+    <div class="box error uncaught" role="alert">
+      <ul>
+        {failures.map((message, i) => (
+          <li key={i}>{message}</li>
+        ))}
+      </ul>
+      <button type="button" class="secondary" onClick={() => setFailures([])}>
+        Dismiss
+      </button>
+    </div>
+  );
 }

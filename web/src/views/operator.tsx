@@ -1,4 +1,3 @@
-import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import {
   ApiError,
@@ -207,6 +206,7 @@ export function OperatorTenants() {
                   <thead>
                     <tr>
                       <th scope="col">Name</th>
+                      <th scope="col">Id</th>
                       <th scope="col">Prefix</th>
                       <th scope="col">Role</th>
                       <th scope="col">Scope</th>
@@ -218,8 +218,11 @@ export function OperatorTenants() {
                   </thead>
                   <tbody>
                     {tokens.map((t) => (
-                      <tr key={t.id}>
+                      <tr key={t.id} data-token={t.id}>
                         <td>{t.name}</td>
+                        <td>
+                          <code>{t.id}</code>
+                        </td>
                         <td>
                           <code>{t.prefix}</code>
                         </td>
@@ -583,7 +586,7 @@ export function OperatorAudit() {
                             '—'
                           ) : (
                             <details>
-                              <summary>before / after</summary>
+                              <summary>what changed</summary>
                               <AuditDiff before={r.before} after={r.after} />
                             </details>
                           )}
@@ -619,20 +622,50 @@ export function OperatorAudit() {
   );
 }
 
+/** What a change did, field by field: only the fields that differ, before struck through and after inserted. */
 function AuditDiff({ before, after }: { before: unknown; after: unknown }) {
+  const was = flatten(before);
+  const is = flatten(after);
+  const fields = [...new Set([...Object.keys(was), ...Object.keys(is)])].sort();
+  const changed = fields.filter((f) => was[f] !== is[f]);
+  const unchanged = fields.length - changed.length;
   return (
-    <dl class="diff">
-      {[
-        ['Before', before],
-        ['After', after],
-      ].map(([label, value]) => (
-        <Fragment key={label as string}>
-          <dt>{label as string}</dt>
-          <dd>
-            <pre>{value === null ? 'null' : JSON.stringify(value, null, 2)}</pre>
-          </dd>
-        </Fragment>
-      ))}
-    </dl>
+    <div class="diff">
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Field</th>
+            <th scope="col">Before</th>
+            <th scope="col">After</th>
+          </tr>
+        </thead>
+        <tbody>
+          {changed.map((f) => (
+            <tr key={f} data-field={f}>
+              <th scope="row">
+                <code>{f}</code>
+              </th>
+              <td>{was[f] === undefined ? <span class="muted">—</span> : <del>{was[f]}</del>}</td>
+              <td>{is[f] === undefined ? <span class="muted">—</span> : <ins>{is[f]}</ins>}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {unchanged > 0 && <p class="hint">{unchanged === 1 ? '1 field unchanged' : `${unchanged} fields unchanged`}</p>}
+    </div>
   );
+}
+
+/** A JSON value as dotted paths to its leaves (<code>prices.input</code>, <code>models[0].model_id</code>), each leaf as JSON text. */
+function flatten(value: unknown, path = '', into: Record<string, string> = {}): Record<string, string> {
+  if (Array.isArray(value) && value.length > 0) {
+    value.forEach((item, i) => flatten(item, `${path}[${i}]`, into));
+  } else if (value !== null && typeof value === 'object' && Object.keys(value).length > 0) {
+    for (const [key, item] of Object.entries(value)) {
+      flatten(item, path ? `${path}.${key}` : key, into);
+    }
+  } else if (value !== null || path) {
+    into[path || '(value)'] = JSON.stringify(value);
+  }
+  return into;
 }

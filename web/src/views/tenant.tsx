@@ -73,6 +73,7 @@ function Catalogue({ tenantId }: { tenantId: string }) {
 
 export function PriceTable({ offer }: { offer: Offer }) {
   return (
+    <div class="table-wrap">
     <table class="prices">
       <caption>Prices, USD per million tokens</caption>
       <thead>
@@ -92,6 +93,7 @@ export function PriceTable({ offer }: { offer: Offer }) {
         </tr>
       </tbody>
     </table>
+    </div>
   );
 }
 
