@@ -157,6 +157,8 @@ export interface AuditRecord {
   id: number | string;
   at: string;
   actor: string;
+  /** The display name of the admin token the actor names; null for system actors. */
+  actor_name: string | null;
   action: string;
   object_type: string;
   object_id: string;

@@ -128,7 +128,7 @@ interface FieldProps {
   onInput: (value: string) => void;
   error?: string | undefined;
   hint?: ComponentChildren;
-  type?: 'text' | 'password' | 'email' | 'number';
+  type?: 'text' | 'password' | 'email' | 'number' | 'date';
   required?: boolean;
   placeholder?: string;
   autoComplete?: string;

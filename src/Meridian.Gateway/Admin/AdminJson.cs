@@ -257,7 +257,9 @@ public sealed record LiftSuspensionRequest(string? Reason = null, string? Reason
 
 // ---- audit ----
 
-public sealed record AuditView(long Id, DateTimeOffset At, string Actor, string Action, string ObjectType, string ObjectId, JsonElement? Before, JsonElement? After);
+/// <param name="ActorName">The display name of the admin token the actor names; null for <c>system:…</c> actors.</param>
+public sealed record AuditView(
+    long Id, DateTimeOffset At, string Actor, string? ActorName, string Action, string ObjectType, string ObjectId, JsonElement? Before, JsonElement? After);
 
 /// <summary>Source-generated metadata for every admin wire shape; snake_case, strict on input.</summary>
 [JsonSourceGenerationOptions(

@@ -55,6 +55,27 @@ public static class AdminRequest
     }
 
     /// <summary>Reads <c>limit</c> (1–200, default 50) and the opaque <c>cursor</c>.</summary>
+    /// <summary>An optional RFC 3339 time in the query (<c>from=2026-11-01T00:00:00Z</c>); null when absent.</summary>
+    public static bool TryReadTime(HttpContext context, string name, out DateTimeOffset? value, out ProblemHttpResult? problem)
+    {
+        problem = null;
+        value = null;
+        var text = context.Request.Query[name].ToString();
+        if (text.Length == 0)
+        {
+            return true;
+        }
+
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
+        {
+            value = time;
+            return true;
+        }
+
+        problem = AdminProblems.Validation(name, "must be an RFC 3339 time, such as 2026-11-01T00:00:00Z");
+        return false;
+    }
+
     public static bool TryReadPage(HttpContext context, out PageRequest page, out ProblemHttpResult? problem)
     {
         page = default;

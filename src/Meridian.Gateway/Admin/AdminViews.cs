@@ -135,7 +135,7 @@ public static class AdminViews
         token.CreatedBy, token.CreatedAt, token.RevokedAt);
 
     public static AuditView Audit(AuditRecord record) => new(
-        record.Id, record.At, record.Actor, record.Action, record.ObjectType, record.ObjectId, Json(record.BeforeJson), Json(record.AfterJson));
+        record.Id, record.At, record.Actor, record.ActorName, record.Action, record.ObjectType, record.ObjectId, Json(record.BeforeJson), Json(record.AfterJson));
 
     /// <summary>A revoked or expired key never serves again, suspended or not; a suspension is what stops a live one.</summary>
     private static string KeyStatus(ApiKeyInfo key, DateTimeOffset now, bool suspended) => key switch

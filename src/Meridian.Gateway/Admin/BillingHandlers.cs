@@ -266,21 +266,9 @@ public static class BillingHandlers
 
     private static bool TryReadTime(HttpContext context, string name, DateTimeOffset fallback, out DateTimeOffset value, out ProblemHttpResult? problem)
     {
-        problem = null;
-        value = fallback;
-        var text = context.Request.Query[name].ToString();
-        if (text.Length == 0)
-        {
-            return true;
-        }
-
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out value))
-        {
-            return true;
-        }
-
-        problem = AdminProblems.Validation(name, "must be an RFC 3339 time, such as 2026-11-01T00:00:00Z");
-        return false;
+        var read = AdminRequest.TryReadTime(context, name, out var given, out problem);
+        value = given ?? fallback;
+        return read;
     }
 
     private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;

@@ -76,9 +76,11 @@ public static class TokenHandlers
         return result.Succeeded ? TypedResults.Ok(AdminViews.Token(result.Value!)) : AdminProblems.From(result);
     }
 
+    /// <summary>The audit trail, newest first, filtered by object, actor (id or token name), action (or its group) and time.</summary>
     public static Results<Ok<ListResponse<AuditView>>, ProblemHttpResult> Audit(
         HttpContext context, MarketplaceStore store,
-        [FromQuery(Name = "object_type")] string? objectType = null, [FromQuery(Name = "object_id")] string? objectId = null)
+        [FromQuery(Name = "object_type")] string? objectType = null, [FromQuery(Name = "object_id")] string? objectId = null,
+        [FromQuery(Name = "actor")] string? actor = null, [FromQuery(Name = "action")] string? action = null)
     {
         var caller = AdminAuthentication.CallerOf(context);
         if (AccessProblems.Check(caller.OperatorOnly(), string.Empty, "Only an operator-admin may read the audit trail.") is { } denied)
@@ -86,13 +88,18 @@ public static class TokenHandlers
             return denied;
         }
 
-        if (!AdminRequest.TryReadPage(context, out var page, out var problem))
+        if (!AdminRequest.TryReadPage(context, out var page, out var problem)
+            || !AdminRequest.TryReadTime(context, "from", out var from, out problem)
+            || !AdminRequest.TryReadTime(context, "to", out var to, out problem))
         {
             return problem!;
         }
 
-        return TypedResults.Ok(AdminRequest.List(AuditLog.Read(store.Control, objectType, objectId, page), AdminViews.Audit));
+        var filter = new AuditFilter(NonEmpty(objectType), NonEmpty(objectId), NonEmpty(actor), NonEmpty(action), from, to);
+        return TypedResults.Ok(AdminRequest.List(AuditLog.Read(store.Control, filter, page), AdminViews.Audit));
     }
+
+    private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
     private static ProblemHttpResult? Authorize(HttpContext context, string id, AdminTokenStore tokens, out AdminToken? token)
     {

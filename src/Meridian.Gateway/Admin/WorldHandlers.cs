@@ -88,6 +88,6 @@ public static class WorldHandlers
             return problem!;
         }
 
-        return TypedResults.Ok(AdminRequest.List(AuditLog.Read(store.Control, "tenant_notice", tenant, page), AdminViews.Audit));
+        return TypedResults.Ok(AdminRequest.List(AuditLog.Read(store.Control, new AuditFilter(ObjectType: "tenant_notice", ObjectId: tenant), page), AdminViews.Audit));
     }
 }

@@ -11,8 +11,20 @@ using System.Data.Common;
 
 namespace Meridian.Storage.Control;
 
-/// <summary>One audit record: who did what to which object, and the object before and after (JSON, never a secret).</summary>
-public sealed record AuditRecord(long Id, DateTimeOffset At, string Actor, string Action, string ObjectType, string ObjectId, string? BeforeJson, string? AfterJson);
+/// <summary>
+/// One audit record: who did what to which object, and the object before and after (JSON, never a secret).
+/// <paramref name="ActorName"/> is the display name of the admin token the actor names (null for <c>system:…</c>).
+/// </summary>
+public sealed record AuditRecord(
+    long Id, DateTimeOffset At, string Actor, string Action, string ObjectType, string ObjectId, string? BeforeJson, string? AfterJson, string? ActorName);
+
+/// <summary>
+/// Which audit records to read; a null field matches every record. <paramref name="Actor"/> matches the actor
+/// (<c>token:tok_…</c>) or its token's display name; <paramref name="Action"/> an action (<c>key.revoke</c>) or its object's
+/// group (<c>key</c>); the record's time is in [<paramref name="From"/>, <paramref name="To"/>).
+/// </summary>
+public sealed record AuditFilter(
+    string? ObjectType = null, string? ObjectId = null, string? Actor = null, string? Action = null, DateTimeOffset? From = null, DateTimeOffset? To = null);
 
 /// <summary>
 /// Writes audit records inside the mutation's own transaction, so a change and its record commit or roll back
@@ -35,17 +47,24 @@ public static class AuditLog
     }
 
     /// <summary>Newest first; <see cref="PageRequest.After"/> is the id of the last record of the previous page.</summary>
-    public static Page<AuditRecord> Read(ControlStore store, string? objectType, string? objectId, PageRequest page) => store.Read(connection =>
+    public static Page<AuditRecord> Read(ControlStore store, AuditFilter filter, PageRequest page) => store.Read(connection =>
     {
         var after = long.TryParse(page.After, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : long.MaxValue;
         var rows = connection.Query(null, """
-            SELECT id, at, actor, action, object_type, object_id, before_json, after_json FROM audit
-            WHERE id < @after AND (CAST(@type AS TEXT) IS NULL OR object_type = @type) AND (CAST(@object AS TEXT) IS NULL OR object_id = @object)
-            ORDER BY id DESC LIMIT @limit
+            SELECT a.id, a.at, a.actor, a.action, a.object_type, a.object_id, a.before_json, a.after_json, t.name
+            FROM audit a LEFT JOIN admin_tokens t ON a.actor = 'token:' || t.id
+            WHERE a.id < @after
+              AND (CAST(@type AS TEXT) IS NULL OR a.object_type = @type) AND (CAST(@object AS TEXT) IS NULL OR a.object_id = @object)
+              AND (CAST(@actor AS TEXT) IS NULL OR a.actor = @actor OR t.name = @actor)
+              AND (CAST(@action AS TEXT) IS NULL OR a.action = @action OR substr(a.action, 1, length(@group)) = @group)
+              AND (CAST(@from AS TEXT) IS NULL OR a.at >= @from) AND (CAST(@to AS TEXT) IS NULL OR a.at < @to)
+            ORDER BY a.id DESC LIMIT @limit
             """,
             r => new AuditRecord(r.GetInt64(0), ControlStore.ParseTime(r.GetString(1)), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5),
-                r.GetStringOrNull(6), r.GetStringOrNull(7)),
-            ("@after", after), ("@type", objectType), ("@object", objectId), ("@limit", page.Limit + 1));
+                r.GetStringOrNull(6), r.GetStringOrNull(7), r.GetStringOrNull(8)),
+            ("@after", after), ("@type", filter.ObjectType), ("@object", filter.ObjectId), ("@actor", filter.Actor), ("@action", filter.Action),
+            ("@group", filter.Action + "."), ("@from", filter.From is { } from ? ControlStore.FormatTime(from) : null),
+            ("@to", filter.To is { } to ? ControlStore.FormatTime(to) : null), ("@limit", page.Limit + 1));
         return rows.Count > page.Limit
             ? new Page<AuditRecord>(rows[..page.Limit], rows[page.Limit - 1].Id.ToString(CultureInfo.InvariantCulture))
             : new Page<AuditRecord>(rows, null);

@@ -261,5 +261,7 @@ internal static class ControlSchema
             SELECT 'acc_' || s.id, s.id, s.tenant_id, s.offer_id, s.terms_version, t.sha256, s.accepted_by, s.accepted_at
             FROM subscriptions s JOIN terms t ON t.offer_id = s.offer_id AND t.version = s.terms_version;
         """,
+        // One object type per object: a key's limits were audited as "key", everything else about it as "api_key".
+        "UPDATE audit SET object_type = 'api_key' WHERE object_type = 'key';",
     ];
 }

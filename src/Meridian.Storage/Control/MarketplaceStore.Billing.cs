@@ -171,7 +171,8 @@ public sealed partial class MarketplaceStore
                 """,
                 ("@scope", wire), ("@id", scopeId), ("@tenant", tenantId), ("@rpm", after.Rpm), ("@itpm", after.InputTpm), ("@otpm", after.OutputTpm),
                 ("@budget", budget?.ToString(CultureInfo.InvariantCulture)), ("@by", actor), ("@at", Time(now)), ("@version", after.Version));
-            AuditLog.Write(connection, transaction, actor, "limits.set", wire, scopeId, before, after, BillingJson.Default.UsageLimits, now);
+            var objectType = scope == LimitScope.Key ? "api_key" : wire;
+            AuditLog.Write(connection, transaction, actor, "limits.set", objectType, scopeId, before, after, BillingJson.Default.UsageLimits, now);
             return StoreResult<UsageLimits>.Ok(after);
         });
     }

@@ -517,16 +517,38 @@ function BackendTable({ list }: { list: BackendList }) {
   );
 }
 
+interface AuditQuery {
+  actor: string;
+  action: string;
+  objectType: string;
+  objectId: string;
+  /** Days (YYYY-MM-DD, UTC), both included. */
+  fromDay: string;
+  toDay: string;
+}
+
+const anyRecord: AuditQuery = { actor: '', action: '', objectType: '', objectId: '', fromDay: '', toDay: '' };
+
+function nextDay(day: string): string {
+  const date = new Date(`${day}T00:00:00Z`);
+  date.setUTCDate(date.getUTCDate() + 1);
+  return date.toISOString();
+}
+
 export function OperatorAudit() {
-  const [objectType, setObjectType] = useState('');
-  const [objectId, setObjectId] = useState('');
-  const [filter, setFilter] = useState({ objectType: '', objectId: '' });
+  const [draft, setDraft] = useState<AuditQuery>(anyRecord);
+  const [filter, setFilter] = useState<AuditQuery>(anyRecord);
   const [pages, setPages] = useState<AuditRecord[][]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
+  const edit = (field: keyof AuditQuery) => (value: string) => setDraft({ ...draft, [field]: value });
   const query = (c: string | null) => {
     const params = new URLSearchParams({ limit: '50' });
+    if (filter.actor) params.set('actor', filter.actor);
+    if (filter.action) params.set('action', filter.action);
     if (filter.objectType) params.set('object_type', filter.objectType);
     if (filter.objectId) params.set('object_id', filter.objectId);
+    if (filter.fromDay) params.set('from', `${filter.fromDay}T00:00:00Z`);
+    if (filter.toDay) params.set('to', nextDay(filter.toDay));
     if (c) params.set('cursor', c);
     return `/audit?${params}`;
   };
@@ -535,7 +557,7 @@ export function OperatorAudit() {
     setPages([page.data]);
     setCursor(page.next_cursor);
     return page;
-  }, [filter.objectType, filter.objectId]);
+  }, [filter]);
   const [moreError, setMoreError] = useState<unknown>(undefined);
   const records = pages.flat();
   return (
@@ -546,11 +568,22 @@ export function OperatorAudit() {
         aria-label="Filter the audit log"
         onSubmit={(e) => {
           e.preventDefault();
-          setFilter({ objectType: objectType.trim(), objectId: objectId.trim() });
+          setFilter({
+            actor: draft.actor.trim(),
+            action: draft.action.trim(),
+            objectType: draft.objectType.trim(),
+            objectId: draft.objectId.trim(),
+            fromDay: draft.fromDay,
+            toDay: draft.toDay,
+          });
         }}
       >
-        <Field label="Object type" value={objectType} onInput={setObjectType} placeholder="deployment" />
-        <Field label="Object id" value={objectId} onInput={setObjectId} placeholder="dep_…" />
+        <Field label="Actor" value={draft.actor} onInput={edit('actor')} placeholder="token name or token:tok_…" />
+        <Field label="Action" value={draft.action} onInput={edit('action')} placeholder="key or key.revoke" />
+        <Field label="Object type" value={draft.objectType} onInput={edit('objectType')} placeholder="deployment" />
+        <Field label="Object id" value={draft.objectId} onInput={edit('objectId')} placeholder="dep_…" />
+        <Field label="From (UTC day)" type="date" value={draft.fromDay} onInput={edit('fromDay')} />
+        <Field label="To (UTC day, included)" type="date" value={draft.toDay} onInput={edit('toDay')} />
         <button type="submit">Filter</button>
       </form>
       <Load state={first} label="Loading the audit log…">
@@ -575,7 +608,13 @@ export function OperatorAudit() {
                       <tr key={r.id} data-action={r.action}>
                         <td>{formatTime(r.at)}</td>
                         <td>
-                          <code>{r.actor}</code>
+                          {r.actor_name ? (
+                            <span class="actor" title={r.actor}>
+                              {r.actor_name}
+                            </span>
+                          ) : (
+                            <code>{r.actor}</code>
+                          )}
                         </td>
                         <td>{r.action}</td>
                         <td>
