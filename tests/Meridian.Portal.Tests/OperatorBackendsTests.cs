@@ -42,6 +42,54 @@ public sealed class OperatorBackendsTests(PortalFixture portal)
         tab.AssertNoErrors();
     }
 
+    [Fact]
+    public async Task When_the_gateway_cannot_be_reached_the_last_data_stays_marked_as_stale()
+    {
+        await using var tab = await portal.NewPageAsync(PortalFixture.OperatorToken);
+        await tab.OpenAsync("/portal/operator/backends");
+        var page = tab.Page;
+        var asOf = await page.Locator(".live-bar .hint").InnerTextAsync();
+
+        // The gateway goes away (every call to it fails at the network level) and the view refreshes.
+        await page.RouteAsync("**/admin/v1/backends", route => route.AbortAsync());
+        await page.GetByRole(AriaRole.Button, new() { Name = "Refresh now" }).ClickAsync();
+
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Cannot reach the gateway");
+        await Expect(page.Locator(".stale table.backends tr[data-backend='simulator-eastus']")).ToBeVisibleAsync();
+        Assert.Equal(asOf, await page.Locator(".live-bar .hint").InnerTextAsync());
+
+        // And it comes back: the warning goes and the table is current again.
+        await page.UnrouteAllAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Refresh now" }).ClickAsync();
+        await Expect(page.Locator(".stale")).ToHaveCountAsync(0);
+        await Expect(page.GetByRole(AriaRole.Alert)).ToHaveCountAsync(0);
+        await Expect(page.Locator("table.backends tr[data-backend='simulator-eastus']")).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task A_backend_whose_last_attempt_failed_shows_as_failing_before_it_is_ejected()
+    {
+        // The router keeps a backend "healthy" until enough attempts failed to eject it; the view answers from the
+        // first failure. The gateway's real answer, with one failure in a row on the eastus simulator.
+        await using var tab = await portal.NewPageAsync(PortalFixture.OperatorToken);
+        await tab.Page.RouteAsync("**/admin/v1/backends", async route =>
+        {
+            var response = await route.FetchAsync();
+            var list = System.Text.Json.Nodes.JsonNode.Parse(await response.TextAsync())!;
+            var east = list["data"]!.AsArray().Single(b => (string?)b!["id"] == "simulator-eastus")!;
+            Assert.Equal("healthy", (string?)east["condition"]);
+            east["consecutive_failures"] = 1;
+            await route.FulfillAsync(new() { Response = response, Body = list.ToJsonString() });
+        });
+        await tab.OpenAsync("/portal/operator/backends");
+
+        var row = tab.Page.Locator("table.backends tr[data-backend='simulator-eastus']");
+        await Expect(row).ToHaveAttributeAsync("data-condition", "failing");
+        await Expect(row.Locator(".badge.bad")).ToHaveTextAsync("failing");
+        await Expect(row).ToContainTextAsync("1 failure(s) in a row");
+        await Expect(tab.Page.Locator("table.backends tr[data-backend='simulator-swedencentral'] .badge.ok")).ToBeVisibleAsync();
+    }
+
     private async Task SendAsync(int count)
     {
         for (var i = 0; i < count; i++)

@@ -9,8 +9,12 @@ export interface Loaded<T> {
   reload: () => void;
 }
 
-/** Runs an async load when the dependencies change; a newer load wins over a slower older one. */
-export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
+/**
+ * Runs an async load when the dependencies change; a newer load wins over a slower older one. With
+ * <code>keepStale</code>, a failed reload keeps the last data beside its error (a live view shows what it last knew,
+ * marked as stale, rather than going blank when the gateway cannot be reached).
+ */
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[], keepStale = false): Loaded<T> {
   const [state, setState] = useState<{ data: T | undefined; error: unknown; loading: boolean }>({ data: undefined, error: undefined, loading: true });
   const generation = useRef(0);
   const run = useCallback(() => {
@@ -18,7 +22,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
     setState((s) => ({ ...s, loading: true }));
     load().then(
       (data) => mine === generation.current && setState({ data, error: undefined, loading: false }),
-      (error: unknown) => mine === generation.current && setState({ data: undefined, error, loading: false }),
+      (error: unknown) => mine === generation.current && setState((s) => ({ data: keepStale ? s.data : undefined, error, loading: false })),
     );
   }, deps);
   useEffect(run, [run]);

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import {
   ApiError,
   admin,
+  errorMessage,
   get,
   listAll,
   post,
@@ -382,8 +383,9 @@ function NewToken({ tenants, publishers, onCreated }: { tenants: Tenant[]; publi
 const backendRefreshMs = 5000;
 
 export function OperatorBackends() {
-  const state = useLoad(() => get<BackendList>('/backends'), []);
+  const state = useLoad(() => get<BackendList>('/backends'), [], true);
   const [live, setLive] = useState(true);
+  const stale = state.error !== undefined && state.data !== undefined;
   const reload = state.reload;
   useEffect(() => {
     if (!live) {
@@ -409,14 +411,37 @@ export function OperatorBackends() {
           </span>
         )}
       </div>
-      <Load state={state} label="Loading backends…">
-        {(list) => <BackendTable list={list} />}
-      </Load>
+      {stale ? (
+        <>
+          <div class="box warning" role="alert">
+            Cannot reach the gateway ({errorMessage(state.error)}). What follows is as of {formatTime(state.data!.at)} and may be out of date; it
+            updates again once the gateway answers.
+          </div>
+          <div class="stale" data-stale-since={state.data!.at}>
+            <BackendTable list={state.data!} />
+          </div>
+        </>
+      ) : (
+        <Load state={state} label="Loading backends…">
+          {(list) => <BackendTable list={list} />}
+        </Load>
+      )}
     </>
   );
 }
 
 const conditionTone: Record<BackendInfo['condition'], string> = { healthy: 'ok', overloaded: 'warn', ejected: 'bad', probe_down: 'bad' };
+
+/**
+ * How a backend looks now: the router keeps a backend "healthy" until enough attempts failed to eject it, but one
+ * whose last attempts failed is shown as failing from the first failure, not once it is ejected.
+ */
+function healthShown(b: BackendInfo): { tone: string; label: string; condition: string } {
+  if (b.condition === 'healthy' && b.consecutive_failures > 0) {
+    return { tone: 'bad', label: 'failing', condition: 'failing' };
+  }
+  return { tone: conditionTone[b.condition], label: b.health, condition: b.condition };
+}
 
 function percent(rate: number | null): string {
   return rate === null ? '—' : `${(rate * 100).toLocaleString('en-US', { maximumFractionDigits: 1 })} %`;
@@ -426,7 +451,7 @@ function BackendTable({ list }: { list: BackendList }) {
   if (list.data.length === 0) {
     return <Empty>This node has no backends.</Empty>;
   }
-  const healthy = list.data.filter((b) => b.condition === 'healthy').length;
+  const healthy = list.data.filter((b) => healthShown(b).condition === 'healthy').length;
   const span = `${list.window_seconds} s`;
   return (
     <>
@@ -477,7 +502,7 @@ function BackendTable({ list }: { list: BackendList }) {
           </thead>
           <tbody>
             {list.data.map((b) => (
-              <tr key={b.id} data-backend={b.id} data-condition={b.condition}>
+              <tr key={b.id} data-backend={b.id} data-condition={healthShown(b).condition}>
                 <td>
                   <code>{b.id}</code>
                   <br />
@@ -491,7 +516,7 @@ function BackendTable({ list }: { list: BackendList }) {
                   {b.data_zone && <span class="hint"> · data zone {b.data_zone}</span>}
                 </td>
                 <td>
-                  <span class={`badge ${conditionTone[b.condition]}`}>{b.health}</span>
+                  <span class={`badge ${healthShown(b).tone}`}>{healthShown(b).label}</span>
                   {b.ejected_until && <span class="hint"> until {formatTime(b.ejected_until)}</span>}
                   {b.consecutive_failures > 0 && <span class="hint"> · {b.consecutive_failures} failure(s) in a row</span>}
                   {!b.probed && <span class="hint"> · judged by its answers (no probe)</span>}
