@@ -3,7 +3,10 @@ using static Microsoft.Playwright.Assertions;
 
 namespace Meridian.Portal.Tests;
 
-/// <summary>An action the API refuses says so on the page that asked, with the API's own message — not only in the console.</summary>
+/// <summary>
+/// A destructive action says what it does to callers before it is done, and one the API refuses says so on the page that
+/// asked, with the API's own message — not only in the console.
+/// </summary>
 public sealed class FailureVisibilityTests(PortalFixture portal)
 {
     [Fact]
@@ -25,6 +28,8 @@ public sealed class FailureVisibilityTests(PortalFixture portal)
         await tab.OpenAsync("/portal/operator/tenants");
         var row = tab.Page.Locator($"tr[data-token='{id}']");
         await row.GetByRole(AriaRole.Button, new() { Name = "Revoke" }).ClickAsync();
+        // Before it is done, the page says what it would do to whoever holds the token.
+        await Expect(row.GetByRole(AriaRole.Note)).ToContainTextAsync("refused (401)");
         await row.GetByRole(AriaRole.Button, new() { Name = $"Revoke {operatorToken.GetProperty("prefix").GetString()} now" }).ClickAsync();
 
         await Expect(row.GetByRole(AriaRole.Alert)).ToContainTextAsync(message);

@@ -229,7 +229,20 @@ export function Select(props: SelectProps) {
 }
 
 /** A button that asks for a second, explicit confirmation in place (no modal), e.g. revoke or delete. */
-export function ConfirmButton({ label, confirmLabel, onConfirm, disabled }: { label: string; confirmLabel: string; onConfirm: () => Promise<void> | void; disabled?: boolean }) {
+/** A destructive action asked twice; `consequence` says, while asking, what it does to the people it affects. */
+export function ConfirmButton({
+  label,
+  confirmLabel,
+  onConfirm,
+  disabled,
+  consequence,
+}: {
+  label: string;
+  confirmLabel: string;
+  onConfirm: () => Promise<void> | void;
+  disabled?: boolean;
+  consequence?: string;
+}) {
   const [asking, setAsking] = useState(false);
   const [busy, setBusy] = useState(false);
   // A refused action (e.g. revoking the last operator token: 409) is said next to the button that asked for it.
@@ -253,6 +266,11 @@ export function ConfirmButton({ label, confirmLabel, onConfirm, disabled }: { la
   }
   return (
     <span class="confirm">
+      {consequence !== undefined && (
+        <span class="consequence" role="note">
+          {consequence}
+        </span>
+      )}
       <button
         type="button"
         class="danger"

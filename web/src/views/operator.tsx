@@ -234,7 +234,11 @@ export function OperatorTenants() {
                           {t.revoked_at ? (
                             <span class="badge muted">revoked</span>
                           ) : (
-                            <ConfirmButton label="Revoke" confirmLabel={`Revoke ${t.prefix} now`} onConfirm={async () => void (await post(`/tokens/${t.id}/revoke`), state.reload())} />
+                            <ConfirmButton
+                              label="Revoke"
+                              confirmLabel={`Revoke ${t.prefix} now`}
+                              consequence="Whoever holds this token is refused (401) from their next call."
+                              onConfirm={async () => void (await post(`/tokens/${t.id}/revoke`), state.reload())} />
                           )}
                         </td>
                       </tr>

@@ -439,6 +439,7 @@ function DeploymentCard({ deployment: d, world, offer, manage, onDeleted }: { de
           <ConfirmButton
             label="Delete deployment"
             confirmLabel={`Delete ${d.name} now`}
+            consequence={`Callers of ${d.name} are refused from their next request; the resource's keys stay for its other deployments, and receipts and usage already recorded stay.`}
             onConfirm={async () => {
               try {
                 await admin('DELETE', `/deployments/${d.id}`);
@@ -712,6 +713,7 @@ function ResourceKeys({ resource, keys, onChanged }: { resource: Resource; keys:
                       <ConfirmButton
                         label="Revoke"
                         confirmLabel={`Revoke ${k.prefix} now`}
+                        consequence="Every request with this key is refused (401) from now on, on every node; this cannot be undone."
                         onConfirm={async () => {
                           try {
                             await post(`/keys/${k.id}/revoke`);
