@@ -347,7 +347,7 @@ start_services() {
 # ---------------------------------------------------------------------------
 
 ensure_node_sdk() {
-  # tests/node-sdk: the official TypeScript SDK; tests/clients: Claude Code and the Vercel AI SDK (pinned).
+  # tests/node-sdk: the official TypeScript SDK; tests/clients: Claude Code, the Vercel AI SDK and axe-core (pinned).
   local name dir
   for name in node-sdk clients; do
     dir="$ROOT/tests/$name"

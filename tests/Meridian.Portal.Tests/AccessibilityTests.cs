@@ -52,4 +52,33 @@ public sealed class AccessibilityTests(PortalFixture portal)
         Assert.True(found.Count == 0, string.Join('\n', found));
         tab.AssertNoErrors();
     }
+
+    // Every WCAG 2.1 A/AA rule axe has, on the view as loaded; only violations of serious or critical impact fail.
+    private const string Axe = """
+        async () => {
+          const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+          return result.violations
+            .filter(v => v.impact === 'serious' || v.impact === 'critical')
+            .map(v => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')}`);
+        }
+        """;
+
+    [Fact]
+    public async Task Axe_finds_no_serious_or_critical_violation_on_any_view_on_desktop_or_phone()
+    {
+        var found = new List<string>();
+        foreach (var viewport in new[] { new Microsoft.Playwright.ViewportSize { Width = 1280, Height = 900 }, new Microsoft.Playwright.ViewportSize { Width = 390, Height = 844 } })
+        {
+            await using var tab = await portal.NewPageAsync(PortalFixture.OperatorToken, viewport, bypassCsp: true);
+            foreach (var view in await portal.AllViewsAsync())
+            {
+                await tab.OpenAsync(view);
+                await tab.Page.AddScriptTagAsync(new() { Path = PortalFixture.AxeScript });
+                var violations = await tab.Page.EvaluateAsync<string[]>(Axe);
+                found.AddRange(violations.Select(v => $"{view} at {viewport.Width} px: {v}"));
+            }
+        }
+
+        Assert.True(found.Count == 0, string.Join('\n', found));
+    }
 }

@@ -28,7 +28,9 @@ public sealed class KeyboardTests(PortalFixture portal)
         await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToBeFocusedAsync();
 
         // From the top of the page: the skip link first, then the navigation; Enter follows a link.
-        await page.EvaluateAsync("() => document.activeElement?.blur()");
+        // (Blurring the heading is not enough: Chromium's next Tab starts from where the focus was, and tables that
+        // scroll are tabbable. Focusing the root element moves that starting point to the top of the document.)
+        await page.EvaluateAsync("() => { const root = document.documentElement; root.tabIndex = -1; root.focus(); root.removeAttribute('tabindex'); }");
         await page.Keyboard.PressAsync("Tab");
         await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Skip to content" })).ToBeFocusedAsync();
         var keys = tab.NavigationLink("Keys");

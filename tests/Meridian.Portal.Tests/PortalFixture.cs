@@ -163,10 +163,12 @@ public sealed class PortalFixture : IAsyncLifetime
     /// A new page in its own browser context (own session storage), recording console errors and failed requests; a
     /// desktop window unless <paramref name="viewport"/> says otherwise.
     /// </summary>
-    public async Task<PortalPage> NewPageAsync(string? token = null, ViewportSize? viewport = null)
+    public async Task<PortalPage> NewPageAsync(string? token = null, ViewportSize? viewport = null, bool bypassCsp = false)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
+            // Only for injecting a test's own script (axe): the portal's CSP allows no inline script.
+            BypassCSP = bypassCsp,
             BaseURL = BaseAddress.ToString(),
             ViewportSize = viewport ?? new ViewportSize { Width = 1280, Height = 900 },
             Locale = "en-US",
@@ -274,6 +276,16 @@ public sealed class PortalFixture : IAsyncLifetime
     }
 
     private static bool PortalAssetsExist() => File.Exists(Path.Combine(PortalEndpoints.DefaultFolder, "index.html"));
+
+    /// <summary>axe-core's browser build, installed with the client checks (tests/clients) by <c>./build.sh test</c>.</summary>
+    public static string AxeScript
+    {
+        get
+        {
+            var path = Path.Combine(RepositoryRoot(), "tests", "clients", "node_modules", "axe-core", "axe.min.js");
+            return File.Exists(path) ? path : throw new InvalidOperationException($"axe-core is not installed at {path}: run ./build.sh test (or npm ci in tests/clients).");
+        }
+    }
 
     private static string RepositoryRoot()
     {

@@ -86,7 +86,7 @@ function Rows({ rows, title }: { rows: Json[]; title?: string | undefined }) {
     <div class="generic">
       {title && <h3>{title}</h3>}
       {labelKey && valueKey && objects.length > 1 && <BarChart rows={objects} labelKey={labelKey} valueKey={valueKey} />}
-      <div class="table-wrap">
+      <div class="table-wrap" tabIndex={0}>
         <table>
           <thead>
             <tr>

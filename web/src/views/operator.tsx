@@ -69,7 +69,7 @@ export function OperatorWorld() {
               {publishers.length === 0 ? (
                 <Empty>No publishers.</Empty>
               ) : (
-                <div class="table-wrap">
+                <div class="table-wrap" tabIndex={0}>
                   <table>
                     <thead>
                       <tr>
@@ -173,7 +173,7 @@ export function OperatorTenants() {
           <>
             <section class="card" aria-labelledby="tenants-h">
               <h2 id="tenants-h">Tenants</h2>
-              <div class="table-wrap">
+              <div class="table-wrap" tabIndex={0}>
                 <table>
                   <thead>
                     <tr>
@@ -202,7 +202,7 @@ export function OperatorTenants() {
             <section class="card" aria-labelledby="tokens-h">
               <h2 id="tokens-h">Admin tokens</h2>
               {secret && <NewSecret label="New admin token" value={secret} onDone={() => setSecret(null)} />}
-              <div class="table-wrap">
+              <div class="table-wrap" tabIndex={0}>
                 <table>
                   <thead>
                     <tr>
@@ -489,7 +489,7 @@ function BackendTable({ list }: { list: BackendList }) {
         rows={list.data.map((b) => ({ key: b.id, label: b.id, value: b.traffic.requests_last_minute, seriesIndex: 0 }))}
         format={(v) => formatNumber(v)}
       />
-      <div class="table-wrap">
+      <div class="table-wrap" tabIndex={0}>
         <table class="backends">
           <caption>Requests count attempts (a failover tries several backends); errors are connection failures, 5xx, 429 and 529 answers, and answers that broke off.</caption>
           <thead>
@@ -621,7 +621,7 @@ export function OperatorAudit() {
             <Empty>No audit records match.</Empty>
           ) : (
             <>
-              <div class="table-wrap">
+              <div class="table-wrap" tabIndex={0}>
                 <table class="audit">
                   <thead>
                     <tr>

@@ -48,7 +48,7 @@ function CaseQueue() {
           page.data.length === 0 ? (
             <Empty>{status === 'open' ? 'No cases are waiting for review.' : 'No cases.'}</Empty>
           ) : (
-            <div class="table-wrap">
+            <div class="table-wrap" tabIndex={0}>
               <table class="cases">
                 <caption>Newest first{page.data.length === queueLimit ? ` (the newest ${queueLimit})` : ''}</caption>
                 <thead>
@@ -425,7 +425,7 @@ function AccessLog({ events }: { events: AccessEvent[] }) {
     return <Empty>Nobody has opened or decided this case yet.</Empty>;
   }
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" tabIndex={0}>
       <table class="access">
         <caption>Every open, decision and purge, oldest first; each entry is chained to the one before it by its hash.</caption>
         <thead>

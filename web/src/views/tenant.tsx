@@ -73,7 +73,7 @@ function Catalogue({ tenantId }: { tenantId: string }) {
 
 export function PriceTable({ offer }: { offer: Offer }) {
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" tabIndex={0}>
     <table class="prices">
       <caption>Prices, USD per million tokens</caption>
       <thead>
@@ -679,7 +679,7 @@ function ResourceKeys({ resource, keys, onChanged }: { resource: Resource; keys:
       {keys.length === 0 ? (
         <Empty>No keys{me.role === 'tenant-developer' ? ' created by you' : ''}.</Empty>
       ) : (
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0}>
           <table>
             <caption class="visually-hidden">Keys of resource {resource.name}</caption>
             <thead>

@@ -216,7 +216,7 @@ function UsageCharts({ daily }: { daily: DailyUsage }) {
       </div>
       <details class="chart-table">
         <summary>The numbers per day and deployment</summary>
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0}>
           <table>
             <thead>
               <tr>
@@ -285,7 +285,7 @@ function InvoiceSummary({ invoice }: { invoice: Invoice }) {
         <Empty>No usage in this period.</Empty>
       ) : (
         <>
-          <div class="table-wrap">
+          <div class="table-wrap" tabIndex={0}>
             <table>
               <caption>Invoice lines: deployment × model × token type, at the offer's price when used</caption>
               <thead>
@@ -326,7 +326,7 @@ function BoundaryReportSummary({ report }: { report: BoundaryReport }) {
         {report.violations === 0 ? 'none was processed outside its boundary.' : `${report.violations} processed outside their boundary.`}
       </Notice>
       {report.deployments.length > 0 && (
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0}>
           <table>
             <thead>
               <tr>
@@ -427,7 +427,7 @@ function ReceiptList({ page, onShow, onMore }: { page: ReceiptPage; onShow: (r: 
     return <Empty>No receipts in this period.</Empty>;
   }
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" tabIndex={0}>
       <table class="receipt-list">
         <thead>
           <tr>
