@@ -21,6 +21,7 @@ import { BoundaryPicture, findRegion } from '../boundary';
 import { Link } from '../router';
 import { TenantGate } from '../scope';
 import { roleCan, useSession } from '../session';
+import { CallSnippets } from '../snippets';
 import { ConfirmButton, Empty, ErrorBox, Field, formatNumber, formatTime, Load, Notice, Select, shortHash, useId, useLoad, ViewTitle } from '../ui';
 
 const typeLabels: Record<DeploymentType, string> = { global: 'Global', datazone: 'Data zone', regional: 'Regional' };
@@ -432,6 +433,7 @@ function DeploymentCard({ deployment: d, world, offer, manage, onDeleted }: { de
           {formatTime(d.created_at)} by <code>{d.created_by}</code>
         </dd>
       </dl>
+      <CallSnippets model={d.name} />
       <BoundaryPicture world={world} choice={{ region: d.region, hosting: d.hosting_option, type: d.deployment_type }} publisherLabel={offer ? `Publisher ${offer.publisher_id}` : undefined} />
       {error !== undefined && <ErrorBox error={error} />}
       {manage && (
