@@ -7,6 +7,7 @@ import { TenantGate } from '../scope';
 import { currentPeriod, Empty, ErrorBox, Field, formatNumber, formatTime, Load, Notice, RadioChoice, Spinner, useId, useLoad, ViewTitle } from '../ui';
 import { Generic } from './generic';
 import { hostingLabel, loadEstate, type TenantEstate } from './tenant';
+import { TenantLimits } from './limits';
 
 // Usage and cost (the invoice API), where requests were processed (the boundary report) and single receipts (the
 // data plane, with an API key). Each part shows what this gateway has and says so when an API is not installed.
@@ -107,6 +108,10 @@ function Usage({ tenantId }: { tenantId: string }) {
             )
           }
         </Load>
+      </section>
+      <section aria-labelledby="limits-h" class="limits card">
+        <h2 id="limits-h">Limits and budget</h2>
+        <TenantLimits tenantId={tenantId} estate={estate.data} />
       </section>
       <section aria-labelledby="report-h" class="boundary-report card">
         <h2 id="report-h">Boundary report</h2>
