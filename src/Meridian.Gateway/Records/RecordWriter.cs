@@ -162,7 +162,9 @@ public sealed partial class RecordWriter(GeographyStores stores, ReceiptSigner s
                 connection ??= stores.For(geography).OpenBatchWriter();
                 // Only usage rows that were new come back, so a retried (half-written) batch adds nothing twice to the
                 // budgets' running totals; receipts and cases are idempotent by request id.
-                budgets?.Record(connection.InsertBatch(records));
+                // Not budgets?.Record(connection.InsertBatch(…)): without budgets that skips the argument, the write itself.
+                var inserted = connection.InsertBatch(records);
+                budgets?.Record(inserted);
                 return connection;
             }
             catch (Exception ex) when (attempt < 1000)

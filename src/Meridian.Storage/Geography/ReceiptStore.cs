@@ -52,6 +52,7 @@ public sealed partial class ReceiptStore
         IngressMigration,
         WorldVersionMigration,
         ResourceMigration,
+        UsageLedger.PerWriterHourlyMigration,
     ];
 
     private readonly SqlDatabase _database;
@@ -63,12 +64,14 @@ public sealed partial class ReceiptStore
     }
 
     /// <summary>The store of <paramref name="geography"/> in <paramref name="database"/>, migrated to the current schema.</summary>
-    public ReceiptStore(string geography, SqlDatabase database)
+    /// <param name="ledgerWriterId">Whose partial hourly aggregates this store adds to; null: a fresh id (see <see cref="UsageLedger.WriterId"/>).</param>
+    public ReceiptStore(string geography, SqlDatabase database, string? ledgerWriterId = null)
     {
         Geography = geography;
         _database = database;
         MigrationsApplied = _database.Migrate(Migrations);
-        Ledger = new UsageLedger(_database);
+        // One writer id per opened store (per process): this process's partial hourly aggregates.
+        Ledger = new UsageLedger(_database, ledgerWriterId ?? Guid.NewGuid().ToString("N")[..12]);
         Cases = new CaseStore(_database);
     }
 
@@ -113,10 +116,12 @@ public sealed partial class ReceiptStore
     {
         private readonly SqlDatabase _database;
         private readonly PreparedStatements _statements;
+        private readonly string _writerId;
 
         internal BatchWriter(ReceiptStore store)
         {
             _database = store._database;
+            _writerId = store.Ledger.WriterId;
             _statements = new PreparedStatements(_database.Open());
         }
 
@@ -129,7 +134,7 @@ public sealed partial class ReceiptStore
                 MultiRowInsert.Execute(_database, _statements, transaction, "receipts", ReceiptColumns, [.. records.Select(r => Values(r.Receipt))], "ON CONFLICT DO NOTHING");
             }
 
-            var inserted = UsageLedger.Insert(_database, _statements, transaction, [.. records.Select(r => r.Usage).OfType<UsageRecord>()]);
+            var inserted = UsageLedger.Insert(_database, _statements, transaction, _writerId, [.. records.Select(r => r.Usage).OfType<UsageRecord>()]);
             CaseStore.Insert(_statements.Connection, transaction, [.. records.Select(r => r.Case).OfType<SealedCase>()]);
             transaction.Commit();
             return inserted;
