@@ -4,6 +4,7 @@ using Meridian.Core.Receipts;
 using Meridian.Gateway.Metering;
 using Meridian.Gateway.Receipts;
 using Meridian.Storage.Geography;
+using Meridian.Storage.Sql;
 
 namespace Meridian.Gateway.Records;
 
@@ -173,7 +174,8 @@ public sealed partial class RecordWriter(GeographyStores stores, ReceiptSigner s
                 Close(connection);
                 connection = null;
                 Log.WriteFailed(logger, batch.Count, geography, attempt, ex);
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5_000, 50 * attempt)));
+                TransientStoreFailures.Observed(ex);
+                await Task.Delay(TransientStoreFailures.Backoff(attempt));
             }
         }
     }

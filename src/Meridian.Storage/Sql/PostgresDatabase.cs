@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Globalization;
 using System.Text.RegularExpressions;
@@ -13,6 +14,9 @@ namespace Meridian.Storage.Sql;
 /// </summary>
 public sealed partial class PostgresDatabase : SqlDatabase, IDisposable
 {
+    // Every open store's data source, so a transient failure seen by one caller drops the dead idle connections of all.
+    private static readonly ConcurrentDictionary<PostgresDatabase, byte> LiveDatabases = new();
+
     private readonly NpgsqlDataSource _dataSource;
 
     public PostgresDatabase(string connectionString, string schema)
@@ -28,6 +32,7 @@ public sealed partial class PostgresDatabase : SqlDatabase, IDisposable
         builder.MaxAutoPrepare = Math.Max(64, builder.MaxAutoPrepare);
         Location = $"postgres://{builder.Host}:{builder.Port}/{builder.Database} schema {schema}";
         _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
+        LiveDatabases[this] = 0;
     }
 
     public string Schema { get; }
@@ -126,7 +131,23 @@ public sealed partial class PostgresDatabase : SqlDatabase, IDisposable
         return WithoutRowId().Replace(sql, ")");
     }
 
-    public void Dispose() => _dataSource.Dispose();
+    public void Dispose()
+    {
+        LiveDatabases.TryRemove(this, out _);
+        _dataSource.Dispose();
+    }
+
+    /// <summary>
+    /// Closes every idle pooled connection of every open store (connections in use are dropped when returned): after a
+    /// server restart they are all dead, and each would fail its next caller once.
+    /// </summary>
+    public static void DiscardIdleConnections()
+    {
+        foreach (var database in LiveDatabases.Keys)
+        {
+            database._dataSource.Clear();
+        }
+    }
 
     private static void Execute(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, params (string Name, object Value)[] parameters)
     {
