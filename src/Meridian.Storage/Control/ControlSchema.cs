@@ -7,6 +7,14 @@ namespace Meridian.Storage.Control;
 /// </remarks>
 internal static class ControlSchema
 {
+    /// <summary>
+    /// The schema version a binary must know to use a control store migrated by this one (see
+    /// <see cref="Sql.SchemaVersion"/>). Every migration up to now counts as breaking; raise it with a migration older
+    /// binaries cannot live with (the contract step); to keep older binaries serving through an additive one (the
+    /// expand step), pin it to the count before that migration. Until then every migration counts as breaking.
+    /// </summary>
+    public static int OldestCompatible => Migrations.Length;
+
     public static readonly string[] Migrations =
     [
         """

@@ -55,6 +55,13 @@ public sealed partial class ReceiptStore
         UsageLedger.PerWriterHourlyMigration,
     ];
 
+    /// <summary>
+    /// The schema version a binary must know to use a geography store migrated by this one (see <see cref="SchemaVersion"/>):
+    /// the per-writer hourly aggregates changed <c>usage_hourly</c>'s key, and a binary from before writes against the
+    /// old one. Raise it with a migration older binaries cannot live with; leave it for an additive one.
+    /// </summary>
+    internal static int OldestCompatible => Array.IndexOf(Migrations, UsageLedger.PerWriterHourlyMigration) + 1;
+
     private readonly SqlDatabase _database;
 
     /// <summary>The embedded store of a geography: one SQLite file.</summary>
@@ -69,7 +76,7 @@ public sealed partial class ReceiptStore
     {
         Geography = geography;
         _database = database;
-        MigrationsApplied = _database.Migrate(Migrations);
+        MigrationsApplied = _database.Migrate(Migrations, OldestCompatible);
         // One writer id per opened store (per process): this process's partial hourly aggregates.
         Ledger = new UsageLedger(_database, ledgerWriterId ?? Guid.NewGuid().ToString("N")[..12]);
         Cases = new CaseStore(_database);
@@ -114,7 +121,14 @@ public sealed partial class ReceiptStore
     /// </summary>
     public sealed class BatchWriter : IDisposable
     {
-        private readonly SqlDatabase _database;
+        /// <summary>
+    /// The schema version a binary must know to use a geography store migrated by this one (see <see cref="SchemaVersion"/>):
+    /// the per-writer hourly aggregates changed <c>usage_hourly</c>'s key, and a binary from before writes against the
+    /// old one. Raise it with a migration older binaries cannot live with; leave it for an additive one.
+    /// </summary>
+    internal static int OldestCompatible => Array.IndexOf(Migrations, UsageLedger.PerWriterHourlyMigration) + 1;
+
+    private readonly SqlDatabase _database;
         private readonly PreparedStatements _statements;
         private readonly string _writerId;
 

@@ -57,7 +57,7 @@ public sealed partial class PostgresDatabase : SqlDatabase, IDisposable
         return transaction;
     }
 
-    public override int Migrate(IReadOnlyList<string> migrations)
+    public override int Migrate(IReadOnlyList<string> migrations, int oldestCompatible)
     {
         using var connection = _dataSource.OpenConnection();
         // A session lock, so two nodes starting together apply each migration once.
@@ -68,6 +68,18 @@ public sealed partial class PostgresDatabase : SqlDatabase, IDisposable
             Execute(connection, null, $"CREATE TABLE IF NOT EXISTS {Schema}.schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
             using var read = new NpgsqlCommand($"SELECT COALESCE(MAX(version), 0) FROM {Schema}.schema_migrations", connection);
             var version = Convert.ToInt32(read.ExecuteScalar(), CultureInfo.InvariantCulture);
+            Execute(connection, null, TranslateSchema(CompatibilityTable.Replace("schema_compatibility", $"{Schema}.schema_compatibility", StringComparison.Ordinal)));
+            using (var compatibility = new NpgsqlCommand(ReadCompatibility.Replace("schema_compatibility", $"{Schema}.schema_compatibility", StringComparison.Ordinal), connection))
+            {
+                StoreSchema = new SchemaVersion(version, migrations.Count, Convert.ToInt32(compatibility.ExecuteScalar(), CultureInfo.InvariantCulture));
+            }
+
+            SchemaVersion.EnsureUsable(Location, StoreSchema);
+            if (StoreSchema.Ahead)
+            {
+                return 0;
+            }
+
             for (var i = version; i < migrations.Count; i++)
             {
                 using var transaction = connection.BeginTransaction();
@@ -77,7 +89,11 @@ public sealed partial class PostgresDatabase : SqlDatabase, IDisposable
                 transaction.Commit();
             }
 
-            return Math.Max(0, migrations.Count - version);
+            Execute(connection, null, WriteCompatibility.Replace("schema_compatibility", $"{Schema}.schema_compatibility", StringComparison.Ordinal)
+                .Replace($"{Schema}.schema_compatibility.oldest", "schema_compatibility.oldest", StringComparison.Ordinal)
+                .Replace("MAX_OF", "GREATEST", StringComparison.Ordinal), ("oldest", oldestCompatible));
+            StoreSchema = new SchemaVersion(migrations.Count, migrations.Count, Math.Max(StoreSchema.OldestCompatible, oldestCompatible));
+            return migrations.Count - version;
         }
         finally
         {
