@@ -269,5 +269,6 @@ internal static class ControlSchema
             SELECT 'acc_' || s.id, s.id, s.tenant_id, s.offer_id, s.terms_version, t.sha256, s.accepted_by, s.accepted_at
             FROM subscriptions s JOIN terms t ON t.offer_id = s.offer_id AND t.version = s.terms_version;
         """,
+        ClusterSecrets.Schema,
     ];
 }
