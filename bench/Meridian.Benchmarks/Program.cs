@@ -6,5 +6,11 @@ if (args is ["ledger", ..])
     return await Meridian.Benchmarks.LedgerThroughput.RunAsync(args);
 }
 
+if (args is ["cluster-writers", ..])
+{
+    // Several nodes' write paths on one PostgreSQL store: see ClusterWriters.
+    return await Meridian.Benchmarks.ClusterWriters.RunAsync(args);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

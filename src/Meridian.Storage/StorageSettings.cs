@@ -28,6 +28,13 @@ public sealed partial record StorageSettings
     /// <summary>Connection strings of geographies whose data rests on a server of their own, by geography name.</summary>
     public IReadOnlyDictionary<string, string> GeographyConnections { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// Whose partial hourly usage aggregates the geography stores opened with these settings add to; null (the default):
+    /// a fresh id per store opened, so no two nodes ever update the same aggregate row. Benchmarks set one id for every
+    /// node to measure the shared-row layout it replaced.
+    /// </summary>
+    public string? LedgerWriterId { get; init; }
+
     public static StorageSettings Embedded(string dataDirectory) => new() { DataDirectory = dataDirectory };
 
     /// <summary>Names the first setting that makes these settings unusable; null when they are fine.</summary>

@@ -19,7 +19,7 @@ public sealed class SqliteDatabaseTests : IDisposable
     public void Every_connection_writes_with_synchronous_normal_and_waits_for_the_write_lock_also_when_pooled()
     {
         var database = new SqliteDatabase(Path.Combine(_directory, "store.db"));
-        database.Migrate(["CREATE TABLE t (x INTEGER);"]);
+        database.Migrate(["CREATE TABLE t (x INTEGER);"], 0);
 
         object? firstHandle;
         using (var first = database.Open())

@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Data.Common;
+using System.Globalization;
 using Meridian.Gateway.Hosting;
 using Meridian.Storage.Control;
 using Meridian.Storage.Geography;
+using Meridian.Storage.Sql;
 using Spectre.Console;
 
 namespace Meridian.Cli.Commands;
@@ -32,22 +34,42 @@ internal static class MigrateCommand
 
             try
             {
-                var table = new Table().AddColumn("Store").AddColumn("Location").AddColumn(new TableColumn("Migrations applied").RightAligned());
+                var table = new Table().AddColumn("Store").AddColumn("Location").AddColumn(new TableColumn("Migrations applied").RightAligned())
+                    .AddColumn(new TableColumn("Schema (store / this binary)").RightAligned());
                 using var control = new ControlStore(settings.OpenControl());
-                table.AddRow("control", Markup.Escape(control.Location), control.MigrationsApplied.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                var schemas = new List<(string Store, SchemaVersion Version)> { ("control", control.Database.StoreSchema!) };
+                table.AddRow("control", Markup.Escape(control.Location), control.MigrationsApplied.ToString(CultureInfo.InvariantCulture), Describe(control.Database.StoreSchema!));
                 var world = control.LoadWorld();
                 using var geographies = new GeographyStores(settings, world);
                 foreach (var store in geographies.All.OrderBy(s => s.Geography, StringComparer.Ordinal))
                 {
+                    schemas.Add(("geography " + store.Geography, store.Database.StoreSchema!));
                     table.AddRow("geography " + Markup.Escape(store.Geography), Markup.Escape(store.Location),
-                        store.MigrationsApplied.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                        store.MigrationsApplied.ToString(CultureInfo.InvariantCulture), Describe(store.Database.StoreSchema!));
                 }
 
                 context.Out.Write(table);
-                context.Out.MarkupLine(!world.Geographies.Any()
-                    ? "[grey]The world has no regions yet: a geography's store is created with its first region (or by `meridian serve`'s demo seed).[/]"
-                    : "[green]Every store is at the current schema.[/]");
+                var ahead = schemas.Where(s => s.Version.Ahead).ToList();
+                foreach (var (store, version) in ahead)
+                {
+                    // Usable, or opening it would have thrown: a newer binary migrated it and said binaries this old still fit.
+                    context.Out.MarkupLineInterpolated(
+                        $"[yellow]The {store} store is at schema {version.Store}, ahead of this binary ({version.Binary}); it declares binaries from schema {version.OldestCompatible} on compatible, so this node may still serve it. Upgrade the binary before the next migration.[/]");
+                }
+
+                if (ahead.Count == 0)
+                {
+                    context.Out.MarkupLine(!world.Geographies.Any()
+                        ? "[grey]The world has no regions yet: a geography's store is created with its first region (or by `meridian serve`'s demo seed).[/]"
+                        : "[green]Every store is at the current schema.[/]");
+                }
+
                 return 0;
+            }
+            catch (SchemaTooNewException ex)
+            {
+                context.Error.MarkupLineInterpolated($"[red]meridian migrate: {ex.Message}[/]");
+                return 2;
             }
             catch (DbException ex)
             {
@@ -57,4 +79,7 @@ internal static class MigrateCommand
         });
         return command;
     }
+
+    private static string Describe(SchemaVersion version) =>
+        string.Create(CultureInfo.InvariantCulture, $"{version.Store} / {version.Binary}") + (version.Ahead ? " [yellow](ahead)[/]" : string.Empty);
 }

@@ -3,6 +3,7 @@ using Meridian.Core.Keys;
 using Meridian.Gateway.Auth;
 using Meridian.Gateway.Http;
 using Meridian.Storage.Control;
+using Meridian.Storage.Sql;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Meridian.Gateway.Admin;
@@ -33,7 +34,10 @@ public sealed partial class AdminAuthentication(AdminTokenStore tokens, ApiKeyHa
                 $"Too many failed authentication attempts from this address: admin tokens are not checked for {Math.Ceiling(retryAfter.TotalSeconds):0} s.");
         }
 
-        if (tokens.FindLive(hasher.Hash(presented)) is not { } token)
+        // The first store read of every admin call: retried on a transient failure (a restarted server's dead pooled
+        // connection), which also drops the other dead ones, so what follows runs on fresh connections.
+        var hash = hasher.Hash(presented);
+        if (TransientStoreFailures.Read(() => tokens.FindLive(hash)) is not { } token)
         {
             throttle.Failed(http, "admin_token");
             http.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
@@ -43,7 +47,10 @@ public sealed partial class AdminAuthentication(AdminTokenStore tokens, ApiKeyHa
         http.Items[CallerItem] = token.ToCaller();
         try
         {
-            return await next(context);
+            // Reads are idempotent: one that met a transient store failure runs again rather than answer 500.
+            return HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method)
+                ? await TransientStoreFailures.ReadAsync(() => next(context), () => !http.Response.HasStarted, http.RequestAborted)
+                : await next(context);
         }
         catch (BadHttpRequestException ex) when (!http.Response.HasStarted)
         {
@@ -53,6 +60,7 @@ public sealed partial class AdminAuthentication(AdminTokenStore tokens, ApiKeyHa
         }
         catch (Exception ex) when (ex is not OperationCanceledException && !http.Response.HasStarted)
         {
+            TransientStoreFailures.Observed(ex);
             var requestId = RequestIds.Of(http);
             Log.Unhandled(logger, requestId, http.Request.Method, http.Request.Path.Value ?? string.Empty, ex);
             return AdminProblems.Internal($"Internal error (request {requestId}).");

@@ -39,7 +39,15 @@ public static class GatewayHost
         }
 
         var control = new ControlStore(storage.OpenControl());
-        var hasher = new ApiKeyHasher(data.LoadOrCreateKeyHashSecret());
+        var keyHashSecret = data.LoadOrCreateKeyHashSecret();
+        var hasher = new ApiKeyHasher(keyHashSecret);
+        // On a shared store, before anything is seeded or bootstrapped into it: a node with other secrets stops here.
+        var shared = storage.Engine == Storage.Sql.StoreEngine.Postgres;
+        if (shared)
+        {
+            NodeSecrets.Verify(control, NodeSecrets.Node(data.Path, keyHashSecret, options), TimeProvider.System.GetUtcNow());
+        }
+
         var demo = DemoBootstrap.Run(control, hasher, options, TimeProvider.System.GetUtcNow());
         var world = control.LoadWorld();
         if (!world.TryGetRegion(options.IngressRegion, out _))
@@ -113,7 +121,12 @@ public static class GatewayHost
         // Build the backends and the first snapshot now (in-process models load here), so a bad config stops the start.
         app.Services.GetRequiredService<BackendCatalog>().ValidateAgainst(world);
         app.Services.GetRequiredService<GatewaySnapshotProvider>().Refresh();
-        app.Services.GetRequiredService<CaseKeyRing>().EnsureKeys(world.Geographies);
+        var caseKeys = app.Services.GetRequiredService<CaseKeyRing>();
+        caseKeys.EnsureKeys(world.Geographies);
+        if (shared)
+        {
+            NodeSecrets.Verify(control, NodeSecrets.CaseKeys(caseKeys, world.Geographies), TimeProvider.System.GetUtcNow());
+        }
 
         return (app, demo);
     }

@@ -4,6 +4,7 @@ using Meridian.Core.Receipts;
 using Meridian.Gateway.Metering;
 using Meridian.Gateway.Receipts;
 using Meridian.Storage.Geography;
+using Meridian.Storage.Sql;
 
 namespace Meridian.Gateway.Records;
 
@@ -162,7 +163,9 @@ public sealed partial class RecordWriter(GeographyStores stores, ReceiptSigner s
                 connection ??= stores.For(geography).OpenBatchWriter();
                 // Only usage rows that were new come back, so a retried (half-written) batch adds nothing twice to the
                 // budgets' running totals; receipts and cases are idempotent by request id.
-                budgets?.Record(connection.InsertBatch(records));
+                // Not budgets?.Record(connection.InsertBatch(…)): without budgets that skips the argument, the write itself.
+                var inserted = connection.InsertBatch(records);
+                budgets?.Record(inserted);
                 return connection;
             }
             catch (Exception ex) when (attempt < 1000)
@@ -171,7 +174,8 @@ public sealed partial class RecordWriter(GeographyStores stores, ReceiptSigner s
                 Close(connection);
                 connection = null;
                 Log.WriteFailed(logger, batch.Count, geography, attempt, ex);
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5_000, 50 * attempt)));
+                TransientStoreFailures.Observed(ex);
+                await Task.Delay(TransientStoreFailures.Backoff(attempt));
             }
         }
     }

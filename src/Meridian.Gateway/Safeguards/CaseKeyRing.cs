@@ -56,6 +56,15 @@ public sealed class CaseKeyRing(SafeguardsOptions options, string dataDirectory)
         }
     }
 
+    /// <summary>A fingerprint of the geography's key (loaded or created), to compare across nodes; reveals nothing of the key.</summary>
+    public string Fingerprint(string geography) => Hosting.NodeSecrets.Fingerprint(KeyOf(geography), "case-key:" + geography.ToLowerInvariant());
+
+    /// <summary>Where the geography's key is read from, for messages.</summary>
+    public string SourceOf(string geography) =>
+        options.CaseKeys.ContainsKey(geography) ? $"Safeguards.CaseKeys[{geography}]"
+        : Environment.GetEnvironmentVariable(SafeguardsOptions.KeyEnvPrefix + geography.ToUpperInvariant()) is { Length: > 0 } ? SafeguardsOptions.KeyEnvPrefix + geography.ToUpperInvariant()
+        : Path.Combine(dataDirectory, $"ts-key-{geography.ToLowerInvariant()}.secret");
+
     private static byte[] AssociatedData(string geography, string caseId) => Encoding.UTF8.GetBytes($"meridian-case-v1|{geography.ToLowerInvariant()}|{caseId}");
 
     private byte[] KeyOf(string geography)

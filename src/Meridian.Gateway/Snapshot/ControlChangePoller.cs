@@ -1,4 +1,5 @@
 using Meridian.Gateway.Hosting;
+using Meridian.Storage.Sql;
 
 namespace Meridian.Gateway.Snapshot;
 
@@ -20,7 +21,12 @@ public sealed partial class ControlChangePoller(
         {
             try
             {
-                snapshots.Refresh();
+                // A reader: a restarted server's dead pooled connection is retried past, not logged every tick.
+                TransientStoreFailures.Read(() =>
+                {
+                    snapshots.Refresh();
+                    return true;
+                });
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

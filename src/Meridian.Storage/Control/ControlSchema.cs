@@ -7,6 +7,17 @@ namespace Meridian.Storage.Control;
 /// </remarks>
 internal static class ControlSchema
 {
+    /// <summary>
+    /// The schema version a binary must know to use a control store migrated by this one (see
+    /// <see cref="Sql.SchemaVersion"/>). Every migration up to the cluster secrets counts as breaking; the audit
+    /// object-type one after it is data only, so the floor is pinned before it. Raise it with a migration older binaries
+    /// cannot live with (the contract step); keep it for an additive one (the expand step).
+    /// </summary>
+    public static int OldestCompatible => Array.IndexOf(Migrations, AuditObjectTypeMigration);
+
+    /// <summary>Data only (older binaries keep working beside it, writing the old type), so the floor is pinned before it.</summary>
+    private const string AuditObjectTypeMigration = "UPDATE audit SET object_type = 'api_key' WHERE object_type = 'key';";
+
     public static readonly string[] Migrations =
     [
         """
@@ -261,7 +272,8 @@ internal static class ControlSchema
             SELECT 'acc_' || s.id, s.id, s.tenant_id, s.offer_id, s.terms_version, t.sha256, s.accepted_by, s.accepted_at
             FROM subscriptions s JOIN terms t ON t.offer_id = s.offer_id AND t.version = s.terms_version;
         """,
+        ClusterSecrets.Schema,
         // One object type per object: a key's limits were audited as "key", everything else about it as "api_key".
-        "UPDATE audit SET object_type = 'api_key' WHERE object_type = 'key';",
+        AuditObjectTypeMigration,
     ];
 }

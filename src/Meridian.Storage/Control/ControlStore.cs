@@ -25,7 +25,7 @@ public sealed class ControlStore : IDisposable
     public ControlStore(SqlDatabase database)
     {
         _database = database;
-        MigrationsApplied = _database.Migrate(ControlSchema.Migrations);
+        MigrationsApplied = _database.Migrate(ControlSchema.Migrations, ControlSchema.OldestCompatible);
     }
 
     public SqlDatabase Database => _database;

@@ -46,7 +46,7 @@ public sealed class GeographyStores : IDisposable
         // Opening migrates the store: once per geography, never twice at the same time.
         lock (_openLock)
         {
-            return _stores.GetOrAdd(geography, g => new ReceiptStore(g, _settings.OpenGeography(g)));
+            return _stores.GetOrAdd(geography, g => new ReceiptStore(g, _settings.OpenGeography(g), _settings.LedgerWriterId));
         }
     }
 

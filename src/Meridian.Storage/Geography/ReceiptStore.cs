@@ -52,7 +52,15 @@ public sealed partial class ReceiptStore
         IngressMigration,
         WorldVersionMigration,
         ResourceMigration,
+        UsageLedger.PerWriterHourlyMigration,
     ];
+
+    /// <summary>
+    /// The schema version a binary must know to use a geography store migrated by this one (see <see cref="SchemaVersion"/>):
+    /// the per-writer hourly aggregates changed <c>usage_hourly</c>'s key, and a binary from before writes against the
+    /// old one. Raise it with a migration older binaries cannot live with; leave it for an additive one.
+    /// </summary>
+    internal static int OldestCompatible => Array.IndexOf(Migrations, UsageLedger.PerWriterHourlyMigration) + 1;
 
     private readonly SqlDatabase _database;
 
@@ -63,12 +71,14 @@ public sealed partial class ReceiptStore
     }
 
     /// <summary>The store of <paramref name="geography"/> in <paramref name="database"/>, migrated to the current schema.</summary>
-    public ReceiptStore(string geography, SqlDatabase database)
+    /// <param name="ledgerWriterId">Whose partial hourly aggregates this store adds to; null: a fresh id (see <see cref="UsageLedger.WriterId"/>).</param>
+    public ReceiptStore(string geography, SqlDatabase database, string? ledgerWriterId = null)
     {
         Geography = geography;
         _database = database;
-        MigrationsApplied = _database.Migrate(Migrations);
-        Ledger = new UsageLedger(_database);
+        MigrationsApplied = _database.Migrate(Migrations, OldestCompatible);
+        // One writer id per opened store (per process): this process's partial hourly aggregates.
+        Ledger = new UsageLedger(_database, ledgerWriterId ?? Guid.NewGuid().ToString("N")[..12]);
         Cases = new CaseStore(_database);
     }
 
@@ -111,12 +121,21 @@ public sealed partial class ReceiptStore
     /// </summary>
     public sealed class BatchWriter : IDisposable
     {
-        private readonly SqlDatabase _database;
+        /// <summary>
+    /// The schema version a binary must know to use a geography store migrated by this one (see <see cref="SchemaVersion"/>):
+    /// the per-writer hourly aggregates changed <c>usage_hourly</c>'s key, and a binary from before writes against the
+    /// old one. Raise it with a migration older binaries cannot live with; leave it for an additive one.
+    /// </summary>
+    internal static int OldestCompatible => Array.IndexOf(Migrations, UsageLedger.PerWriterHourlyMigration) + 1;
+
+    private readonly SqlDatabase _database;
         private readonly PreparedStatements _statements;
+        private readonly string _writerId;
 
         internal BatchWriter(ReceiptStore store)
         {
             _database = store._database;
+            _writerId = store.Ledger.WriterId;
             _statements = new PreparedStatements(_database.Open());
         }
 
@@ -129,7 +148,7 @@ public sealed partial class ReceiptStore
                 MultiRowInsert.Execute(_database, _statements, transaction, "receipts", ReceiptColumns, [.. records.Select(r => Values(r.Receipt))], "ON CONFLICT DO NOTHING");
             }
 
-            var inserted = UsageLedger.Insert(_database, _statements, transaction, [.. records.Select(r => r.Usage).OfType<UsageRecord>()]);
+            var inserted = UsageLedger.Insert(_database, _statements, transaction, _writerId, [.. records.Select(r => r.Usage).OfType<UsageRecord>()]);
             CaseStore.Insert(_statements.Connection, transaction, [.. records.Select(r => r.Case).OfType<SealedCase>()]);
             transaction.Commit();
             return inserted;

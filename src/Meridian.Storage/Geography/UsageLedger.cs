@@ -12,7 +12,9 @@ public sealed record UsageQuery(DateTimeOffset From, DateTimeOffset To, string? 
 /// <summary>
 /// The usage ledger of one geography: one row per request id, written exactly once (<c>ON CONFLICT DO NOTHING</c>), and
 /// hourly aggregates per tenant × deployment × model kept in the same transaction, only for rows that were new, so an
-/// aggregate always equals the sum of its ledger rows, also after a retried batch or a crash. Thread-safe.
+/// aggregate always equals the sum of its ledger rows, also after a retried batch or a crash. The aggregates are partial
+/// per writer (<see cref="WriterId"/>: one per process and store): no two nodes ever update the same row, so nodes
+/// sharing a PostgreSQL store neither wait on each other's row locks nor deadlock; readers sum the partials. Thread-safe.
 /// </summary>
 public sealed class UsageLedger
 {
@@ -56,6 +58,40 @@ public sealed class UsageLedger
         CREATE INDEX usage_hourly_hour ON usage_hourly (hour);
         """;
 
+    /// <summary>
+    /// The hourly aggregates keyed by writer as well (issue 22). With one row per tenant × hour × deployment × model,
+    /// every batch of every node upserted the same hot rows, and two nodes that met the same keys in different orders
+    /// locked them in opposite orders: PostgreSQL's <c>deadlock detected</c>, each costing a batch about a second. Rows
+    /// already there become the partials of writer <c>''</c>. SQLite cannot change a primary key in place: the table is
+    /// rebuilt and renamed.
+    /// </summary>
+    internal const string PerWriterHourlyMigration = """
+        CREATE TABLE usage_hourly_by_writer (
+            tenant_id TEXT NOT NULL,
+            hour TEXT NOT NULL,
+            deployment_id TEXT NOT NULL,
+            model TEXT NOT NULL,
+            writer_id TEXT NOT NULL,
+            deployment_name TEXT NOT NULL,
+            offer_id TEXT NOT NULL,
+            publisher_id TEXT NOT NULL,
+            requests INTEGER NOT NULL,
+            input_tokens INTEGER NOT NULL,
+            output_tokens INTEGER NOT NULL,
+            cache_creation_input_tokens INTEGER NOT NULL,
+            cache_read_input_tokens INTEGER NOT NULL,
+            PRIMARY KEY (tenant_id, hour, deployment_id, model, writer_id)
+        ) WITHOUT ROWID;
+        INSERT INTO usage_hourly_by_writer
+            SELECT tenant_id, hour, deployment_id, model, '', deployment_name, offer_id, publisher_id, requests,
+                   input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens
+            FROM usage_hourly;
+        DROP TABLE usage_hourly;
+        ALTER TABLE usage_hourly_by_writer RENAME TO usage_hourly;
+        CREATE INDEX usage_hourly_publisher ON usage_hourly (publisher_id, hour);
+        CREATE INDEX usage_hourly_hour ON usage_hourly (hour);
+        """;
+
     // PostgreSQL sums BIGINT as NUMERIC; the cast keeps both engines' results 64-bit integers.
     private static readonly string[] LedgerColumns =
     [
@@ -70,9 +106,11 @@ public sealed class UsageLedger
     ];
 
     private const string AddToHour = """
-        INSERT INTO usage_hourly VALUES (@tenant_id, @hour, @deployment_id, @model, @deployment_name, @offer_id, @publisher_id, @requests,
-                                         @input, @output, @cache_write, @cache_read)
-        ON CONFLICT (tenant_id, hour, deployment_id, model) DO UPDATE SET
+        INSERT INTO usage_hourly (tenant_id, hour, deployment_id, model, writer_id, deployment_name, offer_id, publisher_id, requests,
+                                  input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens)
+        VALUES (@tenant_id, @hour, @deployment_id, @model, @writer_id, @deployment_name, @offer_id, @publisher_id, @requests,
+                @input, @output, @cache_write, @cache_read)
+        ON CONFLICT (tenant_id, hour, deployment_id, model, writer_id) DO UPDATE SET
           requests = usage_hourly.requests + excluded.requests,
           input_tokens = usage_hourly.input_tokens + excluded.input_tokens,
           output_tokens = usage_hourly.output_tokens + excluded.output_tokens,
@@ -81,17 +119,21 @@ public sealed class UsageLedger
         """;
 
     private static readonly string[] AddToHourParameters =
-        ["@tenant_id", "@hour", "@deployment_id", "@model", "@deployment_name", "@offer_id", "@publisher_id", "@requests", "@input", "@output", "@cache_write", "@cache_read"];
+        ["@tenant_id", "@hour", "@deployment_id", "@model", "@writer_id", "@deployment_name", "@offer_id", "@publisher_id", "@requests", "@input", "@output", "@cache_write", "@cache_read"];
 
     private const string SumColumns =
         "CAST(SUM(input_tokens) AS BIGINT), CAST(SUM(output_tokens) AS BIGINT), CAST(SUM(cache_creation_input_tokens) AS BIGINT), CAST(SUM(cache_read_input_tokens) AS BIGINT)";
 
     private readonly SqlDatabase _database;
 
-    internal UsageLedger(SqlDatabase database)
+    internal UsageLedger(SqlDatabase database, string writerId)
     {
         _database = database;
+        WriterId = writerId;
     }
+
+    /// <summary>Whose partial hourly aggregates this process adds to: its own, so no other node ever locks them.</summary>
+    public string WriterId { get; }
 
     /// <summary>Fixed width, so text order is time order in SQL comparisons.</summary>
     public static string FormatTime(DateTimeOffset time) => ControlStore.FormatTime(time);
@@ -99,7 +141,7 @@ public sealed class UsageLedger
     private static DateTimeOffset ParseTime(string text) => ControlStore.ParseTime(text);
 
     /// <summary>Inserts inside the caller's transaction; returns the records that were new.</summary>
-    internal static IReadOnlyList<UsageRecord> Insert(SqlDatabase database, PreparedStatements statements, DbTransaction transaction, IReadOnlyList<UsageRecord> usage)
+    internal static IReadOnlyList<UsageRecord> Insert(SqlDatabase database, PreparedStatements statements, DbTransaction transaction, string writerId, IReadOnlyList<UsageRecord> usage)
     {
         if (usage.Count == 0)
         {
@@ -138,20 +180,24 @@ public sealed class UsageLedger
                 }
             });
             var values = aggregate.Parameters;
-            foreach (var ((tenant, hour, deployment, model), (first, requests, tokens)) in hours)
+            // In one global order (the key's, ordinal), not the order this batch first met the keys: rows are this
+            // writer's alone, and should two writers ever share one (a second store opened in the same process), they
+            // take their locks in the same order and wait rather than deadlock.
+            foreach (var ((tenant, hour, deployment, model), (first, requests, tokens)) in hours.OrderBy(h => h.Key, HourKeyOrder.Instance))
             {
                 values[0].Value = tenant;
                 values[1].Value = hour;
                 values[2].Value = deployment;
                 values[3].Value = model;
-                values[4].Value = first.DeploymentName;
-                values[5].Value = first.OfferId;
-                values[6].Value = first.PublisherId;
-                values[7].Value = requests;
-                values[8].Value = tokens.Input;
-                values[9].Value = tokens.Output;
-                values[10].Value = tokens.CacheWrite;
-                values[11].Value = tokens.CacheRead;
+                values[4].Value = writerId;
+                values[5].Value = first.DeploymentName;
+                values[6].Value = first.OfferId;
+                values[7].Value = first.PublisherId;
+                values[8].Value = requests;
+                values[9].Value = tokens.Input;
+                values[10].Value = tokens.Output;
+                values[11].Value = tokens.CacheWrite;
+                values[12].Value = tokens.CacheRead;
                 aggregate.ExecuteNonQuery();
             }
         }
@@ -217,15 +263,16 @@ public sealed class UsageLedger
         ];
     }
 
-    /// <summary>The hourly aggregates whose hour starts in [From, To).</summary>
+    /// <summary>The hourly aggregates whose hour starts in [From, To), each the sum of its writers' partials.</summary>
     public IReadOnlyList<HourlyUsage> Hourly(UsageQuery query)
     {
         using var connection = _database.Open();
         var (where, parameters) = Where(query, "hour");
         return connection.Query(null, $"""
-            SELECT hour, tenant_id, deployment_id, deployment_name, model, offer_id, publisher_id, requests,
-                   input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens
-            FROM usage_hourly WHERE {where} ORDER BY hour, tenant_id, deployment_id, model
+            SELECT hour, tenant_id, deployment_id, MAX(deployment_name), model, offer_id, publisher_id, CAST(SUM(requests) AS BIGINT), {SumColumns}
+            FROM usage_hourly WHERE {where}
+            GROUP BY hour, tenant_id, deployment_id, model, offer_id, publisher_id
+            ORDER BY hour, tenant_id, deployment_id, model
             """,
             r => new HourlyUsage(ParseTime(r.GetString(0)), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetString(6),
                 r.GetInt64(7), new TokenCounts(r.GetInt64(8), r.GetInt64(9), r.GetInt64(10), r.GetInt64(11))),
@@ -279,6 +326,19 @@ public sealed class UsageLedger
         }
 
         return (sql.ToString(), [.. parameters]);
+    }
+
+    private sealed class HourKeyOrder : IComparer<(string Tenant, string Hour, string Deployment, string Model)>
+    {
+        public static readonly HourKeyOrder Instance = new();
+
+        public int Compare((string Tenant, string Hour, string Deployment, string Model) x, (string Tenant, string Hour, string Deployment, string Model) y)
+        {
+            var c = string.CompareOrdinal(x.Tenant, y.Tenant);
+            c = c != 0 ? c : string.CompareOrdinal(x.Hour, y.Hour);
+            c = c != 0 ? c : string.CompareOrdinal(x.Deployment, y.Deployment);
+            return c != 0 ? c : string.CompareOrdinal(x.Model, y.Model);
+        }
     }
 
     private static UsageSum ReadSum(DbDataReader r) => new(

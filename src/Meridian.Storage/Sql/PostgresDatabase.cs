@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Globalization;
 using System.Text.RegularExpressions;
@@ -13,6 +14,9 @@ namespace Meridian.Storage.Sql;
 /// </summary>
 public sealed partial class PostgresDatabase : SqlDatabase, IDisposable
 {
+    // Every open store's data source, so a transient failure seen by one caller drops the dead idle connections of all.
+    private static readonly ConcurrentDictionary<PostgresDatabase, byte> LiveDatabases = new();
+
     private readonly NpgsqlDataSource _dataSource;
 
     public PostgresDatabase(string connectionString, string schema)
@@ -28,6 +32,7 @@ public sealed partial class PostgresDatabase : SqlDatabase, IDisposable
         builder.MaxAutoPrepare = Math.Max(64, builder.MaxAutoPrepare);
         Location = $"postgres://{builder.Host}:{builder.Port}/{builder.Database} schema {schema}";
         _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
+        LiveDatabases[this] = 0;
     }
 
     public string Schema { get; }
@@ -52,7 +57,7 @@ public sealed partial class PostgresDatabase : SqlDatabase, IDisposable
         return transaction;
     }
 
-    public override int Migrate(IReadOnlyList<string> migrations)
+    public override int Migrate(IReadOnlyList<string> migrations, int oldestCompatible)
     {
         using var connection = _dataSource.OpenConnection();
         // A session lock, so two nodes starting together apply each migration once.
@@ -63,6 +68,18 @@ public sealed partial class PostgresDatabase : SqlDatabase, IDisposable
             Execute(connection, null, $"CREATE TABLE IF NOT EXISTS {Schema}.schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
             using var read = new NpgsqlCommand($"SELECT COALESCE(MAX(version), 0) FROM {Schema}.schema_migrations", connection);
             var version = Convert.ToInt32(read.ExecuteScalar(), CultureInfo.InvariantCulture);
+            Execute(connection, null, TranslateSchema(CompatibilityTable.Replace("schema_compatibility", $"{Schema}.schema_compatibility", StringComparison.Ordinal)));
+            using (var compatibility = new NpgsqlCommand(ReadCompatibility.Replace("schema_compatibility", $"{Schema}.schema_compatibility", StringComparison.Ordinal), connection))
+            {
+                StoreSchema = new SchemaVersion(version, migrations.Count, Convert.ToInt32(compatibility.ExecuteScalar(), CultureInfo.InvariantCulture));
+            }
+
+            SchemaVersion.EnsureUsable(Location, StoreSchema);
+            if (StoreSchema.Ahead)
+            {
+                return 0;
+            }
+
             for (var i = version; i < migrations.Count; i++)
             {
                 using var transaction = connection.BeginTransaction();
@@ -72,7 +89,11 @@ public sealed partial class PostgresDatabase : SqlDatabase, IDisposable
                 transaction.Commit();
             }
 
-            return Math.Max(0, migrations.Count - version);
+            Execute(connection, null, WriteCompatibility.Replace("schema_compatibility", $"{Schema}.schema_compatibility", StringComparison.Ordinal)
+                .Replace($"{Schema}.schema_compatibility.oldest", "schema_compatibility.oldest", StringComparison.Ordinal)
+                .Replace("MAX_OF", "GREATEST", StringComparison.Ordinal), ("oldest", oldestCompatible));
+            StoreSchema = new SchemaVersion(migrations.Count, migrations.Count, Math.Max(StoreSchema.OldestCompatible, oldestCompatible));
+            return migrations.Count - version;
         }
         finally
         {
@@ -126,7 +147,23 @@ public sealed partial class PostgresDatabase : SqlDatabase, IDisposable
         return WithoutRowId().Replace(sql, ")");
     }
 
-    public void Dispose() => _dataSource.Dispose();
+    public void Dispose()
+    {
+        LiveDatabases.TryRemove(this, out _);
+        _dataSource.Dispose();
+    }
+
+    /// <summary>
+    /// Closes every idle pooled connection of every open store (connections in use are dropped when returned): after a
+    /// server restart they are all dead, and each would fail its next caller once.
+    /// </summary>
+    public static void DiscardIdleConnections()
+    {
+        foreach (var database in LiveDatabases.Keys)
+        {
+            database._dataSource.Clear();
+        }
+    }
 
     private static void Execute(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, params (string Name, object Value)[] parameters)
     {

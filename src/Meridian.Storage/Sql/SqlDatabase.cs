@@ -38,9 +38,31 @@ public abstract class SqlDatabase
 
     /// <summary>
     /// Applies the migrations this database has not seen yet, each in its own transaction, once across nodes; returns
-    /// how many it applied now.
+    /// how many it applied now. <paramref name="oldestCompatible"/>: the schema version a binary must know at least to
+    /// use the store once these migrations are applied (recorded, never lowered). A store already past
+    /// <paramref name="migrations"/> (migrated by a newer binary) is left alone, and refused with
+    /// <see cref="SchemaTooNewException"/> unless it records this binary as still compatible. <see cref="StoreSchema"/> says
+    /// where it stands afterwards.
     /// </summary>
-    public abstract int Migrate(IReadOnlyList<string> migrations);
+    public abstract int Migrate(IReadOnlyList<string> migrations, int oldestCompatible);
+
+    /// <summary>The schema versions found by <see cref="Migrate"/>; null before it ran.</summary>
+    public SchemaVersion? StoreSchema { get; protected set; }
+
+    /// <summary>The one-row table where the newest binary that migrated a store records <see cref="SchemaVersion.OldestCompatible"/>.</summary>
+    protected const string CompatibilityTable = """
+        CREATE TABLE IF NOT EXISTS schema_compatibility (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            oldest_binary_schema INTEGER NOT NULL
+        )
+        """;
+
+    protected const string ReadCompatibility = "SELECT COALESCE(MAX(oldest_binary_schema), 0) FROM schema_compatibility";
+
+    protected const string WriteCompatibility = """
+        INSERT INTO schema_compatibility VALUES (1, @oldest)
+        ON CONFLICT (id) DO UPDATE SET oldest_binary_schema = MAX_OF(schema_compatibility.oldest_binary_schema, excluded.oldest_binary_schema)
+        """;
 
     /// <summary>A UNIQUE, PRIMARY KEY, FOREIGN KEY or CHECK constraint refused the statement.</summary>
     public abstract bool IsConstraintViolation(DbException exception);

@@ -63,7 +63,7 @@ public sealed partial class SqliteDatabase : SqlDatabase
 
     public override DbTransaction BeginWrite(DbConnection connection) => ((SqliteConnection)connection).BeginTransaction(deferred: false);
 
-    public override int Migrate(IReadOnlyList<string> migrations)
+    public override int Migrate(IReadOnlyList<string> migrations, int oldestCompatible)
     {
         using var connection = Open();
         using (var wal = connection.CreateCommand())
@@ -75,6 +75,24 @@ public sealed partial class SqliteDatabase : SqlDatabase
         using var read = connection.CreateCommand();
         read.CommandText = "PRAGMA user_version;";
         var version = Convert.ToInt32(read.ExecuteScalar(), CultureInfo.InvariantCulture);
+        using (var table = connection.CreateCommand())
+        {
+            table.CommandText = CompatibilityTable;
+            table.ExecuteNonQuery();
+        }
+
+        using (var compatibility = connection.CreateCommand())
+        {
+            compatibility.CommandText = ReadCompatibility;
+            StoreSchema = new SchemaVersion(version, migrations.Count, Convert.ToInt32(compatibility.ExecuteScalar(), CultureInfo.InvariantCulture));
+        }
+
+        SchemaVersion.EnsureUsable(Location, StoreSchema);
+        if (StoreSchema.Ahead)
+        {
+            return 0;
+        }
+
         for (var i = version; i < migrations.Count; i++)
         {
             using var transaction = BeginWrite(connection);
@@ -85,7 +103,15 @@ public sealed partial class SqliteDatabase : SqlDatabase
             transaction.Commit();
         }
 
-        return Math.Max(0, migrations.Count - version);
+        using (var record = connection.CreateCommand())
+        {
+            record.CommandText = WriteCompatibility.Replace("MAX_OF", "MAX", StringComparison.Ordinal);
+            record.Bind("@oldest", oldestCompatible);
+            record.ExecuteNonQuery();
+        }
+
+        StoreSchema = new SchemaVersion(migrations.Count, migrations.Count, Math.Max(StoreSchema.OldestCompatible, oldestCompatible));
+        return migrations.Count - version;
     }
 
     public override bool IsConstraintViolation(DbException exception) =>

@@ -64,6 +64,44 @@ public sealed class MigrateCommandTests : IDisposable
         Assert.Equal(applied, Convert.ToInt64(await count.ExecuteScalarAsync(TestContext.Current.CancellationToken), System.Globalization.CultureInfo.InvariantCulture));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_store_ahead_of_the_binary_is_reported_and_refused_unless_it_declares_this_binary_compatible(bool compatible)
+    {
+        Assert.Equal(0, (await _cli.RunAsync("migrate", "--data", _data)).ExitCode);
+        // A newer binary migrated the control store one step further.
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_data, "control.db")};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT user_version FROM pragma_user_version";
+            var version = Convert.ToInt32(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+            command.CommandText = $"CREATE TABLE future_things (id TEXT); PRAGMA user_version = {version + 1}; " +
+                $"UPDATE schema_compatibility SET oldest_binary_schema = {(compatible ? version : version + 1)}";
+            command.ExecuteNonQuery();
+        }
+
+        var result = await _cli.RunAsync("migrate", "--data", _data);
+        if (compatible)
+        {
+            Assert.Equal(0, result.ExitCode);
+            Assert.Contains("ahead of this binary", result.Out, StringComparison.Ordinal);
+            Assert.DoesNotContain("current schema", result.Out, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Equal(2, result.ExitCode);
+            Assert.Contains("needs a binary that knows schema", result.Error, StringComparison.Ordinal);
+
+            // A node refuses to serve it (serve writes its refusal to the terminal, which the runner does not capture).
+            var run = _cli.RunAsync("serve", "--port", "0", "--data", _data);
+            Assert.Same(run, await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken)));
+            var serve = await run;
+            Assert.Equal(2, serve.ExitCode);
+        }
+    }
+
     [Fact]
     public async Task A_postgres_store_without_a_connection_string_is_refused_by_name()
     {

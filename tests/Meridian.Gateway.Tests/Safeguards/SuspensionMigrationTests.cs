@@ -22,7 +22,7 @@ public sealed class SuspensionMigrationTests : IDisposable
         var database = TestStores.Settings(_directory).OpenControl();
         // The schema as it was just before suspensions became records; later migrations run on the upgrade too.
         var suspensionsMigration = Array.FindIndex(ControlSchema.Migrations, m => m.Contains("CREATE TABLE suspensions", StringComparison.Ordinal));
-        database.Migrate(ControlSchema.Migrations[..suspensionsMigration]);
+        database.Migrate(ControlSchema.Migrations[..suspensionsMigration], 0);
         using (var connection = database.Open())
         {
             connection.Execute(null, """

@@ -1,0 +1,74 @@
+using Npgsql;
+
+namespace Meridian.Storage.Sql;
+
+/// <summary>
+/// The one policy for store failures that go away by themselves — a PostgreSQL server restarted or failed over, a
+/// pooled connection it closed — used by the record writer (which retries until its batch is stored) and by the
+/// readers and the admin API (which retry a few times, then answer with a problem). After a restart every idle pooled
+/// connection is dead, and each used to fail its next caller once: issue 22 saw admin reads answer 500 for minutes.
+/// The first failure seen now discards every idle connection of every PostgreSQL store, so the retry (and everyone
+/// after it) opens fresh ones.
+/// </summary>
+public static class TransientStoreFailures
+{
+    /// <summary>How many times a reader tries before its failure is returned: about 0.75 s of back-off in all.</summary>
+    public const int ReadAttempts = 5;
+
+    /// <summary>A connection-level failure (network, server shutting down or not yet accepting) worth trying again.</summary>
+    public static bool IsTransient(Exception exception) => exception switch
+    {
+        PostgresException p => p.IsTransient || p.SqlState.StartsWith("08", StringComparison.Ordinal) || p.SqlState is "57P01" or "57P02" or "57P03",
+        NpgsqlException n => n.IsTransient || n.InnerException is IOException or System.Net.Sockets.SocketException or TimeoutException,
+        _ => false,
+    };
+
+    /// <summary>50 ms × attempt, at most 5 s: the back-off the record writer has always used.</summary>
+    public static TimeSpan Backoff(int attempt) => TimeSpan.FromMilliseconds(Math.Min(5_000, 50 * attempt));
+
+    /// <summary>Called on a transient failure: idle pooled connections are presumed dead and dropped.</summary>
+    public static void Observed(Exception exception)
+    {
+        if (IsTransient(exception))
+        {
+            PostgresDatabase.DiscardIdleConnections();
+        }
+    }
+
+    /// <summary>Runs an idempotent read, retrying transient failures <see cref="ReadAttempts"/> times.</summary>
+    public static T Read<T>(Func<T> read)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return read();
+            }
+            catch (Exception ex) when (attempt < ReadAttempts && IsTransient(ex))
+            {
+                Observed(ex);
+                Thread.Sleep(Backoff(attempt));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs an idempotent asynchronous read, retrying transient failures <see cref="ReadAttempts"/> times while
+    /// <paramref name="canRetry"/> says nothing was sent yet.
+    /// </summary>
+    public static async ValueTask<T> ReadAsync<T>(Func<ValueTask<T>> read, Func<bool> canRetry, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await read();
+            }
+            catch (Exception ex) when (attempt < ReadAttempts && IsTransient(ex) && canRetry())
+            {
+                Observed(ex);
+                await Task.Delay(Backoff(attempt), cancellationToken);
+            }
+        }
+    }
+}

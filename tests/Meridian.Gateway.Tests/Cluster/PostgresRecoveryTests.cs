@@ -1,0 +1,62 @@
+using Meridian.Gateway.Tests.Admin;
+using Meridian.Gateway.Tests.Metering;
+using Meridian.Storage.Sql;
+
+namespace Meridian.Gateway.Tests.Cluster;
+
+/// <summary>
+/// Issue 22: after a PostgreSQL restart every idle pooled connection is dead, and each node's first admin reads through
+/// them answered 500 for minutes. Transient store failures are now retried (<see cref="TransientStoreFailures"/>) and
+/// the dead connections dropped: every admin read right after the restart answers.
+/// </summary>
+public sealed class PostgresRecoveryTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Every_admin_read_right_after_a_server_restart_answers()
+    {
+        await using var postgres = await PrivatePostgres.StartAsync();
+        await using var server = new AdminServer
+        {
+            Configure = options =>
+            {
+                options.Store = StoreEngine.Postgres;
+                options.Postgres = postgres.ConnectionString;
+                options.PostgresSchemaPrefix = "recovery";
+            },
+        };
+        await server.InitializeAsync();
+        var world = await MeteringWorld.CreateAsync(server);
+        var call = await world.SendAsync("Before the restart", maxTokens: 8);
+        Assert.True(call.Ok, call.Body);
+        string[] reads =
+        [
+            "/admin/v1/whoami", "/admin/v1/world", "/admin/v1/publishers", $"/admin/v1/publishers/{world.PublisherId}", "/admin/v1/offers",
+            $"/admin/v1/offers/{world.OfferId}", $"/admin/v1/offers/{world.OfferId}/terms", $"/admin/v1/offers/{world.OfferId}/acceptances",
+            "/admin/v1/tenants", $"/admin/v1/tenants/{world.TenantId}", $"/admin/v1/tenants/{world.TenantId}/subscriptions",
+            $"/admin/v1/tenants/{world.TenantId}/resources", $"/admin/v1/resources/{world.ResourceId}", $"/admin/v1/resources/{world.ResourceId}/deployments",
+            $"/admin/v1/deployments/{world.DeploymentId}", $"/admin/v1/resources/{world.ResourceId}/keys", $"/admin/v1/keys/{world.KeyId}",
+            "/admin/v1/tokens", "/admin/v1/audit", "/admin/v1/backends", "/admin/v1/cases", $"/admin/v1/tenants/{world.TenantId}/cases",
+            "/admin/v1/suspensions", $"/admin/v1/tenants/{world.TenantId}/notices",
+        ];
+
+        // Several reads at once, so the pools hold several idle connections, all of which the restart kills.
+        var warm = await Task.WhenAll(reads.Select(path => server.GetAsync(path)));
+        Assert.All(warm.Zip(reads), r => Assert.True(r.First.IsSuccess, $"{r.Second} before the restart: {r.First.Status} {r.First.Text}"));
+
+        await postgres.KillAsync();
+        await postgres.StartServerAsync();
+
+        foreach (var path in reads)
+        {
+            var read = await server.GetAsync(path);
+            Assert.True(read.IsSuccess, $"{path} after the restart: {read.Status} {read.Text}\n{server.LogText}");
+        }
+
+        // Writes and the data plane are back as well.
+        Assert.StartsWith("pub", await Marketplace.PublisherAsync(server), StringComparison.Ordinal);
+        var after = await world.SendAsync("After the restart", maxTokens: 8);
+        Assert.True(after.Ok, after.Body);
+        output.WriteLine($"{reads.Length} admin reads answered right after the restart");
+        Assert.DoesNotContain(server.Log, l => l.StartsWith("Error", StringComparison.Ordinal));
+    }
+}
