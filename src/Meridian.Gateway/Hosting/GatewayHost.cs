@@ -87,6 +87,7 @@ public static class GatewayHost
         services.AddCluster(options);
         services.AddSafeguards(options, data.Path);
         services.AddDataPlane(data.Path, options.ReceiptSigningKey);
+        services.AddSingleton(string.IsNullOrWhiteSpace(options.NodeName) ? Records.NodeIdentity.Default : new Records.NodeIdentity(options.NodeName));
         services.AddOpenAiDoor();
         services.AddAdminApi();
         services.AddOpenApi(AdminOpenApi.Configure);
