@@ -79,7 +79,7 @@ public static class ServeCommand
         });
         var nodeName = new Option<string?>("--node-name")
         {
-            Description = "This node's name (env MERIDIAN_NODE_NAME; default the host name): names its receipt logs, so keep it stable across restarts and unique among nodes sharing a store.",
+            Description = "This node's name (env MERIDIAN_NODE_NAME; default host:port): names its receipt logs, so keep it stable across restarts and unique among nodes sharing a store.",
         };
         var termsNotice = new Option<int?>("--terms-notice-days")
         {

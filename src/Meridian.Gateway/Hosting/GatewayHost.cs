@@ -87,7 +87,7 @@ public static class GatewayHost
         services.AddCluster(options);
         services.AddSafeguards(options, data.Path);
         services.AddDataPlane(data.Path, options.ReceiptSigningKey);
-        services.AddSingleton(string.IsNullOrWhiteSpace(options.NodeName) ? Records.NodeIdentity.Default : new Records.NodeIdentity(options.NodeName));
+        services.AddSingleton(Records.NodeIdentity.For(options));
         services.AddOpenAiDoor();
         services.AddAdminApi();
         services.AddOpenApi(AdminOpenApi.Configure);

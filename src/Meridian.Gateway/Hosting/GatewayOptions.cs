@@ -83,7 +83,7 @@ public sealed class GatewayOptions
 
     /// <summary>
     /// This node's name, from which its receipt logs are named (docs/receipts.md, "The receipt log"): stable across
-    /// restarts and unique among nodes sharing a receipt key and a store. Null: the host name.
+    /// restarts and unique among nodes sharing a receipt key and a store. Null: <c>host:port</c> (<see cref="Records.NodeIdentity.For"/>).
     /// </summary>
     public string? NodeName { get; set; }
 

@@ -12,7 +12,7 @@ namespace Meridian.Gateway.Receipts;
 /// Names a node's receipt log in one geography: <c>rl_</c> and 16 hex digits of
 /// <c>SHA-256("meridian.receipt-log.v1\n" || public key || "\n" || geography || "\n" || node name)</c>. The key and the
 /// geography make logs of different operators and geographies distinct; the node name (<c>--node-name</c>, env
-/// <c>MERIDIAN_NODE_NAME</c>, default the host name) keeps apart the logs of nodes that share a key and a store.
+/// <c>MERIDIAN_NODE_NAME</c>, default <c>host:port</c>) keeps apart the logs of nodes that share a key and a store.
 /// </summary>
 public static class ReceiptLogId
 {

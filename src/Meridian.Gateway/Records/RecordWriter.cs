@@ -247,9 +247,15 @@ public sealed partial class RecordWriter(
 /// <summary>
 /// This node's name among the nodes that share a receipt key and a store (<c>--node-name</c>, env
 /// <c>MERIDIAN_NODE_NAME</c>): its receipt logs are derived from it, so it must be stable across restarts and unique
-/// among the nodes of a cluster. Defaults to the host name.
+/// among the nodes of a cluster. Defaults to <c>host:port</c> — nodes on one host listen on different ports — and, for a
+/// node on an ephemeral port (0), to the host and a name drawn at start: a new log each start, never one shared.
 /// </summary>
 public sealed record NodeIdentity(string Name)
 {
     public static NodeIdentity Default { get; } = new(Environment.MachineName);
+
+    public static NodeIdentity For(Hosting.GatewayOptions options) =>
+        !string.IsNullOrWhiteSpace(options.NodeName) ? new(options.NodeName.Trim())
+        : options.Port != 0 ? new(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Environment.MachineName}:{options.Port}"))
+        : new($"{Environment.MachineName}:{Guid.NewGuid():N}");
 }
