@@ -178,7 +178,10 @@ public sealed partial class RecordWriter(
                 var append = log.Prepare(store, receipts);
                 // Only usage rows that were new come back, so a retried (half-written) batch adds nothing twice to the
                 // budgets' running totals; receipts and cases are idempotent by request id.
-                budgets?.Record(connection.InsertBatch(records, append));
+                // Not inside budgets?.Record(…): a null-conditional call skips evaluating its argument, so a writer without
+                // budgets (tests, tools) would acknowledge records it never wrote.
+                var inserted = connection.InsertBatch(records, append);
+                budgets?.Record(inserted);
                 log.Committed();
                 return connection;
             }

@@ -153,6 +153,37 @@ public sealed class ReceiptLogTests(GatewayFixture gateway) : IClassFixture<Gate
         Assert.Equal(4, Append(store, twin, 1).TreeSize);
     }
 
+    [Fact]
+    public async Task The_record_writer_appends_each_batch_and_a_restarted_writer_continues_its_log()
+    {
+        var stores = gateway.App.Services.GetRequiredService<GeographyStores>();
+        var node = new NodeIdentity("restarting-node");
+        var before = await RunWriterAsync(stores, node, 2);
+        var after = await RunWriterAsync(stores, node, 3);
+
+        Assert.Equal(before.LogId, after.LogId);
+        Assert.Equal((2L, 5L), (before.TreeSize, after.TreeSize));
+        var store = stores.For("us");
+        var proof = MerkleTree.ConsistencyProof(store.LeafSource(after.LogId, after.TreeSize), before.TreeSize, after.TreeSize);
+        Assert.True(MerkleTree.VerifyConsistency(before.TreeSize, after.TreeSize, before.RootHash, after.RootHash, proof));
+    }
+
+    /// <summary>Starts a record writer as <paramref name="node"/>, writes <paramref name="count"/> records durably, stops it; its log's latest head.</summary>
+    private async Task<StoredTreeHead> RunWriterAsync(GeographyStores stores, NodeIdentity node, int count)
+    {
+        var writer = new RecordWriter(stores, Signer, Microsoft.Extensions.Logging.Abstractions.NullLogger<RecordWriter>.Instance, node: node);
+        await writer.StartAsync(Ct);
+        for (var i = 0; i < count; i++)
+        {
+            var receipt = Receipt();
+            await writer.WriteDurablyAsync(new RequestRecord(receipt, null, null), Ct);
+            Assert.NotNull(stores.For("us").FindLeaf(receipt.RequestId));
+        }
+
+        await writer.StopAsync(Ct);
+        return stores.For("us").LatestTreeHead(writer.LogIdFor("us"))!;
+    }
+
     /// <summary>Commits <paramref name="count"/> receipts, one batch each, as the record writer's lane does.</summary>
     private StoredTreeHead Append(ReceiptStore store, ReceiptLogWriter log, int count)
     {
