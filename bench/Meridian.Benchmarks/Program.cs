@@ -12,5 +12,11 @@ if (args is ["cluster-writers", ..])
     return await Meridian.Benchmarks.ClusterWriters.RunAsync(args);
 }
 
+if (args is ["receipt-log", ..])
+{
+    // A timed measurement of what the receipt log adds to a batch commit: see ReceiptLogCost.
+    return Meridian.Benchmarks.ReceiptLogCost.Run(args);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

@@ -34,7 +34,77 @@ internal static class ReceiptsCommand
                 return AdminCommand.Failed;
             }
         });
-        return new Command("receipts", "Data-flow receipts: verify their signatures.") { verify };
+        return new Command("receipts", "Data-flow receipts: verify their signatures and inclusion proofs, audit the receipt logs.") { verify, CreateAudit(context) };
+    }
+
+    /// <summary>
+    /// <c>meridian receipts audit</c>: proves that the receipt logs only grew since the last audit (consistency proofs
+    /// between the tree heads kept in <c>--state</c> and the latest), and that every receipt the API key can read is
+    /// genuine, in its log and where it was before. Exit code 0 only when all of it holds; the state is updated only then.
+    /// </summary>
+    private static Command CreateAudit(CliContext context)
+    {
+        var publicKey = new Option<string?>("--public-key") { Description = "The operator's public key (as for verify). Without it, it is fetched from the gateway." };
+        var url = new Option<string?>("--url") { Description = $"Base URL of the gateway (env {AdminCommand.UrlVariable}; default {AdminCommand.DefaultUrl})." };
+        var apiKey = new Option<string?>("--api-key") { Description = $"The API key whose receipts are audited (env {ApiKeyVariable})." };
+        var statePath = new Option<string?>("--state") { Description = "The file of tree heads and receipts seen before (default: receipt-audit.json in the user's meridian config folder)." };
+        var audit = new Command("audit", "Prove that the receipt logs only grew and that your receipts were not removed, rewritten or reordered.") { publicKey, url, apiKey, statePath };
+        audit.SetAction(async (parse, cancellationToken) =>
+        {
+            try
+            {
+                return await AuditAsync(context, parse.GetValue(publicKey), parse.GetValue(url), parse.GetValue(apiKey), parse.GetValue(statePath), cancellationToken);
+            }
+            catch (Exception ex) when (ex is IOException or JsonException or HttpRequestException or FormatException or UnauthorizedAccessException or InvalidOperationException)
+            {
+                AdminCommand.WriteError(context, ex.Message);
+                return AdminCommand.Failed;
+            }
+        });
+        return audit;
+    }
+
+    public const string ApiKeyVariable = "MERIDIAN_API_KEY";
+
+    private static async Task<int> AuditAsync(
+        CliContext context, string? keyOption, string? urlOption, string? apiKeyOption, string? stateOption, CancellationToken cancellationToken)
+    {
+        var apiKey = apiKeyOption ?? context.Env(ApiKeyVariable)
+            ?? throw new InvalidOperationException($"An API key is needed: --api-key or {ApiKeyVariable}.");
+        var gateway = GatewayUrl(context, urlOption);
+        var key = keyOption is not null ? ReadKey(keyOption) : await FetchKeyAsync(context, urlOption, cancellationToken);
+        var path = stateOption ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.ApplicationData, Environment.SpecialFolderOption.Create), "meridian", "receipt-audit.json");
+        var previous = File.Exists(path)
+            ? JsonSerializer.Deserialize(await File.ReadAllTextAsync(path, cancellationToken), ReceiptAuditJsonContext.Default.ReceiptAuditState) ?? new ReceiptAuditState()
+            : new ReceiptAuditState();
+
+        using var http = context.CreateHttpClient();
+        http.BaseAddress = new Uri(gateway.ToString().TrimEnd('/') + "/");
+        var result = await new ReceiptLogAuditor(http, apiKey, key).AuditAsync(previous, cancellationToken);
+        foreach (var failure in result.Failures)
+        {
+            context.Out.MarkupLine($"[red]FAILED[/]  {Markup.Escape(failure)}");
+        }
+
+        if (!result.Passed)
+        {
+            AdminCommand.WriteError(context, $"The receipt logs failed the audit ({result.Failures.Count} finding(s)); the audit state in {path} was kept as it was.");
+            return AdminCommand.Failed;
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(result.State, ReceiptAuditJsonContext.Default.ReceiptAuditState), cancellationToken);
+        var grown = string.Join(", ", result.State.Heads.Values.Select(h =>
+            previous.Heads.TryGetValue(h.LogId, out var before) ? $"{h.LogId} {before.TreeSize} → {h.TreeSize}" : $"{h.LogId} {h.TreeSize} (first seen)"));
+        context.Out.MarkupLine($"[green]OK[/]      {result.Logs} log(s) only grew: {Markup.Escape(grown)}.");
+        context.Out.MarkupLine($"[green]OK[/]      {result.Receipts} receipt(s) verified in their logs{(result.Pending > 0 ? $"; {result.Pending} not in a log yet" : string.Empty)}; state kept in {Markup.Escape(path)}.");
+        return AdminCommand.Ok;
+    }
+
+    private static Uri GatewayUrl(CliContext context, string? urlOption)
+    {
+        var urlText = urlOption ?? context.Env(AdminCommand.UrlVariable) ?? AdminCommand.DefaultUrl;
+        return Uri.TryCreate(urlText, UriKind.Absolute, out var gateway) ? gateway : throw new FormatException($"--url: '{urlText}' is not an http:// or https:// URL.");
     }
 
     private static async Task<int> VerifyAsync(CliContext context, string file, string? keyOption, string? urlOption, CancellationToken cancellationToken)
@@ -53,9 +123,19 @@ internal static class ReceiptsCommand
         foreach (var receipt in receipts)
         {
             var result = ReceiptVerifier.Verify(receipt, key);
-            if (result.Valid)
+            // The log member, when the receipt carries one: leaf hash, signed tree head and inclusion proof (docs/receipts.md).
+            var log = result.Valid ? ReceiptLogVerifier.Check(receipt, key) : null;
+            if (log?.Failure is { } logFailure)
             {
-                context.Out.MarkupLine($"[green]OK[/]      {CliOutput.Escape(result.RequestId)}: {Markup.Escape(result.Reason)} (key {CliOutput.Escape(result.KeyId)})");
+                failed++;
+                context.Out.MarkupLine($"[red]FAILED[/]  {CliOutput.Escape(result.RequestId)}: {Markup.Escape(logFailure)}");
+            }
+            else if (result.Valid)
+            {
+                var where = log?.View is { } view
+                    ? $"; leaf {view.LeafIndex} of log {view.LogId}, included in its signed tree head of size {view.TreeHead.TreeSize}"
+                    : "; not in a receipt log yet (no inclusion proof: fetch it again once written)";
+                context.Out.MarkupLine($"[green]OK[/]      {CliOutput.Escape(result.RequestId)}: {Markup.Escape(result.Reason)} (key {CliOutput.Escape(result.KeyId)}){Markup.Escape(where)}");
             }
             else
             {
@@ -98,12 +178,7 @@ internal static class ReceiptsCommand
 
     private static async Task<byte[]> FetchKeyAsync(CliContext context, string? urlOption, CancellationToken cancellationToken)
     {
-        var urlText = urlOption ?? context.Env(AdminCommand.UrlVariable) ?? AdminCommand.DefaultUrl;
-        if (!Uri.TryCreate(urlText, UriKind.Absolute, out var gateway))
-        {
-            throw new FormatException($"--url: '{urlText}' is not an http:// or https:// URL.");
-        }
-
+        var gateway = GatewayUrl(context, urlOption);
         using var http = context.CreateHttpClient();
         var keyUrl = new Uri(gateway, DataPlaneServices.ReceiptKeyPath);
         var json = await http.GetStringAsync(keyUrl, cancellationToken);

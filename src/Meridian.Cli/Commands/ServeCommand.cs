@@ -77,6 +77,10 @@ public static class ServeCommand
                 result.AddError($"--nodes must be at least 1, not {n}.");
             }
         });
+        var nodeName = new Option<string?>("--node-name")
+        {
+            Description = "This node's name (env MERIDIAN_NODE_NAME; default host:port): names its receipt logs, so keep it stable across restarts and unique among nodes sharing a store.",
+        };
         var termsNotice = new Option<int?>("--terms-notice-days")
         {
             Description = "Days before an offer's price or retention change binds tenants subscribed before it, unless they accept sooner "
@@ -100,7 +104,7 @@ public static class ServeCommand
         var stores = new StoreOptions();
         var command = new Command("serve", "Run the gateway: embedded SQLite stores and the built-in simulator backend unless told otherwise.")
         {
-            port, data, demoKey, adminToken, region, bind, tokenDelay, upstream, config, policies, classifiers, classifierTimeout, minRelease, redis, redisPrefix, nodes, termsNotice,
+            port, data, demoKey, adminToken, region, bind, tokenDelay, upstream, config, policies, classifiers, classifierTimeout, minRelease, redis, redisPrefix, nodes, nodeName, termsNotice,
         };
         stores.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -119,6 +123,7 @@ public static class ServeCommand
                 Redis = parse.GetValue(redis) ?? Env("MERIDIAN_REDIS"),
                 RedisPrefix = parse.GetValue(redisPrefix) ?? Env("MERIDIAN_REDIS_PREFIX") ?? GatewayOptions.DefaultRedisPrefix,
                 ExpectedNodes = parse.GetValue(nodes) ?? EnvInt("MERIDIAN_NODES") ?? 1,
+                NodeName = parse.GetValue(nodeName) ?? Env("MERIDIAN_NODE_NAME"),
                 TermsNotice = (parse.GetValue(termsNotice) ?? EnvInt("MERIDIAN_TERMS_NOTICE_DAYS")) is { } days
                     ? TimeSpan.FromDays(days)
                     : GatewayOptions.DefaultTermsNotice,

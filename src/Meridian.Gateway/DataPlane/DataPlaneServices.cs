@@ -26,6 +26,7 @@ public static class DataPlaneServices
         services.AddSingleton<ModelsEndpoint>();
         services.AddSingleton<ReceiptsEndpoint>();
         services.AddSingleton<ReceiptListEndpoint>();
+        services.AddSingleton<ReceiptLogEndpoints>();
         return services;
     }
 
@@ -41,6 +42,9 @@ public static class DataPlaneServices
             group.MapGet("/models/{id}", (HttpContext c, string id, ModelsEndpoint e) => e.GetAsync(c, id));
             group.MapGet("/receipts", (HttpContext c, ReceiptListEndpoint e) => e.ListAsync(c));
             group.MapGet("/receipts/{requestId}", (HttpContext c, string requestId, ReceiptsEndpoint e) => e.GetAsync(c, requestId));
+            group.MapGet("/receipt-logs", (HttpContext c, ReceiptLogEndpoints e) => e.ListLogsAsync(c));
+            group.MapGet("/receipt-logs/{logId}/tree-heads", (HttpContext c, string logId, ReceiptLogEndpoints e) => e.ListTreeHeadsAsync(c, logId));
+            group.MapGet("/receipt-logs/{logId}/consistency", (HttpContext c, string logId, ReceiptLogEndpoints e) => e.ConsistencyAsync(c, logId));
         }
     }
 }

@@ -10,7 +10,10 @@ using Meridian.Storage.Geography;
 
 namespace Meridian.Gateway.DataPlane;
 
-/// <summary><c>GET /v1/receipts/{request-id}</c>: a receipt, for the tenant that owns it only.</summary>
+/// <summary>
+/// <c>GET /v1/receipts/{request-id}[?tree_size=N]</c>: a receipt, for the tenant that owns it only, with its place in
+/// the receipt log and the inclusion proof to a signed tree head (its batch's, or the one of size N).
+/// </summary>
 public sealed class ReceiptsEndpoint(ApiKeyAuthenticator authenticator, RecordWriter writer, GeographyStores stores)
 {
     public async Task GetAsync(HttpContext context, string requestId)
@@ -21,7 +24,8 @@ public sealed class ReceiptsEndpoint(ApiKeyAuthenticator authenticator, RecordWr
             return;
         }
 
-        var receipt = writer.FindReceipt(requestId) ?? FindStored(requestId);
+        var pending = writer.FindReceipt(requestId);
+        var receipt = pending ?? FindStored(requestId);
         if (receipt is null || !Readable(receipt, key))
         {
             // Another tenant's or resource's receipt is reported exactly like a missing one: existence is not disclosed.
@@ -29,18 +33,45 @@ public sealed class ReceiptsEndpoint(ApiKeyAuthenticator authenticator, RecordWr
             return;
         }
 
-        context.Response.ContentType = "application/json";
-        var caseRecord = writer.FindCase(requestId) ?? stores.For(receipt.StorageGeography).Cases.FindByRequest(requestId);
-        if (caseRecord is null)
+        long? treeSize = null;
+        if (context.Request.Query["tree_size"].ToString() is { Length: > 0 } sizeText)
         {
-            await JsonSerializer.SerializeAsync(context.Response.Body, receipt, ReceiptJsonContext.Default.Receipt, context.RequestAborted);
-            return;
+            if (!long.TryParse(sizeText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var size))
+            {
+                await ErrorResponses.WriteAsync(context, ApiError.InvalidRequest("tree_size must be a tree size."));
+                return;
+            }
+
+            treeSize = size;
         }
 
-        // A flagged request's receipt says that a case exists and its outcome — never who reviewed it or what it holds.
+        // A receipt still queued has no leaf yet: it is served with "log": null (docs/receipts.md, "The receipt log").
+        ReceiptLogView? log = null;
+        if (pending is null)
+        {
+            try
+            {
+                log = ReceiptLogEndpoints.ViewOf(stores.For(receipt.StorageGeography), requestId, treeSize);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException)
+            {
+                // A missing head or a hole in the stored leaves: the log was altered at rest (or the size was wrong). Said, never hidden.
+                await ErrorResponses.WriteAsync(context, treeSize is null || ex is LogGapException ? ApiError.Internal(ex.Message) : ApiError.InvalidRequest(ex.Message));
+                return;
+            }
+        }
+
+        context.Response.ContentType = "application/json";
+        var caseRecord = writer.FindCase(requestId) ?? stores.For(receipt.StorageGeography).Cases.FindByRequest(requestId);
         var json = JsonSerializer.SerializeToNode(receipt, ReceiptJsonContext.Default.Receipt)!.AsObject();
-        json[ReceiptCanonicalJson.CaseMember] = JsonSerializer.SerializeToNode(
-            new ReceiptCaseView(caseRecord.Id, caseRecord.Status, caseRecord.Decision, caseRecord.DecisionAction), CaseJsonContext.Default.ReceiptCaseView);
+        if (caseRecord is not null)
+        {
+            // A flagged request's receipt says that a case exists and its outcome — never who reviewed it or what it holds.
+            json[ReceiptCanonicalJson.CaseMember] = JsonSerializer.SerializeToNode(
+                new ReceiptCaseView(caseRecord.Id, caseRecord.Status, caseRecord.Decision, caseRecord.DecisionAction), CaseJsonContext.Default.ReceiptCaseView);
+        }
+
+        json[ReceiptCanonicalJson.LogMember] = log is null ? null : JsonSerializer.SerializeToNode(log, ReceiptLogJsonContext.Default.ReceiptLogView);
         await context.Response.WriteAsync(json.ToJsonString(), context.RequestAborted);
     }
 

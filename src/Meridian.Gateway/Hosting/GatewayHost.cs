@@ -95,6 +95,7 @@ public static class GatewayHost
         services.AddCluster(options);
         services.AddSafeguards(options, data.Path);
         services.AddDataPlane(data.Path, options.ReceiptSigningKey);
+        services.AddSingleton(Records.NodeIdentity.For(options));
         services.AddOpenAiDoor();
         services.AddAdminApi();
         services.AddOpenApi(AdminOpenApi.Configure);

@@ -81,6 +81,12 @@ public sealed class GatewayOptions
     /// </summary>
     public int ExpectedNodes { get; set; } = 1;
 
+    /// <summary>
+    /// This node's name, from which its receipt logs are named (docs/receipts.md, "The receipt log"): stable across
+    /// restarts and unique among nodes sharing a receipt key and a store. Null: <c>host:port</c> (<see cref="Records.NodeIdentity.For"/>).
+    /// </summary>
+    public string? NodeName { get; set; }
+
     /// <summary>The stores' engine: embedded SQLite files in the data folder, or PostgreSQL shared by several nodes.</summary>
     public StoreEngine Store { get; set; } = StoreEngine.Sqlite;
 

@@ -24,6 +24,12 @@ public static class ReceiptCanonicalJson
     /// </summary>
     public const string CaseMember = "case";
 
+    /// <summary>
+    /// Where the receipt sits in the receipt log and the proof of it (docs/receipts.md, "The receipt log"), added when the
+    /// receipt is served: the leaf is the hash of the canonical form, so the canonical form cannot hold it.
+    /// </summary>
+    public const string LogMember = "log";
+
     public static byte[] Of(JsonElement receipt)
     {
         if (receipt.ValueKind != JsonValueKind.Object)
@@ -263,7 +269,7 @@ public static class ReceiptCanonicalJson
     private static void WriteObject(ArrayBufferWriter<byte> output, JsonElement value, bool top)
     {
         var members = value.EnumerateObject()
-            .Where(p => p.Value.ValueKind != JsonValueKind.Null && !(top && p.Name is SignatureMember or CaseMember))
+            .Where(p => p.Value.ValueKind != JsonValueKind.Null && !(top && p.Name is SignatureMember or CaseMember or LogMember))
             .OrderBy(p => p.Name, StringComparer.Ordinal)
             .ToList();
         output.Write("{"u8);
@@ -394,6 +400,24 @@ public sealed class ReceiptSigner : IDisposable
         Span<byte> signature = stackalloc byte[64];
         Ed25519.Sign(_key, buffer.Write(receipt), signature);
         return receipt with { Signature = new ReceiptSignature(Algorithm, KeyId, Convert.ToBase64String(signature)) };
+    }
+
+    /// <summary>
+    /// The base64 Ed25519 signature of <paramref name="data"/>, for the receipt log's tree heads. Their signed form starts
+    /// with a text tag (<see cref="TreeHeadSigning"/>), receipts' canonical form with <c>{</c>, so neither can pass for the other.
+    /// </summary>
+    public string SignData(ReadOnlySpan<byte> data)
+    {
+        Span<byte> signature = stackalloc byte[64];
+        Ed25519.Sign(_key, data, signature);
+        return Convert.ToBase64String(signature);
+    }
+
+    /// <summary>SHA-256(0x00 || canonical receipt): the receipt's leaf in the receipt log (RFC 9162 §2.1.1).</summary>
+    public static byte[] LeafHash(Receipt receipt)
+    {
+        var buffer = t_buffer ??= new CanonicalBuffer();
+        return Core.Receipts.MerkleTree.HashLeaf(buffer.Write(receipt));
     }
 
     /// <summary>Whether a stored receipt carries this key's valid signature over its canonical form.</summary>

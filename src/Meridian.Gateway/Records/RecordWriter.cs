@@ -16,8 +16,12 @@ namespace Meridian.Gateway.Records;
 /// lane drains before the process exits; until then it is readable (<see cref="FindReceipt"/>, <see cref="FindCase"/>),
 /// its receipt signed when read (Ed25519 is deterministic: the writer signs the same bytes again).
 /// <see cref="WriteDurablyAsync"/> lets a request wait until its record is committed before its client sees the end.
+/// Each batch's receipts are also appended, in the same transaction, to this node's receipt log of the geography
+/// (<see cref="ReceiptLogWriter"/>), under one signed tree head per batch.
 /// </summary>
-public sealed partial class RecordWriter(GeographyStores stores, ReceiptSigner signer, ILogger<RecordWriter> logger, BudgetTracker? budgets = null) : IHostedService
+public sealed partial class RecordWriter(
+    GeographyStores stores, ReceiptSigner signer, ILogger<RecordWriter> logger, BudgetTracker? budgets = null, NodeIdentity? node = null, TimeProvider? time = null)
+    : IHostedService
 {
     private const int LaneCapacity = 16_384;
     private const int MaxBatch = 512;
@@ -51,6 +55,12 @@ public sealed partial class RecordWriter(GeographyStores stores, ReceiptSigner s
         var lane = LaneFor(record.Receipt.StorageGeography);
         return lane.Queue.Writer.TryWrite(entry) ? ValueTask.CompletedTask : lane.Queue.Writer.WriteAsync(entry, CancellationToken.None);
     }
+
+    /// <summary>The name this node's receipt logs are derived from (<see cref="ReceiptLogId"/>).</summary>
+    public string NodeName { get; } = (node ?? NodeIdentity.Default).Name;
+
+    /// <summary>The id of this node's receipt log in <paramref name="geography"/>.</summary>
+    public string LogIdFor(string geography) => ReceiptLogId.Of(signer.PublicKey, geography, NodeName);
 
     /// <summary>A receipt accepted but not yet written, signed.</summary>
     public Receipt? FindReceipt(string requestId) => _pending.TryGetValue(requestId, out var entry) ? entry.Signed(signer) : null;
@@ -117,6 +127,7 @@ public sealed partial class RecordWriter(GeographyStores stores, ReceiptSigner s
     {
         var batch = new List<Entry>(MaxBatch);
         ReceiptStore.BatchWriter? connection = null;
+        var log = new ReceiptLogWriter(LogIdFor(geography), geography, signer, time ?? TimeProvider.System);
         // Records accepted before the host started wait for it (the budgets must be seeded before the first write).
         await _started.Task;
         try
@@ -130,7 +141,7 @@ public sealed partial class RecordWriter(GeographyStores stores, ReceiptSigner s
                     batch.Add(entry);
                 }
 
-                connection = await WriteWithRetryAsync(geography, batch, connection);
+                connection = await WriteWithRetryAsync(geography, batch, connection, log);
                 foreach (var written in batch)
                 {
                     _pending.TryRemove(written.Receipt.RequestId, out _);
@@ -147,12 +158,14 @@ public sealed partial class RecordWriter(GeographyStores stores, ReceiptSigner s
     }
 
     /// <summary>Writes one batch in one transaction, retrying on fresh connections until it is stored; returns the connection to reuse.</summary>
-    private async Task<ReceiptStore.BatchWriter> WriteWithRetryAsync(string geography, List<Entry> batch, ReceiptStore.BatchWriter? connection)
+    private async Task<ReceiptStore.BatchWriter> WriteWithRetryAsync(string geography, List<Entry> batch, ReceiptStore.BatchWriter? connection, ReceiptLogWriter log)
     {
         var records = new RequestRecord[batch.Count];
+        var receipts = new Receipt[batch.Count];
         for (var i = 0; i < batch.Count; i++)
         {
-            records[i] = batch[i].Record with { Receipt = batch[i].Signed(signer) };
+            receipts[i] = batch[i].Signed(signer);
+            records[i] = batch[i].Record with { Receipt = receipts[i] };
         }
 
         for (var attempt = 1; ; attempt++)
@@ -160,16 +173,23 @@ public sealed partial class RecordWriter(GeographyStores stores, ReceiptSigner s
             try
             {
                 // One connection kept open per lane, its statements prepared once.
-                connection ??= stores.For(geography).OpenBatchWriter();
+                var store = stores.For(geography);
+                connection ??= store.OpenBatchWriter();
+                // The leaves and the one signed tree head of this batch (one Ed25519 signature, not one per receipt).
+                var append = log.Prepare(store, receipts);
                 // Only usage rows that were new come back, so a retried (half-written) batch adds nothing twice to the
                 // budgets' running totals; receipts and cases are idempotent by request id.
-                // Not budgets?.Record(connection.InsertBatch(…)): without budgets that skips the argument, the write itself.
-                var inserted = connection.InsertBatch(records);
+                // Not inside budgets?.Record(…): a null-conditional call skips evaluating its argument, so a writer without
+                // budgets (tests, tools) would acknowledge records it never wrote.
+                var inserted = connection.InsertBatch(records, append);
                 budgets?.Record(inserted);
+                log.Committed();
                 return connection;
             }
             catch (Exception ex) when (attempt < 1000)
             {
+                // The commit may have landed before the failure showed: the log reloads its edge from the store.
+                log.Failed();
                 // The next attempt starts on a fresh connection: the failure may have broken this one (a database restart).
                 Close(connection);
                 connection = null;
@@ -227,4 +247,20 @@ public sealed partial class RecordWriter(GeographyStores stores, ReceiptSigner s
         [LoggerMessage(EventId = 1201, Level = LogLevel.Warning, Message = "Closing a geography store connection failed")]
         public static partial void CloseFailed(ILogger logger, Exception exception);
     }
+}
+
+/// <summary>
+/// This node's name among the nodes that share a receipt key and a store (<c>--node-name</c>, env
+/// <c>MERIDIAN_NODE_NAME</c>): its receipt logs are derived from it, so it must be stable across restarts and unique
+/// among the nodes of a cluster. Defaults to <c>host:port</c> — nodes on one host listen on different ports — and, for a
+/// node on an ephemeral port (0), to the host and a name drawn at start: a new log each start, never one shared.
+/// </summary>
+public sealed record NodeIdentity(string Name)
+{
+    public static NodeIdentity Default { get; } = new(Environment.MachineName);
+
+    public static NodeIdentity For(Hosting.GatewayOptions options) =>
+        !string.IsNullOrWhiteSpace(options.NodeName) ? new(options.NodeName.Trim())
+        : options.Port != 0 ? new(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Environment.MachineName}:{options.Port}"))
+        : new($"{Environment.MachineName}:{Guid.NewGuid():N}");
 }

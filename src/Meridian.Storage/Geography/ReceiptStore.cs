@@ -53,6 +53,7 @@ public sealed partial class ReceiptStore
         WorldVersionMigration,
         ResourceMigration,
         UsageLedger.PerWriterHourlyMigration,
+        LogMigration,
     ];
 
     /// <summary>
@@ -115,7 +116,7 @@ public sealed partial class ReceiptStore
     public BatchWriter OpenBatchWriter() => new(this);
 
     /// <summary>
-    /// <see cref="InsertBatch(IReadOnlyList{RequestRecord})"/> on one connection kept open, with its statements prepared
+    /// <see cref="ReceiptStore.InsertBatch(IReadOnlyList{RequestRecord})"/> on one connection kept open, with its statements prepared
     /// once: for the record writer, whose small group commits paid a pooled open and three statement preparations each.
     /// Not thread-safe. After a failed batch dispose it and open another (the connection may be broken).
     /// </summary>
@@ -140,7 +141,8 @@ public sealed partial class ReceiptStore
         }
 
         /// <inheritdoc cref="ReceiptStore.InsertBatch(IReadOnlyList{RequestRecord})"/>
-        public IReadOnlyList<UsageRecord> InsertBatch(IReadOnlyList<RequestRecord> records)
+        /// <param name="log">The batch's receipts as leaves of this node's log, and the tree head signed over them, committed with them; null for none.</param>
+        public IReadOnlyList<UsageRecord> InsertBatch(IReadOnlyList<RequestRecord> records, LogAppend? log = null)
         {
             using var transaction = _database.Begin(_statements.Connection);
             if (records.Count > 0)
@@ -150,6 +152,11 @@ public sealed partial class ReceiptStore
 
             var inserted = UsageLedger.Insert(_database, _statements, transaction, _writerId, [.. records.Select(r => r.Usage).OfType<UsageRecord>()]);
             CaseStore.Insert(_statements.Connection, transaction, [.. records.Select(r => r.Case).OfType<SealedCase>()]);
+            if (log is not null)
+            {
+                AppendLog(_database, _statements, transaction, log);
+            }
+
             transaction.Commit();
             return inserted;
         }

@@ -1,0 +1,177 @@
+using System.Data.Common;
+using Meridian.Core.Receipts;
+using Meridian.Storage.Sql;
+
+namespace Meridian.Storage.Geography;
+
+/// <summary>
+/// The receipt transparency logs resting in this geography's store (docs/receipts.md, "The receipt log"): each log's
+/// leaves (leaf hash and request id by index) and the signed tree head of every batch, keyed by log id, so several
+/// nodes sharing one PostgreSQL store each keep their own log. Leaves and heads are written in the batch's transaction;
+/// the primary keys (log, index) and (log, size) refuse a second writer of the same index, so two writers that
+/// somehow share a log id cannot fork it silently — one batch fails and its writer reloads.
+/// </summary>
+public sealed partial class ReceiptStore
+{
+    private const string LogMigration = """
+        CREATE TABLE receipt_log_leaves (
+            log_id TEXT NOT NULL,
+            leaf_index INTEGER NOT NULL,
+            leaf_hash BLOB NOT NULL,
+            request_id TEXT NOT NULL,
+            PRIMARY KEY (log_id, leaf_index)
+        );
+        CREATE INDEX receipt_log_leaves_request ON receipt_log_leaves (request_id);
+        CREATE TABLE receipt_log_heads (
+            log_id TEXT NOT NULL,
+            tree_size INTEGER NOT NULL,
+            root_hash BLOB NOT NULL,
+            timestamp_ms INTEGER NOT NULL,
+            key_id TEXT NOT NULL,
+            signature TEXT NOT NULL,
+            frontier BLOB NOT NULL,
+            PRIMARY KEY (log_id, tree_size)
+        );
+        """;
+
+    private static readonly string[] LeafColumns = ["log_id", "leaf_index", "leaf_hash", "request_id"];
+
+    private const string HeadColumns = "log_id, tree_size, root_hash, timestamp_ms, key_id, signature, frontier";
+
+    /// <summary>The latest tree head of <paramref name="logId"/>, or null for a log with no batch yet.</summary>
+    public StoredTreeHead? LatestTreeHead(string logId)
+    {
+        using var connection = _database.Open();
+        return connection.QuerySingle(null, $"SELECT {HeadColumns} FROM receipt_log_heads WHERE log_id = @log ORDER BY tree_size DESC LIMIT 1", ReadHead, ("@log", logId));
+    }
+
+    /// <summary>The tree head of <paramref name="logId"/> at exactly <paramref name="treeSize"/>, if one was signed.</summary>
+    public StoredTreeHead? TreeHead(string logId, long treeSize)
+    {
+        using var connection = _database.Open();
+        return connection.QuerySingle(null, $"SELECT {HeadColumns} FROM receipt_log_heads WHERE log_id = @log AND tree_size = @size", ReadHead, ("@log", logId), ("@size", treeSize));
+    }
+
+    /// <summary>The first signed tree head of <paramref name="logId"/> whose tree holds leaf <paramref name="index"/>.</summary>
+    public StoredTreeHead? FirstTreeHeadAfter(string logId, long index)
+    {
+        using var connection = _database.Open();
+        return connection.QuerySingle(
+            null, $"SELECT {HeadColumns} FROM receipt_log_heads WHERE log_id = @log AND tree_size > @index ORDER BY tree_size LIMIT 1", ReadHead, ("@log", logId), ("@index", index));
+    }
+
+    /// <summary>Tree heads of <paramref name="logId"/> with <c>tree_size &gt;= fromSize</c>, smallest first.</summary>
+    public IReadOnlyList<StoredTreeHead> TreeHeads(string logId, long fromSize, int limit)
+    {
+        using var connection = _database.Open();
+        return connection.Query(
+            null, $"SELECT {HeadColumns} FROM receipt_log_heads WHERE log_id = @log AND tree_size >= @from ORDER BY tree_size LIMIT @limit", ReadHead,
+            ("@log", logId), ("@from", fromSize), ("@limit", limit));
+    }
+
+    /// <summary>The latest tree head of every log in this store (one per node that wrote here).</summary>
+    public IReadOnlyList<StoredTreeHead> LatestTreeHeads()
+    {
+        using var connection = _database.Open();
+        return connection.Query(
+            null,
+            $"SELECT {HeadColumns} FROM receipt_log_heads h WHERE tree_size = (SELECT MAX(tree_size) FROM receipt_log_heads m WHERE m.log_id = h.log_id) ORDER BY log_id",
+            ReadHead);
+    }
+
+    /// <summary>Where <paramref name="requestId"/>'s receipt is in a log of this store, if it was appended.</summary>
+    public LogPosition? FindLeaf(string requestId)
+    {
+        using var connection = _database.Open();
+        return connection.QuerySingle(
+            null, "SELECT log_id, leaf_index, leaf_hash FROM receipt_log_leaves WHERE request_id = @id ORDER BY log_id, leaf_index LIMIT 1",
+            r => new LogPosition(r.GetString(0), r.GetInt64(1), (byte[])r.GetValue(2)), ("@id", requestId));
+    }
+
+    /// <summary>The request ids among the leaves of <paramref name="logId"/> from <paramref name="fromIndex"/> on.</summary>
+    public IReadOnlySet<string> RequestIdsFrom(string logId, long fromIndex)
+    {
+        using var connection = _database.Open();
+        return connection.Query(
+            null, "SELECT request_id FROM receipt_log_leaves WHERE log_id = @log AND leaf_index >= @from", r => r.GetString(0), ("@log", logId), ("@from", fromIndex))
+            .ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// Subtree hashes of <paramref name="logId"/>'s stored leaves, for proofs: reads the leaf hashes of the first
+    /// <paramref name="size"/> leaves once and hashes ranges of them on demand.
+    /// </summary>
+    public ISubtreeSource LeafSource(string logId, long size)
+    {
+        using var connection = _database.Open();
+        var hashes = connection.Query(
+            null, "SELECT leaf_index, leaf_hash FROM receipt_log_leaves WHERE log_id = @log AND leaf_index < @size ORDER BY leaf_index",
+            r => (Index: r.GetInt64(0), Hash: (byte[])r.GetValue(1)), ("@log", logId), ("@size", size));
+        for (var i = 0; i < hashes.Count; i++)
+        {
+            if (hashes[i].Index != i)
+            {
+                throw new LogGapException(logId, i);
+            }
+        }
+
+        return hashes.Count == size ? new LeafHashes([.. hashes.Select(h => h.Hash)]) : throw new LogGapException(logId, hashes.Count);
+    }
+
+    private static StoredTreeHead ReadHead(DbDataReader r) =>
+        new(r.GetString(0), r.GetInt64(1), (byte[])r.GetValue(2), r.GetInt64(3), r.GetString(4), r.GetString(5), (byte[])r.GetValue(6));
+
+    private static void AppendLog(SqlDatabase database, PreparedStatements statements, DbTransaction transaction, LogAppend append)
+    {
+        var rows = new object?[append.Leaves.Count][];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            rows[i] = [append.Head.LogId, append.FirstIndex + i, append.Leaves[i].LeafHash, append.Leaves[i].RequestId];
+        }
+
+        // No ON CONFLICT: an index already taken means this writer's view of the log is stale, and the batch must fail.
+        MultiRowInsert.Execute(database, statements, transaction, "receipt_log_leaves", LeafColumns, rows, string.Empty);
+        var head = append.Head;
+        var command = statements.For(
+            $"INSERT INTO receipt_log_heads ({HeadColumns}) VALUES (@log, @size, @root, @time, @key, @signature, @frontier)", transaction, c =>
+            {
+                foreach (var name in (string[])["@log", "@size", "@root", "@time", "@key", "@signature", "@frontier"])
+                {
+                    c.Bind(name, null);
+                }
+            });
+        command.Parameters[0].Value = head.LogId;
+        command.Parameters[1].Value = head.TreeSize;
+        command.Parameters[2].Value = head.RootHash;
+        command.Parameters[3].Value = head.TimestampMs;
+        command.Parameters[4].Value = head.KeyId;
+        command.Parameters[5].Value = head.Signature;
+        command.Parameters[6].Value = head.Frontier;
+        command.ExecuteNonQuery();
+    }
+}
+
+/// <summary>
+/// A signed tree head as stored: the log's size and root after a batch, when it was signed, and the signature (base64)
+/// over its signed form; <see cref="Frontier"/> (the right edge's subtree roots, 32 bytes each, largest first) lets the
+/// log's writer resume after a restart without reading its leaves.
+/// </summary>
+public sealed record StoredTreeHead(string LogId, long TreeSize, byte[] RootHash, long TimestampMs, string KeyId, string Signature, byte[] Frontier);
+
+/// <summary>A batch's leaves for a log, from index <see cref="FirstIndex"/>, and the tree head signed over them.</summary>
+public sealed record LogAppend(long FirstIndex, IReadOnlyList<LogLeaf> Leaves, StoredTreeHead Head);
+
+/// <summary>One receipt's leaf: its request id and <c>SHA-256(0x00 || canonical receipt)</c>.</summary>
+public sealed record LogLeaf(string RequestId, byte[] LeafHash);
+
+/// <summary>Where a receipt sits in a log.</summary>
+public sealed record LogPosition(string LogId, long LeafIndex, byte[] LeafHash);
+
+/// <summary>A log's stored leaves do not run 0, 1, 2, …: leaves were removed or renumbered at rest.</summary>
+public sealed class LogGapException(string logId, long index)
+    : InvalidOperationException($"Receipt log {logId} has no leaf {index} in its store: leaves were removed or renumbered.")
+{
+    public string LogId { get; } = logId;
+
+    public long Index { get; } = index;
+}
