@@ -97,10 +97,25 @@ public static class ServeCommand
                 result.AddError($"--upstream must be an absolute http(s) URL, not '{value}'.");
             }
         });
+        var drain = new Option<int?>("--drain-seconds")
+        {
+            Description = $"On SIGTERM, how long in-flight requests and streams may take to finish before they are cut (env MERIDIAN_DRAIN_SECONDS; default {GatewayOptions.DefaultDrainTimeout.TotalSeconds}); records are flushed after that regardless.",
+        };
+        drain.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 0 and var seconds)
+            {
+                result.AddError($"--drain-seconds must be 0 or more, not {seconds}.");
+            }
+        });
+        var metricsPort = new Option<int?>("--metrics-port")
+        {
+            Description = "Serve Prometheus metrics at /metrics on this port, apart from the data plane (env MERIDIAN_METRICS_PORT; off by default); see README, \"Operating Meridian\".",
+        };
         var stores = new StoreOptions();
         var command = new Command("serve", "Run the gateway: embedded SQLite stores and the built-in simulator backend unless told otherwise.")
         {
-            port, data, demoKey, adminToken, region, bind, tokenDelay, upstream, config, policies, classifiers, classifierTimeout, minRelease, redis, redisPrefix, nodes, termsNotice,
+            port, data, demoKey, adminToken, region, bind, tokenDelay, upstream, config, policies, classifiers, classifierTimeout, minRelease, redis, redisPrefix, nodes, termsNotice, drain, metricsPort,
         };
         stores.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -122,6 +137,10 @@ public static class ServeCommand
                 TermsNotice = (parse.GetValue(termsNotice) ?? EnvInt("MERIDIAN_TERMS_NOTICE_DAYS")) is { } days
                     ? TimeSpan.FromDays(days)
                     : GatewayOptions.DefaultTermsNotice,
+                DrainTimeout = (parse.GetValue(drain) ?? EnvInt("MERIDIAN_DRAIN_SECONDS")) is { } drainSeconds
+                    ? TimeSpan.FromSeconds(drainSeconds)
+                    : GatewayOptions.DefaultDrainTimeout,
+                MetricsPort = parse.GetValue(metricsPort) ?? EnvInt("MERIDIAN_METRICS_PORT"),
             };
             options.Safeguards.PolicyFile = parse.GetValue(policies) ?? Env(SafeguardsOptions.PolicyFileEnv);
             var releaseStep = parse.GetValue(minRelease)?.ToString(CultureInfo.InvariantCulture) ?? Env(SafeguardsOptions.StreamMinReleaseCharsEnv) ?? "0";

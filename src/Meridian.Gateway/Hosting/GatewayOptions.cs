@@ -28,6 +28,20 @@ public sealed class GatewayOptions
     /// </summary>
     public string? AdminToken { get; set; }
 
+    /// <summary>
+    /// How long a stopping node (SIGTERM) lets in-flight requests and streams finish before it cuts them
+    /// (<c>--drain-seconds</c> / <c>MERIDIAN_DRAIN_SECONDS</c>). The record writers flush after that whatever it is.
+    /// </summary>
+    public TimeSpan DrainTimeout { get; set; } = DefaultDrainTimeout;
+
+    public static readonly TimeSpan DefaultDrainTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Serve the Prometheus scrape endpoint (<c>/metrics</c>) on this port of <see cref="BindAddress"/>, apart from the
+    /// data plane (<c>--metrics-port</c> / <c>MERIDIAN_METRICS_PORT</c>); null serves none. 0 picks a free port (tests).
+    /// </summary>
+    public int? MetricsPort { get; set; }
+
     /// <summary>Seed the demo marketplace into an empty control store.</summary>
     public bool SeedDemo { get; set; } = true;
 

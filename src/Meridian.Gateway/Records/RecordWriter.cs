@@ -18,7 +18,8 @@ namespace Meridian.Gateway.Records;
 /// </summary>
 public sealed partial class RecordWriter(GeographyStores stores, ReceiptSigner signer, ILogger<RecordWriter> logger, BudgetTracker? budgets = null) : IHostedService
 {
-    private const int LaneCapacity = 16_384;
+    /// <summary>Records one geography's lane holds before a request waits to add its own.</summary>
+    public const int LaneCapacity = 16_384;
     private const int MaxBatch = 512;
 
     private readonly ConcurrentDictionary<string, Lane> _lanes = new(StringComparer.OrdinalIgnoreCase);
@@ -49,6 +50,15 @@ public sealed partial class RecordWriter(GeographyStores stores, ReceiptSigner s
         _pending[record.Receipt.RequestId] = entry;
         var lane = LaneFor(record.Receipt.StorageGeography);
         return lane.Queue.Writer.TryWrite(entry) ? ValueTask.CompletedTask : lane.Queue.Writer.WriteAsync(entry, CancellationToken.None);
+    }
+
+    /// <summary>Records accepted and not yet taken into a batch, per geography (for health and metrics).</summary>
+    public IEnumerable<(string Geography, int Depth)> QueueDepths()
+    {
+        foreach (var (geography, lane) in _lanes)
+        {
+            yield return (geography, lane.Queue.Reader.Count);
+        }
     }
 
     /// <summary>A receipt accepted but not yet written, signed.</summary>
