@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Meridian.Core.Receipts;
 using Meridian.Gateway.Metering;
@@ -16,7 +17,9 @@ namespace Meridian.Gateway.Records;
 /// its receipt signed when read (Ed25519 is deterministic: the writer signs the same bytes again).
 /// <see cref="WriteDurablyAsync"/> lets a request wait until its record is committed before its client sees the end.
 /// </summary>
-public sealed partial class RecordWriter(GeographyStores stores, ReceiptSigner signer, ILogger<RecordWriter> logger, BudgetTracker? budgets = null) : IHostedService
+public sealed partial class RecordWriter(
+    GeographyStores stores, ReceiptSigner signer, ILogger<RecordWriter> logger, BudgetTracker? budgets = null, IMeterFactory? meters = null)
+    : IHostedService
 {
     /// <summary>Records one geography's lane holds before a request waits to add its own.</summary>
     public const int LaneCapacity = 16_384;
@@ -27,6 +30,9 @@ public sealed partial class RecordWriter(GeographyStores stores, ReceiptSigner s
     private readonly ConcurrentDictionary<string, Entry> _pending = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _stopping;
+    private readonly Meter? _meter = meters?.Create(Hosting.GatewayHost.TelemetryName);
+    private readonly Histogram<double>? _commitDuration = meters?.Create(Hosting.GatewayHost.TelemetryName)
+        .CreateHistogram<double>("meridian.records.commit.duration", "s", "Time to commit one batch of request records to a geography's store");
 
     /// <summary>Queues a request's record to be signed and written.</summary>
     public ValueTask EnqueueAsync(RequestRecord record) => Enqueue(record, written: null);
@@ -75,6 +81,8 @@ public sealed partial class RecordWriter(GeographyStores stores, ReceiptSigner s
     {
         // Budgets count this month's spend from the ledger first, then each record a lane adds: never one twice.
         budgets?.EnsureSeeded();
+        _meter?.CreateObservableGauge("meridian.records.queue_depth", () => QueueDepths().Select(d => new Measurement<int>(
+            d.Depth, new KeyValuePair<string, object?>("meridian.geography", d.Geography))), "{record}", "Request records accepted and waiting to be committed, per geography");
         _started.TrySetResult();
         return Task.CompletedTask;
     }
@@ -170,9 +178,11 @@ public sealed partial class RecordWriter(GeographyStores stores, ReceiptSigner s
             {
                 // One connection kept open per lane, its statements prepared once.
                 connection ??= stores.For(geography).OpenBatchWriter();
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 // Only usage rows that were new come back, so a retried (half-written) batch adds nothing twice to the
                 // budgets' running totals; receipts and cases are idempotent by request id.
                 budgets?.Record(connection.InsertBatch(records));
+                _commitDuration?.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("meridian.geography", geography));
                 return connection;
             }
             catch (Exception ex) when (attempt < 1000)

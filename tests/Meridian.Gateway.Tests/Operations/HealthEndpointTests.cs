@@ -40,13 +40,9 @@ public sealed class HealthEndpointTests
         await using var gateway = new GatewayFixture();
         await gateway.InitializeAsync();
         var snapshot = gateway.App.Services.GetRequiredService<GatewaySnapshotProvider>().Current;
-        var routing = gateway.App.Services.GetRequiredService<Meridian.Gateway.Backends.RoutingOptions>();
         foreach (var backend in snapshot.Backends.All)
         {
-            for (var i = 0; i < routing.FailureThreshold; i++)
-            {
-                backend.State.Failed(DateTimeOffset.UtcNow, routing);
-            }
+            backend.State.Probed(up: false, threshold: 1); // down until a probe says otherwise (the simulator has none)
         }
 
         using var http = gateway.CreateHttpClient();
