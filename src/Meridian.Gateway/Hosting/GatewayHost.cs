@@ -59,7 +59,7 @@ public static class GatewayHost
         builder.Logging.ClearProviders();
         if (configureLogging is null)
         {
-            builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+            ConfigureConsoleLogging(builder.Logging, options);
         }
         else
         {
@@ -128,6 +128,11 @@ public static class GatewayHost
         }
 
         app.UseMiddleware<ErrorHandlingMiddleware>();
+        if (options.LogFormat == LogFormat.Json)
+        {
+            app.UseMiddleware<RequestLogScope>();
+        }
+
         app.MapDataPlane();
         app.MapOpenAiDoor();
         AdminEndpoints.Map(app);
@@ -143,5 +148,35 @@ public static class GatewayHost
         app.Services.GetRequiredService<NodeLifecycle>(); // from now on it follows the lifetime: starting → ready → draining
 
         return (app, demo);
+    }
+
+    /// <summary>
+    /// The console log: text lines by default; with <see cref="LogFormat.Json"/> one JSON object a line, each carrying
+    /// the scopes of the request that wrote it (<c>RequestId</c>, and <c>TraceId</c>/<c>SpanId</c> from the current
+    /// activity). Levels: <see cref="GatewayOptions.LogLevel"/>, then one filter per named category. What is logged is
+    /// ids, names and counts (every message is a <c>[LoggerMessage]</c>): never a key, token, prompt or answer.
+    /// </summary>
+    private static void ConfigureConsoleLogging(ILoggingBuilder logging, GatewayOptions options)
+    {
+        if (options.LogFormat == LogFormat.Json)
+        {
+            logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+            logging.AddJsonConsole(o =>
+            {
+                o.IncludeScopes = true;
+                o.UseUtcTimestamp = true;
+                o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+            });
+        }
+        else
+        {
+            logging.AddSimpleConsole(o => o.SingleLine = true);
+        }
+
+        logging.SetMinimumLevel(options.LogLevel);
+        foreach (var (category, level) in options.LogLevels)
+        {
+            logging.AddFilter(category, level);
+        }
     }
 }

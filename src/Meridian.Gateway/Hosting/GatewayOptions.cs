@@ -42,6 +42,15 @@ public sealed class GatewayOptions
     /// </summary>
     public int? MetricsPort { get; set; }
 
+    /// <summary>Console log lines as text (one line each) or as JSON objects with the request id and trace id (<c>--log-format</c>).</summary>
+    public LogFormat LogFormat { get; set; } = LogFormat.Text;
+
+    /// <summary>The minimum level of every category not named in <see cref="LogLevels"/> (<c>--log-level LEVEL</c>).</summary>
+    public LogLevel LogLevel { get; set; } = LogLevel.Warning;
+
+    /// <summary>Minimum levels per category prefix (<c>--log-level CATEGORY=LEVEL</c>), e.g. Meridian.Gateway.Backends=Information.</summary>
+    public Dictionary<string, LogLevel> LogLevels { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>Seed the demo marketplace into an empty control store.</summary>
     public bool SeedDemo { get; set; } = true;
 
@@ -148,4 +157,14 @@ public sealed class GatewayOptions
 
     /// <summary>The work budget of a request of <paramref name="bodyBytes"/> bytes.</summary>
     public long WorkUnitsFor(int bodyBytes) => Math.Max(MinWorkUnits, (long)WorkUnitsPerByte * bodyBytes);
+}
+
+/// <summary>How the console logger writes (<c>--log-format</c>).</summary>
+public enum LogFormat
+{
+    /// <summary>One human-readable line per entry.</summary>
+    Text,
+
+    /// <summary>One JSON object per line, with scopes: the request id (<c>RequestId</c>) and trace id (<c>TraceId</c>) of the request that logged it.</summary>
+    Json,
 }
