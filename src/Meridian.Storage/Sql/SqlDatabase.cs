@@ -42,6 +42,9 @@ public abstract class SqlDatabase
     /// </summary>
     public abstract int Migrate(IReadOnlyList<string> migrations);
 
+    /// <summary>How many migrations this database has applied, read without changing anything (for <c>migrate --dry-run</c>).</summary>
+    public abstract int SchemaVersion();
+
     /// <summary>A UNIQUE, PRIMARY KEY, FOREIGN KEY or CHECK constraint refused the statement.</summary>
     public abstract bool IsConstraintViolation(DbException exception);
 
