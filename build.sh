@@ -9,7 +9,7 @@
 #
 # Environment knobs for `test`:
 #   MERIDIAN_SKIP_SERVICES=1         skip the apt/services step entirely (no private Postgres/Redis)
-#   MERIDIAN_TEST_POSTGRES / MERIDIAN_TEST_REDIS / MERIDIAN_TEST_CHROMIUM
+#   MERIDIAN_TEST_POSTGRES / MERIDIAN_TEST_REDIS / MERIDIAN_TEST_CHROMIUM / MERIDIAN_TEST_PROMETHEUS
 #                                    when already set, that service is used as given and no private
 #                                    instance is started for it
 #   MERIDIAN_TEST_HANG_TIMEOUT       hang timeout passed to --blame-hang-timeout (default 20m)
@@ -146,6 +146,9 @@ ensure_packages() {
   fi
   if [[ -z "${MERIDIAN_TEST_CHROMIUM:-}" ]] && [[ ! -x /usr/bin/chromium ]]; then
     missing+=(chromium)
+  fi
+  if [[ -z "${MERIDIAN_TEST_PROMETHEUS:-}" ]] && [[ ! -x /usr/bin/prometheus ]]; then
+    missing+=(prometheus) # the metrics test scrapes a node with a real Prometheus
   fi
   if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     missing+=(nodejs npm)
@@ -339,6 +342,10 @@ start_services() {
   fi
   [[ -x "$MERIDIAN_TEST_CHROMIUM" ]] || die "chromium not executable at $MERIDIAN_TEST_CHROMIUM"
   log "chromium: $MERIDIAN_TEST_CHROMIUM"
+  if [[ -z "${MERIDIAN_TEST_PROMETHEUS:-}" ]]; then
+    export MERIDIAN_TEST_PROMETHEUS=/usr/bin/prometheus
+  fi
+  [[ -x "$MERIDIAN_TEST_PROMETHEUS" ]] || die "prometheus not executable at $MERIDIAN_TEST_PROMETHEUS"
   log "services ready in $((SECONDS - started))s"
 }
 
@@ -524,6 +531,7 @@ run_services() {
   printf 'export MERIDIAN_TEST_POSTGRES_DATA=%q\n' "${MERIDIAN_TEST_POSTGRES_DATA:-}"
   printf 'export MERIDIAN_TEST_REDIS=%q\n' "$MERIDIAN_TEST_REDIS"
   printf 'export MERIDIAN_TEST_CHROMIUM=%q\n' "$MERIDIAN_TEST_CHROMIUM"
+  printf 'export MERIDIAN_TEST_PROMETHEUS=%q\n' "$MERIDIAN_TEST_PROMETHEUS"
   log "services running; press Ctrl-C to stop them"
   while true; do
     sleep 3600 &

@@ -23,7 +23,15 @@ internal sealed class GatewayProcess : IDisposable
 
     public Uri BaseAddress { get; }
 
-    public static async Task<GatewayProcess> StartAsync(string data, string demoKey, CancellationToken cancellationToken)
+    /// <summary>Everything the process wrote to stdout and stderr (its last 200 lines).</summary>
+    public string Output => string.Join('\n', _output);
+
+    public int ExitCode => _process.ExitCode;
+
+    public static Task<GatewayProcess> StartAsync(string data, string demoKey, CancellationToken cancellationToken) =>
+        StartAsync(data, demoKey, tokenDelayMs: 1, [], cancellationToken);
+
+    public static async Task<GatewayProcess> StartAsync(string data, string demoKey, int tokenDelayMs, string[] extraArguments, CancellationToken cancellationToken)
     {
         var port = FreePort();
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
@@ -35,7 +43,8 @@ internal sealed class GatewayProcess : IDisposable
         string[] arguments =
         [
             CliDll(), "serve", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data", data,
-            "--demo-key", demoKey, "--simulator-token-delay-ms", "1", .. TestStores.ServeArguments(data),
+            "--demo-key", demoKey, "--simulator-token-delay-ms", tokenDelayMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            .. TestStores.ServeArguments(data), .. extraArguments,
         ];
         foreach (var argument in arguments)
         {
@@ -75,6 +84,27 @@ internal sealed class GatewayProcess : IDisposable
         var output = string.Join('\n', gateway._output);
         gateway.Dispose();
         throw new Xunit.Sdk.XunitException($"meridian serve did not become healthy on port {port}:\n{output}");
+    }
+
+    /// <summary>SIGTERM, as an orchestrator's rolling restart sends it: the node drains, flushes and exits.</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
+    /// <summary>Waits for the process to exit by itself; false when it has not within <paramref name="timeout"/>.</summary>
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _process.WaitForExitAsync(cancellationToken).WaitAsync(timeout, cancellationToken);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
     }
 
     /// <summary>SIGKILL: no shutdown, no flush, no finally blocks.</summary>

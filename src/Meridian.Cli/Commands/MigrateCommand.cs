@@ -18,8 +18,9 @@ internal static class MigrateCommand
     public static Command Create(CliContext context)
     {
         var data = new Option<string?>("--data") { Description = "Data folder (env MERIDIAN_DATA; default ./data): the SQLite files of the embedded store." };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Change nothing: list, per store, the schema version it is at and each pending migration's statements." };
         var stores = new StoreOptions();
-        var command = new Command("migrate", "Apply pending schema migrations to the control store and every geography's store, then exit.") { data };
+        var command = new Command("migrate", "Apply pending schema migrations to the control store and every geography's store, then exit.") { data, dryRun };
         stores.AddTo(command);
         command.SetAction(parse =>
         {
@@ -30,6 +31,19 @@ internal static class MigrateCommand
             {
                 context.Error.MarkupLineInterpolated($"[red]meridian migrate: {problem}.[/]");
                 return 2;
+            }
+
+            if (parse.GetValue(dryRun))
+            {
+                try
+                {
+                    return DryRun(context, settings);
+                }
+                catch (DbException ex)
+                {
+                    context.Error.MarkupLineInterpolated($"[red]meridian migrate: the {options.Store.ToString().ToLowerInvariant()} store cannot be read: {ex.Message}[/]");
+                    return 2;
+                }
             }
 
             try
@@ -82,4 +96,80 @@ internal static class MigrateCommand
 
     private static string Describe(SchemaVersion version) =>
         string.Create(CultureInfo.InvariantCulture, $"{version.Store} / {version.Binary}") + (version.Ahead ? " [yellow](ahead)[/]" : string.Empty);
+
+    /// <summary>
+    /// What <c>migrate</c> would do, changing nothing: a SQLite file that does not exist is not created, a PostgreSQL
+    /// schema is only read. The geographies are the control store's regions' (a store for each is created or migrated).
+    /// </summary>
+    private static int DryRun(CliContext context, Meridian.Storage.StorageSettings settings)
+    {
+        var table = new Table().AddColumn("Store").AddColumn("Location").AddColumn(new TableColumn("At").RightAligned())
+            .AddColumn(new TableColumn("Target").RightAligned()).AddColumn(new TableColumn("Pending").RightAligned());
+        var pending = new List<(string Store, int Version, string Migration)>();
+        var control = Inspect(settings.OpenControl, Path.Combine(settings.DataDirectory, "control.db"), settings);
+        Add("control", control.Location, control.Version, ControlStore.SchemaMigrations);
+        IEnumerable<string> geographies = [];
+        if (control.Database is { } database && control.Version > 0)
+        {
+            using var connection = database.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT DISTINCT lower(geography) FROM regions ORDER BY 1";
+            using var reader = command.ExecuteReader();
+            var names = new List<string>();
+            while (reader.Read())
+            {
+                names.Add(reader.GetString(0));
+            }
+
+            geographies = names;
+        }
+
+        (control.Database as IDisposable)?.Dispose();
+        foreach (var geography in geographies)
+        {
+            var store = Inspect(() => settings.OpenGeography(geography), Path.Combine(settings.DataDirectory, $"geo-{geography}.db"), settings);
+            Add("geography " + geography, store.Location, store.Version, ReceiptStore.SchemaMigrations);
+            (store.Database as IDisposable)?.Dispose();
+        }
+
+        context.Out.Write(table);
+        if (pending.Count == 0)
+        {
+            context.Out.MarkupLine("[green]Dry run: every store is at the current schema; migrate would change nothing.[/]");
+            return 0;
+        }
+
+        context.Out.MarkupLine($"[yellow]Dry run: nothing was changed. migrate would apply {pending.Count} migration(s):[/]");
+        foreach (var (store, version, migration) in pending)
+        {
+            context.Out.MarkupLineInterpolated($"  {store} v{version}: {string.Join("; ", Meridian.Storage.Sql.MigrationSummary.Of(migration))}");
+        }
+
+        return 0;
+
+        void Add(string store, string location, int version, IReadOnlyList<string> migrations)
+        {
+            var count = Math.Max(0, migrations.Count - version);
+            table.AddRow(Markup.Escape(store), Markup.Escape(location), version.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                migrations.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                count == 0 ? "[green]0[/]" : $"[yellow]{count}[/]");
+            for (var i = version; i < migrations.Count; i++)
+            {
+                pending.Add((store, i + 1, migrations[i]));
+            }
+        }
+    }
+
+    /// <summary>A store's database and version, without creating a SQLite file that is not there (version 0, "to be created").</summary>
+    private static (Meridian.Storage.Sql.SqlDatabase? Database, string Location, int Version) Inspect(
+        Func<Meridian.Storage.Sql.SqlDatabase> open, string sqlitePath, Meridian.Storage.StorageSettings settings)
+    {
+        if (settings.Engine != Meridian.Storage.Sql.StoreEngine.Postgres && !File.Exists(sqlitePath))
+        {
+            return (null, sqlitePath + " (to be created)", 0);
+        }
+
+        var database = open();
+        return (database, database.Location, database.SchemaVersion());
+    }
 }

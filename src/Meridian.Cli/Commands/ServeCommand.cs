@@ -101,10 +101,42 @@ public static class ServeCommand
                 result.AddError($"--upstream must be an absolute http(s) URL, not '{value}'.");
             }
         });
+        var drain = new Option<int?>("--drain-seconds")
+        {
+            Description = $"On SIGTERM, how long in-flight requests and streams may take to finish before they are cut (env MERIDIAN_DRAIN_SECONDS; default {GatewayOptions.DefaultDrainTimeout.TotalSeconds}); records are flushed after that regardless.",
+        };
+        drain.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 0 and var seconds)
+            {
+                result.AddError($"--drain-seconds must be 0 or more, not {seconds}.");
+            }
+        });
+        var metricsPort = new Option<int?>("--metrics-port")
+        {
+            Description = "Serve Prometheus metrics at /metrics on this port, apart from the data plane (env MERIDIAN_METRICS_PORT; off by default); see README, \"Operating Meridian\".",
+        };
+        var logFormat = new Option<string?>("--log-format") { Description = "Console logs as 'text' (default) or 'json': one object a line with the request id and trace id (env MERIDIAN_LOG_FORMAT)." };
+        logFormat.AcceptOnlyFromAmong("text", "json");
+        var logLevels = new Option<string[]>("--log-level")
+        {
+            Description = "LEVEL, or CATEGORY=LEVEL for one category prefix (repeatable; env MERIDIAN_LOG_LEVEL, ';'-separated); default Warning. "
+                + "E.g. --log-level Information --log-level Microsoft.AspNetCore=Warning.",
+        };
+        logLevels.Validators.Add(result =>
+        {
+            foreach (var value in result.GetValueOrDefault<string[]>() ?? [])
+            {
+                if (!TryParseLogLevel(value, out _, out _))
+                {
+                    result.AddError($"--log-level takes LEVEL or CATEGORY=LEVEL with a level of Trace, Debug, Information, Warning, Error, Critical or None, not '{value}'.");
+                }
+            }
+        });
         var stores = new StoreOptions();
         var command = new Command("serve", "Run the gateway: embedded SQLite stores and the built-in simulator backend unless told otherwise.")
         {
-            port, data, demoKey, adminToken, region, bind, tokenDelay, upstream, config, policies, classifiers, classifierTimeout, minRelease, redis, redisPrefix, nodes, nodeName, termsNotice,
+            port, data, demoKey, adminToken, region, bind, tokenDelay, upstream, config, policies, classifiers, classifierTimeout, minRelease, redis, redisPrefix, nodes, nodeName, termsNotice, drain, metricsPort, logFormat, logLevels,
         };
         stores.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -127,7 +159,30 @@ public static class ServeCommand
                 TermsNotice = (parse.GetValue(termsNotice) ?? EnvInt("MERIDIAN_TERMS_NOTICE_DAYS")) is { } days
                     ? TimeSpan.FromDays(days)
                     : GatewayOptions.DefaultTermsNotice,
+                DrainTimeout = (parse.GetValue(drain) ?? EnvInt("MERIDIAN_DRAIN_SECONDS")) is { } drainSeconds
+                    ? TimeSpan.FromSeconds(drainSeconds)
+                    : GatewayOptions.DefaultDrainTimeout,
+                MetricsPort = parse.GetValue(metricsPort) ?? EnvInt("MERIDIAN_METRICS_PORT"),
+                LogFormat = (parse.GetValue(logFormat) ?? Env("MERIDIAN_LOG_FORMAT")) is "json" ? LogFormat.Json : LogFormat.Text,
             };
+            foreach (var value in (Env("MERIDIAN_LOG_LEVEL")?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? []).Concat(parse.GetValue(logLevels) ?? []))
+            {
+                if (!TryParseLogLevel(value, out var category, out var level))
+                {
+                    AnsiConsole.MarkupLineInterpolated($"[red]meridian serve: MERIDIAN_LOG_LEVEL takes LEVEL or CATEGORY=LEVEL entries separated by ';', not '{value}'.[/]");
+                    return 2;
+                }
+
+                if (category is null)
+                {
+                    options.LogLevel = level;
+                }
+                else
+                {
+                    options.LogLevels[category] = level;
+                }
+            }
+
             options.Safeguards.PolicyFile = parse.GetValue(policies) ?? Env(SafeguardsOptions.PolicyFileEnv);
             var releaseStep = parse.GetValue(minRelease)?.ToString(CultureInfo.InvariantCulture) ?? Env(SafeguardsOptions.StreamMinReleaseCharsEnv) ?? "0";
             if (!int.TryParse(releaseStep, NumberStyles.None, CultureInfo.InvariantCulture, out var releaseChars))
@@ -211,6 +266,14 @@ public static class ServeCommand
         url = null!;
         return name.Length > 0 && name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_')
             && Uri.TryCreate(value[(split + 1)..].Trim(), UriKind.Absolute, out url!) && url.Scheme is "http" or "https";
+    }
+
+    private static bool TryParseLogLevel(string value, out string? category, out Microsoft.Extensions.Logging.LogLevel level)
+    {
+        var split = value.LastIndexOf('=');
+        category = split > 0 ? value[..split].Trim() : null;
+        return Enum.TryParse(split > 0 ? value[(split + 1)..].Trim() : value.Trim(), ignoreCase: true, out level)
+            && Enum.IsDefined(level) && (split < 0 || category is { Length: > 0 });
     }
 
     private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;

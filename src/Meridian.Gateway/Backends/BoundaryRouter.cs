@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Text;
 using Meridian.Core.Marketplace;
 using Meridian.Core.Receipts;
@@ -16,8 +17,11 @@ namespace Meridian.Gateway.Backends;
 /// 529 <c>overloaded_error</c> when eligible ones exist but none is healthy or under its limit, and the last attempt's
 /// own error (its status, its type) when every eligible backend tried failed. Thread-safe.
 /// </summary>
-public sealed partial class BoundaryRouter(BackendChooser chooser, ILogger<BoundaryRouter> logger)
+public sealed partial class BoundaryRouter(BackendChooser chooser, ILogger<BoundaryRouter> logger, IMeterFactory? meters = null)
 {
+    private readonly Counter<long>? _ejections = meters?.Create(Hosting.GatewayHost.TelemetryName)
+        .CreateCounter<long>("meridian.backend.ejections", "{ejection}", "Backends ejected by passive outlier detection (consecutive failed attempts)");
+
     /// <summary>How many rejected candidates an error message names before summarising the rest.</summary>
     private const int MaxNamed = 12;
 
@@ -78,6 +82,7 @@ public sealed partial class BoundaryRouter(BackendChooser chooser, ILogger<Bound
             if (backend.State.Failed(now, options))
             {
                 Log.Ejected(logger, backend.Id, backend.State.EjectedUntil ?? default);
+                _ejections?.Add(1, new KeyValuePair<string, object?>("meridian.backend", backend.Id));
             }
 
             result.Attempted(backend, outcome);
@@ -97,6 +102,10 @@ public sealed partial class BoundaryRouter(BackendChooser chooser, ILogger<Bound
         var state = backend.State;
         state.Started();
         var started = chooser.Time.GetTimestamp();
+        // The attempt's span is current while the backend's HTTP request starts, so that request carries its traceparent.
+        using var span = Operations.GatewayTelemetry.Source.StartActivity("meridian.route.attempt");
+        span?.SetTag("meridian.backend", backend.Id);
+        span?.SetTag("meridian.processing_region", backend.ProcessingLocation);
         IAsyncEnumerator<StreamEvent>? events = null;
         var handedOver = false;
         try
@@ -107,16 +116,20 @@ public sealed partial class BoundaryRouter(BackendChooser chooser, ILogger<Bound
                 state.Succeeded(chooser.Time.GetElapsedTime(started), chooser.Options.LatencyEwmaWeight);
                 state.Traffic.Attempted(chooser.Time.GetUtcNow(), error: false);
                 result.Attempted(backend, "ok");
+                span?.SetTag("meridian.route.outcome", "ok");
                 result.Opened(backend, events);
                 handedOver = true;
                 return (null, null);
             }
 
+            span?.SetTag("meridian.route.outcome", "empty_stream");
             return ("empty_stream", new ApiError(502, ErrorTypes.Api, "The backend ended the stream without an answer."));
         }
         catch (BackendException ex) when (IsRetryable(ex.Status))
         {
             var outcome = ex.Unreachable ? "connect_error" : "http_" + ex.Status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            span?.SetTag("meridian.route.outcome", outcome);
+            span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error);
             return (outcome, new ApiError(ex.Status, ex.ErrorType, ex.Message));
         }
         catch (BackendException ex)
@@ -130,6 +143,8 @@ public sealed partial class BoundaryRouter(BackendChooser chooser, ILogger<Bound
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
         {
+            span?.SetTag("meridian.route.outcome", "connect_error");
+            span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error);
             return ("connect_error", ApiError.Unavailable("The upstream could not be reached."));
         }
         finally

@@ -4,6 +4,7 @@ using Meridian.Gateway.Backends;
 using Meridian.Gateway.Hosting;
 using Meridian.Gateway.Http;
 using Meridian.Gateway.Metering;
+using Meridian.Gateway.Operations;
 using Meridian.Gateway.Records;
 using Meridian.Gateway.Safeguards;
 using Meridian.Gateway.Snapshot;
@@ -42,6 +43,7 @@ internal sealed class MessagesEndpoint
     private readonly TimeProvider _time;
     private readonly BodyMemoryBudget _bodies;
     private readonly KeyConcurrency _concurrency;
+    private readonly GatewayTelemetry _telemetry;
 
     /// <summary>The stages of a request, in order; each returns the refusal that ends the request, or null to go on.</summary>
     private readonly Stage[] _messageStages;
@@ -60,8 +62,10 @@ internal sealed class MessagesEndpoint
         GatewayOptions options,
         BodyMemoryBudget bodies,
         KeyConcurrency concurrency,
+        GatewayTelemetry telemetry,
         TimeProvider time)
     {
+        _telemetry = telemetry;
         _concurrency = concurrency;
         _bodies = bodies;
         _authenticator = authenticator;
@@ -93,7 +97,8 @@ internal sealed class MessagesEndpoint
             return;
         }
 
-        await using var exchange = new RequestExchange(context, snapshot, key, dialect, endpoint, _time.GetTimestamp());
+        using var activity = GatewayTelemetry.StartRequest(endpoint);
+        await using var exchange = new RequestExchange(context, snapshot, key, dialect, endpoint, _time.GetTimestamp()) { Activity = activity };
         if (!_concurrency.TryEnter(key.KeyId))
         {
             await FailAsync(exchange, new ApiError(429, ErrorTypes.RateLimit,
@@ -120,6 +125,7 @@ internal sealed class MessagesEndpoint
         }
         catch (WorkBudgetExceededException)
         {
+            exchange.FailClosed = "work_budget";
             // Fail closed: the request is refused whole, before any backend saw it, and its record says so.
             await FailAsync(exchange, WorkBudgetRefusal(exchange));
         }
@@ -150,10 +156,12 @@ internal sealed class MessagesEndpoint
 
         exchange.Recorded = true;
         var record = _records.Build(exchange);
+        _telemetry.Completed(exchange, record.Receipt);
         exchange.Capture?.Clear();
         await _admission.SettleAsync(exchange.Reservation, record.Usage?.Tokens);
         if (durable)
         {
+            using var commit = GatewayTelemetry.Source.StartActivity("meridian.record.commit");
             await _writer.WriteDurablyAsync(record, exchange.Aborted);
         }
         else
@@ -213,6 +221,7 @@ internal sealed class MessagesEndpoint
 
         if (deployment.RefusedForRetentionAt(_time.GetUtcNow()))
         {
+            exchange.FailClosed = "retention_mode";
             // Fail closed before anything is screened, routed or stored (docs/safeguards.md, "Retention modes"). A 403 is not
             // retried by the SDKs: only a change of the deployment's settings can make the request succeed.
             return Refuse(ApiError.Permission(
@@ -245,6 +254,8 @@ internal sealed class MessagesEndpoint
         {
             return ValueTask.FromResult<ApiError?>(null);
         }
+
+        exchange.FailClosed = "ingress_outside_boundary";
 
         return Refuse(ApiError.Permission(
             $"The deployment '{deployment.Name}' keeps its data in {BoundaryExplanation.DescribeBoundary(deployment)}, "
@@ -301,7 +312,21 @@ internal sealed class MessagesEndpoint
     /// </summary>
     private async ValueTask<ApiError?> ScreenInputAsync(RequestExchange exchange)
     {
-        exchange.Input = await _safeguards.ScreenInputAsync(exchange.Deployment!, exchange.Request!, exchange.Work, exchange.Aborted);
+        using (var screening = GatewayTelemetry.Source.StartActivity("meridian.screen_input"))
+        {
+            exchange.Input = await _safeguards.ScreenInputAsync(exchange.Deployment!, exchange.Request!, exchange.Work, exchange.Aborted);
+            if (screening is { IsAllDataRequested: true })
+            {
+                screening.SetTag("meridian.safeguard.policy", exchange.Input.Policy?.Name);
+                screening.SetTag("meridian.safeguard.verdict", exchange.Input.Verdict.Compact);
+            }
+        }
+
+        if (exchange.Input.Policy is null && exchange.Input.Refusal is not null)
+        {
+            exchange.FailClosed = "safeguard_policy_missing";
+        }
+
         return exchange.Input.Refusal;
     }
 
@@ -337,6 +362,8 @@ internal sealed class MessagesEndpoint
         backend = exchange.Output = _safeguards.ScreenOutput(backend, exchange.Input!.Policy!);
 
         var call = new BackendCall(exchange.Request!, deployment.ModelId, RequestIds.New("msg_")) { CountedInputTokens = exchange.Usage.CountedInputTokens };
+        // The upstream call, from routing (one meridian.route.attempt child per backend tried) to the answer's last event.
+        using var upstream = GatewayTelemetry.Source.StartActivity("meridian.upstream", System.Diagnostics.ActivityKind.Internal);
         await using var events = backend.StreamAsync(call, exchange.Aborted).GetAsyncEnumerator(exchange.Aborted);
         try
         {

@@ -88,6 +88,12 @@ internal sealed class RequestExchange(HttpContext http, GatewaySnapshot snapshot
     /// <summary>Set once the record was built and handed to the writer: a request is recorded exactly once.</summary>
     public bool Recorded { get; set; }
 
+    /// <summary>The request's span, when a tracer listens (<see cref="Operations.GatewayTelemetry"/>); null otherwise.</summary>
+    public System.Diagnostics.Activity? Activity { get; set; }
+
+    /// <summary>Why the request was refused rather than risked (ingress_outside_boundary, retention_mode, work_budget), for metrics.</summary>
+    public string? FailClosed { get; set; }
+
     /// <summary>Input and output verdicts together, as far as screened.</summary>
     public Verdict? Verdict => Input is null ? null : Output is null ? Input.Verdict : Input.Verdict.Merge(Output.Verdict);
 

@@ -7,6 +7,7 @@ using Meridian.Gateway.DataPlane;
 using Meridian.Gateway.DataPlane.OpenAi;
 using Meridian.Gateway.Http;
 using Meridian.Gateway.Metering;
+using Meridian.Gateway.Operations;
 using Meridian.Gateway.Snapshot;
 using Meridian.Gateway.Safeguards;
 using Meridian.Protocol.Errors;
@@ -66,7 +67,7 @@ public static class GatewayHost
         builder.Logging.ClearProviders();
         if (configureLogging is null)
         {
-            builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+            ConfigureConsoleLogging(builder.Logging, options);
         }
         else
         {
@@ -78,6 +79,10 @@ public static class GatewayHost
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = MessagesRequestParser.MaxBodyBytes;
             kestrel.Listen(IPAddress.Parse(options.BindAddress), options.Port);
+            if (options.MetricsPort is { } metricsPort)
+            {
+                kestrel.Listen(IPAddress.Parse(options.BindAddress), metricsPort);
+            }
         });
 
         var services = builder.Services;
@@ -99,25 +104,51 @@ public static class GatewayHost
         services.AddOpenAiDoor();
         services.AddAdminApi();
         services.AddOpenApi(AdminOpenApi.Configure);
+        services.AddGatewayHealthChecks(redis: options.Redis is not null);
+        // On SIGTERM the server stops accepting and gives in-flight requests and streams this long to finish; the
+        // record writers then flush whatever they accepted, however long that takes (they never drop a record).
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = options.DrainTimeout);
+        services.AddSingleton<GatewayTelemetry>();
         // Traces and metrics cost 5–8 µs per request (bench/results), so they are collected only when they go somewhere:
-        // set OTEL_EXPORTER_OTLP_ENDPOINT (and the other standard OTEL_* variables) to export over OTLP.
-        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT")))
+        // set OTEL_EXPORTER_OTLP_ENDPOINT (and the other standard OTEL_* variables) to export both over OTLP, and/or
+        // --metrics-port to serve metrics to a Prometheus scraper on a port of their own.
+        var otlp = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"));
+        if (otlp || options.MetricsPort is not null)
         {
-            services.AddOpenTelemetry()
-                .WithTracing(tracing => tracing.AddSource(TelemetryName).AddAspNetCoreInstrumentation())
-                .WithMetrics(metrics => metrics.AddMeter(TelemetryName).AddAspNetCoreInstrumentation())
-                .UseOtlpExporter();
+            var telemetry = services.AddOpenTelemetry()
+                .WithMetrics(metrics =>
+                {
+                    metrics.AddMeter(TelemetryName).AddAspNetCoreInstrumentation();
+                    if (options.MetricsPort is not null)
+                    {
+                        metrics.AddPrometheusExporter();
+                    }
+                });
+            if (otlp)
+            {
+                telemetry.WithTracing(tracing => tracing.AddSource(TelemetryName).AddAspNetCoreInstrumentation()).UseOtlpExporter();
+            }
         }
 
         var app = builder.Build();
+        if (options.MetricsPort is { } scrapePort)
+        {
+            app.MapMetricsPort(scrapePort);
+        }
+
         app.UseMiddleware<ErrorHandlingMiddleware>();
+        if (options.LogFormat == LogFormat.Json)
+        {
+            app.UseMiddleware<RequestLogScope>();
+        }
+
         app.MapDataPlane();
         app.MapOpenAiDoor();
         AdminEndpoints.Map(app);
         app.MapSafeguards();
         app.MapOpenApi();
         Portal.PortalEndpoints.Map(app);
-        app.MapGet("/healthz", () => Results.Text("{\"status\":\"ok\"}", "application/json"));
+        app.MapGatewayHealth();
         app.MapFallback(context => ErrorResponses.WriteAsync(context, ApiError.NotFound($"Not found: {context.Request.Method} {context.Request.Path}")));
         // Build the backends and the first snapshot now (in-process models load here), so a bad config stops the start.
         app.Services.GetRequiredService<BackendCatalog>().ValidateAgainst(world);
@@ -128,7 +159,38 @@ public static class GatewayHost
         {
             NodeSecrets.Verify(control, NodeSecrets.CaseKeys(caseKeys, world.Geographies), TimeProvider.System.GetUtcNow());
         }
+        app.Services.GetRequiredService<NodeLifecycle>(); // from now on it follows the lifetime: starting → ready → draining
 
         return (app, demo);
+    }
+
+    /// <summary>
+    /// The console log: text lines by default; with <see cref="LogFormat.Json"/> one JSON object a line, each carrying
+    /// the scopes of the request that wrote it (<c>RequestId</c>, and <c>TraceId</c>/<c>SpanId</c> from the current
+    /// activity). Levels: <see cref="GatewayOptions.LogLevel"/>, then one filter per named category. What is logged is
+    /// ids, names and counts (every message is a <c>[LoggerMessage]</c>): never a key, token, prompt or answer.
+    /// </summary>
+    private static void ConfigureConsoleLogging(ILoggingBuilder logging, GatewayOptions options)
+    {
+        if (options.LogFormat == LogFormat.Json)
+        {
+            logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+            logging.AddJsonConsole(o =>
+            {
+                o.IncludeScopes = true;
+                o.UseUtcTimestamp = true;
+                o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+            });
+        }
+        else
+        {
+            logging.AddSimpleConsole(o => o.SingleLine = true);
+        }
+
+        logging.SetMinimumLevel(options.LogLevel);
+        foreach (var (category, level) in options.LogLevels)
+        {
+            logging.AddFilter(category, level);
+        }
     }
 }

@@ -28,6 +28,29 @@ public sealed class GatewayOptions
     /// </summary>
     public string? AdminToken { get; set; }
 
+    /// <summary>
+    /// How long a stopping node (SIGTERM) lets in-flight requests and streams finish before it cuts them
+    /// (<c>--drain-seconds</c> / <c>MERIDIAN_DRAIN_SECONDS</c>). The record writers flush after that whatever it is.
+    /// </summary>
+    public TimeSpan DrainTimeout { get; set; } = DefaultDrainTimeout;
+
+    public static readonly TimeSpan DefaultDrainTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Serve the Prometheus scrape endpoint (<c>/metrics</c>) on this port of <see cref="BindAddress"/>, apart from the
+    /// data plane (<c>--metrics-port</c> / <c>MERIDIAN_METRICS_PORT</c>); null serves none. 0 picks a free port (tests).
+    /// </summary>
+    public int? MetricsPort { get; set; }
+
+    /// <summary>Console log lines as text (one line each) or as JSON objects with the request id and trace id (<c>--log-format</c>).</summary>
+    public LogFormat LogFormat { get; set; } = LogFormat.Text;
+
+    /// <summary>The minimum level of every category not named in <see cref="LogLevels"/> (<c>--log-level LEVEL</c>).</summary>
+    public LogLevel LogLevel { get; set; } = LogLevel.Warning;
+
+    /// <summary>Minimum levels per category prefix (<c>--log-level CATEGORY=LEVEL</c>), e.g. Meridian.Gateway.Backends=Information.</summary>
+    public Dictionary<string, LogLevel> LogLevels { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>Seed the demo marketplace into an empty control store.</summary>
     public bool SeedDemo { get; set; } = true;
 
@@ -140,4 +163,14 @@ public sealed class GatewayOptions
 
     /// <summary>The work budget of a request of <paramref name="bodyBytes"/> bytes.</summary>
     public long WorkUnitsFor(int bodyBytes) => Math.Max(MinWorkUnits, (long)WorkUnitsPerByte * bodyBytes);
+}
+
+/// <summary>How the console logger writes (<c>--log-format</c>).</summary>
+public enum LogFormat
+{
+    /// <summary>One human-readable line per entry.</summary>
+    Text,
+
+    /// <summary>One JSON object per line, with scopes: the request id (<c>RequestId</c>) and trace id (<c>TraceId</c>) of the request that logged it.</summary>
+    Json,
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using Meridian.Core.Billing;
 using Meridian.Core.Marketplace;
@@ -23,8 +24,12 @@ public sealed partial class AdmissionControl(
     IQuotaCounter counter,
     BudgetTracker budgets,
     TimeProvider time,
-    ILogger<AdmissionControl> logger)
+    ILogger<AdmissionControl> logger,
+    IMeterFactory? meters = null)
 {
+    private readonly Counter<long>? _refusals = meters?.Create(Hosting.GatewayHost.TelemetryName)
+        .CreateCounter<long>("meridian.quota.refusals", "{request}", "Requests refused by a quota or budget, by limit (e.g. deployment.input_tokens, key.requests, budget.tenant)");
+
     private const string RetryAfterHeader = "retry-after";
 
     // Buckets this node saw empty, until when: while one is, a request that needs it is refused before its text is
@@ -50,6 +55,7 @@ public sealed partial class AdmissionControl(
         if (!isCountTokens && budgets.Check(snapshot, deployment.TenantId, deployment.DeploymentId, now) is { } exhausted)
         {
             Log.BudgetRefused(logger, LimitRules.WireName(exhausted.Scope), exhausted.ScopeId);
+            _refusals?.Add(1, new KeyValuePair<string, object?>("limit", "budget." + LimitRules.WireName(exhausted.Scope)));
             return ApiError.InvalidRequest(
                 $"You have reached your specified API usage limits: the monthly budget of {Describe(exhausted.Scope, exhausted.ScopeId, deployment)} " +
                 $"({Money.Format(exhausted.Budget)} USD) is used up. You will regain access on " +
@@ -149,6 +155,7 @@ public sealed partial class AdmissionControl(
     private ApiError RateLimited(HttpResponse response, KeyRecord key, DeploymentRoute deployment, Owner owner, Dimension dimension, long limit, TimeSpan retryAfter)
     {
         var seconds = Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds));
+        _refusals?.Add(1, new KeyValuePair<string, object?>("limit", LimitName(owner, dimension)));
         response.Headers[RetryAfterHeader] = seconds.ToString(CultureInfo.InvariantCulture);
         Log.RateLimited(logger, owner == Owner.Deployment ? "deployment" : "key", owner == Owner.Deployment ? deployment.DeploymentId : key.KeyId, DimensionName(dimension));
         return new ApiError(429, ErrorTypes.RateLimit,
@@ -183,6 +190,18 @@ public sealed partial class AdmissionControl(
             await counter.AdjustAsync(reservation.Pool, corrections, time.GetUtcNow(), CancellationToken.None);
         }
     }
+
+    private static string LimitName(Owner owner, Dimension dimension) => (owner, dimension) switch
+    {
+        (Owner.Deployment, Dimension.Requests) => "deployment.requests",
+        (Owner.Deployment, Dimension.InputTokens) => "deployment.input_tokens",
+        (Owner.Deployment, Dimension.OutputTokens) => "deployment.output_tokens",
+        (Owner.Deployment, _) => "deployment.count_tokens_requests",
+        (_, Dimension.Requests) => "key.requests",
+        (_, Dimension.InputTokens) => "key.input_tokens",
+        (_, Dimension.OutputTokens) => "key.output_tokens",
+        _ => "key.count_tokens_requests",
+    };
 
     private enum Owner
     {

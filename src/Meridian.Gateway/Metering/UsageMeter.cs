@@ -48,6 +48,9 @@ public sealed class UsageMeter
     /// <summary>Whether the backend finished its answer (a <c>message_delta</c> with the final usage arrived).</summary>
     public bool Finished => _finished;
 
+    /// <summary>When the first output (text or tool input) arrived, as a <see cref="System.Diagnostics.Stopwatch"/> timestamp; 0 before.</summary>
+    public long FirstOutputAt { get; private set; }
+
     /// <summary>The stop reason the backend gave, if it finished.</summary>
     public string? StopReason { get; private set; }
 
@@ -60,9 +63,11 @@ public sealed class UsageMeter
                 _usage = start.Usage;
                 break;
             case TextDeltaEvent text:
+                MarkFirstOutput();
                 _generated.Append(text.Text);
                 break;
             case InputJsonDeltaEvent json:
+                MarkFirstOutput();
                 _generated.Append(json.PartialJson);
                 break;
             case MessageDeltaEvent delta:
@@ -72,6 +77,14 @@ public sealed class UsageMeter
                 break;
             default:
                 break;
+        }
+    }
+
+    private void MarkFirstOutput()
+    {
+        if (FirstOutputAt == 0)
+        {
+            FirstOutputAt = System.Diagnostics.Stopwatch.GetTimestamp();
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Meridian.Core.Receipts;
 using Meridian.Gateway.Metering;
@@ -20,10 +21,12 @@ namespace Meridian.Gateway.Records;
 /// (<see cref="ReceiptLogWriter"/>), under one signed tree head per batch.
 /// </summary>
 public sealed partial class RecordWriter(
-    GeographyStores stores, ReceiptSigner signer, ILogger<RecordWriter> logger, BudgetTracker? budgets = null, NodeIdentity? node = null, TimeProvider? time = null)
+    GeographyStores stores, ReceiptSigner signer, ILogger<RecordWriter> logger, BudgetTracker? budgets = null, NodeIdentity? node = null, TimeProvider? time = null,
+    IMeterFactory? meters = null)
     : IHostedService
 {
-    private const int LaneCapacity = 16_384;
+    /// <summary>Records one geography's lane holds before a request waits to add its own.</summary>
+    public const int LaneCapacity = 16_384;
     private const int MaxBatch = 512;
 
     private readonly ConcurrentDictionary<string, Lane> _lanes = new(StringComparer.OrdinalIgnoreCase);
@@ -31,6 +34,9 @@ public sealed partial class RecordWriter(
     private readonly ConcurrentDictionary<string, Entry> _pending = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _stopping;
+    private readonly Meter? _meter = meters?.Create(Hosting.GatewayHost.TelemetryName);
+    private readonly Histogram<double>? _commitDuration = meters?.Create(Hosting.GatewayHost.TelemetryName)
+        .CreateHistogram<double>("meridian.records.commit.duration", "s", "Time to commit one batch of request records to a geography's store");
 
     /// <summary>Queues a request's record to be signed and written.</summary>
     public ValueTask EnqueueAsync(RequestRecord record) => Enqueue(record, written: null);
@@ -62,6 +68,15 @@ public sealed partial class RecordWriter(
     /// <summary>The id of this node's receipt log in <paramref name="geography"/>.</summary>
     public string LogIdFor(string geography) => ReceiptLogId.Of(signer.PublicKey, geography, NodeName);
 
+    /// <summary>Records accepted and not yet taken into a batch, per geography (for health and metrics).</summary>
+    public IEnumerable<(string Geography, int Depth)> QueueDepths()
+    {
+        foreach (var (geography, lane) in _lanes)
+        {
+            yield return (geography, lane.Queue.Reader.Count);
+        }
+    }
+
     /// <summary>A receipt accepted but not yet written, signed.</summary>
     public Receipt? FindReceipt(string requestId) => _pending.TryGetValue(requestId, out var entry) ? entry.Signed(signer) : null;
 
@@ -76,6 +91,8 @@ public sealed partial class RecordWriter(
     {
         // Budgets count this month's spend from the ledger first, then each record a lane adds: never one twice.
         budgets?.EnsureSeeded();
+        _meter?.CreateObservableGauge("meridian.records.queue_depth", () => QueueDepths().Select(d => new Measurement<int>(
+            d.Depth, new KeyValuePair<string, object?>("meridian.geography", d.Geography))), "{record}", "Request records accepted and waiting to be committed, per geography");
         _started.TrySetResult();
         return Task.CompletedTask;
     }
@@ -181,9 +198,11 @@ public sealed partial class RecordWriter(
                 // budgets' running totals; receipts and cases are idempotent by request id.
                 // Not inside budgets?.Record(…): a null-conditional call skips evaluating its argument, so a writer without
                 // budgets (tests, tools) would acknowledge records it never wrote.
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 var inserted = connection.InsertBatch(records, append);
                 budgets?.Record(inserted);
                 log.Committed();
+                _commitDuration?.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("meridian.geography", geography));
                 return connection;
             }
             catch (Exception ex) when (attempt < 1000)

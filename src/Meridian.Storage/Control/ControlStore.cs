@@ -33,6 +33,9 @@ public sealed class ControlStore : IDisposable
     /// <summary>How many schema migrations opening this store applied (0 when it was up to date).</summary>
     public int MigrationsApplied { get; }
 
+    /// <summary>The schema's migrations, in order (for <c>migrate --dry-run</c>).</summary>
+    public static IReadOnlyList<string> SchemaMigrations => ControlSchema.Migrations;
+
     /// <summary>Closes the connection pool of a server-backed store; the embedded store has nothing to close.</summary>
     public void Dispose() => (_database as IDisposable)?.Dispose();
 

@@ -96,6 +96,9 @@ public sealed partial class ReceiptStore
     /// <summary>How many schema migrations opening this store applied (0 when it was up to date).</summary>
     public int MigrationsApplied { get; }
 
+    /// <summary>The schema's migrations, in order (for <c>migrate --dry-run</c>).</summary>
+    public static IReadOnlyList<string> SchemaMigrations => Migrations;
+
     /// <summary>Where this geography's data rests (a file path or a PostgreSQL schema), for messages.</summary>
     public string Location => _database.Location;
 

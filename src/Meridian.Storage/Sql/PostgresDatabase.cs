@@ -101,6 +101,20 @@ public sealed partial class PostgresDatabase : SqlDatabase, IDisposable
         }
     }
 
+    public override int SchemaVersion()
+    {
+        using var connection = _dataSource.OpenConnection();
+        using var exists = new NpgsqlCommand("SELECT to_regclass(@table) IS NOT NULL", connection);
+        exists.Parameters.Add(new NpgsqlParameter("table", Schema + ".schema_migrations"));
+        if (exists.ExecuteScalar() is not true)
+        {
+            return 0;
+        }
+
+        using var read = new NpgsqlCommand($"SELECT COALESCE(MAX(version), 0) FROM {Schema}.schema_migrations", connection);
+        return Convert.ToInt32(read.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
     /// <summary>Class 23 — integrity constraint violation (unique, foreign key, check, not null).</summary>
     public override bool IsConstraintViolation(DbException exception) =>
         exception is PostgresException { SqlState: [ '2', '3', .. ] };

@@ -64,6 +64,9 @@ public abstract class SqlDatabase
         ON CONFLICT (id) DO UPDATE SET oldest_binary_schema = MAX_OF(schema_compatibility.oldest_binary_schema, excluded.oldest_binary_schema)
         """;
 
+    /// <summary>How many migrations this database has applied, read without changing anything (for <c>migrate --dry-run</c>).</summary>
+    public abstract int SchemaVersion();
+
     /// <summary>A UNIQUE, PRIMARY KEY, FOREIGN KEY or CHECK constraint refused the statement.</summary>
     public abstract bool IsConstraintViolation(DbException exception);
 

@@ -114,6 +114,14 @@ public sealed partial class SqliteDatabase : SqlDatabase
         return migrations.Count - version;
     }
 
+    public override int SchemaVersion()
+    {
+        using var connection = Open();
+        using var read = connection.CreateCommand();
+        read.CommandText = "PRAGMA user_version;";
+        return Convert.ToInt32(read.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
     public override bool IsConstraintViolation(DbException exception) =>
         exception is SqliteException { SqliteErrorCode: SqliteConstraint };
 

@@ -41,6 +41,50 @@ public sealed class MigrateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_dry_run_lists_what_would_change_and_changes_nothing()
+    {
+        // Nothing there yet: every migration of the control store is pending, and no file is created.
+        var empty = await _cli.RunAsync("migrate", "--dry-run", "--data", _data);
+        Assert.Equal(0, empty.ExitCode);
+        Assert.Contains("to be created", empty.Out, StringComparison.Ordinal);
+        Assert.Contains("control v1: CREATE TABLE regions", empty.Out, StringComparison.Ordinal);
+        Assert.Contains("nothing was changed", empty.Out, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_data, "control.db")), "the dry run created the control store");
+
+        // A control store one migration behind, and a geography whose store does not exist yet.
+        using (var control = new ControlStore(Path.Combine(_data, "control.db")))
+        {
+            DemoSeed.SeedIfEmpty(control, DateTimeOffset.UtcNow);
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var behind = ControlStore.SchemaMigrations.Count - 1;
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_data, "control.db")}"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = $"PRAGMA user_version = {behind}";
+            command.ExecuteNonQuery();
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var plan = await _cli.RunAsync("migrate", "--dry-run", "--data", _data);
+        Assert.Equal(0, plan.ExitCode);
+        Assert.Contains($"control v{behind + 1}:", plan.Out, StringComparison.Ordinal);
+        Assert.Contains("geography us", plan.Out, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_data, "geo-us.db")), "the dry run created a geography store");
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_data, "control.db")}"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA user_version";
+            Assert.Equal(behind, Convert.ToInt32(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    }
+
+    [Fact]
     public async Task Migrates_postgres_schemas_and_a_second_run_applies_nothing()
     {
         var server = Environment.GetEnvironmentVariable("MERIDIAN_TEST_POSTGRES");

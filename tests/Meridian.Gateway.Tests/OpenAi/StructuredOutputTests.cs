@@ -148,6 +148,7 @@ public sealed class RecordingUpstream : IAsyncDisposable
     public const string Answer = """{"name":"Oslo","population":709000}""";
 
     private readonly ConcurrentQueue<string> _bodies = new();
+    private readonly ConcurrentDictionary<string, string?> _traceparents = new(StringComparer.Ordinal);
     private WebApplication? _app;
 
     public Uri Url { get; private set; } = null!;
@@ -159,6 +160,9 @@ public sealed class RecordingUpstream : IAsyncDisposable
         return document.RootElement.Clone();
     }
 
+    /// <summary>The W3C <c>traceparent</c> header of the one request whose body contains <paramref name="tag"/>, if it had one.</summary>
+    public string? TraceparentOf(string tag) => _traceparents[Assert.Single(_bodies, b => b.Contains(tag, StringComparison.Ordinal))];
+
     public async Task StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -168,6 +172,7 @@ public sealed class RecordingUpstream : IAsyncDisposable
         {
             using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
             var body = await reader.ReadToEndAsync(context.RequestAborted);
+            _traceparents[body] = context.Request.Headers["traceparent"].FirstOrDefault();
             _bodies.Enqueue(body);
             using var request = JsonDocument.Parse(body);
             var model = request.RootElement.GetProperty("model").GetString()!;
