@@ -170,6 +170,6 @@ internal static class MigrateCommand
         }
 
         var database = open();
-        return (database, database.Location, database.SchemaVersion());
+        return (database, database.Location, database.MigrationsAppliedSoFar());
     }
 }

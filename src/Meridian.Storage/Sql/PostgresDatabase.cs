@@ -101,7 +101,7 @@ public sealed partial class PostgresDatabase : SqlDatabase, IDisposable
         }
     }
 
-    public override int SchemaVersion()
+    public override int MigrationsAppliedSoFar()
     {
         using var connection = _dataSource.OpenConnection();
         using var exists = new NpgsqlCommand("SELECT to_regclass(@table) IS NOT NULL", connection);

@@ -65,7 +65,7 @@ public abstract class SqlDatabase
         """;
 
     /// <summary>How many migrations this database has applied, read without changing anything (for <c>migrate --dry-run</c>).</summary>
-    public abstract int SchemaVersion();
+    public abstract int MigrationsAppliedSoFar();
 
     /// <summary>A UNIQUE, PRIMARY KEY, FOREIGN KEY or CHECK constraint refused the statement.</summary>
     public abstract bool IsConstraintViolation(DbException exception);

@@ -114,7 +114,7 @@ public sealed partial class SqliteDatabase : SqlDatabase
         return migrations.Count - version;
     }
 
-    public override int SchemaVersion()
+    public override int MigrationsAppliedSoFar()
     {
         using var connection = Open();
         using var read = connection.CreateCommand();
