@@ -11,7 +11,8 @@ public sealed class SnippetTests(PortalFixture portal)
     [Fact]
     public async Task The_curl_snippet_runs_as_shown_and_the_others_name_this_gateway_and_the_deployment()
     {
-        await using var tab = await portal.NewPageAsync(PortalFixture.OperatorToken);
+        // The demo tenant's own admin: an operator acts for whichever tenant the picker offers first, and other tests add tenants.
+        await using var tab = await portal.NewPageAsync(await portal.CreateTokenAsync("tenant-admin", tenantId: "ten_demo"));
         await tab.OpenAsync("/portal/tenant/deployments");
         var card = tab.Page.Locator("article.deployment[data-deployment='claude-sonnet-5']");
         await card.GetByText("Code to call it").ClickAsync();
