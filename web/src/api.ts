@@ -87,6 +87,18 @@ export interface Tenant {
   created_at: string;
 }
 
+/** One tenant's acceptance of one terms version, with the text's hash (GET /offers/{id}/acceptances). */
+export interface Acceptance {
+  id: string;
+  subscription_id: string;
+  tenant_id: string;
+  offer_id: string;
+  terms_version: number;
+  sha256: string;
+  accepted_by: string;
+  accepted_at: string;
+}
+
 export interface Subscription {
   id: string;
   tenant_id: string;

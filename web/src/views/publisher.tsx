@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { ApiError, admin, get, isMissingEndpoint, listAll, post, type Offer, type Prices, type Publisher, type TermsDocument } from '../api';
+import { ApiError, admin, get, isMissingEndpoint, listAll, post, type Acceptance, type Offer, type Prices, type Publisher, type TermsDocument } from '../api';
 import { PublisherGate } from '../scope';
 import { roleCan, useSession } from '../session';
 import { currentPeriod, download, Empty, ErrorBox, Field, formatTime, Load, Notice, shortHash, useId, useLoad, ViewTitle } from '../ui';
@@ -56,6 +56,8 @@ function PublisherHome({ publisherId }: { publisherId: string }) {
 function PublisherOffer({ offer, manage, onChanged }: { offer: Offer; manage: boolean; onChanged: () => void }) {
   const headingId = useId('offer');
   const terms = useLoad(() => listAll<TermsDocument>(`/offers/${offer.id}/terms`), [offer.id, offer.terms.version]);
+  const acceptances = useLoad(() => listAll<Acceptance>(`/offers/${offer.id}/acceptances`), [offer.id, offer.terms.version]);
+  const acceptedOf = (version: number) => acceptances.data?.filter((a) => a.terms_version === version).length;
   return (
     <article class="card offer" aria-labelledby={headingId} data-offer={offer.id}>
       <header class="card-head">
@@ -83,6 +85,12 @@ function PublisherOffer({ offer, manage, onChanged }: { offer: Offer; manage: bo
                   <summary>
                     Version {t.version} · effective {formatTime(t.effective_at)} · sha256 <code title={t.sha256}>{shortHash(t.sha256)}</code>
                     {t.version === offer.terms.version && <span class="badge ok">current</span>}
+                    {acceptedOf(t.version) !== undefined && (
+                      <span class="hint" data-accepted={t.version}>
+                        {' '}
+                        · accepted {acceptedOf(t.version) === 1 ? 'once' : `${acceptedOf(t.version)} times`}
+                      </span>
+                    )}
                   </summary>
                   <pre class="terms-text" tabIndex={0}>
                     {t.text}
@@ -94,6 +102,45 @@ function PublisherOffer({ offer, manage, onChanged }: { offer: Offer; manage: bo
         )}
       </Load>
       {manage && <PublishTerms offer={offer} onPublished={onChanged} />}
+      <h3>Who accepted which terms</h3>
+      <Load state={acceptances} label="Loading acceptances…">
+        {(list) =>
+          list.length === 0 ? (
+            <Empty>No tenant has accepted these terms yet.</Empty>
+          ) : (
+            <div class="table-wrap" tabIndex={0}>
+              <table class="acceptances">
+                <thead>
+                  <tr>
+                    <th scope="col">Tenant</th>
+                    <th scope="col">Terms version</th>
+                    <th scope="col">Text (sha256)</th>
+                    <th scope="col">Accepted by</th>
+                    <th scope="col">At</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {list.map((a) => (
+                    <tr key={a.id} data-tenant={a.tenant_id} data-version={a.terms_version}>
+                      <td>
+                        <code>{a.tenant_id}</code>
+                      </td>
+                      <td>{a.terms_version}</td>
+                      <td>
+                        <code title={a.sha256}>{shortHash(a.sha256)}</code>
+                      </td>
+                      <td>
+                        <code>{a.accepted_by}</code>
+                      </td>
+                      <td>{formatTime(a.accepted_at)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )
+        }
+      </Load>
     </article>
   );
 }
