@@ -139,6 +139,7 @@ function OfferCard(props: { offer: Offer; tenantId: string; subscription: Subscr
             <dt>Accepted</dt>
             <dd>
               version {subscription.terms_version} by <code>{subscription.accepted_by}</code> at {formatTime(subscription.accepted_at)}
+              <AcceptedTerms offer={offer} version={subscription.terms_version} />
             </dd>
           </>
         )}
@@ -146,6 +147,39 @@ function OfferCard(props: { offer: Offer; tenantId: string; subscription: Subscr
       <PriceTable offer={offer} />
       {props.canSubscribe && !current && <SubscribeFlow offer={offer} tenantId={props.tenantId} renewing={!!subscription} onSubscribed={props.onSubscribed} />}
     </article>
+  );
+}
+
+/** The text of the terms version the tenant accepted, loaded when asked for: what binds it, word for word. */
+function AcceptedTerms({ offer, version }: { offer: Offer; version: number }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <details class="accepted-terms" onToggle={(e) => setOpen(e.currentTarget.open)}>
+      <summary>Read the terms you accepted</summary>
+      {open && <AcceptedTermsText offer={offer} version={version} />}
+    </details>
+  );
+}
+
+function AcceptedTermsText({ offer, version }: { offer: Offer; version: number }) {
+  const terms = useLoad(() => listAll<TermsDocument>(`/offers/${offer.id}/terms`).then((all) => all.find((t) => t.version === version) ?? null), [offer.id, version]);
+  return (
+    <Load state={terms} label="Loading the accepted terms…">
+      {(doc) =>
+        doc === null ? (
+          <ErrorBox>Terms version {version} of this offer is no longer listed.</ErrorBox>
+        ) : (
+          <>
+            <p class="hint">
+              Version {doc.version}, effective {formatTime(doc.effective_at)} · sha256 <code>{doc.sha256}</code>
+            </p>
+            <pre class="terms-text" tabIndex={0} aria-label={`Text of accepted terms version ${doc.version}`}>
+              {doc.text}
+            </pre>
+          </>
+        )
+      }
+    </Load>
   );
 }
 
