@@ -54,7 +54,7 @@ public sealed class RoleViewTests(PortalFixture portal)
 
         Assert.Equal(["Offers & terms"], await tab.NavigationLinksAsync());
         var offer = tab.Page.Locator("article[data-offer='off_claude']");
-        await Expect(offer.GetByRole(AriaRole.Table)).ToContainTextAsync("$15.00");
+        await Expect(offer.GetByRole(AriaRole.Table, new() { Name = "Prices, USD per million tokens" })).ToContainTextAsync("$15.00");
         await Expect(offer.GetByRole(AriaRole.Heading, new() { Name = "Terms versions" })).ToBeVisibleAsync();
         await Expect(offer.Locator(".terms-list li")).ToHaveCountAsync(1);
         await tab.ScreenshotAsync("publisher-offers");
@@ -63,7 +63,7 @@ public sealed class RoleViewTests(PortalFixture portal)
         await offer.GetByRole(AriaRole.Button, new() { Name = "Change prices" }).ClickAsync();
         await offer.GetByLabel("Cache read").FillAsync("0.25");
         await offer.GetByRole(AriaRole.Button, new() { Name = "Save prices" }).ClickAsync();
-        await Expect(offer.GetByRole(AriaRole.Table)).ToContainTextAsync("$0.25");
+        await Expect(offer.GetByRole(AriaRole.Table, new() { Name = "Prices, USD per million tokens" })).ToContainTextAsync("$0.25");
         await Expect(offer.Locator(".badge", new() { HasText = "version 2" })).ToBeVisibleAsync();
 
         // The share export downloads as a JSON file (on a gateway with metering; otherwise the portal says it has none).

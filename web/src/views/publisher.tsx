@@ -110,6 +110,7 @@ function PublisherOffer({ offer, manage, onChanged }: { offer: Offer; manage: bo
           ) : (
             <div class="table-wrap" tabIndex={0}>
               <table class="acceptances">
+                <caption>Acceptances of this offer's terms, oldest first</caption>
                 <thead>
                   <tr>
                     <th scope="col">Tenant</th>
