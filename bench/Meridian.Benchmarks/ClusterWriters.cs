@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using Meridian.Core.Billing;
-using Meridian.Core.Receipts;
 using Meridian.Gateway.Receipts;
 using Meridian.Gateway.Records;
 using Meridian.Storage;
@@ -88,7 +87,7 @@ internal static class ClusterWriters
             {
                 var usage = Usage(random);
                 var started = Stopwatch.GetTimestamp();
-                await writer.WriteDurablyAsync(new RequestRecord(ReceiptOf(usage), usage, null), ct);
+                await writer.WriteDurablyAsync(new RequestRecord(LedgerThroughput.ReceiptOf(usage), usage, null), ct);
                 latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             }
         });
@@ -138,22 +137,6 @@ internal static class ClusterWriters
         };
     }
 
-    private static Receipt ReceiptOf(UsageRecord usage) => new()
-    {
-        RequestId = usage.RequestId,
-        CreatedAt = usage.At,
-        TenantId = usage.TenantId,
-        KeyId = usage.KeyId,
-        DeploymentId = usage.DeploymentId,
-        DeploymentName = usage.DeploymentName,
-        Model = usage.Model,
-        IngressRegion = "eastus",
-        StorageGeography = usage.StorageGeography,
-        Endpoint = "messages",
-        Status = 200,
-        InputTokens = usage.Tokens.Input,
-        OutputTokens = usage.Tokens.Output,
-    };
 
     /// <summary>Counts the writer's failed batches that PostgreSQL refused with <c>40P01 deadlock detected</c>.</summary>
     private sealed class DeadlockCounter : ILogger<RecordWriter>

@@ -150,7 +150,8 @@ internal static class LedgerThroughput
         Source = UsageSource.Backend,
     };
 
-    private static Receipt ReceiptOf(UsageRecord usage) => new()
+    /// <summary>The receipt of a usage record as the gateway would write it beside the record (ledger and cluster-writer runs).</summary>
+    internal static Receipt ReceiptOf(UsageRecord usage) => new()
     {
         RequestId = usage.RequestId,
         CreatedAt = usage.At,

@@ -153,7 +153,8 @@ internal sealed class GatewayProcess : IDisposable
             : throw new Xunit.Sdk.XunitException($"meridian.dll ({configuration}) not found at {dll}: build src/Meridian.Cli in the same configuration as the tests.");
     }
 
-    private static int FreePort()
+    /// <summary>A loopback port nothing listens on right now (the OS's choice), for a child process to bind.</summary>
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -32,7 +32,7 @@ public sealed class PublisherEndpointTests(AdminServer server) : IClassFixture<A
     [Fact]
     public async Task When_the_publishers_endpoint_is_down_the_request_fails_closed_and_is_not_answered_elsewhere()
     {
-        var unusedPort = FreePort();
+        var unusedPort = GatewayProcess.FreePort();
         var key = await PublisherDeploymentKeyAsync($"http://127.0.0.1:{unusedPort}/", null);
 
         using var response = await server.MessagesAsync(key.Key, key.Deployment);
@@ -85,10 +85,4 @@ public sealed class PublisherEndpointTests(AdminServer server) : IClassFixture<A
         return await receipt.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

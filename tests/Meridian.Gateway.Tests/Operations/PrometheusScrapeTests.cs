@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 
@@ -26,7 +25,7 @@ public sealed class PrometheusScrapeTests : IDisposable
     [Fact]
     public async Task Prometheus_scraping_a_node_under_load_returns_its_request_token_and_latency_series()
     {
-        var metricsPort = FreePort();
+        var metricsPort = GatewayProcess.FreePort();
         using var gateway = await GatewayProcess.StartAsync(_data, DemoKey, tokenDelayMs: 1, ["--metrics-port", metricsPort.ToString(CultureInfo.InvariantCulture)], Ct);
         using var http = new HttpClient { BaseAddress = gateway.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
         using var metricsHttp = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{metricsPort}/"), Timeout = TimeSpan.FromSeconds(10) };
@@ -102,12 +101,6 @@ public sealed class PrometheusScrapeTests : IDisposable
         return 0;
     }
 
-    internal static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>A private Prometheus scraping one target every second.</summary>
     private sealed class PrometheusServer : IDisposable
@@ -153,7 +146,7 @@ public sealed class PrometheusScrapeTests : IDisposable
                     static_configs:
                       - targets: ["127.0.0.1:{targetPort}"]
                 """);
-            var port = FreePort();
+            var port = GatewayProcess.FreePort();
             var start = new ProcessStartInfo(binary)
             {
                 RedirectStandardOutput = true,
