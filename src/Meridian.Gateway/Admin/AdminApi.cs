@@ -90,6 +90,7 @@ public static class AdminEndpoints
         admin.MapGet("/tenants/{tenant}/boundary-report", BoundaryReportHandlers.Get);
         admin.MapGet("/tenants/{tenant}/notices", WorldHandlers.TenantNotices);
         admin.MapGet("/backends", BackendHandlers.List);
+        admin.MapGet("/metrics", MetricsHandlers.Get);
 
         BillingHandlers.Map(admin);
 

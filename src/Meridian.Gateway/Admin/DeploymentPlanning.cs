@@ -165,4 +165,5 @@ public sealed record LostFeatureView(string Feature, string ModelId, IReadOnlyLi
 [JsonSerializable(typeof(DeploymentPlanView))]
 [JsonSerializable(typeof(BoundaryReportView))]
 [JsonSerializable(typeof(BackendListView))]
+[JsonSerializable(typeof(Operations.LiveMetricsView))]
 public sealed partial class RoutingAdminJsonContext : JsonSerializerContext;

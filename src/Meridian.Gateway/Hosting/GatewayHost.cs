@@ -109,6 +109,7 @@ public static class GatewayHost
         // record writers then flush whatever they accepted, however long that takes (they never drop a record).
         services.Configure<HostOptions>(host => host.ShutdownTimeout = options.DrainTimeout);
         services.AddSingleton<GatewayTelemetry>();
+        services.AddSingleton<LiveMetrics>();
         // Traces and metrics cost 5–8 µs per request (bench/results), so they are collected only when they go somewhere:
         // set OTEL_EXPORTER_OTLP_ENDPOINT (and the other standard OTEL_* variables) to export both over OTLP, and/or
         // --metrics-port to serve metrics to a Prometheus scraper on a port of their own.
