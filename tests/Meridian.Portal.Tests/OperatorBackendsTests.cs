@@ -90,6 +90,39 @@ public sealed class OperatorBackendsTests(PortalFixture portal)
         await Expect(tab.Page.Locator("table.backends tr[data-backend='simulator-swedencentral'] .badge.ok")).ToBeVisibleAsync();
     }
 
+    [Fact]
+    public async Task The_node_metrics_show_requests_tokens_and_latency_counted_since_the_view_began_watching()
+    {
+        await using var tab = await portal.NewPageAsync(PortalFixture.OperatorToken);
+        await tab.OpenAsync("/portal/operator/backends");
+        var page = tab.Page;
+        var requests = page.Locator("[data-field='live-requests']");
+        await Expect(requests).ToBeVisibleAsync();
+
+        // What the node's meridian.requests counter says now, through the same API the view reads (watching has begun).
+        var counted = await CountedAsync();
+        await SendAsync(2);
+        await Expect(requests).ToHaveTextAsync(Count(counted + 2), new() { Timeout = 12_000 });
+
+        var ok = page.Locator("table.live-breakdown tr[data-measure='meridian.requests:200'] [data-field='count']");
+        await Expect(ok).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^[1-9][\d,]*$"));
+        await Expect(page.Locator("[data-field='live-tokens']")).Not.ToHaveTextAsync("0 / 0");
+        await Expect(page.Locator("[data-field='live-ttft']")).ToContainTextAsync("≤");
+        // Two readings apart, the rate is a number (it needs an earlier reading of the same watch).
+        await page.GetByRole(AriaRole.Button, new() { Name = "Refresh now" }).ClickAsync();
+        await Expect(page.Locator("[data-field='live-rate']")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^[\d.,]+$"));
+        tab.AssertNoErrors();
+    }
+
+    private async Task<long> CountedAsync()
+    {
+        var metrics = await portal.AdminAsync(HttpMethod.Get, "metrics");
+        return metrics.GetProperty("instruments").EnumerateArray()
+            .Where(i => i.GetProperty("name").GetString() == "meridian.requests")
+            .SelectMany(i => i.GetProperty("series").EnumerateArray())
+            .Sum(s => (long)s.GetProperty("value").GetDouble());
+    }
+
     private async Task SendAsync(int count)
     {
         for (var i = 0; i < count; i++)

@@ -315,6 +315,33 @@ export interface BackendList {
   data: BackendInfo[];
 }
 
+// ---- metrics (GET /metrics, operator): the node's Meridian.Gateway instruments ----
+
+export interface LiveSeries {
+  tags: Record<string, string>;
+  /** Counters: the sum since watching began; gauges: the last value. */
+  value: number | null;
+  count: number | null;
+  sum: number | null;
+  /** Histograms: cumulative counts per upper bound; the last bound is null (+Inf). */
+  buckets: { le: number | null; count: number }[] | null;
+}
+
+export interface LiveInstrument {
+  name: string;
+  unit: string | null;
+  description: string | null;
+  kind: 'counter' | 'up_down_counter' | 'observed_counter' | 'gauge' | 'histogram';
+  series: LiveSeries[];
+}
+
+export interface LiveMetrics {
+  at: string;
+  watching_since: string;
+  idle_stop_seconds: number;
+  instruments: LiveInstrument[];
+}
+
 // ---- usage per day (GET /tenants/{t}/usage/daily) ----
 
 export interface UsageNumbers {

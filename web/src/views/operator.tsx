@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import {
   ApiError,
   admin,
@@ -10,6 +10,7 @@ import {
   type AuditRecord,
   type BackendInfo,
   type BackendList,
+  type LiveMetrics,
   type Page,
   type Publisher,
   type Role,
@@ -18,6 +19,7 @@ import {
 } from '../api';
 import { Bars } from '../charts';
 import { ConfirmButton, Empty, ErrorBox, Field, formatNumber, formatTime, Load, Select, useLoad, ViewTitle } from '../ui';
+import { LiveTraffic } from './live';
 import { NewSecret } from './tenant';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -388,9 +390,19 @@ const backendRefreshMs = 5000;
 
 export function OperatorBackends() {
   const state = useLoad(() => get<BackendList>('/backends'), [], true);
+  const metrics = useLoad(() => get<LiveMetrics>('/metrics'), [], true);
+  const previousMetrics = useRef<{ latest?: LiveMetrics; before?: LiveMetrics }>({});
+  if (metrics.data && metrics.data !== previousMetrics.current.latest) {
+    previousMetrics.current = { latest: metrics.data, before: previousMetrics.current.latest };
+  }
   const [live, setLive] = useState(true);
   const stale = state.error !== undefined && state.data !== undefined;
-  const reload = state.reload;
+  const reloadBackends = state.reload;
+  const reloadMetrics = metrics.reload;
+  const reload = useCallback(() => {
+    reloadBackends();
+    reloadMetrics();
+  }, [reloadBackends, reloadMetrics]);
   useEffect(() => {
     if (!live) {
       return;
@@ -430,6 +442,7 @@ export function OperatorBackends() {
           {(list) => <BackendTable list={list} />}
         </Load>
       )}
+      {metrics.data && !stale && <LiveTraffic metrics={metrics.data} before={previousMetrics.current.before} />}
     </>
   );
 }
