@@ -46,10 +46,15 @@ internal sealed class StoresHealthCheck(ControlStore control, GeographyStores ge
     {
         try
         {
-            using var connection = database.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = "SELECT 1";
-            command.ExecuteScalar();
+            // Retried like any store read: after a server restart the pool's idle connections are dead, and a probe
+            // that failed on one of them would report a store that is back as down.
+            TransientStoreFailures.Read(() =>
+            {
+                using var connection = database.Open();
+                using var command = connection.CreateCommand();
+                command.CommandText = "SELECT 1";
+                return command.ExecuteScalar();
+            });
         }
         catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or TimeoutException or IOException)
         {

@@ -59,4 +59,47 @@ public sealed class PostgresRecoveryTests(ITestOutputHelper output)
         output.WriteLine($"{reads.Length} admin reads answered right after the restart");
         Assert.DoesNotContain(server.Log, l => l.StartsWith("Error", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task A_node_whose_store_is_down_is_live_but_not_ready_and_ready_again_once_it_is_back()
+    {
+        await using var postgres = await PrivatePostgres.StartAsync();
+        await using var server = new AdminServer
+        {
+            Configure = options =>
+            {
+                options.Store = StoreEngine.Postgres;
+                options.Postgres = postgres.ConnectionString;
+                options.PostgresSchemaPrefix = "readiness";
+            },
+        };
+        await server.InitializeAsync();
+        Assert.Equal((200, "healthy"), await ProbeAsync(server, "readyz"));
+
+        await postgres.KillAsync();
+        var (status, body) = await ProbeBodyAsync(server, "readyz");
+        Assert.Equal(503, status);
+        var stores = body.GetProperty("checks").GetProperty("stores");
+        Assert.Equal("unhealthy", stores.GetProperty("status").GetString());
+        // Every store lives in that one server: the control store and each geography's are all named.
+        Assert.True(stores.GetProperty("data").TryGetProperty("control", out _), stores.GetRawText());
+        Assert.Equal((200, "healthy"), await ProbeAsync(server, "healthz"));
+
+        await postgres.StartServerAsync();
+        Assert.Equal((200, "healthy"), await ProbeAsync(server, "readyz"));
+    }
+
+    private static async Task<(int Status, string Overall)> ProbeAsync(AdminServer server, string path)
+    {
+        var (status, body) = await ProbeBodyAsync(server, path);
+        return (status, body.GetProperty("status").GetString()!);
+    }
+
+    private static async Task<(int Status, System.Text.Json.JsonElement Body)> ProbeBodyAsync(AdminServer server, string path)
+    {
+        using var response = await server.Http.GetAsync(path, TestContext.Current.CancellationToken);
+        var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        using var document = System.Text.Json.JsonDocument.Parse(text);
+        return ((int)response.StatusCode, document.RootElement.Clone());
+    }
 }
