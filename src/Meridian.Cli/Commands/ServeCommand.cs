@@ -112,6 +112,17 @@ public static class ServeCommand
                 result.AddError($"--drain-seconds must be 0 or more, not {seconds}.");
             }
         });
+        var drainDelay = new Option<int?>("--drain-delay-seconds")
+        {
+            Description = "On SIGTERM, how long to keep accepting requests while /readyz already answers draining, so a load balancer takes the node out of rotation first (env MERIDIAN_DRAIN_DELAY_SECONDS; default 0).",
+        };
+        drainDelay.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 0 and var seconds)
+            {
+                result.AddError($"--drain-delay-seconds must be 0 or more, not {seconds}.");
+            }
+        });
         var metricsPort = new Option<int?>("--metrics-port")
         {
             Description = "Serve Prometheus metrics at /metrics on this port, apart from the data plane (env MERIDIAN_METRICS_PORT; off by default); see README, \"Operating Meridian\".",
@@ -136,7 +147,7 @@ public static class ServeCommand
         var stores = new StoreOptions();
         var command = new Command("serve", "Run the gateway: embedded SQLite stores and the built-in simulator backend unless told otherwise.")
         {
-            port, data, demoKey, adminToken, region, bind, tokenDelay, upstream, config, policies, classifiers, classifierTimeout, minRelease, redis, redisPrefix, nodes, nodeName, termsNotice, drain, metricsPort, logFormat, logLevels,
+            port, data, demoKey, adminToken, region, bind, tokenDelay, upstream, config, policies, classifiers, classifierTimeout, minRelease, redis, redisPrefix, nodes, nodeName, termsNotice, drain, drainDelay, metricsPort, logFormat, logLevels,
         };
         stores.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -162,6 +173,7 @@ public static class ServeCommand
                 DrainTimeout = (parse.GetValue(drain) ?? EnvInt("MERIDIAN_DRAIN_SECONDS")) is { } drainSeconds
                     ? TimeSpan.FromSeconds(drainSeconds)
                     : GatewayOptions.DefaultDrainTimeout,
+                UnreadyBeforeStop = TimeSpan.FromSeconds(parse.GetValue(drainDelay) ?? EnvInt("MERIDIAN_DRAIN_DELAY_SECONDS") ?? 0),
                 MetricsPort = parse.GetValue(metricsPort) ?? EnvInt("MERIDIAN_METRICS_PORT"),
                 LogFormat = (parse.GetValue(logFormat) ?? Env("MERIDIAN_LOG_FORMAT")) is "json" ? LogFormat.Json : LogFormat.Text,
             };

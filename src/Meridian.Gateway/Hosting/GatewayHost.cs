@@ -104,10 +104,10 @@ public static class GatewayHost
         services.AddOpenAiDoor();
         services.AddAdminApi();
         services.AddOpenApi(AdminOpenApi.Configure);
-        services.AddGatewayHealthChecks(redis: options.Redis is not null);
+        services.AddGatewayHealthChecks(redis: options.Redis is not null, options.UnreadyBeforeStop);
         // On SIGTERM the server stops accepting and gives in-flight requests and streams this long to finish; the
         // record writers then flush whatever they accepted, however long that takes (they never drop a record).
-        services.Configure<HostOptions>(host => host.ShutdownTimeout = options.DrainTimeout);
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = options.UnreadyBeforeStop + options.DrainTimeout);
         services.AddSingleton<GatewayTelemetry>();
         services.AddSingleton<LiveMetrics>();
         // Traces and metrics cost 5–8 µs per request (bench/results), so they are collected only when they go somewhere:

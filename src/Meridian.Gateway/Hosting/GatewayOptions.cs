@@ -37,6 +37,13 @@ public sealed class GatewayOptions
     public static readonly TimeSpan DefaultDrainTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// How long a stopping node keeps accepting while <c>/readyz</c> already says draining, before the drain
+    /// (<c>--drain-delay-seconds</c> / <c>MERIDIAN_DRAIN_DELAY_SECONDS</c>): long enough for a load balancer's readiness
+    /// polling to take it out of rotation, so no client meets a closed port. 0 by default (a node nobody balances).
+    /// </summary>
+    public TimeSpan UnreadyBeforeStop { get; set; }
+
+    /// <summary>
     /// Serve the Prometheus scrape endpoint (<c>/metrics</c>) on this port of <see cref="BindAddress"/>, apart from the
     /// data plane (<c>--metrics-port</c> / <c>MERIDIAN_METRICS_PORT</c>); null serves none. 0 picks a free port (tests).
     /// </summary>

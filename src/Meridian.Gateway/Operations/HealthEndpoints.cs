@@ -14,9 +14,11 @@ public static class HealthEndpoints
 {
     public const string ReadyTag = "ready";
 
-    public static IServiceCollection AddGatewayHealthChecks(this IServiceCollection services, bool redis)
+    public static IServiceCollection AddGatewayHealthChecks(this IServiceCollection services, bool redis, TimeSpan unreadyBeforeStop)
     {
-        services.AddSingleton<NodeLifecycle>();
+        services.AddSingleton(provider => new NodeLifecycle(
+            provider.GetRequiredService<IHostApplicationLifetime>(), unreadyBeforeStop, provider.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<NodeLifecycle>());
         string[] ready = [ReadyTag];
         var checks = services.AddHealthChecks()
             .AddCheck<LifecycleHealthCheck>("lifecycle", tags: ready)

@@ -63,6 +63,46 @@ public sealed class GracefulShutdownTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task With_a_drain_delay_a_signalled_node_reports_draining_while_it_still_serves_new_requests()
+    {
+        using var gateway = await GatewayProcess.StartAsync(_data, DemoKey, tokenDelayMs: 0, ["--drain-delay-seconds", "6"], Ct);
+        using var http = new HttpClient { BaseAddress = gateway.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        using (var ready = await http.GetAsync("readyz", Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        }
+
+        gateway.Terminate();
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            using var readiness = await http.GetAsync("readyz", Ct);
+            if (readiness.StatusCode == HttpStatusCode.ServiceUnavailable)
+            {
+                Assert.Contains("draining", await readiness.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+                break;
+            }
+
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), "readiness did not turn to draining after SIGTERM");
+            await Task.Delay(20, Ct);
+        }
+
+        // Out of rotation but still listening: a client the load balancer sent just before is served, on a new connection.
+        using var late = new HttpClient { BaseAddress = gateway.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        var body = JsonSerializer.Serialize(new { model = "claude-sonnet-5", max_tokens = 8, messages = new[] { new { role = "user", content = "Still there?" } } });
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/messages") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Add("x-api-key", DemoKey);
+        using var served = await late.SendAsync(request, Ct);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(6), $"the request took until {clock.Elapsed} after the signal: the test did not test the delay");
+        Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+
+        await WaitUntilRefusedAsync(gateway.BaseAddress, TimeSpan.FromSeconds(15));
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(5.5), $"the listener closed {clock.Elapsed} after the signal, before the delay");
+        Assert.True(await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30), Ct), $"the node did not exit after SIGTERM:\n{gateway.Output}");
+        Assert.True(gateway.ExitCode == 0, $"exit code {gateway.ExitCode}:\n{gateway.Output}");
+    }
+
     private static async Task<(string RequestId, bool Complete, TimeSpan EndedAfterSignal)> StreamAsync(
         HttpClient http, string prompt, TaskCompletionSource firstEvent, Task<Stopwatch> signalled)
     {

@@ -5,6 +5,7 @@ using Meridian.Gateway.Operations;
 using Meridian.Gateway.Snapshot;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Meridian.Gateway.Tests.Operations;
 
@@ -79,6 +80,29 @@ public sealed class HealthEndpointTests
         Assert.Equal(NodeStage.Ready, lifecycle.Stage);
         lifetime.Stopping.Cancel();
         Assert.Equal(NodeStage.Draining, lifecycle.Stage);
+    }
+
+    [Fact]
+    public async Task A_drain_delay_holds_the_stop_while_readiness_already_says_draining()
+    {
+        using var lifetime = new FakeLifetime();
+        var time = new FakeTimeProvider();
+        var lifecycle = new NodeLifecycle(lifetime, TimeSpan.FromSeconds(5), time);
+        lifetime.Started.Cancel();
+
+        lifetime.Stopping.Cancel();
+        var stopping = lifecycle.StoppingAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(NodeStage.Draining, lifecycle.Stage);
+        time.Advance(TimeSpan.FromSeconds(4.9));
+        Assert.False(stopping.IsCompleted);
+        time.Advance(TimeSpan.FromSeconds(0.1));
+        await stopping.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        // The host's shutdown timeout ends the delay early rather than overrun it.
+        using var timeout = new CancellationTokenSource();
+        var cut = lifecycle.StoppingAsync(timeout.Token);
+        await timeout.CancelAsync();
+        await cut.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
     }
 
     [Fact]
