@@ -54,6 +54,8 @@ public sealed class PrometheusScrapeTests : IDisposable
         Assert.True(await WaitForValueAsync(query, prometheus, "sum(meridian_backend_healthy)", v => v > 0) > 0);
         Assert.True(await WaitForValueAsync(query, prometheus, "count(meridian_records_commit_duration_seconds_count)", v => v > 0) > 0);
         Assert.True(await WaitForValueAsync(query, prometheus, "count(meridian_records_queue_depth)", v => v > 0) > 0);
+        // Every load request was screened and nothing found: one verdict each, category none.
+        Assert.Equal(Requests, await WaitForValueAsync(query, prometheus, "sum(meridian_safeguard_verdicts_total{category=\"none\",action=\"allow\"})", v => v >= Requests));
     }
 
     private static async Task SendAsync(HttpClient http, string prompt, bool stream)
