@@ -14,6 +14,7 @@ public static class MeridianCommand
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(SimulateCommand.Create());
         root.Subcommands.Add(MigrateCommand.Create(context));
+        root.Subcommands.Add(SecretsCommand.Create(context));
         AdminCommands.AddTo(root, context);
         return root;
     }

@@ -22,6 +22,10 @@ public static class ServeCommand
     {
         var port = new Option<int?>("--port") { Description = $"Port to listen on (env MERIDIAN_PORT; default {GatewayOptions.DefaultPort})." };
         var data = new Option<string?>("--data") { Description = "Data folder for the embedded stores (env MERIDIAN_DATA; default ./data)." };
+        var secretsDir = new Option<string?>("--secrets-dir")
+        {
+            Description = "Read the node's secret files from this folder (a mounted secret; env MERIDIAN_SECRETS_DIR) instead of the data folder; nothing is created there. See `meridian secrets`.",
+        };
         var demoKey = new Option<string?>("--demo-key") { Description = "Use this API key for the demo tenant (env MERIDIAN_DEMO_KEY) instead of generating one." };
         var adminToken = new Option<string?>("--admin-token") { Description = "Use this operator-admin token (env MERIDIAN_ADMIN_TOKEN) instead of generating one on first start." };
         var region = new Option<string?>("--region") { Description = "Region of this node's ingress (env MERIDIAN_REGION; default eastus)." };
@@ -147,7 +151,7 @@ public static class ServeCommand
         var stores = new StoreOptions();
         var command = new Command("serve", "Run the gateway: embedded SQLite stores and the built-in simulator backend unless told otherwise.")
         {
-            port, data, demoKey, adminToken, region, bind, tokenDelay, upstream, config, policies, classifiers, classifierTimeout, minRelease, redis, redisPrefix, nodes, nodeName, termsNotice, drain, drainDelay, metricsPort, logFormat, logLevels,
+            port, data, secretsDir, demoKey, adminToken, region, bind, tokenDelay, upstream, config, policies, classifiers, classifierTimeout, minRelease, redis, redisPrefix, nodes, nodeName, termsNotice, drain, drainDelay, metricsPort, logFormat, logLevels,
         };
         stores.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -156,6 +160,7 @@ public static class ServeCommand
             {
                 Port = parse.GetValue(port) ?? EnvInt("MERIDIAN_PORT") ?? GatewayOptions.DefaultPort,
                 DataDirectory = parse.GetValue(data) ?? Env("MERIDIAN_DATA") ?? "data",
+                SecretsDirectory = parse.GetValue(secretsDir) ?? Env("MERIDIAN_SECRETS_DIR"),
                 DemoKey = parse.GetValue(demoKey) ?? Env("MERIDIAN_DEMO_KEY"),
                 AdminToken = parse.GetValue(adminToken) ?? Env("MERIDIAN_ADMIN_TOKEN"),
                 IngressRegion = parse.GetValue(region) ?? Env("MERIDIAN_REGION") ?? "eastus",

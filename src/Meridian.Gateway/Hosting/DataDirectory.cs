@@ -19,9 +19,12 @@ public sealed class DataDirectory
     /// The secret API keys are hashed with. Created once with owner-only permissions; losing it invalidates every key,
     /// which is the point: the database alone cannot be used to check guessed keys.
     /// </summary>
-    public byte[] LoadOrCreateKeyHashSecret()
+    public byte[] LoadOrCreateKeyHashSecret() => LoadOrCreateKeyHashSecret(Path);
+
+    /// <summary>The key-hashing secret of <paramref name="folder"/> (the data folder, or a secrets folder where it exists already).</summary>
+    public static byte[] LoadOrCreateKeyHashSecret(string folder)
     {
-        var file = System.IO.Path.Combine(Path, "keyhash.secret");
+        var file = System.IO.Path.Combine(folder, NodeSecretFiles.KeyHash);
         if (File.Exists(file))
         {
             return Convert.FromHexString(File.ReadAllText(file).Trim());

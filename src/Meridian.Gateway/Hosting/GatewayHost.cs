@@ -40,17 +40,27 @@ public static class GatewayHost
         }
 
         var control = new ControlStore(storage.OpenControl());
-        var keyHashSecret = data.LoadOrCreateKeyHashSecret();
+        // Secrets come from the data folder (created there on first start) or from a mounted secrets folder that must
+        // hold them all: the world's geographies are known once the control store is open.
+        var secrets = options.SecretsDirectory is { } mounted
+            ? NodeSecretFiles.RequireMounted(mounted, NodeSecretFiles.Needed(control.LoadWorld().Geographies, options))
+            : data.Path;
+        var keyHashSecret = DataDirectory.LoadOrCreateKeyHashSecret(secrets);
         var hasher = new ApiKeyHasher(keyHashSecret);
         // On a shared store, before anything is seeded or bootstrapped into it: a node with other secrets stops here.
         var shared = storage.Engine == Storage.Sql.StoreEngine.Postgres;
         if (shared)
         {
-            NodeSecrets.Verify(control, NodeSecrets.Node(data.Path, keyHashSecret, options), TimeProvider.System.GetUtcNow());
+            NodeSecrets.Verify(control, NodeSecrets.Node(secrets, keyHashSecret, options), TimeProvider.System.GetUtcNow());
         }
 
         var demo = DemoBootstrap.Run(control, hasher, options, TimeProvider.System.GetUtcNow());
         var world = control.LoadWorld();
+        if (options.SecretsDirectory is not null)
+        {
+            NodeSecretFiles.RequireMounted(secrets, NodeSecretFiles.Needed(world.Geographies, options)); // the world as seeded
+        }
+
         if (!world.TryGetRegion(options.IngressRegion, out _))
         {
             throw new InvalidOperationException(
@@ -98,8 +108,8 @@ public static class GatewayHost
         services.AddHostedService<ControlChangePoller>();
         services.AddMetering();
         services.AddCluster(options);
-        services.AddSafeguards(options, data.Path);
-        services.AddDataPlane(data.Path, options.ReceiptSigningKey);
+        services.AddSafeguards(options, secrets);
+        services.AddDataPlane(secrets, options.ReceiptSigningKey);
         services.AddSingleton(Records.NodeIdentity.For(options));
         services.AddOpenAiDoor();
         services.AddAdminApi();

@@ -11,6 +11,12 @@ public sealed class GatewayOptions
     /// <summary>Folder of the embedded SQLite stores (control.db, geo-*.db) and the key-hashing secret.</summary>
     public string DataDirectory { get; set; } = "data";
 
+    /// <summary>
+    /// A folder to read the node's secret files from instead of the data folder (<c>--secrets-dir</c> /
+    /// <c>MERIDIAN_SECRETS_DIR</c>): a platform's mounted secret. Every file must be there at start; none is created in it.
+    /// </summary>
+    public string? SecretsDirectory { get; set; }
+
     public string BindAddress { get; set; } = "127.0.0.1";
 
     /// <summary>0 picks a free port (tests).</summary>

@@ -27,7 +27,7 @@ internal static class NodeSecrets
             : Path.Combine(dataDirectory, ReceiptSigner.KeyFileName);
         return
         [
-            new("key-hash", Fingerprint(keyHashSecret, "key-hash"), Path.Combine(dataDirectory, "keyhash.secret")),
+            new("key-hash", Fingerprint(keyHashSecret, "key-hash"), Path.Combine(dataDirectory, NodeSecretFiles.KeyHash)),
             new("receipt-signing", signer.KeyId, signingSource),
         ];
     }

@@ -34,6 +34,14 @@ public sealed class ClusterSecrets(ControlStore store)
         return connection.Scalar(null, "SELECT COUNT(*) FROM cluster_secrets") > 0;
     }
 
+    /// <summary>Every recorded fingerprint by secret name, with when it was recorded; changes nothing.</summary>
+    public IReadOnlyDictionary<string, (string Fingerprint, string RecordedAt)> Recorded()
+    {
+        using var connection = store.Database.Open();
+        return connection.Query(null, "SELECT name, fingerprint, recorded_at FROM cluster_secrets", r => (r.GetString(0), r.GetString(1), r.GetString(2)))
+            .ToDictionary(r => r.Item1, r => (r.Item2, r.Item3), StringComparer.Ordinal);
+    }
+
     /// <summary>
     /// Records the fingerprints not recorded yet (this node is the first to hold those secrets) and returns those that
     /// differ from what is recorded, in one serialized transaction, so two nodes starting together agree on one set.

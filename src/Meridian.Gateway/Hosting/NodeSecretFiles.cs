@@ -1,0 +1,250 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Meridian.Gateway.Receipts;
+using Meridian.Gateway.Safeguards;
+
+namespace Meridian.Gateway.Hosting;
+
+/// <summary>
+/// The files that hold a node's secrets (issue 22): <c>keyhash.secret</c> (API keys are hashed with it),
+/// <c>receipt-signing.key</c> (the Ed25519 seed receipts are signed with) and one <c>ts-key-&lt;geography&gt;.secret</c>
+/// per geography (cases are sealed with it). They live in the data folder, created there on first start, or in a
+/// secrets folder of their own (<c>--secrets-dir</c>): a platform's mounted secret, read and never written.
+/// </summary>
+public static class NodeSecretFiles
+{
+    public const string KeyHash = "keyhash.secret";
+
+    public static string CaseKey(string geography) => $"ts-key-{geography.ToLowerInvariant()}.secret";
+
+    /// <summary>Whether <paramref name="fileName"/> is one of the node's secret files.</summary>
+    public static bool IsSecret(string fileName) =>
+        fileName is KeyHash or ReceiptSigner.KeyFileName
+        || (fileName.StartsWith("ts-key-", StringComparison.Ordinal) && fileName.EndsWith(".secret", StringComparison.Ordinal));
+
+    /// <summary>
+    /// The secret files a node needs from its secrets folder for these geographies, less those its settings
+    /// supply otherwise (the signing key or a case key from an option or environment variable).
+    /// </summary>
+    public static IReadOnlyList<string> Needed(IEnumerable<string> geographies, GatewayOptions options)
+    {
+        var needed = new List<string> { KeyHash };
+        if (string.IsNullOrWhiteSpace(options.ReceiptSigningKey ?? Environment.GetEnvironmentVariable(ReceiptSigner.KeyEnvironmentVariable)))
+        {
+            needed.Add(ReceiptSigner.KeyFileName);
+        }
+
+        foreach (var geography in geographies.Order(StringComparer.OrdinalIgnoreCase))
+        {
+            if (!options.Safeguards.CaseKeys.ContainsKey(geography)
+                && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(SafeguardsOptions.KeyEnvPrefix + geography.ToUpperInvariant())))
+            {
+                needed.Add(CaseKey(geography));
+            }
+        }
+
+        return needed;
+    }
+
+    /// <summary>
+    /// The full path of a secrets folder a node reads without writing; throws, naming every missing file and how to make
+    /// them, when the folder or one of <paramref name="needed"/> is missing (a node must not mint secrets of its own there).
+    /// </summary>
+    public static string RequireMounted(string folder, IEnumerable<string> needed)
+    {
+        var path = Path.GetFullPath(folder);
+        if (!Directory.Exists(path))
+        {
+            throw new InvalidOperationException($"The secrets folder {path} (--secrets-dir / MERIDIAN_SECRETS_DIR) does not exist.");
+        }
+
+        var missing = needed.Where(name => !File.Exists(Path.Combine(path, name))).ToList();
+        if (missing.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"The secrets folder {path} (--secrets-dir / MERIDIAN_SECRETS_DIR) lacks {string.Join(", ", missing)}; a node never creates secrets " +
+                "there. Copy them from a running node's data folder, or create a new set with `meridian secrets create --out <folder>`.");
+        }
+
+        return path;
+    }
+
+    /// <summary>
+    /// The fingerprint of each secret a node would use, read as <c>serve</c> reads it (environment variable first, then
+    /// the file in <paramref name="folder"/>) without creating anything: null where neither has it (serve would create one).
+    /// </summary>
+    public static IReadOnlyList<HeldSecret> Fingerprints(string folder, Func<string, string?> environment, IEnumerable<string> geographies)
+    {
+        string? Read(string? variable, string file) =>
+            variable is not null && environment(variable) is { Length: > 0 } fromEnvironment ? fromEnvironment
+            : File.Exists(Path.Combine(folder, file)) ? File.ReadAllText(Path.Combine(folder, file)).Trim()
+            : null;
+
+        string SourceOf(string? variable, string file) =>
+            variable is not null && environment(variable) is { Length: > 0 } ? variable : Path.Combine(folder, file);
+
+        var held = new List<HeldSecret>();
+        var keyHash = Read(null, KeyHash);
+        held.Add(new("key-hash", keyHash is null ? null : NodeSecrets.Fingerprint(Convert.FromHexString(keyHash), "key-hash"), SourceOf(null, KeyHash)));
+        var seed = Read(ReceiptSigner.KeyEnvironmentVariable, ReceiptSigner.KeyFileName);
+        string? keyId = null;
+        if (seed is not null)
+        {
+            using var signer = new ReceiptSigner(Convert.FromBase64String(seed));
+            keyId = signer.KeyId;
+        }
+
+        held.Add(new("receipt-signing", keyId, SourceOf(ReceiptSigner.KeyEnvironmentVariable, ReceiptSigner.KeyFileName)));
+        foreach (var geography in geographies.Select(g => g.ToLowerInvariant()).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        {
+            var variable = SafeguardsOptions.KeyEnvPrefix + geography.ToUpperInvariant();
+            var key = Read(variable, CaseKey(geography));
+            held.Add(new("case-key:" + geography, key is null ? null : NodeSecrets.Fingerprint(Convert.FromBase64String(key), "case-key:" + geography),
+                SourceOf(variable, CaseKey(geography))));
+        }
+
+        return held;
+    }
+
+    /// <summary>A fresh set of secrets for a new cluster: the key-hash secret, a signing seed and a case key per geography.</summary>
+    public static IReadOnlyDictionary<string, string> Create(IEnumerable<string> geographies)
+    {
+        var files = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            [KeyHash] = Convert.ToHexString(RandomNumberGenerator.GetBytes(32)),
+            [ReceiptSigner.KeyFileName] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+        };
+        foreach (var geography in geographies)
+        {
+            files[CaseKey(geography)] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        }
+
+        return files;
+    }
+
+    /// <summary>Every secret file of <paramref name="folder"/>, by name, with its text.</summary>
+    public static IReadOnlyDictionary<string, string> Read(string folder) =>
+        new SortedDictionary<string, string>(
+            Directory.EnumerateFiles(folder).Where(f => IsSecret(Path.GetFileName(f))).ToDictionary(f => Path.GetFileName(f), File.ReadAllText),
+            StringComparer.Ordinal);
+
+    /// <summary>
+    /// Writes <paramref name="files"/> into <paramref name="folder"/> owner-only (0700 folder, 0600 files). A file that
+    /// exists with other content is never overwritten: the names of such files are returned and nothing is written.
+    /// </summary>
+    public static IReadOnlyList<string> Write(string folder, IReadOnlyDictionary<string, string> files)
+    {
+        Storage.OwnerOnly.CreateDirectory(folder);
+        var conflicts = files.Where(f => File.Exists(Path.Combine(folder, f.Key)) && File.ReadAllText(Path.Combine(folder, f.Key)).Trim() != f.Value.Trim())
+            .Select(f => f.Key).ToList();
+        if (conflicts.Count > 0)
+        {
+            return conflicts;
+        }
+
+        foreach (var (name, text) in files)
+        {
+            if (!File.Exists(Path.Combine(folder, name)))
+            {
+                Storage.OwnerOnly.WriteNewSecret(Path.Combine(folder, name), text);
+            }
+        }
+
+        return [];
+    }
+}
+
+/// <summary>A secret as a node holds it: its fingerprint (null when the node has none yet) and where it is read from.</summary>
+public sealed record HeldSecret(string Name, string? Fingerprint, string Source);
+
+/// <summary>
+/// A node's secret files sealed under a passphrase, to carry them to another node or into a platform's secret store:
+/// AES-256-GCM under a key derived with PBKDF2-HMAC-SHA256 (600,000 iterations, random salt); the file names are
+/// authenticated with the contents. Nothing of a secret is readable without the passphrase.
+/// </summary>
+public static class SealedSecrets
+{
+    public const string Format = "meridian-secrets-v1";
+    private const int Iterations = 600_000;
+
+    public static string Seal(IReadOnlyDictionary<string, string> files, string passphrase)
+    {
+        var plaintext = JsonSerializer.SerializeToUtf8Bytes(files.ToDictionary(f => f.Key, f => f.Value), SealedSecretsJson.Default.DictionaryStringString);
+        var salt = RandomNumberGenerator.GetBytes(16);
+        var nonce = RandomNumberGenerator.GetBytes(12);
+        var key = Derive(passphrase, salt);
+        var ciphertext = new byte[plaintext.Length];
+        var tag = new byte[16];
+        try
+        {
+            using var aes = new AesGcm(key, tag.Length);
+            aes.Encrypt(nonce, plaintext, ciphertext, tag, Encoding.UTF8.GetBytes(Format));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(key);
+            CryptographicOperations.ZeroMemory(plaintext);
+        }
+
+        var envelope = new SealedEnvelope(Format, Iterations, Convert.ToBase64String(salt), Convert.ToBase64String(nonce), Convert.ToBase64String(tag),
+            Convert.ToBase64String(ciphertext));
+        return JsonSerializer.Serialize(envelope, SealedSecretsJson.Default.SealedEnvelope);
+    }
+
+    /// <summary>The files sealed in <paramref name="text"/>; throws <see cref="CryptographicException"/> on a wrong passphrase or a changed file.</summary>
+    public static IReadOnlyDictionary<string, string> Open(string text, string passphrase)
+    {
+        SealedEnvelope envelope;
+        try
+        {
+            envelope = JsonSerializer.Deserialize(text, SealedSecretsJson.Default.SealedEnvelope)
+                ?? throw new CryptographicException("The file is not a sealed secrets file.");
+        }
+        catch (JsonException)
+        {
+            throw new CryptographicException("The file is not a sealed secrets file.");
+        }
+
+        if (envelope.Format != Format || envelope.Iterations is < 100_000 or > 10_000_000)
+        {
+            throw new CryptographicException($"The file is not a {Format} file.");
+        }
+
+        var ciphertext = Convert.FromBase64String(envelope.Ciphertext);
+        var plaintext = new byte[ciphertext.Length];
+        var key = Derive(passphrase, Convert.FromBase64String(envelope.Salt), envelope.Iterations);
+        try
+        {
+            using var aes = new AesGcm(key, 16);
+            aes.Decrypt(Convert.FromBase64String(envelope.Nonce), ciphertext, Convert.FromBase64String(envelope.Tag), plaintext, Encoding.UTF8.GetBytes(Format));
+            var files = JsonSerializer.Deserialize(plaintext, SealedSecretsJson.Default.DictionaryStringString)!;
+            if (files.Keys.FirstOrDefault(name => !NodeSecretFiles.IsSecret(name)) is { } stranger)
+            {
+                throw new CryptographicException($"The sealed file names '{stranger}', which is not a secret file name.");
+            }
+
+            return files;
+        }
+        catch (AuthenticationTagMismatchException)
+        {
+            throw new CryptographicException("Wrong passphrase, or the file was changed.");
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(key);
+            CryptographicOperations.ZeroMemory(plaintext);
+        }
+    }
+
+    private static byte[] Derive(string passphrase, byte[] salt, int iterations = Iterations) =>
+        Rfc2898DeriveBytes.Pbkdf2(passphrase, salt, iterations, HashAlgorithmName.SHA256, 32);
+}
+
+public sealed record SealedEnvelope(string Format, int Iterations, string Salt, string Nonce, string Tag, string Ciphertext);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]
+[JsonSerializable(typeof(SealedEnvelope))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
+internal sealed partial class SealedSecretsJson : JsonSerializerContext;
