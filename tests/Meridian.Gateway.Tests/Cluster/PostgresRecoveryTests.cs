@@ -15,16 +15,7 @@ public sealed class PostgresRecoveryTests(ITestOutputHelper output)
     public async Task Every_admin_read_right_after_a_server_restart_answers()
     {
         await using var postgres = await PrivatePostgres.StartAsync();
-        await using var server = new AdminServer
-        {
-            Configure = options =>
-            {
-                options.Store = StoreEngine.Postgres;
-                options.Postgres = postgres.ConnectionString;
-                options.PostgresSchemaPrefix = "recovery";
-            },
-        };
-        await server.InitializeAsync();
+        await using var server = await StartServerAsync(postgres, "recovery");
         var world = await MeteringWorld.CreateAsync(server);
         var call = await world.SendAsync("Before the restart", maxTokens: 8);
         Assert.True(call.Ok, call.Body);
@@ -64,16 +55,7 @@ public sealed class PostgresRecoveryTests(ITestOutputHelper output)
     public async Task A_node_whose_store_is_down_is_live_but_not_ready_and_ready_again_once_it_is_back()
     {
         await using var postgres = await PrivatePostgres.StartAsync();
-        await using var server = new AdminServer
-        {
-            Configure = options =>
-            {
-                options.Store = StoreEngine.Postgres;
-                options.Postgres = postgres.ConnectionString;
-                options.PostgresSchemaPrefix = "readiness";
-            },
-        };
-        await server.InitializeAsync();
+        await using var server = await StartServerAsync(postgres, "readiness");
         Assert.Equal((200, "healthy"), await ProbeAsync(server, "readyz"));
 
         await postgres.KillAsync();
@@ -87,6 +69,21 @@ public sealed class PostgresRecoveryTests(ITestOutputHelper output)
 
         await postgres.StartServerAsync();
         Assert.Equal((200, "healthy"), await ProbeAsync(server, "readyz"));
+    }
+
+    private static async Task<AdminServer> StartServerAsync(PrivatePostgres postgres, string schemaPrefix)
+    {
+        var server = new AdminServer
+        {
+            Configure = options =>
+            {
+                options.Store = StoreEngine.Postgres;
+                options.Postgres = postgres.ConnectionString;
+                options.PostgresSchemaPrefix = schemaPrefix;
+            },
+        };
+        await server.InitializeAsync();
+        return server;
     }
 
     private static async Task<(int Status, string Overall)> ProbeAsync(AdminServer server, string path)
