@@ -149,6 +149,13 @@ public sealed class GatewayOptions
     /// </summary>
     public long BodyBytesInFlight { get; set; } = 512L * 1024 * 1024;
 
+    /// <summary>
+    /// Internal address ranges (loopback, private, link-local, …) that URLs set through the admin API — publisher
+    /// endpoints — may point at after all (<c>--allow-backend-network CIDR</c>); empty by default: none
+    /// (<see cref="Backends.EndpointAddressGuard"/>).
+    /// </summary>
+    public List<System.Net.IPNetwork> AllowedBackendNetworks { get; } = [];
+
     /// <summary>Requests one API key may have in flight on a node at once; past it, 429 at once (default 256).</summary>
     public int MaxConcurrentPerKey { get; set; } = 256;
 
