@@ -116,6 +116,18 @@ public static class ServeCommand
         {
             Description = "Serve Prometheus metrics at /metrics on this port, apart from the data plane (env MERIDIAN_METRICS_PORT; off by default); see README, \"Operating Meridian\".",
         };
+        var maxInFlight = new Option<int?>("--max-in-flight")
+        {
+            Description = $"Model requests this node takes at once, all keys together (env MERIDIAN_MAX_IN_FLIGHT; default {GatewayOptions.DefaultMaxRequestsInFlight}); "
+                + "past it a request is answered 529 overloaded_error with Retry-After at once, never queued.",
+        };
+        maxInFlight.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 1 and var n)
+            {
+                result.AddError($"--max-in-flight must be at least 1, not {n}.");
+            }
+        });
         var allowNetworks = new Option<string[]>("--allow-backend-network")
         {
             Description = "An internal address range (CIDR, e.g. 127.0.0.0/8 or 10.0.0.0/8) that publisher endpoints set through the admin API may point at "
@@ -151,7 +163,7 @@ public static class ServeCommand
         var stores = new StoreOptions();
         var command = new Command("serve", "Run the gateway: embedded SQLite stores and the built-in simulator backend unless told otherwise.")
         {
-            port, data, demoKey, adminToken, region, bind, tokenDelay, upstream, config, policies, classifiers, classifierTimeout, minRelease, redis, redisPrefix, nodes, nodeName, termsNotice, drain, metricsPort, allowNetworks, logFormat, logLevels,
+            port, data, demoKey, adminToken, region, bind, tokenDelay, upstream, config, policies, classifiers, classifierTimeout, minRelease, redis, redisPrefix, nodes, nodeName, termsNotice, drain, metricsPort, maxInFlight, allowNetworks, logFormat, logLevels,
         };
         stores.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -178,6 +190,7 @@ public static class ServeCommand
                     ? TimeSpan.FromSeconds(drainSeconds)
                     : GatewayOptions.DefaultDrainTimeout,
                 MetricsPort = parse.GetValue(metricsPort) ?? EnvInt("MERIDIAN_METRICS_PORT"),
+                MaxRequestsInFlight = parse.GetValue(maxInFlight) ?? EnvInt("MERIDIAN_MAX_IN_FLIGHT") ?? GatewayOptions.DefaultMaxRequestsInFlight,
                 LogFormat = (parse.GetValue(logFormat) ?? Env("MERIDIAN_LOG_FORMAT")) is "json" ? LogFormat.Json : LogFormat.Text,
             };
             foreach (var value in (Env("MERIDIAN_LOG_LEVEL")?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? []).Concat(parse.GetValue(logLevels) ?? []))

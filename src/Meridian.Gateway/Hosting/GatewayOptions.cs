@@ -156,6 +156,14 @@ public sealed class GatewayOptions
     /// </summary>
     public List<System.Net.IPNetwork> AllowedBackendNetworks { get; } = [];
 
+    /// <summary>
+    /// Model requests this node takes at once, all keys together (default 4,096; <c>--max-in-flight</c>); past it, 529
+    /// <c>overloaded_error</c> with <c>Retry-After</c> at once, never queued (docs/messages-api.md, "Limits").
+    /// </summary>
+    public int MaxRequestsInFlight { get; set; } = DefaultMaxRequestsInFlight;
+
+    public const int DefaultMaxRequestsInFlight = 4096;
+
     /// <summary>Requests one API key may have in flight on a node at once; past it, 429 at once (default 256).</summary>
     public int MaxConcurrentPerKey { get; set; } = 256;
 
