@@ -5,6 +5,7 @@
 #   ./build.sh test [--filter EXPR]  provision PostgreSQL/Redis/Chromium, build, run every test,
 #                                    and end with one line: "N passed, M failed[, K skipped]"
 #   ./build.sh bench [options]       load harness: Meridian vs direct, bare YARP, nginx, Portkey (bench/README.md)
+#   ./build.sh fuzz [--seconds N]    bounded fuzzing of the parser, screener and SSE reader (README "Fuzzing")
 #   ./build.sh services [-- CMD...]  start the private test services (for running tests from an IDE)
 #
 # Environment knobs for `test`:
@@ -50,6 +51,10 @@ commands:
                          run all tests, print "N passed, M failed" as the last line
   bench [options]        load harness vs direct, bare YARP, nginx, Portkey; table + plot in
                          bench/results/ (see bench/README.md; --help for options)
+  fuzz [--seconds N] [--target request|screener|sse]...
+                         fuzz the request parser, the screener and the SSE reader for N seconds
+                         in all (default 180); findings go to tests/data/fuzz/<target>/, which
+                         `test` replays (FuzzRegressionTests); exits 1 when something was found
 
 environment (test):
   MERIDIAN_SKIP_SERVICES=1   do not install or start PostgreSQL/Redis/Chromium
@@ -514,6 +519,15 @@ run_tests() {
   fi
 }
 
+# ./build.sh fuzz [--seconds N] [--target T]...: build the fuzzer and run it for a bounded time. Whatever it finds
+# (a crash, an input over the work budget, a hang) is minimised and written to tests/data/fuzz/<target>/.
+run_fuzz() {
+  require_dotnet
+  log "building the fuzzer (fuzz/Meridian.Fuzz, $CONFIG)"
+  dotnet build "$ROOT/fuzz/Meridian.Fuzz/Meridian.Fuzz.csproj" -c "$CONFIG" -nologo -v:q || die "the fuzzer did not build"
+  dotnet "$ROOT/artifacts/bin/Meridian.Fuzz/${CONFIG,,}/Meridian.Fuzz.dll" --corpus "$ROOT/tests/data/fuzz" "$@"
+}
+
 # ./build.sh services [--] [CMD ARGS...]: start the private test services, then run CMD with the
 # MERIDIAN_TEST_* variables exported (or, without CMD, print them and wait for Ctrl-C).
 run_services() {
@@ -552,6 +566,7 @@ main() {
     test) run_tests "$@" ;;
     services) run_services "$@" ;;
     bench) exec "$ROOT/bench/harness/run.sh" "$@" ;;
+    fuzz) run_fuzz "$@" ;;
     -h | --help | help)
       usage
       ;;

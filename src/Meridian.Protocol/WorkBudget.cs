@@ -27,6 +27,12 @@ public sealed class WorkBudget
 
     public long Spent => Volatile.Read(ref _spent);
 
+    /// <summary>
+    /// The failure of a request whose work was cut short by another backstop (a regex's match timeout): refused whole,
+    /// as over its budget, never screened without the classifier that gave up.
+    /// </summary>
+    public WorkBudgetExceededException Exceeded(Exception cause) => new(Limit, cause);
+
     /// <summary>Records <paramref name="units"/> of work about to be done.</summary>
     /// <exception cref="OperationCanceledException">The request was cancelled (the client went away).</exception>
     /// <exception cref="WorkBudgetExceededException">The request has used up its budget.</exception>
@@ -45,6 +51,11 @@ public sealed class WorkBudgetExceededException : Exception
 {
     internal WorkBudgetExceededException(long limit)
         : base($"The request's work budget of {limit} units is used up.")
+    {
+    }
+
+    internal WorkBudgetExceededException(long limit, Exception cause)
+        : base($"The request's work was cut short before its budget of {limit} units was used up: {cause.Message}", cause)
     {
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Meridian.Protocol;
 using Meridian.Protocol.Messages;
 using Meridian.Safeguards.Classifiers;
@@ -215,6 +216,13 @@ public sealed class Screener
         catch (WorkBudgetExceededException)
         {
             throw; // the request is refused whole (fail closed), not screened without this classifier
+        }
+        catch (RegexMatchTimeoutException ex) when (text.Work is { } work)
+        {
+            // A built-in pattern's second backstop fired: a request's input fails closed as over its work budget (413).
+            // Output has no budget; there it is the classifier failing, and the policy's on_classifier_failure decides.
+            SafeguardsLog.ClassifierThrew(Logger, classifier.Name, ex.GetType().Name);
+            throw work.Exceeded(ex);
         }
         catch (Exception ex)
         {

@@ -411,6 +411,17 @@ public sealed class MessagesRequestParserTests
     }
 
     [Theory]
+    [InlineData("""{"model":"m","max_tokens":16,"\ud800":1,"messages":[{"role":"user","content":"hi"}]}""")]
+    [InlineData("""{"model":"m","max_tokens":16,"messages":[{"role":"user","content":"hi","\udc11":""}]}""")]
+    public void A_member_name_with_an_escaped_lone_surrogate_is_rejected_as_not_unicode(string json)
+    {
+        // Found by the fuzzer (tests/data/fuzz/request): the duplicate-member check threw instead of refusing.
+        var error = ParseFails(json);
+
+        Assert.Contains("unpaired surrogate", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("\"just a string\"")]
     [InlineData("42")]
     [InlineData("null")]

@@ -83,6 +83,30 @@ public sealed class SseReaderTests
     }
 
     [Fact]
+    public void A_string_with_an_escaped_lone_surrogate_is_malformed_not_a_crash()
+    {
+        // Found by the fuzzer (tests/data/fuzz/sse): the backend answers a malformed stream with 502 only for JsonException.
+        var error = Assert.Throws<System.Text.Json.JsonException>(
+            () => StreamEventParser.Parse("{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"a\\ud800\"}}"u8));
+
+        Assert.Contains("surrogate", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_number_where_a_type_name_belongs_is_malformed_not_a_crash()
+    {
+        Assert.Throws<System.Text.Json.JsonException>(
+            () => StreamEventParser.Parse("{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":7,\"text\":\"x\"}}"u8));
+    }
+
+    [Fact]
+    public void A_non_streamed_answer_with_an_escaped_lone_surrogate_is_malformed_not_a_crash()
+    {
+        Assert.Throws<System.Text.Json.JsonException>(() => MessageJsonReader.Read(
+            "{\"id\":\"msg_1\",\"model\":\"m\",\"content\":[{\"type\":\"text\",\"text\":\"\\udc00\"}],\"stop_reason\":\"end_turn\"}"u8, out _));
+    }
+
+    [Fact]
     public void A_message_delta_without_cache_counts_keeps_those_from_message_start_when_merged()
     {
         var start = new Usage(100, 1, CacheCreationInputTokens: 20, CacheReadInputTokens: 30);

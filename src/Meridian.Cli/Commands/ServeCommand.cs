@@ -131,6 +131,33 @@ public static class ServeCommand
         {
             Description = "Serve Prometheus metrics at /metrics on this port, apart from the data plane (env MERIDIAN_METRICS_PORT; off by default); see README, \"Operating Meridian\".",
         };
+        var maxInFlight = new Option<int?>("--max-in-flight")
+        {
+            Description = $"Model requests this node takes at once, all keys together (env MERIDIAN_MAX_IN_FLIGHT; default {GatewayOptions.DefaultMaxRequestsInFlight}); "
+                + "past it a request is answered 529 overloaded_error with Retry-After at once, never queued.",
+        };
+        maxInFlight.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 1 and var n)
+            {
+                result.AddError($"--max-in-flight must be at least 1, not {n}.");
+            }
+        });
+        var allowNetworks = new Option<string[]>("--allow-backend-network")
+        {
+            Description = "An internal address range (CIDR, e.g. 127.0.0.0/8 or 10.0.0.0/8) that publisher endpoints set through the admin API may point at "
+                + "(repeatable; env MERIDIAN_ALLOW_BACKEND_NETWORK, ';'-separated). By default loopback, private, link-local and metadata addresses are refused.",
+        };
+        allowNetworks.Validators.Add(result =>
+        {
+            foreach (var value in result.GetValueOrDefault<string[]>() ?? [])
+            {
+                if (!System.Net.IPNetwork.TryParse(value, out _))
+                {
+                    result.AddError($"--allow-backend-network takes an address range in CIDR notation (127.0.0.0/8, fd00::/8), not '{value}'.");
+                }
+            }
+        });
         var logFormat = new Option<string?>("--log-format") { Description = "Console logs as 'text' (default) or 'json': one object a line with the request id and trace id (env MERIDIAN_LOG_FORMAT)." };
         logFormat.AcceptOnlyFromAmong("text", "json");
         var logLevels = new Option<string[]>("--log-level")
@@ -151,7 +178,7 @@ public static class ServeCommand
         var stores = new StoreOptions();
         var command = new Command("serve", "Run the gateway: embedded SQLite stores and the built-in simulator backend unless told otherwise.")
         {
-            port, data, secretsDir, demoKey, adminToken, region, bind, tokenDelay, upstream, config, policies, classifiers, classifierTimeout, minRelease, redis, redisPrefix, nodes, nodeName, termsNotice, drain, drainDelay, metricsPort, logFormat, logLevels,
+            port, data, secretsDir, demoKey, adminToken, region, bind, tokenDelay, upstream, config, policies, classifiers, classifierTimeout, minRelease, redis, redisPrefix, nodes, nodeName, termsNotice, drain, drainDelay, metricsPort, maxInFlight, allowNetworks, logFormat, logLevels,
         };
         stores.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -180,6 +207,7 @@ public static class ServeCommand
                     : GatewayOptions.DefaultDrainTimeout,
                 UnreadyBeforeStop = TimeSpan.FromSeconds(parse.GetValue(drainDelay) ?? EnvInt("MERIDIAN_DRAIN_DELAY_SECONDS") ?? 0),
                 MetricsPort = parse.GetValue(metricsPort) ?? EnvInt("MERIDIAN_METRICS_PORT"),
+                MaxRequestsInFlight = parse.GetValue(maxInFlight) ?? EnvInt("MERIDIAN_MAX_IN_FLIGHT") ?? GatewayOptions.DefaultMaxRequestsInFlight,
                 LogFormat = (parse.GetValue(logFormat) ?? Env("MERIDIAN_LOG_FORMAT")) is "json" ? LogFormat.Json : LogFormat.Text,
             };
             foreach (var value in (Env("MERIDIAN_LOG_LEVEL")?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? []).Concat(parse.GetValue(logLevels) ?? []))
@@ -198,6 +226,17 @@ public static class ServeCommand
                 {
                     options.LogLevels[category] = level;
                 }
+            }
+
+            foreach (var value in (Env("MERIDIAN_ALLOW_BACKEND_NETWORK")?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? []).Concat(parse.GetValue(allowNetworks) ?? []))
+            {
+                if (!System.Net.IPNetwork.TryParse(value, out var network))
+                {
+                    AnsiConsole.MarkupLineInterpolated($"[red]meridian serve: MERIDIAN_ALLOW_BACKEND_NETWORK takes CIDR ranges separated by ';', not '{value}'.[/]");
+                    return 2;
+                }
+
+                options.AllowedBackendNetworks.Add(network);
             }
 
             options.Safeguards.PolicyFile = parse.GetValue(policies) ?? Env(SafeguardsOptions.PolicyFileEnv);

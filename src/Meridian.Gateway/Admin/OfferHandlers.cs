@@ -1,5 +1,7 @@
 using Meridian.Core.Access;
 using Meridian.Core.Marketplace;
+using Meridian.Core.Validation;
+using Meridian.Gateway.Backends;
 using Meridian.Gateway.Hosting;
 using Meridian.Storage.Control;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -35,7 +37,8 @@ public static class OfferHandlers
         return store.FindPublisher(id) is { } publisher ? TypedResults.Ok(AdminViews.Publisher(publisher)) : AdminProblems.NotFound(missing);
     }
 
-    public static async Task<Results<Created<PublisherView>, ProblemHttpResult>> CreatePublisher(HttpContext context, MarketplaceStore store, TimeProvider time)
+    public static async Task<Results<Created<PublisherView>, ProblemHttpResult>> CreatePublisher(
+        HttpContext context, MarketplaceStore store, EndpointAddressGuard guard, TimeProvider time)
     {
         var caller = AdminAuthentication.CallerOf(context);
         if (AccessProblems.Check(caller.OperatorOnly(), string.Empty, "Only an operator-admin may register publishers.") is { } denied)
@@ -49,7 +52,21 @@ public static class OfferHandlers
             return problem;
         }
 
-        var draft = new PublisherDraft(body!.Name, body.ContactEmail,
+        var unsafeEndpoints = new FieldErrors();
+        for (var i = 0; i < (body!.Endpoints?.Count ?? 0); i++)
+        {
+            if (body.Endpoints![i].Url is { } url && await guard.RefusalAsync(url, context.RequestAborted) is { } refusal)
+            {
+                unsafeEndpoints.Add($"endpoints[{i}].url", refusal);
+            }
+        }
+
+        if (!unsafeEndpoints.IsEmpty)
+        {
+            return AdminProblems.Validation(unsafeEndpoints);
+        }
+
+        var draft = new PublisherDraft(body.Name, body.ContactEmail,
             body.Endpoints?.Select(e => new PublisherEndpointDraft(e.Url, e.DeclaredLocation is PublisherEndpoint.Undeclared ? null : e.DeclaredLocation)).ToList());
         var result = store.CreatePublisher(caller.Actor, draft, time.GetUtcNow());
         return result.Succeeded

@@ -24,7 +24,10 @@ public sealed class BackendCatalog : IDisposable
     private readonly GatewayOptions _options;
     private readonly ILoggerFactory? _loggerFactory;
     private readonly SimulatorBackend _simulator;
-    private readonly Lazy<HttpMessageInvoker> _http = new(UpstreamInvoker);
+    private readonly Lazy<HttpMessageInvoker> _http = new(() => UpstreamInvoker(connect: null));
+
+    // Publisher endpoints were set through the admin API: their connections go only where the guard allows.
+    private readonly Lazy<HttpMessageInvoker> _guardedHttp;
     private readonly IReadOnlyList<BackendConfig>? _declared;
     private readonly ConcurrentDictionary<string, IInferenceBackend> _clients = new(StringComparer.Ordinal);
 
@@ -35,6 +38,7 @@ public sealed class BackendCatalog : IDisposable
     {
         _options = options;
         _loggerFactory = loggerFactory;
+        _guardedHttp = new(() => UpstreamInvoker(new EndpointAddressGuard(options).ConnectAsync));
         _simulator = new SimulatorBackend(new SimulatorOptions { PerTokenDelay = options.SimulatorTokenDelay }, TimeProvider.System);
         _declared = options.ConfigFile is { } file ? LoadConfigFile(file) : null;
 
@@ -87,6 +91,7 @@ public sealed class BackendCatalog : IDisposable
                     ApiKeyEnv = PublisherKeyEnv(publisher.PublisherId),
                     Region = endpoint.DeclaredLocation ?? PublisherEndpoint.Undeclared,
                     OperatedBy = publisher.PublisherId,
+                    Guarded = true,
                 });
             }
 
@@ -136,7 +141,14 @@ public sealed class BackendCatalog : IDisposable
         {
             _http.Value.Dispose();
         }
+
+        if (_guardedHttp.IsValueCreated)
+        {
+            _guardedHttp.Value.Dispose();
+        }
     }
+
+    private HttpMessageInvoker HttpFor(BackendConfig config) => config.Guarded ? _guardedHttp.Value : _http.Value;
 
     private static string IdentityOf(BackendConfig config) => config.Kind + "|" + config.Id + "|" + config.Url;
 
@@ -148,8 +160,8 @@ public sealed class BackendCatalog : IDisposable
     private IInferenceBackend NewClient(BackendConfig config) => config.Kind switch
     {
         "simulator" => _simulator,
-        "anthropic" => new AnthropicHttpBackend(_http.Value, RequireUrl(config), Credential(config)),
-        "openai" => new OpenAiChatBackend(_http.Value, RequireUrl(config), Credential(config)),
+        "anthropic" => new AnthropicHttpBackend(HttpFor(config), RequireUrl(config), Credential(config)),
+        "openai" => new OpenAiChatBackend(HttpFor(config), RequireUrl(config), Credential(config)),
         "llamasharp" => LoadGguf(config, _loggerFactory),
         _ => throw new InvalidOperationException($"Backend '{config.Id}': unknown kind '{config.Kind}' (expected simulator, anthropic, openai, llamasharp)."),
     };
@@ -230,11 +242,12 @@ public sealed class BackendCatalog : IDisposable
     /// The handler alone, without <see cref="HttpClient"/> on top: no timeout to link per request (answers may stream for
     /// minutes; the client's abort cancels them), no response buffering to opt out of.
     /// </summary>
-    private static HttpMessageInvoker UpstreamInvoker() => new(new SocketsHttpHandler
+    private static HttpMessageInvoker UpstreamInvoker(Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? connect) => new(new SocketsHttpHandler
     {
         UseProxy = false,
         PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
         ConnectTimeout = TimeSpan.FromSeconds(5),
         AutomaticDecompression = System.Net.DecompressionMethods.All,
+        ConnectCallback = connect,
     });
 }

@@ -32,6 +32,13 @@ public sealed record BackendConfig
     /// <summary>Model ids it serves; empty means every model.</summary>
     public IReadOnlyList<string> Models { get => _models; init => _models = value ?? []; }
 
+    /// <summary>
+    /// Set through the admin API (a publisher's endpoint), not by the operator: it connects only to addresses the
+    /// <see cref="EndpointAddressGuard"/> allows. Never read from the config file.
+    /// </summary>
+    [JsonIgnore]
+    public bool Guarded { get; init; }
+
     /// <summary>Requests it takes at once; at the limit the router counts it overloaded and uses another eligible backend. Default: no limit.</summary>
     public int? MaxInFlight { get; init; }
 

@@ -20,6 +20,7 @@ public static class DataPlaneServices
         services.AddSingleton<AuthFailureThrottle>();
         services.AddSingleton<BodyMemoryBudget>();
         services.AddSingleton<KeyConcurrency>();
+        services.AddSingleton<NodeConcurrency>();
         services.AddSingleton<ApiKeyAuthenticator>();
         services.AddSingleton<RequestRecordBuilder>();
         services.AddSingleton<MessagesEndpoint>();

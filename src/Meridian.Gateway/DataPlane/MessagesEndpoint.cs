@@ -43,6 +43,7 @@ internal sealed class MessagesEndpoint
     private readonly TimeProvider _time;
     private readonly BodyMemoryBudget _bodies;
     private readonly KeyConcurrency _concurrency;
+    private readonly NodeConcurrency _nodeConcurrency;
     private readonly GatewayTelemetry _telemetry;
 
     /// <summary>The stages of a request, in order; each returns the refusal that ends the request, or null to go on.</summary>
@@ -62,11 +63,13 @@ internal sealed class MessagesEndpoint
         GatewayOptions options,
         BodyMemoryBudget bodies,
         KeyConcurrency concurrency,
+        NodeConcurrency nodeConcurrency,
         GatewayTelemetry telemetry,
         TimeProvider time)
     {
         _telemetry = telemetry;
         _concurrency = concurrency;
+        _nodeConcurrency = nodeConcurrency;
         _bodies = bodies;
         _authenticator = authenticator;
         _snapshots = snapshots;
@@ -107,6 +110,16 @@ internal sealed class MessagesEndpoint
             return;
         }
 
+        if (!_nodeConcurrency.TryEnter())
+        {
+            _concurrency.Exit(key.KeyId);
+            context.Response.Headers.RetryAfter = "1";
+            await FailAsync(exchange, ApiError.Overloaded(
+                $"This gateway node has {_nodeConcurrency.Limit} requests in flight, its limit: retry shortly (another node may take it)."));
+            await RecordAsync(exchange, durable: false);
+            return;
+        }
+
         try
         {
             foreach (var stage in stages)
@@ -137,6 +150,7 @@ internal sealed class MessagesEndpoint
         }
         finally
         {
+            _nodeConcurrency.Exit();
             _concurrency.Exit(key.KeyId);
             await RecordAsync(exchange, durable: false);
         }

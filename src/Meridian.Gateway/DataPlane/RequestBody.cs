@@ -1,4 +1,5 @@
 using System.Buffers;
+using Meridian.Protocol;
 using Meridian.Protocol.Errors;
 using Meridian.Protocol.Messages;
 using Microsoft.AspNetCore.Http.Features;
@@ -6,7 +7,7 @@ using Microsoft.AspNetCore.Http.Features;
 namespace Meridian.Gateway.DataPlane;
 
 /// <summary>
-/// A request body read into one pooled buffer (JSON parsing wants contiguous bytes), capped at Anthropic's
+/// A request body read into one buffer (JSON parsing wants contiguous bytes; pooled when small, <see cref="LargeArrays"/>), capped at Anthropic's
 /// 32 MB limit, its buffer reserved from the node's <see cref="BodyMemoryBudget"/>. Dispose returns both.
 /// </summary>
 internal sealed class RequestBody : IDisposable
@@ -59,7 +60,7 @@ internal sealed class RequestBody : IDisposable
             return (null, OverBudget(context, budget));
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent(size);
+        var buffer = LargeArrays.Rent<byte>(size);
         var reserved = (long)size;
         var length = 0;
         try
@@ -82,7 +83,7 @@ internal sealed class RequestBody : IDisposable
                         return (null, OverBudget(context, budget));
                     }
 
-                    var larger = ArrayPool<byte>.Shared.Rent(largerSize);
+                    var larger = LargeArrays.Rent<byte>(largerSize);
                     buffer.AsSpan(0, length).CopyTo(larger);
                     Give(buffer, reserved, budget);
                     buffer = larger;
@@ -112,12 +113,17 @@ internal sealed class RequestBody : IDisposable
 
         // What stays reserved is what the buffer holds until the request ends; the pool may hand out a larger array.
         budget.Release(reserved - length);
+        if (length >= BodyMemoryBudget.LargeBodyBytes)
+        {
+            budget.LargeBodyStarted();
+        }
+
         return (new RequestBody(buffer, length, budget), null);
     }
 
     private static void Give(byte[] buffer, long reserved, BodyMemoryBudget budget)
     {
-        ArrayPool<byte>.Shared.Return(buffer);
+        LargeArrays.Return(buffer);
         budget.Release(reserved);
     }
 
@@ -163,8 +169,12 @@ internal sealed class RequestBody : IDisposable
         if (_buffer is { } buffer)
         {
             _buffer = null;
-            ArrayPool<byte>.Shared.Return(buffer);
+            LargeArrays.Return(buffer);
             _budget.Release(Length);
+            if (Length >= BodyMemoryBudget.LargeBodyBytes)
+            {
+                _budget.LargeBodyEnded();
+            }
         }
     }
 

@@ -162,6 +162,21 @@ public sealed class GatewayOptions
     /// </summary>
     public long BodyBytesInFlight { get; set; } = 512L * 1024 * 1024;
 
+    /// <summary>
+    /// Internal address ranges (loopback, private, link-local, …) that URLs set through the admin API — publisher
+    /// endpoints — may point at after all (<c>--allow-backend-network CIDR</c>); empty by default: none
+    /// (<see cref="Backends.EndpointAddressGuard"/>).
+    /// </summary>
+    public List<System.Net.IPNetwork> AllowedBackendNetworks { get; } = [];
+
+    /// <summary>
+    /// Model requests this node takes at once, all keys together (default 4,096; <c>--max-in-flight</c>); past it, 529
+    /// <c>overloaded_error</c> with <c>Retry-After</c> at once, never queued (docs/messages-api.md, "Limits").
+    /// </summary>
+    public int MaxRequestsInFlight { get; set; } = DefaultMaxRequestsInFlight;
+
+    public const int DefaultMaxRequestsInFlight = 4096;
+
     /// <summary>Requests one API key may have in flight on a node at once; past it, 429 at once (default 256).</summary>
     public int MaxConcurrentPerKey { get; set; } = 256;
 

@@ -58,6 +58,12 @@ public static partial class MessagesRequestParser
             error = ApiError.InvalidRequest(DescribeJsonFailure(ex));
             return false;
         }
+        catch (InvalidOperationException)
+        {
+            // The duplicate-member check unescapes every member name; found by the fuzzer (tests/data/fuzz/request).
+            error = UnpairedSurrogate();
+            return false;
+        }
 
         string? model;
         int maxTokens;
@@ -70,7 +76,7 @@ public static partial class MessagesRequestParser
         catch (InvalidOperationException)
         {
             // Legal JSON that cannot become a .NET string (an escaped lone surrogate such as "\ud800").
-            error = ApiError.InvalidRequest("The request body contains a string that is not valid Unicode (an unpaired surrogate escape).");
+            error = UnpairedSurrogate();
             document.Dispose();
             return false;
         }
@@ -84,6 +90,10 @@ public static partial class MessagesRequestParser
         request = new MessagesRequest(body, document, model!, maxTokens, stream, features);
         return true;
     }
+
+    /// <summary>Legal JSON that cannot become a .NET string: an escaped lone surrogate such as <c>"\ud800"</c>.</summary>
+    private static ApiError UnpairedSurrogate() =>
+        ApiError.InvalidRequest("The request body contains a string that is not valid Unicode (an unpaired surrogate escape).");
 
     private static string DescribeJsonFailure(JsonException ex)
     {

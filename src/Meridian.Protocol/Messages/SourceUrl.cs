@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 
 namespace Meridian.Protocol.Messages;
 
@@ -33,7 +32,7 @@ internal static class SourceUrl
 
         if (uri.HostNameType is UriHostNameType.IPv4 or UriHostNameType.IPv6
             && IPAddress.TryParse(uri.HostNameType == UriHostNameType.IPv6 ? host.Trim('[', ']') : host, out var address)
-            && IsInternal(address))
+            && InternalAddresses.Contains(address))
         {
             return $"the URL points at {address}, a loopback, private, link-local or metadata address; sources must be reachable on the public internet";
         }
@@ -47,38 +46,4 @@ internal static class SourceUrl
         || host.EndsWith(".internal", StringComparison.OrdinalIgnoreCase)  // metadata.google.internal, *.ec2.internal
         || host.EndsWith(".local", StringComparison.OrdinalIgnoreCase)
         || host.Equals("metadata", StringComparison.OrdinalIgnoreCase);
-
-    internal static bool IsInternal(IPAddress address)
-    {
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-
-        if (address.AddressFamily == AddressFamily.InterNetwork)
-        {
-            Span<byte> b = stackalloc byte[4];
-            address.TryWriteBytes(b, out _);
-            return b[0] is 0 or 10 or 127                        // this network, private, loopback
-                || (b[0] == 100 && b[1] is >= 64 and <= 127)     // carrier-grade NAT
-                || (b[0] == 169 && b[1] == 254)                  // link-local, cloud metadata (169.254.169.254)
-                || (b[0] == 172 && b[1] is >= 16 and <= 31)      // private
-                || (b[0] == 192 && b[1] == 168)                  // private
-                || (b[0] == 192 && b[1] == 0 && b[2] == 0)       // IETF protocol assignments
-                || (b[0] == 198 && b[1] is 18 or 19)             // benchmarking
-                || b[0] >= 224;                                   // multicast, reserved, broadcast
-        }
-
-        Span<byte> v6 = stackalloc byte[16];
-        address.TryWriteBytes(v6, out _);
-        return IPAddress.IsLoopback(address)
-            || address.Equals(IPAddress.IPv6None)                // ::
-            || address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6Multicast
-            || (v6[0] & 0xFE) == 0xFC                            // unique local fc00::/7 (incl. fd00:ec2::254, AWS metadata)
-            || (v6[0] == 0x20 && v6[1] == 0x02 && IsInternal(new IPAddress(v6[2..6])))  // 6to4 wrapping an internal IPv4
-            || (v6[..12].SequenceEqual(Nat64Prefix) && IsInternal(new IPAddress(v6[12..])));
-    }
-
-    /// <summary>64:ff9b::/96, the well-known NAT64 prefix, which can wrap an internal IPv4 address.</summary>
-    private static ReadOnlySpan<byte> Nat64Prefix => [0x00, 0x64, 0xFF, 0x9B, 0, 0, 0, 0, 0, 0, 0, 0];
 }

@@ -18,6 +18,18 @@ public static class MessageJsonReader
     /// <exception cref="JsonException">The text is not a message.</exception>
     public static List<StreamEvent> Read(ReadOnlySpan<byte> json, out bool complete)
     {
+        try
+        {
+            return ReadMessage(json, out complete);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw StreamEventParser.Malformed(ex);
+        }
+    }
+
+    private static List<StreamEvent> ReadMessage(ReadOnlySpan<byte> json, out bool complete)
+    {
         var reader = new Utf8JsonReader(json);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {

@@ -14,7 +14,26 @@ namespace Meridian.Protocol.Streaming;
 /// </remarks>
 public static class StreamEventParser
 {
+    /// <exception cref="JsonException">The text is not JSON, not Unicode, or a known event without what it must carry.</exception>
     public static StreamEvent? Parse(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            return ParseEvent(json);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // Found by the fuzzer (tests/data/fuzz/sse): legal JSON a reader cannot take as it is asked to (an escaped lone
+            // surrogate, bytes that are not UTF-8, a number where a name's text is compared) is a malformed event, answered
+            // 502 like any other, not a gateway failure.
+            throw Malformed(ex);
+        }
+    }
+
+    /// <summary>The failure of a text that is legal JSON in shape but not what a reader can take (<see cref="InvalidOperationException"/>).</summary>
+    internal static JsonException Malformed(InvalidOperationException ex) => new("The event is not valid: " + ex.Message, ex);
+
+    private static StreamEvent? ParseEvent(ReadOnlySpan<byte> json)
     {
         var reader = new Utf8JsonReader(json);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)

@@ -48,9 +48,10 @@ internal sealed class LexiconMatcher
     /// <summary>
     /// The non-backtracking engine where the rule allows it (no lookarounds): linear time by construction and, on
     /// these alternation-heavy phrases, 2–20x faster than the compiled backtracking engine (measured per rule on
-    /// ordinary prose). Rules with lookarounds use the compiled backtracking engine. No match timeout: the patterns are
-    /// ours, a test holds them to linear time on adversarial input, and a timeout would turn a slow machine into
-    /// "classifier unavailable". Word boundaries are \b rather than a lookbehind: the normalized text has only word
+    /// ordinary prose). Rules with lookarounds use the compiled backtracking engine, with the match timeout of the other
+    /// patterns that can backtrack (<see cref="PiiClassifier.MatchTimeoutMilliseconds"/>) as a second backstop: the
+    /// patterns are ours and a test holds them to linear time on adversarial input, so only a pathological path reaches
+    /// it, and the request then fails closed rather than being screened without the rule. Word boundaries are \b rather than a lookbehind: the normalized text has only word
     /// chars and single spaces, so they mean the same, and \b keeps the engine's leading-char search.
     /// </summary>
     internal static Regex Compile(string pattern)
@@ -63,7 +64,7 @@ internal sealed class LexiconMatcher
         }
         catch (NotSupportedException)
         {
-            return new Regex(source, common | RegexOptions.Compiled, Regex.InfiniteMatchTimeout);
+            return new Regex(source, common | RegexOptions.Compiled, TimeSpan.FromMilliseconds(PiiClassifier.MatchTimeoutMilliseconds));
         }
     }
 

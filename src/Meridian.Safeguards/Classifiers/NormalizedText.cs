@@ -1,4 +1,4 @@
-using System.Buffers;
+using Meridian.Protocol;
 
 namespace Meridian.Safeguards.Classifiers;
 
@@ -40,9 +40,9 @@ internal sealed class NormalizedText : IDisposable
     {
         if (_chars.Length > 0)
         {
-            ArrayPool<char>.Shared.Return(_chars);
-            ArrayPool<int>.Shared.Return(_starts);
-            ArrayPool<int>.Shared.Return(_ends);
+            LargeArrays.Return(_chars);
+            LargeArrays.Return(_starts);
+            LargeArrays.Return(_ends);
             _chars = [];
             _starts = [];
             _ends = [];
@@ -52,9 +52,9 @@ internal sealed class NormalizedText : IDisposable
     public static NormalizedText Create(ReadOnlySpan<char> text)
     {
         var capacity = Math.Max(16, text.Length + 1);
-        var chars = ArrayPool<char>.Shared.Rent(capacity);
-        var starts = ArrayPool<int>.Shared.Rent(capacity);
-        var ends = ArrayPool<int>.Shared.Rent(capacity);
+        var chars = LargeArrays.Rent<char>(capacity);
+        var starts = LargeArrays.Rent<int>(capacity);
+        var ends = LargeArrays.Rent<int>(capacity);
         var length = 0;
 
         // Where the previous token was written, so spaced-out letters ("k i l l") can be glued together.

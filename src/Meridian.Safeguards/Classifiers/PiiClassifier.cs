@@ -798,38 +798,45 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
 
     // ---- patterns ---------------------------------------------------------------------------------------------------
 
-    [GeneratedRegex(@"(?<![0-9A-Za-z-])[0-9](?:[ -]?[0-9]){11,18}(?![0-9A-Za-z]|-[0-9])", RegexOptions.CultureInvariant)]
+    /// <summary>
+    /// The second backstop of the patterns that can backtrack (the first is that each is bounded and tested linear on
+    /// the adversarial corpus): a match that runs this long fails closed (<see cref="Screener"/>: the request is refused
+    /// as over its work budget). Normal matches take microseconds; only a pathological path comes near it.
+    /// </summary>
+    internal const int MatchTimeoutMilliseconds = 2000;
+
+    [GeneratedRegex(@"(?<![0-9A-Za-z-])[0-9](?:[ -]?[0-9]){11,18}(?![0-9A-Za-z]|-[0-9])", RegexOptions.CultureInvariant, MatchTimeoutMilliseconds)]
     private static partial Regex CardCandidate();
 
-    [GeneratedRegex(@"(?<![A-Za-z0-9])[A-Z]{2}[0-9]{2}(?= ?[A-Z0-9])", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?<![A-Za-z0-9])[A-Z]{2}[0-9]{2}(?= ?[A-Z0-9])", RegexOptions.CultureInvariant, MatchTimeoutMilliseconds)]
     private static partial Regex IbanStart();
 
-    [GeneratedRegex(@"(?<![\w-])(?!000|666|9[0-9]{2})[0-9]{3}([- ])(?!00)[0-9]{2}\1(?!0000)[0-9]{4}(?![\w]|-[0-9])", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?<![\w-])(?!000|666|9[0-9]{2})[0-9]{3}([- ])(?!00)[0-9]{2}\1(?!0000)[0-9]{4}(?![\w]|-[0-9])", RegexOptions.CultureInvariant, MatchTimeoutMilliseconds)]
     private static partial Regex Ssn();
 
-    [GeneratedRegex(@"(?<![\w+])\+[1-9][0-9]{0,2}(?:[ .-]?\(?[0-9]{1,4}\)?){2,6}(?![\w])", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?<![\w+])\+[1-9][0-9]{0,2}(?:[ .-]?\(?[0-9]{1,4}\)?){2,6}(?![\w])", RegexOptions.CultureInvariant, MatchTimeoutMilliseconds)]
     private static partial Regex PhoneInternational();
 
-    [GeneratedRegex(@"(?<![\w+(.-])(?:1[-. ])?(?:\([2-9][0-9]{2}\) ?|[2-9][0-9]{2}[-. ])[2-9][0-9]{2}[-. ][0-9]{4}(?![\w]|[-.][0-9])", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?<![\w+(.-])(?:1[-. ])?(?:\([2-9][0-9]{2}\) ?|[2-9][0-9]{2}[-. ])[2-9][0-9]{2}[-. ][0-9]{4}(?![\w]|[-.][0-9])", RegexOptions.CultureInvariant, MatchTimeoutMilliseconds)]
     private static partial Regex PhoneNorthAmerican();
 
-    [GeneratedRegex(@"(?<![\w+.-])(?:0[1-9](?:[ .][0-9]{2}){4}|0[1-9][0-9]{1,4} [0-9]{3,4} ?[0-9]{3,4})(?![\w]|[-.][0-9])", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?<![\w+.-])(?:0[1-9](?:[ .][0-9]{2}){4}|0[1-9][0-9]{1,4} [0-9]{3,4} ?[0-9]{3,4})(?![\w]|[-.][0-9])", RegexOptions.CultureInvariant, MatchTimeoutMilliseconds)]
     private static partial Regex PhoneEuropean();
 
-    [GeneratedRegex(@"(?<![\w.])(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(?![\w]|\.[0-9])", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?<![\w.])(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(?![\w]|\.[0-9])", RegexOptions.CultureInvariant, MatchTimeoutMilliseconds)]
     private static partial Regex Ipv4();
 
     /// <summary>Prefixes distinctive enough on their own (AWS, GitHub, Google, Hugging Face).</summary>
     [GeneratedRegex(
         @"(?<![A-Za-z0-9_-])(?:(?:AKIA|ASIA)[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36,76}|github_pat_[A-Za-z0-9_]{22,100}|AIza[0-9A-Za-z_-]{35}|hf_[A-Za-z0-9]{30,40})(?![A-Za-z0-9])",
-        RegexOptions.CultureInvariant)]
+        RegexOptions.CultureInvariant, MatchTimeoutMilliseconds)]
     private static partial Regex DistinctiveSecret();
 
     /// <summary>Prefixes that also start ordinary words (<c>sk-learn</c>): the body must look generated.</summary>
     [GeneratedRegex(
         @"(?<![A-Za-z0-9_-])(?:sk-(?:ant-(?:api|admin)[0-9]{2}-|proj-|live-|test-)?[A-Za-z0-9_-]{20,100}|[sr]k_(?:live|test)_[A-Za-z0-9]{16,99}|" +
         @"mk-[0-9a-f]{8}-[A-Za-z0-9_-]{20,64}|mat-[0-9a-f]{8}-[A-Za-z0-9_-]{20,64}|glpat-[A-Za-z0-9_-]{20,50}|xox[abprs]-[A-Za-z0-9-]{10,100})",
-        RegexOptions.CultureInvariant)]
+        RegexOptions.CultureInvariant, MatchTimeoutMilliseconds)]
     private static partial Regex PrefixedSecret();
 
     /// <summary>A JSON Web Token: base64url of a JSON header, of a JSON payload, and a signature. Non-backtracking, so a
@@ -839,14 +846,14 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
 
     private static bool IsJwtChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.';
 
-    [GeneratedRegex(@"-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY(?: BLOCK)?-----", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY(?: BLOCK)?-----", RegexOptions.CultureInvariant, MatchTimeoutMilliseconds)]
     private static partial Regex PrivateKeyHeader();
 
     [GeneratedRegex(
         @"(?<![A-Za-z0-9])(?:password|passwd|pwd|secret|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|access[_-]?token|auth[_-]?token|client[_-]?secret|private[_-]?key)[""']?[ \t]{0,3}[:=][ \t]{0,3}[""']?[^\s""'<>{}()\[\],;*]{6,64}",
-        RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
+        RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, MatchTimeoutMilliseconds)]
     private static partial Regex CredentialAssignment();
 
-    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$", RegexOptions.CultureInvariant, MatchTimeoutMilliseconds)]
     private static partial Regex DottedIdentifier();
 }

@@ -60,6 +60,9 @@ public sealed class AdminServer : IAsyncLifetime
             AdminToken = adminToken,
             IngressRegion = ingressRegion,
         };
+
+        // Tests stand publishers' endpoints up on loopback; a real operator would have to allow that range explicitly.
+        options.AllowedBackendNetworks.Add(System.Net.IPNetwork.Parse("127.0.0.0/8"));
         Configure?.Invoke(options);
         options.OnTestStore();
         var (app, demo) = GatewayHost.Build(
