@@ -509,7 +509,7 @@ public static class ReceiptVerifier
 
         if (log.View is { } view)
         {
-            return new ReceiptVerification(true, requestId, view.TreeHead.Signature.KeyId, "genuine and unaltered: in the operator's signed receipt log", view);
+            return new ReceiptVerification(true, requestId, view.TreeHead.Signature.KeyId, "genuine and unaltered", view);
         }
 
         return new ReceiptVerification(false, requestId, null, "not in a receipt log yet and not signed: the receipt is still queued; fetch it again once written", Pending: true);
