@@ -512,7 +512,10 @@ public static class ReceiptVerifier
             return new ReceiptVerification(true, requestId, view.TreeHead.Signature.KeyId, "genuine and unaltered", view);
         }
 
-        return new ReceiptVerification(false, requestId, null, "not in a receipt log yet and not signed: the receipt is still queued; fetch it again once written", Pending: true);
+        // "log": null is how a receipt still queued is served; no log member at all, how the list serves receipts.
+        return receipt.TryGetProperty(ReceiptCanonicalJson.LogMember, out _)
+            ? new ReceiptVerification(false, requestId, null, "not in a receipt log yet and not signed: the receipt is still queued; fetch it again once written", Pending: true)
+            : new ReceiptVerification(false, requestId, null, "it carries no inclusion proof (receipts as GET /v1/receipts lists them do not): fetch it with GET /v1/receipts/{id}");
     }
 
     /// <summary>The own signature of a receipt from before the receipt log.</summary>

@@ -201,10 +201,18 @@ public sealed class ReceiptSigningTests(GatewayFixture gateway) : IClassFixture<
         Assert.Equal(receipt, pending);
         Assert.Equal(pending, listed);
         Assert.Null(pending!.Signature);
-        var json = JsonSerializer.SerializeToElement(pending, ReceiptJsonContext.Default.Receipt);
-        var verified = ReceiptVerifier.Verify(json, signer.PublicKey);
+        // Served as GET /v1/receipts/{id} serves a queued receipt ("log": null) …
+        var served = JsonSerializer.SerializeToNode(pending, ReceiptJsonContext.Default.Receipt)!.AsObject();
+        served[ReceiptCanonicalJson.LogMember] = null;
+        var verified = ReceiptVerifier.Verify(JsonSerializer.Deserialize<JsonElement>(served.ToJsonString()), signer.PublicKey);
         Assert.False(verified.Valid, "a queued receipt is not in a log yet: nothing proves it");
         Assert.True(verified.Pending, verified.Reason);
+
+        // … and as the list serves receipts (no log member): not pending, but to be fetched one by one to be verified.
+        var asListed = ReceiptVerifier.Verify(JsonSerializer.SerializeToElement(listed, ReceiptJsonContext.Default.Receipt), signer.PublicKey);
+        Assert.False(asListed.Valid);
+        Assert.False(asListed.Pending);
+        Assert.Contains("fetch it with GET /v1/receipts/{id}", asListed.Reason, StringComparison.Ordinal);
     }
 
     private static Receipt FullReceipt() => new()
