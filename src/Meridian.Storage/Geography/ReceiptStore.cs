@@ -241,7 +241,7 @@ public sealed partial class ReceiptStore
 }
 
 /// <summary>
-/// Everything a request leaves behind, written in one transaction: its signed receipt, its usage row when it used
+/// Everything a request leaves behind, written in one transaction: its receipt, its usage row when it used
 /// anything, and its Trust &amp; Safety case when it was flagged.
 /// </summary>
 public sealed record RequestRecord(Receipt Receipt, UsageRecord? Usage, SealedCase? Case);
