@@ -35,7 +35,7 @@ internal static class LedgerThroughput
         {
             var cost = Cost.Start();
             Report("request records (receipt + ledger row), 512 per transaction", rows, RecordsOnly(Path.Combine(root, "b"), rows), ref cost);
-            Report("RecordWriter end to end (16 producers, signed)", rows, await WriterAsync(Path.Combine(root, "c"), rows), ref cost);
+            Report("RecordWriter end to end (16 producers, logged)", rows, await WriterAsync(Path.Combine(root, "c"), rows), ref cost);
             var (elapsed, latencies) = await DurableAsync(Path.Combine(root, "d"), Math.Min(rows, 50_000), concurrency: 64);
             Report("durable, 64 concurrent requests awaiting commit", latencies.Length, elapsed, ref cost);
             Array.Sort(latencies);

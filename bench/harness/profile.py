@@ -100,6 +100,8 @@ def main() -> int:
     ap.add_argument("--yarp-dll", default=str(h.ROOT / "artifacts/bin/BareYarp/release/BareYarp.dll"))
     ap.add_argument("--meridian-dll", default=str(h.ROOT / "artifacts/bin/Meridian.Cli/release/meridian.dll"))
     ap.add_argument("--out", default=str(h.WORK / "profile"))
+    ap.add_argument("--phases", default="counters,perf,trace",
+                    help="which of counters, perf, trace to run (perf alone keeps a run short on a busy machine)")
     args = ap.parse_args()
 
     h.NICE = args.nice
@@ -155,7 +157,8 @@ def main() -> int:
         load("warm-up", args.warmup)
         load("baseline (no profiler)", args.seconds)
 
-        counters = tool("dotnet-counters")
+        phases = set(args.phases.split(","))
+        counters = tool("dotnet-counters") if "counters" in phases else None
         if counters:
             proc = subprocess.Popen([counters, "collect", "-p", str(pid), "--refresh-interval", "1", "--format", "csv",
                                      "-o", str(out / "counters.csv"), "--counters",
@@ -174,7 +177,9 @@ def main() -> int:
                 summary_lines.extend(summarize_counters(out / "counters.csv", rps, counters_from))
                 print("\n".join(summary_lines[-8:]))
 
-        if shutil.which("perf"):
+        if "perf" not in phases:
+            pass
+        elif shutil.which("perf"):
             proc = subprocess.Popen(["perf", "record", "-F", "499", "-g", "-p", str(pid), "-o", str(out / "perf.data"),
                                      "--", "sleep", str(args.seconds)],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -196,7 +201,7 @@ def main() -> int:
         else:
             h.warn("perf is not installed; no CPU profile (apt-get install linux-perf)")
 
-        trace = tool("dotnet-trace")
+        trace = tool("dotnet-trace") if "trace" in phases else None
         if trace:
             proc = subprocess.Popen([trace, "collect", "-p", str(pid), "--profile", "gc-verbose",
                                      "-o", str(out / "alloc.nettrace"), "--duration", f"00:00:00:{args.seconds:02d}"],

@@ -133,6 +133,10 @@ public sealed class TenantWalkthroughTests(PortalFixture portal)
         await Expect(report.Locator("[data-field='Records rest in']")).ToHaveTextAsync("geography eu");
         await Expect(report.Locator("[data-field='Processing region']")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^(swedencentral|francecentral)$"));
         await Expect(report).ToContainTextAsync("inside the deployment's boundary (data zone eu)");
+        // Authenticated by its leaf under a signed tree head, not by a signature of its own.
+        await Expect(report.Locator("[data-field='Receipt log']")).ToHaveTextAsync(
+            new System.Text.RegularExpressions.Regex(@"^leaf \d+ of rl_[0-9a-f]{16}, under its tree head of size \d+ signed Ed25519, key rk_[0-9a-f]{16}$"));
+        await Expect(report.Locator("[data-field='Signature']")).ToHaveCountAsync(0);
         await tab.ScreenshotAsync("tenant-usage");
 
         report = await LookUpReceiptAsync(page, publisherRequest, key);

@@ -213,7 +213,14 @@ export interface Receipt {
   processing_data_zone?: string | null;
   attempts?: { backend: string; region: string; data_zone: string | null; operator: string; outcome: string }[] | null;
   routing_failure?: string | null;
+  // Receipts from before the receipt log carry their own signature; newer ones are authenticated by `log`.
   signature?: { algorithm: string; key_id: string; value: string } | null;
+  // Served by `GET /v1/receipts/{id}` only: the receipt's leaf and the signed tree head that includes it (docs/receipts.md).
+  log?: {
+    log_id: string;
+    leaf_index: number;
+    tree_head: { tree_size: number; signature: { algorithm: string; key_id: string } };
+  } | null;
 }
 
 export interface ReceiptPage {

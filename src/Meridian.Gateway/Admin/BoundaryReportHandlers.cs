@@ -11,8 +11,8 @@ namespace Meridian.Gateway.Admin;
 /// <summary>
 /// <c>GET /admin/v1/tenants/{tenant}/boundary-report?from=&amp;to=</c>: per deployment, how many requests and what
 /// became of each (processed, refused before routing, failed closed, blocked by a safeguard), where they were processed
-/// (operator, region, zone), and any receipt showing processing or ingress outside the boundary or a signature that does
-/// not verify — there should be none. Read from the receipts in every geography store (and those still queued), in constant memory per deployment.
+/// (operator, region, zone), and any receipt showing processing or ingress outside the boundary or not proven the
+/// operator's (not under a signed tree head of its receipt log, or, from before the log, its signature not verifying) — there should be none. Read from the receipts in every geography store (and those still queued), in constant memory per deployment.
 /// </summary>
 public static class BoundaryReportHandlers
 {
@@ -42,14 +42,15 @@ public static class BoundaryReportHandlers
             builder.Add(receipt);
         }
 
+        var check = new StoredReceiptCheck(signer);
         foreach (var geography in geographies.All)
         {
-            geography.ForEachForTenant(tenant, from, to, receipt =>
+            geography.ForEachForTenant(tenant, from, to, (receipt, leaf) =>
             {
                 if (!pendingIds.Contains(receipt.RequestId))
                 {
-                    // Every stored receipt's signature is checked: one edited at rest is counted as a violation.
-                    builder.Add(receipt, signer.Verifies(receipt));
+                    // Every stored receipt is checked against its log (or its own signature): one edited at rest is counted as a violation.
+                    builder.Add(receipt, check.Authentic(geography, receipt, leaf));
                 }
             });
         }

@@ -13,9 +13,10 @@ using Meridian.Storage.Geography;
 namespace Meridian.Gateway.DataPlane;
 
 /// <summary>
-/// <c>GET /v1/receipts?from=&amp;to=&amp;limit=&amp;cursor=</c>: the caller's tenant's signed receipts in a period,
-/// oldest first, from every geography store (and those still queued), paged by an opaque cursor; and
-/// <c>GET /.well-known/meridian-receipt-key</c>, the public key that verifies them.
+/// <c>GET /v1/receipts?from=&amp;to=&amp;limit=&amp;cursor=</c>: the caller's tenant's receipts in a period, oldest
+/// first, from every geography store (and those still queued), paged by an opaque cursor, without proofs (each is
+/// fetched with its proof from <c>GET /v1/receipts/{id}</c>); and <c>GET /.well-known/meridian-receipt-key</c>, the
+/// public key that verifies the receipt logs' tree heads (and receipts from before the log).
 /// </summary>
 public sealed class ReceiptListEndpoint(ApiKeyAuthenticator authenticator, RecordWriter writer, GeographyStores stores, ReceiptSigner signer, TimeProvider time)
 {

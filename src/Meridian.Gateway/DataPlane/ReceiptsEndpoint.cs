@@ -45,7 +45,8 @@ public sealed class ReceiptsEndpoint(ApiKeyAuthenticator authenticator, RecordWr
             treeSize = size;
         }
 
-        // A receipt still queued has no leaf yet: it is served with "log": null (docs/receipts.md, "The receipt log").
+        // A receipt still queued has no leaf yet, and so nothing that authenticates it: it is served with "log": null
+        // (docs/receipts.md, "The receipt log"). A complete answer's last byte waits for the commit, so its receipt has one.
         ReceiptLogView? log = null;
         if (pending is null)
         {

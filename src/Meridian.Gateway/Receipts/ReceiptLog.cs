@@ -139,27 +139,28 @@ internal sealed class ReceiptLogWriter(string logId, string geography, ReceiptSi
 
         var next = _frontier.Clone();
         var first = next.Size;
-        var leaves = new List<LogLeaf>(receipts.Count);
-        foreach (var receipt in receipts)
+        var leaves = new LogLeaf?[receipts.Count];
+        for (var i = 0; i < receipts.Count; i++)
         {
-            if (already?.Contains(receipt.RequestId) == true)
+            if (already?.Contains(receipts[i].RequestId) == true)
             {
                 continue;
             }
 
-            var hash = ReceiptSigner.LeafHash(receipt);
+            var hash = ReceiptSigner.LeafHash(receipts[i]);
+            leaves[i] = new LogLeaf(next.Size, hash);
             next.Append(hash);
-            leaves.Add(new LogLeaf(receipt.RequestId, hash));
         }
 
         _prepared = next;
-        if (leaves.Count == 0)
+        if (next.Size == first)
         {
             return null;
         }
 
         var root = next.Root();
         var timestamp = time.GetUtcNow().ToUnixTimeMilliseconds();
+        // The batch's one signature: each receipt is authenticated by its leaf under this head (docs/receipts.md).
         var signature = signer.SignData(TreeHeadSigning.SignedBytes(logId, geography, next.Size, root, timestamp));
         var frontier = new byte[next.Nodes.Count * MerkleTree.HashSize];
         for (var i = 0; i < next.Nodes.Count; i++)
@@ -167,7 +168,7 @@ internal sealed class ReceiptLogWriter(string logId, string geography, ReceiptSi
             next.Nodes[i].CopyTo(frontier, i * MerkleTree.HashSize);
         }
 
-        return new LogAppend(first, leaves, new StoredTreeHead(logId, next.Size, root, timestamp, signer.KeyId, signature, frontier));
+        return new LogAppend(leaves, new StoredTreeHead(logId, next.Size, root, timestamp, signer.KeyId, signature, frontier));
     }
 
     public void Committed()

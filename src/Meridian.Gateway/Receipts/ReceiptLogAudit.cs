@@ -195,28 +195,27 @@ public sealed class ReceiptLogAuditor(HttpClient http, string apiKey, byte[] pub
 
         using var document = JsonDocument.Parse(body);
         var receipt = document.RootElement;
-        var signature = ReceiptVerifier.Verify(receipt, publicKey);
-        if (!signature.Valid)
-        {
-            failures.Add($"{requestId}: {signature.Reason}");
-            return null;
-        }
-
-        var check = ReceiptLogVerifier.Check(receipt, publicKey);
-        if (check.View is { } position)
+        var check = ReceiptVerifier.Verify(receipt, publicKey);
+        if (check.Log is { } position)
         {
             // Where the gateway says it is, verified or not: compared with where it was.
             observed[requestId] = new SeenReceipt(position.LogId, position.LeafIndex, position.LeafHash);
         }
 
-        if (check.Failure is { } failure)
+        if (check.Pending)
         {
-            failures.Add($"{requestId}: {failure}");
+            return false;
+        }
+
+        if (!check.Valid)
+        {
+            failures.Add($"{requestId}: {check.Reason}");
             return null;
         }
 
-        if (check.View is not { } view)
+        if (check.Log is not { } view)
         {
+            // A receipt from before the log: its own signature verified, and there is no leaf to follow.
             return false;
         }
 

@@ -8,8 +8,8 @@ using NSec.Cryptography;
 namespace Meridian.Gateway.Receipts;
 
 /// <summary>
-/// The canonical form a receipt's signature covers: the receipt's JSON (as <c>GET /v1/receipts/…</c> serves it)
-/// without its <c>signature</c> member, with every null member left out, object members sorted by name (UTF-16 code
+/// A receipt's canonical form, what its leaf in the receipt log hashes (and what the signature of a receipt from before
+/// the log covers): the receipt's JSON (as <c>GET /v1/receipts/…</c> serves it) without its <c>signature</c> member, with every null member left out, object members sorted by name (UTF-16 code
 /// units), no whitespace, strings escaped as RFC 8785 (JCS) does — only <c>"</c>, <c>\</c> and control characters —
 /// and numbers exactly as the document spells them. Leaving nulls out lets receipts gain nullable fields later
 /// without breaking the signatures of older ones.
@@ -321,7 +321,8 @@ public static class ReceiptCanonicalJson
 }
 
 /// <summary>
-/// The operator's Ed25519 receipt key. Its public half is published at <c>/.well-known/meridian-receipt-key</c>;
+/// The operator's Ed25519 receipt key, which signs the receipt log's tree heads (and signed each receipt before the log
+/// existed). Its public half is published at <c>/.well-known/meridian-receipt-key</c>;
 /// the private half comes from <c>MERIDIAN_RECEIPT_SIGNING_KEY</c> (base64 of the 32-byte seed) or, without it, from
 /// <c>receipt-signing.key</c> in the data folder, created with owner-only permissions on first start. Nodes sharing a
 /// data folder share the key. Thread-safe; never logs or exposes the private key.
@@ -334,8 +335,8 @@ public sealed class ReceiptSigner : IDisposable
 
     private static readonly SignatureAlgorithm Ed25519 = SignatureAlgorithm.Ed25519;
 
-    // Canonical bytes are written into a buffer each signing thread keeps (the receipt writer's loop, or a request that
-    // reads a receipt not yet written), so signing allocates only the signature's text and the signed record.
+    // Canonical bytes are written into a buffer each hashing thread keeps (a record writer's loop, a report checking
+    // stored receipts), so a leaf hash allocates only the hash.
     [ThreadStatic]
     private static CanonicalBuffer? t_buffer;
 
@@ -393,18 +394,11 @@ public sealed class ReceiptSigner : IDisposable
 
     public static string KeyIdOf(ReadOnlySpan<byte> publicKey) => "rk_" + Convert.ToHexStringLower(SHA256.HashData(publicKey))[..16];
 
-    /// <summary>The receipt with its signature over <see cref="ReceiptCanonicalJson"/>.</summary>
-    public Receipt Sign(Receipt receipt)
-    {
-        var buffer = t_buffer ??= new CanonicalBuffer();
-        Span<byte> signature = stackalloc byte[64];
-        Ed25519.Sign(_key, buffer.Write(receipt), signature);
-        return receipt with { Signature = new ReceiptSignature(Algorithm, KeyId, Convert.ToBase64String(signature)) };
-    }
-
     /// <summary>
-    /// The base64 Ed25519 signature of <paramref name="data"/>, for the receipt log's tree heads. Their signed form starts
-    /// with a text tag (<see cref="TreeHeadSigning"/>), receipts' canonical form with <c>{</c>, so neither can pass for the other.
+    /// The base64 Ed25519 signature of <paramref name="data"/>, for the receipt log's tree heads: one per batch, which
+    /// authenticates every receipt of the batch through its leaf. Their signed form starts with a text tag
+    /// (<see cref="TreeHeadSigning"/>), receipts' canonical form with <c>{</c>, so a head's signature can never pass for
+    /// the signature of a receipt from before the log.
     /// </summary>
     public string SignData(ReadOnlySpan<byte> data)
     {
@@ -413,14 +407,17 @@ public sealed class ReceiptSigner : IDisposable
         return Convert.ToBase64String(signature);
     }
 
-    /// <summary>SHA-256(0x00 || canonical receipt): the receipt's leaf in the receipt log (RFC 9162 §2.1.1).</summary>
+    /// <summary>
+    /// SHA-256(0x00 || canonical receipt): the receipt's leaf in the receipt log (RFC 9162 §2.1.1). The canonical bytes
+    /// are written once, straight from the receipt's fields, into this thread's buffer and hashed there.
+    /// </summary>
     public static byte[] LeafHash(Receipt receipt)
     {
         var buffer = t_buffer ??= new CanonicalBuffer();
         return Core.Receipts.MerkleTree.HashLeaf(buffer.Write(receipt));
     }
 
-    /// <summary>Whether a stored receipt carries this key's valid signature over its canonical form.</summary>
+    /// <summary>Whether a receipt from before the receipt log carries this key's valid signature over its canonical form.</summary>
     public bool Verifies(Receipt receipt)
     {
         if (receipt.Signature is not { Algorithm: Algorithm } signature || signature.KeyId != KeyId)
@@ -472,10 +469,19 @@ internal sealed class CanonicalBuffer
     }
 }
 
-/// <summary>The outcome of checking one receipt's signature.</summary>
-public sealed record ReceiptVerification(bool Valid, string? RequestId, string? KeyId, string Reason);
+/// <summary>
+/// The outcome of checking one receipt: <see cref="Valid"/> when it is in the operator's signed receipt log (or, from
+/// before the log, carries the operator's signature) and unaltered; <see cref="Pending"/> when it is neither yet — a
+/// receipt still queued in the writer, to be fetched again; <see cref="Log"/> where the receipt says it sits in a log.
+/// </summary>
+public sealed record ReceiptVerification(bool Valid, string? RequestId, string? KeyId, string Reason, ReceiptLogView? Log = null, bool Pending = false);
 
-/// <summary>Checks receipts offline, against a public key the verifier trusts (published at <c>/.well-known/meridian-receipt-key</c>).</summary>
+/// <summary>
+/// Checks receipts offline, against a public key the verifier trusts (published at <c>/.well-known/meridian-receipt-key</c>).
+/// A receipt is authenticated by its leaf: it hashes to the leaf, the inclusion proof leads from the leaf to the root of
+/// a tree head, and the head carries the operator's signature (<see cref="ReceiptLogVerifier"/>). A receipt written
+/// before the receipt log carries its own signature instead, checked as it always was; when it has both, both must hold.
+/// </summary>
 public static class ReceiptVerifier
 {
     public static ReceiptVerification Verify(JsonElement receipt, ReadOnlySpan<byte> publicKey)
@@ -483,15 +489,45 @@ public static class ReceiptVerifier
         var requestId = receipt.ValueKind == JsonValueKind.Object && receipt.TryGetProperty("request_id", out var id) && id.ValueKind == JsonValueKind.String
             ? id.GetString()
             : null;
-        if (receipt.ValueKind != JsonValueKind.Object
-            || !receipt.TryGetProperty(ReceiptCanonicalJson.SignatureMember, out var signature)
-            || signature.ValueKind != JsonValueKind.Object)
+        if (receipt.ValueKind != JsonValueKind.Object)
         {
-            return new ReceiptVerification(false, requestId, null, "the receipt has no signature");
+            return new ReceiptVerification(false, requestId, null, "a receipt is a JSON object");
+        }
+
+        var log = ReceiptLogVerifier.Check(receipt, publicKey);
+        if (log.Failure is { } failure)
+        {
+            return new ReceiptVerification(false, requestId, log.View?.TreeHead?.Signature?.KeyId, failure, log.View);
+        }
+
+        var signed = receipt.TryGetProperty(ReceiptCanonicalJson.SignatureMember, out var signature) && signature.ValueKind != JsonValueKind.Null;
+        if (signed)
+        {
+            var own = VerifySignature(receipt, signature, requestId, publicKey);
+            return own with { Log = log.View };
+        }
+
+        if (log.View is { } view)
+        {
+            return new ReceiptVerification(true, requestId, view.TreeHead.Signature.KeyId, "genuine and unaltered", view);
+        }
+
+        // "log": null is how a receipt still queued is served; no log member at all, how the list serves receipts.
+        return receipt.TryGetProperty(ReceiptCanonicalJson.LogMember, out _)
+            ? new ReceiptVerification(false, requestId, null, "not in a receipt log yet and not signed: the receipt is still queued; fetch it again once written", Pending: true)
+            : new ReceiptVerification(false, requestId, null, "it carries no inclusion proof (receipts as GET /v1/receipts lists them do not): fetch it with GET /v1/receipts/{id}");
+    }
+
+    /// <summary>The own signature of a receipt from before the receipt log.</summary>
+    private static ReceiptVerification VerifySignature(JsonElement receipt, JsonElement signature, string? requestId, ReadOnlySpan<byte> publicKey)
+    {
+        if (signature.ValueKind != JsonValueKind.Object)
+        {
+            return new ReceiptVerification(false, requestId, null, "the receipt's signature is not a signature object");
         }
 
         var keyId = signature.TryGetProperty("key_id", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString() : null;
-        if (!signature.TryGetProperty("algorithm", out var algorithm) || algorithm.GetString() != ReceiptSigner.Algorithm)
+        if (!signature.TryGetProperty("algorithm", out var algorithm) || algorithm.ValueKind != JsonValueKind.String || algorithm.GetString() != ReceiptSigner.Algorithm)
         {
             return new ReceiptVerification(false, requestId, keyId, $"the signature's algorithm is not {ReceiptSigner.Algorithm}");
         }
@@ -509,7 +545,7 @@ public static class ReceiptVerifier
         byte[] value;
         try
         {
-            value = Convert.FromBase64String(signature.TryGetProperty("value", out var v) ? v.GetString() ?? string.Empty : string.Empty);
+            value = Convert.FromBase64String(signature.TryGetProperty("value", out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : string.Empty);
         }
         catch (FormatException)
         {
@@ -517,7 +553,7 @@ public static class ReceiptVerifier
         }
 
         return SignatureAlgorithm.Ed25519.Verify(key, ReceiptCanonicalJson.Of(receipt), value)
-            ? new ReceiptVerification(true, requestId, keyId, "genuine and unaltered")
+            ? new ReceiptVerification(true, requestId, keyId, "genuine and unaltered (signed before the receipt log)")
             : new ReceiptVerification(false, requestId, keyId, "the signature does not match: the receipt was altered or not signed by this key");
     }
 }

@@ -10,15 +10,15 @@ using Meridian.Storage.Sql;
 namespace Meridian.Gateway.Records;
 
 /// <summary>
-/// Writes each request's <see cref="RequestRecord"/> — its signed receipt, its usage row and its sealed case, if any —
+/// Writes each request's <see cref="RequestRecord"/> — its receipt, its usage row and its sealed case, if any —
 /// to the store of the geography it belongs to, in one transaction, off the request path and in batches. Each geography
 /// has its own lane (a bounded channel and the loop that drains it), so a slow or restarting store holds up only its own
 /// geography. Lanes apply back-pressure instead of dropping: an accepted record is written, also at shutdown, when every
 /// lane drains before the process exits; until then it is readable (<see cref="FindReceipt"/>, <see cref="FindCase"/>),
-/// its receipt signed when read (Ed25519 is deterministic: the writer signs the same bytes again).
-/// <see cref="WriteDurablyAsync"/> lets a request wait until its record is committed before its client sees the end.
-/// Each batch's receipts are also appended, in the same transaction, to this node's receipt log of the geography
-/// (<see cref="ReceiptLogWriter"/>), under one signed tree head per batch.
+/// not yet in a log. <see cref="WriteDurablyAsync"/> lets a request wait until its record is committed before its
+/// client sees the end. Each batch's receipts become leaves, in their own rows and the same transaction, of this node's
+/// receipt log of the geography (<see cref="ReceiptLogWriter"/>), under one signed tree head per batch: that one
+/// signature is what authenticates every receipt of the batch (receipts carry no signature of their own).
 /// </summary>
 public sealed partial class RecordWriter(
     GeographyStores stores, ReceiptSigner signer, ILogger<RecordWriter> logger, BudgetTracker? budgets = null, NodeIdentity? node = null, TimeProvider? time = null,
@@ -38,7 +38,7 @@ public sealed partial class RecordWriter(
     private readonly Histogram<double>? _commitDuration = meters?.Create(Hosting.GatewayHost.TelemetryName)
         .CreateHistogram<double>("meridian.records.commit.duration", "s", "Time to commit one batch of request records to a geography's store");
 
-    /// <summary>Queues a request's record to be signed and written.</summary>
+    /// <summary>Queues a request's record to be written.</summary>
     public ValueTask EnqueueAsync(RequestRecord record) => Enqueue(record, written: null);
 
     /// <summary>
@@ -55,7 +55,6 @@ public sealed partial class RecordWriter(
 
     private ValueTask Enqueue(RequestRecord record, TaskCompletionSource? written)
     {
-        // Signing (canonical bytes + Ed25519, ≈ 25 µs) happens in the lane's loop, not on the request's thread.
         var entry = new Entry(record, written);
         _pending[record.Receipt.RequestId] = entry;
         var lane = LaneFor(record.Receipt.StorageGeography);
@@ -77,15 +76,15 @@ public sealed partial class RecordWriter(
         }
     }
 
-    /// <summary>A receipt accepted but not yet written, signed.</summary>
-    public Receipt? FindReceipt(string requestId) => _pending.TryGetValue(requestId, out var entry) ? entry.Signed(signer) : null;
+    /// <summary>A receipt accepted but not yet written (so not yet in a log).</summary>
+    public Receipt? FindReceipt(string requestId) => _pending.TryGetValue(requestId, out var entry) ? entry.Receipt : null;
 
     /// <summary>The case of a request whose record is accepted but not yet written.</summary>
     public CaseRecord? FindCase(string requestId) => _pending.TryGetValue(requestId, out var entry) ? entry.Record.Case?.Record : null;
 
-    /// <summary>A tenant's receipts accepted but not yet written, created in [<paramref name="from"/>, <paramref name="to"/>), signed.</summary>
+    /// <summary>A tenant's receipts accepted but not yet written, created in [<paramref name="from"/>, <paramref name="to"/>).</summary>
     public IReadOnlyList<Receipt> PendingFor(string tenantId, DateTimeOffset from, DateTimeOffset to) =>
-        [.. _pending.Values.Where(e => e.Receipt.TenantId == tenantId && e.Receipt.CreatedAt >= from && e.Receipt.CreatedAt < to).Select(e => e.Signed(signer))];
+        [.. _pending.Values.Where(e => e.Receipt.TenantId == tenantId && e.Receipt.CreatedAt >= from && e.Receipt.CreatedAt < to).Select(e => e.Receipt)];
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -154,7 +153,6 @@ public sealed partial class RecordWriter(
             {
                 while (batch.Count < MaxBatch && reader.TryRead(out var entry))
                 {
-                    entry.Signed(signer);
                     batch.Add(entry);
                 }
 
@@ -181,8 +179,8 @@ public sealed partial class RecordWriter(
         var receipts = new Receipt[batch.Count];
         for (var i = 0; i < batch.Count; i++)
         {
-            receipts[i] = batch[i].Signed(signer);
-            records[i] = batch[i].Record with { Receipt = receipts[i] };
+            records[i] = batch[i].Record;
+            receipts[i] = records[i].Receipt;
         }
 
         for (var attempt = 1; ; attempt++)
@@ -192,7 +190,7 @@ public sealed partial class RecordWriter(
                 // One connection kept open per lane, its statements prepared once.
                 var store = stores.For(geography);
                 connection ??= store.OpenBatchWriter();
-                // The leaves and the one signed tree head of this batch (one Ed25519 signature, not one per receipt).
+                // The leaves and the one signed tree head of this batch (one Ed25519 signature for all its receipts).
                 var append = log.Prepare(store, receipts);
                 // Only usage rows that were new come back, so a retried (half-written) batch adds nothing twice to the
                 // budgets' running totals; receipts and cases are idempotent by request id.
@@ -234,28 +232,10 @@ public sealed partial class RecordWriter(
 
     private sealed record Lane(Channel<Entry> Queue, Task Loop);
 
-    /// <summary>One queued record (its receipt unsigned) and who waits for it to be committed.</summary>
-    private sealed class Entry(RequestRecord record, TaskCompletionSource? written)
+    /// <summary>One queued record and who waits for it to be committed.</summary>
+    private sealed record Entry(RequestRecord Record, TaskCompletionSource? Written)
     {
-        private Receipt? _signed;
-
-        public RequestRecord Record { get; } = record;
-
         public Receipt Receipt => Record.Receipt;
-
-        public TaskCompletionSource? Written { get; } = written;
-
-        /// <summary>The receipt with its signature, made once; thread-safe (a reader and the writer may race, to the same bytes).</summary>
-        public Receipt Signed(ReceiptSigner signer)
-        {
-            if (Volatile.Read(ref _signed) is { } signed)
-            {
-                return signed;
-            }
-
-            Interlocked.CompareExchange(ref _signed, signer.Sign(Record.Receipt), null);
-            return _signed!;
-        }
     }
 
     private static partial class Log

@@ -5,11 +5,12 @@ using Meridian.Storage.Sql;
 namespace Meridian.Storage.Geography;
 
 /// <summary>
-/// The receipt transparency logs resting in this geography's store (docs/receipts.md, "The receipt log"): each log's
-/// leaves (leaf hash and request id by index) and the signed tree head of every batch, keyed by log id, so several
-/// nodes sharing one PostgreSQL store each keep their own log. Leaves and heads are written in the batch's transaction;
-/// the primary keys (log, index) and (log, size) refuse a second writer of the same index, so two writers that
-/// somehow share a log id cannot fork it silently — one batch fails and its writer reloads.
+/// The receipt transparency logs resting in this geography's store (docs/receipts.md, "The receipt log"): each receipt's
+/// leaf is three columns of its own row (log id, leaf index, leaf hash), and every batch's signed tree head a row of
+/// <c>receipt_log_heads</c>, keyed by log id, so several nodes sharing one PostgreSQL store each keep their own log.
+/// Leaves and heads are written in the batch's transaction. The unique index (log, index) and the primary key
+/// (log, size) refuse a second writer of the same index, so two writers that somehow share a log id cannot fork it
+/// silently — one batch fails and its writer reloads.
 /// </summary>
 public sealed partial class ReceiptStore
 {
@@ -34,7 +35,23 @@ public sealed partial class ReceiptStore
         );
         """;
 
-    private static readonly string[] LeafColumns = ["log_id", "leaf_index", "leaf_hash", "request_id"];
+
+    /// <summary>
+    /// The leaf moves into the receipt's row (issue 19): a separate leaf row cost every request a second row and three
+    /// more B-tree inserts (the table, its primary key and its request-id index). Existing leaves are carried over; a leaf
+    /// whose receipt row is missing (removed at rest) has no row to go to, and its log then shows the hole, as before.
+    /// Binaries from before write leaves to the dropped table, so this raises the compatibility floor
+    /// (<see cref="OldestCompatible"/>).
+    /// </summary>
+    private const string LeafColumnsMigration = """
+        ALTER TABLE receipts ADD COLUMN log_id TEXT;
+        ALTER TABLE receipts ADD COLUMN leaf_index INTEGER;
+        ALTER TABLE receipts ADD COLUMN leaf_hash BLOB;
+        UPDATE receipts SET log_id = l.log_id, leaf_index = l.leaf_index, leaf_hash = l.leaf_hash
+            FROM receipt_log_leaves l WHERE l.request_id = receipts.request_id;
+        CREATE UNIQUE INDEX receipts_log_leaf ON receipts (log_id, leaf_index);
+        DROP TABLE receipt_log_leaves;
+        """;
 
     private const string HeadColumns = "log_id, tree_size, root_hash, timestamp_ms, key_id, signature, frontier";
 
@@ -84,7 +101,7 @@ public sealed partial class ReceiptStore
     {
         using var connection = _database.Open();
         return connection.QuerySingle(
-            null, "SELECT log_id, leaf_index, leaf_hash FROM receipt_log_leaves WHERE request_id = @id ORDER BY log_id, leaf_index LIMIT 1",
+            null, "SELECT log_id, leaf_index, leaf_hash FROM receipts WHERE request_id = @id AND log_id IS NOT NULL",
             r => new LogPosition(r.GetString(0), r.GetInt64(1), (byte[])r.GetValue(2)), ("@id", requestId));
     }
 
@@ -93,7 +110,7 @@ public sealed partial class ReceiptStore
     {
         using var connection = _database.Open();
         return connection.Query(
-            null, "SELECT request_id FROM receipt_log_leaves WHERE log_id = @log AND leaf_index >= @from", r => r.GetString(0), ("@log", logId), ("@from", fromIndex))
+            null, "SELECT request_id FROM receipts WHERE log_id = @log AND leaf_index >= @from", r => r.GetString(0), ("@log", logId), ("@from", fromIndex))
             .ToHashSet(StringComparer.Ordinal);
     }
 
@@ -105,7 +122,7 @@ public sealed partial class ReceiptStore
     {
         using var connection = _database.Open();
         var hashes = connection.Query(
-            null, "SELECT leaf_index, leaf_hash FROM receipt_log_leaves WHERE log_id = @log AND leaf_index < @size ORDER BY leaf_index",
+            null, "SELECT leaf_index, leaf_hash FROM receipts WHERE log_id = @log AND leaf_index < @size ORDER BY leaf_index",
             r => (Index: r.GetInt64(0), Hash: (byte[])r.GetValue(1)), ("@log", logId), ("@size", size));
         for (var i = 0; i < hashes.Count; i++)
         {
@@ -121,16 +138,8 @@ public sealed partial class ReceiptStore
     private static StoredTreeHead ReadHead(DbDataReader r) =>
         new(r.GetString(0), r.GetInt64(1), (byte[])r.GetValue(2), r.GetInt64(3), r.GetString(4), r.GetString(5), (byte[])r.GetValue(6));
 
-    private static void AppendLog(SqlDatabase database, PreparedStatements statements, DbTransaction transaction, LogAppend append)
+    private static void AppendHead(PreparedStatements statements, DbTransaction transaction, LogAppend append)
     {
-        var rows = new object?[append.Leaves.Count][];
-        for (var i = 0; i < rows.Length; i++)
-        {
-            rows[i] = [append.Head.LogId, append.FirstIndex + i, append.Leaves[i].LeafHash, append.Leaves[i].RequestId];
-        }
-
-        // No ON CONFLICT: an index already taken means this writer's view of the log is stale, and the batch must fail.
-        MultiRowInsert.Execute(database, statements, transaction, "receipt_log_leaves", LeafColumns, rows, string.Empty);
         var head = append.Head;
         var command = statements.For(
             $"INSERT INTO receipt_log_heads ({HeadColumns}) VALUES (@log, @size, @root, @time, @key, @signature, @frontier)", transaction, c =>
@@ -158,11 +167,14 @@ public sealed partial class ReceiptStore
 /// </summary>
 public sealed record StoredTreeHead(string LogId, long TreeSize, byte[] RootHash, long TimestampMs, string KeyId, string Signature, byte[] Frontier);
 
-/// <summary>A batch's leaves for a log, from index <see cref="FirstIndex"/>, and the tree head signed over them.</summary>
-public sealed record LogAppend(long FirstIndex, IReadOnlyList<LogLeaf> Leaves, StoredTreeHead Head);
+/// <summary>
+/// A batch's leaves in a log and the tree head signed over them. <see cref="Leaves"/> runs parallel to the batch's
+/// records: null for a receipt already in the log (a batch retried after its commit landed unseen).
+/// </summary>
+public sealed record LogAppend(IReadOnlyList<LogLeaf?> Leaves, StoredTreeHead Head);
 
-/// <summary>One receipt's leaf: its request id and <c>SHA-256(0x00 || canonical receipt)</c>.</summary>
-public sealed record LogLeaf(string RequestId, byte[] LeafHash);
+/// <summary>One receipt's leaf: its index in the log and <c>SHA-256(0x00 || canonical receipt)</c>.</summary>
+public sealed record LogLeaf(long Index, byte[] LeafHash);
 
 /// <summary>Where a receipt sits in a log.</summary>
 public sealed record LogPosition(string LogId, long LeafIndex, byte[] LeafHash);

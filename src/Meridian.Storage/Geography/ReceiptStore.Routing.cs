@@ -17,7 +17,7 @@ public sealed partial class ReceiptStore
         "attempts", "routing_failure", "data_recipients", "signature", "ingress_data_zone", "ingress_outside_boundary", "world_version", "resource_id",
     ];
 
-    /// <summary>Every column a receipt is written with (declared after <see cref="RoutingColumns"/>, which it includes).</summary>
+    /// <summary>Every column a receipt is written with (declared after <see cref="RoutingColumns"/>, which it includes), its leaf in the receipt log last.</summary>
     private static readonly string[] ReceiptColumns =
     [
         "request_id", "created_at", "tenant_id", "key_id", "deployment_id", "deployment_name", "model", "hosting_option",
@@ -25,6 +25,7 @@ public sealed partial class ReceiptStore
         "status", "error_type", "safeguard_verdict", "stop_reason", "input_tokens", "output_tokens",
         "cache_creation_input_tokens", "cache_read_input_tokens", "duration_ms",
         .. RoutingColumns,
+        "log_id", "leaf_index", "leaf_hash",
     ];
 
     private const string RoutingMigration = """
@@ -61,15 +62,19 @@ public sealed partial class ReceiptStore
     public IReadOnlyList<Receipt> ListForTenant(string tenantId, string resourceId, DateTimeOffset from, DateTimeOffset to, (DateTimeOffset CreatedAt, string RequestId)? after, int limit)
     {
         var list = new List<Receipt>(Math.Min(limit, 256));
-        Scan(tenantId, resourceId, from, to, after, limit, list.Add);
+        Scan(tenantId, resourceId, from, to, after, limit, (receipt, _) => list.Add(receipt));
         return list;
     }
 
-    /// <summary>Every receipt of a tenant in the period, oldest first, streamed to <paramref name="visit"/> (for reports over long periods).</summary>
-    public void ForEachForTenant(string tenantId, DateTimeOffset from, DateTimeOffset to, Action<Receipt> visit) =>
+    /// <summary>
+    /// Every receipt of a tenant in the period, oldest first, with its leaf in a receipt log (null for one written before
+    /// the log), streamed to <paramref name="visit"/> (for reports over long periods).
+    /// </summary>
+    public void ForEachForTenant(string tenantId, DateTimeOffset from, DateTimeOffset to, Action<Receipt, LogPosition?> visit) =>
         Scan(tenantId, null, from, to, null, int.MaxValue, visit);
 
-    private void Scan(string tenantId, string? resourceId, DateTimeOffset from, DateTimeOffset to, (DateTimeOffset CreatedAt, string RequestId)? after, int limit, Action<Receipt> visit)
+    private void Scan(
+        string tenantId, string? resourceId, DateTimeOffset from, DateTimeOffset to, (DateTimeOffset CreatedAt, string RequestId)? after, int limit, Action<Receipt, LogPosition?> visit)
     {
         using var connection = _database.Open();
         using var command = connection.CreateCommand();
@@ -87,9 +92,12 @@ public sealed partial class ReceiptStore
         command.Bind("@afterId", after?.RequestId ?? string.Empty);
         command.Bind("@limit", limit);
         using var reader = command.ExecuteReader();
+        var log = reader.GetOrdinal("log_id");
+        var index = reader.GetOrdinal("leaf_index");
+        var hash = reader.GetOrdinal("leaf_hash");
         while (reader.Read())
         {
-            visit(Read(reader));
+            visit(Read(reader), reader.IsDBNull(log) ? null : new LogPosition(reader.GetString(log), reader.GetInt64(index), (byte[])reader.GetValue(hash)));
         }
     }
 

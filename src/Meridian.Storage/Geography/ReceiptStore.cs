@@ -54,14 +54,16 @@ public sealed partial class ReceiptStore
         ResourceMigration,
         UsageLedger.PerWriterHourlyMigration,
         LogMigration,
+        LeafColumnsMigration,
     ];
 
     /// <summary>
     /// The schema version a binary must know to use a geography store migrated by this one (see <see cref="SchemaVersion"/>):
-    /// the per-writer hourly aggregates changed <c>usage_hourly</c>'s key, and a binary from before writes against the
-    /// old one. Raise it with a migration older binaries cannot live with; leave it for an additive one.
+    /// receipts' leaves moved into their rows (<see cref="LeafColumnsMigration"/>), and a binary from before writes them
+    /// to the dropped leaf table (before that, the per-writer hourly aggregates changed <c>usage_hourly</c>'s key). Raise
+    /// it with a migration older binaries cannot live with; leave it for an additive one.
     /// </summary>
-    internal static int OldestCompatible => Array.IndexOf(Migrations, UsageLedger.PerWriterHourlyMigration) + 1;
+    internal static int OldestCompatible => Array.IndexOf(Migrations, LeafColumnsMigration) + 1;
 
     private readonly SqlDatabase _database;
 
@@ -125,14 +127,7 @@ public sealed partial class ReceiptStore
     /// </summary>
     public sealed class BatchWriter : IDisposable
     {
-        /// <summary>
-    /// The schema version a binary must know to use a geography store migrated by this one (see <see cref="SchemaVersion"/>):
-    /// the per-writer hourly aggregates changed <c>usage_hourly</c>'s key, and a binary from before writes against the
-    /// old one. Raise it with a migration older binaries cannot live with; leave it for an additive one.
-    /// </summary>
-    internal static int OldestCompatible => Array.IndexOf(Migrations, UsageLedger.PerWriterHourlyMigration) + 1;
-
-    private readonly SqlDatabase _database;
+        private readonly SqlDatabase _database;
         private readonly PreparedStatements _statements;
         private readonly string _writerId;
 
@@ -144,20 +139,28 @@ public sealed partial class ReceiptStore
         }
 
         /// <inheritdoc cref="ReceiptStore.InsertBatch(IReadOnlyList{RequestRecord})"/>
-        /// <param name="log">The batch's receipts as leaves of this node's log, and the tree head signed over them, committed with them; null for none.</param>
+        /// <param name="log">The batch's receipts as leaves of this node's log (written in their rows), and the tree head signed over them, committed with them; null for none.</param>
         public IReadOnlyList<UsageRecord> InsertBatch(IReadOnlyList<RequestRecord> records, LogAppend? log = null)
         {
             using var transaction = _database.Begin(_statements.Connection);
             if (records.Count > 0)
             {
-                MultiRowInsert.Execute(_database, _statements, transaction, "receipts", ReceiptColumns, [.. records.Select(r => Values(r.Receipt))], "ON CONFLICT DO NOTHING");
+                var rows = new object?[records.Count][];
+                for (var i = 0; i < rows.Length; i++)
+                {
+                    rows[i] = Values(records[i].Receipt, log?.Head.LogId, log?.Leaves[i]);
+                }
+
+                // The conflict target is the request id alone: a receipt already stored is skipped (a retried batch), but a
+                // leaf index already taken in the log fails the batch — this writer's view of the log is stale.
+                MultiRowInsert.Execute(_database, _statements, transaction, "receipts", ReceiptColumns, rows, "ON CONFLICT (request_id) DO NOTHING");
             }
 
             var inserted = UsageLedger.Insert(_database, _statements, transaction, _writerId, [.. records.Select(r => r.Usage).OfType<UsageRecord>()]);
             CaseStore.Insert(_statements.Connection, transaction, [.. records.Select(r => r.Case).OfType<SealedCase>()]);
             if (log is not null)
             {
-                AppendLog(_database, _statements, transaction, log);
+                AppendHead(_statements, transaction, log);
             }
 
             transaction.Commit();
@@ -167,13 +170,14 @@ public sealed partial class ReceiptStore
         public void Dispose() => _statements.Dispose();
     }
 
-    private static object?[] Values(Receipt r) =>
+    private static object?[] Values(Receipt r, string? logId, LogLeaf? leaf) =>
     [
         r.RequestId, r.CreatedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture), r.TenantId, r.KeyId, r.DeploymentId,
         r.DeploymentName, r.Model, r.HostingOption, r.DeploymentType, r.IngressRegion, r.Backend, r.ProcessingRegion,
         r.StorageGeography, r.Endpoint, r.Streamed ? 1 : 0, r.Status, r.ErrorType, r.SafeguardVerdict, r.StopReason,
         r.InputTokens, r.OutputTokens, r.CacheCreationInputTokens, r.CacheReadInputTokens, r.DurationMs,
         .. RoutingValues(r),
+        leaf is null ? null : logId, leaf?.Index, leaf?.LeafHash,
     ];
 
     public Receipt? Find(string requestId)
@@ -237,7 +241,7 @@ public sealed partial class ReceiptStore
 }
 
 /// <summary>
-/// Everything a request leaves behind, written in one transaction: its signed receipt, its usage row when it used
+/// Everything a request leaves behind, written in one transaction: its receipt, its usage row when it used
 /// anything, and its Trust &amp; Safety case when it was flagged.
 /// </summary>
 public sealed record RequestRecord(Receipt Receipt, UsageRecord? Usage, SealedCase? Case);

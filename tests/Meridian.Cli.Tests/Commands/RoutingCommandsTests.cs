@@ -54,7 +54,7 @@ public sealed class RoutingCommandsTests(CliGatewayFixture gateway) : IClassFixt
             (await offline.RunWithInputAsync(receipt.GetRawText(), "receipts", "verify", "-", "--public-key", publicKey)).ShouldSucceed();
 
             var bad = (await offline.RunAsync("receipts", "verify", tampered, "--public-key", publicKey)).ShouldFail();
-            Assert.Contains($"FAILED  {requestId}: the signature does not match", bad.Out);
+            Assert.Contains($"FAILED  {requestId}: it does not hash to its leaf", bad.Out);
             Assert.Contains("error: 1 of 1 receipt(s) failed verification.", bad.Error);
         }
         finally

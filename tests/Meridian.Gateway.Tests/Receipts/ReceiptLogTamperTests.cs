@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using Meridian.Gateway.Receipts;
 using Meridian.Storage.Geography;
 using Meridian.Storage.Sql;
@@ -10,9 +9,10 @@ namespace Meridian.Gateway.Tests.Receipts;
 /// <summary>
 /// The audit (<see cref="ReceiptLogAuditor"/>, run by <c>meridian receipts audit</c>) against receipts changed at rest,
 /// straight in the geography's store (the SQLite file, or the PostgreSQL schema under <c>MERIDIAN_TEST_STORE=postgres</c>)
-/// as an operator with the signing key could: a receipt rewritten and re-signed with its leaf hash replaced, two leaves
-/// swapped, a receipt deleted with its leaf and the later leaves renumbered. Per-receipt signatures pass on all of
-/// them; the audit fails each, naming the receipt and what happened, and passes again once the store is put back.
+/// as an operator could: a receipt rewritten with its leaf hash replaced to match, two leaves swapped, a receipt deleted
+/// (its leaf with it: the leaf is in its row) and the later leaves renumbered. The rewritten receipt hashes to its stored
+/// leaf; the audit fails each, naming the receipt and what happened, and passes again once the store is put back. The
+/// boundary report, which checks stored receipts against their logs, counts the rewritten one as not the operator's.
 /// </summary>
 public sealed class ReceiptLogTamperTests(GatewayFixture gateway) : IClassFixture<GatewayFixture>, IDisposable
 {
@@ -43,14 +43,16 @@ public sealed class ReceiptLogTamperTests(GatewayFixture gateway) : IClassFixtur
         Assert.Equal(6, grown.Receipts);
         var state = grown.State;
 
-        // 1. Rewritten: more output tokens billed, re-signed with the operator's key, its leaf hash replaced to match.
+        Assert.Equal(0, BadReceipts(store, signer));
+
+        // 1. Rewritten: more output tokens billed, its leaf hash replaced to match.
         var victim = store.Find(ids[2])!;
-        var rewritten = signer.Sign(victim with { OutputTokens = victim.OutputTokens + 1000, Signature = null });
+        var rewritten = victim with { OutputTokens = victim.OutputTokens + 1000 };
         var originalLeaf = store.FindLeaf(victim.RequestId)!;
-        Execute(store, "UPDATE receipts SET output_tokens = @tokens, signature = @signature WHERE request_id = @id",
-            ("@tokens", rewritten.OutputTokens), ("@signature", SignatureColumn(rewritten)), ("@id", victim.RequestId));
-        Execute(store, "UPDATE receipt_log_leaves SET leaf_hash = @hash WHERE request_id = @id", ("@hash", ReceiptSigner.LeafHash(rewritten)), ("@id", victim.RequestId));
-        Assert.True(signer.Verifies(store.Find(victim.RequestId)!), "the rewritten receipt's own signature verifies: only the log can tell");
+        Execute(store, "UPDATE receipts SET output_tokens = @tokens, leaf_hash = @hash WHERE request_id = @id",
+            ("@tokens", rewritten.OutputTokens), ("@hash", ReceiptSigner.LeafHash(rewritten)), ("@id", victim.RequestId));
+        Assert.Equal(ReceiptSigner.LeafHash(store.Find(victim.RequestId)!), store.FindLeaf(victim.RequestId)!.LeafHash);
+        Assert.True(BadReceipts(store, signer) >= 1, "the rewritten receipt's log no longer folds to its signed head");
         var audit = await auditor.AuditAsync(state, Ct);
         Assert.False(audit.Passed);
         Assert.Contains(audit.Failures, f => f.Contains(victim.RequestId, StringComparison.Ordinal) && f.Contains("inclusion proof does not lead to the signed root", StringComparison.Ordinal));
@@ -58,11 +60,11 @@ public sealed class ReceiptLogTamperTests(GatewayFixture gateway) : IClassFixtur
         Assert.Contains(audit.Failures, f => f.Contains("is not an extension of its signed tree head", StringComparison.Ordinal));
         Assert.Same(state, audit.State);
 
-        Execute(store, "UPDATE receipts SET output_tokens = @tokens, signature = @signature WHERE request_id = @id",
-            ("@tokens", victim.OutputTokens), ("@signature", SignatureColumn(victim)), ("@id", victim.RequestId));
-        Execute(store, "UPDATE receipt_log_leaves SET leaf_hash = @hash WHERE request_id = @id", ("@hash", originalLeaf.LeafHash), ("@id", victim.RequestId));
+        Execute(store, "UPDATE receipts SET output_tokens = @tokens, leaf_hash = @hash WHERE request_id = @id",
+            ("@tokens", victim.OutputTokens), ("@hash", originalLeaf.LeafHash), ("@id", victim.RequestId));
         var restored = await auditor.AuditAsync(state, Ct);
         Assert.True(restored.Passed, string.Join("; ", restored.Failures));
+        Assert.Equal(0, BadReceipts(store, signer));
 
         // 2. Reordered: two receipts' leaves swapped.
         var (x, y) = (store.FindLeaf(ids[0])!, store.FindLeaf(ids[3])!);
@@ -75,14 +77,13 @@ public sealed class ReceiptLogTamperTests(GatewayFixture gateway) : IClassFixtur
         SwapLeaves(store, store.FindLeaf(ids[0])!, store.FindLeaf(ids[3])!);
         Assert.True((await auditor.AuditAsync(state, Ct)).Passed);
 
-        // 3. Removed: a receipt deleted with its leaf, the later leaves renumbered to close the gap, the heads left alone.
+        // 3. Removed: a receipt deleted (its leaf with it), the later leaves renumbered to close the gap, the heads left alone.
         var gone = store.FindLeaf(ids[1])!;
         Execute(store, "DELETE FROM receipts WHERE request_id = @id", ("@id", ids[1]));
-        Execute(store, "DELETE FROM receipt_log_leaves WHERE log_id = @log AND leaf_index = @index", ("@log", gone.LogId), ("@index", gone.LeafIndex));
         var later = Query(store, gone.LogId, gone.LeafIndex);
         foreach (var index in later)
         {
-            Execute(store, "UPDATE receipt_log_leaves SET leaf_index = @to WHERE log_id = @log AND leaf_index = @from", ("@to", index - 1), ("@log", gone.LogId), ("@from", index));
+            Execute(store, "UPDATE receipts SET leaf_index = @to WHERE log_id = @log AND leaf_index = @from", ("@to", index - 1), ("@log", gone.LogId), ("@from", index));
         }
 
         audit = await auditor.AuditAsync(state, Ct);
@@ -95,19 +96,26 @@ public sealed class ReceiptLogTamperTests(GatewayFixture gateway) : IClassFixtur
         Assert.False(fresh.Passed);
     }
 
-    private static string SignatureColumn(Core.Receipts.Receipt receipt) => JsonSerializer.Serialize(receipt.Signature!, ReceiptColumnsJson.Default.ReceiptSignature);
+    /// <summary>How many of the test tenant's stored receipts the boundary report's check finds not the operator's (its <c>bad_signatures</c>).</summary>
+    private long BadReceipts(ReceiptStore store, ReceiptSigner signer)
+    {
+        var check = new StoredReceiptCheck(signer);
+        var bad = 0L;
+        store.ForEachForTenant(GatewayFixture.TenantId, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1), (receipt, leaf) => bad += check.Authentic(store, receipt, leaf) ? 0 : 1);
+        return bad;
+    }
 
     private static void SwapLeaves(ReceiptStore store, LogPosition x, LogPosition y)
     {
-        Execute(store, "UPDATE receipt_log_leaves SET leaf_index = -1 WHERE log_id = @log AND leaf_index = @index", ("@log", x.LogId), ("@index", x.LeafIndex));
-        Execute(store, "UPDATE receipt_log_leaves SET leaf_index = @to WHERE log_id = @log AND leaf_index = @index", ("@to", x.LeafIndex), ("@log", y.LogId), ("@index", y.LeafIndex));
-        Execute(store, "UPDATE receipt_log_leaves SET leaf_index = @to WHERE log_id = @log AND leaf_index = -1", ("@to", y.LeafIndex), ("@log", x.LogId));
+        Execute(store, "UPDATE receipts SET leaf_index = -1 WHERE log_id = @log AND leaf_index = @index", ("@log", x.LogId), ("@index", x.LeafIndex));
+        Execute(store, "UPDATE receipts SET leaf_index = @to WHERE log_id = @log AND leaf_index = @index", ("@to", x.LeafIndex), ("@log", y.LogId), ("@index", y.LeafIndex));
+        Execute(store, "UPDATE receipts SET leaf_index = @to WHERE log_id = @log AND leaf_index = -1", ("@to", y.LeafIndex), ("@log", x.LogId));
     }
 
     private static List<long> Query(ReceiptStore store, string logId, long after)
     {
         using var connection = store.Database.Open();
-        return connection.Query(null, "SELECT leaf_index FROM receipt_log_leaves WHERE log_id = @log AND leaf_index > @after ORDER BY leaf_index", r => r.GetInt64(0), ("@log", logId), ("@after", after));
+        return connection.Query(null, "SELECT leaf_index FROM receipts WHERE log_id = @log AND leaf_index > @after ORDER BY leaf_index", r => r.GetInt64(0), ("@log", logId), ("@after", after));
     }
 
     private static void Execute(ReceiptStore store, string sql, params (string Name, object? Value)[] parameters)

@@ -5,13 +5,16 @@ using System.Text.Json.Nodes;
 using Meridian.Core.Receipts;
 using Meridian.Gateway.Receipts;
 using Meridian.Gateway.Records;
+using Meridian.Gateway.Tests.Receipts;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Meridian.Gateway.Tests.Routing;
 
 /// <summary>
-/// Receipts are signed by the operator (Ed25519 over a canonical form); the public key is at
-/// <c>/.well-known/meridian-receipt-key</c>; a receipt verifies offline, and any change to it fails verification.
+/// Receipts are the operator's: each is a leaf of the operator's receipt log under a tree head signed with Ed25519 (one
+/// signature per batch, not per receipt); the public key is at <c>/.well-known/meridian-receipt-key</c>; a receipt
+/// verifies offline, and any change to it fails verification. Receipts from before the log carry their own signature
+/// and stay verifiable.
 /// </summary>
 public sealed class ReceiptSigningTests(GatewayFixture gateway) : IClassFixture<GatewayFixture>
 {
@@ -26,51 +29,69 @@ public sealed class ReceiptSigningTests(GatewayFixture gateway) : IClassFixture<
         var publicKey = Convert.FromBase64String(key.GetProperty("public_key").GetString()!);
 
         Assert.Equal("Ed25519", key.GetProperty("algorithm").GetString());
-        Assert.Equal(key.GetProperty("key_id").GetString(), receipt.GetProperty("signature").GetProperty("key_id").GetString());
+        Assert.Equal(JsonValueKind.Null, receipt.GetProperty("signature").ValueKind);
+        Assert.Equal(key.GetProperty("key_id").GetString(), receipt.GetProperty("log").GetProperty("tree_head").GetProperty("signature").GetProperty("key_id").GetString());
         var verified = ReceiptVerifier.Verify(receipt, publicKey);
         Assert.True(verified.Valid, verified.Reason);
+        Assert.NotNull(verified.Log);
 
         foreach (var (field, value) in new (string, JsonNode?)[] { ("processing_region", "swedencentral"), ("output_tokens", 0), ("tenant_id", "ten_other"), ("new_field", "x") })
         {
             var tampered = JsonNode.Parse(receipt.GetRawText())!.AsObject();
             tampered[field] = value;
             var result = ReceiptVerifier.Verify(JsonSerializer.Deserialize<JsonElement>(tampered.ToJsonString()), publicKey);
-            Assert.False(result.Valid, $"changing {field} should break the signature");
+            Assert.False(result.Valid, $"changing {field} should break the receipt's leaf");
         }
 
         var forged = JsonNode.Parse(receipt.GetRawText())!.AsObject();
-        forged["signature"]!["value"] = Convert.ToBase64String(new byte[64]);
+        forged["log"]!["tree_head"]!["signature"]!["value"] = Convert.ToBase64String(new byte[64]);
         Assert.False(ReceiptVerifier.Verify(JsonSerializer.Deserialize<JsonElement>(forged.ToJsonString()), publicKey).Valid);
+        var unproven = JsonNode.Parse(receipt.GetRawText())!.AsObject();
+        unproven["log"] = null;
+        Assert.False(ReceiptVerifier.Verify(JsonSerializer.Deserialize<JsonElement>(unproven.ToJsonString()), publicKey).Valid, "without its proof a receipt proves nothing");
         Assert.False(ReceiptVerifier.Verify(receipt, new byte[32]).Valid);
     }
 
     [Fact]
-    public async Task A_stored_receipt_still_verifies_and_names_who_received_which_data()
+    public async Task A_receipt_read_right_after_its_answer_is_already_in_the_log_and_names_who_received_which_data()
     {
         using var client = gateway.CreateHttpClient();
-        var pending = await SendAndFetchReceiptAsync(client);
-        var requestId = pending.GetProperty("request_id").GetString()!;
-        var writer = gateway.App.Services.GetRequiredService<RecordWriter>();
-        for (var i = 0; i < 200 && writer.FindReceipt(requestId) is not null; i++)
-        {
-            await Task.Delay(25, Ct);
-        }
-
-        Assert.Null(writer.FindReceipt(requestId));
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"v1/receipts/{requestId}");
-        request.Headers.Add("x-api-key", GatewayFixture.DemoKey);
-        using var response = await client.SendAsync(request, Ct);
-        var stored = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        // No waiting: a complete answer's last byte waits for its record's commit, so its receipt is in the log by then.
+        var stored = await SendAndFetchReceiptAsync(client);
         var signer = gateway.App.Services.GetRequiredService<ReceiptSigner>();
 
         var verified = ReceiptVerifier.Verify(stored, signer.PublicKey);
         Assert.True(verified.Valid, verified.Reason + "\n" + stored);
-        Assert.Equal(pending.GetProperty("signature").GetProperty("value").GetString(), stored.GetProperty("signature").GetProperty("value").GetString());
+        Assert.Equal(stored.GetProperty("request_id").GetString(), verified.RequestId);
+        Assert.NotNull(verified.Log);
 
         var recipients = stored.GetProperty("data_recipients").EnumerateArray()
             .ToDictionary(r => r.GetProperty("party").GetString()!, r => r.GetProperty("classes").EnumerateArray().Select(c => c.GetString()).ToArray());
         Assert.Equal(["content", "usage", "transaction", "contact"], recipients["operator"]);
         Assert.Equal(["usage", "transaction", "contact"], recipients["pub_anthropic"]);
+    }
+
+    [Fact]
+    public async Task A_receipt_signed_before_the_log_is_served_with_its_signature_and_still_verifies()
+    {
+        using var client = gateway.CreateHttpClient();
+        var signer = gateway.App.Services.GetRequiredService<ReceiptSigner>();
+        var old = LegacyReceipts.Sign(signer, FullReceipt() with { RequestId = "req_" + Guid.NewGuid().ToString("N"), TenantId = GatewayFixture.TenantId, ResourceId = null });
+        gateway.App.Services.GetRequiredService<Meridian.Storage.Geography.GeographyStores>().For("us").InsertBatch([old]);
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"v1/receipts/{old.RequestId}");
+        request.Headers.Add("x-api-key", GatewayFixture.DemoKey);
+        using var response = await client.SendAsync(request, Ct);
+        var served = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(JsonValueKind.Null, served.GetProperty("log").ValueKind);
+        var verified = ReceiptVerifier.Verify(served, signer.PublicKey);
+        Assert.True(verified.Valid, verified.Reason);
+        Assert.Contains("signed before the receipt log", verified.Reason, StringComparison.Ordinal);
+        var edited = JsonNode.Parse(served.GetRawText())!.AsObject();
+        edited["output_tokens"] = 1;
+        Assert.False(ReceiptVerifier.Verify(JsonSerializer.Deserialize<JsonElement>(edited.ToJsonString()), signer.PublicKey).Valid);
     }
 
     [Fact]
@@ -107,8 +128,9 @@ public sealed class ReceiptSigningTests(GatewayFixture gateway) : IClassFixture<
     [Fact]
     public void Canonical_bytes_written_from_a_receipts_fields_equal_those_read_back_from_its_json()
     {
-        // The signer writes the canonical bytes from the record; a verifier reads them from the JSON it was served. Any
-        // difference (a member missed or misordered, a number or a time spelled differently, an escape) breaks verification.
+        // The writer hashes the canonical bytes written from the record; a verifier reads them from the JSON it was
+        // served. Any difference (a member missed or misordered, a number or a time spelled differently, an escape)
+        // breaks verification — of the leaf, and of the signature of a receipt from before the log.
         var full = FullReceipt();
         Assert.All(typeof(Receipt).GetProperties().Where(p => p.Name != nameof(Receipt.Signature)),
             p => Assert.True(p.GetValue(full) is not null, $"the sample must set {p.Name}, so the canonical writer is held to it"));
@@ -132,7 +154,7 @@ public sealed class ReceiptSigningTests(GatewayFixture gateway) : IClassFixture<
         using var signer = new ReceiptSigner(new byte[32]);
         foreach (var receipt in receipts)
         {
-            var signed = signer.Sign(receipt);
+            var signed = LegacyReceipts.Sign(signer, receipt);
             var json = JsonSerializer.SerializeToUtf8Bytes(signed, ReceiptJsonContext.Default.Receipt);
             using var document = JsonDocument.Parse(json);
             var output = new System.Buffers.ArrayBufferWriter<byte>();
@@ -143,15 +165,16 @@ public sealed class ReceiptSigningTests(GatewayFixture gateway) : IClassFixture<
 
             Assert.Equal(System.Text.Encoding.UTF8.GetString(ReceiptCanonicalJson.Of(document.RootElement)), System.Text.Encoding.UTF8.GetString(output.WrittenSpan));
             Assert.True(ReceiptVerifier.Verify(document.RootElement, signer.PublicKey).Valid);
+            Assert.Equal(MerkleTree.HashLeaf(ReceiptCanonicalJson.Of(document.RootElement)), ReceiptSigner.LeafHash(receipt));
         }
     }
 
     [Fact]
-    public void A_stored_receipt_verifies_only_as_signed_and_any_edit_at_rest_is_caught()
+    public void A_stored_receipt_from_before_the_log_verifies_only_as_signed_and_any_edit_at_rest_is_caught()
     {
         using var signer = new ReceiptSigner(new byte[32]);
         using var other = new ReceiptSigner(Enumerable.Repeat((byte)7, 32).ToArray());
-        var signed = signer.Sign(FullReceipt());
+        var signed = LegacyReceipts.Sign(signer, FullReceipt());
 
         Assert.True(signer.Verifies(signed));
         Assert.False(signer.Verifies(signed with { ProcessingRegion = "westus" }));
@@ -159,11 +182,11 @@ public sealed class ReceiptSigningTests(GatewayFixture gateway) : IClassFixture<
         Assert.False(signer.Verifies(signed with { DataRecipients = ReceiptBoundary.Recipients("pub_anthropic", []) }));
         Assert.False(signer.Verifies(signed with { Signature = null }));
         Assert.False(signer.Verifies(signed with { Signature = signed.Signature! with { Value = "not base64" } }));
-        Assert.False(signer.Verifies(other.Sign(FullReceipt())), "a receipt signed by another key is not this operator's");
+        Assert.False(signer.Verifies(LegacyReceipts.Sign(other, FullReceipt())), "a receipt signed by another key is not this operator's");
     }
 
     [Fact]
-    public async Task A_receipt_read_before_the_writer_has_signed_and_stored_it_is_signed()
+    public async Task A_receipt_read_while_still_queued_is_served_without_proof_and_verifies_as_pending()
     {
         // A writer whose loop never runs: the receipt stays queued, as it does for a moment under load.
         var signer = gateway.App.Services.GetRequiredService<ReceiptSigner>();
@@ -175,11 +198,21 @@ public sealed class ReceiptSigningTests(GatewayFixture gateway) : IClassFixture<
         var pending = writer.FindReceipt(receipt.RequestId);
         var listed = Assert.Single(writer.PendingFor(receipt.TenantId, receipt.CreatedAt, receipt.CreatedAt.AddTicks(1)));
 
-        Assert.NotNull(pending?.Signature);
+        Assert.Equal(receipt, pending);
         Assert.Equal(pending, listed);
-        var json = JsonSerializer.SerializeToElement(pending, ReceiptJsonContext.Default.Receipt);
-        var verified = ReceiptVerifier.Verify(json, signer.PublicKey);
-        Assert.True(verified.Valid, verified.Reason);
+        Assert.Null(pending!.Signature);
+        // Served as GET /v1/receipts/{id} serves a queued receipt ("log": null) …
+        var served = JsonSerializer.SerializeToNode(pending, ReceiptJsonContext.Default.Receipt)!.AsObject();
+        served[ReceiptCanonicalJson.LogMember] = null;
+        var verified = ReceiptVerifier.Verify(JsonSerializer.Deserialize<JsonElement>(served.ToJsonString()), signer.PublicKey);
+        Assert.False(verified.Valid, "a queued receipt is not in a log yet: nothing proves it");
+        Assert.True(verified.Pending, verified.Reason);
+
+        // … and as the list serves receipts (no log member): not pending, but to be fetched one by one to be verified.
+        var asListed = ReceiptVerifier.Verify(JsonSerializer.SerializeToElement(listed, ReceiptJsonContext.Default.Receipt), signer.PublicKey);
+        Assert.False(asListed.Valid);
+        Assert.False(asListed.Pending);
+        Assert.Contains("fetch it with GET /v1/receipts/{id}", asListed.Reason, StringComparison.Ordinal);
     }
 
     private static Receipt FullReceipt() => new()

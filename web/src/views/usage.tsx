@@ -511,8 +511,14 @@ function ReceiptReport({ receipt: r, estate }: { receipt: Receipt; estate: Tenan
   if (r.attempts && r.attempts.length > 1) {
     rows.push(['Failover path', r.attempts.map((a) => `${a.backend} in ${a.region}: ${a.outcome}`).join(' → ')]);
   }
+  if (r.log) {
+    rows.push([
+      'Receipt log',
+      `leaf ${r.log.leaf_index} of ${r.log.log_id}, under its tree head of size ${r.log.tree_head.tree_size} signed ${r.log.tree_head.signature.algorithm}, key ${r.log.tree_head.signature.key_id}`,
+    ]);
+  }
   if (r.signature) {
-    rows.push(['Signature', `${r.signature.algorithm}, key ${r.signature.key_id}`]);
+    rows.push(['Signature', `${r.signature.algorithm}, key ${r.signature.key_id} (signed before the receipt log)`]);
   }
   return (
     <article class="card receipt" aria-label={`Receipt ${r.request_id}`} data-receipt={r.request_id}>
