@@ -163,8 +163,8 @@ public static class CaseHandlers
         }
 
         var caller = AdminAuthentication.CallerOf(context);
-        var (sealedSnapshot, access) = store!.Cases.OpenSnapshot(id, caller.Actor, reasonCode, reason, time.GetUtcNow());
-        if (sealedSnapshot is null)
+        var (content, access) = store!.Cases.OpenSnapshot(id, caller.Actor, reasonCode, reason, time.GetUtcNow());
+        if (content is null)
         {
             return AdminProblems.Conflict($"The snapshot of case '{id}' was purged at the end of its retention period; its metadata and decision remain.");
         }
@@ -172,7 +172,7 @@ public static class CaseHandlers
         byte[] plaintext;
         try
         {
-            plaintext = keys.Open(found!.Geography, id, sealedSnapshot);
+            plaintext = keys.Open(found!.Geography, id, content.Snapshot, content.WrappedKey);
         }
         catch (CryptographicException)
         {

@@ -101,9 +101,9 @@ public sealed partial class RequestSafeguards(
                 json.WriteEndObject();
             }
 
-            var sealedSnapshot = keys.Seal(geography, record.Id, plaintext.WrittenSpan);
+            var content = keys.Seal(geography, record.Id, plaintext.WrittenSpan);
             Log.CaseOpened(logger, record.Id, geography, record.Verdict);
-            return new SealedCase(record, sealedSnapshot);
+            return new SealedCase(record, content);
         }
         finally
         {
