@@ -102,6 +102,13 @@ public sealed partial class CaseStore
     public const string Decided = "decided";
     public const string SystemActor = "system:retention";
 
+    /// <summary>The reason codes of a <c>view</c>: a page of a case list, one case's metadata, one case's access log.</summary>
+    public const string ViewedInList = "list";
+
+    public const string ViewedMetadata = "metadata";
+
+    public const string ViewedAccessLog = "access_log";
+
     /// <summary>The reason code of a purge.</summary>
     public const string RetentionElapsed = "retention_elapsed";
 
@@ -259,6 +266,28 @@ public sealed partial class CaseStore
         var access = Append(connection, transaction, caseId, actor, "open", reasonCode, reason, at);
         transaction.Commit();
         return (content, access);
+    }
+
+    /// <summary>
+    /// Records that a human saw these cases' metadata or access log (event <c>view</c>; the reason code says what: a queue
+    /// page, one case, its access log), one entry per case, in one transaction. Nothing of content is involved, but who
+    /// looked at which case is what a tenant and an auditor ask, so every view is in the chain like every open.
+    /// </summary>
+    public void RecordViews(IReadOnlyCollection<string> caseIds, string actor, string reasonCode, DateTimeOffset at)
+    {
+        if (caseIds.Count == 0)
+        {
+            return;
+        }
+
+        using var connection = _database.Open();
+        using var transaction = _database.BeginWrite(connection);
+        foreach (var caseId in caseIds)
+        {
+            Append(connection, transaction, caseId, actor, "view", reasonCode, null, at);
+        }
+
+        transaction.Commit();
     }
 
     /// <summary>Records a decision on an open case (and the access event). Null when the case is missing or already decided.</summary>
