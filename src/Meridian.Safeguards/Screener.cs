@@ -125,7 +125,7 @@ public sealed class Screener
         var texts = InputText.Collect(request);
         work?.Charge(texts.Sum(t => (long)(t?.Length ?? 0)));
         var builder = new VerdictBuilder();
-        var pending = new List<(IClassifier Classifier, ValueTask<ClassifierResult> Result)>();
+        var pending = new List<(IClassifier Classifier, TextSource Source, ValueTask<ClassifierResult> Result)>();
         foreach (var classifier in _classifiers)
         {
             if (!policy.Uses(classifier.Name))
@@ -138,14 +138,14 @@ public sealed class Screener
             {
                 if (texts[i] is { Length: > 0 } text)
                 {
-                    pending.Add((classifier, ClassifyAsync(classifier, new ScreeningText(text, InputText.SourceAt(i), work), cancellationToken)));
+                    pending.Add((classifier, InputText.SourceAt(i), ClassifyAsync(classifier, new ScreeningText(text, InputText.SourceAt(i), work), cancellationToken)));
                 }
             }
         }
 
-        foreach (var (classifier, task) in pending)
+        foreach (var (classifier, source, task) in pending)
         {
-            Apply(builder, policy, ScreeningStage.Input, classifier, await task, redactions: null);
+            Apply(builder, policy, ScreeningStage.Input, classifier, await task, redactions: null, evidenceIn: source);
         }
 
         var verdict = builder.Build(policy.Name);
@@ -223,9 +223,13 @@ public sealed class Screener
         }
     }
 
-    /// <summary>Adds a classifier's result to a verdict under the policy; collects redactions when asked to.</summary>
+    /// <summary>
+    /// Adds a classifier's result to a verdict under the policy; collects redactions when asked to, and, with
+    /// <paramref name="evidenceIn"/>, the positions of the findings that call for review (for a case's excerpts).
+    /// </summary>
     internal void Apply(
-        VerdictBuilder builder, SafeguardPolicy policy, ScreeningStage stage, IClassifier classifier, ClassifierResult result, List<RedactionSpan>? redactions)
+        VerdictBuilder builder, SafeguardPolicy policy, ScreeningStage stage, IClassifier classifier, ClassifierResult result, List<RedactionSpan>? redactions,
+        TextSource? evidenceIn = null)
     {
         if (result.UnavailableReason is { } reason)
         {
@@ -239,6 +243,11 @@ public sealed class Screener
         {
             var action = ActionFor(policy, stage, finding);
             builder.AddFinding(finding, action);
+            if (evidenceIn is { } source && action >= SafeguardAction.Flag)
+            {
+                builder.AddEvidence(new Evidence(source, finding));
+            }
+
             if (action == SafeguardAction.Redact)
             {
                 redactions?.Add(new RedactionSpan(finding.Start, finding.End, finding.Kind));

@@ -53,10 +53,14 @@ public sealed partial class RequestSafeguards(
         deployment.Retention == RetentionMode.Standard ? new ReviewCaptureBackend(inner, options.MaxSnapshotOutputChars) : null;
 
     /// <summary>
-    /// The case of a flagged request: metadata in clear and, unless the deployment's retention mode is <c>none</c>, the
-    /// request and the captured answer sealed for the geography. The case records who reviews it and its retention mode.
+    /// The case of a flagged request: metadata in clear and, unless the deployment's retention mode is <c>none</c>, a
+    /// bounded snapshot sealed for the geography — the request's shape, an excerpt around each finding (the whole body
+    /// only when it is at most <see cref="SafeguardsOptions.MaxWholeRequestBytes"/>) and the captured answer. The case
+    /// records who reviews it and its retention mode.
     /// </summary>
-    public SealedCase SealCase(string requestId, DateTimeOffset now, KeyRecord key, DeploymentRoute deployment, Verdict verdict, ReadOnlyMemory<byte> body, ReviewCaptureBackend? answer)
+    public SealedCase SealCase(
+        string requestId, DateTimeOffset now, KeyRecord key, DeploymentRoute deployment, Verdict verdict, ReadOnlyMemory<byte> body, MessagesRequest? request,
+        ReviewCaptureBackend? answer)
     {
         var geography = deployment.StorageGeography;
         var record = new CaseRecord
@@ -88,14 +92,29 @@ public sealed partial class RequestSafeguards(
         }
 
         var output = answer?.Text;
-        var plaintext = new ArrayBufferWriter<byte>(body.Length + (output?.Length ?? 0) * 2 + 64);
+        var whole = body.Length <= options.MaxWholeRequestBytes;
+        var plaintext = new ArrayBufferWriter<byte>((whole ? body.Length : 0) + (output?.Length ?? 0) * 2 + 4096);
         try
         {
             using (var json = new Utf8JsonWriter(plaintext))
             {
                 json.WriteStartObject();
                 json.WritePropertyName("request"u8);
-                json.WriteRawValue(body.Span);
+                if (whole)
+                {
+                    json.WriteRawValue(body.Span);
+                }
+                else
+                {
+                    json.WriteNullValue();
+                }
+
+                WriteShape(json, body.Length, request);
+                if (request is not null)
+                {
+                    WriteExcerpts(json, CaseExcerpts.Build(request, verdict, options.Excerpts));
+                }
+
                 json.WriteString("response"u8, output);
                 json.WriteBoolean("response_truncated"u8, answer?.Truncated ?? false);
                 json.WriteEndObject();
@@ -110,6 +129,65 @@ public sealed partial class RequestSafeguards(
             CryptographicOperations.ZeroMemory(MemoryMarshal.AsMemory(plaintext.WrittenMemory).Span);
         }
     }
+
+    /// <summary>What the request was, without its text: model, sizes and counts.</summary>
+    private static void WriteShape(Utf8JsonWriter json, int bytes, MessagesRequest? request)
+    {
+        json.WriteStartObject("request_shape"u8);
+        json.WriteNumber("bytes"u8, bytes);
+        if (request is not null)
+        {
+            json.WriteString("model"u8, request.Model);
+            json.WriteBoolean("stream"u8, request.Stream);
+            json.WriteNumber("max_tokens"u8, request.MaxTokens);
+            json.WriteNumber("messages"u8, request.Messages.ValueKind == JsonValueKind.Array ? request.Messages.GetArrayLength() : 0);
+            json.WriteNumber("tools"u8, request.Tools?.GetArrayLength() ?? 0);
+        }
+
+        json.WriteEndObject();
+    }
+
+    private static void WriteExcerpts(Utf8JsonWriter json, CaseExcerptSet set)
+    {
+        json.WriteStartObject("text_chars"u8);
+        foreach (var (source, chars) in set.TextChars.OrderBy(t => t.Key))
+        {
+            json.WriteNumber(SourceName(source), chars);
+        }
+
+        json.WriteEndObject();
+        json.WriteStartArray("excerpts"u8);
+        foreach (var excerpt in set.Excerpts)
+        {
+            json.WriteStartObject();
+            json.WriteString("location"u8, excerpt.Location);
+            json.WriteString("source"u8, SourceName(excerpt.Source));
+            json.WriteNumber("start"u8, excerpt.Start);
+            json.WriteNumber("end"u8, excerpt.End);
+            json.WriteNumber("field_chars"u8, excerpt.FieldChars);
+            json.WriteStartArray("findings"u8);
+            foreach (var finding in excerpt.Findings)
+            {
+                json.WriteStringValue(finding);
+            }
+
+            json.WriteEndArray();
+            json.WriteString("text"u8, excerpt.Text);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        json.WriteBoolean("excerpts_truncated"u8, set.Truncated);
+    }
+
+    private static string SourceName(TextSource source) => source switch
+    {
+        TextSource.System => "system",
+        TextSource.User => "user",
+        TextSource.Assistant => "assistant",
+        TextSource.ToolResult => "tool_result",
+        _ => "output",
+    };
 
     private static string NewCaseId(DateTimeOffset now)
     {
