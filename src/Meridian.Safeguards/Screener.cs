@@ -118,17 +118,26 @@ public sealed class Screener
     /// classifiers read to <paramref name="work"/>: throws <see cref="WorkBudgetExceededException"/> when it runs out, and
     /// <see cref="OperationCanceledException"/> as soon as the request is cancelled.
     /// </summary>
-    public async ValueTask<Verdict> ScreenInputAsync(MessagesRequest request, SafeguardPolicy policy, WorkBudget? work, CancellationToken cancellationToken)
+    public ValueTask<Verdict> ScreenInputAsync(MessagesRequest request, SafeguardPolicy policy, WorkBudget? work, CancellationToken cancellationToken) =>
+        ScreenInputAsync(request, policy, [], work, cancellationToken);
+
+    /// <summary>
+    /// <see cref="ScreenInputAsync(MessagesRequest, SafeguardPolicy, WorkBudget?, CancellationToken)"/> with classifiers of
+    /// the caller's own besides this screener's (a deployment's blocklist), run whatever the policy's classifier list says.
+    /// </summary>
+    public async ValueTask<Verdict> ScreenInputAsync(
+        MessagesRequest request, SafeguardPolicy policy, IReadOnlyList<IClassifier> extra, WorkBudget? work, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(extra);
         var texts = InputText.Collect(request);
         work?.Charge(texts.Sum(t => (long)(t?.Length ?? 0)));
         var builder = new VerdictBuilder();
         var pending = new List<(IClassifier Classifier, TextSource Source, ValueTask<ClassifierResult> Result)>();
-        foreach (var classifier in _classifiers)
+        foreach (var classifier in _classifiers.Concat(extra))
         {
-            if (!policy.Uses(classifier.Name))
+            if (!policy.Uses(classifier.Name) && !extra.Contains(classifier))
             {
                 continue;
             }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -30,17 +31,45 @@ public sealed partial class RequestSafeguards(
     /// </summary>
     public async ValueTask<InputScreening> ScreenInputAsync(DeploymentRoute deployment, MessagesRequest request, WorkBudget? work, CancellationToken cancellationToken)
     {
-        if (!policies.TryGet(deployment.SafeguardPolicy, out var policy))
+        var effective = _effective.GetValue(deployment, Compile);
+        if (effective.Policy is not { } policy)
         {
             // A deployment naming a policy this node does not know fails closed: nothing unscreened reaches a model.
             Log.PolicyMissing(logger, deployment.DeploymentId, deployment.SafeguardPolicy);
             return new InputScreening(null, Verdict.Allow(deployment.SafeguardPolicy),
-                ApiError.Internal($"The safeguard policy '{deployment.SafeguardPolicy}' of this deployment is not configured on this gateway."));
+                ApiError.Internal($"The safeguard policy '{deployment.SafeguardPolicy}' of this deployment is not configured on this gateway, or its settings do not apply here."));
         }
 
-        var verdict = await screener.ScreenInputAsync(request, policy, work, cancellationToken);
+        var verdict = await screener.ScreenInputAsync(request, policy, effective.Extra, work, cancellationToken);
         return new InputScreening(policy, verdict, verdict.IsBlocked ? SafeguardErrors.InputBlocked(verdict) : null);
     }
+
+    /// <summary>
+    /// The policy a deployment screens with — its named policy with its own settings applied — and its blocklist: built
+    /// once per deployment per routing snapshot (a changed setting comes with a new snapshot, hence a new route object),
+    /// so a request neither reads the database nor parses settings. Null policy: fail closed.
+    /// </summary>
+    private EffectiveSafeguards Compile(DeploymentRoute deployment)
+    {
+        if (!policies.TryGet(deployment.SafeguardPolicy, out var policy))
+        {
+            return new EffectiveSafeguards(null, []);
+        }
+
+        if (deployment.SafeguardSettings is not { } json)
+        {
+            return new EffectiveSafeguards(policy, []);
+        }
+
+        // Stored settings were validated when set; settings this node cannot read (written by a newer one) fail closed.
+        return DeploymentSafeguards.TryParse(json, out var settings, out _, out _)
+            ? new EffectiveSafeguards(settings.Apply(policy), settings.Blocklist is { } blocklist ? [blocklist] : [])
+            : new EffectiveSafeguards(null, []);
+    }
+
+    private readonly ConditionalWeakTable<DeploymentRoute, EffectiveSafeguards> _effective = new();
+
+    private sealed record EffectiveSafeguards(SafeguardPolicy? Policy, IReadOnlyList<IClassifier> Extra);
 
     /// <summary>The decorator that screens an answer on the stream under <paramref name="policy"/>; one per request.</summary>
     public OutputScreeningBackend ScreenOutput(IInferenceBackend inner, SafeguardPolicy policy) => new(inner, screener.CreateStreamScreener(policy));
