@@ -171,10 +171,14 @@ public sealed record CreateDeploymentRequest(
     string? RetentionMode = null);
 
 /// <summary><c>PATCH /deployments/{id}</c>: the Trust &amp; Safety settings, the only fields of a deployment that change.</summary>
-/// <param name="Safeguards">The deployment's own safeguard settings (docs/safeguards.md, "Settings per deployment"); JSON
-/// <c>null</c> removes them, absent keeps them.</param>
-public sealed record UpdateDeploymentRequest(
-    string? ReviewedBy = null, string? RetentionMode = null, bool? RetentionExemption = null, string? SafeguardPolicy = null, JsonElement Safeguards = default);
+public sealed record UpdateDeploymentRequest(string? ReviewedBy = null, string? RetentionMode = null, bool? RetentionExemption = null, string? SafeguardPolicy = null)
+{
+    /// <summary>
+    /// The deployment's own safeguard settings (docs/safeguards.md, "Settings per deployment"): JSON <c>null</c> removes
+    /// them, absent (<see cref="JsonValueKind.Undefined"/>) keeps them.
+    /// </summary>
+    public JsonElement Safeguards { get; init; }
+}
 
 // ---- keys and tokens ----
 
