@@ -41,7 +41,9 @@ public sealed class ReviewerFlowTests(PortalFixture portal)
         await Expect(page.Locator("[data-field='Verdict']")).ToContainTextAsync("violence=medium");
         Assert.DoesNotContain(PortalFixture.FlaggedText, await page.ContentAsync(), StringComparison.Ordinal);
         Assert.DoesNotContain(tab.Requests, r => r.EndsWith("/open", StringComparison.Ordinal));
-        await Expect(page.Locator("section.access-log")).ToContainTextAsync("Nobody has opened or decided this case yet.");
+        // The queue and the case page are views, on record (event view); nobody has opened or decided it yet.
+        await Expect(page.Locator("section.access-log tr[data-event='view']").First).ToBeVisibleAsync();
+        await Expect(page.Locator("section.access-log tr[data-event='open'], section.access-log tr[data-event='decision']")).ToHaveCountAsync(0);
 
         // Opening needs a reason; the API records it before the content comes back.
         var open = page.GetByRole(AriaRole.Form, new() { Name = "Open the case content" });
