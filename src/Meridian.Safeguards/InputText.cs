@@ -21,26 +21,35 @@ namespace Meridian.Safeguards;
 /// </summary>
 internal static class InputText
 {
-    public static string?[] Collect(MessagesRequest request)
+    public static string?[] Collect(MessagesRequest request) => Collect(request, segments: null);
+
+    /// <summary>
+    /// <see cref="Collect(MessagesRequest)"/>, and when <paramref name="segments"/> is given, where each piece of each
+    /// text came from (a JSON path into the request), in order: for case excerpts, off the hot path.
+    /// </summary>
+    public static string?[] Collect(MessagesRequest request, List<TextSegment>? segments)
     {
-        var builders = new StringBuilder?[4];
+        var builders = new Builders(segments);
         if (request.System is { } system)
         {
-            AppendContent(system, TextSource.System, builders);
+            AppendContent(system, TextSource.System, builders, builders.Path("system"));
         }
 
         if (request.Tools is { } tools)
         {
+            var t = 0;
             foreach (var tool in tools.EnumerateArray())
             {
-                AppendStrings(tool, TextSource.System, builders);
+                AppendStrings(tool, TextSource.System, builders, builders.Path("tools", t++));
             }
         }
 
         if (request.Root.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Array)
         {
+            var m = -1;
             foreach (var message in messages.EnumerateArray())
             {
+                m++;
                 if (message.ValueKind != JsonValueKind.Object || !message.TryGetProperty("content", out var content))
                 {
                     continue;
@@ -49,27 +58,27 @@ internal static class InputText
                 var role = message.TryGetProperty("role", out var r) && r.ValueKind == JsonValueKind.String && r.ValueEquals("assistant"u8)
                     ? TextSource.Assistant
                     : TextSource.User;
-                AppendContent(content, role, builders);
+                AppendContent(content, role, builders, Child(builders.Path("messages", m), "content"));
             }
         }
 
         var texts = new string?[4];
         for (var i = 0; i < texts.Length; i++)
         {
-            texts[i] = builders[i]?.ToString();
+            texts[i] = builders.Texts[i]?.ToString();
         }
 
         return texts;
     }
 
-    /// <summary>The slot of a source in <see cref="Collect"/>'s result.</summary>
+    /// <summary>The slot of a source in <see cref="Collect(MessagesRequest)"/>'s result.</summary>
     public static TextSource SourceAt(int index) => (TextSource)index;
 
-    private static void AppendContent(JsonElement content, TextSource source, StringBuilder?[] builders)
+    private static void AppendContent(JsonElement content, TextSource source, Builders builders, string? path)
     {
         if (content.ValueKind == JsonValueKind.String)
         {
-            Append(builders, source, content);
+            Append(builders, source, content, path);
             return;
         }
 
@@ -78,58 +87,60 @@ internal static class InputText
             return;
         }
 
+        var i = -1;
         foreach (var block in content.EnumerateArray())
         {
+            i++;
             if (block.ValueKind != JsonValueKind.Object || !block.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
             {
                 continue;
             }
 
-            AppendBlock(block, type, source, builders);
+            AppendBlock(block, type, source, builders, Index(path, i));
         }
     }
 
-    private static void AppendBlock(JsonElement block, JsonElement type, TextSource source, StringBuilder?[] builders)
+    private static void AppendBlock(JsonElement block, JsonElement type, TextSource source, Builders builders, string? path)
     {
         if (type.ValueEquals("text"u8))
         {
-            AppendProperty(block, "text", source, builders);
+            AppendProperty(block, "text", source, builders, path);
         }
         else if (type.ValueEquals("thinking"u8))
         {
-            AppendProperty(block, "thinking", source, builders);
+            AppendProperty(block, "thinking", source, builders, path);
         }
         else if (type.ValueEquals("tool_use"u8) || type.ValueEquals("server_tool_use"u8))
         {
             if (block.TryGetProperty("input", out var input))
             {
-                AppendStrings(input, source, builders);
+                AppendStrings(input, source, builders, Child(path, "input"));
             }
         }
         else if (type.ValueEquals("tool_result"u8))
         {
             if (block.TryGetProperty("content", out var inner))
             {
-                AppendContent(inner, TextSource.ToolResult, builders);
+                AppendContent(inner, TextSource.ToolResult, builders, Child(path, "content"));
             }
         }
         else if (type.ValueEquals("document"u8))
         {
             // A document is third-party content, like a tool result: injection is looked for there too.
-            AppendDocument(block, builders);
+            AppendDocument(block, builders, path);
         }
         else if (type.ValueEquals("search_result"u8))
         {
-            AppendProperty(block, "title", TextSource.ToolResult, builders);
+            AppendProperty(block, "title", TextSource.ToolResult, builders, path);
             if (block.TryGetProperty("content", out var results))
             {
-                AppendContent(results, TextSource.ToolResult, builders);
+                AppendContent(results, TextSource.ToolResult, builders, Child(path, "content"));
             }
         }
         else if (!IsOpaque(type))
         {
             // A block type this gateway does not know still reaches a backend that may: its strings are screened.
-            AppendStrings(block, source, builders);
+            AppendStrings(block, source, builders, path);
         }
     }
 
@@ -138,10 +149,10 @@ internal static class InputText
         type.ValueEquals("image"u8) || type.ValueEquals("redacted_thinking"u8) || type.ValueEquals("web_search_tool_result"u8)
         || type.ValueEquals("container_upload"u8);
 
-    private static void AppendDocument(JsonElement document, StringBuilder?[] builders)
+    private static void AppendDocument(JsonElement document, Builders builders, string? path)
     {
-        AppendProperty(document, "title", TextSource.ToolResult, builders);
-        AppendProperty(document, "context", TextSource.ToolResult, builders);
+        AppendProperty(document, "title", TextSource.ToolResult, builders, path);
+        AppendProperty(document, "context", TextSource.ToolResult, builders, path);
         if (!document.TryGetProperty("source", out var source) || source.ValueKind != JsonValueKind.Object
             || !source.TryGetProperty("type", out var sourceType) || sourceType.ValueKind != JsonValueKind.String)
         {
@@ -150,26 +161,27 @@ internal static class InputText
 
         if (sourceType.ValueEquals("text"u8))
         {
-            AppendProperty(source, "data", TextSource.ToolResult, builders);
+            AppendProperty(source, "data", TextSource.ToolResult, builders, Child(path, "source"));
         }
         else if (sourceType.ValueEquals("content"u8) && source.TryGetProperty("content", out var content))
         {
-            AppendContent(content, TextSource.ToolResult, builders);
+            AppendContent(content, TextSource.ToolResult, builders, Child(Child(path, "source"), "content"));
         }
     }
 
     /// <summary>Every string in a JSON value, keys included, one per line (JSON syntax left out).</summary>
-    private static void AppendStrings(JsonElement value, TextSource source, StringBuilder?[] builders)
+    private static void AppendStrings(JsonElement value, TextSource source, Builders builders, string? path)
     {
         switch (value.ValueKind)
         {
             case JsonValueKind.String:
-                Append(builders, source, value);
+                Append(builders, source, value, path);
                 break;
             case JsonValueKind.Array:
+                var i = 0;
                 foreach (var item in value.EnumerateArray())
                 {
-                    AppendStrings(item, source, builders);
+                    AppendStrings(item, source, builders, Index(path, i++));
                 }
 
                 break;
@@ -181,8 +193,9 @@ internal static class InputText
                         continue;
                     }
 
-                    AppendRaw(builders, source, property.Name);
-                    AppendStrings(property.Value, source, builders);
+                    var child = Child(path, property.Name);
+                    AppendRaw(builders, source, property.Name, child);
+                    AppendStrings(property.Value, source, builders, child);
                 }
 
                 break;
@@ -195,15 +208,15 @@ internal static class InputText
     private static bool IsOpaqueData(JsonProperty property) =>
         property.NameEquals("data"u8) || property.NameEquals("signature"u8) || property.NameEquals("encrypted_content"u8);
 
-    private static void AppendProperty(JsonElement element, string name, TextSource source, StringBuilder?[] builders)
+    private static void AppendProperty(JsonElement element, string name, TextSource source, Builders builders, string? path)
     {
         if (element.TryGetProperty(name, out var value))
         {
-            Append(builders, source, value);
+            Append(builders, source, value, Child(path, name));
         }
     }
 
-    private static void Append(StringBuilder?[] builders, TextSource source, JsonElement text)
+    private static void Append(Builders builders, TextSource source, JsonElement text, string? path)
     {
         if (text.ValueKind != JsonValueKind.String)
         {
@@ -221,23 +234,47 @@ internal static class InputText
             return;
         }
 
-        AppendRaw(builders, source, value);
+        AppendRaw(builders, source, value, path);
     }
 
-    private static void AppendRaw(StringBuilder?[] builders, TextSource source, string? value)
+    private static void AppendRaw(Builders builders, TextSource source, string? value, string? path)
     {
         if (string.IsNullOrEmpty(value))
         {
             return;
         }
 
-        var builder = builders[(int)source] ??= new StringBuilder();
+        var builder = builders.Texts[(int)source] ??= new StringBuilder();
         if (builder.Length > 0)
         {
             // A blank line keeps phrases from running across two strings, and quotation state from carrying over.
             builder.Append("\n\n");
         }
 
+        builders.Segments?.Add(new TextSegment(source, builder.Length, value.Length, path!));
         builder.Append(value);
     }
+
+    /// <summary>A path one step down; null (no path kept) stays null, so the screening path builds no strings.</summary>
+    private static string? Child(string? path, string name) => path is null ? null : path + "." + name;
+
+    private static string? Index(string? path, int index) => path is null ? null : path + "[" + index.ToString(System.Globalization.CultureInfo.InvariantCulture) + "]";
+
+    /// <summary>The texts being gathered, one per source, and the segment map when one is asked for.</summary>
+    private sealed class Builders(List<TextSegment>? segments)
+    {
+        public StringBuilder?[] Texts { get; } = new StringBuilder?[4];
+
+        public List<TextSegment>? Segments => segments;
+
+        public string? Path(string root) => segments is null ? null : root;
+
+        public string? Path(string root, int index) => segments is null ? null : Index(root, index);
+    }
+}
+
+/// <summary>One piece of a collected text: which source's text, where in it, how long, and the JSON path it came from.</summary>
+internal readonly record struct TextSegment(TextSource Source, int Start, int Length, string Path)
+{
+    public int End => Start + Length;
 }

@@ -119,17 +119,26 @@ public sealed class Screener
     /// classifiers read to <paramref name="work"/>: throws <see cref="WorkBudgetExceededException"/> when it runs out, and
     /// <see cref="OperationCanceledException"/> as soon as the request is cancelled.
     /// </summary>
-    public async ValueTask<Verdict> ScreenInputAsync(MessagesRequest request, SafeguardPolicy policy, WorkBudget? work, CancellationToken cancellationToken)
+    public ValueTask<Verdict> ScreenInputAsync(MessagesRequest request, SafeguardPolicy policy, WorkBudget? work, CancellationToken cancellationToken) =>
+        ScreenInputAsync(request, policy, [], work, cancellationToken);
+
+    /// <summary>
+    /// <see cref="ScreenInputAsync(MessagesRequest, SafeguardPolicy, WorkBudget?, CancellationToken)"/> with classifiers of
+    /// the caller's own besides this screener's (a deployment's blocklist), run whatever the policy's classifier list says.
+    /// </summary>
+    public async ValueTask<Verdict> ScreenInputAsync(
+        MessagesRequest request, SafeguardPolicy policy, IReadOnlyList<IClassifier> extra, WorkBudget? work, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(extra);
         var texts = InputText.Collect(request);
         work?.Charge(texts.Sum(t => (long)(t?.Length ?? 0)));
         var builder = new VerdictBuilder();
-        var pending = new List<(IClassifier Classifier, ValueTask<ClassifierResult> Result)>();
-        foreach (var classifier in _classifiers)
+        var pending = new List<(IClassifier Classifier, TextSource Source, ValueTask<ClassifierResult> Result)>();
+        foreach (var classifier in _classifiers.Concat(extra))
         {
-            if (!policy.Uses(classifier.Name))
+            if (!policy.Uses(classifier.Name) && !extra.Contains(classifier))
             {
                 continue;
             }
@@ -139,14 +148,14 @@ public sealed class Screener
             {
                 if (texts[i] is { Length: > 0 } text)
                 {
-                    pending.Add((classifier, ClassifyAsync(classifier, new ScreeningText(text, InputText.SourceAt(i), work), cancellationToken)));
+                    pending.Add((classifier, InputText.SourceAt(i), ClassifyAsync(classifier, new ScreeningText(text, InputText.SourceAt(i), work), cancellationToken)));
                 }
             }
         }
 
-        foreach (var (classifier, task) in pending)
+        foreach (var (classifier, source, task) in pending)
         {
-            Apply(builder, policy, ScreeningStage.Input, classifier, await task, redactions: null);
+            Apply(builder, policy, ScreeningStage.Input, classifier, await task, redactions: null, evidenceIn: source);
         }
 
         var verdict = builder.Build(policy.Name);
@@ -231,9 +240,13 @@ public sealed class Screener
         }
     }
 
-    /// <summary>Adds a classifier's result to a verdict under the policy; collects redactions when asked to.</summary>
+    /// <summary>
+    /// Adds a classifier's result to a verdict under the policy; collects redactions when asked to, and, with
+    /// <paramref name="evidenceIn"/>, the positions of the findings that call for review (for a case's excerpts).
+    /// </summary>
     internal void Apply(
-        VerdictBuilder builder, SafeguardPolicy policy, ScreeningStage stage, IClassifier classifier, ClassifierResult result, List<RedactionSpan>? redactions)
+        VerdictBuilder builder, SafeguardPolicy policy, ScreeningStage stage, IClassifier classifier, ClassifierResult result, List<RedactionSpan>? redactions,
+        TextSource? evidenceIn = null)
     {
         if (result.UnavailableReason is { } reason)
         {
@@ -247,6 +260,11 @@ public sealed class Screener
         {
             var action = ActionFor(policy, stage, finding);
             builder.AddFinding(finding, action);
+            if (evidenceIn is { } source && action >= SafeguardAction.Flag)
+            {
+                builder.AddEvidence(new Evidence(source, finding));
+            }
+
             if (action == SafeguardAction.Redact)
             {
                 redactions?.Add(new RedactionSpan(finding.Start, finding.End, finding.Kind));

@@ -2,6 +2,9 @@ using System.Text;
 
 namespace Meridian.Safeguards;
 
+/// <summary>Where one finding that calls for review was found: the input text it was in and its position there.</summary>
+public readonly record struct Evidence(TextSource Source, Finding Finding);
+
 /// <summary>The strongest severity seen in one category, and the strongest action it led to.</summary>
 public readonly record struct CategorySeverity(SafetyCategory Category, Severity Severity, SafeguardAction Action);
 
@@ -19,8 +22,10 @@ public sealed class Verdict
         IReadOnlyList<string> kinds,
         IReadOnlyList<string> classifiers,
         IReadOnlyList<string> unavailable,
-        string? reason)
+        string? reason,
+        IReadOnlyList<Evidence>? evidence = null)
     {
+        Evidence = evidence ?? [];
         Policy = policy;
         Action = action;
         Categories = categories;
@@ -53,6 +58,13 @@ public sealed class Verdict
     /// severities (<c>violence (high)</c>) or the unavailable classifier; never content. Null otherwise.
     /// <see cref="SafeguardErrors"/> turns it into the error the client sees.</summary>
     public string? Reason { get; }
+
+    /// <summary>
+    /// Where in the input the findings that call for review are (flag or block), at most <see cref="VerdictBuilder.MaxEvidence"/>:
+    /// positions only, so a verdict still carries no text. A case keeps a bounded excerpt around each
+    /// (<see cref="CaseExcerpts"/>). Empty for output verdicts (a case keeps the answer's text itself, bounded).
+    /// </summary>
+    public IReadOnlyList<Evidence> Evidence { get; }
 
     /// <summary>The receipt form: <c>allow</c>, <c>flag:violence=medium;pii=low</c>, <c>block:unavailable=llama_guard</c>.</summary>
     public string Compact { get; }
@@ -134,8 +146,12 @@ internal sealed class VerdictBuilder
     private readonly List<string> _classifiers = [];
     private readonly List<string> _unavailable = [];
     private SortedSet<string>? _kinds;
+    /// <summary>Most finding positions a verdict keeps for excerpts; a request with more keeps the first ones found.</summary>
+    public const int MaxEvidence = 64;
+
     private SafeguardAction _action;
     private string? _unavailableBlock;
+    private List<Evidence>? _evidence;
 
     public SafeguardAction Action => _action;
 
@@ -171,6 +187,15 @@ internal sealed class VerdictBuilder
         }
 
         (_kinds ??= new SortedSet<string>(StringComparer.Ordinal)).Add(string.Concat(SafeguardNames.Name(finding.Category), ":", finding.Kind));
+    }
+
+    public void AddEvidence(Evidence evidence)
+    {
+        _evidence ??= [];
+        if (_evidence.Count < MaxEvidence)
+        {
+            _evidence.Add(evidence);
+        }
     }
 
     /// <summary>Records a classifier that could not answer; <paramref name="failClosed"/> turns that into a block.</summary>
@@ -215,6 +240,11 @@ internal sealed class VerdictBuilder
             _actions[i] = entry.Action > _actions[i] ? entry.Action : _actions[i];
         }
 
+        foreach (var evidence in verdict.Evidence)
+        {
+            AddEvidence(evidence);
+        }
+
         foreach (var kind in verdict.Kinds)
         {
             (_kinds ??= new SortedSet<string>(StringComparer.Ordinal)).Add(kind);
@@ -242,7 +272,7 @@ internal sealed class VerdictBuilder
             reason ??= BlockReason(categories);
         }
 
-        return new Verdict(policy, _action, categories, _kinds is null ? [] : [.. _kinds], [.. _classifiers], [.. _unavailable], reason);
+        return new Verdict(policy, _action, categories, _kinds is null ? [] : [.. _kinds], [.. _classifiers], [.. _unavailable], reason, _evidence);
     }
 
     private string BlockReason(List<CategorySeverity> categories)

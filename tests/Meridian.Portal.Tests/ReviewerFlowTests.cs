@@ -41,7 +41,9 @@ public sealed class ReviewerFlowTests(PortalFixture portal)
         await Expect(page.Locator("[data-field='Verdict']")).ToContainTextAsync("violence=medium");
         Assert.DoesNotContain(PortalFixture.FlaggedText, await page.ContentAsync(), StringComparison.Ordinal);
         Assert.DoesNotContain(tab.Requests, r => r.EndsWith("/open", StringComparison.Ordinal));
-        await Expect(page.Locator("section.access-log")).ToContainTextAsync("Nobody has opened or decided this case yet.");
+        // The queue and the case page are views, on record (event view); nobody has opened or decided it yet.
+        await Expect(page.Locator("section.access-log tr[data-event='view']").First).ToBeVisibleAsync();
+        await Expect(page.Locator("section.access-log tr[data-event='open'], section.access-log tr[data-event='decision']")).ToHaveCountAsync(0);
 
         // Opening needs a reason; the API records it before the content comes back.
         var open = page.GetByRole(AriaRole.Form, new() { Name = "Open the case content" });
@@ -56,7 +58,8 @@ public sealed class ReviewerFlowTests(PortalFixture portal)
         await tab.ScreenshotAsync("reviewer-case");
 
         var access = await portal.AdminAsync(HttpMethod.Get, $"cases/{caseId}/access");
-        var record = Assert.Single(access.GetProperty("data").EnumerateArray());
+        // Listing and viewing are recorded too (event view); the content was opened once, by the reviewer.
+        var record = Assert.Single(access.GetProperty("data").EnumerateArray(), e => e.GetProperty("event").GetString() != "view");
         Assert.Equal("open", record.GetProperty("event").GetString());
         Assert.Equal($"token:{reviewer}", record.GetProperty("actor").GetString());
         Assert.Equal("triage", record.GetProperty("reason_code").GetString());
@@ -114,7 +117,9 @@ public sealed class ReviewerFlowTests(PortalFixture portal)
         await Expect(tab.Page.GetByRole(AriaRole.Alert)).ToBeVisibleAsync();
         await Expect(tab.Page.GetByRole(AriaRole.Form, new() { Name = "Open the case content" })).ToHaveCountAsync(0);
         var access = await portal.AdminAsync(HttpMethod.Get, $"cases/{caseId}/access");
-        Assert.Empty(access.GetProperty("data").EnumerateArray());
+        var outsider = $"token:{await ReviewerTokenIdAsync(token)}";
+        Assert.All(access.GetProperty("data").EnumerateArray(), e => Assert.Equal("view", e.GetProperty("event").GetString()));
+        Assert.DoesNotContain(access.GetProperty("data").EnumerateArray(), e => e.GetProperty("actor").GetString() == outsider);
     }
 
     private async Task<string> ReviewerTokenIdAsync(string token) =>

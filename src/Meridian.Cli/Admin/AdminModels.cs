@@ -74,7 +74,8 @@ internal sealed record Deployment(
     string? CreatedAt,
     string? ReviewedBy,
     string? RetentionMode,
-    RetentionExemption? RetentionExemption);
+    RetentionExemption? RetentionExemption,
+    JsonElement? Safeguards = null);
 
 /// <summary>The operator's exemption from an offer's retention requirement.</summary>
 internal sealed record RetentionExemption(string? GrantedBy, string? GrantedAt);
@@ -121,10 +122,13 @@ internal sealed record CreateDeploymentRequest(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RetentionMode);
 
 /// <summary><c>PATCH /deployments/{id}</c>: only the settings given change.</summary>
+/// <param name="Safeguards">The deployment's own safeguard settings; written only when given (JSON <c>null</c> removes them).</param>
 internal sealed record UpdateDeploymentRequest(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ReviewedBy,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RetentionMode,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? RetentionExemption);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? RetentionExemption,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? SafeguardPolicy = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JsonElement? Safeguards = null);
 
 internal sealed record CreateKeyRequest([property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Name);
 

@@ -81,8 +81,22 @@ internal static class CasesCommand
                     + $"tenant {Markup.Escape(c.TenantId ?? "")}, geography {Markup.Escape(c.Geography ?? "")}.");
                 call.Out.MarkupLine($"[grey]Access recorded as entry {opened.Value.Access.Seq} of the {Markup.Escape(c.Geography ?? "")} access log.[/]");
                 call.Out.WriteLine();
+                var snapshot = opened.Value.Snapshot;
                 call.Out.WriteLine("Request:");
-                call.Out.WriteLine(opened.Value.Snapshot.TryGetProperty("request", out var request) ? request.GetRawText() : "(none)");
+                call.Out.WriteLine(snapshot.TryGetProperty("request", out var request) && request.ValueKind != JsonValueKind.Null
+                    ? request.GetRawText()
+                    : "(not kept whole: " + (snapshot.TryGetProperty("request_shape", out var shape) ? shape.GetRawText() : "{}") + ")");
+                if (snapshot.TryGetProperty("excerpts", out var excerpts) && excerpts.ValueKind == JsonValueKind.Array)
+                {
+                    foreach (var excerpt in excerpts.EnumerateArray())
+                    {
+                        call.Out.WriteLine();
+                        call.Out.WriteLine($"Excerpt at {excerpt.GetProperty("location").GetString()} [{excerpt.GetProperty("start").GetInt32()}..{excerpt.GetProperty("end").GetInt32()} "
+                            + $"of {excerpt.GetProperty("field_chars").GetInt32()}] {string.Join(", ", excerpt.GetProperty("findings").EnumerateArray().Select(f => f.GetString()))}:");
+                        call.Out.WriteLine(excerpt.GetProperty("text").GetString() ?? string.Empty);
+                    }
+                }
+
                 call.Out.WriteLine();
                 call.Out.WriteLine("Response:");
                 call.Out.WriteLine(opened.Value.Snapshot.TryGetProperty("response", out var response) && response.ValueKind == JsonValueKind.String

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.CommandLine;
 using Meridian.Cli.Admin;
 using Spectre.Console;
@@ -45,9 +46,15 @@ internal static class DeploymentsCommand
         retention.AcceptOnlyFromAmong("standard", "none");
         var grant = new Option<bool>("--grant-retention-exemption") { Description = "Operator only: exempt it from its offer's retention requirement." };
         var revoke = new Option<bool>("--revoke-retention-exemption") { Description = "Operator only: withdraw that exemption." };
-        var update = new Command("update", "Change who reviews a deployment's flagged requests, its retention mode, or its retention exemption (each change audited).")
+        var policy = new Option<string?>("--safeguard-policy") { Description = "The named safeguard policy to screen with (default, or one of the gateway's policy file)." };
+        var safeguards = new Option<string?>("--safeguards")
         {
-            id, reviewedBy, retention, grant, revoke,
+            Description = "Its own safeguard settings as JSON, or @FILE: {\"input\":{\"violence\":{\"medium\":\"block\"}}, \"blocklist\":{\"terms\":[…],\"patterns\":[…],\"category\":\"hate\"}} (docs/safeguards.md). They replace the current ones.",
+        };
+        var clear = new Option<bool>("--clear-safeguards") { Description = "Remove its own safeguard settings: the policy applies as it is." };
+        var update = new Command("update", "Change who reviews a deployment's flagged requests, its retention mode or exemption, or its safeguard policy and settings (each change audited).")
+        {
+            id, reviewedBy, retention, grant, revoke, policy, safeguards, clear,
         };
         update.Validators.Add(result =>
         {
@@ -55,12 +62,18 @@ internal static class DeploymentsCommand
             {
                 result.AddError("--grant-retention-exemption and --revoke-retention-exemption exclude each other.");
             }
+
+            if (result.GetValue(safeguards) is not null && result.GetValue(clear))
+            {
+                result.AddError("--safeguards and --clear-safeguards exclude each other.");
+            }
         });
         update.WithAction(context, async (call, cancellationToken) =>
         {
             bool? exemption = call.Value(grant) ? true : call.Value(revoke) ? false : null;
+            var settings = call.Value(clear) ? JsonDocument.Parse("null").RootElement : SettingsOf(call.Value(safeguards));
             var updated = await call.Api.PatchAsync(AdminClient.Path("deployments", call.Value(id)!),
-                new UpdateDeploymentRequest(call.Value(reviewedBy), call.Value(retention), exemption),
+                new UpdateDeploymentRequest(call.Value(reviewedBy), call.Value(retention), exemption, call.Value(policy), settings),
                 AdminJsonContext.Default.UpdateDeploymentRequest, AdminJsonContext.Default.Deployment, cancellationToken);
             if (call.Json)
             {
@@ -72,8 +85,30 @@ internal static class DeploymentsCommand
             call.Out.MarkupLine($"Deployment [bold]{Markup.Escape(d.Name)}[/] ({Markup.Escape(d.Id)}): reviewed by {Markup.Escape(d.ReviewedBy ?? "")}, "
                 + $"retention {Markup.Escape(d.RetentionMode ?? "")}"
                 + (d.RetentionExemption is { } e ? $", exempted by {Markup.Escape(e.GrantedBy ?? "")} at {Markup.Escape(CliOutput.Time(e.GrantedAt) ?? "")}." : "."));
+            call.Out.MarkupLine($"Safeguards: policy {Markup.Escape(d.SafeguardPolicy ?? "")}, "
+                + (d.Safeguards is { ValueKind: JsonValueKind.Object } own ? "own settings " + Markup.Escape(own.GetRawText()) : "no settings of its own") + ".");
             return AdminCommand.Ok;
         });
         return new Command("deployments", "A resource's deployments, and their Trust & Safety settings.") { list, update };
+    }
+
+    /// <summary>The settings as given (JSON, or @FILE to read it from a file); JSON the CLI cannot parse is sent as a string, for the gateway to name.</summary>
+    private static JsonElement? SettingsOf(string? value)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        var json = value.StartsWith('@') ? File.ReadAllText(value[1..]) : value;
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return document.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return JsonSerializer.SerializeToElement(json, AdminJsonContext.Default.String);
+        }
     }
 }

@@ -32,6 +32,9 @@ public sealed record DeploymentRoute(
     /// <summary>The name of the safeguard policy screening its requests (docs/safeguards.md).</summary>
     public string SafeguardPolicy { get; init; } = "default";
 
+    /// <summary>The deployment's own safeguard settings on top of its policy, as the admin API stored them (JSON); null for none.</summary>
+    public string? SafeguardSettings { get; init; }
+
     /// <summary>
     /// The oldest standing Trust &amp; Safety suspension covering the deployment (of its name in its resource, of its resource
     /// or of its tenant): its requests are refused with 403.

@@ -51,4 +51,7 @@ public sealed record Deployment(
 
     /// <summary>Regions outside its boundary from which the operator allows its requests to come in; empty by default.</summary>
     public IReadOnlyList<string> AllowedIngress { get; init; } = [];
+
+    /// <summary>Its own safeguard settings on top of <see cref="SafeguardPolicy"/> (JSON; docs/safeguards.md); null for none.</summary>
+    public string? SafeguardSettings { get; init; }
 }

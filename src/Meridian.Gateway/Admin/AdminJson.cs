@@ -149,6 +149,9 @@ public sealed record DeploymentView(
 
     /// <summary>The standing suspensions covering it (its own, its resource's or its tenant's), oldest first.</summary>
     public IReadOnlyList<SuspensionView> Suspensions { get; init; } = [];
+
+    /// <summary>Its own safeguard settings on top of <see cref="SafeguardPolicy"/>, as set; null for none.</summary>
+    public JsonElement? Safeguards { get; init; }
 }
 
 public sealed record SetAllowedIngressRequest(IReadOnlyList<string>? AllowedRegions);
@@ -168,7 +171,14 @@ public sealed record CreateDeploymentRequest(
     string? RetentionMode = null);
 
 /// <summary><c>PATCH /deployments/{id}</c>: the Trust &amp; Safety settings, the only fields of a deployment that change.</summary>
-public sealed record UpdateDeploymentRequest(string? ReviewedBy = null, string? RetentionMode = null, bool? RetentionExemption = null);
+public sealed record UpdateDeploymentRequest(string? ReviewedBy = null, string? RetentionMode = null, bool? RetentionExemption = null, string? SafeguardPolicy = null)
+{
+    /// <summary>
+    /// The deployment's own safeguard settings (docs/safeguards.md, "Settings per deployment"): JSON <c>null</c> removes
+    /// them, absent (<see cref="JsonValueKind.Undefined"/>) keeps them.
+    /// </summary>
+    public JsonElement Safeguards { get; init; }
+}
 
 // ---- keys and tokens ----
 

@@ -92,6 +92,7 @@ public static class AdminViews
         d.AllowedIngress)
     {
         Suspensions = Suspensions(suspensions.OfDeployment(d.TenantId, d.ResourceId, d.Name), caller),
+        Safeguards = d.SafeguardSettings is { } settings ? JsonDocument.Parse(settings).RootElement.Clone() : null,
     };
 
     /// <summary>Where requests of a deployment may be processed, in words a person can check a receipt against.</summary>

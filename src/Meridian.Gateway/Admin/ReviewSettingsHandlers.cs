@@ -1,8 +1,11 @@
+using System.Text.Json;
 using Meridian.Core.Marketplace;
 using Meridian.Core.Validation;
 using Meridian.Gateway.Hosting;
 using Meridian.Storage.Control;
+using Meridian.Safeguards.Policies;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Meridian.Gateway.Admin;
 
@@ -27,7 +30,7 @@ public static class ReviewSettingsHandlers
     /// mode; only the operator-admin grants (<c>true</c>) or revokes (<c>false</c>) the retention exemption.
     /// </summary>
     public static async Task<Results<Ok<DeploymentView>, ProblemHttpResult>> UpdateDeployment(
-        HttpContext context, string id, MarketplaceStore store, TimeProvider time)
+        HttpContext context, string id, MarketplaceStore store, TimeProvider time, [FromServices] SafeguardPolicySet policies)
     {
         var caller = AdminAuthentication.CallerOf(context);
         var found = store.FindDeployment(id);
@@ -63,14 +66,22 @@ public static class ReviewSettingsHandlers
             }
         }
 
-        if (body is { ReviewedBy: null, RetentionMode: null, RetentionExemption: null })
+        if (body is { ReviewedBy: null, RetentionMode: null, RetentionExemption: null, SafeguardPolicy: null, Safeguards.ValueKind: JsonValueKind.Undefined })
         {
-            errors.Add("body", "give at least one of reviewed_by, retention_mode, retention_exemption");
+            errors.Add("body", "give at least one of reviewed_by, retention_mode, retention_exemption, safeguard_policy, safeguards");
         }
 
+        var (policy, settings) = ReadSafeguards(body, found!, policies, errors);
         if (!errors.IsEmpty)
         {
             return AdminProblems.Validation(errors);
+        }
+
+        // A tenant may tighten its deployment's screening, never loosen what the policy its publisher and operator rely on does.
+        if (!caller.IsOperator && (settings?.Parsed ?? ParsedOf(found!.SafeguardSettings)) is { } tightening
+            && tightening.Loosened(policy ?? policies.Default) is { Count: > 0 } loosened)
+        {
+            return AdminProblems.Forbidden($"Only an operator-admin may loosen a deployment's safeguards below its policy '{policy?.Name}': {string.Join(", ", loosened)}.");
         }
 
         // Exempting a deployment from an offer's retention requirement overrides the publisher's terms: the operator's call alone.
@@ -79,7 +90,12 @@ public static class ReviewSettingsHandlers
             return AdminProblems.Forbidden("Only an operator-admin grants or revokes a retention exemption.");
         }
 
-        var result = store.UpdateDeploymentReview(caller.Actor, id, new DeploymentReviewChange(reviewedBy, retention, body.RetentionExemption), time.GetUtcNow());
+        var change = new DeploymentReviewChange(reviewedBy, retention, body.RetentionExemption)
+        {
+            SafeguardPolicy = body.SafeguardPolicy,
+            SafeguardSettings = settings is null ? null : new SafeguardSettingsChange(settings.Json),
+        };
+        var result = store.UpdateDeploymentReview(caller.Actor, id, change, time.GetUtcNow());
         if (!result.Succeeded)
         {
             return AdminProblems.From(result);
@@ -87,6 +103,41 @@ public static class ReviewSettingsHandlers
 
         return TypedResults.Ok(AdminViews.Deployment(result.Value!, store.StandingSuspensions(), caller));
     }
+
+    /// <summary>
+    /// Reads <c>safeguard_policy</c> (a name this node knows) and <c>safeguards</c> (validated whole, every error naming its
+    /// path); returns the policy the deployment will screen with and the settings to store (null: unchanged).
+    /// </summary>
+    private static (SafeguardPolicy? Policy, ParsedSettings? Settings) ReadSafeguards(
+        UpdateDeploymentRequest body, Deployment deployment, SafeguardPolicySet policies, FieldErrors errors)
+    {
+        var name = body.SafeguardPolicy ?? deployment.SafeguardPolicy;
+        if (!policies.TryGet(name, out var policy))
+        {
+            errors.Add("safeguard_policy", $"must be a policy this gateway knows: {string.Join(", ", policies.Names.Order(StringComparer.Ordinal))}");
+        }
+
+        switch (body.Safeguards.ValueKind)
+        {
+            case JsonValueKind.Undefined:
+                return (policy, null);
+            case JsonValueKind.Null:
+                return (policy, new ParsedSettings(null, DeploymentSafeguards.None));
+            default:
+                if (!DeploymentSafeguards.TryParse(body.Safeguards, out var parsed, out var field, out var error))
+                {
+                    errors.Add(field ?? "safeguards", error!);
+                    return (policy, null);
+                }
+
+                return (policy, new ParsedSettings(parsed.Cells.Count == 0 && parsed.Blocklist is null ? null : body.Safeguards.GetRawText(), parsed));
+        }
+    }
+
+    private static DeploymentSafeguards? ParsedOf(string? json) =>
+        json is not null && DeploymentSafeguards.TryParse(json, out var parsed, out _, out _) ? parsed : null;
+
+    private sealed record ParsedSettings(string? Json, DeploymentSafeguards Parsed);
 
     /// <summary>
     /// <c>PUT /offers/{id}/retention</c>: the operator-admin or the offer's publisher-admin; honours <c>If-Match</c>. Binds

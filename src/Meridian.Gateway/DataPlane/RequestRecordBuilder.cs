@@ -71,7 +71,7 @@ internal sealed class RequestRecordBuilder(RequestSafeguards safeguards, Gateway
         };
 
         var flagged = screened && deployment is not null && verdict is { RequiresReview: true }
-            ? safeguards.SealCase(requestId, now, key, deployment, verdict, exchange.Body!.Memory, exchange.Capture)
+            ? safeguards.SealCase(requestId, now, key, deployment, verdict, exchange.Body!.Memory, exchange.Request, exchange.Capture)
             : null;
         return new RequestRecord(receipt, usage, flagged);
     }

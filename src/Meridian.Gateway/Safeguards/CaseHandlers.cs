@@ -40,7 +40,7 @@ public static class CaseHandlers
     /// <c>?status=open|decided&amp;geography=&amp;limit=&amp;cursor=</c>: the caller's queue, newest first, across the
     /// geographies it may see, one page at a time.
     /// </summary>
-    public static Results<Ok<ListResponse<CaseView>>, ProblemHttpResult> List(HttpContext context, GeographyStores stores)
+    public static Results<Ok<ListResponse<CaseView>>, ProblemHttpResult> List(HttpContext context, GeographyStores stores, TimeProvider time)
     {
         var caller = AdminAuthentication.CallerOf(context);
         if (caller.ReviewCases(out var scope) != AccessDecision.Allowed)
@@ -67,7 +67,22 @@ public static class CaseHandlers
             Before = page.After,
         };
         var visible = stores.All.Where(s => scope is null || scope.Geographies.Contains(s.Geography, StringComparer.OrdinalIgnoreCase));
-        return TypedResults.Ok(AdminRequest.List(PageAcross(visible, geography, query, page.Limit), CaseView.Of));
+        var found = PageAcross(visible, geography, query, page.Limit);
+        RecordViews(stores, found.Items, caller.Actor, CaseStore.ViewedInList, time);
+        return TypedResults.Ok(AdminRequest.List(found, CaseView.Of));
+    }
+
+    /// <summary>
+    /// Writes a <c>view</c> entry per case shown into its geography's access log before the answer leaves: every view of
+    /// a case by the operator or a reviewer is on record, a queue page as much as one case (docs/safeguards.md, "Access log").
+    /// </summary>
+    internal static void RecordViews(GeographyStores stores, IReadOnlyList<CaseRecord> shown, string actor, string reasonCode, TimeProvider time)
+    {
+        var now = time.GetUtcNow();
+        foreach (var inGeography in shown.GroupBy(c => c.Geography, StringComparer.OrdinalIgnoreCase))
+        {
+            stores.For(inGeography.Key).Cases.RecordViews([.. inGeography.Select(c => c.Id)], actor, reasonCode, now);
+        }
     }
 
     /// <summary>
@@ -127,14 +142,32 @@ public static class CaseHandlers
         return merged.Count > limit ? new Page<CaseRecord>(merged[..limit], merged[limit - 1].Id) : new Page<CaseRecord>(merged, null);
     }
 
-    public static Results<Ok<CaseView>, ProblemHttpResult> Get(HttpContext context, string id, GeographyStores stores) =>
-        Find(context, id, stores, out var found, out _) is { } denied ? denied : TypedResults.Ok(CaseView.Of(found!));
+    public static Results<Ok<CaseView>, ProblemHttpResult> Get(HttpContext context, string id, GeographyStores stores, TimeProvider time)
+    {
+        if (Find(context, id, stores, out var found, out var store) is { } denied)
+        {
+            return denied;
+        }
 
-    /// <summary>The access events of one case (views, decisions, purge), oldest first.</summary>
-    public static Results<Ok<ListResponse<AccessEventView>>, ProblemHttpResult> Access(HttpContext context, string id, GeographyStores stores) =>
-        Find(context, id, stores, out _, out var store) is { } denied
-            ? denied
-            : TypedResults.Ok(new ListResponse<AccessEventView>([.. store!.Cases.AccessLog(id).Select(AccessEventView.Of)], null));
+        store!.Cases.RecordViews([id], AdminAuthentication.CallerOf(context).Actor, CaseStore.ViewedMetadata, time.GetUtcNow());
+        return TypedResults.Ok(CaseView.Of(found!));
+    }
+
+    /// <summary>
+    /// The access events of one case (views, opens, decisions, lifts, purge), oldest first, as they stood when asked;
+    /// this view itself is recorded after them (and shows in the next read).
+    /// </summary>
+    public static Results<Ok<ListResponse<AccessEventView>>, ProblemHttpResult> Access(HttpContext context, string id, GeographyStores stores, TimeProvider time)
+    {
+        if (Find(context, id, stores, out _, out var store) is { } denied)
+        {
+            return denied;
+        }
+
+        var events = store!.Cases.AccessLog(id);
+        store.Cases.RecordViews([id], AdminAuthentication.CallerOf(context).Actor, CaseStore.ViewedAccessLog, time.GetUtcNow());
+        return TypedResults.Ok(new ListResponse<AccessEventView>([.. events.Select(AccessEventView.Of)], null));
+    }
 
     /// <summary>Decrypts and returns the snapshot; the access record is written before the content leaves the store.</summary>
     public static async Task<Results<Ok<OpenCaseResponse>, ProblemHttpResult>> OpenAsync(
@@ -163,8 +196,8 @@ public static class CaseHandlers
         }
 
         var caller = AdminAuthentication.CallerOf(context);
-        var (sealedSnapshot, access) = store!.Cases.OpenSnapshot(id, caller.Actor, reasonCode, reason, time.GetUtcNow());
-        if (sealedSnapshot is null)
+        var (content, access) = store!.Cases.OpenSnapshot(id, caller.Actor, reasonCode, reason, time.GetUtcNow());
+        if (content is null)
         {
             return AdminProblems.Conflict($"The snapshot of case '{id}' was purged at the end of its retention period; its metadata and decision remain.");
         }
@@ -172,7 +205,7 @@ public static class CaseHandlers
         byte[] plaintext;
         try
         {
-            plaintext = keys.Open(found!.Geography, id, sealedSnapshot);
+            plaintext = keys.Open(found!.Geography, id, content.Snapshot, content.WrappedKey);
         }
         catch (CryptographicException)
         {

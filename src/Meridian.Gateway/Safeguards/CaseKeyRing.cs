@@ -1,46 +1,97 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using Meridian.Storage.Geography;
 
 namespace Meridian.Gateway.Safeguards;
 
 /// <summary>
-/// Seals and opens case snapshots with AES-256-GCM, one key per geography, so a geography's store and its key can be
-/// held apart. The case id and geography are the associated data: a sealed snapshot copied onto another case, or into
-/// another geography's store, does not open. Sealed form: version (1) · nonce (12) · tag (16) · ciphertext. Thread-safe.
+/// Seals and opens case snapshots with AES-256-GCM under a data key of their own: each case gets a fresh random key,
+/// which is stored wrapped (AES-256-GCM) by its geography's key, apart from the snapshot. Destroying the wrapped key
+/// destroys the case (crypto-shredding): the snapshot's bytes, wherever a copy of them survives, no longer open with
+/// anything this node holds. The case id and geography are the associated data of both: a snapshot or wrapped key
+/// copied onto another case, or into another geography's store, does not open.
+/// Sealed snapshot: version (2) · nonce (12) · tag (16) · ciphertext. Wrapped key: version (1) · nonce · tag · 32 bytes.
+/// Snapshots sealed before per-case keys (version 1) were sealed directly under the geography key and still open.
+/// Thread-safe.
 /// </summary>
 public sealed class CaseKeyRing(SafeguardsOptions options, string dataDirectory)
 {
-    private const byte Version = 1;
+    private const byte GeographyKeyVersion = 1;
+    private const byte CaseKeyVersion = 2;
+    private const byte WrapVersion = 1;
     private const int NonceSize = 12;
     private const int TagSize = 16;
+    private const int KeySize = 32;
 
     private readonly ConcurrentDictionary<string, byte[]> _keys = new(StringComparer.OrdinalIgnoreCase);
     private readonly Lock _createLock = new();
 
-    public byte[] Seal(string geography, string caseId, ReadOnlySpan<byte> plaintext)
+    /// <summary>Seals <paramref name="plaintext"/> under a new data key of the case; returns the snapshot and the wrapped key.</summary>
+    public CaseContent Seal(string geography, string caseId, ReadOnlySpan<byte> plaintext)
+    {
+        Span<byte> dataKey = stackalloc byte[KeySize];
+        RandomNumberGenerator.Fill(dataKey);
+        try
+        {
+            var snapshot = Encrypt(dataKey, CaseKeyVersion, plaintext, AssociatedData("meridian-case-v2", geography, caseId));
+            var wrapped = Encrypt(KeyOf(geography), WrapVersion, dataKey, AssociatedData("meridian-case-key-v1", geography, caseId));
+            return new CaseContent(snapshot, wrapped);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(dataKey);
+        }
+    }
+
+    /// <summary>
+    /// Opens a sealed snapshot with its wrapped key (null only for a snapshot sealed before per-case keys); throws
+    /// <see cref="CryptographicException"/> when either was altered, moved, sealed with another key, or the key is missing.
+    /// </summary>
+    public byte[] Open(string geography, string caseId, ReadOnlySpan<byte> sealedBytes, ReadOnlySpan<byte> wrappedKey)
+    {
+        if (sealedBytes.Length > 0 && sealedBytes[0] == GeographyKeyVersion && wrappedKey.IsEmpty)
+        {
+            return Decrypt(KeyOf(geography), GeographyKeyVersion, sealedBytes, AssociatedData("meridian-case-v1", geography, caseId));
+        }
+
+        if (wrappedKey.IsEmpty)
+        {
+            throw new CryptographicException("The data key of this case snapshot is gone.");
+        }
+
+        var dataKey = Decrypt(KeyOf(geography), WrapVersion, wrappedKey, AssociatedData("meridian-case-key-v1", geography, caseId));
+        try
+        {
+            return Decrypt(dataKey, CaseKeyVersion, sealedBytes, AssociatedData("meridian-case-v2", geography, caseId));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(dataKey);
+        }
+    }
+
+    private static byte[] Encrypt(ReadOnlySpan<byte> key, byte version, ReadOnlySpan<byte> plaintext, byte[] associatedData)
     {
         var sealedBytes = new byte[1 + NonceSize + TagSize + plaintext.Length];
-        sealedBytes[0] = Version;
+        sealedBytes[0] = version;
         var nonce = sealedBytes.AsSpan(1, NonceSize);
         RandomNumberGenerator.Fill(nonce);
-        using var aes = new AesGcm(KeyOf(geography), TagSize);
-        aes.Encrypt(nonce, plaintext, sealedBytes.AsSpan(1 + NonceSize + TagSize), sealedBytes.AsSpan(1 + NonceSize, TagSize), AssociatedData(geography, caseId));
+        using var aes = new AesGcm(key, TagSize);
+        aes.Encrypt(nonce, plaintext, sealedBytes.AsSpan(1 + NonceSize + TagSize), sealedBytes.AsSpan(1 + NonceSize, TagSize), associatedData);
         return sealedBytes;
     }
 
-    /// <summary>Opens a sealed snapshot; throws <see cref="CryptographicException"/> when it was altered, moved or sealed with another key.</summary>
-    public byte[] Open(string geography, string caseId, ReadOnlySpan<byte> sealedBytes)
+    private static byte[] Decrypt(ReadOnlySpan<byte> key, byte version, ReadOnlySpan<byte> sealedBytes, byte[] associatedData)
     {
-        if (sealedBytes.Length < 1 + NonceSize + TagSize || sealedBytes[0] != Version)
+        if (sealedBytes.Length < 1 + NonceSize + TagSize || sealedBytes[0] != version)
         {
-            throw new CryptographicException("Not a sealed case snapshot.");
+            throw new CryptographicException("Not a sealed case snapshot or key of the expected version.");
         }
 
         var plaintext = new byte[sealedBytes.Length - 1 - NonceSize - TagSize];
-        using var aes = new AesGcm(KeyOf(geography), TagSize);
-        aes.Decrypt(sealedBytes.Slice(1, NonceSize), sealedBytes[(1 + NonceSize + TagSize)..], sealedBytes.Slice(1 + NonceSize, TagSize), plaintext,
-            AssociatedData(geography, caseId));
+        using var aes = new AesGcm(key, TagSize);
+        aes.Decrypt(sealedBytes.Slice(1, NonceSize), sealedBytes[(1 + NonceSize + TagSize)..], sealedBytes.Slice(1 + NonceSize, TagSize), plaintext, associatedData);
         return plaintext;
     }
 
@@ -65,7 +116,7 @@ public sealed class CaseKeyRing(SafeguardsOptions options, string dataDirectory)
         : Environment.GetEnvironmentVariable(SafeguardsOptions.KeyEnvPrefix + geography.ToUpperInvariant()) is { Length: > 0 } ? SafeguardsOptions.KeyEnvPrefix + geography.ToUpperInvariant()
         : Path.Combine(dataDirectory, $"ts-key-{geography.ToLowerInvariant()}.secret");
 
-    private static byte[] AssociatedData(string geography, string caseId) => Encoding.UTF8.GetBytes($"meridian-case-v1|{geography.ToLowerInvariant()}|{caseId}");
+    private static byte[] AssociatedData(string purpose, string geography, string caseId) => Encoding.UTF8.GetBytes($"{purpose}|{geography.ToLowerInvariant()}|{caseId}");
 
     private byte[] KeyOf(string geography)
     {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -30,17 +31,45 @@ public sealed partial class RequestSafeguards(
     /// </summary>
     public async ValueTask<InputScreening> ScreenInputAsync(DeploymentRoute deployment, MessagesRequest request, WorkBudget? work, CancellationToken cancellationToken)
     {
-        if (!policies.TryGet(deployment.SafeguardPolicy, out var policy))
+        var effective = _effective.GetValue(deployment, Compile);
+        if (effective.Policy is not { } policy)
         {
             // A deployment naming a policy this node does not know fails closed: nothing unscreened reaches a model.
             Log.PolicyMissing(logger, deployment.DeploymentId, deployment.SafeguardPolicy);
             return new InputScreening(null, Verdict.Allow(deployment.SafeguardPolicy),
-                ApiError.Internal($"The safeguard policy '{deployment.SafeguardPolicy}' of this deployment is not configured on this gateway."));
+                ApiError.Internal($"The safeguard policy '{deployment.SafeguardPolicy}' of this deployment is not configured on this gateway, or its settings do not apply here."));
         }
 
-        var verdict = await screener.ScreenInputAsync(request, policy, work, cancellationToken);
+        var verdict = await screener.ScreenInputAsync(request, policy, effective.Extra, work, cancellationToken);
         return new InputScreening(policy, verdict, verdict.IsBlocked ? SafeguardErrors.InputBlocked(verdict) : null);
     }
+
+    /// <summary>
+    /// The policy a deployment screens with — its named policy with its own settings applied — and its blocklist: built
+    /// once per deployment per routing snapshot (a changed setting comes with a new snapshot, hence a new route object),
+    /// so a request neither reads the database nor parses settings. Null policy: fail closed.
+    /// </summary>
+    private EffectiveSafeguards Compile(DeploymentRoute deployment)
+    {
+        if (!policies.TryGet(deployment.SafeguardPolicy, out var policy))
+        {
+            return new EffectiveSafeguards(null, []);
+        }
+
+        if (deployment.SafeguardSettings is not { } json)
+        {
+            return new EffectiveSafeguards(policy, []);
+        }
+
+        // Stored settings were validated when set; settings this node cannot read (written by a newer one) fail closed.
+        return DeploymentSafeguards.TryParse(json, out var settings, out _, out _)
+            ? new EffectiveSafeguards(settings.Apply(policy), settings.Blocklist is { } blocklist ? [blocklist] : [])
+            : new EffectiveSafeguards(null, []);
+    }
+
+    private readonly ConditionalWeakTable<DeploymentRoute, EffectiveSafeguards> _effective = new();
+
+    private sealed record EffectiveSafeguards(SafeguardPolicy? Policy, IReadOnlyList<IClassifier> Extra);
 
     /// <summary>The decorator that screens an answer on the stream under <paramref name="policy"/>; one per request.</summary>
     public OutputScreeningBackend ScreenOutput(IInferenceBackend inner, SafeguardPolicy policy) => new(inner, screener.CreateStreamScreener(policy));
@@ -53,10 +82,14 @@ public sealed partial class RequestSafeguards(
         deployment.Retention == RetentionMode.Standard ? new ReviewCaptureBackend(inner, options.MaxSnapshotOutputChars) : null;
 
     /// <summary>
-    /// The case of a flagged request: metadata in clear and, unless the deployment's retention mode is <c>none</c>, the
-    /// request and the captured answer sealed for the geography. The case records who reviews it and its retention mode.
+    /// The case of a flagged request: metadata in clear and, unless the deployment's retention mode is <c>none</c>, a
+    /// bounded snapshot sealed for the geography — the request's shape, an excerpt around each finding (the whole body
+    /// only when it is at most <see cref="SafeguardsOptions.MaxWholeRequestBytes"/>) and the captured answer. The case
+    /// records who reviews it and its retention mode.
     /// </summary>
-    public SealedCase SealCase(string requestId, DateTimeOffset now, KeyRecord key, DeploymentRoute deployment, Verdict verdict, ReadOnlyMemory<byte> body, ReviewCaptureBackend? answer)
+    public SealedCase SealCase(
+        string requestId, DateTimeOffset now, KeyRecord key, DeploymentRoute deployment, Verdict verdict, ReadOnlyMemory<byte> body, MessagesRequest? request,
+        ReviewCaptureBackend? answer)
     {
         var geography = deployment.StorageGeography;
         var record = new CaseRecord
@@ -88,28 +121,102 @@ public sealed partial class RequestSafeguards(
         }
 
         var output = answer?.Text;
-        var plaintext = new ArrayBufferWriter<byte>(body.Length + (output?.Length ?? 0) * 2 + 64);
+        var whole = body.Length <= options.MaxWholeRequestBytes;
+        var plaintext = new ArrayBufferWriter<byte>((whole ? body.Length : 0) + (output?.Length ?? 0) * 2 + 4096);
         try
         {
             using (var json = new Utf8JsonWriter(plaintext))
             {
                 json.WriteStartObject();
                 json.WritePropertyName("request"u8);
-                json.WriteRawValue(body.Span);
+                if (whole)
+                {
+                    json.WriteRawValue(body.Span);
+                }
+                else
+                {
+                    json.WriteNullValue();
+                }
+
+                WriteShape(json, body.Length, request);
+                if (request is not null)
+                {
+                    WriteExcerpts(json, CaseExcerpts.Build(request, verdict, options.Excerpts));
+                }
+
                 json.WriteString("response"u8, output);
                 json.WriteBoolean("response_truncated"u8, answer?.Truncated ?? false);
                 json.WriteEndObject();
             }
 
-            var sealedSnapshot = keys.Seal(geography, record.Id, plaintext.WrittenSpan);
+            var content = keys.Seal(geography, record.Id, plaintext.WrittenSpan);
             Log.CaseOpened(logger, record.Id, geography, record.Verdict);
-            return new SealedCase(record, sealedSnapshot);
+            return new SealedCase(record, content);
         }
         finally
         {
             CryptographicOperations.ZeroMemory(MemoryMarshal.AsMemory(plaintext.WrittenMemory).Span);
         }
     }
+
+    /// <summary>What the request was, without its text: model, sizes and counts.</summary>
+    private static void WriteShape(Utf8JsonWriter json, int bytes, MessagesRequest? request)
+    {
+        json.WriteStartObject("request_shape"u8);
+        json.WriteNumber("bytes"u8, bytes);
+        if (request is not null)
+        {
+            json.WriteString("model"u8, request.Model);
+            json.WriteBoolean("stream"u8, request.Stream);
+            json.WriteNumber("max_tokens"u8, request.MaxTokens);
+            json.WriteNumber("messages"u8, request.Messages.ValueKind == JsonValueKind.Array ? request.Messages.GetArrayLength() : 0);
+            json.WriteNumber("tools"u8, request.Tools?.GetArrayLength() ?? 0);
+        }
+
+        json.WriteEndObject();
+    }
+
+    private static void WriteExcerpts(Utf8JsonWriter json, CaseExcerptSet set)
+    {
+        json.WriteStartObject("text_chars"u8);
+        foreach (var (source, chars) in set.TextChars.OrderBy(t => t.Key))
+        {
+            json.WriteNumber(SourceName(source), chars);
+        }
+
+        json.WriteEndObject();
+        json.WriteStartArray("excerpts"u8);
+        foreach (var excerpt in set.Excerpts)
+        {
+            json.WriteStartObject();
+            json.WriteString("location"u8, excerpt.Location);
+            json.WriteString("source"u8, SourceName(excerpt.Source));
+            json.WriteNumber("start"u8, excerpt.Start);
+            json.WriteNumber("end"u8, excerpt.End);
+            json.WriteNumber("field_chars"u8, excerpt.FieldChars);
+            json.WriteStartArray("findings"u8);
+            foreach (var finding in excerpt.Findings)
+            {
+                json.WriteStringValue(finding);
+            }
+
+            json.WriteEndArray();
+            json.WriteString("text"u8, excerpt.Text);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        json.WriteBoolean("excerpts_truncated"u8, set.Truncated);
+    }
+
+    private static string SourceName(TextSource source) => source switch
+    {
+        TextSource.System => "system",
+        TextSource.User => "user",
+        TextSource.Assistant => "assistant",
+        TextSource.ToolResult => "tool_result",
+        _ => "output",
+    };
 
     private static string NewCaseId(DateTimeOffset now)
     {

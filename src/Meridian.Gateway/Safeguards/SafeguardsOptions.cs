@@ -18,6 +18,16 @@ public sealed class SafeguardsOptions
     /// </summary>
     public IDictionary<string, string> CaseKeys { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// A flagged request's body is kept whole in its case only up to this many bytes (16 KiB): a request that small is its
+    /// own excerpt, and the reviewer reads the conversation as sent. A larger one keeps only its shape and
+    /// <see cref="Excerpts"/> around each finding (issue 15: a case never holds a 32 MB body).
+    /// </summary>
+    public int MaxWholeRequestBytes { get; set; } = 16 * 1024;
+
+    /// <summary>How much text a case keeps around each finding of its request, and at most in all.</summary>
+    public Meridian.Safeguards.ExcerptLimits Excerpts { get; set; } = new();
+
     /// <summary>Most chars of a response kept in memory for a possible case snapshot; the rest is cut (and marked so).</summary>
     public int MaxSnapshotOutputChars { get; set; } = 64 * 1024;
 

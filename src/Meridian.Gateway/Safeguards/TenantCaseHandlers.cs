@@ -25,7 +25,8 @@ public static class TenantCaseHandlers
     }
 
     /// <summary><c>?status=&amp;geography=&amp;limit=&amp;cursor=</c>: the tenant's cases in every geography, newest first.</summary>
-    public static Results<Ok<ListResponse<TenantCaseView>>, ProblemHttpResult> List(HttpContext context, string tenant, MarketplaceStore market, GeographyStores stores)
+    public static Results<Ok<ListResponse<TenantCaseView>>, ProblemHttpResult> List(
+        HttpContext context, string tenant, MarketplaceStore market, GeographyStores stores, TimeProvider time)
     {
         if (ReadableTenant(context, tenant, market) is { } denied)
         {
@@ -38,18 +39,49 @@ public static class TenantCaseHandlers
         }
 
         var query = new CaseQuery(page.Limit + 1) { TenantId = tenant, Status = status, Before = page.After };
-        return TypedResults.Ok(AdminRequest.List(CaseHandlers.PageAcross(stores.All, geography, query, page.Limit), TenantCaseView.Of));
+        var found = CaseHandlers.PageAcross(stores.All, geography, query, page.Limit);
+        RecordOperatorViews(context, stores, found.Items, CaseStore.ViewedInList, time);
+        return TypedResults.Ok(AdminRequest.List(found, TenantCaseView.Of));
     }
 
-    public static Results<Ok<TenantCaseView>, ProblemHttpResult> Get(HttpContext context, string tenant, string id, MarketplaceStore market, GeographyStores stores) =>
-        Find(context, tenant, id, market, stores, out var found, out _) is { } denied ? denied : TypedResults.Ok(TenantCaseView.Of(found!));
+    public static Results<Ok<TenantCaseView>, ProblemHttpResult> Get(
+        HttpContext context, string tenant, string id, MarketplaceStore market, GeographyStores stores, TimeProvider time)
+    {
+        if (Find(context, tenant, id, market, stores, out var found, out _) is { } denied)
+        {
+            return denied;
+        }
+
+        RecordOperatorViews(context, stores, [found!], CaseStore.ViewedMetadata, time);
+        return TypedResults.Ok(TenantCaseView.Of(found!));
+    }
 
     /// <summary>The case's access events, oldest first, without actors, free-text reasons or hashes.</summary>
     public static Results<Ok<ListResponse<TenantAccessEventView>>, ProblemHttpResult> Access(
-        HttpContext context, string tenant, string id, MarketplaceStore market, GeographyStores stores) =>
-        Find(context, tenant, id, market, stores, out var found, out var store) is { } denied
-            ? denied
-            : TypedResults.Ok(new ListResponse<TenantAccessEventView>([.. store!.Cases.AccessLog(id).Select(e => TenantAccessEventView.Of(e, found!))], null));
+        HttpContext context, string tenant, string id, MarketplaceStore market, GeographyStores stores, TimeProvider time)
+    {
+        if (Find(context, tenant, id, market, stores, out var found, out var store) is { } denied)
+        {
+            return denied;
+        }
+
+        var events = store!.Cases.AccessLog(id);
+        RecordOperatorViews(context, stores, [found!], CaseStore.ViewedAccessLog, time);
+        return TypedResults.Ok(new ListResponse<TenantAccessEventView>([.. events.Select(e => TenantAccessEventView.Of(e, found!))], null));
+    }
+
+    /// <summary>
+    /// The operator reading a tenant's cases is recorded like any operator view of a case; the tenant's own people reading
+    /// their own cases are not (their reads would fill the log the tenant reads with its own views).
+    /// </summary>
+    private static void RecordOperatorViews(HttpContext context, GeographyStores stores, IReadOnlyList<CaseRecord> shown, string reasonCode, TimeProvider time)
+    {
+        var caller = AdminAuthentication.CallerOf(context);
+        if (caller.IsOperator)
+        {
+            CaseHandlers.RecordViews(stores, shown, caller.Actor, reasonCode, time);
+        }
+    }
 
     private static ProblemHttpResult? ReadableTenant(HttpContext context, string tenant, MarketplaceStore market)
     {

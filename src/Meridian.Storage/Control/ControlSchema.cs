@@ -275,5 +275,8 @@ internal static class ControlSchema
         ClusterSecrets.Schema,
         // One object type per object: a key's limits were audited as "key", everything else about it as "api_key".
         AuditObjectTypeMigration,
+        // A deployment's own safeguard settings (JSON, validated by the admin API): additive, so the floor stays; a node
+        // from before screens without them until it is upgraded (docs/safeguards.md, "Settings per deployment").
+        "ALTER TABLE deployments ADD COLUMN safeguard_settings TEXT;",
     ];
 }

@@ -163,7 +163,7 @@ public sealed class ControlStore : IDisposable
                 command.CommandText = """
                     SELECT d.id, d.name, d.tenant_id, d.resource_id, o.publisher_id, d.offer_id, d.model_id, m.max_output_tokens,
                            d.hosting_option, d.deployment_type, r.region, d.created_at, d.safeguard_policy,
-                           d.reviewed_by, d.retention_mode, d.retention_exempted_at, m.context_window, d.allowed_ingress
+                           d.reviewed_by, d.retention_mode, d.retention_exempted_at, m.context_window, d.allowed_ingress, d.safeguard_settings
                     FROM deployments d
                     JOIN resources r ON r.id = d.resource_id
                     JOIN offers o ON o.id = d.offer_id
@@ -198,6 +198,7 @@ public sealed class ControlStore : IDisposable
                             retentionChanges[reader.GetString(5)], acceptances.GetValueOrDefault((reader.GetString(2), reader.GetString(5))) ?? []),
                         ContextWindow = reader.GetInt32(16),
                         AllowedIngress = reader.IsDBNull(17) ? [] : reader.GetString(17).Split(',', StringSplitOptions.RemoveEmptyEntries),
+                        SafeguardSettings = reader.IsDBNull(18) ? null : reader.GetString(18),
                     });
                 }
             }

@@ -11,7 +11,7 @@ public sealed partial class MarketplaceStore
         SELECT d.id, d.resource_id, d.tenant_id, d.name, d.offer_id, d.model_id, d.hosting_option, d.deployment_type,
                d.capacity_rpm, d.capacity_tpm, d.safeguard_policy, d.data_may_leave_acknowledged_by, d.data_may_leave_acknowledged_at,
                d.created_by, d.created_at, g.name, g.data_zone, g.geography, g.display_name,
-               d.reviewed_by, d.retention_mode, d.retention_exempted_by, d.retention_exempted_at, d.allowed_ingress
+               d.reviewed_by, d.retention_mode, d.retention_exempted_by, d.retention_exempted_at, d.allowed_ingress, d.safeguard_settings
         FROM deployments d JOIN resources r ON r.id = d.resource_id JOIN regions g ON g.name = r.region
         """;
 
@@ -160,6 +160,7 @@ public sealed partial class MarketplaceStore
             Retention = CaseReview.TryParse(r.GetString(20), out RetentionMode retention) ? retention : throw Corrupt("retention mode", r.GetString(20)),
             RetentionExemption = r.GetStringOrNull(21) is { } grantedBy ? new RetentionExemption(grantedBy, ParseTime(r.GetString(22))) : null,
             AllowedIngress = r.GetStringOrNull(23) is { } ingress ? ingress.Split(',', StringSplitOptions.RemoveEmptyEntries) : [],
+            SafeguardSettings = r.GetStringOrNull(24),
         };
     }
 }

@@ -6,7 +6,17 @@ namespace Meridian.Storage.Control;
 
 /// <summary>A change to a deployment's Trust &amp; Safety settings; a null member stays as it is.</summary>
 /// <param name="RetentionExempt">True grants the operator's retention exemption (recording who and when), false revokes it.</param>
-public sealed record DeploymentReviewChange(ReviewedBy? ReviewedBy, RetentionMode? Retention, bool? RetentionExempt);
+public sealed record DeploymentReviewChange(ReviewedBy? ReviewedBy, RetentionMode? Retention, bool? RetentionExempt)
+{
+    /// <summary>The safeguard policy to screen with, by name (already checked against the node's policies); null keeps it.</summary>
+    public string? SafeguardPolicy { get; init; }
+
+    /// <summary>The deployment's own safeguard settings (JSON, already validated), or a change to none; null keeps them.</summary>
+    public SafeguardSettingsChange? SafeguardSettings { get; init; }
+}
+
+/// <param name="Json">The settings, compact JSON; null removes them.</param>
+public sealed record SafeguardSettingsChange(string? Json);
 
 /// <summary>Who reviews a deployment's flagged requests, what is retained of them, and an offer's retention requirement.</summary>
 public sealed partial class MarketplaceStore
@@ -50,6 +60,22 @@ public sealed partial class MarketplaceStore
                     ("@by", next.RetentionExemption?.GrantedBy), ("@at", next.RetentionExemption is { } granted ? Time(granted.GrantedAt) : null), ("@id", deploymentId));
                 AuditLog.Write(connection, transaction, actor, exempt ? "deployment.grant_retention_exemption" : "deployment.revoke_retention_exemption",
                     "deployment", deploymentId, current, next, AuditJson.Default.Deployment, now);
+                current = next;
+            }
+
+            if (change.SafeguardPolicy is { } policy && policy != current.SafeguardPolicy)
+            {
+                var next = current with { SafeguardPolicy = policy };
+                connection.Execute(transaction, "UPDATE deployments SET safeguard_policy = @value WHERE id = @id", ("@value", policy), ("@id", deploymentId));
+                AuditLog.Write(connection, transaction, actor, "deployment.set_safeguard_policy", "deployment", deploymentId, current, next, AuditJson.Default.Deployment, now);
+                current = next;
+            }
+
+            if (change.SafeguardSettings is { } settings && settings.Json != current.SafeguardSettings)
+            {
+                var next = current with { SafeguardSettings = settings.Json };
+                connection.Execute(transaction, "UPDATE deployments SET safeguard_settings = @value WHERE id = @id", ("@value", settings.Json), ("@id", deploymentId));
+                AuditLog.Write(connection, transaction, actor, "deployment.set_safeguards", "deployment", deploymentId, current, next, AuditJson.Default.Deployment, now);
                 current = next;
             }
 

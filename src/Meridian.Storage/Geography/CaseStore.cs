@@ -13,7 +13,7 @@ public readonly record struct CaseCategory(string Category, string Severity);
 
 /// <summary>
 /// The metadata of one Trust &amp; Safety case: what was flagged, where, for whom, and what a reviewer decided. It holds no
-/// content; the encrypted snapshot is a separate column, read only by <see cref="CaseStore.OpenSnapshot"/>.
+/// content; the encrypted snapshot and its wrapped key are rows of their own, read only by <see cref="CaseStore.OpenSnapshot"/>.
 /// </summary>
 public sealed record CaseRecord
 {
@@ -61,7 +61,7 @@ public sealed record CaseRecord
 
     public string? DecidedBy { get; init; }
 
-    /// <summary>Whether the encrypted snapshot is still held (false once purged, or when none was kept).</summary>
+    /// <summary>Whether the case's content can still be opened: its data key is held (false once purged, or when none was kept).</summary>
     public bool HasSnapshot { get; init; }
 
     public DateTimeOffset? PurgedAt { get; init; }
@@ -101,6 +101,13 @@ public sealed partial class CaseStore
     public const string Open = "open";
     public const string Decided = "decided";
     public const string SystemActor = "system:retention";
+
+    /// <summary>The reason codes of a <c>view</c>: a page of a case list, one case's metadata, one case's access log.</summary>
+    public const string ViewedInList = "list";
+
+    public const string ViewedMetadata = "metadata";
+
+    public const string ViewedAccessLog = "access_log";
 
     /// <summary>The reason code of a purge.</summary>
     public const string RetentionElapsed = "retention_elapsed";
@@ -148,10 +155,33 @@ public sealed partial class CaseStore
         CREATE INDEX ts_access_log_case ON ts_access_log (case_id, seq);
         """;
 
+    /// <summary>
+    /// Per-case data keys (issue 17): a case's wrapped key and its sealed snapshot in rows of their own, appended to
+    /// <see cref="ReceiptStore"/>'s list. Additive: snapshots sealed before it stay in <c>ts_cases.snapshot</c>, under the
+    /// geography's key, readable and purged (by deletion) as before; a binary from before it reads new cases as having no
+    /// snapshot, so the compatibility floor stays.
+    /// </summary>
+    internal const string ContentKeysSchema = """
+        CREATE TABLE ts_case_keys (
+            case_id TEXT PRIMARY KEY,
+            wrapped_key BLOB NOT NULL
+        );
+        CREATE TABLE ts_case_snapshots (
+            case_id TEXT PRIMARY KEY,
+            snapshot BLOB NOT NULL
+        );
+        CREATE INDEX ts_cases_unpurged ON ts_cases (created_at) WHERE purged_at IS NULL AND retention = 'standard';
+        """;
+
     private const string Columns =
         "id, request_id, created_at, geography, tenant_id, key_id, resource_id, deployment_id, deployment_name, publisher_id, policy, verdict, " +
-        "action, categories, kinds, status, decision, decision_action, decided_at, decided_by, CASE WHEN snapshot IS NULL THEN 0 ELSE 1 END, purged_at, " +
+        "action, categories, kinds, status, decision, decision_action, decided_at, decided_by, " +
+        "CASE WHEN snapshot IS NOT NULL OR EXISTS (SELECT 1 FROM ts_case_keys k WHERE k.case_id = ts_cases.id) THEN 1 ELSE 0 END, purged_at, " +
         "reviewed_by, retention";
+
+    private const string InsertColumns =
+        "id, request_id, created_at, geography, tenant_id, key_id, resource_id, deployment_id, deployment_name, publisher_id, policy, verdict, " +
+        "action, categories, kinds, status, reviewed_by, retention";
 
     private readonly SqlDatabase _database;
 
@@ -160,22 +190,34 @@ public sealed partial class CaseStore
         _database = database;
     }
 
-    /// <summary>Inserts cases with their sealed snapshots inside the caller's transaction; idempotent by request id (one case per request).</summary>
+    /// <summary>
+    /// Inserts cases inside the caller's transaction; idempotent by request id (one case per request). A case's sealed
+    /// snapshot and its wrapped data key go into rows of their own (<c>ts_case_snapshots</c>, <c>ts_case_keys</c>), which
+    /// are never updated, only deleted by the purge: a decision rewrites the case's metadata row, and a rewritten row
+    /// would leave a copy of whatever it held in the file's free pages.
+    /// </summary>
     internal static void Insert(DbConnection connection, DbTransaction transaction, IReadOnlyList<SealedCase> cases)
     {
-        foreach (var (c, snapshot) in cases)
+        foreach (var (c, content) in cases)
         {
-            connection.Execute(transaction, $"""
-                INSERT INTO ts_cases ({Columns.Replace("CASE WHEN snapshot IS NULL THEN 0 ELSE 1 END", "snapshot", StringComparison.Ordinal)})
+            var inserted = connection.Execute(transaction, $"""
+                INSERT INTO ts_cases ({InsertColumns})
                 VALUES (@id, @request, @at, @geo, @tenant, @key, @resource, @deployment, @name, @publisher, @policy, @verdict,
-                        @action, @categories, @kinds, @status, NULL, NULL, NULL, NULL, @snapshot, NULL, @reviewedBy, @retention)
+                        @action, @categories, @kinds, @status, @reviewedBy, @retention)
                 ON CONFLICT DO NOTHING
                 """,
                 ("@id", c.Id), ("@request", c.RequestId), ("@at", Time(c.CreatedAt)), ("@geo", c.Geography), ("@tenant", c.TenantId),
                 ("@key", c.KeyId), ("@resource", c.ResourceId), ("@deployment", c.DeploymentId), ("@name", c.DeploymentName),
                 ("@publisher", c.PublisherId), ("@policy", c.Policy), ("@verdict", c.Verdict), ("@action", c.Action),
                 ("@categories", string.Join(';', c.Categories.Select(x => x.Category + "=" + x.Severity))), ("@kinds", string.Join(',', c.Kinds)),
-                ("@status", Open), ("@snapshot", snapshot), ("@reviewedBy", CaseReview.Of(c.ReviewedBy)), ("@retention", CaseReview.Of(c.Retention)));
+                ("@status", Open), ("@reviewedBy", CaseReview.Of(c.ReviewedBy)), ("@retention", CaseReview.Of(c.Retention)));
+            if (inserted == 0 || content is null)
+            {
+                continue;
+            }
+
+            connection.Execute(transaction, "INSERT INTO ts_case_keys (case_id, wrapped_key) VALUES (@id, @key)", ("@id", c.Id), ("@key", content.WrappedKey));
+            connection.Execute(transaction, "INSERT INTO ts_case_snapshots (case_id, snapshot) VALUES (@id, @snapshot)", ("@id", c.Id), ("@snapshot", content.Snapshot));
         }
     }
 
@@ -198,23 +240,54 @@ public sealed partial class CaseStore
     }
 
     /// <summary>
-    /// Reads the sealed snapshot of a case for a human to see, and records the access (who, when, why) in the same
-    /// transaction: no snapshot leaves the store without its access record. Null when the case has no snapshot (any more).
+    /// Reads the sealed snapshot of a case and its wrapped data key for a human to see, and records the access (who, when,
+    /// why) in the same transaction: no snapshot leaves the store without its access record. Null when the case has no
+    /// snapshot (any more) or its key was destroyed. <see cref="CaseContent.WrappedKey"/> is empty for a snapshot sealed
+    /// before per-case keys, under the geography's key.
     /// </summary>
-    public (byte[]? Snapshot, AccessEvent? Access) OpenSnapshot(string caseId, string actor, string reasonCode, string reason, DateTimeOffset at)
+    public (CaseContent? Content, AccessEvent? Access) OpenSnapshot(string caseId, string actor, string reasonCode, string reason, DateTimeOffset at)
     {
         using var connection = _database.Open();
         using var transaction = _database.BeginWrite(connection);
-        using var command = connection.Command(transaction, "SELECT snapshot FROM ts_cases WHERE id = @id", ("@id", caseId));
-        var snapshot = command.ExecuteScalar() as byte[];
-        if (snapshot is null)
+        var content = connection.QuerySingle(transaction, """
+            SELECT s.snapshot, k.wrapped_key FROM ts_case_snapshots s JOIN ts_case_keys k ON k.case_id = s.case_id WHERE s.case_id = @id
+            """, r => new CaseContent((byte[])r.GetValue(0), (byte[])r.GetValue(1)), ("@id", caseId));
+        if (content is null)
+        {
+            using var legacy = connection.Command(transaction, "SELECT snapshot FROM ts_cases WHERE id = @id", ("@id", caseId));
+            content = legacy.ExecuteScalar() is byte[] snapshot ? new CaseContent(snapshot, []) : null;
+        }
+
+        if (content is null)
         {
             return (null, null);
         }
 
         var access = Append(connection, transaction, caseId, actor, "open", reasonCode, reason, at);
         transaction.Commit();
-        return (snapshot, access);
+        return (content, access);
+    }
+
+    /// <summary>
+    /// Records that a human saw these cases' metadata or access log (event <c>view</c>; the reason code says what: a queue
+    /// page, one case, its access log), one entry per case, in one transaction. Nothing of content is involved, but who
+    /// looked at which case is what a tenant and an auditor ask, so every view is in the chain like every open.
+    /// </summary>
+    public void RecordViews(IReadOnlyCollection<string> caseIds, string actor, string reasonCode, DateTimeOffset at)
+    {
+        if (caseIds.Count == 0)
+        {
+            return;
+        }
+
+        using var connection = _database.Open();
+        using var transaction = _database.BeginWrite(connection);
+        foreach (var caseId in caseIds)
+        {
+            Append(connection, transaction, caseId, actor, "view", reasonCode, null, at);
+        }
+
+        transaction.Commit();
     }
 
     /// <summary>Records a decision on an open case (and the access event). Null when the case is missing or already decided.</summary>
@@ -251,25 +324,71 @@ public sealed partial class CaseStore
     }
 
     /// <summary>
-    /// Deletes the snapshots of cases created before <paramref name="createdBefore"/>, keeping their metadata and decision,
-    /// and writes a <c>purge</c> event per case to the access log (proof of deletion). Returns the purged case ids.
+    /// Deletes the content of cases created before <paramref name="createdBefore"/>, keeping their metadata and decision.
+    /// In order, each step committed before the next: the wrapped data keys are destroyed (the content is then
+    /// unrecoverable from any copy of its ciphertext); the sealed snapshots are deleted; the engine is made to leave no
+    /// page of the old bytes behind (<see cref="SqlDatabase.EraseFreedPages"/>, <see cref="SqlDatabase.TruncateLog"/>);
+    /// only then is a <c>purge</c> event per case written to the access log (proof of deletion) with the case's
+    /// <c>purged_at</c>. Should a step fail, the next run repeats them all (each is idempotent) for every case past
+    /// retention without its proof. Returns the ids whose proof was written now.
     /// </summary>
     public IReadOnlyList<string> PurgeSnapshots(DateTimeOffset createdBefore, DateTimeOffset at)
     {
         using var connection = _database.Open();
-        // Overwrite freed pages with zeros, so a purged (already encrypted) snapshot does not linger in the file either.
-        _database.EraseFreedPages(connection);
-        using var transaction = _database.BeginWrite(connection);
-        var ids = connection.Query(transaction, "SELECT id FROM ts_cases WHERE snapshot IS NOT NULL AND created_at < @before ORDER BY created_at",
-            r => r.GetString(0), ("@before", Time(createdBefore)));
-        foreach (var id in ids)
+        var ids = connection.Query(null, """
+            SELECT id FROM ts_cases WHERE purged_at IS NULL AND retention = @standard AND created_at < @before ORDER BY created_at
+            """, r => r.GetString(0), ("@standard", CaseReview.Of(RetentionMode.Standard)), ("@before", Time(createdBefore)));
+        if (ids.Count == 0)
         {
-            connection.Execute(transaction, "UPDATE ts_cases SET snapshot = NULL, purged_at = @at WHERE id = @id", ("@at", Time(at)), ("@id", id));
-            Append(connection, transaction, id, SystemActor, "purge", RetentionElapsed, "retention period elapsed", at);
+            return ids;
         }
 
-        transaction.Commit();
-        return ids;
+        using (_database.EraseFreedPages(connection))
+        {
+            using (var transaction = _database.BeginWrite(connection))
+            {
+                foreach (var id in ids)
+                {
+                    connection.Execute(transaction, "DELETE FROM ts_case_keys WHERE case_id = @id", ("@id", id));
+                }
+
+                transaction.Commit();
+            }
+
+            using (var transaction = _database.BeginWrite(connection))
+            {
+                foreach (var id in ids)
+                {
+                    connection.Execute(transaction, "DELETE FROM ts_case_snapshots WHERE case_id = @id", ("@id", id));
+                    connection.Execute(transaction, "UPDATE ts_cases SET snapshot = NULL WHERE id = @id AND snapshot IS NOT NULL", ("@id", id));
+                }
+
+                transaction.Commit();
+            }
+        }
+
+        if (!_database.TruncateLog(connection))
+        {
+            throw new InvalidOperationException(
+                $"The write-ahead log of {_database.Location} could not be emptied after deleting case content (readers held it); the purge is retried at its next run.");
+        }
+
+        var proven = new List<string>(ids.Count);
+        using (var transaction = _database.BeginWrite(connection))
+        {
+            foreach (var id in ids)
+            {
+                if (connection.Execute(transaction, "UPDATE ts_cases SET purged_at = @at WHERE id = @id AND purged_at IS NULL", ("@at", Time(at)), ("@id", id)) == 1)
+                {
+                    Append(connection, transaction, id, SystemActor, "purge", RetentionElapsed, "retention period elapsed", at);
+                    proven.Add(id);
+                }
+            }
+
+            transaction.Commit();
+        }
+
+        return proven;
     }
 
     /// <summary>The access log, oldest first; one case's entries only when <paramref name="caseId"/> is given.</summary>

@@ -55,6 +55,7 @@ public sealed partial class ReceiptStore
         UsageLedger.PerWriterHourlyMigration,
         LogMigration,
         LeafColumnsMigration,
+        CaseStore.ContentKeysSchema,
     ];
 
     /// <summary>
@@ -246,5 +247,8 @@ public sealed partial class ReceiptStore
 /// </summary>
 public sealed record RequestRecord(Receipt Receipt, UsageRecord? Usage, SealedCase? Case);
 
-/// <summary>A case with its content snapshot already sealed for the geography (null when no content is kept).</summary>
-public sealed record SealedCase(CaseRecord Record, byte[]? Snapshot);
+/// <summary>A case with its content already sealed for the geography (null when no content is kept).</summary>
+public sealed record SealedCase(CaseRecord Record, CaseContent? Content);
+
+/// <summary>A case's sealed snapshot and its data key, wrapped by the geography's key (empty for snapshots sealed before per-case keys).</summary>
+public sealed record CaseContent(byte[] Snapshot, byte[] WrappedKey);

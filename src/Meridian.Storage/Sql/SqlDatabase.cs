@@ -76,8 +76,26 @@ public abstract class SqlDatabase
     /// </summary>
     public abstract string? UniqueColumn(DbException exception);
 
-    /// <summary>Overwrites deleted content on disk where the engine can (SQLite's <c>secure_delete</c>); a no-op elsewhere.</summary>
-    public virtual void EraseFreedPages(DbConnection connection)
+    /// <summary>
+    /// While the returned scope lasts, content this connection deletes is overwritten on disk where the engine can
+    /// (SQLite's <c>secure_delete</c>: freed cells and pages are zeroed); a no-op elsewhere. Scoped, because the pooled
+    /// connection goes back to serve the receipts' hot path.
+    /// </summary>
+    public virtual IDisposable EraseFreedPages(DbConnection connection) => NoScope.Instance;
+
+    /// <summary>
+    /// Copies the write-ahead log into the database and empties it, so no earlier version of a page survives there
+    /// (SQLite: <c>wal_checkpoint(TRUNCATE)</c>). False when readers kept it from completing. True where the engine
+    /// keeps no such log in the store's files.
+    /// </summary>
+    public virtual bool TruncateLog(DbConnection connection) => true;
+
+    private sealed class NoScope : IDisposable
     {
+        public static readonly NoScope Instance = new();
+
+        public void Dispose()
+        {
+        }
     }
 }

@@ -128,11 +128,34 @@ public sealed partial class SqliteDatabase : SqlDatabase
     public override string? UniqueColumn(DbException exception) =>
         UniqueFailure().Match(exception.Message) is { Success: true } match ? match.Groups["column"].Value : null;
 
-    public override void EraseFreedPages(DbConnection connection)
+    public override IDisposable EraseFreedPages(DbConnection connection)
+    {
+        using var read = connection.CreateCommand();
+        read.CommandText = "PRAGMA secure_delete";
+        var before = Convert.ToInt32(read.ExecuteScalar(), CultureInfo.InvariantCulture);
+        SetSecureDelete(connection, 1);
+        return new SecureDeleteScope(connection, before);
+    }
+
+    public override bool TruncateLog(DbConnection connection)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA secure_delete = ON";
+        command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+        using var reader = command.ExecuteReader();
+        // One row: busy (1 when readers or writers kept it from finishing), frames in the log, frames checkpointed.
+        return reader.Read() && reader.GetInt64(0) == 0;
+    }
+
+    private static void SetSecureDelete(DbConnection connection, int value)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"PRAGMA secure_delete = {value.ToString(CultureInfo.InvariantCulture)}";
         command.ExecuteNonQuery();
+    }
+
+    private sealed class SecureDeleteScope(DbConnection connection, int before) : IDisposable
+    {
+        public void Dispose() => SetSecureDelete(connection, before);
     }
 
     [GeneratedRegex(@"UNIQUE constraint failed: (?:[a-z_]+\.[a-z_]+, )*[a-z_]+\.(?<column>[a-z_]+)", RegexOptions.CultureInvariant)]

@@ -50,6 +50,27 @@ public sealed class DeployCommandTests(CliGatewayFixture gateway) : IClassFixtur
     }
 
     [Fact]
+    public async Task Safeguard_settings_are_set_refused_when_invalid_and_cleared_with_deployments_update()
+    {
+        var created = (await gateway.Cli.RunAsync("deploy", "--resource", "res_demo", "--name", "own-safeguards", "--offer", "off_claude",
+            "--model", "claude-haiku-4-5", "--hosting", "platform", "--type", "datazone", "--json")).ShouldSucceed();
+        using var json = JsonDocument.Parse(created.Out);
+        var id = json.RootElement.GetProperty("id").GetString()!;
+
+        var set = (await gateway.Cli.RunAsync("deployments", "update", id,
+            "--safeguards", """{"input":{"violence":{"medium":"block"}},"blocklist":{"terms":["project nightjar"],"category":"hate"}}""")).ShouldSucceed();
+        Assert.Contains("own settings", set.Out);
+        Assert.Contains("project nightjar", set.Out);
+
+        var bad = (await gateway.Cli.RunAsync("deployments", "update", id,
+            "--safeguards", """{"blocklist":{"patterns":["(?<=x)y"],"category":"hate"}}""")).ShouldFail();
+        Assert.Contains("safeguards.blocklist.patterns[0]", bad.Error);
+
+        var cleared = (await gateway.Cli.RunAsync("deployments", "update", id, "--clear-safeguards")).ShouldSucceed();
+        Assert.Contains("no settings of its own", cleared.Out);
+    }
+
+    [Fact]
     public async Task Duplicate_name_is_a_conflict()
     {
         string[] args = ["deploy", "--resource", "res_demo", "--name", "twice", "--offer", "off_claude", "--model", "claude-haiku-4-5", "--hosting", "platform", "--type", "global"];

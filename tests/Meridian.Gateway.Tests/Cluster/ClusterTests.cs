@@ -77,6 +77,32 @@ public sealed class ClusterTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_blocklist_set_through_one_node_screens_the_other_nodes_requests_within_a_second()
+    {
+        await using var cluster = await Cluster.StartAsync(TestRedis.Endpoint, TestRedis.UniquePrefix());
+        var world = await MeteringWorld.CreateAsync(cluster.Server);
+        await cluster.WaitUntilKnownAsync(cluster.B, world.Key);
+        var before = await MeteringWorld.SendAsync(cluster.B.Http, world.Key, world.DeploymentName, "Tell me about project nightjar.", maxTokens: 8);
+        Assert.True(before.Ok, before.Body);
+
+        var clock = Stopwatch.StartNew();
+        var set = await cluster.A.SendAsync(HttpMethod.Patch, $"/admin/v1/deployments/{world.DeploymentId}", AdminServer.OperatorToken,
+            new { safeguards = new { blocklist = new { terms = new[] { "project nightjar" }, category = "violence" } } }, null);
+        Assert.True(set.IsSuccess, set.Text);
+        Call call;
+        do
+        {
+            call = await MeteringWorld.SendAsync(cluster.B.Http, world.Key, world.DeploymentName, "Tell me about project nightjar.", maxTokens: 8);
+        }
+        while (call.Ok && clock.Elapsed < TimeSpan.FromSeconds(5));
+
+        var propagated = clock.Elapsed;
+        output.WriteLine($"node B blocked the term {propagated.TotalMilliseconds:F1} ms after node A was sent the setting");
+        Assert.Equal(HttpStatusCode.BadRequest, call.Status);
+        Assert.True(propagated < TimeSpan.FromSeconds(1), $"node B still served the blocklisted term {propagated.TotalMilliseconds:F0} ms after the change");
+    }
+
+    [Fact]
     public async Task Without_redis_each_node_enforces_its_share_and_shared_counting_resumes_when_it_is_back()
     {
         const int rpm = 20;
@@ -196,7 +222,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
         using var stores = TestStores.Geographies(cluster.Server.DataDirectory, "eu", "us");
         Assert.Equal(caseId, stores.For("eu").Cases.FindByRequest(flagged.RequestId!)?.Id);
         Assert.Null(stores.For("us").Cases.FindByRequest(flagged.RequestId!));
-        Assert.Equal(["open"], stores.For("eu").Cases.AccessLog(caseId).Select(e => e.Event));
+        Assert.Equal(["open"], stores.For("eu").Cases.AccessLog(caseId).Where(e => e.Event != "view").Select(e => e.Event));
     }
 
     /// <summary>Two nodes on one data folder and one Redis; the first also serves the admin API calls of the setup.</summary>

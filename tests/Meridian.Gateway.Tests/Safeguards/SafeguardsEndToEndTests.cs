@@ -130,7 +130,9 @@ public sealed class SafeguardsEndToEndTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.Forbidden, (await _server.AdminAsync(HttpMethod.Get, "/admin/v1/cases", token: tenantAdmin)).Response.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await _server.AdminAsync(HttpMethod.Get, $"/admin/v1/cases/{found.Id}", token: tenantAdmin)).Response.StatusCode);
-        Assert.Empty(_server.Stores.For("us").Cases.AccessLog(found.Id));
+        // The us reviewer's queue page is on record; nobody who was refused, or saw nothing, is.
+        var viewed = Assert.Single(_server.Stores.For("us").Cases.AccessLog(found.Id));
+        Assert.Equal(("view", Meridian.Storage.Geography.CaseStore.ViewedInList), (viewed.Event, viewed.ReasonCode));
     }
 
     [Fact]
@@ -228,7 +230,7 @@ public sealed class SafeguardsEndToEndTests : IAsyncLifetime
         var open = await _server.AdminAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/open", new { reason = "too late" });
         Assert.Equal(HttpStatusCode.Conflict, open.Response.StatusCode);
         var log = _server.Stores.For("us").Cases.AccessLog(found.Id);
-        Assert.Equal("purge", log[^1].Event);
+        Assert.Equal(["decision", "purge", "view"], log.Select(e => e.Event));
         Assert.True(_server.Stores.For("us").Cases.VerifyAccessLog().Valid);
     }
 
