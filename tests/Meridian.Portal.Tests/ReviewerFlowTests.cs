@@ -122,6 +122,35 @@ public sealed class ReviewerFlowTests(PortalFixture portal)
         Assert.DoesNotContain(access.GetProperty("data").EnumerateArray(), e => e.GetProperty("actor").GetString() == outsider);
     }
 
+    [Fact]
+    public async Task A_large_flagged_request_opens_as_its_shape_and_the_text_around_the_finding()
+    {
+        // 40 KB of ordinary prose with the flagged sentence in the middle: the case keeps an excerpt, not the body.
+        var prose = string.Concat(Enumerable.Repeat("The harbour master counted the boats again before the tide turned. ", 300));
+        // The demo key: a key created in res_demo after another test's suspend_key decision would come back suspended.
+        using var response = await portal.MessagesAsync(PortalFixture.DemoKey, $"{prose}{PortalFixture.FlaggedText} {prose}");
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}");
+        Assert.StartsWith("flag:", response.Headers.GetValues("meridian-safeguards").Single(), StringComparison.Ordinal);
+        var requestId = response.Headers.GetValues("request-id").Single();
+        var caseId = (await portal.WaitForCaseAsync(requestId)).GetProperty("id").GetString()!;
+
+        var reviewerToken = await portal.CreateTokenAsync("reviewer", publisherId: "pub_anthropic", geographies: ["us"]);
+        await using var tab = await portal.NewPageAsync(reviewerToken);
+        await tab.OpenAsync($"/portal/reviewer/cases/{caseId}");
+        var open = tab.Page.GetByRole(AriaRole.Form, new() { Name = "Open the case content" });
+        await open.GetByLabel("Reason for opening").SelectOptionAsync("triage");
+        await open.GetByRole(AriaRole.Button, new() { Name = "Open content (recorded)" }).ClickAsync();
+
+        var content = tab.Page.Locator("section.case-content .opened");
+        await Expect(content.Locator("[data-field='not-kept-whole']")).ToContainTextAsync("too large to keep whole");
+        var excerpt = content.Locator("ol.excerpts li[data-location='messages[0].content']");
+        await Expect(excerpt.Locator(".content-text")).ToContainTextAsync(PortalFixture.FlaggedText);
+        await Expect(excerpt).ToContainTextAsync("violence");
+        Assert.True((await excerpt.Locator(".content-text").InnerTextAsync()).Length < 2_000, "the excerpt is the text around the finding, not the body");
+        Assert.DoesNotContain("null", await content.Locator("pre.content-text").First.InnerTextAsync(), StringComparison.Ordinal);
+        tab.AssertNoErrors();
+    }
+
     private async Task<string> ReviewerTokenIdAsync(string token) =>
         (await portal.AdminAsync(HttpMethod.Get, "whoami", token: token)).GetProperty("token_id").GetString()!;
 }

@@ -275,8 +275,22 @@ export interface AccessEvent {
 }
 
 /** The decrypted snapshot: the request body as the client sent it and the answer's text. */
+export interface CaseExcerpt {
+  /** Where in the request the text sits, as a JSON path (messages[2].content[0].text, tools[0].description, …). */
+  location: string;
+  start: number;
+  end: number;
+  field_chars: number;
+  findings: string[];
+  text: string;
+}
+
 export interface CaseSnapshot {
+  /** The whole request body when it was small (16 KiB or less); otherwise null, and the excerpts carry the flagged text. */
   request: unknown;
+  request_shape?: Record<string, unknown>;
+  excerpts?: CaseExcerpt[];
+  excerpts_truncated?: boolean;
   response: string;
   response_truncated?: boolean;
 }

@@ -339,8 +339,29 @@ function OpenedContent({ opened, onHide }: { opened: OpenCaseResponse; onHide: (
             </li>
           ))}
         </ol>
+      ) : snapshot.request === null || snapshot.request === undefined ? (
+        <p class="hint" data-field="not-kept-whole">
+          The request was too large to keep whole; the case keeps its shape and the text around each finding.
+          {snapshot.request_shape && <code class="request-shape">{JSON.stringify(snapshot.request_shape)}</code>}
+        </p>
       ) : (
         <pre class="content-text">{JSON.stringify(snapshot.request, null, 2)}</pre>
+      )}
+      {(snapshot.excerpts?.length ?? 0) > 0 && (
+        <>
+          <h3>What was flagged, in context</h3>
+          <ol class="excerpts">
+            {snapshot.excerpts!.map((e, i) => (
+              <li key={i} data-location={e.location}>
+                <span class="hint">
+                  <code>{e.location}</code>, characters {e.start}–{e.end} of {e.field_chars} · {e.findings.join(', ')}
+                </span>
+                <pre class="content-text">{e.text}</pre>
+              </li>
+            ))}
+          </ol>
+          {snapshot.excerpts_truncated && <p class="hint">More was flagged than a case keeps; these are the first excerpts.</p>}
+        </>
       )}
       <h3>Answer</h3>
       <pre class="content-text answer">{snapshot.response || '(no text)'}</pre>
@@ -427,7 +448,7 @@ function AccessLog({ events }: { events: AccessEvent[] }) {
   return (
     <div class="table-wrap" tabIndex={0}>
       <table class="access">
-        <caption>Every open, decision and purge, oldest first; each entry is chained to the one before it by its hash.</caption>
+        <caption>Every view, open, decision and purge, oldest first; each entry is chained to the one before it by its hash.</caption>
         <thead>
           <tr>
             <th scope="col">Entry</th>
