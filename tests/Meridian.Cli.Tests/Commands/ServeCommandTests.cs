@@ -8,6 +8,8 @@ public sealed class ServeCommandTests
     [Theory]
     [InlineData("--stream-min-release-chars=-1")]
     [InlineData("--classifier-timeout-ms=0")]
+    [InlineData("--drain-seconds=-1")]
+    [InlineData("--drain-delay-seconds=-1")]
     public async Task An_unusable_setting_stops_the_start_and_writes_nothing(string setting)
     {
         var data = Path.Combine(Path.GetTempPath(), "meridian-serve-tests", Guid.NewGuid().ToString("N"));
