@@ -56,13 +56,7 @@ public static class ServeCommand
                 }
             }
         });
-        classifierTimeout.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int?>() is < 1 and var ms)
-            {
-                result.AddError($"--classifier-timeout-ms must be at least 1, not {ms}.");
-            }
-        });
+        AtLeast(classifierTimeout, 1);
         var minRelease = new Option<int?>("--stream-min-release-chars")
         {
             Description = $"Output screening rescans only after this many more chars (env {SafeguardsOptions.StreamMinReleaseCharsEnv}; default 0: "
@@ -74,13 +68,7 @@ public static class ServeCommand
         };
         var redisPrefix = new Option<string?>("--redis-prefix") { Description = $"Prefix of this cluster's Redis keys and channels (env MERIDIAN_REDIS_PREFIX; default {GatewayOptions.DefaultRedisPrefix})." };
         var nodes = new Option<int?>("--nodes") { Description = "Expected number of nodes (env MERIDIAN_NODES; default 1): while Redis is unreachable each node enforces limit/N of every quota." };
-        nodes.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int?>() is < 1 and var n)
-            {
-                result.AddError($"--nodes must be at least 1, not {n}.");
-            }
-        });
+        AtLeast(nodes, 1);
         var nodeName = new Option<string?>("--node-name")
         {
             Description = "This node's name (env MERIDIAN_NODE_NAME; default host:port): names its receipt logs, so keep it stable across restarts and unique among nodes sharing a store.",
@@ -90,13 +78,7 @@ public static class ServeCommand
             Description = "Days before an offer's price or retention change binds tenants subscribed before it, unless they accept sooner "
                 + $"(env MERIDIAN_TERMS_NOTICE_DAYS; default {GatewayOptions.DefaultTermsNotice.TotalDays}); see docs/admin-api.md, \"Terms\".",
         };
-        termsNotice.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int?>() is < 0 and var days)
-            {
-                result.AddError($"--terms-notice-days must be 0 or more, not {days}.");
-            }
-        });
+        AtLeast(termsNotice, 0);
         upstream.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<string?>() is { } value
@@ -109,24 +91,12 @@ public static class ServeCommand
         {
             Description = $"On SIGTERM, how long in-flight requests and streams may take to finish before they are cut (env MERIDIAN_DRAIN_SECONDS; default {GatewayOptions.DefaultDrainTimeout.TotalSeconds}); records are flushed after that regardless.",
         };
-        drain.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int?>() is < 0 and var seconds)
-            {
-                result.AddError($"--drain-seconds must be 0 or more, not {seconds}.");
-            }
-        });
+        AtLeast(drain, 0);
         var drainDelay = new Option<int?>("--drain-delay-seconds")
         {
             Description = "On SIGTERM, how long to keep accepting requests while /readyz already answers draining, so a load balancer takes the node out of rotation first (env MERIDIAN_DRAIN_DELAY_SECONDS; default 0).",
         };
-        drainDelay.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int?>() is < 0 and var seconds)
-            {
-                result.AddError($"--drain-delay-seconds must be 0 or more, not {seconds}.");
-            }
-        });
+        AtLeast(drainDelay, 0);
         var metricsPort = new Option<int?>("--metrics-port")
         {
             Description = "Serve Prometheus metrics at /metrics on this port, apart from the data plane (env MERIDIAN_METRICS_PORT; off by default); see README, \"Operating Meridian\".",
@@ -136,13 +106,7 @@ public static class ServeCommand
             Description = $"Model requests this node takes at once, all keys together (env MERIDIAN_MAX_IN_FLIGHT; default {GatewayOptions.DefaultMaxRequestsInFlight}); "
                 + "past it a request is answered 529 overloaded_error with Retry-After at once, never queued.",
         };
-        maxInFlight.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int?>() is < 1 and var n)
-            {
-                result.AddError($"--max-in-flight must be at least 1, not {n}.");
-            }
-        });
+        AtLeast(maxInFlight, 1);
         var allowNetworks = new Option<string[]>("--allow-backend-network")
         {
             Description = "An internal address range (CIDR, e.g. 127.0.0.0/8 or 10.0.0.0/8) that publisher endpoints set through the admin API may point at "
@@ -323,6 +287,15 @@ public static class ServeCommand
         return name.Length > 0 && name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_')
             && Uri.TryCreate(value[(split + 1)..].Trim(), UriKind.Absolute, out url!) && url.Scheme is "http" or "https";
     }
+
+    /// <summary>Refuses a value of <paramref name="option"/> below <paramref name="minimum"/> (0 or 1), naming the option.</summary>
+    private static void AtLeast(Option<int?> option, int minimum) => option.Validators.Add(result =>
+    {
+        if (result.GetValueOrDefault<int?>() is { } value && value < minimum)
+        {
+            result.AddError($"{option.Name} must be {(minimum == 0 ? "0 or more" : $"at least {minimum}")}, not {value}.");
+        }
+    });
 
     private static bool TryParseLogLevel(string value, out string? category, out Microsoft.Extensions.Logging.LogLevel level)
     {

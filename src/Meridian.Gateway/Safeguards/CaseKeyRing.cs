@@ -114,7 +114,7 @@ public sealed class CaseKeyRing(SafeguardsOptions options, string dataDirectory)
     public string SourceOf(string geography) =>
         options.CaseKeys.ContainsKey(geography) ? $"Safeguards.CaseKeys[{geography}]"
         : Environment.GetEnvironmentVariable(SafeguardsOptions.KeyEnvPrefix + geography.ToUpperInvariant()) is { Length: > 0 } ? SafeguardsOptions.KeyEnvPrefix + geography.ToUpperInvariant()
-        : Path.Combine(dataDirectory, $"ts-key-{geography.ToLowerInvariant()}.secret");
+        : Path.Combine(dataDirectory, Hosting.NodeSecretFiles.CaseKey(geography));
 
     private static byte[] AssociatedData(string purpose, string geography, string caseId) => Encoding.UTF8.GetBytes($"{purpose}|{geography.ToLowerInvariant()}|{caseId}");
 
@@ -140,7 +140,7 @@ public sealed class CaseKeyRing(SafeguardsOptions options, string dataDirectory)
             return Decode(configured, $"the case key of geography '{geography}' (Safeguards.CaseKeys / {env})");
         }
 
-        var file = Path.Combine(dataDirectory, $"ts-key-{geography.ToLowerInvariant()}.secret");
+        var file = Path.Combine(dataDirectory, Hosting.NodeSecretFiles.CaseKey(geography));
         if (File.Exists(file))
         {
             return Decode(File.ReadAllText(file).Trim(), file);
