@@ -10,7 +10,7 @@ public sealed class LimitsTests(PortalFixture portal)
     [Fact]
     public async Task A_tenant_admin_sets_the_budget_and_a_deployment_quota_and_a_developer_only_reads_them()
     {
-        var (tenant, deploymentId) = await TenantWithDeploymentAsync("quota-dep");
+        var (tenant, _, deploymentId) = await portal.TenantWithDeploymentAsync("Quota Co", "quota-dep");
         await using var tab = await portal.NewPageAsync(await portal.CreateTokenAsync("tenant-admin", tenantId: tenant));
         await tab.OpenAsync("/portal/tenant/usage");
         var section = tab.Page.Locator("section.limits");
@@ -42,25 +42,5 @@ public sealed class LimitsTests(PortalFixture portal)
         await Expect(seen).ToContainTextAsync("of a $12.50 monthly budget");
         await Expect(seen.Locator("tr[data-deployment='quota-dep'] [data-field='rpm']")).ToHaveTextAsync("30");
         await Expect(seen.GetByRole(AriaRole.Button)).ToHaveCountAsync(0);
-    }
-
-    private async Task<(string Tenant, string Deployment)> TenantWithDeploymentAsync(string name)
-    {
-        var tenant = await portal.CreateTenantAsync("Quota Co " + Guid.NewGuid().ToString("N")[..6]);
-        var offer = await portal.AdminAsync(HttpMethod.Get, "offers/off_claude");
-        await portal.AdminAsync(HttpMethod.Post, $"tenants/{tenant}/subscriptions",
-            new { offer_id = "off_claude", accept_terms_version = offer.GetProperty("terms").GetProperty("version").GetInt32() });
-        var resource = await portal.AdminAsync(HttpMethod.Post, $"tenants/{tenant}/resources", new { name = "quota-res", region = "eastus" });
-        var deployment = await portal.AdminAsync(HttpMethod.Post, $"resources/{resource.GetProperty("id").GetString()}/deployments", new
-        {
-            name,
-            offer_id = "off_claude",
-            model_id = "claude-sonnet-5",
-            hosting_option = "platform",
-            deployment_type = "datazone",
-            capacity = new { rpm = 60, tpm = 100_000 },
-            safeguard_policy = "default",
-        });
-        return (tenant, deployment.GetProperty("id").GetString()!);
     }
 }

@@ -155,7 +155,8 @@ public sealed class PortalFixture : IAsyncLifetime
     public async Task<string[]> AllViewsAsync() =>
     [
         "/portal/operator/world", "/portal/operator/tenants", "/portal/operator/backends", "/portal/operator/audit", "/portal/tenant/catalogue",
-        "/portal/tenant/deployments", "/portal/tenant/keys", "/portal/tenant/usage", "/portal/publisher/offers", "/portal/reviewer/cases",
+        "/portal/tenant/deployments", "/portal/tenant/keys", "/portal/tenant/usage", "/portal/tenant/safety", "/portal/publisher/offers", "/portal/reviewer/cases",
+        "/portal/reviewer/suspensions",
         $"/portal/reviewer/cases/{await DemoCaseIdAsync()}",
     ];
 
@@ -273,6 +274,32 @@ public sealed class PortalFixture : IAsyncLifetime
     {
         var tenant = await AdminAsync(HttpMethod.Post, "tenants", new { name, billing_contact = new { name = "Paula Portal", email = "billing@portal-test.example" } });
         return tenant.GetProperty("id").GetString()!;
+    }
+
+    /// <summary>
+    /// A new tenant subscribed to the demo offer, with a resource in eastus (geography us) and one platform DataZone
+    /// deployment named <paramref name="deploymentName"/>: a world of its own, so suspensions and settings a test makes
+    /// there touch no other test's traffic.
+    /// </summary>
+    public async Task<(string Tenant, string Resource, string Deployment)> TenantWithDeploymentAsync(string tenantName, string deploymentName)
+    {
+        var tenant = await CreateTenantAsync(tenantName + " " + Guid.NewGuid().ToString("N")[..6]);
+        var offer = await AdminAsync(HttpMethod.Get, "offers/off_claude");
+        await AdminAsync(HttpMethod.Post, $"tenants/{tenant}/subscriptions",
+            new { offer_id = "off_claude", accept_terms_version = offer.GetProperty("terms").GetProperty("version").GetInt32() });
+        var resource = (await AdminAsync(HttpMethod.Post, $"tenants/{tenant}/resources", new { name = deploymentName + "-res", region = "eastus" }))
+            .GetProperty("id").GetString()!;
+        var deployment = await AdminAsync(HttpMethod.Post, $"resources/{resource}/deployments", new
+        {
+            name = deploymentName,
+            offer_id = "off_claude",
+            model_id = "claude-sonnet-5",
+            hosting_option = "platform",
+            deployment_type = "datazone",
+            capacity = new { rpm = 60, tpm = 100_000 },
+            safeguard_policy = "default",
+        });
+        return (tenant, resource, deployment.GetProperty("id").GetString()!);
     }
 
     private static bool PortalAssetsExist() => File.Exists(Path.Combine(PortalEndpoints.DefaultFolder, "index.html"));

@@ -27,7 +27,7 @@ public sealed class ReviewerFlowTests(PortalFixture portal)
         await tab.SignInAsync(reviewerToken);
 
         // The queue: the case is there, with its verdict, and nothing of its content.
-        Assert.Equal(["Case queue"], await tab.NavigationLinksAsync());
+        Assert.Equal(["Case queue", "Suspensions"], await tab.NavigationLinksAsync());
         var row = page.Locator($"table.cases tr[data-request='{requestId}']");
         await Expect(row).ToContainTextAsync("violence (medium)");
         await Expect(row).ToContainTextAsync("open");

@@ -23,7 +23,7 @@ public sealed class RoleViewTests(PortalFixture portal)
         await using var tab = await portal.NewPageAsync();
         await tab.SignInAsync(token);
 
-        Assert.Equal(["Catalogue", "Deployments", "Keys", "Usage & receipts"], await tab.NavigationLinksAsync());
+        Assert.Equal(["Catalogue", "Deployments", "Keys", "Usage & receipts", "Trust & Safety"], await tab.NavigationLinksAsync());
         await Expect(tab.Page.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Heading, new() { Name = "Operator" })).ToHaveCountAsync(0);
 
         // Read-only where the API says so: no subscribe, no new resource or deployment, no delete; keys it may create.
@@ -39,7 +39,7 @@ public sealed class RoleViewTests(PortalFixture portal)
         var demoCase = await portal.DemoCaseIdAsync();
         await AssertNotAvailableAsync(tab,
             "/portal/operator/world", "/portal/operator/audit", "/portal/operator/tenants", "/portal/operator/backends", "/portal/publisher/offers",
-            "/portal/reviewer/cases", $"/portal/reviewer/cases/{demoCase}");
+            "/portal/reviewer/cases", $"/portal/reviewer/cases/{demoCase}", "/portal/reviewer/suspensions");
 
         Assert.DoesNotContain(tab.Requests, r => OperatorApiPaths.Concat(ReviewApiPaths).Any(p => r.Contains(p, StringComparison.Ordinal)));
         tab.AssertNoErrors();
@@ -102,7 +102,7 @@ public sealed class RoleViewTests(PortalFixture portal)
         await using var tab = await portal.NewPageAsync();
         await tab.SignInAsync(token);
 
-        Assert.Equal(["Case queue"], await tab.NavigationLinksAsync());
+        Assert.Equal(["Case queue", "Suspensions"], await tab.NavigationLinksAsync());
         await Expect(tab.Page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Case queue");
         await Expect(tab.Page.Locator("main")).ToContainTextAsync("publisher pub_anthropic in geographies eu");
         await Expect(tab.Page.Locator("main table.cases, main .empty").First).ToBeVisibleAsync();
@@ -120,7 +120,7 @@ public sealed class RoleViewTests(PortalFixture portal)
         await tab.SignInAsync(PortalFixture.OperatorToken);
 
         Assert.Equal(
-            ["World", "Tenants & tokens", "Backends", "Audit", "Catalogue", "Deployments", "Keys", "Usage & receipts", "Offers & terms", "Case queue"],
+            ["World", "Tenants & tokens", "Backends", "Audit", "Catalogue", "Deployments", "Keys", "Usage & receipts", "Trust & Safety", "Offers & terms", "Case queue", "Suspensions"],
             await tab.NavigationLinksAsync());
 
         var world = tab.Page.GetByRole(AriaRole.List, new() { Name = "Geographies" });

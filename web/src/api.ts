@@ -137,6 +137,71 @@ export interface Deployment {
   processing_boundary: string;
   created_by: string;
   created_at: string;
+  reviewed_by: string;
+  retention_mode: 'standard' | 'none';
+  status?: 'active' | 'suspended';
+  suspensions?: Suspension[];
+  /** The deployment's own safeguard settings on top of its policy (docs/safeguards.md, "Settings per deployment"); null for none. */
+  safeguards?: DeploymentSafeguards | null;
+}
+
+export interface SafeguardCells {
+  [category: string]: { [severity: string]: string };
+}
+
+export interface DeploymentSafeguards {
+  input?: SafeguardCells;
+  output?: SafeguardCells;
+  blocklist?: { terms?: string[]; patterns?: string[]; category: string; severity?: string };
+}
+
+/** A Trust & Safety suspension (docs/safeguards.md, "Suspensions"); lifted only by a recorded decision with a reason. */
+export interface Suspension {
+  id: string;
+  status: 'standing' | 'lifted';
+  scope: 'key' | 'deployment' | 'resource' | 'tenant';
+  subject_id: string;
+  tenant_id: string;
+  resource_id: string | null;
+  deployment_name: string | null;
+  case_id: string;
+  party: string;
+  suspended_at: string;
+  suspended_by?: string;
+  key_lineages?: string[];
+  lift?: { lifted_by: string; lifted_at: string; reason_code: string; reason: string };
+}
+
+/** A case as its tenant sees it: what was flagged and decided, never content, reviewers or free-text reasons. */
+export interface TenantCase {
+  id: string;
+  request_id: string;
+  created_at: string;
+  geography: string;
+  key_id: string;
+  deployment_id: string;
+  deployment_name: string;
+  policy: string;
+  verdict: string;
+  action: string;
+  categories: { category: string; severity: string }[];
+  status: CaseStatus;
+  decision: CaseDecision | null;
+  decision_action: CaseAction | null;
+  decided_at: string | null;
+  reviewed_by: string;
+  retention: string;
+  snapshot: 'held' | 'purged' | 'not_retained';
+  purged_at: string | null;
+}
+
+/** One access to a tenant's case as the tenant sees it: what, when and the reason code; never who. */
+export interface TenantAccessEvent {
+  at: string;
+  event: string;
+  reason_code: string | null;
+  decision: CaseDecision | null;
+  action: CaseAction | null;
 }
 
 export interface ApiKey {

@@ -7,6 +7,7 @@ import { ErrorBox, Spinner, UncaughtFailures, ViewTitle } from './ui';
 import { OperatorAudit, OperatorBackends, OperatorTenants, OperatorWorld } from './views/operator';
 import { PublisherOffers } from './views/publisher';
 import { ReviewerCases } from './views/reviewer';
+import { ReviewerSuspensions, TenantSafety } from './views/safety';
 import { TenantCatalogue, TenantDeployments, TenantKeys } from './views/tenant';
 import { TenantUsage } from './views/usage';
 
@@ -39,8 +40,10 @@ export const views: ViewDef[] = [
   { path: '/tenant/deployments', title: 'Deployments', area: 'Tenant', component: TenantDeployments },
   { path: '/tenant/keys', title: 'Keys', area: 'Tenant', component: TenantKeys },
   { path: '/tenant/usage', title: 'Usage & receipts', area: 'Tenant', component: TenantUsage },
+  { path: '/tenant/safety', title: 'Trust & Safety', area: 'Tenant', component: TenantSafety },
   { path: '/publisher/offers', title: 'Offers & terms', area: 'Publisher', component: PublisherOffers },
   { path: '/reviewer/cases', title: 'Case queue', area: 'Reviewer', component: ReviewerCases, nested: true },
+  { path: '/reviewer/suspensions', title: 'Suspensions', area: 'Reviewer', component: ReviewerSuspensions },
 ];
 
 export function viewsFor(me: WhoAmI): ViewDef[] {
