@@ -37,7 +37,7 @@ public sealed record TextScreening(Verdict Verdict, string Text);
 
 /// <summary>
 /// The safeguards entry point: screens a request before routing (<see cref="ScreenInputAsync(MessagesRequest, SafeguardPolicy, WorkBudget?, CancellationToken)"/>), an answer on the
-/// stream (<see cref="CreateStreamScreener"/>), or any text (<see cref="ScreenTextAsync"/>), under a
+/// stream (<see cref="CreateStreamScreener(SafeguardPolicy)"/>), or any text (<see cref="ScreenTextAsync"/>), under a
 /// <see cref="SafeguardPolicy"/>. Create one per process (it holds the classifiers, which are shared) — immutable and
 /// thread-safe.
 /// </summary>
@@ -203,10 +203,18 @@ public sealed class Screener
     /// the enumeration has ended. For a non-streaming request, screen the events the same way before folding them into
     /// one message.
     /// </summary>
-    public StreamScreener CreateStreamScreener(SafeguardPolicy policy)
+    public StreamScreener CreateStreamScreener(SafeguardPolicy policy) => CreateStreamScreener(policy, []);
+
+    /// <summary>
+    /// <see cref="CreateStreamScreener(SafeguardPolicy)"/> with classifiers of the caller's own besides this screener's (a
+    /// deployment's blocklist), run whatever the policy's classifier list says; the window grows to the longest match
+    /// any of them can make.
+    /// </summary>
+    public StreamScreener CreateStreamScreener(SafeguardPolicy policy, IReadOnlyList<IClassifier> extra)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        return new StreamScreener(this, policy);
+        ArgumentNullException.ThrowIfNull(extra);
+        return new StreamScreener(this, policy, extra);
     }
 
     internal IClassifier[] ClassifiersFor(SafeguardPolicy policy) => [.. _classifiers.Where(c => policy.Uses(c.Name))];

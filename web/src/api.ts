@@ -153,6 +153,8 @@ export interface DeploymentSafeguards {
   input?: SafeguardCells;
   output?: SafeguardCells;
   blocklist?: { terms?: string[]; patterns?: string[]; category: string; severity?: string };
+  /** Days a flagged request's sealed content is kept; absent: the gateway's period. */
+  retention_days?: number;
 }
 
 /** A Trust & Safety suspension (docs/safeguards.md, "Suspensions"); lifted only by a recorded decision with a reason. */

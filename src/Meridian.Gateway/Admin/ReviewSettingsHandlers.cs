@@ -2,6 +2,7 @@ using System.Text.Json;
 using Meridian.Core.Marketplace;
 using Meridian.Core.Validation;
 using Meridian.Gateway.Hosting;
+using Meridian.Gateway.Safeguards;
 using Meridian.Storage.Control;
 using Meridian.Safeguards.Policies;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -30,7 +31,8 @@ public static class ReviewSettingsHandlers
     /// mode; only the operator-admin grants (<c>true</c>) or revokes (<c>false</c>) the retention exemption.
     /// </summary>
     public static async Task<Results<Ok<DeploymentView>, ProblemHttpResult>> UpdateDeployment(
-        HttpContext context, string id, MarketplaceStore store, TimeProvider time, [FromServices] SafeguardPolicySet policies)
+        HttpContext context, string id, MarketplaceStore store, TimeProvider time, [FromServices] SafeguardPolicySet policies,
+        [FromServices] SafeguardsOptions safeguards)
     {
         var caller = AdminAuthentication.CallerOf(context);
         var found = store.FindDeployment(id);
@@ -84,6 +86,14 @@ public static class ReviewSettingsHandlers
             return AdminProblems.Forbidden($"Only an operator-admin may loosen a deployment's safeguards below its policy '{policy?.Name}': {string.Join(", ", loosened)}.");
         }
 
+        // The operator's retention period is what its storage and its promises to publishers are sized for: a tenant may keep
+        // content for a shorter time, never a longer one.
+        if (!caller.IsOperator && settings?.Parsed.RetentionDays is { } days && TimeSpan.FromDays(days) > safeguards.Retention)
+        {
+            return AdminProblems.Forbidden(
+                $"Only an operator-admin may keep flagged content longer than this gateway's retention period of {safeguards.Retention.TotalDays:0.##} days (safeguards.retention_days: {days}).");
+        }
+
         // Exempting a deployment from an offer's retention requirement overrides the publisher's terms: the operator's call alone.
         if (body.RetentionExemption is not null && !caller.IsOperator)
         {
@@ -130,7 +140,7 @@ public static class ReviewSettingsHandlers
                     return (policy, null);
                 }
 
-                return (policy, new ParsedSettings(parsed.Cells.Count == 0 && parsed.Blocklist is null ? null : body.Safeguards.GetRawText(), parsed));
+                return (policy, new ParsedSettings(parsed.IsEmpty ? null : body.Safeguards.GetRawText(), parsed));
         }
     }
 

@@ -1,22 +1,31 @@
+using Meridian.Gateway.Snapshot;
+using Meridian.Safeguards.Policies;
 using Meridian.Storage.Geography;
 
 namespace Meridian.Gateway.Safeguards;
 
 /// <summary>
-/// Retention: deletes case snapshots older than <see cref="SafeguardsOptions.Retention"/> in every geography store,
-/// keeping each case's metadata and decision and writing a <c>purge</c> event to the access log (proof of deletion).
-/// Runs every <see cref="SafeguardsOptions.PurgeInterval"/> on the injected clock, and once at start.
+/// Retention: deletes case snapshots older than their deployment's retention period (its <c>safeguards.retention_days</c>,
+/// else <see cref="SafeguardsOptions.Retention"/>) in every geography store, keeping each case's metadata and decision and
+/// writing a <c>purge</c> event to the access log (proof of deletion). Runs every
+/// <see cref="SafeguardsOptions.PurgeInterval"/> on the injected clock, and once at start. A deployment's period is read
+/// from the current routing snapshot at each run, so a changed period applies to the cases it already has; a deleted
+/// deployment's cases keep the gateway's period.
 /// </summary>
-public sealed partial class CasePurger(GeographyStores stores, SafeguardsOptions options, TimeProvider time, ILogger<CasePurger> logger) : BackgroundService
+public sealed partial class CasePurger(
+    GeographyStores stores, GatewaySnapshotProvider snapshots, SafeguardsOptions options, TimeProvider time, ILogger<CasePurger> logger) : BackgroundService
 {
     /// <summary>Purges now; returns how many snapshots were deleted.</summary>
     public int PurgeExpired()
     {
         var now = time.GetUtcNow();
+        var periods = RetentionPeriods();
+        var shortest = periods.Values.Append(options.Retention).Min();
+        bool Due(string deploymentId, DateTimeOffset createdAt) => createdAt < now - periods.GetValueOrDefault(deploymentId, options.Retention);
         var purged = 0;
         foreach (var store in stores.All)
         {
-            var ids = store.Cases.PurgeSnapshots(now - options.Retention, now);
+            var ids = store.Cases.PurgeSnapshots(now - shortest, Due, now);
             if (ids.Count > 0)
             {
                 Log.Purged(logger, ids.Count, store.Geography);
@@ -27,6 +36,14 @@ public sealed partial class CasePurger(GeographyStores stores, SafeguardsOptions
 
         return purged;
     }
+
+    /// <summary>The deployments with a retention period of their own, by id.</summary>
+    private Dictionary<string, TimeSpan> RetentionPeriods() =>
+        snapshots.Current.ResourceDeployments.Values.SelectMany(d => d)
+            .Where(d => d.SafeguardSettings is not null)
+            .Select(d => (d.DeploymentId, Days: DeploymentSafeguards.TryParse(d.SafeguardSettings!, out var parsed, out _, out _) ? parsed.RetentionDays : null))
+            .Where(d => d.Days is not null)
+            .ToDictionary(d => d.DeploymentId, d => TimeSpan.FromDays(d.Days!.Value), StringComparer.Ordinal);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

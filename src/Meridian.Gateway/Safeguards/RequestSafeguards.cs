@@ -71,8 +71,12 @@ public sealed partial class RequestSafeguards(
 
     private sealed record EffectiveSafeguards(SafeguardPolicy? Policy, IReadOnlyList<IClassifier> Extra);
 
-    /// <summary>The decorator that screens an answer on the stream under <paramref name="policy"/>; one per request.</summary>
-    public OutputScreeningBackend ScreenOutput(IInferenceBackend inner, SafeguardPolicy policy) => new(inner, screener.CreateStreamScreener(policy));
+    /// <summary>
+    /// The decorator that screens an answer on the stream under <paramref name="policy"/> and the deployment's own
+    /// blocklist (the same one its requests are screened with); one per request.
+    /// </summary>
+    public OutputScreeningBackend ScreenOutput(IInferenceBackend inner, DeploymentRoute deployment, SafeguardPolicy policy) =>
+        new(inner, screener.CreateStreamScreener(policy, _effective.GetValue(deployment, Compile).Extra));
 
     /// <summary>
     /// The decorator that keeps a bounded copy of the answer's raw text for a possible case, or null when the deployment's

@@ -10,7 +10,7 @@ namespace Meridian.Safeguards.Classifiers;
 /// by construction. Each match is a finding of the configured category and severity, so the policy's table decides
 /// its action like any other finding. Immutable, thread-safe.
 /// </summary>
-public sealed class BlocklistClassifier : IClassifier
+public sealed class BlocklistClassifier : IClassifier, IWindowedClassifier
 {
     public const string ClassifierName = "blocklist";
     public const string TermKind = "blocklist_term";
@@ -19,6 +19,12 @@ public sealed class BlocklistClassifier : IClassifier
     public const int MaxTermChars = 100;
     public const int MaxPatterns = 50;
     public const int MaxPatternChars = 500;
+
+    /// <summary>
+    /// On an answer, screened on the stream's sliding window: a match of up to this many chars is always seen whole (a
+    /// term is at most <see cref="MaxTermChars"/>); a longer pattern match may straddle what was already released.
+    /// </summary>
+    public const int MaxStreamMatchChars = 256;
 
     /// <summary>Findings per text: beyond a few, more add nothing to the verdict, and scanning stops.</summary>
     private const int MaxFindings = 32;
@@ -35,6 +41,8 @@ public sealed class BlocklistClassifier : IClassifier
     }
 
     public string Name => ClassifierName;
+
+    int IWindowedClassifier.MaxMatchChars => MaxStreamMatchChars;
 
     public SafetyCategory Category { get; }
 

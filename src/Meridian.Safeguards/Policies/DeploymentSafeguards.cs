@@ -16,14 +16,27 @@ public sealed class DeploymentSafeguards
 
     private readonly List<(ScreeningStage Stage, SafetyCategory Category, Severity Severity, SafeguardAction Action)> _cells;
 
-    private DeploymentSafeguards(List<(ScreeningStage, SafetyCategory, Severity, SafeguardAction)> cells, BlocklistClassifier? blocklist)
+    /// <summary>The longest retention period a deployment may set, in days (ten years).</summary>
+    public const int MaxRetentionDays = 3650;
+
+    private DeploymentSafeguards(List<(ScreeningStage, SafetyCategory, Severity, SafeguardAction)> cells, BlocklistClassifier? blocklist, int? retentionDays)
     {
         _cells = cells;
         Blocklist = blocklist;
+        RetentionDays = retentionDays;
     }
 
     /// <summary>No settings: the policy as it is.</summary>
-    public static DeploymentSafeguards None { get; } = new([], null);
+    public static DeploymentSafeguards None { get; } = new([], null, null);
+
+    /// <summary>
+    /// How many days a flagged request's sealed content is kept before it is purged, for this deployment's cases; null
+    /// for the gateway's own period.
+    /// </summary>
+    public int? RetentionDays { get; }
+
+    /// <summary>Whether these are no settings at all (the policy as it is, the gateway's retention period).</summary>
+    public bool IsEmpty => _cells.Count == 0 && Blocklist is null && RetentionDays is null;
 
     /// <summary>The deployment's blocklist, or null when it has none.</summary>
     public BlocklistClassifier? Blocklist { get; }
@@ -71,12 +84,13 @@ public sealed class DeploymentSafeguards
         field = "safeguards";
         if (root.ValueKind != JsonValueKind.Object)
         {
-            error = "must be an object with input, output and blocklist";
+            error = "must be an object with input, output, blocklist and retention_days";
             return false;
         }
 
         var cells = new List<(ScreeningStage, SafetyCategory, Severity, SafeguardAction)>();
         BlocklistClassifier? blocklist = null;
+        int? retentionDays = null;
         foreach (var property in root.EnumerateObject())
         {
             var path = "safeguards." + property.Name;
@@ -85,7 +99,8 @@ public sealed class DeploymentSafeguards
                 "input" => ParseTable(property.Value, path, ScreeningStage.Input, cells, out field),
                 "output" => ParseTable(property.Value, path, ScreeningStage.Output, cells, out field),
                 "blocklist" => ParseBlocklist(property.Value, path, out blocklist, out field),
-                _ => Fail(path, "unknown setting; expected input, output or blocklist", out field),
+                "retention_days" => ParseRetentionDays(property.Value, path, out retentionDays, out field),
+                _ => Fail(path, "unknown setting; expected input, output, blocklist or retention_days", out field),
             };
             if (problem is not null)
             {
@@ -96,8 +111,21 @@ public sealed class DeploymentSafeguards
 
         error = null;
         field = null;
-        settings = new DeploymentSafeguards(cells, blocklist);
+        settings = new DeploymentSafeguards(cells, blocklist, retentionDays);
         return true;
+    }
+
+    private static string? ParseRetentionDays(JsonElement value, string path, out int? days, out string? field)
+    {
+        field = path;
+        days = null;
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out var parsed) || parsed is < 1 or > MaxRetentionDays)
+        {
+            return $"must be a whole number of days from 1 to {MaxRetentionDays}";
+        }
+
+        days = parsed;
+        return null;
     }
 
     private static string Fail(string path, string problem, out string? field)

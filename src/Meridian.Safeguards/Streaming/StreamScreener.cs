@@ -11,7 +11,8 @@ namespace Meridian.Safeguards.Streaming;
 /// Screens one streamed answer as it flows, over a sliding window, without holding the answer back.
 /// </summary>
 /// <remarks>
-/// <para>Text deltas go into a window; once more than <see cref="Screener.WindowChars"/> chars are held, the windowed
+/// <para>Text deltas go into a window; once more than <see cref="Screener.WindowChars"/> chars (or the longest match of a
+/// deployment's blocklist, if longer) are held, the windowed
 /// (built-in) classifiers scan it and everything but the last <c>WindowChars</c> is released — no match can start there
 /// and still be incomplete, since no match is longer than the window. A match split across two deltas is therefore
 /// seen whole. A redactable match that crosses the release point is held back whole (so up to twice the window may
@@ -36,6 +37,9 @@ public sealed class StreamScreener
     private readonly SafeguardPolicy _policy;
     private readonly IClassifier[] _windowed;
     private readonly IClassifier[] _segmented;
+
+    /// <summary>The screener's window, or longer when one of the extra classifiers can match more (a deployment's blocklist).</summary>
+    private readonly int _windowChars;
     private readonly VerdictBuilder _verdict = new();
     private readonly List<RedactionSpan> _redactions = [];
     private readonly List<RedactionSpan> _applied = [];
@@ -49,11 +53,12 @@ public sealed class StreamScreener
     private bool _started;
     private Verdict? _final;
 
-    internal StreamScreener(Screener screener, SafeguardPolicy policy)
+    internal StreamScreener(Screener screener, SafeguardPolicy policy, IReadOnlyList<IClassifier> extra)
     {
         _screener = screener;
         _policy = policy;
-        var classifiers = screener.ClassifiersFor(policy);
+        IClassifier[] classifiers = [.. screener.ClassifiersFor(policy), .. extra];
+        _windowChars = extra.OfType<IWindowedClassifier>().Select(c => c.MaxMatchChars).Append(screener.WindowChars).Max();
         _windowed = [.. classifiers.Where(c => c is IWindowedClassifier)];
         _segmented = [.. classifiers.Where(c => c is not IWindowedClassifier)];
         foreach (var classifier in classifiers)
@@ -117,7 +122,7 @@ public sealed class StreamScreener
 
                     _blockIndex = delta.Index;
                     Append(delta.Text);
-                    if (HeldChars <= _screener.WindowChars + _screener.Options.StreamMinReleaseChars || ExtendsHeldWord(delta.Text))
+                    if (HeldChars <= _windowChars + _screener.Options.StreamMinReleaseChars || ExtendsHeldWord(delta.Text))
                     {
                         continue;
                     }
@@ -222,7 +227,7 @@ public sealed class StreamScreener
         string? text = null;
         if (HeldChars > 0)
         {
-            var releaseEnd = final ? _length : _length - _screener.WindowChars;
+            var releaseEnd = final ? _length : _length - _windowChars;
             _redactions.Clear();
             var blocked = false;
             foreach (var classifier in _windowed)
@@ -378,7 +383,7 @@ public sealed class StreamScreener
     /// the window is not scanned again (scanning it per delta would cost the word's length each time).</summary>
     private bool ExtendsHeldWord(string delta)
     {
-        if (!_holdingWord || HeldChars > _screener.WindowChars + PiiClassifier.MaxHeldWordChars)
+        if (!_holdingWord || HeldChars > _windowChars + PiiClassifier.MaxHeldWordChars)
         {
             return false;
         }

@@ -332,12 +332,22 @@ public sealed partial class CaseStore
     /// <c>purged_at</c>. Should a step fail, the next run repeats them all (each is idempotent) for every case past
     /// retention without its proof. Returns the ids whose proof was written now.
     /// </summary>
-    public IReadOnlyList<string> PurgeSnapshots(DateTimeOffset createdBefore, DateTimeOffset at)
+    public IReadOnlyList<string> PurgeSnapshots(DateTimeOffset createdBefore, DateTimeOffset at) => PurgeSnapshots(createdBefore, static (_, _) => true, at);
+
+    /// <summary>
+    /// <see cref="PurgeSnapshots(DateTimeOffset, DateTimeOffset)"/> for the cases created before
+    /// <paramref name="createdBefore"/> that <paramref name="due"/> (deployment id, created at) also says are past their
+    /// deployment's own retention period.
+    /// </summary>
+    public IReadOnlyList<string> PurgeSnapshots(DateTimeOffset createdBefore, Func<string, DateTimeOffset, bool> due, DateTimeOffset at)
     {
+        ArgumentNullException.ThrowIfNull(due);
         using var connection = _database.Open();
-        var ids = connection.Query(null, """
-            SELECT id FROM ts_cases WHERE purged_at IS NULL AND retention = @standard AND created_at < @before ORDER BY created_at
-            """, r => r.GetString(0), ("@standard", CaseReview.Of(RetentionMode.Standard)), ("@before", Time(createdBefore)));
+        var candidates = connection.Query(null, """
+            SELECT id, deployment_id, created_at FROM ts_cases WHERE purged_at IS NULL AND retention = @standard AND created_at < @before ORDER BY created_at
+            """, r => (Id: r.GetString(0), Deployment: r.GetString(1), CreatedAt: ParseTime(r.GetString(2))),
+            ("@standard", CaseReview.Of(RetentionMode.Standard)), ("@before", Time(createdBefore)));
+        IReadOnlyList<string> ids = [.. candidates.Where(c => due(c.Deployment, c.CreatedAt)).Select(c => c.Id)];
         if (ids.Count == 0)
         {
             return ids;

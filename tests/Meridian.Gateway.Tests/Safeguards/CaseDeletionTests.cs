@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using Meridian.Gateway.Safeguards;
+using Meridian.Gateway.Snapshot;
 using Meridian.Storage.Geography;
 using Meridian.Storage.Sql;
 using Microsoft.Extensions.DependencyInjection;
@@ -81,7 +82,7 @@ public sealed class CaseDeletionTests : IAsyncLifetime
     }
 
     private CasePurger Purger() =>
-        new(_server.Stores, new SafeguardsOptions(), new FakeTimeProvider(DateTimeOffset.UtcNow.AddDays(31)), NullLogger<CasePurger>.Instance);
+        new(_server.Stores, _server.Services.GetRequiredService<GatewaySnapshotProvider>(), new SafeguardsOptions(), new FakeTimeProvider(DateTimeOffset.UtcNow.AddDays(31)), NullLogger<CasePurger>.Instance);
 
     /// <summary>The case's sealed snapshot and wrapped key as stored, read past the API (which would log an access).</summary>
     private CaseContent? Content(string caseId)

@@ -1,5 +1,9 @@
 using System.Net;
 using Meridian.Gateway.Safeguards;
+using Meridian.Gateway.Snapshot;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Meridian.Gateway.Tests.Safeguards;
 
@@ -82,6 +86,32 @@ public sealed class DeploymentSafeguardSettingsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_blocklist_screens_the_answer_too_streamed_or_not_and_only_on_that_deployment()
+    {
+        // The simulator's every answer says what it is ("I am the Meridian simulator, …"); the request does not.
+        await _server.AdminJsonAsync(HttpMethod.Patch, "/admin/v1/deployments/dep_demo", new
+        {
+            safeguards = new { blocklist = new { terms = new[] { "meridian simulator" }, category = "violence", severity = "high" } },
+        });
+
+        using var whole = await _server.MessagesAsync("Hello there.");
+        var text = await whole.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.BadRequest, whole.StatusCode);
+        Assert.Contains("Output blocked", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("simulator", text, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("block:violence=high", whole.Headers.GetValues(RequestSafeguards.Header).Single());
+
+        using var streamed = await _server.MessagesAsync("Hello there.", stream: true);
+        var events = await streamed.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.Equal("event: error", events.Split('\n').Last(l => l.StartsWith("event: ", StringComparison.Ordinal)));
+        Assert.DoesNotContain("Meridian simulator", events, StringComparison.OrdinalIgnoreCase);
+
+        using var elsewhere = await _server.MessagesAsync("Hello there.", model: Other);
+        Assert.Equal(HttpStatusCode.OK, elsewhere.StatusCode);
+        Assert.Contains("Meridian simulator", await elsewhere.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_pattern_that_cannot_run_in_linear_time_is_a_400_naming_it_and_nothing_changes()
     {
         var (response, text) = await _server.AdminAsync(HttpMethod.Patch, "/admin/v1/deployments/dep_demo", new
@@ -108,5 +138,42 @@ public sealed class DeploymentSafeguardSettingsTests : IAsyncLifetime
         var (tighten, _) = await _server.AdminAsync(HttpMethod.Patch, "/admin/v1/deployments/dep_demo",
             new { safeguards = new { input = new { violence = new { medium = "block" } } } }, tenantAdmin);
         Assert.Equal(HttpStatusCode.OK, tighten.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_deployments_own_retention_period_purges_its_cases_sooner_and_leaves_other_deployments_on_the_gateways()
+    {
+        await _server.AdminJsonAsync(HttpMethod.Patch, "/admin/v1/deployments/dep_demo", new { safeguards = new { retention_days = 2 } });
+        var own = await _server.FlaggedCaseAsync();
+        using var response = await _server.MessagesAsync(Flagged, model: Other);
+        var other = await _server.WaitForCaseAsync(SafeguardsServer.RequestIdOf(response));
+
+        var purger = new CasePurger(_server.Stores, _server.Services.GetRequiredService<GatewaySnapshotProvider>(), new SafeguardsOptions(),
+            new FakeTimeProvider(DateTimeOffset.UtcNow.AddDays(3)), NullLogger<CasePurger>.Instance);
+        Assert.Equal(1, purger.PurgeExpired());
+
+        var cases = _server.Stores.For("us").Cases;
+        Assert.NotNull(cases.Find(own.Id)!.PurgedAt);
+        Assert.Null(cases.Find(other.Id)!.PurgedAt);
+        Assert.Contains(cases.AccessLog(own.Id), e => e.Event == "purge");
+    }
+
+    [Fact]
+    public async Task A_tenant_admin_may_shorten_retention_but_not_keep_content_longer_than_the_gateway_and_a_bad_period_is_a_400()
+    {
+        var tenantAdmin = await _server.TokenAsync("tenant-admin", tenantId: "ten_demo");
+
+        var (longer, text) = await _server.AdminAsync(HttpMethod.Patch, "/admin/v1/deployments/dep_demo", new { safeguards = new { retention_days = 90 } }, tenantAdmin);
+        Assert.Equal(HttpStatusCode.Forbidden, longer.StatusCode);
+        Assert.Contains("retention period of 30 days", text, StringComparison.Ordinal);
+
+        var (zero, zeroText) = await _server.AdminAsync(HttpMethod.Patch, "/admin/v1/deployments/dep_demo", new { safeguards = new { retention_days = 0 } });
+        Assert.Equal(HttpStatusCode.BadRequest, zero.StatusCode);
+        Assert.Contains("safeguards.retention_days", zeroText, StringComparison.Ordinal);
+
+        var shorter = await _server.AdminJsonAsync(HttpMethod.Patch, "/admin/v1/deployments/dep_demo", new { safeguards = new { retention_days = 7 } }, tenantAdmin);
+        Assert.Equal(7, shorter.GetProperty("safeguards").GetProperty("retention_days").GetInt32());
+        var longerByOperator = await _server.AdminJsonAsync(HttpMethod.Patch, "/admin/v1/deployments/dep_demo", new { safeguards = new { retention_days = 90 } });
+        Assert.Equal(90, longerByOperator.GetProperty("safeguards").GetProperty("retention_days").GetInt32());
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Meridian.Gateway.Safeguards;
+using Meridian.Gateway.Snapshot;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -218,7 +219,7 @@ public sealed class SafeguardsEndToEndTests : IAsyncLifetime
         await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/decision", new { decision = "violation", action = "warn_tenant" });
 
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow + TimeSpan.FromDays(29));
-        var purger = new CasePurger(_server.Stores, new SafeguardsOptions(), clock, NullLogger<CasePurger>.Instance);
+        var purger = new CasePurger(_server.Stores, _server.Services.GetRequiredService<GatewaySnapshotProvider>(), new SafeguardsOptions(), clock, NullLogger<CasePurger>.Instance);
         Assert.Equal(0, purger.PurgeExpired());
         clock.Advance(TimeSpan.FromDays(2));
         Assert.Equal(1, purger.PurgeExpired());

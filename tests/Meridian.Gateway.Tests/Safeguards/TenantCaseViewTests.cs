@@ -1,5 +1,7 @@
 using System.Net;
 using Meridian.Gateway.Safeguards;
+using Meridian.Gateway.Snapshot;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
@@ -30,7 +32,7 @@ public sealed class TenantCaseViewTests : IAsyncLifetime
         var reviewerId = reviewerToken.GetProperty("id").GetString()!;
         await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/open", new { reason = FreeTextReason, reason_code = "escalation" }, reviewer);
         await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/decision", new { decision = "violation", action = "warn_tenant" }, reviewer);
-        var purger = new CasePurger(_server.Stores, new SafeguardsOptions(), new FakeTimeProvider(DateTimeOffset.UtcNow.AddDays(31)), NullLogger<CasePurger>.Instance);
+        var purger = new CasePurger(_server.Stores, _server.Services.GetRequiredService<GatewaySnapshotProvider>(), new SafeguardsOptions(), new FakeTimeProvider(DateTimeOffset.UtcNow.AddDays(31)), NullLogger<CasePurger>.Instance);
         Assert.Equal(1, purger.PurgeExpired());
 
         foreach (var role in new[] { "tenant-admin", "tenant-developer" })

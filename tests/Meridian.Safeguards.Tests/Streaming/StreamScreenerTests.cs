@@ -1,6 +1,7 @@
 using System.Text;
 using Meridian.Protocol.Errors;
 using Meridian.Protocol.Streaming;
+using Meridian.Safeguards.Classifiers;
 using Meridian.Safeguards.Policies;
 using Meridian.Safeguards.Streaming;
 using static Meridian.Safeguards.Tests.TestSupport;
@@ -89,6 +90,40 @@ public sealed class StreamScreenerTests
         Assert.Equal(answer, Text(events));
         Assert.All(events.OfType<TextDeltaEvent>(), d => Assert.False(d.Text.Length > 0 && char.IsHighSurrogate(d.Text[^1]), "a delta ends inside a surrogate pair"));
         Assert.Equal("allow", screener.Verdict.Compact);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task A_deployments_blocklist_term_split_across_deltas_far_into_a_long_answer_blocks_it_before_release(int seed)
+    {
+        var blocklist = BlocklistClassifier.Create(["project nightjar"], [@"\bacct-\d{6}\b"], SafetyCategory.Violence, Severity.High, out _, out _)!;
+        var answer = LongAnswer(3_000) + " the codename is Project Nightjar, as agreed. " + LongAnswer(3_000);
+        var screener = _screener.CreateStreamScreener(SafeguardPolicy.Default, [blocklist]);
+
+        var events = await Collect(screener, Upstream(Split(answer, new Random(seed), 7)));
+
+        Assert.IsType<ErrorEvent>(events[^1]);
+        Assert.DoesNotContain("Nightjar", Text(events), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("block:violence=high", screener.Verdict.Compact);
+        Assert.Contains(BlocklistClassifier.ClassifierName, screener.Verdict.Classifiers);
+    }
+
+    [Fact]
+    public async Task A_blocklist_pattern_on_an_answer_is_seen_whole_and_the_same_answer_passes_without_the_blocklist()
+    {
+        var blocklist = BlocklistClassifier.Create([], [@"\bacct-\d{6}\b"], SafetyCategory.Violence, Severity.High, out _, out _)!;
+        var answer = LongAnswer(2_000) + " close ACCT-123456 today " + LongAnswer(500);
+
+        var listed = _screener.CreateStreamScreener(SafeguardPolicy.Default, [blocklist]);
+        var blocked = await Collect(listed, Upstream(Split(answer, new Random(5), 3)));
+        var plain = _screener.CreateStreamScreener(SafeguardPolicy.Default);
+        var passed = await Collect(plain, Upstream(Split(answer, new Random(5), 3)));
+
+        Assert.IsType<ErrorEvent>(blocked[^1]);
+        Assert.DoesNotContain("ACCT-123456", Text(blocked), StringComparison.Ordinal);
+        Assert.Equal(answer, Text(passed));
     }
 
     [Fact]

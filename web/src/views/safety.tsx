@@ -270,7 +270,11 @@ function DeploymentSettings({ deployment: d, manage, onSaved }: { deployment: De
         <dt>Flagged requests reviewed by</dt>
         <dd data-field="reviewed_by">the {d.reviewed_by}</dd>
         <dt>Case content kept</dt>
-        <dd data-field="retention">{d.retention_mode === 'none' ? 'never (retention mode none)' : 'sealed, for the retention period'}</dd>
+        <dd data-field="retention">{d.retention_mode === 'none'
+            ? 'never (retention mode none)'
+            : own?.retention_days
+              ? `sealed, for ${own.retention_days} days`
+              : "sealed, for the gateway's retention period"}</dd>
       </dl>
       {saved && <Notice tone="success">{saved}</Notice>}
       {manage &&
