@@ -63,6 +63,11 @@ public sealed class RoleViewTests(PortalFixture portal)
         await offer.GetByRole(AriaRole.Button, new() { Name = "Change prices" }).ClickAsync();
         await offer.GetByLabel("Cache read").FillAsync("0.25");
         await offer.GetByRole(AriaRole.Button, new() { Name = "Save prices" }).ClickAsync();
+        // Nothing changes before the publisher confirms, having been told who pays the new prices from when.
+        await Expect(offer.GetByRole(AriaRole.Group, new() { Name = "Confirm the price change" })).ToContainTextAsync("Cache read: $0.30 → $0.25");
+        await Expect(offer.GetByRole(AriaRole.Table, new() { Name = "Prices, USD per million tokens" })).Not.ToContainTextAsync("$0.25");
+        await offer.GetByRole(AriaRole.Button, new() { Name = "Confirm new prices" }).ClickAsync();
+        await Expect(offer.Locator("[data-field='prices-saved']")).ToContainTextAsync("Prices saved as offer version 2");
         await Expect(offer.GetByRole(AriaRole.Table, new() { Name = "Prices, USD per million tokens" })).ToContainTextAsync("$0.25");
         await Expect(offer.Locator(".badge", new() { HasText = "version 2" })).ToBeVisibleAsync();
 

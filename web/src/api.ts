@@ -68,6 +68,8 @@ export interface Offer {
   prices: Prices;
   models: OfferModel[];
   terms: TermsSummary;
+  /** Versions published to take effect later, oldest first. */
+  scheduled_terms?: TermsSummary[];
   version: number;
   created_at: string;
 }

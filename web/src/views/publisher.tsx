@@ -1,14 +1,14 @@
 import { useState } from 'preact/hooks';
-import { ApiError, admin, get, isMissingEndpoint, listAll, post, type Acceptance, type Offer, type Prices, type Publisher, type TermsDocument } from '../api';
+import { ApiError, admin, get, getOptional, isMissingEndpoint, listAll, post, type Acceptance, type Offer, type Prices, type Publisher, type TermsDocument } from '../api';
 import { PublisherGate } from '../scope';
 import { roleCan, useSession } from '../session';
-import { currentPeriod, download, Empty, ErrorBox, Field, formatTime, Load, Notice, shortHash, useId, useLoad, ViewTitle } from '../ui';
+import { currentPeriod, download, Empty, ErrorBox, Field, formatNumber, formatTime, Load, Notice, shortHash, useId, useLoad, ViewTitle } from '../ui';
 import { PriceTable } from './tenant';
 
 export function PublisherOffers() {
   return (
     <>
-      <ViewTitle subtitle="Your offers as tenants see them: prices, models and the terms versions they accept. And the share export of your customers' data.">
+      <ViewTitle subtitle="Your offers as tenants see them: prices, models and the terms versions they accept; your revenue and settlement; and the share export of your customers' data.">
         Offers & terms
       </ViewTitle>
       <PublisherGate>{(publisherId) => <PublisherHome publisherId={publisherId} />}</PublisherGate>
@@ -46,6 +46,7 @@ function PublisherHome({ publisherId }: { publisherId: string }) {
           {offers.map((offer) => (
             <PublisherOffer key={offer.id} offer={offer} manage={manage} onChanged={state.reload} />
           ))}
+          <Settlement publisherId={publisherId} />
           <ShareExport publisherId={publisherId} />
         </>
       )}
@@ -156,32 +157,48 @@ const priceFields: [keyof Prices, string][] = [
 function PriceEditor({ offer, onSaved }: { offer: Offer; onSaved: () => void }) {
   const [open, setOpen] = useState(false);
   const [prices, setPrices] = useState<Prices>(offer.prices);
+  const [confirming, setConfirming] = useState<Partial<Prices> | null>(null);
+  const [saved, setSaved] = useState<string | null>(null);
   const [error, setError] = useState<ApiError | Error | undefined>();
   const formId = useId('prices');
+  const save = async (changed: Partial<Prices>) => {
+    setError(undefined);
+    try {
+      // If-Match: a price change made by someone else since this page loaded is not silently overwritten.
+      const updated = await admin<Offer>('PATCH', `/offers/${offer.id}`, { body: { prices: changed }, ifMatch: `"${offer.version}"` });
+      setConfirming(null);
+      setOpen(false);
+      setSaved(`Prices saved as offer version ${updated.version}: new subscribers pay them now; existing subscribers when their notice ends or they accept.`);
+      onSaved();
+    } catch (err) {
+      setConfirming(null);
+      setError(err instanceof ApiError && err.status === 412 ? new Error('The offer changed since this page loaded; reload and try again.') : (err as Error));
+    }
+  };
   return (
     <div class="toolbar">
       <button type="button" class="secondary" aria-expanded={open} aria-controls={formId} onClick={() => setOpen(!open)}>
         Change prices
       </button>
+      {saved && !open && (
+        <Notice tone="success">
+          <span data-field="prices-saved">{saved}</span>
+        </Notice>
+      )}
       {open && (
         <form
           id={formId}
           class="panel"
           aria-label={`Prices of ${offer.name}`}
-          onSubmit={async (e) => {
+          onSubmit={(e) => {
             e.preventDefault();
             setError(undefined);
-            const changed = Object.fromEntries(priceFields.filter(([k]) => prices[k] !== offer.prices[k]).map(([k]) => [k, prices[k]]));
-            try {
-              // If-Match: a price change made by someone else since this page loaded is not silently overwritten.
-              await admin('PATCH', `/offers/${offer.id}`, { body: { prices: changed }, ifMatch: `"${offer.version}"` });
-              setOpen(false);
-              onSaved();
-            } catch (err) {
-              setError(
-                err instanceof ApiError && err.status === 412 ? new Error('The offer changed since this page loaded; reload and try again.') : (err as Error),
-              );
+            const changed: Partial<Prices> = Object.fromEntries(priceFields.filter(([k]) => prices[k] !== offer.prices[k]).map(([k]) => [k, prices[k]]));
+            if (Object.keys(changed).length === 0) {
+              setError(new Error('No price differs from the current ones.'));
+              return;
             }
+            setConfirming(changed);
           }}
         >
           <p class="hint">USD per million tokens, decimal with at most 6 decimals (e.g. 3.00).</p>
@@ -192,15 +209,39 @@ function PriceEditor({ offer, onSaved }: { offer: Offer; onSaved: () => void }) 
                 label={label}
                 value={prices[key]}
                 inputMode="decimal"
-                onInput={(v) => setPrices({ ...prices, [key]: v })}
+                onInput={(v) => {
+                  setConfirming(null);
+                  setPrices({ ...prices, [key]: v });
+                }}
                 error={error instanceof ApiError ? error.field(`prices.${key}`) : undefined}
               />
             ))}
           </div>
           {error && !(error instanceof ApiError && Object.keys(error.errors).some((k) => k.startsWith('prices.'))) && <ErrorBox error={error} />}
-          <div class="actions">
-            <button type="submit">Save prices</button>
-          </div>
+          {confirming ? (
+            <div class="confirm-change" role="group" aria-label="Confirm the price change">
+              <Notice tone="warning">
+                {priceFields
+                  .filter(([k]) => confirming[k] !== undefined)
+                  .map(([k, label]) => `${label}: $${offer.prices[k]} → $${confirming[k]}`)
+                  .join(' · ')}
+                . New subscribers pay the new prices from now. Existing subscribers keep the prices they accepted until the operator's notice period
+                ends — each sees the change and its date on its subscription — or until they accept sooner.
+              </Notice>
+              <div class="actions">
+                <button type="button" class="danger" onClick={() => save(confirming)}>
+                  Confirm new prices
+                </button>
+                <button type="button" class="secondary" onClick={() => setConfirming(null)}>
+                  Back
+                </button>
+              </div>
+            </div>
+          ) : (
+            <div class="actions">
+              <button type="submit">Save prices</button>
+            </div>
+          )}
         </form>
       )}
     </div>
@@ -210,13 +251,20 @@ function PriceEditor({ offer, onSaved }: { offer: Offer; onSaved: () => void }) 
 function PublishTerms({ offer, onPublished }: { offer: Offer; onPublished: () => void }) {
   const [open, setOpen] = useState(false);
   const [text, setText] = useState('');
+  const [effective, setEffective] = useState('');
+  const [confirming, setConfirming] = useState(false);
+  const [published, setPublished] = useState<string | null>(null);
   const [error, setError] = useState<ApiError | Error | undefined>();
   const formId = useId('terms');
+  const next = Math.max(offer.terms.version, ...(offer.scheduled_terms ?? []).map((t) => t.version)) + 1;
+  const effectiveAt = effective ? `${effective}T00:00:00Z` : undefined;
+  const when = effectiveAt ? `on ${formatTime(effectiveAt)}` : 'as soon as it is published';
   return (
     <div class="toolbar">
       <button type="button" class="secondary" aria-expanded={open} aria-controls={formId} onClick={() => setOpen(!open)}>
         Publish a new terms version
       </button>
+      {published && !open && <Notice tone="success">{published}</Notice>}
       {open && (
         <form
           id={formId}
@@ -225,23 +273,51 @@ function PublishTerms({ offer, onPublished }: { offer: Offer; onPublished: () =>
           onSubmit={async (e) => {
             e.preventDefault();
             setError(undefined);
+            if (!confirming) {
+              setConfirming(true);
+              return;
+            }
             try {
-              await post(`/offers/${offer.id}/terms`, { text });
+              await post(`/offers/${offer.id}/terms`, { text, effective_at: effectiveAt });
               setText('');
+              setEffective('');
+              setConfirming(false);
               setOpen(false);
+              setPublished(`Version ${next} is published and takes effect ${when}.`);
               onPublished();
             } catch (err) {
+              setConfirming(false);
               setError(err as Error);
             }
           }}
         >
-          <Notice tone="warning">
-            Existing deployments keep running; new deployments need every tenant to accept version {offer.terms.version + 1} first.
-          </Notice>
-          <Field label={`Terms text, version ${offer.terms.version + 1}`} value={text} onInput={setText} multiline required error={error instanceof ApiError ? error.field('text') : undefined} />
-          {error && !(error instanceof ApiError && error.field('text')) && <ErrorBox error={error} />}
+          <Field label={`Terms text, version ${next}`} value={text} onInput={setText} multiline required error={error instanceof ApiError ? error.field('text') : undefined} />
+          <Field
+            label="Takes effect on (UTC; blank: at once)"
+            type="date"
+            value={effective}
+            onInput={(v) => {
+              setConfirming(false);
+              setEffective(v);
+            }}
+            error={error instanceof ApiError ? error.field('effective_at') : undefined}
+          />
+          {error && !(error instanceof ApiError && (error.field('text') || error.field('effective_at'))) && <ErrorBox error={error} />}
+          {confirming && (
+            <Notice tone="warning">
+              Version {next} takes effect {when}. From then on new deployments need each tenant to accept it first; existing deployments keep running.
+              A version cannot be withdrawn or backdated once published.
+            </Notice>
+          )}
           <div class="actions">
-            <button type="submit">Publish version {offer.terms.version + 1}</button>
+            <button type="submit" class={confirming ? 'danger' : undefined}>
+              {confirming ? `Confirm: publish version ${next}` : `Publish version ${next}…`}
+            </button>
+            {confirming && (
+              <button type="button" class="secondary" onClick={() => setConfirming(false)}>
+                Back
+              </button>
+            )}
           </div>
         </form>
       )}
@@ -286,6 +362,90 @@ function ShareExport({ publisherId }: { publisherId: string }) {
       {state.kind === 'missing' && <Notice>The share export is not available on this gateway yet (its metering and billing API is not installed).</Notice>}
       {state.kind === 'done' && <Notice tone="success">Downloaded the export for {period} ({state.bytes.toLocaleString('en-US')} bytes).</Notice>}
       {state.kind === 'error' && <ErrorBox error={state.error} />}
+    </section>
+  );
+}
+
+interface SettlementLine {
+  offer_id: string;
+  customers: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_input_tokens: number;
+  cache_read_input_tokens: number;
+  revenue: string;
+  fee_percent: string;
+  fee: string;
+  payout: string;
+}
+
+interface SettlementStatement {
+  publisher_id: string;
+  period: string;
+  currency: string;
+  offers: SettlementLine[];
+  revenue: string;
+  fee: string;
+  payout: string;
+}
+
+/** Revenue and settlement for a month, per offer: what customers paid, the marketplace fee, and the payout. */
+function Settlement({ publisherId }: { publisherId: string }) {
+  const [period, setPeriod] = useState(currentPeriod());
+  const statement = useLoad(() => getOptional<SettlementStatement>(`/publishers/${publisherId}/settlement?period=${encodeURIComponent(period)}`), [publisherId, period]);
+  const periodId = useId('settlement-period');
+  return (
+    <section class="card settlement" aria-labelledby="settlement-h">
+      <h2 id="settlement-h">Revenue and settlement</h2>
+      <div class="field">
+        <label for={periodId}>Period</label>
+        <input id={periodId} type="month" value={period} onChange={(e) => e.currentTarget.value && setPeriod(e.currentTarget.value)} />
+      </div>
+      <Load state={statement} label="Loading the settlement…">
+        {(s) =>
+          s === null ? (
+            <Notice>Settlement is not available on this gateway (its metering and billing API is not installed).</Notice>
+          ) : s.offers.length === 0 ? (
+            <Empty>No usage of your offers in {period}.</Empty>
+          ) : (
+            <div class="table-wrap" tabIndex={0}>
+              <table class="settlement">
+                <caption>
+                  {s.period}, {s.currency}: revenue {s.revenue}, marketplace fee {s.fee}, payout <strong data-field="payout">{s.payout}</strong>
+                </caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Offer</th>
+                    <th scope="col">Customers</th>
+                    <th scope="col">Tokens in / out</th>
+                    <th scope="col">Revenue</th>
+                    <th scope="col">Fee</th>
+                    <th scope="col">Payout</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {s.offers.map((o) => (
+                    <tr key={o.offer_id} data-offer={o.offer_id}>
+                      <td>
+                        <code>{o.offer_id}</code>
+                      </td>
+                      <td data-field="customers">{formatNumber(o.customers)}</td>
+                      <td>
+                        {formatNumber(o.input_tokens + o.cache_creation_input_tokens + o.cache_read_input_tokens)} / {formatNumber(o.output_tokens)}
+                      </td>
+                      <td data-field="revenue">{o.revenue}</td>
+                      <td>
+                        {o.fee} ({o.fee_percent} %)
+                      </td>
+                      <td data-field="payout">{o.payout}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )
+        }
+      </Load>
     </section>
   );
 }
