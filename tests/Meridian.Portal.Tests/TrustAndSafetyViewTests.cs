@@ -40,14 +40,14 @@ public sealed class TrustAndSafetyViewTests(PortalFixture portal)
         var page = await tab.Page.ContentAsync();
         Assert.DoesNotContain(reviewerId, page, StringComparison.Ordinal);
         Assert.DoesNotContain("Rita", page, StringComparison.Ordinal);
-        await Expect(tab.Page.GetByRole(AriaRole.Button, new() { Name = "Edit blocklist" })).ToHaveCountAsync(0);
+        await Expect(tab.Page.GetByRole(AriaRole.Button, new() { Name = "Edit settings" })).ToHaveCountAsync(0);
         tab.AssertNoErrors();
     }
 
     [Fact]
-    public async Task A_tenant_admin_adds_a_blocklist_in_the_portal_and_the_next_request_with_a_term_is_blocked()
+    public async Task A_tenant_admin_tightens_a_deployment_in_the_portal_and_the_next_requests_follow_the_new_settings()
     {
-        var (tenant, resource, deploymentId) = await portal.TenantWithDeploymentAsync("Blocklist Co", "listed-dep");
+        var (tenant, resource, deploymentId) = await portal.TenantWithDeploymentAsync("Settings Co", "listed-dep");
         var key = await KeyAsync(resource);
         await using var tab = await portal.NewPageAsync(await portal.CreateTokenAsync("tenant-admin", tenantId: tenant));
         await tab.OpenAsync("/portal/tenant/safety");
@@ -55,24 +55,47 @@ public sealed class TrustAndSafetyViewTests(PortalFixture portal)
         await Expect(settings.Locator("[data-field='policy']")).ToHaveTextAsync("default");
         await Expect(settings.Locator("[data-field='blocklist']")).ToHaveTextAsync("none");
 
-        // A pattern the linear engine cannot run is refused, and the page says which and why.
-        await settings.GetByRole(AriaRole.Button, new() { Name = "Edit blocklist" }).ClickAsync();
-        var form = settings.GetByRole(AriaRole.Form, new() { Name = "Blocklist of listed-dep" });
+        // A pattern the linear engine cannot run is refused, and the page says which and why; so is a longer retention.
+        await settings.GetByRole(AriaRole.Button, new() { Name = "Edit settings" }).ClickAsync();
+        var form = settings.GetByRole(AriaRole.Form, new() { Name = "Safeguard settings of listed-dep" });
         await form.GetByLabel("Terms, one a line").FillAsync("project nightjar");
         await form.GetByLabel("Patterns, one a line").FillAsync("(a+)\\1");
-        await form.GetByRole(AriaRole.Button, new() { Name = "Save blocklist" }).ClickAsync();
+        await form.GetByRole(AriaRole.Button, new() { Name = "Save settings" }).ClickAsync();
         await Expect(form.GetByRole(AriaRole.Alert)).ToContainTextAsync("safeguards.blocklist.patterns[0]");
-
         await form.GetByLabel("Patterns, one a line").FillAsync("");
-        await form.GetByRole(AriaRole.Button, new() { Name = "Save blocklist" }).ClickAsync();
-        await Expect(settings.GetByRole(AriaRole.Status)).ToContainTextAsync("listed-dep now has a blocklist of 1 terms and 0 patterns");
-        await Expect(settings.Locator("[data-field='blocklist']")).ToHaveTextAsync("1 terms, 0 patterns → violence (high)");
+        await form.GetByLabel("Keep flagged content for", new() { Exact = false }).FillAsync("90");
+        await form.GetByRole(AriaRole.Button, new() { Name = "Save settings" }).ClickAsync();
+        await Expect(form.GetByRole(AriaRole.Alert)).ToContainTextAsync("retention period of 30 days");
 
-        var stored = await portal.AdminAsync(HttpMethod.Get, $"deployments/{deploymentId}");
-        Assert.Equal("project nightjar", stored.GetProperty("safeguards").GetProperty("blocklist").GetProperty("terms")[0].GetString());
-        using var blocked = await portal.MessagesAsync(key, "Tell me about Project Nightjar please.", "listed-dep");
-        Assert.Equal(HttpStatusCode.BadRequest, blocked.StatusCode);
-        Assert.StartsWith("block:", blocked.Headers.GetValues("meridian-safeguards").Single(), StringComparison.Ordinal);
+        // Violence from medium blocks on input: stricter than the policy, so a tenant admin may.
+        await form.GetByLabel("Keep flagged content for", new() { Exact = false }).FillAsync("7");
+        await form.GetByLabel("Screening").SelectOptionAsync("input");
+        await form.GetByLabel("Category").SelectOptionAsync("violence");
+        await form.GetByLabel("From severity").SelectOptionAsync("medium");
+        await form.GetByLabel("Action", new() { Exact = true }).SelectOptionAsync("block");
+        await form.GetByRole(AriaRole.Button, new() { Name = "Add rule" }).ClickAsync();
+        await Expect(form.Locator("li[data-rule='input.violence.medium']")).ToContainTextAsync("violence from medium → block");
+        await form.GetByRole(AriaRole.Button, new() { Name = "Save settings" }).ClickAsync();
+        await Expect(settings.GetByRole(AriaRole.Status)).ToContainTextAsync("listed-dep's settings are saved: 1 rules, a blocklist of 1 terms and 0 patterns, content kept 7 days");
+        await Expect(settings.Locator("[data-field='blocklist']")).ToHaveTextAsync("1 terms, 0 patterns → violence (high)");
+        await Expect(settings.Locator("[data-field='input']")).ToHaveTextAsync("violence from medium: block");
+        await Expect(settings.Locator("[data-field='retention']")).ToHaveTextAsync("sealed, for 7 days");
+
+        var stored = (await portal.AdminAsync(HttpMethod.Get, $"deployments/{deploymentId}")).GetProperty("safeguards");
+        Assert.Equal("project nightjar", stored.GetProperty("blocklist").GetProperty("terms")[0].GetString());
+        Assert.Equal(7, stored.GetProperty("retention_days").GetInt32());
+        using (var listed = await portal.MessagesAsync(key, "Tell me about Project Nightjar please.", "listed-dep"))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, listed.StatusCode);
+            Assert.StartsWith("block:", listed.Headers.GetValues("meridian-safeguards").Single(), StringComparison.Ordinal);
+        }
+
+        using (var medium = await portal.MessagesAsync(key, PortalFixture.FlaggedText, "listed-dep"))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, medium.StatusCode);
+            Assert.Equal("block:violence=medium", medium.Headers.GetValues("meridian-safeguards").Single());
+        }
+
         using var served = await portal.MessagesAsync(key, "Tell me about nightjars, the birds.", "listed-dep");
         Assert.Equal(HttpStatusCode.OK, served.StatusCode);
         tab.AssertNoErrors();

@@ -279,7 +279,7 @@ function DeploymentSettings({ deployment: d, manage, onSaved }: { deployment: De
       {saved && <Notice tone="success">{saved}</Notice>}
       {manage &&
         (editing ? (
-          <BlocklistForm
+          <SettingsForm
             deployment={d}
             onCancel={() => setEditing(false)}
             onSaved={(text) => {
@@ -291,7 +291,7 @@ function DeploymentSettings({ deployment: d, manage, onSaved }: { deployment: De
         ) : (
           <div class="actions">
             <button type="button" class="secondary" onClick={() => setEditing(true)}>
-              Edit blocklist
+              Edit settings
             </button>
           </div>
         ))}
@@ -299,31 +299,68 @@ function DeploymentSettings({ deployment: d, manage, onSaved }: { deployment: De
   );
 }
 
-function BlocklistForm({ deployment: d, onCancel, onSaved }: { deployment: Deployment; onCancel: () => void; onSaved: (message: string) => void }) {
-  const current = d.safeguards?.blocklist;
-  const [terms, setTerms] = useState((current?.terms ?? []).join('\n'));
-  const [patterns, setPatterns] = useState((current?.patterns ?? []).join('\n'));
-  const [category, setCategory] = useState(current?.category ?? 'violence');
-  const [severity, setSeverity] = useState(current?.severity ?? 'high');
+type Stage = 'input' | 'output';
+
+interface Rule {
+  stage: Stage;
+  category: string;
+  severity: string;
+  action: string;
+}
+
+const severities = ['low', 'medium', 'high'];
+const actions = ['allow', 'annotate', 'flag', 'block', 'redact'];
+
+function rulesOf(settings: DeploymentSafeguards | null | undefined): Rule[] {
+  return (['input', 'output'] as Stage[]).flatMap((stage) =>
+    Object.entries(settings?.[stage] ?? {}).flatMap(([category, cells]) => Object.entries(cells).map(([severity, action]) => ({ stage, category, severity, action }))),
+  );
+}
+
+function tablesOf(rules: Rule[]): Pick<DeploymentSafeguards, 'input' | 'output'> {
+  const tables: Pick<DeploymentSafeguards, 'input' | 'output'> = {};
+  for (const r of rules) {
+    const table = (tables[r.stage] ??= {});
+    (table[r.category] ??= {})[r.severity] = r.action;
+  }
+  return tables;
+}
+
+/**
+ * The deployment's own settings, edited whole and sent as one `PATCH /deployments/{id}` `safeguards` (the API replaces
+ * them whole, validates every part and refuses a tenant's loosening with 403 naming the cells).
+ */
+function SettingsForm({ deployment: d, onCancel, onSaved }: { deployment: Deployment; onCancel: () => void; onSaved: (message: string) => void }) {
+  const current = d.safeguards ?? null;
+  const [rules, setRules] = useState<Rule[]>(rulesOf(current));
+  const [draft, setDraft] = useState<Rule>({ stage: 'input', category: 'violence', severity: 'medium', action: 'block' });
+  const [terms, setTerms] = useState((current?.blocklist?.terms ?? []).join('\n'));
+  const [patterns, setPatterns] = useState((current?.blocklist?.patterns ?? []).join('\n'));
+  const [category, setCategory] = useState(current?.blocklist?.category ?? 'violence');
+  const [severity, setSeverity] = useState(current?.blocklist?.severity ?? 'high');
+  const [retention, setRetention] = useState(current?.retention_days ? String(current.retention_days) : '');
   const [error, setError] = useState<unknown>(undefined);
   const [busy, setBusy] = useState(false);
   return (
     <form
-      aria-label={`Blocklist of ${d.name}`}
+      aria-label={`Safeguard settings of ${d.name}`}
       onSubmit={async (e) => {
         e.preventDefault();
         setBusy(true);
         setError(undefined);
         const termList = lines(terms);
         const patternList = lines(patterns);
-        const { blocklist: _old, ...rest } = d.safeguards ?? {};
-        const next: DeploymentSafeguards = termList.length + patternList.length === 0 ? rest : { ...rest, blocklist: { terms: termList, patterns: patternList, category, severity } };
+        const days = retention.trim();
+        const next: DeploymentSafeguards = {
+          ...tablesOf(rules),
+          ...(termList.length + patternList.length > 0 ? { blocklist: { terms: termList, patterns: patternList, category, severity } } : {}),
+          ...(days ? { retention_days: /^\d+$/.test(days) ? Number(days) : (days as unknown as number) } : {}),
+        };
         try {
           await admin('PATCH', `/deployments/${d.id}`, { body: { safeguards: Object.keys(next).length === 0 ? null : next } });
           onSaved(
-            termList.length + patternList.length === 0
-              ? `${d.name} has no blocklist now.`
-              : `${d.name} now has a blocklist of ${termList.length} terms and ${patternList.length} patterns, in force from its next request.`,
+            `${d.name}'s settings are saved: ${rules.length} rules, a blocklist of ${termList.length} terms and ${patternList.length} patterns, ` +
+              `${days ? `content kept ${days} days` : "the gateway's retention period"}; in force from its next request.`,
           );
         } catch (err) {
           setError(err);
@@ -332,42 +369,101 @@ function BlocklistForm({ deployment: d, onCancel, onSaved }: { deployment: Deplo
         }
       }}
     >
-      <div class="form-row">
-        <Field
-          label="Terms, one a line"
-          multiline
-          value={terms}
-          onInput={setTerms}
-          hint="Matched as whole words, ignoring case, in every place a request or an answer carries text."
-        />
-        <Field
-          label="Patterns, one a line"
-          multiline
-          value={patterns}
-          onInput={setPatterns}
-          hint="Regular expressions run in linear time (no backreferences or lookarounds)."
-        />
-      </div>
-      <div class="form-row">
-        <Select label="A match is a finding of" value={category} onChange={setCategory}>
-          {blocklistCategories.map((c) => (
-            <option key={c} value={c}>
-              {c.replace('_', ' ')}
-            </option>
-          ))}
-        </Select>
-        <Select label="At severity" value={severity} onChange={setSeverity}>
-          {['low', 'medium', 'high'].map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </Select>
-      </div>
+      <fieldset>
+        <legend>Rules on top of the policy</legend>
+        {rules.length === 0 ? (
+          <p class="hint">None: the policy's tables apply as they are.</p>
+        ) : (
+          <ul class="rules" aria-label={`Rules of ${d.name}`}>
+            {rules.map((r, i) => (
+              <li key={`${r.stage}.${r.category}.${r.severity}`} data-rule={`${r.stage}.${r.category}.${r.severity}`}>
+                {r.stage}: {r.category.replace('_', ' ')} from {r.severity} → {r.action}{' '}
+                <button type="button" class="secondary" onClick={() => setRules(rules.filter((_, j) => j !== i))}>
+                  Remove rule {r.stage} {r.category} {r.severity}
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+        <div class="form-row">
+          <Select label="Screening" value={draft.stage} onChange={(v) => setDraft({ ...draft, stage: v as Stage })}>
+            <option value="input">input (the request)</option>
+            <option value="output">output (the answer)</option>
+          </Select>
+          <Select label="Category" value={draft.category} onChange={(v) => setDraft({ ...draft, category: v })}>
+            {blocklistCategories.map((c) => (
+              <option key={c} value={c}>
+                {c.replace('_', ' ')}
+              </option>
+            ))}
+          </Select>
+          <Select label="From severity" value={draft.severity} onChange={(v) => setDraft({ ...draft, severity: v })}>
+            {severities.map((x) => (
+              <option key={x} value={x}>
+                {x}
+              </option>
+            ))}
+          </Select>
+          <Select label="Action" value={draft.action} onChange={(v) => setDraft({ ...draft, action: v })}>
+            {actions.map((x) => (
+              <option key={x} value={x}>
+                {x}
+              </option>
+            ))}
+          </Select>
+        </div>
+        <div class="actions">
+          <button
+            type="button"
+            class="secondary"
+            onClick={() =>
+              setRules([...rules.filter((r) => !(r.stage === draft.stage && r.category === draft.category && r.severity === draft.severity)), draft])
+            }
+          >
+            Add rule
+          </button>
+        </div>
+      </fieldset>
+      <fieldset>
+        <legend>Blocklist</legend>
+        <div class="form-row">
+          <Field
+            label="Terms, one a line"
+            multiline
+            value={terms}
+            onInput={setTerms}
+            hint="Matched as whole words, ignoring case, in every place a request or an answer carries text."
+          />
+          <Field label="Patterns, one a line" multiline value={patterns} onInput={setPatterns} hint="Regular expressions run in linear time (no backreferences or lookarounds)." />
+        </div>
+        <div class="form-row">
+          <Select label="A match is a finding of" value={category} onChange={setCategory}>
+            {blocklistCategories.map((c) => (
+              <option key={c} value={c}>
+                {c.replace('_', ' ')}
+              </option>
+            ))}
+          </Select>
+          <Select label="At severity" value={severity} onChange={setSeverity}>
+            {severities.map((x) => (
+              <option key={x} value={x}>
+                {x}
+              </option>
+            ))}
+          </Select>
+        </div>
+      </fieldset>
+      <Field
+        label="Keep flagged content for (days; blank: the gateway's period)"
+        value={retention}
+        inputMode="numeric"
+        onInput={setRetention}
+        hint="A tenant admin may keep it for a shorter time than the gateway's period, never longer."
+      />
       {error !== undefined && <ErrorBox error={error} />}
       <div class="actions">
         <button type="submit" disabled={busy}>
-          {busy ? 'Saving…' : 'Save blocklist'}
+          {busy ? 'Saving…' : 'Save settings'}
         </button>
         <button type="button" class="secondary" onClick={onCancel}>
           Cancel
