@@ -21,7 +21,7 @@ public sealed class TenantWalkthroughTests(PortalFixture portal)
         var page = tab.Page;
 
         await tab.SignInAsync(token);
-        Assert.Equal(["Catalogue", "Deployments", "Keys", "Usage & receipts", "Trust & Safety"], await tab.NavigationLinksAsync());
+        Assert.Equal(["Catalogue", "Deployments", "Keys", "Developer tokens", "Usage & receipts", "Trust & Safety"], await tab.NavigationLinksAsync());
 
         // Subscribe: the terms are shown, and nothing is accepted until the box is ticked.
         var offer = page.Locator("article[data-offer='off_claude']");

@@ -219,6 +219,8 @@ export interface ApiKey {
   created_at: string;
   expires_at: string | null;
   revoked_at: string | null;
+  /** Only in the answer to a rotation: the key it replaces, with the end of its overlap as expires_at. */
+  replaces?: ApiKey;
 }
 
 export interface AdminToken {

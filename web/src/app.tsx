@@ -6,6 +6,7 @@ import { SessionContext, type Session } from './session';
 import { ErrorBox, Spinner, UncaughtFailures, ViewTitle } from './ui';
 import { OperatorAudit, OperatorBackends, OperatorTenants, OperatorWorld } from './views/operator';
 import { PublisherOffers } from './views/publisher';
+import { TenantDeveloperTokens } from './views/devtokens';
 import { ReviewerCases } from './views/reviewer';
 import { ReviewerSuspensions, TenantSafety } from './views/safety';
 import { TenantCatalogue, TenantDeployments, TenantKeys } from './views/tenant';
@@ -29,6 +30,8 @@ export interface ViewDef {
   component: ComponentType;
   /** Paths below this one (e.g. /reviewer/cases/{id}) belong to the view too; the component reads the rest of the path. */
   nested?: boolean;
+  /** Only these roles, of those that see the area (a tenant developer cannot issue tokens). */
+  roles?: Role[];
 }
 
 export const views: ViewDef[] = [
@@ -39,6 +42,7 @@ export const views: ViewDef[] = [
   { path: '/tenant/catalogue', title: 'Catalogue', area: 'Tenant', component: TenantCatalogue },
   { path: '/tenant/deployments', title: 'Deployments', area: 'Tenant', component: TenantDeployments },
   { path: '/tenant/keys', title: 'Keys', area: 'Tenant', component: TenantKeys },
+  { path: '/tenant/tokens', title: 'Developer tokens', area: 'Tenant', component: TenantDeveloperTokens, roles: ['tenant-admin', 'operator-admin'] },
   { path: '/tenant/usage', title: 'Usage & receipts', area: 'Tenant', component: TenantUsage },
   { path: '/tenant/safety', title: 'Trust & Safety', area: 'Tenant', component: TenantSafety },
   { path: '/publisher/offers', title: 'Offers & terms', area: 'Publisher', component: PublisherOffers },
@@ -48,7 +52,7 @@ export const views: ViewDef[] = [
 
 export function viewsFor(me: WhoAmI): ViewDef[] {
   const areas = areasByRole[me.role] ?? [];
-  return views.filter((v) => areas.includes(v.area));
+  return views.filter((v) => areas.includes(v.area) && (!v.roles || v.roles.includes(me.role)));
 }
 
 /** The view a path shows: its own, or for a nested view (a case of the queue) the view above it. */

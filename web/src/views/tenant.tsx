@@ -704,6 +704,9 @@ function ResourceKeys({ resource, keys, onChanged }: { resource: Resource; keys:
   const { me } = useSession();
   const [name, setName] = useState('');
   const [secret, setSecret] = useState<{ key: string; prefix: string } | null>(null);
+  const [expires, setExpires] = useState('');
+  const [rotating, setRotating] = useState<string | null>(null);
+  const [rotated, setRotated] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(undefined);
   const headingId = useId('keys');
   return (
@@ -746,6 +749,16 @@ function ResourceKeys({ resource, keys, onChanged }: { resource: Resource; keys:
                   <td>{k.status === 'revoked' ? `revoked ${formatTime(k.revoked_at)}` : formatTime(k.expires_at)}</td>
                   <td>
                     {k.status === 'active' && (
+                      <button
+                        type="button"
+                        class="secondary"
+                        aria-expanded={rotating === k.id}
+                        onClick={() => setRotating(rotating === k.id ? null : k.id)}
+                      >
+                        Rotate {k.prefix}…
+                      </button>
+                    )}{' '}
+                    {k.status === 'active' && (
                       <ConfirmButton
                         label="Revoke"
                         confirmLabel={`Revoke ${k.prefix} now`}
@@ -767,6 +780,23 @@ function ResourceKeys({ resource, keys, onChanged }: { resource: Resource; keys:
           </table>
         </div>
       )}
+      {rotating && keys.some((k) => k.id === rotating) && (
+        <RotateKey
+          apiKey={keys.find((k) => k.id === rotating)!}
+          onCancel={() => setRotating(null)}
+          onRotated={(created) => {
+            setRotating(null);
+            setSecret({ key: created.key, prefix: created.prefix });
+            setRotated(
+              created.replaces?.expires_at && created.replaces.status === 'active'
+                ? `Key ${created.replaces.prefix} keeps working until ${formatTime(created.replaces.expires_at)}; move your callers to ${created.prefix} before then.`
+                : `Key ${created.replaces?.prefix ?? ''} stopped working now; ${created.prefix} replaces it.`,
+            );
+            onChanged();
+          }}
+        />
+      )}
+      {rotated && <Notice tone="success">{rotated}</Notice>}
       {error !== undefined && <ErrorBox error={error} />}
       {roleCan.createKeys(me.role) && (
         <form
@@ -776,9 +806,13 @@ function ResourceKeys({ resource, keys, onChanged }: { resource: Resource; keys:
             e.preventDefault();
             setError(undefined);
             try {
-              const created = await post<ApiKey & { key: string }>(`/resources/${resource.id}/keys`, name.trim() ? { name: name.trim() } : {});
+              const created = await post<ApiKey & { key: string }>(`/resources/${resource.id}/keys`, {
+                ...(name.trim() ? { name: name.trim() } : {}),
+                ...(expires ? { expires_at: `${expires}T00:00:00Z` } : {}),
+              });
               setSecret({ key: created.key, prefix: created.prefix });
               setName('');
+              setExpires('');
               onChanged();
             } catch (err) {
               setError(err);
@@ -786,10 +820,60 @@ function ResourceKeys({ resource, keys, onChanged }: { resource: Resource; keys:
           }}
         >
           <Field label="Key name (optional)" value={name} onInput={setName} />
+          <Field label="Expires on (optional, UTC)" type="date" value={expires} onInput={setExpires} />
           <button type="submit">Create key</button>
         </form>
       )}
     </section>
+  );
+}
+
+const overlaps: { seconds: number; label: string }[] = [
+  { seconds: 0, label: 'stops at once' },
+  { seconds: 3600, label: 'keeps working for 1 hour' },
+  { seconds: 86_400, label: 'keeps working for 24 hours' },
+  { seconds: 604_800, label: 'keeps working for 7 days' },
+];
+
+/** Rotation with overlap: a new key now, the old one accepted until the overlap ends, so callers move without downtime. */
+function RotateKey({ apiKey, onCancel, onRotated }: { apiKey: ApiKey; onCancel: () => void; onRotated: (created: ApiKey & { key: string }) => void }) {
+  const [overlap, setOverlap] = useState('86400');
+  const [error, setError] = useState<unknown>(undefined);
+  const [busy, setBusy] = useState(false);
+  return (
+    <form
+      class="panel"
+      aria-label={`Rotate key ${apiKey.prefix}`}
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setBusy(true);
+        setError(undefined);
+        try {
+          onRotated(await post<ApiKey & { key: string }>(`/keys/${apiKey.id}/rotate`, { overlap_seconds: Number(overlap) }));
+        } catch (err) {
+          setError(err);
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      <Select label={`After rotation, the old key ${apiKey.prefix}`} value={overlap} onChange={setOverlap}>
+        {overlaps.map((o) => (
+          <option key={o.seconds} value={String(o.seconds)}>
+            {o.label}
+          </option>
+        ))}
+      </Select>
+      {error !== undefined && <ErrorBox error={error} />}
+      <div class="actions">
+        <button type="submit" disabled={busy}>
+          {busy ? 'Rotating…' : `Rotate ${apiKey.prefix}`}
+        </button>
+        <button type="button" class="secondary" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
   );
 }
 
