@@ -27,9 +27,39 @@ export function ReviewerCases() {
   return id ? <CasePage id={id} /> : <CaseQueue />;
 }
 
+type QueueOrder = 'newest' | 'oldest' | 'severity';
+
+const orders: { key: QueueOrder; label: string }[] = [
+  { key: 'severity', label: 'Most severe first' },
+  { key: 'oldest', label: 'Oldest first' },
+  { key: 'newest', label: 'Newest first' },
+];
+
+const severityRank: Record<string, number> = { safe: 0, low: 1, medium: 2, high: 3 };
+
+/** A case's weight in the queue: a block before a flag, then its most severe category. */
+function urgency(c: CaseView): number {
+  const worst = Math.max(0, ...c.categories.map((x) => severityRank[x.severity] ?? 0));
+  return (c.action === 'block' ? 10 : 0) + worst;
+}
+
+function ordered(cases: CaseView[], order: QueueOrder): CaseView[] {
+  const byAge = (a: CaseView, b: CaseView) => a.created_at.localeCompare(b.created_at);
+  switch (order) {
+    case 'oldest':
+      return [...cases].sort(byAge);
+    case 'severity':
+      // Most urgent first; among equals the one waiting longest.
+      return [...cases].sort((a, b) => urgency(b) - urgency(a) || byAge(a, b));
+    default:
+      return cases;
+  }
+}
+
 function CaseQueue() {
   const { me } = useSession();
   const [status, setStatus] = useState<StatusFilter>('open');
+  const [order, setOrder] = useState<QueueOrder>('severity');
   const cases = useLoad(() => get<Page<CaseView>>(`/cases?limit=${queueLimit}${status === 'all' ? '' : `&status=${status}`}`), [status]);
   return (
     <>
@@ -43,6 +73,7 @@ function CaseQueue() {
         Case queue
       </ViewTitle>
       <RadioChoice legend="Cases" name="status" class="inline-choice" options={statusFilters} value={status} onChange={setStatus} />
+      <RadioChoice legend="Order" name="order" class="inline-choice" options={orders} value={order} onChange={setOrder} />
       <Load state={cases} label="Loading the case queue…">
         {(page) =>
           page.data.length === 0 ? (
@@ -50,7 +81,11 @@ function CaseQueue() {
           ) : (
             <div class="table-wrap" tabIndex={0}>
               <table class="cases">
-                <caption>Newest first{page.data.length === queueLimit ? ` (the newest ${queueLimit})` : ''}</caption>
+                <caption>
+                  {orders.find((o) => o.key === order)?.label}
+                  {order === 'severity' ? ' (a block before a flag, then the worst category; the longest waiting first among equals)' : ''}
+                  {page.data.length === queueLimit ? ` — of the newest ${queueLimit}` : ''}
+                </caption>
                 <thead>
                   <tr>
                     <th scope="col">Flagged</th>
@@ -62,7 +97,7 @@ function CaseQueue() {
                   </tr>
                 </thead>
                 <tbody>
-                  {page.data.map((c) => (
+                  {ordered(page.data, order).map((c) => (
                     <tr key={c.id} data-case={c.id} data-request={c.request_id} data-status={c.status}>
                       <td>{formatTime(c.created_at)}</td>
                       <td>
