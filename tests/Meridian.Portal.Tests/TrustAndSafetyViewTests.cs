@@ -131,10 +131,10 @@ public sealed class TrustAndSafetyViewTests(PortalFixture portal)
 
         await form.GetByLabel("Why it is lifted").SelectOptionAsync("appeal");
         await form.GetByLabel("Reason").FillAsync("appeal upheld: the prompt quoted a novel");
+        await tab.ScreenshotAsync("reviewer-suspensions");
         await form.GetByRole(AriaRole.Button, new() { Name = "Lift the suspension (recorded)" }).ClickAsync();
         await Expect(tab.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("is served again: the suspension was lifted");
         await Expect(tab.Page.Locator($"article.suspension[data-status='standing']:has-text('{caseId}')")).ToHaveCountAsync(0);
-        await tab.ScreenshotAsync("reviewer-suspensions");
 
         using (var served = await portal.MessagesAsync(key, "Hello after the lift", "lift-dep"))
         {

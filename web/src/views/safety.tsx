@@ -43,6 +43,13 @@ const accessReasonLabels: Record<string, string> = {
   decided_in_error: 'decided in error',
 };
 
+/** Where a reviewer or the operator saw a case without opening its content. */
+const viewLabels: Record<string, string> = {
+  list: 'in a list of cases',
+  metadata: 'with its details',
+  access_log: 'with its access log',
+};
+
 const snapshotLabels: Record<TenantCase['snapshot'], string> = {
   held: 'sealed (encrypted) until its retention period ends',
   purged: 'deleted',
@@ -152,7 +159,7 @@ function describeAccess(e: TenantAccessEvent): string {
     case 'open':
       return `The content was opened${why}.`;
     case 'view':
-      return `The case's metadata was viewed${why}.`;
+      return e.reason_code && viewLabels[e.reason_code] ? `The case was seen ${viewLabels[e.reason_code]} (no content).` : `The case was viewed${why} (no content).`;
     case 'decision':
       return `Decided: ${e.decision === 'violation' ? 'violation' : 'no violation'}, ${caseActionLabels[e.action ?? 'none'] ?? e.action}.`;
     case 'purge':
@@ -617,7 +624,15 @@ function LiftForm({ suspension: s, subject, onCancel, onLifted }: { suspension: 
     >
       <Notice tone="warning">Lifting serves {subject} again from its next request. Your reason goes into the case's access log and the audit log.</Notice>
       <div class="form-row">
-        <Select label="Why it is lifted" value={code} onChange={setCode} error={fieldError('reason_code')}>
+        <Select
+          label="Why it is lifted"
+          value={code}
+          onChange={(v) => {
+            setError(undefined);
+            setCode(v);
+          }}
+          error={fieldError('reason_code')}
+        >
           <option value="">Choose a reason…</option>
           {liftReasons.map((r) => (
             <option key={r.code} value={r.code}>
@@ -625,7 +640,16 @@ function LiftForm({ suspension: s, subject, onCancel, onLifted }: { suspension: 
             </option>
           ))}
         </Select>
-        <Field label="Reason" value={reason} onInput={setReason} error={fieldError('reason')} hint="Shown to the operator and reviewers; the tenant sees the reason code only." />
+        <Field
+          label="Reason"
+          value={reason}
+          onInput={(v) => {
+            setError(undefined);
+            setReason(v);
+          }}
+          error={fieldError('reason')}
+          hint="Shown to the operator and reviewers; the tenant sees the reason code only."
+        />
       </div>
       {error !== undefined && !known && <ErrorBox error={error} />}
       <div class="actions">
