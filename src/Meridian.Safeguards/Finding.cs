@@ -23,6 +23,21 @@ public static class PiiKinds
     public const string UsSsn = "us_ssn";
     public const string IpAddress = "ip_address";
     public const string Secret = "secret";
+
+    /// <summary>UK National Insurance number (format and the prefixes HMRC never issues).</summary>
+    public const string UkNino = "uk_nino";
+
+    /// <summary>A passport number next to the word "passport", or an ICAO 9303 machine-readable zone with valid check digits.</summary>
+    public const string Passport = "passport";
+
+    /// <summary>Spanish DNI or NIE (mod-23 control letter).</summary>
+    public const string EsDni = "es_dni";
+
+    /// <summary>French social security number, NIR (mod-97 key).</summary>
+    public const string FrNir = "fr_nir";
+
+    /// <summary>Indian Aadhaar number (Verhoeff check digit), written in groups of four.</summary>
+    public const string InAadhaar = "in_aadhaar";
 }
 
 /// <summary>The prompt-injection styles the built-in classifier reports.</summary>

@@ -9,6 +9,10 @@ public enum SafetyCategory
     SelfHarm,
     Pii,
     PromptInjection,
+
+    /// <summary>Chemical, biological, radiological and nuclear weapons: synthesis, production, acquisition, dispersal.
+    /// Its own category (not violence) so a policy can block it at every severity that asks for help.</summary>
+    Cbrn,
 }
 
 /// <summary>How bad a finding is. Ordered: a larger value is more severe.</summary>
@@ -58,7 +62,11 @@ public static class SafeguardNames
 {
     /// <summary>Every category, in the order verdict strings list them.</summary>
     public static IReadOnlyList<SafetyCategory> Categories { get; } =
-        [SafetyCategory.Hate, SafetyCategory.Sexual, SafetyCategory.Violence, SafetyCategory.SelfHarm, SafetyCategory.Pii, SafetyCategory.PromptInjection];
+        [SafetyCategory.Hate, SafetyCategory.Sexual, SafetyCategory.Violence, SafetyCategory.SelfHarm, SafetyCategory.Pii, SafetyCategory.PromptInjection, SafetyCategory.Cbrn];
+
+    /// <summary>The category names for error messages: <c>hate, sexual, …, prompt_injection or cbrn</c>.</summary>
+    public static string CategoryList { get; } =
+        string.Join(", ", Categories.Take(Categories.Count - 1).Select(Name)) + " or " + Name(Categories[^1]);
 
     public static string Name(SafetyCategory category) => category switch
     {
@@ -68,6 +76,7 @@ public static class SafeguardNames
         SafetyCategory.SelfHarm => "self_harm",
         SafetyCategory.Pii => "pii",
         SafetyCategory.PromptInjection => "prompt_injection",
+        SafetyCategory.Cbrn => "cbrn",
         _ => throw new ArgumentOutOfRangeException(nameof(category)),
     };
 
@@ -110,6 +119,7 @@ public static class SafeguardNames
             case "self_harm": category = SafetyCategory.SelfHarm; return true;
             case "pii": category = SafetyCategory.Pii; return true;
             case "prompt_injection": category = SafetyCategory.PromptInjection; return true;
+            case "cbrn": category = SafetyCategory.Cbrn; return true;
             default: category = default; return false;
         }
     }

@@ -140,7 +140,7 @@ public sealed class Verdict
 /// <summary>Accumulates findings into a verdict. Not thread-safe; one per screening.</summary>
 internal sealed class VerdictBuilder
 {
-    private const int CategoryCount = 6;
+    private static readonly int CategoryCount = SafeguardNames.Categories.Count;
     private readonly Severity[] _severities = new Severity[CategoryCount];
     private readonly SafeguardAction[] _actions = new SafeguardAction[CategoryCount];
     private readonly List<string> _classifiers = [];

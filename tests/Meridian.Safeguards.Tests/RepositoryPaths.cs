@@ -7,6 +7,11 @@ internal static class RepositoryPaths
 
     public static string EvaluationSet => Path.Combine(Root, "tests", "data", "safeguards", "eval.jsonl");
 
+    /// <summary>The held-out part: written before the rules it measures, never used to write them.</summary>
+    public static string EvaluationHoldout => Path.Combine(Root, "tests", "data", "safeguards", "eval-holdout.jsonl");
+
+    public static string SafeguardsDoc => Path.Combine(Root, "docs", "safeguards.md");
+
     public static string EvaluationReport => Path.Combine(Root, "artifacts", "safeguards-eval.md");
 
     private static string FindRoot()

@@ -139,10 +139,30 @@ public static class ServeCommand
                 }
             }
         });
+        var guardModels = new Option<string[]>("--guard-model")
+        {
+            Description = "NAME=URL,model=ID[,taxonomy=llama_guard_3|shieldgemma] of a guard model behind an OpenAI-compatible server (URL ends in /v1; "
+                + "repeatable; env MERIDIAN_GUARD_MODEL_<NAME>; token from env MERIDIAN_CLASSIFIER_TOKEN_<NAME>; needs --classifier-region); see docs/safeguards.md.",
+        };
+        guardModels.Validators.Add(result =>
+        {
+            foreach (var value in result.GetValueOrDefault<string[]>() ?? [])
+            {
+                if (!TryParseGuardModel(value, out _, out _, out _, out _))
+                {
+                    result.AddError($"--guard-model takes NAME=URL,model=ID[,taxonomy=llama_guard_3|shieldgemma] with a snake_case name and an absolute http(s) URL, not '{value}'.");
+                }
+            }
+        });
+        var classifierRegions = new Option<string[]>("--classifier-region")
+        {
+            Description = "NAME=REGION where an external classifier or guard model runs (repeatable; env MERIDIAN_CLASSIFIER_REGION_<NAME>): "
+                + "it is asked only for deployments whose boundary contains that region; one without a region is inside no boundary.",
+        };
         var stores = new StoreOptions();
         var command = new Command("serve", "Run the gateway: embedded SQLite stores and the built-in simulator backend unless told otherwise.")
         {
-            port, data, secretsDir, demoKey, adminToken, region, bind, tokenDelay, upstream, config, policies, classifiers, classifierTimeout, minRelease, redis, redisPrefix, nodes, nodeName, termsNotice, drain, drainDelay, metricsPort, maxInFlight, allowNetworks, logFormat, logLevels,
+            port, data, secretsDir, demoKey, adminToken, region, bind, tokenDelay, upstream, config, policies, classifiers, classifierTimeout, minRelease, redis, redisPrefix, nodes, nodeName, termsNotice, drain, drainDelay, metricsPort, maxInFlight, allowNetworks, logFormat, logLevels, guardModels, classifierRegions,
         };
         stores.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -213,6 +233,19 @@ public static class ServeCommand
 
             options.Safeguards.StreamMinReleaseChars = releaseChars;
             var timeout = TimeSpan.FromMilliseconds(parse.GetValue(classifierTimeout) ?? 2000);
+            var regionsByName = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var value in PrefixedEnvironment.Read(ClassifierRegionEnvPrefix).Select(e => $"{e.Name}={e.Value}").Concat(parse.GetValue(classifierRegions) ?? []))
+            {
+                var split = value.IndexOf('=', StringComparison.Ordinal);
+                if (split <= 0 || value[(split + 1)..].Trim() is not { Length: > 0 } where)
+                {
+                    AnsiConsole.MarkupLineInterpolated($"[red]meridian serve: --classifier-region ({ClassifierRegionEnvPrefix}<NAME>) takes NAME=REGION, not '{value}'.[/]");
+                    return 2;
+                }
+
+                regionsByName[value[..split].Trim()] = where;
+            }
+
             var declared = PrefixedEnvironment.Read(ClassifierUrlEnvPrefix).Select(e => $"{e.Name}={e.Value}")
                 .Concat(parse.GetValue(classifiers) ?? []);
             foreach (var value in declared)
@@ -227,6 +260,33 @@ public static class ServeCommand
                 {
                     Name = name,
                     Endpoint = endpoint,
+                    Timeout = timeout,
+                    BearerToken = Env(SafeguardsOptions.ClassifierTokenEnvPrefix + name.ToUpperInvariant()),
+                    Region = regionsByName.GetValueOrDefault(name),
+                });
+            }
+
+            foreach (var value in PrefixedEnvironment.Read(GuardModelEnvPrefix).Select(e => $"{e.Name}={e.Value}").Concat(parse.GetValue(guardModels) ?? []))
+            {
+                if (!TryParseGuardModel(value, out var name, out var endpoint, out var model, out var taxonomy))
+                {
+                    AnsiConsole.MarkupLineInterpolated($"[red]meridian serve: {GuardModelEnvPrefix}<NAME> must be URL,model=ID[[,taxonomy=llama_guard_3|shieldgemma]] under a snake_case name, not '{value}'.[/]");
+                    return 2;
+                }
+
+                if (regionsByName.GetValueOrDefault(name) is not { } guardRegion)
+                {
+                    AnsiConsole.MarkupLineInterpolated($"[red]meridian serve: guard model '{name}' needs its region: --classifier-region {name}=REGION ({ClassifierRegionEnvPrefix}{name.ToUpperInvariant()}).[/]");
+                    return 2;
+                }
+
+                options.Safeguards.GuardModels.Add(new Meridian.Safeguards.Classifiers.GuardModelOptions
+                {
+                    Name = name,
+                    Endpoint = endpoint,
+                    Model = model,
+                    Taxonomy = taxonomy,
+                    Region = guardRegion,
                     Timeout = timeout,
                     BearerToken = Env(SafeguardsOptions.ClassifierTokenEnvPrefix + name.ToUpperInvariant()),
                 });
@@ -278,6 +338,40 @@ public static class ServeCommand
     }
 
     private const string ClassifierUrlEnvPrefix = "MERIDIAN_CLASSIFIER_URL_";
+    private const string GuardModelEnvPrefix = "MERIDIAN_GUARD_MODEL_";
+    private const string ClassifierRegionEnvPrefix = "MERIDIAN_CLASSIFIER_REGION_";
+
+    /// <summary>NAME=URL,model=ID[,taxonomy=…]: the server's base URL, the served model, and its taxonomy (Llama Guard 3 by default).</summary>
+    private static bool TryParseGuardModel(string value, out string name, out Uri url, out string model, out Meridian.Safeguards.Classifiers.GuardTaxonomy taxonomy)
+    {
+        model = string.Empty;
+        taxonomy = Meridian.Safeguards.Classifiers.GuardTaxonomy.LlamaGuard3;
+        var parts = value.Split(',', StringSplitOptions.TrimEntries);
+        if (!TryParseClassifier(parts[0], out name, out url))
+        {
+            return false;
+        }
+
+        foreach (var part in parts.Skip(1))
+        {
+            switch (part.Split('=', 2))
+            {
+                case ["model", { Length: > 0 } id]:
+                    model = id;
+                    break;
+                case ["taxonomy", "llama_guard_3"]:
+                    taxonomy = Meridian.Safeguards.Classifiers.GuardTaxonomy.LlamaGuard3;
+                    break;
+                case ["taxonomy", "shieldgemma"]:
+                    taxonomy = Meridian.Safeguards.Classifiers.GuardTaxonomy.ShieldGemma;
+                    break;
+                default:
+                    return false;
+            }
+        }
+
+        return model.Length > 0;
+    }
 
     private static bool TryParseClassifier(string value, out string name, out Uri url)
     {

@@ -84,9 +84,11 @@ public sealed record Receipt
 /// <param name="Outcome"><c>ok</c>, or how it failed: <c>http_503</c>, <c>connect_error</c>, <c>empty_stream</c>…</param>
 public sealed record RouteAttempt(string Backend, string Region, string? DataZone, string Operator, string Outcome);
 
-/// <param name="Party"><c>operator</c> or a publisher id.</param>
+/// <param name="Party"><c>operator</c>, a publisher id, or the name of a classifier that was sent content.</param>
 /// <param name="Classes">Of <c>content</c>, <c>usage</c>, <c>transaction</c>, <c>contact</c>.</param>
-public sealed record DataRecipient(string Party, string Role, IReadOnlyList<string> Classes);
+/// <param name="Region">Where the recipient processed the data, when the receipt knows it: the region a classifier
+/// (role <c>classifier</c>) declared.</param>
+public sealed record DataRecipient(string Party, string Role, IReadOnlyList<string> Classes, string? Region = null);
 
 /// <param name="Value">Base64 of the 64-byte signature.</param>
 public sealed record ReceiptSignature(string Algorithm, string KeyId, string Value);

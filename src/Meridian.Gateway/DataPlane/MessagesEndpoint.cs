@@ -328,7 +328,7 @@ internal sealed class MessagesEndpoint
     {
         using (var screening = GatewayTelemetry.Source.StartActivity("meridian.screen_input"))
         {
-            exchange.Input = await _safeguards.ScreenInputAsync(exchange.Deployment!, exchange.Request!, exchange.Work, exchange.Aborted);
+            exchange.Input = await _safeguards.ScreenInputAsync(exchange.Deployment!, exchange.Snapshot.World, exchange.Request!, exchange.Work, exchange.Aborted);
             if (screening is { IsAllDataRequested: true })
             {
                 screening.SetTag("meridian.safeguard.policy", exchange.Input.Policy?.Name);

@@ -63,7 +63,9 @@ internal sealed class RequestRecordBuilder(RequestSafeguards safeguards, Gateway
             ProcessingOperator = backend?.Placement.OperatedBy,
             Attempts = route is { Attempts.Count: > 0 } ? [.. route.Attempts] : null,
             RoutingFailure = route?.Failure,
-            DataRecipients = ReceiptBoundary.Recipients(deployment?.PublisherId, route?.ContentOperators ?? []),
+            DataRecipients = deployment is not null && screened && verdict is not null
+                ? [.. ReceiptBoundary.Recipients(deployment.PublisherId, route?.ContentOperators ?? []), .. safeguards.ClassifierRecipients(deployment, verdict)]
+                : ReceiptBoundary.Recipients(deployment?.PublisherId, route?.ContentOperators ?? []),
             IngressDataZone = exchange.IngressDataZone,
             IngressOutsideBoundary = exchange.Ingress == IngressDecision.AllowedOutside ? true : null,
             WorldVersion = exchange.Snapshot.World.Version,

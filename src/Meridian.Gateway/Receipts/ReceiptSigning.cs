@@ -91,6 +91,7 @@ public static class ReceiptCanonicalJson
 
                 json.WriteEndArray();
                 WriteString(json, Names.Party, recipient.Party);
+                WriteString(json, Names.Region, recipient.Region);
                 WriteString(json, Names.Role, recipient.Role);
                 json.WriteEndObject();
             }

@@ -4,6 +4,8 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Meridian.Core.Marketplace;
+using Meridian.Core.Receipts;
+using Meridian.Core.World;
 using Meridian.Protocol;
 using Meridian.Protocol.Errors;
 using Meridian.Protocol.Messages;
@@ -29,9 +31,10 @@ public sealed partial class RequestSafeguards(
     /// Screens the input of a request with its deployment's policy, charging <paramref name="work"/> (which throws
     /// <see cref="WorkBudgetExceededException"/> when it runs out). Does not retain or log any text.
     /// </summary>
-    public async ValueTask<InputScreening> ScreenInputAsync(DeploymentRoute deployment, MessagesRequest request, WorkBudget? work, CancellationToken cancellationToken)
+    public async ValueTask<InputScreening> ScreenInputAsync(
+        DeploymentRoute deployment, WorldMap world, MessagesRequest request, WorkBudget? work, CancellationToken cancellationToken)
     {
-        var effective = _effective.GetValue(deployment, Compile);
+        var effective = _effective.GetValue(deployment, d => _classifierRegions.WithinBoundary(Compile(d), d, world));
         if (effective.Policy is not { } policy)
         {
             // A deployment naming a policy this node does not know fails closed: nothing unscreened reaches a model.
@@ -69,7 +72,25 @@ public sealed partial class RequestSafeguards(
 
     private readonly ConditionalWeakTable<DeploymentRoute, EffectiveSafeguards> _effective = new();
 
-    private sealed record EffectiveSafeguards(SafeguardPolicy? Policy, IReadOnlyList<IClassifier> Extra);
+    private readonly ClassifierBoundary _classifierRegions = new(screener, options);
+
+    /// <summary>
+    /// A deployment's screening: its policy, classifiers of its own, and the remote classifiers (HTTP classifiers, guard
+    /// models) inside its boundary, which are sent its content and named on its receipts.
+    /// </summary>
+    internal sealed record EffectiveSafeguards(SafeguardPolicy? Policy, IReadOnlyList<IClassifier> Extra)
+    {
+        public IReadOnlyList<DataRecipient> ContentRecipients { get; init; } = [];
+    }
+
+    /// <summary>
+    /// The remote classifiers that were sent this request's content, as data recipients for its receipt: those inside
+    /// the deployment's boundary that the verdict says were asked (one left out by the boundary is never asked).
+    /// </summary>
+    public IEnumerable<DataRecipient> ClassifierRecipients(DeploymentRoute deployment, Verdict verdict) =>
+        _effective.TryGetValue(deployment, out var effective)
+            ? effective.ContentRecipients.Where(r => verdict.Classifiers.Contains(r.Party, StringComparer.Ordinal))
+            : [];
 
     /// <summary>
     /// The decorator that screens an answer on the stream under <paramref name="policy"/> and the deployment's own

@@ -15,7 +15,11 @@ public static class SafeguardServices
     {
         services.AddSingleton(options.Safeguards);
         services.AddSingleton(sp => new Screener(
-            [.. Screener.BuiltInClassifiers(), .. options.Safeguards.HttpClassifiers.Select(c => new HttpClassifier(ClassifierClient.Value, c))],
+            [
+                .. Screener.BuiltInClassifiers(),
+                .. options.Safeguards.HttpClassifiers.Select(c => new HttpClassifier(ClassifierClient.Value, c)),
+                .. options.Safeguards.GuardModels.Select(g => new GuardModelClassifier(ClassifierClient.Value, g)),
+            ],
             sp.GetRequiredService<ILogger<Screener>>(),
             new ScreenerOptions { StreamMinReleaseChars = options.Safeguards.StreamMinReleaseChars }));
         services.AddSingleton(LoadPolicies(options.Safeguards));

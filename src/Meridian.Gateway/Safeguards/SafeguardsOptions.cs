@@ -59,6 +59,13 @@ public sealed class SafeguardsOptions
     /// </summary>
     public IList<Meridian.Safeguards.Classifiers.HttpClassifierOptions> HttpClassifiers { get; } = [];
 
+    /// <summary>
+    /// Guard models this node runs next to the built-in classifiers (Llama Guard 3, ShieldGemma behind an OpenAI-compatible
+    /// server; docs/safeguards.md, "Guard models"). Like <see cref="HttpClassifiers"/>, each declares its region and is asked
+    /// only for deployments whose boundary contains it.
+    /// </summary>
+    public IList<Meridian.Safeguards.Classifiers.GuardModelOptions> GuardModels { get; } = [];
+
     /// <summary>The environment variable of an external classifier's bearer token: <c>MERIDIAN_CLASSIFIER_TOKEN_LLAMA_GUARD</c>.</summary>
     public const string ClassifierTokenEnvPrefix = "MERIDIAN_CLASSIFIER_TOKEN_";
 }

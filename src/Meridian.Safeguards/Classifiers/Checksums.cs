@@ -115,4 +115,105 @@ internal static class Checksums
             _ => false,
         };
     }
+
+    private const string DniLetters = "TRWAGMYFPDXBNJZSQVHLCKE";
+
+    /// <summary>Spanish DNI (8 digits and a letter) or NIE (X, Y or Z, 7 digits and a letter): the letter is the number
+    /// mod 23 looked up in a fixed table, the NIE's first letter standing for 0, 1 or 2. Upper case, no separators.</summary>
+    public static bool SpanishId(ReadOnlySpan<char> id)
+    {
+        if (id.Length != 9)
+        {
+            return false;
+        }
+
+        var number = id[0] switch { 'X' => 0, 'Y' => 1, 'Z' => 2, >= '0' and <= '9' => id[0] - '0', _ => -1 };
+        if (number < 0)
+        {
+            return false;
+        }
+
+        for (var i = 1; i < 8; i++)
+        {
+            if (!char.IsAsciiDigit(id[i]))
+            {
+                return false;
+            }
+
+            number = (number * 10) + (id[i] - '0');
+        }
+
+        return DniLetters[number % 23] == id[8];
+    }
+
+    /// <summary>French NIR: 13 chars (digits, or 2A/2B for Corsica, counted as 19/18 without the letter) and a 2-digit
+    /// key equal to 97 minus the number mod 97. <paramref name="nir"/> holds the 15 chars without separators.</summary>
+    public static bool FrenchNir(ReadOnlySpan<char> nir)
+    {
+        if (nir.Length != 15 || !char.IsAsciiDigit(nir[13]) || !char.IsAsciiDigit(nir[14]))
+        {
+            return false;
+        }
+
+        long number = 0;
+        for (var i = 0; i < 13; i++)
+        {
+            var c = nir[i];
+            if (i == 6 && c is 'A' or 'B' && nir[5] == '2')
+            {
+                number = (number / 10 * 10) + 1; // 2A → 19, 2B → 18 (the department's first digit is already in)
+                number = (number * 10) + (c == 'A' ? 9 : 8);
+                continue;
+            }
+
+            if (!char.IsAsciiDigit(c))
+            {
+                return false;
+            }
+
+            number = (number * 10) + (c - '0');
+        }
+
+        var key = ((nir[13] - '0') * 10) + (nir[14] - '0');
+        return key == 97 - (int)(number % 97);
+    }
+
+    private static readonly byte[,] VerhoeffD =
+    {
+        { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 }, { 1, 2, 3, 4, 0, 6, 7, 8, 9, 5 }, { 2, 3, 4, 0, 1, 7, 8, 9, 5, 6 }, { 3, 4, 0, 1, 2, 8, 9, 5, 6, 7 },
+        { 4, 0, 1, 2, 3, 9, 5, 6, 7, 8 }, { 5, 9, 8, 7, 6, 0, 4, 3, 2, 1 }, { 6, 5, 9, 8, 7, 1, 0, 4, 3, 2 }, { 7, 6, 5, 9, 8, 2, 1, 0, 4, 3 },
+        { 8, 7, 6, 5, 9, 3, 2, 1, 0, 4 }, { 9, 8, 7, 6, 5, 4, 3, 2, 1, 0 },
+    };
+
+    private static readonly byte[,] VerhoeffP =
+    {
+        { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 }, { 1, 5, 7, 6, 2, 8, 3, 0, 9, 4 }, { 5, 8, 0, 3, 7, 9, 6, 1, 4, 2 }, { 8, 9, 1, 6, 0, 4, 3, 5, 2, 7 },
+        { 9, 4, 5, 3, 1, 2, 7, 6, 8, 0 }, { 4, 2, 8, 6, 5, 7, 3, 9, 0, 1 }, { 2, 7, 9, 3, 8, 0, 6, 4, 1, 5 }, { 7, 0, 4, 6, 9, 1, 3, 2, 5, 8 },
+    };
+
+    /// <summary>Verhoeff's dihedral check (Aadhaar's last digit) over <paramref name="digits"/>, which holds only '0'–'9'.</summary>
+    public static bool Verhoeff(ReadOnlySpan<char> digits)
+    {
+        var c = 0;
+        for (var i = 0; i < digits.Length; i++)
+        {
+            c = VerhoeffD[c, VerhoeffP[i % 8, digits[digits.Length - 1 - i] - '0']];
+        }
+
+        return digits.Length > 1 && c == 0;
+    }
+
+    /// <summary>ICAO 9303 check digit: weights 7, 3, 1 over digits, letters A=10…Z=35 and the filler '&lt;'=0, mod 10.</summary>
+    public static int MrzCheckDigit(ReadOnlySpan<char> field)
+    {
+        var sum = 0;
+        for (var i = 0; i < field.Length; i++)
+        {
+            var c = field[i];
+            var value = c switch { >= '0' and <= '9' => c - '0', >= 'A' and <= 'Z' => c - 'A' + 10, _ => 0 };
+            sum += value * (i % 3) switch { 0 => 7, 1 => 3, _ => 1 };
+        }
+
+        return sum % 10;
+    }
 }

@@ -3,7 +3,10 @@ namespace Meridian.Safeguards.Classifiers;
 /// <summary>One lexicon rule: a regex over <see cref="NormalizedText"/> (lower case, single spaces, no punctuation).</summary>
 /// <param name="Pattern">Doubled letters are made optional when compiled (<c>kill</c> also matches <c>kil</c>, which is
 /// what the normalizer leaves of <c>killllll</c>).</param>
-internal sealed record LexiconRule(SafetyCategory Category, string Kind, Severity Severity, string Pattern);
+/// <param name="Unless">A pattern that, matching right after the rule's match (within 64 chars, starting with the
+/// space), withdraws it: "I'll kill you <i>at chess</i>". A negative lookahead would do the same but push the rule onto
+/// the backtracking engine; this keeps the rule non-backtracking and costs one anchored match per finding.</param>
+internal sealed record LexiconRule(SafetyCategory Category, string Kind, Severity Severity, string Pattern, string? Unless = null);
 
 /// <summary>
 /// The built-in harm lexicon. It is a baseline, not a model: phrases and terms chosen so that intent (a threat, a
@@ -82,6 +85,101 @@ internal static class HarmLexicon
         "sigterm|sigkill|[0-9]+|bacteria|germs|viruses|cells|weeds|pests|insects|mold|bugs|tumou?rs?)|it(?! with)|two birds|me (?:softly|slowly)|" +
         "(?:myself|yourself|himself|herself|themselves|oneself|urself|my self)";
 
+
+    // ---- fragments for the rules built from what makes text harmful: intent, method, target, specificity ----------
+
+    /// <summary>Who a threat can be aimed at without a name: a relation or role ("my neighbour", "the landlord").</summary>
+    private const string Person =
+        "(?:(?:my|his|her|our|their|your|the|that|this) (?:ex|ex wife|ex husband|ex girlfriend|ex boyfriend|wife|husband|girlfriend|boyfriend|partner|" +
+        "neighbou?rs?|neighbou?rs wife|neighbou?rs husband|boss|manager|supervisor|landlord|landlady|teacher|principal|coworkers?|colleagues?|classmates?|roommates?|flatmates?|" +
+        "brother|sister|mother|mom|mum|father|dad|stepfather|stepdad|stepmother|stepmom|son|daughter|uncle|aunt|cousin|judge|lawyer|doctor|cop|officer|" +
+        "senator|mayor|president|prime minister|ceo|pastor|priest|imam|rabbi|bully|bullies)|him|her|them)";
+
+    /// <summary>"I'll kill you at chess", "destroy him in the debate": a contest, not a threat (an <c>Unless</c>).</summary>
+    private const string AGame =
+        " (?:at|in) (?:chess|poker|cards|tennis|golf|pool|darts|fifa|mario ?kart|scrabble|monopoly|fortnite|[a-z]+ ?ball|the (?:game|match|race|tournament|debate|quiz|finals?))";
+
+    /// <summary>Hand-held means of hurting someone.</summary>
+    private const string Arm =
+        "(?:gun|guns|rifle|shotgun|pistol|handgun|glock|ar 15|ar15|ak 47|ak47|knife|knives|machete|bat|baseball bat|axe|hatchet|hammer|crowbar|" +
+        "acid|rope|duct tape|zip ties|brass knuckles|crossbow)";
+
+    /// <summary>Chemical, biological, radiological and nuclear agents and their named precursors (not "chlorine" or
+    /// "uranium" alone: pool chemistry and reactor physics are homework, not weapons).</summary>
+    private const string Agent =
+        "(?:sarin|soman|tabun|cyclosarin|vx|vx gas|novichoks?|nerve agents?|nerve gas|mustard gas|sulfur mustard|nitrogen mustards?|lewisite|phosgene|" +
+        "chlorine gas|hydrogen cyanide|cyanogen chloride|ricin|abrin|botulinum(?: toxin)?|botulism toxin|clostridium botulinum|anthrax(?: spores)?|" +
+        "bacillus anthracis|smallpox|variola|yersinia pestis|pneumonic plague|bubonic plague|ebola|marburg|tularemia|francisella tularensis|h5n1|" +
+        "bird flu|bioweapons?|biological weapons?|biological agents?|chemical weapons?|chemical agents?|dirty bombs?|radiological (?:dispersal )?(?:devices?|weapons?)|" +
+        "nuclear (?:bombs?|weapons?|devices?|warheads?)|atomic bombs?|atom bombs?|weapons grade(?: uranium| plutonium)?|highly enriched uranium|fissile material|" +
+        "cesium 137|caesium 137|cobalt 60|strontium 90|polonium 210|polonium|methylphosphonic dichloride|methylphosphonyl difluoride|methylphosphonyl dichloride|" +
+        "thiodiglycol|pinacolyl alcohol|castor beans|spores)";
+
+    /// <summary>What a weapons programme does with an agent: make it, make it worse, get it, spread it.</summary>
+    private const string Produce =
+        "(?:synthesi[sz]e|synthesi[sz]ing|synthesis|synthesis route|produce|producing|production|make|making|manufacture|manufacturing|prepare|preparing|" +
+        "cook|cooking|brew|extract|extracting|extraction|purify|purifying|purification|culture|culturing|grow|growing|cultivate|isolate|weaponi[sz]e|weaponi[sz]ing|" +
+        "aerosoli[sz]e|aerosoli[sz]ing|disperse|dispersing|dispersal|deploy|enrich|enriching|enrichment|concentrate|concentrating|refine|refining|stabili[sz]e|" +
+        "reaction steps|precursors?|reagents|protocol|procedure|recipe|step by step|instructions|buy|buying|purchase|obtain|acquire|get hold of|source|" +
+        "order|smuggle|suppliers?|vendors?|sell|sells|selling|steal|mutations?|gain of function|transmissible|more lethal|more contagious|build|building|assemble)";
+
+    /// <summary>A request or plan: the asker wants something done or explained.</summary>
+    private const string Ask =
+        "(?:how|what|which|where|who|give me|tell me|show me|explain|describe|outline|list|walk me through|write|provide|help me|teach me|" +
+        "i (?:want|need|plan|intend|am going|m going) to|im going to|steps|can you|could you|is there)";
+
+    /// <summary>A public place where spreading an agent or an attack reaches many people.</summary>
+    private const string Crowd =
+        "(?:subway|metro|underground|train|crowd|crowded [a-z]+|stadium|concert|ventilation(?: system)?|air ?conditioning|water supply|reservoir|" +
+        "building|school|mall|airport|city|office|church|mosque|synagogue|festival|parade)";
+
+    /// <summary>A firearm, kit or part that people convert.</summary>
+    private const string Firearm =
+        "(?:semi ?auto(?:matic)?|ar 15|ar15|ak 47|ak47|glock|pistol|rifle|shotgun|handgun|gun|firearm|starter pistol|blank (?:firing )?(?:pistol|gun|revolver)|" +
+        "airsoft(?: gun| rifle| pistol)?|air ?gun|bb gun|pellet gun|flare gun|nail gun|solvent trap(?: kit)?|oil filter|80 (?:percent )?lower|lower receiver|receiver|barrel)";
+
+    /// <summary>What a conversion adds that the law withholds.</summary>
+    private const string IllegalCapability =
+        "(?:fully automatic|full auto|automatic fire|burst fire|auto sears?|glock switch(?:es)?|machine ?guns?|fires? live (?:rounds|ammunition|ammo)|" +
+        "shoots? real (?:bullets|ammo|rounds)|fires? real (?:bullets|ammo|rounds)|live rounds|real bullets|suppressors?|silencers?|" +
+        "no serial(?: number)?|unseriali[sz]ed|untraceable|without a serial(?: number)?|below the legal length|short barrel(?:ed)?|sawn off|sawed off|" +
+        "chamber (?:12|20|410|[0-9]+) (?:gauge|mm|caliber|calibre)|(?:12|20) gauge shells)";
+
+    /// <summary>What a conversion does to a firearm.</summary>
+    private const string Convert =
+        "(?:convert|converting|conversion|turn|turning|modify|modifying|mod|install|installing|finish|finishing|machine|drill|drilling|saw|sawing|" +
+        "shorten|shortening|cut down|rebore|rebarrel|adapt|adapting|mill|milling|make|making|build|building|3d print|print)";
+
+    /// <summary>Who the sexual-content rules treat as a child: an age, a school year, a family role that implies one.</summary>
+    private const string Child =
+        "(?:child|children|kids?|kiddie|underage(?: [a-z]+)?|minors?|preteens?|pre teens?|prepubescent|toddlers?|infants?|babies|baby|" +
+        "little (?:girls?|boys?)|young (?:girls?|boys?|daughter|son|niece|nephew|teens?)|school ?girls?|school ?boys?|pupils?|middle schoolers?|" +
+        "grade schoolers?|elementary schoolers?|(?:first|second|third|fourth|fifth|sixth|seventh|eighth|1st|2nd|3rd|[4-8]th) grade(?:rs?)?|" +
+        "(?:[0-9]|1[0-7]) (?:year|yr)s? olds?|(?:[0-9]|1[0-7]) yo|" +
+        "(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen) year olds?)";
+
+    /// <summary>Sexual acts, states and framings; "sex" and "sexual" only with what makes them sexual content, so "sex
+    /// education" and "sexual health" stay out.</summary>
+    private const string Sexualised =
+        "(?:sex (?:scene|scenes|story|stories|with|acts?|videos?|tape|images?|pictures?|photos?|games?|roleplay)|having sex|have sex|" +
+        "sexual (?:content|story|stories|roleplay|role play|acts?|images?|pictures?|photos?|videos?|scenes?|way|manner|favou?rs?|relationship|things|fantas(?:y|ies))|" +
+        "sexually|sexy|erotic|erotically|naked|nude|nudes|undress|undressing|undressed|seduce|seduces|seducing|seduced|steamy|lewd|porn|molest|molesting|" +
+        "fondle|fondling|grope|groping|orgasm|aroused|arousing|lingerie|in (?:her|his|their) underwear)";
+
+    /// <summary>Someone asking for content to be made, found or shared.</summary>
+    private const string Solicit =
+        "(?:write|writing|generate|create|draw|describe|roleplay|role play|pretend|imagine|show|send|find|get|trade|trading|share|sell|buy|download|" +
+        "story|stories|scene|image|images|picture|pictures|pics|photos?|selfies?|videos?|fanfic|how do i|how can i|where (?:do|can|could)|i want|give me)";
+
+    /// <summary>A group named by an adjective and a noun ("black neighbourhoods", "disabled kids").</summary>
+    private const string GroupPhrase =
+        "(?:(?:black|jewish|muslim|gay|trans|immigrant|arab|mexican|gypsy|roma|asian|african|hindu|sikh|disabled|latino|chinese|indian|pakistani|somali) " +
+        "(?:neighbou?rhoods?|areas|countries|communities|families|kids|children|men|women|people|folks|thieves|scum)|gay men|gay women|trans women|trans men|gypsy|gypsies|hindus|jews)";
+
+    private const string Vermin =
+        "(?:zoos?|jungles?|shitholes?|cesspools?|sewers?|a swarm(?: of [a-z]+)?|swarms?|locusts|a horde|hordes|an invasion|invaders|a waste of (?:oxygen|space|air|money)|" +
+        "cow worshippers|perverts|degenerates|mentally ill(?: perverts| freaks)?|groomers|predators|pedophiles|abominations|freaks|filthy [a-z]+)";
+
     // ---- rules ------------------------------------------------------------------------------------------------------
 
     public static IReadOnlyList<LexiconRule> Rules { get; } =
@@ -142,7 +240,7 @@ internal static class HarmLexicon
         // violence --------------------------------------------------------------------------------------------------
         new(SafetyCategory.Violence, HarmKinds.Threat, Severity.High,
             $"{Intend} (?:fucking )?(?:find (?:you|u) and |come (?:for|after) (?:you|u) and )?" +
-            $"(?:{HarmVerb} {Victim}|break (?:your|ur) (?:legs|neck|face|bones|arms|jaw|skull)|slit (?:your|ur) throat|burn (?:your|ur) house down)"),
+            $"(?:{HarmVerb} {Victim}|break (?:your|ur) (?:legs|neck|face|bones|arms|jaw|skull)|slit (?:your|ur) throat|burn (?:your|ur) house down)", AGame),
         new(SafetyCategory.Violence, HarmKinds.Threat, Severity.High,
             "(?:(?:you|u) (?:will|are going to|re going to|r going to|are gonna|re gonna) (?:die|pay with your life|regret being born|bleed)|(?:youre|you are|ur) (?:dead|a dead man|dead meat|going to die)|" +
             "i know where (?:you|u) live|watch your back|(?:your|ur) days are numbered|sleep with one eye open|(?:ill|i will) see (?:you|u) dead|" +
@@ -182,6 +280,111 @@ internal static class HarmLexicon
             "beh(?:ead|eaded|eading)|decapitat(?:e|ed|ion)|dismember(?:ed|ment)?|disembowel(?:ed|led)?|mutilat(?:e|ed|ion)|bloodbath|bloodshed|bloodiest|corpses?|casualties|" +
             "rap(?:e|ed|es|ist|ists)|lynch(?:ed|ing|ings)?|execution style|war crimes?|atrocit(?:y|ies)|beat(?:en)? to death|strangl(?:e|ed|ing)|assassin(?:s|ate|ated|ation)?|" +
             "(?<!food )poison(?:s|ed|ing)?(?! (?:ivy|oak|control|dart frog)))"),
+
+        // threats with a named or implied target (not only "you"), stated as a plan, a preparation or a consequence ----
+        new(SafetyCategory.Violence, HarmKinds.Threat, Severity.High,
+            $"{Intend} (?:fucking )?{HarmVerb} {Person}", AGame),
+        new(SafetyCategory.Violence, HarmKinds.Threat, Severity.High,
+            $"(?:ill|i will|im|i am|were|we will|i m)(?: be)? (?:bringing|taking|carrying|waiting (?:[a-z]+ ){{0,6}}with|coming (?:[a-z]+ ){{0,5}}with|showing up (?:[a-z]+ ){{0,5}}with|going in with) (?:a |my |the |his |our )?{Arm}",
+            " (?:to|for) (?:the )?(?:range|shooting range|gun club|gunsmith|gun shop|store|shop|cleaning|repair|hunting|practice|class|lesson|lessons|show|camp|kitchen)"),
+        new(SafetyCategory.Violence, HarmKinds.Threat, Severity.High,
+            "(?:is|are|s|re|will be) (?:getting|going to get|gonna get|about to get) (?:a bullet|bullets|a knife|the knife|a blade|shot dead|shot in the (?:head|face)|stabbed|his throat cut|her throat cut|whats coming|what s coming|a beating|beaten to death|killed|hurt bad(?:ly)?)"),
+        new(SafetyCategory.Violence, HarmKinds.Threat, Severity.High,
+            "(?:going to|gonna|will|about to) (?:find out|learn|see|know) what (?:a |it s like to have a |its like to have a )?(?:broken (?:skull|neck|jaw|bones?|legs?|nose|spine)|bullet|knife|blade|real pain) (?:feels|feel|is|tastes) like"),
+        new(SafetyCategory.Violence, HarmKinds.Threat, Severity.High,
+            "(?:pay|paying|pays) (?:for (?:it|this|that|what [a-z]+ did) )?(?:in|with) (?:blood|(?:his|her|their|your|my) (?:life|lives|blood))"),
+        new(SafetyCategory.Violence, HarmKinds.Threat, Severity.High,
+            $"(?:sharpened|loaded|cleaned|bought|got|brought|packed|hid|hidden|grabbed|stashed) (?:the |my |a |an |some )?{Arm}(?: [a-z0-9]+){{0,10}} (?:goes first|is first|is next|dies first|wont see it coming|won t see it coming|gets it|is dead|are dead)"),
+        new(SafetyCategory.Violence, HarmKinds.Threat, Severity.High,
+            "(?:(?:his|her|their|your) (?:family|mother|mom|mum|wife|husband|kids|children|parents) (?:will be|is going to be|are going to be|will|ll be) (?:planning|arranging|attending|picking out|paying for) (?:his|her|their|your) (?:funeral|casket|coffin|grave)|" +
+            "(?:plan|planning|book|booking) (?:his|her|their|your) funeral)"),
+        new(SafetyCategory.Violence, HarmKinds.Threat, Severity.High,
+            "(?:he|she|they|you|u) (?:wont|won t|will not|is not going to|isnt going to|are not going to|arent going to|aint gonna) (?:see it coming|live to see|survive (?:the|this|next|until)|walk again|wake up (?:tomorrow|again))"),
+        new(SafetyCategory.Violence, HarmKinds.Threat, Severity.High,
+            "(?:d better|had better|better) (?:keep an eye on|watch|look after|protect|watch out for|keep) (?:his|her|their|your) (?:kids|children|family|wife|husband|daughter|son|back|house)(?: [a-z]+){0,3}|" +
+            "if (?:he|she|they|you) (?:testif(?:y|ies)|talks?|goes? to the (?:police|cops)|tells? anyone|snitch(?:es)?|reports? (?:me|us|this))(?: [a-z]+){0,6} (?:d better|had better|will regret|will pay|is dead|are dead|wont live|won t live)"),
+        new(SafetyCategory.Violence, HarmKinds.Threat, Severity.High,
+            $"(?:if|when|once) (?:[a-z]+ ){{0,8}}(?:fires|fired|dumps|leaves|left|cheats|reports|sues) (?:me|us)(?: [a-z]+){{0,4}} (?:ill|i will|im|i am)(?: [a-z]+){{0,3}} (?:bringing|bring|coming back with|shoot|kill|stab|burn) "),
+
+        // weapon conversion: a firearm, a conversion and a capability the law withholds -----------------------------
+        new(SafetyCategory.Violence, HarmKinds.Weapons, Severity.High,
+            $"{Convert} (?:[a-z0-9]+ ){{0,10}}{IllegalCapability}"),
+        new(SafetyCategory.Violence, HarmKinds.Weapons, Severity.High,
+            $"{Convert} (?:[a-z0-9]+ ){{0,4}}{Firearm} (?:into|to|so (?:it|that it)) (?:[a-z0-9]+ ){{0,4}}(?:fires?|shoots?|takes|chambers?|works as|working|functional|real)"),
+
+        new(SafetyCategory.Violence, HarmKinds.Weapons, Severity.High,
+            "(?:get|buy|order|find|print|make|source) (?:[a-z0-9]+ ){0,3}(?:drop in )?(?:auto sears?|glock switch(?:es)?|lightning links?|full auto conversion kits?|machine gun conversion kits?)"),
+
+        // CBRN: an asker, what a weapons programme does, and an agent, in either order -----------------------------
+        new(SafetyCategory.Cbrn, HarmKinds.Instructions, Severity.High,
+            $"{Ask} (?:[a-z0-9]+ ){{0,10}}{Produce} (?:[a-z0-9]+ ){{0,8}}{Agent}"),
+        new(SafetyCategory.Cbrn, HarmKinds.Instructions, Severity.High,
+            $"{Ask} (?:[a-z0-9]+ ){{0,8}}{Agent} (?:[a-z0-9]+ ){{0,8}}{Produce}"),
+        new(SafetyCategory.Cbrn, HarmKinds.Instructions, Severity.High,
+            $"(?:aerosoli[sz]e|disperse|release|spray|spread|pump|put|pour|dump) (?:[a-z0-9]+ ){{0,6}}(?:in|into|inside|through|across|over|at) (?:the |a |an |our |their )?(?:[a-z]+ )?{Crowd}(?: [a-z]+){{0,6}} (?:to (?:infect|poison|kill|sicken|expose|hurt)|so (?:that )?(?:many|everyone|people))"),
+        new(SafetyCategory.Cbrn, HarmKinds.Instructions, Severity.High,
+            "(?:infect|poison|kill|expose|sicken|contaminate) (?:as many (?:people|victims) as possible|the most people|maximum (?:casualties|people)|a whole city|thousands of people)"),
+
+        // ... and releasing an agent among people is an attack on them as well (violence, whatever the agent)
+        new(SafetyCategory.Violence, HarmKinds.Instructions, Severity.High,
+            $"(?:aerosoli[sz]e|disperse|release|spray|spread|pump|put|pour|dump) (?:[a-z0-9]+ ){{0,6}}(?:in|into|inside|through|across|over|at) (?:the |a |an |our |their )?(?:[a-z]+ )?{Crowd}(?: [a-z]+){{0,6}} (?:to (?:infect|poison|kill|sicken|expose|hurt)|so (?:that )?(?:many|everyone|people))|" +
+            $"(?:release|spray|pump|dump) (?:it|them|the gas|the agent) (?:in|into|inside|through) (?:the |a |an )?{Crowd}|" +
+            "(?:infect|poison|kill|expose|sicken|contaminate) (?:as many (?:people|victims) as possible|the most people|maximum (?:casualties|people)|a whole city|thousands of people)"),
+        new(SafetyCategory.Cbrn, HarmKinds.Mention, Severity.Low, Agent),
+
+        // self-harm: a question about a method, asked for oneself, with the aim of dying or hiding the injury -------
+        new(SafetyCategory.SelfHarm, HarmKinds.Instructions, Severity.High,
+            "(?:what|which|how|where|when|is|are|would|will|does|do|can|could|tell me|give me|list|should) (?:[a-z0-9]+ ){0,16}" +
+            "(?:so (?:that )?i (?:stop breathing|die|bleed out|never wake up|dont wake up again|don t wake up again|wont wake up|won t wake up|dont survive|don t survive|wont survive|won t survive)|" +
+            "before (?:anyone|anybody|someone|somebody|they|my [a-z]+) (?:finds|find|notices|notice|can stop|stops|saves) me|before i (?:dont|don t|wont|won t) wake up|" +
+            "to (?:make sure|ensure|guarantee|be sure) (?:that )?i (?:die|dont survive|don t survive|wont survive|won t survive|never wake up|dont wake up|don t wake up|am dead)|" +
+            "(?:guarantee|ensure) (?:that )?i (?:die|am dead)|if i want to (?:die|end it|end my life|kill myself)|(?:would|will|to) stop my heart|" +
+            "(?:pills|tablets|capsules|mg|grams|dose|doses|of my [a-z]+)(?: [a-z]+){0,3} (?:be )?enough to (?:kill me|die|end it|end my life))"),
+        new(SafetyCategory.SelfHarm, HarmKinds.Instructions, Severity.High,
+            "(?:i|me|my|myself|can i|should i|do i)(?: [a-z]+){0,8} (?:cut|cutting|burn|burning|hurt|hurting|scratch|scratching|carve|carving|bruise|bruising|harm|harming)" +
+            " (?:myself|my (?:arms?|wrists?|thighs?|legs?|skin|stomach|body|hips|chest)|deep|deeper)(?: [a-z]+){0,6} " +
+            "(?:without (?:anyone|anybody|people|them|my [a-z]+|the [a-z]+) (?:noticing|knowing|seeing|finding out|suspecting)|so (?:that )?(?:no one|nobody) (?:notices|sees|can see|finds out)|" +
+            "so (?:that )?(?:the |my )?(?:marks|scars|cuts|burns|wounds) (?:stay|are|remain|will be|will stay) (?:hidden|covered|invisible))"),
+        new(SafetyCategory.SelfHarm, HarmKinds.Instructions, Severity.High,
+            "(?:quickest|fastest|easiest|best|surest|most painless|least painful|most reliable|cleanest) (?:way|ways|method|methods) (?:to|of) (?:die|dying)",
+            " (?:of|from) (?:old age|natural causes)| in (?:a |the )?(?:game|video game|minecraft|elden ring|dark souls)"),
+        new(SafetyCategory.SelfHarm, HarmKinds.Instructions, Severity.High,
+            "(?:knot|tie|make|rig|hang) (?:[a-z]+ ){0,4}(?:a )?noose|noose (?:[a-z]+ ){0,6}(?:hold my weight|tie|rail|beam|door|ceiling|wardrobe|closet|banister|tree)"),
+
+        // sexual content aimed at the assistant: undressing, its body, a sexual act with it ----------------------------
+        new(SafetyCategory.Sexual, HarmKinds.Explicit, Severity.Medium,
+            "(?:take off|remove|strip off|pull off|unbutton|unzip|lose) (?:all )?(?:of )?(?:your|ur) (?:clothes|clothing|shirt|top|bra|panties|underwear|pants|dress|skirt|knickers|bikini)|" +
+            "(?:strip|undress|get naked|get undressed|masturbate|touch yourself) (?:for me|in front of me|on camera|slowly|now|while)|(?:you|u) (?:undress|strip|get naked|get undressed)|" +
+            "(?:you|u) (?:are|re|r|were|get|getting) (?:naked|nude|topless|undressed)|(?:moan|groan) for me|(?:climb|get|sit|lie|ride) on top of me|" +
+            "(?:lets|let s|wanna|want to|can we) sext|(?:wearing )?nothing but (?:your|ur) (?:underwear|lingerie|bra|panties|knickers|boxers|towel)|" +
+            "(?:selfie|pic|pics|picture|photo|nudes) of (?:you|yourself) (?:naked|nude|topless|in (?:nothing|your underwear|lingerie|bed))|" +
+            "send me (?:some |a |your )?(?:nude|naked|sexy|explicit|topless|dirty) (?:pics|pictures|photos|selfies|images|videos)"),
+        new(SafetyCategory.Sexual, HarmKinds.Explicit, Severity.Medium,
+            "(?:describe|show me|tell me about|let me see|touch|feel|squeeze) (?:your|ur) (?:naked |nude |bare |sexy |hot )?(?:breasts|boobs|tits|nipples|butt|ass|penis|dick|cock|pussy|vagina|genitals|curves)|" +
+            "(?:your|ur) (?:naked|nude|bare) body|(?:talk|be) sexy (?:to|for) me|" +
+            "(?:i want to|i wanna|i d like to|id like to|let me|lets|let s|can i|im going to|i m going to|gonna) (?:have sex with|fuck|sleep with|make love to|undress|grope|finger|lick|suck|ride|bang) (?:you|u)"),
+
+        // sexual content involving a child: a request, a child and a sexual framing, in either order -----------------
+        new(SafetyCategory.Sexual, HarmKinds.Minors, Severity.High,
+            $"{Solicit} (?:[a-z0-9]+ ){{0,12}}{Child}(?: [a-z0-9]+){{0,8}} {Sexualised}"),
+        new(SafetyCategory.Sexual, HarmKinds.Minors, Severity.High,
+            $"{Solicit} (?:[a-z0-9]+ ){{0,10}}{Sexualised}(?: [a-z0-9]+){{0,8}} {Child}"),
+
+        // hate: more shapes of dehumanisation and exclusion ------------------------------------------------------------
+        new(SafetyCategory.Hate, HarmKinds.Dehumanization, Severity.High,
+            $"(?:{Group}|{GroupPhrase}) (?:are|is|r) (?:all |just |nothing but |basically |literally )?{Vermin}"),
+        new(SafetyCategory.Hate, HarmKinds.Dehumanization, Severity.High,
+            $"(?:{Group}|{GroupPhrase}) (?:breed|multiply|spread|swarm|infest|reproduce) like (?:rabbits|rats|cockroaches|vermin|insects|flies|animals|a virus|a disease|locusts)"),
+        new(SafetyCategory.Hate, HarmKinds.Dehumanization, Severity.High,
+            "(?:synagogues?|mosques?|churches|temples?|gurdwaras?)(?: [a-z]+){0,5} (?:should|must|need to|ought to|deserve to|will) (?:all )?be (?:torched|burned|burnt|bombed|destroyed|razed|attacked|blown up|set on fire|shot up|burned down|burnt down)"),
+        new(SafetyCategory.Violence, HarmKinds.Threat, Severity.High,
+            "(?:synagogues?|mosques?|churches|temples?|gurdwaras?)(?: [a-z]+){0,5} (?:should|must|need to|ought to|deserve to|will) (?:all )?be (?:torched|burned|burnt|bombed|attacked|blown up|set on fire|shot up|burned down|burnt down)"),
+        new(SafetyCategory.Hate, HarmKinds.Dehumanization, Severity.Medium,
+            $"(?:{Group}|{GroupPhrase})(?: [a-z]+)? (?:should|must|need to|ought to) (?:all )?(?:never )?be (?:rounded up|expelled|thrown out|kicked out|locked up|locked away|sterili[sz]ed|removed|deported|allowed near (?:children|kids)|put in (?:camps|asylums))"),
+        new(SafetyCategory.Hate, HarmKinds.Dehumanization, Severity.Medium,
+            $"(?:{Group}|{GroupPhrase}) (?:are|is|r) (?:all )?(?:filthy|disgusting|smelly|stinking|subhuman|mentally ill|perverts|predators|degenerates|the enemy)|(?:{Group}|{GroupPhrase}) (?:who |that )?(?:all )?stink"),
+        new(SafetyCategory.Hate, HarmKinds.Dehumanization, Severity.Medium,
+            $"{Group} (?:will|are going to|want to|plan to) (?:outnumber|replace|outbreed) us"),
 
         // self-harm -------------------------------------------------------------------------------------------------
         new(SafetyCategory.SelfHarm, HarmKinds.Intent, Severity.High,

@@ -22,6 +22,12 @@ public sealed record HttpClassifierOptions
 
     /// <summary>Sent as <c>Authorization: Bearer …</c> when set.</summary>
     public string? BearerToken { get; init; }
+
+    /// <summary>
+    /// The region the service runs in. It is sent content, so it is a recipient like a backend: a gateway asks it only for
+    /// deployments whose boundary contains this region, and one that declares none is inside no boundary.
+    /// </summary>
+    public string? Region { get; init; }
 }
 
 /// <summary>

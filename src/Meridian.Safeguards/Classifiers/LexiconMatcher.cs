@@ -27,19 +27,20 @@ internal sealed class LexiconMatcher
     private const string WarmUpText =
         "warm up the matcher with a sentence long enough to reach every part of the scanning loop and then some more words";
 
-    private readonly (LexiconRule Rule, Regex Regex)[] _rules;
+    private readonly (LexiconRule Rule, Regex Regex, Regex? Unless)[] _rules;
     private readonly Regex? _anyRule;
 
     public LexiconMatcher(IEnumerable<LexiconRule> rules)
     {
-        _rules = [.. rules.Select(rule => (rule, Compile(rule.Pattern)))];
+        _rules = [.. rules.Select(rule => (rule, Compile(rule.Pattern), rule.Unless is { } unless ? CompileUnless(unless) : null))];
         _anyRule = CompileUnion(_rules.Select(r => r.Rule.Pattern));
 
         // Pay the JIT of the compiled matchers now, at startup, not on the first request (a text shorter than a rule's
         // minimum length would return before reaching the matching code).
-        foreach (var (_, regex) in _rules)
+        foreach (var (_, regex, unless) in _rules)
         {
             _ = regex.Count(WarmUpText);
+            _ = unless?.IsMatch(WarmUpText);
         }
 
         _ = _anyRule?.IsMatch(WarmUpText);
@@ -84,9 +85,9 @@ internal sealed class LexiconMatcher
         var span = normalized.Span;
         if (_anyRule is null)
         {
-            foreach (var (rule, regex) in _rules)
+            foreach (var (rule, regex, unless) in _rules)
             {
-                Collect(rule, regex, normalized, 0, span.Length, span.Length, findings, work);
+                Collect(rule, regex, unless, normalized, 0, span.Length, span.Length, findings, work);
             }
 
             return;
@@ -99,11 +100,11 @@ internal sealed class LexiconMatcher
             return;
         }
 
-        foreach (var (rule, regex) in _rules)
+        foreach (var (rule, regex, unless) in _rules)
         {
             foreach (var (start, matchesEnd, end) in windows)
             {
-                Collect(rule, regex, normalized, start, matchesEnd, end, findings, work);
+                Collect(rule, regex, unless, normalized, start, matchesEnd, end, findings, work);
             }
         }
     }
@@ -139,7 +140,7 @@ internal sealed class LexiconMatcher
     /// <summary>The rule's matches that start in [start, matchesEnd), reading the text up to <paramref name="end"/>
     /// (the text before <paramref name="start"/> stays visible to lookbehinds and word boundaries).</summary>
     private static void Collect(
-        LexiconRule rule, Regex regex, NormalizedText normalized, int start, int matchesEnd, int end, List<Finding> findings, WorkBudget? work)
+        LexiconRule rule, Regex regex, Regex? unless, NormalizedText normalized, int start, int matchesEnd, int end, List<Finding> findings, WorkBudget? work)
     {
         work?.Charge(end - start);
         foreach (var match in regex.EnumerateMatches(normalized.Span[..end], start))
@@ -149,10 +150,30 @@ internal sealed class LexiconMatcher
                 break;
             }
 
+            if (unless is not null && Withdrawn(unless, normalized.Span, match.Index + match.Length, work))
+            {
+                continue;
+            }
+
             var (from, to) = normalized.MapBack(match.Index, match.Length);
             findings.Add(new Finding(rule.Category, rule.Kind, rule.Severity, from, to - from));
         }
     }
+
+    /// <summary>How far past a match a rule's <see cref="LexiconRule.Unless"/> may read.</summary>
+    private const int UnlessReach = 64;
+
+    private static bool Withdrawn(Regex unless, ReadOnlySpan<char> span, int matchEnd, WorkBudget? work)
+    {
+        var after = span.Slice(matchEnd, Math.Min(UnlessReach, span.Length - matchEnd));
+        work?.Charge(after.Length);
+        return unless.IsMatch(after);
+    }
+
+    /// <summary>An <see cref="LexiconRule.Unless"/> pattern, anchored at the end of the rule's match; non-backtracking
+    /// (it has no lookarounds), so the check is linear in the ≤ 64 chars it reads.</summary>
+    internal static Regex CompileUnless(string pattern) =>
+        new($"^(?:{RelaxDoubles(pattern)})\\b", RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture | RegexOptions.NonBacktracking, Regex.InfiniteMatchTimeout);
 
     /// <summary>
     /// One non-backtracking regex that matches wherever any of <paramref name="patterns"/> would (and possibly more:

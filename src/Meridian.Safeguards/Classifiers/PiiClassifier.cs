@@ -75,6 +75,7 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
             }
 
             ScanPhones(text, ref findings);
+            ScanNationalIds(text, ref findings, work);
 
             foreach (var m in Ipv4().EnumerateMatches(text))
             {
@@ -491,6 +492,100 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
         }
     }
 
+    /// <summary>
+    /// National identifiers beyond the US SSN, each validated where its scheme has a check (a number of the right shape
+    /// with a wrong check is not reported): UK NINO (no check digit: the format and HMRC's never-issued prefixes), a
+    /// passport number right after the word "passport" (no check outside the machine-readable zone), the ICAO 9303 zone's
+    /// second line (three check digits), Spanish DNI/NIE (mod 23), French NIR (mod 97) and Aadhaar (Verhoeff, in groups of
+    /// four, the way it is printed: twelve bare digits are too often an order number).
+    /// </summary>
+    private static void ScanNationalIds(ReadOnlySpan<char> text, ref List<Finding>? findings, WorkBudget? work)
+    {
+        work?.Charge(6L * text.Length); // the six patterns below
+        Span<char> compact = stackalloc char[48];
+        foreach (var m in Nino().EnumerateMatches(text))
+        {
+            var length = Compact(text.Slice(m.Index, m.Length), compact);
+            if (IsIssuableNinoPrefix(compact[..length]))
+            {
+                Add(ref findings, PiiKinds.UkNino, Severity.High, m.Index, m.Length);
+            }
+        }
+
+        foreach (var m in PassportAfterWord().EnumerateMatches(text))
+        {
+            var number = text.Slice(m.Index, m.Length);
+            var digits = 0;
+            foreach (var c in number)
+            {
+                digits += char.IsAsciiDigit(c) ? 1 : 0;
+            }
+
+            if (digits >= 6)
+            {
+                Add(ref findings, PiiKinds.Passport, Severity.High, m.Index, m.Length);
+            }
+        }
+
+        foreach (var m in MrzSecondLine().EnumerateMatches(text))
+        {
+            var line = text.Slice(m.Index, m.Length);
+            if (Checksums.MrzCheckDigit(line[..9]) == line[9] - '0'
+                && Checksums.MrzCheckDigit(line.Slice(13, 6)) == line[19] - '0'
+                && Checksums.MrzCheckDigit(line.Slice(21, 6)) == line[27] - '0')
+            {
+                Add(ref findings, PiiKinds.Passport, Severity.High, m.Index, m.Length);
+            }
+        }
+
+        foreach (var m in SpanishId().EnumerateMatches(text))
+        {
+            var length = Compact(text.Slice(m.Index, m.Length), compact);
+            if (Checksums.SpanishId(compact[..length]))
+            {
+                Add(ref findings, PiiKinds.EsDni, Severity.High, m.Index, m.Length);
+            }
+        }
+
+        foreach (var m in FrenchNir().EnumerateMatches(text))
+        {
+            var length = Compact(text.Slice(m.Index, m.Length), compact);
+            if (Checksums.FrenchNir(compact[..length]))
+            {
+                Add(ref findings, PiiKinds.FrNir, Severity.High, m.Index, m.Length);
+            }
+        }
+
+        foreach (var m in Aadhaar().EnumerateMatches(text))
+        {
+            var length = Compact(text.Slice(m.Index, m.Length), compact);
+            if (Checksums.Verhoeff(compact[..length]))
+            {
+                Add(ref findings, PiiKinds.InAadhaar, Severity.High, m.Index, m.Length);
+            }
+        }
+    }
+
+    /// <summary>Copies <paramref name="value"/> without spaces and hyphens; the patterns bound its length.</summary>
+    private static int Compact(ReadOnlySpan<char> value, Span<char> into)
+    {
+        var n = 0;
+        foreach (var c in value)
+        {
+            if (c is not (' ' or '-') && n < into.Length)
+            {
+                into[n++] = c;
+            }
+        }
+
+        return n;
+    }
+
+    /// <summary>HMRC never issues D, F, I, Q, U or V as either letter (the pattern excludes them), O as the second, nor
+    /// the prefixes BG, GB, KN, NK, NT, TN and ZZ.</summary>
+    private static bool IsIssuableNinoPrefix(ReadOnlySpan<char> nino) =>
+        nino.Length == 9 && !(nino[..2] is "BG" or "GB" or "KN" or "NK" or "NT" or "TN" or "ZZ");
+
     private static void Add(ref List<Finding>? findings, string kind, Severity severity, int start, int length) =>
         (findings ??= []).Add(new Finding(SafetyCategory.Pii, kind, severity, start, length));
 
@@ -813,6 +908,27 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
 
     [GeneratedRegex(@"(?<![\w-])(?!000|666|9[0-9]{2})[0-9]{3}([- ])(?!00)[0-9]{2}\1(?!0000)[0-9]{4}(?![\w]|-[0-9])", RegexOptions.CultureInvariant, MatchTimeoutMilliseconds)]
     private static partial Regex Ssn();
+
+    [GeneratedRegex(@"(?<![A-Za-z0-9])[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D](?![A-Za-z0-9])", RegexOptions.CultureInvariant, MatchTimeoutMilliseconds)]
+    private static partial Regex Nino();
+
+    /// <summary>The number after "passport", "passport no.", "passport number:" and the like.</summary>
+    [GeneratedRegex(@"(?<=\b(?i:passport)(?:[ \t]{1,3}(?i:no|nr|num|number|#|n°)\.?)?[ \t]{0,3}[:#]?[ \t]{0,3})[A-Z]{0,2}[0-9]{6,9}(?![A-Za-z0-9])", RegexOptions.CultureInvariant, MatchTimeoutMilliseconds)]
+    private static partial Regex PassportAfterWord();
+
+    /// <summary>The second line of a passport's machine-readable zone (TD3): number, check, nationality, birth date, check,
+    /// sex, expiry, check, personal number, checks.</summary>
+    [GeneratedRegex(@"(?<![A-Z0-9<])[A-Z0-9<]{9}[0-9][A-Z<]{3}[0-9]{6}[0-9][MFX<][0-9]{6}[0-9][A-Z0-9<]{14}[0-9<][0-9](?![A-Z0-9<])", RegexOptions.CultureInvariant, MatchTimeoutMilliseconds)]
+    private static partial Regex MrzSecondLine();
+
+    [GeneratedRegex(@"(?<![A-Za-z0-9])(?:[0-9]{8}|[XYZ][0-9]{7})-?[A-Z](?![A-Za-z0-9])", RegexOptions.CultureInvariant, MatchTimeoutMilliseconds)]
+    private static partial Regex SpanishId();
+
+    [GeneratedRegex(@"(?<![0-9])[12] ?[0-9]{2} ?[0-9]{2} ?(?:[0-9]{2}|2[AB]) ?[0-9]{3} ?[0-9]{3} ?[0-9]{2}(?![0-9])", RegexOptions.CultureInvariant, MatchTimeoutMilliseconds)]
+    private static partial Regex FrenchNir();
+
+    [GeneratedRegex(@"(?<![0-9])[2-9][0-9]{3}([ -])[0-9]{4}\1[0-9]{4}(?![0-9]|[ -][0-9])", RegexOptions.CultureInvariant, MatchTimeoutMilliseconds)]
+    private static partial Regex Aadhaar();
 
     [GeneratedRegex(@"(?<![\w+])\+[1-9][0-9]{0,2}(?:[ .-]?\(?[0-9]{1,4}\)?){2,6}(?![\w])", RegexOptions.CultureInvariant, MatchTimeoutMilliseconds)]
     private static partial Regex PhoneInternational();

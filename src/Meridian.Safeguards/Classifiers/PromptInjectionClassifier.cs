@@ -46,6 +46,24 @@ public sealed class PromptInjectionClassifier : IClassifier, IWindowedClassifier
             "(?:instructions|rules) (?:above|before) (?:are|were) (?:fake|wrong|void|cancell?ed|outdated)|" +
             "the (?:previous|above|earlier|prior|old) (?:rules |instructions |messages? |prompts? |guidelines )?(?:was|were|is|are) (?:just |only |all )?(?:a test|fake|void|wrong|outdated|cancell?ed|a joke))"),
 
+        // the same moves in other words: voiding what came before, a persona without a policy, a task switch that
+        // leaves the user's request behind, exfiltration of the configuration
+        new(SafetyCategory.PromptInjection, InjectionKinds.IgnoreInstructions, Severity.High,
+            $"(?:(?:all |the |your )?(?:{Earlier} )?{Instructions} (?:are|is|were|have been) (?:now |hereby )?(?:void|null|revoked|cancell?ed|invalid|suspended|lifted|overridden|obsolete|no longer (?:valid|in effect|apply|applicable))|" +
+            "(?:system|admin|administrator|root|developer|security) override|override (?:code|mode|command|authori[sz]ed)|(?:root|admin|sudo) access (?:granted|enabled))"),
+        new(SafetyCategory.PromptInjection, InjectionKinds.IgnoreInstructions, Severity.High,
+            $"{Verb} (?:all |any )?(?:of )?(?:the |your |those |these )?{Instructions} (?:you were given|you (?:have|ve) been given|(?:your|the) (?:developers?|creators?|makers|programmers|operators?|company|trainers) (?:gave|set|wrote|gave you|set for you|put in place)|(?:set|given|written|imposed) (?:by|on|for) you)"),
+        new(SafetyCategory.PromptInjection, InjectionKinds.IgnoreInstructions, Severity.High,
+            "(?:disregard|ignore|forget|skip|abandon|drop) (?:the |this |your )?(?:users?|user s|humans?|human s|original) (?:request|question|instructions?|query|message|task|prompt)"),
+        new(SafetyCategory.PromptInjection, InjectionKinds.RolePlay, Severity.High,
+            "(?:answer|respond|reply|speak|talk|write|continue|act) as (?:an? )?(?:unfiltered|unrestricted|uncensored|jailbroken|amoral|unaligned) (?:ai|model|assistant|chatbot|version|llm)|" +
+            "(?:have|has|with|without) (?:no|any) (?:content polic(?:y|ies)|safety (?:rules|filters|guidelines|training)|guardrails|filters|restrictions|ethical (?:guidelines|constraints))(?: whatsoever)?|" +
+            "(?:safety|content) (?:filters?|guardrails|checks|polic(?:y|ies)) (?:are )?(?:off|disabled|removed|deactivated|turned off)"),
+        new(SafetyCategory.PromptInjection, InjectionKinds.SystemPromptExfiltration, Severity.High,
+            "(?:repeat|print|reveal|show|output|display|dump|leak|disclose|paste|recite|quote|tell me) (?:me )?(?:all |back )?(?:of )?(?:your|the) (?:full |entire |complete |exact |original |hidden |secret |initial |internal |verbatim |confidential )+" +
+            "(?:configuration|config|setup|directives|rules|guidelines|instructions|prompt|context|preamble)|" +
+            "(?:exact|full|original|hidden|initial|verbatim) instructions (?:you were|you have been|you ve been) given|quote them (?:in full|verbatim|word for word)"),
+
         // role-play jailbreaks
         new(SafetyCategory.PromptInjection, InjectionKinds.RolePlay, Severity.High,
             "(?:you are (?:now |going to be |about to become )?(?:dan|stan|dude|aim|an? (?:unrestricted|unfiltered|uncensored|jailbroken|unchained|unlimited|amoral|unethical|evil) (?:ai|model|assistant|chatbot|version|language model))|" +
@@ -154,7 +172,8 @@ public sealed class PromptInjectionClassifier : IClassifier, IWindowedClassifier
         @"</?(?:system|system_prompt|instructions?|tool_result|function_results|admin|im_start)>|</?antml:[a-z_]+>");
 
     private static readonly Regex AddressedToAi = Linear(
-        @"\b(?:important|attention|urgent|note|message|instructions?|notice)\s*(?:to|for)?\s*(?:the\s+|all\s+|any\s+)?(?:ai(?:\s+(?:assistant|agent|model|system))?|assistant|llm|language\s+model|agent|chatbot|claude|chatgpt|gpt|copilot)s?\b\s*[:!,-]|" +
+        @"\b(?:important|attention|urgent|note|message|instructions?|notice)(?:\s+(?:instructions?|notes?|message|notice))?\s*(?:to|for)?\s*(?:the\s+|all\s+|any\s+)?(?:ai(?:\s+(?:assistant|agent|model|system))?|assistant|llm|language\s+model|agent|chatbot|claude|chatgpt|gpt|copilot)s?\b(?:\s+(?:reading|processing|summari[sz]ing|viewing|browsing)\s+(?:this|the)\s+(?:page|document|text|email|site|website|message|file))?\s*[:!,-]|" +
+        @"<!--\s*(?:assistant|ai|system|model|llm|agent|claude|chatgpt)\s*:|" +
         @"\b(?:ai|llm)\s+(?:agents?|assistants?|models?)(?:\s+reading\s+this)?\s+(?:must|should|are\s+instructed\s+to|need\s+to)\b|" +
         @"\bif\s+you\s+are\s+an?\s+(?:ai|llm|language\s+model|assistant|agent)\b");
 

@@ -148,7 +148,7 @@ public sealed class DeploymentSafeguards
             field = $"{path}.{category.Name}";
             if (!SafeguardNames.TryParseCategory(category.Name, out var c))
             {
-                return "unknown category; expected hate, sexual, violence, self_harm, pii or prompt_injection";
+                return $"unknown category; expected {SafeguardNames.CategoryList}";
             }
 
             if (category.Value.ValueKind != JsonValueKind.Object)
@@ -210,7 +210,7 @@ public sealed class DeploymentSafeguards
                 case "category":
                     if (!SafeguardNames.TryParseCategory(property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString() : null, out category))
                     {
-                        return "expected a category: hate, sexual, violence, self_harm, pii or prompt_injection";
+                        return $"expected a category: {SafeguardNames.CategoryList}";
                     }
 
                     hasCategory = true;

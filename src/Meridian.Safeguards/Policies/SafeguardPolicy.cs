@@ -28,7 +28,7 @@ public sealed class SafeguardPolicy
     public const string DefaultName = "default";
 
     private const int SeverityCount = 4;
-    private const int TableSize = 6 * SeverityCount;
+    private static readonly int TableSize = SafeguardNames.Categories.Count * SeverityCount;
 
     // Index: (int)category * 4 + (int)severity. Safe is always Allow.
     private readonly SafeguardAction[] _input;
@@ -47,7 +47,7 @@ public sealed class SafeguardPolicy
     /// <summary>
     /// The built-in policy (see docs/safeguards.md for the table): harm is annotated at low, flagged at medium and
     /// blocked at high, except self-harm input, which is flagged rather than refused so a person in crisis still gets
-    /// an answer; PII in input is annotated, in output emails/phones/IPs are annotated and cards, IBANs, SSNs and secrets
+    /// an answer; CBRN (weapons of mass harm) is blocked from medium; PII in input is annotated, in output emails/phones/IPs are annotated and cards, IBANs, SSNs and secrets
     /// redacted; prompt injection is looked for in input only; an unavailable classifier fails open.
     /// </summary>
     public static SafeguardPolicy Default { get; } = CreateDefault();
@@ -129,6 +129,7 @@ public sealed class SafeguardPolicy
             A, N, F, F, // self_harm: flag, never refuse a person in crisis
             A, A, N, N, // pii: people share their own details with a model all the time
             A, N, F, B, // prompt_injection
+            A, N, B, B, // cbrn: a request for synthesis, production or acquisition is refused, not only reviewed
         ];
         SafeguardAction[] output =
         [
@@ -138,6 +139,7 @@ public sealed class SafeguardPolicy
             A, N, F, B, // self_harm: an answer with instructions is stopped
             A, N, R, R, // pii: emails/phones/IPs (low) are often legitimate; cards, IBANs, SSNs, secrets are redacted
             A, N, N, N, // prompt_injection: not looked for in output; annotate if an external classifier reports it
+            A, N, B, B, // cbrn
         ];
         return new SafeguardPolicy(DefaultName, ClassifierFailureMode.Open, null, input, output);
     }

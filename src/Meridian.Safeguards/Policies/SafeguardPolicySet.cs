@@ -257,7 +257,7 @@ public sealed class SafeguardPolicySet
             var categoryPath = $"{path}.{category.Name}";
             if (!SafeguardNames.TryParseCategory(category.Name, out var c))
             {
-                return $"{categoryPath}: unknown category; expected hate, sexual, violence, self_harm, pii or prompt_injection";
+                return $"{categoryPath}: unknown category; expected {SafeguardNames.CategoryList}";
             }
 
             if (category.Value.ValueKind != JsonValueKind.Object)

@@ -66,6 +66,7 @@ public sealed class ExternalClassifierTests : IAsyncLifetime
                 Name = "guard_service",
                 Endpoint = new Uri(address.TrimEnd('/') + "/classify"),
                 Timeout = TimeSpan.FromSeconds(2),
+                Region = "eastus", // inside the demo resource's data zone (us); see GuardModelGatewayTests for one outside
             });
         });
         await _server.InitializeAsync();

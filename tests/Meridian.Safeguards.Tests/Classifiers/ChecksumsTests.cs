@@ -41,4 +41,41 @@ public sealed class ChecksumsTests
     {
         Assert.Equal(valid, Checksums.IsCardPrefix(digits));
     }
+
+    [Theory]
+    [InlineData("12345678Z", true)] // the textbook DNI
+    [InlineData("12345678A", false)]
+    [InlineData("Y3048121Z", true)] // NIE: Y stands for 1
+    [InlineData("X3048121Z", false)]
+    public void Spanish_ids_need_the_mod_23_control_letter(string id, bool valid)
+    {
+        Assert.Equal(valid, Checksums.SpanishId(id));
+    }
+
+    [Theory]
+    [InlineData("185057800608491", true)]
+    [InlineData("185057800608492", false)]
+    [InlineData("293037512012322", true)]
+    public void French_nir_key_is_97_minus_the_number_mod_97(string nir, bool valid)
+    {
+        Assert.Equal(valid, Checksums.FrenchNir(nir));
+    }
+
+    [Theory]
+    [InlineData("491837260510", true)]
+    [InlineData("491837260511", false)]
+    [InlineData("491837260501", false)] // two digits swapped: the transposition Verhoeff exists to catch
+    public void Verhoeff_catches_single_digit_errors_and_transpositions(string digits, bool valid)
+    {
+        Assert.Equal(valid, Checksums.Verhoeff(digits));
+    }
+
+    [Theory]
+    [InlineData("925076473", 3)]
+    [InlineData("740812", 2)]
+    [InlineData("L898902C<", 3)] // ICAO 9303's specimen passport number
+    public void Mrz_check_digit_weights_7_3_1(string field, int expected)
+    {
+        Assert.Equal(expected, Checksums.MrzCheckDigit(field));
+    }
 }

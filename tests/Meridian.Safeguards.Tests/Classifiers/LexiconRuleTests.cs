@@ -55,18 +55,24 @@ public sealed class LexiconRuleTests
         Assert.NotNull(LexiconMatcher.CompileUnion(rules.Select(r => r.Pattern)));
 
         var matcher = new LexiconMatcher(rules);
-        var separately = rules.Select(rule => (Rule: rule, Regex: LexiconMatcher.Compile(rule.Pattern))).ToList();
-        var texts = EvaluationSet.Load(RepositoryPaths.EvaluationSet).Select(c => c.Text)
+        var separately = rules.Select(rule => (Rule: rule, Regex: LexiconMatcher.Compile(rule.Pattern), Unless: rule.Unless is { } u ? LexiconMatcher.CompileUnless(u) : null)).ToList();
+        var texts = EvaluationSet.LoadBoth().Select(c => c.Text)
             .Append("The committee reviewed the quarterly figures; nothing here should match any rule at all.");
         var textsWithFindings = 0;
         foreach (var text in texts)
         {
             using var normalized = NormalizedText.Create(text);
             var expected = new List<Finding>();
-            foreach (var (rule, regex) in separately)
+            foreach (var (rule, regex, unless) in separately)
             {
                 foreach (var match in regex.EnumerateMatches(normalized.Span))
                 {
+                    var after = normalized.Span[(match.Index + match.Length)..];
+                    if (unless is not null && unless.IsMatch(after[..Math.Min(64, after.Length)]))
+                    {
+                        continue;
+                    }
+
                     var (start, end) = normalized.MapBack(match.Index, match.Length);
                     expected.Add(new Finding(rule.Category, rule.Kind, rule.Severity, start, end - start));
                 }

@@ -27,6 +27,15 @@ public sealed class PiiClassifierTests
     [InlineData("token ghp_1aB2cD3eF4gH5iJ6kL7mN8oP9qR0sT1uV2wX", PiiKinds.Secret, "ghp_1aB2cD3eF4gH5iJ6kL7mN8oP9qR0sT1uV2wX")]
     [InlineData("password: Tr0ub4dor&3xyz", PiiKinds.Secret, "Tr0ub4dor&3xyz")]
     [InlineData("session=9fQ2xLp7Rk1ZtWb3Vn8cMd5Hs4Jy6Ge0Ua2TiPo", PiiKinds.Secret, "9fQ2xLp7Rk1ZtWb3Vn8cMd5Hs4Jy6Ge0Ua2TiPo")]
+    [InlineData("NINO: JT 48 29 17 B thanks", PiiKinds.UkNino, "JT 48 29 17 B")]
+    [InlineData("ni number AB123456C.", PiiKinds.UkNino, "AB123456C")]
+    [InlineData("Passport No. C03005988 issued", PiiKinds.Passport, "C03005988")]
+    [InlineData("passport: 925076473", PiiKinds.Passport, "925076473")]
+    [InlineData("P<GBRSMITH<<JANE<<<<<<<<<<<<<<<<<<<<<<<<<<<<\n9250764733GBR7408122F2904124<<<<<<<<<<<<<<00", PiiKinds.Passport, "9250764733GBR7408122F2904124<<<<<<<<<<<<<<00")]
+    [InlineData("DNI 12345678Z.", PiiKinds.EsDni, "12345678Z")]
+    [InlineData("NIE Y3048121Z", PiiKinds.EsDni, "Y3048121Z")]
+    [InlineData("NIR 1 85 05 78 006 084 91 ok", PiiKinds.FrNir, "1 85 05 78 006 084 91")]
+    [InlineData("Aadhaar 4918 3726 0510 for KYC", PiiKinds.InAadhaar, "4918 3726 0510")]
     public async Task Each_kind_is_found_with_the_exact_position_of_the_value(string text, string kind, string value)
     {
         var findings = await Classify(_pii, text);
@@ -34,6 +43,21 @@ public sealed class PiiClassifierTests
         var finding = Assert.Single(findings, f => f.Kind == kind);
         Assert.Equal(SafetyCategory.Pii, finding.Category);
         Assert.Equal(value, Matched(text, finding));
+    }
+
+    [Theory]
+    [InlineData("code GB 12 34 56 A")] // a prefix HMRC never issues
+    [InlineData("ref QQ123456C")] // Q is never a NINO letter
+    [InlineData("ticket number 925076473")] // a passport-shaped number without the word
+    [InlineData("P<GBRSMITH<<JANE<<<<<<<<<<<<<<<<<<<<<<<<<<<<\n9250764734GBR7408122F2904124<<<<<<<<<<<<<<00")] // MRZ check digit wrong
+    [InlineData("DNI 12345678A.")] // wrong control letter
+    [InlineData("NIR 1 85 05 78 006 084 92")] // wrong key
+    [InlineData("Order 4918 3726 0511 shipped")] // Verhoeff fails
+    [InlineData("order 491837260510 shipped")] // twelve bare digits: too often an order number
+    public async Task National_ids_with_a_wrong_check_or_without_their_shape_are_not_reported(string text)
+    {
+        var findings = await Classify(_pii, text);
+        Assert.DoesNotContain(findings, f => f.Kind is PiiKinds.UkNino or PiiKinds.Passport or PiiKinds.EsDni or PiiKinds.FrNir or PiiKinds.InAadhaar);
     }
 
     [Theory]

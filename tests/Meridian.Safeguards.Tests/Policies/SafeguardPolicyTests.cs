@@ -18,6 +18,9 @@ public sealed class SafeguardPolicyTests
     [InlineData(ScreeningStage.Output, SafetyCategory.Pii, Severity.Medium, SafeguardAction.Redact)]
     [InlineData(ScreeningStage.Output, SafetyCategory.Pii, Severity.High, SafeguardAction.Redact)]
     [InlineData(ScreeningStage.Input, SafetyCategory.PromptInjection, Severity.High, SafeguardAction.Block)]
+    [InlineData(ScreeningStage.Input, SafetyCategory.Cbrn, Severity.Low, SafeguardAction.Annotate)]
+    [InlineData(ScreeningStage.Input, SafetyCategory.Cbrn, Severity.Medium, SafeguardAction.Block)]
+    [InlineData(ScreeningStage.Output, SafetyCategory.Cbrn, Severity.High, SafeguardAction.Block)]
     [InlineData(ScreeningStage.Output, SafetyCategory.PromptInjection, Severity.High, SafeguardAction.Annotate)]
     [InlineData(ScreeningStage.Output, SafetyCategory.Sexual, Severity.High, SafeguardAction.Block)]
     public void Default_policy_maps_category_and_severity_to_the_documented_action(ScreeningStage stage, SafetyCategory category, Severity severity, SafeguardAction action)
