@@ -36,14 +36,22 @@ internal sealed class LexiconMatcher
         _anyRule = CompileUnion(_rules.Select(r => r.Rule.Pattern));
 
         // Pay the JIT of the compiled matchers now, at startup, not on the first request (a text shorter than a rule's
-        // minimum length would return before reaching the matching code).
-        foreach (var (_, regex, unless) in _rules)
+        // minimum length would return before reaching the matching code). Only a head start: on a starved machine the
+        // first match can outlast the backtracking rules' match timeout, and that must not fail the matcher, which is
+        // built once per process and would otherwise take every later request down with it.
+        try
         {
-            _ = regex.Count(WarmUpText);
-            _ = unless?.IsMatch(WarmUpText);
-        }
+            foreach (var (_, regex, unless) in _rules)
+            {
+                _ = regex.Count(WarmUpText);
+                _ = unless?.IsMatch(WarmUpText);
+            }
 
-        _ = _anyRule?.IsMatch(WarmUpText);
+            _ = _anyRule?.IsMatch(WarmUpText);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+        }
     }
 
     /// <summary>
