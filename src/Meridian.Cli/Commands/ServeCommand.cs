@@ -256,13 +256,21 @@ public static class ServeCommand
                     return 2;
                 }
 
+                // A classifier is sent content, so it is a recipient inside or outside each deployment's boundary: one
+                // with no declared place would be inside none and silently unused (or refusing), so say so at start.
+                if (regionsByName.GetValueOrDefault(name) is not { } classifierRegion)
+                {
+                    AnsiConsole.MarkupLineInterpolated($"[red]meridian serve: classifier '{name}' needs its region: --classifier-region {name}=REGION ({ClassifierRegionEnvPrefix}{name.ToUpperInvariant()}); it is sent content, and is asked only for deployments whose boundary contains that region.[/]");
+                    return 2;
+                }
+
                 options.Safeguards.HttpClassifiers.Add(new Meridian.Safeguards.Classifiers.HttpClassifierOptions
                 {
                     Name = name,
                     Endpoint = endpoint,
                     Timeout = timeout,
                     BearerToken = Env(SafeguardsOptions.ClassifierTokenEnvPrefix + name.ToUpperInvariant()),
-                    Region = regionsByName.GetValueOrDefault(name),
+                    Region = classifierRegion,
                 });
             }
 

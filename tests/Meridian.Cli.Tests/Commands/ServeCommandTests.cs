@@ -14,6 +14,7 @@ public sealed class ServeCommandTests
     [InlineData("--guard-model=llama_guard=http://127.0.0.1:8000/v1,model=m,taxonomy=gpt")] // unknown taxonomy
     [InlineData("--guard-model=llama_guard=http://127.0.0.1:8000/v1,model=m")] // no region: it would be inside no boundary
     [InlineData("--classifier-region=llama_guard")]
+    [InlineData("--classifier=guard_service=http://127.0.0.1:8000/classify")] // no region: it would be inside no boundary
     public async Task An_unusable_setting_stops_the_start_and_writes_nothing(string setting)
     {
         var data = Path.Combine(Path.GetTempPath(), "meridian-serve-tests", Guid.NewGuid().ToString("N"));
