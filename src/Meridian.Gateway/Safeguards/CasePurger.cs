@@ -1,25 +1,28 @@
+using Meridian.Gateway.Records;
 using Meridian.Storage.Geography;
 
 namespace Meridian.Gateway.Safeguards;
 
 /// <summary>
 /// Retention: deletes case snapshots older than <see cref="SafeguardsOptions.Retention"/> in every geography store,
-/// keeping each case's metadata and decision and writing a <c>purge</c> event to the access log (proof of deletion).
-/// Runs every <see cref="SafeguardsOptions.PurgeInterval"/> on the injected clock, and once at start.
+/// keeping each case's metadata and decision and writing a <c>purge</c> event to the access log (proof of deletion),
+/// which becomes a leaf of this node's receipt log before the run ends. Runs every <see cref="SafeguardsOptions.PurgeInterval"/> on the injected clock, and once at start.
 /// </summary>
-public sealed partial class CasePurger(GeographyStores stores, SafeguardsOptions options, TimeProvider time, ILogger<CasePurger> logger) : BackgroundService
+public sealed partial class CasePurger(GeographyStores stores, RecordWriter writer, SafeguardsOptions options, TimeProvider time, ILogger<CasePurger> logger)
+    : BackgroundService
 {
-    /// <summary>Purges now; returns how many snapshots were deleted.</summary>
-    public int PurgeExpired()
+    /// <summary>Purges now; returns how many snapshots were deleted, once their proofs of deletion are leaves of the receipt log.</summary>
+    public async Task<int> PurgeExpiredAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var purged = 0;
         foreach (var store in stores.All)
         {
-            var ids = store.Cases.PurgeSnapshots(now - options.Retention, now);
+            var ids = store.Cases.PurgeSnapshots(now - options.Retention, writer.LogIdFor(store.Geography), now);
             if (ids.Count > 0)
             {
                 Log.Purged(logger, ids.Count, store.Geography);
+                await writer.LogAccessAsync(store.Geography, cancellationToken);
             }
 
             purged += ids.Count;
@@ -35,7 +38,7 @@ public sealed partial class CasePurger(GeographyStores stores, SafeguardsOptions
         {
             try
             {
-                PurgeExpired();
+                await PurgeExpiredAsync(stoppingToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
