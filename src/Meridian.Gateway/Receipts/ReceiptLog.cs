@@ -128,8 +128,9 @@ internal sealed class ReceiptLogWriter(string logId, string geography, ReceiptSi
     /// The leaves and signed head of <paramref name="receipts"/>, then of the access-log entries <paramref name="access"/>,
     /// appended to the log; null when there is nothing new.
     /// </summary>
-    public LogAppend? Prepare(ReceiptStore store, IReadOnlyList<Receipt> receipts, IReadOnlyList<AccessEvent> access)
+    public LogAppend? Prepare(ReceiptStore store, IReadOnlyList<Receipt> receipts, IReadOnlyList<AccessEvent>? access = null)
     {
+        access ??= [];
         IReadOnlySet<string>? already = null;
         if (_frontier is null)
         {

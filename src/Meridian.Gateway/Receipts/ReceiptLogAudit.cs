@@ -124,7 +124,6 @@ public sealed class ReceiptLogAuditor(HttpClient http, string apiKey, byte[] pub
         _consistency.Clear();
         var observed = new Dictionary<string, SeenReceipt>(StringComparer.Ordinal);
         var observedAccess = new Dictionary<string, SeenReceipt>(StringComparer.Ordinal);
-        var accessChecked = new HashSet<string>(StringComparer.Ordinal);
 
         // 1. Tree heads: signed, and each an extension of the one seen before.
         using var logs = await GetAsync("v1/receipt-logs", cancellationToken);
@@ -163,7 +162,7 @@ public sealed class ReceiptLogAuditor(HttpClient http, string apiKey, byte[] pub
             {
                 var requestId = item.GetProperty("request_id").GetString()!;
                 listed.Add(requestId);
-                if (await CheckReceiptAsync(requestId, state, observed, (observedAccess, accessChecked), failures, cancellationToken) is false)
+                if (await CheckReceiptAsync(requestId, state, observed, observedAccess, failures, cancellationToken) is false)
                 {
                     pending++;
                 }
@@ -193,11 +192,6 @@ public sealed class ReceiptLogAuditor(HttpClient http, string apiKey, byte[] pub
         {
             var requestId = key[..key.LastIndexOf('#')];
             var seq = key[(key.LastIndexOf('#') + 1)..];
-            if (!accessChecked.Contains(requestId) && listed.Contains(requestId))
-            {
-                continue;
-            }
-
             if (!observedAccess.TryGetValue(key, out var now))
             {
                 failures.Add($"access record {seq} of {requestId} (leaf {seen.LeafIndex} of log {seen.LogId}) was removed: it is no longer served on its receipt");
@@ -216,7 +210,7 @@ public sealed class ReceiptLogAuditor(HttpClient http, string apiKey, byte[] pub
     /// <summary>True when the receipt was checked in its log, false when it is not in one yet, null when it failed.</summary>
     private async Task<bool?> CheckReceiptAsync(
         string requestId, ReceiptAuditState state, Dictionary<string, SeenReceipt> observed,
-        (Dictionary<string, SeenReceipt> Observed, HashSet<string> Checked) access, List<string> failures, CancellationToken cancellationToken)
+        Dictionary<string, SeenReceipt> observedAccess, List<string> failures, CancellationToken cancellationToken)
     {
         using var response = await SendAsync($"v1/receipts/{Uri.EscapeDataString(requestId)}", cancellationToken);
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
@@ -235,16 +229,11 @@ public sealed class ReceiptLogAuditor(HttpClient http, string apiKey, byte[] pub
             observed[requestId] = new SeenReceipt(position.LogId, position.LeafIndex, position.LeafHash);
         }
 
-        if (check.Valid || check.Access.Count > 0)
-        {
-            access.Checked.Add(requestId);
-        }
-
         foreach (var record in check.Access)
         {
             if (record.Log is { } at)
             {
-                access.Observed[$"{requestId}#{record.Seq}"] = new SeenReceipt(at.LogId, at.LeafIndex, at.LeafHash);
+                observedAccess[$"{requestId}#{record.Seq}"] = new SeenReceipt(at.LogId, at.LeafIndex, at.LeafHash);
             }
         }
 

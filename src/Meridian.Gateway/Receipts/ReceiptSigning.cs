@@ -504,13 +504,14 @@ public static class ReceiptVerifier
     public static ReceiptVerification Verify(JsonElement receipt, ReadOnlySpan<byte> publicKey)
     {
         var result = VerifyReceipt(receipt, publicKey);
-        if (!result.Valid)
+        if (receipt.ValueKind != JsonValueKind.Object)
         {
             return result;
         }
 
+        // Checked even when the receipt failed, so an auditor sees where each record is served.
         var access = AccessRecordVerifier.Check(receipt, result.RequestId, publicKey, out var failure);
-        return failure is null ? result with { Access = access } : result with { Valid = false, Reason = failure, Access = access };
+        return failure is null || !result.Valid ? result with { Access = access } : result with { Valid = false, Reason = failure, Access = access };
     }
 
     private static ReceiptVerification VerifyReceipt(JsonElement receipt, ReadOnlySpan<byte> publicKey)

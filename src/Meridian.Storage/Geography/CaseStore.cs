@@ -456,6 +456,20 @@ public sealed partial class CaseStore
         return connection.Query(null, $"SELECT {AccessColumns} FROM ts_access_log WHERE request_id = @request ORDER BY seq", ReadAccess, ("@request", requestId));
     }
 
+    /// <summary>
+    /// The access records of event <paramref name="evt"/> of a tenant's requests whose cases were opened in
+    /// [<paramref name="from"/>, <paramref name="to"/>), with each case's deployment (for the boundary report).
+    /// </summary>
+    public IReadOnlyList<(string DeploymentId, AccessEvent Access)> AccessOfTenant(string tenantId, string evt, DateTimeOffset from, DateTimeOffset to)
+    {
+        using var connection = _database.Open();
+        var columns = string.Join(", ", AccessColumns.Split(", ", StringSplitOptions.None).Select(c => "a." + c));
+        return connection.Query(null, $"""
+            SELECT c.deployment_id, {columns} FROM ts_access_log a JOIN ts_cases c ON c.id = a.case_id
+            WHERE c.tenant_id = @tenant AND a.event = @event AND c.created_at >= @from AND c.created_at < @to ORDER BY a.seq
+            """, r => (r.GetString(0), ReadAccess(r, 1)), ("@tenant", tenantId), ("@event", evt), ("@from", Time(from)), ("@to", Time(to)));
+    }
+
     /// <summary>Entries written for <paramref name="logId"/> that are not leaves yet, oldest first (for that log's single writer).</summary>
     public IReadOnlyList<AccessEvent> Unlogged(string logId)
     {
@@ -547,15 +561,20 @@ public sealed partial class CaseStore
 
     private static DateTimeOffset ParseTime(string text) => ControlStore.ParseTime(text);
 
-    private static AccessEvent ReadAccess(DbDataReader r) =>
-        new(r.GetInt64(0), ParseTime(r.GetString(1)), r.GetString(2), r.GetString(3), r.GetString(4), r.GetStringOrNull(5), r.GetString(6), r.GetString(7))
+    private static AccessEvent ReadAccess(DbDataReader r) => ReadAccess(r, 0);
+
+    /// <summary>An access-log entry from <see cref="AccessColumns"/>, starting at column <paramref name="o"/>.</summary>
+    private static AccessEvent ReadAccess(DbDataReader r, int o) =>
+        new(r.GetInt64(o), ParseTime(r.GetString(o + 1)), r.GetString(o + 2), r.GetString(o + 3), r.GetString(o + 4), r.GetStringOrNull(o + 5), r.GetString(o + 6), r.GetString(o + 7))
         {
-            ReasonCode = r.GetStringOrNull(8),
-            RequestId = r.GetStringOrNull(9),
-            Who = r.GetStringOrNull(10) is { } role ? new AccessActor(r.GetString(2), role, r.GetStringOrNull(11) ?? string.Empty, r.GetStringOrNull(12) ?? string.Empty) : null,
-            Leaf = r.GetStringOrNull(13) is not { } log ? null
-                : r.IsDBNull(14) ? new LogPosition(log, -1, [])
-                : new LogPosition(log, r.GetInt64(14), (byte[])r.GetValue(15)),
+            ReasonCode = r.GetStringOrNull(o + 8),
+            RequestId = r.GetStringOrNull(o + 9),
+            Who = r.GetStringOrNull(o + 10) is { } role
+                ? new AccessActor(r.GetString(o + 2), role, r.GetStringOrNull(o + 11) ?? string.Empty, r.GetStringOrNull(o + 12) ?? string.Empty)
+                : null,
+            Leaf = r.GetStringOrNull(o + 13) is not { } log ? null
+                : r.IsDBNull(o + 14) ? new LogPosition(log, -1, [])
+                : new LogPosition(log, r.GetInt64(o + 14), (byte[])r.GetValue(o + 15)),
         };
 
     private static CaseRecord Read(DbDataReader r) => new()

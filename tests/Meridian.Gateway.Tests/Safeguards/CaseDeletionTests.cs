@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
+using Meridian.Gateway.Records;
 using Meridian.Gateway.Safeguards;
 using Meridian.Storage.Geography;
 using Meridian.Storage.Sql;
@@ -46,7 +47,7 @@ public sealed class CaseDeletionTests : IAsyncLifetime
         var found = await _server.FlaggedCaseAsync(Canary);
         var content = Content(found.Id)!;
 
-        Assert.Equal(1, Purger().PurgeExpired());
+        Assert.Equal(1, await Purger().PurgeExpiredAsync(TestContext.Current.CancellationToken));
 
         Assert.Null(Content(found.Id));
         Assert.Equal(0, Count("SELECT COUNT(*) FROM ts_case_keys WHERE case_id = @id", found.Id));
@@ -73,7 +74,7 @@ public sealed class CaseDeletionTests : IAsyncLifetime
         // The scan finds what is there: before the purge, the sealed bytes are in the database or its log.
         Assert.NotNull(FileHoldingAny(needles));
 
-        Assert.Equal(1, Purger().PurgeExpired());
+        Assert.Equal(1, await Purger().PurgeExpiredAsync(TestContext.Current.CancellationToken));
 
         Assert.Null(FileHoldingAny(needles));
         Assert.Null(await TestStores.FileContainingAsync(Directory.GetFiles(_server.DataDirectory, "*", SearchOption.AllDirectories), Canary));
@@ -81,7 +82,7 @@ public sealed class CaseDeletionTests : IAsyncLifetime
     }
 
     private CasePurger Purger() =>
-        new(_server.Stores, new SafeguardsOptions(), new FakeTimeProvider(DateTimeOffset.UtcNow.AddDays(31)), NullLogger<CasePurger>.Instance);
+        new(_server.Stores, _server.Services.GetRequiredService<RecordWriter>(), new SafeguardsOptions(), new FakeTimeProvider(DateTimeOffset.UtcNow.AddDays(31)), NullLogger<CasePurger>.Instance);
 
     /// <summary>The case's sealed snapshot and wrapped key as stored, read past the API (which would log an access).</summary>
     private CaseContent? Content(string caseId)
