@@ -57,6 +57,14 @@ public sealed class AccessRecordReceiptTests : IAsyncLifetime
         Assert.True(verified.InLog);
         Assert.Equal(check.Log!.LogId, verified.Log!.LogId);
         Assert.NotEqual(check.Log.LeafIndex, verified.Log.LeafIndex);
+
+        // The boundary report counts it against the deployment, its record checked against the log.
+        var deployment = Assert.Single((await BoundaryReportAsync()).GetProperty("deployments").EnumerateArray(), d => d.GetProperty("content_opened").GetInt64() > 0);
+        Assert.Equal(1, deployment.GetProperty("content_opened").GetInt64());
+        var opener = Assert.Single(deployment.GetProperty("content_opened_by").EnumerateArray());
+        Assert.Equal(("pub_anthropic", 1L), (opener.GetProperty("party").GetString(), opener.GetProperty("requests").GetInt64()));
+        Assert.Equal(0, deployment.GetProperty("bad_access_records").GetInt64());
+        Assert.Equal(0, deployment.GetProperty("violations").GetInt64());
     }
 
     [Fact]
@@ -120,6 +128,8 @@ public sealed class AccessRecordReceiptTests : IAsyncLifetime
         var audit = await auditor.AuditAsync(state, Ct);
         Assert.False(audit.Passed);
         Assert.Contains(audit.Failures, f => f.Contains($"access record {open.Seq} (open by pub_anthropic): it does not hash to its leaf", StringComparison.Ordinal));
+        var counted = Assert.Single((await BoundaryReportAsync()).GetProperty("deployments").EnumerateArray(), d => d.GetProperty("content_opened").GetInt64() > 0);
+        Assert.Equal((1L, 1L), (counted.GetProperty("bad_access_records").GetInt64(), counted.GetProperty("violations").GetInt64()));
         Execute(store, "UPDATE ts_access_log SET reason_code = @code WHERE seq = @seq", ("@code", open.ReasonCode), ("@seq", open.Seq));
         Assert.True((await auditor.AuditAsync(state, Ct)).Passed);
 
@@ -156,6 +166,8 @@ public sealed class AccessRecordReceiptTests : IAsyncLifetime
         Assert.True(repaired.Passed, string.Join("; ", repaired.Failures));
         Assert.True(store.Cases.VerifyAccessLog().Valid);
     }
+
+    private Task<JsonElement> BoundaryReportAsync() => _server.AdminJsonAsync(HttpMethod.Get, "/admin/v1/tenants/ten_demo/boundary-report");
 
     private byte[] PublicKey => _server.Services.GetRequiredService<ReceiptSigner>().PublicKey;
 
