@@ -234,7 +234,8 @@ export interface AccessRecord {
   event: string;
   reason_code: string | null;
   at: string;
-  actor: { id: string; role: string | null; name: string | null; organisation: string | null };
+  /** Whose people, in which role; the person only as a salted commitment the operator can open. */
+  actor: { role: string | null; organisation: string | null; commitment: string | null };
   content: boolean;
   chain_hash: string;
   log: { log_id: string; leaf_index: number; tree_head: { tree_size: number } } | null;

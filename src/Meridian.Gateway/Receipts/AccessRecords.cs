@@ -8,9 +8,18 @@ using Meridian.Storage.Geography;
 
 namespace Meridian.Gateway.Receipts;
 
-/// <summary>Who touched a request's content or case, as an access record names them.</summary>
+/// <summary>
+/// Who touched a request's content or case, as an access record names them: whose people (the organisation) in which
+/// role, and the person only as a commitment. The tenant learns who received its content as an organisation, which is
+/// what the receipt promises, while a Trust &amp; Safety reviewer stays unnamed to the party it reviewed (docs/safeguards.md,
+/// "What tenants see"); the operator can prove who it was by revealing the entry's salt (the admin access log serves it).
+/// </summary>
 /// <param name="Organisation"><c>operator</c>, a publisher id or a tenant id: whose people the actor is.</param>
-public sealed record AccessActorView(string Id, string? Role, string? Name, string? Organisation);
+/// <param name="Commitment">
+/// Hex SHA-256 of <c>"meridian.access-actor.v1\n" || salt || "\n" || actor id || "\n" || display name</c>, the salt being 16
+/// random bytes (hex) kept with the entry; null on entries from before.
+/// </param>
+public sealed record AccessActorView(string? Role, string? Organisation, string? Commitment);
 
 /// <summary>
 /// One access record of a request, as <c>GET /v1/receipts/{id}</c> serves it beside the receipt (member <c>access</c>):
@@ -65,7 +74,12 @@ public static class AccessRecords
 
     public static AccessRecordView ViewOf(AccessEvent e, ReceiptLogView? log) => new(
         e.RequestId ?? string.Empty, e.CaseId, e.Seq, e.Event, e.ReasonCode, Storage.Control.ControlStore.FormatTime(e.At),
-        new AccessActorView(e.Actor, e.Who?.Role, e.Who?.Name, e.Who?.Organisation), e.Event == ContentEvent, e.Hash, log);
+        new AccessActorView(e.Who?.Role, e.Who?.Organisation, e.ActorSalt is { } salt ? ActorCommitment(salt, e.Actor, e.Who?.Name ?? string.Empty) : null),
+        e.Event == ContentEvent, e.Hash, log);
+
+    /// <summary>The commitment an access record carries instead of the actor's id and display name (see <see cref="AccessActorView"/>).</summary>
+    public static string ActorCommitment(string salt, string actorId, string name) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes($"meridian.access-actor.v1\n{salt}\n{actorId}\n{name}")));
 
     /// <summary>The leaf hash of an access-log entry (its served form without <c>log</c>).</summary>
     public static byte[] LeafHash(AccessEvent e) => LeafHash(JsonSerializer.SerializeToElement(ViewOf(e, null), AccessRecordJsonContext.Default.AccessRecordView));
@@ -141,7 +155,7 @@ public static class AccessRecordVerifier
             checks.Add(check);
             if (view.Content)
             {
-                opened.Add((view.Actor.Organisation ?? view.Actor.Id, view.Seq));
+                opened.Add((view.Actor.Organisation ?? "unknown", view.Seq));
             }
         }
 
@@ -151,7 +165,7 @@ public static class AccessRecordVerifier
 
     private static AccessRecordCheck CheckOne(JsonElement element, AccessRecordView view, string? requestId, ReadOnlySpan<byte> publicKey)
     {
-        var what = $"access record {view.Seq} ({view.Event} by {view.Actor.Organisation ?? view.Actor.Id})";
+        var what = $"access record {view.Seq} ({view.Event} by {view.Actor.Organisation ?? "an unknown organisation"})";
         AccessRecordCheck Failed(string why) => new(view.Seq, view.Event, view.Actor.Organisation, view.Log, $"{what}: {why}");
         if (view.RequestId != requestId)
         {

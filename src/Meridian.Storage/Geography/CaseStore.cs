@@ -92,6 +92,12 @@ public sealed record AccessEvent(long Seq, DateTimeOffset At, string Actor, stri
     public AccessActor? Who { get; init; }
 
     /// <summary>
+    /// The random salt of the commitment to the actor's id and name that an access record carries instead of them (hex;
+    /// null on entries from before): served to the operator and reviewers, never to the tenant.
+    /// </summary>
+    public string? ActorSalt { get; init; }
+
+    /// <summary>
     /// Where the entry is a leaf of the writing node's receipt log: <see cref="LogPosition.LeafIndex"/> is -1 while the
     /// entry waits for its log's writer (it is durable in the chain already); null for entries from before entries were leaves.
     /// </summary>
@@ -208,6 +214,7 @@ public sealed partial class CaseStore
         ALTER TABLE ts_access_log ADD COLUMN actor_role TEXT;
         ALTER TABLE ts_access_log ADD COLUMN actor_name TEXT;
         ALTER TABLE ts_access_log ADD COLUMN organisation TEXT;
+        ALTER TABLE ts_access_log ADD COLUMN actor_salt TEXT;
         ALTER TABLE ts_access_log ADD COLUMN log_id TEXT;
         ALTER TABLE ts_access_log ADD COLUMN leaf_index INTEGER;
         ALTER TABLE ts_access_log ADD COLUMN leaf_hash BLOB;
@@ -218,7 +225,7 @@ public sealed partial class CaseStore
         """;
 
     private const string AccessColumns =
-        "seq, at, actor, case_id, event, reason, prev_hash, hash, reason_code, request_id, actor_role, actor_name, organisation, log_id, leaf_index, leaf_hash";
+        "seq, at, actor, case_id, event, reason, prev_hash, hash, reason_code, request_id, actor_role, actor_name, organisation, log_id, leaf_index, leaf_hash, actor_salt";
 
     private const string Columns =
         "id, request_id, created_at, geography, tenant_id, key_id, resource_id, deployment_id, deployment_name, publisher_id, policy, verdict, " +
@@ -526,17 +533,22 @@ public sealed partial class CaseStore
         var time = Time(at);
         var hash = HashOf(previous, seq, time, actor, caseId, evt, reason, reasonCode);
         var requestId = connection.QuerySingle(transaction, "SELECT request_id FROM ts_cases WHERE id = @case", r => r.GetString(0), ("@case", caseId));
+        // The access record names the person only through a salted commitment, so the tenant whose receipt carries it
+        // learns the organisation and role but cannot confirm a guessed reviewer; the operator can reveal the salt.
+        var salt = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         connection.Execute(transaction, """
-            INSERT INTO ts_access_log (seq, at, actor, case_id, event, reason, prev_hash, hash, reason_code, request_id, actor_role, actor_name, organisation, log_id)
-            VALUES (@seq, @at, @actor, @case, @event, @reason, @prev, @hash, @code, @request, @role, @name, @organisation, @log)
+            INSERT INTO ts_access_log (seq, at, actor, case_id, event, reason, prev_hash, hash, reason_code, request_id, actor_role, actor_name, organisation, log_id, actor_salt)
+            VALUES (@seq, @at, @actor, @case, @event, @reason, @prev, @hash, @code, @request, @role, @name, @organisation, @log, @salt)
             """,
             ("@seq", seq), ("@at", time), ("@actor", actor), ("@case", caseId), ("@event", evt), ("@reason", reason), ("@prev", previous), ("@hash", hash),
-            ("@code", reasonCode), ("@request", requestId), ("@role", who.Role), ("@name", who.Name), ("@organisation", who.Organisation), ("@log", logId));
+            ("@code", reasonCode), ("@request", requestId), ("@role", who.Role), ("@name", who.Name), ("@organisation", who.Organisation), ("@log", logId),
+            ("@salt", salt));
         return new AccessEvent(seq, ParseTime(time), actor, caseId, evt, reason, previous, hash)
         {
             ReasonCode = reasonCode,
             RequestId = requestId,
             Who = who,
+            ActorSalt = salt,
             Leaf = new LogPosition(logId, -1, []),
         };
     }
@@ -575,6 +587,7 @@ public sealed partial class CaseStore
             Leaf = r.GetStringOrNull(o + 13) is not { } log ? null
                 : r.IsDBNull(o + 14) ? new LogPosition(log, -1, [])
                 : new LogPosition(log, r.GetInt64(o + 14), (byte[])r.GetValue(o + 15)),
+            ActorSalt = r.GetStringOrNull(o + 16),
         };
 
     private static CaseRecord Read(DbDataReader r) => new()

@@ -44,9 +44,19 @@ public sealed class AccessRecordReceiptTests : IAsyncLifetime
         Assert.Equal(found.RequestId, open.GetProperty("request_id").GetString());
         Assert.True(open.GetProperty("content").GetBoolean());
         Assert.Equal("triage", open.GetProperty("reason_code").GetString());
+        // The tenant learns whose people and in which role, never the person: the record commits to the reviewer's id and
+        // name with a salt only the operator and reviewers are served, and proves who it was with it.
         var actor = open.GetProperty("actor");
-        Assert.Equal((reviewerActor, "reviewer", ReviewerName, "pub_anthropic"),
-            (actor.GetProperty("id").GetString(), actor.GetProperty("role").GetString(), actor.GetProperty("name").GetString(), actor.GetProperty("organisation").GetString()));
+        Assert.Equal(("reviewer", "pub_anthropic"), (actor.GetProperty("role").GetString(), actor.GetProperty("organisation").GetString()));
+        Assert.False(actor.TryGetProperty("id", out _));
+        Assert.DoesNotContain(ReviewerName, text, StringComparison.Ordinal);
+        Assert.DoesNotContain(reviewerActor, text, StringComparison.Ordinal);
+        var logged = Assert.Single((await _server.AdminJsonAsync(HttpMethod.Get, $"/admin/v1/cases/{found.Id}/access")).GetProperty("data").EnumerateArray(),
+            e => e.GetProperty("event").GetString() == "open");
+        Assert.Equal(ReviewerName, logged.GetProperty("actor_name").GetString());
+        Assert.Equal(actor.GetProperty("commitment").GetString(),
+            AccessRecords.ActorCommitment(logged.GetProperty("actor_salt").GetString()!, reviewerActor, ReviewerName));
+        Assert.NotEqual(actor.GetProperty("commitment").GetString(), AccessRecords.ActorCommitment(logged.GetProperty("actor_salt").GetString()!, "token:tok_someone_else", ReviewerName));
         Assert.Equal(open.GetProperty("seq").GetInt64(), opened.GetProperty("records").EnumerateArray().Single().GetInt64());
         Assert.DoesNotContain("checking the remark", text, StringComparison.Ordinal);
 

@@ -576,7 +576,7 @@ function ReceiptReport({ receipt: r, estate }: { receipt: Receipt; estate: Tenan
                 <td>{a.seq}</td>
                 <td>{formatTime(a.at)}</td>
                 <td>{a.content ? `${a.event} (read the content)` : a.event}</td>
-                <td>{`${a.actor.name ?? a.actor.id} (${a.actor.role ?? 'unknown role'}, ${partyWords(a.actor.organisation ?? 'unknown')})`}</td>
+                <td>{`${a.actor.role ?? 'someone'} of ${partyWords(a.actor.organisation ?? 'unknown')}`}</td>
                 <td>{a.reason_code ?? '—'}</td>
                 <td>{a.log ? `leaf ${a.log.leaf_index}, tree head ${a.log.tree_head.tree_size}` : 'not yet in the log'}</td>
               </tr>
