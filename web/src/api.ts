@@ -292,6 +292,31 @@ export interface Receipt {
     leaf_index: number;
     tree_head: { tree_size: number; signature: { algorithm: string; key_id: string } };
   } | null;
+  // Served by `GET /v1/receipts/{id}` only, beside the receipt: every access to the request's case, each a leaf of the
+  // receipt log, and everyone who received its content (docs/receipts.md, "Access records"). Absent on older gateways.
+  access?: AccessRecord[];
+  content_recipients?: ContentRecipient[];
+}
+
+export interface AccessRecord {
+  request_id: string;
+  case_id: string;
+  seq: number;
+  event: string;
+  reason_code: string | null;
+  at: string;
+  /** Whose people, in which role; the person only as a salted commitment the operator can open. */
+  actor: { role: string | null; organisation: string | null; commitment: string | null };
+  content: boolean;
+  chain_hash: string;
+  log: { log_id: string; leaf_index: number; tree_head: { tree_size: number } } | null;
+}
+
+export interface ContentRecipient {
+  party: string;
+  via: 'processing' | 'case_open';
+  roles: string[] | null;
+  records: number[] | null;
 }
 
 export interface ReceiptPage {

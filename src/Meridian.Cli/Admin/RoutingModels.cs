@@ -60,7 +60,13 @@ internal sealed record DeploymentBoundary(
     IReadOnlyList<ProcessedIn>? ProcessedIn,
     long BadSignatures,
     long Violations,
-    IReadOnlyList<string>? ViolationRequestIds);
+    IReadOnlyList<string>? ViolationRequestIds,
+    long ContentOpened = 0,
+    IReadOnlyList<ContentOpener>? ContentOpenedBy = null,
+    long BadAccessRecords = 0);
+
+/// <summary>Whose people opened a deployment's requests' content later (Trust &amp; Safety), and how many requests.</summary>
+internal sealed record ContentOpener(string Party, long Requests);
 
 internal sealed record ProcessedIn(string Operator, string Region, string? DataZone, long Requests, bool Declared = true);
 

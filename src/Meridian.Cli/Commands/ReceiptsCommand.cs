@@ -99,7 +99,7 @@ internal static class ReceiptsCommand
         var grown = string.Join(", ", result.State.Heads.Values.Select(h =>
             previous.Heads.TryGetValue(h.LogId, out var before) ? $"{h.LogId} {before.TreeSize} → {h.TreeSize}" : $"{h.LogId} {h.TreeSize} (first seen)"));
         context.Out.MarkupLine($"[green]OK[/]      {result.Logs} log(s) only grew: {Markup.Escape(grown)}.");
-        context.Out.MarkupLine($"[green]OK[/]      {result.Receipts} receipt(s) verified in their logs{(result.Pending > 0 ? $"; {result.Pending} not in a log yet" : string.Empty)}; state kept in {Markup.Escape(path)}.");
+        context.Out.MarkupLine($"[green]OK[/]      {result.Receipts} receipt(s) and {result.AccessRecords} access record(s) verified in their logs{(result.Pending > 0 ? $"; {result.Pending} not in a log yet" : string.Empty)}; state kept in {Markup.Escape(path)}.");
         return AdminCommand.Ok;
     }
 
@@ -133,6 +133,12 @@ internal static class ReceiptsCommand
                     ? $"; leaf {view.LeafIndex} of log {view.LogId}, included in its signed tree head of size {view.TreeHead.TreeSize}"
                     : "; written before the receipt log (no inclusion proof)";
                 context.Out.MarkupLine($"[green]OK[/]      {CliOutput.Escape(result.RequestId)}: {Markup.Escape(result.Reason)} (key {CliOutput.Escape(result.KeyId)}){Markup.Escape(where)}");
+                foreach (var record in result.Access)
+                {
+                    // Each access record (docs/receipts.md, "Access records"): its leaf verified like the receipt's.
+                    var at = record.Log is { } log ? $"leaf {log.LeafIndex} of log {log.LogId}, included in its signed tree head of size {log.TreeHead.TreeSize}" : "not in a log yet: fetch the receipt again";
+                    context.Out.MarkupLine($"        access record {record.Seq}: {Markup.Escape(record.Event)} by {CliOutput.Escape(record.Organisation)}; {Markup.Escape(at)}");
+                }
             }
             else
             {

@@ -67,7 +67,7 @@ internal static class ReportCommand
     {
         var csv = new StringBuilder(
             "deployment_id,deployment_name,model,hosting_option,deployment_type,boundary,requests,processed,refused_before_routing,failed_closed,"
-            + "blocked_by_safeguard,ingress_allowed_outside,processed_in,bad_signatures,violations\n");
+            + "blocked_by_safeguard,ingress_allowed_outside,processed_in,bad_signatures,violations,content_opened,content_opened_by,bad_access_records\n");
         foreach (var d in report.Deployments ?? [])
         {
             string[] cells =
@@ -75,6 +75,7 @@ internal static class ReportCommand
                 d.DeploymentId, d.DeploymentName ?? "", d.Model ?? "", d.HostingOption ?? "", d.DeploymentType ?? "", d.Boundary ?? "",
                 Number(d.Requests), Number(d.Processed), Number(d.RefusedBeforeRouting), Number(d.FailedClosed), Number(d.BlockedBySafeguard),
                 Number(d.IngressAllowedOutside), Locations(d, "; "), Number(d.BadSignatures), Number(d.Violations),
+                Number(d.ContentOpened), Openers(d), Number(d.BadAccessRecords),
             ];
             csv.AppendJoin(',', cells.Select(Quote)).Append('\n');
         }
@@ -103,7 +104,15 @@ internal static class ReportCommand
         }
 
         call.Out.Write(table);
+        foreach (var d in deployments.Where(d => d.ContentOpened > 0 || d.BadAccessRecords > 0))
+        {
+            // People who read a request's content after it was answered (a case opened): from the requests' access records.
+            call.Out.MarkupLine($"{CliOutput.Escape(d.DeploymentName ?? d.DeploymentId)}: content of {Number(d.ContentOpened)} request(s) opened later by {CliOutput.Escape(Openers(d))}"
+                + (d.BadAccessRecords > 0 ? $" [red]({Number(d.BadAccessRecords)} access record(s) not provably the operator's)[/]" : string.Empty) + ".");
+        }
     }
+
+    private static string Openers(DeploymentBoundary d) => string.Join("; ", (d.ContentOpenedBy ?? []).Select(o => $"{o.Party}: {Number(o.Requests)}"));
 
     private static string Locations(DeploymentBoundary d, string separator) =>
         string.Join(separator, (d.ProcessedIn ?? []).Select(p =>

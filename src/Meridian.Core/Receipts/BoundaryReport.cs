@@ -13,7 +13,10 @@ namespace Meridian.Core.Receipts;
 /// <param name="BlockedBySafeguard">Requests whose input a safeguard blocked: no backend saw them.</param>
 /// <param name="IngressAllowedOutside">Requests that came in outside the boundary where the operator allowed it.</param>
 /// <param name="BadSignatures">Stored receipts whose signature does not verify: counted as violations too.</param>
-/// <param name="Violations">Receipts showing processing or ingress outside the boundary, or not verifying. There should be none.</param>
+/// <param name="Violations">Receipts showing processing or ingress outside the boundary, or not verifying, and access records not verifying. There should be none.</param>
+/// <param name="ContentOpened">Requests whose content a person opened later (a Trust &amp; Safety case opened), by their access records.</param>
+/// <param name="ContentOpenedBy">Who opened content: each organisation and how many of these requests it opened.</param>
+/// <param name="BadAccessRecords">Stored access records not provably the operator's (not matching their leaf in a signed log): counted as violations too.</param>
 public sealed record DeploymentBoundaryReport(
     string DeploymentId,
     string? DeploymentName,
@@ -31,7 +34,13 @@ public sealed record DeploymentBoundaryReport(
     IReadOnlyList<ProcessingLocation> ProcessedIn,
     long BadSignatures,
     long Violations,
-    IReadOnlyList<string> ViolationRequestIds);
+    IReadOnlyList<string> ViolationRequestIds,
+    long ContentOpened,
+    IReadOnlyList<ContentOpener> ContentOpenedBy,
+    long BadAccessRecords);
+
+/// <param name="Party"><c>operator</c>, a publisher id or a tenant id.</param>
+public sealed record ContentOpener(string Party, long Requests);
 
 /// <param name="Operator"><c>platform</c> or a publisher id.</param>
 /// <param name="Region">A platform region, or a publisher's declared location (<c>undeclared</c> when it declared none).</param>
@@ -111,6 +120,31 @@ public sealed class BoundaryReportBuilder
         }
     }
 
+    /// <summary>
+    /// Counts a person's opening of a request's content (an access record of event <c>open</c>) against the request's
+    /// deployment; <paramref name="verified"/> false for a record not provably the operator's, a violation.
+    /// </summary>
+    public void AddContentAccess(string deploymentId, string requestId, string party, bool verified = true)
+    {
+        if (!_deployments.TryGetValue(deploymentId, out var entry))
+        {
+            return;
+        }
+
+        entry.Openers.TryAdd(party, new HashSet<string>(StringComparer.Ordinal));
+        entry.Openers[party].Add(requestId);
+        entry.Opened.Add(requestId);
+        if (!verified)
+        {
+            entry.BadAccessRecords++;
+            entry.Violations++;
+            if (entry.ViolationIds.Count < MaxViolationIds && !entry.ViolationIds.Contains(requestId))
+            {
+                entry.ViolationIds.Add(requestId);
+            }
+        }
+    }
+
     public BoundaryReportView Build(string tenantId, DateTimeOffset from, DateTimeOffset to)
     {
         var deployments = _deployments
@@ -143,6 +177,12 @@ public sealed class BoundaryReportBuilder
 
         public List<string> ViolationIds { get; } = [];
 
+        public HashSet<string> Opened { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, HashSet<string>> Openers { get; } = new(StringComparer.Ordinal);
+
+        public long BadAccessRecords { get; set; }
+
         public Dictionary<(string Operator, string Region, string? Zone), long> Locations { get; } = [];
 
         public DeploymentBoundaryReport ToReport(string deploymentId)
@@ -157,7 +197,8 @@ public sealed class BoundaryReportBuilder
                 Requests, Processed, RefusedBeforeRouting, FailedClosed, BlockedBySafeguard, IngressAllowedOutside,
                 [.. Locations.OrderByDescending(l => l.Value).ThenBy(l => l.Key.Region, StringComparer.Ordinal)
                     .Select(l => new ProcessingLocation(l.Key.Operator, l.Key.Region, l.Key.Zone, l.Value, Declared: l.Key.Region != UndeclaredLocation))],
-                BadSignatures, Violations, ViolationIds);
+                BadSignatures, Violations, ViolationIds,
+                Opened.Count, [.. Openers.OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => new ContentOpener(o.Key, o.Value.Count))], BadAccessRecords);
         }
     }
 }

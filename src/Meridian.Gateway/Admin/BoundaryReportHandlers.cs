@@ -53,6 +53,12 @@ public static class BoundaryReportHandlers
                     builder.Add(receipt, check.Authentic(geography, receipt, leaf));
                 }
             });
+
+            // Whoever opened a request's content later is counted with its deployment, each record checked like a receipt.
+            foreach (var (deploymentId, record) in geography.Cases.AccessOfTenant(tenant, AccessRecords.ContentEvent, from, to))
+            {
+                builder.AddContentAccess(deploymentId, record.RequestId ?? record.CaseId, record.Who?.Organisation ?? record.Actor, check.Authentic(geography, record));
+            }
         }
 
         return TypedResults.Ok(builder.Build(tenant, from, to));

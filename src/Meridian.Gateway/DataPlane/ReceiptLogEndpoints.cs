@@ -118,6 +118,41 @@ public sealed class ReceiptLogEndpoints(ApiKeyAuthenticator authenticator, Geogr
         return new ReceiptLogView(leaf.LogId, leaf.LeafIndex, Convert.ToBase64String(leaf.LeafHash), TreeHeadView.Of(head, store.Geography), [.. proof.Select(Convert.ToBase64String)]);
     }
 
+    /// <summary>
+    /// Access records as served, each with its leaf and the inclusion proof to its log's latest signed tree head (one read
+    /// of the log's leaf hashes per log); <c>log</c> null for an entry not appended yet or from before entries were leaves.
+    /// </summary>
+    internal static IReadOnlyList<AccessRecordView> AccessViewsOf(ReceiptStore store, IReadOnlyList<AccessEvent> records)
+    {
+        var views = new List<AccessRecordView>(records.Count);
+        var logs = new Dictionary<string, (StoredTreeHead Head, ISubtreeSource Leaves)>(StringComparer.Ordinal);
+        foreach (var record in records)
+        {
+            if (record.Leaf is not { LeafIndex: >= 0 } leaf)
+            {
+                views.Add(AccessRecords.ViewOf(record, null));
+                continue;
+            }
+
+            if (!logs.TryGetValue(leaf.LogId, out var log))
+            {
+                var head = store.LatestTreeHead(leaf.LogId) ?? throw new InvalidOperationException($"Log {leaf.LogId} has no signed tree head, yet access record {record.Seq} is its leaf {leaf.LeafIndex}.");
+                logs[leaf.LogId] = log = (head, store.LeafSource(leaf.LogId, head.TreeSize));
+            }
+
+            if (leaf.LeafIndex >= log.Head.TreeSize)
+            {
+                throw new InvalidOperationException($"Log {leaf.LogId} has no signed tree head that includes access record {record.Seq} (leaf {leaf.LeafIndex}).");
+            }
+
+            var proof = MerkleTree.InclusionProof(log.Leaves, leaf.LeafIndex, log.Head.TreeSize);
+            views.Add(AccessRecords.ViewOf(record, new ReceiptLogView(
+                leaf.LogId, leaf.LeafIndex, Convert.ToBase64String(leaf.LeafHash), TreeHeadView.Of(log.Head, store.Geography), [.. proof.Select(Convert.ToBase64String)])));
+        }
+
+        return views;
+    }
+
     private ReceiptStore? StoreOf(string logId) => stores.All.FirstOrDefault(s => s.LatestTreeHead(logId) is not null);
 
     private async Task<bool> AuthenticateAsync(HttpContext context)

@@ -48,11 +48,16 @@ public sealed class ReceiptsEndpoint(ApiKeyAuthenticator authenticator, RecordWr
         // A receipt still queued has no leaf yet, and so nothing that authenticates it: it is served with "log": null
         // (docs/receipts.md, "The receipt log"). A complete answer's last byte waits for the commit, so its receipt has one.
         ReceiptLogView? log = null;
+        IReadOnlyList<AccessEvent> records = [];
+        IReadOnlyList<AccessRecordView> access = [];
         if (pending is null)
         {
             try
             {
-                log = ReceiptLogEndpoints.ViewOf(stores.For(receipt.StorageGeography), requestId, treeSize);
+                var store = stores.For(receipt.StorageGeography);
+                log = ReceiptLogEndpoints.ViewOf(store, requestId, treeSize);
+                records = store.Cases.AccessForRequest(requestId);
+                access = ReceiptLogEndpoints.AccessViewsOf(store, records);
             }
             catch (Exception ex) when (ex is InvalidOperationException)
             {
@@ -73,6 +78,11 @@ public sealed class ReceiptsEndpoint(ApiKeyAuthenticator authenticator, RecordWr
         }
 
         json[ReceiptCanonicalJson.LogMember] = log is null ? null : JsonSerializer.SerializeToNode(log, ReceiptLogJsonContext.Default.ReceiptLogView);
+        // Beside the receipt, outside its canonical form: every access to the request's case, each a leaf of the log
+        // with its proof, and everyone who received the content — the receipt's recipients and whoever opened the case.
+        json[ReceiptCanonicalJson.AccessMember] = JsonSerializer.SerializeToNode(access, AccessRecordJsonContext.Default.IReadOnlyListAccessRecordView);
+        json[ReceiptCanonicalJson.ContentRecipientsMember] = JsonSerializer.SerializeToNode(
+            AccessRecords.ContentRecipients(receipt, records), AccessRecordJsonContext.Default.IReadOnlyListContentRecipientView);
         await context.Response.WriteAsync(json.ToJsonString(), context.RequestAborted);
     }
 

@@ -124,9 +124,13 @@ internal sealed class ReceiptLogWriter(string logId, string geography, ReceiptSi
 
     public string LogId => logId;
 
-    /// <summary>The leaves and signed head of <paramref name="receipts"/> appended to the log; null when all are in it already.</summary>
-    public LogAppend? Prepare(ReceiptStore store, IReadOnlyList<Receipt> receipts)
+    /// <summary>
+    /// The leaves and signed head of <paramref name="receipts"/>, then of the access-log entries <paramref name="access"/>,
+    /// appended to the log; null when there is nothing new.
+    /// </summary>
+    public LogAppend? Prepare(ReceiptStore store, IReadOnlyList<Receipt> receipts, IReadOnlyList<AccessEvent>? access = null)
     {
+        access ??= [];
         IReadOnlySet<string>? already = null;
         if (_frontier is null)
         {
@@ -152,6 +156,14 @@ internal sealed class ReceiptLogWriter(string logId, string geography, ReceiptSi
             next.Append(hash);
         }
 
+        var accessLeaves = new AccessLeaf[access.Count];
+        for (var i = 0; i < access.Count; i++)
+        {
+            var hash = AccessRecords.LeafHash(access[i]);
+            accessLeaves[i] = new AccessLeaf(access[i].Seq, next.Size, hash);
+            next.Append(hash);
+        }
+
         _prepared = next;
         if (next.Size == first)
         {
@@ -168,7 +180,7 @@ internal sealed class ReceiptLogWriter(string logId, string geography, ReceiptSi
             next.Nodes[i].CopyTo(frontier, i * MerkleTree.HashSize);
         }
 
-        return new LogAppend(leaves, new StoredTreeHead(logId, next.Size, root, timestamp, signer.KeyId, signature, frontier));
+        return new LogAppend(leaves, new StoredTreeHead(logId, next.Size, root, timestamp, signer.KeyId, signature, frontier)) { Access = accessLeaves };
     }
 
     public void Committed()

@@ -82,6 +82,9 @@ public sealed class ReceiptAuditState
     public Dictionary<string, TreeHeadView> Heads { get; init; } = new(StringComparer.Ordinal);
 
     public Dictionary<string, SeenReceipt> Receipts { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>Where each access record it verified sits, by <c>{request id}#{sequence number}</c>.</summary>
+    public Dictionary<string, SeenReceipt> Access { get; init; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>A receipt an audit verified in a log.</summary>
@@ -90,6 +93,9 @@ public sealed record SeenReceipt(string LogId, long LeafIndex, string LeafHash);
 /// <summary>The outcome of one audit run: the state to keep (only when nothing failed), failures, and what was checked.</summary>
 public sealed record ReceiptAuditResult(ReceiptAuditState State, IReadOnlyList<string> Failures, int Logs, int Receipts, int Pending)
 {
+    /// <summary>Access records verified in their logs.</summary>
+    public int AccessRecords => State.Access.Count;
+
     public bool Passed => Failures.Count == 0;
 }
 
@@ -102,7 +108,9 @@ public sealed partial class ReceiptAuditJsonContext : JsonSerializerContext;
 /// latest tree head must be signed by the operator and, where an earlier head was seen, provably an extension of it
 /// (RFC 9162 consistency proof); every receipt the key can read must verify, hash to its leaf and be included under a
 /// signed head consistent with the latest; and every receipt seen before must still be there, at the same leaf, with
-/// the same hash. A receipt removed, rewritten or reordered at rest fails one of these. Not thread-safe.
+/// the same hash. The same holds for every access record served beside those receipts: each verifies in its log, and each
+/// seen before is still served on its receipt, at the same leaf, with the same hash. A receipt or access record removed,
+/// rewritten or reordered at rest fails one of these. Not thread-safe.
 /// </summary>
 public sealed class ReceiptLogAuditor(HttpClient http, string apiKey, byte[] publicKey)
 {
@@ -115,6 +123,7 @@ public sealed class ReceiptLogAuditor(HttpClient http, string apiKey, byte[] pub
         // Proofs are fetched afresh on every run: what the gateway serves may have changed since the last.
         _consistency.Clear();
         var observed = new Dictionary<string, SeenReceipt>(StringComparer.Ordinal);
+        var observedAccess = new Dictionary<string, SeenReceipt>(StringComparer.Ordinal);
 
         // 1. Tree heads: signed, and each an extension of the one seen before.
         using var logs = await GetAsync("v1/receipt-logs", cancellationToken);
@@ -153,7 +162,7 @@ public sealed class ReceiptLogAuditor(HttpClient http, string apiKey, byte[] pub
             {
                 var requestId = item.GetProperty("request_id").GetString()!;
                 listed.Add(requestId);
-                if (await CheckReceiptAsync(requestId, state, observed, failures, cancellationToken) is false)
+                if (await CheckReceiptAsync(requestId, state, observed, observedAccess, failures, cancellationToken) is false)
                 {
                     pending++;
                 }
@@ -178,12 +187,30 @@ public sealed class ReceiptLogAuditor(HttpClient http, string apiKey, byte[] pub
             }
         }
 
+        // 4. Every access record seen before is still served on its receipt, where it was.
+        foreach (var (key, seen) in previous.Access)
+        {
+            var requestId = key[..key.LastIndexOf('#')];
+            var seq = key[(key.LastIndexOf('#') + 1)..];
+            if (!observedAccess.TryGetValue(key, out var now))
+            {
+                failures.Add($"access record {seq} of {requestId} (leaf {seen.LeafIndex} of log {seen.LogId}) was removed: it is no longer served on its receipt");
+            }
+            else if (now != seen)
+            {
+                failures.Add(now.LeafHash != seen.LeafHash
+                    ? $"access record {seq} of {requestId} was rewritten: leaf {seen.LeafIndex} of log {seen.LogId} held another hash when it was audited before"
+                    : $"access record {seq} of {requestId} moved from leaf {seen.LeafIndex} of log {seen.LogId} to leaf {now.LeafIndex} of log {now.LogId}: the log was reordered");
+            }
+        }
+
         return new ReceiptAuditResult(failures.Count == 0 ? state : previous, failures, state.Heads.Count, state.Receipts.Count, pending);
     }
 
     /// <summary>True when the receipt was checked in its log, false when it is not in one yet, null when it failed.</summary>
     private async Task<bool?> CheckReceiptAsync(
-        string requestId, ReceiptAuditState state, Dictionary<string, SeenReceipt> observed, List<string> failures, CancellationToken cancellationToken)
+        string requestId, ReceiptAuditState state, Dictionary<string, SeenReceipt> observed,
+        Dictionary<string, SeenReceipt> observedAccess, List<string> failures, CancellationToken cancellationToken)
     {
         using var response = await SendAsync($"v1/receipts/{Uri.EscapeDataString(requestId)}", cancellationToken);
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
@@ -200,6 +227,14 @@ public sealed class ReceiptLogAuditor(HttpClient http, string apiKey, byte[] pub
         {
             // Where the gateway says it is, verified or not: compared with where it was.
             observed[requestId] = new SeenReceipt(position.LogId, position.LeafIndex, position.LeafHash);
+        }
+
+        foreach (var record in check.Access)
+        {
+            if (record.Log is { } at)
+            {
+                observedAccess[$"{requestId}#{record.Seq}"] = new SeenReceipt(at.LogId, at.LeafIndex, at.LeafHash);
+            }
         }
 
         if (check.Pending)
@@ -232,6 +267,28 @@ public sealed class ReceiptLogAuditor(HttpClient http, string apiKey, byte[] pub
         }
 
         state.Receipts[requestId] = new SeenReceipt(view.LogId, view.LeafIndex, view.LeafHash);
+        foreach (var record in check.Access)
+        {
+            if (record.Log is not { } at)
+            {
+                continue;
+            }
+
+            if (!state.Heads.TryGetValue(at.LogId, out var head))
+            {
+                failures.Add($"{requestId}: the log {at.LogId} of its access record {record.Seq} is not among the logs the gateway lists");
+                return null;
+            }
+
+            if (at.TreeHead.TreeSize <= head.TreeSize && await ConsistentAsync(at.TreeHead, head, cancellationToken) is { } off)
+            {
+                failures.Add($"{requestId}: access record {record.Seq}: {off}");
+                return null;
+            }
+
+            state.Access[$"{requestId}#{record.Seq}"] = new SeenReceipt(at.LogId, at.LeafIndex, at.LeafHash);
+        }
+
         return true;
     }
 

@@ -30,6 +30,14 @@ public static class ReceiptCanonicalJson
     /// </summary>
     public const string LogMember = "log";
 
+    /// <summary>
+    /// The request's access records and its complete list of content recipients (docs/receipts.md, "Access records"),
+    /// added when the receipt is served: records are appended after the receipt was logged, each a leaf of its own.
+    /// </summary>
+    public const string AccessMember = "access";
+
+    public const string ContentRecipientsMember = "content_recipients";
+
     public static byte[] Of(JsonElement receipt)
     {
         if (receipt.ValueKind != JsonValueKind.Object)
@@ -270,7 +278,7 @@ public static class ReceiptCanonicalJson
     private static void WriteObject(ArrayBufferWriter<byte> output, JsonElement value, bool top)
     {
         var members = value.EnumerateObject()
-            .Where(p => p.Value.ValueKind != JsonValueKind.Null && !(top && p.Name is SignatureMember or CaseMember or LogMember))
+            .Where(p => p.Value.ValueKind != JsonValueKind.Null && !(top && p.Name is SignatureMember or CaseMember or LogMember or AccessMember or ContentRecipientsMember))
             .OrderBy(p => p.Name, StringComparer.Ordinal)
             .ToList();
         output.Write("{"u8);
@@ -475,7 +483,11 @@ internal sealed class CanonicalBuffer
 /// before the log, carries the operator's signature) and unaltered; <see cref="Pending"/> when it is neither yet — a
 /// receipt still queued in the writer, to be fetched again; <see cref="Log"/> where the receipt says it sits in a log.
 /// </summary>
-public sealed record ReceiptVerification(bool Valid, string? RequestId, string? KeyId, string Reason, ReceiptLogView? Log = null, bool Pending = false);
+public sealed record ReceiptVerification(bool Valid, string? RequestId, string? KeyId, string Reason, ReceiptLogView? Log = null, bool Pending = false)
+{
+    /// <summary>The checks of the receipt's access records (<c>access</c>), when it was served with them.</summary>
+    public IReadOnlyList<AccessRecordCheck> Access { get; init; } = [];
+}
 
 /// <summary>
 /// Checks receipts offline, against a public key the verifier trusts (published at <c>/.well-known/meridian-receipt-key</c>).
@@ -485,7 +497,25 @@ public sealed record ReceiptVerification(bool Valid, string? RequestId, string? 
 /// </summary>
 public static class ReceiptVerifier
 {
+    /// <summary>
+    /// The receipt, then its access records: each must be bound to this request, hash to its leaf and be included under a
+    /// signed tree head, and <c>content_recipients</c> must be what the receipt and the records say. A receipt whose
+    /// records fail is not valid, and the reason names the record.
+    /// </summary>
     public static ReceiptVerification Verify(JsonElement receipt, ReadOnlySpan<byte> publicKey)
+    {
+        var result = VerifyReceipt(receipt, publicKey);
+        if (receipt.ValueKind != JsonValueKind.Object)
+        {
+            return result;
+        }
+
+        // Checked even when the receipt failed, so an auditor sees where each record is served.
+        var access = AccessRecordVerifier.Check(receipt, result.RequestId, publicKey, out var failure);
+        return failure is null || !result.Valid ? result with { Access = access } : result with { Valid = false, Reason = failure, Access = access };
+    }
+
+    private static ReceiptVerification VerifyReceipt(JsonElement receipt, ReadOnlySpan<byte> publicKey)
     {
         var requestId = receipt.ValueKind == JsonValueKind.Object && receipt.TryGetProperty("request_id", out var id) && id.ValueKind == JsonValueKind.String
             ? id.GetString()

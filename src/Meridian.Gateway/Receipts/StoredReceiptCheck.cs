@@ -26,6 +26,15 @@ internal sealed class StoredReceiptCheck(ReceiptSigner signer)
         return ReceiptSigner.LeafHash(receipt).AsSpan().SequenceEqual(leaf.LeafHash) && leaf.LeafIndex < VerifiedSize(store, leaf.LogId);
     }
 
+    /// <summary>
+    /// Whether a stored access record is the operator's, unaltered: it hashes to the leaf in its row, under the log's latest
+    /// signed head. A record not appended yet is taken as it is (its log's writer appends it before its access is
+    /// answered); one from before records were leaves has only the access log's chain.
+    /// </summary>
+    public bool Authentic(ReceiptStore store, AccessEvent record) =>
+        record.Leaf is not { LeafIndex: >= 0 } leaf
+        || (AccessRecords.LeafHash(record).AsSpan().SequenceEqual(leaf.LeafHash) && leaf.LeafIndex < VerifiedSize(store, leaf.LogId));
+
     /// <summary>How many leaves of the log are proven under its latest signed head: its size, or 0 when the stored log does not match it.</summary>
     private long VerifiedSize(ReceiptStore store, string logId)
     {

@@ -61,6 +61,26 @@ public sealed partial class RecordWriter(
         return lane.Queue.Writer.TryWrite(entry) ? ValueTask.CompletedTask : lane.Queue.Writer.WriteAsync(entry, CancellationToken.None);
     }
 
+    /// <summary>
+    /// Makes the access-log entries this node has written to <paramref name="geography"/>'s store (with its log's id,
+    /// <see cref="LogIdFor"/>) leaves of its receipt log, under a signed tree head, and completes once that is committed.
+    /// The entries go through the geography's lane, the log's only writer, so the log never forks. Callers write their
+    /// entry first (durable in the chain) and await this before they answer: no content, view or decision is served
+    /// before its record is a leaf; should this fail or never complete, the caller does not answer with it.
+    /// </summary>
+    public async Task LogAccessAsync(string geography, CancellationToken cancellationToken)
+    {
+        var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var entry = new Entry(null, written);
+        var lane = LaneFor(geography);
+        if (!lane.Queue.Writer.TryWrite(entry))
+        {
+            await lane.Queue.Writer.WriteAsync(entry, cancellationToken);
+        }
+
+        await written.Task.WaitAsync(cancellationToken);
+    }
+
     /// <summary>The name this node's receipt logs are derived from (<see cref="ReceiptLogId"/>).</summary>
     public string NodeName { get; } = (node ?? NodeIdentity.Default).Name;
 
@@ -80,7 +100,7 @@ public sealed partial class RecordWriter(
     public Receipt? FindReceipt(string requestId) => _pending.TryGetValue(requestId, out var entry) ? entry.Receipt : null;
 
     /// <summary>The case of a request whose record is accepted but not yet written.</summary>
-    public CaseRecord? FindCase(string requestId) => _pending.TryGetValue(requestId, out var entry) ? entry.Record.Case?.Record : null;
+    public CaseRecord? FindCase(string requestId) => _pending.TryGetValue(requestId, out var entry) ? entry.Record?.Case?.Record : null;
 
     /// <summary>A tenant's receipts accepted but not yet written, created in [<paramref name="from"/>, <paramref name="to"/>).</summary>
     public IReadOnlyList<Receipt> PendingFor(string tenantId, DateTimeOffset from, DateTimeOffset to) =>
@@ -144,6 +164,8 @@ public sealed partial class RecordWriter(
         var batch = new List<Entry>(MaxBatch);
         ReceiptStore.BatchWriter? connection = null;
         var log = new ReceiptLogWriter(LogIdFor(geography), geography, signer, time ?? TimeProvider.System);
+        // The lane's first batch also appends access-log entries a previous run wrote but did not get to append.
+        var sweep = true;
         // Records accepted before the host started wait for it (the budgets must be seeded before the first write).
         await _started.Task;
         try
@@ -156,10 +178,15 @@ public sealed partial class RecordWriter(
                     batch.Add(entry);
                 }
 
-                connection = await WriteWithRetryAsync(geography, batch, connection, log);
+                connection = await WriteWithRetryAsync(geography, batch, connection, log, sweep || batch.Exists(e => e.Record is null));
+                sweep = false;
                 foreach (var written in batch)
                 {
-                    _pending.TryRemove(written.Receipt.RequestId, out _);
+                    if (written.Record is { } record)
+                    {
+                        _pending.TryRemove(record.Receipt.RequestId, out _);
+                    }
+
                     written.Written?.TrySetResult();
                 }
 
@@ -173,13 +200,22 @@ public sealed partial class RecordWriter(
     }
 
     /// <summary>Writes one batch in one transaction, retrying on fresh connections until it is stored; returns the connection to reuse.</summary>
-    private async Task<ReceiptStore.BatchWriter> WriteWithRetryAsync(string geography, List<Entry> batch, ReceiptStore.BatchWriter? connection, ReceiptLogWriter log)
+    /// <param name="access">Whether to append this node's access-log entries that are not leaves yet.</param>
+    private async Task<ReceiptStore.BatchWriter> WriteWithRetryAsync(
+        string geography, List<Entry> batch, ReceiptStore.BatchWriter? connection, ReceiptLogWriter log, bool access)
     {
-        var records = new RequestRecord[batch.Count];
-        var receipts = new Receipt[batch.Count];
-        for (var i = 0; i < batch.Count; i++)
+        var records = new List<RequestRecord>(batch.Count);
+        foreach (var entry in batch)
         {
-            records[i] = batch[i].Record;
+            if (entry.Record is { } record)
+            {
+                records.Add(record);
+            }
+        }
+
+        var receipts = new Receipt[records.Count];
+        for (var i = 0; i < records.Count; i++)
+        {
             receipts[i] = records[i].Receipt;
         }
 
@@ -191,7 +227,7 @@ public sealed partial class RecordWriter(
                 var store = stores.For(geography);
                 connection ??= store.OpenBatchWriter();
                 // The leaves and the one signed tree head of this batch (one Ed25519 signature for all its receipts).
-                var append = log.Prepare(store, receipts);
+                var append = log.Prepare(store, receipts, access ? store.Cases.Unlogged(log.LogId) : []);
                 // Only usage rows that were new come back, so a retried (half-written) batch adds nothing twice to the
                 // budgets' running totals; receipts and cases are idempotent by request id.
                 // Not inside budgets?.Record(…): a null-conditional call skips evaluating its argument, so a writer without
@@ -232,10 +268,10 @@ public sealed partial class RecordWriter(
 
     private sealed record Lane(Channel<Entry> Queue, Task Loop);
 
-    /// <summary>One queued record and who waits for it to be committed.</summary>
-    private sealed record Entry(RequestRecord Record, TaskCompletionSource? Written)
+    /// <summary>One queued record and who waits for it to be committed; no record: a wait for this node's access-log entries to be leaves.</summary>
+    private sealed record Entry(RequestRecord? Record, TaskCompletionSource? Written)
     {
-        public Receipt Receipt => Record.Receipt;
+        public Receipt Receipt => Record!.Receipt;
     }
 
     private static partial class Log

@@ -3,6 +3,8 @@ using System.Text.Json;
 using Meridian.Core.Access;
 using Meridian.Core.Marketplace;
 using Meridian.Gateway.Admin;
+using Meridian.Gateway.Receipts;
+using Meridian.Gateway.Records;
 using Meridian.Storage.Control;
 using Meridian.Storage.Geography;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -14,7 +16,8 @@ namespace Meridian.Gateway.Safeguards;
 /// every case; a reviewer the cases assigned to its party (a publisher, a tenant or the operator, as recorded on the case)
 /// in its geographies. A reviewer asking for an existing case outside that scope gets 403; a case id that exists nowhere
 /// is 404; every other role gets 403. Opening a case decrypts its snapshot and writes an access record (who, when, which
-/// case, why) to the geography's hash-chained access log in the same transaction.
+/// case, why) to the geography's hash-chained access log in the same transaction; every entry becomes a leaf of this
+/// node's receipt log before the answer leaves (<see cref="RecordWriter.LogAccessAsync"/>).
 /// </summary>
 public static class CaseHandlers
 {
@@ -28,10 +31,10 @@ public static class CaseHandlers
 
     public static void Map(RouteGroupBuilder admin)
     {
-        admin.MapGet("/cases", List);
+        admin.MapGet("/cases", ListAsync);
         admin.MapGet("/cases/access-log/verify", Verify);
-        admin.MapGet("/cases/{id}", Get);
-        admin.MapGet("/cases/{id}/access", Access);
+        admin.MapGet("/cases/{id}", GetAsync);
+        admin.MapGet("/cases/{id}/access", AccessAsync);
         admin.MapPost("/cases/{id}/open", OpenAsync).WithBody<OpenCaseRequest>();
         admin.MapPost("/cases/{id}/decision", DecideAsync).WithBody<DecideCaseRequest>();
     }
@@ -40,7 +43,8 @@ public static class CaseHandlers
     /// <c>?status=open|decided&amp;geography=&amp;limit=&amp;cursor=</c>: the caller's queue, newest first, across the
     /// geographies it may see, one page at a time.
     /// </summary>
-    public static Results<Ok<ListResponse<CaseView>>, ProblemHttpResult> List(HttpContext context, GeographyStores stores, TimeProvider time)
+    public static async Task<Results<Ok<ListResponse<CaseView>>, ProblemHttpResult>> ListAsync(
+        HttpContext context, GeographyStores stores, RecordWriter writer, TimeProvider time)
     {
         var caller = AdminAuthentication.CallerOf(context);
         if (caller.ReviewCases(out var scope) != AccessDecision.Allowed)
@@ -68,20 +72,24 @@ public static class CaseHandlers
         };
         var visible = stores.All.Where(s => scope is null || scope.Geographies.Contains(s.Geography, StringComparer.OrdinalIgnoreCase));
         var found = PageAcross(visible, geography, query, page.Limit);
-        RecordViews(stores, found.Items, caller.Actor, CaseStore.ViewedInList, time);
+        await RecordViewsAsync(context, stores, writer, found.Items, caller, CaseStore.ViewedInList, time);
         return TypedResults.Ok(AdminRequest.List(found, CaseView.Of));
     }
 
     /// <summary>
-    /// Writes a <c>view</c> entry per case shown into its geography's access log before the answer leaves: every view of
-    /// a case by the operator or a reviewer is on record, a queue page as much as one case (docs/safeguards.md, "Access log").
+    /// Writes a <c>view</c> entry per case shown into its geography's access log, and has them appended to the receipt
+    /// log, before the answer leaves: every view of a case by the operator or a reviewer is on record, a queue page as
+    /// much as one case (docs/safeguards.md, "Access log").
     /// </summary>
-    internal static void RecordViews(GeographyStores stores, IReadOnlyList<CaseRecord> shown, string actor, string reasonCode, TimeProvider time)
+    internal static async Task RecordViewsAsync(
+        HttpContext context, GeographyStores stores, RecordWriter writer, IReadOnlyList<CaseRecord> shown, AdminCaller caller, string reasonCode, TimeProvider time)
     {
         var now = time.GetUtcNow();
+        var who = AccessRecords.Of(caller);
         foreach (var inGeography in shown.GroupBy(c => c.Geography, StringComparer.OrdinalIgnoreCase))
         {
-            stores.For(inGeography.Key).Cases.RecordViews([.. inGeography.Select(c => c.Id)], actor, reasonCode, now);
+            stores.For(inGeography.Key).Cases.RecordViews([.. inGeography.Select(c => c.Id)], who, writer.LogIdFor(inGeography.Key), reasonCode, now);
+            await writer.LogAccessAsync(inGeography.Key, context.RequestAborted);
         }
     }
 
@@ -142,14 +150,15 @@ public static class CaseHandlers
         return merged.Count > limit ? new Page<CaseRecord>(merged[..limit], merged[limit - 1].Id) : new Page<CaseRecord>(merged, null);
     }
 
-    public static Results<Ok<CaseView>, ProblemHttpResult> Get(HttpContext context, string id, GeographyStores stores, TimeProvider time)
+    public static async Task<Results<Ok<CaseView>, ProblemHttpResult>> GetAsync(
+        HttpContext context, string id, GeographyStores stores, RecordWriter writer, TimeProvider time)
     {
-        if (Find(context, id, stores, out var found, out var store) is { } denied)
+        if (Find(context, id, stores, out var found, out _) is { } denied)
         {
             return denied;
         }
 
-        store!.Cases.RecordViews([id], AdminAuthentication.CallerOf(context).Actor, CaseStore.ViewedMetadata, time.GetUtcNow());
+        await RecordViewsAsync(context, stores, writer, [found!], AdminAuthentication.CallerOf(context), CaseStore.ViewedMetadata, time);
         return TypedResults.Ok(CaseView.Of(found!));
     }
 
@@ -157,21 +166,26 @@ public static class CaseHandlers
     /// The access events of one case (views, opens, decisions, lifts, purge), oldest first, as they stood when asked;
     /// this view itself is recorded after them (and shows in the next read).
     /// </summary>
-    public static Results<Ok<ListResponse<AccessEventView>>, ProblemHttpResult> Access(HttpContext context, string id, GeographyStores stores, TimeProvider time)
+    public static async Task<Results<Ok<ListResponse<AccessEventView>>, ProblemHttpResult>> AccessAsync(
+        HttpContext context, string id, GeographyStores stores, RecordWriter writer, TimeProvider time)
     {
-        if (Find(context, id, stores, out _, out var store) is { } denied)
+        if (Find(context, id, stores, out var found, out var store) is { } denied)
         {
             return denied;
         }
 
         var events = store!.Cases.AccessLog(id);
-        store.Cases.RecordViews([id], AdminAuthentication.CallerOf(context).Actor, CaseStore.ViewedAccessLog, time.GetUtcNow());
+        await RecordViewsAsync(context, stores, writer, [found!], AdminAuthentication.CallerOf(context), CaseStore.ViewedAccessLog, time);
         return TypedResults.Ok(new ListResponse<AccessEventView>([.. events.Select(AccessEventView.Of)], null));
     }
 
-    /// <summary>Decrypts and returns the snapshot; the access record is written before the content leaves the store.</summary>
+    /// <summary>
+    /// Decrypts and returns the snapshot. The access record is written in the transaction that reads the snapshot, and
+    /// appended to the receipt log (a leaf under a signed tree head) before the content leaves: the content is never
+    /// served without its record on the request's receipt.
+    /// </summary>
     public static async Task<Results<Ok<OpenCaseResponse>, ProblemHttpResult>> OpenAsync(
-        HttpContext context, string id, GeographyStores stores, CaseKeyRing keys, TimeProvider time)
+        HttpContext context, string id, GeographyStores stores, RecordWriter writer, CaseKeyRing keys, TimeProvider time)
     {
         if (Find(context, id, stores, out var found, out var store) is { } denied)
         {
@@ -196,11 +210,13 @@ public static class CaseHandlers
         }
 
         var caller = AdminAuthentication.CallerOf(context);
-        var (content, access) = store!.Cases.OpenSnapshot(id, caller.Actor, reasonCode, reason, time.GetUtcNow());
+        var (content, access) = store!.Cases.OpenSnapshot(id, AccessRecords.Of(caller), writer.LogIdFor(found.Geography), reasonCode, reason, time.GetUtcNow());
         if (content is null)
         {
             return AdminProblems.Conflict($"The snapshot of case '{id}' was purged at the end of its retention period; its metadata and decision remain.");
         }
+
+        await writer.LogAccessAsync(found.Geography, context.RequestAborted);
 
         byte[] plaintext;
         try
@@ -230,7 +246,7 @@ public static class CaseHandlers
     /// until a lifting decision (<see cref="SuspensionHandlers"/>). A resource or tenant is suspended only by the operator.
     /// </summary>
     public static async Task<Results<Ok<CaseView>, ProblemHttpResult>> DecideAsync(
-        HttpContext context, string id, GeographyStores stores, MarketplaceStore market, TimeProvider time)
+        HttpContext context, string id, GeographyStores stores, RecordWriter writer, MarketplaceStore market, TimeProvider time)
     {
         if (Find(context, id, stores, out var found, out var store) is { } denied)
         {
@@ -286,9 +302,13 @@ public static class CaseHandlers
             return AdminProblems.From(refused);
         }
 
-        return store!.Cases.Decide(id, decision, action, caller.Actor, now) is { } decided
-            ? TypedResults.Ok(CaseView.Of(decided))
-            : AdminProblems.Conflict($"Case '{id}' was already decided.");
+        if (store!.Cases.Decide(id, decision, action, AccessRecords.Of(caller), writer.LogIdFor(found.Geography), now) is not { } decided)
+        {
+            return AdminProblems.Conflict($"Case '{id}' was already decided.");
+        }
+
+        await writer.LogAccessAsync(found.Geography, context.RequestAborted);
+        return TypedResults.Ok(CaseView.Of(decided));
     }
 
     /// <summary><c>?geography=</c>: recomputes the geography's access-log chain (operator only).</summary>

@@ -51,7 +51,22 @@ public sealed record AccessEventView(
     long Seq, string At, string Actor, string CaseId, string Event, string? ReasonCode, string? Reason, string PreviousHash, string Hash)
 {
     public static AccessEventView Of(AccessEvent e) =>
-        new(e.Seq, Storage.Control.ControlStore.FormatTime(e.At), e.Actor, e.CaseId, e.Event, e.ReasonCode, e.Reason, e.PreviousHash, e.Hash);
+        new(e.Seq, Storage.Control.ControlStore.FormatTime(e.At), e.Actor, e.CaseId, e.Event, e.ReasonCode, e.Reason, e.PreviousHash, e.Hash)
+        {
+            ActorName = e.Who?.Name,
+            ActorSalt = e.ActorSalt,
+        };
+
+    /// <summary>The actor's display name when the entry was written (null on entries from before).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ActorName { get; init; }
+
+    /// <summary>
+    /// The salt of the commitment the entry's access record carries instead of the actor (docs/receipts.md, "Access
+    /// records"): with <see cref="Actor"/> and <see cref="ActorName"/> it proves who the record names. Operator and reviewers only.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ActorSalt { get; init; }
 }
 
 /// <param name="ReasonCode">One of <see cref="CaseHandlers.OpenReasonCodes"/> (default <c>triage</c>): what the tenant is shown.</param>

@@ -1,3 +1,4 @@
+using Meridian.Gateway.Records;
 using Meridian.Gateway.Snapshot;
 using Meridian.Safeguards.Policies;
 using Meridian.Storage.Geography;
@@ -7,16 +8,17 @@ namespace Meridian.Gateway.Safeguards;
 /// <summary>
 /// Retention: deletes case snapshots older than their deployment's retention period (its <c>safeguards.retention_days</c>,
 /// else <see cref="SafeguardsOptions.Retention"/>) in every geography store, keeping each case's metadata and decision and
-/// writing a <c>purge</c> event to the access log (proof of deletion). Runs every
-/// <see cref="SafeguardsOptions.PurgeInterval"/> on the injected clock, and once at start. A deployment's period is read
-/// from the current routing snapshot at each run, so a changed period applies to the cases it already has; a deleted
-/// deployment's cases keep the gateway's period.
+/// writing a <c>purge</c> event to the access log (proof of deletion), which becomes a leaf of this node's receipt log
+/// before the run ends. Runs every <see cref="SafeguardsOptions.PurgeInterval"/> on the injected clock, and once at start.
+/// A deployment's period is read from the current routing snapshot at each run, so a changed period applies to the cases
+/// it already has; a deleted deployment's cases keep the gateway's period.
 /// </summary>
 public sealed partial class CasePurger(
-    GeographyStores stores, GatewaySnapshotProvider snapshots, SafeguardsOptions options, TimeProvider time, ILogger<CasePurger> logger) : BackgroundService
+    GeographyStores stores, RecordWriter writer, GatewaySnapshotProvider snapshots, SafeguardsOptions options, TimeProvider time, ILogger<CasePurger> logger)
+    : BackgroundService
 {
-    /// <summary>Purges now; returns how many snapshots were deleted.</summary>
-    public int PurgeExpired()
+    /// <summary>Purges now; returns how many snapshots were deleted, once their proofs of deletion are leaves of the receipt log.</summary>
+    public async Task<int> PurgeExpiredAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var periods = RetentionPeriods();
@@ -25,10 +27,11 @@ public sealed partial class CasePurger(
         var purged = 0;
         foreach (var store in stores.All)
         {
-            var ids = store.Cases.PurgeSnapshots(now - shortest, Due, now);
+            var ids = store.Cases.PurgeSnapshots(now - shortest, Due, writer.LogIdFor(store.Geography), now);
             if (ids.Count > 0)
             {
                 Log.Purged(logger, ids.Count, store.Geography);
+                await writer.LogAccessAsync(store.Geography, cancellationToken);
             }
 
             purged += ids.Count;
@@ -52,7 +55,7 @@ public sealed partial class CasePurger(
         {
             try
             {
-                PurgeExpired();
+                await PurgeExpiredAsync(stoppingToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

@@ -1,6 +1,8 @@
 using Meridian.Core.Access;
 using Meridian.Core.Marketplace;
 using Meridian.Gateway.Admin;
+using Meridian.Gateway.Receipts;
+using Meridian.Gateway.Records;
 using Meridian.Storage.Control;
 using Meridian.Storage.Geography;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -85,7 +87,7 @@ public static class SuspensionHandlers
     /// without its record (a retry records the lift again).
     /// </summary>
     public static async Task<Results<Ok<SuspensionView>, ProblemHttpResult>> LiftAsync(
-        HttpContext context, string id, MarketplaceStore market, GeographyStores stores, TimeProvider time)
+        HttpContext context, string id, MarketplaceStore market, GeographyStores stores, RecordWriter writer, TimeProvider time)
     {
         var caller = AdminAuthentication.CallerOf(context);
         if (caller.ReviewCases(out _) != AccessDecision.Allowed)
@@ -128,7 +130,8 @@ public static class SuspensionHandlers
         }
 
         var now = time.GetUtcNow();
-        store!.Cases.RecordLift(suspension.CaseId, caller.Actor, reasonCode, reason, now);
+        store!.Cases.RecordLift(suspension.CaseId, AccessRecords.Of(caller), writer.LogIdFor(found.Geography), reasonCode, reason, now);
+        await writer.LogAccessAsync(found.Geography, context.RequestAborted);
         var lifted = market.LiftSuspension(caller.Actor, id, reasonCode, reason, now);
         return lifted.Succeeded ? TypedResults.Ok(AdminViews.Suspension(lifted.Value!, caller)) : AdminProblems.From(lifted);
     }

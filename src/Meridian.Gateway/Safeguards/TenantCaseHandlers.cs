@@ -1,5 +1,6 @@
 using Meridian.Core.Access;
 using Meridian.Gateway.Admin;
+using Meridian.Gateway.Records;
 using Meridian.Storage.Control;
 using Meridian.Storage.Geography;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -19,14 +20,14 @@ public static class TenantCaseHandlers
 
     public static void Map(RouteGroupBuilder admin)
     {
-        admin.MapGet("/tenants/{tenant}/cases", List);
-        admin.MapGet("/tenants/{tenant}/cases/{id}", Get);
-        admin.MapGet("/tenants/{tenant}/cases/{id}/access", Access);
+        admin.MapGet("/tenants/{tenant}/cases", ListAsync);
+        admin.MapGet("/tenants/{tenant}/cases/{id}", GetAsync);
+        admin.MapGet("/tenants/{tenant}/cases/{id}/access", AccessAsync);
     }
 
     /// <summary><c>?status=&amp;geography=&amp;limit=&amp;cursor=</c>: the tenant's cases in every geography, newest first.</summary>
-    public static Results<Ok<ListResponse<TenantCaseView>>, ProblemHttpResult> List(
-        HttpContext context, string tenant, MarketplaceStore market, GeographyStores stores, TimeProvider time)
+    public static async Task<Results<Ok<ListResponse<TenantCaseView>>, ProblemHttpResult>> ListAsync(
+        HttpContext context, string tenant, MarketplaceStore market, GeographyStores stores, RecordWriter writer, TimeProvider time)
     {
         if (ReadableTenant(context, tenant, market) is { } denied)
         {
@@ -40,25 +41,25 @@ public static class TenantCaseHandlers
 
         var query = new CaseQuery(page.Limit + 1) { TenantId = tenant, Status = status, Before = page.After };
         var found = CaseHandlers.PageAcross(stores.All, geography, query, page.Limit);
-        RecordOperatorViews(context, stores, found.Items, CaseStore.ViewedInList, time);
+        await RecordOperatorViewsAsync(context, stores, writer, found.Items, CaseStore.ViewedInList, time);
         return TypedResults.Ok(AdminRequest.List(found, TenantCaseView.Of));
     }
 
-    public static Results<Ok<TenantCaseView>, ProblemHttpResult> Get(
-        HttpContext context, string tenant, string id, MarketplaceStore market, GeographyStores stores, TimeProvider time)
+    public static async Task<Results<Ok<TenantCaseView>, ProblemHttpResult>> GetAsync(
+        HttpContext context, string tenant, string id, MarketplaceStore market, GeographyStores stores, RecordWriter writer, TimeProvider time)
     {
         if (Find(context, tenant, id, market, stores, out var found, out _) is { } denied)
         {
             return denied;
         }
 
-        RecordOperatorViews(context, stores, [found!], CaseStore.ViewedMetadata, time);
+        await RecordOperatorViewsAsync(context, stores, writer, [found!], CaseStore.ViewedMetadata, time);
         return TypedResults.Ok(TenantCaseView.Of(found!));
     }
 
     /// <summary>The case's access events, oldest first, without actors, free-text reasons or hashes.</summary>
-    public static Results<Ok<ListResponse<TenantAccessEventView>>, ProblemHttpResult> Access(
-        HttpContext context, string tenant, string id, MarketplaceStore market, GeographyStores stores, TimeProvider time)
+    public static async Task<Results<Ok<ListResponse<TenantAccessEventView>>, ProblemHttpResult>> AccessAsync(
+        HttpContext context, string tenant, string id, MarketplaceStore market, GeographyStores stores, RecordWriter writer, TimeProvider time)
     {
         if (Find(context, tenant, id, market, stores, out var found, out var store) is { } denied)
         {
@@ -66,7 +67,7 @@ public static class TenantCaseHandlers
         }
 
         var events = store!.Cases.AccessLog(id);
-        RecordOperatorViews(context, stores, [found!], CaseStore.ViewedAccessLog, time);
+        await RecordOperatorViewsAsync(context, stores, writer, [found!], CaseStore.ViewedAccessLog, time);
         return TypedResults.Ok(new ListResponse<TenantAccessEventView>([.. events.Select(e => TenantAccessEventView.Of(e, found!))], null));
     }
 
@@ -74,12 +75,13 @@ public static class TenantCaseHandlers
     /// The operator reading a tenant's cases is recorded like any operator view of a case; the tenant's own people reading
     /// their own cases are not (their reads would fill the log the tenant reads with its own views).
     /// </summary>
-    private static void RecordOperatorViews(HttpContext context, GeographyStores stores, IReadOnlyList<CaseRecord> shown, string reasonCode, TimeProvider time)
+    private static async Task RecordOperatorViewsAsync(
+        HttpContext context, GeographyStores stores, RecordWriter writer, IReadOnlyList<CaseRecord> shown, string reasonCode, TimeProvider time)
     {
         var caller = AdminAuthentication.CallerOf(context);
         if (caller.IsOperator)
         {
-            CaseHandlers.RecordViews(stores, shown, caller.Actor, reasonCode, time);
+            await CaseHandlers.RecordViewsAsync(context, stores, writer, shown, caller, reasonCode, time);
         }
     }
 

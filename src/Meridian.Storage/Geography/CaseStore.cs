@@ -84,6 +84,34 @@ public sealed record AccessEvent(long Seq, DateTimeOffset At, string Actor, stri
     /// open's reason code, a decision's decision, <c>retention_elapsed</c> for a purge. Null on entries written before it existed.
     /// </summary>
     public string? ReasonCode { get; init; }
+
+    /// <summary>The request whose case this is (null only on entries written before access records were bound to requests).</summary>
+    public string? RequestId { get; init; }
+
+    /// <summary>Who, beyond <see cref="Actor"/>: role, display name and organisation (null on entries from before they were recorded).</summary>
+    public AccessActor? Who { get; init; }
+
+    /// <summary>
+    /// The random salt of the commitment to the actor's id and name that an access record carries instead of them (hex;
+    /// null on entries from before): served to the operator and reviewers, never to the tenant.
+    /// </summary>
+    public string? ActorSalt { get; init; }
+
+    /// <summary>
+    /// Where the entry is a leaf of the writing node's receipt log: <see cref="LogPosition.LeafIndex"/> is -1 while the
+    /// entry waits for its log's writer (it is durable in the chain already); null for entries from before entries were leaves.
+    /// </summary>
+    public LogPosition? Leaf { get; init; }
+}
+
+/// <summary>
+/// Who touched a case, as an access record names them: the actor id of the chain (<c>token:…</c>, <c>system:retention</c>),
+/// the role, the display name, and the organisation they act for: <c>operator</c>, <c>publisher:{id}</c> or <c>tenant:{id}</c>.
+/// </summary>
+public sealed record AccessActor(string Id, string Role, string Name, string Organisation)
+{
+    /// <summary>The retention purge, run by the node for the operator.</summary>
+    public static AccessActor Retention { get; } = new(CaseStore.SystemActor, "system", "retention purge", "operator");
 }
 
 /// <summary>The result of re-computing the access log's chain.</summary>
@@ -173,6 +201,32 @@ public sealed partial class CaseStore
         CREATE INDEX ts_cases_unpurged ON ts_cases (created_at) WHERE purged_at IS NULL AND retention = 'standard';
         """;
 
+    /// <summary>
+    /// Access-log entries become access records bound to their request and leaves of the receipt log (issue 16 item 2,
+    /// issue 19): who in full (role, display name, organisation), the request id, and the leaf — log id set when the entry
+    /// is written (the writing node's log), index and hash when that log's single writer appends it. Appended to
+    /// <see cref="ReceiptStore"/>'s list. Additive: entries from before get their request id from their case and stay
+    /// chain-only (no leaf); a binary from before writes entries without a log id, which never become leaves, so the
+    /// compatibility floor stays (docs/receipts.md says what such entries prove).
+    /// </summary>
+    internal const string AccessLeavesSchema = """
+        ALTER TABLE ts_access_log ADD COLUMN request_id TEXT;
+        ALTER TABLE ts_access_log ADD COLUMN actor_role TEXT;
+        ALTER TABLE ts_access_log ADD COLUMN actor_name TEXT;
+        ALTER TABLE ts_access_log ADD COLUMN organisation TEXT;
+        ALTER TABLE ts_access_log ADD COLUMN actor_salt TEXT;
+        ALTER TABLE ts_access_log ADD COLUMN log_id TEXT;
+        ALTER TABLE ts_access_log ADD COLUMN leaf_index INTEGER;
+        ALTER TABLE ts_access_log ADD COLUMN leaf_hash BLOB;
+        UPDATE ts_access_log SET request_id = (SELECT c.request_id FROM ts_cases c WHERE c.id = ts_access_log.case_id);
+        CREATE UNIQUE INDEX ts_access_log_leaf ON ts_access_log (log_id, leaf_index);
+        CREATE INDEX ts_access_log_request ON ts_access_log (request_id, seq);
+        CREATE INDEX ts_access_log_unlogged ON ts_access_log (log_id, seq) WHERE leaf_index IS NULL;
+        """;
+
+    private const string AccessColumns =
+        "seq, at, actor, case_id, event, reason, prev_hash, hash, reason_code, request_id, actor_role, actor_name, organisation, log_id, leaf_index, leaf_hash, actor_salt";
+
     private const string Columns =
         "id, request_id, created_at, geography, tenant_id, key_id, resource_id, deployment_id, deployment_name, publisher_id, policy, verdict, " +
         "action, categories, kinds, status, decision, decision_action, decided_at, decided_by, " +
@@ -245,7 +299,8 @@ public sealed partial class CaseStore
     /// snapshot (any more) or its key was destroyed. <see cref="CaseContent.WrappedKey"/> is empty for a snapshot sealed
     /// before per-case keys, under the geography's key.
     /// </summary>
-    public (CaseContent? Content, AccessEvent? Access) OpenSnapshot(string caseId, string actor, string reasonCode, string reason, DateTimeOffset at)
+    /// <param name="logId">The receipt log the record becomes a leaf of: the writing node's log of this geography.</param>
+    public (CaseContent? Content, AccessEvent? Access) OpenSnapshot(string caseId, AccessActor who, string logId, string reasonCode, string reason, DateTimeOffset at)
     {
         using var connection = _database.Open();
         using var transaction = _database.BeginWrite(connection);
@@ -263,7 +318,7 @@ public sealed partial class CaseStore
             return (null, null);
         }
 
-        var access = Append(connection, transaction, caseId, actor, "open", reasonCode, reason, at);
+        var access = Append(connection, transaction, caseId, who, logId, "open", reasonCode, reason, at);
         transaction.Commit();
         return (content, access);
     }
@@ -273,7 +328,7 @@ public sealed partial class CaseStore
     /// page, one case, its access log), one entry per case, in one transaction. Nothing of content is involved, but who
     /// looked at which case is what a tenant and an auditor ask, so every view is in the chain like every open.
     /// </summary>
-    public void RecordViews(IReadOnlyCollection<string> caseIds, string actor, string reasonCode, DateTimeOffset at)
+    public void RecordViews(IReadOnlyCollection<string> caseIds, AccessActor who, string logId, string reasonCode, DateTimeOffset at)
     {
         if (caseIds.Count == 0)
         {
@@ -284,27 +339,27 @@ public sealed partial class CaseStore
         using var transaction = _database.BeginWrite(connection);
         foreach (var caseId in caseIds)
         {
-            Append(connection, transaction, caseId, actor, "view", reasonCode, null, at);
+            Append(connection, transaction, caseId, who, logId, "view", reasonCode, null, at);
         }
 
         transaction.Commit();
     }
 
     /// <summary>Records a decision on an open case (and the access event). Null when the case is missing or already decided.</summary>
-    public CaseRecord? Decide(string caseId, string decision, string action, string actor, DateTimeOffset at)
+    public CaseRecord? Decide(string caseId, string decision, string action, AccessActor who, string logId, DateTimeOffset at)
     {
         using var connection = _database.Open();
         using var transaction = _database.BeginWrite(connection);
         var changed = connection.Execute(transaction, """
             UPDATE ts_cases SET status = @decided, decision = @decision, decision_action = @action, decided_at = @at, decided_by = @actor
             WHERE id = @id AND status = @open
-            """, ("@decided", Decided), ("@decision", decision), ("@action", action), ("@at", Time(at)), ("@actor", actor), ("@id", caseId), ("@open", Open));
+            """, ("@decided", Decided), ("@decision", decision), ("@action", action), ("@at", Time(at)), ("@actor", who.Id), ("@id", caseId), ("@open", Open));
         if (changed == 0)
         {
             return null;
         }
 
-        Append(connection, transaction, caseId, actor, "decision", decision, $"decision={decision} action={action}", at);
+        Append(connection, transaction, caseId, who, logId, "decision", decision, $"decision={decision} action={action}", at);
         var decided = connection.QuerySingle(transaction, $"SELECT {Columns} FROM ts_cases WHERE id = @id", Read, ("@id", caseId));
         transaction.Commit();
         return decided;
@@ -314,11 +369,11 @@ public sealed partial class CaseStore
     /// Records, in the case's access log, the decision that lifts the suspension its decision made (event <c>lift</c>). It is
     /// written before the suspension is lifted in the control store, so no key or deployment returns to service without it.
     /// </summary>
-    public AccessEvent RecordLift(string caseId, string actor, string reasonCode, string reason, DateTimeOffset at)
+    public AccessEvent RecordLift(string caseId, AccessActor who, string logId, string reasonCode, string reason, DateTimeOffset at)
     {
         using var connection = _database.Open();
         using var transaction = _database.BeginWrite(connection);
-        var access = Append(connection, transaction, caseId, actor, "lift", reasonCode, reason, at);
+        var access = Append(connection, transaction, caseId, who, logId, "lift", reasonCode, reason, at);
         transaction.Commit();
         return access;
     }
@@ -332,14 +387,15 @@ public sealed partial class CaseStore
     /// <c>purged_at</c>. Should a step fail, the next run repeats them all (each is idempotent) for every case past
     /// retention without its proof. Returns the ids whose proof was written now.
     /// </summary>
-    public IReadOnlyList<string> PurgeSnapshots(DateTimeOffset createdBefore, DateTimeOffset at) => PurgeSnapshots(createdBefore, static (_, _) => true, at);
+    public IReadOnlyList<string> PurgeSnapshots(DateTimeOffset createdBefore, string logId, DateTimeOffset at) =>
+        PurgeSnapshots(createdBefore, static (_, _) => true, logId, at);
 
     /// <summary>
-    /// <see cref="PurgeSnapshots(DateTimeOffset, DateTimeOffset)"/> for the cases created before
+    /// <see cref="PurgeSnapshots(DateTimeOffset, string, DateTimeOffset)"/> for the cases created before
     /// <paramref name="createdBefore"/> that <paramref name="due"/> (deployment id, created at) also says are past their
     /// deployment's own retention period.
     /// </summary>
-    public IReadOnlyList<string> PurgeSnapshots(DateTimeOffset createdBefore, Func<string, DateTimeOffset, bool> due, DateTimeOffset at)
+    public IReadOnlyList<string> PurgeSnapshots(DateTimeOffset createdBefore, Func<string, DateTimeOffset, bool> due, string logId, DateTimeOffset at)
     {
         ArgumentNullException.ThrowIfNull(due);
         using var connection = _database.Open();
@@ -390,7 +446,7 @@ public sealed partial class CaseStore
             {
                 if (connection.Execute(transaction, "UPDATE ts_cases SET purged_at = @at WHERE id = @id AND purged_at IS NULL", ("@at", Time(at)), ("@id", id)) == 1)
                 {
-                    Append(connection, transaction, id, SystemActor, "purge", RetentionElapsed, "retention period elapsed", at);
+                    Append(connection, transaction, id, AccessActor.Retention, logId, "purge", RetentionElapsed, "retention period elapsed", at);
                     proven.Add(id);
                 }
             }
@@ -405,10 +461,55 @@ public sealed partial class CaseStore
     public IReadOnlyList<AccessEvent> AccessLog(string? caseId = null)
     {
         using var connection = _database.Open();
-        return connection.Query(null, """
-            SELECT seq, at, actor, case_id, event, reason, prev_hash, hash, reason_code FROM ts_access_log
+        return connection.Query(null, $"""
+            SELECT {AccessColumns} FROM ts_access_log
             WHERE CAST(@case AS TEXT) IS NULL OR case_id = @case ORDER BY seq
             """, ReadAccess, ("@case", caseId));
+    }
+
+    /// <summary>The access records of one request (every entry of its case's chain), oldest first.</summary>
+    public IReadOnlyList<AccessEvent> AccessForRequest(string requestId)
+    {
+        using var connection = _database.Open();
+        return connection.Query(null, $"SELECT {AccessColumns} FROM ts_access_log WHERE request_id = @request ORDER BY seq", ReadAccess, ("@request", requestId));
+    }
+
+    /// <summary>
+    /// The access records of event <paramref name="evt"/> of a tenant's requests whose cases were opened in
+    /// [<paramref name="from"/>, <paramref name="to"/>), with each case's deployment (for the boundary report).
+    /// </summary>
+    public IReadOnlyList<(string DeploymentId, AccessEvent Access)> AccessOfTenant(string tenantId, string evt, DateTimeOffset from, DateTimeOffset to)
+    {
+        using var connection = _database.Open();
+        var columns = string.Join(", ", AccessColumns.Split(", ", StringSplitOptions.None).Select(c => "a." + c));
+        return connection.Query(null, $"""
+            SELECT c.deployment_id, {columns} FROM ts_access_log a JOIN ts_cases c ON c.id = a.case_id
+            WHERE c.tenant_id = @tenant AND a.event = @event AND c.created_at >= @from AND c.created_at < @to ORDER BY a.seq
+            """, r => (r.GetString(0), ReadAccess(r, 1)), ("@tenant", tenantId), ("@event", evt), ("@from", Time(from)), ("@to", Time(to)));
+    }
+
+    /// <summary>Entries written for <paramref name="logId"/> that are not leaves yet, oldest first (for that log's single writer).</summary>
+    public IReadOnlyList<AccessEvent> Unlogged(string logId)
+    {
+        using var connection = _database.Open();
+        return connection.Query(null, $"SELECT {AccessColumns} FROM ts_access_log WHERE log_id = @log AND leaf_index IS NULL ORDER BY seq", ReadAccess, ("@log", logId));
+    }
+
+    /// <summary>
+    /// Makes entries leaves, inside the log writer's batch transaction. An entry that is a leaf already, or of another log,
+    /// fails the batch: the writer's view of the log is stale, and it reloads.
+    /// </summary>
+    internal static void SetLeaves(DbConnection connection, DbTransaction transaction, string logId, IReadOnlyList<AccessLeaf> leaves)
+    {
+        foreach (var leaf in leaves)
+        {
+            if (connection.Execute(transaction, """
+                UPDATE ts_access_log SET leaf_index = @index, leaf_hash = @hash WHERE seq = @seq AND log_id = @log AND leaf_index IS NULL
+                """, ("@index", leaf.Index), ("@hash", leaf.LeafHash), ("@seq", leaf.Seq), ("@log", logId)) != 1)
+            {
+                throw new InvalidOperationException($"Access-log entry {leaf.Seq} is not waiting to become a leaf of log {logId}: another writer appended it.");
+            }
+        }
     }
 
     /// <summary>Recomputes every hash of the access log, in order; the first mismatch is where it was tampered with.</summary>
@@ -432,8 +533,9 @@ public sealed partial class CaseStore
     }
 
     private static AccessEvent Append(
-        DbConnection connection, DbTransaction transaction, string caseId, string actor, string evt, string reasonCode, string? reason, DateTimeOffset at)
+        DbConnection connection, DbTransaction transaction, string caseId, AccessActor who, string logId, string evt, string reasonCode, string? reason, DateTimeOffset at)
     {
+        var actor = who.Id;
         // The transaction is a serialized write (SqlDatabase.BeginWrite), so two appends never read the same head.
         var head = connection.QuerySingle(transaction, "SELECT seq, hash FROM ts_access_log ORDER BY seq DESC LIMIT 1",
             r => new Tuple<long, string>(r.GetInt64(0), r.GetString(1)));
@@ -441,13 +543,25 @@ public sealed partial class CaseStore
         var previous = head?.Item2 ?? Genesis;
         var time = Time(at);
         var hash = HashOf(previous, seq, time, actor, caseId, evt, reason, reasonCode);
+        var requestId = connection.QuerySingle(transaction, "SELECT request_id FROM ts_cases WHERE id = @case", r => r.GetString(0), ("@case", caseId));
+        // The access record names the person only through a salted commitment, so the tenant whose receipt carries it
+        // learns the organisation and role but cannot confirm a guessed reviewer; the operator can reveal the salt.
+        var salt = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         connection.Execute(transaction, """
-            INSERT INTO ts_access_log (seq, at, actor, case_id, event, reason, prev_hash, hash, reason_code)
-            VALUES (@seq, @at, @actor, @case, @event, @reason, @prev, @hash, @code)
+            INSERT INTO ts_access_log (seq, at, actor, case_id, event, reason, prev_hash, hash, reason_code, request_id, actor_role, actor_name, organisation, log_id, actor_salt)
+            VALUES (@seq, @at, @actor, @case, @event, @reason, @prev, @hash, @code, @request, @role, @name, @organisation, @log, @salt)
             """,
             ("@seq", seq), ("@at", time), ("@actor", actor), ("@case", caseId), ("@event", evt), ("@reason", reason), ("@prev", previous), ("@hash", hash),
-            ("@code", reasonCode));
-        return new AccessEvent(seq, ParseTime(time), actor, caseId, evt, reason, previous, hash) { ReasonCode = reasonCode };
+            ("@code", reasonCode), ("@request", requestId), ("@role", who.Role), ("@name", who.Name), ("@organisation", who.Organisation), ("@log", logId),
+            ("@salt", salt));
+        return new AccessEvent(seq, ParseTime(time), actor, caseId, evt, reason, previous, hash)
+        {
+            ReasonCode = reasonCode,
+            RequestId = requestId,
+            Who = who,
+            ActorSalt = salt,
+            Leaf = new LogPosition(logId, -1, []),
+        };
     }
 
     /// <summary>
@@ -470,10 +584,21 @@ public sealed partial class CaseStore
 
     private static DateTimeOffset ParseTime(string text) => ControlStore.ParseTime(text);
 
-    private static AccessEvent ReadAccess(DbDataReader r) =>
-        new(r.GetInt64(0), ParseTime(r.GetString(1)), r.GetString(2), r.GetString(3), r.GetString(4), r.GetStringOrNull(5), r.GetString(6), r.GetString(7))
+    private static AccessEvent ReadAccess(DbDataReader r) => ReadAccess(r, 0);
+
+    /// <summary>An access-log entry from <see cref="AccessColumns"/>, starting at column <paramref name="o"/>.</summary>
+    private static AccessEvent ReadAccess(DbDataReader r, int o) =>
+        new(r.GetInt64(o), ParseTime(r.GetString(o + 1)), r.GetString(o + 2), r.GetString(o + 3), r.GetString(o + 4), r.GetStringOrNull(o + 5), r.GetString(o + 6), r.GetString(o + 7))
         {
-            ReasonCode = r.GetStringOrNull(8),
+            ReasonCode = r.GetStringOrNull(o + 8),
+            RequestId = r.GetStringOrNull(o + 9),
+            Who = r.GetStringOrNull(o + 10) is { } role
+                ? new AccessActor(r.GetString(o + 2), role, r.GetStringOrNull(o + 11) ?? string.Empty, r.GetStringOrNull(o + 12) ?? string.Empty)
+                : null,
+            Leaf = r.GetStringOrNull(o + 13) is not { } log ? null
+                : r.IsDBNull(o + 14) ? new LogPosition(log, -1, [])
+                : new LogPosition(log, r.GetInt64(o + 14), (byte[])r.GetValue(o + 15)),
+            ActorSalt = r.GetStringOrNull(o + 16),
         };
 
     private static CaseRecord Read(DbDataReader r) => new()

@@ -121,8 +121,13 @@ public sealed partial class ReceiptStore
     public ISubtreeSource LeafSource(string logId, long size)
     {
         using var connection = _database.Open();
+        // Receipts and access-log entries share the log's index space (one writer appends both).
         var hashes = connection.Query(
-            null, "SELECT leaf_index, leaf_hash FROM receipts WHERE log_id = @log AND leaf_index < @size ORDER BY leaf_index",
+            null, """
+            SELECT leaf_index, leaf_hash FROM receipts WHERE log_id = @log AND leaf_index < @size
+            UNION ALL SELECT leaf_index, leaf_hash FROM ts_access_log WHERE log_id = @log AND leaf_index < @size
+            ORDER BY leaf_index
+            """,
             r => (Index: r.GetInt64(0), Hash: (byte[])r.GetValue(1)), ("@log", logId), ("@size", size));
         for (var i = 0; i < hashes.Count; i++)
         {
@@ -171,7 +176,14 @@ public sealed record StoredTreeHead(string LogId, long TreeSize, byte[] RootHash
 /// A batch's leaves in a log and the tree head signed over them. <see cref="Leaves"/> runs parallel to the batch's
 /// records: null for a receipt already in the log (a batch retried after its commit landed unseen).
 /// </summary>
-public sealed record LogAppend(IReadOnlyList<LogLeaf?> Leaves, StoredTreeHead Head);
+public sealed record LogAppend(IReadOnlyList<LogLeaf?> Leaves, StoredTreeHead Head)
+{
+    /// <summary>Access-log entries appended after the batch's receipts (docs/receipts.md, "Access records").</summary>
+    public IReadOnlyList<AccessLeaf> Access { get; init; } = [];
+}
+
+/// <summary>An access-log entry's leaf: the entry (by its chain sequence number), its index in the log and its leaf hash.</summary>
+public sealed record AccessLeaf(long Seq, long Index, byte[] LeafHash);
 
 /// <summary>One receipt's leaf: its index in the log and <c>SHA-256(0x00 || canonical receipt)</c>.</summary>
 public sealed record LogLeaf(long Index, byte[] LeafHash);

@@ -56,6 +56,7 @@ public sealed partial class ReceiptStore
         LogMigration,
         LeafColumnsMigration,
         CaseStore.ContentKeysSchema,
+        CaseStore.AccessLeavesSchema,
     ];
 
     /// <summary>
@@ -161,6 +162,7 @@ public sealed partial class ReceiptStore
             CaseStore.Insert(_statements.Connection, transaction, [.. records.Select(r => r.Case).OfType<SealedCase>()]);
             if (log is not null)
             {
+                CaseStore.SetLeaves(_statements.Connection, transaction, log.Head.LogId, log.Access);
                 AppendHead(_statements, transaction, log);
             }
 

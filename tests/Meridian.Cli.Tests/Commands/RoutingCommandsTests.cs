@@ -77,8 +77,8 @@ public sealed class RoutingCommandsTests(CliGatewayFixture gateway) : IClassFixt
         var csv = (await gateway.Cli.RunAsync("report", "boundary", "--tenant", "ten_demo", "--format", "csv",
             "--from", DateTimeOffset.UtcNow.AddHours(-1).ToString("O"), "--to", DateTimeOffset.UtcNow.AddHours(1).ToString("O"))).ShouldSucceed();
         var lines = csv.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal("deployment_id,deployment_name,model,hosting_option,deployment_type,boundary,requests,processed,refused_before_routing,failed_closed,blocked_by_safeguard,ingress_allowed_outside,processed_in,bad_signatures,violations", lines[0]);
-        Assert.Matches(@"^dep_demo,claude-sonnet-5,claude-sonnet-5,platform,datazone,data zone us,(\d+),\1,0,0,0,0,platform/eastus/us: \d+,0,0$", lines.Single(l => l.StartsWith("dep_demo,", StringComparison.Ordinal)));
+        Assert.Equal("deployment_id,deployment_name,model,hosting_option,deployment_type,boundary,requests,processed,refused_before_routing,failed_closed,blocked_by_safeguard,ingress_allowed_outside,processed_in,bad_signatures,violations,content_opened,content_opened_by,bad_access_records", lines[0]);
+        Assert.Matches(@"^dep_demo,claude-sonnet-5,claude-sonnet-5,platform,datazone,data zone us,(\d+),\1,0,0,0,0,platform/eastus/us: \d+,0,0,0,,0$", lines.Single(l => l.StartsWith("dep_demo,", StringComparison.Ordinal)));
 
         var json = (await gateway.Cli.RunAsync("report", "boundary", "--tenant", "ten_demo", "--format", "json")).ShouldSucceed();
         using var document = JsonDocument.Parse(json.Out);

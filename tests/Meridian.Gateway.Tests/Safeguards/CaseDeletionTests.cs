@@ -1,11 +1,9 @@
 using System.Net;
 using System.Security.Cryptography;
 using Meridian.Gateway.Safeguards;
-using Meridian.Gateway.Snapshot;
 using Meridian.Storage.Geography;
 using Meridian.Storage.Sql;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Meridian.Gateway.Tests.Safeguards;
@@ -47,7 +45,7 @@ public sealed class CaseDeletionTests : IAsyncLifetime
         var found = await _server.FlaggedCaseAsync(Canary);
         var content = Content(found.Id)!;
 
-        Assert.Equal(1, Purger().PurgeExpired());
+        Assert.Equal(1, await Purger().PurgeExpiredAsync(TestContext.Current.CancellationToken));
 
         Assert.Null(Content(found.Id));
         Assert.Equal(0, Count("SELECT COUNT(*) FROM ts_case_keys WHERE case_id = @id", found.Id));
@@ -74,7 +72,7 @@ public sealed class CaseDeletionTests : IAsyncLifetime
         // The scan finds what is there: before the purge, the sealed bytes are in the database or its log.
         Assert.NotNull(FileHoldingAny(needles));
 
-        Assert.Equal(1, Purger().PurgeExpired());
+        Assert.Equal(1, await Purger().PurgeExpiredAsync(TestContext.Current.CancellationToken));
 
         Assert.Null(FileHoldingAny(needles));
         Assert.Null(await TestStores.FileContainingAsync(Directory.GetFiles(_server.DataDirectory, "*", SearchOption.AllDirectories), Canary));
@@ -82,7 +80,7 @@ public sealed class CaseDeletionTests : IAsyncLifetime
     }
 
     private CasePurger Purger() =>
-        new(_server.Stores, _server.Services.GetRequiredService<GatewaySnapshotProvider>(), new SafeguardsOptions(), new FakeTimeProvider(DateTimeOffset.UtcNow.AddDays(31)), NullLogger<CasePurger>.Instance);
+        _server.Purger(new FakeTimeProvider(DateTimeOffset.UtcNow.AddDays(31)));
 
     /// <summary>The case's sealed snapshot and wrapped key as stored, read past the API (which would log an access).</summary>
     private CaseContent? Content(string caseId)

@@ -1,8 +1,5 @@
 using System.Net;
 using Meridian.Gateway.Safeguards;
-using Meridian.Gateway.Snapshot;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Meridian.Gateway.Tests.Safeguards;
@@ -148,9 +145,8 @@ public sealed class DeploymentSafeguardSettingsTests : IAsyncLifetime
         using var response = await _server.MessagesAsync(Flagged, model: Other);
         var other = await _server.WaitForCaseAsync(SafeguardsServer.RequestIdOf(response));
 
-        var purger = new CasePurger(_server.Stores, _server.Services.GetRequiredService<GatewaySnapshotProvider>(), new SafeguardsOptions(),
-            new FakeTimeProvider(DateTimeOffset.UtcNow.AddDays(3)), NullLogger<CasePurger>.Instance);
-        Assert.Equal(1, purger.PurgeExpired());
+        var purger = _server.Purger(new FakeTimeProvider(DateTimeOffset.UtcNow.AddDays(3)));
+        Assert.Equal(1, await purger.PurgeExpiredAsync(TestContext.Current.CancellationToken));
 
         var cases = _server.Stores.For("us").Cases;
         Assert.NotNull(cases.Find(own.Id)!.PurgedAt);

@@ -1,9 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Meridian.Gateway.Safeguards;
-using Meridian.Gateway.Snapshot;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Meridian.Gateway.Tests.Safeguards;
@@ -219,10 +217,10 @@ public sealed class SafeguardsEndToEndTests : IAsyncLifetime
         await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/decision", new { decision = "violation", action = "warn_tenant" });
 
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow + TimeSpan.FromDays(29));
-        var purger = new CasePurger(_server.Stores, _server.Services.GetRequiredService<GatewaySnapshotProvider>(), new SafeguardsOptions(), clock, NullLogger<CasePurger>.Instance);
-        Assert.Equal(0, purger.PurgeExpired());
+        var purger = _server.Purger(clock);
+        Assert.Equal(0, await purger.PurgeExpiredAsync(TestContext.Current.CancellationToken));
         clock.Advance(TimeSpan.FromDays(2));
-        Assert.Equal(1, purger.PurgeExpired());
+        Assert.Equal(1, await purger.PurgeExpiredAsync(TestContext.Current.CancellationToken));
 
         var view = await _server.AdminJsonAsync(HttpMethod.Get, $"/admin/v1/cases/{found.Id}");
         Assert.Equal("purged", view.GetProperty("snapshot").GetString());

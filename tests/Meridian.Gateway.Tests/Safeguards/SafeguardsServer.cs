@@ -3,6 +3,9 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Meridian.Gateway.Hosting;
+using Meridian.Gateway.Records;
+using Meridian.Gateway.Safeguards;
+using Meridian.Gateway.Snapshot;
 using Meridian.Gateway.Tests.Admin;
 using Meridian.Storage.Geography;
 using Microsoft.AspNetCore.Builder;
@@ -10,6 +13,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Meridian.Gateway.Tests.Safeguards;
 
@@ -126,6 +130,11 @@ public sealed class SafeguardsServer(Action<GatewayOptions>? configure = null) :
 
         throw new Xunit.Sdk.XunitException($"No case was written for request {requestId}.\n{string.Join('\n', Log)}");
     }
+
+    /// <summary>The retention purger of this gateway's stores, log writer and snapshot, on <paramref name="clock"/> and the default options.</summary>
+    public CasePurger Purger(TimeProvider clock) => new(
+        Stores, Services.GetRequiredService<RecordWriter>(), Services.GetRequiredService<GatewaySnapshotProvider>(), new SafeguardsOptions(), clock,
+        NullLogger<CasePurger>.Instance);
 
     public static string RequestIdOf(HttpResponseMessage response) => response.Headers.GetValues("request-id").Single();
 

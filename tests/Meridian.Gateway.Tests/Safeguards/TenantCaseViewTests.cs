@@ -1,8 +1,5 @@
 using System.Net;
-using Meridian.Gateway.Safeguards;
-using Meridian.Gateway.Snapshot;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Meridian.Gateway.Tests.Safeguards;
@@ -32,8 +29,8 @@ public sealed class TenantCaseViewTests : IAsyncLifetime
         var reviewerId = reviewerToken.GetProperty("id").GetString()!;
         await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/open", new { reason = FreeTextReason, reason_code = "escalation" }, reviewer);
         await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/decision", new { decision = "violation", action = "warn_tenant" }, reviewer);
-        var purger = new CasePurger(_server.Stores, _server.Services.GetRequiredService<GatewaySnapshotProvider>(), new SafeguardsOptions(), new FakeTimeProvider(DateTimeOffset.UtcNow.AddDays(31)), NullLogger<CasePurger>.Instance);
-        Assert.Equal(1, purger.PurgeExpired());
+        var purger = _server.Purger(new FakeTimeProvider(DateTimeOffset.UtcNow.AddDays(31)));
+        Assert.Equal(1, await purger.PurgeExpiredAsync(TestContext.Current.CancellationToken));
 
         foreach (var role in new[] { "tenant-admin", "tenant-developer" })
         {

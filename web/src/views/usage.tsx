@@ -47,6 +47,9 @@ interface DeploymentBoundary {
   processed_in: { operator: string; region: string; data_zone: string | null; requests: number }[];
   violations: number;
   violation_request_ids: string[];
+  // Requests whose content a person opened later, and who (absent on older gateways).
+  content_opened?: number;
+  content_opened_by?: { party: string; requests: number }[];
 }
 
 interface BoundaryReport {
@@ -340,6 +343,7 @@ function BoundaryReportSummary({ report }: { report: BoundaryReport }) {
                 <th scope="col">Requests</th>
                 <th scope="col">Processed in</th>
                 <th scope="col">Refused (fail closed)</th>
+                <th scope="col">Content opened later</th>
                 <th scope="col">Outside boundary</th>
               </tr>
             </thead>
@@ -351,6 +355,11 @@ function BoundaryReportSummary({ report }: { report: BoundaryReport }) {
                   <td>{formatNumber(d.requests)}</td>
                   <td>{d.processed_in.map((p) => `${p.region}${p.operator !== 'platform' ? ` (${p.operator})` : ''}: ${formatNumber(p.requests)}`).join(', ') || '—'}</td>
                   <td>{formatNumber(d.failed_closed)}</td>
+                  <td>
+                    {d.content_opened
+                      ? `${formatNumber(d.content_opened)} by ${(d.content_opened_by ?? []).map((o) => `${partyWords(o.party)} (${formatNumber(o.requests)})`).join(', ')}`
+                      : 'none'}
+                  </td>
                   <td>{d.violations === 0 ? 'none' : `${d.violations}: ${d.violation_request_ids.join(', ')}`}</td>
                 </tr>
               ))}
@@ -472,6 +481,14 @@ function ReceiptList({ page, onShow, onMore }: { page: ReceiptPage; onShow: (r: 
   );
 }
 
+/** A content recipient's party in words: the operator, a publisher or a tenant (ids carry their kind as a prefix). */
+function partyWords(party: string): string {
+  if (party === 'operator') return 'the operator';
+  if (party.startsWith('pub_')) return `publisher ${party}`;
+  if (party.startsWith('ten_')) return `tenant ${party}`;
+  return party;
+}
+
 function ReceiptReport({ receipt: r, estate }: { receipt: Receipt; estate: TenantEstate | undefined }) {
   const deployment = estate ? [...estate.deployments.values()].flat().find((d) => d.id === r.deployment_id) : undefined;
   let verdict: { ok: boolean; text: string } | null = null;
@@ -520,6 +537,16 @@ function ReceiptReport({ receipt: r, estate }: { receipt: Receipt; estate: Tenan
   if (r.signature) {
     rows.push(['Signature', `${r.signature.algorithm}, key ${r.signature.key_id} (signed before the receipt log)`]);
   }
+  if (r.content_recipients) {
+    rows.push([
+      'Content received by',
+      r.content_recipients.length === 0
+        ? 'no one'
+        : r.content_recipients
+            .map((c) => (c.via === 'processing' ? `${partyWords(c.party)} (processing)` : `${partyWords(c.party)} (${(c.roles ?? []).join(', ')} opened its case)`))
+            .join(' · '),
+    ]);
+  }
   return (
     <article class="card receipt" aria-label={`Receipt ${r.request_id}`} data-receipt={r.request_id}>
       {verdict && <Notice tone={verdict.ok ? 'success' : 'warning'}>{verdict.text}</Notice>}
@@ -531,6 +558,32 @@ function ReceiptReport({ receipt: r, estate }: { receipt: Receipt; estate: Tenan
           </Fragment>
         ))}
       </dl>
+      {r.access && r.access.length > 0 && (
+        <table class="access-records" aria-label="Access records">
+          <thead>
+            <tr>
+              <th scope="col">#</th>
+              <th scope="col">At</th>
+              <th scope="col">What</th>
+              <th scope="col">Who</th>
+              <th scope="col">Why</th>
+              <th scope="col">Receipt log</th>
+            </tr>
+          </thead>
+          <tbody>
+            {r.access.map((a) => (
+              <tr key={a.seq} data-access={a.seq}>
+                <td>{a.seq}</td>
+                <td>{formatTime(a.at)}</td>
+                <td>{a.content ? `${a.event} (read the content)` : a.event}</td>
+                <td>{`${a.actor.role ?? 'someone'} of ${partyWords(a.actor.organisation ?? 'unknown')}`}</td>
+                <td>{a.reason_code ?? '—'}</td>
+                <td>{a.log ? `leaf ${a.log.leaf_index}, tree head ${a.log.tree_head.tree_size}` : 'not yet in the log'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
       {deployment && estate && (
         <BoundaryPicture world={estate.world} choice={{ region: deployment.region, hosting: deployment.hosting_option, type: deployment.deployment_type }} />
       )}
