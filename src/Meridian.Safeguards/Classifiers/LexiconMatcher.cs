@@ -37,12 +37,20 @@ internal sealed class LexiconMatcher
 
         // Pay the JIT of the compiled matchers now, at startup, not on the first request (a text shorter than a rule's
         // minimum length would return before reaching the matching code).
-        foreach (var (_, regex) in _rules)
+        // The warm-up runs under the rules' match timeout, and on a saturated machine the JIT alone can take longer (a
+        // gateway failed to start at a load average of 32); a warm-up that timed out has still compiled what it reached.
+        try
         {
-            _ = regex.Count(WarmUpText);
-        }
+            foreach (var (_, regex) in _rules)
+            {
+                _ = regex.Count(WarmUpText);
+            }
 
-        _ = _anyRule?.IsMatch(WarmUpText);
+            _ = _anyRule?.IsMatch(WarmUpText);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+        }
     }
 
     /// <summary>
