@@ -21,7 +21,7 @@ namespace Meridian.Protocol.Messages;
 /// </remarks>
 internal sealed class BpeRanks
 {
-    /// <summary>Every merge in a piece of b bytes costs at most a scan of b ranks; pieces come in at most this many bytes.</summary>
+    /// <summary>The longest piece merged at once, in bytes; it bounds the stack the merge takes.</summary>
     internal const int MaxPieceBytes = 128;
 
     private const ulong Multiplier = 0x9E3779B97F4A7C15;
@@ -132,8 +132,11 @@ internal sealed class BpeRanks
     }
 
     /// <summary>
-    /// How many tokens byte-pair merging makes of <paramref name="piece"/> (at most <see cref="MaxPieceBytes"/> bytes):
-    /// at most b look-ups to start and two per merge, and a scan of the remaining parts per merge.
+    /// How many tokens byte-pair merging makes of <paramref name="piece"/> (at most <see cref="MaxPieceBytes"/> bytes).
+    /// The pairs wait in a heap ordered by rank, then position, so the merge taken is the one tiktoken's scan takes (the
+    /// lowest rank, the leftmost on a tie); a pair that a merge broke is skipped when it comes up. At most b look-ups to
+    /// start and two per merge, each merge O(log b): a 128-byte run of CJK or of <c>=</c> merges about a hundred times,
+    /// and a scan of every part per merge cost 5–30× a prose word per byte.
     /// </summary>
     internal int Count(ReadOnlySpan<byte> piece)
     {
@@ -147,54 +150,116 @@ internal sealed class BpeRanks
             return 1;
         }
 
-        // parts[i] starts at starts[i]; ranks[i] is the rank of parts i and i+1 merged. Two sentinels end the list.
-        var parts = piece.Length + 1;
-        Span<int> starts = stackalloc int[MaxPieceBytes + 1];
-        Span<int> ranks = stackalloc int[MaxPieceBytes + 1];
-        for (var i = 0; i < piece.Length - 1; i++)
+        var n = piece.Length;
+
+        // Parts are named by the byte they start at: next[s] is where the part after it starts (n past the last).
+        Span<int> next = stackalloc int[MaxPieceBytes + 1];
+        Span<int> previous = stackalloc int[MaxPieceBytes + 1];
+        Span<bool> merged = stackalloc bool[MaxPieceBytes + 1];
+        Span<ulong> heap = stackalloc ulong[3 * MaxPieceBytes];
+        var size = 0;
+        for (var i = 0; i < n; i++)
         {
-            starts[i] = i;
-            ranks[i] = Rank(piece.Slice(i, 2));
+            next[i] = i + 1;
+            previous[i] = i - 1;
+            merged[i] = false;
         }
 
-        starts[piece.Length - 1] = piece.Length - 1;
-        ranks[piece.Length - 1] = int.MaxValue;
-        starts[piece.Length] = piece.Length;
-        ranks[piece.Length] = int.MaxValue;
-
-        while (true)
+        next[n] = n + 1;
+        for (var i = 0; i + 1 < n; i++)
         {
-            var best = -1;
-            var bestRank = int.MaxValue;
-            for (var i = 0; i < parts - 1; i++)
+            Push(heap, ref size, Rank(piece.Slice(i, 2)), i, i + 2);
+        }
+
+        var parts = n;
+        while (size > 0)
+        {
+            var top = Pop(heap, ref size);
+            var start = (int)((top >> 8) & 0xFF);
+            var end = (int)(top & 0xFF);
+            if (merged[start] || next[start] >= n || next[next[start]] != end)
             {
-                if (ranks[i] < bestRank)
-                {
-                    bestRank = ranks[i];
-                    best = i;
-                }
+                continue; // a merge since this pair was pushed took one of its parts
             }
 
-            if (best < 0)
+            merged[next[start]] = true;
+            next[start] = end;
+            if (end < n)
             {
-                return parts - 1;
+                previous[end] = start;
+                Push(heap, ref size, Rank(piece[start..next[end]]), start, next[end]);
             }
 
-            if (best > 0)
+            if (start > 0)
             {
-                ranks[best - 1] = MergedRank(piece, starts, parts, best - 1);
+                Push(heap, ref size, Rank(piece[previous[start]..end]), previous[start], end);
             }
 
-            ranks[best] = MergedRank(piece, starts, parts, best);
-            starts[(best + 2)..parts].CopyTo(starts[(best + 1)..]);
-            ranks[(best + 2)..parts].CopyTo(ranks[(best + 1)..]);
             parts--;
         }
+
+        return parts;
     }
 
-    /// <summary>The rank of parts i and i+1 once part i+1 has absorbed part i+2 (read before that part is removed).</summary>
-    private int MergedRank(ReadOnlySpan<byte> piece, ReadOnlySpan<int> starts, int parts, int i) =>
-        i + 3 < parts ? Rank(piece[starts[i]..starts[i + 3]]) : int.MaxValue;
+    /// <summary>Pairs sort by rank, then by start; the end tells a stale pair from the current one.</summary>
+    private static void Push(Span<ulong> heap, ref int size, int rank, int start, int end)
+    {
+        if (rank == int.MaxValue)
+        {
+            return;
+        }
+
+        var key = ((ulong)(uint)rank << 16) | ((ulong)(uint)start << 8) | (uint)end;
+        var i = size++;
+        while (i > 0)
+        {
+            var parent = (i - 1) / 2;
+            if (heap[parent] <= key)
+            {
+                break;
+            }
+
+            heap[i] = heap[parent];
+            i = parent;
+        }
+
+        heap[i] = key;
+    }
+
+    private static ulong Pop(Span<ulong> heap, ref int size)
+    {
+        var top = heap[0];
+        var last = heap[--size];
+        var i = 0;
+        while (true)
+        {
+            var child = (2 * i) + 1;
+            if (child >= size)
+            {
+                break;
+            }
+
+            if (child + 1 < size && heap[child + 1] < heap[child])
+            {
+                child++;
+            }
+
+            if (last <= heap[child])
+            {
+                break;
+            }
+
+            heap[i] = heap[child];
+            i = child;
+        }
+
+        if (size > 0)
+        {
+            heap[i] = last;
+        }
+
+        return top;
+    }
 
     private static uint Hash(ReadOnlySpan<byte> key)
     {
