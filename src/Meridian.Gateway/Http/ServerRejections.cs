@@ -135,6 +135,11 @@ public static class ServerRejections
             return inner.FlushAsync(cancellationToken);
         }
 
+        // Kestrel's output asks its transport for these (System.Text.Json flushes by them); the base class throws.
+        public override bool CanGetUnflushedBytes => inner.CanGetUnflushedBytes;
+
+        public override long UnflushedBytes => inner.UnflushedBytes;
+
         public override void CancelPendingFlush() => inner.CancelPendingFlush();
 
         public override void Complete(Exception? exception = null)

@@ -75,6 +75,16 @@ public sealed partial class ServerRejectionsTests(GatewayFixture gateway) : ICla
         Assert.DoesNotContain("invalid_request_error", answer, StringComparison.Ordinal);
     }
 
+    /// <summary>System.Text.Json writing straight to the response asks the transport for its unflushed bytes (a 500 once).</summary>
+    [Fact]
+    public async Task An_answer_serialized_straight_to_the_response_passes_through()
+    {
+        var answer = await ExchangeAsync(Request("GET", "/admin/v1/tenants", body: null, headers: "Authorization: Bearer adm-wrong\r\nConnection: close\r\n"));
+
+        Assert.StartsWith("HTTP/1.1 401 ", answer, StringComparison.Ordinal);
+        Assert.StartsWith("application/problem+json", Header(answer, "content-type"), StringComparison.Ordinal);
+    }
+
     private static string Request(string method, string path, string? body, string headers) =>
         body is null
             ? $"{method} {path} HTTP/1.1\r\nHost: h\r\n{headers}\r\n"
