@@ -5,6 +5,7 @@ using Meridian.Protocol.Messages;
 using Meridian.Safeguards;
 using Meridian.Safeguards.Policies;
 using Meridian.Testing;
+using Microsoft.ML.Tokenizers;
 
 namespace Meridian.Benchmarks;
 
@@ -18,6 +19,8 @@ namespace Meridian.Benchmarks;
 public class HostileInputBenchmarks
 {
     private const int Bytes = 256 * 1024;
+
+    private static readonly TiktokenTokenizer Tokenizer = TiktokenTokenizer.CreateForEncoding("cl100k_base");
 
     private readonly Screener _screener = Screener.CreateDefault();
     private string _text = null!;
@@ -58,6 +61,26 @@ public class HostileInputBenchmarks
 
     [Benchmark(Description = "count tokens, 256 KB")]
     public int Count() => TokenCounter.Count(_text);
+
+    /// <summary>What <see cref="TokenCounter.Count(string)"/> did before it merged slices itself: the same pieces and
+    /// slices, each through the tokenizer's <c>CountTokens</c> and its cache (bench/PROFILE.md, "before").</summary>
+    [Benchmark(Description = "count tokens through the tokenizer's cache, 256 KB")]
+    public int CountThroughTokenizer()
+    {
+        var total = 0;
+        foreach (var (offset, length) in Tokenizer.PreTokenizer!.PreTokenize(_text))
+        {
+            var piece = _text.AsSpan(offset, length);
+            while (!piece.IsEmpty)
+            {
+                var slice = piece[..TokenCounter.SliceLength(piece)];
+                total += Tokenizer.CountTokens(slice, considerPreTokenization: false);
+                piece = piece[slice.Length..];
+            }
+        }
+
+        return total;
+    }
 
     [Benchmark(Description = "screen input, 256 KB tool result")]
     public async Task<SafeguardAction> Screen() =>

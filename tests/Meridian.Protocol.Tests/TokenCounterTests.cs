@@ -278,6 +278,68 @@ public sealed class TokenCounterTests
         Assert.Equal(TokenCounter.Count(text), TokenCounter.Count(text, new WorkBudget(needed)));
     }
 
+    /// <summary>
+    /// The counter merges each piece with its own byte-pair merge (no cache to miss); it must count every piece and slice
+    /// exactly as the tokenizer itself does, on every corpus entry and on random text of every script, with lone
+    /// surrogates and every byte width.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(CorpusEntries))]
+    public void Each_piece_counts_exactly_as_the_tokenizer_counts_it(string entry)
+    {
+        var text = Make(entry, 20_000);
+
+        Assert.Equal(PieceByPiece(text), TokenCounter.Count(text));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public void Random_text_of_every_script_counts_exactly_as_the_tokenizer_counts_its_pieces(int seed)
+    {
+        var random = new Random(seed);
+        string[] alphabets =
+        [
+            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/=",
+            "0123456789abcdef", " \t\n\r", ".,;:!?'\"()[]{}<>-_*&^%$#@~`|\\",
+            "éèêëàâäôöûüçñßøåæœÉÀÇ", "東京日本首都人口約千四百万世界大都市圏一", "한국어텍스트", "Здравствуймир", "😀👨‍👩‍👧🇪🇺✨🔥",
+            "\uD800\uDC00\uDBFF\uDFFF\uD83D", "\u0301\u0308\u200D\uFEFF",
+        ];
+        var text = new StringBuilder();
+        while (text.Length < 50_000)
+        {
+            var alphabet = alphabets[random.Next(alphabets.Length)];
+            var run = random.Next(1, random.Next(2) == 0 ? 12 : 400);
+            for (var i = 0; i < run; i++)
+            {
+                text.Append(alphabet[random.Next(alphabet.Length)]);
+            }
+        }
+
+        var sample = text.ToString();
+        Assert.Equal(PieceByPiece(sample), TokenCounter.Count(sample));
+    }
+
+    /// <summary>The reference: the tokenizer's own count of each pre-tokenizer piece, cut in the counter's slices.</summary>
+    private static int PieceByPiece(string text)
+    {
+        var total = 0;
+        foreach (var (offset, length) in Whole.PreTokenizer!.PreTokenize(text))
+        {
+            var piece = text.AsSpan(offset, length);
+            while (!piece.IsEmpty)
+            {
+                var slice = piece[..TokenCounter.SliceLength(piece)];
+                total += Whole.CountTokens(slice, considerPreTokenization: false);
+                piece = piece[slice.Length..];
+            }
+        }
+
+        return total;
+    }
+
     private static string Make(string entry, int length) => AdversarialCorpus.Entries.Single(e => e.Name == entry).Make(length);
 
     private static long CountingWork(string text)

@@ -8,7 +8,7 @@ namespace Meridian.Gateway.DataPlane;
 
 /// <summary>
 /// A request body read into one buffer (JSON parsing wants contiguous bytes; pooled when small, <see cref="LargeArrays"/>), capped at Anthropic's
-/// 32 MB limit, its buffer reserved from the node's <see cref="BodyMemoryBudget"/>. Dispose returns both.
+/// 32 MB limit, charged to the node's <see cref="BodyMemoryBudget"/> for what its request costs on the heap. Dispose returns both.
 /// </summary>
 internal sealed class RequestBody : IDisposable
 {
@@ -111,8 +111,22 @@ internal sealed class RequestBody : IDisposable
             throw;
         }
 
-        // What stays reserved is what the buffer holds until the request ends; the pool may hand out a larger array.
-        budget.Release(reserved - length);
+        // From here on the body is charged what its request costs on the heap, not only its buffer (the pool may have
+        // handed out a larger array; that slack is not charged).
+        var charge = BodyMemoryBudget.Charge(length);
+        if (charge > reserved)
+        {
+            if (!budget.TryReserve(charge - reserved))
+            {
+                Give(buffer, reserved, budget);
+                return (null, OverBudget(context, budget));
+            }
+        }
+        else
+        {
+            budget.Release(reserved - charge);
+        }
+
         if (length >= BodyMemoryBudget.LargeBodyBytes)
         {
             budget.LargeBodyStarted();
@@ -170,7 +184,7 @@ internal sealed class RequestBody : IDisposable
         {
             _buffer = null;
             LargeArrays.Return(buffer);
-            _budget.Release(Length);
+            _budget.Release(BodyMemoryBudget.Charge(Length));
             if (Length >= BodyMemoryBudget.LargeBodyBytes)
             {
                 _budget.LargeBodyEnded();

@@ -88,7 +88,7 @@ public static class GatewayHost
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = MessagesRequestParser.MaxBodyBytes;
-            kestrel.Listen(IPAddress.Parse(options.BindAddress), options.Port);
+            kestrel.Listen(IPAddress.Parse(options.BindAddress), options.Port, ServerRejections.Use);
             if (options.MetricsPort is { } metricsPort)
             {
                 kestrel.Listen(IPAddress.Parse(options.BindAddress), metricsPort);

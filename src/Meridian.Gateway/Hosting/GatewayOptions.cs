@@ -157,10 +157,12 @@ public sealed class GatewayOptions
     public int WorkUnitsPerByte { get; set; } = 512;
 
     /// <summary>
-    /// The memory all request bodies in flight may hold at once (default 512 MiB: sixteen 32 MB bodies); a body that would
-    /// go past it is refused with 529 at once (docs/messages-api.md, "Limits").
+    /// The heap all requests in flight may cost for their bodies at once (default 1 GiB). A read body is charged
+    /// <see cref="DataPlane.BodyMemoryBudget.HeapBytesPerBodyByte"/> (8) times its bytes, what its request costs on the heap
+    /// while it is parsed and counted: four 32 MB bodies at once, or about 2,000 of 64 KB. A body that would go past it is
+    /// refused with 529 at once (README, "Limits").
     /// </summary>
-    public long BodyBytesInFlight { get; set; } = 512L * 1024 * 1024;
+    public long BodyBytesInFlight { get; set; } = 1024L * 1024 * 1024;
 
     /// <summary>
     /// Internal address ranges (loopback, private, link-local, …) that URLs set through the admin API — publisher

@@ -16,6 +16,7 @@ public sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILogge
     public async Task InvokeAsync(HttpContext context)
     {
         var requestId = RequestIds.Assign(context);
+        ServerRejections.Track(context);
         try
         {
             await next(context);

@@ -16,25 +16,39 @@ public sealed class BodyMemoryBudgetTests
     [Fact]
     public async Task A_body_past_the_budget_is_refused_529_and_the_budget_comes_back_when_a_request_ends()
     {
-        var budget = new BodyMemoryBudget(new GatewayOptions { BodyBytesInFlight = 100 * 1024 });
+        // Room for one request's heap and a second body's buffer, not for a second request's heap.
+        var budget = new BodyMemoryBudget(new GatewayOptions { BodyBytesInFlight = BodyMemoryBudget.Charge(BodySize) + BodySize });
 
         var (first, firstError) = await RequestBody.ReadAsync(Post(BodySize), budget, TestContext.Current.CancellationToken);
         Assert.Null(firstError);
         Assert.Equal(BodySize, first!.Length);
-        Assert.Equal(BodySize, budget.InFlight);
+        Assert.Equal(BodyMemoryBudget.Charge(BodySize), budget.InFlight);
 
         var overloaded = Post(BodySize);
         var (second, secondError) = await RequestBody.ReadAsync(overloaded, budget, TestContext.Current.CancellationToken);
         Assert.Null(second);
         Assert.Equal((529, "overloaded_error"), (secondError!.Status, secondError.Type));
         Assert.Equal("1", overloaded.Response.Headers.RetryAfter.ToString());
-        Assert.Equal(BodySize, budget.InFlight);
+        Assert.Equal(BodyMemoryBudget.Charge(BodySize), budget.InFlight);
 
         first.Dispose();
         Assert.Equal(0, budget.InFlight);
         var (third, thirdError) = await RequestBody.ReadAsync(Post(BodySize), budget, TestContext.Current.CancellationToken);
         Assert.Null(thirdError);
         third!.Dispose();
+        Assert.Equal(0, budget.InFlight);
+    }
+
+    /// <summary>A request costs several times its body on the heap (its text as UTF-16, parsing, counting, screening).</summary>
+    [Fact]
+    public async Task A_body_is_charged_what_its_request_costs_on_the_heap_not_only_its_bytes()
+    {
+        var budget = new BodyMemoryBudget(new GatewayOptions { BodyBytesInFlight = 4 * BodySize });
+
+        var (body, error) = await RequestBody.ReadAsync(Post(BodySize), budget, TestContext.Current.CancellationToken);
+
+        Assert.Null(body);
+        Assert.Equal((529, "overloaded_error"), (error!.Status, error.Type));
         Assert.Equal(0, budget.InFlight);
     }
 
