@@ -221,6 +221,35 @@ public sealed partial class CaseStore
         }
     }
 
+    /// <summary>
+    /// Every case's key material as a rotation of the geography's key must reseal it (docs/scale-out.md, "Rotation"):
+    /// each case's wrapped data key, and the snapshots sealed before per-case keys directly under the geography's key
+    /// (with an empty wrapped key). Purged cases have neither.
+    /// </summary>
+    public IReadOnlyList<CaseKeyMaterial> KeyMaterial()
+    {
+        using var connection = _database.Open();
+        return
+        [
+            .. connection.Query(null, "SELECT case_id, wrapped_key FROM ts_case_keys ORDER BY case_id", r => new CaseKeyMaterial(r.GetString(0), [], (byte[])r.GetValue(1))),
+            .. connection.Query(null, "SELECT id, snapshot FROM ts_cases WHERE snapshot IS NOT NULL ORDER BY id", r => new CaseKeyMaterial(r.GetString(0), (byte[])r.GetValue(1), [])),
+        ];
+    }
+
+    /// <summary>
+    /// Replaces a case's wrapped key (or its snapshot sealed before per-case keys) with the same content sealed under the
+    /// geography's current key, only where it still holds <paramref name="was"/>: a case purged meanwhile stays purged.
+    /// </summary>
+    public bool Reseal(string caseId, CaseKeyMaterial was, byte[] resealed)
+    {
+        using var connection = _database.Open();
+        return was.WrappedKey.Length > 0
+            ? connection.Execute(null, "UPDATE ts_case_keys SET wrapped_key = @new WHERE case_id = @id AND wrapped_key = @old",
+                ("@new", resealed), ("@id", caseId), ("@old", was.WrappedKey)) == 1
+            : connection.Execute(null, "UPDATE ts_cases SET snapshot = @new WHERE id = @id AND snapshot = @old AND purged_at IS NULL",
+                ("@new", resealed), ("@id", caseId), ("@old", was.Snapshot)) == 1;
+    }
+
     public CaseRecord? Find(string id)
     {
         using var connection = _database.Open();
@@ -499,3 +528,6 @@ public sealed partial class CaseStore
     private static CaseCategory ParseCategory(string text) =>
         text.IndexOf('=', StringComparison.Ordinal) is var i and > 0 ? new CaseCategory(text[..i], text[(i + 1)..]) : new CaseCategory(text, "unknown");
 }
+
+/// <summary>What a case's content hangs on: its wrapped data key, or (sealed before per-case keys) its snapshot itself.</summary>
+public sealed record CaseKeyMaterial(string CaseId, byte[] Snapshot, byte[] WrappedKey);
