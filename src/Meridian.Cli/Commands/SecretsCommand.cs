@@ -100,7 +100,7 @@ internal static class SecretsCommand
             var held = NodeSecretFiles.Fingerprints(folder, context.GetEnvironmentVariable,
                 geographies.Concat(recorded.Keys.Where(k => k.StartsWith("case-key:", StringComparison.Ordinal)).Select(k => k["case-key:".Length..])));
             var table = new Table().AddColumn("Secret").AddColumn("This node").AddColumn("Recorded by the cluster").AddColumn("Verdict").AddColumn("Read from");
-            var bad = 0;
+            var (bad, rotating) = (0, 0);
             foreach (var secret in held)
             {
                 var cluster = recorded.TryGetValue(secret.Name, out var r) ? r.Fingerprint : null;
@@ -116,6 +116,7 @@ internal static class SecretsCommand
                     _ => "[red]differs[/]",
                 };
                 bad += verdict.StartsWith("[red]", StringComparison.Ordinal) ? 1 : 0;
+                rotating += verdict.Contains("rotation", StringComparison.Ordinal) ? 1 : 0;
                 var shown = string.Join('\n', new[] { secret.Fingerprint ?? "—" }.Concat(secret.Overlap));
                 table.AddRow(Markup.Escape(secret.Name), Markup.Escape(shown), Markup.Escape(cluster?.Replace(' ', '\n') ?? "—"), verdict, Markup.Escape(secret.Source));
             }
@@ -125,6 +126,11 @@ internal static class SecretsCommand
             {
                 context.Error.MarkupLineInterpolated($"[red]{bad} secret(s) differ from or are missing against the cluster's: this node would refuse to start on the shared store.[/]");
                 return 1;
+            }
+
+            if (rotating > 0)
+            {
+                context.Out.MarkupLine("[green]A rotation is under way: this node and the node started last are one step apart (stage, promote, finish), which the cluster accepts.[/]");
             }
 
             context.Out.MarkupLine(recorded.Count == 0
