@@ -274,28 +274,26 @@ public sealed partial class CaseStore
     /// snapshot (any more) or its key was destroyed. <see cref="CaseContent.WrappedKey"/> is empty for a snapshot sealed
     /// before per-case keys, under the geography's key.
     /// </summary>
-    public (CaseContent? Content, AccessEvent? Access) OpenSnapshot(string caseId, string actor, string reasonCode, string reason, DateTimeOffset at)
-    {
-        using var connection = _database.Open();
-        using var transaction = _database.BeginWrite(connection);
-        var content = connection.QuerySingle(transaction, """
-            SELECT s.snapshot, k.wrapped_key FROM ts_case_snapshots s JOIN ts_case_keys k ON k.case_id = s.case_id WHERE s.case_id = @id
-            """, r => new CaseContent((byte[])r.GetValue(0), (byte[])r.GetValue(1)), ("@id", caseId));
-        if (content is null)
+    public (CaseContent? Content, AccessEvent? Access) OpenSnapshot(string caseId, string actor, string reasonCode, string reason, DateTimeOffset at) =>
+        TransientStoreFailures.Write(_database, (connection, transaction) =>
         {
-            using var legacy = connection.Command(transaction, "SELECT snapshot FROM ts_cases WHERE id = @id", ("@id", caseId));
-            content = legacy.ExecuteScalar() is byte[] snapshot ? new CaseContent(snapshot, []) : null;
-        }
+            var content = connection.QuerySingle(transaction, """
+                SELECT s.snapshot, k.wrapped_key FROM ts_case_snapshots s JOIN ts_case_keys k ON k.case_id = s.case_id WHERE s.case_id = @id
+                """, r => new CaseContent((byte[])r.GetValue(0), (byte[])r.GetValue(1)), ("@id", caseId));
+            if (content is null)
+            {
+                using var legacy = connection.Command(transaction, "SELECT snapshot FROM ts_cases WHERE id = @id", ("@id", caseId));
+                content = legacy.ExecuteScalar() is byte[] snapshot ? new CaseContent(snapshot, []) : null;
+            }
 
-        if (content is null)
-        {
-            return (null, null);
-        }
+            if (content is null)
+            {
+                return ((default(CaseContent), default(AccessEvent)), false);
+            }
 
-        var access = Append(connection, transaction, caseId, actor, "open", reasonCode, reason, at);
-        transaction.Commit();
-        return (content, access);
-    }
+            var access = Append(connection, transaction, caseId, actor, "open", reasonCode, reason, at);
+            return ((content, access), true);
+        });
 
     /// <summary>
     /// Records that a human saw these cases' metadata or access log (event <c>view</c>; the reason code says what: a queue
@@ -309,48 +307,40 @@ public sealed partial class CaseStore
             return;
         }
 
-        using var connection = _database.Open();
-        using var transaction = _database.BeginWrite(connection);
-        foreach (var caseId in caseIds)
+        TransientStoreFailures.Write(_database, (connection, transaction) =>
         {
-            Append(connection, transaction, caseId, actor, "view", reasonCode, null, at);
-        }
+            foreach (var caseId in caseIds)
+            {
+                Append(connection, transaction, caseId, actor, "view", reasonCode, null, at);
+            }
 
-        transaction.Commit();
+            return (caseIds.Count, true);
+        });
     }
 
     /// <summary>Records a decision on an open case (and the access event). Null when the case is missing or already decided.</summary>
-    public CaseRecord? Decide(string caseId, string decision, string action, string actor, DateTimeOffset at)
-    {
-        using var connection = _database.Open();
-        using var transaction = _database.BeginWrite(connection);
-        var changed = connection.Execute(transaction, """
-            UPDATE ts_cases SET status = @decided, decision = @decision, decision_action = @action, decided_at = @at, decided_by = @actor
-            WHERE id = @id AND status = @open
-            """, ("@decided", Decided), ("@decision", decision), ("@action", action), ("@at", Time(at)), ("@actor", actor), ("@id", caseId), ("@open", Open));
-        if (changed == 0)
+    public CaseRecord? Decide(string caseId, string decision, string action, string actor, DateTimeOffset at) =>
+        TransientStoreFailures.Write(_database, (connection, transaction) =>
         {
-            return null;
-        }
+            var changed = connection.Execute(transaction, """
+                UPDATE ts_cases SET status = @decided, decision = @decision, decision_action = @action, decided_at = @at, decided_by = @actor
+                WHERE id = @id AND status = @open
+                """, ("@decided", Decided), ("@decision", decision), ("@action", action), ("@at", Time(at)), ("@actor", actor), ("@id", caseId), ("@open", Open));
+            if (changed == 0)
+            {
+                return (default(CaseRecord), false);
+            }
 
-        Append(connection, transaction, caseId, actor, "decision", decision, $"decision={decision} action={action}", at);
-        var decided = connection.QuerySingle(transaction, $"SELECT {Columns} FROM ts_cases WHERE id = @id", Read, ("@id", caseId));
-        transaction.Commit();
-        return decided;
-    }
+            Append(connection, transaction, caseId, actor, "decision", decision, $"decision={decision} action={action}", at);
+            return (connection.QuerySingle(transaction, $"SELECT {Columns} FROM ts_cases WHERE id = @id", Read, ("@id", caseId)), true);
+        });
 
     /// <summary>
     /// Records, in the case's access log, the decision that lifts the suspension its decision made (event <c>lift</c>). It is
     /// written before the suspension is lifted in the control store, so no key or deployment returns to service without it.
     /// </summary>
-    public AccessEvent RecordLift(string caseId, string actor, string reasonCode, string reason, DateTimeOffset at)
-    {
-        using var connection = _database.Open();
-        using var transaction = _database.BeginWrite(connection);
-        var access = Append(connection, transaction, caseId, actor, "lift", reasonCode, reason, at);
-        transaction.Commit();
-        return access;
-    }
+    public AccessEvent RecordLift(string caseId, string actor, string reasonCode, string reason, DateTimeOffset at) =>
+        TransientStoreFailures.Write(_database, (connection, transaction) => (Append(connection, transaction, caseId, actor, "lift", reasonCode, reason, at), true));
 
     /// <summary>
     /// Deletes the content of cases created before <paramref name="createdBefore"/>, keeping their metadata and decision.
