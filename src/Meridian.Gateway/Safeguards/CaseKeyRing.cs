@@ -77,7 +77,8 @@ public sealed class CaseKeyRing(SafeguardsOptions options, string dataDirectory)
     /// <summary>
     /// The case's wrapped key (or, for a snapshot sealed before per-case keys, its snapshot) sealed again under the
     /// geography's current key, or null when it already is: what ending a rotation's overlap does to every case first,
-    /// so that no case depends on the key about to be retired. The snapshot itself is not touched. Throws
+    /// so that no case depends on the key about to be retired. A case with a data key of its own keeps its snapshot as
+    /// it is (only the small wrapped key changes). Throws
     /// <see cref="CryptographicException"/> when no key of the overlap opens it.
     /// </summary>
     public RewrappedCase? Rewrap(string geography, string caseId, byte[] sealedBytes, byte[] wrappedKey)
