@@ -109,6 +109,19 @@ public sealed partial class SecretsRotationTests : IAsyncDisposable
         var listed = keys.RootElement.GetProperty("keys").EnumerateArray().ToDictionary(k => k.GetProperty("key_id").GetString()!, k => k.GetProperty("status").GetString());
         Assert.Equal("retired", listed[oldSigningKey]);
         Assert.Equal("current", listed[KeyIdOf("b")]);
+
+        // Receipts signed under the retired key (their logs' heads) still count as the operator's in the boundary report.
+        using var report = await AdminAsync("b", HttpMethod.Get, "admin/v1/tenants/ten_demo/boundary-report", null);
+        var reportText = await report.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(report.StatusCode == HttpStatusCode.OK, reportText);
+        Assert.Contains("\"bad_signatures\":0", reportText, StringComparison.Ordinal);
+        Assert.DoesNotMatch("\"bad_signatures\":[1-9]", reportText);
+
+        // The fixed admin token and the demo key moved with the secret rather than being added again at a start.
+        using var tokens = await AdminAsync("b", HttpMethod.Get, "admin/v1/tokens", null);
+        Assert.Single(Regex.Matches(await tokens.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), "operator \\(--admin-token\\)"));
+        using var demoKeys = await AdminAsync("b", HttpMethod.Get, "admin/v1/resources/res_demo/keys?limit=100", null);
+        Assert.Equal(3, Regex.Matches(await demoKeys.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), "\"id\":\"key_").Count);
     }
 
     [Fact]
