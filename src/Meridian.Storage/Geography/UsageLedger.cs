@@ -282,7 +282,9 @@ public sealed class UsageLedger
         for (var i = 0; i < maxHours; i++)
         {
             using var connection = _database.Open();
-            using var transaction = _database.BeginWrite(connection);
+            // Not the schema's serialized write on PostgreSQL: a record writer's batch takes that lock after its partials
+            // (the access log of a new case), and waiting for it while holding partials it needs would deadlock.
+            using var transaction = _database.Engine == StoreEngine.Postgres ? _database.Begin(connection) : _database.BeginWrite(connection);
             if (_database.Engine == StoreEngine.Postgres
                 && connection.Scalar(transaction, "SELECT CASE WHEN pg_try_advisory_xact_lock(hashtext('meridian-usage-fold|' || current_schema())) THEN 1 ELSE 0 END") == 0)
             {
@@ -296,12 +298,27 @@ public sealed class UsageLedger
                 return folded;
             }
 
-            var partials = connection.Query(transaction, """
-                DELETE FROM usage_hourly WHERE hour = @hour AND writer_id <> @folded
-                RETURNING tenant_id, deployment_id, model, deployment_name, offer_id, publisher_id, CAST(requests AS BIGINT),
-                          CAST(input_tokens AS BIGINT), CAST(output_tokens AS BIGINT), CAST(cache_creation_input_tokens AS BIGINT),
-                          CAST(cache_read_input_tokens AS BIGINT)
-                """,
+            // On PostgreSQL the partials are locked first, in the writers' key order (ordinal: COLLATE "C"), and only
+            // those are deleted: a bare DELETE locks in scan order and deadlocked with a writer adding to its partials.
+            var delete = _database.Engine == StoreEngine.Postgres
+                ? """
+                    WITH locked AS (
+                        SELECT tenant_id, deployment_id, model, writer_id FROM usage_hourly WHERE hour = @hour AND writer_id <> @folded
+                        ORDER BY tenant_id COLLATE "C", deployment_id COLLATE "C", model COLLATE "C", writer_id COLLATE "C"
+                        FOR UPDATE)
+                    DELETE FROM usage_hourly u USING locked l
+                    WHERE u.hour = @hour AND u.tenant_id = l.tenant_id AND u.deployment_id = l.deployment_id AND u.model = l.model
+                      AND u.writer_id = l.writer_id
+                    RETURNING u.tenant_id, u.deployment_id, u.model, u.deployment_name, u.offer_id, u.publisher_id, CAST(u.requests AS BIGINT),
+                              CAST(u.input_tokens AS BIGINT), CAST(u.output_tokens AS BIGINT), CAST(u.cache_creation_input_tokens AS BIGINT),
+                              CAST(u.cache_read_input_tokens AS BIGINT)
+                    """
+                : """
+                    DELETE FROM usage_hourly WHERE hour = @hour AND writer_id <> @folded
+                    RETURNING tenant_id, deployment_id, model, deployment_name, offer_id, publisher_id, requests,
+                              input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens
+                    """;
+            var partials = connection.Query(transaction, delete,
                 r => (Key: (Tenant: r.GetString(0), Deployment: r.GetString(1), Model: r.GetString(2)), Name: r.GetString(3), Offer: r.GetString(4),
                     Publisher: r.GetString(5), Requests: r.GetInt64(6), Tokens: new TokenCounts(r.GetInt64(7), r.GetInt64(8), r.GetInt64(9), r.GetInt64(10))),
                 ("@hour", hour), ("@folded", FoldedWriter));
