@@ -43,24 +43,64 @@ public static class ApiKeyFormat
 
 /// <summary>
 /// HMAC-SHA256 with a server-side secret: fast enough for a per-request lookup (≈ 1 µs), and a stolen database
-/// alone does not let anyone test guesses. Used for API keys and admin tokens alike. Thread-safe.
+/// alone does not let anyone test guesses. Used for API keys and admin tokens alike. During a rotation of the secret
+/// (docs/scale-out.md, "Rotation") it also holds the overlap's other secret: the staged next one (keys made by nodes
+/// already promoted are stored under it) or the previous one (keys made before the rotation). New keys are hashed under
+/// the current secret only; a key stored under another is still found through <see cref="OverlapHashes"/>. Thread-safe.
 /// </summary>
-public sealed class ApiKeyHasher(byte[] secret)
+public sealed class ApiKeyHasher
 {
-    private readonly byte[] _secret = secret.Length >= 32 ? secret : throw new ArgumentException("The key-hashing secret must be at least 32 bytes.", nameof(secret));
+    private readonly byte[] _secret;
+    private readonly byte[]? _next;
+    private readonly byte[]? _previous;
 
-    public string Hash(string key)
+    public ApiKeyHasher(byte[] secret, byte[]? next = null, byte[]? previous = null)
+    {
+        _secret = Checked(secret);
+        _next = next is null ? null : Checked(next);
+        _previous = previous is null ? null : Checked(previous);
+    }
+
+    /// <summary>Whether a rotation's overlap is under way: keys may be stored under another secret than the current one.</summary>
+    public bool InOverlap => _next is not null || _previous is not null;
+
+    public string Hash(string key) => Hash(_secret, key);
+
+    /// <summary>The key's hashes under the overlap's other secrets (none outside a rotation), to find keys stored under them.</summary>
+    public IEnumerable<string> OverlapHashes(string key)
+    {
+        if (_previous is not null)
+        {
+            yield return Hash(_previous, key);
+        }
+
+        if (_next is not null)
+        {
+            yield return Hash(_next, key);
+        }
+    }
+
+    /// <summary>
+    /// The key's hash under the previous secret of a rotation, or null outside one: a key stored so must move to the
+    /// current secret before the overlap ends (one stored under the staged next one must not: it is the future).
+    /// </summary>
+    public string? PreviousHash(string key) => _previous is null ? null : Hash(_previous, key);
+
+    private static byte[] Checked(byte[] secret) =>
+        secret.Length >= 32 ? secret : throw new ArgumentException("The key-hashing secret must be at least 32 bytes.", nameof(secret));
+
+    private static string Hash(byte[] secret, string key)
     {
         Span<byte> utf8 = stackalloc byte[Encoding.UTF8.GetMaxByteCount(Math.Min(key.Length, 256))];
         if (key.Length > 256)
         {
             // No real key is this long; hash a fixed stand-in so the lookup simply misses.
-            return Convert.ToHexStringLower(HMACSHA256.HashData(_secret, Encoding.UTF8.GetBytes(key)));
+            return Convert.ToHexStringLower(HMACSHA256.HashData(secret, Encoding.UTF8.GetBytes(key)));
         }
 
         var written = Encoding.UTF8.GetBytes(key, utf8);
         Span<byte> hash = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        HMACSHA256.HashData(_secret, utf8[..written], hash);
+        HMACSHA256.HashData(secret, utf8[..written], hash);
         return Convert.ToHexStringLower(hash);
     }
 }

@@ -11,6 +11,7 @@ public static class AdminApi
     {
         services.AddSingleton(sp => new MarketplaceStore(sp.GetRequiredService<ControlStore>()));
         services.AddSingleton(sp => new AdminTokenStore(sp.GetRequiredService<ControlStore>()));
+        services.AddSingleton(sp => new KeyHashRotation(sp.GetRequiredService<ControlStore>()));
 
         // Minimal-API JSON is used by the admin API only (the data plane writes its own bytes), so its options
         // are the admin API's: snake_case, source-generated metadata first. OpenAPI schemas follow the same options.

@@ -12,7 +12,7 @@ namespace Meridian.Gateway.Admin;
 /// The admin group's filter: authenticates the bearer admin token (looked up by its keyed hash, so a revoked token
 /// fails at once), and turns anything that escapes a handler into a problem, never a stack trace or an HTML page.
 /// </summary>
-public sealed partial class AdminAuthentication(AdminTokenStore tokens, ApiKeyHasher hasher, AuthFailureThrottle throttle, ILogger<AdminAuthentication> logger) : IEndpointFilter
+public sealed partial class AdminAuthentication(AdminTokenStore tokens, KeyHashRotation rotation, ApiKeyHasher hasher, AuthFailureThrottle throttle, ILogger<AdminAuthentication> logger) : IEndpointFilter
 {
     private const string CallerItem = "meridian.admin-caller";
 
@@ -37,7 +37,7 @@ public sealed partial class AdminAuthentication(AdminTokenStore tokens, ApiKeyHa
         // The first store read of every admin call: retried on a transient failure (a restarted server's dead pooled
         // connection), which also drops the other dead ones, so what follows runs on fresh connections.
         var hash = hasher.Hash(presented);
-        if (TransientStoreFailures.Read(() => tokens.FindLive(hash)) is not { } token)
+        if (TransientStoreFailures.Read(() => tokens.FindLive(hash) ?? FindUnderOverlap(presented)) is not { } token)
         {
             throttle.Failed(http, "admin_token");
             http.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
@@ -70,6 +70,28 @@ public sealed partial class AdminAuthentication(AdminTokenStore tokens, ApiKeyHa
     /// <summary>The authenticated caller of this request (set by the filter before any handler runs).</summary>
     public static AdminCaller CallerOf(HttpContext context) =>
         context.Items[CallerItem] as AdminCaller ?? throw new InvalidOperationException("The admin request was not authenticated.");
+
+    /// <summary>
+    /// During a rotation of the key-hash secret: the token stored under another secret of the overlap. One stored under
+    /// the previous secret is moved to the current one, so it still works once the overlap ends.
+    /// </summary>
+    private AdminToken? FindUnderOverlap(string presented)
+    {
+        foreach (var hash in hasher.OverlapHashes(presented))
+        {
+            if (tokens.FindLive(hash) is { } token)
+            {
+                if (hash == hasher.PreviousHash(presented))
+                {
+                    rotation.MoveToken(hash, hasher.Hash(presented));
+                }
+
+                return token;
+            }
+        }
+
+        return null;
+    }
 
     private static string? BearerToken(HttpRequest request)
     {

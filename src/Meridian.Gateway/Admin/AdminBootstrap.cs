@@ -26,6 +26,18 @@ public static class AdminBootstrap
 
             // A fixed token that is not shaped like a generated one gets no visible prefix: it must not leak its start.
             var prefix = ApiKeyFormat.PrefixOf(fixedToken, ApiKeyFormat.AdminTokenScheme) ?? "mat-fixed";
+            // During a rotation of the key-hash secret the token is stored under the previous secret (moved here) or,
+            // by a node already promoted, under the next one: either way it exists and must not be added twice.
+            if (hasher.PreviousHash(fixedToken) is { } previous && tokens.FindLive(previous) is not null)
+            {
+                new KeyHashRotation(store).MoveToken(previous, hasher.Hash(fixedToken));
+            }
+
+            if (hasher.OverlapHashes(fixedToken).Any(hash => tokens.FindLive(hash) is not null))
+            {
+                return null;
+            }
+
             tokens.EnsureOperatorToken(new NewSecret(hasher.Hash(fixedToken), prefix), "operator (--admin-token)", now);
             return null;
         }

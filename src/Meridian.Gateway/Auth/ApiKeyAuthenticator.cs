@@ -12,7 +12,7 @@ namespace Meridian.Gateway.Auth;
 /// and they differ is refused, whichever is valid: one request has one caller, and a proxy that adds its own key in
 /// front of a client's must not turn an invalid credential into a valid one.
 /// </summary>
-public sealed class ApiKeyAuthenticator(ApiKeyHasher hasher, GatewaySnapshotProvider snapshots, AuthFailureThrottle throttle, TimeProvider time)
+public sealed class ApiKeyAuthenticator(ApiKeyHasher hasher, GatewaySnapshotProvider snapshots, AuthFailureThrottle throttle, KeyHashMover mover, TimeProvider time)
 {
     private const string Credential = "api_key";
 
@@ -55,6 +55,12 @@ public sealed class ApiKeyAuthenticator(ApiKeyHasher hasher, GatewaySnapshotProv
             throttle.Failed(request.HttpContext, Credential);
             error = ApiError.Authentication("invalid API key");
             return false;
+        }
+
+        if (hasher.PreviousHash(presented) is { } previous && string.Equals(found.Hash, previous, StringComparison.Ordinal))
+        {
+            // Stored under the secret this rotation retires: moved to the current one so it outlives the overlap.
+            mover.Ask(previous, hasher.Hash(presented));
         }
 
         key = found;

@@ -22,6 +22,8 @@ public static class DataPlaneServices
         services.AddSingleton<KeyConcurrency>();
         services.AddSingleton<NodeConcurrency>();
         services.AddSingleton<ApiKeyAuthenticator>();
+        services.AddSingleton<KeyHashMover>();
+        services.AddHostedService(sp => sp.GetRequiredService<KeyHashMover>());
         services.AddSingleton<RequestRecordBuilder>();
         services.AddSingleton<MessagesEndpoint>();
         services.AddSingleton<ModelsEndpoint>();

@@ -96,6 +96,19 @@ public sealed class ReceiptListEndpoint(ApiKeyAuthenticator authenticator, Recor
         json.WriteString("public_key"u8, Convert.ToBase64String(signer.PublicKey));
         json.WriteString("encoding"u8, "base64 of the raw 32-byte Ed25519 public key");
         json.WriteString("canonical_form"u8, "RFC 8785 (JCS) of the receipt without its signature member and without null members");
+        // Every key whose signatures hold (docs/scale-out.md, "Rotation"): the one above signs; a rotation's next and
+        // previous keys, and retired ones, verify receipts and tree heads named by their key id.
+        json.WriteStartArray("keys"u8);
+        foreach (var key in signer.Keys)
+        {
+            json.WriteStartObject();
+            json.WriteString("key_id"u8, key.KeyId);
+            json.WriteString("public_key"u8, Convert.ToBase64String(key.PublicKey));
+            json.WriteString("status"u8, key.Status);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
         json.WriteEndObject();
     }
 

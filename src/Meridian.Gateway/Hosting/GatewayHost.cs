@@ -46,12 +46,14 @@ public static class GatewayHost
             ? NodeSecretFiles.RequireMounted(mounted, NodeSecretFiles.Needed(control.LoadWorld().Geographies, options))
             : data.Path;
         var keyHashSecret = DataDirectory.LoadOrCreateKeyHashSecret(secrets);
-        var hasher = new ApiKeyHasher(keyHashSecret);
+        // A rotation's other key-hash secret (staged next, or previous): keys stored under it still authenticate.
+        var keyHashOverlap = NodeSecretFiles.Overlap(secrets, NodeSecretFiles.KeyHash).ToDictionary(o => o.Stage, o => Convert.FromHexString(o.Text));
+        var hasher = new ApiKeyHasher(keyHashSecret, keyHashOverlap.GetValueOrDefault(NodeSecretFiles.Next), keyHashOverlap.GetValueOrDefault(NodeSecretFiles.Previous));
         // On a shared store, before anything is seeded or bootstrapped into it: a node with other secrets stops here.
         var shared = storage.Engine == Storage.Sql.StoreEngine.Postgres;
         if (shared)
         {
-            NodeSecrets.Verify(control, NodeSecrets.Node(secrets, keyHashSecret, options), TimeProvider.System.GetUtcNow());
+            NodeSecrets.Verify(control, NodeSecrets.Node(secrets, keyHashSecret, [.. keyHashOverlap.Values], options), TimeProvider.System.GetUtcNow());
         }
 
         var demo = DemoBootstrap.Run(control, hasher, options, TimeProvider.System.GetUtcNow());

@@ -19,9 +19,35 @@ public static class NodeSecretFiles
 
     public static string CaseKey(string geography) => $"ts-key-{geography.ToLowerInvariant()}.secret";
 
-    /// <summary>Whether <paramref name="fileName"/> is one of the node's secret files.</summary>
+    /// <summary>A rotation's staged successor of a secret: accepted, not used for new material yet.</summary>
+    public const string Next = "next";
+
+    /// <summary>A rotation's predecessor of a secret: still accepted until the overlap ends, no longer used for new material.</summary>
+    public const string Previous = "previous";
+
+    /// <summary>
+    /// The file of a secret's rotation stage beside its own file (docs/scale-out.md, "Rotation"):
+    /// <c>keyhash.secret</c> → <c>keyhash.next.secret</c>, <c>receipt-signing.key</c> → <c>receipt-signing.previous.key</c>.
+    /// </summary>
+    public static string Staged(string file, string stage)
+    {
+        var dot = file.LastIndexOf('.');
+        return $"{file[..dot]}.{stage}{file[dot..]}";
+    }
+
+    /// <summary>
+    /// The texts of a secret's rotation stages that <paramref name="folder"/> holds beside <paramref name="file"/>: the
+    /// other secrets of an overlap, accepted with the current one (none outside a rotation).
+    /// </summary>
+    public static IReadOnlyList<(string Stage, string Text)> Overlap(string folder, string file) =>
+        [.. new[] { Next, Previous }.Select(stage => (Stage: stage, Path: Path.Combine(folder, Staged(file, stage))))
+            .Where(f => File.Exists(f.Path)).Select(f => (f.Stage, File.ReadAllText(f.Path).Trim()))];
+
+    /// <summary>Whether <paramref name="fileName"/> is one of the node's secret files (a rotation's stages and retired public keys included).</summary>
     public static bool IsSecret(string fileName) =>
-        fileName is KeyHash or ReceiptSigner.KeyFileName
+        fileName is KeyHash or ReceiptSigner.KeyFileName or ReceiptSigner.RetiredKeysFileName
+        || fileName == Staged(KeyHash, Next) || fileName == Staged(KeyHash, Previous)
+        || fileName == Staged(ReceiptSigner.KeyFileName, Next) || fileName == Staged(ReceiptSigner.KeyFileName, Previous)
         || (fileName.StartsWith("ts-key-", StringComparison.Ordinal) && fileName.EndsWith(".secret", StringComparison.Ordinal));
 
     /// <summary>
@@ -85,24 +111,28 @@ public static class NodeSecretFiles
         string SourceOf(string? variable, string file) =>
             variable is not null && environment(variable) is { Length: > 0 } ? variable : Path.Combine(folder, file);
 
-        var held = new List<HeldSecret>();
-        var keyHash = Read(null, KeyHash);
-        held.Add(new("key-hash", keyHash is null ? null : NodeSecrets.Fingerprint(Convert.FromHexString(keyHash), "key-hash"), SourceOf(null, KeyHash)));
-        var seed = Read(ReceiptSigner.KeyEnvironmentVariable, ReceiptSigner.KeyFileName);
-        string? keyId = null;
-        if (seed is not null)
+        string KeyHashPrint(string text) => NodeSecrets.Fingerprint(Convert.FromHexString(text), "key-hash");
+        static string KeyIdOf(string seed)
         {
             using var signer = new ReceiptSigner(Convert.FromBase64String(seed));
-            keyId = signer.KeyId;
+            return signer.KeyId;
         }
 
-        held.Add(new("receipt-signing", keyId, SourceOf(ReceiptSigner.KeyEnvironmentVariable, ReceiptSigner.KeyFileName)));
+        IReadOnlyList<string> OverlapOf(string file, Func<string, string> fingerprint) =>
+            [.. Overlap(folder, file).Select(o => $"{o.Stage} {fingerprint(o.Text)}")];
+
+        var held = new List<HeldSecret>();
+        var keyHash = Read(null, KeyHash);
+        held.Add(new("key-hash", keyHash is null ? null : KeyHashPrint(keyHash), SourceOf(null, KeyHash), OverlapOf(KeyHash, KeyHashPrint)));
+        var seed = Read(ReceiptSigner.KeyEnvironmentVariable, ReceiptSigner.KeyFileName);
+        held.Add(new("receipt-signing", seed is null ? null : KeyIdOf(seed), SourceOf(ReceiptSigner.KeyEnvironmentVariable, ReceiptSigner.KeyFileName),
+            OverlapOf(ReceiptSigner.KeyFileName, KeyIdOf)));
         foreach (var geography in geographies.Select(g => g.ToLowerInvariant()).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
         {
             var variable = SafeguardsOptions.KeyEnvPrefix + geography.ToUpperInvariant();
             var key = Read(variable, CaseKey(geography));
-            held.Add(new("case-key:" + geography, key is null ? null : NodeSecrets.Fingerprint(Convert.FromBase64String(key), "case-key:" + geography),
-                SourceOf(variable, CaseKey(geography))));
+            string CasePrint(string text) => NodeSecrets.Fingerprint(Convert.FromBase64String(text), "case-key:" + geography);
+            held.Add(new("case-key:" + geography, key is null ? null : CasePrint(key), SourceOf(variable, CaseKey(geography)), OverlapOf(CaseKey(geography), CasePrint)));
         }
 
         return held;
@@ -156,8 +186,15 @@ public static class NodeSecretFiles
     }
 }
 
-/// <summary>A secret as a node holds it: its fingerprint (null when the node has none yet) and where it is read from.</summary>
-public sealed record HeldSecret(string Name, string? Fingerprint, string Source);
+/// <summary>
+/// A secret as a node holds it: its fingerprint (null when the node has none yet), where it is read from, and the
+/// stages of a rotation under way beside it (<c>next fp_…</c>, <c>previous fp_…</c>).
+/// </summary>
+public sealed record HeldSecret(string Name, string? Fingerprint, string Source, IReadOnlyList<string> Overlap)
+{
+    /// <summary>The fingerprints of the overlap's other secrets, without their stage.</summary>
+    public IEnumerable<string> OverlapFingerprints => Overlap.Select(o => o[(o.IndexOf(' ', StringComparison.Ordinal) + 1)..]);
+}
 
 /// <summary>
 /// A node's secret files sealed under a passphrase, to carry them to another node or into a platform's secret store:

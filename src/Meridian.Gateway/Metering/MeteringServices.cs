@@ -13,6 +13,8 @@ public static class MeteringServices
         services.AddSingleton<AdmissionControl>();
         services.AddSingleton(new BillingOptions());
         services.AddSingleton<BillingService>();
+        services.AddSingleton<HourlyUsageFolder>();
+        services.AddHostedService(sp => sp.GetRequiredService<HourlyUsageFolder>());
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Add(BillingJsonContext.Default));
         return services;
     }

@@ -342,6 +342,12 @@ public sealed class ReceiptSigner : IDisposable
     public const string KeyEnvironmentVariable = "MERIDIAN_RECEIPT_SIGNING_KEY";
     public const string KeyFileName = "receipt-signing.key";
 
+    /// <summary>
+    /// The public keys of signing keys whose rotation ended (one base64 key a line): receipts and heads they signed stay
+    /// verifiable, and the keys stay published, after their private halves are gone.
+    /// </summary>
+    public const string RetiredKeysFileName = "receipt-signing.retired";
+
     private static readonly SignatureAlgorithm Ed25519 = SignatureAlgorithm.Ed25519;
 
     // Canonical bytes are written into a buffer each hashing thread keeps (a record writer's loop, a report checking
@@ -361,7 +367,18 @@ public sealed class ReceiptSigner : IDisposable
         _key = Key.Import(Ed25519, seed, KeyBlobFormat.RawPrivateKey);
         PublicKey = _key.PublicKey.Export(KeyBlobFormat.RawPublicKey);
         KeyId = KeyIdOf(PublicKey);
+        Keys = [new ReceiptKey(KeyId, PublicKey, "current")];
     }
+
+    /// <summary>
+    /// Every key whose signatures this node accepts, this one first: during a rotation (docs/scale-out.md, "Rotation")
+    /// also the staged next and the previous key, and the public keys of keys retired by earlier rotations. Only this
+    /// one signs.
+    /// </summary>
+    public IReadOnlyList<ReceiptKey> Keys { get; private set; }
+
+    /// <summary>The public key named <paramref name="keyId"/> among <see cref="Keys"/>, or null.</summary>
+    public byte[]? PublicKeyOf(string? keyId) => Keys.FirstOrDefault(k => k.KeyId == keyId)?.PublicKey;
 
     /// <summary>The raw 32-byte public key.</summary>
     public byte[] PublicKey { get; }
@@ -369,8 +386,33 @@ public sealed class ReceiptSigner : IDisposable
     /// <summary><c>rk_</c> and the first 16 hex digits of the public key's SHA-256: names the key in every signature.</summary>
     public string KeyId { get; }
 
-    /// <summary>The key configured by <paramref name="configured"/> or the environment, else the data folder's (created when missing).</summary>
+    /// <summary>
+    /// The key configured by <paramref name="configured"/> or the environment, else the data folder's (created when
+    /// missing), accepting with it the rotation stages and retired keys the folder holds.
+    /// </summary>
     public static ReceiptSigner LoadOrCreate(string dataDirectory, string? configured)
+    {
+        var signer = LoadOrCreateCurrent(dataDirectory, configured);
+        var others = Hosting.NodeSecretFiles.Overlap(dataDirectory, KeyFileName).Select(o =>
+        {
+            using var staged = new ReceiptSigner(DecodeSeed(o.Text, Path.Combine(dataDirectory, Hosting.NodeSecretFiles.Staged(KeyFileName, o.Stage))));
+            return new ReceiptKey(staged.KeyId, staged.PublicKey, o.Stage);
+        }).ToList();
+        var retired = Path.Combine(dataDirectory, RetiredKeysFileName);
+        if (File.Exists(retired))
+        {
+            others.AddRange(File.ReadAllLines(retired).Where(line => line.Trim().Length > 0).Select(line =>
+            {
+                var publicKey = DecodeSeed(line, retired);
+                return new ReceiptKey(KeyIdOf(publicKey), publicKey, "retired");
+            }));
+        }
+
+        signer.Keys = [.. signer.Keys, .. others.Where(k => k.KeyId != signer.KeyId)];
+        return signer;
+    }
+
+    private static ReceiptSigner LoadOrCreateCurrent(string dataDirectory, string? configured)
     {
         var text = configured ?? Environment.GetEnvironmentVariable(KeyEnvironmentVariable);
         if (!string.IsNullOrWhiteSpace(text))
@@ -429,7 +471,7 @@ public sealed class ReceiptSigner : IDisposable
     /// <summary>Whether a receipt from before the receipt log carries this key's valid signature over its canonical form.</summary>
     public bool Verifies(Receipt receipt)
     {
-        if (receipt.Signature is not { Algorithm: Algorithm } signature || signature.KeyId != KeyId)
+        if (receipt.Signature is not { Algorithm: Algorithm } signature || PublicKeyOf(signature.KeyId) is not { } publicKey)
         {
             return false;
         }
@@ -441,7 +483,10 @@ public sealed class ReceiptSigner : IDisposable
         }
 
         var buffer = t_buffer ??= new CanonicalBuffer();
-        return Ed25519.Verify(_key.PublicKey, buffer.Write(receipt with { Signature = null }), bytes);
+        return signature.KeyId == KeyId
+            ? Ed25519.Verify(_key.PublicKey, buffer.Write(receipt with { Signature = null }), bytes)
+            : NSec.Cryptography.PublicKey.TryImport(Ed25519, publicKey, KeyBlobFormat.RawPublicKey, out var other) && other is not null
+                && Ed25519.Verify(other, buffer.Write(receipt with { Signature = null }), bytes);
     }
 
     public void Dispose() => _key.Dispose();
@@ -458,6 +503,9 @@ public sealed class ReceiptSigner : IDisposable
         }
     }
 }
+
+/// <summary>A receipt-signing public key and its place in a rotation: current, next, previous or retired.</summary>
+public sealed record ReceiptKey(string KeyId, byte[] PublicKey, string Status);
 
 /// <summary>One thread's reusable output for canonical bytes. Not thread-safe.</summary>
 internal sealed class CanonicalBuffer

@@ -44,7 +44,8 @@ internal sealed class StoredReceiptCheck(ReceiptSigner signer)
         }
 
         long size = 0;
-        if (store.LatestTreeHead(logId) is { } head && TreeHeadSigning.Verify(TreeHeadView.Of(head, store.Geography), signer.PublicKey) is null)
+        if (store.LatestTreeHead(logId) is { } head && signer.PublicKeyOf(head.KeyId) is { } publicKey
+            && TreeHeadSigning.Verify(TreeHeadView.Of(head, store.Geography), publicKey) is null)
         {
             try
             {

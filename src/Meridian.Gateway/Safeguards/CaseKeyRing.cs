@@ -13,7 +13,9 @@ namespace Meridian.Gateway.Safeguards;
 /// copied onto another case, or into another geography's store, does not open.
 /// Sealed snapshot: version (2) · nonce (12) · tag (16) · ciphertext. Wrapped key: version (1) · nonce · tag · 32 bytes.
 /// Snapshots sealed before per-case keys (version 1) were sealed directly under the geography key and still open.
-/// Thread-safe.
+/// During a rotation of a geography's key (docs/scale-out.md, "Rotation") new cases are sealed under the current key and
+/// those sealed under the overlap's other key (the staged next, or the previous) still open; <see cref="Rewrap"/> moves
+/// a case to the current key before the overlap ends. Thread-safe.
 /// </summary>
 public sealed class CaseKeyRing(SafeguardsOptions options, string dataDirectory)
 {
@@ -25,6 +27,7 @@ public sealed class CaseKeyRing(SafeguardsOptions options, string dataDirectory)
     private const int KeySize = 32;
 
     private readonly ConcurrentDictionary<string, byte[]> _keys = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, byte[][]> _overlap = new(StringComparer.OrdinalIgnoreCase);
     private readonly Lock _createLock = new();
 
     /// <summary>Seals <paramref name="plaintext"/> under a new data key of the case; returns the snapshot and the wrapped key.</summary>
@@ -52,7 +55,7 @@ public sealed class CaseKeyRing(SafeguardsOptions options, string dataDirectory)
     {
         if (sealedBytes.Length > 0 && sealedBytes[0] == GeographyKeyVersion && wrappedKey.IsEmpty)
         {
-            return Decrypt(KeyOf(geography), GeographyKeyVersion, sealedBytes, AssociatedData("meridian-case-v1", geography, caseId));
+            return DecryptUnderAny(geography, GeographyKeyVersion, sealedBytes, AssociatedData("meridian-case-v1", geography, caseId)).Plaintext;
         }
 
         if (wrappedKey.IsEmpty)
@@ -60,7 +63,7 @@ public sealed class CaseKeyRing(SafeguardsOptions options, string dataDirectory)
             throw new CryptographicException("The data key of this case snapshot is gone.");
         }
 
-        var dataKey = Decrypt(KeyOf(geography), WrapVersion, wrappedKey, AssociatedData("meridian-case-key-v1", geography, caseId));
+        var dataKey = DecryptUnderAny(geography, WrapVersion, wrappedKey, AssociatedData("meridian-case-key-v1", geography, caseId)).Plaintext;
         try
         {
             return Decrypt(dataKey, CaseKeyVersion, sealedBytes, AssociatedData("meridian-case-v2", geography, caseId));
@@ -68,6 +71,59 @@ public sealed class CaseKeyRing(SafeguardsOptions options, string dataDirectory)
         finally
         {
             CryptographicOperations.ZeroMemory(dataKey);
+        }
+    }
+
+    /// <summary>
+    /// The case's wrapped key (or, for a snapshot sealed before per-case keys, its snapshot) sealed again under the
+    /// geography's current key, or null when it already is: what ending a rotation's overlap does to every case first,
+    /// so that no case depends on the key about to be retired. A case with a data key of its own keeps its snapshot as
+    /// it is (only the small wrapped key changes). Throws
+    /// <see cref="CryptographicException"/> when no key of the overlap opens it.
+    /// </summary>
+    public RewrappedCase? Rewrap(string geography, string caseId, byte[] sealedBytes, byte[] wrappedKey)
+    {
+        var (version, purpose, target) = wrappedKey.Length == 0 ? (GeographyKeyVersion, "meridian-case-v1", sealedBytes) : (WrapVersion, "meridian-case-key-v1", wrappedKey);
+        var associated = AssociatedData(purpose, geography, caseId);
+        var (plaintext, current) = DecryptUnderAny(geography, version, target, associated);
+        try
+        {
+            if (current)
+            {
+                return null;
+            }
+
+            var resealed = Encrypt(KeyOf(geography), version, plaintext, associated);
+            return wrappedKey.Length == 0 ? new RewrappedCase(resealed, null) : new RewrappedCase(null, resealed);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plaintext);
+        }
+    }
+
+    /// <summary>Opens under the current key, else under each key of a rotation's overlap; says whether the current one did.</summary>
+    private (byte[] Plaintext, bool Current) DecryptUnderAny(string geography, byte version, ReadOnlySpan<byte> sealedBytes, byte[] associatedData)
+    {
+        try
+        {
+            return (Decrypt(KeyOf(geography), version, sealedBytes, associatedData), true);
+        }
+        catch (CryptographicException) when (_overlap.TryGetValue(geography, out var others) && others.Length > 0)
+        {
+            foreach (var other in others)
+            {
+                try
+                {
+                    return (Decrypt(other, version, sealedBytes, associatedData), false);
+                }
+                catch (CryptographicException)
+                {
+                    // Not this key of the overlap: the next.
+                }
+            }
+
+            throw;
         }
     }
 
@@ -110,6 +166,13 @@ public sealed class CaseKeyRing(SafeguardsOptions options, string dataDirectory)
     /// <summary>A fingerprint of the geography's key (loaded or created), to compare across nodes; reveals nothing of the key.</summary>
     public string Fingerprint(string geography) => Hosting.NodeSecrets.Fingerprint(KeyOf(geography), "case-key:" + geography.ToLowerInvariant());
 
+    /// <summary>The fingerprints of the other keys of a rotation's overlap of the geography's key (none outside a rotation).</summary>
+    public IReadOnlyList<string> OverlapFingerprints(string geography)
+    {
+        KeyOf(geography);
+        return [.. _overlap.GetValueOrDefault(geography, []).Select(k => Hosting.NodeSecrets.Fingerprint(k, "case-key:" + geography.ToLowerInvariant()))];
+    }
+
     /// <summary>Where the geography's key is read from, for messages.</summary>
     public string SourceOf(string geography) =>
         options.CaseKeys.ContainsKey(geography) ? $"Safeguards.CaseKeys[{geography}]"
@@ -127,6 +190,10 @@ public sealed class CaseKeyRing(SafeguardsOptions options, string dataDirectory)
 
         lock (_createLock)
         {
+            // A rotation's stages are files beside the key file, whichever way the current key is given.
+            var file = Hosting.NodeSecretFiles.CaseKey(geography);
+            _overlap.GetOrAdd(geography, _ => [.. Hosting.NodeSecretFiles.Overlap(dataDirectory, file)
+                .Select(o => Decode(o.Text, Path.Combine(dataDirectory, Hosting.NodeSecretFiles.Staged(file, o.Stage))))]);
             return _keys.GetOrAdd(geography, Load);
         }
     }
@@ -164,3 +231,6 @@ public sealed class CaseKeyRing(SafeguardsOptions options, string dataDirectory)
         }
     }
 }
+
+/// <summary>What sealing a case again under the current key changed: its snapshot (sealed before per-case keys) or its wrapped key.</summary>
+public sealed record RewrappedCase(byte[]? Snapshot, byte[]? WrappedKey);

@@ -81,6 +81,19 @@ public sealed class GatewaySnapshot
         }
 
         key = _keysByHash.GetValueOrDefault(hasher.Hash(presented));
+        if (key is null && hasher.InOverlap)
+        {
+            // A rotation of the key-hash secret: keys created before it (or, staged, on a node already promoted) are
+            // stored under another secret of the overlap.
+            foreach (var hash in hasher.OverlapHashes(presented))
+            {
+                if (_keysByHash.TryGetValue(hash, out key))
+                {
+                    break;
+                }
+            }
+        }
+
         if (key is not null && _keysByPresented.Count < _keysByHash.Count)
         {
             _keysByPresented.TryAdd(presented, key);

@@ -6,10 +6,38 @@ namespace Meridian.Storage.Control;
 /// <param name="Name">e.g. <c>key-hash</c>, <c>receipt-signing</c>, <c>case-key:eu</c>.</param>
 /// <param name="Fingerprint">A one-way function of the secret (an HMAC of a fixed label, or a public key id).</param>
 /// <param name="Source">Where this node read it (a file, an environment variable), for the message when it differs.</param>
-public sealed record SecretFingerprint(string Name, string Fingerprint, string Source);
+/// <param name="Overlap">During a rotation, the fingerprints of the other secrets this node accepts with it (the staged next or the previous).</param>
+public sealed record SecretFingerprint(string Name, string Fingerprint, string Source, IReadOnlyList<string>? Overlap = null)
+{
+    /// <summary>Every fingerprint whose material this node accepts: the one it uses first.</summary>
+    public IReadOnlyList<string> Accepted => [Fingerprint, .. (Overlap ?? []).Where(f => f != Fingerprint)];
+}
 
 /// <summary>A secret this node holds that differs from the one the cluster's shared store recorded.</summary>
 public sealed record SecretMismatch(SecretFingerprint Node, string ClusterFingerprint, string RecordedAt);
+
+/// <summary>
+/// A cluster's record of one secret: the fingerprint new material is made with and those accepted with it during a
+/// rotation's overlap. Stored as one text, the current fingerprint first and the others after it, space-separated, so a
+/// record from before rotations reads as a secret with no overlap.
+/// </summary>
+public sealed record RecordedSecret(string Current, IReadOnlyList<string> Accepted)
+{
+    public static RecordedSecret Parse(string text)
+    {
+        var parts = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return new RecordedSecret(parts[0], parts);
+    }
+
+    public static string Format(SecretFingerprint secret) => string.Join(' ', secret.Accepted);
+
+    /// <summary>
+    /// Whether a node holding <paramref name="secret"/> and the cluster can read each other's material: each accepts what
+    /// the other makes. A rolling rotation keeps this true from one step to the next (stage, promote, finish); skipping
+    /// a step on some node breaks it.
+    /// </summary>
+    public bool Compatible(SecretFingerprint secret) => Accepted.Contains(secret.Fingerprint) && secret.Accepted.Contains(Current);
+}
 
 /// <summary>
 /// The fingerprints of the cluster's secrets, in the shared control store (issue 22): the first node to start records
@@ -45,6 +73,9 @@ public sealed class ClusterSecrets(ControlStore store)
     /// <summary>
     /// Records the fingerprints not recorded yet (this node is the first to hold those secrets) and returns those that
     /// differ from what is recorded, in one serialized transaction, so two nodes starting together agree on one set.
+    /// During a rotation a node differs only when it cannot read what the cluster makes or the cluster cannot read what
+    /// it makes (<see cref="RecordedSecret.Compatible"/>); a compatible node's set becomes the record, so the record
+    /// follows a rolling rotation step by step, and a node a step behind the last one started is refused.
     /// </summary>
     public IReadOnlyList<SecretMismatch> Reconcile(IReadOnlyList<SecretFingerprint> secrets, DateTimeOffset now)
     {
@@ -55,14 +86,20 @@ public sealed class ClusterSecrets(ControlStore store)
         {
             var rows = connection.Query(transaction, "SELECT fingerprint, recorded_at FROM cluster_secrets WHERE name = @name",
                 r => (Fingerprint: r.GetString(0), At: r.GetString(1)), ("@name", secret.Name));
+            var text = RecordedSecret.Format(secret);
             if (rows is not [var recorded])
             {
                 connection.Execute(transaction, "INSERT INTO cluster_secrets VALUES (@name, @fingerprint, @at)",
-                    ("@name", secret.Name), ("@fingerprint", secret.Fingerprint), ("@at", ControlStore.FormatTime(now)));
+                    ("@name", secret.Name), ("@fingerprint", text), ("@at", ControlStore.FormatTime(now)));
             }
-            else if (!string.Equals(recorded.Fingerprint, secret.Fingerprint, StringComparison.Ordinal))
+            else if (!RecordedSecret.Parse(recorded.Fingerprint).Compatible(secret))
             {
                 mismatches.Add(new SecretMismatch(secret, recorded.Fingerprint, recorded.At));
+            }
+            else if (!string.Equals(recorded.Fingerprint, text, StringComparison.Ordinal))
+            {
+                connection.Execute(transaction, "UPDATE cluster_secrets SET fingerprint = @fingerprint, recorded_at = @at WHERE name = @name",
+                    ("@name", secret.Name), ("@fingerprint", text), ("@at", ControlStore.FormatTime(now)));
             }
         }
 

@@ -57,13 +57,19 @@ public sealed class ControlStore : IDisposable
         return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Runs <paramref name="work"/> in one transaction and bumps the generation, so nothing half-done is ever visible.</summary>
+    /// <summary>
+    /// Runs <paramref name="work"/> in one transaction and bumps the generation, so nothing half-done is ever visible;
+    /// run again whole when a transient store failure stops it before the commit (<see cref="TransientStoreFailures.Write{T}"/>).
+    /// </summary>
     public T Mutate<T>(Func<DbConnection, DbTransaction, T> work)
     {
-        using var connection = _database.Open();
-        using var transaction = _database.BeginWrite(connection);
-        var result = work(connection, transaction);
-        Commit(connection, transaction);
+        var result = TransientStoreFailures.Write(_database, (connection, transaction) =>
+        {
+            var result = work(connection, transaction);
+            BumpGeneration(connection, transaction);
+            return (result, true);
+        });
+        Committed?.Invoke();
         return result;
     }
 
@@ -74,32 +80,35 @@ public sealed class ControlStore : IDisposable
     /// </summary>
     public StoreResult<T> TryMutate<T>(Func<DbConnection, DbTransaction, StoreResult<T>> work)
     {
-        using var connection = _database.Open();
-        using var transaction = _database.BeginWrite(connection);
-        StoreResult<T> result;
-        try
+        var result = TransientStoreFailures.Write(_database, (connection, transaction) =>
         {
-            result = work(connection, transaction);
-        }
-        catch (DbException ex) when (_database.IsConstraintViolation(ex))
-        {
-            return StoreResult<T>.FromConstraint(_database.UniqueColumn(ex));
-        }
+            StoreResult<T> result;
+            try
+            {
+                result = work(connection, transaction);
+            }
+            catch (DbException ex) when (_database.IsConstraintViolation(ex))
+            {
+                return (StoreResult<T>.FromConstraint(_database.UniqueColumn(ex)), false);
+            }
 
+            if (result.Succeeded)
+            {
+                BumpGeneration(connection, transaction);
+            }
+
+            return (result, result.Succeeded);
+        });
         if (result.Succeeded)
         {
-            Commit(connection, transaction);
+            Committed?.Invoke();
         }
 
         return result;
     }
 
-    private void Commit(DbConnection connection, DbTransaction transaction)
-    {
+    private static void BumpGeneration(DbConnection connection, DbTransaction transaction) =>
         connection.Execute(transaction, "UPDATE generation SET value = value + 1 WHERE id = 1");
-        transaction.Commit();
-        Committed?.Invoke();
-    }
 
     public T Read<T>(Func<DbConnection, T> query)
     {

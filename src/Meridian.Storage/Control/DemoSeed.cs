@@ -84,9 +84,17 @@ public static class DemoSeed
     {
         var hash = hasher.Hash(key);
         var prefix = ApiKeyFormat.PrefixOf(key) ?? (key.Length > 6 ? key[..6] : "key");
+        var previous = hasher.PreviousHash(key);
         return store.Mutate((connection, transaction) =>
         {
-            if (connection.Scalar(transaction, "SELECT COUNT(*) FROM api_keys WHERE hash = @h", ("@h", hash)) > 0)
+            // During a rotation of the key-hash secret the key may be stored under the previous secret (moved to the
+            // current one here) or, by a node already promoted, under the next one: it exists either way.
+            if (previous is not null)
+            {
+                connection.Execute(transaction, "UPDATE api_keys SET hash = @h WHERE hash = @previous", ("@h", hash), ("@previous", previous));
+            }
+
+            if (new[] { hash }.Concat(hasher.OverlapHashes(key)).Any(h => connection.Scalar(transaction, "SELECT COUNT(*) FROM api_keys WHERE hash = @h", ("@h", h)) > 0))
             {
                 return false;
             }

@@ -275,6 +275,35 @@ public sealed partial class CaseStore
         }
     }
 
+    /// <summary>
+    /// Every case's key material as a rotation of the geography's key must reseal it (docs/scale-out.md, "Rotation"):
+    /// each case's wrapped data key, and the snapshots sealed before per-case keys directly under the geography's key
+    /// (with an empty wrapped key). Purged cases have neither.
+    /// </summary>
+    public IReadOnlyList<CaseKeyMaterial> KeyMaterial()
+    {
+        using var connection = _database.Open();
+        return
+        [
+            .. connection.Query(null, "SELECT case_id, wrapped_key FROM ts_case_keys ORDER BY case_id", r => new CaseKeyMaterial(r.GetString(0), [], (byte[])r.GetValue(1))),
+            .. connection.Query(null, "SELECT id, snapshot FROM ts_cases WHERE snapshot IS NOT NULL ORDER BY id", r => new CaseKeyMaterial(r.GetString(0), (byte[])r.GetValue(1), [])),
+        ];
+    }
+
+    /// <summary>
+    /// Replaces a case's wrapped key (or its snapshot sealed before per-case keys) with the same content sealed under the
+    /// geography's current key, only where it still holds <paramref name="was"/>: a case purged meanwhile stays purged.
+    /// </summary>
+    public bool Reseal(string caseId, CaseKeyMaterial was, byte[] resealed)
+    {
+        using var connection = _database.Open();
+        return was.WrappedKey.Length > 0
+            ? connection.Execute(null, "UPDATE ts_case_keys SET wrapped_key = @new WHERE case_id = @id AND wrapped_key = @old",
+                ("@new", resealed), ("@id", caseId), ("@old", was.WrappedKey)) == 1
+            : connection.Execute(null, "UPDATE ts_cases SET snapshot = @new WHERE id = @id AND snapshot = @old AND purged_at IS NULL",
+                ("@new", resealed), ("@id", caseId), ("@old", was.Snapshot)) == 1;
+    }
+
     public CaseRecord? Find(string id)
     {
         using var connection = _database.Open();
@@ -300,28 +329,26 @@ public sealed partial class CaseStore
     /// before per-case keys, under the geography's key.
     /// </summary>
     /// <param name="logId">The receipt log the record becomes a leaf of: the writing node's log of this geography.</param>
-    public (CaseContent? Content, AccessEvent? Access) OpenSnapshot(string caseId, AccessActor who, string logId, string reasonCode, string reason, DateTimeOffset at)
-    {
-        using var connection = _database.Open();
-        using var transaction = _database.BeginWrite(connection);
-        var content = connection.QuerySingle(transaction, """
-            SELECT s.snapshot, k.wrapped_key FROM ts_case_snapshots s JOIN ts_case_keys k ON k.case_id = s.case_id WHERE s.case_id = @id
-            """, r => new CaseContent((byte[])r.GetValue(0), (byte[])r.GetValue(1)), ("@id", caseId));
-        if (content is null)
+    public (CaseContent? Content, AccessEvent? Access) OpenSnapshot(string caseId, AccessActor who, string logId, string reasonCode, string reason, DateTimeOffset at) =>
+        TransientStoreFailures.Write(_database, (connection, transaction) =>
         {
-            using var legacy = connection.Command(transaction, "SELECT snapshot FROM ts_cases WHERE id = @id", ("@id", caseId));
-            content = legacy.ExecuteScalar() is byte[] snapshot ? new CaseContent(snapshot, []) : null;
-        }
+            var content = connection.QuerySingle(transaction, """
+                SELECT s.snapshot, k.wrapped_key FROM ts_case_snapshots s JOIN ts_case_keys k ON k.case_id = s.case_id WHERE s.case_id = @id
+                """, r => new CaseContent((byte[])r.GetValue(0), (byte[])r.GetValue(1)), ("@id", caseId));
+            if (content is null)
+            {
+                using var legacy = connection.Command(transaction, "SELECT snapshot FROM ts_cases WHERE id = @id", ("@id", caseId));
+                content = legacy.ExecuteScalar() is byte[] snapshot ? new CaseContent(snapshot, []) : null;
+            }
 
-        if (content is null)
-        {
-            return (null, null);
-        }
+            if (content is null)
+            {
+                return ((default(CaseContent), default(AccessEvent)), false);
+            }
 
-        var access = Append(connection, transaction, caseId, who, logId, "open", reasonCode, reason, at);
-        transaction.Commit();
-        return (content, access);
-    }
+            var access = Append(connection, transaction, caseId, who, logId, "open", reasonCode, reason, at);
+            return ((content, access), true);
+        });
 
     /// <summary>
     /// Records that a human saw these cases' metadata or access log (event <c>view</c>; the reason code says what: a queue
@@ -335,48 +362,40 @@ public sealed partial class CaseStore
             return;
         }
 
-        using var connection = _database.Open();
-        using var transaction = _database.BeginWrite(connection);
-        foreach (var caseId in caseIds)
+        TransientStoreFailures.Write(_database, (connection, transaction) =>
         {
-            Append(connection, transaction, caseId, who, logId, "view", reasonCode, null, at);
-        }
+            foreach (var caseId in caseIds)
+            {
+                Append(connection, transaction, caseId, who, logId, "view", reasonCode, null, at);
+            }
 
-        transaction.Commit();
+            return (caseIds.Count, true);
+        });
     }
 
     /// <summary>Records a decision on an open case (and the access event). Null when the case is missing or already decided.</summary>
-    public CaseRecord? Decide(string caseId, string decision, string action, AccessActor who, string logId, DateTimeOffset at)
-    {
-        using var connection = _database.Open();
-        using var transaction = _database.BeginWrite(connection);
-        var changed = connection.Execute(transaction, """
-            UPDATE ts_cases SET status = @decided, decision = @decision, decision_action = @action, decided_at = @at, decided_by = @actor
-            WHERE id = @id AND status = @open
-            """, ("@decided", Decided), ("@decision", decision), ("@action", action), ("@at", Time(at)), ("@actor", who.Id), ("@id", caseId), ("@open", Open));
-        if (changed == 0)
+    public CaseRecord? Decide(string caseId, string decision, string action, AccessActor who, string logId, DateTimeOffset at) =>
+        TransientStoreFailures.Write(_database, (connection, transaction) =>
         {
-            return null;
-        }
+            var changed = connection.Execute(transaction, """
+                UPDATE ts_cases SET status = @decided, decision = @decision, decision_action = @action, decided_at = @at, decided_by = @actor
+                WHERE id = @id AND status = @open
+                """, ("@decided", Decided), ("@decision", decision), ("@action", action), ("@at", Time(at)), ("@actor", who.Id), ("@id", caseId), ("@open", Open));
+            if (changed == 0)
+            {
+                return (default(CaseRecord), false);
+            }
 
-        Append(connection, transaction, caseId, who, logId, "decision", decision, $"decision={decision} action={action}", at);
-        var decided = connection.QuerySingle(transaction, $"SELECT {Columns} FROM ts_cases WHERE id = @id", Read, ("@id", caseId));
-        transaction.Commit();
-        return decided;
-    }
+            Append(connection, transaction, caseId, who, logId, "decision", decision, $"decision={decision} action={action}", at);
+            return (connection.QuerySingle(transaction, $"SELECT {Columns} FROM ts_cases WHERE id = @id", Read, ("@id", caseId)), true);
+        });
 
     /// <summary>
     /// Records, in the case's access log, the decision that lifts the suspension its decision made (event <c>lift</c>). It is
     /// written before the suspension is lifted in the control store, so no key or deployment returns to service without it.
     /// </summary>
-    public AccessEvent RecordLift(string caseId, AccessActor who, string logId, string reasonCode, string reason, DateTimeOffset at)
-    {
-        using var connection = _database.Open();
-        using var transaction = _database.BeginWrite(connection);
-        var access = Append(connection, transaction, caseId, who, logId, "lift", reasonCode, reason, at);
-        transaction.Commit();
-        return access;
-    }
+    public AccessEvent RecordLift(string caseId, AccessActor who, string logId, string reasonCode, string reason, DateTimeOffset at) =>
+        TransientStoreFailures.Write(_database, (connection, transaction) => (Append(connection, transaction, caseId, who, logId, "lift", reasonCode, reason, at), true));
 
     /// <summary>
     /// Deletes the content of cases created before <paramref name="createdBefore"/>, keeping their metadata and decision.
@@ -634,3 +653,6 @@ public sealed partial class CaseStore
     private static CaseCategory ParseCategory(string text) =>
         text.IndexOf('=', StringComparison.Ordinal) is var i and > 0 ? new CaseCategory(text[..i], text[(i + 1)..]) : new CaseCategory(text, "unknown");
 }
+
+/// <summary>What a case's content hangs on: its wrapped data key, or (sealed before per-case keys) its snapshot itself.</summary>
+public sealed record CaseKeyMaterial(string CaseId, byte[] Snapshot, byte[] WrappedKey);

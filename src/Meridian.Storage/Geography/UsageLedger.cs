@@ -263,6 +263,85 @@ public sealed class UsageLedger
         ];
     }
 
+    /// <summary>The writer id of folded partials (<see cref="FoldClosedHours"/>): no process ever writes under it.</summary>
+    public const string FoldedWriter = "";
+
+    /// <summary>
+    /// Folds the per-writer partials of hours before <paramref name="before"/> into one row per tenant × hour ×
+    /// deployment × model (writer <see cref="FoldedWriter"/>), at most <paramref name="maxHours"/> hours, one transaction
+    /// per hour. Partials are per process and store, so without folding they grow by one set per restart per hour.
+    /// Totals do not change: the partials are deleted and their sums added in one transaction, and the delete returns
+    /// exactly what it removed, so a writer adding to a partial meanwhile (a late record for a closed hour) either
+    /// lands before the delete and is folded, or waits for it and starts a fresh partial. On PostgreSQL a transaction-level
+    /// advisory lock per store makes one node fold at a time (the others skip); on SQLite the write lock does.
+    /// Returns how many partial rows were folded.
+    /// </summary>
+    public int FoldClosedHours(DateTimeOffset before, int maxHours = 24)
+    {
+        var folded = 0;
+        for (var i = 0; i < maxHours; i++)
+        {
+            using var connection = _database.Open();
+            // Not the schema's serialized write on PostgreSQL: a record writer's batch takes that lock after its partials
+            // (the access log of a new case), and waiting for it while holding partials it needs would deadlock.
+            using var transaction = _database.Engine == StoreEngine.Postgres ? _database.Begin(connection) : _database.BeginWrite(connection);
+            if (_database.Engine == StoreEngine.Postgres
+                && connection.Scalar(transaction, "SELECT CASE WHEN pg_try_advisory_xact_lock(hashtext('meridian-usage-fold|' || current_schema())) THEN 1 ELSE 0 END") == 0)
+            {
+                return folded; // another node is folding this store now
+            }
+
+            var hour = connection.Query(transaction, "SELECT hour FROM usage_hourly WHERE writer_id <> @folded AND hour < @before ORDER BY hour LIMIT 1",
+                r => r.GetString(0), ("@folded", FoldedWriter), ("@before", FormatTime(before))).FirstOrDefault();
+            if (hour is null)
+            {
+                return folded;
+            }
+
+            // On PostgreSQL the partials are locked first, in the writers' key order (ordinal: COLLATE "C"), and only
+            // those are deleted: a bare DELETE locks in scan order and deadlocked with a writer adding to its partials.
+            var delete = _database.Engine == StoreEngine.Postgres
+                ? """
+                    WITH locked AS (
+                        SELECT tenant_id, deployment_id, model, writer_id FROM usage_hourly WHERE hour = @hour AND writer_id <> @folded
+                        ORDER BY tenant_id COLLATE "C", deployment_id COLLATE "C", model COLLATE "C", writer_id COLLATE "C"
+                        FOR UPDATE)
+                    DELETE FROM usage_hourly u USING locked l
+                    WHERE u.hour = @hour AND u.tenant_id = l.tenant_id AND u.deployment_id = l.deployment_id AND u.model = l.model
+                      AND u.writer_id = l.writer_id
+                    RETURNING u.tenant_id, u.deployment_id, u.model, u.deployment_name, u.offer_id, u.publisher_id, CAST(u.requests AS BIGINT),
+                              CAST(u.input_tokens AS BIGINT), CAST(u.output_tokens AS BIGINT), CAST(u.cache_creation_input_tokens AS BIGINT),
+                              CAST(u.cache_read_input_tokens AS BIGINT)
+                    """
+                : """
+                    DELETE FROM usage_hourly WHERE hour = @hour AND writer_id <> @folded
+                    RETURNING tenant_id, deployment_id, model, deployment_name, offer_id, publisher_id, requests,
+                              input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens
+                    """;
+            var partials = connection.Query(transaction, delete,
+                r => (Key: (Tenant: r.GetString(0), Deployment: r.GetString(1), Model: r.GetString(2)), Name: r.GetString(3), Offer: r.GetString(4),
+                    Publisher: r.GetString(5), Requests: r.GetInt64(6), Tokens: new TokenCounts(r.GetInt64(7), r.GetInt64(8), r.GetInt64(9), r.GetInt64(10))),
+                ("@hour", hour), ("@folded", FoldedWriter));
+            // Added in one global key order, like every batch's upserts.
+            foreach (var sum in partials.GroupBy(p => p.Key).OrderBy(g => g.Key.Tenant, StringComparer.Ordinal)
+                .ThenBy(g => g.Key.Deployment, StringComparer.Ordinal).ThenBy(g => g.Key.Model, StringComparer.Ordinal))
+            {
+                var first = sum.First();
+                var tokens = sum.Aggregate(TokenCounts.Zero, (total, p) => total + p.Tokens);
+                connection.Execute(transaction, AddToHour,
+                    ("@tenant_id", sum.Key.Tenant), ("@hour", hour), ("@deployment_id", sum.Key.Deployment), ("@model", sum.Key.Model),
+                    ("@writer_id", FoldedWriter), ("@deployment_name", first.Name), ("@offer_id", first.Offer), ("@publisher_id", first.Publisher),
+                    ("@requests", sum.Sum(p => p.Requests)), ("@input", tokens.Input), ("@output", tokens.Output),
+                    ("@cache_write", tokens.CacheWrite), ("@cache_read", tokens.CacheRead));
+            }
+
+            transaction.Commit();
+            folded += partials.Count;
+        }
+
+        return folded;
+    }
+
     /// <summary>The hourly aggregates whose hour starts in [From, To), each the sum of its writers' partials.</summary>
     public IReadOnlyList<HourlyUsage> Hourly(UsageQuery query)
     {

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Npgsql;
 
 namespace Meridian.Storage.Sql;
@@ -48,6 +49,51 @@ public static class TransientStoreFailures
             {
                 Observed(ex);
                 Thread.Sleep(Backoff(attempt));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs a write transaction on <paramref name="database"/>, retrying it whole, <see cref="ReadAttempts"/> times, when a
+    /// transient failure stops it before its commit was sent: such a transaction dies with its connection and the server
+    /// never applied any of it, so running it again cannot apply it twice (issue 22: admin writes through a dead pooled
+    /// connection answered 500 after a restart). A failure of the commit itself is returned as is: whether it applied is
+    /// unknown. <paramref name="work"/> runs once per try and says whether to commit; it must leave nothing behind outside
+    /// the transaction.
+    /// </summary>
+    public static T Write<T>(SqlDatabase database, Func<DbConnection, DbTransaction, (T Result, bool Commit)> work)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            DbConnection? connection = null;
+            DbTransaction? transaction = null;
+            try
+            {
+                (T Result, bool Commit) outcome;
+                try
+                {
+                    connection = database.Open();
+                    transaction = database.BeginWrite(connection);
+                    outcome = work(connection, transaction);
+                }
+                catch (Exception ex) when (attempt < ReadAttempts && IsTransient(ex))
+                {
+                    Observed(ex);
+                    Thread.Sleep(Backoff(attempt));
+                    continue;
+                }
+
+                if (outcome.Commit)
+                {
+                    transaction.Commit();
+                }
+
+                return outcome.Result;
+            }
+            finally
+            {
+                transaction?.Dispose();
+                connection?.Dispose();
             }
         }
     }

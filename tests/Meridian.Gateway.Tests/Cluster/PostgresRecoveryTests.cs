@@ -1,6 +1,8 @@
 using Meridian.Gateway.Tests.Admin;
 using Meridian.Gateway.Tests.Metering;
+using Meridian.Storage.Control;
 using Meridian.Storage.Sql;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Meridian.Gateway.Tests.Cluster;
 
@@ -49,6 +51,26 @@ public sealed class PostgresRecoveryTests(ITestOutputHelper output)
         Assert.True(after.Ok, after.Body);
         output.WriteLine($"{reads.Length} admin reads answered right after the restart");
         Assert.DoesNotContain(server.Log, l => l.StartsWith("Error", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_admin_write_on_a_dead_pooled_connection_after_a_restart_is_applied_once()
+    {
+        await using var postgres = await PrivatePostgres.StartAsync();
+        await using var server = await StartServerAsync(postgres, "writes");
+        var control = server.Main.App.Services.GetRequiredService<ControlStore>();
+        var tokens = new AdminTokenStore(control);
+        // Several reads at once leave several idle pooled connections, which the restart kills.
+        await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => server.GetAsync("/admin/v1/tokens")));
+
+        await postgres.KillAsync();
+        await postgres.StartServerAsync();
+
+        // The write's transaction meets a dead connection before its commit: run again whole, not answered with a failure.
+        var added = tokens.EnsureOperatorToken(new NewSecret("after-restart-hash", "mat-after"), "after the restart", DateTimeOffset.UtcNow);
+        Assert.True(added);
+        Assert.NotNull(tokens.FindLive("after-restart-hash"));
+        Assert.Single(tokens.List(null, new PageRequest(100, null)).Items, t => t.Name == "after the restart");
     }
 
     [Fact]
