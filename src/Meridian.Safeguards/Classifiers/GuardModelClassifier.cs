@@ -89,46 +89,13 @@ public sealed class GuardModelClassifier : IClassifier
     /// <summary>Where the model runs (<see cref="GuardModelOptions.Region"/>).</summary>
     public string Region => _options.Region;
 
-    public async ValueTask<ClassifierResult> ClassifyAsync(ScreeningText text, CancellationToken cancellationToken)
-    {
-        if (text.Text.IsEmpty)
-        {
-            return ClassifierResult.None;
-        }
-
-        using var timeout = new CancellationTokenSource(_options.Timeout, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        var findings = new List<Finding>();
-        try
-        {
-            for (var offset = 0; offset < text.Text.Length; offset += _options.MaxTextChars)
-            {
-                var length = Math.Min(_options.MaxTextChars, text.Text.Length - offset);
-                var piece = text.Text.Slice(offset, length).ToString();
-                var failure = _options.Taxonomy == GuardTaxonomy.LlamaGuard3
-                    ? await AskLlamaGuardAsync(piece, text.Source, offset, findings, linked.Token)
-                    : await AskShieldGemmaAsync(piece, text.Source, offset, findings, linked.Token);
-                if (failure is not null)
-                {
-                    return ClassifierResult.Unavailable(failure);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return ClassifierResult.Unavailable("timeout");
-        }
-        catch (HttpRequestException ex)
-        {
-            return ClassifierResult.Unavailable(ex.StatusCode is { } status ? $"http_{(int)status}" : "connection_failed");
-        }
-        catch (JsonException)
-        {
-            return ClassifierResult.Unavailable("invalid_response");
-        }
-
-        return ClassifierResult.Of(findings);
-    }
+    public ValueTask<ClassifierResult> ClassifyAsync(ScreeningText text, CancellationToken cancellationToken) =>
+        RemoteClassification.InPiecesAsync(
+            text, _options.MaxTextChars, _options.Timeout, _time,
+            (piece, offset, findings, ct) => _options.Taxonomy == GuardTaxonomy.LlamaGuard3
+                ? AskLlamaGuardAsync(piece.ToString(), text.Source, offset, findings, ct)
+                : AskShieldGemmaAsync(piece.ToString(), text.Source, offset, findings, ct),
+            cancellationToken);
 
     /// <summary>
     /// Llama Guard classifies the last turn of a conversation: the text as the user's turn, or — for model output — as

@@ -76,45 +76,10 @@ public sealed class HttpClassifier : IClassifier
 
     public string Name => _options.Name;
 
-    public async ValueTask<ClassifierResult> ClassifyAsync(ScreeningText text, CancellationToken cancellationToken)
-    {
-        if (text.Text.IsEmpty)
-        {
-            return ClassifierResult.None;
-        }
-
-        // One deadline for the whole text, however many pieces it takes.
-        using var timeout = new CancellationTokenSource(_options.Timeout, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        var findings = new List<Finding>();
-        try
-        {
-            for (var offset = 0; offset < text.Text.Length; offset += _options.MaxTextChars)
-            {
-                var length = Math.Min(_options.MaxTextChars, text.Text.Length - offset);
-                var piece = text.Text.Slice(offset, length);
-                var failure = await ClassifyPieceAsync(piece, text.Source, offset, findings, linked.Token);
-                if (failure is not null)
-                {
-                    return ClassifierResult.Unavailable(failure);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return ClassifierResult.Unavailable("timeout");
-        }
-        catch (HttpRequestException ex)
-        {
-            return ClassifierResult.Unavailable(ex.StatusCode is { } status ? $"http_{(int)status}" : "connection_failed");
-        }
-        catch (JsonException)
-        {
-            return ClassifierResult.Unavailable("invalid_response");
-        }
-
-        return ClassifierResult.Of(findings);
-    }
+    public ValueTask<ClassifierResult> ClassifyAsync(ScreeningText text, CancellationToken cancellationToken) =>
+        RemoteClassification.InPiecesAsync(
+            text, _options.MaxTextChars, _options.Timeout, _time,
+            (piece, offset, findings, ct) => ClassifyPieceAsync(piece, text.Source, offset, findings, ct), cancellationToken);
 
     private async Task<string?> ClassifyPieceAsync(
         ReadOnlyMemory<char> piece, TextSource source, int offset, List<Finding> findings, CancellationToken cancellationToken)

@@ -239,7 +239,7 @@ function lines(text: string): string[] {
     .filter((l) => l.length > 0);
 }
 
-const blocklistCategories = ['violence', 'self_harm', 'sexual', 'hate', 'pii', 'prompt_injection'];
+const blocklistCategories = ['violence', 'self_harm', 'sexual', 'hate', 'cbrn', 'pii', 'prompt_injection'];
 
 function DeploymentSettings({ deployment: d, manage, onSaved }: { deployment: Deployment; manage: boolean; onSaved: () => void }) {
   const headingId = useId('settings');
@@ -333,6 +333,30 @@ function tablesOf(rules: Rule[]): Pick<DeploymentSafeguards, 'input' | 'output'>
   return tables;
 }
 
+function CategorySelect(props: { label: string; value: string; onChange: (value: string) => void }) {
+  return (
+    <Select {...props}>
+      {blocklistCategories.map((c) => (
+        <option key={c} value={c}>
+          {c.replace('_', ' ')}
+        </option>
+      ))}
+    </Select>
+  );
+}
+
+function SeveritySelect(props: { label: string; value: string; onChange: (value: string) => void }) {
+  return (
+    <Select {...props}>
+      {severities.map((x) => (
+        <option key={x} value={x}>
+          {x}
+        </option>
+      ))}
+    </Select>
+  );
+}
+
 /**
  * The deployment's own settings, edited whole and sent as one `PATCH /deployments/{id}` `safeguards` (the API replaces
  * them whole, validates every part and refuses a tenant's loosening with 403 naming the cells).
@@ -397,20 +421,8 @@ function SettingsForm({ deployment: d, onCancel, onSaved }: { deployment: Deploy
             <option value="input">input (the request)</option>
             <option value="output">output (the answer)</option>
           </Select>
-          <Select label="Category" value={draft.category} onChange={(v) => setDraft({ ...draft, category: v })}>
-            {blocklistCategories.map((c) => (
-              <option key={c} value={c}>
-                {c.replace('_', ' ')}
-              </option>
-            ))}
-          </Select>
-          <Select label="From severity" value={draft.severity} onChange={(v) => setDraft({ ...draft, severity: v })}>
-            {severities.map((x) => (
-              <option key={x} value={x}>
-                {x}
-              </option>
-            ))}
-          </Select>
+          <CategorySelect label="Category" value={draft.category} onChange={(v) => setDraft({ ...draft, category: v })} />
+          <SeveritySelect label="From severity" value={draft.severity} onChange={(v) => setDraft({ ...draft, severity: v })} />
           <Select label="Action" value={draft.action} onChange={(v) => setDraft({ ...draft, action: v })}>
             {actions.map((x) => (
               <option key={x} value={x}>
@@ -444,20 +456,8 @@ function SettingsForm({ deployment: d, onCancel, onSaved }: { deployment: Deploy
           <Field label="Patterns, one a line" multiline value={patterns} onInput={setPatterns} hint="Regular expressions run in linear time (no backreferences or lookarounds)." />
         </div>
         <div class="form-row">
-          <Select label="A match is a finding of" value={category} onChange={setCategory}>
-            {blocklistCategories.map((c) => (
-              <option key={c} value={c}>
-                {c.replace('_', ' ')}
-              </option>
-            ))}
-          </Select>
-          <Select label="At severity" value={severity} onChange={setSeverity}>
-            {severities.map((x) => (
-              <option key={x} value={x}>
-                {x}
-              </option>
-            ))}
-          </Select>
+          <CategorySelect label="A match is a finding of" value={category} onChange={setCategory} />
+          <SeveritySelect label="At severity" value={severity} onChange={setSeverity} />
         </div>
       </fieldset>
       <Field
