@@ -53,6 +53,7 @@ public sealed class ClientAbortTests : IAsyncLifetime
                 Name = "holding_service",
                 Endpoint = new Uri(address, "classify"),
                 Timeout = TimeSpan.FromMinutes(5),
+                Region = "eastus", // inside the demo deployment's boundary, so it is asked
             });
         });
         await _gateway.InitializeAsync();
