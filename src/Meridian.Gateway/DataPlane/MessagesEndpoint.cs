@@ -373,7 +373,7 @@ internal sealed class MessagesEndpoint
         backend = new UsageObservingBackend(backend, exchange.Usage);
         exchange.Capture = _safeguards.CaptureForReview(backend, deployment);
         backend = exchange.Capture ?? backend;
-        backend = exchange.Output = _safeguards.ScreenOutput(backend, deployment, exchange.Input!.Policy!);
+        backend = exchange.Output = _safeguards.ScreenOutput(backend, exchange.Input!);
 
         var call = new BackendCall(exchange.Request!, deployment.ModelId, RequestIds.New("msg_")) { CountedInputTokens = exchange.Usage.CountedInputTokens };
         // The upstream call, from routing (one meridian.route.attempt child per backend tried) to the answer's last event.

@@ -39,12 +39,12 @@ public sealed partial class RequestSafeguards(
         {
             // A deployment naming a policy this node does not know fails closed: nothing unscreened reaches a model.
             Log.PolicyMissing(logger, deployment.DeploymentId, deployment.SafeguardPolicy);
-            return new InputScreening(null, Verdict.Allow(deployment.SafeguardPolicy),
+            return new InputScreening(null, [], Verdict.Allow(deployment.SafeguardPolicy),
                 ApiError.Internal($"The safeguard policy '{deployment.SafeguardPolicy}' of this deployment is not configured on this gateway, or its settings do not apply here."));
         }
 
         var verdict = await screener.ScreenInputAsync(request, policy, effective.Extra, work, cancellationToken);
-        return new InputScreening(policy, verdict, verdict.IsBlocked ? SafeguardErrors.InputBlocked(verdict) : null);
+        return new InputScreening(policy, effective.Extra, verdict, verdict.IsBlocked ? SafeguardErrors.InputBlocked(verdict) : null);
     }
 
     /// <summary>
@@ -93,11 +93,11 @@ public sealed partial class RequestSafeguards(
             : [];
 
     /// <summary>
-    /// The decorator that screens an answer on the stream under <paramref name="policy"/> and the deployment's own
-    /// blocklist (the same one its requests are screened with); one per request.
+    /// The decorator that screens an answer on the stream under the policy and classifiers its input was screened with
+    /// (the deployment's blocklist, and classifiers outside its boundary standing in as unavailable); one per request.
     /// </summary>
-    public OutputScreeningBackend ScreenOutput(IInferenceBackend inner, DeploymentRoute deployment, SafeguardPolicy policy) =>
-        new(inner, screener.CreateStreamScreener(policy, _effective.GetValue(deployment, Compile).Extra));
+    public OutputScreeningBackend ScreenOutput(IInferenceBackend inner, InputScreening input) =>
+        new(inner, screener.CreateStreamScreener(input.Policy!, input.Extra));
 
     /// <summary>
     /// The decorator that keeps a bounded copy of the answer's raw text for a possible case, or null when the deployment's
@@ -266,5 +266,6 @@ public sealed partial class RequestSafeguards(
 /// <summary>
 /// The input verdict of a request under its deployment's policy, and why it must not reach a model (blocked, or the
 /// policy is missing on this node); <paramref name="Policy"/> is null when the request could not be screened.
+/// <paramref name="Extra"/> are the deployment's classifiers beside the policy's, which screen its answer too.
 /// </summary>
-public sealed record InputScreening(SafeguardPolicy? Policy, Verdict Verdict, ApiError? Refusal);
+public sealed record InputScreening(SafeguardPolicy? Policy, IReadOnlyList<IClassifier> Extra, Verdict Verdict, ApiError? Refusal);
