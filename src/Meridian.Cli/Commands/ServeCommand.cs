@@ -246,6 +246,20 @@ public static class ServeCommand
                 regionsByName[value[..split].Trim()] = where;
             }
 
+            // A classifier or guard model is sent content, so it is a recipient inside or outside each deployment's
+            // boundary: one with no declared place would be inside none and silently unused (or refusing), so the start
+            // stops naming it.
+            string? RegionOf(string kind, string name)
+            {
+                if (regionsByName.GetValueOrDefault(name) is { } region)
+                {
+                    return region;
+                }
+
+                AnsiConsole.MarkupLineInterpolated($"[red]meridian serve: {kind} '{name}' needs its region: --classifier-region {name}=REGION ({ClassifierRegionEnvPrefix}{name.ToUpperInvariant()}); it is sent content, and is asked only for deployments whose boundary contains that region.[/]");
+                return null;
+            }
+
             var declared = PrefixedEnvironment.Read(ClassifierUrlEnvPrefix).Select(e => $"{e.Name}={e.Value}")
                 .Concat(parse.GetValue(classifiers) ?? []);
             foreach (var value in declared)
@@ -256,11 +270,8 @@ public static class ServeCommand
                     return 2;
                 }
 
-                // A classifier is sent content, so it is a recipient inside or outside each deployment's boundary: one
-                // with no declared place would be inside none and silently unused (or refusing), so say so at start.
-                if (regionsByName.GetValueOrDefault(name) is not { } classifierRegion)
+                if (RegionOf("classifier", name) is not { } classifierRegion)
                 {
-                    AnsiConsole.MarkupLineInterpolated($"[red]meridian serve: classifier '{name}' needs its region: --classifier-region {name}=REGION ({ClassifierRegionEnvPrefix}{name.ToUpperInvariant()}); it is sent content, and is asked only for deployments whose boundary contains that region.[/]");
                     return 2;
                 }
 
@@ -282,9 +293,8 @@ public static class ServeCommand
                     return 2;
                 }
 
-                if (regionsByName.GetValueOrDefault(name) is not { } guardRegion)
+                if (RegionOf("guard model", name) is not { } guardRegion)
                 {
-                    AnsiConsole.MarkupLineInterpolated($"[red]meridian serve: guard model '{name}' needs its region: --classifier-region {name}=REGION ({ClassifierRegionEnvPrefix}{name.ToUpperInvariant()}).[/]");
                     return 2;
                 }
 
