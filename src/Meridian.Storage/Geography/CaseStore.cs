@@ -406,14 +406,8 @@ public sealed partial class CaseStore
     /// <c>purged_at</c>. Should a step fail, the next run repeats them all (each is idempotent) for every case past
     /// retention without its proof. Returns the ids whose proof was written now.
     /// </summary>
-    public IReadOnlyList<string> PurgeSnapshots(DateTimeOffset createdBefore, string logId, DateTimeOffset at) =>
-        PurgeSnapshots(createdBefore, static (_, _) => true, logId, at);
-
-    /// <summary>
-    /// <see cref="PurgeSnapshots(DateTimeOffset, string, DateTimeOffset)"/> for the cases created before
-    /// <paramref name="createdBefore"/> that <paramref name="due"/> (deployment id, created at) also says are past their
-    /// deployment's own retention period.
-    /// </summary>
+    /// <param name="due">Of the cases created before <paramref name="createdBefore"/>, whether one (deployment id, created
+    /// at) is past its deployment's own retention period.</param>
     public IReadOnlyList<string> PurgeSnapshots(DateTimeOffset createdBefore, Func<string, DateTimeOffset, bool> due, string logId, DateTimeOffset at)
     {
         ArgumentNullException.ThrowIfNull(due);
