@@ -50,6 +50,10 @@ public readonly struct ScreeningText
     /// <summary>The request's work budget, when the caller keeps one: a classifier that works on this machine charges
     /// what it reads (see <see cref="WorkBudget"/>); it throws when the budget is used up or the request cancelled.</summary>
     public WorkBudget? Work { get; }
+
+    /// <summary>Set by input screening for the built-in classifiers: they may leave out findings that cannot change the
+    /// verdict (<see cref="VerdictNeeds"/>). Null: report every finding.</summary>
+    internal VerdictNeeds? Needs { get; init; }
 }
 
 /// <summary>What one classifier said about one text: findings, or that it could not tell.</summary>

@@ -135,6 +135,7 @@ public sealed class Screener
         var texts = InputText.Collect(request);
         work?.Charge(texts.Sum(t => (long)(t?.Length ?? 0)));
         var builder = new VerdictBuilder();
+        var needs = new VerdictNeeds(policy);
         var pending = new List<(IClassifier Classifier, TextSource Source, ValueTask<ClassifierResult> Result)>();
         foreach (var classifier in _classifiers.Concat(extra))
         {
@@ -148,7 +149,7 @@ public sealed class Screener
             {
                 if (texts[i] is { Length: > 0 } text)
                 {
-                    pending.Add((classifier, InputText.SourceAt(i), ClassifyAsync(classifier, new ScreeningText(text, InputText.SourceAt(i), work), cancellationToken)));
+                    pending.Add((classifier, InputText.SourceAt(i), ClassifyAsync(classifier, new ScreeningText(text, InputText.SourceAt(i), work) { Needs = needs }, cancellationToken)));
                 }
             }
         }

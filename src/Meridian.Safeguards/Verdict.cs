@@ -145,6 +145,7 @@ internal sealed class VerdictBuilder
     private readonly SafeguardAction[] _actions = new SafeguardAction[CategoryCount];
     private readonly List<string> _classifiers = [];
     private readonly List<string> _unavailable = [];
+    private readonly List<(SafetyCategory Category, string Kind)> _findingKinds = [];
     private SortedSet<string>? _kinds;
     /// <summary>Most finding positions a verdict keeps for excerpts; a request with more keeps the first ones found.</summary>
     public const int MaxEvidence = 64;
@@ -186,6 +187,16 @@ internal sealed class VerdictBuilder
             _action = action;
         }
 
+        // Text dense with findings brings thousands of one kind: name each kind once, when it first comes.
+        foreach (var (category, kind) in _findingKinds)
+        {
+            if (category == finding.Category && string.Equals(kind, finding.Kind, StringComparison.Ordinal))
+            {
+                return;
+            }
+        }
+
+        _findingKinds.Add((finding.Category, finding.Kind));
         (_kinds ??= new SortedSet<string>(StringComparer.Ordinal)).Add(string.Concat(SafeguardNames.Name(finding.Category), ":", finding.Kind));
     }
 

@@ -32,6 +32,15 @@ public sealed class HarmLexiconClassifier : IClassifier, IWindowedClassifier
         work?.Charge(span.Length);
         using var normalized = NormalizedText.Create(span);
         var findings = new List<Finding>();
+        if (text.Needs is { } needs)
+        {
+            // Input: judged as they are found, and only as many as the verdict needs.
+            SharedMatcher.Value.Match(normalized, findings, work, new LexiconMatcher.VerdictScope(needs, span, JudgeRule));
+            findings.Sort(ByStart);
+            work?.Charge(findings.Count);
+            return ValueTask.FromResult(ClassifierResult.Of(findings));
+        }
+
         SharedMatcher.Value.Match(normalized, findings, work);
         if (findings.Count == 0)
         {
@@ -56,7 +65,7 @@ public sealed class HarmLexiconClassifier : IClassifier, IWindowedClassifier
     /// </summary>
     private static Finding Contextualize(ref Quoting quoting, Finding finding)
     {
-        if (finding.Severity <= Severity.Low || finding.Kind is HarmKinds.Minors or HarmKinds.Weapons or HarmKinds.Instructions)
+        if (!Downgrades(finding.Severity, finding.Kind))
         {
             return finding;
         }
@@ -64,6 +73,19 @@ public sealed class HarmLexiconClassifier : IClassifier, IWindowedClassifier
         return quoting.IsQuoted(finding.Start, finding.End) ? finding with { Severity = Severity.Low } : finding;
     }
 
-    /// <summary>The order <see cref="Quoting"/> reads findings in.</summary>
-    internal static int ByStart(Finding a, Finding b) => a.Start != b.Start ? a.Start.CompareTo(b.Start) : a.End.CompareTo(b.End);
+    private static bool Downgrades(Severity severity, string kind) =>
+        severity > Severity.Low && kind is not (HarmKinds.Minors or HarmKinds.Weapons or HarmKinds.Instructions);
+
+    /// <summary><see cref="Contextualize"/> for a rule's finding that stands quoted or not.</summary>
+    private static readonly LexiconMatcher.Judge JudgeRule = static (rule, quoted) =>
+        quoted && Downgrades(rule.Severity, rule.Kind) ? Severity.Low : rule.Severity;
+
+    /// <summary>The order <see cref="Quoting"/> reads findings in (start, then end); ties in a fixed order, so that the
+    /// first findings a verdict keeps as evidence do not depend on the sort.</summary>
+    internal static int ByStart(Finding a, Finding b) =>
+        a.Start != b.Start ? a.Start.CompareTo(b.Start)
+        : a.End != b.End ? a.End.CompareTo(b.End)
+        : a.Category != b.Category ? a.Category.CompareTo(b.Category)
+        : a.Severity != b.Severity ? a.Severity.CompareTo(b.Severity)
+        : string.CompareOrdinal(a.Kind, b.Kind);
 }

@@ -16,6 +16,20 @@ namespace Meridian.Safeguards.Classifiers;
 /// </remarks>
 internal sealed class LexiconMatcher
 {
+    /// <summary>The severity a classifier reports a rule's finding with, when it stands quoted or not.</summary>
+    public delegate Severity Judge(LexiconRule rule, bool quoted);
+
+    /// <summary>What input screening needs (<see cref="VerdictNeeds"/>), the original text the quotation check reads,
+    /// and the classifier's judgement of a finding. The default: every finding, with the rule's own severity.</summary>
+    public readonly ref struct VerdictScope(VerdictNeeds? needs, ReadOnlySpan<char> original, Judge? judge)
+    {
+        public VerdictNeeds? Needs { get; } = needs;
+
+        public ReadOnlySpan<char> Original { get; } = original;
+
+        public Judge? Judge { get; } = judge;
+    }
+
     /// <summary>
     /// The size limit (in regex nodes) for <see cref="RegexOptions.NonBacktracking"/> patterns, an AppContext setting
     /// the regex engine reads at each construction. Its default (10,000) guards against untrusted patterns building
@@ -27,13 +41,20 @@ internal sealed class LexiconMatcher
     private const string WarmUpText =
         "warm up the matcher with a sentence long enough to reach every part of the scanning loop and then some more words";
 
+    /// <summary>Rules per group: each group's union is one cheap pass where it matches nowhere (see <see cref="Match(NormalizedText, List{Finding}, WorkBudget?)"/>).</summary>
+    private const int GroupSize = 6;
+
     private readonly (LexiconRule Rule, Regex Regex, Regex? Unless)[] _rules;
     private readonly Regex? _anyRule;
+
+    /// <summary>The union of each <see cref="GroupSize"/> consecutive rules (null: the engine refused it, the group always runs).</summary>
+    private readonly Regex?[] _groups;
 
     public LexiconMatcher(IEnumerable<LexiconRule> rules)
     {
         _rules = [.. rules.Select(rule => (rule, Compile(rule.Pattern), rule.Unless is { } unless ? CompileUnless(unless) : null))];
         _anyRule = CompileUnion(_rules.Select(r => r.Rule.Pattern));
+        _groups = [.. _rules.Chunk(GroupSize).Select(group => CompileUnion(group.Select(r => r.Rule.Pattern)))];
 
         // Pay the JIT of the compiled matchers now, at startup, not on the first request (a text shorter than a rule's
         // minimum length would return before reaching the matching code). Only a head start: on a starved machine the
@@ -48,6 +69,10 @@ internal sealed class LexiconMatcher
             }
 
             _ = _anyRule?.IsMatch(WarmUpText);
+            foreach (var group in _groups)
+            {
+                _ = group?.IsMatch(WarmUpText);
+            }
         }
         catch (RegexMatchTimeoutException)
         {
@@ -82,39 +107,83 @@ internal sealed class LexiconMatcher
     /// <remarks>
     /// Most text matches no rule, so one pass of a union of all rules decides whether any of them can match
     /// (\b(?:A|B)\b matches somewhere exactly when \b(?:A)\b or \b(?:B)\b does; a rule with lookarounds takes part without
-    /// them, which only makes it match more): ≈ 4 µs per KB, where the 38 rules of the harm lexicon one by one are
-    /// ≈ 170 µs per KB. Every rule's match starts inside one of the union's matches (the union finds the leftmost match at
+    /// them, which only makes it match more): ≈ 4 µs per KB, where the 38 rules the harm lexicon had when this was measured were
+    /// ≈ 170 µs per KB one by one. Every rule's match starts inside one of the union's matches (the union finds the leftmost match at
     /// or before any position a rule matches at), so the rules then run one by one only over windows from each union
     /// match to <see cref="WindowReach"/> chars past its end: one threat in a long text no longer costs every rule a pass
-    /// over all of it.
+    /// over all of it. Where matches are everywhere the windows cover the whole text, so a rule runs over a window only
+    /// when the union of its group of <see cref="GroupSize"/> rules matches there: a text dense with one threat costs two
+    /// groups' rules and a pass per other group, not a pass per rule (issue 15: 72 rule passes made such text 30 times
+    /// the cost of prose in the lexicon).
     /// </remarks>
-    public void Match(NormalizedText normalized, List<Finding> findings, WorkBudget? work)
+    public void Match(NormalizedText normalized, List<Finding> findings, WorkBudget? work) =>
+        Match(normalized, findings, work, default);
+
+    /// <summary>
+    /// <see cref="Match(NormalizedText, List{Finding}, WorkBudget?)"/> for input screening: each finding is reported with
+    /// the severity <paramref name="scope"/>'s classifier gives it (quoted or not, read from the original text), only when
+    /// it adds to the verdict, and a rule stops once nothing it can still find would (<see cref="VerdictNeeds"/>).
+    /// </summary>
+    public void Match(NormalizedText normalized, List<Finding> findings, WorkBudget? work, VerdictScope scope)
     {
         var span = normalized.Span;
+        List<(int Start, int MatchesEnd, int End)> windows;
         if (_anyRule is null)
         {
-            foreach (var (rule, regex, unless) in _rules)
+            windows = [(0, span.Length, span.Length)];
+        }
+        else
+        {
+            work?.Charge(span.Length);
+            if (Windows(span) is not { } found)
             {
-                Collect(rule, regex, unless, normalized, 0, span.Length, span.Length, findings, work);
+                return;
             }
 
-            return;
+            windows = found;
         }
 
-        work?.Charge(span.Length);
-        var windows = Windows(span);
-        if (windows is null)
+        // Per group and window: 0 not asked yet, 1 the group's union matches there, 2 it does not.
+        var live = new byte[_groups.Length * windows.Count];
+        for (var r = 0; r < _rules.Length; r++)
         {
-            return;
-        }
-
-        foreach (var (rule, regex, unless) in _rules)
-        {
-            foreach (var (start, matchesEnd, end) in windows)
+            var quoting = new Quoting(scope.Original);
+            var tally = default(RuleTally);
+            for (var w = 0; w < windows.Count; w++)
             {
-                Collect(rule, regex, unless, normalized, start, matchesEnd, end, findings, work);
+                if (!GroupMatches(r / GroupSize, w, windows, span, live, work))
+                {
+                    continue;
+                }
+
+                var (start, matchesEnd, end) = windows[w];
+                if (!Collect(r, normalized, start, matchesEnd, end, findings, work, scope, ref quoting, ref tally))
+                {
+                    break;
+                }
             }
+
+            work?.Charge(quoting.Reads);
         }
+    }
+
+    /// <summary>Whether the union of a group of rules matches in a window (asked once per group and window).</summary>
+    private bool GroupMatches(int group, int window, List<(int Start, int MatchesEnd, int End)> windows, ReadOnlySpan<char> span, byte[] live, WorkBudget? work)
+    {
+        if (_groups[group] is not { } union)
+        {
+            return true;
+        }
+
+        ref var state = ref live[(group * windows.Count) + window];
+        if (state == 0)
+        {
+            var (start, _, end) = windows[window];
+            work?.Charge(end - start);
+            state = union.IsMatch(span[..end], start) ? (byte)1 : (byte)2;
+        }
+
+        return state == 1;
     }
 
     /// <summary>How far past a union match a rule's regex may read: a rule's match (at most ~120 normalized chars) and
@@ -146,10 +215,13 @@ internal sealed class LexiconMatcher
     }
 
     /// <summary>The rule's matches that start in [start, matchesEnd), reading the text up to <paramref name="end"/>
-    /// (the text before <paramref name="start"/> stays visible to lookbehinds and word boundaries).</summary>
-    private static void Collect(
-        LexiconRule rule, Regex regex, Regex? unless, NormalizedText normalized, int start, int matchesEnd, int end, List<Finding> findings, WorkBudget? work)
+    /// (the text before <paramref name="start"/> stays visible to lookbehinds and word boundaries). False when the rule
+    /// is done: nothing it can still find adds to the verdict (only with a <paramref name="scope"/>).</summary>
+    private bool Collect(
+        int index, NormalizedText normalized, int start, int matchesEnd, int end, List<Finding> findings, WorkBudget? work, VerdictScope scope,
+        ref Quoting quoting, ref RuleTally tally)
     {
+        var (rule, regex, unless) = _rules[index];
         work?.Charge(end - start);
         foreach (var match in regex.EnumerateMatches(normalized.Span[..end], start))
         {
@@ -164,8 +236,27 @@ internal sealed class LexiconMatcher
             }
 
             var (from, to) = normalized.MapBack(match.Index, match.Length);
-            findings.Add(new Finding(rule.Category, rule.Kind, rule.Severity, from, to - from));
+            if (scope.Needs is not { } needs)
+            {
+                findings.Add(new Finding(rule.Category, rule.Kind, rule.Severity, from, to - from));
+                continue;
+            }
+
+            var unquoted = scope.Judge!(rule, false);
+            var quoted = scope.Judge(rule, true);
+            var severity = unquoted == quoted || !quoting.IsQuoted(from, to) ? unquoted : quoted;
+            if (needs.Keep(ref tally, rule.Category, rule.Kind, severity))
+            {
+                findings.Add(new Finding(rule.Category, rule.Kind, severity, from, to - from));
+            }
+
+            if (needs.Done(tally, rule.Category, rule.Kind, unquoted, quoted))
+            {
+                return false;
+            }
         }
+
+        return true;
     }
 
     /// <summary>How far past a match a rule's <see cref="LexiconRule.Unless"/> may read.</summary>

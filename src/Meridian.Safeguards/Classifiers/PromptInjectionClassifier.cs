@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Meridian.Protocol;
 
 namespace Meridian.Safeguards.Classifiers;
 
@@ -112,12 +113,17 @@ public sealed class PromptInjectionClassifier : IClassifier, IWindowedClassifier
         var work = text.Work;
         work?.Charge(span.Length);
         var findings = new List<Finding>();
+        var toolResult = text.Source == TextSource.ToolResult;
+        if (text.Needs is { } needs)
+        {
+            return ValueTask.FromResult(ClassifyForVerdict(span, toolResult, needs, findings, work));
+        }
+
         using (var normalized = NormalizedText.Create(span))
         {
             SharedMatcher.Value.Match(normalized, findings, work);
         }
 
-        var toolResult = text.Source == TextSource.ToolResult;
         work?.Charge(toolResult ? 3L * span.Length : span.Length);
         foreach (var m in Marker.EnumerateMatches(span))
         {
@@ -164,6 +170,56 @@ public sealed class PromptInjectionClassifier : IClassifier, IWindowedClassifier
 
         return ValueTask.FromResult(ClassifierResult.Of(findings));
     }
+
+    /// <summary>
+    /// <see cref="ClassifyAsync"/> for input screening: the same findings, judged as they are found, and of each rule and
+    /// marker pattern only as many as the verdict needs (<see cref="VerdictNeeds"/>).
+    /// </summary>
+    private static ClassifierResult ClassifyForVerdict(ReadOnlySpan<char> span, bool toolResult, VerdictNeeds needs, List<Finding> findings, WorkBudget? work)
+    {
+        using (var normalized = NormalizedText.Create(span))
+        {
+            SharedMatcher.Value.Match(normalized, findings, work, new LexiconMatcher.VerdictScope(needs, span, toolResult ? JudgeInToolResult : JudgeElsewhere));
+        }
+
+        work?.Charge(toolResult ? 3L * span.Length : span.Length);
+        Markers(Marker, toolResult ? Severity.High : Severity.Low, span, needs, findings);
+        if (toolResult)
+        {
+            Markers(AddressedToAi, Severity.High, span, needs, findings);
+            Markers(TurnMarker, Severity.High, span, needs, findings); // medium, raised in a tool result like every medium finding
+        }
+
+        findings.Sort(HarmLexiconClassifier.ByStart);
+        work?.Charge(findings.Count);
+        return ClassifierResult.Of(findings);
+    }
+
+    /// <summary>A marker pattern's findings (never quoted) until the verdict needs no more of them.</summary>
+    private static void Markers(Regex pattern, Severity severity, ReadOnlySpan<char> span, VerdictNeeds needs, List<Finding> findings)
+    {
+        var tally = default(RuleTally);
+        foreach (var m in pattern.EnumerateMatches(span))
+        {
+            if (needs.Keep(ref tally, SafetyCategory.PromptInjection, InjectionKinds.ToolResultMarker, severity))
+            {
+                findings.Add(new Finding(SafetyCategory.PromptInjection, InjectionKinds.ToolResultMarker, severity, m.Index, m.Length));
+            }
+
+            if (needs.Done(tally, SafetyCategory.PromptInjection, InjectionKinds.ToolResultMarker, severity, severity))
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>How <see cref="ClassifyAsync"/> judges a rule's finding: quoted, it drops to low; in a tool result, a
+    /// medium one is raised to high.</summary>
+    private static readonly LexiconMatcher.Judge JudgeInToolResult = static (rule, quoted) =>
+        rule.Severity > Severity.Low && quoted ? Severity.Low : rule.Severity == Severity.Medium ? Severity.High : rule.Severity;
+
+    private static readonly LexiconMatcher.Judge JudgeElsewhere = static (rule, quoted) =>
+        rule.Severity > Severity.Low && quoted ? Severity.Low : rule.Severity;
 
     // Non-backtracking: linear in the text by construction. The backtracking engine took 14 s for "note" and 40k
     // spaces in AddressedToAi, whose \s*(?:to|for)?\s* can split a run of spaces in quadratically many ways (issue 15).
