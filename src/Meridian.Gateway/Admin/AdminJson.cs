@@ -10,6 +10,19 @@ public sealed record ListResponse<T>(IReadOnlyList<T> Data, string? NextCursor);
 
 public sealed record WhoAmIResponse(string TokenId, string Name, string Role, string? TenantId, string? PublisherId, IReadOnlyList<string> Geographies);
 
+// ---- signing in with OpenID Connect ----
+
+/// <param name="Oidc">The provider the portal offers beside tokens; null when the operator configured none.</param>
+public sealed record SignInOptionsView(OidcProviderView? Oidc);
+
+public sealed record OidcProviderView(string Name, string AuthorizationEndpoint, string ClientId, string Scope);
+
+/// <summary><c>POST /sign-in/oidc</c>: what the provider sent back to the portal, and the PKCE verifier and nonce the portal chose.</summary>
+public sealed record OidcSignInRequest(string? Code = null, string? CodeVerifier = null, string? RedirectUri = null, string? Nonce = null);
+
+/// <param name="Token">The session: sent as <c>Authorization: Bearer</c> like an admin token until <paramref name="ExpiresAt"/>; shown once.</param>
+public sealed record SignInSessionView(string Token, DateTimeOffset ExpiresAt, WhoAmIResponse Me);
+
 // ---- world ----
 
 public sealed record WorldResponse(IReadOnlyList<GeographyView> Geographies);
@@ -220,7 +233,8 @@ public sealed record TokenView(
     IReadOnlyList<string> Geographies,
     string CreatedBy,
     DateTimeOffset CreatedAt,
-    DateTimeOffset? RevokedAt)
+    DateTimeOffset? RevokedAt,
+    string? Subject)
 {
     /// <summary>The token itself: present only in the response that created it.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -290,6 +304,9 @@ public sealed record AuditView(
 [JsonSerializable(typeof(ListResponse<TokenView>))]
 [JsonSerializable(typeof(ListResponse<AuditView>))]
 [JsonSerializable(typeof(WhoAmIResponse))]
+[JsonSerializable(typeof(SignInOptionsView))]
+[JsonSerializable(typeof(OidcSignInRequest))]
+[JsonSerializable(typeof(SignInSessionView))]
 [JsonSerializable(typeof(WorldResponse))]
 [JsonSerializable(typeof(RegionView))]
 [JsonSerializable(typeof(PutRegionRequest))]

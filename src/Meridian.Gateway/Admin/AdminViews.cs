@@ -133,7 +133,7 @@ public static class AdminViews
 
     public static TokenView Token(AdminToken token) => new(
         token.Id, token.Name, token.Prefix, AdminRoles.Of(token.Role), token.TenantId, token.PublisherId, token.Geographies,
-        token.CreatedBy, token.CreatedAt, token.RevokedAt);
+        token.CreatedBy, token.CreatedAt, token.RevokedAt, token.Subject);
 
     public static AuditView Audit(AuditRecord record) => new(
         record.Id, record.At, record.Actor, record.ActorName, record.Action, record.ObjectType, record.ObjectId, Json(record.BeforeJson), Json(record.AfterJson));
