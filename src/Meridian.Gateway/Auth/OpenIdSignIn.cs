@@ -132,7 +132,7 @@ public sealed partial class OpenIdSignIn : IDisposable
 
         if (!result.IsValid)
         {
-            return (null, AdminProblems.Unauthenticated(Refusal(result.Exception, options)));
+            return (null, AdminProblems.Unauthenticated(Refusal(result.Exception, idToken, options)));
         }
 
         var claims = result.Claims;
@@ -178,10 +178,11 @@ public sealed partial class OpenIdSignIn : IDisposable
             ClockSkew = TimeSpan.FromMinutes(1),
         });
 
-    private static string Refusal(Exception? exception, OpenIdConnectOptions options) => exception switch
+    private string Refusal(Exception? exception, string idToken, OpenIdConnectOptions options) => exception switch
     {
-        SecurityTokenInvalidAudienceException audience =>
-            $"The ID token was issued for another client ({audience.InvalidAudience ?? "no audience"}), not this gateway's client id '{options.ClientId}'.",
+        // The audience named only to say whom the token was for; nothing else of an unvalidated token is used.
+        SecurityTokenInvalidAudienceException =>
+            $"The ID token was issued for another client ({string.Join(", ", _handler.ReadJsonWebToken(idToken).Audiences)}), not this gateway's client id '{options.ClientId}'.",
         SecurityTokenExpiredException expired =>
             $"The ID token expired at {expired.Expires:u}; sign in again (check the clocks if this repeats).",
         SecurityTokenNotYetValidException early => $"The ID token is not valid before {early.NotBefore:u}; check the clocks.",

@@ -99,6 +99,23 @@ public sealed class AdminTokenStore(ControlStore store)
     public bool EndSession(string hash) => store.Mutate((connection, transaction) =>
         connection.Execute(transaction, "DELETE FROM admin_sessions WHERE hash = @hash", ("@hash", hash)) > 0);
 
+    /// <summary>The display name of each actor (<c>token:tok_…</c>) whose token exists, keyed by the actor.</summary>
+    public IReadOnlyDictionary<string, string> NamesOf(IEnumerable<string?> actors)
+    {
+        var ids = actors.OfType<string>().Where(a => a.StartsWith(AdminCaller.ActorOf(string.Empty), StringComparison.Ordinal))
+            .Select(a => a[AdminCaller.ActorOf(string.Empty).Length..]).Distinct(StringComparer.Ordinal).ToList();
+        if (ids.Count == 0)
+        {
+            return new Dictionary<string, string>(StringComparer.Ordinal);
+        }
+
+        var parameters = ids.Select((id, i) => ("@t" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), (object?)id)).ToArray();
+        return store.Read(connection => connection.Query(null,
+                $"SELECT id, name FROM admin_tokens WHERE id IN ({string.Join(", ", parameters.Select(p => p.Item1))})",
+                r => (Actor: AdminCaller.ActorOf(r.GetString(0)), Name: r.GetString(1)), parameters))
+            .ToDictionary(n => n.Actor, n => n.Name, StringComparer.Ordinal);
+    }
+
     /// <param name="onlyTenant">Only this tenant's tokens (a tenant admin's view), or null for all.</param>
     public Page<AdminToken> List(string? onlyTenant, PageRequest page) => store.Read(connection =>
     {
