@@ -165,6 +165,9 @@ public sealed record DeploymentView(
     RetentionExemptionView? RetentionExemption,
     IReadOnlyList<string> AllowedIngress)
 {
+    /// <summary>The display name of <see cref="CreatedBy"/>'s token.</summary>
+    public string? CreatedByName { get; init; }
+
     /// <summary><c>suspended</c> while a standing Trust &amp; Safety suspension covers it, else <c>active</c>.</summary>
     public string Status => Suspensions.Count > 0 ? "suspended" : "active";
 

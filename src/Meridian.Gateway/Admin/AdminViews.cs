@@ -95,6 +95,7 @@ public static class AdminViews
         d.AllowedIngress)
     {
         Suspensions = Suspensions(suspensions.OfDeployment(d.TenantId, d.ResourceId, d.Name), caller, names),
+        CreatedByName = names?.Of(d.CreatedBy),
         Safeguards = d.SafeguardSettings is { } settings ? JsonDocument.Parse(settings).RootElement.Clone() : null,
     };
 

@@ -31,7 +31,7 @@ public static class DeploymentHandlers
         var suspensions = store.StandingSuspensions();
         var caller = AdminAuthentication.CallerOf(context);
         var deployments = store.Deployments(resource, page);
-        var names = ActorNames.For(tokens, deployments.Items.Select(d => d.DataLeaveAcknowledgment?.AcknowledgedBy));
+        var names = ActorNames.For(tokens, deployments.Items.SelectMany(d => new[] { d.DataLeaveAcknowledgment?.AcknowledgedBy, d.CreatedBy }));
         return TypedResults.Ok(AdminRequest.List(deployments, d => AdminViews.Deployment(d, suspensions, caller, names)));
     }
 
@@ -94,7 +94,7 @@ public static class DeploymentHandlers
             return denied;
         }
 
-        var names = ActorNames.For(tokens, [found!.DataLeaveAcknowledgment?.AcknowledgedBy]);
+        var names = ActorNames.For(tokens, [found!.DataLeaveAcknowledgment?.AcknowledgedBy, found.CreatedBy]);
         return TypedResults.Ok(AdminViews.Deployment(found, store.StandingSuspensions(), caller, names));
     }
 
