@@ -103,7 +103,7 @@ public static class TenantHandlers
     /// one, which then bind the tenant at once.
     /// </summary>
     public static async Task<Results<Ok<SubscriptionView>, Created<SubscriptionView>, ProblemHttpResult>> Subscribe(
-        HttpContext context, string tenant, MarketplaceStore store, TimeProvider time)
+        HttpContext context, string tenant, MarketplaceStore store, AdminTokenStore tokens, TimeProvider time)
     {
         if (ManageableTenant(context, tenant, store, "Only a tenant-admin or an operator-admin may subscribe.") is { } denied)
         {
@@ -123,7 +123,7 @@ public static class TenantHandlers
             return AdminProblems.From(result);
         }
 
-        var view = SubscriptionView(store, result.Value!, now);
+        var view = SubscriptionView(store, result.Value!, now, ActorNames.For(tokens, [result.Value!.AcceptedBy]));
         AdminRequest.SetETag(context, view.Version);
         return result.Status == StoreStatus.Created
             ? TypedResults.Created($"/admin/v1/tenants/{tenant}/subscriptions", view)
