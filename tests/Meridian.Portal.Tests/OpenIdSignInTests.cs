@@ -111,6 +111,34 @@ public sealed class OpenIdSignInTests(PortalFixture portal)
     }
 
     [Fact]
+    public async Task The_sign_in_page_with_a_provider_has_no_serious_axe_violation_and_fits_a_phone()
+    {
+        await using var idp = await StartProviderAsync();
+        var node = await NodeAsync(idp, "ana@ops.example.test=operator-admin");
+        var found = new List<string>();
+        foreach (var viewport in new[] { new ViewportSize { Width = 1280, Height = 900 }, new ViewportSize { Width = 390, Height = 844 } })
+        {
+            await using var tab = await portal.NewPageAsync(viewport: viewport, bypassCsp: true, node: node);
+            await tab.Page.GotoAsync("/portal/");
+            await Expect(tab.Page.GetByRole(AriaRole.Button, new() { Name = "Sign in with Test IdP" })).ToBeVisibleAsync();
+            await tab.Page.AddScriptTagAsync(new() { Path = PortalFixture.AxeScript });
+            found.AddRange((await tab.Page.EvaluateAsync<string[]>("""
+                async () => (await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }))
+                  .violations.filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => `${v.id}: ${v.help}`)
+                """)).Select(v => $"{viewport.Width} px: {v}"));
+            var scrollWidth = await tab.Page.EvaluateAsync<int>("() => document.documentElement.scrollWidth");
+            if (scrollWidth > viewport.Width)
+            {
+                found.Add($"{viewport.Width} px: the page is {scrollWidth} px wide");
+            }
+
+            tab.AssertNoErrors();
+        }
+
+        Assert.True(found.Count == 0, string.Join('\n', found));
+    }
+
+    [Fact]
     public async Task The_gateway_checks_the_nonce_the_verifier_and_a_revoked_person_over_the_api()
     {
         await using var idp = await StartProviderAsync();
