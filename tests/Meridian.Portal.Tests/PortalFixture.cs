@@ -105,15 +105,19 @@ public sealed class PortalFixture : IAsyncLifetime
     /// A client of one more node on the same data folder taking requests in at <paramref name="ingressRegion"/> (as
     /// <c>./meridian serve --region R --port P</c> would): a DataZone or Regional deployment is served only inside its boundary.
     /// </summary>
-    public async Task<HttpClient> NodeInAsync(string ingressRegion)
+    public async Task<HttpClient> NodeInAsync(string ingressRegion) =>
+        new() { BaseAddress = await NodeAsync(options => options.IngressRegion = ingressRegion), Timeout = TimeSpan.FromSeconds(60) };
+
+    /// <summary>One more node on the same data folder, set up as <paramref name="configure"/> says; returns its root.</summary>
+    public async Task<Uri> NodeAsync(Action<GatewayOptions> configure)
     {
-        var (app, _) = GatewayHost.Build(
-            new GatewayOptions { Port = 0, DataDirectory = DataDirectory, DemoKey = DemoKey, AdminToken = OperatorToken, IngressRegion = ingressRegion },
-            logging => logging.AddProvider(new QueueLoggerProvider(Log)).SetMinimumLevel(LogLevel.Warning));
+        var options = new GatewayOptions { Port = 0, DataDirectory = DataDirectory, DemoKey = DemoKey, AdminToken = OperatorToken };
+        configure(options);
+        var (app, _) = GatewayHost.Build(options, logging => logging.AddProvider(new QueueLoggerProvider(Log)).SetMinimumLevel(LogLevel.Warning));
         _extraNodes.Add(app);
         await app.StartAsync(TestContext.Current.CancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new HttpClient { BaseAddress = new Uri(address.EndsWith('/') ? address : address + "/"), Timeout = TimeSpan.FromSeconds(60) };
+        return new Uri(address.EndsWith('/') ? address : address + "/");
     }
 
     public async ValueTask DisposeAsync()
@@ -164,13 +168,14 @@ public sealed class PortalFixture : IAsyncLifetime
     /// A new page in its own browser context (own session storage), recording console errors and failed requests; a
     /// desktop window unless <paramref name="viewport"/> says otherwise.
     /// </summary>
-    public async Task<PortalPage> NewPageAsync(string? token = null, ViewportSize? viewport = null, bool bypassCsp = false)
+    /// <param name="node">Another node's root (<see cref="NodeAsync"/>); the fixture's gateway by default.</param>
+    public async Task<PortalPage> NewPageAsync(string? token = null, ViewportSize? viewport = null, bool bypassCsp = false, Uri? node = null)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             // Only for injecting a test's own script (axe): the portal's CSP allows no inline script.
             BypassCSP = bypassCsp,
-            BaseURL = BaseAddress.ToString(),
+            BaseURL = (node ?? BaseAddress).ToString(),
             ViewportSize = viewport ?? new ViewportSize { Width = 1280, Height = 900 },
             Locale = "en-US",
             TimezoneId = "UTC",

@@ -98,6 +98,8 @@ export interface Acceptance {
   terms_version: number;
   sha256: string;
   accepted_by: string;
+  /** The display name of the token that accepted; null for a system actor. */
+  accepted_by_name?: string | null;
   accepted_at: string;
 }
 
@@ -107,6 +109,7 @@ export interface Subscription {
   offer_id: string;
   terms_version: number;
   accepted_by: string;
+  accepted_by_name?: string | null;
   accepted_at: string;
   version: number;
 }
@@ -132,12 +135,13 @@ export interface Deployment {
   deployment_type: DeploymentType | null;
   capacity: { rpm: number; tpm: number };
   safeguard_policy: string;
-  data_may_leave_geography_acknowledgment: { acknowledged_by: string; acknowledged_at: string } | null;
+  data_may_leave_geography_acknowledgment: { acknowledged_by: string; acknowledged_by_name?: string | null; acknowledged_at: string } | null;
   region: string;
   data_zone: string | null;
   geography: string;
   processing_boundary: string;
   created_by: string;
+  created_by_name?: string | null;
   created_at: string;
   reviewed_by: string;
   retention_mode: 'standard' | 'none';
@@ -172,8 +176,9 @@ export interface Suspension {
   party: string;
   suspended_at: string;
   suspended_by?: string;
+  suspended_by_name?: string | null;
   key_lineages?: string[];
-  lift?: { lifted_by: string; lifted_at: string; reason_code: string; reason: string };
+  lift?: { lifted_by: string; lifted_by_name?: string | null; lifted_at: string; reason_code: string; reason: string };
 }
 
 /** A case as its tenant sees it: what was flagged and decided, never content, reviewers or free-text reasons. */
@@ -216,9 +221,12 @@ export interface ApiKey {
   prefix: string;
   status: 'active' | 'expired' | 'revoked' | 'suspended';
   created_by: string;
+  created_by_name?: string | null;
   created_at: string;
   expires_at: string | null;
   revoked_at: string | null;
+  /** When a request last used it (its latest written receipt); null when never. */
+  last_used_at?: string | null;
   /** Only in the answer to a rotation: the key it replaces, with the end of its overlap as expires_at. */
   replaces?: ApiKey;
 }
@@ -232,8 +240,11 @@ export interface AdminToken {
   publisher_id: string | null;
   geographies: string[] | null;
   created_by: string;
+  created_by_name?: string | null;
   created_at: string;
   revoked_at: string | null;
+  /** For a person signed in with OpenID Connect: oidc:ISSUER#SUBJECT. */
+  subject?: string | null;
 }
 
 export interface AuditRecord {
@@ -616,10 +627,6 @@ export async function getOptional<T>(path: string): Promise<T | null> {
 }
 
 /** A receipt from the data plane (`GET /v1/receipts/{id}`), which authenticates with an API key, not an admin token. */
-export function receipt(requestId: string, apiKey: string): Promise<Receipt> {
-  return dataPlane<Receipt>(`/v1/receipts/${encodeURIComponent(requestId)}`, apiKey);
-}
-
 /**
  * The tenant's receipts in a period (`GET /v1/receipts?from=&to=`, API key), or null when this gateway has no receipt
  * search (its fallback answers 404 "Not found: GET /v1/receipts").

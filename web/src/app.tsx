@@ -1,6 +1,7 @@
 import type { ComponentType } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, admin, errorMessage, session, setUnauthenticatedHandler, type Role, type WhoAmI } from './api';
+import { completeSignIn, forgetProvider, isReturning, signedInWith, signInOptions, startSignIn, type OidcProvider } from './oidc';
 import { Link, navigate, usePath } from './router';
 import { SessionContext, type Session } from './session';
 import { ErrorBox, Spinner, UncaughtFailures, ViewTitle } from './ui';
@@ -61,18 +62,35 @@ function viewAt(path: string): ViewDef | undefined {
 }
 
 export function App() {
-  const [state, setState] = useState<WhoAmI | null | undefined>(session.token ? undefined : null);
+  const returning = isReturning();
+  const [state, setState] = useState<WhoAmI | null | undefined>(session.token || returning ? undefined : null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [failure, setFailure] = useState<string | null>(null);
 
-  const signOut = (message: string | null) => {
+  const signOut = (message: string | null, failed = false) => {
     session.clear();
-    setNotice(message);
+    forgetProvider();
+    setNotice(failed ? null : message);
+    setFailure(failed ? message : null);
     setState(null);
   };
 
   useEffect(() => {
-    setUnauthenticatedHandler(() => signOut('Your admin token is no longer valid (revoked or unknown). Sign in again.'));
-    if (session.token) {
+    setUnauthenticatedHandler(() => {
+      // A refused sign-in is answered where it was made; this is for a session that ends while the portal is open.
+      if (!session.token) {
+        return;
+      }
+      const provider = signedInWith();
+      signOut(
+        provider
+          ? `Your sign-in with ${provider} has ended (expired, or your access was revoked). Sign in again.`
+          : 'Your admin token is no longer valid (revoked or unknown). Sign in again.',
+      );
+    });
+    if (returning) {
+      completeSignIn().then(setState, (e: unknown) => signOut(errorMessage(e), true));
+    } else if (session.token) {
       signIn(session.token).then(setState, (e: unknown) => signOut(errorMessage(e)));
     }
     return () => setUnauthenticatedHandler(null);
@@ -85,14 +103,25 @@ export function App() {
     return (
       <Login
         notice={notice}
+        failure={failure}
         onSignedIn={(s) => {
           setNotice(null);
+          setFailure(null);
           setState(s);
         }}
       />
     );
   }
-  return <Shell me={state} onSignOut={() => signOut('Signed out.')} />;
+  return (
+    <Shell
+      me={state}
+      onSignOut={() => {
+        // A person's session ends at the gateway too; an admin token stays valid until revoked.
+        const ending = signedInWith() ? admin('POST', '/sign-out').catch(() => undefined) : Promise.resolve();
+        void ending.then(() => signOut('Signed out.'));
+      }}
+    />
+  );
 }
 
 async function signIn(token: string): Promise<WhoAmI> {
@@ -101,14 +130,20 @@ async function signIn(token: string): Promise<WhoAmI> {
   return me;
 }
 
-function Login({ onSignedIn, notice }: { onSignedIn: (me: WhoAmI) => void; notice: string | null }) {
+function Login({ onSignedIn, notice, failure }: { onSignedIn: (me: WhoAmI) => void; notice: string | null; failure: string | null }) {
   const [token, setToken] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [provider, setProvider] = useState<OidcProvider | null>(null);
+  const [providerError, setProviderError] = useState<string | null>(null);
   const input = useRef<HTMLInputElement>(null);
   useEffect(() => {
     document.title = 'Sign in · Meridian portal';
     input.current?.focus();
+    signInOptions().then(
+      (options) => setProvider(options.oidc),
+      (e: unknown) => setProviderError(errorMessage(e)),
+    );
   }, []);
   return (
     <div class="login-page">
@@ -125,6 +160,17 @@ function Login({ onSignedIn, notice }: { onSignedIn: (me: WhoAmI) => void; notic
           <div class="box info" role="status">
             {notice}
           </div>
+        )}
+        {failure && <ErrorBox>{failure}</ErrorBox>}
+        {providerError && <ErrorBox>Single sign-on is not available: {providerError}</ErrorBox>}
+        {provider && (
+          <section class="sso" aria-labelledby="sso-heading">
+            <h2 id="sso-heading">With your organisation's account</h2>
+            <button type="button" onClick={() => void startSignIn(provider)}>
+              Sign in with {provider.name}
+            </button>
+            <h2>Or with an admin token</h2>
+          </section>
         )}
         <form
           aria-label="Sign in"

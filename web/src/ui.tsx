@@ -361,3 +361,18 @@ export function UncaughtFailures() {
     </div>
   );
 }
+
+/**
+ * Who did something: the person's name, with the actor id (token:tok_…) on hover and for assistive technology; the id
+ * itself when no token names it (system:… actors, or a token since deleted).
+ */
+export function Actor({ id, name }: { id: string; name?: string | null }) {
+  return name ? (
+    <span class="actor" title={id} data-actor={id}>
+      {name}
+      <span class="visually-hidden"> ({id})</span>
+    </span>
+  ) : (
+    <code data-actor={id}>{id}</code>
+  );
+}

@@ -159,10 +159,28 @@ public static class ServeCommand
             Description = "NAME=REGION where an external classifier or guard model runs (repeatable; env MERIDIAN_CLASSIFIER_REGION_<NAME>): "
                 + "it is asked only for deployments whose boundary contains that region; one without a region is inside no boundary.",
         };
+        var oidcIssuer = new Option<string?>("--oidc-issuer")
+        {
+            Description = "Offer portal sign-in with this OpenID Connect issuer (https URL; env MERIDIAN_OIDC_ISSUER) beside admin tokens; needs --oidc-client-id "
+                + "and at least one --oidc-person. Client secret, if any, from env MERIDIAN_OIDC_CLIENT_SECRET. See docs/portal.md.",
+        };
+        var oidcClientId = new Option<string?>("--oidc-client-id") { Description = "This gateway's client id at the issuer (env MERIDIAN_OIDC_CLIENT_ID)." };
+        var oidcName = new Option<string?>("--oidc-name") { Description = "The issuer's name on the sign-in button, \"Sign in with NAME\" (env MERIDIAN_OIDC_NAME)." };
+        var oidcPeople = new Option<string[]>("--oidc-person")
+        {
+            Description = $"Who may sign in, as what: {PersonMapping.Syntax} (repeatable; env MERIDIAN_OIDC_PEOPLE, ';'-separated). "
+                + "E.g. ana@example.com=operator-admin, @acme.example=tenant-developer,tenant:ten_….",
+        };
+        var oidcSessionHours = new Option<int?>("--oidc-session-hours")
+        {
+            Description = $"How long a sign-in lasts (env MERIDIAN_OIDC_SESSION_HOURS; default {OpenIdConnectOptions.DefaultSessionLifetime.TotalHours}).",
+        };
+        AtLeast(oidcSessionHours, 1);
         var stores = new StoreOptions();
         var command = new Command("serve", "Run the gateway: embedded SQLite stores and the built-in simulator backend unless told otherwise.")
         {
             port, data, secretsDir, demoKey, adminToken, region, bind, tokenDelay, upstream, config, policies, classifiers, classifierTimeout, minRelease, redis, redisPrefix, nodes, nodeName, termsNotice, drain, drainDelay, metricsPort, maxInFlight, allowNetworks, logFormat, logLevels, guardModels, classifierRegions,
+            oidcIssuer, oidcClientId, oidcName, oidcPeople, oidcSessionHours,
         };
         stores.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -222,6 +240,17 @@ public static class ServeCommand
 
                 options.AllowedBackendNetworks.Add(network);
             }
+
+            if (!TryReadOpenIdConnect(
+                    parse.GetValue(oidcIssuer) ?? Env("MERIDIAN_OIDC_ISSUER"), parse.GetValue(oidcClientId) ?? Env("MERIDIAN_OIDC_CLIENT_ID"),
+                    parse.GetValue(oidcName) ?? Env("MERIDIAN_OIDC_NAME"),
+                    (Env("MERIDIAN_OIDC_PEOPLE")?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? []).Concat(parse.GetValue(oidcPeople) ?? []),
+                    parse.GetValue(oidcSessionHours) ?? EnvInt("MERIDIAN_OIDC_SESSION_HOURS"), out var openId))
+            {
+                return 2;
+            }
+
+            options.OpenIdConnect = openId;
 
             options.Safeguards.PolicyFile = parse.GetValue(policies) ?? Env(SafeguardsOptions.PolicyFileEnv);
             var releaseStep = parse.GetValue(minRelease)?.ToString(CultureInfo.InvariantCulture) ?? Env(SafeguardsOptions.StreamMinReleaseCharsEnv) ?? "0";
@@ -408,6 +437,65 @@ public static class ServeCommand
             result.AddError($"{option.Name} must be {(minimum == 0 ? "0 or more" : $"at least {minimum}")}, not {value}.");
         }
     });
+
+    /// <summary>The OpenID Connect sign-in, when an issuer is given; false (after saying why) when the settings cannot work.</summary>
+    private static bool TryReadOpenIdConnect(
+        string? issuer, string? clientId, string? name, IEnumerable<string> people, int? sessionHours, out OpenIdConnectOptions? options)
+    {
+        options = null;
+        var rules = people.ToList();
+        if (issuer is null)
+        {
+            if (clientId is not null || rules.Count > 0)
+            {
+                AnsiConsole.MarkupLine("[red]meridian serve: --oidc-client-id and --oidc-person need --oidc-issuer (MERIDIAN_OIDC_ISSUER).[/]");
+                return false;
+            }
+
+            return true;
+        }
+
+        if (!Uri.TryCreate(issuer, UriKind.Absolute, out var issuerUri) || !(issuerUri.Scheme == "https" || (issuerUri.Scheme == "http" && issuerUri.IsLoopback)))
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]meridian serve: --oidc-issuer must be an https URL (http only on a loopback address), not '{issuer}'.[/]");
+            return false;
+        }
+
+        if (string.IsNullOrWhiteSpace(clientId))
+        {
+            AnsiConsole.MarkupLine("[red]meridian serve: --oidc-issuer needs --oidc-client-id (MERIDIAN_OIDC_CLIENT_ID): the audience its ID tokens must name.[/]");
+            return false;
+        }
+
+        var mappings = new List<PersonMapping>();
+        foreach (var rule in rules)
+        {
+            if (!PersonMapping.TryParse(rule, out var mapping, out var error))
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]meridian serve: --oidc-person (MERIDIAN_OIDC_PEOPLE): {error}.[/]");
+                return false;
+            }
+
+            mappings.Add(mapping!);
+        }
+
+        if (mappings.Count == 0)
+        {
+            AnsiConsole.MarkupLine("[red]meridian serve: --oidc-issuer needs at least one --oidc-person (MERIDIAN_OIDC_PEOPLE): nobody could sign in with it otherwise.[/]");
+            return false;
+        }
+
+        options = new OpenIdConnectOptions
+        {
+            Issuer = issuerUri,
+            ClientId = clientId.Trim(),
+            ClientSecret = Env("MERIDIAN_OIDC_CLIENT_SECRET"),
+            DisplayName = string.IsNullOrWhiteSpace(name) ? issuerUri.Host : name.Trim(),
+            People = mappings,
+            SessionLifetime = sessionHours is { } hours ? TimeSpan.FromHours(hours) : OpenIdConnectOptions.DefaultSessionLifetime,
+        };
+        return true;
+    }
 
     private static bool TryParseLogLevel(string value, out string? category, out Microsoft.Extensions.Logging.LogLevel level)
     {

@@ -60,6 +60,10 @@ public static class AdminRoles
 }
 
 /// <summary>An admin token as it may be shown: never the token, never its hash.</summary>
+/// <param name="Subject">
+/// For a person who signs in with OpenID Connect: <c>oidc:ISSUER#SUB</c>. Such a row has no secret of its own; each
+/// sign-in adds a session that expires (docs/portal.md, "Signing in with OpenID Connect").
+/// </param>
 public sealed record AdminToken(
     string Id,
     string Name,
@@ -70,7 +74,8 @@ public sealed record AdminToken(
     IReadOnlyList<string> Geographies,
     string CreatedBy,
     DateTimeOffset CreatedAt,
-    DateTimeOffset? RevokedAt)
+    DateTimeOffset? RevokedAt,
+    string? Subject = null)
 {
     /// <summary>Who acts when this token is used, as audit records and <c>created_by</c> fields name it.</summary>
     public string Actor => AdminCaller.ActorOf(Id);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Meridian.Gateway.Auth;
 using Meridian.Storage.Control;
 
 namespace Meridian.Gateway.Admin;
@@ -12,6 +13,7 @@ public static class AdminApi
         services.AddSingleton(sp => new MarketplaceStore(sp.GetRequiredService<ControlStore>()));
         services.AddSingleton(sp => new AdminTokenStore(sp.GetRequiredService<ControlStore>()));
         services.AddSingleton(sp => new KeyHashRotation(sp.GetRequiredService<ControlStore>()));
+        services.AddSingleton<OpenIdSignIn>();
 
         // Minimal-API JSON is used by the admin API only (the data plane writes its own bytes), so its options
         // are the admin API's: snake_case, source-generated metadata first. OpenAPI schemas follow the same options.
@@ -26,13 +28,17 @@ public static class AdminApi
     }
 }
 
-/// <summary>The routes of <c>/admin/v1</c> (docs/admin-api.md). Every route is behind <see cref="AdminAuthentication"/>.</summary>
+/// <summary>
+/// The routes of <c>/admin/v1</c> (docs/admin-api.md). Every route is behind <see cref="AdminAuthentication"/>, except
+/// the two of <see cref="SignInHandlers"/> that lead to a session.
+/// </summary>
 public static class AdminEndpoints
 {
     public const string Prefix = "/admin/v1";
 
     public static void Map(IEndpointRouteBuilder app)
     {
+        SignInHandlers.Map(app);
         var admin = app.MapGroup(Prefix)
             .AddEndpointFilter<AdminAuthentication>()
             .WithTags("admin")
@@ -41,6 +47,7 @@ public static class AdminEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         admin.MapGet("/whoami", WorldHandlers.WhoAmI);
+        admin.MapPost("/sign-out", SignInHandlers.SignOut);
         admin.MapGet("/world", WorldHandlers.GetWorld);
         admin.MapGet("/world/regions/{name}", WorldHandlers.GetRegion);
         admin.MapPut("/world/regions/{name}", WorldHandlers.PutRegion).WithBody<PutRegionRequest>();
@@ -89,6 +96,7 @@ public static class AdminEndpoints
         admin.MapGet("/audit", TokenHandlers.Audit);
 
         admin.MapGet("/tenants/{tenant}/boundary-report", BoundaryReportHandlers.Get);
+        admin.MapGet("/tenants/{tenant}/receipts/{requestId}", ReceiptHandlers.Get);
         admin.MapGet("/tenants/{tenant}/notices", WorldHandlers.TenantNotices);
         admin.MapGet("/backends", BackendHandlers.List);
         admin.MapGet("/metrics", MetricsHandlers.Get);

@@ -12,7 +12,9 @@ namespace Meridian.Gateway.Admin;
 /// The admin group's filter: authenticates the bearer admin token (looked up by its keyed hash, so a revoked token
 /// fails at once), and turns anything that escapes a handler into a problem, never a stack trace or an HTML page.
 /// </summary>
-public sealed partial class AdminAuthentication(AdminTokenStore tokens, KeyHashRotation rotation, ApiKeyHasher hasher, AuthFailureThrottle throttle, ILogger<AdminAuthentication> logger) : IEndpointFilter
+public sealed partial class AdminAuthentication(
+    AdminTokenStore tokens, KeyHashRotation rotation, ApiKeyHasher hasher, AuthFailureThrottle throttle, TimeProvider time, ILogger<AdminAuthentication> logger)
+    : IEndpointFilter
 {
     private const string CallerItem = "meridian.admin-caller";
 
@@ -37,7 +39,8 @@ public sealed partial class AdminAuthentication(AdminTokenStore tokens, KeyHashR
         // The first store read of every admin call: retried on a transient failure (a restarted server's dead pooled
         // connection), which also drops the other dead ones, so what follows runs on fresh connections.
         var hash = hasher.Hash(presented);
-        if (TransientStoreFailures.Read(() => tokens.FindLive(hash) ?? FindUnderOverlap(presented)) is not { } token)
+        // A person signed in with OpenID Connect presents a session, which names their row and expires.
+        if (TransientStoreFailures.Read(() => tokens.FindLive(hash) ?? tokens.FindSession(hash, time.GetUtcNow()) ?? FindUnderOverlap(presented)) is not { } token)
         {
             throttle.Failed(http, "admin_token");
             http.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
@@ -93,7 +96,7 @@ public sealed partial class AdminAuthentication(AdminTokenStore tokens, KeyHashR
         return null;
     }
 
-    private static string? BearerToken(HttpRequest request)
+    internal static string? BearerToken(HttpRequest request)
     {
         var authorization = request.Headers.Authorization;
         if (authorization.Count == 0 || authorization[0] is not { } value)

@@ -10,6 +10,19 @@ public sealed record ListResponse<T>(IReadOnlyList<T> Data, string? NextCursor);
 
 public sealed record WhoAmIResponse(string TokenId, string Name, string Role, string? TenantId, string? PublisherId, IReadOnlyList<string> Geographies);
 
+// ---- signing in with OpenID Connect ----
+
+/// <param name="Oidc">The provider the portal offers beside tokens; null when the operator configured none.</param>
+public sealed record SignInOptionsView(OidcProviderView? Oidc);
+
+public sealed record OidcProviderView(string Name, string AuthorizationEndpoint, string ClientId, string Scope);
+
+/// <summary><c>POST /sign-in/oidc</c>: what the provider sent back to the portal, and the PKCE verifier and nonce the portal chose.</summary>
+public sealed record OidcSignInRequest(string? Code = null, string? CodeVerifier = null, string? RedirectUri = null, string? Nonce = null);
+
+/// <param name="Token">The session: sent as <c>Authorization: Bearer</c> like an admin token until <paramref name="ExpiresAt"/>; shown once.</param>
+public sealed record SignInSessionView(string Token, DateTimeOffset ExpiresAt, WhoAmIResponse Me);
+
 // ---- world ----
 
 public sealed record WorldResponse(IReadOnlyList<GeographyView> Geographies);
@@ -91,7 +104,11 @@ public sealed record CreateTenantRequest(string? Name = null, BillingContactView
 /// <param name="PendingChanges">Announced changes that bind the tenant at their <c>effective_at</c> unless it accepts them sooner.</param>
 public sealed record SubscriptionView(
     string Id, string TenantId, string OfferId, int TermsVersion, string AcceptedBy, DateTimeOffset AcceptedAt, long Version,
-    PricesView Prices, bool RequiresRetention, IReadOnlyList<PendingChangeView> PendingChanges);
+    PricesView Prices, bool RequiresRetention, IReadOnlyList<PendingChangeView> PendingChanges)
+{
+    /// <summary>The display name of <see cref="AcceptedBy"/>'s token; null for a <c>system:…</c> actor.</summary>
+    public string? AcceptedByName { get; init; }
+}
 
 /// <summary>
 /// A change of an offer's terms announced to a subscriber: <c>kind</c> <c>prices</c> (with <c>prices</c>) or
@@ -100,7 +117,11 @@ public sealed record SubscriptionView(
 public sealed record PendingChangeView(string Kind, DateTimeOffset AnnouncedAt, DateTimeOffset EffectiveAt, PricesView? Prices = null, bool? RequiresRetention = null);
 
 /// <summary>One acceptance of an offer's terms: the version and the SHA-256 of the text accepted, who and when.</summary>
-public sealed record AcceptanceView(string Id, string SubscriptionId, string TenantId, string OfferId, int TermsVersion, string Sha256, string AcceptedBy, DateTimeOffset AcceptedAt);
+public sealed record AcceptanceView(string Id, string SubscriptionId, string TenantId, string OfferId, int TermsVersion, string Sha256, string AcceptedBy, DateTimeOffset AcceptedAt)
+{
+    /// <summary>The display name of <see cref="AcceptedBy"/>'s token; null for a <c>system:…</c> actor.</summary>
+    public string? AcceptedByName { get; init; }
+}
 
 public sealed record SubscribeRequest(string? OfferId = null, int? AcceptTermsVersion = null);
 
@@ -119,7 +140,7 @@ public sealed record CreateResourceRequest(string? Name = null, string? Region =
 
 public sealed record CapacityView(int? Rpm = null, int? Tpm = null);
 
-public sealed record AcknowledgmentView(string AcknowledgedBy, DateTimeOffset AcknowledgedAt);
+public sealed record AcknowledgmentView(string AcknowledgedBy, DateTimeOffset AcknowledgedAt, string? AcknowledgedByName);
 
 public sealed record DeploymentView(
     string Id,
@@ -144,6 +165,9 @@ public sealed record DeploymentView(
     RetentionExemptionView? RetentionExemption,
     IReadOnlyList<string> AllowedIngress)
 {
+    /// <summary>The display name of <see cref="CreatedBy"/>'s token.</summary>
+    public string? CreatedByName { get; init; }
+
     /// <summary><c>suspended</c> while a standing Trust &amp; Safety suspension covers it, else <c>active</c>.</summary>
     public string Status => Suspensions.Count > 0 ? "suspended" : "active";
 
@@ -194,6 +218,15 @@ public sealed record KeyView(
     DateTimeOffset? ExpiresAt,
     DateTimeOffset? RevokedAt)
 {
+    /// <summary>The display name of <see cref="CreatedBy"/>'s token.</summary>
+    public string? CreatedByName { get; init; }
+
+    /// <summary>
+    /// When a request last used it (its latest receipt's time, folded in by the record writer); null when never used.
+    /// Requests still in the writer's queue count once written (within a second or so).
+    /// </summary>
+    public DateTimeOffset? LastUsedAt { get; init; }
+
     /// <summary>The standing Trust &amp; Safety suspensions covering it, oldest first (its status is then <c>suspended</c>, unless revoked or expired).</summary>
     public IReadOnlyList<SuspensionView> Suspensions { get; init; } = [];
 
@@ -220,8 +253,12 @@ public sealed record TokenView(
     IReadOnlyList<string> Geographies,
     string CreatedBy,
     DateTimeOffset CreatedAt,
-    DateTimeOffset? RevokedAt)
+    DateTimeOffset? RevokedAt,
+    string? Subject)
 {
+    /// <summary>The display name of <see cref="CreatedBy"/>'s token; null for <c>system:…</c>.</summary>
+    public string? CreatedByName { get; init; }
+
     /// <summary>The token itself: present only in the response that created it.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Token { get; init; }
@@ -252,6 +289,9 @@ public sealed record SuspensionView(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? SuspendedBy { get; init; }
 
+    /// <summary>The display name of <see cref="SuspendedBy"/>'s token (operator and reviewers only, like the actor).</summary>
+    public string? SuspendedByName { get; init; }
+
     /// <summary>With scope <c>key</c>: the key lineages it covers (the suspended key's, and those of keys created in its resource since).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<string>? KeyLineages { get; init; }
@@ -260,7 +300,10 @@ public sealed record SuspensionView(
     public SuspensionLiftView? Lift { get; init; }
 }
 
-public sealed record SuspensionLiftView(string LiftedBy, DateTimeOffset LiftedAt, string ReasonCode, string Reason);
+public sealed record SuspensionLiftView(string LiftedBy, DateTimeOffset LiftedAt, string ReasonCode, string Reason)
+{
+    public string? LiftedByName { get; init; }
+}
 
 /// <summary><c>POST /suspensions/{id}/lift</c>: why (required, into the case's access log and the audit log).</summary>
 public sealed record LiftSuspensionRequest(string? Reason = null, string? ReasonCode = null);
@@ -290,6 +333,9 @@ public sealed record AuditView(
 [JsonSerializable(typeof(ListResponse<TokenView>))]
 [JsonSerializable(typeof(ListResponse<AuditView>))]
 [JsonSerializable(typeof(WhoAmIResponse))]
+[JsonSerializable(typeof(SignInOptionsView))]
+[JsonSerializable(typeof(OidcSignInRequest))]
+[JsonSerializable(typeof(SignInSessionView))]
 [JsonSerializable(typeof(WorldResponse))]
 [JsonSerializable(typeof(RegionView))]
 [JsonSerializable(typeof(PutRegionRequest))]

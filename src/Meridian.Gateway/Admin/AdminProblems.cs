@@ -42,6 +42,10 @@ public static class AdminProblems
     public static ProblemHttpResult TooManyAttempts(string detail) =>
         Create(StatusCodes.Status429TooManyRequests, "too_many_attempts", "Too many failed attempts", detail);
 
+    /// <summary>Something the gateway depends on outside itself (an identity provider) could not be used.</summary>
+    public static ProblemHttpResult Unavailable(string detail) =>
+        Create(StatusCodes.Status503ServiceUnavailable, "unavailable", "Service unavailable", detail);
+
     public static ProblemHttpResult Internal(string detail) =>
         Create(StatusCodes.Status500InternalServerError, "internal", "Internal error", detail);
 

@@ -61,16 +61,19 @@ public static class AdminViews
             Suspensions = Suspensions(suspensions.OfTenant(tenant.Id), caller),
         };
 
-    public static SubscriptionView Subscription(Subscription s, SubscriptionTerms terms) =>
+    public static SubscriptionView Subscription(Subscription s, SubscriptionTerms terms, ActorNames? names = null) =>
         new(s.Id, s.TenantId, s.OfferId, s.TermsVersion, s.AcceptedBy, s.AcceptedAt, s.Version, Prices(terms.Prices), terms.RequiresRetention,
         [
             .. terms.PendingPrices.Select(c => new PendingChangeView("prices", c.AnnouncedAt, c.BindingAt, Prices: Prices(c.Value)))
                 .Concat(terms.PendingRetention.Select(c => new PendingChangeView("retention", c.AnnouncedAt, c.BindingAt, RequiresRetention: c.Value)))
                 .OrderBy(c => c.EffectiveAt),
-        ]);
+        ])
+        {
+            AcceptedByName = names?.Of(s.AcceptedBy),
+        };
 
-    public static AcceptanceView Acceptance(TermsAcceptance a) =>
-        new(a.Id, a.SubscriptionId, a.TenantId, a.OfferId, a.TermsVersion, a.Sha256, a.AcceptedBy, a.AcceptedAt);
+    public static AcceptanceView Acceptance(TermsAcceptance a, ActorNames? names = null) =>
+        new(a.Id, a.SubscriptionId, a.TenantId, a.OfferId, a.TermsVersion, a.Sha256, a.AcceptedBy, a.AcceptedAt) { AcceptedByName = names?.Of(a.AcceptedBy) };
 
     public static ResourceView Resource(Resource r, SuspensionIndex suspensions, AdminCaller caller) =>
         new(r.Id, r.TenantId, r.Name, r.Region.Name, r.Region.DataZone, r.Region.Geography, r.CreatedAt)
@@ -78,12 +81,12 @@ public static class AdminViews
             Suspensions = Suspensions(suspensions.OfResource(r.TenantId, r.Id), caller),
         };
 
-    public static DeploymentView Deployment(Deployment d, SuspensionIndex suspensions, AdminCaller caller) => new(
+    public static DeploymentView Deployment(Deployment d, SuspensionIndex suspensions, AdminCaller caller, ActorNames? names = null) => new(
         d.Id, d.ResourceId, d.TenantId, d.Name, d.OfferId, d.ModelId,
         WireNames.Of(d.Hosting), d.Type is { } type ? WireNames.Of(type) : null,
         new CapacityView(d.Capacity.Rpm, d.Capacity.Tpm),
         d.SafeguardPolicy,
-        d.DataLeaveAcknowledgment is { } ack ? new AcknowledgmentView(ack.AcknowledgedBy, ack.AcknowledgedAt) : null,
+        d.DataLeaveAcknowledgment is { } ack ? new AcknowledgmentView(ack.AcknowledgedBy, ack.AcknowledgedAt, names?.Of(ack.AcknowledgedBy)) : null,
         d.ResourceRegion.Name, d.ResourceRegion.DataZone, d.ResourceRegion.Geography,
         ProcessingBoundary(d),
         d.CreatedBy, d.CreatedAt,
@@ -91,7 +94,8 @@ public static class AdminViews
         d.RetentionExemption is { } exemption ? new RetentionExemptionView(exemption.GrantedBy, exemption.GrantedAt) : null,
         d.AllowedIngress)
     {
-        Suspensions = Suspensions(suspensions.OfDeployment(d.TenantId, d.ResourceId, d.Name), caller),
+        Suspensions = Suspensions(suspensions.OfDeployment(d.TenantId, d.ResourceId, d.Name), caller, names),
+        CreatedByName = names?.Of(d.CreatedBy),
         Safeguards = d.SafeguardSettings is { } settings ? JsonDocument.Parse(settings).RootElement.Clone() : null,
     };
 
@@ -104,13 +108,16 @@ public static class AdminViews
         _ => "any operator region",
     };
 
-    public static KeyView Key(ApiKeyInfo key, DateTimeOffset now, SuspensionIndex suspensions, AdminCaller caller)
+    public static KeyView Key(
+        ApiKeyInfo key, DateTimeOffset now, SuspensionIndex suspensions, AdminCaller caller, ActorNames? names = null, DateTimeOffset? lastUsedAt = null)
     {
-        var covering = Suspensions(suspensions.OfKey(key.TenantId, key.ResourceId, key.LineageId), caller);
+        var covering = Suspensions(suspensions.OfKey(key.TenantId, key.ResourceId, key.LineageId), caller, names);
         return new(key.Id, key.ResourceId, key.TenantId, key.Name, key.Prefix, KeyStatus(key, now, covering.Count > 0), key.CreatedBy, key.CreatedAt,
             key.ExpiresAt, key.RevokedAt)
         {
             Suspensions = covering,
+            CreatedByName = names?.Of(key.CreatedBy),
+            LastUsedAt = lastUsedAt,
         };
     }
 
@@ -118,7 +125,7 @@ public static class AdminViews
     /// Who decided and who lifted (actors) and the lift's free-text reason are for the operator and reviewers; a tenant is
     /// shown the party whose Trust &amp; Safety decided, and the case, which it can follow in its own case views.
     /// </summary>
-    public static SuspensionView Suspension(Suspension s, AdminCaller caller)
+    public static SuspensionView Suspension(Suspension s, AdminCaller caller, ActorNames? names = null)
     {
         var tenantRole = AdminRoles.IsTenantRole(caller.Role);
         return new(
@@ -126,14 +133,22 @@ public static class AdminViews
             CaseReview.Of(s.Party), s.SuspendedAt)
         {
             SuspendedBy = tenantRole ? null : s.SuspendedBy,
+            SuspendedByName = tenantRole ? null : names?.Of(s.SuspendedBy),
             KeyLineages = s.Scope == SuspensionScope.Key ? s.KeyLineages : null,
-            Lift = s.Lift is { } lift && !tenantRole ? new SuspensionLiftView(lift.LiftedBy, lift.LiftedAt, lift.ReasonCode, lift.Reason) : null,
+            Lift = s.Lift is { } lift && !tenantRole ? new SuspensionLiftView(lift.LiftedBy, lift.LiftedAt, lift.ReasonCode, lift.Reason)
+                {
+                    LiftedByName = names?.Of(lift.LiftedBy),
+                }
+                : null,
         };
     }
 
-    public static TokenView Token(AdminToken token) => new(
+    public static TokenView Token(AdminToken token, ActorNames? names = null) => new(
         token.Id, token.Name, token.Prefix, AdminRoles.Of(token.Role), token.TenantId, token.PublisherId, token.Geographies,
-        token.CreatedBy, token.CreatedAt, token.RevokedAt);
+        token.CreatedBy, token.CreatedAt, token.RevokedAt, token.Subject)
+    {
+        CreatedByName = names?.Of(token.CreatedBy),
+    };
 
     public static AuditView Audit(AuditRecord record) => new(
         record.Id, record.At, record.Actor, record.ActorName, record.Action, record.ObjectType, record.ObjectId, Json(record.BeforeJson), Json(record.AfterJson));
@@ -147,8 +162,8 @@ public static class AdminViews
         _ => "active",
     };
 
-    private static IReadOnlyList<SuspensionView> Suspensions(IReadOnlyList<Suspension> covering, AdminCaller caller) =>
-        [.. covering.Select(s => Suspension(s, caller))];
+    private static IReadOnlyList<SuspensionView> Suspensions(IReadOnlyList<Suspension> covering, AdminCaller caller, ActorNames? names = null) =>
+        [.. covering.Select(s => Suspension(s, caller, names))];
 
     private static RegionSummary Summary(RegionRecord record) => new(record.Region.Name, record.Region.DisplayName, record.Version);
 

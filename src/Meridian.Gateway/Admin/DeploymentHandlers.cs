@@ -15,7 +15,7 @@ public static class DeploymentHandlers
 {
     private const string ManageDenied = "Only a tenant-admin or an operator-admin may create or delete deployments.";
 
-    public static Results<Ok<ListResponse<DeploymentView>>, ProblemHttpResult> List(HttpContext context, string resource, MarketplaceStore store)
+    public static Results<Ok<ListResponse<DeploymentView>>, ProblemHttpResult> List(HttpContext context, string resource, MarketplaceStore store, AdminTokenStore tokens)
     {
         var found = store.FindResource(resource);
         if (TenantHandlers.Authorize(AdminAuthentication.CallerOf(context).ReadTenant(found?.TenantId ?? string.Empty), found, $"No resource '{resource}'.") is { } denied)
@@ -30,7 +30,9 @@ public static class DeploymentHandlers
 
         var suspensions = store.StandingSuspensions();
         var caller = AdminAuthentication.CallerOf(context);
-        return TypedResults.Ok(AdminRequest.List(store.Deployments(resource, page), d => AdminViews.Deployment(d, suspensions, caller)));
+        var deployments = store.Deployments(resource, page);
+        var names = ActorNames.For(tokens, deployments.Items.SelectMany(d => new[] { d.DataLeaveAcknowledgment?.AcknowledgedBy, d.CreatedBy }));
+        return TypedResults.Ok(AdminRequest.List(deployments, d => AdminViews.Deployment(d, suspensions, caller, names)));
     }
 
     /// <summary>Creates a deployment; with <c>?dry_run=true</c>, answers its compiled target set instead (<see cref="DeploymentPlanning"/>).</summary>
@@ -83,13 +85,17 @@ public static class DeploymentHandlers
         return TypedResults.Created($"/admin/v1/deployments/{result.Value!.Id}", AdminViews.Deployment(result.Value, store.StandingSuspensions(), caller));
     }
 
-    public static Results<Ok<DeploymentView>, ProblemHttpResult> Get(HttpContext context, string id, MarketplaceStore store)
+    public static Results<Ok<DeploymentView>, ProblemHttpResult> Get(HttpContext context, string id, MarketplaceStore store, AdminTokenStore tokens)
     {
         var found = store.FindDeployment(id);
         var caller = AdminAuthentication.CallerOf(context);
-        return TenantHandlers.Authorize(caller.ReadTenant(found?.TenantId ?? string.Empty), found, $"No deployment '{id}'.") is { } denied
-            ? denied
-            : TypedResults.Ok(AdminViews.Deployment(found!, store.StandingSuspensions(), caller));
+        if (TenantHandlers.Authorize(caller.ReadTenant(found?.TenantId ?? string.Empty), found, $"No deployment '{id}'.") is { } denied)
+        {
+            return denied;
+        }
+
+        var names = ActorNames.For(tokens, [found!.DataLeaveAcknowledgment?.AcknowledgedBy, found.CreatedBy]);
+        return TypedResults.Ok(AdminViews.Deployment(found, store.StandingSuspensions(), caller, names));
     }
 
     public static Results<NoContent, ProblemHttpResult> Delete(HttpContext context, string id, MarketplaceStore store, TimeProvider time)

@@ -1,6 +1,7 @@
 using Meridian.Core.Keys;
 using Meridian.Core.Validation;
 using Meridian.Storage.Control;
+using Meridian.Storage.Geography;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Meridian.Gateway.Admin;
@@ -13,7 +14,8 @@ public static class KeyHandlers
 {
     private const string Denied = "Publisher roles do not manage API keys.";
 
-    public static Results<Ok<ListResponse<KeyView>>, ProblemHttpResult> List(HttpContext context, string resource, MarketplaceStore store, TimeProvider time)
+    public static Results<Ok<ListResponse<KeyView>>, ProblemHttpResult> List(
+        HttpContext context, string resource, MarketplaceStore store, AdminTokenStore tokens, GeographyStores stores, TimeProvider time)
     {
         var caller = AdminAuthentication.CallerOf(context);
         var found = store.FindResource(resource);
@@ -29,7 +31,10 @@ public static class KeyHandlers
 
         var now = time.GetUtcNow();
         var suspensions = store.StandingSuspensions();
-        return TypedResults.Ok(AdminRequest.List(store.Keys(resource, caller.SeesOnlyOwnKeys ? caller.Actor : null, page), k => AdminViews.Key(k, now, suspensions, caller)));
+        var keys = store.Keys(resource, caller.SeesOnlyOwnKeys ? caller.Actor : null, page);
+        var names = ActorNames.For(tokens, keys.Items.Select(k => k.CreatedBy));
+        var lastUsed = LastUsed(stores, [.. keys.Items.Select(k => k.Id)]);
+        return TypedResults.Ok(AdminRequest.List(keys, k => AdminViews.Key(k, now, suspensions, caller, names, lastUsed.GetValueOrDefault(k.Id))));
     }
 
     public static async Task<Results<Created<KeyView>, ProblemHttpResult>> Create(
@@ -57,13 +62,15 @@ public static class KeyHandlers
         }
 
         // A key created while a key of its resource is suspended is born suspended: the answer says so at once.
-        return TypedResults.Created($"/admin/v1/keys/{result.Value!.Id}", AdminViews.Key(result.Value, now, store.StandingSuspensions(), caller) with { Key = key });
+        return TypedResults.Created($"/admin/v1/keys/{result.Value!.Id}", AdminViews.Key(result.Value, now, store.StandingSuspensions(), caller) with { Key = key, CreatedByName = caller.Name });
     }
 
-    public static Results<Ok<KeyView>, ProblemHttpResult> Get(HttpContext context, string id, MarketplaceStore store, TimeProvider time) =>
+    public static Results<Ok<KeyView>, ProblemHttpResult> Get(
+        HttpContext context, string id, MarketplaceStore store, AdminTokenStore tokens, GeographyStores stores, TimeProvider time) =>
         Authorize(context, id, store, out var key) is { } denied
             ? denied
-            : TypedResults.Ok(AdminViews.Key(key!, time.GetUtcNow(), store.StandingSuspensions(), AdminAuthentication.CallerOf(context)));
+            : TypedResults.Ok(AdminViews.Key(key!, time.GetUtcNow(), store.StandingSuspensions(), AdminAuthentication.CallerOf(context),
+                ActorNames.For(tokens, [key!.CreatedBy]), LastUsed(stores, [id]).GetValueOrDefault(id)));
 
     /// <summary>Issues a successor key (shown once); the old key keeps working for the overlap, then expires.</summary>
     public static async Task<Results<Created<KeyView>, ProblemHttpResult>> Rotate(
@@ -98,7 +105,7 @@ public static class KeyHandlers
         var rotation = result.Value!;
         var suspensions = store.StandingSuspensions();
         return TypedResults.Created($"/admin/v1/keys/{rotation.New.Id}",
-            AdminViews.Key(rotation.New, now, suspensions, caller) with { Key = key, Replaces = AdminViews.Key(rotation.Old, now, suspensions, caller) });
+            AdminViews.Key(rotation.New, now, suspensions, caller) with { Key = key, CreatedByName = caller.Name, Replaces = AdminViews.Key(rotation.Old, now, suspensions, caller) });
     }
 
     /// <summary>Revokes a key: this node refuses it at once, every node within its refresh interval (500 ms by default).</summary>
@@ -125,6 +132,27 @@ public static class KeyHandlers
         key = store.FindKey(id);
         var access = AdminAuthentication.CallerOf(context).ManageKey(key?.TenantId ?? string.Empty, key?.CreatedBy ?? string.Empty);
         return TenantHandlers.Authorize(access, key, $"No API key '{id}'.", Denied);
+    }
+
+    /// <summary>
+    /// When each key was last used: from every geography store (a key's requests rest in its resource's, but asking all
+    /// is a handful of index reads and needs no routing here).
+    /// </summary>
+    private static Dictionary<string, DateTimeOffset?> LastUsed(GeographyStores stores, IReadOnlyCollection<string> keyIds)
+    {
+        var latest = new Dictionary<string, DateTimeOffset?>(StringComparer.Ordinal);
+        foreach (var store in stores.All)
+        {
+            foreach (var (key, at) in store.KeysLastUsed(keyIds))
+            {
+                if (latest.GetValueOrDefault(key) is not { } seen || at > seen)
+                {
+                    latest[key] = at;
+                }
+            }
+        }
+
+        return latest;
     }
 
     private static NewSecret Secret(ApiKeyHasher hasher, string key) => new(hasher.Hash(key), ApiKeyFormat.PrefixOf(key)!);

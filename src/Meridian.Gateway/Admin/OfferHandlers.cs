@@ -103,7 +103,8 @@ public static class OfferHandlers
     /// Every acceptance of the offer's terms (tenant, version, text hash, who, when): for the operator-admin and the offer's
     /// publisher-admin, whose subscribers they are.
     /// </summary>
-    public static Results<Ok<ListResponse<AcceptanceView>>, ProblemHttpResult> ListAcceptances(HttpContext context, string id, MarketplaceStore store, TimeProvider time)
+    public static Results<Ok<ListResponse<AcceptanceView>>, ProblemHttpResult> ListAcceptances(
+        HttpContext context, string id, MarketplaceStore store, AdminTokenStore tokens, TimeProvider time)
     {
         var caller = AdminAuthentication.CallerOf(context);
         if (store.FindOffer(id, time.GetUtcNow()) is not { } offer)
@@ -116,9 +117,14 @@ public static class OfferHandlers
             return denied;
         }
 
-        return AdminRequest.TryReadPage(context, out var page, out var problem)
-            ? TypedResults.Ok(AdminRequest.List(store.Acceptances(null, id, page), AdminViews.Acceptance))
-            : problem!;
+        if (!AdminRequest.TryReadPage(context, out var page, out var problem))
+        {
+            return problem!;
+        }
+
+        var acceptances = store.Acceptances(null, id, page);
+        var names = ActorNames.For(tokens, acceptances.Items.Select(a => a.AcceptedBy));
+        return TypedResults.Ok(AdminRequest.List(acceptances, a => AdminViews.Acceptance(a, names)));
     }
 
     public static async Task<Results<Created<OfferView>, ProblemHttpResult>> CreateOffer(HttpContext context, MarketplaceStore store, TimeProvider time)

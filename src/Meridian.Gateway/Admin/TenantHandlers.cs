@@ -61,7 +61,8 @@ public static class TenantHandlers
     }
 
     /// <summary>Each subscription with what the tenant is bound by now and the changes pending, with their dates.</summary>
-    public static Results<Ok<ListResponse<SubscriptionView>>, ProblemHttpResult> ListSubscriptions(HttpContext context, string tenant, MarketplaceStore store, TimeProvider time)
+    public static Results<Ok<ListResponse<SubscriptionView>>, ProblemHttpResult> ListSubscriptions(
+        HttpContext context, string tenant, MarketplaceStore store, AdminTokenStore tokens, TimeProvider time)
     {
         if (ReadableTenant(context, tenant, store, out _) is { } denied)
         {
@@ -69,22 +70,32 @@ public static class TenantHandlers
         }
 
         var now = time.GetUtcNow();
-        return AdminRequest.TryReadPage(context, out var page, out var problem)
-            ? TypedResults.Ok(AdminRequest.List(store.Subscriptions(tenant, page), s => SubscriptionView(store, s, now)))
-            : problem!;
+        if (!AdminRequest.TryReadPage(context, out var page, out var problem))
+        {
+            return problem!;
+        }
+
+        var subscriptions = store.Subscriptions(tenant, page);
+        var names = ActorNames.For(tokens, subscriptions.Items.Select(s => s.AcceptedBy));
+        return TypedResults.Ok(AdminRequest.List(subscriptions, s => SubscriptionView(store, s, now, names)));
     }
 
     /// <summary>Every acceptance of terms by the tenant (version, text hash, who, when), oldest first.</summary>
-    public static Results<Ok<ListResponse<AcceptanceView>>, ProblemHttpResult> ListAcceptances(HttpContext context, string tenant, MarketplaceStore store)
+    public static Results<Ok<ListResponse<AcceptanceView>>, ProblemHttpResult> ListAcceptances(HttpContext context, string tenant, MarketplaceStore store, AdminTokenStore tokens)
     {
         if (ReadableTenant(context, tenant, store, out _) is { } denied)
         {
             return denied;
         }
 
-        return AdminRequest.TryReadPage(context, out var page, out var problem)
-            ? TypedResults.Ok(AdminRequest.List(store.Acceptances(tenant, null, page), AdminViews.Acceptance))
-            : problem!;
+        if (!AdminRequest.TryReadPage(context, out var page, out var problem))
+        {
+            return problem!;
+        }
+
+        var acceptances = store.Acceptances(tenant, null, page);
+        var names = ActorNames.For(tokens, acceptances.Items.Select(a => a.AcceptedBy));
+        return TypedResults.Ok(AdminRequest.List(acceptances, a => AdminViews.Acceptance(a, names)));
     }
 
     /// <summary>
@@ -92,7 +103,7 @@ public static class TenantHandlers
     /// one, which then bind the tenant at once.
     /// </summary>
     public static async Task<Results<Ok<SubscriptionView>, Created<SubscriptionView>, ProblemHttpResult>> Subscribe(
-        HttpContext context, string tenant, MarketplaceStore store, TimeProvider time)
+        HttpContext context, string tenant, MarketplaceStore store, AdminTokenStore tokens, TimeProvider time)
     {
         if (ManageableTenant(context, tenant, store, "Only a tenant-admin or an operator-admin may subscribe.") is { } denied)
         {
@@ -112,7 +123,7 @@ public static class TenantHandlers
             return AdminProblems.From(result);
         }
 
-        var view = SubscriptionView(store, result.Value!, now);
+        var view = SubscriptionView(store, result.Value!, now, ActorNames.For(tokens, [result.Value!.AcceptedBy]));
         AdminRequest.SetETag(context, view.Version);
         return result.Status == StoreStatus.Created
             ? TypedResults.Created($"/admin/v1/tenants/{tenant}/subscriptions", view)
@@ -173,9 +184,9 @@ public static class TenantHandlers
         where T : class =>
         AccessProblems.Check(access, missing, forbidden) ?? (found is null ? AdminProblems.NotFound(missing) : null);
 
-    private static SubscriptionView SubscriptionView(MarketplaceStore store, Subscription subscription, DateTimeOffset now) =>
+    private static SubscriptionView SubscriptionView(MarketplaceStore store, Subscription subscription, DateTimeOffset now, ActorNames? names = null) =>
         AdminViews.Subscription(subscription, store.TermsOf(subscription.TenantId, subscription.OfferId, now)
-            ?? throw new InvalidOperationException($"Subscription '{subscription.Id}' is to offer '{subscription.OfferId}', which the control store does not have."));
+            ?? throw new InvalidOperationException($"Subscription '{subscription.Id}' is to offer '{subscription.OfferId}', which the control store does not have."), names);
 
     private static ProblemHttpResult? ReadableTenant(HttpContext context, string tenant, MarketplaceStore store, out Tenant? found)
     {

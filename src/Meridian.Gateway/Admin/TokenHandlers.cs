@@ -20,9 +20,14 @@ public static class TokenHandlers
             return denied;
         }
 
-        return AdminRequest.TryReadPage(context, out var page, out var problem)
-            ? TypedResults.Ok(AdminRequest.List(tokens.List(only, page), AdminViews.Token))
-            : problem!;
+        if (!AdminRequest.TryReadPage(context, out var page, out var problem))
+        {
+            return problem!;
+        }
+
+        var list = tokens.List(only, page);
+        var names = ActorNames.For(tokens, list.Items.Select(t => t.CreatedBy));
+        return TypedResults.Ok(AdminRequest.List(list, t => AdminViews.Token(t, names)));
     }
 
     public static async Task<Results<Created<TokenView>, ProblemHttpResult>> Create(
@@ -57,12 +62,12 @@ public static class TokenHandlers
         var token = ApiKeyFormat.New(ApiKeyFormat.AdminTokenScheme);
         var result = tokens.Create(caller.Actor, valid, new NewSecret(hasher.Hash(token), ApiKeyFormat.PrefixOf(token, ApiKeyFormat.AdminTokenScheme)!), time.GetUtcNow());
         return result.Succeeded
-            ? TypedResults.Created($"/admin/v1/tokens/{result.Value!.Id}", AdminViews.Token(result.Value) with { Token = token })
+            ? TypedResults.Created($"/admin/v1/tokens/{result.Value!.Id}", AdminViews.Token(result.Value) with { Token = token, CreatedByName = caller.Name })
             : AdminProblems.From(result);
     }
 
     public static Results<Ok<TokenView>, ProblemHttpResult> Get(HttpContext context, string id, AdminTokenStore tokens) =>
-        Authorize(context, id, tokens, out var token) is { } denied ? denied : TypedResults.Ok(AdminViews.Token(token!));
+        Authorize(context, id, tokens, out var token) is { } denied ? denied : TypedResults.Ok(AdminViews.Token(token!, ActorNames.For(tokens, [token!.CreatedBy])));
 
     /// <summary>Revokes a token at once (tokens are looked up on every admin request). The last operator token cannot be revoked.</summary>
     public static Results<Ok<TokenView>, ProblemHttpResult> Revoke(HttpContext context, string id, AdminTokenStore tokens, TimeProvider time)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Meridian.Core.Receipts;
 using Meridian.Gateway.Auth;
 using Meridian.Gateway.Http;
@@ -24,13 +25,30 @@ public sealed class ReceiptsEndpoint(ApiKeyAuthenticator authenticator, RecordWr
             return;
         }
 
+        var (json, error) = Build(context, requestId, receipt => Readable(receipt, key));
+        if (error is not null)
+        {
+            await ErrorResponses.WriteAsync(context, error);
+            return;
+        }
+
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(json!.ToJsonString(), context.RequestAborted);
+    }
+
+    /// <summary>
+    /// The receipt of <paramref name="requestId"/> as <c>GET /v1/receipts/{id}</c> answers it, or the error: one that does
+    /// not exist and one <paramref name="readable"/> refuses are the same 404, so existence is not disclosed. Also what the
+    /// admin API answers a tenant's signed-in people (<c>GET /admin/v1/tenants/{tenant}/receipts/{id}</c>).
+    /// </summary>
+    internal (JsonObject? Json, ApiError? Error) Build(HttpContext context, string requestId, Func<Receipt, bool> readable)
+    {
         var pending = writer.FindReceipt(requestId);
         var receipt = pending ?? FindStored(requestId);
-        if (receipt is null || !Readable(receipt, key))
+        if (receipt is null || !readable(receipt))
         {
             // Another tenant's or resource's receipt is reported exactly like a missing one: existence is not disclosed.
-            await ErrorResponses.WriteAsync(context, ApiError.NotFound($"No receipt with id '{requestId}'."));
-            return;
+            return (null, ApiError.NotFound($"No receipt with id '{requestId}'."));
         }
 
         long? treeSize = null;
@@ -38,8 +56,7 @@ public sealed class ReceiptsEndpoint(ApiKeyAuthenticator authenticator, RecordWr
         {
             if (!long.TryParse(sizeText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var size))
             {
-                await ErrorResponses.WriteAsync(context, ApiError.InvalidRequest("tree_size must be a tree size."));
-                return;
+                return (null, ApiError.InvalidRequest("tree_size must be a tree size."));
             }
 
             treeSize = size;
@@ -62,12 +79,10 @@ public sealed class ReceiptsEndpoint(ApiKeyAuthenticator authenticator, RecordWr
             catch (Exception ex) when (ex is InvalidOperationException)
             {
                 // A missing head or a hole in the stored leaves: the log was altered at rest (or the size was wrong). Said, never hidden.
-                await ErrorResponses.WriteAsync(context, treeSize is null || ex is LogGapException ? ApiError.Internal(ex.Message) : ApiError.InvalidRequest(ex.Message));
-                return;
+                return (null, treeSize is null || ex is LogGapException ? ApiError.Internal(ex.Message) : ApiError.InvalidRequest(ex.Message));
             }
         }
 
-        context.Response.ContentType = "application/json";
         var caseRecord = writer.FindCase(requestId) ?? stores.For(receipt.StorageGeography).Cases.FindByRequest(requestId);
         var json = JsonSerializer.SerializeToNode(receipt, ReceiptJsonContext.Default.Receipt)!.AsObject();
         if (caseRecord is not null)
@@ -83,7 +98,7 @@ public sealed class ReceiptsEndpoint(ApiKeyAuthenticator authenticator, RecordWr
         json[ReceiptCanonicalJson.AccessMember] = JsonSerializer.SerializeToNode(access, AccessRecordJsonContext.Default.IReadOnlyListAccessRecordView);
         json[ReceiptCanonicalJson.ContentRecipientsMember] = JsonSerializer.SerializeToNode(
             AccessRecords.ContentRecipients(receipt, records), AccessRecordJsonContext.Default.IReadOnlyListContentRecipientView);
-        await context.Response.WriteAsync(json.ToJsonString(), context.RequestAborted);
+        return (json, null);
     }
 
     /// <summary>

@@ -58,6 +58,9 @@ public sealed class GatewayOptions
     /// <summary>Console log lines as text (one line each) or as JSON objects with the request id and trace id (<c>--log-format</c>).</summary>
     public LogFormat LogFormat { get; set; } = LogFormat.Text;
 
+    /// <summary>Portal sign-in with an OpenID Connect provider beside admin tokens (<c>--oidc-issuer</c> …); null offers tokens only.</summary>
+    public OpenIdConnectOptions? OpenIdConnect { get; set; }
+
     /// <summary>The minimum level of every category not named in <see cref="LogLevels"/> (<c>--log-level LEVEL</c>).</summary>
     public LogLevel LogLevel { get; set; } = LogLevel.Warning;
 

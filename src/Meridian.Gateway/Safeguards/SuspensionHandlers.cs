@@ -34,7 +34,8 @@ public static class SuspensionHandlers
     /// every suspension; a reviewer those on cases it may review or suspensions it may lift, so a page can hold fewer than
     /// <c>limit</c> items while <c>next_cursor</c> still leads on.
     /// </summary>
-    public static Results<Ok<ListResponse<SuspensionView>>, ProblemHttpResult> List(HttpContext context, MarketplaceStore market, GeographyStores stores)
+    public static Results<Ok<ListResponse<SuspensionView>>, ProblemHttpResult> List(
+        HttpContext context, MarketplaceStore market, GeographyStores stores, AdminTokenStore tokens)
     {
         var caller = AdminAuthentication.CallerOf(context);
         if (caller.ReviewCases(out _) != AccessDecision.Allowed)
@@ -60,10 +61,11 @@ public static class SuspensionHandlers
             query["case_id"].ToString() is { Length: > 0 } caseId ? caseId : null);
         var found = market.Suspensions(filter, page);
         var visible = found.Items.Where(s => Visible(caller, s, stores)).ToList();
-        return TypedResults.Ok(AdminRequest.List(new Page<Suspension>(visible, found.NextAfter), s => AdminViews.Suspension(s, caller)));
+        var names = ActorNames.For(tokens, visible.SelectMany(s => new[] { s.SuspendedBy, s.Lift?.LiftedBy }));
+        return TypedResults.Ok(AdminRequest.List(new Page<Suspension>(visible, found.NextAfter), s => AdminViews.Suspension(s, caller, names)));
     }
 
-    public static Results<Ok<SuspensionView>, ProblemHttpResult> Get(HttpContext context, string id, MarketplaceStore market, GeographyStores stores)
+    public static Results<Ok<SuspensionView>, ProblemHttpResult> Get(HttpContext context, string id, MarketplaceStore market, GeographyStores stores, AdminTokenStore tokens)
     {
         var caller = AdminAuthentication.CallerOf(context);
         if (caller.ReviewCases(out _) != AccessDecision.Allowed)
@@ -77,7 +79,7 @@ public static class SuspensionHandlers
         }
 
         return Visible(caller, suspension, stores)
-            ? TypedResults.Ok(AdminViews.Suspension(suspension, caller))
+            ? TypedResults.Ok(AdminViews.Suspension(suspension, caller, ActorNames.For(tokens, [suspension.SuspendedBy, suspension.Lift?.LiftedBy])))
             : AdminProblems.Forbidden($"Suspension '{id}' is outside your review scope: its case is assigned to other reviewers or lies outside your geographies.");
     }
 
@@ -87,7 +89,7 @@ public static class SuspensionHandlers
     /// without its record (a retry records the lift again).
     /// </summary>
     public static async Task<Results<Ok<SuspensionView>, ProblemHttpResult>> LiftAsync(
-        HttpContext context, string id, MarketplaceStore market, GeographyStores stores, RecordWriter writer, TimeProvider time)
+        HttpContext context, string id, MarketplaceStore market, GeographyStores stores, AdminTokenStore tokens, RecordWriter writer, TimeProvider time)
     {
         var caller = AdminAuthentication.CallerOf(context);
         if (caller.ReviewCases(out _) != AccessDecision.Allowed)
@@ -133,7 +135,9 @@ public static class SuspensionHandlers
         store!.Cases.RecordLift(suspension.CaseId, AccessRecords.Of(caller), writer.LogIdFor(found.Geography), reasonCode, reason, now);
         await writer.LogAccessAsync(found.Geography, context.RequestAborted);
         var lifted = market.LiftSuspension(caller.Actor, id, reasonCode, reason, now);
-        return lifted.Succeeded ? TypedResults.Ok(AdminViews.Suspension(lifted.Value!, caller)) : AdminProblems.From(lifted);
+        return lifted.Succeeded
+            ? TypedResults.Ok(AdminViews.Suspension(lifted.Value!, caller, ActorNames.For(tokens, [lifted.Value!.SuspendedBy, caller.Actor])))
+            : AdminProblems.From(lifted);
     }
 
     /// <summary>The operator-admin sees all; a reviewer a suspension on a case it may review, or one it may lift.</summary>

@@ -13,13 +13,108 @@ public sealed class AdminTokenStore(ControlStore store)
 {
     public const string BootstrapActor = "system:bootstrap";
 
-    private const string Columns = "id, name, prefix, role, tenant_id, publisher_id, geographies, created_by, created_at, revoked_at";
+    /// <summary>Who creates and updates a person's row: the sign-in itself, from the operator's mapping.</summary>
+    public const string SignInActor = "system:sign-in";
+
+    private const string Columns = "id, name, prefix, role, tenant_id, publisher_id, geographies, created_by, created_at, revoked_at, subject";
 
     /// <summary>The live token with this hash, or null.</summary>
     public AdminToken? FindLive(string hash) => store.Read(connection =>
         connection.QuerySingle(null, $"SELECT {Columns} FROM admin_tokens WHERE hash = @hash AND revoked_at IS NULL", Read, ("@hash", hash)));
 
     public AdminToken? Find(string id) => store.Read(connection => Find(connection, null, id));
+
+    /// <summary>The person whose unexpired sign-in session has this hash, unless the person's row was revoked; or null.</summary>
+    public AdminToken? FindSession(string hash, DateTimeOffset now) => store.Read(connection =>
+        connection.QuerySingle(null, $"""
+            SELECT {Prefixed("t.")} FROM admin_sessions s JOIN admin_tokens t ON t.id = s.token_id
+            WHERE s.hash = @hash AND s.expires_at > @now AND t.revoked_at IS NULL
+            """, Read, ("@hash", hash), ("@now", ControlStore.FormatTime(now))));
+
+    /// <summary>
+    /// Signs a person in: creates their row on the first sign-in, brings its name, role and scope in line with the
+    /// operator's mapping (audited as <c>token.update</c>), and adds a session with <paramref name="sessionHash"/>
+    /// until <paramref name="expiresAt"/>. A person whose row was revoked stays refused (409). Expired sessions are
+    /// removed on the way.
+    /// </summary>
+    public StoreResult<AdminToken> SignIn(string subject, ValidToken person, string sessionHash, DateTimeOffset expiresAt, DateTimeOffset now) =>
+        store.TryMutate((connection, transaction) =>
+        {
+            var errors = new FieldErrors();
+            if (person.TenantId is { } tenant && connection.Scalar(transaction, "SELECT COUNT(*) FROM tenants WHERE id = @id", ("@id", tenant)) == 0)
+            {
+                errors.Add("tenant_id", $"the sign-in mapping names tenant '{tenant}', which does not exist");
+            }
+
+            if (person.PublisherId is { } publisher && connection.Scalar(transaction, "SELECT COUNT(*) FROM publishers WHERE id = @id", ("@id", publisher)) == 0)
+            {
+                errors.Add("publisher_id", $"the sign-in mapping names publisher '{publisher}', which does not exist");
+            }
+
+            if (!errors.IsEmpty)
+            {
+                return StoreResult<AdminToken>.Invalid(errors);
+            }
+
+            var before = connection.QuerySingle(transaction, $"SELECT {Columns} FROM admin_tokens WHERE subject = @subject", Read, ("@subject", subject));
+            if (before?.RevokedAt is { } revokedAt)
+            {
+                return StoreResult<AdminToken>.Conflict(
+                    $"The operator revoked this person's access ({before.Actor}, {ControlStore.FormatTime(revokedAt)}); signing in again does not restore it.");
+            }
+
+            AdminToken token;
+            if (before is null)
+            {
+                var id = StoreIds.New("tok_", now);
+                token = Insert(connection, transaction, SignInActor, person, new NewSecret("subject:" + id, "oidc"), now, id, subject);
+                AuditLog.Write(connection, transaction, SignInActor, "token.create", "admin_token", token.Id, null, token, AuditJson.Default.AdminToken, now);
+            }
+            else
+            {
+                token = before with
+                {
+                    Name = person.Name, Role = person.Role, TenantId = person.TenantId, PublisherId = person.PublisherId, Geographies = person.Geographies,
+                };
+                if (token.Name != before.Name || token.Role != before.Role || token.TenantId != before.TenantId || token.PublisherId != before.PublisherId
+                    || !token.Geographies.SequenceEqual(before.Geographies, StringComparer.Ordinal))
+                {
+                    connection.Execute(transaction, """
+                        UPDATE admin_tokens SET name = @name, role = @role, tenant_id = @tenant, publisher_id = @pub, geographies = @geo WHERE id = @id
+                        """,
+                        ("@id", token.Id), ("@name", token.Name), ("@role", AdminRoles.Of(token.Role)), ("@tenant", token.TenantId),
+                        ("@pub", token.PublisherId), ("@geo", string.Join(',', token.Geographies)));
+                    AuditLog.Write(connection, transaction, SignInActor, "token.update", "admin_token", token.Id, before, token, AuditJson.Default.AdminToken, now);
+                }
+            }
+
+            connection.Execute(transaction, "DELETE FROM admin_sessions WHERE expires_at <= @now", ("@now", ControlStore.FormatTime(now)));
+            connection.Execute(transaction, "INSERT INTO admin_sessions (hash, token_id, created_at, expires_at) VALUES (@hash, @id, @at, @until)",
+                ("@hash", sessionHash), ("@id", token.Id), ("@at", ControlStore.FormatTime(now)), ("@until", ControlStore.FormatTime(expiresAt)));
+            AuditLog.Write(connection, transaction, token.Actor, "token.sign_in", "admin_token", token.Id, null, token, AuditJson.Default.AdminToken, now);
+            return StoreResult<AdminToken>.Ok(token);
+        });
+
+    /// <summary>Ends the session with this hash (signing out); true when there was one.</summary>
+    public bool EndSession(string hash) => store.Mutate((connection, transaction) =>
+        connection.Execute(transaction, "DELETE FROM admin_sessions WHERE hash = @hash", ("@hash", hash)) > 0);
+
+    /// <summary>The display name of each actor (<c>token:tok_…</c>) whose token exists, keyed by the actor.</summary>
+    public IReadOnlyDictionary<string, string> NamesOf(IEnumerable<string?> actors)
+    {
+        var ids = actors.OfType<string>().Where(a => a.StartsWith(AdminCaller.ActorOf(string.Empty), StringComparison.Ordinal))
+            .Select(a => a[AdminCaller.ActorOf(string.Empty).Length..]).Distinct(StringComparer.Ordinal).ToList();
+        if (ids.Count == 0)
+        {
+            return new Dictionary<string, string>(StringComparer.Ordinal);
+        }
+
+        var parameters = ids.Select((id, i) => ("@t" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), (object?)id)).ToArray();
+        return store.Read(connection => connection.Query(null,
+                $"SELECT id, name FROM admin_tokens WHERE id IN ({string.Join(", ", parameters.Select(p => p.Item1))})",
+                r => (Actor: AdminCaller.ActorOf(r.GetString(0)), Name: r.GetString(1)), parameters))
+            .ToDictionary(n => n.Actor, n => n.Name, StringComparer.Ordinal);
+    }
 
     /// <param name="onlyTenant">Only this tenant's tokens (a tenant admin's view), or null for all.</param>
     public Page<AdminToken> List(string? onlyTenant, PageRequest page) => store.Read(connection =>
@@ -102,16 +197,18 @@ public sealed class AdminTokenStore(ControlStore store)
             return StoreResult<AdminToken>.Ok(after);
         });
 
-    private static AdminToken Insert(DbConnection connection, DbTransaction transaction, string actor, ValidToken token, NewSecret secret, DateTimeOffset now)
+    private static AdminToken Insert(
+        DbConnection connection, DbTransaction transaction, string actor, ValidToken token, NewSecret secret, DateTimeOffset now, string? id = null, string? subject = null)
     {
-        var created = new AdminToken(StoreIds.New("tok_", now), token.Name, secret.Prefix, token.Role, token.TenantId, token.PublisherId, token.Geographies, actor, now, null);
+        var created = new AdminToken(
+            id ?? StoreIds.New("tok_", now), token.Name, secret.Prefix, token.Role, token.TenantId, token.PublisherId, token.Geographies, actor, now, null, subject);
         connection.Execute(transaction, """
-            INSERT INTO admin_tokens (id, name, hash, prefix, role, tenant_id, publisher_id, geographies, created_by, created_at)
-            VALUES (@id, @name, @hash, @prefix, @role, @tenant, @pub, @geo, @by, @at)
+            INSERT INTO admin_tokens (id, name, hash, prefix, role, tenant_id, publisher_id, geographies, created_by, created_at, subject)
+            VALUES (@id, @name, @hash, @prefix, @role, @tenant, @pub, @geo, @by, @at, @subject)
             """,
             ("@id", created.Id), ("@name", created.Name), ("@hash", secret.Hash), ("@prefix", secret.Prefix), ("@role", AdminRoles.Of(token.Role)),
             ("@tenant", token.TenantId), ("@pub", token.PublisherId), ("@geo", string.Join(',', token.Geographies)), ("@by", actor),
-            ("@at", ControlStore.FormatTime(now)));
+            ("@at", ControlStore.FormatTime(now)), ("@subject", subject));
         return created;
     }
 
@@ -123,5 +220,8 @@ public sealed class AdminTokenStore(ControlStore store)
         AdminRoles.TryParse(r.GetString(3), out var role) ? role : throw new InvalidOperationException($"The control store holds an unknown role '{r.GetString(3)}'."),
         r.GetStringOrNull(4), r.GetStringOrNull(5),
         r.GetString(6).Split(',', StringSplitOptions.RemoveEmptyEntries),
-        r.GetString(7), ControlStore.ParseTime(r.GetString(8)), r.GetStringOrNull(9) is { } revoked ? ControlStore.ParseTime(revoked) : null);
+        r.GetString(7), ControlStore.ParseTime(r.GetString(8)), r.GetStringOrNull(9) is { } revoked ? ControlStore.ParseTime(revoked) : null,
+        r.GetStringOrNull(10));
+
+    private static string Prefixed(string alias) => string.Join(", ", Columns.Split(", ").Select(column => alias + column));
 }

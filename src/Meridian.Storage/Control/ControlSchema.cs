@@ -278,5 +278,18 @@ internal static class ControlSchema
         // A deployment's own safeguard settings (JSON, validated by the admin API): additive, so the floor stays; a node
         // from before screens without them until it is upgraded (docs/safeguards.md, "Settings per deployment").
         "ALTER TABLE deployments ADD COLUMN safeguard_settings TEXT;",
+        // People who sign in with OpenID Connect: one admin-token row per person (its subject), without a secret of its
+        // own, and one expiring session per sign-in. Additive: an older node ignores both and keeps working.
+        """
+        ALTER TABLE admin_tokens ADD COLUMN subject TEXT;
+        CREATE UNIQUE INDEX admin_tokens_subject ON admin_tokens (subject);
+        CREATE TABLE admin_sessions (
+            hash TEXT PRIMARY KEY,
+            token_id TEXT NOT NULL REFERENCES admin_tokens(id),
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        );
+        CREATE INDEX admin_sessions_token ON admin_sessions (token_id);
+        """,
     ];
 }

@@ -57,6 +57,7 @@ public sealed partial class ReceiptStore
         LeafColumnsMigration,
         CaseStore.ContentKeysSchema,
         CaseStore.AccessLeavesSchema,
+        KeyUseMigration,
     ];
 
     /// <summary>
@@ -156,6 +157,7 @@ public sealed partial class ReceiptStore
                 // The conflict target is the request id alone: a receipt already stored is skipped (a retried batch), but a
                 // leaf index already taken in the log fails the batch — this writer's view of the log is stale.
                 MultiRowInsert.Execute(_database, _statements, transaction, "receipts", ReceiptColumns, rows, "ON CONFLICT (request_id) DO NOTHING");
+                TouchKeys(_statements, transaction, _writerId, records);
             }
 
             var inserted = UsageLedger.Insert(_database, _statements, transaction, _writerId, [.. records.Select(r => r.Usage).OfType<UsageRecord>()]);

@@ -15,6 +15,10 @@ public sealed class ServeCommandTests
     [InlineData("--guard-model=llama_guard=http://127.0.0.1:8000/v1,model=m")] // no region: it would be inside no boundary
     [InlineData("--classifier-region=llama_guard")]
     [InlineData("--classifier=guard_service=http://127.0.0.1:8000/classify")] // no region: it would be inside no boundary
+    [InlineData("--oidc-issuer=http://login.example.com")] // plain http off loopback: its keys could be swapped in transit
+    [InlineData("--oidc-issuer=https://login.example.com")] // no client id: no audience to check
+    [InlineData("--oidc-person=ana@example.com=operator-admin")] // a person without an issuer
+    [InlineData("--oidc-session-hours=0")]
     public async Task An_unusable_setting_stops_the_start_and_writes_nothing(string setting)
     {
         var data = Path.Combine(Path.GetTempPath(), "meridian-serve-tests", Guid.NewGuid().ToString("N"));

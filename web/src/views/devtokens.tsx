@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { listAll, post, type AdminToken } from '../api';
 import { TenantGate } from '../scope';
-import { ConfirmButton, Empty, ErrorBox, Field, formatTime, Load, Notice, useLoad, ViewTitle } from '../ui';
+import { Actor, ConfirmButton, Empty, ErrorBox, Field, formatTime, Load, Notice, useLoad, ViewTitle } from '../ui';
 import { NewSecret } from './tenant';
 
 // A tenant admin's own developers (docs/admin-api.md, "Tokens"): the API lets a tenant admin issue, list and revoke
@@ -56,7 +56,9 @@ function DeveloperTokens({ tenantId }: { tenantId: string }) {
                       <td>
                         <code>{t.prefix}</code>
                       </td>
-                      <td>{formatTime(t.created_at)}</td>
+                      <td>
+                        {formatTime(t.created_at)} by <Actor id={t.created_by} name={t.created_by_name} />
+                      </td>
                       <td>
                         {t.revoked_at ? (
                           `revoked ${formatTime(t.revoked_at)}`

@@ -18,7 +18,7 @@ import {
   type World,
 } from '../api';
 import { Bars } from '../charts';
-import { ConfirmButton, Empty, ErrorBox, Field, formatNumber, formatTime, Load, Select, useLoad, ViewTitle } from '../ui';
+import { Actor, ConfirmButton, Empty, ErrorBox, Field, formatNumber, formatTime, Load, Select, useLoad, ViewTitle } from '../ui';
 import { LiveTraffic } from './live';
 import { NewSecret } from './tenant';
 
@@ -231,7 +231,9 @@ export function OperatorTenants() {
                         </td>
                         <td>{t.role}</td>
                         <td>{t.tenant_id ?? t.publisher_id ?? 'everything'}{t.geographies?.length ? ` · ${t.geographies.join(', ')}` : ''}</td>
-                        <td>{formatTime(t.created_at)}</td>
+                        <td>
+                          {formatTime(t.created_at)} by <Actor id={t.created_by} name={t.created_by_name} />
+                        </td>
                         <td>
                           {t.revoked_at ? (
                             <span class="badge muted">revoked</span>

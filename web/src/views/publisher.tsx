@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { ApiError, admin, get, getOptional, isMissingEndpoint, listAll, post, type Acceptance, type Offer, type Prices, type Publisher, type TermsDocument } from '../api';
 import { PublisherGate } from '../scope';
 import { roleCan, useSession } from '../session';
-import { currentPeriod, download, Empty, ErrorBox, Field, formatNumber, formatTime, Load, Notice, shortHash, useId, useLoad, ViewTitle } from '../ui';
+import { Actor, currentPeriod, download, Empty, ErrorBox, Field, formatNumber, formatTime, Load, Notice, shortHash, useId, useLoad, ViewTitle } from '../ui';
 import { PriceTable } from './tenant';
 
 export function PublisherOffers() {
@@ -132,7 +132,7 @@ function PublisherOffer({ offer, manage, onChanged }: { offer: Offer; manage: bo
                         <code title={a.sha256}>{shortHash(a.sha256)}</code>
                       </td>
                       <td>
-                        <code>{a.accepted_by}</code>
+                        <Actor id={a.accepted_by} name={a.accepted_by_name} />
                       </td>
                       <td>{formatTime(a.accepted_at)}</td>
                     </tr>

@@ -15,7 +15,7 @@ import {
 } from '../api';
 import { TenantGate } from '../scope';
 import { roleCan, useSession } from '../session';
-import { Empty, ErrorBox, Field, formatTime, Load, Notice, RadioChoice, Select, useId, useLoad, ViewTitle } from '../ui';
+import { Actor, Empty, ErrorBox, Field, formatTime, Load, Notice, RadioChoice, Select, useId, useLoad, ViewTitle } from '../ui';
 import { loadEstate } from './tenant';
 
 // Trust & Safety as the tenant sees it (docs/safeguards.md, "What tenants see"): the cases on its own requests with
@@ -571,7 +571,7 @@ function SuspensionCard({ suspension: s, onLifted }: { suspension: Suspension; o
           {s.suspended_by && (
             <>
               {' '}
-              by <code>{s.suspended_by}</code>
+              by <Actor id={s.suspended_by} name={s.suspended_by_name} />
             </>
           )}
         </dd>
@@ -579,7 +579,7 @@ function SuspensionCard({ suspension: s, onLifted }: { suspension: Suspension; o
           <>
             <dt>Lifted</dt>
             <dd data-field="lift">
-              {formatTime(s.lift.lifted_at)} by <code>{s.lift.lifted_by}</code>: {s.lift.reason_code} — {s.lift.reason}
+              {formatTime(s.lift.lifted_at)} by <Actor id={s.lift.lifted_by} name={s.lift.lifted_by_name} />: {s.lift.reason_code} — {s.lift.reason}
             </dd>
           </>
         )}

@@ -22,7 +22,7 @@ import { Link } from '../router';
 import { TenantGate } from '../scope';
 import { roleCan, useSession } from '../session';
 import { CallSnippets } from '../snippets';
-import { ConfirmButton, Empty, ErrorBox, Field, formatNumber, formatTime, Load, Notice, Select, shortHash, useId, useLoad, ViewTitle } from '../ui';
+import { Actor, ConfirmButton, Empty, ErrorBox, Field, formatNumber, formatTime, Load, Notice, Select, shortHash, useId, useLoad, ViewTitle } from '../ui';
 
 const typeLabels: Record<DeploymentType, string> = { global: 'Global', datazone: 'Data zone', regional: 'Regional' };
 
@@ -138,7 +138,7 @@ function OfferCard(props: { offer: Offer; tenantId: string; subscription: Subscr
           <>
             <dt>Accepted</dt>
             <dd>
-              version {subscription.terms_version} by <code>{subscription.accepted_by}</code> at {formatTime(subscription.accepted_at)}
+              version {subscription.terms_version} by <Actor id={subscription.accepted_by} name={subscription.accepted_by_name} /> at {formatTime(subscription.accepted_at)}
               <AcceptedTerms offer={offer} version={subscription.terms_version} />
             </dd>
           </>
@@ -457,14 +457,19 @@ function DeploymentCard({ deployment: d, world, offer, manage, onDeleted }: { de
           <>
             <dt>Acknowledged</dt>
             <dd class="ack-record">
-              data may leave geography {d.geography}: acknowledged by <code>{d.data_may_leave_geography_acknowledgment.acknowledged_by}</code> at{' '}
+              data may leave geography {d.geography}: acknowledged by{' '}
+              <Actor
+                id={d.data_may_leave_geography_acknowledgment.acknowledged_by}
+                name={d.data_may_leave_geography_acknowledgment.acknowledged_by_name}
+              />{' '}
+              at{' '}
               {formatTime(d.data_may_leave_geography_acknowledgment.acknowledged_at)}
             </dd>
           </>
         )}
         <dt>Created</dt>
         <dd>
-          {formatTime(d.created_at)} by <code>{d.created_by}</code>
+          {formatTime(d.created_at)} by <Actor id={d.created_by} name={d.created_by_name} />
         </dd>
       </dl>
       <CallSnippets model={d.name} />
@@ -727,6 +732,7 @@ function ResourceKeys({ resource, keys, onChanged }: { resource: Resource; keys:
                 <th scope="col">Prefix</th>
                 <th scope="col">Status</th>
                 <th scope="col">Created</th>
+                <th scope="col">Last used</th>
                 <th scope="col">Expires</th>
                 <th scope="col">
                   <span class="visually-hidden">Actions</span>
@@ -744,8 +750,9 @@ function ResourceKeys({ resource, keys, onChanged }: { resource: Resource; keys:
                     <span class={`badge ${k.status === 'active' ? 'ok' : k.status === 'suspended' ? 'bad' : 'muted'}`}>{k.status}</span>
                   </td>
                   <td>
-                    {formatTime(k.created_at)} by <code>{k.created_by}</code>
+                    {formatTime(k.created_at)} by <Actor id={k.created_by} name={k.created_by_name} />
                   </td>
+                  <td data-field="last-used">{k.last_used_at ? formatTime(k.last_used_at) : 'never'}</td>
                   <td>{k.status === 'revoked' ? `revoked ${formatTime(k.revoked_at)}` : formatTime(k.expires_at)}</td>
                   <td>
                     {k.status === 'active' && (

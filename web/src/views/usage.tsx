@@ -1,6 +1,6 @@
 import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
-import { get, getOptional, receipt, searchReceipts, type DailyUsage, type Receipt, type ReceiptPage } from '../api';
+import { get, getOptional, searchReceipts, type DailyUsage, type Receipt, type ReceiptPage } from '../api';
 import { allowedRegions, BoundaryPicture, boundaryWords } from '../boundary';
 import { Bars, Legend, StackedColumns } from '../charts';
 import { TenantGate } from '../scope';
@@ -133,10 +133,10 @@ function Usage({ tenantId }: { tenantId: string }) {
       <section aria-labelledby="receipt-h" class="receipts card">
         <h2 id="receipt-h">Receipts</h2>
         <p class="subtitle">
-          Every response carries a <code>request-id</code> header. Receipts are read with an API key of the tenant; the key is sent to this gateway for this
-          lookup only and not stored.
+          Every response carries a <code>request-id</code> header: enter it to see that request's receipt, as you are signed in. Listing a period's
+          receipts reads them with an API key of the tenant, sent to this gateway for that lookup only and not stored.
         </p>
-        <ReceiptFinder estate={estate.data} period={period} />
+        <ReceiptFinder tenantId={tenantId} estate={estate.data} period={period} />
       </section>
     </>
   );
@@ -372,7 +372,7 @@ function BoundaryReportSummary({ report }: { report: BoundaryReport }) {
 }
 
 /** One receipt by request id, or the receipts of a period (when the gateway has receipt search). */
-function ReceiptFinder({ estate, period }: { estate: TenantEstate | undefined; period: string }) {
+function ReceiptFinder({ tenantId, estate, period }: { tenantId: string; estate: TenantEstate | undefined; period: string }) {
   const [requestId, setRequestId] = useState('');
   const [apiKey, setApiKey] = useState('');
   const [selected, setSelected] = useState<Receipt | null>(null);
@@ -401,7 +401,10 @@ function ReceiptFinder({ estate, period }: { estate: TenantEstate | undefined; p
           setPage(undefined);
           void run(async () => {
             if (requestId.trim()) {
-              setSelected(await receipt(requestId.trim(), apiKey.trim()));
+              // By the signed-in role: no API key needed to read one of the tenant's own receipts.
+              setSelected(await get<Receipt>(`/tenants/${encodeURIComponent(tenantId)}/receipts/${encodeURIComponent(requestId.trim())}`));
+            } else if (!apiKey.trim()) {
+              throw new Error('Enter an API key of the tenant to list the period\'s receipts, or a request id to see one receipt.');
             } else {
               const { from, to } = periodBounds(period);
               setPage(await searchReceipts(apiKey.trim(), from, to));
@@ -409,8 +412,8 @@ function ReceiptFinder({ estate, period }: { estate: TenantEstate | undefined; p
           });
         }}
       >
-        <Field label="API key" type="password" value={apiKey} onInput={setApiKey} required placeholder="mk-…" />
         <Field label="Request id" value={requestId} onInput={setRequestId} placeholder="req_… (empty: the period's receipts)" />
+        <Field label="API key (to list a period)" type="password" value={apiKey} onInput={setApiKey} placeholder="mk-…" />
         <button type="submit" disabled={busy}>
           {requestId.trim() ? 'Show receipt' : 'List receipts'}
         </button>

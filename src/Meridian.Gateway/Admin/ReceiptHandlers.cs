@@ -1,0 +1,30 @@
+using Meridian.Gateway.DataPlane;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Meridian.Gateway.Admin;
+
+/// <summary>
+/// A receipt for the tenant's people signed in to the portal (or the operator), by the admin token's role instead of a
+/// data-plane API key: the same answer as <c>GET /v1/receipts/{id}</c>, proofs included.
+/// </summary>
+public static class ReceiptHandlers
+{
+    public static Results<ContentHttpResult, ProblemHttpResult> Get(HttpContext context, string tenant, string requestId, ReceiptsEndpoint receipts)
+    {
+        var caller = AdminAuthentication.CallerOf(context);
+        if (AccessProblems.Check(caller.ReadTenant(tenant), $"No tenant '{tenant}'.", "Only the tenant's own people and the operator read its receipts.") is { } denied)
+        {
+            return denied;
+        }
+
+        // Another tenant's receipt is answered exactly like a missing one.
+        var (json, error) = receipts.Build(context, requestId, receipt => string.Equals(receipt.TenantId, tenant, StringComparison.Ordinal));
+        return error switch
+        {
+            null => TypedResults.Content(json!.ToJsonString(), "application/json"),
+            { Status: StatusCodes.Status404NotFound } => AdminProblems.NotFound(error.Message),
+            { Status: StatusCodes.Status400BadRequest } => AdminProblems.Validation("tree_size", error.Message),
+            _ => AdminProblems.Internal(error.Message),
+        };
+    }
+}
