@@ -169,6 +169,7 @@ public sealed class TenantWalkthroughTests(PortalFixture portal)
         await resource.GetByRole(AriaRole.Button, new() { Name = "New deployment in eu-app" }).ClickAsync();
         var form = page.GetByRole(AriaRole.Form, new() { Name = "New deployment in eu-app" });
         await form.GetByLabel("Deployment name").FillAsync(name);
+        await Expect(form.GetByLabel("Offer")).ToHaveValueAsync("off_claude");
         await form.GetByLabel("Model").SelectOptionAsync("claude-sonnet-5");
         await form.GetByRole(AriaRole.Group, new() { Name = "Hosting" }).GetByLabel(hosting, new() { Exact = false }).CheckAsync();
         await form.GetByRole(AriaRole.Group, new() { Name = "Deployment type" }).GetByLabel(type, new() { Exact = false }).CheckAsync();

@@ -500,7 +500,8 @@ function NewDeployment(props: { resource: Resource; world: World; offers: Offer[
   const { resource, world, offers, subscriptions } = props;
   const [open, setOpen] = useState(false);
   const [name, setName] = useState('');
-  const [offerId, setOfferId] = useState(offers[0]?.id ?? '');
+  // Start from an offer the tenant has subscribed to: deploying anything else is refused until its terms are accepted.
+  const [offerId, setOfferId] = useState((offers.find((o) => subscriptions.some((s) => s.offer_id === o.id)) ?? offers[0])?.id ?? '');
   const offer = offers.find((o) => o.id === offerId);
   const [modelId, setModelId] = useState(offer?.models[0]?.model_id ?? '');
   const [hosting, setHosting] = useState<HostingOption>(offer?.hosting_options[0] ?? 'platform');
