@@ -57,6 +57,8 @@ public sealed partial class ReceiptStore
         LeafColumnsMigration,
         CaseStore.ContentKeysSchema,
         CaseStore.AccessLeavesSchema,
+        CaseStore.DecisionRationaleSchema,
+        TrafficTimeMigration,
     ];
 
     /// <summary>
