@@ -67,7 +67,7 @@ internal static class DashboardHandlers
         var to = Hours.Floor(now).AddHours(1);
         var from = to.AddHours(-hours);
 
-        var traffic = stores.All.SelectMany(s => s.HourlyTraffic(from, to))
+        var traffic = stores.All.SelectMany(s => s.TrafficByHour(from, to))
             .Where(t => Matches(filters.Tenant, t.TenantId) && Matches(filters.Deployment, t.DeploymentId) && Matches(filters.Backend, t.Backend))
             .ToList();
         var costs = Costs(stores, market, from, to, filters);

@@ -35,7 +35,7 @@ public sealed partial class ReceiptStore
     private const string TrafficTimeMigration = "CREATE INDEX receipts_time ON receipts (created_at);";
 
     /// <summary>The receipts of [<paramref name="from"/>, <paramref name="to"/>), counted per hour, tenant, deployment and backend.</summary>
-    public IReadOnlyList<HourlyTraffic> HourlyTraffic(DateTimeOffset from, DateTimeOffset to)
+    public IReadOnlyList<HourlyTraffic> TrafficByHour(DateTimeOffset from, DateTimeOffset to)
     {
         using var connection = _database.Open();
         // created_at is stored as yyyy-MM-ddTHH:mm:ss.fffffffZ, so its first 13 characters name the hour on either engine.
