@@ -29,18 +29,19 @@ public sealed class OperatorDashboardTests(PortalFixture portal)
             Assert.Equal(HttpStatusCode.BadRequest, blocked.StatusCode);
         }
 
+        var name = (await portal.AdminAsync(HttpMethod.Get, $"tenants/{tenant}")).GetProperty("name").GetString()!;
         await WaitForRequestsAsync(tenant, 3);
         await using var tab = await portal.NewPageAsync();
         var page = tab.Page;
         await tab.SignInAsync(PortalFixture.OperatorToken);
         await tab.NavigateAsync("Dashboard");
         await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Dashboard");
-        await Expect(page.Locator($"table.tenants tr[data-key='{tenant}'] th")).ToHaveTextAsync("Dashboard Co");
+        await Expect(page.Locator($"table.tenants tr[data-key='{tenant}'] th")).ToHaveTextAsync(name);
         await Expect(page.Locator("figure.dashboard-chart svg[role='img']")).ToBeVisibleAsync();
         await tab.ScreenshotAsync("operator-dashboard");
 
         await page.GetByRole(AriaRole.Form, new() { Name = "Dashboard filters" }).GetByLabel("Tenant", new() { Exact = true })
-            .SelectOptionAsync(new SelectOptionValue { Label = "Dashboard Co" });
+            .SelectOptionAsync(new SelectOptionValue { Label = name });
         await Expect(page.Locator("[data-total='Requests'] dd")).ToHaveTextAsync("3");
         await Expect(page.Locator("[data-total='Blocked'] dd")).ToHaveTextAsync("1");
         await Expect(page.Locator("[data-total='Errors'] dd")).ToHaveTextAsync("1");

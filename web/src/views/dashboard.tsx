@@ -42,6 +42,9 @@ function outcome(row: TrafficRow, key: string): number {
 
 const hourLabel = (hour: string) => `${hour.slice(5, 10)} ${hour.slice(11, 16)}`;
 
+/** Under the chart's axis: the hour alone over up to two days (the dates are in the range line above), else the day. */
+const axisLabel = (hours: number) => (hour: string) => (hours <= 48 ? hour.slice(11, 16) : hour.slice(5, 10));
+
 export function OperatorDashboard() {
   const [hours, setHours] = useState('24');
   const [tenant, setTenant] = useState('');
@@ -158,10 +161,10 @@ function DashboardBody({ data }: { data: Dashboard }) {
         <StackedColumns
           caption="Requests per hour (UTC), stacked by how they ended"
           columns={data.hours.map((h) => h.key)}
-          columnLabel={hourLabel}
+          columnLabel={axisLabel(data.hours.length)}
           series={outcomes}
           value={(hour, key) => (byHour.has(hour) ? outcome(byHour.get(hour)!, key) : 0)}
-          format={(v) => formatNumber(Math.round(v))}
+          format={(v) => formatNumber(v)}
           class="dashboard-chart"
         />
         <Legend series={outcomes} label="Outcomes" />
