@@ -76,6 +76,8 @@ public sealed class KeyboardTests(PortalFixture portal)
         // No violation: Space on the radio, Enter on the button.
         await TabToAsync(page, page.GetByLabel("No violation"));
         await page.Keyboard.PressAsync("Space");
+        await TabToAsync(page, page.GetByLabel("Rationale"));
+        await page.Keyboard.TypeAsync("benign on reading");
         await TabToAsync(page, page.GetByRole(AriaRole.Button, new() { Name = "Record decision" }));
         await page.Keyboard.PressAsync("Enter");
         await Expect(page.Locator("section.case-decision [data-field='Decision']")).ToHaveTextAsync("No violation");

@@ -158,7 +158,7 @@ public sealed class PortalFixture : IAsyncLifetime
     /// </summary>
     public async Task<string[]> AllViewsAsync() =>
     [
-        "/portal/operator/world", "/portal/operator/tenants", "/portal/operator/backends", "/portal/operator/audit", "/portal/tenant/catalogue",
+        "/portal/operator/world", "/portal/operator/tenants", "/portal/operator/dashboard", "/portal/operator/backends", "/portal/operator/audit", "/portal/tenant/catalogue",
         "/portal/tenant/deployments", "/portal/tenant/keys", "/portal/tenant/tokens", "/portal/tenant/usage", "/portal/tenant/safety", "/portal/publisher/offers", "/portal/reviewer/cases",
         "/portal/reviewer/suspensions",
         $"/portal/reviewer/cases/{await DemoCaseIdAsync()}",

@@ -53,7 +53,9 @@ public sealed class ReviewerFlowTests(PortalFixture portal)
         var content = page.Locator("section.case-content .opened");
         await Expect(content.Locator("li[data-role='user'] .content-text")).ToHaveTextAsync(PortalFixture.FlaggedText);
         await Expect(content.Locator(".answer")).Not.ToBeEmptyAsync();
-        await Expect(content).ToContainTextAsync($"by token:{reviewer}, reason “triage: queue review”");
+        // The access names the reviewer by name, with the token id on hover.
+        await Expect(content).ToContainTextAsync("by Rita (reviewer), reason “triage: queue review”");
+        await Expect(content.Locator($"[data-actor='token:{reviewer}']")).ToHaveAttributeAsync("title", $"token:{reviewer}");
         await Expect(page.Locator("table.access tr[data-event='open']")).ToContainTextAsync("triage: queue review");
         await tab.ScreenshotAsync("reviewer-case");
 
@@ -69,10 +71,16 @@ public sealed class ReviewerFlowTests(PortalFixture portal)
         var decide = page.GetByRole(AriaRole.Form, new() { Name = "Decide the case" });
         await decide.GetByRole(AriaRole.Group, new() { Name = "Decision" }).GetByLabel("Violation", new() { Exact = true }).CheckAsync();
         await decide.GetByRole(AriaRole.Group, new() { Name = "Action" }).GetByLabel("Suspend API key", new() { Exact = false }).CheckAsync();
+        // Having opened the content, the reviewer is not asked why not; the rationale is required.
+        await Expect(decide.GetByLabel("Why decide without opening the content")).ToHaveCountAsync(0);
+        await decide.GetByLabel("Rationale").FillAsync("Threatens a named politician.");
         await decide.GetByRole(AriaRole.Button, new() { Name = "Record decision and suspend the key" }).ClickAsync();
         await Expect(page.Locator("section.case-decision [data-field='Decision']")).ToHaveTextAsync("Violation");
         await Expect(page.Locator("section.case-decision [data-field='Action']")).ToHaveTextAsync("key suspended");
-        await Expect(page.Locator("table.access tr[data-event='decision']")).ToBeVisibleAsync();
+        await Expect(page.Locator("table.access tr[data-event='decision']")).ToContainTextAsync("rationale=Threatens a named politician.");
+        await Expect(page.Locator("section.case-decision [data-field='Rationale']")).ToHaveTextAsync("Threatens a named politician.");
+        await Expect(page.Locator("section.case-decision [data-field='Decided by']")).ToHaveTextAsync("Rita (reviewer)");
+        await Expect(page.Locator("section.case-decision [data-field='Content seen']")).ToHaveTextAsync("opened by the decider before deciding");
 
         var decided = await portal.AdminAsync(HttpMethod.Get, $"cases/{caseId}");
         Assert.Equal(("decided", "violation", "suspend_key"), (decided.GetProperty("status").GetString(), decided.GetProperty("decision").GetString(),

@@ -10,7 +10,7 @@ namespace Meridian.Portal.Tests;
 /// </summary>
 public sealed class RoleViewTests(PortalFixture portal)
 {
-    private static readonly string[] OperatorApiPaths = ["/admin/v1/audit", "/admin/v1/tokens", "/admin/v1/publishers", "/admin/v1/backends"];
+    private static readonly string[] OperatorApiPaths = ["/admin/v1/audit", "/admin/v1/tokens", "/admin/v1/publishers", "/admin/v1/backends", "/admin/v1/dashboard"];
 
     private static readonly string[] ReviewApiPaths = ["/admin/v1/cases"];
 
@@ -38,7 +38,7 @@ public sealed class RoleViewTests(PortalFixture portal)
 
         var demoCase = await portal.DemoCaseIdAsync();
         await AssertNotAvailableAsync(tab,
-            "/portal/operator/world", "/portal/operator/audit", "/portal/operator/tenants", "/portal/operator/backends", "/portal/publisher/offers",
+            "/portal/operator/world", "/portal/operator/audit", "/portal/operator/tenants", "/portal/operator/dashboard", "/portal/operator/backends", "/portal/publisher/offers",
             "/portal/reviewer/cases", $"/portal/reviewer/cases/{demoCase}", "/portal/reviewer/suspensions", "/portal/tenant/tokens");
 
         Assert.DoesNotContain(tab.Requests, r => OperatorApiPaths.Concat(ReviewApiPaths).Any(p => r.Contains(p, StringComparison.Ordinal)));
@@ -125,7 +125,7 @@ public sealed class RoleViewTests(PortalFixture portal)
         await tab.SignInAsync(PortalFixture.OperatorToken);
 
         Assert.Equal(
-            ["World", "Tenants & tokens", "Backends", "Audit", "Catalogue", "Deployments", "Keys", "Developer tokens", "Usage & receipts", "Trust & Safety", "Offers & terms", "Case queue", "Suspensions"],
+            ["World", "Tenants & tokens", "Dashboard", "Backends", "Audit", "Catalogue", "Deployments", "Keys", "Developer tokens", "Usage & receipts", "Trust & Safety", "Offers & terms", "Case queue", "Suspensions"],
             await tab.NavigationLinksAsync());
 
         var world = tab.Page.GetByRole(AriaRole.List, new() { Name = "Geographies" });

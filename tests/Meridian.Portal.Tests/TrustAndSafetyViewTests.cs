@@ -21,7 +21,7 @@ public sealed class TrustAndSafetyViewTests(PortalFixture portal)
         var caseId = (await portal.WaitForCaseAsync(requestId)).GetProperty("id").GetString()!;
         var reviewer = await portal.CreateTokenAsync("reviewer", publisherId: "pub_anthropic", geographies: ["us"]);
         await portal.AdminAsync(HttpMethod.Post, $"cases/{caseId}/open", new { reason_code = "triage", reason = "Rita's private note" }, reviewer);
-        await portal.AdminAsync(HttpMethod.Post, $"cases/{caseId}/decision", new { decision = "violation", action = "warn_tenant" }, reviewer);
+        await portal.AdminAsync(HttpMethod.Post, $"cases/{caseId}/decision", new { decision = "violation", action = "warn_tenant", rationale = "Decided in a test", not_opened_reason = "The metadata suffices in this test" }, reviewer);
 
         await using var tab = await portal.NewPageAsync(await portal.CreateTokenAsync("tenant-developer", tenantId: tenant));
         await tab.OpenAsync("/portal/tenant/safety");
@@ -108,7 +108,7 @@ public sealed class TrustAndSafetyViewTests(PortalFixture portal)
         var key = await KeyAsync(resource);
         var caseId = (await portal.WaitForCaseAsync(await SendFlaggedAsync(key, "lift-dep"))).GetProperty("id").GetString()!;
         var reviewer = await portal.CreateTokenAsync("reviewer", publisherId: "pub_anthropic", geographies: ["us"]);
-        await portal.AdminAsync(HttpMethod.Post, $"cases/{caseId}/decision", new { decision = "violation", action = "suspend_key" }, reviewer);
+        await portal.AdminAsync(HttpMethod.Post, $"cases/{caseId}/decision", new { decision = "violation", action = "suspend_key", rationale = "Decided in a test", not_opened_reason = "The metadata suffices in this test" }, reviewer);
         using (var refused = await portal.MessagesAsync(key, "Hello while suspended", "lift-dep"))
         {
             Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
@@ -154,7 +154,7 @@ public sealed class TrustAndSafetyViewTests(PortalFixture portal)
         var key = await KeyAsync(resource);
         var caseId = (await portal.WaitForCaseAsync(await SendFlaggedAsync(key, "paused-dep"))).GetProperty("id").GetString()!;
         var reviewer = await portal.CreateTokenAsync("reviewer", publisherId: "pub_anthropic", geographies: ["us"]);
-        await portal.AdminAsync(HttpMethod.Post, $"cases/{caseId}/decision", new { decision = "violation", action = "suspend_deployment" }, reviewer);
+        await portal.AdminAsync(HttpMethod.Post, $"cases/{caseId}/decision", new { decision = "violation", action = "suspend_deployment", rationale = "Decided in a test", not_opened_reason = "The metadata suffices in this test" }, reviewer);
 
         // The tenant sees the deployment suspended where it sees its settings.
         await using (var tenantTab = await portal.NewPageAsync(await portal.CreateTokenAsync("tenant-admin", tenantId: tenant)))

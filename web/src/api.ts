@@ -364,8 +364,26 @@ export interface CaseView {
   decision_action: CaseAction | null;
   decided_at: string | null;
   decided_by: string | null;
-  snapshot: 'held' | 'purged';
+  /** The decider's display name when they decided (null on decisions from before names were recorded). */
+  decided_by_name?: string | null;
+  rationale?: string | null;
+  /** How the decider saw the content: opened it, decided without opening it (with a reason), or there was none to open. */
+  decided_content?: 'opened' | 'not_opened' | 'unavailable' | null;
+  not_opened_reason?: string | null;
+  snapshot: 'held' | 'purged' | 'not_retained';
   purged_at: string | null;
+  /** Escalated as urgent: sorts first in the queue. */
+  urgent?: boolean;
+  escalation?: CaseEscalation | null;
+}
+
+export interface CaseEscalation {
+  at: string;
+  by: string;
+  by_name: string;
+  reason: string;
+  /** Who was told: the people whose queue shows the case as urgent. */
+  notified: { id: string; name: string }[];
 }
 
 export interface AccessEvent {
@@ -373,6 +391,8 @@ export interface AccessEvent {
   at: string;
   actor: string;
   case_id: string;
+  /** The actor's display name when the entry was written (absent on entries from before). */
+  actor_name?: string | null;
   event: string;
   /** What the tenant is shown: triage, escalation, appeal, legal_request or quality_audit (opens only). */
   reason_code?: string | null;
@@ -674,4 +694,35 @@ export function errorMessage(error: unknown): string {
     return fields.length ? `${error.detail} (${fields.join('; ')})` : error.detail;
   }
   return error instanceof Error ? error.message : String(error);
+}
+
+// ---- operator dashboard (GET /dashboard, operator) ----
+
+/** One hour or one group: counts from the receipts, cost from the usage ledger (null by backend). */
+export interface TrafficRow {
+  key: string;
+  name: string;
+  requests: number;
+  input_tokens: number;
+  output_tokens: number;
+  tokens: number;
+  cost: string | null;
+  errors: number;
+  rate_limited: number;
+  blocked: number;
+  fail_closed: number;
+}
+
+export interface Dashboard {
+  from: string;
+  to: string;
+  generated_at: string;
+  currency: string;
+  filters: { tenant: string | null; deployment: string | null; backend: string | null };
+  cost_filtered: boolean;
+  totals: TrafficRow;
+  hours: TrafficRow[];
+  by_tenant: TrafficRow[];
+  by_deployment: TrafficRow[];
+  by_backend: TrafficRow[];
 }

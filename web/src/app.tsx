@@ -5,6 +5,7 @@ import { completeSignIn, forgetProvider, isReturning, signedInWith, signInOption
 import { Link, navigate, usePath } from './router';
 import { SessionContext, type Session } from './session';
 import { ErrorBox, Spinner, UncaughtFailures, ViewTitle } from './ui';
+import { OperatorDashboard } from './views/dashboard';
 import { OperatorAudit, OperatorBackends, OperatorTenants, OperatorWorld } from './views/operator';
 import { PublisherOffers } from './views/publisher';
 import { TenantDeveloperTokens } from './views/devtokens';
@@ -38,6 +39,7 @@ export interface ViewDef {
 export const views: ViewDef[] = [
   { path: '/operator/world', title: 'World', area: 'Operator', component: OperatorWorld },
   { path: '/operator/tenants', title: 'Tenants & tokens', area: 'Operator', component: OperatorTenants },
+  { path: '/operator/dashboard', title: 'Dashboard', area: 'Operator', component: OperatorDashboard },
   { path: '/operator/backends', title: 'Backends', area: 'Operator', component: OperatorBackends },
   { path: '/operator/audit', title: 'Audit', area: 'Operator', component: OperatorAudit },
   { path: '/tenant/catalogue', title: 'Catalogue', area: 'Tenant', component: TenantCatalogue },

@@ -23,7 +23,9 @@ internal sealed record TsCase(
     string? DecisionAction,
     string? Snapshot,
     string? ReviewedBy,
-    string? Retention);
+    string? Retention,
+    string? Rationale = null,
+    bool Urgent = false);
 
 internal sealed record OpenedCase(TsCase Case, JsonElement Snapshot, CaseAccess Access);
 
@@ -31,7 +33,13 @@ internal sealed record CaseAccess(long Seq, string At, string Actor, string Even
 
 internal sealed record OpenCaseRequest(string Reason, string ReasonCode);
 
-internal sealed record DecideCaseRequest(string Decision, string Action);
+internal sealed record DecideCaseRequest(
+    string Decision,
+    string Action,
+    string Rationale,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? NotOpenedReason);
+
+internal sealed record EscalateCaseRequest(string Reason);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(TsCase))]
@@ -39,4 +47,6 @@ internal sealed record DecideCaseRequest(string Decision, string Action);
 [JsonSerializable(typeof(OpenedCase))]
 [JsonSerializable(typeof(OpenCaseRequest))]
 [JsonSerializable(typeof(DecideCaseRequest))]
+[JsonSerializable(typeof(EscalateCaseRequest))]
+[JsonSerializable(typeof(JsonElement))]
 internal sealed partial class CaseJsonContext : JsonSerializerContext;

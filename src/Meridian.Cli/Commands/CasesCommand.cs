@@ -49,7 +49,7 @@ internal static class CasesCommand
                 {
                     table.AddRow(CliOutput.Escape(c.Id), CliOutput.Escape(CliOutput.Time(c.CreatedAt)), CliOutput.Escape(c.Geography),
                         CliOutput.Escape(c.DeploymentName), CliOutput.Escape(c.Verdict),
-                        CliOutput.Escape(c.Status == "decided" ? $"decided: {c.Decision}, {c.DecisionAction}" : c.Status));
+                        CliOutput.Escape(c.Status == "decided" ? $"decided: {c.Decision}, {c.DecisionAction}" : c.Urgent ? $"{c.Status}, urgent" : c.Status));
                 }
 
                 call.Out.Write(table);
@@ -107,12 +107,22 @@ internal static class CasesCommand
         var decideId = CaseIdArgument();
         var decision = new Option<string>("--decision") { Description = "no_violation or violation.", Required = true };
         var action = new Option<string?>("--action") { Description = "none (default), warn_tenant, suspend_key, suspend_deployment, suspend_resource or suspend_tenant (the last two: the operator only)." };
-        var decide = new Command("decide", "Decide a case; a suspension takes effect on the data plane at once and stands until it is lifted (POST /admin/v1/suspensions/{id}/lift).") { decideId, decision, action }
+        var rationale = new Option<string>("--rationale") { Description = "Why you decide so; stored with the decision and in the access log.", Required = true };
+        var notOpened = new Option<string?>("--not-opened-reason")
+        {
+            Description = "Why you decide without opening the content; needed only when you have not opened it (meridian cases open).",
+        };
+        var decide = new Command(
+            "decide",
+            "Decide a case, with your rationale, after opening its content (or saying why not); a suspension takes effect on the data plane at once and stands until it is lifted (POST /admin/v1/suspensions/{id}/lift).")
+        {
+            decideId, decision, action, rationale, notOpened,
+        }
             .WithAction(context, async (call, cancellationToken) =>
             {
                 var id = call.Value(decideId)!;
                 var decided = await call.Api.PostAsync(AdminClient.Path("cases", id, "decision"),
-                    new DecideCaseRequest(call.Value(decision)!, call.Value(action) ?? "none"),
+                    new DecideCaseRequest(call.Value(decision)!, call.Value(action) ?? "none", call.Value(rationale)!, call.Value(notOpened)),
                     CaseJsonContext.Default.DecideCaseRequest, CaseJsonContext.Default.TsCase, cancellationToken);
                 if (call.Json)
                 {
@@ -124,7 +134,26 @@ internal static class CasesCommand
                 return AdminCommand.Ok;
             });
 
-        return new Command("cases", "Trust & Safety cases: the review queue, opening a case (audited), decisions.") { list, open, decide };
+        var escalateId = CaseIdArgument();
+        var escalateReason = new Option<string>("--reason") { Description = "Why the case is urgent; the reviewers and operators told read it.", Required = true };
+        var escalate = new Command("escalate", "Mark an open case urgent: it sorts first in the queue, and the case records who was told.") { escalateId, escalateReason }
+            .WithAction(context, async (call, cancellationToken) =>
+            {
+                var id = call.Value(escalateId)!;
+                var escalated = await call.Api.PostAsync(AdminClient.Path("cases", id, "escalate"), new EscalateCaseRequest(call.Value(escalateReason)!),
+                    CaseJsonContext.Default.EscalateCaseRequest, CaseJsonContext.Default.JsonElement, cancellationToken);
+                if (call.Json)
+                {
+                    call.WriteJson(escalated.Json);
+                    return AdminCommand.Ok;
+                }
+
+                var told = escalated.Value.GetProperty("escalation").GetProperty("notified").EnumerateArray().Select(p => p.GetProperty("name").GetString()).ToList();
+                call.Out.MarkupLine($"Escalated case [bold]{Markup.Escape(id)}[/] as urgent; told: {Markup.Escape(told.Count == 0 ? "nobody else" : string.Join(", ", told))}.");
+                return AdminCommand.Ok;
+            });
+
+        return new Command("cases", "Trust & Safety cases: the review queue, opening a case (audited), escalation, decisions.") { list, open, escalate, decide };
     }
 
     private static Argument<string> CaseIdArgument() => new("case-id") { Description = "The case's id (see meridian cases list)." };

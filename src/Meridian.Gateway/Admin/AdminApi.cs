@@ -23,6 +23,7 @@ public static class AdminApi
             json.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
             json.SerializerOptions.TypeInfoResolverChain.Insert(0, AdminJsonContext.Default);
             json.SerializerOptions.TypeInfoResolverChain.Add(RoutingAdminJsonContext.Default);
+            json.SerializerOptions.TypeInfoResolverChain.Add(DashboardJsonContext.Default);
         });
         return services;
     }
@@ -100,6 +101,7 @@ public static class AdminEndpoints
         admin.MapGet("/tenants/{tenant}/notices", WorldHandlers.TenantNotices);
         admin.MapGet("/backends", BackendHandlers.List);
         admin.MapGet("/metrics", MetricsHandlers.Get);
+        admin.MapGet("/dashboard", DashboardHandlers.Get);
 
         BillingHandlers.Map(admin);
 

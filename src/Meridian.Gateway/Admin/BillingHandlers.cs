@@ -15,7 +15,7 @@ namespace Meridian.Gateway.Admin;
 /// </summary>
 public static class BillingHandlers
 {
-    private const string Currency = "USD";
+    internal const string Currency = "USD";
 
     public static void Map(RouteGroupBuilder admin)
     {

@@ -37,6 +37,7 @@ public static class CaseHandlers
         admin.MapGet("/cases/{id}/access", AccessAsync);
         admin.MapPost("/cases/{id}/open", OpenAsync).WithBody<OpenCaseRequest>();
         admin.MapPost("/cases/{id}/decision", DecideAsync).WithBody<DecideCaseRequest>();
+        admin.MapPost("/cases/{id}/escalate", EscalateAsync).WithBody<EscalateCaseRequest>();
     }
 
     /// <summary>
@@ -240,7 +241,9 @@ public static class CaseHandlers
     }
 
     /// <summary>
-    /// Decides an open case. A <c>suspend_*</c> action records a suspension of the case's key (and its successors), its
+    /// Decides an open case. Every decision carries a rationale, and is accepted only from a reviewer who opened the case's
+    /// content, or who records why they decide without opening it (there is nothing to open when none was retained or it
+    /// was purged): 400 without a rationale, 409 when neither holds (docs/safeguards.md, "Deciding"). A <c>suspend_*</c> action records a suspension of the case's key (and its successors), its
     /// deployment's name, its resource or its tenant (<see cref="MarketplaceStore.Suspend"/>); it takes effect on the data
     /// plane at once on this node (every node within its snapshot refresh), is audited in the control store, and stands
     /// until a lifting decision (<see cref="SuspensionHandlers"/>). A resource or tenant is suspended only by the operator.
@@ -275,12 +278,34 @@ public static class CaseHandlers
             return AdminProblems.Validation("action", "must be none when the decision is no_violation");
         }
 
+        var rationale = body.Rationale?.Trim();
+        if (rationale is not { Length: > 0 and <= AccessReason.MaxChars })
+        {
+            return AdminProblems.Validation("rationale", $"is required: why you decide as you do (1 to {AccessReason.MaxChars} characters); it is stored with the decision and in the access log");
+        }
+
+        var notOpenedReason = body.NotOpenedReason?.Trim();
+        if (notOpenedReason is { Length: 0 or > AccessReason.MaxChars })
+        {
+            return AdminProblems.Validation("not_opened_reason", $"when given, must say why you decide without opening the content (1 to {AccessReason.MaxChars} characters)");
+        }
+
         if (found!.Status != CaseStore.Open)
         {
             return AdminProblems.Conflict($"Case '{id}' was already decided ({found.Decision}, {found.DecisionAction}).");
         }
 
         var caller = AdminAuthentication.CallerOf(context);
+        var content = !found.HasSnapshot ? CaseStore.ContentUnavailable
+            : store!.Cases.HasOpened(id, caller.Actor) ? CaseStore.ContentOpened
+            : notOpenedReason is not null ? CaseStore.ContentNotOpened
+            : null;
+        if (content is null)
+        {
+            return AdminProblems.Conflict(
+                $"You have not opened the content of case '{id}'. Open it first (POST /admin/v1/cases/{id}/open), or decide without opening it by giving not_opened_reason: why you do not need to see it.");
+        }
+
         var party = caller.DecidingParty!.Value; // Find admitted only the operator-admin and reviewers
         SuspensionDraft? draft = action switch
         {
@@ -302,13 +327,86 @@ public static class CaseHandlers
             return AdminProblems.From(refused);
         }
 
-        if (store!.Cases.Decide(id, decision, action, AccessRecords.Of(caller), writer.LogIdFor(found.Geography), now) is not { } decided)
+        var recorded = new CaseDecisionDraft(decision, action, rationale, content, content == CaseStore.ContentNotOpened ? notOpenedReason : null);
+        if (store!.Cases.Decide(id, recorded, AccessRecords.Of(caller), writer.LogIdFor(found.Geography), now) is not { } decided)
         {
             return AdminProblems.Conflict($"Case '{id}' was already decided.");
         }
 
         await writer.LogAccessAsync(found.Geography, context.RequestAborted);
         return TypedResults.Ok(CaseView.Of(decided));
+    }
+
+    /// <summary>
+    /// Escalates an open case as urgent: it sorts first in every queue that shows it, and the case records who escalated it,
+    /// why, and who was told — the live tokens that review it besides the caller: the operator-admins, the operator's
+    /// reviewers of its geography, and the reviewers of its own party there. 409 when it is decided or escalated already.
+    /// </summary>
+    public static async Task<Results<Ok<CaseView>, ProblemHttpResult>> EscalateAsync(
+        HttpContext context, string id, GeographyStores stores, RecordWriter writer, AdminTokenStore tokens, TimeProvider time)
+    {
+        if (Find(context, id, stores, out var found, out var store) is { } denied)
+        {
+            return denied;
+        }
+
+        var (body, problem) = await AdminRequest.ReadJsonAsync(context, CaseJsonContext.Default.EscalateCaseRequest);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var reason = body!.Reason?.Trim();
+        if (reason is not { Length: > 0 and <= AccessReason.MaxChars })
+        {
+            return AdminProblems.Validation("reason", $"is required: why this case is urgent (1 to {AccessReason.MaxChars} characters); the people told read it");
+        }
+
+        if (found!.Status != CaseStore.Open)
+        {
+            return AdminProblems.Conflict($"Case '{id}' was already decided ({found.Decision}, {found.DecisionAction}); only an open case is escalated.");
+        }
+
+        if (found.Escalation is { } earlier)
+        {
+            return AdminProblems.Conflict($"Case '{id}' was already escalated by {earlier.ByName} at {ControlStore.FormatTime(earlier.At)}.");
+        }
+
+        var caller = AdminAuthentication.CallerOf(context);
+        var told = ReviewersOf(found, tokens).Where(t => t.Id != caller.Actor).ToList();
+        if (store!.Cases.Escalate(id, reason, told, AccessRecords.Of(caller), writer.LogIdFor(found.Geography), time.GetUtcNow()) is not { } escalated)
+        {
+            return AdminProblems.Conflict($"Case '{id}' was decided or escalated meanwhile.");
+        }
+
+        await writer.LogAccessAsync(found.Geography, context.RequestAborted);
+        return TypedResults.Ok(CaseView.Of(escalated));
+    }
+
+    /// <summary>The live tokens that may review this case, the operator's first.</summary>
+    private static IEnumerable<CasePerson> ReviewersOf(CaseRecord c, AdminTokenStore tokens)
+    {
+        var reviewers = new List<AdminToken>();
+        var page = new PageRequest(AdminRequest.MaxLimit, null);
+        while (true)
+        {
+            var found = tokens.List(null, page);
+            reviewers.AddRange(found.Items.Where(t => t.RevokedAt is null));
+            if (found.NextAfter is null)
+            {
+                break;
+            }
+
+            page = page with { After = found.NextAfter };
+        }
+
+        return reviewers
+            .Select(t => (Token: t, Caller: new AdminCaller(t.Id, t.Name, t.Role, t.TenantId, t.PublisherId, t.Geographies)))
+            .Where(x => x.Caller.ReviewCase(c.ReviewedBy, c.PublisherId, c.TenantId, c.Geography) == AccessDecision.Allowed
+                || (x.Caller.ReviewerFor == ReviewedBy.Operator && x.Caller.Geographies.Contains(c.Geography, StringComparer.OrdinalIgnoreCase)))
+            .OrderBy(x => x.Caller.DecidingParty == ReviewedBy.Operator ? 0 : 1)
+            .ThenBy(x => x.Token.Name, StringComparer.Ordinal)
+            .Select(x => new CasePerson(x.Token.Actor, x.Token.Name));
     }
 
     /// <summary><c>?geography=</c>: recomputes the geography's access-log chain (operator only).</summary>

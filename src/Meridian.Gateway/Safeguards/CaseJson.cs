@@ -38,7 +38,33 @@ public sealed record CaseView(
     public static CaseView Of(CaseRecord c) => new(
         c.Id, c.RequestId, c.CreatedAt, c.Geography, c.TenantId, c.KeyId, c.ResourceId, c.DeploymentId, c.DeploymentName, c.PublisherId,
         c.Policy, c.Verdict, c.Action, CategoriesOf(c), c.Kinds, c.Status,
-        c.Decision, c.DecisionAction, c.DecidedAt, c.DecidedBy, SnapshotState(c), c.PurgedAt, CaseReview.Of(c.ReviewedBy), CaseReview.Of(c.Retention));
+        c.Decision, c.DecisionAction, c.DecidedAt, c.DecidedBy, SnapshotState(c), c.PurgedAt, CaseReview.Of(c.ReviewedBy), CaseReview.Of(c.Retention))
+    {
+        DecidedByName = c.DecidedByName,
+        Rationale = c.Rationale,
+        DecidedContent = c.DecidedContent,
+        NotOpenedReason = c.NotOpenedReason,
+        Urgent = c.Escalation is not null,
+        Escalation = c.Escalation is { } e
+            ? new CaseEscalationView(e.At, e.By, e.ByName, e.Reason, [.. e.Notified.Select(p => new CasePersonView(p.Id, p.Name))])
+            : null,
+    };
+
+    /// <summary>The decider's display name when they decided (null on decisions from before names were recorded).</summary>
+    public string? DecidedByName { get; init; }
+
+    /// <summary>Why the reviewer decided so (null only on decisions from before a rationale was required).</summary>
+    public string? Rationale { get; init; }
+
+    /// <summary><c>opened</c>, <c>not_opened</c> (see <see cref="NotOpenedReason"/>) or <c>unavailable</c>: how the decider saw the content.</summary>
+    public string? DecidedContent { get; init; }
+
+    public string? NotOpenedReason { get; init; }
+
+    /// <summary>True once escalated: the portal's queue puts urgent cases first.</summary>
+    public bool Urgent { get; init; }
+
+    public CaseEscalationView? Escalation { get; init; }
 
     /// <summary><c>held</c>, <c>purged</c> (after the retention period) or <c>not_retained</c> (retention mode <c>none</c>).</summary>
     internal static string SnapshotState(CaseRecord c) => c.HasSnapshot ? "held" : c.Retention == RetentionMode.None ? "not_retained" : "purged";
@@ -76,7 +102,17 @@ public sealed record OpenCaseRequest(string? Reason, string? ReasonCode = null);
 /// <summary>The decrypted snapshot (<c>request</c> as the client sent it, <c>response</c> text) and the access record just written.</summary>
 public sealed record OpenCaseResponse(CaseView Case, JsonElement Snapshot, AccessEventView Access);
 
-public sealed record DecideCaseRequest(string? Decision, string? Action);
+/// <param name="Rationale">Why the reviewer decides so: required, stored on the case and in the access log.</param>
+/// <param name="NotOpenedReason">Why the reviewer decides without opening the content; needed only when they have not opened it.</param>
+public sealed record DecideCaseRequest(string? Decision, string? Action, string? Rationale = null, string? NotOpenedReason = null);
+
+/// <param name="Reason">Why the case is urgent; the people told read it.</param>
+public sealed record EscalateCaseRequest(string? Reason);
+
+public sealed record CasePersonView(string Id, string Name);
+
+/// <param name="Notified">Who was told: the people whose queue shows the case as urgent.</param>
+public sealed record CaseEscalationView(DateTimeOffset At, string By, string ByName, string Reason, IReadOnlyList<CasePersonView> Notified);
 
 public sealed record AccessLogVerificationView(string Geography, bool Valid, long Entries, long? BrokenAt, string? Head);
 
@@ -136,6 +172,7 @@ public sealed record TenantAccessEventView(DateTimeOffset At, string Event, stri
 [JsonSerializable(typeof(OpenCaseRequest))]
 [JsonSerializable(typeof(OpenCaseResponse))]
 [JsonSerializable(typeof(DecideCaseRequest))]
+[JsonSerializable(typeof(EscalateCaseRequest))]
 [JsonSerializable(typeof(AccessLogVerificationView))]
 [JsonSerializable(typeof(ReceiptCaseView))]
 [JsonSerializable(typeof(ListResponse<TenantCaseView>))]

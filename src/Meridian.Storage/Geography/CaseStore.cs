@@ -71,7 +71,32 @@ public sealed record CaseRecord
 
     /// <summary>The deployment's retention mode when the case was opened: with <c>none</c> no snapshot was ever stored.</summary>
     public RetentionMode Retention { get; init; } = RetentionMode.Standard;
+
+    /// <summary>The decider's display name when the decision was recorded (null before names were recorded).</summary>
+    public string? DecidedByName { get; init; }
+
+    /// <summary>Why the reviewer decided as they did (null only on decisions from before a rationale was required).</summary>
+    public string? Rationale { get; init; }
+
+    /// <summary>
+    /// How the decider saw the content: <see cref="CaseStore.ContentOpened"/>, <see cref="CaseStore.ContentNotOpened"/>
+    /// (with <see cref="NotOpenedReason"/>) or <see cref="CaseStore.ContentUnavailable"/>; null on decisions from before.
+    /// </summary>
+    public string? DecidedContent { get; init; }
+
+    /// <summary>The decider's recorded reason for deciding without opening the content.</summary>
+    public string? NotOpenedReason { get; init; }
+
+    /// <summary>Set when the case was escalated as urgent (an open case only; it then sorts first in the queue).</summary>
+    public CaseEscalation? Escalation { get; init; }
 }
+
+/// <summary>An urgent escalation of a case: who escalated it, when, why, and who was told.</summary>
+/// <param name="Notified">The people whose queue shows the case as urgent from then on (token actor and display name).</param>
+public sealed record CaseEscalation(DateTimeOffset At, string By, string ByName, string Reason, IReadOnlyList<CasePerson> Notified);
+
+/// <summary>A person a case record names: the actor id (<c>token:…</c>) and the display name it had then.</summary>
+public sealed record CasePerson(string Id, string Name);
 
 /// <summary>One entry of a geography's hash-chained access log: every human view, decision and purge of a case.</summary>
 /// <param name="PreviousHash">The <see cref="Hash"/> of the entry before (64 zeros for the first).</param>
@@ -231,7 +256,8 @@ public sealed partial class CaseStore
         "id, request_id, created_at, geography, tenant_id, key_id, resource_id, deployment_id, deployment_name, publisher_id, policy, verdict, " +
         "action, categories, kinds, status, decision, decision_action, decided_at, decided_by, " +
         "CASE WHEN snapshot IS NOT NULL OR EXISTS (SELECT 1 FROM ts_case_keys k WHERE k.case_id = ts_cases.id) THEN 1 ELSE 0 END, purged_at, " +
-        "reviewed_by, retention";
+        "reviewed_by, retention, decided_by_name, decision_rationale, decided_content, not_opened_reason, " +
+        "escalated_at, escalated_by, escalated_by_name, escalation_reason, escalation_notified";
 
     private const string InsertColumns =
         "id, request_id, created_at, geography, tenant_id, key_id, resource_id, deployment_id, deployment_name, publisher_id, policy, verdict, " +
@@ -373,20 +399,28 @@ public sealed partial class CaseStore
         });
     }
 
-    /// <summary>Records a decision on an open case (and the access event). Null when the case is missing or already decided.</summary>
-    public CaseRecord? Decide(string caseId, string decision, string action, AccessActor who, string logId, DateTimeOffset at) =>
+    /// <summary>
+    /// Records a decision on an open case, with its rationale and how the decider saw the content, and the access event
+    /// (whose free-text reason, covered by the chain hash and so by the access record's leaf, carries both). Null when the
+    /// case is missing or already decided.
+    /// </summary>
+    public CaseRecord? Decide(string caseId, CaseDecisionDraft draft, AccessActor who, string logId, DateTimeOffset at) =>
         TransientStoreFailures.Write(_database, (connection, transaction) =>
         {
+            ArgumentNullException.ThrowIfNull(draft);
             var changed = connection.Execute(transaction, """
-                UPDATE ts_cases SET status = @decided, decision = @decision, decision_action = @action, decided_at = @at, decided_by = @actor
+                UPDATE ts_cases SET status = @decided, decision = @decision, decision_action = @action, decided_at = @at, decided_by = @actor,
+                    decided_by_name = @name, decision_rationale = @rationale, decided_content = @content, not_opened_reason = @notOpened
                 WHERE id = @id AND status = @open
-                """, ("@decided", Decided), ("@decision", decision), ("@action", action), ("@at", Time(at)), ("@actor", who.Id), ("@id", caseId), ("@open", Open));
+                """, ("@decided", Decided), ("@decision", draft.Decision), ("@action", draft.Action), ("@at", Time(at)), ("@actor", who.Id),
+                ("@name", who.Name), ("@rationale", draft.Rationale), ("@content", draft.Content), ("@notOpened", draft.NotOpenedReason),
+                ("@id", caseId), ("@open", Open));
             if (changed == 0)
             {
                 return (default(CaseRecord), false);
             }
 
-            Append(connection, transaction, caseId, who, logId, "decision", decision, $"decision={decision} action={action}", at);
+            Append(connection, transaction, caseId, who, logId, "decision", draft.Decision, draft.AccessReason, at);
             return (connection.QuerySingle(transaction, $"SELECT {Columns} FROM ts_cases WHERE id = @id", Read, ("@id", caseId)), true);
         });
 
@@ -640,6 +674,13 @@ public sealed partial class CaseStore
         PurgedAt = r.GetStringOrNull(21) is { } purged ? ParseTime(purged) : null,
         ReviewedBy = CaseReview.TryParse(r.GetString(22), out ReviewedBy reviewedBy) ? reviewedBy : throw Corrupt("reviewed_by", r.GetString(22)),
         Retention = CaseReview.TryParse(r.GetString(23), out RetentionMode retention) ? retention : throw Corrupt("retention", r.GetString(23)),
+        DecidedByName = r.GetStringOrNull(24),
+        Rationale = r.GetStringOrNull(25),
+        DecidedContent = r.GetStringOrNull(26),
+        NotOpenedReason = r.GetStringOrNull(27),
+        Escalation = r.GetStringOrNull(28) is { } escalated
+            ? new CaseEscalation(ParseTime(escalated), r.GetString(29), r.GetString(30), r.GetString(31), ParsePeople(r.GetString(32)))
+            : null,
     };
 
     private static InvalidOperationException Corrupt(string what, string value) => new($"The case store holds an invalid {what}: '{value}'.");

@@ -58,6 +58,8 @@ public sealed partial class ReceiptStore
         CaseStore.ContentKeysSchema,
         CaseStore.AccessLeavesSchema,
         KeyUseMigration,
+        CaseStore.DecisionRationaleSchema,
+        TrafficTimeMigration,
     ];
 
     /// <summary>

@@ -40,7 +40,14 @@ public sealed partial class CasesCommandTests(CliGatewayFixture gateway) : IClas
         Assert.Contains("politician", opened.Out);
         Assert.Contains("Access recorded", opened.Out);
 
-        var decided = (await gateway.Cli.RunAsync("cases", "decide", caseId, "--decision", "violation", "--action", "suspend_key")).ShouldSucceed();
+        var escalated = (await gateway.Cli.RunAsync("cases", "escalate", caseId, "--reason", "threat against a named person")).ShouldSucceed();
+        Assert.Contains("as urgent; told:", escalated.Out);
+        Assert.Contains("urgent", (await gateway.Cli.RunAsync("cases", "list", "--status", "open")).ShouldSucceed().Out);
+
+        // A decision without a rationale is refused by the CLI itself; with one, after the open above, it is recorded.
+        (await gateway.Cli.RunAsync("cases", "decide", caseId, "--decision", "violation", "--action", "suspend_key")).ShouldFail();
+        var decided = (await gateway.Cli.RunAsync(
+            "cases", "decide", caseId, "--decision", "violation", "--action", "suspend_key", "--rationale", "incitement to violence")).ShouldSucceed();
         Assert.Contains("suspend_key", decided.Out);
         using var next = await SendAsync(http, key, "Hello");
         Assert.Equal(HttpStatusCode.Forbidden, next.StatusCode);

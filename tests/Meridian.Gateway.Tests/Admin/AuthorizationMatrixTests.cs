@@ -133,6 +133,7 @@ public sealed class AuthorizationMatrixTests(AdminServer server) : IClassFixture
             ("GET /audit", () => Get("/admin/v1/audit"),                                                     "2    403  403  403  403  401  401"),
             ("GET /backends", () => Get("/admin/v1/backends"),                                               "2    403  403  403  403  401  401"),
             ("GET /metrics", () => Get("/admin/v1/metrics"),                                                 "2    403  403  403  403  401  401"),
+            ("GET /dashboard", () => Get("/admin/v1/dashboard"),                                             "2    403  403  403  403  401  401"),
         };
 
         var failures = new StringBuilder();

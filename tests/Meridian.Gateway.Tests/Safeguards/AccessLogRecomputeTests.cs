@@ -22,7 +22,7 @@ public sealed class AccessLogRecomputeTests : IAsyncLifetime
     {
         var found = await _server.FlaggedCaseAsync();
         await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/open", new { reason = "triage, with | bars and é", reason_code = "escalation" });
-        await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/decision", new { decision = "no_violation" });
+        await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/decision", new { decision = "no_violation", rationale = "Decided in a test", not_opened_reason = "The metadata suffices in this test" });
 
         var entries = (await _server.AdminJsonAsync(HttpMethod.Get, $"/admin/v1/cases/{found.Id}/access")).GetProperty("data").EnumerateArray().ToList();
 

@@ -85,7 +85,7 @@ public sealed class AccessRecordReceiptTests : IAsyncLifetime
         await _server.AdminJsonAsync(HttpMethod.Get, "/admin/v1/cases", token: reviewer);
         await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{cases[0].Id}/open", new { reason = "first look" }, reviewer);
         await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{cases[0].Id}/open", new { reason = "second look", reason_code = "appeal" });
-        await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{cases[1].Id}/decision", new { decision = "no_violation" }, reviewer);
+        await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{cases[1].Id}/decision", new { decision = "no_violation", rationale = "Decided in a test", not_opened_reason = "The metadata suffices in this test" }, reviewer);
         await _server.AdminJsonAsync(HttpMethod.Get, $"/admin/v1/cases/{cases[1].Id}/access");
 
         var log = _server.Stores.For("us").Cases.AccessLog();
@@ -121,7 +121,7 @@ public sealed class AccessRecordReceiptTests : IAsyncLifetime
         var (reviewer, _) = await ReviewerAsync();
         await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/open", new { reason = "look" }, reviewer);
         await _server.AdminJsonAsync(HttpMethod.Get, $"/admin/v1/cases/{found.Id}", token: reviewer);
-        await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/decision", new { decision = "violation", action = "warn_tenant" }, reviewer);
+        await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/decision", new { decision = "violation", action = "warn_tenant", rationale = "Decided in a test", not_opened_reason = "The metadata suffices in this test" }, reviewer);
         var store = _server.Stores.For("us");
         var entries = store.Cases.AccessLog(found.Id);
         Assert.Equal(["open", "view", "decision"], entries.Select(e => e.Event));

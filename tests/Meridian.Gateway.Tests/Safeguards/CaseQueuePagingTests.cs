@@ -38,7 +38,7 @@ public sealed class CaseQueuePagingTests : IAsyncLifetime
     public async Task Filters_by_status_and_geography_page_the_same_way()
     {
         var written = Seed();
-        _server.Stores.For("eu").Cases.Decide(written.First(c => c.Geography == "eu").Id, "no_violation", "none", new AccessActor("token:test", "operator-admin", "test", "operator"), "rl_test", DateTimeOffset.UtcNow);
+        _server.Stores.For("eu").Cases.Decide(written.First(c => c.Geography == "eu").Id, new CaseDecisionDraft("no_violation", "none", "paging test", CaseStore.ContentUnavailable, null), new AccessActor("token:test", "operator-admin", "test", "operator"), "rl_test", DateTimeOffset.UtcNow);
 
         var euOpen = await ReadAllAsync("/admin/v1/cases?geography=eu&status=open", 3, SafeguardsServer.OperatorToken);
         Assert.Equal(written.Where(c => c.Geography == "eu").Select(c => c.Id).Skip(1).Order(StringComparer.Ordinal), euOpen.Order(StringComparer.Ordinal));

@@ -51,7 +51,7 @@ public sealed class CaseReviewScopeTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.NotFound,
                 (await _server.AdminAsync(HttpMethod.Post, $"/admin/v1/cases/{Missing}/open", new { reason = "look" }, token)).Response.StatusCode);
             Assert.Equal(HttpStatusCode.NotFound,
-                (await _server.AdminAsync(HttpMethod.Post, $"/admin/v1/cases/{Missing}/decision", new { decision = "no_violation" }, token)).Response.StatusCode);
+                (await _server.AdminAsync(HttpMethod.Post, $"/admin/v1/cases/{Missing}/decision", new { decision = "no_violation", rationale = "Decided in a test", not_opened_reason = "The metadata suffices in this test" }, token)).Response.StatusCode);
         }
     }
 
@@ -64,7 +64,7 @@ public sealed class CaseReviewScopeTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await _server.AdminAsync(HttpMethod.Get, $"/admin/v1/cases/{found.Id}", token: reviewer)).Response.StatusCode);
         var opened = await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/open", new { reason = "triage", reason_code = "escalation" }, reviewer);
         Assert.Equal("escalation", opened.GetProperty("access").GetProperty("reason_code").GetString());
-        var decided = await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/decision", new { decision = "no_violation" }, reviewer);
+        var decided = await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/decision", new { decision = "no_violation", rationale = "Decided in a test", not_opened_reason = "The metadata suffices in this test" }, reviewer);
         Assert.Equal("decided", decided.GetProperty("status").GetString());
     }
 
@@ -84,7 +84,7 @@ public sealed class CaseReviewScopeTests : IAsyncLifetime
         var view = await _server.AdminAsync(HttpMethod.Get, $"/admin/v1/cases/{caseId}", token: outsider);
         var access = await _server.AdminAsync(HttpMethod.Get, $"/admin/v1/cases/{caseId}/access", token: outsider);
         var open = await _server.AdminAsync(HttpMethod.Post, $"/admin/v1/cases/{caseId}/open", new { reason = "curious" }, outsider);
-        var decide = await _server.AdminAsync(HttpMethod.Post, $"/admin/v1/cases/{caseId}/decision", new { decision = "violation", action = "suspend_key" }, outsider);
+        var decide = await _server.AdminAsync(HttpMethod.Post, $"/admin/v1/cases/{caseId}/decision", new { decision = "violation", action = "suspend_key", rationale = "Decided in a test", not_opened_reason = "The metadata suffices in this test" }, outsider);
 
         foreach (var (response, text) in new[] { view, access, open, decide })
         {

@@ -148,7 +148,7 @@ public sealed class SafeguardsEndToEndTests : IAsyncLifetime
         Assert.Contains(FlaggedText, opened.GetProperty("snapshot").GetProperty("request").GetRawText());
         Assert.Contains(FlaggedText, opened.GetProperty("snapshot").GetProperty("response").GetString());
         await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/open", new { reason = "second look" });
-        await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/decision", new { decision = "no_violation", action = "none" }, reviewer);
+        await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/decision", new { decision = "no_violation", action = "none", rationale = "Decided in a test", not_opened_reason = "The metadata suffices in this test" }, reviewer);
 
         var log = _server.Stores.For("us").Cases.AccessLog(found.Id);
         Assert.Equal(["open", "open", "decision"], log.Select(e => e.Event));
@@ -180,7 +180,7 @@ public sealed class SafeguardsEndToEndTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, flagged.StatusCode);
         var found = await _server.WaitForCaseAsync(SafeguardsServer.RequestIdOf(flagged));
 
-        var decided = await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/decision", new { decision = "violation", action = "suspend_key" });
+        var decided = await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/decision", new { decision = "violation", action = "suspend_key", rationale = "Decided in a test", not_opened_reason = "The metadata suffices in this test" });
         Assert.Equal("decided", decided.GetProperty("status").GetString());
         Assert.Equal("suspend_key", decided.GetProperty("decision_action").GetString());
 
@@ -191,7 +191,7 @@ public sealed class SafeguardsEndToEndTests : IAsyncLifetime
         using var other = await _server.MessagesAsync("Hello from the demo key");
         Assert.Equal(HttpStatusCode.OK, other.StatusCode);
 
-        var again = await _server.AdminAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/decision", new { decision = "violation", action = "none" });
+        var again = await _server.AdminAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/decision", new { decision = "violation", action = "none", rationale = "Decided in a test", not_opened_reason = "The metadata suffices in this test" });
         Assert.Equal(HttpStatusCode.Conflict, again.Response.StatusCode);
         var receipt = await ReceiptAsync(SafeguardsServer.RequestIdOf(flagged), key: SafeguardsServer.DemoKey);
         Assert.Equal("violation", receipt.GetProperty("case").GetProperty("decision").GetString());
@@ -202,7 +202,7 @@ public sealed class SafeguardsEndToEndTests : IAsyncLifetime
     {
         using var flagged = await _server.MessagesAsync(FlaggedText);
         var found = await _server.WaitForCaseAsync(SafeguardsServer.RequestIdOf(flagged));
-        await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/decision", new { decision = "violation", action = "suspend_deployment" });
+        await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/decision", new { decision = "violation", action = "suspend_deployment", rationale = "Decided in a test", not_opened_reason = "The metadata suffices in this test" });
 
         using var next = await _server.MessagesAsync("Hello again");
         Assert.Equal(HttpStatusCode.Forbidden, next.StatusCode);
@@ -214,7 +214,7 @@ public sealed class SafeguardsEndToEndTests : IAsyncLifetime
     {
         using var flagged = await _server.MessagesAsync(FlaggedText);
         var found = await _server.WaitForCaseAsync(SafeguardsServer.RequestIdOf(flagged));
-        await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/decision", new { decision = "violation", action = "warn_tenant" });
+        await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/decision", new { decision = "violation", action = "warn_tenant", rationale = "Decided in a test", not_opened_reason = "The metadata suffices in this test" });
 
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow + TimeSpan.FromDays(29));
         var purger = _server.Purger(clock);

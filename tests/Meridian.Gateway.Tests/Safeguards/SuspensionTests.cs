@@ -27,7 +27,7 @@ public sealed class SuspensionTests : IAsyncLifetime
         var created = await _server.AdminJsonAsync(HttpMethod.Post, "/admin/v1/resources/res_demo/keys", new { name = "abusive app" }, tenantAdmin);
         var (keyId, key) = (created.GetProperty("id").GetString()!, created.GetProperty("key").GetString()!);
         var found = await _server.FlaggedCaseAsync(key: key);
-        await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/decision", new { decision = "violation", action = "suspend_key" }, reviewer);
+        await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/decision", new { decision = "violation", action = "suspend_key", rationale = "Decided in a test", not_opened_reason = "The metadata suffices in this test" }, reviewer);
 
         // Shown as suspended, with when, by whose Trust & Safety and on which case; the tenant is not shown the reviewer.
         var shown = await _server.AdminJsonAsync(HttpMethod.Get, $"/admin/v1/keys/{keyId}", token: tenantAdmin);
@@ -110,7 +110,7 @@ public sealed class SuspensionTests : IAsyncLifetime
         using var flagged = await _server.MessagesAsync(FlaggedText, model: "moderated");
         Assert.Equal(HttpStatusCode.OK, flagged.StatusCode);
         var found = await _server.WaitForCaseAsync(SafeguardsServer.RequestIdOf(flagged));
-        await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/decision", new { decision = "violation", action = "suspend_deployment" });
+        await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/decision", new { decision = "violation", action = "suspend_deployment", rationale = "Decided in a test", not_opened_reason = "The metadata suffices in this test" });
         Assert.Equal("suspended", (await _server.AdminJsonAsync(HttpMethod.Get, $"/admin/v1/deployments/{first}", token: tenantAdmin)).GetProperty("status").GetString());
 
         var deleted = await _server.AdminAsync(HttpMethod.Delete, $"/admin/v1/deployments/{first}", token: tenantAdmin);
@@ -142,7 +142,7 @@ public sealed class SuspensionTests : IAsyncLifetime
         var found = await _server.FlaggedCaseAsync();
         foreach (var action in new[] { "suspend_resource", "suspend_tenant" })
         {
-            var (response, text) = await _server.AdminAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/decision", new { decision = "violation", action }, publisherReviewer);
+            var (response, text) = await _server.AdminAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/decision", new { decision = "violation", action, rationale = "Decided in a test", not_opened_reason = "The metadata suffices in this test" }, publisherReviewer);
             Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
             Assert.Contains("operator", text);
         }
@@ -152,7 +152,7 @@ public sealed class SuspensionTests : IAsyncLifetime
         var tenantAdmin = await _server.TokenAsync("tenant-admin", tenantId: "ten_demo");
         var before = await _server.AdminJsonAsync(HttpMethod.Post, "/admin/v1/resources/res_demo/keys", new { name = "made before" }, tenantAdmin);
 
-        await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/decision", new { decision = "violation", action = "suspend_tenant" });
+        await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/decision", new { decision = "violation", action = "suspend_tenant", rationale = "Decided in a test", not_opened_reason = "The metadata suffices in this test" });
 
         await AssertRefusedAsync(SafeguardsServer.DemoKey, "tenant has been suspended");
         await AssertRefusedAsync(before.GetProperty("key").GetString()!, "tenant has been suspended");
@@ -175,7 +175,7 @@ public sealed class SuspensionTests : IAsyncLifetime
     {
         var found = await _server.FlaggedCaseAsync();
         var reviewer = await _server.TokenAsync("reviewer", publisherId: "pub_anthropic", geographies: ["us"]);
-        await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/decision", new { decision = "violation", action = "suspend_deployment" }, reviewer);
+        await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/decision", new { decision = "violation", action = "suspend_deployment", rationale = "Decided in a test", not_opened_reason = "The metadata suffices in this test" }, reviewer);
         var suspensionId = (await _server.AdminJsonAsync(HttpMethod.Get, $"/admin/v1/suspensions?case_id={found.Id}", token: reviewer))
             .GetProperty("data")[0].GetProperty("id").GetString()!;
         var otherPublisher = (await _server.AdminJsonAsync(HttpMethod.Post, "/admin/v1/publishers", new { name = "Other Publisher", contact_email = "ts@other.example" }))

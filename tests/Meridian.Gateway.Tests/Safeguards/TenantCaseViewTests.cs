@@ -28,7 +28,7 @@ public sealed class TenantCaseViewTests : IAsyncLifetime
         var reviewer = reviewerToken.GetProperty("token").GetString()!;
         var reviewerId = reviewerToken.GetProperty("id").GetString()!;
         await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/open", new { reason = FreeTextReason, reason_code = "escalation" }, reviewer);
-        await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/decision", new { decision = "violation", action = "warn_tenant" }, reviewer);
+        await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/decision", new { decision = "violation", action = "warn_tenant", rationale = "Decided in a test", not_opened_reason = "The metadata suffices in this test" }, reviewer);
         var purger = _server.Purger(new FakeTimeProvider(DateTimeOffset.UtcNow.AddDays(31)));
         Assert.Equal(1, await purger.PurgeExpiredAsync(TestContext.Current.CancellationToken));
 
@@ -62,7 +62,7 @@ public sealed class TenantCaseViewTests : IAsyncLifetime
     public async Task Tenant_lists_its_cases_with_their_outcome_and_not_who_decided()
     {
         var found = await _server.FlaggedCaseAsync();
-        await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/decision", new { decision = "violation", action = "warn_tenant" });
+        await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/decision", new { decision = "violation", action = "warn_tenant", rationale = "Decided in a test", not_opened_reason = "The metadata suffices in this test" });
         var tenantAdmin = await _server.TokenAsync("tenant-admin", tenantId: "ten_demo");
 
         var (_, listText) = await _server.AdminAsync(HttpMethod.Get, "/admin/v1/tenants/ten_demo/cases", token: tenantAdmin);

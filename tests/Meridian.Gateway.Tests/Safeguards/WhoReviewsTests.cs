@@ -64,7 +64,7 @@ public sealed class WhoReviewsTests : IAsyncLifetime
         Assert.Equal(ReviewedBy.Operator, found.ReviewedBy);
         Assert.Equal([found.Id], await QueueAsync(operatorReviewer));
         Assert.Empty(await QueueAsync(publisherReviewer));
-        var decided = await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/decision", new { decision = "no_violation" }, operatorReviewer);
+        var decided = await _server.AdminJsonAsync(HttpMethod.Post, $"/admin/v1/cases/{found.Id}/decision", new { decision = "no_violation", rationale = "Decided in a test", not_opened_reason = "The metadata suffices in this test" }, operatorReviewer);
         Assert.Equal("operator", decided.GetProperty("reviewed_by").GetString());
         // A reviewer of no publisher does not get to list every publisher.
         Assert.Equal(HttpStatusCode.Forbidden, (await _server.AdminAsync(HttpMethod.Get, "/admin/v1/publishers", token: operatorReviewer)).Response.StatusCode);

@@ -45,15 +45,31 @@ function urgency(c: CaseView): number {
 
 function ordered(cases: CaseView[], order: QueueOrder): CaseView[] {
   const byAge = (a: CaseView, b: CaseView) => a.created_at.localeCompare(b.created_at);
+  // Escalated cases come first in every order (the sort is stable, so the order within each group stays).
+  const escalatedFirst = (list: CaseView[]) => list.sort((a, b) => Number(b.urgent ?? false) - Number(a.urgent ?? false));
   switch (order) {
     case 'oldest':
-      return [...cases].sort(byAge);
+      return escalatedFirst([...cases].sort(byAge));
     case 'severity':
       // Most urgent first; among equals the one waiting longest.
-      return [...cases].sort((a, b) => urgency(b) - urgency(a) || byAge(a, b));
+      return escalatedFirst([...cases].sort((a, b) => urgency(b) - urgency(a) || byAge(a, b)));
     default:
-      return cases;
+      return escalatedFirst([...cases]);
   }
+}
+
+/** A person a record names: the display name, with the actor id on hover (as the audit view shows actors). */
+export function Person({ id, name }: { id: string | null | undefined; name?: string | null }) {
+  if (!id) {
+    return <>—</>;
+  }
+  return name ? (
+    <span class="actor" title={id} data-actor={id}>
+      {name}
+    </span>
+  ) : (
+    <code data-actor={id}>{id}</code>
+  );
 }
 
 function CaseQueue() {
@@ -84,6 +100,7 @@ function CaseQueue() {
                 <caption>
                   {orders.find((o) => o.key === order)?.label}
                   {order === 'severity' ? ' (a block before a flag, then the worst category; the longest waiting first among equals)' : ''}
+                  {'; escalated (urgent) cases first'}
                   {page.data.length === queueLimit ? ` — of the newest ${queueLimit}` : ''}
                 </caption>
                 <thead>
@@ -98,7 +115,7 @@ function CaseQueue() {
                 </thead>
                 <tbody>
                   {ordered(page.data, order).map((c) => (
-                    <tr key={c.id} data-case={c.id} data-request={c.request_id} data-status={c.status}>
+                    <tr key={c.id} data-case={c.id} data-request={c.request_id} data-status={c.status} data-urgent={c.urgent ? 'true' : undefined}>
                       <td>{formatTime(c.created_at)}</td>
                       <td>
                         <Link href={`/reviewer/cases/${encodeURIComponent(c.id)}`}>{c.id}</Link>
@@ -144,7 +161,13 @@ const actionLabels: Record<CaseAction, string> = {
 
 function StatusBadge({ c }: { c: CaseView }) {
   if (c.status === 'open') {
-    return <span class="badge">open</span>;
+    return c.urgent ? (
+      <>
+        <span class="badge bad" data-urgent="true">urgent</span> <span class="badge">open</span>
+      </>
+    ) : (
+      <span class="badge">open</span>
+    );
   }
   return (
     <span class={`badge ${c.decision === 'violation' ? 'bad' : 'ok'}`} data-decision={c.decision ?? ''}>
@@ -158,6 +181,7 @@ function StatusBadge({ c }: { c: CaseView }) {
 // ---------------------------------------------------------------------------------------------------------------
 
 function CasePage({ id }: { id: string }) {
+  const { me } = useSession();
   const path = `/cases/${encodeURIComponent(id)}`;
   const state = useLoad(() => Promise.all([get<CaseView>(path), get<Page<AccessEvent>>(`${path}/access`)]), [id]);
   const [opened, setOpened] = useState<OpenCaseResponse | null>(null);
@@ -171,6 +195,12 @@ function CasePage({ id }: { id: string }) {
         {([c, access]) => (
           <div class="case" data-case={c.id} data-status={c.status}>
             <CaseFacts c={c} />
+            {(c.urgent || c.status === 'open') && (
+              <section class="card case-escalation" aria-labelledby="escalation-h">
+                <h2 id="escalation-h">Escalation</h2>
+                {c.escalation ? <EscalationFacts c={c} /> : <EscalateForm c={c} onEscalated={state.reload} />}
+              </section>
+            )}
             <section class="card case-content" aria-labelledby="content-h">
               <h2 id="content-h">Content</h2>
               {opened ? (
@@ -191,7 +221,15 @@ function CasePage({ id }: { id: string }) {
             </section>
             <section class="card case-decision" aria-labelledby="decision-h">
               <h2 id="decision-h">Decision</h2>
-              {c.status === 'decided' ? <DecidedFacts c={c} /> : <DecisionForm c={c} onDecided={state.reload} />}
+              {c.status === 'decided' ? (
+                <DecidedFacts c={c} />
+              ) : (
+                <DecisionForm
+                  c={c}
+                  openedByMe={opened !== null || access.data.some((e) => e.event === 'open' && e.actor === `token:${me.token_id}`)}
+                  onDecided={state.reload}
+                />
+              )}
             </section>
             <section class="card access-log" aria-labelledby="access-h">
               <h2 id="access-h">Access log</h2>
@@ -360,7 +398,8 @@ function OpenedContent({ opened, onHide }: { opened: OpenCaseResponse; onHide: (
   return (
     <div class="opened" data-access-seq={access.seq}>
       <Notice tone="success">
-        Access recorded: entry {access.seq} of the access log, {formatTime(access.at)}, by <code>{access.actor}</code>, reason “{reasonText(access)}”.
+        Access recorded: entry {access.seq} of the access log, {formatTime(access.at)}, by <Person id={access.actor} name={access.actor_name} />, reason “
+        {reasonText(access)}”.
       </Notice>
       <h3 tabIndex={-1} ref={heading}>
         Request
@@ -418,20 +457,101 @@ function DecidedFacts({ c }: { c: CaseView }) {
       <dt>Action</dt>
       <dd data-field="Action">{actionLabels[c.decision_action ?? 'none']}</dd>
       <dt>Decided by</dt>
-      <dd>
-        <code>{c.decided_by ?? '—'}</code>
+      <dd data-field="Decided by">
+        <Person id={c.decided_by} name={c.decided_by_name} />
       </dd>
       <dt>Decided at</dt>
       <dd>{formatTime(c.decided_at)}</dd>
+      <dt>Rationale</dt>
+      <dd data-field="Rationale">{c.rationale ?? '— (decided before a rationale was required)'}</dd>
+      <dt>Content</dt>
+      <dd data-field="Content seen">
+        {c.decided_content === 'opened'
+          ? 'opened by the decider before deciding'
+          : c.decided_content === 'not_opened'
+            ? `decided without opening it: ${c.not_opened_reason ?? ''}`
+            : c.decided_content === 'unavailable'
+              ? 'none to open (not retained or purged)'
+              : '—'}
+      </dd>
     </dl>
   );
 }
 
-function DecisionForm({ c, onDecided }: { c: CaseView; onDecided: () => void }) {
+function EscalationFacts({ c }: { c: CaseView }) {
+  const e = c.escalation!;
+  return (
+    <dl class="facts">
+      <dt>Escalated by</dt>
+      <dd data-field="Escalated by">
+        <Person id={e.by} name={e.by_name} />
+      </dd>
+      <dt>Escalated at</dt>
+      <dd>{formatTime(e.at)}</dd>
+      <dt>Why urgent</dt>
+      <dd data-field="Why urgent">{e.reason}</dd>
+      <dt>Told</dt>
+      <dd data-field="Told">
+        {e.notified.length === 0
+          ? 'nobody else reviews this case'
+          : e.notified.map((p, i) => (
+              <Fragment key={p.id}>
+                {i > 0 && ', '}
+                <Person id={p.id} name={p.name} />
+              </Fragment>
+            ))}
+      </dd>
+    </dl>
+  );
+}
+
+function EscalateForm({ c, onEscalated }: { c: CaseView; onEscalated: () => void }) {
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<unknown>(undefined);
+  const [busy, setBusy] = useState(false);
+  const missing = error instanceof ApiError ? error.field('reason') : undefined;
+  return (
+    <form
+      aria-label="Escalate the case"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setBusy(true);
+        setError(undefined);
+        try {
+          await post(`/cases/${encodeURIComponent(c.id)}/escalate`, { reason: reason.trim() });
+          onEscalated();
+        } catch (err) {
+          setError(err);
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      <p class="hint">
+        For an imminent threat: the case goes to the top of every queue that shows it, and the operator's reviewers and the other reviewers of this case
+        are recorded as told.
+      </p>
+      <Field label="Why it is urgent" value={reason} onInput={setReason} required error={missing} />
+      {error !== undefined && !missing && <ErrorBox error={error} />}
+      <div class="actions">
+        <button type="submit" class="danger" disabled={busy}>
+          {busy ? 'Escalating…' : 'Escalate as urgent'}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function DecisionForm({ c, openedByMe, onDecided }: { c: CaseView; openedByMe: boolean; onDecided: () => void }) {
   // Nothing is preselected: a decision is always an explicit choice (the browser asks for one before submitting).
   const [decision, setDecision] = useState<CaseDecision | null>(null);
   const [action, setAction] = useState<Exclude<CaseAction, 'none'> | null>(null);
+  const [rationale, setRationale] = useState('');
+  const [notOpened, setNotOpened] = useState('');
   const [error, setError] = useState<unknown>(undefined);
+  // The API accepts a decision only from a reviewer who opened the content, or with a recorded reason not to.
+  const mustSayWhyNotOpened = c.snapshot === 'held' && !openedByMe;
+  const fieldError = (name: string) => (error instanceof ApiError ? error.field(name) : undefined);
   const [busy, setBusy] = useState(false);
   const actions: { key: Exclude<CaseAction, 'none'>; label: string; hint: string }[] = [
     { key: 'warn_tenant', label: 'Warn the tenant', hint: 'recorded on the case and shown on the tenant’s receipt' },
@@ -448,7 +568,12 @@ function DecisionForm({ c, onDecided }: { c: CaseView; onDecided: () => void }) 
         setBusy(true);
         setError(undefined);
         try {
-          await post(`/cases/${encodeURIComponent(c.id)}/decision`, { decision, action: chosen });
+          await post(`/cases/${encodeURIComponent(c.id)}/decision`, {
+            decision,
+            action: chosen,
+            rationale: rationale.trim(),
+            ...(mustSayWhyNotOpened ? { not_opened_reason: notOpened.trim() } : {}),
+          });
           onDecided();
         } catch (err) {
           setError(err);
@@ -466,7 +591,30 @@ function DecisionForm({ c, onDecided }: { c: CaseView; onDecided: () => void }) 
         onChange={setDecision}
       />
       {decision === 'violation' && <RadioChoice legend="Action" name="action" required options={actions} value={action} onChange={setAction} />}
-      {error !== undefined && <ErrorBox error={error} />}
+      <Field
+        label="Rationale"
+        multiline
+        value={rationale}
+        onInput={setRationale}
+        required
+        error={fieldError('rationale')}
+        hint="Why you decide so: stored with the decision and in the access log."
+      />
+      {mustSayWhyNotOpened && (
+        <>
+          <Notice tone="warning">
+            You have not opened the content. Open it above before deciding, or decide without opening it and say why (recorded with the decision).
+          </Notice>
+          <Field
+            label="Why decide without opening the content"
+            value={notOpened}
+            onInput={setNotOpened}
+            required
+            error={fieldError('not_opened_reason')}
+          />
+        </>
+      )}
+      {error !== undefined && !fieldError('rationale') && !fieldError('not_opened_reason') && <ErrorBox error={error} />}
       <div class="actions">
         <button type="submit" class={suspends ? 'danger' : undefined} disabled={busy}>
           {busy ? 'Recording…' : suspends ? `Record decision and ${chosen === 'suspend_key' ? 'suspend the key' : 'suspend the deployment'}` : 'Record decision'}
@@ -483,7 +631,7 @@ function AccessLog({ events }: { events: AccessEvent[] }) {
   return (
     <div class="table-wrap" tabIndex={0}>
       <table class="access">
-        <caption>Every view, open, decision and purge, oldest first; each entry is chained to the one before it by its hash.</caption>
+        <caption>Every view, open, escalation, decision and purge, oldest first; each entry is chained to the one before it by its hash.</caption>
         <thead>
           <tr>
             <th scope="col">Entry</th>
@@ -500,7 +648,7 @@ function AccessLog({ events }: { events: AccessEvent[] }) {
               <td>{e.seq}</td>
               <td>{formatTime(e.at)}</td>
               <td>
-                <code>{e.actor}</code>
+                <Person id={e.actor} name={e.actor_name} />
               </td>
               <td>{e.event}</td>
               <td>{reasonText(e) || '—'}</td>

@@ -166,6 +166,8 @@ function describeAccess(e: TenantAccessEvent): string {
       return `The content was deleted${why}.`;
     case 'lift':
       return `A suspension was lifted${why}.`;
+    case 'escalate':
+      return 'The case was escalated as urgent (no content).';
     default:
       return `${e.event}${why}.`;
   }
