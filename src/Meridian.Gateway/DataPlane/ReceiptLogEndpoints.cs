@@ -119,6 +119,41 @@ public sealed class ReceiptLogEndpoints(ApiKeyAuthenticator authenticator, Geogr
     }
 
     /// <summary>
+    /// The <c>log</c> members of a page of receipts: each stored leaf with the inclusion proof to its log's latest signed
+    /// tree head, each log's leaf hashes read once per page; null for a receipt with no leaf (still queued: no store; or
+    /// written before the log).
+    /// </summary>
+    internal static IReadOnlyList<ReceiptLogView?> ViewsOf(IReadOnlyList<(ReceiptStore? Store, LogPosition? Leaf)> receipts)
+    {
+        var views = new ReceiptLogView?[receipts.Count];
+        var logs = new Dictionary<string, (StoredTreeHead Head, ISubtreeSource Leaves, string Geography)>(StringComparer.Ordinal);
+        for (var i = 0; i < receipts.Count; i++)
+        {
+            if (receipts[i] is not { Store: { } store, Leaf: { } leaf })
+            {
+                continue;
+            }
+
+            if (!logs.TryGetValue(leaf.LogId, out var log))
+            {
+                var head = store.LatestTreeHead(leaf.LogId) ?? throw new InvalidOperationException($"Log {leaf.LogId} has no signed tree head, yet a receipt is its leaf {leaf.LeafIndex}.");
+                logs[leaf.LogId] = log = (head, store.LeafSource(leaf.LogId, head.TreeSize), store.Geography);
+            }
+
+            if (leaf.LeafIndex >= log.Head.TreeSize)
+            {
+                throw new InvalidOperationException($"Log {leaf.LogId} has no signed tree head that includes leaf {leaf.LeafIndex}.");
+            }
+
+            var proof = MerkleTree.InclusionProof(log.Leaves, leaf.LeafIndex, log.Head.TreeSize);
+            views[i] = new ReceiptLogView(
+                leaf.LogId, leaf.LeafIndex, Convert.ToBase64String(leaf.LeafHash), TreeHeadView.Of(log.Head, log.Geography), [.. proof.Select(Convert.ToBase64String)]);
+        }
+
+        return views;
+    }
+
+    /// <summary>
     /// Access records as served, each with its leaf and the inclusion proof to its log's latest signed tree head (one read
     /// of the log's leaf hashes per log); <c>log</c> null for an entry not appended yet or from before entries were leaves.
     /// </summary>
