@@ -121,12 +121,14 @@ public sealed class ReceiptLogEndpoints(ApiKeyAuthenticator authenticator, Geogr
     /// <summary>
     /// The <c>log</c> members of a page of receipts: each stored leaf with the inclusion proof to its log's latest signed
     /// tree head, each log's leaf hashes read once per page; null for a receipt with no leaf (still queued: no store; or
-    /// written before the log).
+    /// written before the log) and for the receipts of a log whose stored leaves no longer lead to its heads (a hole, a
+    /// missing head: altered at rest), which is added to <paramref name="errors"/> once, so the page is still served
+    /// (and an audit can name each such receipt from <c>GET /v1/receipts/{id}</c>).
     /// </summary>
-    internal static IReadOnlyList<ReceiptLogView?> ViewsOf(IReadOnlyList<(ReceiptStore? Store, LogPosition? Leaf)> receipts)
+    internal static IReadOnlyList<ReceiptLogView?> ViewsOf(IReadOnlyList<(ReceiptStore? Store, LogPosition? Leaf)> receipts, ICollection<string> errors)
     {
         var views = new ReceiptLogView?[receipts.Count];
-        var logs = new Dictionary<string, (StoredTreeHead Head, ISubtreeSource Leaves, string Geography)>(StringComparer.Ordinal);
+        var logs = new Dictionary<string, (StoredTreeHead Head, ISubtreeSource Leaves, string Geography)?>(StringComparer.Ordinal);
         for (var i = 0; i < receipts.Count; i++)
         {
             if (receipts[i] is not { Store: { } store, Leaf: { } leaf })
@@ -136,18 +138,33 @@ public sealed class ReceiptLogEndpoints(ApiKeyAuthenticator authenticator, Geogr
 
             if (!logs.TryGetValue(leaf.LogId, out var log))
             {
-                var head = store.LatestTreeHead(leaf.LogId) ?? throw new InvalidOperationException($"Log {leaf.LogId} has no signed tree head, yet a receipt is its leaf {leaf.LeafIndex}.");
-                logs[leaf.LogId] = log = (head, store.LeafSource(leaf.LogId, head.TreeSize), store.Geography);
+                try
+                {
+                    var head = store.LatestTreeHead(leaf.LogId) ?? throw new InvalidOperationException($"Receipt log {leaf.LogId} has no signed tree head, yet receipts are its leaves.");
+                    log = (head, store.LeafSource(leaf.LogId, head.TreeSize), store.Geography);
+                }
+                catch (InvalidOperationException ex)
+                {
+                    errors.Add(ex.Message);
+                }
+
+                logs[leaf.LogId] = log;
             }
 
-            if (leaf.LeafIndex >= log.Head.TreeSize)
+            if (log is not { } known)
             {
-                throw new InvalidOperationException($"Log {leaf.LogId} has no signed tree head that includes leaf {leaf.LeafIndex}.");
+                continue;
             }
 
-            var proof = MerkleTree.InclusionProof(log.Leaves, leaf.LeafIndex, log.Head.TreeSize);
+            if (leaf.LeafIndex >= known.Head.TreeSize)
+            {
+                errors.Add($"Receipt log {leaf.LogId} has no signed tree head that includes leaf {leaf.LeafIndex}.");
+                continue;
+            }
+
+            var proof = MerkleTree.InclusionProof(known.Leaves, leaf.LeafIndex, known.Head.TreeSize);
             views[i] = new ReceiptLogView(
-                leaf.LogId, leaf.LeafIndex, Convert.ToBase64String(leaf.LeafHash), TreeHeadView.Of(log.Head, log.Geography), [.. proof.Select(Convert.ToBase64String)]);
+                leaf.LogId, leaf.LeafIndex, Convert.ToBase64String(leaf.LeafHash), TreeHeadView.Of(known.Head, known.Geography), [.. proof.Select(Convert.ToBase64String)]);
         }
 
         return views;
