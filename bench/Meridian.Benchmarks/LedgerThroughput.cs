@@ -14,10 +14,9 @@ namespace Meridian.Benchmarks;
 /// <summary>
 /// A timed console measurement of the usage ledger's write throughput on SQLite (not a BenchmarkDotNet run: the unit of
 /// interest is rows per second over a long stream, and each row is written once). Run with
-/// <c>dotnet run -c Release --project bench/Meridian.Benchmarks -- ledger [rows]</c>. Four shapes:
+/// <c>dotnet run -c Release --project bench/Meridian.Benchmarks -- ledger [rows]</c>. Three shapes:
 /// <list type="number">
-/// <item>ledger rows only, batches of 512 in one transaction each (the store's ceiling);</item>
-/// <item>receipt + ledger row per request, batches of 512 (what the writer commits);</item>
+/// <item>request records (a receipt row with its usage) per request, batches of 512 (what the writer commits);</item>
 /// <item>the background writer end to end: producers enqueue, the writer signs, batches and commits;</item>
 /// <item>durable writes: concurrent requests each waiting for their own commit (group commit), with latency.</item>
 /// </list>
@@ -34,7 +33,7 @@ internal static class LedgerThroughput
         try
         {
             var cost = Cost.Start();
-            Report("request records (receipt + ledger row), 512 per transaction", rows, RecordsOnly(Path.Combine(root, "b"), rows), ref cost);
+            Report("request records (receipt with its usage), 512 per transaction", rows, RecordsOnly(Path.Combine(root, "b"), rows), ref cost);
             Report("RecordWriter end to end (16 producers, logged)", rows, await WriterAsync(Path.Combine(root, "c"), rows), ref cost);
             var (elapsed, latencies) = await DurableAsync(Path.Combine(root, "d"), Math.Min(rows, 50_000), concurrency: 64);
             Report("durable, 64 concurrent requests awaiting commit", latencies.Length, elapsed, ref cost);
@@ -150,7 +149,7 @@ internal static class LedgerThroughput
         Source = UsageSource.Backend,
     };
 
-    /// <summary>The receipt of a usage record as the gateway would write it beside the record (ledger and cluster-writer runs).</summary>
+    /// <summary>The receipt of a usage record as the gateway writes it, saying what the usage says (ledger and cluster-writer runs).</summary>
     internal static Receipt ReceiptOf(UsageRecord usage) => new()
     {
         RequestId = usage.RequestId,
@@ -160,12 +159,15 @@ internal static class LedgerThroughput
         DeploymentId = usage.DeploymentId,
         DeploymentName = usage.DeploymentName,
         Model = usage.Model,
+        PublisherId = usage.PublisherId,
+        ResourceId = usage.ResourceId,
         IngressRegion = "eastus",
         StorageGeography = usage.StorageGeography,
         Endpoint = "messages",
         Status = 200,
         InputTokens = usage.Tokens.Input,
         OutputTokens = usage.Tokens.Output,
+        CacheCreationInputTokens = usage.Tokens.CacheWrite,
         CacheReadInputTokens = usage.Tokens.CacheRead,
     };
 }

@@ -84,6 +84,8 @@ public static class TestStores
         DeploymentId = usage.DeploymentId,
         DeploymentName = usage.DeploymentName,
         Model = usage.Model,
+        PublisherId = usage.PublisherId,
+        ResourceId = usage.ResourceId,
         IngressRegion = "eastus",
         StorageGeography = usage.StorageGeography,
         Endpoint = "messages",

@@ -30,6 +30,7 @@ public static class DataPlaneServices
         services.AddSingleton<ReceiptsEndpoint>();
         services.AddSingleton<ReceiptListEndpoint>();
         services.AddSingleton<ReceiptLogEndpoints>();
+        services.AddSingleton<ReceiptLogTiles>();
         return services;
     }
 
@@ -48,6 +49,8 @@ public static class DataPlaneServices
             group.MapGet("/receipt-logs", (HttpContext c, ReceiptLogEndpoints e) => e.ListLogsAsync(c));
             group.MapGet("/receipt-logs/{logId}/tree-heads", (HttpContext c, string logId, ReceiptLogEndpoints e) => e.ListTreeHeadsAsync(c, logId));
             group.MapGet("/receipt-logs/{logId}/consistency", (HttpContext c, string logId, ReceiptLogEndpoints e) => e.ConsistencyAsync(c, logId));
+            group.MapGet("/receipt-logs/{logId}/checkpoint", (HttpContext c, string logId, ReceiptLogTiles e) => e.CheckpointAsync(c, logId));
+            group.MapGet("/receipt-logs/{logId}/tile/{**path}", (HttpContext c, string logId, string path, ReceiptLogTiles e) => e.TileAsync(c, logId, path));
         }
     }
 }

@@ -14,9 +14,11 @@ namespace Meridian.Gateway.DataPlane;
 
 /// <summary>
 /// <c>GET /v1/receipts?from=&amp;to=&amp;limit=&amp;cursor=</c>: the caller's tenant's receipts in a period, oldest
-/// first, from every geography store (and those still queued), paged by an opaque cursor, without proofs (each is
-/// fetched with its proof from <c>GET /v1/receipts/{id}</c>); and <c>GET /.well-known/meridian-receipt-key</c>, the
-/// public key that verifies the receipt logs' tree heads (and receipts from before the log).
+/// first, from every geography store (and those still queued), paged by an opaque cursor, each with what
+/// <c>meridian receipts verify</c> needs (its <c>log</c> member: leaf, its log's latest signed tree head and the
+/// inclusion proof to it, as <c>GET /v1/receipts/{id}?tree_size=</c> gives); and
+/// <c>GET /.well-known/meridian-receipt-key</c>, the public key that verifies the receipt logs' tree heads (and receipts
+/// from before the log).
 /// </summary>
 public sealed class ReceiptListEndpoint(ApiKeyAuthenticator authenticator, RecordWriter writer, GeographyStores stores, ReceiptSigner signer, TimeProvider time)
 {
@@ -37,18 +39,20 @@ public sealed class ReceiptListEndpoint(ApiKeyAuthenticator authenticator, Recor
             return;
         }
 
-        var merged = new List<Receipt>();
+        var merged = new List<(Receipt Receipt, ReceiptStore? Store, LogPosition? Leaf)>();
         foreach (var store in stores.All)
         {
-            merged.AddRange(store.ListForTenant(key.TenantId, key.ResourceId, from, to, after, limit + 1));
+            merged.AddRange(store.ListForTenant(key.TenantId, key.ResourceId, from, to, after, limit + 1).Select(r => (r.Receipt, (ReceiptStore?)store, r.Leaf)));
         }
 
+        // Stored before queued: a receipt committed meanwhile is served from its store, with its proof.
         merged.AddRange(writer.PendingFor(key.TenantId, from, to)
-            .Where(r => ReceiptsEndpoint.Readable(r, key) && (after is not { } a || Compare(r, a) > 0)));
+            .Where(r => ReceiptsEndpoint.Readable(r, key) && (after is not { } a || Compare(r, a) > 0))
+            .Select(r => (r, (ReceiptStore?)null, (LogPosition?)null)));
         var page = merged
-            .DistinctBy(r => r.RequestId, StringComparer.Ordinal)
-            .OrderBy(r => r.CreatedAt)
-            .ThenBy(r => r.RequestId, StringComparer.Ordinal)
+            .DistinctBy(r => r.Receipt.RequestId, StringComparer.Ordinal)
+            .OrderBy(r => r.Receipt.CreatedAt)
+            .ThenBy(r => r.Receipt.RequestId, StringComparer.Ordinal)
             .Take(limit + 1)
             .ToList();
         var hasMore = page.Count > limit;
@@ -57,21 +61,39 @@ public sealed class ReceiptListEndpoint(ApiKeyAuthenticator authenticator, Recor
             page.RemoveAt(page.Count - 1);
         }
 
+        // A log altered at rest (a hole in its leaves, a missing head) is named in log_errors, never hidden; its receipts
+        // are listed without proofs, so they fail verification.
+        var logErrors = new List<string>();
+        var logs = ReceiptLogEndpoints.ViewsOf([.. page.Select(r => (r.Store, r.Leaf))], logErrors);
+
         context.Response.ContentType = "application/json";
         await using (var json = new Utf8JsonWriter(context.Response.BodyWriter))
         {
             json.WriteStartObject();
             json.WriteStartArray("data"u8);
-            foreach (var receipt in page)
+            for (var i = 0; i < page.Count; i++)
             {
-                JsonSerializer.Serialize(json, receipt, ReceiptJsonContext.Default.Receipt);
+                var receipt = JsonSerializer.SerializeToNode(page[i].Receipt, ReceiptJsonContext.Default.Receipt)!.AsObject();
+                receipt[ReceiptCanonicalJson.LogMember] = logs[i] is { } log ? JsonSerializer.SerializeToNode(log, ReceiptLogJsonContext.Default.ReceiptLogView) : null;
+                receipt.WriteTo(json);
             }
 
             json.WriteEndArray();
+            if (logErrors.Count > 0)
+            {
+                json.WriteStartArray("log_errors"u8);
+                foreach (var error in logErrors.Distinct(StringComparer.Ordinal))
+                {
+                    json.WriteStringValue(error);
+                }
+
+                json.WriteEndArray();
+            }
+
             json.WriteBoolean("has_more"u8, hasMore);
             if (hasMore)
             {
-                json.WriteString("next_cursor"u8, EncodeCursor(page[^1]));
+                json.WriteString("next_cursor"u8, EncodeCursor(page[^1].Receipt));
             }
             else
             {

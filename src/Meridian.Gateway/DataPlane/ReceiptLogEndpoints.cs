@@ -119,6 +119,58 @@ public sealed class ReceiptLogEndpoints(ApiKeyAuthenticator authenticator, Geogr
     }
 
     /// <summary>
+    /// The <c>log</c> members of a page of receipts: each stored leaf with the inclusion proof to its log's latest signed
+    /// tree head, each log's leaf hashes read once per page; null for a receipt with no leaf (still queued: no store; or
+    /// written before the log) and for the receipts of a log whose stored leaves no longer lead to its heads (a hole, a
+    /// missing head: altered at rest), which is added to <paramref name="errors"/> once, so the page is still served
+    /// (and an audit can name each such receipt from <c>GET /v1/receipts/{id}</c>).
+    /// </summary>
+    internal static IReadOnlyList<ReceiptLogView?> ViewsOf(IReadOnlyList<(ReceiptStore? Store, LogPosition? Leaf)> receipts, ICollection<string> errors)
+    {
+        var views = new ReceiptLogView?[receipts.Count];
+        var logs = new Dictionary<string, (StoredTreeHead Head, ISubtreeSource Leaves, string Geography)?>(StringComparer.Ordinal);
+        for (var i = 0; i < receipts.Count; i++)
+        {
+            if (receipts[i] is not { Store: { } store, Leaf: { } leaf })
+            {
+                continue;
+            }
+
+            if (!logs.TryGetValue(leaf.LogId, out var log))
+            {
+                try
+                {
+                    var head = store.LatestTreeHead(leaf.LogId) ?? throw new InvalidOperationException($"Receipt log {leaf.LogId} has no signed tree head, yet receipts are its leaves.");
+                    log = (head, store.LeafSource(leaf.LogId, head.TreeSize), store.Geography);
+                }
+                catch (InvalidOperationException ex)
+                {
+                    errors.Add(ex.Message);
+                }
+
+                logs[leaf.LogId] = log;
+            }
+
+            if (log is not { } known)
+            {
+                continue;
+            }
+
+            if (leaf.LeafIndex >= known.Head.TreeSize)
+            {
+                errors.Add($"Receipt log {leaf.LogId} has no signed tree head that includes leaf {leaf.LeafIndex}.");
+                continue;
+            }
+
+            var proof = MerkleTree.InclusionProof(known.Leaves, leaf.LeafIndex, known.Head.TreeSize);
+            views[i] = new ReceiptLogView(
+                leaf.LogId, leaf.LeafIndex, Convert.ToBase64String(leaf.LeafHash), TreeHeadView.Of(known.Head, known.Geography), [.. proof.Select(Convert.ToBase64String)]);
+        }
+
+        return views;
+    }
+
+    /// <summary>
     /// Access records as served, each with its leaf and the inclusion proof to its log's latest signed tree head (one read
     /// of the log's leaf hashes per log); <c>log</c> null for an entry not appended yet or from before entries were leaves.
     /// </summary>

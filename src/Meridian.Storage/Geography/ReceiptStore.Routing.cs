@@ -17,7 +17,10 @@ public sealed partial class ReceiptStore
         "attempts", "routing_failure", "data_recipients", "signature", "ingress_data_zone", "ingress_outside_boundary", "world_version", "resource_id",
     ];
 
-    /// <summary>Every column a receipt is written with (declared after <see cref="RoutingColumns"/>, which it includes), its leaf in the receipt log last.</summary>
+    /// <summary>
+    /// Every column a receipt is written with (declared after <see cref="RoutingColumns"/>, which it includes), then its
+    /// leaf in the receipt log, then what its usage row adds (<see cref="UsageLedger.FoldIntoReceiptsMigration"/>).
+    /// </summary>
     private static readonly string[] ReceiptColumns =
     [
         "request_id", "created_at", "tenant_id", "key_id", "deployment_id", "deployment_name", "model", "hosting_option",
@@ -26,6 +29,7 @@ public sealed partial class ReceiptStore
         "cache_creation_input_tokens", "cache_read_input_tokens", "duration_ms",
         .. RoutingColumns,
         "log_id", "leaf_index", "leaf_hash",
+        "offer_id", "usage_source",
     ];
 
     private const string RoutingMigration = """
@@ -55,14 +59,16 @@ public sealed partial class ReceiptStore
 
     /// <summary>
     /// A tenant's receipts with <paramref name="from"/> ≤ created_at &lt; <paramref name="to"/>, oldest first, after the
-    /// (created_at, request_id) position <paramref name="after"/> when given; at most <paramref name="limit"/>.
+    /// (created_at, request_id) position <paramref name="after"/> when given; at most <paramref name="limit"/>; each with its
+    /// leaf in a receipt log (null for one written before the log).
     /// </summary>
     /// <param name="resourceId">The reading key's resource: receipts of its other resources are left out (receipts from before
     /// resources were recorded are not).</param>
-    public IReadOnlyList<Receipt> ListForTenant(string tenantId, string resourceId, DateTimeOffset from, DateTimeOffset to, (DateTimeOffset CreatedAt, string RequestId)? after, int limit)
+    public IReadOnlyList<(Receipt Receipt, LogPosition? Leaf)> ListForTenant(
+        string tenantId, string resourceId, DateTimeOffset from, DateTimeOffset to, (DateTimeOffset CreatedAt, string RequestId)? after, int limit)
     {
-        var list = new List<Receipt>(Math.Min(limit, 256));
-        Scan(tenantId, resourceId, from, to, after, limit, (receipt, _) => list.Add(receipt));
+        var list = new List<(Receipt, LogPosition?)>(Math.Min(limit, 256));
+        Scan(tenantId, resourceId, from, to, after, limit, (receipt, leaf) => list.Add((receipt, leaf)));
         return list;
     }
 

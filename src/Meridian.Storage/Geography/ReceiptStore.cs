@@ -57,6 +57,7 @@ public sealed partial class ReceiptStore
         LeafColumnsMigration,
         CaseStore.ContentKeysSchema,
         CaseStore.AccessLeavesSchema,
+        UsageLedger.FoldIntoReceiptsMigration,
         KeyUseMigration,
         CaseStore.DecisionRationaleSchema,
         TrafficTimeMigration,
@@ -64,11 +65,12 @@ public sealed partial class ReceiptStore
 
     /// <summary>
     /// The schema version a binary must know to use a geography store migrated by this one (see <see cref="SchemaVersion"/>):
-    /// receipts' leaves moved into their rows (<see cref="LeafColumnsMigration"/>), and a binary from before writes them
-    /// to the dropped leaf table (before that, the per-writer hourly aggregates changed <c>usage_hourly</c>'s key). Raise
-    /// it with a migration older binaries cannot live with; leave it for an additive one.
+    /// usage moved into receipts' rows (<see cref="UsageLedger.FoldIntoReceiptsMigration"/>), and a binary from before
+    /// writes it to the old ledger table and sums only that (before that, receipts' leaves moved into their rows, and
+    /// before that the per-writer hourly aggregates changed <c>usage_hourly</c>'s key). Raise it with a migration older
+    /// binaries cannot live with; leave it for an additive one.
     /// </summary>
-    internal static int OldestCompatible => Array.IndexOf(Migrations, LeafColumnsMigration) + 1;
+    internal static int OldestCompatible => Array.IndexOf(Migrations, UsageLedger.FoldIntoReceiptsMigration) + 1;
 
     private readonly SqlDatabase _database;
 
@@ -92,7 +94,7 @@ public sealed partial class ReceiptStore
 
     public string Geography { get; }
 
-    /// <summary>The usage ledger of this geography, in the same file: a batch's receipts and usage commit together.</summary>
+    /// <summary>The usage ledger of this geography, in the receipts' rows and the same file: a batch's receipts and usage commit together.</summary>
     public UsageLedger Ledger { get; }
 
     /// <summary>The Trust &amp; Safety cases and access log of this geography, in the same file.</summary>
@@ -112,8 +114,8 @@ public sealed partial class ReceiptStore
     public void InsertBatch(IReadOnlyList<Receipt> receipts) => InsertBatch([.. receipts.Select(r => new RequestRecord(r, null, null))]);
 
     /// <summary>
-    /// Writes whole request records — receipt, usage row and sealed case — in one transaction, each idempotent by request
-    /// id. Returns the usage records that were new (a retried batch returns none it already wrote), so running totals
+    /// Writes whole request records — receipt with its usage in one row, and sealed case — in one transaction, each
+    /// idempotent by request id. Returns the usage records that were new (a retried batch returns none it already wrote), so running totals
     /// never count one twice.
     /// </summary>
     public IReadOnlyList<UsageRecord> InsertBatch(IReadOnlyList<RequestRecord> records)
@@ -148,21 +150,24 @@ public sealed partial class ReceiptStore
         public IReadOnlyList<UsageRecord> InsertBatch(IReadOnlyList<RequestRecord> records, LogAppend? log = null)
         {
             using var transaction = _database.Begin(_statements.Connection);
+            var isNew = new HashSet<string>(StringComparer.Ordinal);
             if (records.Count > 0)
             {
                 var rows = new object?[records.Count][];
                 for (var i = 0; i < rows.Length; i++)
                 {
-                    rows[i] = Values(records[i].Receipt, log?.Head.LogId, log?.Leaves[i]);
+                    rows[i] = Values(records[i], log?.Head.LogId, log?.Leaves[i]);
                 }
 
                 // The conflict target is the request id alone: a receipt already stored is skipped (a retried batch), but a
-                // leaf index already taken in the log fails the batch — this writer's view of the log is stale.
-                MultiRowInsert.Execute(_database, _statements, transaction, "receipts", ReceiptColumns, rows, "ON CONFLICT (request_id) DO NOTHING");
+                // leaf index already taken in the log fails the batch — this writer's view of the log is stale. The rows
+                // that were new come back: only their usage is added to the hourly aggregates.
+                MultiRowInsert.Execute(_database, _statements, transaction, "receipts", ReceiptColumns, rows,
+                    "ON CONFLICT (request_id) DO NOTHING RETURNING request_id", reader => isNew.Add(reader.GetString(0)));
                 TouchKeys(_statements, transaction, _writerId, records);
             }
 
-            var inserted = UsageLedger.Insert(_database, _statements, transaction, _writerId, [.. records.Select(r => r.Usage).OfType<UsageRecord>()]);
+            var inserted = UsageLedger.AddToHours(_statements, transaction, _writerId, records, isNew);
             CaseStore.Insert(_statements.Connection, transaction, [.. records.Select(r => r.Case).OfType<SealedCase>()]);
             if (log is not null)
             {
@@ -177,7 +182,9 @@ public sealed partial class ReceiptStore
         public void Dispose() => _statements.Dispose();
     }
 
-    private static object?[] Values(Receipt r, string? logId, LogLeaf? leaf) =>
+    private static object?[] Values(RequestRecord record, string? logId, LogLeaf? leaf) => Values(record.Receipt, record.Usage, logId, leaf);
+
+    private static object?[] Values(Receipt r, UsageRecord? usage, string? logId, LogLeaf? leaf) =>
     [
         r.RequestId, r.CreatedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture), r.TenantId, r.KeyId, r.DeploymentId,
         r.DeploymentName, r.Model, r.HostingOption, r.DeploymentType, r.IngressRegion, r.Backend, r.ProcessingRegion,
@@ -185,6 +192,7 @@ public sealed partial class ReceiptStore
         r.InputTokens, r.OutputTokens, r.CacheCreationInputTokens, r.CacheReadInputTokens, r.DurationMs,
         .. RoutingValues(r),
         leaf is null ? null : logId, leaf?.Index, leaf?.LeafHash,
+        usage?.OfferId, usage is null ? null : UsageLedger.SourceName(usage.Source),
     ];
 
     public Receipt? Find(string requestId)
@@ -248,10 +256,24 @@ public sealed partial class ReceiptStore
 }
 
 /// <summary>
-/// Everything a request leaves behind, written in one transaction: its receipt, its usage row when it used
-/// anything, and its Trust &amp; Safety case when it was flagged.
+/// Everything a request leaves behind, written in one transaction: its receipt, its usage when it used anything (stored
+/// in the receipt's row, so it must say what the receipt says), and its Trust &amp; Safety case when it was flagged.
 /// </summary>
-public sealed record RequestRecord(Receipt Receipt, UsageRecord? Usage, SealedCase? Case);
+public sealed record RequestRecord(Receipt Receipt, UsageRecord? Usage, SealedCase? Case)
+{
+    /// <summary>
+    /// The usage billed: its request, time, tenant, key, resource, deployment, publisher, model and tokens are the
+    /// receipt's (one builder writes both); a record whose usage differs is refused here, before it reaches a batch.
+    /// </summary>
+    public UsageRecord? Usage { get; init; } = Usage is null || Agrees(Receipt, Usage)
+        ? Usage
+        : throw new ArgumentException($"The usage of {Usage.RequestId} does not say what its receipt says; it is stored in the receipt's row.", nameof(Usage));
+
+    private static bool Agrees(Receipt r, UsageRecord u) =>
+        u.RequestId == r.RequestId && u.At == r.CreatedAt && u.TenantId == r.TenantId && u.KeyId == r.KeyId && u.ResourceId == r.ResourceId
+        && u.DeploymentId == r.DeploymentId && u.DeploymentName == r.DeploymentName && u.PublisherId == r.PublisherId && u.Model == r.Model
+        && u.Tokens == new TokenCounts(r.InputTokens, r.OutputTokens, r.CacheCreationInputTokens, r.CacheReadInputTokens);
+}
 
 /// <summary>A case with its content already sealed for the geography (null when no content is kept).</summary>
 public sealed record SealedCase(CaseRecord Record, CaseContent? Content);

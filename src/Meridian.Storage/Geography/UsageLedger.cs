@@ -10,9 +10,11 @@ namespace Meridian.Storage.Geography;
 public sealed record UsageQuery(DateTimeOffset From, DateTimeOffset To, string? TenantId = null, string? PublisherId = null, string? OfferId = null);
 
 /// <summary>
-/// The usage ledger of one geography: one row per request id, written exactly once (<c>ON CONFLICT DO NOTHING</c>), and
-/// hourly aggregates per tenant × deployment × model kept in the same transaction, only for rows that were new, so an
-/// aggregate always equals the sum of its ledger rows, also after a retried batch or a crash. The aggregates are partial
+/// The usage ledger of one geography: a request's usage is part of its receipt's row (<see cref="FoldIntoReceiptsMigration"/>),
+/// written exactly once with it (<c>ON CONFLICT DO NOTHING</c>), and hourly aggregates per tenant × deployment × model
+/// are kept in the same transaction, only for rows that were new, so an aggregate always equals the sum of its ledger
+/// rows, also after a retried batch or a crash. Usage rows from before the fold that did not agree with their receipt
+/// stay in the old <c>usage_ledger</c> table, which is read with the receipts and never written. The aggregates are partial
 /// per writer (<see cref="WriterId"/>: one per process and store): no two nodes ever update the same row, so nodes
 /// sharing a PostgreSQL store neither wait on each other's row locks nor deadlock; readers sum the partials. Thread-safe.
 /// </summary>
@@ -92,18 +94,39 @@ public sealed class UsageLedger
         CREATE INDEX usage_hourly_hour ON usage_hourly (hour);
         """;
 
-    // PostgreSQL sums BIGINT as NUMERIC; the cast keeps both engines' results 64-bit integers.
-    private static readonly string[] LedgerColumns =
-    [
-        "request_id", "at", "hour", "tenant_id", "key_id", "resource_id", "deployment_id", "deployment_name", "offer_id", "publisher_id",
-        "model", "input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "source",
-    ];
+    /// <summary>
+    /// One row per request instead of two (issue 19): a request's usage row said again what its receipt's row says
+    /// (request id, time, tenant, key, resource, deployment and its name, publisher, model, the four token counts — one
+    /// builder writes both from the same values) and added only the offer and where the counts came from. Those two become
+    /// columns of <c>receipts</c>; <c>usage_source</c> is null for a receipt that billed nothing. Ledger rows that agree
+    /// with their receipt in every shared column move into it; the rest (a receipt from before resources or publishers
+    /// were recorded on receipts, or none at all) stay in <c>usage_ledger</c>, which is then only read. A binary from
+    /// before would write usage to that table and read new usage from nowhere, so this raises the compatibility floor.
+    /// </summary>
+    internal const string FoldIntoReceiptsMigration = """
+        ALTER TABLE receipts ADD COLUMN offer_id TEXT;
+        ALTER TABLE receipts ADD COLUMN usage_source TEXT;
+        UPDATE receipts SET offer_id = l.offer_id, usage_source = l.source
+            FROM usage_ledger l
+            WHERE l.request_id = receipts.request_id AND l.at = receipts.created_at AND l.tenant_id = receipts.tenant_id
+              AND l.key_id = receipts.key_id AND l.resource_id = receipts.resource_id AND l.deployment_id = receipts.deployment_id
+              AND l.deployment_name = receipts.deployment_name AND l.publisher_id = receipts.publisher_id AND l.model = receipts.model
+              AND l.input_tokens = receipts.input_tokens AND l.output_tokens = receipts.output_tokens
+              AND l.cache_creation_input_tokens = receipts.cache_creation_input_tokens
+              AND l.cache_read_input_tokens = receipts.cache_read_input_tokens;
+        DELETE FROM usage_ledger WHERE request_id IN (SELECT request_id FROM receipts WHERE usage_source IS NOT NULL);
+        """;
 
-    private static object?[] Values(UsageRecord u) =>
-    [
-        u.RequestId, FormatTime(u.At), FormatTime(Hours.Floor(u.At)), u.TenantId, u.KeyId, u.ResourceId, u.DeploymentId, u.DeploymentName,
-        u.OfferId, u.PublisherId, u.Model, u.Tokens.Input, u.Tokens.Output, u.Tokens.CacheWrite, u.Tokens.CacheRead, SourceName(u.Source),
-    ];
+    /// <summary>Every usage row: those in receipts' rows and those left in the old table, under the old table's column names.</summary>
+    private const string Rows = """
+        (SELECT request_id, created_at AS at, tenant_id, key_id, resource_id, deployment_id, deployment_name, offer_id, publisher_id, model,
+                input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens, usage_source AS source
+         FROM receipts WHERE usage_source IS NOT NULL
+         UNION ALL
+         SELECT request_id, at, tenant_id, key_id, resource_id, deployment_id, deployment_name, offer_id, publisher_id, model,
+                input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens, source
+         FROM usage_ledger) usage_rows
+        """;
 
     private const string AddToHour = """
         INSERT INTO usage_hourly (tenant_id, hour, deployment_id, model, writer_id, deployment_name, offer_id, publisher_id, requests,
@@ -121,6 +144,7 @@ public sealed class UsageLedger
     private static readonly string[] AddToHourParameters =
         ["@tenant_id", "@hour", "@deployment_id", "@model", "@writer_id", "@deployment_name", "@offer_id", "@publisher_id", "@requests", "@input", "@output", "@cache_write", "@cache_read"];
 
+    // PostgreSQL sums BIGINT as NUMERIC; the cast keeps both engines' results 64-bit integers.
     private const string SumColumns =
         "CAST(SUM(input_tokens) AS BIGINT), CAST(SUM(output_tokens) AS BIGINT), CAST(SUM(cache_creation_input_tokens) AS BIGINT), CAST(SUM(cache_read_input_tokens) AS BIGINT)";
 
@@ -140,27 +164,20 @@ public sealed class UsageLedger
 
     private static DateTimeOffset ParseTime(string text) => ControlStore.ParseTime(text);
 
-    /// <summary>Inserts inside the caller's transaction; returns the records that were new.</summary>
-    internal static IReadOnlyList<UsageRecord> Insert(SqlDatabase database, PreparedStatements statements, DbTransaction transaction, string writerId, IReadOnlyList<UsageRecord> usage)
+    /// <summary>
+    /// Adds the usage of receipts that were new in this batch (<paramref name="isNew"/>: their request ids, as the receipts'
+    /// insert returned them) to this writer's hourly aggregates, inside the caller's transaction; returns that usage.
+    /// Receipts already stored (a retried batch, a replay after a crash) were aggregated when first written.
+    /// </summary>
+    internal static IReadOnlyList<UsageRecord> AddToHours(PreparedStatements statements, DbTransaction transaction, string writerId, IReadOnlyList<RequestRecord> records, HashSet<string> isNew)
     {
-        if (usage.Count == 0)
-        {
-            return [];
-        }
-
-        // Rows that were new come back (RETURNING); rows already in the ledger (a retried batch, a replay after a crash)
-        // were counted and aggregated when first written.
-        var isNew = new HashSet<string>(StringComparer.Ordinal);
-        MultiRowInsert.Execute(database, statements, transaction, "usage_ledger", LedgerColumns, [.. usage.Select(Values)],
-            "ON CONFLICT DO NOTHING RETURNING request_id", reader => isNew.Add(reader.GetString(0)));
-
         // New rows are summed per aggregate key in memory and added once per key at the end of the batch, inside the same
         // transaction: far fewer upserts than rows, and still only what was really inserted.
         var inserted = new List<UsageRecord>(isNew.Count);
         var hours = new Dictionary<(string Tenant, string Hour, string Deployment, string Model), (UsageRecord First, long Requests, TokenCounts Tokens)>();
-        foreach (var u in usage)
+        foreach (var record in records)
         {
-            if (!isNew.Remove(u.RequestId))
+            if (record.Usage is not { } u || !isNew.Remove(u.RequestId))
             {
                 continue;
             }
@@ -208,20 +225,20 @@ public sealed class UsageLedger
     public UsageRecord? Find(string requestId)
     {
         using var connection = _database.Open();
-        return connection.QuerySingle(null, "SELECT * FROM usage_ledger WHERE request_id = @id", ReadRecord, ("@id", requestId));
+        return connection.QuerySingle(null, $"SELECT * FROM {Rows} WHERE request_id = @id", ReadRecord, ("@id", requestId));
     }
 
     public long Count()
     {
         using var connection = _database.Open();
-        return connection.Scalar(null, "SELECT COUNT(*) FROM usage_ledger");
+        return connection.Scalar(null, $"SELECT COUNT(*) FROM {Rows}");
     }
 
     /// <summary>Every request id in the ledger with the number of rows it has (always 1: the primary key says so).</summary>
     public IReadOnlyList<string> RequestIds(string? tenantId = null)
     {
         using var connection = _database.Open();
-        return connection.Query(null, "SELECT request_id FROM usage_ledger WHERE CAST(@tenant AS TEXT) IS NULL OR tenant_id = @tenant ORDER BY at",
+        return connection.Query(null, $"SELECT request_id FROM {Rows} WHERE CAST(@tenant AS TEXT) IS NULL OR tenant_id = @tenant ORDER BY at",
             r => r.GetString(0), ("@tenant", tenantId));
     }
 
@@ -377,7 +394,7 @@ public sealed class UsageLedger
         var (where, parameters) = Where(query, "at");
         return connection.Query(null, $"""
             SELECT tenant_id, deployment_id, MAX(deployment_name), model, offer_id, publisher_id, COUNT(*), {SumColumns}
-            FROM usage_ledger WHERE {where} GROUP BY tenant_id, deployment_id, model, offer_id, publisher_id
+            FROM {Rows} WHERE {where} GROUP BY tenant_id, deployment_id, model, offer_id, publisher_id
             """, ReadSum, parameters);
     }
 
@@ -428,20 +445,20 @@ public sealed class UsageLedger
     {
         RequestId = r.GetString(0),
         At = ParseTime(r.GetString(1)),
-        TenantId = r.GetString(3),
-        KeyId = r.GetString(4),
-        ResourceId = r.GetString(5),
-        DeploymentId = r.GetString(6),
-        DeploymentName = r.GetString(7),
-        OfferId = r.GetString(8),
-        PublisherId = r.GetString(9),
-        Model = r.GetString(10),
-        Tokens = new TokenCounts(r.GetInt64(11), r.GetInt64(12), r.GetInt64(13), r.GetInt64(14)),
-        Source = ParseSource(r.GetString(15)),
+        TenantId = r.GetString(2),
+        KeyId = r.GetString(3),
+        ResourceId = r.GetString(4),
+        DeploymentId = r.GetString(5),
+        DeploymentName = r.GetString(6),
+        OfferId = r.GetString(7),
+        PublisherId = r.GetString(8),
+        Model = r.GetString(9),
+        Tokens = new TokenCounts(r.GetInt64(10), r.GetInt64(11), r.GetInt64(12), r.GetInt64(13)),
+        Source = ParseSource(r.GetString(14)),
         StorageGeography = string.Empty,
     };
 
-    private static string SourceName(UsageSource source) => source switch
+    internal static string SourceName(UsageSource source) => source switch
     {
         UsageSource.Backend => "backend",
         UsageSource.Counted => "counted",

@@ -29,6 +29,40 @@ public sealed class ReceiptsAuditCommandTests(CliGatewayFixture gateway) : IClas
     }
 
     [Fact]
+    public async Task Verify_checks_a_downloaded_list_page_receipt_by_receipt_with_the_proofs_it_carries()
+    {
+        using var http = gateway.CreateHttpClient();
+        string[] sent =
+        [
+            await DataPlane.SendMessageUntilOkAsync(http, CliGatewayFixture.DemoKey, "claude-sonnet-5"),
+            await DataPlane.SendMessageUntilOkAsync(http, CliGatewayFixture.DemoKey, "claude-sonnet-5"),
+            await DataPlane.SendMessageUntilOkAsync(http, CliGatewayFixture.DemoKey, "claude-sonnet-5"),
+        ];
+        using var request = new HttpRequestMessage(HttpMethod.Get, "v1/receipts?limit=1000");
+        request.Headers.Add("x-api-key", CliGatewayFixture.DemoKey);
+        using var response = await http.SendAsync(request, Ct);
+        var page = await response.Content.ReadAsStringAsync(Ct);
+        Assert.True(response.IsSuccessStatusCode, page);
+
+        // Every receipt of the page carries its leaf, a signed tree head and the inclusion proof: no fetch per receipt.
+        var data = JsonNode.Parse(page)!["data"]!.AsArray();
+        Assert.All(sent, id => Assert.Contains(data, r => r!["request_id"]!.GetValue<string>() == id));
+        Assert.All(data, r => Assert.NotNull(r!["log"]?["inclusion_proof"]));
+        var ok = (await gateway.Cli.RunWithInputAsync(page, "receipts", "verify", "-")).ShouldSucceed();
+        Assert.All(sent, id => Assert.Matches($@"OK      {id}: genuine and unaltered .*; leaf \d+ of log rl_[0-9a-f]{{16}}, included in its signed tree head of size \d+", ok.Out));
+        Assert.Contains($"{data.Count} receipt(s) verified", ok.Out);
+
+        // One receipt of the page edited: that one fails, naming it; the others still verify.
+        var edited = JsonNode.Parse(page)!.AsObject();
+        var target = edited["data"]!.AsArray().First(r => r!["request_id"]!.GetValue<string>() == sent[1])!;
+        target["output_tokens"] = target["output_tokens"]!.GetValue<long>() + 1;
+        var bad = (await gateway.Cli.RunWithInputAsync(edited.ToJsonString(), "receipts", "verify", "-")).ShouldFail();
+        Assert.Contains($"FAILED  {sent[1]}:", bad.Out);
+        Assert.Contains($"OK      {sent[0]}:", bad.Out);
+        Assert.Contains($"1 of {data.Count} receipt(s) failed verification.", bad.Error);
+    }
+
+    [Fact]
     public async Task Audit_keeps_the_heads_it_saw_and_fails_on_a_log_that_does_not_extend_them()
     {
         using var http = gateway.CreateHttpClient();

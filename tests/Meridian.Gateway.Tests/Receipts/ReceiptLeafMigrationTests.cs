@@ -23,9 +23,9 @@ public sealed class ReceiptLeafMigrationTests : IDisposable
         Directory.CreateDirectory(_directory);
         using var signer = new ReceiptSigner(Enumerable.Repeat((byte)3, 32).ToArray());
         var database = TestStores.Settings(_directory).OpenGeography("us");
-        // The schema just before the leaf-columns migration (the one the compatibility floor points at); later, additive
-        // migrations are applied along with it.
-        var before = ReceiptStore.OldestCompatible - 1;
+        // The schema just before the leaf-columns migration (the one that drops the leaf table); later migrations are
+        // applied along with it.
+        var before = ReceiptStore.SchemaMigrations.ToList().FindIndex(m => m.Contains("DROP TABLE receipt_log_leaves", StringComparison.Ordinal));
         database.Migrate([.. ReceiptStore.SchemaMigrations.Take(before)], oldestCompatible: 1);
 
         // As the previous schema held them: a receipt signed on its own (before the log), and a logged one with its leaf

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Meridian.Core.Receipts;
+using Meridian.Gateway.DataPlane;
 using Meridian.Gateway.Receipts;
 using Meridian.Gateway.Records;
 using Meridian.Storage.Geography;
@@ -167,6 +168,85 @@ public sealed class ReceiptLogTests(GatewayFixture gateway) : IClassFixture<Gate
         var store = stores.For("us");
         var proof = MerkleTree.ConsistencyProof(store.LeafSource(after.LogId, after.TreeSize), before.TreeSize, after.TreeSize);
         Assert.True(MerkleTree.VerifyConsistency(before.TreeSize, after.TreeSize, before.RootHash, after.RootHash, proof));
+    }
+
+    [Fact]
+    public async Task The_log_is_served_as_a_checkpoint_and_hash_tiles_that_hash_to_its_signed_tree_head()
+    {
+        var store = gateway.App.Services.GetRequiredService<GeographyStores>().For("us");
+        var logId = ReceiptLogId.Of(Signer.PublicKey, "us", "tiles-" + Guid.NewGuid().ToString("N"));
+        var log = new ReceiptLogWriter(logId, "us", Signer, TimeProvider.System);
+        // 549 leaves: two full level-0 tiles and a partial one of 37; a partial level-1 tile of 2.
+        var receipts = Enumerable.Range(0, 549).Select(_ => Receipt()).ToList();
+        using (var batch = store.OpenBatchWriter())
+        {
+            foreach (var chunk in receipts.Chunk(200))
+            {
+                batch.InsertBatch([.. chunk.Select(r => new RequestRecord(r, null, null))], log.Prepare(store, chunk));
+                log.Committed();
+            }
+        }
+
+        var head = store.LatestTreeHead(logId)!;
+        Assert.Null(TreeHeadSigning.Verify(TreeHeadView.Of(head, "us"), Signer.PublicKey));
+
+        // The checkpoint: origin, size and root of the signed tree head, in a note signed by the receipt key.
+        using var checkpointResponse = await GetAsync($"v1/receipt-logs/{logId}/checkpoint");
+        var checkpoint = await checkpointResponse.Content.ReadAsStringAsync(Ct);
+        Assert.Equal(HttpStatusCode.OK, checkpointResponse.StatusCode);
+        var (text, signatureLine) = (checkpoint[..(checkpoint.IndexOf("\n\n", StringComparison.Ordinal) + 1)], checkpoint[(checkpoint.IndexOf("\n\n", StringComparison.Ordinal) + 2)..]);
+        Assert.Equal($"meridian.receipt-log/{logId}\n549\n{Convert.ToBase64String(head.RootHash)}\n", text);
+        var name = $"meridian.receipt-log/{logId}";
+        Assert.StartsWith($"\u2014 {name} ", signatureLine, StringComparison.Ordinal);
+        var signed = Convert.FromBase64String(signatureLine[($"\u2014 {name} ".Length)..].TrimEnd('\n'));
+        Assert.Equal(ReceiptLogTiles.KeyHash(name, Signer.PublicKey), signed[..4]);
+        var publicKey = NSec.Cryptography.PublicKey.Import(NSec.Cryptography.SignatureAlgorithm.Ed25519, Signer.PublicKey, NSec.Cryptography.KeyBlobFormat.RawPublicKey);
+        Assert.True(NSec.Cryptography.SignatureAlgorithm.Ed25519.Verify(publicKey, System.Text.Encoding.UTF8.GetBytes(text), signed[4..]), "the note's signature verifies with the receipt key");
+
+        // Level 0: the leaf hashes, in order, in two full tiles and a partial one.
+        var leaves = new List<byte[]>();
+        foreach (var path in new[] { "0/000", "0/001", "0/002.p/37" })
+        {
+            leaves.AddRange((await GetTileAsync(logId, path)).Chunk(32));
+        }
+
+        Assert.Equal(receipts.Select(ReceiptSigner.LeafHash), leaves);
+        Assert.Equal(head.RootHash, MerkleTree.Root(leaves));
+
+        // Level 1 holds the roots of whole 256-leaf subtrees: with the partial level-0 tile they give the head's root,
+        // as a tile client computes it.
+        var level1 = (await GetTileAsync(logId, "1/000.p/2")).Chunk(32).ToList();
+        Assert.Equal(new[] { MerkleTree.Root(leaves[..256]), MerkleTree.Root(leaves[256..512]) }, level1);
+        Assert.Equal(head.RootHash, MerkleTree.HashChildren(MerkleTree.HashChildren(level1[0], level1[1]), MerkleTree.Root(leaves[512..])));
+
+        // Tiles the signed tree does not have yet, entry bundles and misspelt paths are refused.
+        foreach (var (path, status) in new[]
+        {
+            ("0/002", HttpStatusCode.NotFound), ("0/002.p/38", HttpStatusCode.NotFound), ("1/000", HttpStatusCode.NotFound),
+            ("entries/000", HttpStatusCode.NotFound), ("0/2", HttpStatusCode.BadRequest), ("0/x000/002", HttpStatusCode.BadRequest),
+            ("0/000.p/0", HttpStatusCode.BadRequest), ("9/000", HttpStatusCode.BadRequest),
+        })
+        {
+            using var response = await GetAsync($"v1/receipt-logs/{logId}/tile/{path}");
+            Assert.True(response.StatusCode == status, $"tile/{path}: {(int)response.StatusCode}");
+        }
+    }
+
+    [Fact]
+    public void Tile_paths_follow_the_tlog_tiles_encoding()
+    {
+        Assert.Equal("0/x001/x234/067", ReceiptLogTiles.TilePath(0, 1234067, 256));
+        Assert.Equal("1/005.p/7", ReceiptLogTiles.TilePath(1, 5, 7));
+        Assert.True(ReceiptLogTiles.TryParseTilePath("2/x001/234.p/255", out var level, out var index, out var width));
+        Assert.Equal((2, 1234L, 255), (level, index, width));
+        Assert.False(ReceiptLogTiles.TryParseTilePath("0/1234", out _, out _, out _));
+    }
+
+    private async Task<byte[]> GetTileAsync(string logId, string path)
+    {
+        using var response = await GetAsync($"v1/receipt-logs/{logId}/tile/{path}");
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"tile/{path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(Ct)}");
+        return await response.Content.ReadAsByteArrayAsync(Ct);
     }
 
     /// <summary>Starts a record writer as <paramref name="node"/>, writes <paramref name="count"/> records durably, stops it; its log's latest head.</summary>
