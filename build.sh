@@ -4,7 +4,8 @@
 #   ./build.sh build                 restore + build the solution (Release, warnings are errors)
 #   ./build.sh test [--filter EXPR]  provision PostgreSQL/Redis/Chromium, build, run every test,
 #                                    and end with one line: "N passed, M failed[, K skipped]"
-#   ./build.sh bench [options]       load harness: Meridian vs direct, bare YARP, nginx, Portkey (bench/README.md)
+#   ./build.sh bench [options]       load harness: Meridian vs direct, bare YARP, nginx, Portkey (bench/README.md),
+#                                    then the pipeline benchmarks' allocation budgets; --pipeline: the budgets alone
 #   ./build.sh fuzz [--seconds N]    bounded fuzzing of the parser, screener and SSE reader (README "Fuzzing")
 #   ./build.sh services [-- CMD...]  start the private test services (for running tests from an IDE)
 #
@@ -50,7 +51,9 @@ commands:
   test [--filter EXPR]   install/start test services (PostgreSQL, Redis, Chromium), build,
                          run all tests, print "N passed, M failed" as the last line
   bench [options]        load harness vs direct, bare YARP, nginx, Portkey; table + plot in
-                         bench/results/ (see bench/README.md; --help for options)
+                         bench/results/ (see bench/README.md; --help for options); then the
+                         pipeline's allocation budgets (exit 1 on a breach)
+  bench --pipeline       only the allocation budgets of the pipeline benchmarks
   fuzz [--seconds N] [--target request|screener|sse]...
                          fuzz the request parser, the screener and the SSE reader for N seconds
                          in all (default 180); findings go to tests/data/fuzz/<target>/, which
@@ -554,6 +557,40 @@ run_services() {
   done
 }
 
+# The pipeline benchmarks' bytes allocated per operation against bench/Meridian.Benchmarks/allocation-budgets.json
+# (bench/README.md, "Allocation budgets"); exits 1, loudly, when one is over its budget.
+run_allocation_budgets() {
+  require_dotnet
+  log "allocation budgets: PipelineBenchmarks with the memory diagnoser (~2 min)"
+  dotnet build "$ROOT/bench/Meridian.Benchmarks" -c "$CONFIG" -nologo -v quiet || return $?
+  mkdir -p "$ROOT/artifacts/bench"
+  # BenchmarkDotNet writes its reports under the working directory.
+  (cd "$ROOT/artifacts/bench" &&
+    dotnet "$ROOT/artifacts/bin/Meridian.Benchmarks/release/Meridian.Benchmarks.dll" budgets "$ROOT/bench/Meridian.Benchmarks/allocation-budgets.json")
+}
+
+# ./build.sh bench [harness options]: the load harness, then the allocation budgets; --pipeline: the budgets alone.
+run_bench() {
+  local arg
+  for arg in "$@"; do
+    if [[ "$arg" == "-h" || "$arg" == "--help" ]]; then
+      exec "$ROOT/bench/harness/run.sh" "$@"
+    fi
+  done
+  if [[ "${1:-}" == "--pipeline" ]]; then
+    shift
+    [[ $# -eq 0 ]] || die "bench --pipeline takes no other options"
+    run_allocation_budgets
+    return
+  fi
+  local harness=0 budgets=0
+  "$ROOT/bench/harness/run.sh" "$@" || harness=$?
+  run_allocation_budgets || budgets=$?
+  [[ $budgets -eq 0 ]] || warn "allocation budgets breached or not measured (see above)"
+  [[ $harness -eq 0 ]] || return $harness
+  return $budgets
+}
+
 main() {
   local cmd=${1:-}
   [[ $# -gt 0 ]] && shift
@@ -565,7 +602,7 @@ main() {
       ;;
     test) run_tests "$@" ;;
     services) run_services "$@" ;;
-    bench) exec "$ROOT/bench/harness/run.sh" "$@" ;;
+    bench) run_bench "$@" ;;
     fuzz) run_fuzz "$@" ;;
     -h | --help | help)
       usage

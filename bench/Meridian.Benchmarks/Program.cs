@@ -18,5 +18,11 @@ if (args is ["receipt-log", ..])
     return Meridian.Benchmarks.ReceiptLogCost.Run(args);
 }
 
+if (args is ["budgets", ..])
+{
+    // The pipeline benchmarks' allocations against their checked-in budgets: see AllocationBudgets.
+    return Meridian.Benchmarks.AllocationBudgets.Run(args);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

@@ -24,6 +24,9 @@ internal sealed class CliContext
     /// <summary>Reads <c>MERIDIAN_URL</c> and <c>MERIDIAN_ADMIN_TOKEN</c>.</summary>
     public Func<string, string?> GetEnvironmentVariable { get; init; } = Environment.GetEnvironmentVariable;
 
+    /// <summary>Every variable, for the settings given per name (<c>MERIDIAN_CLASSIFIER_URL_&lt;NAME&gt;</c>); <c>serve</c> reads its settings from these.</summary>
+    public Func<IEnumerable<KeyValuePair<string, string?>>> EnvironmentVariables { get; init; } = Commands.ServeConfiguration.ProcessEnvironment;
+
     /// <summary>Standard input, for commands that read <c>-</c> (tests pass their own).</summary>
     public Func<TextReader> OpenStandardInput { get; init; } = static () => Console.In;
 

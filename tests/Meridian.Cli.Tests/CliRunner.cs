@@ -34,6 +34,7 @@ public sealed class CliRunner(IReadOnlyDictionary<string, string?> environment, 
             Out = Recorder(output),
             Error = Recorder(error),
             GetEnvironmentVariable = name => environment.GetValueOrDefault(name),
+            EnvironmentVariables = () => environment,
             CreateHttpClient = createHttpClient ?? (() => new HttpClient { Timeout = TimeSpan.FromSeconds(30) }),
             OpenStandardInput = () => new StringReader(input),
         };

@@ -11,7 +11,7 @@ public static class MeridianCommand
     internal static RootCommand Create(CliContext context)
     {
         var root = new RootCommand("Meridian: a self-hostable model marketplace gateway (Anthropic Messages API compatible).");
-        root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create(context));
         root.Subcommands.Add(SimulateCommand.Create());
         root.Subcommands.Add(MigrateCommand.Create(context));
         root.Subcommands.Add(SecretsCommand.Create(context));

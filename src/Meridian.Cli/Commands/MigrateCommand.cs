@@ -25,7 +25,7 @@ internal static class MigrateCommand
         command.SetAction(parse =>
         {
             var options = new GatewayOptions { DataDirectory = parse.GetValue(data) ?? context.Env("MERIDIAN_DATA") ?? "data" };
-            stores.Apply(parse, options);
+            stores.Apply(parse, options, context);
             var settings = options.StorageIn(new DataDirectory(options.DataDirectory).Path);
             if (settings.Problem() is { } problem)
             {

@@ -66,7 +66,7 @@ internal static class SecretsCommand
         command.SetAction(parse =>
         {
             var options = new GatewayOptions { DataDirectory = parse.GetValue(data) ?? context.Env("MERIDIAN_DATA") ?? "data" };
-            stores.Apply(parse, options);
+            stores.Apply(parse, options, context);
             var folder = Path.GetFullPath(parse.GetValue(secretsDir) ?? context.Env("MERIDIAN_SECRETS_DIR") ?? options.DataDirectory);
             IReadOnlyDictionary<string, (string Fingerprint, string RecordedAt)> recorded;
             IEnumerable<string> geographies;
@@ -234,7 +234,7 @@ internal static class SecretsCommand
         command.SetAction(parse =>
         {
             var options = new GatewayOptions { DataDirectory = parse.GetValue(data) ?? context.Env("MERIDIAN_DATA") ?? "data" };
-            stores.Apply(parse, options);
+            stores.Apply(parse, options, context);
             var folder = Path.GetFullPath(parse.GetValue(secretsDir) ?? context.Env("MERIDIAN_SECRETS_DIR") ?? options.DataDirectory);
             var secrets = RotatableSecrets(folder);
             var wanted = parse.GetValue(only) ?? [];

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Meridian.Gateway.Hosting;
 using Meridian.Storage;
-using Meridian.Storage.Sql;
+using Microsoft.Extensions.Configuration;
 
 namespace Meridian.Cli.Commands;
 
@@ -52,26 +52,25 @@ internal sealed class StoreOptions
         command.Options.Add(_geographies);
     }
 
-    /// <summary>Sets the storage fields of <paramref name="options"/> from the command line, then the environment.</summary>
-    public void Apply(ParseResult parse, GatewayOptions options)
+    /// <summary>Sets the storage fields of <paramref name="options"/> from the command line over the environment, as <c>serve</c> reads them.</summary>
+    public void Apply(ParseResult parse, GatewayOptions options, CliContext context) =>
+        ServeConfiguration.Build(context.EnvironmentVariables(), Flags(parse)).Get<ServeSettings>()?.ApplyStorageTo(options);
+
+    /// <summary>The store flags given on the command line, as configuration keys of <see cref="ServeSettings"/>.</summary>
+    public IEnumerable<KeyValuePair<string, string?>> Flags(ParseResult parse)
     {
-        var engine = parse.GetValue(_store) ?? Environment.GetEnvironmentVariable("MERIDIAN_STORE");
-        options.Store = string.Equals(engine, "postgres", StringComparison.OrdinalIgnoreCase) ? StoreEngine.Postgres : StoreEngine.Sqlite;
-        options.Postgres = parse.GetValue(_postgres) ?? Env("MERIDIAN_POSTGRES");
-        options.PostgresSchemaPrefix = parse.GetValue(_schema) ?? Env("MERIDIAN_POSTGRES_SCHEMA") ?? StorageSettings.DefaultSchemaPrefix;
-        foreach (var (geography, connection) in PrefixedEnvironment.Read(GeoEnvPrefix))
+        foreach (var option in new[] { _store, _postgres, _schema })
         {
-            options.PostgresGeographies[geography.Replace('_', '-')] = connection;
+            if (parse.GetValue(option) is { } value)
+            {
+                yield return new(option.Name[2..].ToUpperInvariant().Replace('-', '_'), value);
+            }
         }
 
         foreach (var value in parse.GetValue(_geographies) ?? [])
         {
             var split = value.IndexOf('=', StringComparison.Ordinal);
-            options.PostgresGeographies[value[..split].Trim().ToLowerInvariant()] = value[(split + 1)..];
+            yield return new(ConfigurationPath.Combine(ServeSettings.PostgresGeoSection, value[..split].Trim().ToLowerInvariant()), value[(split + 1)..]);
         }
     }
-
-    private const string GeoEnvPrefix = "MERIDIAN_POSTGRES_GEO_";
-
-    private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
 }

@@ -34,12 +34,12 @@ public sealed class BackendCatalog : IDisposable
     // One state (health, load, latency) per backend identity, kept across rebuilds like the clients.
     private readonly ConcurrentDictionary<string, BackendState> _states = new(StringComparer.Ordinal);
 
-    public BackendCatalog(GatewayOptions options, ILoggerFactory? loggerFactory = null)
+    public BackendCatalog(GatewayOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? time = null)
     {
         _options = options;
         _loggerFactory = loggerFactory;
         _guardedHttp = new(() => UpstreamInvoker(new EndpointAddressGuard(options).ConnectAsync));
-        _simulator = new SimulatorBackend(new SimulatorOptions { PerTokenDelay = options.SimulatorTokenDelay }, TimeProvider.System);
+        _simulator = new SimulatorBackend(new SimulatorOptions { PerTokenDelay = options.SimulatorTokenDelay }, time ?? TimeProvider.System);
         _declared = options.ConfigFile is { } file ? LoadConfigFile(file) : null;
 
         // Create the declared clients now (in-process models load here), so a bad config stops the start.

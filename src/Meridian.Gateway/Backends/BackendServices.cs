@@ -10,7 +10,7 @@ public static class BackendServices
         // A factory, not an instance: the container disposes what it created (in-process models hold native memory),
         // and the backends log through the host's logging.
         services.AddSingleton(new EndpointAddressGuard(options));
-        services.AddSingleton(sp => new BackendCatalog(options, sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton(sp => new BackendCatalog(options, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(options.Routing);
         services.AddSingleton(sp => new BackendChooser(options.Routing, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<BoundaryRouter>();

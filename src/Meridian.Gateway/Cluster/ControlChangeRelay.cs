@@ -15,7 +15,8 @@ public sealed partial class ControlChangeRelay(
     RedisConnection redis,
     ControlStore store,
     GatewaySnapshotProvider snapshots,
-    ILogger<ControlChangeRelay> logger) : BackgroundService
+    ILogger<ControlChangeRelay> logger,
+    TimeProvider time) : BackgroundService
 {
     /// <summary>How often a node that could not subscribe (Redis down at start) tries again.</summary>
     private static readonly TimeSpan SubscribeRetry = TimeSpan.FromSeconds(1);
@@ -55,7 +56,7 @@ public sealed partial class ControlChangeRelay(
         var queue = _queue;
         while (queue is null)
         {
-            await Task.Delay(SubscribeRetry, stoppingToken);
+            await Task.Delay(SubscribeRetry, time, stoppingToken);
             try
             {
                 queue = await redis.Subscriber.SubscribeAsync(_channel);

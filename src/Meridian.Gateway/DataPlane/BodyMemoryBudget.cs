@@ -9,7 +9,7 @@ namespace Meridian.Gateway.DataPlane;
 /// the budget is refused with 529 at once, so many large bodies in parallel cannot grow the heap without bound.
 /// Thread-safe.
 /// </summary>
-internal sealed class BodyMemoryBudget(GatewayOptions options)
+internal sealed class BodyMemoryBudget(GatewayOptions options, TimeProvider? time = null)
 {
     /// <summary>
     /// What a request costs on the managed heap per byte of its body while it runs: the body, its text as UTF-16 strings
@@ -24,6 +24,7 @@ internal sealed class BodyMemoryBudget(GatewayOptions options)
     public static long Charge(long bodyBytes) => bodyBytes * HeapBytesPerBodyByte;
 
     private readonly long _limit = Math.Max(1, options.BodyBytesInFlight);
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
     private long _inFlight;
 
     /// <summary>Bytes held by bodies now.</summary>
@@ -78,10 +79,10 @@ internal sealed class BodyMemoryBudget(GatewayOptions options)
             return;
         }
 
-        var now = Environment.TickCount64;
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var at = Math.Max(now + (long)CollectAfter.TotalMilliseconds, Interlocked.Read(ref _nextCollectAt));
         Interlocked.Exchange(ref _nextCollectAt, at + (long)CollectEvery.TotalMilliseconds);
-        _ = Task.Delay(TimeSpan.FromMilliseconds(at - now)).ContinueWith(
+        _ = Task.Delay(TimeSpan.FromMilliseconds(at - now), _time).ContinueWith(
             _ =>
             {
                 if (Volatile.Read(ref _large) == 0)

@@ -375,7 +375,7 @@ internal sealed class MessagesEndpoint
         backend = exchange.Capture ?? backend;
         backend = exchange.Output = _safeguards.ScreenOutput(backend, exchange.Input!);
 
-        var call = new BackendCall(exchange.Request!, deployment.ModelId, RequestIds.New("msg_")) { CountedInputTokens = exchange.Usage.CountedInputTokens };
+        var call = new BackendCall(exchange.Request!, deployment.ModelId, RequestIds.New("msg_", _time.GetUtcNow())) { CountedInputTokens = exchange.Usage.CountedInputTokens };
         // The upstream call, from routing (one meridian.route.attempt child per backend tried) to the answer's last event.
         using var upstream = GatewayTelemetry.Source.StartActivity("meridian.upstream", System.Diagnostics.ActivityKind.Internal);
         await using var events = backend.StreamAsync(call, exchange.Aborted).GetAsyncEnumerator(exchange.Aborted);

@@ -22,24 +22,6 @@ public sealed class DataDirectory
     public byte[] LoadOrCreateKeyHashSecret() => LoadOrCreateKeyHashSecret(Path);
 
     /// <summary>The key-hashing secret of <paramref name="folder"/> (the data folder, or a secrets folder where it exists already).</summary>
-    public static byte[] LoadOrCreateKeyHashSecret(string folder)
-    {
-        var file = System.IO.Path.Combine(folder, NodeSecretFiles.KeyHash);
-        if (File.Exists(file))
-        {
-            return Convert.FromHexString(File.ReadAllText(file).Trim());
-        }
-
-        var secret = RandomNumberGenerator.GetBytes(32);
-        try
-        {
-            Storage.OwnerOnly.WriteNewSecret(file, Convert.ToHexString(secret));
-            return secret;
-        }
-        catch (IOException) when (File.Exists(file))
-        {
-            // Another node on the same data folder created it first: use that one.
-            return Convert.FromHexString(File.ReadAllText(file).Trim());
-        }
-    }
+    public static byte[] LoadOrCreateKeyHashSecret(string folder) =>
+        Convert.FromHexString(NodeSecretFiles.LoadOrCreate(folder, NodeSecretFiles.KeyHash, () => Convert.ToHexString(RandomNumberGenerator.GetBytes(32))));
 }

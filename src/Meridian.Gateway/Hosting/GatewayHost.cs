@@ -125,7 +125,8 @@ public static class GatewayHost
         // Traces and metrics cost 5–8 µs per request (bench/results), so they are collected only when they go somewhere:
         // set OTEL_EXPORTER_OTLP_ENDPOINT (and the other standard OTEL_* variables) to export both over OTLP, and/or
         // --metrics-port to serve metrics to a Prometheus scraper on a port of their own.
-        var otlp = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"));
+        // The host's configuration holds the environment, which the OTLP exporter reads its OTEL_* settings from too.
+        var otlp = !string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         if (otlp || options.MetricsPort is not null)
         {
             var telemetry = services.AddOpenTelemetry()

@@ -43,6 +43,33 @@ public static class NodeSecretFiles
         [.. new[] { Next, Previous }.Select(stage => (Stage: stage, Path: Path.Combine(folder, Staged(file, stage))))
             .Where(f => File.Exists(f.Path)).Select(f => (f.Stage, File.ReadAllText(f.Path).Trim()))];
 
+    /// <summary>
+    /// The text of the secret file <paramref name="file"/> in <paramref name="folder"/>, created from
+    /// <paramref name="create"/> when missing: owner-only (0600) in an owner-only folder (0700) from its first byte. Two
+    /// nodes starting on one data folder at once both use the file the first of them wrote. The one loader of every
+    /// node secret: the key-hash secret, the receipt-signing seed, the case keys.
+    /// </summary>
+    public static string LoadOrCreate(string folder, string file, Func<string> create)
+    {
+        var path = Path.Combine(folder, file);
+        if (File.Exists(path))
+        {
+            return File.ReadAllText(path).Trim();
+        }
+
+        Storage.OwnerOnly.CreateDirectory(folder);
+        var text = create();
+        try
+        {
+            Storage.OwnerOnly.WriteNewSecret(path, text);
+            return text;
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            return File.ReadAllText(path).Trim();
+        }
+    }
+
     /// <summary>Whether <paramref name="fileName"/> is one of the node's secret files (a rotation's stages and retired public keys included).</summary>
     public static bool IsSecret(string fileName) =>
         fileName is KeyHash or ReceiptSigner.KeyFileName or ReceiptSigner.RetiredKeysFileName
@@ -52,20 +79,19 @@ public static class NodeSecretFiles
 
     /// <summary>
     /// The secret files a node needs from its secrets folder for these geographies, less those its settings
-    /// supply otherwise (the signing key or a case key from an option or environment variable).
+    /// supply otherwise (the signing key or a case key given as an option, which <c>serve</c> binds from its variable).
     /// </summary>
     public static IReadOnlyList<string> Needed(IEnumerable<string> geographies, GatewayOptions options)
     {
         var needed = new List<string> { KeyHash };
-        if (string.IsNullOrWhiteSpace(options.ReceiptSigningKey ?? Environment.GetEnvironmentVariable(ReceiptSigner.KeyEnvironmentVariable)))
+        if (string.IsNullOrWhiteSpace(options.ReceiptSigningKey))
         {
             needed.Add(ReceiptSigner.KeyFileName);
         }
 
         foreach (var geography in geographies.Order(StringComparer.OrdinalIgnoreCase))
         {
-            if (!options.Safeguards.CaseKeys.ContainsKey(geography)
-                && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(SafeguardsOptions.KeyEnvPrefix + geography.ToUpperInvariant())))
+            if (!options.Safeguards.CaseKeys.ContainsKey(geography))
             {
                 needed.Add(CaseKey(geography));
             }

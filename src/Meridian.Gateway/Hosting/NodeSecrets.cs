@@ -22,8 +22,7 @@ internal static class NodeSecrets
     public static IReadOnlyList<SecretFingerprint> Node(string dataDirectory, byte[] keyHashSecret, IReadOnlyList<byte[]> keyHashOverlap, GatewayOptions options)
     {
         using var signer = ReceiptSigner.LoadOrCreate(dataDirectory, options.ReceiptSigningKey);
-        var signingSource = options.ReceiptSigningKey is not null ? "the ReceiptSigningKey option"
-            : Environment.GetEnvironmentVariable(ReceiptSigner.KeyEnvironmentVariable) is { Length: > 0 } ? ReceiptSigner.KeyEnvironmentVariable
+        var signingSource = options.ReceiptSigningKey is not null ? $"ReceiptSigningKey ({ReceiptSigner.KeyEnvironmentVariable})"
             : Path.Combine(dataDirectory, ReceiptSigner.KeyFileName);
         return
         [

@@ -387,8 +387,8 @@ public sealed class ReceiptSigner : IDisposable
     public string KeyId { get; }
 
     /// <summary>
-    /// The key configured by <paramref name="configured"/> or the environment, else the data folder's (created when
-    /// missing), accepting with it the rotation stages and retired keys the folder holds.
+    /// The key configured by <paramref name="configured"/> (<see cref="Hosting.GatewayOptions.ReceiptSigningKey"/>, which
+    /// <c>serve</c> binds from <see cref="KeyEnvironmentVariable"/>), else the data folder's (created when missing), accepting with it the rotation stages and retired keys the folder holds.
     /// </summary>
     public static ReceiptSigner LoadOrCreate(string dataDirectory, string? configured)
     {
@@ -412,36 +412,12 @@ public sealed class ReceiptSigner : IDisposable
         return signer;
     }
 
-    private static ReceiptSigner LoadOrCreateCurrent(string dataDirectory, string? configured)
-    {
-        var text = configured ?? Environment.GetEnvironmentVariable(KeyEnvironmentVariable);
-        if (!string.IsNullOrWhiteSpace(text))
-        {
-            return new ReceiptSigner(DecodeSeed(text, KeyEnvironmentVariable));
-        }
-
-        var file = Path.Combine(dataDirectory, KeyFileName);
-        if (File.Exists(file))
-        {
-            return new ReceiptSigner(DecodeSeed(File.ReadAllText(file), file));
-        }
-
-        var seed = RandomNumberGenerator.GetBytes(32);
-        try
-        {
-            Storage.OwnerOnly.WriteNewSecret(file, Convert.ToBase64String(seed));
-            return new ReceiptSigner(seed);
-        }
-        catch (IOException) when (File.Exists(file))
-        {
-            // Another node on the same data folder created it first: use that one.
-            return new ReceiptSigner(DecodeSeed(File.ReadAllText(file), file));
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(seed);
-        }
-    }
+    private static ReceiptSigner LoadOrCreateCurrent(string dataDirectory, string? configured) =>
+        !string.IsNullOrWhiteSpace(configured)
+            ? new ReceiptSigner(DecodeSeed(configured, $"ReceiptSigningKey ({KeyEnvironmentVariable})"))
+            : new ReceiptSigner(DecodeSeed(
+                Hosting.NodeSecretFiles.LoadOrCreate(dataDirectory, KeyFileName, () => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))),
+                Path.Combine(dataDirectory, KeyFileName)));
 
     public static string KeyIdOf(ReadOnlySpan<byte> publicKey) => "rk_" + Convert.ToHexStringLower(SHA256.HashData(publicKey))[..16];
 

@@ -248,7 +248,7 @@ public sealed partial class RecordWriter(
                 connection = null;
                 Log.WriteFailed(logger, batch.Count, geography, attempt, ex);
                 TransientStoreFailures.Observed(ex);
-                await Task.Delay(TransientStoreFailures.Backoff(attempt));
+                await Task.Delay(TransientStoreFailures.Backoff(attempt), time ?? TimeProvider.System);
             }
         }
     }

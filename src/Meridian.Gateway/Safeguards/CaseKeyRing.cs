@@ -175,8 +175,7 @@ public sealed class CaseKeyRing(SafeguardsOptions options, string dataDirectory)
 
     /// <summary>Where the geography's key is read from, for messages.</summary>
     public string SourceOf(string geography) =>
-        options.CaseKeys.ContainsKey(geography) ? $"Safeguards.CaseKeys[{geography}]"
-        : Environment.GetEnvironmentVariable(SafeguardsOptions.KeyEnvPrefix + geography.ToUpperInvariant()) is { Length: > 0 } ? SafeguardsOptions.KeyEnvPrefix + geography.ToUpperInvariant()
+        options.CaseKeys.ContainsKey(geography) ? $"Safeguards.CaseKeys[{geography}] ({SafeguardsOptions.KeyEnvPrefix}{geography.ToUpperInvariant()})"
         : Path.Combine(dataDirectory, Hosting.NodeSecretFiles.CaseKey(geography));
 
     private static byte[] AssociatedData(string purpose, string geography, string caseId) => Encoding.UTF8.GetBytes($"{purpose}|{geography.ToLowerInvariant()}|{caseId}");
@@ -200,22 +199,13 @@ public sealed class CaseKeyRing(SafeguardsOptions options, string dataDirectory)
 
     private byte[] Load(string geography)
     {
-        var env = SafeguardsOptions.KeyEnvPrefix + geography.ToUpperInvariant();
-        var configured = options.CaseKeys.TryGetValue(geography, out var fromOptions) ? fromOptions : Environment.GetEnvironmentVariable(env);
-        if (configured is { Length: > 0 })
+        if (options.CaseKeys.TryGetValue(geography, out var configured) && configured is { Length: > 0 })
         {
-            return Decode(configured, $"the case key of geography '{geography}' (Safeguards.CaseKeys / {env})");
+            return Decode(configured, $"the case key of geography '{geography}' (Safeguards.CaseKeys / {SafeguardsOptions.KeyEnvPrefix}{geography.ToUpperInvariant()})");
         }
 
-        var file = Path.Combine(dataDirectory, Hosting.NodeSecretFiles.CaseKey(geography));
-        if (File.Exists(file))
-        {
-            return Decode(File.ReadAllText(file).Trim(), file);
-        }
-
-        var created = RandomNumberGenerator.GetBytes(32);
-        Storage.OwnerOnly.WriteNewSecret(file, Convert.ToBase64String(created));
-        return created;
+        var file = Hosting.NodeSecretFiles.CaseKey(geography);
+        return Decode(Hosting.NodeSecretFiles.LoadOrCreate(dataDirectory, file, () => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))), Path.Combine(dataDirectory, file));
     }
 
     private static byte[] Decode(string base64, string setting)

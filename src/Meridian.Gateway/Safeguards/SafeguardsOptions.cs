@@ -3,7 +3,7 @@ namespace Meridian.Gateway.Safeguards;
 /// <summary>Trust &amp; Safety settings of a gateway node (docs/safeguards.md, "Cases").</summary>
 public sealed class SafeguardsOptions
 {
-    /// <summary>The environment variable prefix of a geography's case-encryption key: <c>MERIDIAN_TS_KEY_EU</c>.</summary>
+    /// <summary>The environment variable prefix of a geography's case-encryption key for <c>serve</c>: <c>MERIDIAN_TS_KEY_EU</c>.</summary>
     public const string KeyEnvPrefix = "MERIDIAN_TS_KEY_";
 
     /// <summary>How long a flagged request's encrypted snapshot is kept; its metadata and decision stay.</summary>
@@ -13,7 +13,8 @@ public sealed class SafeguardsOptions
     public TimeSpan PurgeInterval { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>
-    /// Base64 of each geography's 32-byte AES-256-GCM key, by geography name; otherwise <c>MERIDIAN_TS_KEY_&lt;GEO&gt;</c>, else a key
+    /// Base64 of each geography's 32-byte AES-256-GCM key, by geography name (<c>serve</c> binds them from
+    /// <c>MERIDIAN_TS_KEY_&lt;GEO&gt;</c>); else a key
     /// generated into the data folder (<c>ts-key-&lt;geo&gt;.secret</c>, owner-only) on first use. Never logged.
     /// </summary>
     public IDictionary<string, string> CaseKeys { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);

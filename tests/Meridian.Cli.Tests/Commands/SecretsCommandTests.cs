@@ -46,6 +46,22 @@ public sealed class SecretsCommandTests : IDisposable
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void A_secret_a_node_loads_is_created_once_owner_only_and_read_back_by_every_later_load()
+    {
+        var folder = Path.Combine(_root, "fresh", "data");
+        var minted = 0;
+        string Mint() => $"secret-{++minted}";
+
+        var first = NodeSecretFiles.LoadOrCreate(folder, NodeSecretFiles.KeyHash, Mint);
+        var second = NodeSecretFiles.LoadOrCreate(folder, NodeSecretFiles.KeyHash, Mint);
+
+        Assert.Equal(("secret-1", "secret-1", 1), (first, second, minted));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(folder));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(folder, NodeSecretFiles.KeyHash)));
+    }
+
+    [Fact]
     public async Task An_exported_set_opens_only_with_its_passphrase_and_never_over_other_secrets()
     {
         var node = Path.Combine(_root, "node-a");

@@ -1,3 +1,5 @@
+using Meridian.Cli.Commands;
+
 namespace Meridian.Cli.Tests.Commands;
 
 /// <summary><c>meridian serve</c> refuses settings it cannot use before it opens a store or a port.</summary>
@@ -30,5 +32,68 @@ public sealed class ServeCommandTests
         var result = await run;
         Assert.NotEqual(0, result.ExitCode);
         Assert.False(Directory.Exists(data), $"{data} was created\n{result}");
+    }
+
+    [Theory]
+    [InlineData("MERIDIAN_NODES", "0", "--nodes (MERIDIAN_NODES) must be at least 1")]
+    [InlineData("MERIDIAN_MAX_IN_FLIGHT", "many", "--max-in-flight (MERIDIAN_MAX_IN_FLIGHT) must be a whole number")]
+    [InlineData("MERIDIAN_METRICS_PORT", "70000", "--metrics-port (MERIDIAN_METRICS_PORT) must be a port")]
+    [InlineData("MERIDIAN_BIND", "localhost", "--bind (MERIDIAN_BIND) must be an IP address")]
+    [InlineData("MERIDIAN_LOG_LEVEL", "Information;Loud", "'Loud'")]
+    [InlineData("MERIDIAN_STORE", "mysql", "--store (MERIDIAN_STORE) must be sqlite or postgres")]
+    [InlineData("MERIDIAN_CLASSIFIER_URL_GUARD_SERVICE", "http://127.0.0.1:8000/classify", "MERIDIAN_CLASSIFIER_REGION_GUARD_SERVICE")]
+    public async Task A_bad_variable_stops_the_start_naming_it_and_writes_nothing(string variable, string value, string message)
+    {
+        var data = Path.Combine(Path.GetTempPath(), "meridian-serve-tests", Guid.NewGuid().ToString("N"));
+
+        var result = await _cli.With((variable, value)).RunAsync("serve", "--port", "0", "--data", data);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains(message, result.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(data), $"{data} was created\n{result}");
+    }
+
+    [Fact]
+    public async Task Every_bad_setting_is_named_in_one_start()
+    {
+        var result = await _cli.With(("MERIDIAN_DRAIN_SECONDS", "-5")).RunAsync("serve", "--port", "0", "--nodes", "0", "--max-in-flight", "0");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("--nodes (MERIDIAN_NODES)", result.Error, StringComparison.Ordinal);
+        Assert.Contains("--max-in-flight (MERIDIAN_MAX_IN_FLIGHT)", result.Error, StringComparison.Ordinal);
+        Assert.Contains("--drain-seconds (MERIDIAN_DRAIN_SECONDS)", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_flag_replaces_its_variable_and_the_rest_come_from_the_environment()
+    {
+        var environment = new Dictionary<string, string?>
+        {
+            ["MERIDIAN_NODES"] = "3",
+            ["MERIDIAN_DRAIN_SECONDS"] = "7",
+            ["MERIDIAN_REGION"] = "westeurope",
+            ["MERIDIAN_LOG_LEVEL"] = "Information;Meridian.Gateway.Backends=Debug",
+            ["MERIDIAN_TS_KEY_EU"] = Convert.ToBase64String(new byte[32]),
+            ["MERIDIAN_RECEIPT_SIGNING_KEY"] = Convert.ToBase64String(new byte[32]),
+            ["MERIDIAN_POSTGRES_GEO_EU_WEST"] = "Host=eu",
+            ["MERIDIAN_CLASSIFIER_URL_GUARD_SERVICE"] = "http://127.0.0.1:8000/classify",
+            ["MERIDIAN_CLASSIFIER_REGION_GUARD_SERVICE"] = "westeurope",
+            ["MERIDIAN_CLASSIFIER_TOKEN_GUARD_SERVICE"] = "token",
+            ["MERIDIAN_METRICS_PORT"] = "",
+        };
+
+        var options = ServeConfiguration.Load(ServeConfiguration.Build(environment, [new("NODES", "2")])).ToGatewayOptions();
+
+        Assert.Equal(2, options.ExpectedNodes);
+        Assert.Equal(TimeSpan.FromSeconds(7), options.DrainTimeout);
+        Assert.Equal("westeurope", options.IngressRegion);
+        Assert.Null(options.MetricsPort);
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Information, options.LogLevel);
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Debug, options.LogLevels["Meridian.Gateway.Backends"]);
+        Assert.Equal(environment["MERIDIAN_TS_KEY_EU"], options.Safeguards.CaseKeys["eu"]);
+        Assert.Equal(environment["MERIDIAN_RECEIPT_SIGNING_KEY"], options.ReceiptSigningKey);
+        Assert.Equal("Host=eu", options.PostgresGeographies["eu-west"]);
+        var classifier = Assert.Single(options.Safeguards.HttpClassifiers);
+        Assert.Equal(("guard_service", "westeurope", "token"), (classifier.Name, classifier.Region, classifier.BearerToken));
     }
 }
