@@ -57,7 +57,7 @@ public sealed class UsageFoldMigrationTests : IDisposable
 
         var store = new ReceiptStore("us", TestStores.Settings(_directory).OpenGeography("us"));
 
-        Assert.Equal(1, store.MigrationsApplied);
+        Assert.Equal(ReceiptStore.SchemaMigrations.Count - before, store.MigrationsApplied);
         Assert.Equal(["req_agreeing", "req_old_receipt", "req_orphan"], store.Ledger.RequestIds());
         foreach (var u in new[] { agreeing, oldReceipt, orphan })
         {
