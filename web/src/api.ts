@@ -366,6 +366,8 @@ export interface CaseView {
   decided_by: string | null;
   /** The decider's display name when they decided (null on decisions from before names were recorded). */
   decided_by_name?: string | null;
+  // The tenant's name beside tenant_id in the review queue and a case's facts (absent on older gateways).
+  tenant_name?: string | null;
   rationale?: string | null;
   /** How the decider saw the content: opened it, decided without opening it (with a reason), or there was none to open. */
   decided_content?: 'opened' | 'not_opened' | 'unavailable' | null;
