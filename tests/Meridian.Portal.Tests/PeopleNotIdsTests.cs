@@ -8,8 +8,8 @@ namespace Meridian.Portal.Tests;
 
 /// <summary>
 /// Who did what, by name: every "by" the API answers carries the actor's display name beside its id, and the portal
-/// shows the name with the id on hover. A key shows when it was last used, and a tenant's people read its receipts
-/// as they are signed in, without an API key (another tenant's are answered as missing).
+/// shows the name with the id on hover. A key shows when it was last used, and a tenant's people read and list its
+/// receipts as they are signed in, without an API key (another tenant's are answered as missing).
 /// </summary>
 public sealed class PeopleNotIdsTests(PortalFixture portal)
 {
@@ -112,6 +112,58 @@ public sealed class PeopleNotIdsTests(PortalFixture portal)
         await Expect(tab.Page.Locator("section.receipts").GetByRole(AriaRole.Alert)).ToContainTextAsync($"No receipt with id '{requestB}'.");
     }
 
+    [Fact]
+    public async Task A_tenants_people_list_its_receipts_by_their_role_with_proofs_and_never_another_tenants()
+    {
+        var (tenantA, resourceA, _) = await portal.TenantWithDeploymentAsync("Listed A", "listed-a");
+        var (tenantB, resourceB, _) = await portal.TenantWithDeploymentAsync("Listed B", "listed-b");
+        var first = await CallAsync(resourceA, "listed-a");
+        var second = await CallAsync(resourceA, "listed-a");
+        var theirs = await CallAsync(resourceB, "listed-b");
+        var developerA = await portal.CreateTokenAsync("tenant-developer", tenantId: tenantA);
+        var adminA = await portal.CreateTokenAsync("tenant-admin", tenantId: tenantA);
+        var publisher = await portal.CreateTokenAsync("publisher-admin", publisherId: "pub_anthropic");
+
+        // The data plane's page, one receipt a page here, each with its leaf and proof once written; the cursor goes on.
+        var page = await CommittedPageAsync($"tenants/{tenantA}/receipts?limit=1", developerA);
+        var listed = Assert.Single(page.GetProperty("data").EnumerateArray());
+        Assert.True(listed.GetProperty("log").TryGetProperty("leaf_index", out _));
+        Assert.True(page.GetProperty("has_more").GetBoolean());
+        var cursor = page.GetProperty("next_cursor").GetString()!;
+        var rest = await GetAsync($"tenants/{tenantA}/receipts?limit=1&cursor={Uri.EscapeDataString(cursor)}", adminA);
+        var next = Assert.Single(rest.Body.GetProperty("data").EnumerateArray());
+        Assert.Equal(
+            new[] { first, second }.Order(StringComparer.Ordinal),
+            new[] { listed.GetProperty("request_id").GetString()!, next.GetProperty("request_id").GetString()! }.Order(StringComparer.Ordinal));
+        Assert.False(rest.Body.GetProperty("has_more").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, rest.Body.GetProperty("next_cursor").ValueKind);
+
+        // The operator reads any tenant's; another tenant is answered as missing, a publisher is refused.
+        var asOperator = await portal.AdminAsync(HttpMethod.Get, $"tenants/{tenantB}/receipts");
+        Assert.Equal(theirs, Assert.Single(asOperator.GetProperty("data").EnumerateArray()).GetProperty("request_id").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await GetAsync($"tenants/{tenantB}/receipts", adminA)).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await GetAsync($"tenants/{tenantA}/receipts", publisher)).Status);
+
+        // Bad paging is the admin API's problem, naming the field.
+        var bad = await GetAsync($"tenants/{tenantA}/receipts?limit=0", adminA);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.Status);
+        Assert.True(bad.Body.GetProperty("errors").TryGetProperty("limit", out _));
+        Assert.Equal(HttpStatusCode.BadRequest, (await GetAsync($"tenants/{tenantA}/receipts?cursor=not-a-cursor", adminA)).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await GetAsync($"tenants/{tenantA}/receipts?from=2026-12-02T00:00:00Z&to=2026-12-01T00:00:00Z", adminA)).Status);
+
+        // In the portal: the period's receipts with no API key; another tenant's are not among them.
+        await using var tab = await portal.NewPageAsync(developerA);
+        await tab.OpenAsync("/portal/tenant/usage");
+        var form = tab.Page.GetByRole(AriaRole.Form, new() { Name = "Find receipts" });
+        await Expect(form.GetByLabel("API key", new() { Exact = false })).ToHaveCountAsync(0);
+        await form.GetByRole(AriaRole.Button, new() { Name = "List receipts" }).ClickAsync();
+        await Expect(tab.Page.Locator("table.receipt-list tbody tr")).ToHaveCountAsync(2);
+        await Expect(tab.Page.Locator($"table.receipt-list tr[data-request='{second}']")).ToContainTextAsync("listed-a");
+        await tab.Page.GetByRole(AriaRole.Button, new() { Name = $"Show receipt {first}" }).ClickAsync();
+        await Expect(tab.Page.Locator($"article[data-receipt='{first}']")).ToBeVisibleAsync();
+        tab.AssertNoErrors();
+    }
+
     private async Task<string> CallAsync(string resource, string deployment)
     {
         var key = (await portal.AdminAsync(HttpMethod.Post, $"resources/{resource}/keys", new { name = "caller" })).GetProperty("key").GetString()!;
@@ -133,6 +185,24 @@ public sealed class PeopleNotIdsTests(PortalFixture portal)
         }
 
         throw new Xunit.Sdk.XunitException($"The receipt of {requestId} was never served.");
+    }
+
+    /// <summary>A list page once every receipt on it is committed (a queued one is listed with "log": null).</summary>
+    private async Task<JsonElement> CommittedPageAsync(string path, string token)
+    {
+        for (var i = 0; i < 200; i++)
+        {
+            var (status, body) = await GetAsync(path, token);
+            Assert.Equal(HttpStatusCode.OK, status);
+            if (body.GetProperty("data").EnumerateArray().All(r => r.GetProperty("log").ValueKind == JsonValueKind.Object))
+            {
+                return body;
+            }
+
+            await Task.Delay(25, TestContext.Current.CancellationToken);
+        }
+
+        throw new Xunit.Sdk.XunitException($"GET {path} never listed only committed receipts.");
     }
 
     /// <summary>The key's last use once the record writer has written the request (it writes in the background).</summary>

@@ -4,7 +4,10 @@ using static Microsoft.Playwright.Assertions;
 
 namespace Meridian.Portal.Tests;
 
-/// <summary>The review queue puts the most urgent case first by default (a block before a flag), and sorts by age on request.</summary>
+/// <summary>
+/// The review queue puts the most urgent case first by default (a block before a flag), sorts by age on request, and
+/// names each case's tenant (its id on hover).
+/// </summary>
 public sealed class ReviewQueueOrderTests(PortalFixture portal)
 {
     private const string BlockedText = "I'm going to kill you and your whole family.";
@@ -12,7 +15,7 @@ public sealed class ReviewQueueOrderTests(PortalFixture portal)
     [Fact]
     public async Task A_blocked_request_comes_before_a_later_flagged_one_by_severity_and_after_it_when_newest_first()
     {
-        var (_, resource, _) = await portal.TenantWithDeploymentAsync("Queue Co", "queue-dep");
+        var (tenant, resource, _) = await portal.TenantWithDeploymentAsync("Queue Co", "queue-dep");
         var key = (await portal.AdminAsync(HttpMethod.Post, $"resources/{resource}/keys", new { name = "queue" })).GetProperty("key").GetString()!;
         string blocked;
         using (var response = await portal.MessagesAsync(key, BlockedText, "queue-dep"))
@@ -35,6 +38,11 @@ public sealed class ReviewQueueOrderTests(PortalFixture portal)
         await tab.OpenAsync("/portal/reviewer/cases");
         await Expect(tab.Page.GetByRole(AriaRole.Group, new() { Name = "Order" }).GetByLabel("Most severe first")).ToBeCheckedAsync();
         Assert.True(await RowIndexAsync(tab, blocked) < await RowIndexAsync(tab, flagged), "by severity, the block comes first");
+
+        // The tenant by its name, its id on hover.
+        var tenantCell = tab.Page.Locator($"table.cases tr[data-request='{blocked}'] [data-tenant='{tenant}']");
+        await Expect(tenantCell).ToContainTextAsync("Queue Co");
+        await Expect(tenantCell).ToHaveAttributeAsync("title", tenant);
 
         await tab.Page.GetByRole(AriaRole.Group, new() { Name = "Order" }).GetByLabel("Newest first").CheckAsync();
         Assert.True(await RowIndexAsync(tab, flagged) < await RowIndexAsync(tab, blocked), "newest first, the later flag comes first");

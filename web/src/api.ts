@@ -1,4 +1,4 @@
-// The portal's only backend is the gateway's own admin API (docs/admin-api.md) and, for receipts, the data plane.
+// The portal's only backend is the gateway's own admin API (docs/admin-api.md).
 
 export type Role = 'operator-admin' | 'publisher-admin' | 'reviewer' | 'tenant-admin' | 'tenant-developer';
 
@@ -297,7 +297,7 @@ export interface Receipt {
   routing_failure?: string | null;
   // Receipts from before the receipt log carry their own signature; newer ones are authenticated by `log`.
   signature?: { algorithm: string; key_id: string; value: string } | null;
-  // Served by `GET /v1/receipts/{id}` only: the receipt's leaf and the signed tree head that includes it (docs/receipts.md).
+  // Served by the receipt lookups and lists (not the boundary report): the receipt's leaf and the signed tree head that includes it (docs/receipts.md).
   log?: {
     log_id: string;
     leaf_index: number;
@@ -366,6 +366,8 @@ export interface CaseView {
   decided_by: string | null;
   /** The decider's display name when they decided (null on decisions from before names were recorded). */
   decided_by_name?: string | null;
+  // The tenant's name beside tenant_id in the review queue and a case's facts (absent on older gateways).
+  tenant_name?: string | null;
   rationale?: string | null;
   /** How the decider saw the content: opened it, decided without opening it (with a reason), or there was none to open. */
   decided_content?: 'opened' | 'not_opened' | 'unavailable' | null;
@@ -646,38 +648,16 @@ export async function getOptional<T>(path: string): Promise<T | null> {
   }
 }
 
-/** A receipt from the data plane (`GET /v1/receipts/{id}`), which authenticates with an API key, not an admin token. */
 /**
- * The tenant's receipts in a period (`GET /v1/receipts?from=&to=`, API key), or null when this gateway has no receipt
- * search (its fallback answers 404 "Not found: GET /v1/receipts").
+ * A page of the tenant's receipts in a period, every resource's, each with its log proof, by the signed-in role
+ * (`GET /admin/v1/tenants/{tenant}/receipts`, the same page as the data plane's `GET /v1/receipts`).
  */
-export async function searchReceipts(apiKey: string, from: string, to: string, cursor?: string | null): Promise<ReceiptPage | null> {
+export async function listReceipts(tenantId: string, from: string, to: string, cursor?: string | null): Promise<ReceiptPage> {
   const query = new URLSearchParams({ from, to, limit: '50' });
   if (cursor) {
     query.set('cursor', cursor);
   }
-  try {
-    return await dataPlane<ReceiptPage>(`/v1/receipts?${query}`, apiKey);
-  } catch (e) {
-    if (e instanceof ApiError && e.status === 404 && e.detail.startsWith('Not found: GET /v1/receipts')) {
-      return null;
-    }
-    throw e;
-  }
-}
-
-async function dataPlane<T>(path: string, apiKey: string): Promise<T> {
-  const response = await fetch(path, {
-    headers: { 'x-api-key': apiKey, accept: 'application/json' },
-    cache: 'no-store',
-  });
-  const text = await response.text();
-  const json = text ? safeParse(text) : undefined;
-  if (!response.ok) {
-    const error = (json as { error?: { type?: string; message?: string } } | undefined)?.error;
-    throw new ApiError(response.status, error?.type ?? `http_${response.status}`, error?.message ?? `${response.status} ${response.statusText}`);
-  }
-  return json as T;
+  return await get<ReceiptPage>(`/tenants/${encodeURIComponent(tenantId)}/receipts?${query}`);
 }
 
 function safeParse(text: string): unknown {

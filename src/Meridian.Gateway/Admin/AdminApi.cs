@@ -97,6 +97,7 @@ public static class AdminEndpoints
         admin.MapGet("/audit", TokenHandlers.Audit);
 
         admin.MapGet("/tenants/{tenant}/boundary-report", BoundaryReportHandlers.Get);
+        admin.MapGet("/tenants/{tenant}/receipts", ReceiptHandlers.List);
         admin.MapGet("/tenants/{tenant}/receipts/{requestId}", ReceiptHandlers.Get);
         admin.MapGet("/tenants/{tenant}/notices", WorldHandlers.TenantNotices);
         admin.MapGet("/backends", BackendHandlers.List);

@@ -33,21 +33,32 @@ public sealed class ReceiptListEndpoint(ApiKeyAuthenticator authenticator, Recor
             return;
         }
 
-        if (ReadQuery(context, out var from, out var to, out var limit, out var after) is { } invalid)
+        if (ReadQuery(context, out var query) is { } invalid)
         {
-            await ErrorResponses.WriteAsync(context, ApiError.InvalidRequest(invalid));
+            await ErrorResponses.WriteAsync(context, ApiError.InvalidRequest(invalid.Field + ": " + invalid.Message));
             return;
         }
 
+        await WritePageAsync(context, key.TenantId, key.ResourceId, query);
+    }
+
+    /// <summary>
+    /// Writes the page of <paramref name="tenantId"/>'s receipts that <paramref name="query"/> asks for: those of
+    /// <paramref name="resourceId"/> (and those from before resources were recorded), or with null every receipt of the
+    /// tenant, as its signed-in people read them (<c>GET /admin/v1/tenants/{tenant}/receipts</c>).
+    /// </summary>
+    internal async Task WritePageAsync(HttpContext context, string tenantId, string? resourceId, ReceiptPageQuery query)
+    {
+        var (from, to, limit, after) = query;
         var merged = new List<(Receipt Receipt, ReceiptStore? Store, LogPosition? Leaf)>();
         foreach (var store in stores.All)
         {
-            merged.AddRange(store.ListForTenant(key.TenantId, key.ResourceId, from, to, after, limit + 1).Select(r => (r.Receipt, (ReceiptStore?)store, r.Leaf)));
+            merged.AddRange(store.ListForTenant(tenantId, resourceId, from, to, after, limit + 1).Select(r => (r.Receipt, (ReceiptStore?)store, r.Leaf)));
         }
 
         // Stored before queued: a receipt committed meanwhile is served from its store, with its proof.
-        merged.AddRange(writer.PendingFor(key.TenantId, from, to)
-            .Where(r => ReceiptsEndpoint.Readable(r, key) && (after is not { } a || Compare(r, a) > 0))
+        merged.AddRange(writer.PendingFor(tenantId, from, to)
+            .Where(r => r.TenantId == tenantId && (resourceId is null || r.ResourceId is null || r.ResourceId == resourceId) && (after is not { } a || Compare(r, a) > 0))
             .Select(r => (r, (ReceiptStore?)null, (LogPosition?)null)));
         var page = merged
             .DistinctBy(r => r.Receipt.RequestId, StringComparer.Ordinal)
@@ -134,32 +145,34 @@ public sealed class ReceiptListEndpoint(ApiKeyAuthenticator authenticator, Recor
         json.WriteEndObject();
     }
 
-    private string? ReadQuery(HttpContext context, out DateTimeOffset from, out DateTimeOffset to, out int limit, out (DateTimeOffset, string)? after)
+    /// <summary>The period, page size and cursor of a list request, or the field that is wrong and why.</summary>
+    internal (string Field, string Message)? ReadQuery(HttpContext context, out ReceiptPageQuery page)
     {
         var query = context.Request.Query;
-        from = DateTimeOffset.UnixEpoch;
-        to = time.GetUtcNow().AddMinutes(1);
-        limit = DefaultLimit;
-        after = null;
+        var from = DateTimeOffset.UnixEpoch;
+        var to = time.GetUtcNow().AddMinutes(1);
+        var limit = DefaultLimit;
+        (DateTimeOffset, string)? after = null;
+        page = default;
         if (query.TryGetValue("from", out var fromText) && !BoundaryReportHandlers.TryParseTime(fromText.ToString(), out from))
         {
-            return "from: must be an ISO 8601 time, such as 2026-11-01T00:00:00Z";
+            return ("from", "must be an ISO 8601 time, such as 2026-11-01T00:00:00Z");
         }
 
         if (query.TryGetValue("to", out var toText) && !BoundaryReportHandlers.TryParseTime(toText.ToString(), out to))
         {
-            return "to: must be an ISO 8601 time, such as 2026-12-01T00:00:00Z";
+            return ("to", "must be an ISO 8601 time, such as 2026-12-01T00:00:00Z");
         }
 
         if (from >= to)
         {
-            return "from: must be before to";
+            return ("from", "must be before to");
         }
 
         if (query.TryGetValue("limit", out var limitText)
             && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxLimit))
         {
-            return $"limit: must be a whole number from 1 to {MaxLimit}";
+            return ("limit", $"must be a whole number from 1 to {MaxLimit}");
         }
 
         if (query.TryGetValue("cursor", out var cursorText) && cursorText.ToString() is { Length: > 0 } cursor)
@@ -167,10 +180,11 @@ public sealed class ReceiptListEndpoint(ApiKeyAuthenticator authenticator, Recor
             after = DecodeCursor(cursor);
             if (after is null)
             {
-                return "cursor: is not a cursor this API returned";
+                return ("cursor", "is not a cursor this API returned");
             }
         }
 
+        page = new ReceiptPageQuery(from, to, limit, after);
         return null;
     }
 
@@ -203,3 +217,6 @@ public sealed class ReceiptListEndpoint(ApiKeyAuthenticator authenticator, Recor
         }
     }
 }
+
+/// <summary>A list request's period [From, To), page size and the position its cursor continues after.</summary>
+internal readonly record struct ReceiptPageQuery(DateTimeOffset From, DateTimeOffset To, int Limit, (DateTimeOffset CreatedAt, string RequestId)? After);

@@ -45,7 +45,7 @@ public static class CaseHandlers
     /// geographies it may see, one page at a time.
     /// </summary>
     public static async Task<Results<Ok<ListResponse<CaseView>>, ProblemHttpResult>> ListAsync(
-        HttpContext context, GeographyStores stores, RecordWriter writer, TimeProvider time)
+        HttpContext context, GeographyStores stores, RecordWriter writer, MarketplaceStore marketplace, TimeProvider time)
     {
         var caller = AdminAuthentication.CallerOf(context);
         if (caller.ReviewCases(out var scope) != AccessDecision.Allowed)
@@ -74,7 +74,9 @@ public static class CaseHandlers
         var visible = stores.All.Where(s => scope is null || scope.Geographies.Contains(s.Geography, StringComparer.OrdinalIgnoreCase));
         var found = PageAcross(visible, geography, query, page.Limit);
         await RecordViewsAsync(context, stores, writer, found.Items, caller, CaseStore.ViewedInList, time);
-        return TypedResults.Ok(AdminRequest.List(found, CaseView.Of));
+        var names = found.Items.Select(c => c.TenantId).Distinct(StringComparer.Ordinal)
+            .ToDictionary(id => id, id => marketplace.FindTenant(id)?.Name, StringComparer.Ordinal);
+        return TypedResults.Ok(AdminRequest.List(found, c => CaseView.Of(c) with { TenantName = names[c.TenantId] }));
     }
 
     /// <summary>
@@ -152,7 +154,7 @@ public static class CaseHandlers
     }
 
     public static async Task<Results<Ok<CaseView>, ProblemHttpResult>> GetAsync(
-        HttpContext context, string id, GeographyStores stores, RecordWriter writer, TimeProvider time)
+        HttpContext context, string id, GeographyStores stores, RecordWriter writer, MarketplaceStore marketplace, TimeProvider time)
     {
         if (Find(context, id, stores, out var found, out _) is { } denied)
         {
@@ -160,7 +162,7 @@ public static class CaseHandlers
         }
 
         await RecordViewsAsync(context, stores, writer, [found!], AdminAuthentication.CallerOf(context), CaseStore.ViewedMetadata, time);
-        return TypedResults.Ok(CaseView.Of(found!));
+        return TypedResults.Ok(CaseView.Of(found!) with { TenantName = marketplace.FindTenant(found!.TenantId)?.Name });
     }
 
     /// <summary>

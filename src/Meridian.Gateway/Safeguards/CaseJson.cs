@@ -50,6 +50,9 @@ public sealed record CaseView(
             : null,
     };
 
+    /// <summary>The tenant's name beside its id, so reviewers see who rather than an id (null once the tenant is gone).</summary>
+    public string? TenantName { get; init; }
+
     /// <summary>The decider's display name when they decided (null on decisions from before names were recorded).</summary>
     public string? DecidedByName { get; init; }
 

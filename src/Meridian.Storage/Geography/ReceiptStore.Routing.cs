@@ -63,9 +63,9 @@ public sealed partial class ReceiptStore
     /// leaf in a receipt log (null for one written before the log).
     /// </summary>
     /// <param name="resourceId">The reading key's resource: receipts of its other resources are left out (receipts from before
-    /// resources were recorded are not).</param>
+    /// resources were recorded are not); null for every resource of the tenant, as its signed-in people read them.</param>
     public IReadOnlyList<(Receipt Receipt, LogPosition? Leaf)> ListForTenant(
-        string tenantId, string resourceId, DateTimeOffset from, DateTimeOffset to, (DateTimeOffset CreatedAt, string RequestId)? after, int limit)
+        string tenantId, string? resourceId, DateTimeOffset from, DateTimeOffset to, (DateTimeOffset CreatedAt, string RequestId)? after, int limit)
     {
         var list = new List<(Receipt, LogPosition?)>(Math.Min(limit, 256));
         Scan(tenantId, resourceId, from, to, after, limit, (receipt, leaf) => list.Add((receipt, leaf)));

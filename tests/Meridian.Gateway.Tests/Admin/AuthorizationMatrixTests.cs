@@ -59,6 +59,8 @@ public sealed class AuthorizationMatrixTests(AdminServer server) : IClassFixture
             ("GET /tenants/{B}/boundary-report", () => Get($"/admin/v1/tenants/{w.TenantB}/boundary-report"), "2    403  403  404  404  401  401"),
             ("GET /tenants/{A}/notices", () => Get($"/admin/v1/tenants/{w.TenantA}/notices"),                 "2    403  403  2    2    401  401"),
             ("GET /tenants/{B}/notices", () => Get($"/admin/v1/tenants/{w.TenantB}/notices"),                 "2    403  403  404  404  401  401"),
+            ("GET /tenants/{A}/receipts", () => Get($"/admin/v1/tenants/{w.TenantA}/receipts"),               "2    403  403  2    2    401  401"),
+            ("GET /tenants/{B}/receipts", () => Get($"/admin/v1/tenants/{w.TenantB}/receipts"),               "2    403  403  404  404  401  401"),
             ("POST /tenants/{A}/subscriptions", () => Post($"/admin/v1/tenants/{w.TenantA}/subscriptions", new { offer_id = w.OfferA, accept_terms_version = 1 }),
                                                                                                              "2    403  403  2    403  401  401"),
             ("POST /tenants/{B}/subscriptions", () => Post($"/admin/v1/tenants/{w.TenantB}/subscriptions", new { offer_id = w.OfferA, accept_terms_version = 1 }),

@@ -121,7 +121,15 @@ function CaseQueue() {
                         <Link href={`/reviewer/cases/${encodeURIComponent(c.id)}`}>{c.id}</Link>
                       </td>
                       <td>
-                        {c.deployment_name} · <code>{c.tenant_id}</code>
+                        {c.deployment_name} ·{' '}
+                        {c.tenant_name ? (
+                          <span class="tenant-name" title={c.tenant_id} data-tenant={c.tenant_id}>
+                            {c.tenant_name}
+                            <span class="visually-hidden"> ({c.tenant_id})</span>
+                          </span>
+                        ) : (
+                          <code data-tenant={c.tenant_id}>{c.tenant_id}</code>
+                        )}
                       </td>
                       <td>{c.geography}</td>
                       <td>
@@ -246,7 +254,7 @@ function CaseFacts({ c }: { c: CaseView }) {
   const rows: [string, string][] = [
     ['Flagged at', formatTime(c.created_at)],
     ['Request', c.request_id],
-    ['Tenant', c.tenant_id],
+    ['Tenant', c.tenant_name ? `${c.tenant_name} (${c.tenant_id})` : c.tenant_id],
     ['Deployment', `${c.deployment_name} (${c.deployment_id})`],
     ['Resource', c.resource_id],
     ['API key', c.key_id],

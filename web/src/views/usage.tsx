@@ -1,6 +1,6 @@
 import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
-import { get, getOptional, searchReceipts, type DailyUsage, type Receipt, type ReceiptPage } from '../api';
+import { get, getOptional, listReceipts, type DailyUsage, type Receipt, type ReceiptPage } from '../api';
 import { allowedRegions, BoundaryPicture, boundaryWords } from '../boundary';
 import { Bars, Legend, StackedColumns } from '../charts';
 import { TenantGate } from '../scope';
@@ -9,8 +9,8 @@ import { Generic } from './generic';
 import { hostingLabel, loadEstate, type TenantEstate } from './tenant';
 import { TenantLimits } from './limits';
 
-// Usage and cost (the invoice API), where requests were processed (the boundary report) and single receipts (the
-// data plane, with an API key). Each part shows what this gateway has and says so when an API is not installed.
+// Usage and cost (the invoice API), where requests were processed (the boundary report) and receipts (one, or a
+// period's, by the signed-in role). Each part shows what this gateway has and says so when an API is not installed.
 
 interface InvoiceLine {
   deployment_id: string;
@@ -133,8 +133,8 @@ function Usage({ tenantId }: { tenantId: string }) {
       <section aria-labelledby="receipt-h" class="receipts card">
         <h2 id="receipt-h">Receipts</h2>
         <p class="subtitle">
-          Every response carries a <code>request-id</code> header: enter it to see that request's receipt, as you are signed in. Listing a period's
-          receipts reads them with an API key of the tenant, sent to this gateway for that lookup only and not stored.
+          Every response carries a <code>request-id</code> header: enter it to see that request's receipt, or leave it empty to list the period's
+          receipts of all your resources, as you are signed in.
         </p>
         <ReceiptFinder tenantId={tenantId} estate={estate.data} period={period} />
       </section>
@@ -371,12 +371,11 @@ function BoundaryReportSummary({ report }: { report: BoundaryReport }) {
   );
 }
 
-/** One receipt by request id, or the receipts of a period (when the gateway has receipt search). */
+/** One receipt by request id, or the receipts of a period. */
 function ReceiptFinder({ tenantId, estate, period }: { tenantId: string; estate: TenantEstate | undefined; period: string }) {
   const [requestId, setRequestId] = useState('');
-  const [apiKey, setApiKey] = useState('');
   const [selected, setSelected] = useState<Receipt | null>(null);
-  const [page, setPage] = useState<ReceiptPage | null | undefined>(undefined);
+  const [page, setPage] = useState<ReceiptPage | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
   const [busy, setBusy] = useState(false);
   const run = async (action: () => Promise<void>) => {
@@ -400,37 +399,31 @@ function ReceiptFinder({ tenantId, estate, period }: { tenantId: string; estate:
           setSelected(null);
           setPage(undefined);
           void run(async () => {
+            // By the signed-in role: no API key is needed to read the tenant's own receipts.
             if (requestId.trim()) {
-              // By the signed-in role: no API key needed to read one of the tenant's own receipts.
               setSelected(await get<Receipt>(`/tenants/${encodeURIComponent(tenantId)}/receipts/${encodeURIComponent(requestId.trim())}`));
-            } else if (!apiKey.trim()) {
-              throw new Error('Enter an API key of the tenant to list the period\'s receipts, or a request id to see one receipt.');
             } else {
               const { from, to } = periodBounds(period);
-              setPage(await searchReceipts(apiKey.trim(), from, to));
+              setPage(await listReceipts(tenantId, from, to));
             }
           });
         }}
       >
         <Field label="Request id" value={requestId} onInput={setRequestId} placeholder="req_… (empty: the period's receipts)" />
-        <Field label="API key (to list a period)" type="password" value={apiKey} onInput={setApiKey} placeholder="mk-…" />
         <button type="submit" disabled={busy}>
           {requestId.trim() ? 'Show receipt' : 'List receipts'}
         </button>
       </form>
       {busy && <Spinner label="Looking up receipts…" />}
       {error !== undefined && <ErrorBox error={error} />}
-      {page === null && <Notice>Receipt search is not available on this gateway yet: enter a request id to see its receipt.</Notice>}
       {page && (
         <ReceiptList
           page={page}
           onShow={setSelected}
           onMore={() => run(async () => {
             const { from, to } = periodBounds(period);
-            const next = await searchReceipts(apiKey.trim(), from, to, page.next_cursor);
-            if (next) {
-              setPage({ ...next, data: [...page.data, ...next.data] });
-            }
+            const next = await listReceipts(tenantId, from, to, page.next_cursor);
+            setPage({ ...next, data: [...page.data, ...next.data] });
           })}
         />
       )}
