@@ -96,4 +96,40 @@ public sealed class ServeCommandTests
         var classifier = Assert.Single(options.Safeguards.HttpClassifiers);
         Assert.Equal(("guard_service", "westeurope", "token"), (classifier.Name, classifier.Region, classifier.BearerToken));
     }
+
+    [Fact]
+    public void Sign_in_settings_come_from_variables_with_the_people_flags_replacing_the_variables_list()
+    {
+        var environment = new Dictionary<string, string?>
+        {
+            ["MERIDIAN_OIDC_ISSUER"] = "https://login.example.com/",
+            ["MERIDIAN_OIDC_CLIENT_ID"] = "meridian-portal",
+            ["MERIDIAN_OIDC_CLIENT_SECRET"] = "client-secret",
+            ["MERIDIAN_OIDC_PEOPLE"] = "former@example.com=operator-admin",
+        };
+        var flags = new KeyValuePair<string, string?>[]
+        {
+            new(ServeSettings.OpenIdPeopleKey, "ana@example.com=operator-admin;@acme.example=tenant-developer,tenant:ten_acme"),
+            new("OIDC_SESSION_HOURS", "2"),
+        };
+
+        var sign = ServeConfiguration.Load(ServeConfiguration.Build(environment, flags)).ToGatewayOptions().OpenIdConnect;
+
+        Assert.NotNull(sign);
+        Assert.Equal(new Uri("https://login.example.com/"), sign.Issuer);
+        Assert.Equal(("meridian-portal", "client-secret", "login.example.com"), (sign.ClientId, sign.ClientSecret, sign.DisplayName));
+        Assert.Equal(TimeSpan.FromHours(2), sign.SessionLifetime);
+        Assert.Equal(["ana@example.com", "@acme.example"], sign.People.Select(p => p.Value));
+        Assert.Equal("ten_acme", sign.People[1].TenantId);
+    }
+
+    [Fact]
+    public void Without_an_issuer_there_is_no_sign_in_and_with_a_bad_person_the_start_names_the_setting()
+    {
+        Assert.Null(ServeConfiguration.Load(ServeConfiguration.Build([], [])).ToGatewayOptions().OpenIdConnect);
+
+        var refused = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => ServeConfiguration.Load(ServeConfiguration.Build(
+            [new("MERIDIAN_OIDC_ISSUER", "https://login.example.com"), new("MERIDIAN_OIDC_CLIENT_ID", "portal"), new("MERIDIAN_OIDC_PEOPLE", "nobody=operator-admin")], [])));
+        Assert.Contains(refused.Failures, f => f.Contains("MERIDIAN_OIDC_PEOPLE", StringComparison.Ordinal) && f.Contains("nobody", StringComparison.Ordinal));
+    }
 }
