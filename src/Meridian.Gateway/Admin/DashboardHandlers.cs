@@ -83,20 +83,25 @@ internal static class DashboardHandlers
             return name;
         }
 
+        // Grouped once: a month of hours against every row per hour would be hours × rows.
+        var trafficByHour = traffic.ToLookup(t => t.Hour);
+        var costByHour = costs.ToLookup(c => c.Hour);
+        var costByTenant = costs.ToLookup(c => c.Tenant, StringComparer.Ordinal);
+        var costByDeployment = costs.ToLookup(c => c.Deployment, StringComparer.Ordinal);
         var hourly = Enumerable.Range(0, hours).Select(i => from.AddHours(i)).ToList();
         return TypedResults.Ok(new DashboardView(
             from, to, now, BillingHandlers.Currency, filters, filters.Backend is null,
             View("total", "All traffic", traffic, costs.Sum(c => c.Cost)),
-            [.. hourly.Select(h => View(Stamp(h), Stamp(h), traffic.Where(t => t.Hour == h), costs.Where(c => c.Hour == h).Sum(c => c.Cost)))],
+            [.. hourly.Select(h => View(Stamp(h), Stamp(h), trafficByHour[h], costByHour[h].Sum(c => c.Cost)))],
             [
                 .. traffic.GroupBy(t => t.TenantId, StringComparer.Ordinal)
-                    .Select(g => View(g.Key, TenantName(g.Key), g, costs.Where(c => c.Tenant == g.Key).Sum(c => c.Cost)))
+                    .Select(g => View(g.Key, TenantName(g.Key), g, costByTenant[g.Key].Sum(c => c.Cost)))
                     .OrderByDescending(v => v.Requests).ThenBy(v => v.Key, StringComparer.Ordinal),
             ],
             [
                 .. traffic.GroupBy(t => t.DeploymentId, StringComparer.Ordinal)
                     .Select(g => View(g.Key, g.Select(t => t.DeploymentName).FirstOrDefault(n => n.Length > 0) ?? g.Key, g,
-                        costs.Where(c => c.Deployment == g.Key).Sum(c => c.Cost)))
+                        costByDeployment[g.Key].Sum(c => c.Cost)))
                     .OrderByDescending(v => v.Requests).ThenBy(v => v.Key, StringComparer.Ordinal),
             ],
             [
