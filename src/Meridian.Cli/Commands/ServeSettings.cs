@@ -182,12 +182,13 @@ internal sealed class ServeSettings
 
         if (OpenIdIssuer is { } issuer)
         {
+            var issuerUri = new Uri(issuer.Trim(), UriKind.Absolute);
             options.OpenIdConnect = new OpenIdConnectOptions
             {
-                Issuer = new Uri(issuer.Trim(), UriKind.Absolute),
+                Issuer = issuerUri,
                 ClientId = OpenIdClientId!.Trim(),
                 ClientSecret = OpenIdClientSecret,
-                DisplayName = string.IsNullOrWhiteSpace(OpenIdName) ? new Uri(issuer.Trim()).Host : OpenIdName.Trim(),
+                DisplayName = string.IsNullOrWhiteSpace(OpenIdName) ? issuerUri.Host : OpenIdName.Trim(),
                 People = [.. Entries(OpenIdPeople).Select(entry => PersonMapping.TryParse(entry, out var mapping, out _) ? mapping! : throw new InvalidOperationException(entry))],
                 SessionLifetime = OpenIdSessionHours is { } hours ? TimeSpan.FromHours(hours) : OpenIdConnectOptions.DefaultSessionLifetime,
             };
