@@ -1,5 +1,5 @@
-using System.Text;
-using Microsoft.ML.Tokenizers;
+using System.Buffers;
+using System.Text.Unicode;
 
 namespace Meridian.Protocol.Messages;
 
@@ -38,8 +38,6 @@ public static class TokenCounter
     private const int PerMessageOverhead = 3;
     private const int PerRequestOverhead = 3;
 
-    private static readonly Lazy<TiktokenTokenizer> Tokenizer = new(() => TiktokenTokenizer.CreateForEncoding("cl100k_base"));
-
     private static readonly Lazy<BpeRanks> Ranks = new(BpeRanks.LoadCl100k);
 
     public static int Count(string text) => Count(text, budget: null);
@@ -52,26 +50,49 @@ public static class TokenCounter
             return 0;
         }
 
-        var tokenizer = Tokenizer.Value;
         var ranks = Ranks.Value;
         budget?.Charge(text.Length); // the pre-tokenizer's pass
         Span<byte> utf8 = stackalloc byte[MaxPieceBytes];
+
+        // The last full slice of a long run and its count: a run of one char or of a short unit (aaaa, ====, '"'", \n\n)
+        // repeats its slices, and a repeated slice costs a compare instead of a merge.
+        Span<byte> last = stackalloc byte[MaxPieceBytes];
+        var lastLength = 0;
+        var lastCount = 0;
         var total = 0;
-        foreach (var (offset, length) in tokenizer.PreTokenizer!.PreTokenize(text))
+        var pieces = new Cl100kPieces(text);
+        while (pieces.MoveNext())
         {
-            var piece = text.AsSpan(offset, length);
-            if (IsSpecialToken(tokenizer, piece))
+            if (pieces.IsSpecial)
             {
                 total++;
                 continue;
             }
 
+            var piece = text.AsSpan(pieces.Offset, pieces.Length);
             while (!piece.IsEmpty)
             {
-                var slice = piece[..SliceLength(piece)];
-                budget?.Charge(Cost(slice));
-                total += ranks.Count(utf8[..ToBytes(slice, utf8)]);
-                piece = piece[slice.Length..];
+                var chars = Transcode(piece, utf8, out var bytes);
+                var slice = utf8[..bytes];
+                if (bytes == MaxPieceBytes && lastLength == bytes && slice.SequenceEqual(last))
+                {
+                    budget?.Charge(bytes);
+                    total += lastCount;
+                }
+                else
+                {
+                    budget?.Charge(Cost(bytes));
+                    var count = ranks.Count(slice);
+                    total += count;
+                    if (bytes == MaxPieceBytes)
+                    {
+                        slice.CopyTo(last);
+                        lastLength = bytes;
+                        lastCount = count;
+                    }
+                }
+
+                piece = piece[chars..];
             }
         }
 
@@ -80,7 +101,7 @@ public static class TokenCounter
 
     /// <summary>
     /// The index in <paramref name="text"/> after which at most <paramref name="maxTokens"/> tokens fit (exactly that many
-    /// when the text has more), piece by piece as <see cref="Count(string)"/> counts.
+    /// when the text has more and the cut falls between two chars), piece by piece as <see cref="Count(string)"/> counts.
     /// </summary>
     public static int IndexAfterTokens(string text, int maxTokens)
     {
@@ -89,37 +110,38 @@ public static class TokenCounter
             return 0;
         }
 
-        var tokenizer = Tokenizer.Value;
+        var ranks = Ranks.Value;
+        Span<byte> utf8 = stackalloc byte[MaxPieceBytes];
         var total = 0;
-        foreach (var (offset, length) in tokenizer.PreTokenizer!.PreTokenize(text))
+        var pieces = new Cl100kPieces(text);
+        while (pieces.MoveNext())
         {
-            if (IsSpecialToken(tokenizer, text.AsSpan(offset, length)))
+            if (pieces.IsSpecial)
             {
                 if (total == maxTokens)
                 {
-                    return offset;
+                    return pieces.Offset;
                 }
 
                 total++;
                 continue;
             }
 
-            var position = offset;
-            var end = offset + length;
+            var position = pieces.Offset;
+            var end = position + pieces.Length;
             while (position < end)
             {
-                var slice = text.AsSpan(position, end - position);
-                slice = slice[..SliceLength(slice)];
-                var count = tokenizer.CountTokens(slice, considerPreTokenization: false);
+                var chars = Transcode(text.AsSpan(position, end - position), utf8, out var bytes);
+                var count = ranks.Count(utf8[..bytes]);
                 if (total + count > maxTokens)
                 {
                     return total == maxTokens
                         ? position
-                        : position + tokenizer.GetIndexByTokenCount(slice, maxTokens - total, out _, out _, considerPreTokenization: false);
+                        : position + CharsInTokens(ranks, text.AsSpan(position, chars), utf8[..bytes], maxTokens - total);
                 }
 
                 total += count;
-                position += slice.Length;
+                position += chars;
             }
         }
 
@@ -154,11 +176,60 @@ public static class TokenCounter
     }
 
     /// <summary>
-    /// A special token (<c>&lt;|endoftext|&gt;</c>) the pre-tokenizer split out is one token. The tokenizer knows that only
-    /// while the token sits in its LRU cache of pieces, which ordinary text evicts; so it is looked up here.
+    /// Writes the longest prefix of <paramref name="piece"/> that fits <see cref="MaxPieceBytes"/> bytes (see
+    /// <see cref="SliceLength"/>) to <paramref name="utf8"/> as UTF-8 and returns its length in chars.
     /// </summary>
-    private static bool IsSpecialToken(TiktokenTokenizer tokenizer, ReadOnlySpan<char> piece) =>
-        piece.StartsWith("<|", StringComparison.Ordinal) && tokenizer.SpecialTokens is { } special && special.ContainsKey(piece.ToString());
+    private static int Transcode(ReadOnlySpan<char> piece, Span<byte> utf8, out int bytes)
+    {
+        // Well-formed UTF-16 (all but a lone surrogate) takes the vectorized transcoder, which stops before a char that
+        // does not fit, as SliceLength does.
+        var status = Utf8.FromUtf16(piece, utf8, out var chars, out bytes, replaceInvalidSequences: false);
+        if (status is OperationStatus.Done or OperationStatus.DestinationTooSmall && chars > 0)
+        {
+            return chars;
+        }
+
+        chars = SliceLength(piece);
+        bytes = ToBytes(piece[..chars], utf8);
+        return chars;
+    }
+
+    /// <summary>
+    /// How many chars of <paramref name="slice"/> the first <paramref name="tokens"/> of its tokens cover: the end of the
+    /// last of them that falls between two chars (a CJK char or an emoji may be several tokens; the cut never splits one).
+    /// </summary>
+    private static int CharsInTokens(BpeRanks ranks, ReadOnlySpan<char> slice, ReadOnlySpan<byte> utf8, int tokens)
+    {
+        Span<int> ends = stackalloc int[MaxPieceBytes];
+        ranks.TokenEnds(utf8, ends);
+        var chars = 0;
+        var bytes = 0;
+        var covered = 0;
+        for (var token = 0; token < tokens; token++)
+        {
+            while (bytes < ends[token])
+            {
+                var c = slice[chars];
+                if (char.IsHighSurrogate(c) && chars + 1 < slice.Length && char.IsLowSurrogate(slice[chars + 1]))
+                {
+                    bytes += 4;
+                    chars += 2;
+                }
+                else
+                {
+                    bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
+                    chars++;
+                }
+            }
+
+            if (bytes == ends[token])
+            {
+                covered = chars;
+            }
+        }
+
+        return covered;
+    }
 
     /// <summary>
     /// UTF-8 as the tokenizer makes it: a lone surrogate (JSON can carry one, <c>"\ud800"</c>) is written as its own three
@@ -198,12 +269,8 @@ public static class TokenCounter
         return written;
     }
 
-    /// <summary>The work units of merging <paramref name="slice"/> (see <see cref="QuadraticCostDivisor"/>).</summary>
-    internal static long Cost(ReadOnlySpan<char> slice)
-    {
-        long bytes = Encoding.UTF8.GetByteCount(slice);
-        return bytes + (bytes * bytes / QuadraticCostDivisor);
-    }
+    /// <summary>The work units of merging a slice of <paramref name="bytes"/> bytes (see <see cref="QuadraticCostDivisor"/>).</summary>
+    internal static long Cost(long bytes) => bytes + (bytes * bytes / QuadraticCostDivisor);
 
     /// <summary>The length in chars of the longest prefix of <paramref name="piece"/> of at most <see cref="MaxPieceBytes"/>
     /// UTF-8 bytes that does not end between the two halves of a surrogate pair.</summary>
