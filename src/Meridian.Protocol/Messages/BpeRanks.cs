@@ -3,6 +3,8 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Numerics;
 using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Meridian.Protocol.Messages;
 
@@ -28,10 +30,13 @@ internal sealed class BpeRanks
 
     private const int FilterBits = 14;
 
+    /// <summary>The longest token that is its own key.</summary>
+    private const int ShortKeyBytes = 7;
+
     private readonly byte[] _bytes;
 
-    // Open addressing over one array, so a probe reads one slot: the token's hash (to skip most compares), its rank, and
-    // where its bytes are (offset << 8 | length; 0 is an empty slot).
+    // Open addressing over one array, so a probe reads one slot: the token's key (see Key: a token of up to 7 bytes is its
+    // own key, so finding it reads nothing else; 0 is an empty slot), its rank, and where its bytes are.
     private readonly Slot[] _slots;
     private readonly int _mask;
 
@@ -57,22 +62,22 @@ internal sealed class BpeRanks
         var offset = 0;
         foreach (var (token, rank) in encoder)
         {
-            if (token.Length is 0 or > byte.MaxValue || offset > (int.MaxValue >> 8))
+            if (token.Length == 0 || rank >= int.MaxValue / MaxPieceBytes)
             {
                 throw new InvalidOperationException($"A vocabulary token of {token.Length} bytes at offset {offset} does not fit the table.");
             }
 
             token.CopyTo(_bytes.AsSpan(offset));
-            var wide = Hash(token);
+            var key = Key(token);
+            var wide = key * Multiplier;
             _filter[FilterWord(wide)] |= FilterMask(wide);
-            var hash = Fold(wide);
-            var slot = (int)(hash & (uint)_mask);
-            while (_slots[slot].Token != 0)
+            var slot = (int)(Fold(wide) & (uint)_mask);
+            while (_slots[slot].Key != 0)
             {
                 slot = (slot + 1) & _mask;
             }
 
-            _slots[slot] = new Slot(hash, rank, (offset << 8) | token.Length);
+            _slots[slot] = new Slot(key, rank, offset);
             if (token.Length == 2)
             {
                 _pairRanks[(token[0] << 8) | token[1]] = rank;
@@ -129,26 +134,26 @@ internal sealed class BpeRanks
             return _pairRanks[(token[0] << 8) | token[1]];
         }
 
-        var wide = Hash(token);
+        var key = Key(token);
+        var wide = key * Multiplier;
         var mask = FilterMask(wide);
         if ((_filter[FilterWord(wide)] & mask) != mask)
         {
             return int.MaxValue;
         }
 
-        var hash = Fold(wide);
-        var slot = (int)(hash & (uint)_mask);
+        var slot = (int)(Fold(wide) & (uint)_mask);
         while (true)
         {
             ref readonly var entry = ref _slots[slot];
-            if (entry.Token == 0)
-            {
-                return int.MaxValue;
-            }
-
-            if (entry.Hash == hash && (entry.Token & 0xFF) == token.Length && _bytes.AsSpan(entry.Token >> 8, token.Length).SequenceEqual(token))
+            if (entry.Key == key && (token.Length <= ShortKeyBytes || _bytes.AsSpan(entry.Offset, token.Length).SequenceEqual(token)))
             {
                 return entry.Rank;
+            }
+
+            if (entry.Key == 0)
+            {
+                return int.MaxValue;
             }
 
             slot = (slot + 1) & _mask;
@@ -198,11 +203,13 @@ internal sealed class BpeRanks
     /// the last).
     /// </summary>
     /// <remarks>
-    /// The rank of each part's pair with the part after it sits at the part's first byte (<see cref="int.MaxValue"/> where
-    /// no part starts, or no merge is possible), so the merge to take is the first lowest rank in one array of at most 128
-    /// ints: a vectorized minimum and a vectorized search, with no branch that depends on the data. A merge then looks up
-    /// the two new pairs it makes. So at most b look-ups to start (array reads, the pair table) and two per merge: a
-    /// 128-byte run of CJK or of <c>=</c> merges about a hundred times.
+    /// Each part's pair with the part after it sits at the part's first byte as one int, rank × 128 + position
+    /// (<see cref="int.MaxValue"/> where no part starts or no merge is possible), so the merge to take — the lowest rank,
+    /// the leftmost on a tie — is the least int of one array of at most 128: one vectorized pass, no branch that depends on
+    /// the data. A merge then looks up the two new pairs it makes. So at most b look-ups to start (array reads, the pair
+    /// table) and two per merge, and a pass over 128 ints per merge: a 128-byte run of CJK or of <c>=</c> merges about a
+    /// hundred times. A heap of pairs (unpredictable branches at every level) cost about twice this, and a scan of every
+    /// part per merge 5–30× a prose word per byte.
     /// </remarks>
     private int Merge(ReadOnlySpan<byte> piece, Span<int> next)
     {
@@ -213,12 +220,12 @@ internal sealed class BpeRanks
             return 1;
         }
 
-        // Whole vectors, the tail past the piece never a candidate.
-        var width = (n + Vector<int>.Count - 1) / Vector<int>.Count * Vector<int>.Count;
-        Span<int> ranks = stackalloc int[MaxPieceBytes + Vector<int>.Count];
-        ranks = ranks[..width];
+        // Whole vectors; the tail past the piece is never a candidate.
+        var width = (n + Vector256<int>.Count - 1) / Vector256<int>.Count * Vector256<int>.Count;
+        Span<int> pairs = stackalloc int[MaxPieceBytes + Vector256<int>.Count];
+        pairs = pairs[..width];
         Span<int> previous = stackalloc int[MaxPieceBytes + 1];
-        ranks.Fill(int.MaxValue);
+        pairs.Fill(int.MaxValue);
         for (var i = 0; i < n; i++)
         {
             next[i] = i + 1;
@@ -227,89 +234,100 @@ internal sealed class BpeRanks
 
         for (var i = 0; i + 1 < n; i++)
         {
-            ranks[i] = _pairRanks[(piece[i] << 8) | piece[i + 1]];
+            pairs[i] = Pair(_pairRanks[(piece[i] << 8) | piece[i + 1]], i);
         }
 
         var parts = n;
         while (parts > 1)
         {
-            var lowest = Lowest(ranks);
+            var lowest = Lowest(pairs);
             if (lowest == int.MaxValue)
             {
                 break;
             }
 
-            var start = ranks.IndexOf(lowest);
+            var start = lowest & (MaxPieceBytes - 1);
             var second = next[start];
             var end = next[second];
-            ranks[second] = int.MaxValue;
+            pairs[second] = int.MaxValue;
             next[start] = end;
             parts--;
             if (end < n)
             {
                 previous[end] = start;
-                ranks[start] = Rank(piece[start..next[end]]);
+                pairs[start] = Pair(Rank(piece[start..next[end]]), start);
             }
             else
             {
-                ranks[start] = int.MaxValue;
+                pairs[start] = int.MaxValue;
             }
 
             if (start > 0)
             {
-                ranks[previous[start]] = Rank(piece[previous[start]..end]);
+                pairs[previous[start]] = Pair(Rank(piece[previous[start]..end]), previous[start]);
             }
         }
 
         return parts;
     }
 
-    private static int Lowest(ReadOnlySpan<int> ranks)
+    private static int Pair(int rank, int start) => rank == int.MaxValue ? int.MaxValue : (rank * MaxPieceBytes) + start;
+
+    /// <summary>The least of <paramref name="pairs"/> (whole vectors, at least one).</summary>
+    private static int Lowest(ReadOnlySpan<int> pairs)
     {
-        var lowest = new Vector<int>(ranks);
-        for (var i = Vector<int>.Count; i < ranks.Length; i += Vector<int>.Count)
+        ref var first = ref MemoryMarshal.GetReference(pairs);
+        var lowest = Vector256.LoadUnsafe(ref first);
+        for (var i = Vector256<int>.Count; i < pairs.Length; i += Vector256<int>.Count)
         {
-            lowest = Vector.Min(lowest, new Vector<int>(ranks[i..]));
+            lowest = Vector256.Min(lowest, Vector256.LoadUnsafe(ref first, (nuint)i));
         }
 
-        var min = int.MaxValue;
-        for (var i = 0; i < Vector<int>.Count; i++)
-        {
-            min = Math.Min(min, lowest[i]);
-        }
-
-        return min;
+        var half = Vector128.Min(lowest.GetLower(), lowest.GetUpper());
+        half = Vector128.Min(half, Vector128.Shuffle(half, Vector128.Create(2, 3, 0, 1)));
+        half = Vector128.Min(half, Vector128.Shuffle(half, Vector128.Create(1, 0, 3, 2)));
+        return half.ToScalar();
     }
 
-    /// <summary>A multiplicative hash of the key's length and bytes, read eight (or, for the tail, four and two) at a time;
-    /// the reads of a tail may overlap, the length tells the keys apart.</summary>
-    private static ulong Hash(ReadOnlySpan<byte> key)
+    /// <summary>
+    /// A token's key: up to <see cref="ShortKeyBytes"/> bytes, the bytes themselves and the length in the top byte, so equal
+    /// keys are equal tokens; a longer token, a hash of its bytes (read eight at a time) with the top byte 0xFF, so equal
+    /// keys are compared byte by byte. Never 0. The reads of a short token may overlap; the length tells the keys apart.
+    /// </summary>
+    private static ulong Key(ReadOnlySpan<byte> token)
     {
-        var hash = (ulong)key.Length * Multiplier;
-        while (key.Length > 8)
+        var length = (ulong)token.Length;
+        if (token.Length <= ShortKeyBytes)
         {
-            hash = (hash ^ BinaryPrimitives.ReadUInt64LittleEndian(key)) * Multiplier;
-            key = key[8..];
+            var bytes = token.Length switch
+            {
+                >= 4 => BinaryPrimitives.ReadUInt32LittleEndian(token) | ((ulong)BinaryPrimitives.ReadUInt32LittleEndian(token[^4..]) << ((token.Length - 4) * 8)),
+                3 => BinaryPrimitives.ReadUInt16LittleEndian(token) | ((ulong)token[2] << 16),
+                2 => BinaryPrimitives.ReadUInt16LittleEndian(token),
+                _ => token[0],
+            };
+            return bytes | (length << 56);
         }
 
-        var tail = key.Length switch
+        var hash = length * Multiplier;
+        var rest = token;
+        while (rest.Length > 8)
         {
-            8 => BinaryPrimitives.ReadUInt64LittleEndian(key),
-            >= 4 => BinaryPrimitives.ReadUInt32LittleEndian(key) | ((ulong)BinaryPrimitives.ReadUInt32LittleEndian(key[^4..]) << 32),
-            >= 2 => BinaryPrimitives.ReadUInt16LittleEndian(key) | ((ulong)key[^1] << 16),
-            1 => key[0],
-            _ => 0UL,
-        };
-        return (hash ^ tail) * Multiplier;
+            hash = (hash ^ BinaryPrimitives.ReadUInt64LittleEndian(rest)) * Multiplier;
+            rest = rest[8..];
+        }
+
+        hash = (hash ^ BinaryPrimitives.ReadUInt64LittleEndian(token[^8..])) * Multiplier;
+        return hash | (0xFFUL << 56);
     }
 
-    /// <summary>The table's hash: both halves of the wide one.</summary>
+    /// <summary>The table's slot: both halves of the mixed key.</summary>
     private static uint Fold(ulong hash) => (uint)(hash >> 32) ^ (uint)hash;
 
-    /// <summary>The filter's word: the product's top bits, its best mixed.</summary>
+    /// <summary>The filter's word: the mixed key's top bits, a product's best mixed.</summary>
     private static int FilterWord(ulong hash) => (int)(hash >> (64 - FilterBits));
 
     private static ulong FilterMask(ulong hash) => (1UL << (int)((hash >> 32) & 63)) | (1UL << (int)((hash >> 40) & 63));
 
-    private readonly record struct Slot(uint Hash, int Rank, int Token);
+    private readonly record struct Slot(ulong Key, int Rank, int Offset);
 }
