@@ -248,7 +248,7 @@ public sealed class TokenCounterTests
 
     [Theory]
     [MemberData(nameof(CorpusEntries))]
-    public void Counting_work_per_MB_is_within_three_times_that_of_prose(string entry)
+    public void Counting_work_per_MB_is_within_twice_that_of_prose(string entry)
     {
         var prose = Make(AdversarialCorpus.ProseName, 128_000);
         var text = Make(entry, 128_000);
@@ -256,7 +256,22 @@ public sealed class TokenCounterTests
         var prosePerByte = (double)CountingWork(prose) / AdversarialCorpus.Utf8Bytes(prose);
         var perByte = (double)CountingWork(text) / AdversarialCorpus.Utf8Bytes(text);
 
-        Assert.True(perByte <= 3 * prosePerByte, $"{entry}: {perByte:F2} units per byte, prose {prosePerByte:F2}");
+        Assert.True(perByte <= 2 * prosePerByte, $"{entry}: {perByte:F2} units per byte, prose {prosePerByte:F2}");
+    }
+
+    /// <summary>A run of one char or of a short unit repeats its 128-byte slices: only the first is merged, each other one
+    /// is compared with the one before it and charged its bytes (the pre-tokenizer's pass is charged its chars).</summary>
+    [Theory]
+    [InlineData("one_letter")]
+    [InlineData("equals")]
+    [InlineData("newlines")]
+    [InlineData("alternating_quotes")]
+    public void A_long_run_of_a_repeated_unit_merges_one_slice_and_compares_the_others(string entry)
+    {
+        var text = Make(entry, 128_000);
+
+        Assert.Equal(2L * text.Length + TokenCounter.Cost(TokenCounter.MaxPieceBytes) - TokenCounter.MaxPieceBytes, CountingWork(text));
+        Assert.Equal(PieceByPiece(text), TokenCounter.Count(text));
     }
 
     [Fact]

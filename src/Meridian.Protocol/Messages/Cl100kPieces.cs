@@ -173,7 +173,7 @@ internal ref struct Cl100kPieces
     /// and nothing else (not the long s, U+017F, nor the Kelvin sign; checked over every char).</summary>
     private static bool Is(char c, char lower) => (c | 0x20) == lower;
 
-    internal static byte Kind(char c) => c < 256 ? Latin1Kinds[c] : KindOf(c);
+    private static byte Kind(char c) => c < 256 ? Latin1Kinds[c] : KindOf(c);
 
     /// <summary>.NET's regex classes: <c>\p{L}</c> and <c>\p{N}</c> by the char's Unicode category, <c>\s</c> as
     /// <see cref="char.IsWhiteSpace(char)"/>; a surrogate is <see cref="Other"/>.</summary>

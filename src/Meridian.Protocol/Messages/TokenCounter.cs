@@ -4,34 +4,39 @@ using System.Text.Unicode;
 namespace Meridian.Protocol.Messages;
 
 /// <summary>
-/// Counts tokens with a real BPE tokenizer (cl100k), so the simulator's <c>usage</c> and <c>count_tokens</c> agree
+/// Counts tokens as a real BPE tokenizer (cl100k) does, so the simulator's <c>usage</c> and <c>count_tokens</c> agree
 /// and quotas see realistic numbers. It is not Claude's tokenizer; counts are close, not identical.
-/// The tokenizer is immutable and safe to share across threads.
+/// Stateless over an immutable vocabulary; safe to share across threads.
 /// </summary>
 /// <remarks>
-/// <para><b>Linear by construction.</b> The tokenizer splits text with the cl100k pre-tokenizer (a regex that is linear
-/// here: one pass, measured on every corpus entry of the adversarial tests) and then merges each piece with BPE, whose
-/// merge loop is quadratic in the piece's length: one unbroken run — 100k of one letter, of CJK, of spaces — took
-/// 3.4 s, 300k took 57 s (issue 15). So the pieces are handed to BPE one by one, and a piece longer than
+/// <para><b>Linear by construction.</b> Text is cut into cl100k's pieces by <see cref="Cl100kPieces"/> (the tokenizer's
+/// pre-tokenizer regex, hand-written: one pass, no match set up per piece) and each piece is merged with byte-pair
+/// encoding, whose merge is superlinear in the piece's length: through the tokenizer, one unbroken run — 100k of one
+/// letter, of CJK, of spaces — took 3.4 s, 300k took 57 s (issue 15). So a piece longer than
 /// <see cref="MaxPieceBytes"/> (UTF-8) is cut into slices of at most that many bytes, each merged on its own: the work is
 /// then at most a constant per byte, whatever the input.</para>
 /// <para><b>Exact where it matters.</b> Counting the pieces one by one is what the tokenizer does itself, so any text
 /// whose pieces all fit (every prose word, identifier, number and URL part; a CJK run of up to ~42 chars) counts exactly
-/// as before. A longer run counts as the sum of its slices: within a few per cent of whole-run BPE (a token cannot span
-/// a cut; cl100k's tokens are short next to 128 bytes).</para>
-/// <para><b>The same cost per byte for any text.</b> Each slice is merged by <see cref="BpeRanks"/>, the tokenizer's
-/// algorithm over its vocabulary with no allocation and no cache, so a piece never seen before (base64, hex, CJK, random
-/// letters) costs about what a prose word costs; through the tokenizer's cache those cost 6–13× prose per MB.</para>
+/// as the tokenizer counts it (<c>TokenCounterTests</c> compares prose with the tokenizer's whole-text count, and every
+/// piece and slice of the adversarial corpus and of random text with the tokenizer's count of it). A longer run counts as
+/// the sum of its slices: within 5 % of whole-run BPE on the corpus's long runs (a token cannot span a cut; cl100k's
+/// tokens are short next to 128 bytes).</para>
+/// <para><b>About the same cost per byte for any text.</b> Each slice is merged by <see cref="BpeRanks"/> (tiktoken's
+/// algorithm over the vocabulary, no allocation, no cache to miss); a long run of one char or of a short unit
+/// (<c>aaaa</c>, <c>====</c>, newlines, <c>'"'"</c>) repeats its slices, and a slice equal to the one before it reuses
+/// its count for a compare. Per MB on one core (BenchmarkDotNet, <c>HostileInputBenchmarks.Count</c>), random letters,
+/// the worst entry, cost about 5× prose, where prose itself costs half what it did through the tokenizer; every entry
+/// costs less than prose did then (bench/PROFILE.md).</para>
+/// <para>Only <see cref="BpeRanks"/>' table is loaded: the tokenizer's own (<c>TiktokenTokenizer</c>, a second copy of
+/// the vocabulary in dictionaries and a cache) is not, which keeps about 21 MB off the heap: 5.3 MB after the first count instead of 26.8 MB (issue 19).</para>
 /// </remarks>
 public static class TokenCounter
 {
-    /// <summary>The longest piece, in UTF-8 bytes, that BPE merges at once. 128 bytes cost about what 128 bytes of words
-    /// do (measured: random letters in slices of 32–128 chars take the same time per MB); the merge loop's quadratic
-    /// part starts to show beyond that.</summary>
+    /// <summary>The longest piece, in UTF-8 bytes, that BPE merges at once; the merge's pass over its pairs grows with it.</summary>
     internal const int MaxPieceBytes = BpeRanks.MaxPieceBytes;
 
-    /// <summary>The work model of merging a piece of b bytes: b dictionary look-ups plus b²/2 steps of the merge loop's
-    /// scans at about 1/64 of a look-up each (<see cref="WorkBudget"/> units).</summary>
+    /// <summary>The work model of merging a slice of b bytes (<see cref="WorkBudget"/> units): b for its bytes and their
+    /// pairs, plus b²/128 for its merges (fewer than b), each a pass over the slice's b pairs.</summary>
     private const int QuadraticCostDivisor = 128;
 
     // A few tokens of framing per message, as chat formats spend on role markers.
