@@ -46,7 +46,8 @@ internal sealed class BpeRanks
 
     // A Bloom filter of the longer tokens (two bits of 64 in a word the hash picks, 128 KB: it stays in the core's cache,
     // where the table does not): most pairs a merge looks up are not tokens — 100 of 116 look-ups in a 128-byte run of
-    // random letters — and about 96 % of those are answered here, without the table's cache miss.
+    // random letters — and most of those are answered here, without the table's cache miss (random letters went from
+    // 128 to 67 ms/MB of counting with it, at the same load).
     private readonly ulong[] _filter = new ulong[1 << FilterBits];
 
     internal BpeRanks(IReadOnlyList<(byte[] Token, int Rank)> encoder)
