@@ -209,8 +209,8 @@ internal sealed class BpeRanks
     /// the leftmost on a tie — is the least int of one array of at most 128: one vectorized pass, no branch that depends on
     /// the data. A merge then looks up the two new pairs it makes. So at most b look-ups to start (array reads, the pair
     /// table) and two per merge, and a pass over 128 ints per merge: a 128-byte run of CJK or of <c>=</c> merges about a
-    /// hundred times. A heap of pairs (unpredictable branches at every level) cost about twice this, and a scan of every
-    /// part per merge 5–30× a prose word per byte.
+    /// hundred times. (A scan of every part per merge cost 5–30× a prose word per byte; a heap of pairs cost what this
+    /// does, with a branch per level that random text mispredicts.)
     /// </remarks>
     private int Merge(ReadOnlySpan<byte> piece, Span<int> next)
     {
