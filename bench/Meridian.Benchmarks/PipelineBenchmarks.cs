@@ -3,6 +3,7 @@ using System.Text;
 using BenchmarkDotNet.Attributes;
 using Meridian.Core.Billing;
 using Meridian.Core.Marketplace;
+using Meridian.Gateway.Configuration;
 using Meridian.Gateway.Hosting;
 using Meridian.Simulator;
 using Meridian.Storage.Control;

@@ -4,6 +4,7 @@ using BenchmarkDotNet.Attributes;
 using Meridian.Core.Marketplace;
 using Meridian.Core.World;
 using Meridian.Gateway.Backends;
+using Meridian.Gateway.Configuration;
 using Meridian.Protocol;
 using Meridian.Protocol.Errors;
 using Meridian.Protocol.Messages;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Text;
 using Meridian.Core.Keys;
+using Meridian.Gateway.Configuration;
 using Meridian.Gateway.Hosting;
 using Meridian.Storage.Control;
 using Meridian.Storage.Sql;
@@ -52,7 +53,7 @@ public class GatewayFixture : IAsyncLifetime
         {
             // Seed the demo world first so the extra rows can reference its regions, offer and tenant; the gateway
             // then finds a non-empty store and only makes sure the demo key exists.
-            var data = new Hosting.DataDirectory(DataDirectory);
+            var data = new DataDirectory(DataDirectory);
             using var control = TestStores.Control(DataDirectory);
             var now = DateTimeOffset.UtcNow;
             DemoSeed.SeedIfEmpty(control, now);

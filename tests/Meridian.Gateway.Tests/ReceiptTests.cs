@@ -177,14 +177,23 @@ public sealed class ReceiptTests(WiderWorldGatewayFixture gateway) : IClassFixtu
             Assert.Null(await TestStores.FileContainingAsync(files, canary));
 
             using var stores = TestStores.Geographies(own.DataDirectory, "us", "eu");
-            var stored = ids.ToDictionary(id => id, id => stores.For("us").Find(id)?.Status);
+            var stored = new Dictionary<string, int?>();
+            foreach (var id in ids)
+            {
+                stored[id] = (await stores.For("us").FindAsync(id, Ct))?.Status;
+            }
+
             Assert.All(ids, id => Assert.True(stored[id] is not null, $"no receipt row for {id} in the us store after shutdown"));
             Assert.Equal(200, stored[ids[0]]);
             Assert.Equal(200, stored[ids[1]]);
             Assert.Equal(404, stored[ids[2]]);
             Assert.Equal(400, stored[ids[3]]);
             Assert.Equal(200, stored[ids[4]]);
-            Assert.All(ids, id => Assert.Null(stores.For("eu").Find(id)));
+            foreach (var id in ids)
+            {
+                Assert.Null(await stores.For("eu").FindAsync(id, Ct));
+            }
+
         }
         finally
         {

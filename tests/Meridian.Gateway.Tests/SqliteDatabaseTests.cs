@@ -34,6 +34,23 @@ public sealed class SqliteDatabaseTests : IDisposable
         Assert.Equal("wal", Scalar(again, "PRAGMA journal_mode"));
     }
 
+    /// <summary>The admin API's handlers open connections asynchronously: those get the same per-connection settings.</summary>
+    [Fact]
+    public async Task A_connection_opened_asynchronously_has_the_same_settings()
+    {
+        var database = new SqliteDatabase(Path.Combine(_directory, "store.db"));
+        database.Migrate(["CREATE TABLE t (x INTEGER);"], 0);
+        using (var pooled = database.Open())
+        {
+            // So the next open is a fresh native connection, not one the synchronous path configured.
+            SqliteConnection.ClearPool((SqliteConnection)pooled);
+        }
+
+        await using var connection = await database.OpenAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal((1L, 30_000L), Settings(connection));
+    }
+
     private static (long Synchronous, long BusyTimeout) Settings(DbConnection connection) =>
         (Convert.ToInt64(Scalar(connection, "PRAGMA synchronous"), CultureInfo.InvariantCulture),
          Convert.ToInt64(Scalar(connection, "PRAGMA busy_timeout"), CultureInfo.InvariantCulture));

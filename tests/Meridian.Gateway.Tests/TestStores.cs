@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Meridian.Core.Billing;
 using Meridian.Core.Receipts;
-using Meridian.Gateway.Hosting;
+using Meridian.Gateway.Configuration;
 using Meridian.Storage;
 using Meridian.Storage.Control;
 using Meridian.Storage.Geography;

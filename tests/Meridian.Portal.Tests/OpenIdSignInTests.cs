@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Meridian.Gateway.Hosting;
+using Meridian.Gateway.Configuration;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 

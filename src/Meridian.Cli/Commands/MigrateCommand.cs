@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Data.Common;
 using System.Globalization;
-using Meridian.Gateway.Hosting;
+using Meridian.Gateway.Configuration;
 using Meridian.Storage.Control;
 using Meridian.Storage.Geography;
 using Meridian.Storage.Sql;
@@ -24,8 +24,7 @@ internal static class MigrateCommand
         stores.AddTo(command);
         command.SetAction(parse =>
         {
-            var options = new GatewayOptions { DataDirectory = parse.GetValue(data) ?? context.Env("MERIDIAN_DATA") ?? "data" };
-            stores.Apply(parse, options, context);
+            var options = StoreOptions.Read(parse, context, stores, data);
             var settings = options.StorageIn(new DataDirectory(options.DataDirectory).Path);
             if (settings.Problem() is { } problem)
             {

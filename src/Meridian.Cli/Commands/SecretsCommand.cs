@@ -3,6 +3,7 @@ using System.Data.Common;
 using System.Security.Cryptography;
 using Meridian.Core.Validation;
 using Meridian.Core.World;
+using Meridian.Gateway.Configuration;
 using Meridian.Gateway.Hosting;
 using Meridian.Storage.Control;
 using Spectre.Console;
@@ -65,9 +66,8 @@ internal static class SecretsCommand
         stores.AddTo(command);
         command.SetAction(parse =>
         {
-            var options = new GatewayOptions { DataDirectory = parse.GetValue(data) ?? context.Env("MERIDIAN_DATA") ?? "data" };
-            stores.Apply(parse, options, context);
-            var folder = Path.GetFullPath(parse.GetValue(secretsDir) ?? context.Env("MERIDIAN_SECRETS_DIR") ?? options.DataDirectory);
+            var options = StoreOptions.Read(parse, context, stores, data, secretsDir);
+            var folder = Path.GetFullPath(options.SecretsDirectory ?? options.DataDirectory);
             IReadOnlyDictionary<string, (string Fingerprint, string RecordedAt)> recorded;
             IEnumerable<string> geographies;
             var engine = options.Store.ToString().ToLowerInvariant();
@@ -97,7 +97,7 @@ internal static class SecretsCommand
                 }
             }
 
-            var held = NodeSecretFiles.Fingerprints(folder, context.GetEnvironmentVariable,
+            var held = NodeSecretFingerprints.Read(folder, context.GetEnvironmentVariable,
                 geographies.Concat(recorded.Keys.Where(k => k.StartsWith("case-key:", StringComparison.Ordinal)).Select(k => k["case-key:".Length..])));
             var table = new Table().AddColumn("Secret").AddColumn("This node").AddColumn("Recorded by the cluster").AddColumn("Verdict").AddColumn("Read from");
             var (bad, rotating) = (0, 0);
@@ -154,7 +154,8 @@ internal static class SecretsCommand
                 return 2;
             }
 
-            var folder = parse.GetValue(secretsDir) ?? context.Env("MERIDIAN_SECRETS_DIR") ?? parse.GetValue(data) ?? context.Env("MERIDIAN_DATA") ?? "data";
+            var options = StoreOptions.Read(parse, context, stores: null, data, secretsDir);
+            var folder = options.SecretsDirectory ?? options.DataDirectory;
             var files = Directory.Exists(folder) ? NodeSecretFiles.Read(folder) : new Dictionary<string, string>();
             if (files.Count == 0)
             {
@@ -233,9 +234,8 @@ internal static class SecretsCommand
         stores.AddTo(command);
         command.SetAction(parse =>
         {
-            var options = new GatewayOptions { DataDirectory = parse.GetValue(data) ?? context.Env("MERIDIAN_DATA") ?? "data" };
-            stores.Apply(parse, options, context);
-            var folder = Path.GetFullPath(parse.GetValue(secretsDir) ?? context.Env("MERIDIAN_SECRETS_DIR") ?? options.DataDirectory);
+            var options = StoreOptions.Read(parse, context, stores, data, secretsDir);
+            var folder = Path.GetFullPath(options.SecretsDirectory ?? options.DataDirectory);
             var secrets = RotatableSecrets(folder);
             var wanted = parse.GetValue(only) ?? [];
             if (wanted.FirstOrDefault(name => !secrets.ContainsKey(name)) is { } unknown)
@@ -328,7 +328,7 @@ internal static class SecretsCommand
             var geography = name["ts-key-".Length..^".secret".Length];
             if (Names.IsPlaceName(geography))
             {
-                secrets["case-key:" + geography] = (name, Gateway.Safeguards.SafeguardsOptions.KeyEnvPrefix + geography.ToUpperInvariant(),
+                secrets["case-key:" + geography] = (name, Gateway.Configuration.SafeguardsOptions.KeyEnvPrefix + geography.ToUpperInvariant(),
                     () => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
             }
         }

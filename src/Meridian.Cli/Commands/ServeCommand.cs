@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Data.Common;
 using Meridian.Core.Marketplace;
+using Meridian.Gateway.Configuration;
 using Meridian.Gateway.Hosting;
-using Meridian.Gateway.Safeguards;
 using Meridian.Gateway.Snapshot;
 using Meridian.Storage.Control;
 using Microsoft.AspNetCore.Builder;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Meridian.Gateway.Hosting;
+using Meridian.Gateway.Configuration;
 using Meridian.Safeguards.Classifiers;
 using Meridian.Storage;
 using Meridian.Storage.Sql;
@@ -128,7 +128,7 @@ internal sealed class ServeSettings
             UnreadyBeforeStop = TimeSpan.FromSeconds(DrainDelaySeconds),
             MetricsPort = MetricsPort,
             MaxRequestsInFlight = MaxInFlight,
-            LogFormat = LogFormat.Equals("json", StringComparison.OrdinalIgnoreCase) ? Gateway.Hosting.LogFormat.Json : Gateway.Hosting.LogFormat.Text,
+            LogFormat = LogFormat.Equals("json", StringComparison.OrdinalIgnoreCase) ? Gateway.Configuration.LogFormat.Json : Gateway.Configuration.LogFormat.Text,
             ReceiptSigningKey = ReceiptSigningKey,
         };
         foreach (var entry in Entries(LogLevel))

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Meridian.Gateway.Hosting;
+using Meridian.Gateway.Configuration;
 using Meridian.Storage;
 using Microsoft.Extensions.Configuration;
 
@@ -52,9 +52,31 @@ internal sealed class StoreOptions
         command.Options.Add(_geographies);
     }
 
-    /// <summary>Sets the storage fields of <paramref name="options"/> from the command line over the environment, as <c>serve</c> reads them.</summary>
-    public void Apply(ParseResult parse, GatewayOptions options, CliContext context) =>
-        ServeConfiguration.Build(context.EnvironmentVariables(), Flags(parse)).Get<ServeSettings>()?.ApplyStorageTo(options);
+    /// <summary>
+    /// The node's folders and, with <paramref name="stores"/>, its store settings, from the command line over the
+    /// environment, read through the configuration as <c>serve</c> reads them: <paramref name="data"/> is <c>--data</c>
+    /// (<c>MERIDIAN_DATA</c>), <paramref name="secretsDir"/> <c>--secrets-dir</c> (<c>MERIDIAN_SECRETS_DIR</c>).
+    /// </summary>
+    public static GatewayOptions Read(ParseResult parse, CliContext context, StoreOptions? stores, Option<string?> data, Option<string?>? secretsDir = null)
+    {
+        var flags = stores?.Flags(parse).ToList() ?? [];
+        foreach (var option in secretsDir is null ? [data] : new[] { data, secretsDir })
+        {
+            if (parse.GetValue(option) is { } value)
+            {
+                flags.Add(new(option.Name[2..].ToUpperInvariant().Replace('-', '_'), value));
+            }
+        }
+
+        var settings = ServeConfiguration.Build(context.EnvironmentVariables(), flags).Get<ServeSettings>() ?? new ServeSettings();
+        var options = new GatewayOptions { DataDirectory = settings.Data, SecretsDirectory = settings.SecretsDir };
+        if (stores is not null)
+        {
+            settings.ApplyStorageTo(options);
+        }
+
+        return options;
+    }
 
     /// <summary>The store flags given on the command line, as configuration keys of <see cref="ServeSettings"/>.</summary>
     public IEnumerable<KeyValuePair<string, string?>> Flags(ParseResult parse)

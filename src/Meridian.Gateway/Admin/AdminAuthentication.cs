@@ -40,7 +40,10 @@ public sealed partial class AdminAuthentication(
         // connection), which also drops the other dead ones, so what follows runs on fresh connections.
         var hash = hasher.Hash(presented);
         // A person signed in with OpenID Connect presents a session, which names their row and expires.
-        if (TransientStoreFailures.Read(() => tokens.FindLive(hash) ?? tokens.FindSession(hash, time.GetUtcNow()) ?? FindUnderOverlap(presented)) is not { } token)
+        var aborted = http.RequestAborted;
+        if (await TransientStoreFailures.ReadAsync(
+                async () => await tokens.FindLiveAsync(hash, aborted) ?? await tokens.FindSessionAsync(hash, time.GetUtcNow(), aborted) ?? await FindUnderOverlapAsync(presented, aborted),
+                aborted) is not { } token)
         {
             throttle.Failed(http, "admin_token");
             http.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
@@ -78,11 +81,11 @@ public sealed partial class AdminAuthentication(
     /// During a rotation of the key-hash secret: the token stored under another secret of the overlap. One stored under
     /// the previous secret is moved to the current one, so it still works once the overlap ends.
     /// </summary>
-    private AdminToken? FindUnderOverlap(string presented)
+    private async Task<AdminToken?> FindUnderOverlapAsync(string presented, CancellationToken cancellationToken)
     {
         foreach (var hash in hasher.OverlapHashes(presented))
         {
-            if (tokens.FindLive(hash) is { } token)
+            if (await tokens.FindLiveAsync(hash, cancellationToken) is { } token)
             {
                 if (hash == hasher.PreviousHash(presented))
                 {

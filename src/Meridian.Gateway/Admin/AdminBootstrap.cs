@@ -1,5 +1,5 @@
 using Meridian.Core.Keys;
-using Meridian.Gateway.Hosting;
+using Meridian.Gateway.Configuration;
 using Meridian.Storage.Control;
 
 namespace Meridian.Gateway.Admin;

@@ -42,11 +42,11 @@ public static class BillingHandlers
             LimitHandlers.PutAsync(c, LimitScope.Key, id, s, b, t)).WithBody<PutLimitsRequest>();
     }
 
-    public static Results<Ok<InvoiceView>, ProblemHttpResult> GetInvoice(HttpContext context, string tenant, MarketplaceStore store, BillingService billing)
+    public static async Task<Results<Ok<InvoiceView>, ProblemHttpResult>> GetInvoice(HttpContext context, string tenant, MarketplaceStore store, BillingService billing)
     {
         var caller = AdminAuthentication.CallerOf(context);
         var access = caller.ReadTenant(tenant);
-        var found = access == AccessDecision.Allowed ? store.FindTenant(tenant) : null;
+        var found = access == AccessDecision.Allowed ? await store.FindTenantAsync(tenant, context.RequestAborted) : null;
         if (TenantHandlers.Authorize(access, found, $"No tenant '{tenant}'.") is { } denied)
         {
             return denied;
@@ -58,11 +58,11 @@ public static class BillingHandlers
     }
 
     /// <summary><c>?period=YYYY-MM</c>: the tenant's usage and cost per day and deployment, for the portal's charts.</summary>
-    public static Results<Ok<DailyUsageView>, ProblemHttpResult> GetDailyUsage(HttpContext context, string tenant, MarketplaceStore store, BillingService billing)
+    public static async Task<Results<Ok<DailyUsageView>, ProblemHttpResult>> GetDailyUsage(HttpContext context, string tenant, MarketplaceStore store, BillingService billing)
     {
         var caller = AdminAuthentication.CallerOf(context);
         var access = caller.ReadTenant(tenant);
-        var found = access == AccessDecision.Allowed ? store.FindTenant(tenant) : null;
+        var found = access == AccessDecision.Allowed ? await store.FindTenantAsync(tenant, context.RequestAborted) : null;
         if (TenantHandlers.Authorize(access, found, $"No tenant '{tenant}'.") is { } denied)
         {
             return denied;
@@ -87,7 +87,7 @@ public static class BillingHandlers
     }
 
     /// <summary>Issues a closed period's invoice (operator). Idempotent: issuing again answers the invoice issued first.</summary>
-    public static Results<Ok<InvoiceView>, Created<InvoiceView>, ProblemHttpResult> IssueInvoice(
+    public static async Task<Results<Ok<InvoiceView>, Created<InvoiceView>, ProblemHttpResult>> IssueInvoice(
         HttpContext context, string tenant, string period, MarketplaceStore store, BillingService billing)
     {
         var caller = AdminAuthentication.CallerOf(context);
@@ -101,7 +101,7 @@ public static class BillingHandlers
             return problem!;
         }
 
-        if (store.FindTenant(tenant) is null)
+        if (await store.FindTenantAsync(tenant, context.RequestAborted) is null)
         {
             return AdminProblems.NotFound($"No tenant '{tenant}'.");
         }

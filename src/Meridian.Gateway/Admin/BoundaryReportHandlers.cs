@@ -18,12 +18,12 @@ public static class BoundaryReportHandlers
 {
     public static readonly TimeSpan DefaultPeriod = TimeSpan.FromDays(30);
 
-    public static Results<Ok<BoundaryReportView>, ProblemHttpResult> Get(
+    public static async Task<Results<Ok<BoundaryReportView>, ProblemHttpResult>> Get(
         HttpContext context, string tenant, MarketplaceStore store, GeographyStores geographies, RecordWriter writer, ReceiptSigner signer, TimeProvider time)
     {
         var caller = AdminAuthentication.CallerOf(context);
         var access = caller.ReadTenant(tenant);
-        var found = access == Core.Access.AccessDecision.Allowed ? store.FindTenant(tenant) : null;
+        var found = access == Core.Access.AccessDecision.Allowed ? await store.FindTenantAsync(tenant, context.RequestAborted) : null;
         if (TenantHandlers.Authorize(access, found, $"No tenant '{tenant}'.") is { } denied)
         {
             return denied;

@@ -47,7 +47,7 @@ internal static class DashboardHandlers
     public const int DefaultHours = 24;
     public const int MaxHours = 24 * 31;
 
-    public static Results<Ok<DashboardView>, ProblemHttpResult> Get(HttpContext context, GeographyStores stores, MarketplaceStore market, TimeProvider time)
+    public static async Task<Results<Ok<DashboardView>, ProblemHttpResult>> Get(HttpContext context, GeographyStores stores, MarketplaceStore market, TimeProvider time)
     {
         if (AccessProblems.Check(AdminAuthentication.CallerOf(context).OperatorOnly(), string.Empty, "Only an operator-admin sees the fleet's dashboard.") is { } denied)
         {
@@ -73,14 +73,9 @@ internal static class DashboardHandlers
         var costs = Costs(stores, market, from, to, filters);
 
         var tenantNames = new Dictionary<string, string>(StringComparer.Ordinal);
-        string TenantName(string id)
+        foreach (var id in traffic.Select(t => t.TenantId).Distinct(StringComparer.Ordinal))
         {
-            if (!tenantNames.TryGetValue(id, out var name))
-            {
-                name = tenantNames[id] = market.FindTenant(id)?.Name ?? id;
-            }
-
-            return name;
+            tenantNames[id] = (await market.FindTenantAsync(id, context.RequestAborted))?.Name ?? id;
         }
 
         // Grouped once: a month of hours against every row per hour would be hours × rows.
@@ -95,7 +90,7 @@ internal static class DashboardHandlers
             [.. hourly.Select(h => View(Stamp(h), Stamp(h), trafficByHour[h], costByHour[h].Sum(c => c.Cost)))],
             [
                 .. traffic.GroupBy(t => t.TenantId, StringComparer.Ordinal)
-                    .Select(g => View(g.Key, TenantName(g.Key), g, costByTenant[g.Key].Sum(c => c.Cost)))
+                    .Select(g => View(g.Key, tenantNames[g.Key], g, costByTenant[g.Key].Sum(c => c.Cost)))
                     .OrderByDescending(v => v.Requests).ThenBy(v => v.Key, StringComparer.Ordinal),
             ],
             [

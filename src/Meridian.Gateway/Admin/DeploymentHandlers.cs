@@ -15,9 +15,9 @@ public static class DeploymentHandlers
 {
     private const string ManageDenied = "Only a tenant-admin or an operator-admin may create or delete deployments.";
 
-    public static Results<Ok<ListResponse<DeploymentView>>, ProblemHttpResult> List(HttpContext context, string resource, MarketplaceStore store, AdminTokenStore tokens)
+    public static async Task<Results<Ok<ListResponse<DeploymentView>>, ProblemHttpResult>> List(HttpContext context, string resource, MarketplaceStore store, AdminTokenStore tokens)
     {
-        var found = store.FindResource(resource);
+        var found = await store.FindResourceAsync(resource, context.RequestAborted);
         if (TenantHandlers.Authorize(AdminAuthentication.CallerOf(context).ReadTenant(found?.TenantId ?? string.Empty), found, $"No resource '{resource}'.") is { } denied)
         {
             return denied;
@@ -28,7 +28,7 @@ public static class DeploymentHandlers
             return problem!;
         }
 
-        var suspensions = store.StandingSuspensions();
+        var suspensions = await store.StandingSuspensionsAsync(context.RequestAborted);
         var caller = AdminAuthentication.CallerOf(context);
         var deployments = store.Deployments(resource, page);
         var names = ActorNames.For(tokens, deployments.Items.SelectMany(d => new[] { d.DataLeaveAcknowledgment?.AcknowledgedBy, d.CreatedBy }));
@@ -40,7 +40,7 @@ public static class DeploymentHandlers
         HttpContext context, string resource, MarketplaceStore store, GatewaySnapshotProvider snapshots, [FromServices] SafeguardPolicySet policies, TimeProvider time)
     {
         var caller = AdminAuthentication.CallerOf(context);
-        var found = store.FindResource(resource);
+        var found = await store.FindResourceAsync(resource, context.RequestAborted);
         if (TenantHandlers.Authorize(caller.ManageTenant(found?.TenantId ?? string.Empty), found, $"No resource '{resource}'.", ManageDenied) is { } denied)
         {
             return denied;
@@ -63,7 +63,7 @@ public static class DeploymentHandlers
         // A boundary with no backend serving the model is refused now, not discovered at request time.
         var dryRun = DeploymentPlanning.IsDryRun(context, out var dryRunProblem);
         var (plan, refused) = dryRunProblem is null
-            ? DeploymentPlanning.Evaluate(found!, draft, store, snapshots.Current.Backends, time.GetUtcNow(), dryRun, policies.Names, caller.IsOperator)
+            ? await DeploymentPlanning.EvaluateAsync(found!, draft, store, snapshots.Current.Backends, time.GetUtcNow(), dryRun, policies.Names, caller.IsOperator, context.RequestAborted)
             : (null, dryRunProblem);
         if (refused is not null)
         {
@@ -82,10 +82,10 @@ public static class DeploymentHandlers
         }
 
         // A deployment created under a suspended name is born suspended: the answer says so at once.
-        return TypedResults.Created($"/admin/v1/deployments/{result.Value!.Id}", AdminViews.Deployment(result.Value, store.StandingSuspensions(), caller));
+        return TypedResults.Created($"/admin/v1/deployments/{result.Value!.Id}", AdminViews.Deployment(result.Value, await store.StandingSuspensionsAsync(context.RequestAborted), caller));
     }
 
-    public static Results<Ok<DeploymentView>, ProblemHttpResult> Get(HttpContext context, string id, MarketplaceStore store, AdminTokenStore tokens)
+    public static async Task<Results<Ok<DeploymentView>, ProblemHttpResult>> Get(HttpContext context, string id, MarketplaceStore store, AdminTokenStore tokens)
     {
         var found = store.FindDeployment(id);
         var caller = AdminAuthentication.CallerOf(context);
@@ -95,7 +95,7 @@ public static class DeploymentHandlers
         }
 
         var names = ActorNames.For(tokens, [found!.DataLeaveAcknowledgment?.AcknowledgedBy, found.CreatedBy]);
-        return TypedResults.Ok(AdminViews.Deployment(found, store.StandingSuspensions(), caller, names));
+        return TypedResults.Ok(AdminViews.Deployment(found, await store.StandingSuspensionsAsync(context.RequestAborted), caller, names));
     }
 
     public static Results<NoContent, ProblemHttpResult> Delete(HttpContext context, string id, MarketplaceStore store, TimeProvider time)
@@ -135,6 +135,6 @@ public static class DeploymentHandlers
         }
 
         var result = store.SetAllowedIngress(caller.Actor, id, body!.AllowedRegions ?? [], time.GetUtcNow());
-        return result.Succeeded ? TypedResults.Ok(AdminViews.Deployment(result.Value!, store.StandingSuspensions(), caller)) : AdminProblems.From(result);
+        return result.Succeeded ? TypedResults.Ok(AdminViews.Deployment(result.Value!, await store.StandingSuspensionsAsync(context.RequestAborted), caller)) : AdminProblems.From(result);
     }
 }

@@ -42,12 +42,12 @@ public static class DeploymentPlanning
     /// (field errors, including an empty target set), else the plan.
     /// </summary>
     /// <param name="operatorView">Whether the caller is the operator, who sees every backend; anyone else sees only those inside the boundary.</param>
-    public static (DeploymentPlanView? Plan, ProblemHttpResult? Problem) Evaluate(
+    public static async Task<(DeploymentPlanView? Plan, ProblemHttpResult? Problem)> EvaluateAsync(
         Resource resource, DeploymentDraft draft, MarketplaceStore store, BackendRegistry registry, DateTimeOffset now, bool dryRun,
-        IReadOnlyCollection<string> safeguardPolicies, bool operatorView)
+        IReadOnlyCollection<string> safeguardPolicies, bool operatorView, CancellationToken cancellationToken)
     {
         var offer = string.IsNullOrEmpty(draft.OfferId) ? null : store.FindOffer(draft.OfferId, now);
-        var subscription = offer is null ? null : FindSubscription(store, resource.TenantId, offer.Id);
+        var subscription = offer is null ? null : await FindSubscriptionAsync(store, resource.TenantId, offer.Id, cancellationToken);
         var decision = DeploymentRules.Validate(draft, offer, subscription, resource.Region, safeguardPolicies);
         if (decision.Verdict == DeploymentVerdict.TermsNotAccepted)
         {
@@ -105,12 +105,12 @@ public static class DeploymentPlanning
         Backends: [.. plan.Backends.Select(b => new PlannedBackendView(b.Id, b.Kind, b.Region, b.DataZone, b.OperatedBy, b.Eligible, b.UsableNow, b.Reasons, b.Why, b.Health))],
         FeaturesLost: [.. plan.FeaturesLost.Select(f => new LostFeatureView(f.Feature, f.ModelId, f.AvailableIn, f.Description))]);
 
-    private static Subscription? FindSubscription(MarketplaceStore store, string tenantId, string offerId)
+    private static async Task<Subscription?> FindSubscriptionAsync(MarketplaceStore store, string tenantId, string offerId, CancellationToken cancellationToken)
     {
         string? after = null;
         do
         {
-            var page = store.Subscriptions(tenantId, new PageRequest(AdminRequest.MaxLimit, after));
+            var page = await store.SubscriptionsAsync(tenantId, new PageRequest(AdminRequest.MaxLimit, after), cancellationToken);
             if (page.Items.FirstOrDefault(s => s.OfferId == offerId) is { } found)
             {
                 return found;

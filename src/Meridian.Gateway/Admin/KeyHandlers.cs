@@ -14,11 +14,11 @@ public static class KeyHandlers
 {
     private const string Denied = "Publisher roles do not manage API keys.";
 
-    public static Results<Ok<ListResponse<KeyView>>, ProblemHttpResult> List(
+    public static async Task<Results<Ok<ListResponse<KeyView>>, ProblemHttpResult>> List(
         HttpContext context, string resource, MarketplaceStore store, AdminTokenStore tokens, GeographyStores stores, TimeProvider time)
     {
         var caller = AdminAuthentication.CallerOf(context);
-        var found = store.FindResource(resource);
+        var found = await store.FindResourceAsync(resource, context.RequestAborted);
         if (TenantHandlers.Authorize(caller.UseKeys(found?.TenantId ?? string.Empty), found, $"No resource '{resource}'.", Denied) is { } denied)
         {
             return denied;
@@ -30,7 +30,7 @@ public static class KeyHandlers
         }
 
         var now = time.GetUtcNow();
-        var suspensions = store.StandingSuspensions();
+        var suspensions = await store.StandingSuspensionsAsync(context.RequestAborted);
         var keys = store.Keys(resource, caller.SeesOnlyOwnKeys ? caller.Actor : null, page);
         var names = ActorNames.For(tokens, keys.Items.Select(k => k.CreatedBy));
         var lastUsed = LastUsed(stores, [.. keys.Items.Select(k => k.Id)]);
@@ -41,7 +41,7 @@ public static class KeyHandlers
         HttpContext context, string resource, MarketplaceStore store, ApiKeyHasher hasher, TimeProvider time)
     {
         var caller = AdminAuthentication.CallerOf(context);
-        var found = store.FindResource(resource);
+        var found = await store.FindResourceAsync(resource, context.RequestAborted);
         if (TenantHandlers.Authorize(caller.UseKeys(found?.TenantId ?? string.Empty), found, $"No resource '{resource}'.", Denied) is { } denied)
         {
             return denied;
@@ -62,15 +62,20 @@ public static class KeyHandlers
         }
 
         // A key created while a key of its resource is suspended is born suspended: the answer says so at once.
-        return TypedResults.Created($"/admin/v1/keys/{result.Value!.Id}", AdminViews.Key(result.Value, now, store.StandingSuspensions(), caller) with { Key = key, CreatedByName = caller.Name });
+        return TypedResults.Created($"/admin/v1/keys/{result.Value!.Id}", AdminViews.Key(result.Value, now, await store.StandingSuspensionsAsync(context.RequestAborted), caller) with { Key = key, CreatedByName = caller.Name });
     }
 
-    public static Results<Ok<KeyView>, ProblemHttpResult> Get(
-        HttpContext context, string id, MarketplaceStore store, AdminTokenStore tokens, GeographyStores stores, TimeProvider time) =>
-        Authorize(context, id, store, out var key) is { } denied
-            ? denied
-            : TypedResults.Ok(AdminViews.Key(key!, time.GetUtcNow(), store.StandingSuspensions(), AdminAuthentication.CallerOf(context),
-                ActorNames.For(tokens, [key!.CreatedBy]), LastUsed(stores, [id]).GetValueOrDefault(id)));
+    public static async Task<Results<Ok<KeyView>, ProblemHttpResult>> Get(
+        HttpContext context, string id, MarketplaceStore store, AdminTokenStore tokens, GeographyStores stores, TimeProvider time)
+    {
+        if (Authorize(context, id, store, out var key) is { } denied)
+        {
+            return denied;
+        }
+
+        return TypedResults.Ok(AdminViews.Key(key!, time.GetUtcNow(), await store.StandingSuspensionsAsync(context.RequestAborted), AdminAuthentication.CallerOf(context),
+            ActorNames.For(tokens, [key!.CreatedBy]), LastUsed(stores, [id]).GetValueOrDefault(id)));
+    }
 
     /// <summary>Issues a successor key (shown once); the old key keeps working for the overlap, then expires.</summary>
     public static async Task<Results<Created<KeyView>, ProblemHttpResult>> Rotate(
@@ -103,13 +108,13 @@ public static class KeyHandlers
         }
 
         var rotation = result.Value!;
-        var suspensions = store.StandingSuspensions();
+        var suspensions = await store.StandingSuspensionsAsync(context.RequestAborted);
         return TypedResults.Created($"/admin/v1/keys/{rotation.New.Id}",
             AdminViews.Key(rotation.New, now, suspensions, caller) with { Key = key, CreatedByName = caller.Name, Replaces = AdminViews.Key(rotation.Old, now, suspensions, caller) });
     }
 
     /// <summary>Revokes a key: this node refuses it at once, every node within its refresh interval (500 ms by default).</summary>
-    public static Results<Ok<KeyView>, ProblemHttpResult> Revoke(HttpContext context, string id, MarketplaceStore store, TimeProvider time)
+    public static async Task<Results<Ok<KeyView>, ProblemHttpResult>> Revoke(HttpContext context, string id, MarketplaceStore store, TimeProvider time)
     {
         if (Authorize(context, id, store, out _) is { } denied)
         {
@@ -124,7 +129,7 @@ public static class KeyHandlers
             return AdminProblems.From(result);
         }
 
-        return TypedResults.Ok(AdminViews.Key(result.Value!, now, store.StandingSuspensions(), caller));
+        return TypedResults.Ok(AdminViews.Key(result.Value!, now, await store.StandingSuspensionsAsync(context.RequestAborted), caller));
     }
 
     private static ProblemHttpResult? Authorize(HttpContext context, string id, MarketplaceStore store, out ApiKeyInfo? key)

@@ -19,10 +19,10 @@ public static class ModelDefaultHandlers
         admin.MapDelete("/resources/{resource}/model-defaults/{model}", Clear);
     }
 
-    public static Results<Ok<ListResponse<ModelDefaultView>>, ProblemHttpResult> List(HttpContext context, string resource, MarketplaceStore store)
+    public static async Task<Results<Ok<ListResponse<ModelDefaultView>>, ProblemHttpResult>> List(HttpContext context, string resource, MarketplaceStore store)
     {
         var caller = AdminAuthentication.CallerOf(context);
-        var found = store.FindResource(resource);
+        var found = await store.FindResourceAsync(resource, context.RequestAborted);
         return TenantHandlers.Authorize(caller.ReadTenant(found?.TenantId ?? string.Empty), found, $"No resource '{resource}'.") is { } denied
             ? denied
             : TypedResults.Ok(new ListResponse<ModelDefaultView>([.. store.ModelDefaults(resource).Select(View)], null));
@@ -32,7 +32,7 @@ public static class ModelDefaultHandlers
         HttpContext context, string resource, string model, MarketplaceStore store, TimeProvider time)
     {
         var caller = AdminAuthentication.CallerOf(context);
-        var found = store.FindResource(resource);
+        var found = await store.FindResourceAsync(resource, context.RequestAborted);
         if (TenantHandlers.Authorize(caller.ManageTenant(found?.TenantId ?? string.Empty), found, $"No resource '{resource}'.", ManageDenied) is { } denied)
         {
             return denied;
@@ -53,10 +53,10 @@ public static class ModelDefaultHandlers
         return result.Succeeded ? TypedResults.Ok(View(result.Value!)) : AdminProblems.From(result);
     }
 
-    public static Results<NoContent, ProblemHttpResult> Clear(HttpContext context, string resource, string model, MarketplaceStore store, TimeProvider time)
+    public static async Task<Results<NoContent, ProblemHttpResult>> Clear(HttpContext context, string resource, string model, MarketplaceStore store, TimeProvider time)
     {
         var caller = AdminAuthentication.CallerOf(context);
-        var found = store.FindResource(resource);
+        var found = await store.FindResourceAsync(resource, context.RequestAborted);
         if (TenantHandlers.Authorize(caller.ManageTenant(found?.TenantId ?? string.Empty), found, $"No resource '{resource}'.", ManageDenied) is { } denied)
         {
             return denied;

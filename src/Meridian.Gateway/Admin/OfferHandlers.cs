@@ -2,7 +2,7 @@ using Meridian.Core.Access;
 using Meridian.Core.Marketplace;
 using Meridian.Core.Validation;
 using Meridian.Gateway.Backends;
-using Meridian.Gateway.Hosting;
+using Meridian.Gateway.Configuration;
 using Meridian.Storage.Control;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -103,7 +103,7 @@ public static class OfferHandlers
     /// Every acceptance of the offer's terms (tenant, version, text hash, who, when): for the operator-admin and the offer's
     /// publisher-admin, whose subscribers they are.
     /// </summary>
-    public static Results<Ok<ListResponse<AcceptanceView>>, ProblemHttpResult> ListAcceptances(
+    public static async Task<Results<Ok<ListResponse<AcceptanceView>>, ProblemHttpResult>> ListAcceptances(
         HttpContext context, string id, MarketplaceStore store, AdminTokenStore tokens, TimeProvider time)
     {
         var caller = AdminAuthentication.CallerOf(context);
@@ -122,7 +122,7 @@ public static class OfferHandlers
             return problem!;
         }
 
-        var acceptances = store.Acceptances(null, id, page);
+        var acceptances = await store.AcceptancesAsync(null, id, page, context.RequestAborted);
         var names = ActorNames.For(tokens, acceptances.Items.Select(a => a.AcceptedBy));
         return TypedResults.Ok(AdminRequest.List(acceptances, a => AdminViews.Acceptance(a, names)));
     }

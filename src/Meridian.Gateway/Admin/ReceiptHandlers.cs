@@ -11,7 +11,7 @@ namespace Meridian.Gateway.Admin;
 /// </summary>
 public static class ReceiptHandlers
 {
-    public static Results<ContentHttpResult, ProblemHttpResult> Get(HttpContext context, string tenant, string requestId, ReceiptsEndpoint receipts)
+    public static async Task<Results<ContentHttpResult, ProblemHttpResult>> Get(HttpContext context, string tenant, string requestId, ReceiptsEndpoint receipts)
     {
         var caller = AdminAuthentication.CallerOf(context);
         if (AccessProblems.Check(caller.ReadTenant(tenant), $"No tenant '{tenant}'.", "Only the tenant's own people and the operator read its receipts.") is { } denied)
@@ -20,7 +20,7 @@ public static class ReceiptHandlers
         }
 
         // Another tenant's receipt is answered exactly like a missing one.
-        var (json, error) = receipts.Build(context, requestId, receipt => string.Equals(receipt.TenantId, tenant, StringComparison.Ordinal));
+        var (json, error) = await receipts.BuildAsync(context, requestId, receipt => string.Equals(receipt.TenantId, tenant, StringComparison.Ordinal));
         return error switch
         {
             null => TypedResults.Content(json!.ToJsonString(), "application/json"),
@@ -36,7 +36,7 @@ public static class ReceiptHandlers
     public static async Task<IResult> List(HttpContext context, string tenant, MarketplaceStore store, ReceiptListEndpoint list)
     {
         var access = AdminAuthentication.CallerOf(context).ReadTenant(tenant);
-        var found = access == AccessDecision.Allowed ? store.FindTenant(tenant) : null;
+        var found = access == AccessDecision.Allowed ? await store.FindTenantAsync(tenant, context.RequestAborted) : null;
         if (TenantHandlers.Authorize(access, found, $"No tenant '{tenant}'.") is { } denied)
         {
             return denied;

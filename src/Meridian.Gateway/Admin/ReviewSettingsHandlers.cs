@@ -1,8 +1,7 @@
 using System.Text.Json;
 using Meridian.Core.Marketplace;
 using Meridian.Core.Validation;
-using Meridian.Gateway.Hosting;
-using Meridian.Gateway.Safeguards;
+using Meridian.Gateway.Configuration;
 using Meridian.Storage.Control;
 using Meridian.Safeguards.Policies;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -111,7 +110,7 @@ public static class ReviewSettingsHandlers
             return AdminProblems.From(result);
         }
 
-        return TypedResults.Ok(AdminViews.Deployment(result.Value!, store.StandingSuspensions(), caller));
+        return TypedResults.Ok(AdminViews.Deployment(result.Value!, await store.StandingSuspensionsAsync(context.RequestAborted), caller));
     }
 
     /// <summary>

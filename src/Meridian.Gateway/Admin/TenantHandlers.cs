@@ -12,7 +12,7 @@ public static class TenantHandlers
 {
     private const string PublisherRolesDenied = "Publisher roles do not see tenants.";
 
-    public static Results<Ok<ListResponse<TenantView>>, ProblemHttpResult> ListTenants(HttpContext context, MarketplaceStore store)
+    public static async Task<Results<Ok<ListResponse<TenantView>>, ProblemHttpResult>> ListTenants(HttpContext context, MarketplaceStore store)
     {
         var caller = AdminAuthentication.CallerOf(context);
         if (AccessProblems.Check(caller.ListTenants(out var only), string.Empty, PublisherRolesDenied) is { } denied)
@@ -25,18 +25,19 @@ public static class TenantHandlers
             return problem!;
         }
 
-        var suspensions = store.StandingSuspensions();
-        return TypedResults.Ok(AdminRequest.List(store.Tenants(only, page), t => AdminViews.Tenant(t, suspensions, caller)));
+        var suspensions = await store.StandingSuspensionsAsync(context.RequestAborted);
+        return TypedResults.Ok(AdminRequest.List(await store.TenantsAsync(only, page, context.RequestAborted), t => AdminViews.Tenant(t, suspensions, caller)));
     }
 
-    public static Results<Ok<TenantView>, ProblemHttpResult> GetTenant(HttpContext context, string tenant, MarketplaceStore store)
+    public static async Task<Results<Ok<TenantView>, ProblemHttpResult>> GetTenant(HttpContext context, string tenant, MarketplaceStore store)
     {
-        if (ReadableTenant(context, tenant, store, out var found) is { } denied)
+        var (denied, found) = await ReadableTenantAsync(context, tenant, store);
+        if (denied is not null)
         {
             return denied;
         }
 
-        return TypedResults.Ok(AdminViews.Tenant(found!, store.StandingSuspensions(), AdminAuthentication.CallerOf(context)));
+        return TypedResults.Ok(AdminViews.Tenant(found!, await store.StandingSuspensionsAsync(context.RequestAborted), AdminAuthentication.CallerOf(context)));
     }
 
     public static async Task<Results<Created<TenantView>, ProblemHttpResult>> CreateTenant(HttpContext context, MarketplaceStore store, TimeProvider time)
@@ -54,17 +55,17 @@ public static class TenantHandlers
         }
 
         var draft = new TenantDraft(body!.Name, body.BillingContact?.Name, body.BillingContact?.Email);
-        var result = store.CreateTenant(caller.Actor, draft, time.GetUtcNow());
+        var result = await store.CreateTenantAsync(caller.Actor, draft, time.GetUtcNow(), context.RequestAborted);
         return result.Succeeded
             ? TypedResults.Created($"/admin/v1/tenants/{result.Value!.Id}", AdminViews.Tenant(result.Value, SuspensionIndex.Empty, caller))
             : AdminProblems.From(result);
     }
 
     /// <summary>Each subscription with what the tenant is bound by now and the changes pending, with their dates.</summary>
-    public static Results<Ok<ListResponse<SubscriptionView>>, ProblemHttpResult> ListSubscriptions(
+    public static async Task<Results<Ok<ListResponse<SubscriptionView>>, ProblemHttpResult>> ListSubscriptions(
         HttpContext context, string tenant, MarketplaceStore store, AdminTokenStore tokens, TimeProvider time)
     {
-        if (ReadableTenant(context, tenant, store, out _) is { } denied)
+        if ((await ReadableTenantAsync(context, tenant, store)).Denied is { } denied)
         {
             return denied;
         }
@@ -75,15 +76,16 @@ public static class TenantHandlers
             return problem!;
         }
 
-        var subscriptions = store.Subscriptions(tenant, page);
+        var subscriptions = await store.SubscriptionsAsync(tenant, page, context.RequestAborted);
         var names = ActorNames.For(tokens, subscriptions.Items.Select(s => s.AcceptedBy));
         return TypedResults.Ok(AdminRequest.List(subscriptions, s => SubscriptionView(store, s, now, names)));
     }
 
     /// <summary>Every acceptance of terms by the tenant (version, text hash, who, when), oldest first.</summary>
-    public static Results<Ok<ListResponse<AcceptanceView>>, ProblemHttpResult> ListAcceptances(HttpContext context, string tenant, MarketplaceStore store, AdminTokenStore tokens)
+    public static async Task<Results<Ok<ListResponse<AcceptanceView>>, ProblemHttpResult>> ListAcceptances(
+        HttpContext context, string tenant, MarketplaceStore store, AdminTokenStore tokens)
     {
-        if (ReadableTenant(context, tenant, store, out _) is { } denied)
+        if ((await ReadableTenantAsync(context, tenant, store)).Denied is { } denied)
         {
             return denied;
         }
@@ -93,7 +95,7 @@ public static class TenantHandlers
             return problem!;
         }
 
-        var acceptances = store.Acceptances(tenant, null, page);
+        var acceptances = await store.AcceptancesAsync(tenant, null, page, context.RequestAborted);
         var names = ActorNames.For(tokens, acceptances.Items.Select(a => a.AcceptedBy));
         return TypedResults.Ok(AdminRequest.List(acceptances, a => AdminViews.Acceptance(a, names)));
     }
@@ -105,7 +107,7 @@ public static class TenantHandlers
     public static async Task<Results<Ok<SubscriptionView>, Created<SubscriptionView>, ProblemHttpResult>> Subscribe(
         HttpContext context, string tenant, MarketplaceStore store, AdminTokenStore tokens, TimeProvider time)
     {
-        if (ManageableTenant(context, tenant, store, "Only a tenant-admin or an operator-admin may subscribe.") is { } denied)
+        if (await ManageableTenantAsync(context, tenant, store, "Only a tenant-admin or an operator-admin may subscribe.") is { } denied)
         {
             return denied;
         }
@@ -130,9 +132,9 @@ public static class TenantHandlers
             : TypedResults.Ok(view);
     }
 
-    public static Results<Ok<ListResponse<ResourceView>>, ProblemHttpResult> ListResources(HttpContext context, string tenant, MarketplaceStore store)
+    public static async Task<Results<Ok<ListResponse<ResourceView>>, ProblemHttpResult>> ListResources(HttpContext context, string tenant, MarketplaceStore store)
     {
-        if (ReadableTenant(context, tenant, store, out _) is { } denied)
+        if ((await ReadableTenantAsync(context, tenant, store)).Denied is { } denied)
         {
             return denied;
         }
@@ -142,14 +144,14 @@ public static class TenantHandlers
             return problem!;
         }
 
-        var suspensions = store.StandingSuspensions();
+        var suspensions = await store.StandingSuspensionsAsync(context.RequestAborted);
         var caller = AdminAuthentication.CallerOf(context);
-        return TypedResults.Ok(AdminRequest.List(store.Resources(tenant, page), r => AdminViews.Resource(r, suspensions, caller)));
+        return TypedResults.Ok(AdminRequest.List(await store.ResourcesAsync(tenant, page, context.RequestAborted), r => AdminViews.Resource(r, suspensions, caller)));
     }
 
     public static async Task<Results<Created<ResourceView>, ProblemHttpResult>> CreateResource(HttpContext context, string tenant, MarketplaceStore store, TimeProvider time)
     {
-        if (ManageableTenant(context, tenant, store, "Only a tenant-admin or an operator-admin may create resources.") is { } denied)
+        if (await ManageableTenantAsync(context, tenant, store, "Only a tenant-admin or an operator-admin may create resources.") is { } denied)
         {
             return denied;
         }
@@ -161,19 +163,19 @@ public static class TenantHandlers
         }
 
         var caller = AdminAuthentication.CallerOf(context);
-        var result = store.CreateResource(caller.Actor, tenant, body!.Name, body.Region, time.GetUtcNow());
+        var result = await store.CreateResourceAsync(caller.Actor, tenant, body!.Name, body.Region, time.GetUtcNow(), context.RequestAborted);
         return result.Succeeded
-            ? TypedResults.Created($"/admin/v1/resources/{result.Value!.Id}", AdminViews.Resource(result.Value, store.StandingSuspensions(), caller))
+            ? TypedResults.Created($"/admin/v1/resources/{result.Value!.Id}", AdminViews.Resource(result.Value, await store.StandingSuspensionsAsync(context.RequestAborted), caller))
             : AdminProblems.From(result);
     }
 
-    public static Results<Ok<ResourceView>, ProblemHttpResult> GetResource(HttpContext context, string resource, MarketplaceStore store)
+    public static async Task<Results<Ok<ResourceView>, ProblemHttpResult>> GetResource(HttpContext context, string resource, MarketplaceStore store)
     {
-        var found = store.FindResource(resource);
+        var found = await store.FindResourceAsync(resource, context.RequestAborted);
         var caller = AdminAuthentication.CallerOf(context);
         return Authorize(caller.ReadTenant(found?.TenantId ?? string.Empty), found, $"No resource '{resource}'.") is { } denied
             ? denied
-            : TypedResults.Ok(AdminViews.Resource(found!, store.StandingSuspensions(), caller));
+            : TypedResults.Ok(AdminViews.Resource(found!, await store.StandingSuspensionsAsync(context.RequestAborted), caller));
     }
 
     /// <summary>
@@ -188,19 +190,17 @@ public static class TenantHandlers
         AdminViews.Subscription(subscription, store.TermsOf(subscription.TenantId, subscription.OfferId, now)
             ?? throw new InvalidOperationException($"Subscription '{subscription.Id}' is to offer '{subscription.OfferId}', which the control store does not have."), names);
 
-    private static ProblemHttpResult? ReadableTenant(HttpContext context, string tenant, MarketplaceStore store, out Tenant? found)
+    private static async Task<(ProblemHttpResult? Denied, Tenant? Found)> ReadableTenantAsync(HttpContext context, string tenant, MarketplaceStore store)
     {
-        var caller = AdminAuthentication.CallerOf(context);
-        var access = caller.ReadTenant(tenant);
-        found = access == AccessDecision.Allowed ? store.FindTenant(tenant) : null;
-        return Authorize(access, found, $"No tenant '{tenant}'.");
+        var access = AdminAuthentication.CallerOf(context).ReadTenant(tenant);
+        var found = access == AccessDecision.Allowed ? await store.FindTenantAsync(tenant, context.RequestAborted) : null;
+        return (Authorize(access, found, $"No tenant '{tenant}'."), found);
     }
 
-    private static ProblemHttpResult? ManageableTenant(HttpContext context, string tenant, MarketplaceStore store, string forbidden)
+    private static async Task<ProblemHttpResult?> ManageableTenantAsync(HttpContext context, string tenant, MarketplaceStore store, string forbidden)
     {
-        var caller = AdminAuthentication.CallerOf(context);
-        var access = caller.ManageTenant(tenant);
-        var found = access == AccessDecision.Allowed ? store.FindTenant(tenant) : null;
+        var access = AdminAuthentication.CallerOf(context).ManageTenant(tenant);
+        var found = access == AccessDecision.Allowed ? await store.FindTenantAsync(tenant, context.RequestAborted) : null;
         return Authorize(access, found, $"No tenant '{tenant}'.", forbidden);
     }
 }

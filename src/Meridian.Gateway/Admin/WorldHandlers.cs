@@ -73,11 +73,11 @@ public static class WorldHandlers
     /// <c>GET /admin/v1/tenants/{tenant}/notices</c>: what others did to the tenant's boundaries — each world change that
     /// widened its deployments' boundaries (<c>boundary.widened</c>), newest first; the tenant's own admins may read it.
     /// </summary>
-    public static Results<Ok<ListResponse<AuditView>>, ProblemHttpResult> TenantNotices(HttpContext context, string tenant, MarketplaceStore store)
+    public static async Task<Results<Ok<ListResponse<AuditView>>, ProblemHttpResult>> TenantNotices(HttpContext context, string tenant, MarketplaceStore store)
     {
         var caller = AdminAuthentication.CallerOf(context);
         var access = caller.ReadTenant(tenant);
-        var found = access == Core.Access.AccessDecision.Allowed ? store.FindTenant(tenant) : null;
+        var found = access == Core.Access.AccessDecision.Allowed ? await store.FindTenantAsync(tenant, context.RequestAborted) : null;
         if (TenantHandlers.Authorize(access, found, $"No tenant '{tenant}'.") is { } denied)
         {
             return denied;

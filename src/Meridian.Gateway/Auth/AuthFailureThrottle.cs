@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Net;
-using Meridian.Gateway.Hosting;
+using Meridian.Gateway.Configuration;
 
 namespace Meridian.Gateway.Auth;
 
@@ -31,7 +31,7 @@ public sealed partial class AuthFailureThrottle
         _perSecond = Math.Max(0.001, options.AuthFailuresPerSecond);
         _time = time;
         _logger = logger;
-        _failures = meters.Create(GatewayHost.TelemetryName).CreateCounter<long>(
+        _failures = meters.Create(GatewayOptions.TelemetryName).CreateCounter<long>(
             "meridian.auth.failures", description: "Failed authentication attempts (credential: api_key or admin_token; throttled: true when refused unchecked)");
     }
 

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Meridian.Core.Marketplace;
 using Meridian.Core.World;
-using Meridian.Gateway.Hosting;
+using Meridian.Gateway.Configuration;
 using Meridian.Inference.LlamaSharp;
 using Meridian.Protocol;
 using Meridian.Simulator;

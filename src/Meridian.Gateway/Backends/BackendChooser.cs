@@ -1,3 +1,5 @@
+using Meridian.Gateway.Configuration;
+
 namespace Meridian.Gateway.Backends;
 
 /// <summary>

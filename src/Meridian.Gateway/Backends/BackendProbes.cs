@@ -1,3 +1,4 @@
+using Meridian.Gateway.Configuration;
 using Meridian.Gateway.Snapshot;
 
 namespace Meridian.Gateway.Backends;

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Text;
 using Meridian.Core.Marketplace;
 using Meridian.Core.Receipts;
+using Meridian.Gateway.Configuration;
 using Meridian.Protocol;
 using Meridian.Protocol.Errors;
 using Meridian.Protocol.Messages;
@@ -19,7 +20,7 @@ namespace Meridian.Gateway.Backends;
 /// </summary>
 public sealed partial class BoundaryRouter(BackendChooser chooser, ILogger<BoundaryRouter> logger, IMeterFactory? meters = null)
 {
-    private readonly Counter<long>? _ejections = meters?.Create(Hosting.GatewayHost.TelemetryName)
+    private readonly Counter<long>? _ejections = meters?.Create(GatewayOptions.TelemetryName)
         .CreateCounter<long>("meridian.backend.ejections", "{ejection}", "Backends ejected by passive outlier detection (consecutive failed attempts)");
 
     /// <summary>How many rejected candidates an error message names before summarising the rest.</summary>

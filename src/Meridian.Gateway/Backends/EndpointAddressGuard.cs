@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using Meridian.Gateway.Hosting;
+using Meridian.Gateway.Configuration;
 using Meridian.Protocol.Messages;
 
 namespace Meridian.Gateway.Backends;

@@ -1,4 +1,4 @@
-using Meridian.Gateway.Hosting;
+using Meridian.Gateway.Configuration;
 using Meridian.Gateway.Metering;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
-using Meridian.Gateway.Hosting;
+using Meridian.Gateway.Configuration;
 
 namespace Meridian.Gateway.DataPlane;
 

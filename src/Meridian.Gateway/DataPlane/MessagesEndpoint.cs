@@ -1,7 +1,7 @@
 using Meridian.Core.Marketplace;
 using Meridian.Gateway.Auth;
 using Meridian.Gateway.Backends;
-using Meridian.Gateway.Hosting;
+using Meridian.Gateway.Configuration;
 using Meridian.Gateway.Http;
 using Meridian.Gateway.Metering;
 using Meridian.Gateway.Operations;

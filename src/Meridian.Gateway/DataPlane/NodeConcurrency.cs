@@ -1,4 +1,4 @@
-using Meridian.Gateway.Hosting;
+using Meridian.Gateway.Configuration;
 
 namespace Meridian.Gateway.DataPlane;
 

@@ -53,7 +53,8 @@ public sealed class ReceiptListEndpoint(ApiKeyAuthenticator authenticator, Recor
         var merged = new List<(Receipt Receipt, ReceiptStore? Store, LogPosition? Leaf)>();
         foreach (var store in stores.All)
         {
-            merged.AddRange(store.ListForTenant(tenantId, resourceId, from, to, after, limit + 1).Select(r => (r.Receipt, (ReceiptStore?)store, r.Leaf)));
+            merged.AddRange((await store.ListForTenantAsync(tenantId, resourceId, from, to, after, limit + 1, context.RequestAborted))
+                .Select(r => (r.Receipt, (ReceiptStore?)store, r.Leaf)));
         }
 
         // Stored before queued: a receipt committed meanwhile is served from its store, with its proof.

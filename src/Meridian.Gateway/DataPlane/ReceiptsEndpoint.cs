@@ -25,7 +25,7 @@ public sealed class ReceiptsEndpoint(ApiKeyAuthenticator authenticator, RecordWr
             return;
         }
 
-        var (json, error) = Build(context, requestId, receipt => Readable(receipt, key));
+        var (json, error) = await BuildAsync(context, requestId, receipt => Readable(receipt, key));
         if (error is not null)
         {
             await ErrorResponses.WriteAsync(context, error);
@@ -41,10 +41,10 @@ public sealed class ReceiptsEndpoint(ApiKeyAuthenticator authenticator, RecordWr
     /// not exist and one <paramref name="readable"/> refuses are the same 404, so existence is not disclosed. Also what the
     /// admin API answers a tenant's signed-in people (<c>GET /admin/v1/tenants/{tenant}/receipts/{id}</c>).
     /// </summary>
-    internal (JsonObject? Json, ApiError? Error) Build(HttpContext context, string requestId, Func<Receipt, bool> readable)
+    internal async Task<(JsonObject? Json, ApiError? Error)> BuildAsync(HttpContext context, string requestId, Func<Receipt, bool> readable)
     {
         var pending = writer.FindReceipt(requestId);
-        var receipt = pending ?? FindStored(requestId);
+        var receipt = pending ?? await FindStoredAsync(requestId, context.RequestAborted);
         if (receipt is null || !readable(receipt))
         {
             // Another tenant's or resource's receipt is reported exactly like a missing one: existence is not disclosed.
@@ -108,11 +108,11 @@ public sealed class ReceiptsEndpoint(ApiKeyAuthenticator authenticator, RecordWr
     internal static bool Readable(Receipt receipt, Storage.Control.KeyRecord key) =>
         receipt.TenantId == key.TenantId && (receipt.ResourceId is null || receipt.ResourceId == key.ResourceId);
 
-    private Receipt? FindStored(string requestId)
+    private async Task<Receipt?> FindStoredAsync(string requestId, CancellationToken cancellationToken)
     {
         foreach (var store in stores.All)
         {
-            if (store.Find(requestId) is { } receipt)
+            if (await store.FindAsync(requestId, cancellationToken) is { } receipt)
             {
                 return receipt;
             }

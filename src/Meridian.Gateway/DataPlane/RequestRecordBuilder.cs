@@ -1,6 +1,6 @@
 using Meridian.Core.Marketplace;
 using Meridian.Core.Receipts;
-using Meridian.Gateway.Hosting;
+using Meridian.Gateway.Configuration;
 using Meridian.Gateway.Http;
 using Meridian.Gateway.Safeguards;
 using Meridian.Storage.Geography;

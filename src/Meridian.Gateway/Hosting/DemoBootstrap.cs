@@ -1,5 +1,6 @@
 using Meridian.Core.Keys;
 using Meridian.Gateway.Admin;
+using Meridian.Gateway.Configuration;
 using Meridian.Storage.Control;
 
 namespace Meridian.Gateway.Hosting;

@@ -3,6 +3,7 @@ using Meridian.Core.Keys;
 using Meridian.Gateway.Admin;
 using Meridian.Gateway.Backends;
 using Meridian.Gateway.Cluster;
+using Meridian.Gateway.Configuration;
 using Meridian.Gateway.DataPlane;
 using Meridian.Gateway.DataPlane.OpenAi;
 using Meridian.Gateway.Http;
@@ -23,8 +24,6 @@ namespace Meridian.Gateway.Hosting;
 /// <summary>Builds one gateway node: stores, snapshot, backends, the data plane routes and the middleware around them.</summary>
 public static class GatewayHost
 {
-    public const string TelemetryName = "Meridian.Gateway";
-
     public static (WebApplication App, DemoReport Demo) Build(GatewayOptions options, Action<ILoggingBuilder>? configureLogging = null)
     {
         if (options.TermsNotice < TimeSpan.Zero)
@@ -132,7 +131,7 @@ public static class GatewayHost
             var telemetry = services.AddOpenTelemetry()
                 .WithMetrics(metrics =>
                 {
-                    metrics.AddMeter(TelemetryName).AddAspNetCoreInstrumentation();
+                    metrics.AddMeter(GatewayOptions.TelemetryName).AddAspNetCoreInstrumentation();
                     if (options.MetricsPort is not null)
                     {
                         metrics.AddPrometheusExporter();
@@ -140,7 +139,7 @@ public static class GatewayHost
                 });
             if (otlp)
             {
-                telemetry.WithTracing(tracing => tracing.AddSource(TelemetryName).AddAspNetCoreInstrumentation()).UseOtlpExporter();
+                telemetry.WithTracing(tracing => tracing.AddSource(GatewayOptions.TelemetryName).AddAspNetCoreInstrumentation()).UseOtlpExporter();
             }
         }
 

@@ -1,5 +1,4 @@
-using System.Security.Cryptography;
-using System.Text;
+using Meridian.Gateway.Configuration;
 using Meridian.Gateway.Receipts;
 using Meridian.Gateway.Safeguards;
 using Meridian.Storage.Control;
@@ -14,10 +13,6 @@ namespace Meridian.Gateway.Hosting;
 /// </summary>
 internal static class NodeSecrets
 {
-    /// <summary>An HMAC of a fixed label under the secret: equal secrets give equal fingerprints, and it reveals nothing of the secret.</summary>
-    public static string Fingerprint(ReadOnlySpan<byte> secret, string name) =>
-        "fp_" + Convert.ToHexStringLower(HMACSHA256.HashData(secret, Encoding.UTF8.GetBytes("meridian-secret-fingerprint|" + name)))[..16];
-
     /// <summary>The key-hash secret and the receipt-signing key (the public key id is its fingerprint).</summary>
     public static IReadOnlyList<SecretFingerprint> Node(string dataDirectory, byte[] keyHashSecret, IReadOnlyList<byte[]> keyHashOverlap, GatewayOptions options)
     {
@@ -26,8 +21,8 @@ internal static class NodeSecrets
             : Path.Combine(dataDirectory, ReceiptSigner.KeyFileName);
         return
         [
-            new("key-hash", Fingerprint(keyHashSecret, "key-hash"), Path.Combine(dataDirectory, NodeSecretFiles.KeyHash),
-                [.. keyHashOverlap.Select(secret => Fingerprint(secret, "key-hash"))]),
+            new("key-hash", NodeSecretFiles.Fingerprint(keyHashSecret, "key-hash"), Path.Combine(dataDirectory, NodeSecretFiles.KeyHash),
+                [.. keyHashOverlap.Select(secret => NodeSecretFiles.Fingerprint(secret, "key-hash"))]),
             new("receipt-signing", signer.KeyId, signingSource, [.. signer.Keys.Where(k => k.Status is NodeSecretFiles.Next or NodeSecretFiles.Previous).Select(k => k.KeyId)]),
         ];
     }

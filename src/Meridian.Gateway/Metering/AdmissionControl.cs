@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Globalization;
 using Meridian.Core.Billing;
 using Meridian.Core.Marketplace;
+using Meridian.Gateway.Configuration;
 using Meridian.Protocol.Errors;
 using Meridian.Gateway.Snapshot;
 using Meridian.Storage.Control;
@@ -27,7 +28,7 @@ public sealed partial class AdmissionControl(
     ILogger<AdmissionControl> logger,
     IMeterFactory? meters = null)
 {
-    private readonly Counter<long>? _refusals = meters?.Create(Hosting.GatewayHost.TelemetryName)
+    private readonly Counter<long>? _refusals = meters?.Create(GatewayOptions.TelemetryName)
         .CreateCounter<long>("meridian.quota.refusals", "{request}", "Requests refused by a quota or budget, by limit (e.g. deployment.input_tokens, key.requests, budget.tenant)");
 
     private const string RetryAfterHeader = "retry-after";

@@ -3,8 +3,8 @@ using System.Diagnostics.Metrics;
 using Meridian.Core.Receipts;
 using Meridian.Gateway.Backends;
 using Meridian.Gateway.Cluster;
+using Meridian.Gateway.Configuration;
 using Meridian.Gateway.DataPlane;
-using Meridian.Gateway.Hosting;
 using Meridian.Gateway.Snapshot;
 using Meridian.Safeguards;
 
@@ -25,7 +25,7 @@ namespace Meridian.Gateway.Operations;
 internal sealed class GatewayTelemetry
 {
     /// <summary>The spans of the request path (<c>meridian.*</c> children of the request's span).</summary>
-    public static readonly ActivitySource Source = new(GatewayHost.TelemetryName);
+    public static readonly ActivitySource Source = new(GatewayOptions.TelemetryName);
 
     private readonly Counter<long> _requests;
     private readonly Histogram<double> _duration;
@@ -38,7 +38,7 @@ internal sealed class GatewayTelemetry
 
     public GatewayTelemetry(IMeterFactory meters, GatewaySnapshotProvider snapshots, TimeProvider time, IServiceProvider services)
     {
-        var meter = meters.Create(GatewayHost.TelemetryName);
+        var meter = meters.Create(GatewayOptions.TelemetryName);
         _requests = meter.CreateCounter<long>("meridian.requests", "{request}", "Data-plane requests by endpoint, deployment, model and HTTP status");
         _duration = meter.CreateHistogram<double>("gen_ai.server.request.duration", "s", "Time from a request's arrival to its record (the answer's end)",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92] });

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using Meridian.Gateway.Configuration;
 
 namespace Meridian.Gateway.Operations;
 
@@ -88,7 +89,7 @@ internal sealed class LiveMetrics : IDisposable
         {
             InstrumentPublished = (instrument, l) =>
             {
-                if (ReferenceEquals(instrument.Meter.Scope, _meters) && instrument.Meter.Name == Hosting.GatewayHost.TelemetryName)
+                if (ReferenceEquals(instrument.Meter.Scope, _meters) && instrument.Meter.Name == GatewayOptions.TelemetryName)
                 {
                     _series.TryAdd(instrument, new ConcurrentDictionary<string, Series>(StringComparer.Ordinal));
                     l.EnableMeasurementEvents(instrument);

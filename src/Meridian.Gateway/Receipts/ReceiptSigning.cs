@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Meridian.Core.Receipts;
+using Meridian.Gateway.Configuration;
 using NSec.Cryptography;
 
 namespace Meridian.Gateway.Receipts;
@@ -339,14 +340,11 @@ public static class ReceiptCanonicalJson
 public sealed class ReceiptSigner : IDisposable
 {
     public const string Algorithm = "Ed25519";
-    public const string KeyEnvironmentVariable = "MERIDIAN_RECEIPT_SIGNING_KEY";
-    public const string KeyFileName = "receipt-signing.key";
+    public const string KeyEnvironmentVariable = NodeSecretFiles.ReceiptSigningKeyVariable;
+    public const string KeyFileName = NodeSecretFiles.ReceiptSigningKey;
 
-    /// <summary>
-    /// The public keys of signing keys whose rotation ended (one base64 key a line): receipts and heads they signed stay
-    /// verifiable, and the keys stay published, after their private halves are gone.
-    /// </summary>
-    public const string RetiredKeysFileName = "receipt-signing.retired";
+    /// <summary>The public keys of signing keys whose rotation ended (<see cref="NodeSecretFiles.RetiredReceiptKeys"/>).</summary>
+    public const string RetiredKeysFileName = NodeSecretFiles.RetiredReceiptKeys;
 
     private static readonly SignatureAlgorithm Ed25519 = SignatureAlgorithm.Ed25519;
 
@@ -387,15 +385,15 @@ public sealed class ReceiptSigner : IDisposable
     public string KeyId { get; }
 
     /// <summary>
-    /// The key configured by <paramref name="configured"/> (<see cref="Hosting.GatewayOptions.ReceiptSigningKey"/>, which
+    /// The key configured by <paramref name="configured"/> (<see cref="GatewayOptions.ReceiptSigningKey"/>, which
     /// <c>serve</c> binds from <see cref="KeyEnvironmentVariable"/>), else the data folder's (created when missing), accepting with it the rotation stages and retired keys the folder holds.
     /// </summary>
     public static ReceiptSigner LoadOrCreate(string dataDirectory, string? configured)
     {
         var signer = LoadOrCreateCurrent(dataDirectory, configured);
-        var others = Hosting.NodeSecretFiles.Overlap(dataDirectory, KeyFileName).Select(o =>
+        var others = NodeSecretFiles.Overlap(dataDirectory, KeyFileName).Select(o =>
         {
-            using var staged = new ReceiptSigner(DecodeSeed(o.Text, Path.Combine(dataDirectory, Hosting.NodeSecretFiles.Staged(KeyFileName, o.Stage))));
+            using var staged = new ReceiptSigner(DecodeSeed(o.Text, Path.Combine(dataDirectory, NodeSecretFiles.Staged(KeyFileName, o.Stage))));
             return new ReceiptKey(staged.KeyId, staged.PublicKey, o.Stage);
         }).ToList();
         var retired = Path.Combine(dataDirectory, RetiredKeysFileName);
@@ -416,7 +414,7 @@ public sealed class ReceiptSigner : IDisposable
         !string.IsNullOrWhiteSpace(configured)
             ? new ReceiptSigner(DecodeSeed(configured, $"ReceiptSigningKey ({KeyEnvironmentVariable})"))
             : new ReceiptSigner(DecodeSeed(
-                Hosting.NodeSecretFiles.LoadOrCreate(dataDirectory, KeyFileName, () => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))),
+                NodeSecretFiles.LoadOrCreate(dataDirectory, KeyFileName, () => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))),
                 Path.Combine(dataDirectory, KeyFileName)));
 
     public static string KeyIdOf(ReadOnlySpan<byte> publicKey) => "rk_" + Convert.ToHexStringLower(SHA256.HashData(publicKey))[..16];

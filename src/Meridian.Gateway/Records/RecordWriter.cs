@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Meridian.Core.Receipts;
+using Meridian.Gateway.Configuration;
 using Meridian.Gateway.Metering;
 using Meridian.Gateway.Receipts;
 using Meridian.Storage.Geography;
@@ -34,8 +35,8 @@ public sealed partial class RecordWriter(
     private readonly ConcurrentDictionary<string, Entry> _pending = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _stopping;
-    private readonly Meter? _meter = meters?.Create(Hosting.GatewayHost.TelemetryName);
-    private readonly Histogram<double>? _commitDuration = meters?.Create(Hosting.GatewayHost.TelemetryName)
+    private readonly Meter? _meter = meters?.Create(GatewayOptions.TelemetryName);
+    private readonly Histogram<double>? _commitDuration = meters?.Create(GatewayOptions.TelemetryName)
         .CreateHistogram<double>("meridian.records.commit.duration", "s", "Time to commit one batch of request records to a geography's store");
 
     /// <summary>Queues a request's record to be written.</summary>
@@ -294,7 +295,7 @@ public sealed record NodeIdentity(string Name)
 {
     public static NodeIdentity Default { get; } = new(Environment.MachineName);
 
-    public static NodeIdentity For(Hosting.GatewayOptions options) =>
+    public static NodeIdentity For(GatewayOptions options) =>
         !string.IsNullOrWhiteSpace(options.NodeName) ? new(options.NodeName.Trim())
         : options.Port != 0 ? new(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Environment.MachineName}:{options.Port}"))
         : new($"{Environment.MachineName}:{Guid.NewGuid():N}");

@@ -74,8 +74,12 @@ public static class CaseHandlers
         var visible = stores.All.Where(s => scope is null || scope.Geographies.Contains(s.Geography, StringComparer.OrdinalIgnoreCase));
         var found = PageAcross(visible, geography, query, page.Limit);
         await RecordViewsAsync(context, stores, writer, found.Items, caller, CaseStore.ViewedInList, time);
-        var names = found.Items.Select(c => c.TenantId).Distinct(StringComparer.Ordinal)
-            .ToDictionary(id => id, id => marketplace.FindTenant(id)?.Name, StringComparer.Ordinal);
+        var names = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var id in found.Items.Select(c => c.TenantId).Distinct(StringComparer.Ordinal))
+        {
+            names[id] = (await marketplace.FindTenantAsync(id, context.RequestAborted))?.Name;
+        }
+
         return TypedResults.Ok(AdminRequest.List(found, c => CaseView.Of(c) with { TenantName = names[c.TenantId] }));
     }
 
@@ -162,7 +166,7 @@ public static class CaseHandlers
         }
 
         await RecordViewsAsync(context, stores, writer, [found!], AdminAuthentication.CallerOf(context), CaseStore.ViewedMetadata, time);
-        return TypedResults.Ok(CaseView.Of(found!) with { TenantName = marketplace.FindTenant(found!.TenantId)?.Name });
+        return TypedResults.Ok(CaseView.Of(found!) with { TenantName = (await marketplace.FindTenantAsync(found!.TenantId, context.RequestAborted))?.Name });
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using Meridian.Gateway.Configuration;
 using Meridian.Storage.Geography;
 
 namespace Meridian.Gateway.Safeguards;
@@ -164,19 +165,19 @@ public sealed class CaseKeyRing(SafeguardsOptions options, string dataDirectory)
     }
 
     /// <summary>A fingerprint of the geography's key (loaded or created), to compare across nodes; reveals nothing of the key.</summary>
-    public string Fingerprint(string geography) => Hosting.NodeSecrets.Fingerprint(KeyOf(geography), "case-key:" + geography.ToLowerInvariant());
+    public string Fingerprint(string geography) => NodeSecretFiles.Fingerprint(KeyOf(geography), "case-key:" + geography.ToLowerInvariant());
 
     /// <summary>The fingerprints of the other keys of a rotation's overlap of the geography's key (none outside a rotation).</summary>
     public IReadOnlyList<string> OverlapFingerprints(string geography)
     {
         KeyOf(geography);
-        return [.. _overlap.GetValueOrDefault(geography, []).Select(k => Hosting.NodeSecrets.Fingerprint(k, "case-key:" + geography.ToLowerInvariant()))];
+        return [.. _overlap.GetValueOrDefault(geography, []).Select(k => NodeSecretFiles.Fingerprint(k, "case-key:" + geography.ToLowerInvariant()))];
     }
 
     /// <summary>Where the geography's key is read from, for messages.</summary>
     public string SourceOf(string geography) =>
         options.CaseKeys.ContainsKey(geography) ? $"Safeguards.CaseKeys[{geography}] ({SafeguardsOptions.KeyEnvPrefix}{geography.ToUpperInvariant()})"
-        : Path.Combine(dataDirectory, Hosting.NodeSecretFiles.CaseKey(geography));
+        : Path.Combine(dataDirectory, NodeSecretFiles.CaseKey(geography));
 
     private static byte[] AssociatedData(string purpose, string geography, string caseId) => Encoding.UTF8.GetBytes($"{purpose}|{geography.ToLowerInvariant()}|{caseId}");
 
@@ -190,9 +191,9 @@ public sealed class CaseKeyRing(SafeguardsOptions options, string dataDirectory)
         lock (_createLock)
         {
             // A rotation's stages are files beside the key file, whichever way the current key is given.
-            var file = Hosting.NodeSecretFiles.CaseKey(geography);
-            _overlap.GetOrAdd(geography, _ => [.. Hosting.NodeSecretFiles.Overlap(dataDirectory, file)
-                .Select(o => Decode(o.Text, Path.Combine(dataDirectory, Hosting.NodeSecretFiles.Staged(file, o.Stage))))]);
+            var file = NodeSecretFiles.CaseKey(geography);
+            _overlap.GetOrAdd(geography, _ => [.. NodeSecretFiles.Overlap(dataDirectory, file)
+                .Select(o => Decode(o.Text, Path.Combine(dataDirectory, NodeSecretFiles.Staged(file, o.Stage))))]);
             return _keys.GetOrAdd(geography, Load);
         }
     }
@@ -204,8 +205,8 @@ public sealed class CaseKeyRing(SafeguardsOptions options, string dataDirectory)
             return Decode(configured, $"the case key of geography '{geography}' (Safeguards.CaseKeys / {SafeguardsOptions.KeyEnvPrefix}{geography.ToUpperInvariant()})");
         }
 
-        var file = Hosting.NodeSecretFiles.CaseKey(geography);
-        return Decode(Hosting.NodeSecretFiles.LoadOrCreate(dataDirectory, file, () => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))), Path.Combine(dataDirectory, file));
+        var file = NodeSecretFiles.CaseKey(geography);
+        return Decode(NodeSecretFiles.LoadOrCreate(dataDirectory, file, () => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))), Path.Combine(dataDirectory, file));
     }
 
     private static byte[] Decode(string base64, string setting)

@@ -1,3 +1,4 @@
+using Meridian.Gateway.Configuration;
 using Meridian.Gateway.Records;
 using Meridian.Gateway.Snapshot;
 using Meridian.Safeguards.Policies;

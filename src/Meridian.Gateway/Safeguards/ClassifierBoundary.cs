@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using Meridian.Core.Marketplace;
 using Meridian.Core.Receipts;
 using Meridian.Core.World;
+using Meridian.Gateway.Configuration;
 using Meridian.Safeguards;
 
 namespace Meridian.Gateway.Safeguards;

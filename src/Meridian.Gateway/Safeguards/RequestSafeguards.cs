@@ -6,6 +6,7 @@ using System.Text.Json;
 using Meridian.Core.Marketplace;
 using Meridian.Core.Receipts;
 using Meridian.Core.World;
+using Meridian.Gateway.Configuration;
 using Meridian.Protocol;
 using Meridian.Protocol.Errors;
 using Meridian.Protocol.Messages;

@@ -1,5 +1,5 @@
 using Meridian.Gateway.Admin;
-using Meridian.Gateway.Hosting;
+using Meridian.Gateway.Configuration;
 using Meridian.Safeguards;
 using Meridian.Safeguards.Classifiers;
 using Meridian.Safeguards.Policies;

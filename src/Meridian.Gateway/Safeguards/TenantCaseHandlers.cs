@@ -29,7 +29,7 @@ public static class TenantCaseHandlers
     public static async Task<Results<Ok<ListResponse<TenantCaseView>>, ProblemHttpResult>> ListAsync(
         HttpContext context, string tenant, MarketplaceStore market, GeographyStores stores, RecordWriter writer, TimeProvider time)
     {
-        if (ReadableTenant(context, tenant, market) is { } denied)
+        if (await ReadableTenantAsync(context, tenant, market) is { } denied)
         {
             return denied;
         }
@@ -48,7 +48,8 @@ public static class TenantCaseHandlers
     public static async Task<Results<Ok<TenantCaseView>, ProblemHttpResult>> GetAsync(
         HttpContext context, string tenant, string id, MarketplaceStore market, GeographyStores stores, RecordWriter writer, TimeProvider time)
     {
-        if (Find(context, tenant, id, market, stores, out var found, out _) is { } denied)
+        var (denied, found, _) = await FindAsync(context, tenant, id, market, stores);
+        if (denied is not null)
         {
             return denied;
         }
@@ -61,7 +62,8 @@ public static class TenantCaseHandlers
     public static async Task<Results<Ok<ListResponse<TenantAccessEventView>>, ProblemHttpResult>> AccessAsync(
         HttpContext context, string tenant, string id, MarketplaceStore market, GeographyStores stores, RecordWriter writer, TimeProvider time)
     {
-        if (Find(context, tenant, id, market, stores, out var found, out var store) is { } denied)
+        var (denied, found, store) = await FindAsync(context, tenant, id, market, stores);
+        if (denied is not null)
         {
             return denied;
         }
@@ -85,31 +87,27 @@ public static class TenantCaseHandlers
         }
     }
 
-    private static ProblemHttpResult? ReadableTenant(HttpContext context, string tenant, MarketplaceStore market)
+    private static async Task<ProblemHttpResult?> ReadableTenantAsync(HttpContext context, string tenant, MarketplaceStore market)
     {
         var access = AdminAuthentication.CallerOf(context).ReadTenant(tenant);
-        var found = access == AccessDecision.Allowed ? market.FindTenant(tenant) : null;
+        var found = access == AccessDecision.Allowed ? await market.FindTenantAsync(tenant, context.RequestAborted) : null;
         return TenantHandlers.Authorize(access, found, $"No tenant '{tenant}'.", Denied);
     }
 
-    private static ProblemHttpResult? Find(
-        HttpContext context, string tenant, string id, MarketplaceStore market, GeographyStores stores, out CaseRecord? found, out ReceiptStore? store)
+    private static async Task<(ProblemHttpResult? Denied, CaseRecord? Found, ReceiptStore? Store)> FindAsync(
+        HttpContext context, string tenant, string id, MarketplaceStore market, GeographyStores stores)
     {
-        found = null;
-        store = null;
-        if (ReadableTenant(context, tenant, market) is { } denied)
+        if (await ReadableTenantAsync(context, tenant, market) is { } denied)
         {
-            return denied;
+            return (denied, null, null);
         }
 
         // Another tenant's case answers with the very words of a missing one.
         if (CaseHandlers.FindAnywhere(id, stores, out var record, out var holder) is not null || record!.TenantId != tenant)
         {
-            return AdminProblems.NotFound($"No case '{id}'.");
+            return (AdminProblems.NotFound($"No case '{id}'."), null, null);
         }
 
-        found = record;
-        store = holder;
-        return null;
+        return (null, record, holder);
     }
 }

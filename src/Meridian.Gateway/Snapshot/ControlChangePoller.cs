@@ -1,4 +1,4 @@
-using Meridian.Gateway.Hosting;
+using Meridian.Gateway.Configuration;
 using Meridian.Storage.Sql;
 
 namespace Meridian.Gateway.Snapshot;

@@ -18,18 +18,23 @@ public sealed class AdminTokenStore(ControlStore store)
 
     private const string Columns = "id, name, prefix, role, tenant_id, publisher_id, geographies, created_by, created_at, revoked_at, subject";
 
+    /// <summary>The live token with this hash, or null (for start-up; the admin API's filter awaits <see cref="FindLiveAsync"/>).</summary>
+    public AdminToken? FindLive(string hash) => store.Read(connection => connection.QuerySingle(null, LiveSelect, Read, ("@hash", hash)));
+
     /// <summary>The live token with this hash, or null.</summary>
-    public AdminToken? FindLive(string hash) => store.Read(connection =>
-        connection.QuerySingle(null, $"SELECT {Columns} FROM admin_tokens WHERE hash = @hash AND revoked_at IS NULL", Read, ("@hash", hash)));
+    public Task<AdminToken?> FindLiveAsync(string hash, CancellationToken cancellationToken) => store.ReadAsync(connection =>
+        connection.QuerySingleAsync(null, LiveSelect, Read, cancellationToken, ("@hash", hash)), cancellationToken);
+
+    private const string LiveSelect = $"SELECT {Columns} FROM admin_tokens WHERE hash = @hash AND revoked_at IS NULL";
 
     public AdminToken? Find(string id) => store.Read(connection => Find(connection, null, id));
 
     /// <summary>The person whose unexpired sign-in session has this hash, unless the person's row was revoked; or null.</summary>
-    public AdminToken? FindSession(string hash, DateTimeOffset now) => store.Read(connection =>
-        connection.QuerySingle(null, $"""
+    public Task<AdminToken?> FindSessionAsync(string hash, DateTimeOffset now, CancellationToken cancellationToken) => store.ReadAsync(connection =>
+        connection.QuerySingleAsync(null, $"""
             SELECT {Prefixed("t.")} FROM admin_sessions s JOIN admin_tokens t ON t.id = s.token_id
             WHERE s.hash = @hash AND s.expires_at > @now AND t.revoked_at IS NULL
-            """, Read, ("@hash", hash), ("@now", ControlStore.FormatTime(now))));
+            """, Read, cancellationToken, ("@hash", hash), ("@now", ControlStore.FormatTime(now))), cancellationToken);
 
     /// <summary>
     /// Signs a person in: creates their row on the first sign-in, brings its name, role and scope in line with the

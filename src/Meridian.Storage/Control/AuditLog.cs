@@ -37,14 +37,28 @@ public static class AuditLog
         T? before, T? after, JsonTypeInfo<T> typeInfo, DateTimeOffset now)
         where T : class
     {
-        connection.Execute(transaction, """
-            INSERT INTO audit (at, actor, action, object_type, object_id, before_json, after_json)
-            VALUES (@at, @actor, @action, @type, @id, @before, @after)
-            """,
-            ("@at", ControlStore.FormatTime(now)), ("@actor", actor), ("@action", action), ("@type", objectType), ("@id", objectId),
-            ("@before", before is null ? null : JsonSerializer.Serialize(before, typeInfo)),
-            ("@after", after is null ? null : JsonSerializer.Serialize(after, typeInfo)));
+        connection.Execute(transaction, Insert, Values(actor, action, objectType, objectId, before, after, typeInfo, now));
     }
+
+    internal static Task<int> WriteAsync<T>(
+        DbConnection connection, DbTransaction transaction, string actor, string action, string objectType, string objectId,
+        T? before, T? after, JsonTypeInfo<T> typeInfo, DateTimeOffset now, CancellationToken cancellationToken)
+        where T : class =>
+        connection.ExecuteAsync(transaction, Insert, cancellationToken, Values(actor, action, objectType, objectId, before, after, typeInfo, now));
+
+    private const string Insert = """
+        INSERT INTO audit (at, actor, action, object_type, object_id, before_json, after_json)
+        VALUES (@at, @actor, @action, @type, @id, @before, @after)
+        """;
+
+    private static (string Name, object? Value)[] Values<T>(
+        string actor, string action, string objectType, string objectId, T? before, T? after, JsonTypeInfo<T> typeInfo, DateTimeOffset now)
+        where T : class =>
+    [
+        ("@at", ControlStore.FormatTime(now)), ("@actor", actor), ("@action", action), ("@type", objectType), ("@id", objectId),
+        ("@before", before is null ? null : JsonSerializer.Serialize(before, typeInfo)),
+        ("@after", after is null ? null : JsonSerializer.Serialize(after, typeInfo)),
+    ];
 
     /// <summary>Newest first; <see cref="PageRequest.After"/> is the id of the last record of the previous page.</summary>
     public static Page<AuditRecord> Read(ControlStore store, AuditFilter filter, PageRequest page) => store.Read(connection =>

@@ -107,13 +107,57 @@ public sealed class ControlStore : IDisposable
         return result;
     }
 
+    /// <summary>
+    /// <see cref="TryMutate{T}"/> for the admin API's handlers: no thread waits on the store, and
+    /// <paramref name="cancellationToken"/> (the request's) stops the work before its commit
+    /// (<see cref="TransientStoreFailures.WriteAsync{T}"/>).
+    /// </summary>
+    public async Task<StoreResult<T>> TryMutateAsync<T>(
+        Func<DbConnection, DbTransaction, Task<StoreResult<T>>> work, CancellationToken cancellationToken)
+    {
+        var result = await TransientStoreFailures.WriteAsync(_database, async (connection, transaction) =>
+        {
+            StoreResult<T> result;
+            try
+            {
+                result = await work(connection, transaction);
+            }
+            catch (DbException ex) when (_database.IsConstraintViolation(ex))
+            {
+                return (StoreResult<T>.FromConstraint(_database.UniqueColumn(ex)), false);
+            }
+
+            if (result.Succeeded)
+            {
+                await connection.ExecuteAsync(transaction, BumpGenerationSql, cancellationToken);
+            }
+
+            return (result, result.Succeeded);
+        }, cancellationToken);
+        if (result.Succeeded)
+        {
+            Committed?.Invoke();
+        }
+
+        return result;
+    }
+
+    private const string BumpGenerationSql = "UPDATE generation SET value = value + 1 WHERE id = 1";
+
     private static void BumpGeneration(DbConnection connection, DbTransaction transaction) =>
-        connection.Execute(transaction, "UPDATE generation SET value = value + 1 WHERE id = 1");
+        connection.Execute(transaction, BumpGenerationSql);
 
     public T Read<T>(Func<DbConnection, T> query)
     {
         using var connection = _database.Open();
         return query(connection);
+    }
+
+    /// <summary><see cref="Read{T}"/> for the admin API's handlers: the connection is opened and read without blocking a thread.</summary>
+    public async Task<T> ReadAsync<T>(Func<DbConnection, Task<T>> query, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        return await query(connection);
     }
 
     public WorldMap LoadWorld() => Read(connection =>

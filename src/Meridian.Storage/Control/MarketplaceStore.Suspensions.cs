@@ -116,11 +116,18 @@ public sealed partial class MarketplaceStore
     });
 
     /// <summary>Every standing suspension, indexed by what it covers.</summary>
-    public SuspensionIndex StandingSuspensions() => store.Read(connection => LoadStandingSuspensions(connection, null));
+    public Task<SuspensionIndex> StandingSuspensionsAsync(CancellationToken cancellationToken) => store.ReadAsync(async connection =>
+    {
+        var standing = await connection.QueryAsync(null, StandingSelect, ReadSuspension, cancellationToken);
+        return new SuspensionIndex(standing.Any(s => s.Scope == SuspensionScope.Key)
+            ? WithLineages(standing, await connection.QueryAsync(null, LineageSelect, ReadLineage, cancellationToken))
+            : standing);
+    }, cancellationToken);
 
     internal static SuspensionIndex LoadStandingSuspensions(DbConnection connection, DbTransaction? transaction) =>
-        new(WithLineages(connection, transaction,
-            connection.Query(transaction, $"SELECT {SuspensionColumns} FROM suspensions WHERE lifted_at IS NULL", ReadSuspension)));
+        new(WithLineages(connection, transaction, connection.Query(transaction, StandingSelect, ReadSuspension)));
+
+    private const string StandingSelect = $"SELECT {SuspensionColumns} FROM suspensions WHERE lifted_at IS NULL";
 
     /// <summary>
     /// A key created in a resource becomes a successor of every key suspended there while the suspension stands (a key
@@ -149,9 +156,16 @@ public sealed partial class MarketplaceStore
         }
 
         // One read of the (few) lineage rows rather than one per suspension; suspensions are rare human decisions.
-        var lineages = connection.Query(transaction, "SELECT suspension_id, lineage_id FROM suspension_key_lineages ORDER BY lineage_id",
-                r => (Suspension: r.GetString(0), Lineage: r.GetString(1)))
-            .ToLookup(p => p.Suspension, p => p.Lineage, StringComparer.Ordinal);
+        return WithLineages(suspensions, connection.Query(transaction, LineageSelect, ReadLineage));
+    }
+
+    private const string LineageSelect = "SELECT suspension_id, lineage_id FROM suspension_key_lineages ORDER BY lineage_id";
+
+    private static (string Suspension, string Lineage) ReadLineage(DbDataReader r) => (r.GetString(0), r.GetString(1));
+
+    private static List<Suspension> WithLineages(List<Suspension> suspensions, List<(string Suspension, string Lineage)> rows)
+    {
+        var lineages = rows.ToLookup(p => p.Suspension, p => p.Lineage, StringComparer.Ordinal);
         return [.. suspensions.Select(s => s.Scope == SuspensionScope.Key ? s with { KeyLineages = [.. lineages[s.Id]] } : s)];
     }
 

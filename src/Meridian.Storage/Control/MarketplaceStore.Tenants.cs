@@ -17,46 +17,51 @@ public sealed partial class MarketplaceStore
     // ---- tenants ----
 
     /// <param name="only">Restricts the list to this tenant (a tenant's own people), or null for all.</param>
-    public Page<Tenant> Tenants(string? only, PageRequest page) => store.Read(connection =>
-        ToPage(connection.Query(null, """
+    public Task<Page<Tenant>> TenantsAsync(string? only, PageRequest page, CancellationToken cancellationToken) => store.ReadAsync(async connection =>
+        ToPage(await connection.QueryAsync(null, """
             SELECT id, name, billing_contact_name, billing_contact_email, created_at FROM tenants
             WHERE id > @after AND (CAST(@only AS TEXT) IS NULL OR id = @only) ORDER BY id LIMIT @limit
-            """, ReadTenant, ("@after", page.After ?? string.Empty), ("@only", only), ("@limit", page.Limit + 1)), page.Limit, t => t.Id));
+            """, ReadTenant, cancellationToken, ("@after", page.After ?? string.Empty), ("@only", only), ("@limit", page.Limit + 1)), page.Limit, t => t.Id),
+        cancellationToken);
 
-    public Tenant? FindTenant(string id) => store.Read(connection => FindTenant(connection, null, id));
+    public Task<Tenant?> FindTenantAsync(string id, CancellationToken cancellationToken) => store.ReadAsync(connection =>
+        connection.QuerySingleAsync(null, TenantSelect + " WHERE id = @id", ReadTenant, cancellationToken, ("@id", id)), cancellationToken);
 
-    public StoreResult<Tenant> CreateTenant(string actor, TenantDraft draft, DateTimeOffset now)
+    public Task<StoreResult<Tenant>> CreateTenantAsync(string actor, TenantDraft draft, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var errors = new FieldErrors();
         TenancyRules.ValidateTenant(draft, errors);
         if (!errors.IsEmpty)
         {
-            return StoreResult<Tenant>.Invalid(errors);
+            return Task.FromResult(StoreResult<Tenant>.Invalid(errors));
         }
 
-        return store.TryMutate((connection, transaction) =>
+        return store.TryMutateAsync(async (connection, transaction) =>
         {
             var tenant = new Tenant(StoreIds.New("ten_", now), draft.Name!, new BillingContact(draft.BillingContactName!, draft.BillingContactEmail!), now);
-            connection.Execute(transaction, """
+            await connection.ExecuteAsync(transaction, """
                 INSERT INTO tenants (id, name, billing_contact_name, billing_contact_email, created_at) VALUES (@id, @name, @contact, @email, @at)
-                """, ("@id", tenant.Id), ("@name", tenant.Name), ("@contact", tenant.BillingContact.Name), ("@email", tenant.BillingContact.Email), ("@at", Time(now)));
-            AuditLog.Write(connection, transaction, actor, "tenant.create", "tenant", tenant.Id, null, tenant, AuditJson.Default.Tenant, now);
+                """, cancellationToken, ("@id", tenant.Id), ("@name", tenant.Name), ("@contact", tenant.BillingContact.Name), ("@email", tenant.BillingContact.Email), ("@at", Time(now)));
+            await AuditLog.WriteAsync(connection, transaction, actor, "tenant.create", "tenant", tenant.Id, null, tenant, AuditJson.Default.Tenant, now, cancellationToken);
             return StoreResult<Tenant>.Created(tenant);
-        });
+        }, cancellationToken);
     }
 
+    private const string TenantSelect = "SELECT id, name, billing_contact_name, billing_contact_email, created_at FROM tenants";
+
     private static Tenant? FindTenant(DbConnection connection, DbTransaction? transaction, string id) =>
-        connection.QuerySingle(transaction, "SELECT id, name, billing_contact_name, billing_contact_email, created_at FROM tenants WHERE id = @id", ReadTenant, ("@id", id));
+        connection.QuerySingle(transaction, TenantSelect + " WHERE id = @id", ReadTenant, ("@id", id));
 
     private static Tenant ReadTenant(DbDataReader r) =>
         new(r.GetString(0), r.GetString(1), new BillingContact(r.GetString(2), r.GetString(3)), ParseTime(r.GetString(4)));
 
     // ---- subscriptions ----
 
-    public Page<Subscription> Subscriptions(string tenantId, PageRequest page) => store.Read(connection =>
-        ToPage(connection.Query(null, $"""
+    public Task<Page<Subscription>> SubscriptionsAsync(string tenantId, PageRequest page, CancellationToken cancellationToken) => store.ReadAsync(async connection =>
+        ToPage(await connection.QueryAsync(null, $"""
             SELECT {SubscriptionColumns} FROM subscriptions WHERE tenant_id = @tenant AND id > @after ORDER BY id LIMIT @limit
-            """, ReadSubscription, ("@tenant", tenantId), ("@after", page.After ?? string.Empty), ("@limit", page.Limit + 1)), page.Limit, s => s.Id));
+            """, ReadSubscription, cancellationToken, ("@tenant", tenantId), ("@after", page.After ?? string.Empty), ("@limit", page.Limit + 1)), page.Limit, s => s.Id),
+        cancellationToken);
 
     /// <summary>
     /// Subscribes a tenant to an offer, accepting its current terms version, or records the acceptance of a newer
@@ -111,28 +116,30 @@ public sealed partial class MarketplaceStore
 
     // ---- resources ----
 
-    public Page<Resource> Resources(string tenantId, PageRequest page) => store.Read(connection =>
-        ToPage(connection.Query(null, ResourceSelect + " WHERE r.tenant_id = @tenant AND r.id > @after ORDER BY r.id LIMIT @limit",
-            ReadResource, ("@tenant", tenantId), ("@after", page.After ?? string.Empty), ("@limit", page.Limit + 1)), page.Limit, r => r.Id));
+    public Task<Page<Resource>> ResourcesAsync(string tenantId, PageRequest page, CancellationToken cancellationToken) => store.ReadAsync(async connection =>
+        ToPage(await connection.QueryAsync(null, ResourceSelect + " WHERE r.tenant_id = @tenant AND r.id > @after ORDER BY r.id LIMIT @limit",
+            ReadResource, cancellationToken, ("@tenant", tenantId), ("@after", page.After ?? string.Empty), ("@limit", page.Limit + 1)), page.Limit, r => r.Id),
+        cancellationToken);
 
-    public Resource? FindResource(string id) => store.Read(connection => FindResource(connection, null, id));
+    public Task<Resource?> FindResourceAsync(string id, CancellationToken cancellationToken) => store.ReadAsync(connection =>
+        connection.QuerySingleAsync(null, ResourceSelect + " WHERE r.id = @id", ReadResource, cancellationToken, ("@id", id)), cancellationToken);
 
-    public StoreResult<Resource> CreateResource(string actor, string tenantId, string? name, string? region, DateTimeOffset now) =>
-        store.TryMutate((connection, transaction) =>
+    public Task<StoreResult<Resource>> CreateResourceAsync(string actor, string tenantId, string? name, string? region, DateTimeOffset now, CancellationToken cancellationToken) =>
+        store.TryMutateAsync(async (connection, transaction) =>
         {
             var errors = new FieldErrors();
-            var validRegion = TenancyRules.ValidateResource(LoadWorld(connection, transaction), name, region, errors);
+            var validRegion = TenancyRules.ValidateResource(await LoadWorldAsync(connection, transaction, cancellationToken), name, region, errors);
             if (validRegion is null)
             {
                 return StoreResult<Resource>.Invalid(errors);
             }
 
             var resource = new Resource(StoreIds.New("res_", now), tenantId, name!, validRegion, now);
-            connection.Execute(transaction, "INSERT INTO resources (id, tenant_id, name, region, created_at) VALUES (@id, @tenant, @name, @region, @at)",
-                ("@id", resource.Id), ("@tenant", tenantId), ("@name", resource.Name), ("@region", validRegion.Name), ("@at", Time(now)));
-            AuditLog.Write(connection, transaction, actor, "resource.create", "resource", resource.Id, null, resource, AuditJson.Default.Resource, now);
+            await connection.ExecuteAsync(transaction, "INSERT INTO resources (id, tenant_id, name, region, created_at) VALUES (@id, @tenant, @name, @region, @at)",
+                cancellationToken, ("@id", resource.Id), ("@tenant", tenantId), ("@name", resource.Name), ("@region", validRegion.Name), ("@at", Time(now)));
+            await AuditLog.WriteAsync(connection, transaction, actor, "resource.create", "resource", resource.Id, null, resource, AuditJson.Default.Resource, now, cancellationToken);
             return StoreResult<Resource>.Created(resource);
-        });
+        }, cancellationToken);
 
     private static Resource? FindResource(DbConnection connection, DbTransaction? transaction, string id) =>
         connection.QuerySingle(transaction, ResourceSelect + " WHERE r.id = @id", ReadResource, ("@id", id));

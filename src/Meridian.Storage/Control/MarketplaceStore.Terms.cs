@@ -27,13 +27,14 @@ public sealed partial class MarketplaceStore
     private const string AcceptanceColumns = "id, subscription_id, tenant_id, offer_id, terms_version, sha256, accepted_by, accepted_at";
 
     /// <summary>Acceptances, oldest first: of one tenant, of one offer, or of both filters together.</summary>
-    public Page<TermsAcceptance> Acceptances(string? tenantId, string? offerId, PageRequest page) => store.Read(connection =>
-        ToPage(connection.Query(null, $"""
+    public Task<Page<TermsAcceptance>> AcceptancesAsync(string? tenantId, string? offerId, PageRequest page, CancellationToken cancellationToken) => store.ReadAsync(async connection =>
+        ToPage(await connection.QueryAsync(null, $"""
             SELECT {AcceptanceColumns} FROM terms_acceptances
             WHERE (CAST(@tenant AS TEXT) IS NULL OR tenant_id = @tenant) AND (CAST(@offer AS TEXT) IS NULL OR offer_id = @offer) AND id > @after
             ORDER BY id LIMIT @limit
             """, r => new TermsAcceptance(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt32(4), r.GetString(5), r.GetString(6), ParseTime(r.GetString(7))),
-            ("@tenant", tenantId), ("@offer", offerId), ("@after", page.After ?? string.Empty), ("@limit", page.Limit + 1)), page.Limit, a => a.Id));
+            cancellationToken, ("@tenant", tenantId), ("@offer", offerId), ("@after", page.After ?? string.Empty), ("@limit", page.Limit + 1)), page.Limit, a => a.Id),
+        cancellationToken);
 
     /// <summary>What the tenant is bound by for the offer at <paramref name="now"/>, and what is pending. Null when there is no such offer.</summary>
     public SubscriptionTerms? TermsOf(string tenantId, string offerId, DateTimeOffset now) => store.Read(connection => TermsOf(connection, null, tenantId, offerId, now));

@@ -32,6 +32,11 @@ public sealed partial class MarketplaceStore(ControlStore store)
     private static Region ReadRegion(DbDataReader reader, int nameOrdinal) =>
         new(reader.GetString(nameOrdinal), reader.GetStringOrNull(nameOrdinal + 1), reader.GetString(nameOrdinal + 2), reader.GetString(nameOrdinal + 3));
 
+    private const string WorldSelect = "SELECT name, data_zone, geography, display_name FROM regions";
+
     private static WorldMap LoadWorld(DbConnection connection, DbTransaction? transaction) =>
-        new(connection.Query(transaction, "SELECT name, data_zone, geography, display_name FROM regions", r => ReadRegion(r, 0)));
+        new(connection.Query(transaction, WorldSelect, r => ReadRegion(r, 0)));
+
+    private static async Task<WorldMap> LoadWorldAsync(DbConnection connection, DbTransaction? transaction, CancellationToken cancellationToken) =>
+        new(await connection.QueryAsync(transaction, WorldSelect, r => ReadRegion(r, 0), cancellationToken));
 }

@@ -64,11 +64,20 @@ public sealed partial class ReceiptStore
     /// </summary>
     /// <param name="resourceId">The reading key's resource: receipts of its other resources are left out (receipts from before
     /// resources were recorded are not); null for every resource of the tenant, as its signed-in people read them.</param>
-    public IReadOnlyList<(Receipt Receipt, LogPosition? Leaf)> ListForTenant(
-        string tenantId, string? resourceId, DateTimeOffset from, DateTimeOffset to, (DateTimeOffset CreatedAt, string RequestId)? after, int limit)
+    public async Task<IReadOnlyList<(Receipt Receipt, LogPosition? Leaf)>> ListForTenantAsync(
+        string tenantId, string? resourceId, DateTimeOffset from, DateTimeOffset to, (DateTimeOffset CreatedAt, string RequestId)? after, int limit,
+        CancellationToken cancellationToken)
     {
         var list = new List<(Receipt, LogPosition?)>(Math.Min(limit, 256));
-        Scan(tenantId, resourceId, from, to, after, limit, (receipt, leaf) => list.Add((receipt, leaf)));
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        await using var command = ScanCommand(connection, tenantId, resourceId, from, to, after, limit);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var row = new ScanRow(reader);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add((Read(reader), row.Leaf(reader)));
+        }
+
         return list;
     }
 
@@ -76,35 +85,38 @@ public sealed partial class ReceiptStore
     /// Every receipt of a tenant in the period, oldest first, with its leaf in a receipt log (null for one written before
     /// the log), streamed to <paramref name="visit"/> (for reports over long periods).
     /// </summary>
-    public void ForEachForTenant(string tenantId, DateTimeOffset from, DateTimeOffset to, Action<Receipt, LogPosition?> visit) =>
-        Scan(tenantId, null, from, to, null, int.MaxValue, visit);
-
-    private void Scan(
-        string tenantId, string? resourceId, DateTimeOffset from, DateTimeOffset to, (DateTimeOffset CreatedAt, string RequestId)? after, int limit, Action<Receipt, LogPosition?> visit)
+    public void ForEachForTenant(string tenantId, DateTimeOffset from, DateTimeOffset to, Action<Receipt, LogPosition?> visit)
     {
         using var connection = _database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
+        using var command = ScanCommand(connection, tenantId, null, from, to, null, int.MaxValue);
+        using var reader = command.ExecuteReader();
+        var row = new ScanRow(reader);
+        while (reader.Read())
+        {
+            visit(Read(reader), row.Leaf(reader));
+        }
+    }
+
+    private static DbCommand ScanCommand(
+        DbConnection connection, string tenantId, string? resourceId, DateTimeOffset from, DateTimeOffset to, (DateTimeOffset CreatedAt, string RequestId)? after, int limit) =>
+        connection.Command(null, """
             SELECT * FROM receipts
             WHERE tenant_id = @tenant AND created_at >= @from AND created_at < @to AND (created_at, request_id) > (@afterAt, @afterId)
               AND (@resource = '' OR resource_id IS NULL OR resource_id = @resource)
             ORDER BY created_at, request_id LIMIT @limit
-            """;
-        command.Bind("@tenant", tenantId);
-        command.Bind("@resource", resourceId ?? string.Empty);
-        command.Bind("@from", TimeText(from));
-        command.Bind("@to", TimeText(to));
-        command.Bind("@afterAt", after is { } a ? TimeText(a.CreatedAt) : string.Empty);
-        command.Bind("@afterId", after?.RequestId ?? string.Empty);
-        command.Bind("@limit", limit);
-        using var reader = command.ExecuteReader();
-        var log = reader.GetOrdinal("log_id");
-        var index = reader.GetOrdinal("leaf_index");
-        var hash = reader.GetOrdinal("leaf_hash");
-        while (reader.Read())
-        {
-            visit(Read(reader), reader.IsDBNull(log) ? null : new LogPosition(reader.GetString(log), reader.GetInt64(index), (byte[])reader.GetValue(hash)));
-        }
+            """,
+            ("@tenant", tenantId), ("@resource", resourceId ?? string.Empty), ("@from", TimeText(from)), ("@to", TimeText(to)),
+            ("@afterAt", after is { } a ? TimeText(a.CreatedAt) : string.Empty), ("@afterId", after?.RequestId ?? string.Empty), ("@limit", limit));
+
+    /// <summary>Where a scanned row's leaf columns are.</summary>
+    private readonly struct ScanRow(DbDataReader reader)
+    {
+        private readonly int _log = reader.GetOrdinal("log_id");
+        private readonly int _index = reader.GetOrdinal("leaf_index");
+        private readonly int _hash = reader.GetOrdinal("leaf_hash");
+
+        public LogPosition? Leaf(DbDataReader row) =>
+            row.IsDBNull(_log) ? null : new LogPosition(row.GetString(_log), row.GetInt64(_index), (byte[])row.GetValue(_hash));
     }
 
     /// <summary>Receipts store times as round-trip UTC text of fixed width, so text order is time order.</summary>

@@ -195,14 +195,10 @@ public sealed partial class ReceiptStore
         usage?.OfferId, usage is null ? null : UsageLedger.SourceName(usage.Source),
     ];
 
-    public Receipt? Find(string requestId)
+    public async Task<Receipt?> FindAsync(string requestId, CancellationToken cancellationToken)
     {
-        using var connection = _database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT * FROM receipts WHERE request_id = @id";
-        command.Bind("@id", requestId);
-        using var reader = command.ExecuteReader();
-        return reader.Read() ? Read(reader) : null;
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        return await connection.QuerySingleAsync(null, "SELECT * FROM receipts WHERE request_id = @id", Read, cancellationToken, ("@id", requestId));
     }
 
     public IReadOnlyList<Receipt> ListForTenant(string tenantId, int limit)

@@ -43,18 +43,34 @@ public sealed partial class PostgresDatabase : SqlDatabase, IDisposable
 
     public override DbConnection Open() => _dataSource.OpenConnection();
 
+    public override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) => await _dataSource.OpenConnectionAsync(cancellationToken);
+
     /// <summary>32 rows × 33 receipt columns: one round trip per 32 rows, far below the 65,535-parameter limit.</summary>
     public override int RowsPerInsert => 32;
 
     public override DbTransaction BeginWrite(DbConnection connection)
     {
         var transaction = connection.BeginTransaction();
-        using var command = connection.CreateCommand();
+        using var command = WriteLock(connection, transaction);
+        command.ExecuteNonQuery();
+        return transaction;
+    }
+
+    public override async ValueTask<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var command = WriteLock(connection, transaction);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        return transaction;
+    }
+
+    private DbCommand WriteLock(DbConnection connection, DbTransaction transaction)
+    {
+        var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = "SELECT pg_advisory_xact_lock(hashtext(@lock))";
         command.Parameters.Add(new NpgsqlParameter("lock", "meridian:write:" + Schema));
-        command.ExecuteNonQuery();
-        return transaction;
+        return command;
     }
 
     public override int Migrate(IReadOnlyList<string> migrations, int oldestCompatible)

@@ -25,10 +25,19 @@ public abstract class SqlDatabase
     public abstract DbConnection Open();
 
     /// <summary>
+    /// <see cref="Open"/> for a caller that must not block a thread on it (an HTTP handler): PostgreSQL opens without
+    /// blocking; SQLite opens its file, synchronously underneath, on the same one code path.
+    /// </summary>
+    public abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken);
+
+    /// <summary>
     /// A transaction whose writes are serialized with every other <c>BeginWrite</c> on this database, on every node:
     /// read-check-write sequences (the generation counter, the access log's hash chain) never interleave.
     /// </summary>
     public abstract DbTransaction BeginWrite(DbConnection connection);
+
+    /// <summary><see cref="BeginWrite"/> without blocking a thread while it waits for the write lock (PostgreSQL).</summary>
+    public abstract ValueTask<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken);
 
     /// <summary>A plain transaction, for idempotent inserts that need atomicity but no ordering (receipt batches).</summary>
     public virtual DbTransaction Begin(DbConnection connection) => connection.BeginTransaction();

@@ -48,6 +48,18 @@ public sealed partial class SqliteDatabase : SqlDatabase
     {
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
+        return Configure(connection);
+    }
+
+    public override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        return Configure(connection);
+    }
+
+    private static SqliteConnection Configure(SqliteConnection connection)
+    {
         // Per native connection, which the pool hands out again with its settings; WAL is a property of the file, set
         // once by Migrate. Setting them on every open cost a statement parse and run per store call.
         if (!Configured.TryGetValue(connection.Handle!, out _))
@@ -62,6 +74,13 @@ public sealed partial class SqliteDatabase : SqlDatabase
     }
 
     public override DbTransaction BeginWrite(DbConnection connection) => ((SqliteConnection)connection).BeginTransaction(deferred: false);
+
+    /// <summary>SQLite takes the file's write lock synchronously (its busy timeout waits on this thread); there is no other way.</summary>
+    public override ValueTask<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(BeginWrite(connection));
+    }
 
     public override int Migrate(IReadOnlyList<string> migrations, int oldestCompatible)
     {

@@ -99,6 +99,61 @@ public static class TransientStoreFailures
     }
 
     /// <summary>
+    /// <see cref="Write{T}"/> for a caller that must not block a thread (an HTTP handler): the same retries, the same
+    /// transaction. <paramref name="cancellationToken"/> (the request's) stops the work and the back-off; once the work
+    /// says commit, the commit is sent whatever the token says, so a client that goes away never leaves a write half
+    /// known to the store and unknown to the gateway.
+    /// </summary>
+    public static async Task<T> WriteAsync<T>(
+        SqlDatabase database, Func<DbConnection, DbTransaction, Task<(T Result, bool Commit)>> work, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            DbConnection? connection = null;
+            DbTransaction? transaction = null;
+            try
+            {
+                (T Result, bool Commit) outcome;
+                try
+                {
+                    connection = await database.OpenAsync(cancellationToken);
+                    transaction = await database.BeginWriteAsync(connection, cancellationToken);
+                    outcome = await work(connection, transaction);
+                }
+                catch (Exception ex) when (attempt < ReadAttempts && IsTransient(ex))
+                {
+                    Observed(ex);
+                    await Task.Delay(Backoff(attempt), cancellationToken);
+                    continue;
+                }
+
+                if (outcome.Commit)
+                {
+                    await transaction.CommitAsync(CancellationToken.None);
+                }
+
+                return outcome.Result;
+            }
+            finally
+            {
+                if (transaction is not null)
+                {
+                    await transaction.DisposeAsync();
+                }
+
+                if (connection is not null)
+                {
+                    await connection.DisposeAsync();
+                }
+            }
+        }
+    }
+
+    /// <summary>Runs an idempotent asynchronous read, retrying transient failures <see cref="ReadAttempts"/> times.</summary>
+    public static ValueTask<T> ReadAsync<T>(Func<ValueTask<T>> read, CancellationToken cancellationToken) =>
+        ReadAsync(read, static () => true, cancellationToken);
+
+    /// <summary>
     /// Runs an idempotent asynchronous read, retrying transient failures <see cref="ReadAttempts"/> times while
     /// <paramref name="canRetry"/> says nothing was sent yet.
     /// </summary>

@@ -1,4 +1,5 @@
 using Meridian.Cli.Commands;
+using Meridian.Gateway.Configuration;
 using Meridian.Gateway.Hosting;
 using Meridian.Gateway.Receipts;
 using Meridian.Storage.Sql;

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Meridian.Gateway.Configuration;
 using Meridian.Gateway.Hosting;
 using Meridian.Gateway.Receipts;
 using Meridian.Storage.Sql;

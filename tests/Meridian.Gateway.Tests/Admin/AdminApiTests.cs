@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Meridian.Gateway.Configuration;
 using Meridian.Storage.Control;
 
 namespace Meridian.Gateway.Tests.Admin;
@@ -468,7 +469,7 @@ public sealed class AdminApiTests(AdminServer server) : IClassFixture<AdminServe
         var directory = Path.Combine(Path.GetTempPath(), "meridian-admin-tests", Guid.NewGuid().ToString("N"));
         try
         {
-            var options = new Hosting.GatewayOptions { Port = 0, DataDirectory = directory }.OnTestStore();
+            var options = new GatewayOptions { Port = 0, DataDirectory = directory }.OnTestStore();
             var (first, firstReport) = Hosting.GatewayHost.Build(options);
             await first.DisposeAsync();
             var token = firstReport.NewAdminToken;
@@ -481,7 +482,7 @@ public sealed class AdminApiTests(AdminServer server) : IClassFixture<AdminServe
 
             using var control = TestStores.Control(directory);
             var tokens = new AdminTokenStore(control);
-            var hasher = new Core.Keys.ApiKeyHasher(new Hosting.DataDirectory(directory).LoadOrCreateKeyHashSecret());
+            var hasher = new Core.Keys.ApiKeyHasher(new DataDirectory(directory).LoadOrCreateKeyHashSecret());
             var stored = tokens.FindLive(hasher.Hash(token));
             Assert.NotNull(stored);
             Assert.Equal(Core.Access.AdminRole.OperatorAdmin, stored.Role);

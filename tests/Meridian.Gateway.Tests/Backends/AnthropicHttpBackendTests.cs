@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Meridian.Gateway.Backends;
+using Meridian.Gateway.Configuration;
 using Meridian.Gateway.Hosting;
 using Meridian.Protocol;
 using Meridian.Protocol.Messages;

@@ -1,6 +1,6 @@
 using System.Net;
 using Meridian.Gateway.Backends;
-using Meridian.Gateway.Hosting;
+using Meridian.Gateway.Configuration;
 using Meridian.Gateway.Tests.Admin;
 using Meridian.Simulator;
 

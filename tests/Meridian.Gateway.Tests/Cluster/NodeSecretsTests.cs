@@ -1,3 +1,4 @@
+using Meridian.Gateway.Configuration;
 using Meridian.Gateway.Hosting;
 using Meridian.Gateway.Tests.Admin;
 using Meridian.Storage.Sql;

@@ -1,5 +1,5 @@
 using Meridian.Gateway.Cluster;
-using Meridian.Gateway.Hosting;
+using Meridian.Gateway.Configuration;
 using Meridian.Gateway.Metering;
 using Microsoft.Extensions.Logging.Abstractions;
 

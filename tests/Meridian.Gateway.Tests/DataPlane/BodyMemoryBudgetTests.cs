@@ -1,6 +1,6 @@
 using System.Text;
+using Meridian.Gateway.Configuration;
 using Meridian.Gateway.DataPlane;
-using Meridian.Gateway.Hosting;
 using Microsoft.AspNetCore.Http;
 
 namespace Meridian.Gateway.Tests.DataPlane;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
+using Meridian.Gateway.Configuration;
 using Meridian.Gateway.DataPlane;
-using Meridian.Gateway.Hosting;
 using Meridian.Gateway.Tests.Admin;
 
 namespace Meridian.Gateway.Tests.DataPlane;

@@ -2,8 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Meridian.Gateway.Configuration;
 using Meridian.Gateway.DataPlane;
-using Meridian.Gateway.Hosting;
 using Meridian.Gateway.Tests.Admin;
 
 namespace Meridian.Gateway.Tests.DataPlane;

@@ -1,7 +1,7 @@
 using Meridian.Core.Billing;
 using Meridian.Core.Marketplace;
 using Meridian.Gateway.Backends;
-using Meridian.Gateway.Hosting;
+using Meridian.Gateway.Configuration;
 using Meridian.Gateway.Metering;
 using Meridian.Gateway.Snapshot;
 using Meridian.Storage.Control;

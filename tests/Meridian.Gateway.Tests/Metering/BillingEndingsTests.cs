@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using Meridian.Core.Billing;
 using Meridian.Core.Receipts;
+using Meridian.Gateway.Configuration;
 using Meridian.Gateway.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -136,7 +137,7 @@ public sealed class BillingEndingsTests(BillingEndingsTests.Gateways gateways) :
         var store = TestStores.Geographies(data, "us").For("us");
         for (var i = 0; i < 200; i++)
         {
-            if (store.Find(requestId) is { } receipt)
+            if (await store.FindAsync(requestId, Ct) is { } receipt)
             {
                 return (receipt, store.Ledger.Find(requestId));
             }

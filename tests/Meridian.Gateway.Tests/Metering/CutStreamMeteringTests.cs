@@ -1,5 +1,6 @@
 using System.Text;
 using Meridian.Core.Billing;
+using Meridian.Gateway.Configuration;
 using Meridian.Gateway.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;

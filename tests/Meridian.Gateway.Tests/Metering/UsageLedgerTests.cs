@@ -31,7 +31,7 @@ public sealed class UsageLedgerTests : IDisposable
     };
 
     [Fact]
-    public void A_request_id_is_written_once_however_often_its_batch_is_replayed()
+    public async Task A_request_id_is_written_once_however_often_its_batch_is_replayed()
     {
         var store = TestStores.Geographies(_directory, "us").For("us");
         var batch = Enumerable.Range(0, 50).Select(i => Usage($"req_{i}", T0.AddMinutes(i), new TokenCounts(10, 20, 0, 0))).ToList();
@@ -48,7 +48,7 @@ public sealed class UsageLedgerTests : IDisposable
         var hourly = store.Ledger.Hourly(new UsageQuery(T0.AddHours(-1), T0.AddDays(1)));
         Assert.Equal(51, hourly.Sum(h => h.Requests));
         Assert.Equal(50 * 10 + 1, hourly.Sum(h => h.Tokens.Input));
-        Assert.NotNull(store.Find("req_3"));
+        Assert.NotNull(await store.FindAsync("req_3", TestContext.Current.CancellationToken));
     }
 
     [Fact]

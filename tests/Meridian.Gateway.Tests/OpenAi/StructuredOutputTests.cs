@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
+using Meridian.Gateway.Configuration;
 using Meridian.Gateway.Hosting;
 using Meridian.Protocol.Streaming;
 using Microsoft.AspNetCore.Builder;

@@ -58,7 +58,7 @@ public sealed class GracefulShutdownTests : IDisposable
         var store = TestStores.Geographies(_data, "us").For("us");
         foreach (var (id, _, _) in outcomes)
         {
-            Assert.NotNull(store.Find(id));
+            Assert.NotNull(await store.FindAsync(id, Ct));
             Assert.NotNull(store.Ledger.Find(id));
         }
     }

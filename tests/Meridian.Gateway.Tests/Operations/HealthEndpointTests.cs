@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using Meridian.Gateway.Hosting;
+using Meridian.Gateway.Configuration;
 using Meridian.Gateway.Operations;
 using Meridian.Gateway.Snapshot;
 using Microsoft.Extensions.DependencyInjection;

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using Meridian.Gateway.Configuration;
 using Meridian.Gateway.Operations;
 using Meridian.Gateway.Tests.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -82,7 +83,7 @@ public sealed class LiveMetricsTests
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-12-07T10:00:00Z", CultureInfo.InvariantCulture));
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var meters = services.GetRequiredService<IMeterFactory>();
-        var requests = meters.Create(Hosting.GatewayHost.TelemetryName).CreateCounter<long>("meridian.requests");
+        var requests = meters.Create(GatewayOptions.TelemetryName).CreateCounter<long>("meridian.requests");
         using var live = new LiveMetrics(meters, time);
 
         requests.Add(1);
@@ -114,7 +115,7 @@ public sealed class LiveMetricsTests
     {
         using var ours = new ServiceCollection().AddMetrics().BuildServiceProvider();
         using var theirs = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        var their = theirs.GetRequiredService<IMeterFactory>().Create(Hosting.GatewayHost.TelemetryName).CreateCounter<long>("meridian.requests");
+        var their = theirs.GetRequiredService<IMeterFactory>().Create(GatewayOptions.TelemetryName).CreateCounter<long>("meridian.requests");
         using var live = new LiveMetrics(ours.GetRequiredService<IMeterFactory>(), TimeProvider.System);
 
         live.Read();

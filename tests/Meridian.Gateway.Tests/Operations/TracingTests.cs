@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
-using Meridian.Gateway.Hosting;
+using Meridian.Gateway.Configuration;
 using Meridian.Gateway.Tests.OpenAi;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
@@ -21,7 +21,7 @@ public sealed class TracingTests(RecordingUpstreamGateway gateway) : IClassFixtu
         var exported = new List<Activity>();
         // Always on: without ASP.NET Core's instrumentation the server's own (unrecorded) request activity is the parent,
         // and the default parent-based sampler would follow it and drop everything.
-        using var tracing = Sdk.CreateTracerProviderBuilder().SetSampler(new AlwaysOnSampler()).AddSource(GatewayHost.TelemetryName).AddInMemoryExporter(exported).Build();
+        using var tracing = Sdk.CreateTracerProviderBuilder().SetSampler(new AlwaysOnSampler()).AddSource(GatewayOptions.TelemetryName).AddInMemoryExporter(exported).Build();
         var canary = "canary-" + Guid.NewGuid().ToString("N");
 
         using var http = new HttpClient { BaseAddress = new Uri(gateway.BaseUrl + "/") };

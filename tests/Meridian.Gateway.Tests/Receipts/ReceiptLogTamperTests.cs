@@ -46,12 +46,12 @@ public sealed class ReceiptLogTamperTests(GatewayFixture gateway) : IClassFixtur
         Assert.Equal(0, BadReceipts(store, signer));
 
         // 1. Rewritten: more output tokens billed, its leaf hash replaced to match.
-        var victim = store.Find(ids[2])!;
+        var victim = (await store.FindAsync(ids[2], Ct))!;
         var rewritten = victim with { OutputTokens = victim.OutputTokens + 1000 };
         var originalLeaf = store.FindLeaf(victim.RequestId)!;
         Execute(store, "UPDATE receipts SET output_tokens = @tokens, leaf_hash = @hash WHERE request_id = @id",
             ("@tokens", rewritten.OutputTokens), ("@hash", ReceiptSigner.LeafHash(rewritten)), ("@id", victim.RequestId));
-        Assert.Equal(ReceiptSigner.LeafHash(store.Find(victim.RequestId)!), store.FindLeaf(victim.RequestId)!.LeafHash);
+        Assert.Equal(ReceiptSigner.LeafHash((await store.FindAsync(victim.RequestId, Ct))!), store.FindLeaf(victim.RequestId)!.LeafHash);
         Assert.True(BadReceipts(store, signer) >= 1, "the rewritten receipt's log no longer folds to its signed head");
         var audit = await auditor.AuditAsync(state, Ct);
         Assert.False(audit.Passed);

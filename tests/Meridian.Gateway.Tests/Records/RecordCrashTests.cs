@@ -63,13 +63,13 @@ public sealed class RecordCrashTests : IDisposable
         var store = TestStores.Geographies(_data, "us").For("us");
         foreach (var id in completed)
         {
-            Assert.NotNull(store.Find(id));
+            Assert.NotNull(await store.FindAsync(id, Ct));
             Assert.NotNull(store.Ledger.Find(id));
         }
 
         foreach (var (id, _) in outcomes.Where(o => o.RequestId is not null))
         {
-            Assert.Null(store.Find(id!));
+            Assert.Null(await store.FindAsync(id!, Ct));
             Assert.Null(store.Ledger.Find(id!));
             Assert.Null(store.Cases.FindByRequest(id!));
         }

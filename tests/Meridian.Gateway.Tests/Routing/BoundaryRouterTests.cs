@@ -1,5 +1,6 @@
 using Meridian.Core.Marketplace;
 using Meridian.Gateway.Backends;
+using Meridian.Gateway.Configuration;
 using Microsoft.Extensions.Time.Testing;
 using static Meridian.Gateway.Tests.Routing.RoutingKit;
 

@@ -2,6 +2,7 @@ using CsCheck;
 using Meridian.Core.Marketplace;
 using Meridian.Core.World;
 using Meridian.Gateway.Backends;
+using Meridian.Gateway.Configuration;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Meridian.Gateway.Tests.Routing;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Meridian.Gateway.Backends;
+using Meridian.Gateway.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Meridian.Gateway.Tests.Routing;

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Meridian.Core.Keys;
-using Meridian.Gateway.Backends;
+using Meridian.Gateway.Configuration;
 using Meridian.Gateway.Hosting;
 using Meridian.Simulator;
 using Meridian.Storage.Control;
@@ -194,7 +194,7 @@ public sealed class RoutingLab : IAsyncDisposable
 
     private static void Prepare(string data)
     {
-        var directory = new Hosting.DataDirectory(data);
+        var directory = new DataDirectory(data);
         using var control = TestStores.Control(data);
         var now = DateTimeOffset.UtcNow;
         DemoSeed.SeedIfEmpty(control, now);

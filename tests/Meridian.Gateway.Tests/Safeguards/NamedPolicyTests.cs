@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Meridian.Gateway.Configuration;
 using Meridian.Gateway.Hosting;
 
 namespace Meridian.Gateway.Tests.Safeguards;

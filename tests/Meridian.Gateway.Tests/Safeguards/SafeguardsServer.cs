@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Meridian.Gateway.Configuration;
 using Meridian.Gateway.Hosting;
 using Meridian.Gateway.Records;
 using Meridian.Gateway.Safeguards;

@@ -16,7 +16,7 @@ public sealed class SuspensionMigrationTests : IDisposable
     public void Dispose() => TestStores.DeleteDataDirectory(_directory);
 
     [Fact]
-    public void Earlier_suspensions_stand_after_the_upgrade_with_their_case_actor_and_party()
+    public async Task Earlier_suspensions_stand_after_the_upgrade_with_their_case_actor_and_party()
     {
         Directory.CreateDirectory(_directory);
         var database = TestStores.Settings(_directory).OpenControl();
@@ -52,7 +52,7 @@ public sealed class SuspensionMigrationTests : IDisposable
 
         using var control = new ControlStore(database);
         var store = new MarketplaceStore(control);
-        var standing = store.StandingSuspensions();
+        var standing = await store.StandingSuspensionsAsync(CancellationToken.None);
 
         Assert.Equal(ControlSchema.Migrations.Length - suspensionsMigration, control.MigrationsApplied);
         var key = Assert.Single(standing.OfKey("ten_a", "res_a", "key_bad"));

@@ -1,6 +1,6 @@
 using Meridian.Core.Marketplace;
 using Meridian.Gateway.Backends;
-using Meridian.Gateway.Hosting;
+using Meridian.Gateway.Configuration;
 using Meridian.Gateway.Snapshot;
 using Meridian.Storage.Control;
 using Microsoft.Extensions.Logging.Abstractions;

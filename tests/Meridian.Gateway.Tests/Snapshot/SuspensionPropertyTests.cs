@@ -1,7 +1,7 @@
 using Meridian.Core.Keys;
 using Meridian.Core.Marketplace;
 using Meridian.Gateway.Backends;
-using Meridian.Gateway.Hosting;
+using Meridian.Gateway.Configuration;
 using Meridian.Gateway.Snapshot;
 using Meridian.Storage.Control;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -27,7 +27,7 @@ public sealed class SuspensionPropertyTests : IDisposable
     public void Dispose() => TestStores.DeleteDataDirectory(_directory);
 
     [Fact]
-    public void No_sequence_of_actions_returns_a_suspended_identity_to_service_without_a_lifting_decision()
+    public async Task No_sequence_of_actions_returns_a_suspended_identity_to_service_without_a_lifting_decision()
     {
         var now = new DateTimeOffset(2026, 12, 7, 12, 0, 0, TimeSpan.Zero);
         using var control = TestStores.Control(_directory);
@@ -36,7 +36,7 @@ public sealed class SuspensionPropertyTests : IDisposable
         var hasher = new ApiKeyHasher(new byte[32]);
         var snapshots = new GatewaySnapshotProvider(store, new BackendCatalog(new GatewayOptions(), NullLoggerFactory.Instance), new FakeTimeProvider(now),
             NullLogger<GatewaySnapshotProvider>.Instance);
-        var second = store.CreateResource("tenant-admin", DemoSeed.TenantId, "second", DemoSeed.ResourceRegion, now).Value!.Id;
+        var second = (await store.CreateResourceAsync("tenant-admin", DemoSeed.TenantId, "second", DemoSeed.ResourceRegion, now, CancellationToken.None)).Value!.Id;
         string[] resources = [DemoSeed.ResourceId, second];
 
         var random = new Random(20261208);

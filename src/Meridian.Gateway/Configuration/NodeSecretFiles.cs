@@ -2,10 +2,8 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Meridian.Gateway.Receipts;
-using Meridian.Gateway.Safeguards;
 
-namespace Meridian.Gateway.Hosting;
+namespace Meridian.Gateway.Configuration;
 
 /// <summary>
 /// The files that hold a node's secrets (issue 22): <c>keyhash.secret</c> (API keys are hashed with it),
@@ -17,7 +15,23 @@ public static class NodeSecretFiles
 {
     public const string KeyHash = "keyhash.secret";
 
+    /// <summary>The Ed25519 seed receipts are signed with (base64).</summary>
+    public const string ReceiptSigningKey = "receipt-signing.key";
+
+    /// <summary>
+    /// The public keys of signing keys whose rotation ended (one base64 key a line): receipts and heads they signed stay
+    /// verifiable, and the keys stay published, after their private halves are gone.
+    /// </summary>
+    public const string RetiredReceiptKeys = "receipt-signing.retired";
+
+    /// <summary>The environment variable <c>serve</c> reads the receipt-signing seed from before the file.</summary>
+    public const string ReceiptSigningKeyVariable = "MERIDIAN_RECEIPT_SIGNING_KEY";
+
     public static string CaseKey(string geography) => $"ts-key-{geography.ToLowerInvariant()}.secret";
+
+    /// <summary>An HMAC of a fixed label under the secret: equal secrets give equal fingerprints, and it reveals nothing of the secret.</summary>
+    public static string Fingerprint(ReadOnlySpan<byte> secret, string name) =>
+        "fp_" + Convert.ToHexStringLower(HMACSHA256.HashData(secret, Encoding.UTF8.GetBytes("meridian-secret-fingerprint|" + name)))[..16];
 
     /// <summary>A rotation's staged successor of a secret: accepted, not used for new material yet.</summary>
     public const string Next = "next";
@@ -72,9 +86,9 @@ public static class NodeSecretFiles
 
     /// <summary>Whether <paramref name="fileName"/> is one of the node's secret files (a rotation's stages and retired public keys included).</summary>
     public static bool IsSecret(string fileName) =>
-        fileName is KeyHash or ReceiptSigner.KeyFileName or ReceiptSigner.RetiredKeysFileName
+        fileName is KeyHash or ReceiptSigningKey or RetiredReceiptKeys
         || fileName == Staged(KeyHash, Next) || fileName == Staged(KeyHash, Previous)
-        || fileName == Staged(ReceiptSigner.KeyFileName, Next) || fileName == Staged(ReceiptSigner.KeyFileName, Previous)
+        || fileName == Staged(ReceiptSigningKey, Next) || fileName == Staged(ReceiptSigningKey, Previous)
         || (fileName.StartsWith("ts-key-", StringComparison.Ordinal) && fileName.EndsWith(".secret", StringComparison.Ordinal));
 
     /// <summary>
@@ -86,7 +100,7 @@ public static class NodeSecretFiles
         var needed = new List<string> { KeyHash };
         if (string.IsNullOrWhiteSpace(options.ReceiptSigningKey))
         {
-            needed.Add(ReceiptSigner.KeyFileName);
+            needed.Add(ReceiptSigningKey);
         }
 
         foreach (var geography in geographies.Order(StringComparer.OrdinalIgnoreCase))
@@ -123,54 +137,13 @@ public static class NodeSecretFiles
         return path;
     }
 
-    /// <summary>
-    /// The fingerprint of each secret a node would use, read as <c>serve</c> reads it (environment variable first, then
-    /// the file in <paramref name="folder"/>) without creating anything: null where neither has it (serve would create one).
-    /// </summary>
-    public static IReadOnlyList<HeldSecret> Fingerprints(string folder, Func<string, string?> environment, IEnumerable<string> geographies)
-    {
-        string? Read(string? variable, string file) =>
-            variable is not null && environment(variable) is { Length: > 0 } fromEnvironment ? fromEnvironment
-            : File.Exists(Path.Combine(folder, file)) ? File.ReadAllText(Path.Combine(folder, file)).Trim()
-            : null;
-
-        string SourceOf(string? variable, string file) =>
-            variable is not null && environment(variable) is { Length: > 0 } ? variable : Path.Combine(folder, file);
-
-        string KeyHashPrint(string text) => NodeSecrets.Fingerprint(Convert.FromHexString(text), "key-hash");
-        static string KeyIdOf(string seed)
-        {
-            using var signer = new ReceiptSigner(Convert.FromBase64String(seed));
-            return signer.KeyId;
-        }
-
-        IReadOnlyList<string> OverlapOf(string file, Func<string, string> fingerprint) =>
-            [.. Overlap(folder, file).Select(o => $"{o.Stage} {fingerprint(o.Text)}")];
-
-        var held = new List<HeldSecret>();
-        var keyHash = Read(null, KeyHash);
-        held.Add(new("key-hash", keyHash is null ? null : KeyHashPrint(keyHash), SourceOf(null, KeyHash), OverlapOf(KeyHash, KeyHashPrint)));
-        var seed = Read(ReceiptSigner.KeyEnvironmentVariable, ReceiptSigner.KeyFileName);
-        held.Add(new("receipt-signing", seed is null ? null : KeyIdOf(seed), SourceOf(ReceiptSigner.KeyEnvironmentVariable, ReceiptSigner.KeyFileName),
-            OverlapOf(ReceiptSigner.KeyFileName, KeyIdOf)));
-        foreach (var geography in geographies.Select(g => g.ToLowerInvariant()).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
-        {
-            var variable = SafeguardsOptions.KeyEnvPrefix + geography.ToUpperInvariant();
-            var key = Read(variable, CaseKey(geography));
-            string CasePrint(string text) => NodeSecrets.Fingerprint(Convert.FromBase64String(text), "case-key:" + geography);
-            held.Add(new("case-key:" + geography, key is null ? null : CasePrint(key), SourceOf(variable, CaseKey(geography)), OverlapOf(CaseKey(geography), CasePrint)));
-        }
-
-        return held;
-    }
-
     /// <summary>A fresh set of secrets for a new cluster: the key-hash secret, a signing seed and a case key per geography.</summary>
     public static IReadOnlyDictionary<string, string> Create(IEnumerable<string> geographies)
     {
         var files = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
             [KeyHash] = Convert.ToHexString(RandomNumberGenerator.GetBytes(32)),
-            [ReceiptSigner.KeyFileName] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            [ReceiptSigningKey] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
         };
         foreach (var geography in geographies)
         {
@@ -210,16 +183,6 @@ public static class NodeSecretFiles
 
         return [];
     }
-}
-
-/// <summary>
-/// A secret as a node holds it: its fingerprint (null when the node has none yet), where it is read from, and the
-/// stages of a rotation under way beside it (<c>next fp_…</c>, <c>previous fp_…</c>).
-/// </summary>
-public sealed record HeldSecret(string Name, string? Fingerprint, string Source, IReadOnlyList<string> Overlap)
-{
-    /// <summary>The fingerprints of the overlap's other secrets, without their stage.</summary>
-    public IEnumerable<string> OverlapFingerprints => Overlap.Select(o => o[(o.IndexOf(' ', StringComparison.Ordinal) + 1)..]);
 }
 
 /// <summary>

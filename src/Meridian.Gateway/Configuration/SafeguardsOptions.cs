@@ -1,4 +1,4 @@
-namespace Meridian.Gateway.Safeguards;
+namespace Meridian.Gateway.Configuration;
 
 /// <summary>Trust &amp; Safety settings of a gateway node (docs/safeguards.md, "Cases").</summary>
 public sealed class SafeguardsOptions

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Meridian.Gateway.Hosting;
+namespace Meridian.Gateway.Configuration;
 
 /// <summary>The embedded data folder: control.db, one geo-*.db per geography, and the key-hashing secret.</summary>
 public sealed class DataDirectory

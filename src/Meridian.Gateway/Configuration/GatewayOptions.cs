@@ -1,12 +1,15 @@
 using Meridian.Storage;
 using Meridian.Storage.Sql;
 
-namespace Meridian.Gateway.Hosting;
+namespace Meridian.Gateway.Configuration;
 
 /// <summary>How one gateway node runs. Bound from the command line and environment, validated at start.</summary>
 public sealed class GatewayOptions
 {
     public const int DefaultPort = 8080;
+
+    /// <summary>The name of the node's meter and activity source (what an OpenTelemetry exporter subscribes to).</summary>
+    public const string TelemetryName = "Meridian.Gateway";
 
     /// <summary>Folder of the embedded SQLite stores (control.db, geo-*.db) and the key-hashing secret.</summary>
     public string DataDirectory { get; set; } = "data";
@@ -83,7 +86,7 @@ public sealed class GatewayOptions
     public Uri? UpstreamUrl { get; set; }
 
     /// <summary>Health checks, outlier ejection, balancing and failover of the backends (docs/backends.md, "Routing").</summary>
-    public Backends.RoutingOptions Routing { get; set; } = new();
+    public RoutingOptions Routing { get; set; } = new();
 
     /// <summary>
     /// Base64 of the operator's 32-byte Ed25519 receipt-signing seed; otherwise <c>MERIDIAN_RECEIPT_SIGNING_KEY</c>, else a
@@ -149,7 +152,7 @@ public sealed class GatewayOptions
     };
 
     /// <summary>Trust &amp; Safety cases: retention, purge interval, per-geography encryption keys (docs/safeguards.md).</summary>
-    public Safeguards.SafeguardsOptions Safeguards { get; set; } = new();
+    public SafeguardsOptions Safeguards { get; set; } = new();
 
     /// <summary>
     /// The work budget of a request before any backend sees it — counting its tokens and screening its text — in work

@@ -1,6 +1,6 @@
 using Meridian.Core.Access;
 
-namespace Meridian.Gateway.Hosting;
+namespace Meridian.Gateway.Configuration;
 
 /// <summary>
 /// Signing in to the portal with an OpenID Connect provider, beside admin tokens (<c>--oidc-issuer</c>,
