@@ -92,17 +92,9 @@ public sealed partial class AdmissionControl(
     /// Reserves the request's estimate from its buckets, or refuses it with the error to send. Either way the rate-limit
     /// headers are set on <paramref name="response"/>; a null reservation with no refusal means no quota applies.
     /// </summary>
-    public async ValueTask<(ApiError? Refusal, QuotaReservation? Reservation)> ReserveAsync(
-        HttpResponse response, GatewaySnapshot snapshot, KeyRecord key, DeploymentRoute deployment, int inputTokens, int maxTokens, CancellationToken cancellationToken)
-    {
-        var limits = Limits(snapshot, key, deployment, isCountTokens: false);
-        return await TryReserveAsync(response, limits, key, deployment, dimension => dimension switch
-        {
-            Dimension.Requests => 1,
-            Dimension.InputTokens => inputTokens,
-            _ => maxTokens,
-        }, cancellationToken);
-    }
+    public ValueTask<(ApiError? Refusal, QuotaReservation? Reservation)> ReserveAsync(
+        HttpResponse response, GatewaySnapshot snapshot, KeyRecord key, DeploymentRoute deployment, int inputTokens, int maxTokens, CancellationToken cancellationToken) =>
+        TryReserveAsync(response, Limits(snapshot, key, deployment, isCountTokens: false), key, deployment, inputTokens, maxTokens, cancellationToken);
 
     /// <summary>
     /// <c>count_tokens</c> is free but not unlimited: like Anthropic's, it has requests-per-minute buckets of its own, as
@@ -111,13 +103,13 @@ public sealed partial class AdmissionControl(
     public async ValueTask<ApiError?> ReserveCountTokensAsync(HttpResponse response, GatewaySnapshot snapshot, KeyRecord key, DeploymentRoute deployment, CancellationToken cancellationToken)
     {
         var limits = Limits(snapshot, key, deployment, isCountTokens: true);
-        var (refusal, _) = await TryReserveAsync(response, limits, key, deployment, _ => 1, cancellationToken);
+        var (refusal, _) = await TryReserveAsync(response, limits, key, deployment, inputTokens: 0, maxTokens: 0, cancellationToken);
         return refusal;
     }
 
     private async ValueTask<(ApiError? Refusal, QuotaReservation? Reservation)> TryReserveAsync(
         HttpResponse response, List<(Owner Owner, Dimension Dimension, long Limit)> limits, KeyRecord key, DeploymentRoute deployment,
-        Func<Dimension, long> wanted, CancellationToken cancellationToken)
+        long inputTokens, long maxTokens, CancellationToken cancellationToken)
     {
         if (limits.Count == 0)
         {
@@ -128,8 +120,15 @@ public sealed partial class AdmissionControl(
         for (var i = 0; i < limits.Count; i++)
         {
             var (owner, dimension, limit) = limits[i];
+            var wanted = dimension switch
+            {
+                Dimension.InputTokens => inputTokens,
+                Dimension.OutputTokens => maxTokens,
+                _ => 1, // a request, or a count_tokens request
+            };
+
             // An estimate larger than the whole bucket would never fit: it waits for a full bucket instead.
-            demands[i] = new QuotaDemand(BucketName(owner, key, deployment, dimension), limit, Math.Min(wanted(dimension), limit));
+            demands[i] = new QuotaDemand(BucketName(owner, key, deployment, dimension), limit, Math.Min(wanted, limit));
         }
 
         var pool = PoolOf(deployment);

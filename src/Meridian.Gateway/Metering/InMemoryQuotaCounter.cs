@@ -12,7 +12,8 @@ public sealed class InMemoryQuotaCounter : IQuotaCounter
     /// <summary>A bucket idle this long has refilled completely: dropping it changes nothing.</summary>
     private static readonly TimeSpan IdleAfter = TimeSpan.FromMinutes(2);
 
-    private readonly ConcurrentDictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
+    // Keyed by pool and bucket name as a pair: a reservation looks up its buckets without building a name for each.
+    private readonly ConcurrentDictionary<(string Pool, string Bucket), Bucket> _buckets = new();
     private long _calls;
 
     /// <summary>Buckets currently held (for tests and metrics).</summary>
@@ -41,7 +42,7 @@ public sealed class InMemoryQuotaCounter : IQuotaCounter
         {
             lock (bucket)
             {
-                if (now - bucket.Updated > IdleAfter && bucket.Refilled(now) >= bucket.Limit && _buckets.TryRemove(new KeyValuePair<string, Bucket>(name, bucket)))
+                if (now - bucket.Updated > IdleAfter && bucket.Refilled(now) >= bucket.Limit && _buckets.TryRemove(new KeyValuePair<(string, string), Bucket>(name, bucket)))
                 {
                     bucket.Removed = true;
                 }
@@ -57,7 +58,7 @@ public sealed class InMemoryQuotaCounter : IQuotaCounter
             for (var i = 0; i < demands.Count; i++)
             {
                 var demand = demands[i];
-                buckets[i] = _buckets.GetOrAdd(pool + "|" + demand.Bucket, static (_, state) => new Bucket(state.Limit, state.Now), (Limit: demand.LimitPerMinute, Now: now));
+                buckets[i] = _buckets.GetOrAdd((pool, demand.Bucket), static (_, state) => new Bucket(state.Limit, state.Now), (Limit: demand.LimitPerMinute, Now: now));
             }
 
             var order = new int[demands.Count];
@@ -119,7 +120,7 @@ public sealed class InMemoryQuotaCounter : IQuotaCounter
             }
         }
 
-        return new QuotaResult(refused < 0, refused, retryAfter, [.. buckets.Select(b => b.State(now))]);
+        return new QuotaResult(refused < 0, refused, retryAfter, States(buckets, now));
     }
 
     private static QuotaResult Adjust(IReadOnlyList<QuotaDemand> corrections, Bucket[] buckets, DateTimeOffset now)
@@ -131,7 +132,18 @@ public sealed class InMemoryQuotaCounter : IQuotaCounter
             bucket.Tokens = Math.Min(bucket.Limit, bucket.Tokens - corrections[i].Amount);
         }
 
-        return new QuotaResult(true, -1, TimeSpan.Zero, [.. buckets.Select(b => b.State(now))]);
+        return new QuotaResult(true, -1, TimeSpan.Zero, States(buckets, now));
+    }
+
+    private static BucketState[] States(Bucket[] buckets, DateTimeOffset now)
+    {
+        var states = new BucketState[buckets.Length];
+        for (var i = 0; i < buckets.Length; i++)
+        {
+            states[i] = buckets[i].State(now);
+        }
+
+        return states;
     }
 
     /// <summary>One token bucket; guarded by its own monitor.</summary>
