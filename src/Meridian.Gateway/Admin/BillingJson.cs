@@ -3,8 +3,7 @@ using Meridian.Core.Billing;
 
 namespace Meridian.Gateway.Admin;
 
-// Wire shapes of the billing part of the admin API (docs/admin-api.md, "Metering and billing"). Money is a decimal
-// string ("12.50", exact, never a JSON number a client might read as a float); token types use Anthropic's usage names.
+// Serializer metadata for the billing part of the admin API; its shapes are in Meridian.Admin.Contract (BillingContract.cs).
 
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
