@@ -1,155 +1,57 @@
-// The portal's only backend is the gateway's own admin API (docs/admin-api.md).
+// The portal's only backend is the gateway's own admin API (docs/admin-api.md). Its shapes come from the contract
+// generated from the gateway's OpenAPI document (admin-contract.ts; web/README.md says how to regenerate it), not from
+// hand-written copies. Here the portal only narrows: string fields whose values the docs list become unions, so views
+// switch over them checked, and what the document leaves open (JSON the gateway passes through) is spelt out.
+import type * as Contract from './admin-contract';
+
+/** In an answer the gateway fills every field of the records it shares with requests (prices, capacity, models, contacts). */
+type Answered<T> = { [K in keyof T]-?: NonNullable<T[K]> };
 
 export type Role = 'operator-admin' | 'publisher-admin' | 'reviewer' | 'tenant-admin' | 'tenant-developer';
-
-export interface WhoAmI {
-  token_id: string;
-  name: string;
-  role: Role;
-  tenant_id: string | null;
-  publisher_id: string | null;
-  geographies: string[] | null;
-}
-
-export interface RegionSummary {
-  name: string;
-  display_name: string;
-  version: number;
-}
-
-export interface DataZone {
-  name: string;
-  regions: RegionSummary[];
-}
-
-export interface Geography {
-  name: string;
-  data_zones: DataZone[];
-  regions_without_zone: RegionSummary[];
-}
-
-export interface World {
-  geographies: Geography[];
-}
-
-export interface Prices {
-  input: string;
-  output: string;
-  cache_write: string;
-  cache_read: string;
-}
-
-export interface OfferModel {
-  model_id: string;
-  display_name: string;
-  context_window: number;
-  max_output_tokens: number;
-}
-
-export interface TermsSummary {
-  version: number;
-  sha256: string;
-  effective_at: string;
-}
-
-export interface TermsDocument extends TermsSummary {
-  text: string;
-}
-
 export type HostingOption = 'platform' | 'publisher';
 export type DeploymentType = 'global' | 'datazone' | 'regional';
 
-export interface Offer {
-  id: string;
-  publisher_id: string;
-  name: string;
+export type WhoAmI = Omit<Contract.WhoAmIResponse, 'role'> & { role: Role };
+
+export type RegionSummary = Contract.RegionSummary;
+export type DataZone = Contract.DataZoneView;
+export type Geography = Contract.GeographyView;
+export type World = Contract.WorldResponse;
+
+export type Prices = Answered<Contract.PricesView>;
+export type OfferModel = Answered<Contract.OfferModelView>;
+export type TermsSummary = Contract.TermsView;
+export type TermsDocument = Contract.TermsDocumentView;
+
+export type Offer = Omit<Contract.OfferView, 'hosting_options' | 'deployment_types' | 'prices' | 'models'> & {
   hosting_options: HostingOption[];
   deployment_types: DeploymentType[];
   prices: Prices;
   models: OfferModel[];
-  terms: TermsSummary;
-  /** Versions published to take effect later, oldest first. */
-  scheduled_terms?: TermsSummary[];
-  version: number;
-  created_at: string;
-}
+};
 
-export interface Publisher {
-  id: string;
-  name: string;
-  contact_email: string;
-  endpoints: { url: string; declared_location: string }[];
-  created_at: string;
-}
+export type Publisher = Omit<Contract.PublisherView, 'endpoints'> & { endpoints: Answered<Contract.PublisherEndpointView>[] };
 
-export interface Tenant {
-  id: string;
-  name: string;
-  billing_contact: { name: string; email: string };
-  created_at: string;
-}
+export type Tenant = Omit<Contract.TenantView, 'billing_contact'> & { billing_contact: Answered<Contract.BillingContactView> };
 
 /** One tenant's acceptance of one terms version, with the text's hash (GET /offers/{id}/acceptances). */
-export interface Acceptance {
-  id: string;
-  subscription_id: string;
-  tenant_id: string;
-  offer_id: string;
-  terms_version: number;
-  sha256: string;
-  accepted_by: string;
-  /** The display name of the token that accepted; null for a system actor. */
-  accepted_by_name?: string | null;
-  accepted_at: string;
-}
+export type Acceptance = Contract.AcceptanceView;
+export type Subscription = Omit<Contract.SubscriptionView, 'prices'> & { prices: Prices };
+export type Resource = Contract.ResourceView;
 
-export interface Subscription {
-  id: string;
-  tenant_id: string;
-  offer_id: string;
-  terms_version: number;
-  accepted_by: string;
-  accepted_by_name?: string | null;
-  accepted_at: string;
-  version: number;
-}
-
-export interface Resource {
-  id: string;
-  tenant_id: string;
-  name: string;
-  region: string;
-  data_zone: string | null;
-  geography: string;
-  created_at: string;
-}
-
-export interface Deployment {
-  id: string;
-  resource_id: string;
-  tenant_id: string;
-  name: string;
-  offer_id: string;
-  model_id: string;
+export type Deployment = Omit<
+  Contract.DeploymentView,
+  'hosting_option' | 'deployment_type' | 'capacity' | 'retention_mode' | 'status' | 'safeguards' | 'suspensions'
+> & {
   hosting_option: HostingOption;
   deployment_type: DeploymentType | null;
-  capacity: { rpm: number; tpm: number };
-  safeguard_policy: string;
-  data_may_leave_geography_acknowledgment: { acknowledged_by: string; acknowledged_by_name?: string | null; acknowledged_at: string } | null;
-  region: string;
-  data_zone: string | null;
-  geography: string;
-  processing_boundary: string;
-  created_by: string;
-  created_by_name?: string | null;
-  created_at: string;
-  reviewed_by: string;
+  capacity: Answered<Contract.CapacityView>;
   retention_mode: 'standard' | 'none';
   status?: 'active' | 'suspended';
   suspensions?: Suspension[];
   /** The deployment's own safeguard settings on top of its policy (docs/safeguards.md, "Settings per deployment"); null for none. */
   safeguards?: DeploymentSafeguards | null;
-}
+};
 
 export interface SafeguardCells {
   [category: string]: { [severity: string]: string };
@@ -164,106 +66,81 @@ export interface DeploymentSafeguards {
 }
 
 /** A Trust & Safety suspension (docs/safeguards.md, "Suspensions"); lifted only by a recorded decision with a reason. */
-export interface Suspension {
-  id: string;
+export type Suspension = Omit<Contract.SuspensionView, 'status' | 'scope'> & {
   status: 'standing' | 'lifted';
   scope: 'key' | 'deployment' | 'resource' | 'tenant';
-  subject_id: string;
-  tenant_id: string;
-  resource_id: string | null;
-  deployment_name: string | null;
-  case_id: string;
-  party: string;
-  suspended_at: string;
-  suspended_by?: string;
-  suspended_by_name?: string | null;
-  key_lineages?: string[];
-  lift?: { lifted_by: string; lifted_by_name?: string | null; lifted_at: string; reason_code: string; reason: string };
-}
+};
+
+// ---- Trust & Safety review (docs/safeguards.md, "Review API") ----
+
+export type CaseStatus = 'open' | 'decided';
+export type CaseDecision = 'no_violation' | 'violation';
+export type CaseAction = 'none' | 'warn_tenant' | 'suspend_key' | 'suspend_deployment';
+type SnapshotState = 'held' | 'purged' | 'not_retained';
 
 /** A case as its tenant sees it: what was flagged and decided, never content, reviewers or free-text reasons. */
-export interface TenantCase {
-  id: string;
-  request_id: string;
-  created_at: string;
-  geography: string;
-  key_id: string;
-  deployment_id: string;
-  deployment_name: string;
-  policy: string;
-  verdict: string;
-  action: string;
-  categories: { category: string; severity: string }[];
+export type TenantCase = Omit<Contract.TenantCaseView, 'status' | 'decision' | 'decision_action' | 'snapshot'> & {
   status: CaseStatus;
   decision: CaseDecision | null;
   decision_action: CaseAction | null;
-  decided_at: string | null;
-  reviewed_by: string;
-  retention: string;
-  snapshot: 'held' | 'purged' | 'not_retained';
-  purged_at: string | null;
-}
+  snapshot: SnapshotState;
+};
 
 /** One access to a tenant's case as the tenant sees it: what, when and the reason code; never who. */
-export interface TenantAccessEvent {
-  at: string;
-  event: string;
-  reason_code: string | null;
+export type TenantAccessEvent = Omit<Contract.TenantAccessEventView, 'decision' | 'action'> & {
   decision: CaseDecision | null;
   action: CaseAction | null;
+};
+
+/** A case's metadata: never content (that takes POST /cases/{id}/open, which is audited). */
+export type CaseView = Omit<Contract.CaseView, 'status' | 'decision' | 'decision_action' | 'decided_content' | 'snapshot'> & {
+  status: CaseStatus;
+  decision: CaseDecision | null;
+  decision_action: CaseAction | null;
+  /** How the decider saw the content: opened it, decided without opening it (with a reason), or there was none to open. */
+  decided_content?: 'opened' | 'not_opened' | 'unavailable' | null;
+  snapshot: SnapshotState;
+};
+
+export type CaseEscalation = Contract.CaseEscalationView;
+export type AccessEvent = Contract.AccessEventView;
+
+/** The decrypted snapshot: the request body as the client sent it and the answer's text. */
+export interface CaseExcerpt {
+  /** Where in the request the text sits, as a JSON path (messages[2].content[0].text, tools[0].description, …). */
+  location: string;
+  start: number;
+  end: number;
+  field_chars: number;
+  findings: string[];
+  text: string;
 }
 
-export interface ApiKey {
-  id: string;
-  resource_id: string;
-  tenant_id: string;
-  name: string | null;
-  prefix: string;
+export interface CaseSnapshot {
+  /** The whole request body when it was small (16 KiB or less); otherwise null, and the excerpts carry the flagged text. */
+  request: unknown;
+  request_shape?: Record<string, unknown>;
+  excerpts?: CaseExcerpt[];
+  excerpts_truncated?: boolean;
+  response: string;
+  response_truncated?: boolean;
+}
+
+export type OpenCaseResponse = Omit<Contract.OpenCaseResponse, 'case' | 'snapshot'> & { case: CaseView; snapshot: CaseSnapshot };
+
+export type ApiKey = Omit<Contract.KeyView, 'status' | 'replaces'> & {
   status: 'active' | 'expired' | 'revoked' | 'suspended';
-  created_by: string;
-  created_by_name?: string | null;
-  created_at: string;
-  expires_at: string | null;
-  revoked_at: string | null;
-  /** When a request last used it (its latest written receipt); null when never. */
-  last_used_at?: string | null;
   /** Only in the answer to a rotation: the key it replaces, with the end of its overlap as expires_at. */
-  replaces?: ApiKey;
-}
+  replaces?: ApiKey | null;
+};
 
-export interface AdminToken {
-  id: string;
-  name: string;
-  prefix: string;
-  role: Role;
-  tenant_id: string | null;
-  publisher_id: string | null;
-  geographies: string[] | null;
-  created_by: string;
-  created_by_name?: string | null;
-  created_at: string;
-  revoked_at: string | null;
-  /** For a person signed in with OpenID Connect: oidc:ISSUER#SUBJECT. */
-  subject?: string | null;
-}
+export type AdminToken = Omit<Contract.TokenView, 'role'> & { role: Role };
+export type AuditRecord = Contract.AuditView;
 
-export interface AuditRecord {
-  id: number | string;
-  at: string;
-  actor: string;
-  /** The display name of the admin token the actor names; null for system actors. */
-  actor_name: string | null;
-  action: string;
-  object_type: string;
-  object_id: string;
-  before: unknown;
-  after: unknown;
-}
+/** One page of a list: every list answer has this shape. */
+export type Page<T> = Omit<Contract.ListResponseOfOfferView, 'data'> & { data: T[] };
 
-export interface Page<T> {
-  data: T[];
-  next_cursor: string | null;
-}
+// ---- receipts: passed through as the receipt log signed them, so the document leaves their shape open ----
 
 export interface Receipt {
   request_id: string;
@@ -336,190 +213,25 @@ export interface ReceiptPage {
   next_cursor: string | null;
 }
 
-// ---- Trust & Safety review (docs/safeguards.md, "Review API") ----
-
-export type CaseStatus = 'open' | 'decided';
-export type CaseDecision = 'no_violation' | 'violation';
-export type CaseAction = 'none' | 'warn_tenant' | 'suspend_key' | 'suspend_deployment';
-
-/** A case's metadata: never content (that takes POST /cases/{id}/open, which is audited). */
-export interface CaseView {
-  id: string;
-  request_id: string;
-  created_at: string;
-  geography: string;
-  tenant_id: string;
-  key_id: string;
-  resource_id: string;
-  deployment_id: string;
-  deployment_name: string;
-  publisher_id: string;
-  policy: string;
-  verdict: string;
-  action: string;
-  categories: { category: string; severity: string }[];
-  kinds: string[];
-  status: CaseStatus;
-  decision: CaseDecision | null;
-  decision_action: CaseAction | null;
-  decided_at: string | null;
-  decided_by: string | null;
-  /** The decider's display name when they decided (null on decisions from before names were recorded). */
-  decided_by_name?: string | null;
-  // The tenant's name beside tenant_id in the review queue and a case's facts (absent on older gateways).
-  tenant_name?: string | null;
-  rationale?: string | null;
-  /** How the decider saw the content: opened it, decided without opening it (with a reason), or there was none to open. */
-  decided_content?: 'opened' | 'not_opened' | 'unavailable' | null;
-  not_opened_reason?: string | null;
-  snapshot: 'held' | 'purged' | 'not_retained';
-  purged_at: string | null;
-  /** Escalated as urgent: sorts first in the queue. */
-  urgent?: boolean;
-  escalation?: CaseEscalation | null;
-}
-
-export interface CaseEscalation {
-  at: string;
-  by: string;
-  by_name: string;
-  reason: string;
-  /** Who was told: the people whose queue shows the case as urgent. */
-  notified: { id: string; name: string }[];
-}
-
-export interface AccessEvent {
-  seq: number;
-  at: string;
-  actor: string;
-  case_id: string;
-  /** The actor's display name when the entry was written (absent on entries from before). */
-  actor_name?: string | null;
-  event: string;
-  /** What the tenant is shown: triage, escalation, appeal, legal_request or quality_audit (opens only). */
-  reason_code?: string | null;
-  reason: string | null;
-  previous_hash: string;
-  hash: string;
-}
-
-/** The decrypted snapshot: the request body as the client sent it and the answer's text. */
-export interface CaseExcerpt {
-  /** Where in the request the text sits, as a JSON path (messages[2].content[0].text, tools[0].description, …). */
-  location: string;
-  start: number;
-  end: number;
-  field_chars: number;
-  findings: string[];
-  text: string;
-}
-
-export interface CaseSnapshot {
-  /** The whole request body when it was small (16 KiB or less); otherwise null, and the excerpts carry the flagged text. */
-  request: unknown;
-  request_shape?: Record<string, unknown>;
-  excerpts?: CaseExcerpt[];
-  excerpts_truncated?: boolean;
-  response: string;
-  response_truncated?: boolean;
-}
-
-export interface OpenCaseResponse {
-  case: CaseView;
-  snapshot: CaseSnapshot;
-  access: AccessEvent;
-}
-
 // ---- backends (GET /backends, operator) ----
 
-export interface BackendTraffic {
-  requests: number;
-  errors: number;
-  requests_last_minute: number;
-  errors_last_minute: number;
-  error_rate_last_minute: number | null;
-}
-
-export interface BackendInfo {
-  id: string;
-  kind: string;
-  region: string;
-  data_zone: string | null;
-  operated_by: string;
-  models: string[] | null;
-  max_in_flight: number | null;
-  condition: 'healthy' | 'ejected' | 'probe_down' | 'overloaded';
-  health: string;
-  probed: boolean;
-  ejected_until: string | null;
-  consecutive_failures: number;
-  in_flight: number;
-  latency_ms: number | null;
-  traffic: BackendTraffic;
-}
-
-export interface BackendList {
-  at: string;
-  window_seconds: number;
-  total: BackendTraffic;
-  data: BackendInfo[];
-}
+export type BackendTraffic = Contract.BackendTrafficView;
+export type BackendInfo = Omit<Contract.BackendView, 'condition'> & { condition: 'healthy' | 'ejected' | 'probe_down' | 'overloaded' };
+export type BackendList = Omit<Contract.BackendListView, 'data'> & { data: BackendInfo[] };
 
 // ---- metrics (GET /metrics, operator): the node's Meridian.Gateway instruments ----
 
-export interface LiveSeries {
-  tags: Record<string, string>;
-  /** Counters: the sum since watching began; gauges: the last value. */
-  value: number | null;
-  count: number | null;
-  sum: number | null;
-  /** Histograms: cumulative counts per upper bound; the last bound is null (+Inf). */
-  buckets: { le: number | null; count: number }[] | null;
-}
-
-export interface LiveInstrument {
-  name: string;
-  unit: string | null;
-  description: string | null;
+export type LiveSeries = Contract.LiveSeriesView;
+export type LiveInstrument = Omit<Contract.LiveInstrumentView, 'kind'> & {
   kind: 'counter' | 'up_down_counter' | 'observed_counter' | 'gauge' | 'histogram';
-  series: LiveSeries[];
-}
-
-export interface LiveMetrics {
-  at: string;
-  watching_since: string;
-  idle_stop_seconds: number;
-  instruments: LiveInstrument[];
-}
+};
+export type LiveMetrics = Omit<Contract.LiveMetricsView, 'instruments'> & { instruments: LiveInstrument[] };
 
 // ---- usage per day (GET /tenants/{t}/usage/daily) ----
 
-export interface UsageNumbers {
-  requests: number;
-  input_tokens: number;
-  output_tokens: number;
-  cache_creation_input_tokens: number;
-  cache_read_input_tokens: number;
-  cost: string;
-}
-
-export interface DeploymentDay extends UsageNumbers {
-  deployment_id: string;
-  deployment_name: string;
-}
-
-export interface UsageDay extends UsageNumbers {
-  day: string;
-  deployments: DeploymentDay[];
-}
-
-export interface DailyUsage {
-  tenant_id: string;
-  period: string;
-  currency: string;
-  days: UsageDay[];
-  total: string;
-}
+export type DeploymentDay = Contract.DeploymentDayView;
+export type UsageDay = Contract.UsageDayView;
+export type DailyUsage = Contract.DailyUsageView;
 
 /** An RFC 9457 problem from the admin API (or an error from the data plane), with the fields at fault. */
 export class ApiError extends Error {
@@ -679,30 +391,5 @@ export function errorMessage(error: unknown): string {
 // ---- operator dashboard (GET /dashboard, operator) ----
 
 /** One hour or one group: counts from the receipts, cost from the usage ledger (null by backend). */
-export interface TrafficRow {
-  key: string;
-  name: string;
-  requests: number;
-  input_tokens: number;
-  output_tokens: number;
-  tokens: number;
-  cost: string | null;
-  errors: number;
-  rate_limited: number;
-  blocked: number;
-  fail_closed: number;
-}
-
-export interface Dashboard {
-  from: string;
-  to: string;
-  generated_at: string;
-  currency: string;
-  filters: { tenant: string | null; deployment: string | null; backend: string | null };
-  cost_filtered: boolean;
-  totals: TrafficRow;
-  hours: TrafficRow[];
-  by_tenant: TrafficRow[];
-  by_deployment: TrafficRow[];
-  by_backend: TrafficRow[];
-}
+export type TrafficRow = Contract.TrafficView;
+export type Dashboard = Contract.DashboardView;

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
+using Meridian.Admin.Contract;
 
 namespace Meridian.Cli.Admin;
 
@@ -72,7 +73,7 @@ internal sealed class AdminClient
     /// Reads every page of a list and returns the items with one JSON document in the API's own list shape
     /// (<c>{"data":[all items],"next_cursor":null}</c>), so <c>--json</c> output looks like one page holding everything.
     /// </summary>
-    public async Task<AdminResult<IReadOnlyList<T>>> ListAsync<T>(string path, JsonTypeInfo<Page<T>> type, CancellationToken cancellationToken)
+    public async Task<AdminResult<IReadOnlyList<T>>> ListAsync<T>(string path, JsonTypeInfo<ListResponse<T>> type, CancellationToken cancellationToken)
     {
         var items = new List<T>();
         var raw = new JsonArray();

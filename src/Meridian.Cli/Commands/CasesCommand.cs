@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Meridian.Admin.Contract;
 using Meridian.Cli.Admin;
 using Spectre.Console;
 
@@ -31,7 +32,7 @@ internal static class CasesCommand
                 }
 
                 var path = AdminClient.Path("cases") + (filters.Count > 0 ? "?" + string.Join('&', filters) : string.Empty);
-                var cases = await call.Api.ListAsync(path, CaseJsonContext.Default.PageTsCase, cancellationToken);
+                var cases = await call.Api.ListAsync(path, AdminJsonContext.Default.ListResponseCaseView, cancellationToken);
                 if (call.Json)
                 {
                     call.WriteJson(cases.Json);
@@ -69,7 +70,7 @@ internal static class CasesCommand
             {
                 var id = call.Value(openId)!;
                 var opened = await call.Api.PostAsync(AdminClient.Path("cases", id, "open"), new OpenCaseRequest(call.Value(reason)!, call.Value(reasonCode)!),
-                    CaseJsonContext.Default.OpenCaseRequest, CaseJsonContext.Default.OpenedCase, cancellationToken);
+                    AdminJsonContext.Default.OpenCaseRequest, AdminJsonContext.Default.OpenCaseResponse, cancellationToken);
                 if (call.Json)
                 {
                     call.WriteJson(opened.Json);
@@ -123,7 +124,7 @@ internal static class CasesCommand
                 var id = call.Value(decideId)!;
                 var decided = await call.Api.PostAsync(AdminClient.Path("cases", id, "decision"),
                     new DecideCaseRequest(call.Value(decision)!, call.Value(action) ?? "none", call.Value(rationale)!, call.Value(notOpened)),
-                    CaseJsonContext.Default.DecideCaseRequest, CaseJsonContext.Default.TsCase, cancellationToken);
+                    AdminJsonContext.Default.DecideCaseRequest, AdminJsonContext.Default.CaseView, cancellationToken);
                 if (call.Json)
                 {
                     call.WriteJson(decided.Json);
@@ -141,7 +142,7 @@ internal static class CasesCommand
             {
                 var id = call.Value(escalateId)!;
                 var escalated = await call.Api.PostAsync(AdminClient.Path("cases", id, "escalate"), new EscalateCaseRequest(call.Value(escalateReason)!),
-                    CaseJsonContext.Default.EscalateCaseRequest, CaseJsonContext.Default.JsonElement, cancellationToken);
+                    AdminJsonContext.Default.EscalateCaseRequest, AdminJsonContext.Default.JsonElement, cancellationToken);
                 if (call.Json)
                 {
                     call.WriteJson(escalated.Json);

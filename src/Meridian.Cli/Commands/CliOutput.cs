@@ -66,6 +66,9 @@ internal static class CliOutput
             ? time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture)
             : value;
 
+    /// <summary>An API timestamp as <c>2026-11-29 13:45:00Z</c> (UTC, to the second).</summary>
+    public static string? Time(DateTimeOffset? value) => value?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
     /// <summary>A count as a person reads it in a table: 600, 100k, 1M, 1.5M (exact only while short).</summary>
     public static string? Count(long? value) => value is not { } n ? null : n switch
     {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Meridian.Admin.Contract;
 using Meridian.Cli.Admin;
 using Spectre.Console;
 
@@ -21,8 +22,8 @@ internal static class DeployCommand
         hosting.AcceptOnlyFromAmong("platform", "publisher");
         var type = new Option<string?>("--type") { Description = "For platform hosting: how far processing may travel from the resource's region." };
         type.AcceptOnlyFromAmong("global", "datazone", "regional");
-        var rpm = new Option<long?>("--rpm") { Description = "Capacity: requests per minute." };
-        var tpm = new Option<long?>("--tpm") { Description = "Capacity: tokens per minute." };
+        var rpm = new Option<int?>("--rpm") { Description = "Capacity: requests per minute." };
+        var tpm = new Option<int?>("--tpm") { Description = "Capacity: tokens per minute." };
         var acknowledge = new Option<bool>("--acknowledge-data-may-leave-geography")
         {
             Description = "Required for --hosting publisher: you acknowledge that data may be processed outside the resource's geography.",
@@ -61,7 +62,7 @@ internal static class DeployCommand
                     $"Data sent to this deployment may be processed outside the geography of resource {resourceId}.");
             }
 
-            var capacity = call.Value(rpm) is null && call.Value(tpm) is null ? null : new Capacity(call.Value(rpm), call.Value(tpm));
+            var capacity = call.Value(rpm) is null && call.Value(tpm) is null ? null : new CapacityView(call.Value(rpm), call.Value(tpm));
             var request = new CreateDeploymentRequest(
                 call.Value(name)!, call.Value(offer)!, call.Value(model)!, hostingOption, call.Value(type), capacity,
                 SafeguardPolicy: call.Value(policy)!, AcknowledgeDataMayLeaveGeography: call.Value(acknowledge),
@@ -69,7 +70,7 @@ internal static class DeployCommand
             if (call.Value(dryRun))
             {
                 var plan = await call.Api.PostAsync(AdminClient.Path("resources", resourceId, "deployments") + "?dry_run=true", request,
-                    AdminJsonContext.Default.CreateDeploymentRequest, RoutingJsonContext.Default.DeploymentPlan, cancellationToken);
+                    AdminJsonContext.Default.CreateDeploymentRequest, AdminJsonContext.Default.DeploymentPlanView, cancellationToken);
                 if (call.Json)
                 {
                     call.WriteJson(plan.Json);
@@ -83,7 +84,7 @@ internal static class DeployCommand
             }
 
             var deployment = await call.Api.PostAsync(AdminClient.Path("resources", resourceId, "deployments"), request,
-                AdminJsonContext.Default.CreateDeploymentRequest, AdminJsonContext.Default.Deployment, cancellationToken);
+                AdminJsonContext.Default.CreateDeploymentRequest, AdminJsonContext.Default.DeploymentView, cancellationToken);
             if (call.Json)
             {
                 call.WriteJson(deployment.Json);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.CommandLine;
+using Meridian.Admin.Contract;
 using Meridian.Cli.Admin;
 using Spectre.Console;
 
@@ -15,7 +16,7 @@ internal static class DeploymentsCommand
             .WithAction(context, async (call, cancellationToken) =>
             {
                 var deployments = await call.Api.ListAsync(AdminClient.Path("resources", call.Value(resource)!, "deployments"),
-                    AdminJsonContext.Default.PageDeployment, cancellationToken);
+                    AdminJsonContext.Default.ListResponseDeploymentView, cancellationToken);
                 if (call.Json)
                 {
                     call.WriteJson(deployments.Json);
@@ -73,8 +74,8 @@ internal static class DeploymentsCommand
             bool? exemption = call.Value(grant) ? true : call.Value(revoke) ? false : null;
             var settings = call.Value(clear) ? JsonDocument.Parse("null").RootElement : SettingsOf(call.Value(safeguards));
             var updated = await call.Api.PatchAsync(AdminClient.Path("deployments", call.Value(id)!),
-                new UpdateDeploymentRequest(call.Value(reviewedBy), call.Value(retention), exemption, call.Value(policy), settings),
-                AdminJsonContext.Default.UpdateDeploymentRequest, AdminJsonContext.Default.Deployment, cancellationToken);
+                new UpdateDeploymentRequest(call.Value(reviewedBy), call.Value(retention), exemption, call.Value(policy)) { Safeguards = settings ?? default },
+                AdminJsonContext.Default.UpdateDeploymentRequest, AdminJsonContext.Default.DeploymentView, cancellationToken);
             if (call.Json)
             {
                 call.WriteJson(updated.Json);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Meridian.Admin.Contract;
 using Meridian.Cli.Admin;
 using Spectre.Console;
 
@@ -15,7 +16,7 @@ internal static class InvoicesCommand
             .WithAction(context, async (call, cancellationToken) =>
             {
                 var path = AdminClient.Path("tenants", call.Value(tenant)!, "invoices") + "?period=" + Uri.EscapeDataString(call.Value(period)!);
-                var invoice = await call.Api.GetAsync(path, BillingJsonContext.Default.Invoice, cancellationToken);
+                var invoice = await call.Api.GetAsync(path, AdminJsonContext.Default.InvoiceView, cancellationToken);
                 return Print(call, invoice);
             });
 
@@ -26,14 +27,14 @@ internal static class InvoicesCommand
             {
                 var path = AdminClient.Path("tenants", call.Value(issueTenant)!, "invoices", call.Value(issuePeriod)!, "issue");
                 var json = await call.Api.PostAsync(path, cancellationToken);
-                var invoice = System.Text.Json.JsonSerializer.Deserialize(json, BillingJsonContext.Default.Invoice)!;
-                return Print(call, new AdminResult<Invoice>(invoice, json));
+                var invoice = System.Text.Json.JsonSerializer.Deserialize(json, AdminJsonContext.Default.InvoiceView)!;
+                return Print(call, new AdminResult<InvoiceView>(invoice, json));
             });
 
         return new Command("invoices", "Invoices: what tenants owe per month, at the offers' prices when the tokens were used.") { show, issue };
     }
 
-    private static int Print(AdminCall call, AdminResult<Invoice> result)
+    private static int Print(AdminCall call, AdminResult<InvoiceView> result)
     {
         if (call.Json)
         {

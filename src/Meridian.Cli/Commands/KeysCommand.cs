@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Meridian.Admin.Contract;
 using Meridian.Cli.Admin;
 using Spectre.Console;
 
@@ -18,7 +19,7 @@ internal static class KeysCommand
             .WithAction(context, async (call, cancellationToken) =>
             {
                 var key = await call.Api.PostAsync(AdminClient.Path("resources", call.Value(createResource)!, "keys"),
-                    new CreateKeyRequest(call.Value(name)), AdminJsonContext.Default.CreateKeyRequest, AdminJsonContext.Default.ApiKey, cancellationToken);
+                    new CreateKeyRequest(call.Value(name)), AdminJsonContext.Default.CreateKeyRequest, AdminJsonContext.Default.KeyView, cancellationToken);
                 if (call.Json)
                 {
                     call.WriteJson(key.Json);
@@ -35,7 +36,7 @@ internal static class KeysCommand
             .WithAction(context, async (call, cancellationToken) =>
             {
                 var keys = await call.Api.ListAsync(AdminClient.Path("resources", call.Value(listResource)!, "keys"),
-                    AdminJsonContext.Default.PageApiKey, cancellationToken);
+                    AdminJsonContext.Default.ListResponseKeyView, cancellationToken);
                 if (call.Json)
                 {
                     call.WriteJson(keys.Json);
@@ -66,7 +67,7 @@ internal static class KeysCommand
             {
                 var oldId = call.Value(rotateId)!;
                 var key = await call.Api.PostAsync(AdminClient.Path("keys", oldId, "rotate"),
-                    new RotateKeyRequest(call.Value(overlap)), AdminJsonContext.Default.RotateKeyRequest, AdminJsonContext.Default.ApiKey, cancellationToken);
+                    new RotateKeyRequest(call.Value(overlap)), AdminJsonContext.Default.RotateKeyRequest, AdminJsonContext.Default.KeyView, cancellationToken);
                 if (call.Json)
                 {
                     call.WriteJson(key.Json);
@@ -101,7 +102,7 @@ internal static class KeysCommand
         return new Command("keys", "A resource's API keys.") { create, list, rotate, revoke };
     }
 
-    private static string Status(ApiKey key) => (key.Status ?? (key.RevokedAt is null ? "active" : "revoked")) switch
+    private static string Status(KeyView key) => (key.Status ?? (key.RevokedAt is null ? "active" : "revoked")) switch
     {
         "revoked" => $"[red]revoked {Markup.Escape(CliOutput.Time(key.RevokedAt) ?? "")}[/]",
         "expired" => $"[grey]expired {Markup.Escape(CliOutput.Time(key.ExpiresAt) ?? "")}[/]",
@@ -110,7 +111,7 @@ internal static class KeysCommand
         var status => $"[green]{Markup.Escape(status)}[/]",
     };
 
-    private static void PrintSecret(IAnsiConsole console, ApiKey key)
+    private static void PrintSecret(IAnsiConsole console, KeyView key)
     {
         if (key.Key is not { Length: > 0 } secret)
         {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Meridian.Admin.Contract;
 using Meridian.Cli.Admin;
 using Spectre.Console;
 
@@ -13,7 +14,7 @@ internal static class OffersCommand
         var list = new Command("list", "List the offers of the catalogue: models, hosting options, prices, current terms.")
             .WithAction(context, async (call, cancellationToken) =>
             {
-                var offers = await call.Api.ListAsync(AdminClient.Path("offers"), AdminJsonContext.Default.PageOffer, cancellationToken);
+                var offers = await call.Api.ListAsync(AdminClient.Path("offers"), AdminJsonContext.Default.ListResponseOfferView, cancellationToken);
                 if (call.Json)
                 {
                     call.WriteJson(offers.Json);
@@ -48,7 +49,7 @@ internal static class OffersCommand
         var show = new Command("show", "Show one offer: its models, prices per million tokens, hosting options and current terms.") { id }
             .WithAction(context, async (call, cancellationToken) =>
             {
-                var offer = await call.Api.GetAsync(AdminClient.Path("offers", call.Value(id)!), AdminJsonContext.Default.Offer, cancellationToken);
+                var offer = await call.Api.GetAsync(AdminClient.Path("offers", call.Value(id)!), AdminJsonContext.Default.OfferView, cancellationToken);
                 if (call.Json)
                 {
                     call.WriteJson(offer.Json);
@@ -68,11 +69,11 @@ internal static class OffersCommand
                 var wanted = call.Value(version);
                 if (wanted is null)
                 {
-                    var offer = await call.Api.GetAsync(AdminClient.Path("offers", offerId), AdminJsonContext.Default.Offer, cancellationToken);
+                    var offer = await call.Api.GetAsync(AdminClient.Path("offers", offerId), AdminJsonContext.Default.OfferView, cancellationToken);
                     wanted = offer.Value.Terms?.Version;
                 }
 
-                var versions = await call.Api.GetAsync(AdminClient.Path("offers", offerId, "terms"), AdminJsonContext.Default.PageTermsDocument, cancellationToken);
+                var versions = await call.Api.GetAsync(AdminClient.Path("offers", offerId, "terms"), AdminJsonContext.Default.ListResponseTermsDocumentView, cancellationToken);
                 if (versions.Value.Data.FirstOrDefault(t => t.Version == wanted) is not { } document)
                 {
                     call.Context.Error.MarkupLineInterpolated($"[red]error:[/] offer {offerId} has no terms version {wanted}; it has {string.Join(", ", versions.Value.Data.Select(t => t.Version))}.");
@@ -101,7 +102,7 @@ internal static class OffersCommand
         return new Command("offers", "The offer catalogue.") { list, show, terms };
     }
 
-    public static void Print(IAnsiConsole console, Offer offer)
+    public static void Print(IAnsiConsole console, OfferView offer)
     {
         var details = CliOutput.Details()
             .Row("Offer", offer.Id)

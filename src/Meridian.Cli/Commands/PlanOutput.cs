@@ -1,4 +1,4 @@
-using Meridian.Cli.Admin;
+using Meridian.Admin.Contract;
 using Spectre.Console;
 
 namespace Meridian.Cli.Commands;
@@ -6,7 +6,7 @@ namespace Meridian.Cli.Commands;
 /// <summary>Prints a deployment's dry run: its boundary, every backend with its verdict, and the features the boundary loses.</summary>
 internal static class PlanOutput
 {
-    public static void Write(AdminCall call, DeploymentPlan plan)
+    public static void Write(AdminCall call, DeploymentPlanView plan)
     {
         var hosting = plan.DeploymentType is null ? plan.HostingOption : $"{plan.HostingOption}, {plan.DeploymentType}";
         call.Out.MarkupLine($"Dry run: nothing was created. Model [bold]{CliOutput.Escape(plan.ModelId)}[/] on resource {CliOutput.Escape(plan.ResourceId)} "

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using Meridian.Cli.Admin;
+using Meridian.Core.Receipts;
 using Spectre.Console;
 
 namespace Meridian.Cli.Commands;
@@ -35,7 +36,7 @@ internal static class ReportCommand
                 }
 
                 var path = AdminClient.Path("tenants", call.Value(tenant)!, "boundary-report") + (query.Count > 0 ? "?" + string.Join('&', query) : string.Empty);
-                var report = await call.Api.GetAsync(path, RoutingJsonContext.Default.BoundaryReport, cancellationToken);
+                var report = await call.Api.GetAsync(path, AdminJsonContext.Default.BoundaryReportView, cancellationToken);
                 var chosen = call.Json ? "json" : call.Value(format);
                 if (chosen == "json")
                 {
@@ -63,7 +64,7 @@ internal static class ReportCommand
         return new Command("report", "Compliance reports.") { boundary };
     }
 
-    public static string Csv(BoundaryReport report)
+    public static string Csv(BoundaryReportView report)
     {
         var csv = new StringBuilder(
             "deployment_id,deployment_name,model,hosting_option,deployment_type,boundary,requests,processed,refused_before_routing,failed_closed,"
@@ -83,7 +84,7 @@ internal static class ReportCommand
         return csv.ToString();
     }
 
-    private static void WriteTable(AdminCall call, BoundaryReport report)
+    private static void WriteTable(AdminCall call, BoundaryReportView report)
     {
         call.Out.MarkupLine($"Boundary report for tenant [bold]{CliOutput.Escape(report.TenantId)}[/], {CliOutput.Escape(CliOutput.Time(report.From))} to {CliOutput.Escape(CliOutput.Time(report.To))}: "
             + $"{report.Requests} request(s), {report.Violations} violation(s).");
@@ -112,9 +113,9 @@ internal static class ReportCommand
         }
     }
 
-    private static string Openers(DeploymentBoundary d) => string.Join("; ", (d.ContentOpenedBy ?? []).Select(o => $"{o.Party}: {Number(o.Requests)}"));
+    private static string Openers(DeploymentBoundaryReport d) => string.Join("; ", (d.ContentOpenedBy ?? []).Select(o => $"{o.Party}: {Number(o.Requests)}"));
 
-    private static string Locations(DeploymentBoundary d, string separator) =>
+    private static string Locations(DeploymentBoundaryReport d, string separator) =>
         string.Join(separator, (d.ProcessedIn ?? []).Select(p =>
             $"{p.Operator}/{(p.Declared ? p.Region : "location undeclared")}/{p.DataZone ?? "-"}: {Number(p.Requests)}"));
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Meridian.Admin.Contract;
 using Meridian.Cli.Admin;
 using Spectre.Console;
 
@@ -14,7 +15,7 @@ internal static class ResourcesCommand
             .WithAction(context, async (call, cancellationToken) =>
             {
                 var resources = await call.Api.ListAsync(AdminClient.Path("tenants", call.Value(listTenant)!, "resources"),
-                    AdminJsonContext.Default.PageResource, cancellationToken);
+                    AdminJsonContext.Default.ListResponseResourceView, cancellationToken);
                 if (call.Json)
                 {
                     call.WriteJson(resources.Json);
@@ -46,7 +47,7 @@ internal static class ResourcesCommand
             {
                 var resource = await call.Api.PostAsync(AdminClient.Path("tenants", call.Value(createTenant)!, "resources"),
                     new CreateResourceRequest(call.Value(name)!, call.Value(region)!),
-                    AdminJsonContext.Default.CreateResourceRequest, AdminJsonContext.Default.Resource, cancellationToken);
+                    AdminJsonContext.Default.CreateResourceRequest, AdminJsonContext.Default.ResourceView, cancellationToken);
                 if (call.Json)
                 {
                     call.WriteJson(resource.Json);

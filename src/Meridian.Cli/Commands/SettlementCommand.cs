@@ -15,7 +15,7 @@ internal static class SettlementCommand
             .WithAction(context, async (call, cancellationToken) =>
             {
                 var path = AdminClient.Path("publishers", call.Value(publisher)!, "settlement") + "?period=" + Uri.EscapeDataString(call.Value(period)!);
-                var result = await call.Api.GetAsync(path, BillingJsonContext.Default.Settlement, cancellationToken);
+                var result = await call.Api.GetAsync(path, AdminJsonContext.Default.SettlementView, cancellationToken);
                 if (call.Json)
                 {
                     call.WriteJson(result.Json);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using Meridian.Admin.Contract;
 using Meridian.Cli.Admin;
 using Spectre.Console;
 
@@ -26,7 +27,7 @@ internal static class SubscribeCommand
             {
                 var tenantId = call.Value(tenant)!;
                 var offerId = call.Value(offer)!;
-                var current = (await call.Api.GetAsync(AdminClient.Path("offers", offerId), AdminJsonContext.Default.Offer, cancellationToken)).Value;
+                var current = (await call.Api.GetAsync(AdminClient.Path("offers", offerId), AdminJsonContext.Default.OfferView, cancellationToken)).Value;
                 if (current.Terms is not { } terms)
                 {
                     throw new AdminProtocolException($"offer '{offerId}' has no terms in its answer");
@@ -39,7 +40,7 @@ internal static class SubscribeCommand
             });
     }
 
-    private static async Task<int> AcceptAsync(AdminCall call, string tenantId, Offer offer, Terms terms, int version, CancellationToken cancellationToken)
+    private static async Task<int> AcceptAsync(AdminCall call, string tenantId, OfferView offer, TermsView terms, int version, CancellationToken cancellationToken)
     {
         if (version != terms.Version)
         {
@@ -47,8 +48,8 @@ internal static class SubscribeCommand
         }
 
         var subscription = await call.Api.PostAsync(AdminClient.Path("tenants", tenantId, "subscriptions"),
-            new CreateSubscriptionRequest(offer.Id, version),
-            AdminJsonContext.Default.CreateSubscriptionRequest, AdminJsonContext.Default.Subscription, cancellationToken);
+            new SubscribeRequest(offer.Id, version),
+            AdminJsonContext.Default.SubscribeRequest, AdminJsonContext.Default.SubscriptionView, cancellationToken);
         if (call.Json)
         {
             call.WriteJson(subscription.Json);
@@ -65,10 +66,10 @@ internal static class SubscribeCommand
         return AdminCommand.Ok;
     }
 
-    private static async Task<int> ShowTermsAsync(AdminCall call, string tenantId, Offer offer, Terms terms, CancellationToken cancellationToken)
+    private static async Task<int> ShowTermsAsync(AdminCall call, string tenantId, OfferView offer, TermsView terms, CancellationToken cancellationToken)
     {
         var subscriptions = await call.Api.ListAsync(AdminClient.Path("tenants", tenantId, "subscriptions"),
-            AdminJsonContext.Default.PageSubscription, cancellationToken);
+            AdminJsonContext.Default.ListResponseSubscriptionView, cancellationToken);
         var existing = subscriptions.Value.FirstOrDefault(s => s.OfferId == offer.Id);
         var upToDate = existing is not null && existing.TermsVersion >= terms.Version;
         var rerun = $"meridian subscribe --tenant {tenantId} --offer {offer.Id} --accept-terms {terms.Version}";

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Meridian.Admin.Contract;
 using Meridian.Cli.Admin;
 using Spectre.Console;
 
@@ -12,7 +13,7 @@ internal static class TenantsCommand
         var list = new Command("list", "List tenants (an operator-admin sees all; a tenant role sees its own).")
             .WithAction(context, async (call, cancellationToken) =>
             {
-                var tenants = await call.Api.ListAsync(AdminClient.Path("tenants"), AdminJsonContext.Default.PageTenant, cancellationToken);
+                var tenants = await call.Api.ListAsync(AdminClient.Path("tenants"), AdminJsonContext.Default.ListResponseTenantView, cancellationToken);
                 if (call.Json)
                 {
                     call.WriteJson(tenants.Json);
@@ -41,9 +42,9 @@ internal static class TenantsCommand
         var create = new Command("create", "Create a tenant (operator-admin).") { name, billingName, billingEmail }
             .WithAction(context, async (call, cancellationToken) =>
             {
-                var request = new CreateTenantRequest(call.Value(name)!, new BillingContact(call.Value(billingName), call.Value(billingEmail)));
+                var request = new CreateTenantRequest(call.Value(name)!, new BillingContactView(call.Value(billingName), call.Value(billingEmail)));
                 var tenant = await call.Api.PostAsync(AdminClient.Path("tenants"), request,
-                    AdminJsonContext.Default.CreateTenantRequest, AdminJsonContext.Default.Tenant, cancellationToken);
+                    AdminJsonContext.Default.CreateTenantRequest, AdminJsonContext.Default.TenantView, cancellationToken);
                 if (call.Json)
                 {
                     call.WriteJson(tenant.Json);

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Meridian.Cli.Admin;
 using Spectre.Console;
 
@@ -13,7 +12,7 @@ internal static class WorldCommand
         var show = new Command("show", "Show the geographies, data zones and regions deployments can be pinned to.")
             .WithAction(context, async (call, cancellationToken) =>
             {
-                var world = await call.Api.GetAsync(AdminClient.Path("world"), AdminJsonContext.Default.World, cancellationToken);
+                var world = await call.Api.GetAsync(AdminClient.Path("world"), AdminJsonContext.Default.WorldResponse, cancellationToken);
                 if (call.Json)
                 {
                     call.WriteJson(world.Json);
@@ -33,8 +32,7 @@ internal static class WorldCommand
 
                     foreach (var region in geography.RegionsWithoutZone ?? [])
                     {
-                        var (name, display) = RegionOf(region);
-                        table.AddRow(CliOutput.Escape(geography.Name), "[grey](no data zone)[/]", CliOutput.Escape(name), CliOutput.Escape(display));
+                        table.AddRow(CliOutput.Escape(geography.Name), "[grey](no data zone)[/]", CliOutput.Escape(region.Name), CliOutput.Escape(region.DisplayName));
                     }
                 }
 
@@ -43,14 +41,4 @@ internal static class WorldCommand
             });
         return new Command("world", "The operator's world: geographies, data zones, regions.") { show };
     }
-
-    /// <summary>A region outside any zone, given as an object (<c>{"name","display_name"}</c>) or as its name.</summary>
-    private static (string? Name, string? DisplayName) RegionOf(JsonElement region) => region.ValueKind switch
-    {
-        JsonValueKind.String => (region.GetString(), null),
-        JsonValueKind.Object => (
-            region.TryGetProperty("name", out var name) ? name.GetString() : null,
-            region.TryGetProperty("display_name", out var display) ? display.GetString() : null),
-        _ => (region.GetRawText(), null),
-    };
 }

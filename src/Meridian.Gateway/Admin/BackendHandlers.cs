@@ -5,44 +5,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Meridian.Gateway.Admin;
 
-/// <param name="RequestsLastMinute">Attempts in the last minute (twelve 5-second buckets, the newest partial).</param>
-/// <param name="ErrorRateLastMinute">Errors ÷ requests of the last minute, 0–1; null when there were no requests.</param>
-public sealed record BackendTrafficView(long Requests, long Errors, long RequestsLastMinute, long ErrorsLastMinute, double? ErrorRateLastMinute)
-{
-    public static BackendTrafficView Of(TrafficCounts counts) => new(
-        counts.Requests, counts.Errors, counts.RecentRequests, counts.RecentErrors,
-        counts.RecentRequests == 0 ? null : Math.Round((double)counts.RecentErrors / counts.RecentRequests, 4));
-}
-
-/// <summary>
-/// One backend as this node sees it now. Like the dry run, it names the backend by id, kind, location and operator:
-/// never its URL or credential.
-/// </summary>
-/// <param name="Region">Where it processes: a platform region, or a publisher's declared location (or "undeclared").</param>
-/// <param name="Models">The models it serves; null for every model.</param>
-/// <param name="Condition"><c>healthy</c>, <c>ejected</c> (after failed attempts), <c>probe_down</c> (its health probe fails), <c>overloaded</c> (at <c>max_in_flight</c>).</param>
-/// <param name="Probed">Whether an active health probe asks it (HTTP backends); in-process backends are judged by their attempts only.</param>
-/// <param name="LatencyMs">Moving average of the time to the first event; null until measured.</param>
-public sealed record BackendView(
-    string Id,
-    string Kind,
-    string Region,
-    string? DataZone,
-    string OperatedBy,
-    IReadOnlyList<string>? Models,
-    int? MaxInFlight,
-    string Condition,
-    string Health,
-    bool Probed,
-    DateTimeOffset? EjectedUntil,
-    int ConsecutiveFailures,
-    long InFlight,
-    double? LatencyMs,
-    BackendTrafficView Traffic);
-
-/// <param name="Total">The traffic of every backend together.</param>
-public sealed record BackendListView(DateTimeOffset At, int WindowSeconds, BackendTrafficView Total, IReadOnlyList<BackendView> Data);
-
 /// <summary>
 /// <c>GET /admin/v1/backends</c> (operator only): the backends of this node's routing registry with their live health,
 /// load and latency and their request and error counters. Everything comes from in-memory state the router keeps
@@ -103,4 +65,15 @@ public static class BackendHandlers
         BackendCondition.Overloaded => "overloaded",
         _ => "healthy",
     };
+}
+
+/// <summary>The backend list's counters as the handler answers them.</summary>
+internal static class BackendViews
+{
+    extension(BackendTrafficView)
+    {
+        public static BackendTrafficView Of(TrafficCounts counts) => new(
+            counts.Requests, counts.Errors, counts.RecentRequests, counts.RecentErrors,
+            counts.RecentRequests == 0 ? null : Math.Round((double)counts.RecentErrors / counts.RecentRequests, 4));
+    }
 }

@@ -7,31 +7,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Meridian.Gateway.Admin;
 
-/// <summary>One hour or one group of the operator dashboard: counts from the receipts, cost from the usage ledger.</summary>
-/// <param name="Key">The hour (RFC 3339), tenant id, deployment id or backend name; empty for requests that never reached one.</param>
-/// <param name="Name">The tenant's or deployment's name (the key again for an hour or a backend).</param>
-/// <param name="Cost">Priced like the invoice (the offer's price in effect in that hour); null by backend, which the ledger does not record.</param>
-public sealed record TrafficView(
-    string Key, string Name, long Requests, long InputTokens, long OutputTokens, long Tokens, string? Cost, long Errors, long RateLimited, long Blocked, long FailClosed);
-
-/// <param name="Hours">Every hour of the range, oldest first, zeros included, for the filters given.</param>
-/// <param name="Filters">The tenant, deployment and backend filters applied (null: all).</param>
-/// <param name="CostFiltered">False when a backend filter is applied: the cost then covers the tenant and deployment filters only.</param>
-public sealed record DashboardView(
-    DateTimeOffset From,
-    DateTimeOffset To,
-    DateTimeOffset GeneratedAt,
-    string Currency,
-    DashboardFilters Filters,
-    bool CostFiltered,
-    TrafficView Totals,
-    IReadOnlyList<TrafficView> Hours,
-    IReadOnlyList<TrafficView> ByTenant,
-    IReadOnlyList<TrafficView> ByDeployment,
-    IReadOnlyList<TrafficView> ByBackend);
-
-public sealed record DashboardFilters(string? Tenant, string? Deployment, string? Backend);
-
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(DashboardView))]
 public sealed partial class DashboardJsonContext : JsonSerializerContext;

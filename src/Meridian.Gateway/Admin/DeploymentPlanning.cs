@@ -124,38 +124,6 @@ public static class DeploymentPlanning
     }
 }
 
-/// <summary>The answer of <c>POST /admin/v1/resources/{resource}/deployments?dry_run=true</c>.</summary>
-public sealed record DeploymentPlanView(
-    bool DryRun,
-    bool WouldCreate,
-    string? RefusedBecause,
-    string ResourceId,
-    string Region,
-    string? DataZone,
-    string Geography,
-    string ModelId,
-    string HostingOption,
-    string? DeploymentType,
-    string Boundary,
-    int EligibleCount,
-    int UsableNow,
-    IReadOnlyList<PlannedBackendView> Backends,
-    IReadOnlyList<LostFeatureView> FeaturesLost);
-
-public sealed record PlannedBackendView(
-    string Id,
-    string Kind,
-    string Region,
-    string? DataZone,
-    string OperatedBy,
-    bool Eligible,
-    bool UsableNow,
-    IReadOnlyList<string> Reasons,
-    string Why,
-    string Health);
-
-public sealed record LostFeatureView(string Feature, string ModelId, IReadOnlyList<string> AvailableIn, string Description);
-
 /// <summary>Source-generated metadata for the routing and compliance shapes of the admin API (same options as <see cref="AdminJsonContext"/>).</summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,

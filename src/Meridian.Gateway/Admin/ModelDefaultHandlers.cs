@@ -68,7 +68,3 @@ public static class ModelDefaultHandlers
 
     private static ModelDefaultView View(ModelDefault value) => new(value.ModelId, value.DeploymentId, value.SetBy, value.SetAt);
 }
-
-public sealed record SetModelDefaultRequest(string? DeploymentId);
-
-public sealed record ModelDefaultView(string ModelId, string DeploymentId, string SetBy, DateTimeOffset SetAt);
