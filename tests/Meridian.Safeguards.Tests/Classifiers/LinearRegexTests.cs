@@ -70,26 +70,40 @@ public sealed class LexiconHeapTests
 {
     /// <summary>
     /// Both lexicons' matchers (one regex per rule, per group of six rules and per lexicon, plus the exceptions), built
-    /// and run over a few texts, retain under 40 MB: measured 2026-12-08, ≈ 270 MB before <see cref="LinearRegex"/>
-    /// and ≈ 30 MB after.
+    /// and run over the evaluation set, retain under 150 MB. Measured 2026-12-08 in a separate process: built, ≈ 285 MB
+    /// before <see cref="LinearRegex"/> and ≈ 63 MB after (most of it the engine's transition tables, 128–256 KB per
+    /// regex from the start); matching adds the states and derivatives it builds.
     /// </summary>
     [Fact]
-    public void The_built_in_lexicons_hold_less_than_40_MB_of_heap_once_built_and_used()
+    public void The_built_in_lexicons_hold_less_than_150_MB_of_heap_once_built_and_used()
     {
+        // The texts and the normalizer's pooled buffers exist before the first reading, so only the matchers count.
+        var texts = EvaluationSet.LoadBoth().Select(c => c.Text).ToList();
+        Normalize(texts, _ => { });
         var before = LiveHeap();
+
         var harm = new LexiconMatcher(HarmLexicon.Rules);
         var injection = new LexiconMatcher(PromptInjectionClassifier.Rules);
-        foreach (var text in EvaluationSet.LoadBoth().Select(c => c.Text).Take(200))
+        Normalize(texts, normalized =>
         {
-            using var normalized = NormalizedText.Create(text);
             harm.Match(normalized, [], work: null);
             injection.Match(normalized, [], work: null);
-        }
+        });
 
         var retained = LiveHeap() - before;
         GC.KeepAlive(harm);
         GC.KeepAlive(injection);
-        Assert.True(retained < 40L << 20, $"the lexicon matchers retain {retained >> 20} MB");
+        GC.KeepAlive(texts);
+        Assert.True(retained < 150L << 20, $"the lexicon matchers retain {retained >> 20} MB");
+    }
+
+    private static void Normalize(List<string> texts, Action<NormalizedText> use)
+    {
+        foreach (var text in texts)
+        {
+            using var normalized = NormalizedText.Create(text);
+            use(normalized);
+        }
     }
 
     private static long LiveHeap()
