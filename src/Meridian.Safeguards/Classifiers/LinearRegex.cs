@@ -12,12 +12,12 @@ namespace Meridian.Safeguards.Classifiers;
 /// operations) grow with the square of the pattern's distinct chars while the engine computes the pattern's minterms:
 /// ≈ 1.8 MB for one lexicon rule over the lower-case alphabet, ≈ 2.4 MB with the BDDs they hold. The finished matcher
 /// keeps the solver (for debug printing) although matching never touches it: it works on the minterms alone. With one
-/// regex per lexicon rule and per group, those caches were 230 of the idle gateway's 360 MB of heap (2026-12-08,
-/// <c>dotnet-dump</c>, 125 regexes). <see cref="Create"/> empties them once the regex is built; the regex matches
-/// exactly as before (<c>LinearRegexTests</c> compares every lexicon rule trimmed and untrimmed over the evaluation
-/// set). The caches are private to System.Text.RegularExpressions, so they are reached by name; where a runtime names
-/// them differently nothing is trimmed and the regex works as built (<c>LinearRegexTests</c> then fails, so an
-/// upgrade that moves them is noticed).
+/// regex per lexicon rule and per group, those caches were ≈ 230 of the idle gateway's 338 MB of live heap
+/// (2026-12-08, <c>dotnet-gcdump</c> and <c>dotnet-dump</c>, 113 regexes). <see cref="Create"/> empties them once the
+/// regex is built; the regex matches exactly as before (<c>LinearRegexTests</c> compares every lexicon rule trimmed and
+/// untrimmed over the evaluation set). The caches are private to System.Text.RegularExpressions, so they are reached
+/// by name; where a runtime names them differently nothing is trimmed and the regex works as built
+/// (<c>LinearRegexTests</c> then fails, so an upgrade that moves them is noticed).
 /// </remarks>
 internal static class LinearRegex
 {
