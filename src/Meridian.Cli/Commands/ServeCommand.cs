@@ -231,6 +231,12 @@ internal static class ServeCommand
                 return 2;
             }
 
+            // Startup leaves its scratch on the heap, dead: the safeguards' regex engine allocates several hundred MB
+            // while it builds the lexicons' automata. Without a compacting collection the process keeps that memory
+            // committed for its lifetime (≈ 60 MB of free space in gen 2 and 290 MB RSS at idle, 2026-12-08); one
+            // now, before the first request, returns it to the OS.
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             StartBanner.Print(address, options, demo, DemoIngressRefusal(app.Services.GetRequiredService<GatewaySnapshotProvider>().Current, options));
             await app.WaitForShutdownAsync(cancellationToken);

@@ -99,7 +99,7 @@ public sealed class BlocklistClassifier : IClassifier, IWindowedClassifier
         }
 
         var automaton = terms.Count == 0 ? null : new TermAutomaton(terms.Select(t => t.Trim()));
-        var regex = patterns.Count == 0 ? null : new Regex(string.Join('|', patterns.Select(p => "(?:" + p + ")")), Options);
+        var regex = patterns.Count == 0 ? null : LinearRegex.Create(string.Join('|', patterns.Select(p => "(?:" + p + ")")), Options);
         return new BlocklistClassifier(automaton, regex, category, severity);
     }
 

@@ -94,7 +94,7 @@ internal sealed class LexiconMatcher
         const RegexOptions common = RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture;
         try
         {
-            return new Regex(source, common | RegexOptions.NonBacktracking, Regex.InfiniteMatchTimeout);
+            return LinearRegex.Create(source, common);
         }
         catch (NotSupportedException)
         {
@@ -272,7 +272,7 @@ internal sealed class LexiconMatcher
     /// <summary>An <see cref="LexiconRule.Unless"/> pattern, anchored at the end of the rule's match; non-backtracking
     /// (it has no lookarounds), so the check is linear in the ≤ 64 chars it reads.</summary>
     internal static Regex CompileUnless(string pattern) =>
-        new($"^(?:{RelaxDoubles(pattern)})\\b", RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture | RegexOptions.NonBacktracking, Regex.InfiniteMatchTimeout);
+        LinearRegex.Create($"^(?:{RelaxDoubles(pattern)})\\b", RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture);
 
     /// <summary>
     /// One non-backtracking regex that matches wherever any of <paramref name="patterns"/> would (and possibly more:
@@ -289,8 +289,7 @@ internal sealed class LexiconMatcher
 
         try
         {
-            return new Regex($"\\b(?:{alternatives})\\b",
-                RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture | RegexOptions.NonBacktracking, Regex.InfiniteMatchTimeout);
+            return LinearRegex.Create($"\\b(?:{alternatives})\\b", RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture);
         }
         catch (NotSupportedException)
         {

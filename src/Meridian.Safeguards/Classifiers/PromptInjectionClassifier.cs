@@ -236,5 +236,5 @@ public sealed class PromptInjectionClassifier : IClassifier, IWindowedClassifier
     private static readonly Regex TurnMarker = Linear(@"(?m)^[ \t]*(?:#{1,3}[ \t]*)?(?:system|assistant|human)[ \t]*:");
 
     private static Regex Linear(string pattern) =>
-        new(pattern, RegexOptions.CultureInvariant | RegexOptions.IgnoreCase | RegexOptions.NonBacktracking, Regex.InfiniteMatchTimeout);
+        LinearRegex.Create(pattern, RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
 }
