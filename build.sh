@@ -485,23 +485,27 @@ run_tests() {
   local test_rc=0
   dotnet "${args[@]}" </dev/null || test_rc=$?
 
-  # The gateway suite once more with every store on PostgreSQL: the same tests, the other engine (docs/scale-out.md).
+  # The suites that touch the stores once more with every store on PostgreSQL: the same tests, the other engine
+  # (docs/scale-out.md). Each project gets its own trx prefix, so the second run never overwrites the first's file.
   if [[ -n "${MERIDIAN_TEST_POSTGRES:-}" ]]; then
-    log "testing Meridian.Gateway.Tests again on PostgreSQL stores (MERIDIAN_TEST_STORE=postgres)"
-    local -a pg_args=(
-      test tests/Meridian.Gateway.Tests/Meridian.Gateway.Tests.csproj -c "$CONFIG" --no-build -nologo
-      --results-directory "$RESULTS_DIR"
-      --logger "trx;LogFilePrefix=postgres"
-      --logger "console;verbosity=normal"
-      --blame-hang-timeout "${MERIDIAN_TEST_HANG_TIMEOUT:-20m}"
-      --blame-hang-dump-type none
-    )
-    if [[ $has_filter -eq 1 ]]; then
-      pg_args+=(--filter "$filter")
-    fi
-    MERIDIAN_TEST_STORE=postgres dotnet "${pg_args[@]}" </dev/null || test_rc=$?
+    local project
+    for project in Meridian.Gateway.Tests Meridian.Storage.Tests; do
+      log "testing $project again on PostgreSQL stores (MERIDIAN_TEST_STORE=postgres)"
+      local -a pg_args=(
+        test "tests/$project/$project.csproj" -c "$CONFIG" --no-build -nologo
+        --results-directory "$RESULTS_DIR"
+        --logger "trx;LogFilePrefix=postgres-$project"
+        --logger "console;verbosity=normal"
+        --blame-hang-timeout "${MERIDIAN_TEST_HANG_TIMEOUT:-20m}"
+        --blame-hang-dump-type none
+      )
+      if [[ $has_filter -eq 1 ]]; then
+        pg_args+=(--filter "$filter")
+      fi
+      MERIDIAN_TEST_STORE=postgres dotnet "${pg_args[@]}" </dev/null || test_rc=$?
+    done
   else
-    warn "MERIDIAN_TEST_POSTGRES is not set: the gateway suite ran on SQLite only"
+    warn "MERIDIAN_TEST_POSTGRES is not set: the gateway and storage suites ran on SQLite only"
   fi
 
   # Stop services now so that the summary really is the last line printed.

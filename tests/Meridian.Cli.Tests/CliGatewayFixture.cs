@@ -1,15 +1,7 @@
-using Meridian.Gateway.Configuration;
-using Meridian.Gateway.Hosting;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.DependencyInjection;
-
 namespace Meridian.Cli.Tests;
 
 /// <summary>
-/// One real gateway (Kestrel on a free loopback port, SQLite files in a fresh folder, the demo marketplace seeded)
+/// One real gateway (<see cref="GatewayNode"/>: a free loopback port, a fresh data folder, the demo marketplace seeded)
 /// with a known admin token, and a <see cref="CliRunner"/> pointed at it through the environment, as a user would be.
 /// </summary>
 public sealed class CliGatewayFixture : IAsyncLifetime
@@ -17,9 +9,10 @@ public sealed class CliGatewayFixture : IAsyncLifetime
     public const string DemoKey = "mk-test0003-Pw4nK8sLq2Zx6Rv9Tb3Hc7Jd";
     public const string AdminToken = "mat-test0001-Fq2Lp8Xz4Rw7Nc3Vb6Hj9Ks5";
 
-    private readonly List<WebApplication> _apps = [];
+    private readonly List<GatewayNode> _nodes = [];
+    private readonly TestDataDirectory _data = new("cli-tests");
 
-    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "meridian-cli-tests", Guid.NewGuid().ToString("N"));
+    public string DataDirectory => _data.Path;
 
     /// <summary>The gateway's root without a trailing slash, e.g. <c>http://127.0.0.1:41234</c>.</summary>
     public string Url { get; private set; } = null!;
@@ -43,17 +36,12 @@ public sealed class CliGatewayFixture : IAsyncLifetime
     /// </summary>
     public async Task<string> StartNodeAsync(string ingressRegion)
     {
-        var (app, _) = GatewayHost.Build(new GatewayOptions
-        {
-            Port = 0,
-            DataDirectory = DataDirectory,
-            DemoKey = DemoKey,
-            AdminToken = AdminToken,
-            IngressRegion = ingressRegion,
-        });
-        _apps.Add(app);
-        await app.StartAsync(TestContext.Current.CancellationToken);
-        return app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        var options = GatewayNode.Options(DataDirectory, DemoKey);
+        options.AdminToken = AdminToken;
+        options.IngressRegion = ingressRegion;
+        var node = await GatewayNode.StartAsync(options, cancellationToken: TestContext.Current.CancellationToken);
+        _nodes.Add(node);
+        return node.BaseUrl;
     }
 
     /// <summary>A client for the data plane (<c>/v1/…</c>) of the first node, or of the node at <paramref name="url"/>; no credentials attached.</summary>
@@ -61,22 +49,12 @@ public sealed class CliGatewayFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var app in _apps)
+        foreach (var node in _nodes)
         {
-            await app.StopAsync(CancellationToken.None);
-            await app.DisposeAsync();
+            await node.DisposeAsync();
         }
 
-        _apps.Clear();
-
-        SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(DataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Best effort: a temp folder left behind is not a test failure.
-        }
+        _nodes.Clear();
+        _data.Dispose();
     }
 }

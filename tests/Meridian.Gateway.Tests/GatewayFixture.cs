@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Text;
 using Meridian.Core.Keys;
@@ -7,15 +6,11 @@ using Meridian.Gateway.Hosting;
 using Meridian.Storage.Control;
 using Meridian.Storage.Sql;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Meridian.Gateway.Tests;
 
 /// <summary>
-/// One real gateway (Kestrel on a free loopback port) over a fresh data directory with the demo world seeded.
+/// One real gateway (<see cref="GatewayNode"/>) over a fresh data directory with the demo world seeded.
 /// Used as a class fixture, or created directly by a test that needs to stop the gateway itself.
 /// </summary>
 public class GatewayFixture : IAsyncLifetime
@@ -24,14 +19,11 @@ public class GatewayFixture : IAsyncLifetime
     public const string DeploymentName = "claude-sonnet-5";
     public const string TenantId = "ten_demo";
 
-    private WebApplication? _app;
+    private readonly TestDataDirectory _data = new("gateway-tests");
+    private readonly GatewayLog _log = new();
+    private GatewayNode? _node;
 
-    public GatewayFixture()
-    {
-        DataDirectory = Path.Combine(Path.GetTempPath(), "meridian-gateway-tests", Guid.NewGuid().ToString("N"));
-    }
-
-    public string DataDirectory { get; }
+    public string DataDirectory => _data.Path;
 
     /// <summary>The gateway's root, e.g. <c>http://127.0.0.1:41234/</c> (always with a trailing slash).</summary>
     public Uri BaseAddress { get; private set; } = null!;
@@ -39,16 +31,15 @@ public class GatewayFixture : IAsyncLifetime
     /// <summary>The root without the trailing slash, the form SDKs take as their base URL.</summary>
     public string BaseUrl => BaseAddress.GetLeftPart(UriPartial.Authority);
 
-    public WebApplication App => _app ?? throw new InvalidOperationException("The gateway is not running.");
+    public WebApplication App => _node?.App ?? throw new InvalidOperationException("The gateway is not running.");
 
     /// <summary>Warnings and errors the gateway logged, for assertion messages.</summary>
-    public ConcurrentQueue<string> Log { get; } = new();
+    public IReadOnlyList<string> Log => _log.Lines;
 
-    public string LogText => string.Join(Environment.NewLine, Log);
+    public string LogText => _log.Text;
 
     public async ValueTask InitializeAsync()
     {
-        Directory.CreateDirectory(DataDirectory);
         if (PreparesWorld)
         {
             // Seed the demo world first so the extra rows can reference its regions, offer and tenant; the gateway
@@ -60,38 +51,26 @@ public class GatewayFixture : IAsyncLifetime
             PrepareWorld(control, new ApiKeyHasher(data.LoadOrCreateKeyHashSecret()), now);
         }
 
-        var options = new GatewayOptions
-        {
-            Port = 0,
-            DataDirectory = DataDirectory,
-            DemoKey = DemoKey,
-            IngressRegion = "eastus",
-        }.OnTestStore();
+        var options = GatewayNode.Options(DataDirectory, DemoKey);
         Configure(options);
-        var (app, _) = GatewayHost.Build(
-            options,
-            logging => logging.AddProvider(new QueueLoggerProvider(Log)).SetMinimumLevel(LogLevel.Warning));
-        _app = app;
-        await app.StartAsync(TestContext.Current.CancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        BaseAddress = new Uri(address.EndsWith('/') ? address : address + "/");
+        _node = await GatewayNode.StartAsync(options, _log, TestContext.Current.CancellationToken);
+        BaseAddress = _node.BaseAddress;
     }
 
     /// <summary>Stops the gateway (flushing queued receipts) and disposes it. The data directory stays.</summary>
     public async Task StopAsync()
     {
-        if (_app is { } app)
+        if (_node is { } node)
         {
-            _app = null;
-            await app.StopAsync(CancellationToken.None);
-            await app.DisposeAsync();
+            _node = null;
+            await node.StopAsync();
         }
     }
 
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
-        TestStores.DeleteDataDirectory(DataDirectory);
+        _data.Dispose();
 
         GC.SuppressFinalize(this);
     }
@@ -124,31 +103,6 @@ public class GatewayFixture : IAsyncLifetime
     /// <summary>Adds rows to the control store before the gateway starts (only when <see cref="PreparesWorld"/>).</summary>
     protected virtual void PrepareWorld(ControlStore control, ApiKeyHasher hasher, DateTimeOffset now)
     {
-    }
-
-    private sealed class QueueLoggerProvider(ConcurrentQueue<string> sink) : ILoggerProvider
-    {
-        public ILogger CreateLogger(string categoryName) => new QueueLogger(sink, categoryName);
-
-        public void Dispose()
-        {
-        }
-    }
-
-    private sealed class QueueLogger(ConcurrentQueue<string> sink, string category) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (IsEnabled(logLevel))
-            {
-                sink.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
-            }
-        }
     }
 }
 

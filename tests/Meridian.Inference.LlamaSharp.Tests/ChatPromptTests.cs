@@ -1,5 +1,6 @@
 using Meridian.Protocol.Streaming;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Meridian.Inference.LlamaSharp.Tests;
 
@@ -68,11 +69,11 @@ public sealed class ChatPromptTests(TinyModelFixture model) : IClassFixture<Tiny
     {
         var path = Path.Combine(model.Directory, "odd-template.gguf");
         TinyGguf.Write(path, TinyModelFixture.Seed, chatTemplate: "{{ bos }}{% for m in messages %}[[{{ m.content }}]]{% endfor %}");
-        var logger = new TestLogger<LlamaSharpBackend>();
+        var logger = new FakeLogger<LlamaSharpBackend>();
         using var backend = new LlamaSharpBackend(new LlamaSharpOptions { ModelPath = path }, logger);
 
         Assert.Equal("plain", backend.PromptFormat);
-        Assert.Contains(logger.Entries, e => e.Level == LogLevel.Warning && e.Event.Id == LogEvents.UnsupportedChatTemplate);
+        Assert.Contains(logger.Collector.GetSnapshot(), e => e.Level == LogLevel.Warning && e.Id.Id == LogEvents.UnsupportedChatTemplate);
 
         using var call = Requests.Simple(3);
         var (_, message) = await Requests.RunAsync(backend, call.Value, Ct);

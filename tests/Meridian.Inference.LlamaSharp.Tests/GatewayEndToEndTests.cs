@@ -2,14 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using Meridian.Gateway.Configuration;
-using Meridian.Gateway.Hosting;
 using Meridian.Storage.Control;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Meridian.Inference.LlamaSharp.Tests;
 
@@ -22,53 +15,35 @@ public sealed class GatewayEndToEndTests : IAsyncLifetime
     private const string DemoKey = "mk-llama001-Qm4vT8zLw2PxR6nB3sKd9fHy";
     private const string BackendId = "llama-eastus";
 
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "meridian-llamasharp-gateway", Guid.NewGuid().ToString("N"));
-    private WebApplication? _app;
+    private readonly TestDataDirectory _directory = new("llamasharp-gateway");
+    private GatewayNode? _node;
     private HttpClient _client = null!;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public async ValueTask InitializeAsync()
     {
-        Directory.CreateDirectory(_directory);
-        var model = Path.Combine(_directory, "tiny.gguf");
+        var model = Path.Combine(_directory.Path, "tiny.gguf");
         TinyGguf.Write(model, TinyModelFixture.Seed);
-        var config = Path.Combine(_directory, "meridian.json");
+        var config = Path.Combine(_directory.Path, "meridian.json");
         await File.WriteAllTextAsync(config, $$"""
             { "backends": [ { "id": "{{BackendId}}", "kind": "llamasharp", "model_path": {{JsonSerializer.Serialize(model)}}, "region": "{{DemoSeed.ResourceRegion}}" } ] }
             """, Ct);
 
-        var (app, _) = GatewayHost.Build(new GatewayOptions
-        {
-            Port = 0,
-            DataDirectory = Path.Combine(_directory, "data"),
-            DemoKey = DemoKey,
-            ConfigFile = config,
-        });
-        _app = app;
-        await app.StartAsync(Ct);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        _client = new HttpClient { BaseAddress = new Uri(address.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(60) };
+        var options = GatewayNode.Options(Path.Combine(_directory.Path, "data"), DemoKey);
+        options.ConfigFile = config;
+        _node = await GatewayNode.StartAsync(options, cancellationToken: Ct);
+        _client = _node.Http;
     }
 
     public async ValueTask DisposeAsync()
     {
-        _client.Dispose();
-        if (_app is { } app)
+        if (_node is { } node)
         {
-            await app.StopAsync(CancellationToken.None);
-            await app.DisposeAsync();
+            await node.DisposeAsync();
         }
 
-        SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Best effort.
-        }
+        _directory.Dispose();
     }
 
     [Fact]

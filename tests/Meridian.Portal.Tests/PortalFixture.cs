@@ -1,16 +1,9 @@
-using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Meridian.Gateway.Configuration;
 using Meridian.Gateway.Hosting;
 using Meridian.Gateway.Portal;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
 
 [assembly: AssemblyFixture(typeof(Meridian.Portal.Tests.PortalFixture))]
@@ -40,13 +33,14 @@ public sealed class PortalFixture : IAsyncLifetime
     /// <summary>Violence at <c>medium</c> in the input: the default policy flags it (a case is opened) and still answers.</summary>
     public const string FlaggedText = "Someone should shoot that politician.";
 
-    private WebApplication? _app;
-
-    private readonly List<WebApplication> _extraNodes = [];
+    private readonly TestDataDirectory _data = new("portal-tests");
+    private readonly GatewayLog _log = new();
+    private readonly List<GatewayNode> _extraNodes = [];
+    private GatewayNode? _node;
     private IPlaywright? _playwright;
     private Task<string>? _demoCase;
 
-    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "meridian-portal-tests", Guid.NewGuid().ToString("N"));
+    public string DataDirectory => _data.Path;
 
     /// <summary>The gateway's root, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
     public Uri BaseAddress { get; private set; } = null!;
@@ -55,7 +49,7 @@ public sealed class PortalFixture : IAsyncLifetime
 
     public IBrowser Browser { get; private set; } = null!;
 
-    public ConcurrentQueue<string> Log { get; } = new();
+    public IReadOnlyList<string> Log => _log.Lines;
 
     /// <summary>Where screenshots go: <c>artifacts/portal-screenshots/</c> at the repository root.</summary>
     public static string ScreenshotDirectory { get; } = Path.Combine(RepositoryRoot(), "artifacts", "portal-screenshots");
@@ -79,16 +73,10 @@ public sealed class PortalFixture : IAsyncLifetime
                 "to build web/ (see src/Meridian.Gateway/Portal/Portal.targets).");
         }
 
-        Directory.CreateDirectory(DataDirectory);
         Directory.CreateDirectory(ScreenshotDirectory);
-        var (app, _) = GatewayHost.Build(
-            new GatewayOptions { Port = 0, DataDirectory = DataDirectory, DemoKey = DemoKey, AdminToken = OperatorToken },
-            logging => logging.AddProvider(new QueueLoggerProvider(Log)).SetMinimumLevel(LogLevel.Warning));
-        _app = app;
-        await app.StartAsync(TestContext.Current.CancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        BaseAddress = new Uri(address.EndsWith('/') ? address : address + "/");
-        Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        _node = await GatewayNode.StartAsync(Options(), _log, TestContext.Current.CancellationToken);
+        BaseAddress = _node.BaseAddress;
+        Http = _node.Http;
 
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -112,21 +100,18 @@ public sealed class PortalFixture : IAsyncLifetime
     /// <summary>One more node on the same data folder, set up as <paramref name="configure"/> says; returns its root.</summary>
     public async Task<Uri> NodeAsync(Action<GatewayOptions> configure)
     {
-        var options = new GatewayOptions { Port = 0, DataDirectory = DataDirectory, DemoKey = DemoKey, AdminToken = OperatorToken };
+        var options = Options();
         configure(options);
-        var (app, _) = GatewayHost.Build(options, logging => logging.AddProvider(new QueueLoggerProvider(Log)).SetMinimumLevel(LogLevel.Warning));
-        _extraNodes.Add(app);
-        await app.StartAsync(TestContext.Current.CancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new Uri(address.EndsWith('/') ? address : address + "/");
+        var node = await GatewayNode.StartAsync(options, _log, TestContext.Current.CancellationToken);
+        _extraNodes.Add(node);
+        return node.BaseAddress;
     }
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var node in _extraNodes)
+        foreach (var extra in _extraNodes)
         {
-            await node.StopAsync(CancellationToken.None);
-            await node.DisposeAsync();
+            await extra.DisposeAsync();
         }
 
         if (Browser is not null)
@@ -135,22 +120,19 @@ public sealed class PortalFixture : IAsyncLifetime
         }
 
         _playwright?.Dispose();
-        Http?.Dispose();
-        if (_app is { } app)
+        if (_node is { } node)
         {
-            await app.StopAsync(CancellationToken.None);
-            await app.DisposeAsync();
+            await node.DisposeAsync();
         }
 
-        SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(DataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Best effort: a temp folder left behind is not a test failure.
-        }
+        _data.Dispose();
+    }
+
+    private GatewayOptions Options()
+    {
+        var options = GatewayNode.Options(DataDirectory, DemoKey);
+        options.AdminToken = OperatorToken;
+        return options;
     }
 
     /// <summary>
@@ -331,30 +313,5 @@ public sealed class PortalFixture : IAsyncLifetime
         }
 
         return Directory.GetCurrentDirectory();
-    }
-
-    private sealed class QueueLoggerProvider(ConcurrentQueue<string> sink) : ILoggerProvider
-    {
-        public ILogger CreateLogger(string categoryName) => new QueueLogger(sink, categoryName);
-
-        public void Dispose()
-        {
-        }
-    }
-
-    private sealed class QueueLogger(ConcurrentQueue<string> sink, string category) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (IsEnabled(logLevel))
-            {
-                sink.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
-            }
-        }
     }
 }

@@ -1,12 +1,13 @@
 using Meridian.Protocol.Errors;
 using Meridian.Safeguards.Policies;
+using Microsoft.Extensions.Logging.Testing;
 using static Meridian.Safeguards.Tests.TestSupport;
 
 namespace Meridian.Safeguards.Tests;
 
 public sealed class ScreenerTests
 {
-    private readonly RecordingLogger<Screener> _log = new();
+    private readonly FakeLogger<Screener> _log = new();
     private readonly Screener _screener;
 
     public ScreenerTests() => _screener = Screener.CreateDefault(_log);
@@ -113,7 +114,7 @@ public sealed class ScreenerTests
         Assert.Equal("annotate:unavailable=broken", open.Compact);
         Assert.Equal("block:unavailable=broken", closed.Compact);
         Assert.Equal("classifier 'broken' was unavailable (exception) and the policy fails closed", closed.Reason);
-        Assert.DoesNotContain(_log.Entries, e => e.Message.Contains("canary-7f3a", StringComparison.Ordinal));
+        Assert.DoesNotContain(_log.Collector.GetSnapshot(), e => $"{e.Message} {e.Exception}".Contains("canary-7f3a", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -125,7 +126,7 @@ public sealed class ScreenerTests
         var verdict = await _screener.ScreenInputAsync(request, SafeguardPolicy.Default, Ct);
 
         Assert.True(verdict.IsBlocked);
-        var entry = Assert.Single(_log.Entries);
+        var entry = Assert.Single(_log.Collector.GetSnapshot());
         Assert.Equal(3002, entry.Id.Id);
         Assert.Equal("Input blocked by safeguard policy default: block:pii=low;prompt_injection=high", entry.Message);
         Assert.DoesNotContain("canary", entry.Message, StringComparison.Ordinal);

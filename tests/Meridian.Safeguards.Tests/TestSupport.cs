@@ -1,7 +1,5 @@
-using System.Collections.Concurrent;
 using Meridian.Protocol.Errors;
 using Meridian.Protocol.Messages;
-using Microsoft.Extensions.Logging;
 
 namespace Meridian.Safeguards.Tests;
 
@@ -23,20 +21,6 @@ internal static class TestSupport
         (await classifier.ClassifyAsync(new ScreeningText(text, source), Ct)).Findings;
 
     public static string Matched(string text, Finding finding) => text.Substring(finding.Start, finding.Length);
-}
-
-/// <summary>Records every formatted log line, to prove none carries content.</summary>
-internal sealed class RecordingLogger<T> : ILogger<T>
-{
-    public ConcurrentQueue<(LogLevel Level, EventId Id, string Message)> Entries { get; } = new();
-
-    public IDisposable? BeginScope<TState>(TState state)
-        where TState : notnull => null;
-
-    public bool IsEnabled(LogLevel logLevel) => true;
-
-    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-        Entries.Enqueue((logLevel, eventId, formatter(state, exception) + (exception is null ? "" : " " + exception)));
 }
 
 /// <summary>A classifier outside the built-ins (so the stream screener runs it per segment) that answers as told.</summary>

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using Meridian.Gateway.Configuration;
 using Meridian.Storage.Control;
 
 namespace Meridian.Gateway.Tests.Admin;
@@ -466,31 +465,25 @@ public sealed class AdminApiTests(AdminServer server) : IClassFixture<AdminServe
     [Fact]
     public async Task A_first_start_creates_an_operator_token_shown_once()
     {
-        var directory = Path.Combine(Path.GetTempPath(), "meridian-admin-tests", Guid.NewGuid().ToString("N"));
-        try
-        {
-            var options = new GatewayOptions { Port = 0, DataDirectory = directory }.OnTestStore();
-            var (first, firstReport) = Hosting.GatewayHost.Build(options);
-            await first.DisposeAsync();
-            var token = firstReport.NewAdminToken;
-            Assert.NotNull(token);
-            Assert.StartsWith("mat-", token, StringComparison.Ordinal);
+        using var data = new TestDataDirectory("admin-tests");
+        var directory = data.Path;
+        var options = GatewayNode.Options(directory, demoKey: null).OnTestStore();
+        var (first, firstReport) = Hosting.GatewayHost.Build(options);
+        await first.DisposeAsync();
+        var token = firstReport.NewAdminToken;
+        Assert.NotNull(token);
+        Assert.StartsWith("mat-", token, StringComparison.Ordinal);
 
-            var (second, secondReport) = Hosting.GatewayHost.Build(options);
-            await second.DisposeAsync();
-            Assert.Null(secondReport.NewAdminToken);
+        var (second, secondReport) = Hosting.GatewayHost.Build(options);
+        await second.DisposeAsync();
+        Assert.Null(secondReport.NewAdminToken);
 
-            using var control = TestStores.Control(directory);
-            var tokens = new AdminTokenStore(control);
-            var hasher = new Core.Keys.ApiKeyHasher(new DataDirectory(directory).LoadOrCreateKeyHashSecret());
-            var stored = tokens.FindLive(hasher.Hash(token));
-            Assert.NotNull(stored);
-            Assert.Equal(Core.Access.AdminRole.OperatorAdmin, stored.Role);
-        }
-        finally
-        {
-            TestStores.DeleteDataDirectory(directory);
-        }
+        using var control = TestStores.Control(directory);
+        var tokens = new AdminTokenStore(control);
+        var hasher = new Core.Keys.ApiKeyHasher(new Configuration.DataDirectory(directory).LoadOrCreateKeyHashSecret());
+        var stored = tokens.FindLive(hasher.Hash(token));
+        Assert.NotNull(stored);
+        Assert.Equal(Core.Access.AdminRole.OperatorAdmin, stored.Role);
     }
 
     /// <summary>A new offer, a new tenant subscribed to it, and a resource of that tenant in swedencentral.</summary>

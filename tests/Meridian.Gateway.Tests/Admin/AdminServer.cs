@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -6,10 +5,6 @@ using System.Text.Json;
 using Meridian.Gateway.Configuration;
 using Meridian.Gateway.Hosting;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Meridian.Gateway.Tests.Admin;
 
@@ -30,48 +25,35 @@ public sealed class AdminServer : IAsyncLifetime
     public const string DefaultIngressRegion = "swedencentral";
 
     private readonly List<Node> _nodes = [];
+    private readonly TestDataDirectory _data = new("admin-tests");
+    private readonly GatewayLog _log = new();
 
-    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "meridian-admin-tests", Guid.NewGuid().ToString("N"));
+    public string DataDirectory => _data.Path;
 
     public Node Main => _nodes[0];
 
     public HttpClient Http => Main.Http;
 
-    public ConcurrentQueue<string> Log { get; } = new();
+    public IReadOnlyList<string> Log => _log.Lines;
 
     /// <summary>Applied to the options of every node this server starts (a cluster's Redis, say).</summary>
     public Action<GatewayOptions>? Configure { get; init; }
 
-    public string LogText => string.Join(Environment.NewLine, Log);
+    public string LogText => _log.Text;
 
-    public async ValueTask InitializeAsync()
-    {
-        Directory.CreateDirectory(DataDirectory);
-        await StartNodeAsync();
-    }
+    public async ValueTask InitializeAsync() => await StartNodeAsync();
 
     /// <summary>Starts one more gateway node on the same data directory (same control store, same key-hashing secret).</summary>
     public async Task<Node> StartNodeAsync(string? adminToken = OperatorToken, string ingressRegion = DefaultIngressRegion)
     {
-        var options = new GatewayOptions
-        {
-            Port = 0,
-            DataDirectory = DataDirectory,
-            DemoKey = DemoKey,
-            AdminToken = adminToken,
-            IngressRegion = ingressRegion,
-        };
+        var options = GatewayNode.Options(DataDirectory, DemoKey);
+        options.AdminToken = adminToken;
+        options.IngressRegion = ingressRegion;
 
         // Tests stand publishers' endpoints up on loopback; a real operator would have to allow that range explicitly.
         options.AllowedBackendNetworks.Add(System.Net.IPNetwork.Parse("127.0.0.0/8"));
         Configure?.Invoke(options);
-        options.OnTestStore();
-        var (app, demo) = GatewayHost.Build(
-            options,
-            logging => logging.AddProvider(new QueueLoggerProvider(Log)).SetMinimumLevel(LogLevel.Warning));
-        await app.StartAsync(TestContext.Current.CancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var node = new Node(app, demo, new Uri(address.EndsWith('/') ? address : address + "/"));
+        var node = new Node(await GatewayNode.StartAsync(options, _log, TestContext.Current.CancellationToken));
         _nodes.Add(node);
         return node;
     }
@@ -83,7 +65,7 @@ public sealed class AdminServer : IAsyncLifetime
             await node.DisposeAsync();
         }
 
-        TestStores.DeleteDataDirectory(DataDirectory);
+        _data.Dispose();
     }
 
     /// <inheritdoc cref="Node.SendAsync"/>
@@ -116,13 +98,13 @@ public sealed class AdminServer : IAsyncLifetime
     }
 
     /// <summary>One gateway process-in-a-process.</summary>
-    public sealed class Node(WebApplication app, DemoReport demo, Uri baseAddress) : IAsyncDisposable
+    public sealed class Node(GatewayNode node) : IAsyncDisposable
     {
-        public WebApplication App { get; } = app;
+        public WebApplication App => node.App;
 
-        public DemoReport Demo { get; } = demo;
+        public DemoReport Demo => node.Demo;
 
-        public HttpClient Http { get; } = new() { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        public HttpClient Http => node.Http;
 
         /// <summary>
         /// Sends an admin request. <paramref name="body"/> is serialised as JSON, or sent verbatim when it is a
@@ -155,37 +137,7 @@ public sealed class AdminServer : IAsyncLifetime
             return new AdminResponse(response.StatusCode, parsed, text, response.Headers.ETag?.Tag, response.Content.Headers.ContentType?.MediaType);
         }
 
-        public async ValueTask DisposeAsync()
-        {
-            Http.Dispose();
-            await App.StopAsync(CancellationToken.None);
-            await App.DisposeAsync();
-        }
-    }
-
-    private sealed class QueueLoggerProvider(ConcurrentQueue<string> sink) : ILoggerProvider
-    {
-        public ILogger CreateLogger(string categoryName) => new QueueLogger(sink, categoryName);
-
-        public void Dispose()
-        {
-        }
-    }
-
-    private sealed class QueueLogger(ConcurrentQueue<string> sink, string category) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (IsEnabled(logLevel))
-            {
-                sink.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
-            }
-        }
+        public ValueTask DisposeAsync() => node.DisposeAsync();
     }
 }
 

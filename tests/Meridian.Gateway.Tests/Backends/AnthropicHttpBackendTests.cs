@@ -1,8 +1,6 @@
 using System.Net;
 using System.Text;
 using Meridian.Gateway.Backends;
-using Meridian.Gateway.Configuration;
-using Meridian.Gateway.Hosting;
 using Meridian.Protocol;
 using Meridian.Protocol.Messages;
 using Meridian.Protocol.Streaming;
@@ -224,25 +222,24 @@ public sealed class AnthropicHttpBackendTests
     private sealed class GatewayInFront : IAsyncDisposable
     {
         private const string DemoKey = Admin.AdminServer.DemoKey;
-        private readonly WebApplication _app;
+        private readonly GatewayNode _node;
         private readonly HttpClient _client;
-        private readonly string _dataDirectory;
+        private readonly TestDataDirectory _data;
 
-        private GatewayInFront(WebApplication app, string dataDirectory)
+        private GatewayInFront(GatewayNode node, TestDataDirectory data)
         {
-            _app = app;
-            _dataDirectory = dataDirectory;
-            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            _client = new HttpClient { BaseAddress = new Uri(address + "/") };
+            _node = node;
+            _data = data;
+            _client = node.Http;
             _client.DefaultRequestHeaders.Add("x-api-key", DemoKey);
         }
 
         public static async Task<GatewayInFront> StartAsync(Uri upstream)
         {
-            var dataDirectory = Path.Combine(Path.GetTempPath(), "meridian-upstream-tests", Guid.NewGuid().ToString("N"));
-            var (app, _) = GatewayHost.Build(new GatewayOptions { Port = 0, DataDirectory = dataDirectory, DemoKey = DemoKey, UpstreamUrl = upstream });
-            await app.StartAsync(Ct);
-            return new GatewayInFront(app, dataDirectory);
+            var data = new TestDataDirectory("upstream-tests");
+            var options = GatewayNode.Options(data.Path, DemoKey);
+            options.UpstreamUrl = upstream;
+            return new GatewayInFront(await GatewayNode.StartAsync(options, cancellationToken: Ct), data);
         }
 
         public Task<HttpResponseMessage> SendAsync() => _client.PostAsync("v1/messages", new StringContent(
@@ -252,10 +249,8 @@ public sealed class AnthropicHttpBackendTests
 
         public async ValueTask DisposeAsync()
         {
-            _client.Dispose();
-            await _app.StopAsync(CancellationToken.None);
-            await _app.DisposeAsync();
-            TestStores.DeleteDataDirectory(_dataDirectory);
+            await _node.DisposeAsync();
+            _data.Dispose();
         }
     }
 }

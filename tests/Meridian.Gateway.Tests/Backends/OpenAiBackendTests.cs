@@ -4,8 +4,6 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Meridian.Gateway.Configuration;
-using Meridian.Gateway.Hosting;
 using Meridian.Storage.Control;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -447,41 +445,34 @@ internal sealed class FakeOpenAiServer : IAsyncDisposable
 /// <summary>A gateway on a free loopback port whose backends come from a config file, over a fresh data directory.</summary>
 internal sealed class OpenAiGateway : IAsyncDisposable
 {
-    private readonly WebApplication _app;
-    private readonly string _directory;
+    private readonly GatewayNode _node;
+    private readonly TestDataDirectory _directory;
 
-    private OpenAiGateway(WebApplication app, string directory, HttpClient client)
+    private OpenAiGateway(GatewayNode node, TestDataDirectory directory)
     {
-        _app = app;
+        _node = node;
         _directory = directory;
-        Client = client;
     }
 
-    public HttpClient Client { get; }
+    public HttpClient Client => _node.Http;
 
     /// <param name="backendsJson">The <c>backends</c> array of the config file.</param>
     public static async Task<OpenAiGateway> StartAsync(string backendsJson)
     {
-        var directory = Path.Combine(Path.GetTempPath(), "meridian-openai-tests", Guid.NewGuid().ToString("N"));
-        var data = Path.Combine(directory, "data");
+        var directory = new TestDataDirectory("openai-tests");
+        var data = Path.Combine(directory.Path, "data");
         Directory.CreateDirectory(data);
-        var configFile = Path.Combine(directory, "meridian.json");
+        var configFile = Path.Combine(directory.Path, "meridian.json");
         await File.WriteAllTextAsync(configFile, "{\"backends\":" + backendsJson + "}", TestContext.Current.CancellationToken);
 
-        var (app, _) = GatewayHost.Build(
-            new GatewayOptions { Port = 0, DataDirectory = data, DemoKey = GatewayFixture.DemoKey, ConfigFile = configFile, IngressRegion = "eastus" }.OnTestStore(),
-            static _ => { });
-        await app.StartAsync(TestContext.Current.CancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var client = new HttpClient { BaseAddress = new Uri(address.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(30) };
-        return new OpenAiGateway(app, directory, client);
+        var options = GatewayNode.Options(data, GatewayFixture.DemoKey);
+        options.ConfigFile = configFile;
+        return new OpenAiGateway(await GatewayNode.StartAsync(options, cancellationToken: TestContext.Current.CancellationToken), directory);
     }
 
     public async ValueTask DisposeAsync()
     {
-        Client.Dispose();
-        await _app.StopAsync(CancellationToken.None);
-        await _app.DisposeAsync();
-        TestStores.DeleteDataDirectory(_directory);
+        await _node.DisposeAsync();
+        _directory.Dispose();
     }
 }

@@ -26,35 +26,41 @@ public sealed class BillingEndingsTests(BillingEndingsTests.Gateways gateways) :
     /// <summary>Two gateways: one on a simulator at 20 ms per token (so a client can leave mid-answer), one on an upstream that fails mid-answer.</summary>
     public sealed class Gateways : IAsyncLifetime
     {
+        private readonly TestDataDirectory _simulatorData = new("billing-endings");
+        private readonly TestDataDirectory _failingData = new("billing-endings");
         private WebApplication _upstream = null!;
+        private GatewayNode _simulator = null!;
+        private GatewayNode _failingUpstream = null!;
 
-        public string SimulatorData { get; } = Path.Combine(Path.GetTempPath(), "meridian-billing-endings", Guid.NewGuid().ToString("N"));
+        public string SimulatorData => _simulatorData.Path;
 
-        public string FailingData { get; } = Path.Combine(Path.GetTempPath(), "meridian-billing-endings", Guid.NewGuid().ToString("N"));
+        public string FailingData => _failingData.Path;
 
-        public WebApplication Simulator { get; private set; } = null!;
+        public WebApplication Simulator => _simulator.App;
 
-        public WebApplication FailingUpstream { get; private set; } = null!;
+        public WebApplication FailingUpstream => _failingUpstream.App;
 
         public async ValueTask InitializeAsync()
         {
-            Simulator = await StartAsync(new GatewayOptions { Port = 0, DataDirectory = SimulatorData, DemoKey = DemoKey, SimulatorTokenDelay = TimeSpan.FromMilliseconds(20) });
+            var simulator = GatewayNode.Options(SimulatorData, DemoKey);
+            simulator.SimulatorTokenDelay = TimeSpan.FromMilliseconds(20);
+            _simulator = await GatewayNode.StartAsync(simulator, cancellationToken: Ct);
             _upstream = await StartFailingUpstreamAsync();
-            FailingUpstream = await StartAsync(new GatewayOptions { Port = 0, DataDirectory = FailingData, DemoKey = DemoKey, UpstreamUrl = new Uri(Address(_upstream)) });
+            var failing = GatewayNode.Options(FailingData, DemoKey);
+            failing.UpstreamUrl = new Uri(Address(_upstream));
+            _failingUpstream = await GatewayNode.StartAsync(failing, cancellationToken: Ct);
             // One request first, so the tokenizer is loaded and the path compiled before any test times a client's patience.
             await SendAsync(Simulator, "Warm up.", stream: false, maxTokens: 1);
         }
 
         public async ValueTask DisposeAsync()
         {
-            foreach (var app in new[] { Simulator, FailingUpstream, _upstream })
-            {
-                await app.StopAsync(CancellationToken.None);
-                await app.DisposeAsync();
-            }
-
-            TestStores.DeleteDataDirectory(SimulatorData);
-            TestStores.DeleteDataDirectory(FailingData);
+            await _simulator.DisposeAsync();
+            await _failingUpstream.DisposeAsync();
+            await _upstream.StopAsync(CancellationToken.None);
+            await _upstream.DisposeAsync();
+            _simulatorData.Dispose();
+            _failingData.Dispose();
         }
     }
 
@@ -207,13 +213,6 @@ public sealed class BillingEndingsTests(BillingEndingsTests.Gateways gateways) :
         var request = new HttpRequestMessage(HttpMethod.Post, "v1/messages") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         request.Headers.Add("x-api-key", DemoKey);
         return request;
-    }
-
-    private static async Task<WebApplication> StartAsync(GatewayOptions options)
-    {
-        var (app, _) = GatewayHost.Build(options.OnTestStore());
-        await app.StartAsync(Ct);
-        return app;
     }
 
     /// <summary>An Anthropic upstream that begins an answer and dies in the middle of it: a stream cut after three deltas, or half a JSON body.</summary>

@@ -1,10 +1,5 @@
 using System.Text;
 using Meridian.Core.Billing;
-using Meridian.Gateway.Configuration;
-using Meridian.Gateway.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Meridian.Gateway.Tests.Metering;
 
@@ -12,31 +7,21 @@ namespace Meridian.Gateway.Tests.Metering;
 public sealed class CutStreamMeteringTests : IDisposable
 {
     private const string DemoKey = "mk-cut00001-Zq7vR2pLx9TcW4nB8sKd3fHy";
-    private readonly string _data = Path.Combine(Path.GetTempPath(), "meridian-cut-tests", Guid.NewGuid().ToString("N"));
+    private readonly TestDataDirectory _data = new("cut-tests");
 
-    public void Dispose()
-    {
-        TestStores.DeleteDataDirectory(_data);
-    }
+    public void Dispose() => _data.Dispose();
 
     [Fact]
     public async Task A_stream_cut_by_the_client_meters_the_tokens_generated_so_far()
     {
         var ct = TestContext.Current.CancellationToken;
         // A slow simulator (20 ms per token), so the client can leave in the middle of the answer.
-        var (app, _) = GatewayHost.Build(new GatewayOptions
-        {
-            Port = 0,
-            DataDirectory = _data,
-            DemoKey = DemoKey,
-            SimulatorTokenDelay = TimeSpan.FromMilliseconds(20),
-        }.OnTestStore());
-        await using var _ = app;
-        await app.StartAsync(ct);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var options = GatewayNode.Options(_data.Path, DemoKey);
+        options.SimulatorTokenDelay = TimeSpan.FromMilliseconds(20);
+        await using var node = await GatewayNode.StartAsync(options, cancellationToken: ct);
         // No draining on dispose: HttpClient would otherwise read the rest of a short answer (up to 1 MB or 2 s) to reuse
         // the connection, and the answer — held back by the output screener's window — could then finish normally.
-        using var http = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = new Uri(address.TrimEnd('/') + "/") };
+        using var http = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = node.BaseAddress };
 
         string requestId;
         var seen = new StringBuilder();
@@ -65,7 +50,7 @@ public sealed class CutStreamMeteringTests : IDisposable
         }
 
         Assert.DoesNotContain("message_stop", seen.ToString(), StringComparison.Ordinal);
-        var ledger = TestStores.Geographies(_data, "us").For("us").Ledger;
+        var ledger = TestStores.Geographies(_data.Path, "us").For("us").Ledger;
         UsageRecord? row = null;
         for (var i = 0; i < 100 && row is null; i++)
         {
@@ -77,6 +62,6 @@ public sealed class CutStreamMeteringTests : IDisposable
         Assert.Equal(UsageSource.Partial, row.Source);
         Assert.True(row.Tokens.Input > 0);
         Assert.InRange(row.Tokens.Output, 3, 1_000);
-        await app.StopAsync(CancellationToken.None);
+        await node.StopAsync();
     }
 }

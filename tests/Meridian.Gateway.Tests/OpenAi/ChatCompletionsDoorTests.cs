@@ -3,14 +3,8 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Meridian.Gateway.Configuration;
-using Meridian.Gateway.Hosting;
 using Meridian.Gateway.Tests.Admin;
 using Meridian.Gateway.Tests.Metering;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using OpenAI.Chat;
 
 namespace Meridian.Gateway.Tests.OpenAi;
@@ -184,38 +178,29 @@ public sealed class ChatCompletionsFailClosedTests : IAsyncLifetime
 {
     private const string Key = "mk-test0004-Fc3wR8tLq2XmZ6bN4vKd9sHe";
 
-    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "meridian-openai-tests", Guid.NewGuid().ToString("N"));
-    private WebApplication? _app;
+    private readonly TestDataDirectory _data = new("openai-tests");
+    private GatewayNode? _node;
     private string _baseUrl = string.Empty;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public async ValueTask InitializeAsync()
     {
-        Directory.CreateDirectory(_dataDirectory);
-
         // The only backend is an upstream nobody listens on (port 1): every attempt inside the boundary fails to connect.
-        var (app, _) = GatewayHost.Build(new GatewayOptions
-        {
-            Port = 0,
-            DataDirectory = _dataDirectory,
-            DemoKey = Key,
-            UpstreamUrl = new Uri("http://127.0.0.1:1/"),
-        }.OnTestStore());
-        _app = app;
-        await app.StartAsync(Ct);
-        _baseUrl = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).GetLeftPart(UriPartial.Authority);
+        var options = GatewayNode.Options(_data.Path, Key);
+        options.UpstreamUrl = new Uri("http://127.0.0.1:1/");
+        _node = await GatewayNode.StartAsync(options, cancellationToken: Ct);
+        _baseUrl = _node.BaseUrl;
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_app is { } app)
+        if (_node is { } node)
         {
-            await app.StopAsync(CancellationToken.None);
-            await app.DisposeAsync();
+            await node.DisposeAsync();
         }
 
-        TestStores.DeleteDataDirectory(_dataDirectory);
+        _data.Dispose();
     }
 
     [Fact]

@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
-using Meridian.Gateway.Configuration;
-using Meridian.Gateway.Hosting;
 using Meridian.Protocol.Streaming;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -109,8 +107,8 @@ public sealed class RecordingUpstreamGateway : IAsyncLifetime
 {
     public const string Key = "mk-test0003-Rc9wQ4tLm2XpZ7bN5vKd8sHa";
 
-    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "meridian-openai-tests", Guid.NewGuid().ToString("N"));
-    private WebApplication? _app;
+    private readonly TestDataDirectory _data = new("openai-tests");
+    private GatewayNode? _node;
 
     public RecordingUpstream Upstream { get; } = new();
 
@@ -119,24 +117,21 @@ public sealed class RecordingUpstreamGateway : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         await Upstream.StartAsync();
-        Directory.CreateDirectory(_dataDirectory);
-        var (app, _) = GatewayHost.Build(
-            new GatewayOptions { Port = 0, DataDirectory = _dataDirectory, DemoKey = Key, UpstreamUrl = Upstream.Url }.OnTestStore());
-        _app = app;
-        await app.StartAsync(TestContext.Current.CancellationToken);
-        BaseUrl = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).GetLeftPart(UriPartial.Authority);
+        var options = GatewayNode.Options(_data.Path, Key);
+        options.UpstreamUrl = Upstream.Url;
+        _node = await GatewayNode.StartAsync(options, cancellationToken: TestContext.Current.CancellationToken);
+        BaseUrl = _node.BaseUrl;
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_app is { } app)
+        if (_node is { } node)
         {
-            await app.StopAsync(CancellationToken.None);
-            await app.DisposeAsync();
+            await node.DisposeAsync();
         }
 
         await Upstream.DisposeAsync();
-        TestStores.DeleteDataDirectory(_dataDirectory);
+        _data.Dispose();
     }
 }
 

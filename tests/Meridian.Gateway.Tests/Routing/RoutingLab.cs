@@ -3,16 +3,12 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Meridian.Core.Keys;
-using Meridian.Gateway.Configuration;
-using Meridian.Gateway.Hosting;
+using Meridian.Gateway.Backends;
 using Meridian.Simulator;
 using Meridian.Storage.Control;
 using Meridian.Storage.Sql;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Meridian.Gateway.Tests.Routing;
 
@@ -79,16 +75,16 @@ public sealed class RoutingLab : IAsyncDisposable
     public const string CredentialVariable = "MERIDIAN_TEST_UPSTREAM_KEY";
     public const string DataZoneDeployment = "claude-sonnet-5";
 
-    private readonly string _directory;
+    private readonly TestDataDirectory _directory;
+    private readonly GatewayNode _node;
 
-    private RoutingLab(string directory, Upstream east, Upstream west, Upstream eu, WebApplication app, HttpClient client)
+    private RoutingLab(TestDataDirectory directory, Upstream east, Upstream west, Upstream eu, GatewayNode node)
     {
         _directory = directory;
         East = east;
         West = west;
         Eu = eu;
-        App = app;
-        Client = client;
+        _node = node;
     }
 
     public Upstream East { get; }
@@ -97,11 +93,11 @@ public sealed class RoutingLab : IAsyncDisposable
 
     public Upstream Eu { get; }
 
-    public WebApplication App { get; }
+    public WebApplication App => _node.App;
 
-    public HttpClient Client { get; }
+    public HttpClient Client => _node.Http;
 
-    public string DataDirectory => Path.Combine(_directory, "data");
+    public string DataDirectory => Path.Combine(_directory.Path, "data");
 
     public static async Task<RoutingLab> StartAsync(RoutingOptions? routing = null)
     {
@@ -109,10 +105,10 @@ public sealed class RoutingLab : IAsyncDisposable
         var east = await Upstream.StartAsync();
         var west = await Upstream.StartAsync();
         var eu = await Upstream.StartAsync();
-        var directory = Path.Combine(Path.GetTempPath(), "meridian-routing-tests", Guid.NewGuid().ToString("N"));
-        var data = Path.Combine(directory, "data");
+        var directory = new TestDataDirectory("routing-tests");
+        var data = Path.Combine(directory.Path, "data");
         Directory.CreateDirectory(data);
-        var config = Path.Combine(directory, "meridian.json");
+        var config = Path.Combine(directory.Path, "meridian.json");
         await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new
         {
             backends = new object[]
@@ -124,22 +120,12 @@ public sealed class RoutingLab : IAsyncDisposable
         }), TestContext.Current.CancellationToken);
         Prepare(data);
 
-        var (app, _) = GatewayHost.Build(
-            new GatewayOptions
-            {
-                Port = 0,
-                DataDirectory = data,
-                DemoKey = DemoKey,
-                AdminToken = AdminToken,
-                ConfigFile = config,
-                IngressRegion = "eastus",
-                Routing = routing ?? new RoutingOptions { FailureThreshold = 2, EjectionBase = TimeSpan.FromMinutes(5), ProbeInterval = TimeSpan.Zero },
-            }.OnTestStore(),
-            static _ => { });
-        await app.StartAsync(TestContext.Current.CancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var client = new HttpClient { BaseAddress = new Uri(address.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(30) };
-        return new RoutingLab(directory, east, west, eu, app, client);
+        var options = GatewayNode.Options(data, DemoKey);
+        options.AdminToken = AdminToken;
+        options.ConfigFile = config;
+        options.Routing = routing ?? new RoutingOptions { FailureThreshold = 2, EjectionBase = TimeSpan.FromMinutes(5), ProbeInterval = TimeSpan.Zero };
+        var node = await GatewayNode.StartAsync(options, cancellationToken: TestContext.Current.CancellationToken);
+        return new RoutingLab(directory, east, west, eu, node);
     }
 
     /// <summary>A message to <paramref name="model"/> (a deployment name) with <paramref name="key"/>.</summary>
@@ -183,18 +169,16 @@ public sealed class RoutingLab : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        Client.Dispose();
-        await App.StopAsync(CancellationToken.None);
-        await App.DisposeAsync();
+        await _node.DisposeAsync();
         await East.DisposeAsync();
         await West.DisposeAsync();
         await Eu.DisposeAsync();
-        TestStores.DeleteDataDirectory(_directory);
+        _directory.Dispose();
     }
 
     private static void Prepare(string data)
     {
-        var directory = new DataDirectory(data);
+        var directory = new Configuration.DataDirectory(data);
         using var control = TestStores.Control(data);
         var now = DateTimeOffset.UtcNow;
         DemoSeed.SeedIfEmpty(control, now);

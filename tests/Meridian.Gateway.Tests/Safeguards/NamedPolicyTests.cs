@@ -84,11 +84,12 @@ public sealed class NamedPolicyTests : IAsyncLifetime
     public void An_invalid_policy_file_stops_the_start_with_a_message_naming_the_setting(string json, string named)
     {
         var file = Path.Combine(Path.GetTempPath(), $"meridian-bad-policies-{Guid.NewGuid():N}.json");
-        var data = Path.Combine(Path.GetTempPath(), "meridian-safeguards-tests", Guid.NewGuid().ToString("N"));
+        using var data = new TestDataDirectory("safeguards-tests");
         File.WriteAllText(file, json);
         try
         {
-            var options = new GatewayOptions { Port = 0, DataDirectory = data, AdminToken = SafeguardsServer.OperatorToken }.OnTestStore();
+            var options = GatewayNode.Options(data.Path, demoKey: null).OnTestStore();
+            options.AdminToken = SafeguardsServer.OperatorToken;
             options.Safeguards.PolicyFile = file;
 
             var error = Assert.Throws<InvalidOperationException>(() => GatewayHost.Build(options));
@@ -99,7 +100,6 @@ public sealed class NamedPolicyTests : IAsyncLifetime
         finally
         {
             File.Delete(file);
-            TestStores.DeleteDataDirectory(data);
         }
     }
 }

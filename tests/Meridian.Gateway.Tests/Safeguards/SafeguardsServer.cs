@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
@@ -9,9 +8,6 @@ using Meridian.Gateway.Safeguards;
 using Meridian.Gateway.Snapshot;
 using Meridian.Gateway.Tests.Admin;
 using Meridian.Storage.Geography;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -29,40 +25,37 @@ public sealed class SafeguardsServer(Action<GatewayOptions>? configure = null) :
     public const string DemoKey = AdminServer.DemoKey;
     public const string Model = "claude-sonnet-5";
 
-    private WebApplication? _app;
+    private readonly TestDataDirectory _data = new("safeguards-tests");
+    private readonly GatewayLog _log = new(LogLevel.Trace);
+    private GatewayNode? _node;
 
-    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "meridian-safeguards-tests", Guid.NewGuid().ToString("N"));
+    public string DataDirectory => _data.Path;
 
-    public ConcurrentQueue<string> Log { get; } = new();
+    /// <summary>Every line the gateway logged, at every level.</summary>
+    public IReadOnlyList<string> Log => _log.Lines;
 
     public HttpClient Http { get; private set; } = null!;
 
-    public IServiceProvider Services => (_app ?? throw new InvalidOperationException("stopped")).Services;
+    public IServiceProvider Services => (_node ?? throw new InvalidOperationException("stopped")).Services;
 
     public GeographyStores Stores => Services.GetRequiredService<GeographyStores>();
 
     public async ValueTask InitializeAsync()
     {
-        Directory.CreateDirectory(DataDirectory);
-        var options = new GatewayOptions { Port = 0, DataDirectory = DataDirectory, DemoKey = DemoKey, AdminToken = OperatorToken, IngressRegion = "eastus" };
+        var options = GatewayNode.Options(DataDirectory, DemoKey);
+        options.AdminToken = OperatorToken;
         configure?.Invoke(options);
-        var (app, _) = GatewayHost.Build(
-            options.OnTestStore(),
-            logging => logging.AddProvider(new CapturingLoggerProvider(Log)).SetMinimumLevel(LogLevel.Trace));
-        _app = app;
-        await app.StartAsync(TestContext.Current.CancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        Http = new HttpClient { BaseAddress = new Uri(address.EndsWith('/') ? address : address + "/"), Timeout = TimeSpan.FromSeconds(60) };
+        _node = await GatewayNode.StartAsync(options, _log, TestContext.Current.CancellationToken);
+        Http = _node.Http;
     }
 
     /// <summary>Stops the gateway, flushing queued receipts and cases; the data directory stays.</summary>
     public async Task StopAsync()
     {
-        if (_app is { } app)
+        if (_node is { } node)
         {
-            _app = null;
-            await app.StopAsync(CancellationToken.None);
-            await app.DisposeAsync();
+            _node = null;
+            await node.StopAsync();
             TestStores.ClearPools();
         }
     }
@@ -70,8 +63,7 @@ public sealed class SafeguardsServer(Action<GatewayOptions>? configure = null) :
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
-        Http?.Dispose();
-        TestStores.DeleteDataDirectory(DataDirectory);
+        _data.Dispose();
     }
 
     public async Task<HttpResponseMessage> MessagesAsync(string text, bool stream = false, string key = DemoKey, string model = Model)
@@ -151,26 +143,5 @@ public sealed class SafeguardsServer(Action<GatewayOptions>? configure = null) :
         using var response = await MessagesAsync($"Someone should shoot that politician. {extra}", key: key);
         Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
         return await WaitForCaseAsync(RequestIdOf(response));
-    }
-
-
-    private sealed class CapturingLoggerProvider(ConcurrentQueue<string> sink) : ILoggerProvider
-    {
-        public ILogger CreateLogger(string categoryName) => new CapturingLogger(sink, categoryName);
-
-        public void Dispose()
-        {
-        }
-    }
-
-    private sealed class CapturingLogger(ConcurrentQueue<string> sink, string category) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            sink.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
     }
 }

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 using static Meridian.Safeguards.Tests.TestSupport;
 
@@ -148,7 +149,7 @@ public sealed class HttpClassifierTests(ClassifierServer server) : IClassFixture
     [Fact]
     public async Task On_timeout_a_fail_closed_policy_blocks_with_a_reason_naming_the_classifier()
     {
-        var log = new RecordingLogger<Screener>();
+        var log = new FakeLogger<Screener>();
         var screener = new Screener([.. Screener.BuiltInClassifiers(), server.Classifier("/slow", TimeSpan.FromMilliseconds(200))], log);
         var strict = SafeguardPolicy.Default.WithName("strict").WithFailureMode(ClassifierFailureMode.Closed);
         using var request = Request("""{"model":"m","max_tokens":10,"messages":[{"role":"user","content":"hello there"}]}""");
@@ -159,8 +160,8 @@ public sealed class HttpClassifierTests(ClassifierServer server) : IClassFixture
         var error = SafeguardErrors.InputBlocked(verdict);
         Assert.Equal(ErrorTypes.InvalidRequest, error.Type);
         Assert.Equal("Request blocked by content filtering policy 'strict': classifier 'llama_guard' was unavailable (timeout) and the policy fails closed.", error.Message);
-        Assert.Contains(log.Entries, e => e.Id.Id == 3000 && e.Message == "Classifier llama_guard unavailable (timeout); policy strict fails closed");
-        Assert.DoesNotContain(log.Entries, e => e.Message.Contains("hello there", StringComparison.Ordinal));
+        Assert.Contains(log.Collector.GetSnapshot(), e => e.Id.Id == 3000 && e.Exception is null && e.Message == "Classifier llama_guard unavailable (timeout); policy strict fails closed");
+        Assert.DoesNotContain(log.Collector.GetSnapshot(), e => $"{e.Message} {e.Exception}".Contains("hello there", StringComparison.Ordinal));
     }
 
     [Fact]

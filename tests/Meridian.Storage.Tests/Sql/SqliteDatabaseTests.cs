@@ -3,7 +3,7 @@ using System.Globalization;
 using Meridian.Storage.Sql;
 using Microsoft.Data.Sqlite;
 
-namespace Meridian.Gateway.Tests;
+namespace Meridian.Storage.Tests.Sql;
 
 public sealed class SqliteDatabaseTests : IDisposable
 {

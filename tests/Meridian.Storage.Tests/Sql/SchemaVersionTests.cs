@@ -1,7 +1,7 @@
 using Meridian.Storage.Control;
 using Meridian.Storage.Sql;
 
-namespace Meridian.Gateway.Tests;
+namespace Meridian.Storage.Tests.Sql;
 
 /// <summary>
 /// Version skew between binaries and stores (issue 22): each store records its schema version and the oldest binary

@@ -1,7 +1,7 @@
 using Meridian.Core.Receipts;
 using Meridian.Storage.Geography;
 
-namespace Meridian.Gateway.Tests.Receipts;
+namespace Meridian.Storage.Tests.Geography;
 
 /// <summary>
 /// A key's last use is folded into the batch the record writer commits anyway (no write or read on the request path):

@@ -2,7 +2,7 @@ using Meridian.Core.Billing;
 using Meridian.Storage.Geography;
 using Meridian.Storage.Sql;
 
-namespace Meridian.Gateway.Tests.Metering;
+namespace Meridian.Storage.Tests.Geography;
 
 /// <summary>
 /// The migration that folds each request's usage row into its receipt's row (issue 19): a store written before it keeps

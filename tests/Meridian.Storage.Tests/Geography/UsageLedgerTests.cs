@@ -1,7 +1,7 @@
 using Meridian.Core.Billing;
 using Meridian.Storage.Geography;
 
-namespace Meridian.Gateway.Tests.Metering;
+namespace Meridian.Storage.Tests.Geography;
 
 public sealed class UsageLedgerTests : IDisposable
 {

@@ -2,7 +2,7 @@ using Meridian.Core.Marketplace;
 using Meridian.Storage.Control;
 using Meridian.Storage.Sql;
 
-namespace Meridian.Gateway.Tests.Safeguards;
+namespace Meridian.Storage.Tests.Control;
 
 /// <summary>
 /// Upgrading a control store whose keys and deployments were suspended the old way (a <c>suspended_at</c> column and a

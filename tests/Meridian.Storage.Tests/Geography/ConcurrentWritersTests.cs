@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Meridian.Core.Billing;
 using Meridian.Storage.Geography;
 
-namespace Meridian.Gateway.Tests.Metering;
+namespace Meridian.Storage.Tests.Geography;
 
 /// <summary>
 /// Two nodes' record writers on one geography store (on PostgreSQL: two connection pools on one schema, as two gateway

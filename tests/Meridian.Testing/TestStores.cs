@@ -10,7 +10,7 @@ using Meridian.Storage.Sql;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
-namespace Meridian.Gateway.Tests;
+namespace Meridian.Testing;
 
 /// <summary>
 /// The store engine this run of the suite uses: SQLite files by default, PostgreSQL when <c>MERIDIAN_TEST_STORE=postgres</c>
@@ -67,7 +67,6 @@ public static class TestStores
 
     public static GeographyStores Geographies(string dataDirectory, params string[] geographies) => new(Settings(dataDirectory), geographies);
 
-    /// <summary>Releases pooled connections, so data folders can be deleted and servers do not run out of connections.</summary>
     /// <summary>
     /// Writes usage rows as the record writer would: each with the receipt it always comes with (a usage row never rests
     /// without one). Returns the rows that were new.
@@ -96,6 +95,7 @@ public static class TestStores
         CacheReadInputTokens = usage.Tokens.CacheRead,
     };
 
+    /// <summary>Releases pooled connections, so data folders can be deleted and servers do not run out of connections.</summary>
     public static void ClearPools()
     {
         SqliteConnection.ClearAllPools();

@@ -3,7 +3,7 @@ using Meridian.Core.Billing;
 using Meridian.Storage.Geography;
 using Meridian.Storage.Sql;
 
-namespace Meridian.Gateway.Tests.Metering;
+namespace Meridian.Storage.Tests.Geography;
 
 /// <summary>
 /// Issue 22: hourly aggregates are partial per writer (a fresh id per process and store), so every restart adds a set of
