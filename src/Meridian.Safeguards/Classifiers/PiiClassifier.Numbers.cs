@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.RegularExpressions;
 using Meridian.Protocol;
 
@@ -36,6 +35,8 @@ internal readonly record struct PiiFound(Finding Finding, PiiPattern Pattern);
 
 public sealed partial class PiiClassifier
 {
+    private const int ShortRun = 24;
+
     /// <summary>What one anchored try of a number pattern is charged besides the length it matches: about what a regex
     /// pass costs over that many chars (a try's set-up and its lookbehind).</summary>
     private const int AttemptCharge = 16;
@@ -71,8 +72,18 @@ public sealed partial class PiiClassifier
             }
 
             r += position;
-            var run = text[r..].IndexOfAnyExceptInRange('0', '9');
-            var end = run < 0 ? text.Length : r + run;
+            var end = r + 1;
+            while (end < text.Length && char.IsAsciiDigit(text[end]) && end - r < ShortRun)
+            {
+                end++; // most runs are short: reading them is cheaper than a vectorized search's set-up
+            }
+
+            if (end - r == ShortRun)
+            {
+                var rest = text[end..].IndexOfAnyExceptInRange('0', '9');
+                end = rest < 0 ? text.Length : end + rest;
+            }
+
             var length = end - r;
             position = end;
             var prev = r > 0 ? text[r - 1] : '\0';
@@ -125,7 +136,8 @@ public sealed partial class PiiClassifier
                 }
             }
 
-            if (next is '-' or '.' or ' ' && ((length == 1 && first == '1') || (length == 3 && first >= '2')))
+            if (next is '-' or '.' or ' '
+                && ((length == 3 && first >= '2') || (length == 1 && first == '1' && end + 1 < text.Length && text[end + 1] is '(' or (>= '2' and <= '9'))))
             {
                 if (TryAt(PhoneNorthAmericanAt(), text, r, ref attempts, ref ends[(int)PiiPattern.PhoneNorthAmerican]) is var phone and > 0)
                 {
@@ -168,8 +180,8 @@ public sealed partial class PiiClassifier
                 }
             }
 
-            // NIR: sex digit 1 or 2 first.
-            if (first is '1' or '2')
+            // NIR: sex digit 1 or 2, then a space or the year's digits.
+            if (first is '1' or '2' && (length >= 3 || (length == 1 && next == ' ')))
             {
                 if (TryAt(FrenchNirAt(), text, r, ref attempts, ref ends[(int)PiiPattern.FrenchNir]) is var nir and > 0
                     && Checksums.FrenchNir(Compact(text.Slice(r, nir), compact)))
@@ -188,6 +200,12 @@ public sealed partial class PiiClassifier
                 }
             }
 
+            // Passport zone, second line: birth date and its check, seven digits between a letter or '<' and the sex.
+            if (length == 7 && r >= 13 && prev is '<' or (>= 'A' and <= 'Z') && next is 'M' or 'F' or 'X' or '<')
+            {
+                TryMrz(text, r - 13, ref attempts, ref ends[(int)PiiPattern.Mrz], ref findings);
+            }
+
             // IPv4: a first octet of 1–3 digits and its dot.
             if (length <= 3 && next == '.')
             {
@@ -200,7 +218,6 @@ public sealed partial class PiiClassifier
         }
 
         ScanPassportNumbers(text, ref findings, ref attempts, ref ends[(int)PiiPattern.Passport]);
-        ScanMrz(text, ref findings, ref attempts);
         work?.Charge(attempts);
     }
 
@@ -264,42 +281,16 @@ public sealed partial class PiiClassifier
         }
     }
 
-    private static readonly SearchValues<char> MrzChars = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<");
-
-    /// <summary>The zone's second line is all <see cref="MrzChars"/> and nothing of them is next to it: a run of them
-    /// exactly 44 long, which is the only place it is tried.</summary>
-    private static void ScanMrz(ReadOnlySpan<char> text, ref List<PiiFound>? findings, ref long work)
+    private static void TryMrz(ReadOnlySpan<char> text, int start, ref long work, ref int lastEnd, ref List<PiiFound>? findings)
     {
-        const int Line = 44;
-        work += text.Length;
-        var lastEnd = 0;
-        var position = 0;
-        while (position < text.Length)
+        if (TryAt(MrzSecondLineAt(), text, start, ref work, ref lastEnd) is var length and > 0)
         {
-            var start = text[position..].IndexOfAny(MrzChars);
-            if (start < 0)
+            var line = text.Slice(start, length);
+            if (Checksums.MrzCheckDigit(line[..9]) == line[9] - '0'
+                && Checksums.MrzCheckDigit(line.Slice(13, 6)) == line[19] - '0'
+                && Checksums.MrzCheckDigit(line.Slice(21, 6)) == line[27] - '0')
             {
-                break;
-            }
-
-            start += position;
-            var run = text[start..].IndexOfAnyExcept(MrzChars);
-            var end = run < 0 ? text.Length : start + run;
-            position = end;
-            if (end - start != Line)
-            {
-                continue;
-            }
-
-            if (TryAt(MrzSecondLineAt(), text, start, ref work, ref lastEnd) > 0)
-            {
-                var line = text.Slice(start, Line);
-                if (Checksums.MrzCheckDigit(line[..9]) == line[9] - '0'
-                    && Checksums.MrzCheckDigit(line.Slice(13, 6)) == line[19] - '0'
-                    && Checksums.MrzCheckDigit(line.Slice(21, 6)) == line[27] - '0')
-                {
-                    Add(ref findings, PiiPattern.Mrz, PiiKinds.Passport, Severity.High, start, Line);
-                }
+                Add(ref findings, PiiPattern.Mrz, PiiKinds.Passport, Severity.High, start, length);
             }
         }
     }
