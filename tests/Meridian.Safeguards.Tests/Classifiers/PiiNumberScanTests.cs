@@ -28,6 +28,8 @@ public sealed partial class PiiNumberScanTests
         "P<GBRSMITH<<JANE<<<<<<<<<<<<<<<<<<<<<<<<<<<<\n9250764733GBR7408122F2904124<<<<<<<<<<<<<<00", "DNI 12345678Z.", "NIE Y3048121Z",
         "dni 12345678-Z", "NIR 1 85 05 78 006 084 91 ok", "nir 185057800608491", "Aadhaar 4918 3726 0510 for KYC", "aadhaar 4918-3726-0510",
         "from 81.2.69.160 at noon", "hosts 10.1.2.3, 172.16.254.1 and 8.8.8.8.", "version 1.2.3.4 but 1.2.3.4",
+        "bind 127.0.0.1, 127.255.0.9, 0.0.0.0 or 255.255.255.255; docs use 192.0.2.1, 198.51.100.7, 203.0.113.5 and not 192.0.3.1, 203.0.112.9",
+        "0.0.0.1 255.255.255.254 126.0.0.1 128.0.0.1 198.51.101.1 99.0.0.0",
     ];
 
     /// <summary>What the generated strings are made of: digits, the separators and marks the patterns read, capitals the
@@ -37,7 +39,7 @@ public sealed partial class PiiNumberScanTests
         "0", "1", "2", "4", "5", "7", "9", "12", "2A", "000", "666", "123", "212", "555", "0187", "4111", "1111", "4918", "3726", "0510",
         "12345678", "925076473", " ", " ", "-", ".", "+", "(", ")", ":", "#", "<", "\n", "\t", "/", "_", "A", "B", "D", "E", "G", "J", "T",
         "X", "Y", "Z", "M", "F", "GB", "DE", "NL", "JT", "GBR", "a", "e", "passport", "Passport No. ", "no", "n°", "version ", "v",
-        "\u0663", "é",
+        "\u0663", "é", "127.", "0.", "255.", "192.0.2.", "203.0.113.",
     ];
 
     public static TheoryData<string> CorpusEntries() => [.. AdversarialCorpus.Entries.Select(e => e.Name)];
