@@ -41,20 +41,48 @@ internal sealed class LexiconMatcher
     private const string WarmUpText =
         "warm up the matcher with a sentence long enough to reach every part of the scanning loop and then some more words";
 
-    /// <summary>Rules per group: each group's union is one cheap pass where it matches nowhere (see <see cref="Match(NormalizedText, List{Finding}, WorkBudget?)"/>).</summary>
-    private const int GroupSize = 6;
+    /// <summary>A range of rules at most this long is not split further: its rules run once its union matches.</summary>
+    private const int LeafRules = 2;
 
     private readonly (LexiconRule Rule, Regex Regex, Regex? Unless)[] _rules;
     private readonly Regex? _anyRule;
 
-    /// <summary>The union of each <see cref="GroupSize"/> consecutive rules (null: the engine refused it, the group always runs).</summary>
-    private readonly Regex?[] _groups;
+    /// <summary>The unions of a binary tree of rule ranges below the root (the root is <see cref="_anyRule"/>): each node
+    /// splits its range of consecutive rules in two halves, down to <see cref="LeafRules"/> (null: the engine refused the
+    /// union, and the node always counts as matching).</summary>
+    private readonly Regex?[] _nodes;
+
+    /// <summary>Per rule, the nodes whose range holds it, from the root's children down.</summary>
+    private readonly int[][] _paths;
 
     public LexiconMatcher(IEnumerable<LexiconRule> rules)
     {
         _rules = [.. rules.Select(rule => (rule, Compile(rule.Pattern), rule.Unless is { } unless ? CompileUnless(unless) : null))];
         _anyRule = CompileUnion(_rules.Select(r => r.Rule.Pattern));
-        _groups = [.. _rules.Chunk(GroupSize).Select(group => CompileUnion(group.Select(r => r.Rule.Pattern)))];
+        var nodes = new List<Regex?>();
+        _paths = new int[_rules.Length][];
+        Split(0, _rules.Length, []);
+        _nodes = [.. nodes];
+
+        void Split(int from, int to, int[] path)
+        {
+            if (to - from <= LeafRules)
+            {
+                for (var r = from; r < to; r++)
+                {
+                    _paths[r] = path;
+                }
+
+                return;
+            }
+
+            var middle = (from + to) / 2;
+            foreach (var (lo, hi) in new[] { (from, middle), (middle, to) })
+            {
+                nodes.Add(CompileUnion(_rules[lo..hi].Select(r => r.Rule.Pattern)));
+                Split(lo, hi, [.. path, nodes.Count - 1]);
+            }
+        }
 
         // Pay the JIT of the compiled matchers now, at startup, not on the first request (a text shorter than a rule's
         // minimum length would return before reaching the matching code). Only a head start: on a starved machine the
@@ -69,9 +97,9 @@ internal sealed class LexiconMatcher
             }
 
             _ = _anyRule?.IsMatch(WarmUpText);
-            foreach (var group in _groups)
+            foreach (var node in _nodes)
             {
-                _ = group?.IsMatch(WarmUpText);
+                _ = node?.IsMatch(WarmUpText);
             }
         }
         catch (RegexMatchTimeoutException)
@@ -112,9 +140,10 @@ internal sealed class LexiconMatcher
     /// or before any position a rule matches at), so the rules then run one by one only over windows from each union
     /// match to <see cref="WindowReach"/> chars past its end: one threat in a long text no longer costs every rule a pass
     /// over all of it. Where matches are everywhere the windows cover the whole text, so a rule runs over a window only
-    /// when the union of its group of <see cref="GroupSize"/> rules matches there: a text dense with one threat costs two
-    /// groups' rules and a pass per other group, not a pass per rule (issue 15: 72 rule passes made such text 30 times
-    /// the cost of prose in the lexicon).
+    /// when the unions of every range of rules holding it match there, halving the range from all rules down to
+    /// <see cref="LeafRules"/>: a text dense with one threat costs a pass per range beside that rule's path (the tree's
+    /// depth, ≈ 6 for 72 rules), not a pass per rule (issue 15: 72 rule passes made such text 30 times the cost of prose
+    /// in the lexicon, and fixed groups of six still left a pass per other group and per other rule of the group).
     /// </remarks>
     public void Match(NormalizedText normalized, List<Finding> findings, WorkBudget? work) =>
         Match(normalized, findings, work, default);
@@ -143,15 +172,15 @@ internal sealed class LexiconMatcher
             windows = found;
         }
 
-        // Per group and window: 0 not asked yet, 1 the group's union matches there, 2 it does not.
-        var live = new byte[_groups.Length * windows.Count];
+        // Per node and window: 0 not asked yet, 1 the node's union matches there, 2 it does not.
+        var live = new byte[_nodes.Length * windows.Count];
         for (var r = 0; r < _rules.Length; r++)
         {
             var quoting = new Quoting(scope.Original);
             var tally = default(RuleTally);
             for (var w = 0; w < windows.Count; w++)
             {
-                if (!GroupMatches(r / GroupSize, w, windows, span, live, work))
+                if (!PathMatches(r, w, windows, span, live, work))
                 {
                     continue;
                 }
@@ -167,23 +196,32 @@ internal sealed class LexiconMatcher
         }
     }
 
-    /// <summary>Whether the union of a group of rules matches in a window (asked once per group and window).</summary>
-    private bool GroupMatches(int group, int window, List<(int Start, int MatchesEnd, int End)> windows, ReadOnlySpan<char> span, byte[] live, WorkBudget? work)
+    /// <summary>Whether the union of every range of rules holding rule <paramref name="rule"/> matches in a window (each
+    /// node asked once per window, from the top: below a node that does not match nothing is asked).</summary>
+    private bool PathMatches(int rule, int window, List<(int Start, int MatchesEnd, int End)> windows, ReadOnlySpan<char> span, byte[] live, WorkBudget? work)
     {
-        if (_groups[group] is not { } union)
+        foreach (var node in _paths[rule])
         {
-            return true;
+            if (_nodes[node] is not { } union)
+            {
+                continue;
+            }
+
+            ref var state = ref live[(node * windows.Count) + window];
+            if (state == 0)
+            {
+                var (start, _, end) = windows[window];
+                work?.Charge(end - start);
+                state = union.IsMatch(span[..end], start) ? (byte)1 : (byte)2;
+            }
+
+            if (state == 2)
+            {
+                return false;
+            }
         }
 
-        ref var state = ref live[(group * windows.Count) + window];
-        if (state == 0)
-        {
-            var (start, _, end) = windows[window];
-            work?.Charge(end - start);
-            state = union.IsMatch(span[..end], start) ? (byte)1 : (byte)2;
-        }
-
-        return state == 1;
+        return true;
     }
 
     /// <summary>How far past a union match a rule's regex may read: a rule's match (at most ~120 normalized chars) and

@@ -35,73 +35,43 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
             return ValueTask.FromResult(ClassifierResult.None);
         }
 
-        List<Finding>? findings = null;
-        Scan(span, ref findings, text.Work);
+        var findings = Scan(span, text.Work);
         return ValueTask.FromResult(findings is null ? ClassifierResult.None : ClassifierResult.Of(findings));
     }
 
-    /// <summary>Every finding in <paramref name="text"/>; charges <paramref name="work"/> a unit per char each pass or
-    /// scanner reads.</summary>
-    internal static void Scan(ReadOnlySpan<char> text, ref List<Finding>? findings, WorkBudget? work)
+    /// <summary>Every finding in <paramref name="text"/> (null when there is none); charges <paramref name="work"/> a unit
+    /// per char each pass or scanner reads.</summary>
+    internal static List<Finding>? Scan(ReadOnlySpan<char> text, WorkBudget? work)
     {
-        // Cheap gates first: most text has no '@', few digits and no key prefixes.
+        List<PiiFound>? findings = null;
+        ScanNumbersIfAny(text, ref findings, work);
+        ScanOthers(text, ref findings, work);
+        return findings is null ? null : WithoutContained(findings, work);
+    }
+
+    /// <summary>The number patterns (<see cref="ScanNumbers"/>), behind a cheap gate: most text has few digits.</summary>
+    private static void ScanNumbersIfAny(ReadOnlySpan<char> text, ref List<PiiFound>? findings, WorkBudget? work)
+    {
         work?.Charge(text.Length);
-        var hasDigit = text.IndexOfAnyInRange('0', '9') >= 0;
-        if (hasDigit)
+        if (text.IndexOfAnyInRange('0', '9') >= 0)
         {
-            work?.Charge(7L * text.Length); // the seven digit patterns below
-            foreach (var m in CardCandidate().EnumerateMatches(text))
-            {
-                if (IsCard(text.Slice(m.Index, m.Length)))
-                {
-                    Add(ref findings, PiiKinds.PaymentCard, Severity.High, m.Index, m.Length);
-                }
-            }
-
-            foreach (var m in IbanStart().EnumerateMatches(text))
-            {
-                if (TryIban(text, m.Index) is var length and > 0)
-                {
-                    Add(ref findings, PiiKinds.Iban, Severity.Medium, m.Index, length);
-                }
-            }
-
-            foreach (var m in Ssn().EnumerateMatches(text))
-            {
-                if (IsSsn(text.Slice(m.Index, m.Length)))
-                {
-                    Add(ref findings, PiiKinds.UsSsn, Severity.High, m.Index, m.Length);
-                }
-            }
-
-            ScanPhones(text, ref findings);
-            ScanNationalIds(text, ref findings, work);
-
-            foreach (var m in Ipv4().EnumerateMatches(text))
-            {
-                if (!FollowsVersionWord(text, m.Index) && IsReportableIp(text.Slice(m.Index, m.Length), v6: false))
-                {
-                    Add(ref findings, PiiKinds.IpAddress, Severity.Low, m.Index, m.Length);
-                }
-            }
+            ScanNumbers(text, ref findings, work);
         }
+    }
 
+    /// <summary>IPv6 addresses, emails and secrets: what <see cref="Scan"/> looks for besides numbers.</summary>
+    internal static void ScanOthers(ReadOnlySpan<char> text, ref List<PiiFound>? findings, WorkBudget? work)
+    {
         ScanIpv6(text, ref findings, work);
         ScanEmails(text, ref findings, work);
-
         ScanSecrets(text, ref findings, work);
-        if (findings is not null)
-        {
-            work?.Charge(findings.Count);
-            RemoveContained(findings);
-        }
     }
 
     /// <summary>
     /// IPv6 candidates grow out from each colon that sits between hex digits ("a:b", "a::"): a colon is rare in prose,
     /// so this visits far fewer places than a regex whose first char can be any hex letter.
     /// </summary>
-    private static void ScanIpv6(ReadOnlySpan<char> text, ref List<Finding>? findings, WorkBudget? work)
+    private static void ScanIpv6(ReadOnlySpan<char> text, ref List<PiiFound>? findings, WorkBudget? work)
     {
         work?.Charge(text.Length);
         var from = 0;
@@ -138,7 +108,7 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
             var boundedAfter = end == text.Length || !(char.IsLetterOrDigit(text[end]) || text[end] == '_');
             if (boundedBefore && boundedAfter && end - start is >= 3 and <= 39 && IsReportableIp(text[start..end], v6: true))
             {
-                Add(ref findings, PiiKinds.IpAddress, Severity.Low, start, end - start);
+                Add(ref findings, PiiPattern.Ipv6, PiiKinds.IpAddress, Severity.Low, start, end - start);
             }
         }
     }
@@ -152,7 +122,7 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
     /// 1–63 letters, digits and inner hyphens, each followed by '.', and a top-level domain of 2–24 letters followed by
     /// nothing that continues a host name (a letter, digit or hyphen, ".x", or ":x" as in a URL's port or path).
     /// </summary>
-    private static void ScanEmails(ReadOnlySpan<char> text, ref List<Finding>? findings, WorkBudget? work)
+    private static void ScanEmails(ReadOnlySpan<char> text, ref List<PiiFound>? findings, WorkBudget? work)
     {
         work?.Charge(text.Length);
         var from = 0;
@@ -182,7 +152,7 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
             var length = end - start;
             if (length <= MaxMatchLength && !IsReservedEmailDomain(text[start..end]))
             {
-                Add(ref findings, PiiKinds.Email, Severity.Low, start, length);
+                Add(ref findings, PiiPattern.Email, PiiKinds.Email, Severity.Low, start, length);
             }
         }
     }
@@ -271,31 +241,6 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
 
     private static bool IsEmailLocalChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '%' or '+' or '-';
 
-    private static void ScanPhones(ReadOnlySpan<char> text, ref List<Finding>? findings)
-    {
-        foreach (var m in PhoneInternational().EnumerateMatches(text))
-        {
-            var digits = CountDigits(text.Slice(m.Index, m.Length));
-            if (digits is >= 8 and <= 15)
-            {
-                Add(ref findings, PiiKinds.Phone, Severity.Low, m.Index, m.Length);
-            }
-        }
-
-        foreach (var m in PhoneNorthAmerican().EnumerateMatches(text))
-        {
-            Add(ref findings, PiiKinds.Phone, Severity.Low, m.Index, m.Length);
-        }
-
-        foreach (var m in PhoneEuropean().EnumerateMatches(text))
-        {
-            if (CountDigits(text.Slice(m.Index, m.Length)) is 10 or 11)
-            {
-                Add(ref findings, PiiKinds.Phone, Severity.Low, m.Index, m.Length);
-            }
-        }
-    }
-
     // Vectorized multi-string searches gate the secret regexes: most text contains none of these.
     private static readonly SearchValues<string> DistinctivePrefixes =
         SearchValues.Create(["AKIA", "ASIA", "gh", "github_pat_", "AIza", "hf_"], StringComparison.Ordinal);
@@ -309,7 +254,7 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
     private static readonly SearchValues<char> TokenChars =
         SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-");
 
-    private static void ScanSecrets(ReadOnlySpan<char> text, ref List<Finding>? findings, WorkBudget? work)
+    private static void ScanSecrets(ReadOnlySpan<char> text, ref List<PiiFound>? findings, WorkBudget? work)
     {
         // Each gate is a pass, and so is each pattern it lets run; the token scan is one more, and its word reads two.
         work?.Charge(8L * text.Length);
@@ -318,7 +263,7 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
             work?.Charge(text.Length);
             foreach (var m in DistinctiveSecret().EnumerateMatches(text))
             {
-                Add(ref findings, PiiKinds.Secret, Severity.High, m.Index, m.Length);
+                Add(ref findings, PiiPattern.DistinctiveSecret, PiiKinds.Secret, Severity.High, m.Index, m.Length);
             }
         }
 
@@ -330,7 +275,7 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
             {
                 if (LooksGenerated(text.Slice(m.Index, m.Length)) && !word.IsLocatorAt(text, m.Index))
                 {
-                    Add(ref findings, PiiKinds.Secret, Severity.High, m.Index, m.Length);
+                    Add(ref findings, PiiPattern.PrefixedSecret, PiiKinds.Secret, Severity.High, m.Index, m.Length);
                 }
             }
         }
@@ -343,7 +288,7 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
                 // One finding for the whole token, so it is redacted whole rather than as three high-entropy pieces.
                 if ((m.Index == 0 || !IsJwtChar(text[m.Index - 1])) && m.Length <= MaxHeldWordChars)
                 {
-                    Add(ref findings, PiiKinds.Secret, Severity.High, m.Index, m.Length);
+                    Add(ref findings, PiiPattern.Jwt, PiiKinds.Secret, Severity.High, m.Index, m.Length);
                 }
             }
         }
@@ -353,7 +298,7 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
             work?.Charge(text.Length);
             foreach (var m in PrivateKeyHeader().EnumerateMatches(text))
             {
-                Add(ref findings, PiiKinds.Secret, Severity.High, m.Index, m.Length);
+                Add(ref findings, PiiPattern.PrivateKey, PiiKinds.Secret, Severity.High, m.Index, m.Length);
             }
         }
 
@@ -372,7 +317,7 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
                 var length = m.Index + m.Length - value;
                 if (IsCredentialValue(text.Slice(value, length)))
                 {
-                    Add(ref findings, PiiKinds.Secret, Severity.High, value, length);
+                    Add(ref findings, PiiPattern.Credential, PiiKinds.Secret, Severity.High, value, length);
                 }
             }
         }
@@ -383,7 +328,7 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
     /// <summary>Runs of token chars at least 32 long, judged by <see cref="IsHighEntropy"/>; long runs in slices so a
     /// window never has to hold more than <see cref="MaxTokenChars"/> of one token. A run inside a file path, a URL or a
     /// named hash (<see cref="IsLocator"/>) is not judged: random-looking names are what those are made of.</summary>
-    private static void ScanTokens(ReadOnlySpan<char> text, ref List<Finding>? findings)
+    private static void ScanTokens(ReadOnlySpan<char> text, ref List<PiiFound>? findings)
     {
         var word = new WordReader();
         var position = 0;
@@ -410,7 +355,7 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
                 var length = Math.Min(MaxTokenChars, end - offset);
                 if (length >= 32 && IsHighEntropy(text.Slice(offset, length)))
                 {
-                    Add(ref findings, PiiKinds.Secret, Severity.High, offset, length);
+                    Add(ref findings, PiiPattern.Token, PiiKinds.Secret, Severity.High, offset, length);
                 }
             }
         }
@@ -492,82 +437,8 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
         }
     }
 
-    /// <summary>
-    /// National identifiers beyond the US SSN, each validated where its scheme has a check (a number of the right shape
-    /// with a wrong check is not reported): UK NINO (no check digit: the format and HMRC's never-issued prefixes), a
-    /// passport number right after the word "passport" (no check outside the machine-readable zone), the ICAO 9303 zone's
-    /// second line (three check digits), Spanish DNI/NIE (mod 23), French NIR (mod 97) and Aadhaar (Verhoeff, in groups of
-    /// four, the way it is printed: twelve bare digits are too often an order number).
-    /// </summary>
-    private static void ScanNationalIds(ReadOnlySpan<char> text, ref List<Finding>? findings, WorkBudget? work)
-    {
-        work?.Charge(6L * text.Length); // the six patterns below
-        Span<char> compact = stackalloc char[48];
-        foreach (var m in Nino().EnumerateMatches(text))
-        {
-            var length = Compact(text.Slice(m.Index, m.Length), compact);
-            if (IsIssuableNinoPrefix(compact[..length]))
-            {
-                Add(ref findings, PiiKinds.UkNino, Severity.High, m.Index, m.Length);
-            }
-        }
-
-        foreach (var m in PassportAfterWord().EnumerateMatches(text))
-        {
-            var number = text.Slice(m.Index, m.Length);
-            var digits = 0;
-            foreach (var c in number)
-            {
-                digits += char.IsAsciiDigit(c) ? 1 : 0;
-            }
-
-            if (digits >= 6)
-            {
-                Add(ref findings, PiiKinds.Passport, Severity.High, m.Index, m.Length);
-            }
-        }
-
-        foreach (var m in MrzSecondLine().EnumerateMatches(text))
-        {
-            var line = text.Slice(m.Index, m.Length);
-            if (Checksums.MrzCheckDigit(line[..9]) == line[9] - '0'
-                && Checksums.MrzCheckDigit(line.Slice(13, 6)) == line[19] - '0'
-                && Checksums.MrzCheckDigit(line.Slice(21, 6)) == line[27] - '0')
-            {
-                Add(ref findings, PiiKinds.Passport, Severity.High, m.Index, m.Length);
-            }
-        }
-
-        foreach (var m in SpanishId().EnumerateMatches(text))
-        {
-            var length = Compact(text.Slice(m.Index, m.Length), compact);
-            if (Checksums.SpanishId(compact[..length]))
-            {
-                Add(ref findings, PiiKinds.EsDni, Severity.High, m.Index, m.Length);
-            }
-        }
-
-        foreach (var m in FrenchNir().EnumerateMatches(text))
-        {
-            var length = Compact(text.Slice(m.Index, m.Length), compact);
-            if (Checksums.FrenchNir(compact[..length]))
-            {
-                Add(ref findings, PiiKinds.FrNir, Severity.High, m.Index, m.Length);
-            }
-        }
-
-        foreach (var m in Aadhaar().EnumerateMatches(text))
-        {
-            var length = Compact(text.Slice(m.Index, m.Length), compact);
-            if (Checksums.Verhoeff(compact[..length]))
-            {
-                Add(ref findings, PiiKinds.InAadhaar, Severity.High, m.Index, m.Length);
-            }
-        }
-    }
-
     /// <summary>Copies <paramref name="value"/> without spaces and hyphens; the patterns bound its length.</summary>
-    private static int Compact(ReadOnlySpan<char> value, Span<char> into)
+    internal static ReadOnlySpan<char> Compact(ReadOnlySpan<char> value, Span<char> into)
     {
         var n = 0;
         foreach (var c in value)
@@ -578,46 +449,50 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
             }
         }
 
-        return n;
+        return into[..n];
     }
 
     /// <summary>HMRC never issues D, F, I, Q, U or V as either letter (the pattern excludes them), O as the second, nor
     /// the prefixes BG, GB, KN, NK, NT, TN and ZZ.</summary>
-    private static bool IsIssuableNinoPrefix(ReadOnlySpan<char> nino) =>
+    internal static bool IsIssuableNinoPrefix(ReadOnlySpan<char> nino) =>
         nino.Length == 9 && !(nino[..2] is "BG" or "GB" or "KN" or "NK" or "NT" or "TN" or "ZZ");
 
-    private static void Add(ref List<Finding>? findings, string kind, Severity severity, int start, int length) =>
-        (findings ??= []).Add(new Finding(SafetyCategory.Pii, kind, severity, start, length));
+    private static void Add(ref List<PiiFound>? findings, PiiPattern pattern, string kind, Severity severity, int start, int length) =>
+        (findings ??= []).Add(new PiiFound(new Finding(SafetyCategory.Pii, kind, severity, start, length), pattern));
 
     /// <summary>
     /// Two patterns may claim the same span (a key prefix and the entropy rule): a finding inside another one at least as
-    /// severe is dropped, and of two equal ones the first found stays. Sorted, then one sweep: comparing each new
-    /// finding with all earlier ones made a text of many findings (1 MB of "10.1.2.3 ") quadratic.
+    /// severe is dropped, and of two equal ones the earlier pattern's stays (<see cref="PiiPattern"/> is in the order the
+    /// patterns once ran, one after the other). Sorted, then one sweep: comparing each new finding with all earlier ones
+    /// made a text of many findings (1 MB of "10.1.2.3 ") quadratic.
     /// </summary>
-    private static void RemoveContained(List<Finding> findings)
+    internal static List<Finding> WithoutContained(List<PiiFound> found, WorkBudget? work)
     {
-        if (findings.Count < 2)
+        work?.Charge(found.Count);
+        if (found.Count < 2)
         {
-            return;
+            return [.. found.Select(f => f.Finding)];
         }
 
-        var order = new (Finding Finding, int Sequence)[findings.Count];
+        var order = new (PiiFound Found, int Sequence)[found.Count];
+        var sorted = true;
         for (var i = 0; i < order.Length; i++)
         {
-            order[i] = (findings[i], i);
+            order[i] = (found[i], i);
+            sorted = sorted && (i == 0 || Compare(order[i - 1], order[i]) < 0);
         }
 
-        Array.Sort(order, static (a, b) =>
-            a.Finding.Start != b.Finding.Start ? a.Finding.Start.CompareTo(b.Finding.Start)
-            : a.Finding.End != b.Finding.End ? b.Finding.End.CompareTo(a.Finding.End)
-            : a.Sequence.CompareTo(b.Sequence));
+        if (!sorted)
+        {
+            Array.Sort(order, Compare); // text dense with one kind (1 MB of "10.1.2.3 ") comes in order already
+        }
 
         // The furthest end reached so far by a finding of each severity: a later finding (starting no earlier) is
         // inside one at least as severe when any of those ends reaches its end.
         Span<int> furthest = stackalloc int[(int)Severity.High + 1];
         furthest.Fill(-1);
-        findings.Clear();
-        foreach (var (finding, _) in order)
+        var findings = new List<Finding>();
+        foreach (var ((finding, _), _) in order)
         {
             var contained = false;
             for (var severity = (int)finding.Severity; severity < furthest.Length && !contained; severity++)
@@ -631,6 +506,14 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
                 furthest[(int)finding.Severity] = Math.Max(furthest[(int)finding.Severity], finding.End);
             }
         }
+
+        return findings;
+
+        static int Compare((PiiFound Found, int Sequence) a, (PiiFound Found, int Sequence) b) =>
+            a.Found.Finding.Start != b.Found.Finding.Start ? a.Found.Finding.Start.CompareTo(b.Found.Finding.Start)
+            : a.Found.Finding.End != b.Found.Finding.End ? b.Found.Finding.End.CompareTo(a.Found.Finding.End)
+            : a.Found.Pattern != b.Found.Pattern ? a.Found.Pattern.CompareTo(b.Found.Pattern)
+            : a.Sequence.CompareTo(b.Sequence);
     }
 
     // ---- payment cards ----------------------------------------------------------------------------------------------
@@ -721,11 +604,11 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
 
     /// <summary>Area 000, 666 and 900–999, group 00 and serial 0000 are never issued (the regex excludes them); two
     /// numbers famous from advertising are void too.</summary>
-    private static bool IsSsn(ReadOnlySpan<char> candidate) =>
+    internal static bool IsSsn(ReadOnlySpan<char> candidate) =>
         !candidate.SequenceEqual("078-05-1120") && !candidate.SequenceEqual("219-09-9999") && !candidate.SequenceEqual("123-45-6789");
 
     /// <summary>"version 1.2.3.4", "build 10.0.0.1": a dotted quad after such a word is a version number.</summary>
-    private static bool FollowsVersionWord(ReadOnlySpan<char> text, int start)
+    internal static bool FollowsVersionWord(ReadOnlySpan<char> text, int start)
     {
         var before = text[Math.Max(0, start - 12)..start].TrimEnd();
         return before.EndsWith("version", StringComparison.OrdinalIgnoreCase)
@@ -735,7 +618,7 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
             || before.EndsWith("v", StringComparison.OrdinalIgnoreCase);
     }
 
-    private static bool IsReportableIp(ReadOnlySpan<char> candidate, bool v6)
+    internal static bool IsReportableIp(ReadOnlySpan<char> candidate, bool v6)
     {
         if (!IPAddress.TryParse(candidate, out var address))
         {
@@ -880,7 +763,7 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
         return entropy >= threshold;
     }
 
-    private static int CountDigits(ReadOnlySpan<char> text)
+    internal static int CountDigits(ReadOnlySpan<char> text)
     {
         var n = 0;
         foreach (var c in text)
@@ -899,48 +782,6 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
     /// as over its work budget). Normal matches take microseconds; only a pathological path comes near it.
     /// </summary>
     internal const int MatchTimeoutMilliseconds = 2000;
-
-    [GeneratedRegex(@"(?<![0-9A-Za-z-])[0-9](?:[ -]?[0-9]){11,18}(?![0-9A-Za-z]|-[0-9])", RegexOptions.CultureInvariant, MatchTimeoutMilliseconds)]
-    private static partial Regex CardCandidate();
-
-    [GeneratedRegex(@"(?<![A-Za-z0-9])[A-Z]{2}[0-9]{2}(?= ?[A-Z0-9])", RegexOptions.CultureInvariant, MatchTimeoutMilliseconds)]
-    private static partial Regex IbanStart();
-
-    [GeneratedRegex(@"(?<![\w-])(?!000|666|9[0-9]{2})[0-9]{3}([- ])(?!00)[0-9]{2}\1(?!0000)[0-9]{4}(?![\w]|-[0-9])", RegexOptions.CultureInvariant, MatchTimeoutMilliseconds)]
-    private static partial Regex Ssn();
-
-    [GeneratedRegex(@"(?<![A-Za-z0-9])[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D](?![A-Za-z0-9])", RegexOptions.CultureInvariant, MatchTimeoutMilliseconds)]
-    private static partial Regex Nino();
-
-    /// <summary>The number after "passport", "passport no.", "passport number:" and the like.</summary>
-    [GeneratedRegex(@"(?<=\b(?i:passport)(?:[ \t]{1,3}(?i:no|nr|num|number|#|n°)\.?)?[ \t]{0,3}[:#]?[ \t]{0,3})[A-Z]{0,2}[0-9]{6,9}(?![A-Za-z0-9])", RegexOptions.CultureInvariant, MatchTimeoutMilliseconds)]
-    private static partial Regex PassportAfterWord();
-
-    /// <summary>The second line of a passport's machine-readable zone (TD3): number, check, nationality, birth date, check,
-    /// sex, expiry, check, personal number, checks.</summary>
-    [GeneratedRegex(@"(?<![A-Z0-9<])[A-Z0-9<]{9}[0-9][A-Z<]{3}[0-9]{6}[0-9][MFX<][0-9]{6}[0-9][A-Z0-9<]{14}[0-9<][0-9](?![A-Z0-9<])", RegexOptions.CultureInvariant, MatchTimeoutMilliseconds)]
-    private static partial Regex MrzSecondLine();
-
-    [GeneratedRegex(@"(?<![A-Za-z0-9])(?:[0-9]{8}|[XYZ][0-9]{7})-?[A-Z](?![A-Za-z0-9])", RegexOptions.CultureInvariant, MatchTimeoutMilliseconds)]
-    private static partial Regex SpanishId();
-
-    [GeneratedRegex(@"(?<![0-9])[12] ?[0-9]{2} ?[0-9]{2} ?(?:[0-9]{2}|2[AB]) ?[0-9]{3} ?[0-9]{3} ?[0-9]{2}(?![0-9])", RegexOptions.CultureInvariant, MatchTimeoutMilliseconds)]
-    private static partial Regex FrenchNir();
-
-    [GeneratedRegex(@"(?<![0-9])[2-9][0-9]{3}([ -])[0-9]{4}\1[0-9]{4}(?![0-9]|[ -][0-9])", RegexOptions.CultureInvariant, MatchTimeoutMilliseconds)]
-    private static partial Regex Aadhaar();
-
-    [GeneratedRegex(@"(?<![\w+])\+[1-9][0-9]{0,2}(?:[ .-]?\(?[0-9]{1,4}\)?){2,6}(?![\w])", RegexOptions.CultureInvariant, MatchTimeoutMilliseconds)]
-    private static partial Regex PhoneInternational();
-
-    [GeneratedRegex(@"(?<![\w+(.-])(?:1[-. ])?(?:\([2-9][0-9]{2}\) ?|[2-9][0-9]{2}[-. ])[2-9][0-9]{2}[-. ][0-9]{4}(?![\w]|[-.][0-9])", RegexOptions.CultureInvariant, MatchTimeoutMilliseconds)]
-    private static partial Regex PhoneNorthAmerican();
-
-    [GeneratedRegex(@"(?<![\w+.-])(?:0[1-9](?:[ .][0-9]{2}){4}|0[1-9][0-9]{1,4} [0-9]{3,4} ?[0-9]{3,4})(?![\w]|[-.][0-9])", RegexOptions.CultureInvariant, MatchTimeoutMilliseconds)]
-    private static partial Regex PhoneEuropean();
-
-    [GeneratedRegex(@"(?<![\w.])(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(?![\w]|\.[0-9])", RegexOptions.CultureInvariant, MatchTimeoutMilliseconds)]
-    private static partial Regex Ipv4();
 
     /// <summary>Prefixes distinctive enough on their own (AWS, GitHub, Google, Hugging Face).</summary>
     [GeneratedRegex(
