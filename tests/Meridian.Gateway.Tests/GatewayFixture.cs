@@ -2,7 +2,6 @@ using System.Net.Http.Headers;
 using System.Text;
 using Meridian.Core.Keys;
 using Meridian.Gateway.Configuration;
-using Meridian.Gateway.Hosting;
 using Meridian.Storage.Control;
 using Meridian.Storage.Sql;
 using Microsoft.AspNetCore.Builder;

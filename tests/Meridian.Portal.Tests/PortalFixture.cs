@@ -2,7 +2,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Meridian.Gateway.Configuration;
-using Meridian.Gateway.Hosting;
 using Meridian.Gateway.Portal;
 using Microsoft.Playwright;
 

@@ -1,3 +1,4 @@
+using Meridian.Gateway.Configuration;
 using Meridian.Gateway.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;

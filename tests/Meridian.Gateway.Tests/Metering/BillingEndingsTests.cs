@@ -3,7 +3,6 @@ using System.Text;
 using Meridian.Core.Billing;
 using Meridian.Core.Receipts;
 using Meridian.Gateway.Configuration;
-using Meridian.Gateway.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;

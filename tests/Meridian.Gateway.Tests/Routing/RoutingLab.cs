@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Meridian.Core.Keys;
-using Meridian.Gateway.Backends;
+using Meridian.Gateway.Configuration;
 using Meridian.Simulator;
 using Meridian.Storage.Control;
 using Meridian.Storage.Sql;

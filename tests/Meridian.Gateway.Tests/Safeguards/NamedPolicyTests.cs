@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using Meridian.Gateway.Configuration;
 using Meridian.Gateway.Hosting;
 
 namespace Meridian.Gateway.Tests.Safeguards;

@@ -2,7 +2,6 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Meridian.Gateway.Configuration;
-using Meridian.Gateway.Hosting;
 using Meridian.Gateway.Records;
 using Meridian.Gateway.Safeguards;
 using Meridian.Gateway.Snapshot;
