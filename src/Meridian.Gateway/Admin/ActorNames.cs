@@ -6,7 +6,7 @@ namespace Meridian.Gateway.Admin;
 /// The display names of the people that "by" fields name (<c>token:tok_…</c>), read once per answer so a page of keys,
 /// acceptances or suspensions shows "Ana Lima" beside the id. An actor without a token (<c>system:…</c>) has none.
 /// </summary>
-public sealed class ActorNames(IReadOnlyDictionary<string, string> names)
+internal sealed class ActorNames(IReadOnlyDictionary<string, string> names)
 {
     public static ActorNames For(AdminTokenStore tokens, IEnumerable<string?> actors) => new(tokens.NamesOf(actors));
 

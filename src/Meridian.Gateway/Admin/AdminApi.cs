@@ -6,7 +6,7 @@ using Meridian.Storage.Control;
 namespace Meridian.Gateway.Admin;
 
 /// <summary>The admin API's services: the marketplace and token stores, the authentication filter, JSON metadata.</summary>
-public static class AdminApi
+internal static class AdminApi
 {
     public static IServiceCollection AddAdminApi(this IServiceCollection services)
     {
@@ -33,7 +33,7 @@ public static class AdminApi
 /// The routes of <c>/admin/v1</c> (docs/admin-api.md). Every route is behind <see cref="AdminAuthentication"/>, except
 /// the two of <see cref="SignInHandlers"/> that lead to a session.
 /// </summary>
-public static class AdminEndpoints
+internal static class AdminEndpoints
 {
     public const string Prefix = "/admin/v1";
 

@@ -12,7 +12,7 @@ namespace Meridian.Gateway.Admin;
 /// The admin group's filter: authenticates the bearer admin token (looked up by its keyed hash, so a revoked token
 /// fails at once), and turns anything that escapes a handler into a problem, never a stack trace or an HTML page.
 /// </summary>
-public sealed partial class AdminAuthentication(
+internal sealed partial class AdminAuthentication(
     AdminTokenStore tokens, KeyHashRotation rotation, ApiKeyHasher hasher, AuthFailureThrottle throttle, TimeProvider time, ILogger<AdminAuthentication> logger)
     : IEndpointFilter
 {
@@ -121,7 +121,7 @@ public sealed partial class AdminAuthentication(
 }
 
 /// <summary>Maps an authorization answer to the problem the caller gets, or null when allowed.</summary>
-public static class AccessProblems
+internal static class AccessProblems
 {
     public static ProblemHttpResult? Check(AccessDecision access, string hiddenWhat, string forbiddenWhat) => access switch
     {

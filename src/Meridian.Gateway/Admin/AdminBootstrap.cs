@@ -8,7 +8,7 @@ namespace Meridian.Gateway.Admin;
 /// Makes sure someone can administer a fresh install: the fixed operator token from the options (for scripts),
 /// or, when no live operator token exists, a new one that the start banner shows once.
 /// </summary>
-public static class AdminBootstrap
+internal static class AdminBootstrap
 {
     public const int MinFixedTokenLength = 16;
 

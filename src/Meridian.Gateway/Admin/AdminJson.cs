@@ -61,4 +61,4 @@ namespace Meridian.Gateway.Admin;
 [JsonSerializable(typeof(ListResponse<SuspensionView>))]
 [JsonSerializable(typeof(SuspensionView))]
 [JsonSerializable(typeof(LiftSuspensionRequest))]
-public sealed partial class AdminJsonContext : JsonSerializerContext;
+internal sealed partial class AdminJsonContext : JsonSerializerContext;

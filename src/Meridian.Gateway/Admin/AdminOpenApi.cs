@@ -8,9 +8,9 @@ namespace Meridian.Gateway.Admin;
 /// is a problem naming the field, whatever the Content-Type), which leaves ApiExplorer without a body type; this
 /// metadata and transformer put it back without making routing reject non-JSON content types.
 /// </summary>
-public sealed record AdminBody(Type Type, bool Optional);
+internal sealed record AdminBody(Type Type, bool Optional);
 
-public static class AdminOpenApi
+internal static class AdminOpenApi
 {
     public static RouteHandlerBuilder WithBody<T>(this RouteHandlerBuilder builder, bool optional = false) =>
         builder.WithMetadata(new AdminBody(typeof(T), optional));

@@ -9,7 +9,7 @@ namespace Meridian.Gateway.Admin;
 /// RFC 9457 problem details, one shape for every admin error:
 /// <c>{"type":"https://meridian.dev/problems/&lt;code&gt;","title","status","detail","errors":{field:[…]}}</c>.
 /// </summary>
-public static class AdminProblems
+internal static class AdminProblems
 {
     public const string TypeBase = "https://meridian.dev/problems/";
 

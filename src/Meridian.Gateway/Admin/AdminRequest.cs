@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace Meridian.Gateway.Admin;
 
 /// <summary>Reads what admin requests carry: JSON bodies, paging parameters and If-Match, each failure as a problem.</summary>
-public static class AdminRequest
+internal static class AdminRequest
 {
     /// <summary>Admin bodies are small; anything larger is refused before it is buffered.</summary>
     public const long MaxBodyBytes = 1024 * 1024;
@@ -210,7 +210,7 @@ public static class AdminRequest
 }
 
 /// <summary>An <c>If-Match</c> condition: none, any existing version (<c>*</c>), or one version.</summary>
-public readonly record struct IfMatch(bool Present, long? Version)
+internal readonly record struct IfMatch(bool Present, long? Version)
 {
     public static IfMatch None => default;
 }

@@ -7,7 +7,7 @@ using Meridian.Storage.Control;
 namespace Meridian.Gateway.Admin;
 
 /// <summary>Domain objects as the admin API shows them. Never a secret: keys and tokens appear by prefix only.</summary>
-public static class AdminViews
+internal static class AdminViews
 {
     public static WhoAmIResponse WhoAmI(AdminCaller caller) =>
         new(caller.TokenId, caller.Name, AdminRoles.Of(caller.Role), caller.TenantId, caller.PublisherId, caller.Geographies);

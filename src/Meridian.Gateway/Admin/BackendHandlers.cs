@@ -10,7 +10,7 @@ namespace Meridian.Gateway.Admin;
 /// load and latency and their request and error counters. Everything comes from in-memory state the router keeps
 /// anyway; nothing is read from a store. Another node of the same deployment has its own view.
 /// </summary>
-public static class BackendHandlers
+internal static class BackendHandlers
 {
     public static Results<Ok<BackendListView>, ProblemHttpResult> List(HttpContext context, GatewaySnapshotProvider snapshots, TimeProvider time)
     {

@@ -13,7 +13,7 @@ namespace Meridian.Gateway.Admin;
 /// invoices; a publisher-admin its own settlement and share; the operator everything. Another tenant's or publisher's
 /// answers exactly like a missing one (404).
 /// </summary>
-public static class BillingHandlers
+internal static class BillingHandlers
 {
     internal const string Currency = "USD";
 

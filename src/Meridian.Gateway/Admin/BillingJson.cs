@@ -19,7 +19,7 @@ namespace Meridian.Gateway.Admin;
 [JsonSerializable(typeof(PutLimitsRequest))]
 [JsonSerializable(typeof(FeeView))]
 [JsonSerializable(typeof(PutFeeRequest))]
-public sealed partial class BillingJsonContext : JsonSerializerContext;
+internal sealed partial class BillingJsonContext : JsonSerializerContext;
 
 /// <summary>The publisher share as exported: the <see cref="PublisherShare"/> type itself, snake_case, money as strings.</summary>
 [JsonSourceGenerationOptions(
@@ -28,4 +28,4 @@ public sealed partial class BillingJsonContext : JsonSerializerContext;
     WriteIndented = false,
     Converters = [typeof(MoneyJsonConverter), typeof(BillingPeriodJsonConverter)])]
 [JsonSerializable(typeof(PublisherShare))]
-public sealed partial class ShareJsonContext : JsonSerializerContext;
+internal sealed partial class ShareJsonContext : JsonSerializerContext;

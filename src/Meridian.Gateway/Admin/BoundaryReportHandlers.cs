@@ -14,7 +14,7 @@ namespace Meridian.Gateway.Admin;
 /// (operator, region, zone), and any receipt showing processing or ingress outside the boundary or not proven the
 /// operator's (not under a signed tree head of its receipt log, or, from before the log, its signature not verifying) — there should be none. Read from the receipts in every geography store (and those still queued), in constant memory per deployment.
 /// </summary>
-public static class BoundaryReportHandlers
+internal static class BoundaryReportHandlers
 {
     public static readonly TimeSpan DefaultPeriod = TimeSpan.FromDays(30);
 

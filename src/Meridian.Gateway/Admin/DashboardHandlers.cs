@@ -9,7 +9,7 @@ namespace Meridian.Gateway.Admin;
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(DashboardView))]
-public sealed partial class DashboardJsonContext : JsonSerializerContext;
+internal sealed partial class DashboardJsonContext : JsonSerializerContext;
 
 /// <summary>
 /// <c>GET /admin/v1/dashboard?hours=&amp;tenant=&amp;deployment=&amp;backend=</c> (operator only): the fleet's traffic per hour

@@ -11,7 +11,7 @@ namespace Meridian.Gateway.Admin;
 /// Deployments of a resource. Hosting option and type are chosen at creation and never edited; every mutation
 /// reloads this node's routing snapshot at once (other nodes follow within their refresh interval).
 /// </summary>
-public static class DeploymentHandlers
+internal static class DeploymentHandlers
 {
     private const string ManageDenied = "Only a tenant-admin or an operator-admin may create or delete deployments.";
 

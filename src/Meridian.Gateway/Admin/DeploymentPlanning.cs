@@ -13,7 +13,7 @@ namespace Meridian.Gateway.Admin;
 /// backend that serves its model is refused at creation, and <c>?dry_run=true</c> shows the compiled target set without
 /// creating anything. Uses the node's current backend registry; health is shown but never refuses a creation.
 /// </summary>
-public static class DeploymentPlanning
+internal static class DeploymentPlanning
 {
     public const string DryRunParameter = "dry_run";
 
@@ -134,4 +134,4 @@ public static class DeploymentPlanning
 [JsonSerializable(typeof(BoundaryReportView))]
 [JsonSerializable(typeof(BackendListView))]
 [JsonSerializable(typeof(Operations.LiveMetricsView))]
-public sealed partial class RoutingAdminJsonContext : JsonSerializerContext;
+internal sealed partial class RoutingAdminJsonContext : JsonSerializerContext;

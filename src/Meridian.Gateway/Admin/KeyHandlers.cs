@@ -10,7 +10,7 @@ namespace Meridian.Gateway.Admin;
 /// API keys: created and shown once, stored as keyed hashes, rotated with overlap, revoked at once. After each
 /// change this node reloads its routing snapshot immediately; other nodes see it within their refresh interval.
 /// </summary>
-public static class KeyHandlers
+internal static class KeyHandlers
 {
     private const string Denied = "Publisher roles do not manage API keys.";
 

@@ -13,7 +13,7 @@ namespace Meridian.Gateway.Admin;
 /// its members read them, its admins and the operator change them. A change is in force on this node at once and on
 /// every node within the snapshot refresh interval.
 /// </summary>
-public static class LimitHandlers
+internal static class LimitHandlers
 {
     public static Results<Ok<LimitsView>, ProblemHttpResult> Get(
         HttpContext context, LimitScope scope, string id, MarketplaceStore store, BudgetTracker budgets, TimeProvider time)

@@ -8,7 +8,7 @@ namespace Meridian.Gateway.Admin;
 /// rather than a deployment name. Read by anyone who may read the tenant; set and cleared by its tenant-admins and
 /// operators, every change audited. Setting a default is the one way to move model-id traffic to another deployment.
 /// </summary>
-public static class ModelDefaultHandlers
+internal static class ModelDefaultHandlers
 {
     private const string ManageDenied = "Only a tenant-admin or an operator-admin may choose which deployment a model id reaches.";
 

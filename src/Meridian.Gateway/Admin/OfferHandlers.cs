@@ -10,7 +10,7 @@ using Microsoft.AspNetCore.Mvc;
 namespace Meridian.Gateway.Admin;
 
 /// <summary>Publishers and their offers: the catalogue every caller may read, and what publishers and the operator may change.</summary>
-public static class OfferHandlers
+internal static class OfferHandlers
 {
     public static Results<Ok<ListResponse<PublisherView>>, ProblemHttpResult> ListPublishers(HttpContext context, MarketplaceStore store)
     {

@@ -9,7 +9,7 @@ namespace Meridian.Gateway.Admin;
 /// A receipt for the tenant's people signed in to the portal (or the operator), by the admin token's role instead of a
 /// data-plane API key: the same answers as <c>GET /v1/receipts/{id}</c> and <c>GET /v1/receipts</c>, proofs included.
 /// </summary>
-public static class ReceiptHandlers
+internal static class ReceiptHandlers
 {
     public static async Task<Results<ContentHttpResult, ProblemHttpResult>> Get(HttpContext context, string tenant, string requestId, ReceiptsEndpoint receipts)
     {

@@ -15,7 +15,7 @@ namespace Meridian.Gateway.Admin;
 /// <c>requires_retention</c>. Every change is audited with the object before and after, and reloads this node's routing
 /// snapshot so the data plane applies it to the next request.
 /// </summary>
-public static class ReviewSettingsHandlers
+internal static class ReviewSettingsHandlers
 {
     private const string ManageDenied = "Only a tenant-admin or an operator-admin may change a deployment's review settings.";
 

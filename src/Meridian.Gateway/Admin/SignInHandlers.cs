@@ -12,7 +12,7 @@ namespace Meridian.Gateway.Admin;
 /// are the only admin routes without a token: the sign-in page must learn how to sign in, and the code it brings back
 /// from the provider is what proves the person.
 /// </summary>
-public static class SignInHandlers
+internal static class SignInHandlers
 {
     public static void Map(IEndpointRouteBuilder app)
     {

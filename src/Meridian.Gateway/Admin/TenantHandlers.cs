@@ -8,7 +8,7 @@ namespace Meridian.Gateway.Admin;
 /// <summary>
 /// Tenants, their subscriptions and their resources. Another tenant's objects answer exactly like missing ones (404).
 /// </summary>
-public static class TenantHandlers
+internal static class TenantHandlers
 {
     private const string PublisherRolesDenied = "Publisher roles do not see tenants.";
 

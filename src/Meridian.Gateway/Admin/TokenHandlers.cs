@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Mvc;
 namespace Meridian.Gateway.Admin;
 
 /// <summary>Admin tokens (shown once, stored hashed) and the audit trail.</summary>
-public static class TokenHandlers
+internal static class TokenHandlers
 {
     private const string Denied = "Only an operator-admin, or a tenant-admin for its own developers, manages admin tokens.";
 

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace Meridian.Gateway.Admin;
 
 /// <summary><c>/admin/v1/whoami</c> and <c>/admin/v1/world</c>: who is calling, and the operator's geographies, zones and regions.</summary>
-public static class WorldHandlers
+internal static class WorldHandlers
 {
     public static Ok<WhoAmIResponse> WhoAmI(HttpContext context) =>
         TypedResults.Ok(AdminViews.WhoAmI(AdminAuthentication.CallerOf(context)));

@@ -12,7 +12,7 @@ namespace Meridian.Gateway.Auth;
 /// and they differ is refused, whichever is valid: one request has one caller, and a proxy that adds its own key in
 /// front of a client's must not turn an invalid credential into a valid one.
 /// </summary>
-public sealed class ApiKeyAuthenticator(ApiKeyHasher hasher, GatewaySnapshotProvider snapshots, AuthFailureThrottle throttle, KeyHashMover mover, TimeProvider time)
+internal sealed class ApiKeyAuthenticator(ApiKeyHasher hasher, GatewaySnapshotProvider snapshots, AuthFailureThrottle throttle, KeyHashMover mover, TimeProvider time)
 {
     private const string Credential = "api_key";
 

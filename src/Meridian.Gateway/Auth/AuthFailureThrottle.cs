@@ -13,7 +13,7 @@ namespace Meridian.Gateway.Auth;
 /// not at thousands per second. Each throttling is logged once and counted (<c>meridian.auth.failures</c>). Successful
 /// requests cost nothing. Thread-safe.
 /// </summary>
-public sealed partial class AuthFailureThrottle
+internal sealed partial class AuthFailureThrottle
 {
     /// <summary>Past this many tracked sources, full buckets are forgotten (they hold nothing a new bucket would not).</summary>
     private const int MaxTrackedSources = 10_000;

@@ -12,7 +12,7 @@ namespace Meridian.Gateway.Auth;
 /// could not be queued or stored is asked for again on the key's next use, and moving is idempotent, so nothing here
 /// must be durable. Thread-safe.
 /// </summary>
-public sealed partial class KeyHashMover(KeyHashRotation rotation, ILogger<KeyHashMover> logger) : BackgroundService
+internal sealed partial class KeyHashMover(KeyHashRotation rotation, ILogger<KeyHashMover> logger) : BackgroundService
 {
     private readonly Channel<(string From, string To)> _moves =
         Channel.CreateBounded<(string From, string To)>(new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });

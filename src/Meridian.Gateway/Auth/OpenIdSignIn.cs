@@ -11,7 +11,7 @@ using Microsoft.IdentityModel.Tokens;
 namespace Meridian.Gateway.Auth;
 
 /// <summary>A person the provider vouched for, and the operator's mapping that lets them in.</summary>
-public sealed record OpenIdPerson(string Subject, string Name, string? Email, PersonMapping Mapping);
+internal sealed record OpenIdPerson(string Subject, string Name, string? Email, PersonMapping Mapping);
 
 /// <summary>
 /// The gateway's half of an OpenID Connect sign-in (authorization code with PKCE): the portal sends the browser to the
@@ -20,7 +20,7 @@ public sealed record OpenIdPerson(string Subject, string Name, string? Email, Pe
 /// nonce the portal chose. Thread-safe; the discovery document and keys are cached and refreshed by the
 /// <see cref="ConfigurationManager{T}"/>.
 /// </summary>
-public sealed partial class OpenIdSignIn : IDisposable
+internal sealed partial class OpenIdSignIn : IDisposable
 {
     private readonly OpenIdConnectOptions? _options;
     private readonly HttpClient _http;

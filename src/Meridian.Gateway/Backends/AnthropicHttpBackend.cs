@@ -21,7 +21,7 @@ namespace Meridian.Gateway.Backends;
 /// Asking for a stream whatever the client wanted made the upstream frame ≈ 18 events instead of one object and the gateway
 /// parse them back: ≈ 110 µs more upstream CPU and ≈ 20 µs more gateway CPU per 16-token answer (bench/PROFILE.md).
 /// </remarks>
-public sealed class AnthropicHttpBackend(HttpMessageInvoker http, Uri baseAddress, string? apiKey) : IInferenceBackend, IBackendProbe
+internal sealed class AnthropicHttpBackend(HttpMessageInvoker http, Uri baseAddress, string? apiKey) : IInferenceBackend, IBackendProbe
 {
     private const int MaxErrorBodyBytes = 64 * 1024;
 

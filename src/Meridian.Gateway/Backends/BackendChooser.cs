@@ -10,7 +10,7 @@ namespace Meridian.Gateway.Backends;
 /// It never looks outside the set it is given. Thread-safe when <see cref="Random"/> is (the default,
 /// <see cref="Random.Shared"/>, is); allocation-free.
 /// </summary>
-public sealed class BackendChooser(RoutingOptions options, TimeProvider time, Random random)
+internal sealed class BackendChooser(RoutingOptions options, TimeProvider time, Random random)
 {
     private const int StackLimit = 128;
 

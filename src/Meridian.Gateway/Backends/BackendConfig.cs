@@ -6,7 +6,7 @@ namespace Meridian.Gateway.Backends;
 /// One backend as the operator declares it (in the <c>backends</c> list of the config file).
 /// Credentials are never in the file: <see cref="ApiKeyEnv"/> names the environment variable that holds them.
 /// </summary>
-public sealed record BackendConfig
+internal sealed record BackendConfig
 {
     private readonly string _operatedBy = "platform";
     private readonly IReadOnlyList<string> _models = [];
@@ -55,7 +55,7 @@ public sealed record BackendConfig
     public int? GpuLayers { get; init; }
 }
 
-public sealed record GatewayConfigFile
+internal sealed record GatewayConfigFile
 {
     public IReadOnlyList<BackendConfig> Backends { get; init; } = [];
 }

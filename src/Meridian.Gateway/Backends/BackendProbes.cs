@@ -8,7 +8,7 @@ namespace Meridian.Gateway.Backends;
 /// probe: they are up unless they failed recently, which passive outlier detection sees. Implementations are called
 /// from one background loop, concurrently with requests, and must be thread-safe.
 /// </summary>
-public interface IBackendProbe
+internal interface IBackendProbe
 {
     /// <summary>True when the backend answered at all, other than with a 5xx or 429; false when it did not.</summary>
     Task<bool> ProbeAsync(CancellationToken cancellationToken);
@@ -19,7 +19,7 @@ public interface IBackendProbe
 /// registry is asked whether it is up, all at once, each within <see cref="RoutingOptions.ProbeTimeout"/>.
 /// <see cref="RoutingOptions.ProbeFailureThreshold"/> failures in a row mark a backend down; one success, up again.
 /// </summary>
-public sealed partial class BackendProbes(GatewaySnapshotProvider snapshots, RoutingOptions options, TimeProvider time, ILogger<BackendProbes> logger)
+internal sealed partial class BackendProbes(GatewaySnapshotProvider snapshots, RoutingOptions options, TimeProvider time, ILogger<BackendProbes> logger)
     : BackgroundService
 {
     /// <summary>Probes every probe-able backend once and records the answers.</summary>

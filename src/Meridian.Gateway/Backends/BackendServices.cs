@@ -3,7 +3,7 @@ using Meridian.Gateway.Configuration;
 namespace Meridian.Gateway.Backends;
 
 /// <summary>The backends of a node and the boundary router over them: health probes, balancing, failover inside the boundary.</summary>
-public static class BackendServices
+internal static class BackendServices
 {
     public static IServiceCollection AddBackends(this IServiceCollection services, GatewayOptions options)
     {

@@ -5,7 +5,7 @@ namespace Meridian.Gateway.Backends;
 /// <summary>One backend in a deployment's plan: may it serve the deployment, why not, and how it stands right now.</summary>
 /// <param name="Reasons">Wire names: <c>wrong_region</c>, <c>wrong_zone</c>, <c>operated_by_another_party</c>, <c>does_not_serve_model</c>, <c>unhealthy</c>, <c>overloaded</c>.</param>
 /// <param name="Why">The same in words, naming regions, zones and parties only.</param>
-public sealed record PlannedBackend(
+internal sealed record PlannedBackend(
     string Id,
     string Kind,
     string Region,
@@ -18,14 +18,14 @@ public sealed record PlannedBackend(
     string Health);
 
 /// <summary>A model of the offer this boundary cannot reach although some backend serves it elsewhere.</summary>
-public sealed record LostFeature(string Feature, string ModelId, IReadOnlyList<string> AvailableIn, string Description);
+internal sealed record LostFeature(string Feature, string ModelId, IReadOnlyList<string> AvailableIn, string Description);
 
 /// <summary>
 /// A deployment's boundary compiled into its allowed target set: every backend of the registry, eligible or not and
 /// why, plus what the boundary costs (models the offer has that only backends outside it serve). Pure: the admin dry
 /// run and the creation check build it from the current registry.
 /// </summary>
-public sealed record BoundaryPlan(string Boundary, IReadOnlyList<PlannedBackend> Backends, IReadOnlyList<LostFeature> FeaturesLost)
+internal sealed record BoundaryPlan(string Boundary, IReadOnlyList<PlannedBackend> Backends, IReadOnlyList<LostFeature> FeaturesLost)
 {
     public int EligibleCount => Backends.Count(b => b.Eligible);
 

@@ -18,7 +18,7 @@ namespace Meridian.Gateway.Backends;
 /// 529 <c>overloaded_error</c> when eligible ones exist but none is healthy or under its limit, and the last attempt's
 /// own error (its status, its type) when every eligible backend tried failed. Thread-safe.
 /// </summary>
-public sealed partial class BoundaryRouter(BackendChooser chooser, ILogger<BoundaryRouter> logger, IMeterFactory? meters = null)
+internal sealed partial class BoundaryRouter(BackendChooser chooser, ILogger<BoundaryRouter> logger, IMeterFactory? meters = null)
 {
     private readonly Counter<long>? _ejections = meters?.Create(GatewayOptions.TelemetryName)
         .CreateCounter<long>("meridian.backend.ejections", "{ejection}", "Backends ejected by passive outlier detection (consecutive failed attempts)");
@@ -267,7 +267,7 @@ public sealed partial class BoundaryRouter(BackendChooser chooser, ILogger<Bound
 /// One request's route: the backend that answers and its event stream (positioned on the first event), or the error
 /// that closed it; and every attempt, for the receipt. Owns the backend's in-flight slot until disposed. Not shared.
 /// </summary>
-public sealed class RoutedCall(RoutingOptions options) : IAsyncDisposable
+internal sealed class RoutedCall(RoutingOptions options) : IAsyncDisposable
 {
     private readonly List<RouteAttempt> _attempts = new(1);
     private bool _disposed;

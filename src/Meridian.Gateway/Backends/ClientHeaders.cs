@@ -7,7 +7,7 @@ namespace Meridian.Gateway.Backends;
 /// into, the API version it speaks, and its query string. Nothing else is copied: keys, cookies and the rest of the
 /// client's headers stay at the gateway. Stateless and thread-safe.
 /// </summary>
-public static class ClientHeaders
+internal static class ClientHeaders
 {
     public static ClientPassThrough PassThroughOf(HttpRequest request)
     {

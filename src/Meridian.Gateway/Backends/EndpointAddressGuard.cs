@@ -14,7 +14,7 @@ namespace Meridian.Gateway.Backends;
 /// later resolves inside (DNS rebinding) still reaches nothing there. Backends from the operator's config file or
 /// <c>--upstream</c>, and classifier URLs, are the operator's own choice and are not held to it. Thread-safe.
 /// </summary>
-public sealed class EndpointAddressGuard(GatewayOptions options)
+internal sealed class EndpointAddressGuard(GatewayOptions options)
 {
     private static readonly TimeSpan ResolveTimeout = TimeSpan.FromSeconds(2);
 

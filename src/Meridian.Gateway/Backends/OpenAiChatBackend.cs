@@ -16,7 +16,7 @@ namespace Meridian.Gateway.Backends;
 /// </summary>
 /// <param name="baseAddress">The API root ending in a slash, such as <c>http://host:8000/v1/</c>.</param>
 /// <param name="apiKey">Sent as <c>Authorization: Bearer</c> when set; never logged.</param>
-public sealed class OpenAiChatBackend(HttpMessageInvoker http, Uri baseAddress, string? apiKey) : IInferenceBackend, IBackendProbe
+internal sealed class OpenAiChatBackend(HttpMessageInvoker http, Uri baseAddress, string? apiKey) : IInferenceBackend, IBackendProbe
 {
     private const int MaxErrorBodyBytes = 64 * 1024;
 

@@ -12,7 +12,7 @@ namespace Meridian.Gateway.Backends;
 /// <see cref="BackendException"/> with the error the client must see. Keeps the route (backend, attempts) for the
 /// receipt and owns it: dispose when the request ends. One per request.
 /// </summary>
-public sealed class RoutedBackend(BoundaryRouter router, DeploymentRoute deployment, BackendRegistry registry) : IInferenceBackend, IAsyncDisposable
+internal sealed class RoutedBackend(BoundaryRouter router, DeploymentRoute deployment, BackendRegistry registry) : IInferenceBackend, IAsyncDisposable
 {
     /// <summary>What the backends inside the boundary can do together.</summary>
     public BackendCapabilities Capabilities => registry.CapabilitiesOf(deployment);

@@ -7,7 +7,7 @@ using Meridian.Storage.Geography;
 namespace Meridian.Gateway.Billing;
 
 /// <summary>How billing is run. Defaults suit one operator; override in the host.</summary>
-public sealed class BillingOptions
+internal sealed class BillingOptions
 {
     /// <summary>The operator's marketplace fee, in percent of revenue, for offers without their own.</summary>
     public decimal DefaultFeePercent { get; init; } = SettlementCalculator.DefaultFeePercent;
@@ -24,13 +24,13 @@ public sealed class BillingOptions
 /// <see cref="RecordId"/> is derived from (tenant, offer, dimension, hour), so forwarding the same record twice is
 /// recognisable as the same record; a record is only published once its hour is final.
 /// </summary>
-public sealed record MeteringRecord(string RecordId, string TenantId, string OfferId, string PublisherId, TokenType Dimension, DateTimeOffset HourStart, long Quantity);
+internal sealed record MeteringRecord(string RecordId, string TenantId, string OfferId, string PublisherId, TokenType Dimension, DateTimeOffset HourStart, long Quantity);
 
 /// <summary>One deployment's usage on one day: requests, tokens by type, and their cost at the prices of the time.</summary>
-public sealed record DeploymentDay(string DeploymentId, string DeploymentName, long Requests, TokenCounts Tokens, decimal Cost);
+internal sealed record DeploymentDay(string DeploymentId, string DeploymentName, long Requests, TokenCounts Tokens, decimal Cost);
 
 /// <summary>A tenant's usage on one UTC day, per deployment.</summary>
-public sealed record UsageDay(DateOnly Day, IReadOnlyList<DeploymentDay> Deployments)
+internal sealed record UsageDay(DateOnly Day, IReadOnlyList<DeploymentDay> Deployments)
 {
     public long Requests => Deployments.Sum(d => d.Requests);
 
@@ -40,14 +40,14 @@ public sealed record UsageDay(DateOnly Day, IReadOnlyList<DeploymentDay> Deploym
 }
 
 /// <summary>The feed for a span: its final records and the instant up to which the feed is complete.</summary>
-public sealed record MeteringFeed(DateTimeOffset From, DateTimeOffset To, DateTimeOffset CompleteUntil, IReadOnlyList<MeteringRecord> Records);
+internal sealed record MeteringFeed(DateTimeOffset From, DateTimeOffset To, DateTimeOffset CompleteUntil, IReadOnlyList<MeteringRecord> Records);
 
 /// <summary>
 /// Invoices, settlements, the metering feed and the publisher share, all computed from the same usage ledgers and
 /// price histories, so they reconcile by construction: a settlement's revenue is the sum of the publisher's lines on
 /// the period's invoices; the share's charges are those lines. Thread-safe (stateless over the stores).
 /// </summary>
-public sealed class BillingService(MarketplaceStore store, GeographyStores stores, BillingOptions options, TimeProvider time)
+internal sealed class BillingService(MarketplaceStore store, GeographyStores stores, BillingOptions options, TimeProvider time)
 {
     public BillingOptions Options => options;
 

@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Meridian.Gateway.Cluster;
 
-public static class ClusterServices
+internal static class ClusterServices
 {
     /// <summary>
     /// With <c>--redis</c>: quota buckets shared through Redis and change notifications between nodes

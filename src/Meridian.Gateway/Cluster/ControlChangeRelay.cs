@@ -11,7 +11,7 @@ namespace Meridian.Gateway.Cluster;
 /// <c>{prefix}control-changed</c>; every node subscribes and, on a message from another node, refreshes its gateway
 /// snapshot (rebuilt only when the generation moved).
 /// </summary>
-public sealed partial class ControlChangeRelay(
+internal sealed partial class ControlChangeRelay(
     RedisConnection redis,
     ControlStore store,
     GatewaySnapshotProvider snapshots,

@@ -9,7 +9,7 @@ namespace Meridian.Gateway.Cluster;
 /// fallback mode), commands fail at once while it is disconnected instead of queueing, and it reconnects in the
 /// background. Thread-safe.
 /// </summary>
-public sealed class RedisConnection : IDisposable
+internal sealed class RedisConnection : IDisposable
 {
     private readonly ConnectionMultiplexer _multiplexer;
 

@@ -25,7 +25,7 @@ namespace Meridian.Gateway.Cluster;
 /// are off). Thread-safe.
 /// </para>
 /// </summary>
-public sealed partial class RedisQuotaCounter(RedisConnection redis, GatewayOptions options, ILogger<RedisQuotaCounter> logger) : IQuotaCounter
+internal sealed partial class RedisQuotaCounter(RedisConnection redis, GatewayOptions options, ILogger<RedisQuotaCounter> logger) : IQuotaCounter
 {
     /// <summary>
     /// KEYS: the buckets. ARGV[1]: 1 reserve, 0 adjust; then per bucket its limit per minute and amount. Returns

@@ -268,7 +268,7 @@ public static class SealedSecrets
         Rfc2898DeriveBytes.Pbkdf2(passphrase, salt, iterations, HashAlgorithmName.SHA256, 32);
 }
 
-public sealed record SealedEnvelope(string Format, int Iterations, string Salt, string Nonce, string Tag, string Ciphertext);
+internal sealed record SealedEnvelope(string Format, int Iterations, string Salt, string Nonce, string Tag, string Ciphertext);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]
 [JsonSerializable(typeof(SealedEnvelope))]

@@ -15,7 +15,7 @@ namespace Meridian.Gateway.DataPlane;
 /// <c>max_tokens</c> a request may ask for) and <c>capabilities</c>, which are what the backends inside the
 /// deployment's boundary can do together (the router sends a request only to one that can express it).
 /// </summary>
-public sealed class ModelsEndpoint(ApiKeyAuthenticator authenticator, GatewaySnapshotProvider snapshots)
+internal sealed class ModelsEndpoint(ApiKeyAuthenticator authenticator, GatewaySnapshotProvider snapshots)
 {
     private const int DefaultLimit = 20;
     private const int MaxLimit = 1000;

@@ -20,7 +20,7 @@ namespace Meridian.Gateway.DataPlane;
 /// <c>GET /.well-known/meridian-receipt-key</c>, the public key that verifies the receipt logs' tree heads (and receipts
 /// from before the log).
 /// </summary>
-public sealed class ReceiptListEndpoint(ApiKeyAuthenticator authenticator, RecordWriter writer, GeographyStores stores, ReceiptSigner signer, TimeProvider time)
+internal sealed class ReceiptListEndpoint(ApiKeyAuthenticator authenticator, RecordWriter writer, GeographyStores stores, ReceiptSigner signer, TimeProvider time)
 {
     public const int DefaultLimit = 100;
     public const int MaxLimit = 1000;

@@ -16,7 +16,7 @@ namespace Meridian.Gateway.DataPlane;
 /// disclose no receipt and no tenant — so any valid API key reads them; what a hash belongs to is learned only from a
 /// receipt the caller may read. Proofs are computed on read from the stored leaf hashes.
 /// </summary>
-public sealed class ReceiptLogEndpoints(ApiKeyAuthenticator authenticator, GeographyStores stores)
+internal sealed class ReceiptLogEndpoints(ApiKeyAuthenticator authenticator, GeographyStores stores)
 {
     public const int MaxHeads = 1000;
 

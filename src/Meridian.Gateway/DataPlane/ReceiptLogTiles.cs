@@ -18,7 +18,7 @@ namespace Meridian.Gateway.DataPlane;
 /// computed on read from the stored leaf hashes up to the latest signed tree head, so a tile never shows a leaf that no
 /// signed head covers. Any valid API key reads them, like the log's other endpoints (hashes only).
 /// </summary>
-public sealed class ReceiptLogTiles(ApiKeyAuthenticator authenticator, GeographyStores stores, ReceiptSigner signer)
+internal sealed class ReceiptLogTiles(ApiKeyAuthenticator authenticator, GeographyStores stores, ReceiptSigner signer)
 {
     /// <summary>Hashes in a full tile (C2SP tlog-tiles: tile height 8).</summary>
     public const int TileWidth = 256;

@@ -15,7 +15,7 @@ namespace Meridian.Gateway.DataPlane;
 /// <c>GET /v1/receipts/{request-id}[?tree_size=N]</c>: a receipt, for the tenant that owns it only, with its place in
 /// the receipt log and the inclusion proof to a signed tree head (its batch's, or the one of size N).
 /// </summary>
-public sealed class ReceiptsEndpoint(ApiKeyAuthenticator authenticator, RecordWriter writer, GeographyStores stores)
+internal sealed class ReceiptsEndpoint(ApiKeyAuthenticator authenticator, RecordWriter writer, GeographyStores stores)
 {
     public async Task GetAsync(HttpContext context, string requestId)
     {

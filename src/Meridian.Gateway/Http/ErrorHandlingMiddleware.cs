@@ -6,7 +6,7 @@ namespace Meridian.Gateway.Http;
 /// Outermost middleware: assigns the request id and turns anything unexpected into an Anthropic-style error,
 /// never a stack trace. Kestrel's own rejections (body too large, malformed framing) become the matching 4xx.
 /// </summary>
-public sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILogger<ErrorHandlingMiddleware> logger)
+internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILogger<ErrorHandlingMiddleware> logger)
 {
     /// <summary>The answer to a body the server could not read (malformed chunking, too large, cut short).</summary>
     public static ApiError Unreadable(BadHttpRequestException ex) => ex.StatusCode == StatusCodes.Status413PayloadTooLarge

@@ -4,7 +4,7 @@ using Meridian.Protocol.Streaming;
 namespace Meridian.Gateway.Http;
 
 /// <summary>Writes Anthropic-shaped error responses, with <c>retry-after</c> where clients should back off.</summary>
-public static class ErrorResponses
+internal static class ErrorResponses
 {
     public static async Task WriteAsync(HttpContext context, ApiError error)
     {

@@ -8,7 +8,7 @@ namespace Meridian.Gateway.Http;
 /// the stores' indexes on request ids grow at their end: with fully random ids every insert dirtied a random index
 /// page, and the ledger wrote half as many rows per second (bench/Meridian.Benchmarks, <c>ledger</c>).
 /// </summary>
-public static class RequestIds
+internal static class RequestIds
 {
     private const string ItemKey = "meridian.request-id";
     private const string Alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";

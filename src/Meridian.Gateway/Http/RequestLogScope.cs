@@ -5,7 +5,7 @@ namespace Meridian.Gateway.Http;
 /// <c>RequestId</c> scope, the id its client sees in the <c>request-id</c> header and its receipt is keyed by. Runs
 /// after <see cref="ErrorHandlingMiddleware"/>, which assigns the id. Not added with text logs (one allocation a request).
 /// </summary>
-public sealed class RequestLogScope(RequestDelegate next, ILogger<RequestLogScope> logger)
+internal sealed class RequestLogScope(RequestDelegate next, ILogger<RequestLogScope> logger)
 {
     private static readonly Func<ILogger, string, IDisposable?> Scope = LoggerMessage.DefineScope<string>("RequestId:{RequestId}");
 

@@ -26,7 +26,7 @@ namespace Meridian.Gateway.Http;
 /// (a PROTOCOL_ERROR frame), which carries no status or body to shape; over plain TCP the listener speaks HTTP/1.1 and
 /// HTTP/2 with prior knowledge.</para>
 /// </remarks>
-public static class ServerRejections
+internal static class ServerRejections
 {
     private const string ItemKey = "meridian.application-requests";
 

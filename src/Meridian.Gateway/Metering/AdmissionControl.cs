@@ -10,7 +10,7 @@ using Meridian.Storage.Control;
 namespace Meridian.Gateway.Metering;
 
 /// <summary>What admission took from the quota buckets for one request, to settle with its real usage when it ends.</summary>
-public sealed record QuotaReservation(string Pool, QuotaDemand[] Demands);
+internal sealed record QuotaReservation(string Pool, QuotaDemand[] Demands);
 
 /// <summary>
 /// Admission of one request, in two steps so that refusals cost little. <see cref="RefuseEarly"/> runs before the
@@ -21,7 +21,7 @@ public sealed record QuotaReservation(string Pool, QuotaDemand[] Demands);
 /// of its own (<see cref="ReserveCountTokensAsync"/>). Answers carry the <c>anthropic-ratelimit-*</c> headers Anthropic
 /// clients read, on success and on a 429. Thread-safe.
 /// </summary>
-public sealed partial class AdmissionControl(
+internal sealed partial class AdmissionControl(
     IQuotaCounter counter,
     BudgetTracker budgets,
     TimeProvider time,

@@ -7,7 +7,7 @@ using Meridian.Storage.Geography;
 namespace Meridian.Gateway.Metering;
 
 /// <summary>A budget that is used up: whose, how much, until when.</summary>
-public sealed record BudgetExhausted(LimitScope Scope, string ScopeId, decimal Budget, decimal Spent, DateTimeOffset RegainAt);
+internal sealed record BudgetExhausted(LimitScope Scope, string ScopeId, decimal Budget, decimal Spent, DateTimeOffset RegainAt);
 
 /// <summary>
 /// Monthly spend per tenant and per deployment, in memory: seeded from the ledger's hourly aggregates once, then fed
@@ -16,7 +16,7 @@ public sealed record BudgetExhausted(LimitScope Scope, string ScopeId, decimal B
 /// Thread-safe: one writer feeds it, any number of requests read it. On several nodes each sees its own writes plus
 /// what was in the ledger when it started (the shared counter comes with Redis).
 /// </summary>
-public sealed partial class BudgetTracker(GatewaySnapshotProvider snapshots, GeographyStores stores, TimeProvider time, ILogger<BudgetTracker> logger)
+internal sealed partial class BudgetTracker(GatewaySnapshotProvider snapshots, GeographyStores stores, TimeProvider time, ILogger<BudgetTracker> logger)
 {
     private static readonly int[] Thresholds = [50, 80, 100];
 

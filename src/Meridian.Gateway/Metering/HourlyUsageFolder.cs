@@ -11,7 +11,7 @@ namespace Meridian.Gateway.Metering;
 /// records for it are rare (one still lands correctly, as a fresh partial folded next time). Every node runs it; on a
 /// shared store one folds at a time and the others skip. Runs every <see cref="Interval"/> on the injected clock.
 /// </summary>
-public sealed partial class HourlyUsageFolder(GeographyStores stores, TimeProvider time, ILogger<HourlyUsageFolder> logger) : BackgroundService
+internal sealed partial class HourlyUsageFolder(GeographyStores stores, TimeProvider time, ILogger<HourlyUsageFolder> logger) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromMinutes(10);
     public static readonly TimeSpan Settle = TimeSpan.FromHours(1);

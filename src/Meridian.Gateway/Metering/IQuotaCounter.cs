@@ -5,16 +5,16 @@ namespace Meridian.Gateway.Metering;
 /// that many per minute. <see cref="Bucket"/> names it inside its pool (<c>dep:dep_x:itpm</c>).
 /// </summary>
 /// <param name="Amount">What the request takes; in corrections, what it takes more (positive) or gives back (negative).</param>
-public readonly record struct QuotaDemand(string Bucket, long LimitPerMinute, long Amount);
+internal readonly record struct QuotaDemand(string Bucket, long LimitPerMinute, long Amount);
 
 /// <summary>A bucket after a reservation: what is left, and when it will be full again (the <c>reset</c> clients read).</summary>
-public readonly record struct BucketState(long Limit, long Remaining, DateTimeOffset ResetAt);
+internal readonly record struct BucketState(long Limit, long Remaining, DateTimeOffset ResetAt);
 
 /// <param name="Granted">True when every bucket had enough and all were debited; false when none was.</param>
 /// <param name="RefusedIndex">The demand that did not fit (the first in demand order), or -1.</param>
 /// <param name="RetryAfter">When the refused bucket will hold enough for this request.</param>
 /// <param name="States">One per demand, in demand order.</param>
-public sealed record QuotaResult(bool Granted, int RefusedIndex, TimeSpan RetryAfter, IReadOnlyList<BucketState> States);
+internal sealed record QuotaResult(bool Granted, int RefusedIndex, TimeSpan RetryAfter, IReadOnlyList<BucketState> States);
 
 /// <summary>
 /// Shared quota counters: token buckets, grouped in pools scoped like the deployment boundary (<c>global</c>,
@@ -26,7 +26,7 @@ public sealed record QuotaResult(bool Granted, int RefusedIndex, TimeSpan RetryA
 /// runs the same arithmetic in one Lua script over the pool's keys.
 /// </para>
 /// </summary>
-public interface IQuotaCounter
+internal interface IQuotaCounter
 {
     /// <summary>Takes every demand's amount, or nothing when any bucket lacks it.</summary>
     ValueTask<QuotaResult> TryReserveAsync(string pool, IReadOnlyList<QuotaDemand> demands, DateTimeOffset now, CancellationToken cancellationToken);

@@ -7,7 +7,7 @@ namespace Meridian.Gateway.Metering;
 /// limit unless they share <see cref="Cluster.RedisQuotaCounter"/> (which also falls back to this one). A reservation locks its buckets in one global order (ordinal
 /// by name), so concurrent reservations never deadlock and never see a half-debited set.
 /// </summary>
-public sealed class InMemoryQuotaCounter : IQuotaCounter
+internal sealed class InMemoryQuotaCounter : IQuotaCounter
 {
     /// <summary>A bucket idle this long has refilled completely: dropping it changes nothing.</summary>
     private static readonly TimeSpan IdleAfter = TimeSpan.FromMinutes(2);

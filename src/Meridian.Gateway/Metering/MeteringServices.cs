@@ -3,7 +3,7 @@ using Meridian.Gateway.Billing;
 
 namespace Meridian.Gateway.Metering;
 
-public static class MeteringServices
+internal static class MeteringServices
 {
     /// <summary>Quotas, budgets and billing (docs/metering.md).</summary>
     public static IServiceCollection AddMetering(this IServiceCollection services)

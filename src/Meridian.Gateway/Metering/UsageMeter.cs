@@ -32,7 +32,7 @@ public enum AnswerEnding
 /// read once when the request's record is built. The generated text is only ever counted, never stored or logged.
 /// One per request; not shared.
 /// </summary>
-public sealed class UsageMeter
+internal sealed class UsageMeter
 {
     private readonly StringBuilder _generated = new();
     private Usage _usage;

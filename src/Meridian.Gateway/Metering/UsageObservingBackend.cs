@@ -8,7 +8,7 @@ namespace Meridian.Gateway.Metering;
 /// Feeds every event the backend produces into the request's <see cref="UsageMeter"/> before anything downstream
 /// (screening) can change or stop it, so usage is what the backend generated. One per request.
 /// </summary>
-public sealed class UsageObservingBackend(IInferenceBackend inner, UsageMeter meter) : DelegatingBackend(inner)
+internal sealed class UsageObservingBackend(IInferenceBackend inner, UsageMeter meter) : DelegatingBackend(inner)
 {
     public override async IAsyncEnumerable<StreamEvent> StreamAsync(BackendCall call, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -10,7 +10,7 @@ namespace Meridian.Gateway.Operations;
 /// is no reason to restart a node); <c>GET /readyz</c> runs every check tagged <see cref="ReadyTag"/> and answers 200
 /// when all are healthy or degraded, 503 when one is unhealthy (starting, draining, a store down).
 /// </summary>
-public static class HealthEndpoints
+internal static class HealthEndpoints
 {
     public const string ReadyTag = "ready";
 

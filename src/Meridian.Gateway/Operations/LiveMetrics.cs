@@ -7,15 +7,15 @@ namespace Meridian.Gateway.Operations;
 /// <summary>One series of an instrument: its tags and, by instrument kind, a sum, a last value or a histogram.</summary>
 /// <param name="Value">Counters and up-down counters: the sum since watching began; gauges: the last value observed.</param>
 /// <param name="Buckets">Histograms only: cumulative counts per upper bound (the last bound is null, +Inf), as Prometheus has them.</param>
-public sealed record LiveSeriesView(IReadOnlyDictionary<string, string> Tags, double? Value, long? Count, double? Sum, IReadOnlyList<LiveBucketView>? Buckets);
+internal sealed record LiveSeriesView(IReadOnlyDictionary<string, string> Tags, double? Value, long? Count, double? Sum, IReadOnlyList<LiveBucketView>? Buckets);
 
-public sealed record LiveBucketView(double? Le, long Count);
+internal sealed record LiveBucketView(double? Le, long Count);
 
 /// <param name="Kind"><c>counter</c>, <c>up_down_counter</c>, <c>gauge</c> or <c>histogram</c>.</param>
-public sealed record LiveInstrumentView(string Name, string? Unit, string? Description, string Kind, IReadOnlyList<LiveSeriesView> Series);
+internal sealed record LiveInstrumentView(string Name, string? Unit, string? Description, string Kind, IReadOnlyList<LiveSeriesView> Series);
 
 /// <param name="WatchingSince">When this node began collecting for the portal: counters count from then, not from the node's start.</param>
-public sealed record LiveMetricsView(DateTimeOffset At, DateTimeOffset WatchingSince, int IdleStopSeconds, IReadOnlyList<LiveInstrumentView> Instruments);
+internal sealed record LiveMetricsView(DateTimeOffset At, DateTimeOffset WatchingSince, int IdleStopSeconds, IReadOnlyList<LiveInstrumentView> Instruments);
 
 /// <summary>
 /// The operator portal's live view of this node's <c>Meridian.Gateway</c> metrics: the very instruments that Prometheus

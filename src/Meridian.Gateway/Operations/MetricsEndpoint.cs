@@ -4,7 +4,7 @@ namespace Meridian.Gateway.Operations;
 /// The Prometheus scrape endpoint, <c>GET /metrics</c> on <c>--metrics-port</c> only: the data-plane port does not
 /// serve it (metrics name tenants' deployments), and the metrics port serves nothing else.
 /// </summary>
-public static class MetricsEndpoint
+internal static class MetricsEndpoint
 {
     public const string Path = "/metrics";
 

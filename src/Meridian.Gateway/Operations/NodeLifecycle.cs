@@ -1,7 +1,7 @@
 namespace Meridian.Gateway.Operations;
 
 /// <summary>Where a node is in its life, as readiness reports it.</summary>
-public enum NodeStage
+internal enum NodeStage
 {
     /// <summary>Built (stores opened and migrated, first snapshot read) but not yet listening.</summary>
     Starting,
@@ -23,7 +23,7 @@ public enum NodeStage
 /// host runs every <see cref="IHostedLifecycleService.StoppingAsync"/> before it stops the server).
 /// </para>
 /// </summary>
-public sealed class NodeLifecycle : IHostedLifecycleService
+internal sealed class NodeLifecycle : IHostedLifecycleService
 {
     private readonly TimeSpan _unreadyBeforeStop;
     private readonly TimeProvider _time;

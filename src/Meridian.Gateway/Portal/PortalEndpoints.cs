@@ -4,7 +4,7 @@ namespace Meridian.Gateway.Portal;
 /// The web portal at <c>/portal</c>: the single-page app built from <c>web/</c> into the <c>portal/</c> folder of the
 /// gateway's output (see Portal.targets). It is a client of the admin API like the CLI, with no backend of its own.
 /// </summary>
-public static partial class PortalEndpoints
+internal static partial class PortalEndpoints
 {
     public const string Prefix = "/portal";
 

@@ -19,7 +19,7 @@ namespace Meridian.Gateway.Receipts;
 /// Hex SHA-256 of <c>"meridian.access-actor.v1\n" || salt || "\n" || actor id || "\n" || display name</c>, the salt being 16
 /// random bytes (hex) kept with the entry; null on entries from before.
 /// </param>
-public sealed record AccessActorView(string? Role, string? Organisation, string? Commitment);
+internal sealed record AccessActorView(string? Role, string? Organisation, string? Commitment);
 
 /// <summary>
 /// One access record of a request, as <c>GET /v1/receipts/{id}</c> serves it beside the receipt (member <c>access</c>):
@@ -32,7 +32,7 @@ public sealed record AccessActorView(string? Role, string? Organisation, string?
 /// <param name="At">Exactly as stored and hashed (UTC, seven fractional digits, <c>Z</c>).</param>
 /// <param name="Content">Whether this access returned the request's content (an <c>open</c>).</param>
 /// <param name="Log">The record's leaf and its inclusion proof; null while its log's writer has not appended it yet, or for an entry from before entries were leaves.</param>
-public sealed record AccessRecordView(
+internal sealed record AccessRecordView(
     string RequestId, string CaseId, long Seq, string Event, string? ReasonCode, string At, AccessActorView Actor, bool Content, string ChainHash,
     ReceiptLogView? Log);
 
@@ -43,16 +43,16 @@ public sealed record AccessRecordView(
 /// <param name="Via"><c>processing</c> (named by the receipt's <c>data_recipients</c>) or <c>case_open</c> (an access record).</param>
 /// <param name="Roles">For <c>case_open</c>: the roles of the people who opened it.</param>
 /// <param name="Records">For <c>case_open</c>: the access records' sequence numbers.</param>
-public sealed record ContentRecipientView(string Party, string Via, IReadOnlyList<string>? Roles, IReadOnlyList<long>? Records);
+internal sealed record ContentRecipientView(string Party, string Via, IReadOnlyList<string>? Roles, IReadOnlyList<long>? Records);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(AccessRecordView))]
 [JsonSerializable(typeof(IReadOnlyList<AccessRecordView>))]
 [JsonSerializable(typeof(IReadOnlyList<ContentRecipientView>))]
-public sealed partial class AccessRecordJsonContext : JsonSerializerContext;
+internal sealed partial class AccessRecordJsonContext : JsonSerializerContext;
 
 /// <summary>Access records: who an access names, their leaf hash, and the content recipients they add to a receipt's.</summary>
-public static class AccessRecords
+internal static class AccessRecords
 {
     public const string Tag = "meridian.access-record.v1\n";
 
@@ -119,7 +119,7 @@ public sealed record AccessRecordCheck(long Seq, string Event, string? Organisat
 /// Checks offline the access records served beside a receipt (<c>access</c>) and its <c>content_recipients</c>, with the
 /// operator's public key, as <see cref="ReceiptLogVerifier"/> checks the receipt: docs/receipts.md, "Access records".
 /// </summary>
-public static class AccessRecordVerifier
+internal static class AccessRecordVerifier
 {
     /// <param name="failure">The first failure, naming the record; null when every record in a log verified and the recipients add up.</param>
     public static IReadOnlyList<AccessRecordCheck> Check(JsonElement receipt, string? requestId, ReadOnlySpan<byte> publicKey, out string? failure)

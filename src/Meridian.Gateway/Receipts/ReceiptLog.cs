@@ -14,7 +14,7 @@ namespace Meridian.Gateway.Receipts;
 /// geography make logs of different operators and geographies distinct; the node name (<c>--node-name</c>, env
 /// <c>MERIDIAN_NODE_NAME</c>, default <c>host:port</c>) keeps apart the logs of nodes that share a key and a store.
 /// </summary>
-public static class ReceiptLogId
+internal static class ReceiptLogId
 {
     public static string Of(ReadOnlySpan<byte> publicKey, string geography, string nodeName)
     {
@@ -30,7 +30,7 @@ public static class ReceiptLogId
 /// Unix milliseconds), signed with the receipt key (Ed25519). Receipts' canonical form starts with <c>{</c>, so a tree
 /// head's signature can never be passed off as a receipt's, nor the reverse.
 /// </summary>
-public static class TreeHeadSigning
+internal static class TreeHeadSigning
 {
     public const string Tag = "meridian.receipt-log.v1";
 
@@ -99,16 +99,16 @@ public sealed record TreeHeadView(string LogId, string Geography, long TreeSize,
 public sealed record ReceiptLogView(string LogId, long LeafIndex, string LeafHash, TreeHeadView TreeHead, IReadOnlyList<string> InclusionProof);
 
 /// <summary><c>GET /v1/receipt-logs</c> and <c>…/{log}/tree-heads</c>.</summary>
-public sealed record TreeHeadPage(IReadOnlyList<TreeHeadView> Data, bool HasMore);
+internal sealed record TreeHeadPage(IReadOnlyList<TreeHeadView> Data, bool HasMore);
 
 /// <summary><c>GET /v1/receipt-logs/{log}/consistency?first=&amp;second=</c>: RFC 9162 PROOF(first, D[second]).</summary>
-public sealed record ConsistencyView(string LogId, long First, long Second, IReadOnlyList<string> Proof);
+internal sealed record ConsistencyView(string LogId, long First, long Second, IReadOnlyList<string> Proof);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(ReceiptLogView))]
 [JsonSerializable(typeof(TreeHeadPage))]
 [JsonSerializable(typeof(ConsistencyView))]
-public sealed partial class ReceiptLogJsonContext : JsonSerializerContext;
+internal sealed partial class ReceiptLogJsonContext : JsonSerializerContext;
 
 /// <summary>
 /// One lane's end of its receipt log: keeps the log's right edge (<see cref="MerkleFrontier"/>) in memory, turns each

@@ -6,7 +6,7 @@ using Meridian.Core.Receipts;
 namespace Meridian.Gateway.Receipts;
 
 /// <summary>What checking a served receipt's <c>log</c> member found: whether it is in a log yet, and what failed, if anything.</summary>
-public sealed record ReceiptLogCheck(ReceiptLogView? View, string? Failure)
+internal sealed record ReceiptLogCheck(ReceiptLogView? View, string? Failure)
 {
     public bool InLog => View is not null;
 }
@@ -15,7 +15,7 @@ public sealed record ReceiptLogCheck(ReceiptLogView? View, string? Failure)
 /// Checks offline that a served receipt is in the receipt log: it hashes to its leaf (RFC 9162 §2.1.1 over its canonical
 /// form), the tree head carries the operator's signature, and the inclusion proof leads from the leaf to that head's root.
 /// </summary>
-public static class ReceiptLogVerifier
+internal static class ReceiptLogVerifier
 {
     public static ReceiptLogCheck Check(JsonElement receipt, ReadOnlySpan<byte> publicKey)
     {

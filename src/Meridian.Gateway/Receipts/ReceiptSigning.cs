@@ -15,7 +15,7 @@ namespace Meridian.Gateway.Receipts;
 /// and numbers exactly as the document spells them. Leaving nulls out lets receipts gain nullable fields later
 /// without breaking the signatures of older ones.
 /// </summary>
-public static class ReceiptCanonicalJson
+internal static class ReceiptCanonicalJson
 {
     public const string SignatureMember = "signature";
 

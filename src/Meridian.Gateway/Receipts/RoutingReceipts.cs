@@ -5,7 +5,7 @@ using Meridian.Gateway.Backends;
 namespace Meridian.Gateway.Receipts;
 
 /// <summary>Adds what routing decided to a request's receipt: the boundary it was held to, the failover path, and who got which data.</summary>
-public static class RoutingReceipts
+internal static class RoutingReceipts
 {
     public static Receipt Complete(Receipt receipt, DeploymentRoute? deployment, RoutedCall? route)
     {

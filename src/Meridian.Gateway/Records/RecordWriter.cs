@@ -21,7 +21,7 @@ namespace Meridian.Gateway.Records;
 /// receipt log of the geography (<see cref="ReceiptLogWriter"/>), under one signed tree head per batch: that one
 /// signature is what authenticates every receipt of the batch (receipts carry no signature of their own).
 /// </summary>
-public sealed partial class RecordWriter(
+internal sealed partial class RecordWriter(
     GeographyStores stores, ReceiptSigner signer, ILogger<RecordWriter> logger, BudgetTracker? budgets = null, NodeIdentity? node = null, TimeProvider? time = null,
     IMeterFactory? meters = null)
     : IHostedService
@@ -291,7 +291,7 @@ public sealed partial class RecordWriter(
 /// among the nodes of a cluster. Defaults to <c>host:port</c> — nodes on one host listen on different ports — and, for a
 /// node on an ephemeral port (0), to the host and a name drawn at start: a new log each start, never one shared.
 /// </summary>
-public sealed record NodeIdentity(string Name)
+internal sealed record NodeIdentity(string Name)
 {
     public static NodeIdentity Default { get; } = new(Environment.MachineName);
 

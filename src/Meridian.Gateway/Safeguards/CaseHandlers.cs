@@ -19,7 +19,7 @@ namespace Meridian.Gateway.Safeguards;
 /// case, why) to the geography's hash-chained access log in the same transaction; every entry becomes a leaf of this
 /// node's receipt log before the answer leaves (<see cref="RecordWriter.LogAccessAsync"/>).
 /// </summary>
-public static class CaseHandlers
+internal static class CaseHandlers
 {
     private const string Denied = "Only the operator and reviewers see Trust & Safety cases.";
 

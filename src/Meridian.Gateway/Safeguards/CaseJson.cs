@@ -76,4 +76,4 @@ internal static class TenantCaseViews
 [JsonSerializable(typeof(ListResponse<TenantCaseView>))]
 [JsonSerializable(typeof(TenantCaseView))]
 [JsonSerializable(typeof(ListResponse<TenantAccessEventView>))]
-public sealed partial class CaseJsonContext : JsonSerializerContext;
+internal sealed partial class CaseJsonContext : JsonSerializerContext;

@@ -14,7 +14,7 @@ namespace Meridian.Gateway.Safeguards;
 /// A deployment's period is read from the current routing snapshot at each run, so a changed period applies to the cases
 /// it already has; a deleted deployment's cases keep the gateway's period.
 /// </summary>
-public sealed partial class CasePurger(
+internal sealed partial class CasePurger(
     GeographyStores stores, RecordWriter writer, GatewaySnapshotProvider snapshots, SafeguardsOptions options, TimeProvider time, ILogger<CasePurger> logger)
     : BackgroundService
 {

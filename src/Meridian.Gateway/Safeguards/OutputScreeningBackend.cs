@@ -10,7 +10,7 @@ namespace Meridian.Gateway.Safeguards;
 /// the policy says so, and a block ends the answer with an <c>error</c> event. Streaming and non-streaming answers go
 /// through it alike. One per request.
 /// </summary>
-public sealed class OutputScreeningBackend(IInferenceBackend inner, StreamScreener screener) : DelegatingBackend(inner)
+internal sealed class OutputScreeningBackend(IInferenceBackend inner, StreamScreener screener) : DelegatingBackend(inner)
 {
     /// <summary>The output's verdict, as far as screened.</summary>
     public Verdict Verdict => screener.Verdict;

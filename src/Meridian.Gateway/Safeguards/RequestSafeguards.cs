@@ -22,7 +22,7 @@ namespace Meridian.Gateway.Safeguards;
 /// that screen and capture its answer, and seals the content snapshot of a flagged request's case for the deployment's
 /// geography. Holds no per-request state; thread-safe.
 /// </summary>
-public sealed partial class RequestSafeguards(
+internal sealed partial class RequestSafeguards(
     Screener screener, SafeguardPolicySet policies, CaseKeyRing keys, SafeguardsOptions options, ILogger<RequestSafeguards> logger)
 {
     /// <summary>On an answer whose verdict is not a plain <c>allow</c>: the verdict's receipt form (<c>annotate:pii=low</c>).</summary>
@@ -269,4 +269,4 @@ public sealed partial class RequestSafeguards(
 /// policy is missing on this node); <paramref name="Policy"/> is null when the request could not be screened.
 /// <paramref name="Extra"/> are the deployment's classifiers beside the policy's, which screen its answer too.
 /// </summary>
-public sealed record InputScreening(SafeguardPolicy? Policy, IReadOnlyList<IClassifier> Extra, Verdict Verdict, ApiError? Refusal);
+internal sealed record InputScreening(SafeguardPolicy? Policy, IReadOnlyList<IClassifier> Extra, Verdict Verdict, ApiError? Refusal);

@@ -10,7 +10,7 @@ namespace Meridian.Gateway.Safeguards;
 /// reviewer needs to see — in memory only until the request's record is built: sealed into the case when the request
 /// is flagged, dropped otherwise. One per request; not shared.
 /// </summary>
-public sealed class ReviewCaptureBackend(IInferenceBackend inner, int maxChars) : DelegatingBackend(inner)
+internal sealed class ReviewCaptureBackend(IInferenceBackend inner, int maxChars) : DelegatingBackend(inner)
 {
     private StringBuilder? _captured;
 

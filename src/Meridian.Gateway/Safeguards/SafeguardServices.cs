@@ -9,7 +9,7 @@ namespace Meridian.Gateway.Safeguards;
 /// <summary>
 /// Wires safeguards into a gateway node: the screener and policies the data plane uses, case sealing, the retention purge, the review API (<c>/admin/v1/cases</c>) and suspensions (<c>/admin/v1/suspensions</c>).
 /// </summary>
-public static class SafeguardServices
+internal static class SafeguardServices
 {
     public static IServiceCollection AddSafeguards(this IServiceCollection services, GatewayOptions options, string dataDirectory)
     {

@@ -15,7 +15,7 @@ namespace Meridian.Gateway.Safeguards;
 /// (<see cref="AdminCaller.LiftSuspension"/>); it is written to the case's access log, then lifted in the control store
 /// with its audit record, and the data plane serves the covered keys and deployments again on the next request.
 /// </summary>
-public static class SuspensionHandlers
+internal static class SuspensionHandlers
 {
     private const string Denied = "Only the operator and Trust & Safety reviewers see and lift suspensions.";
 

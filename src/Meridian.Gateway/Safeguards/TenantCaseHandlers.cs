@@ -14,7 +14,7 @@ namespace Meridian.Gateway.Safeguards;
 /// other tenant object: the operator and the tenant's own admins and developers; another tenant's case is 404 exactly
 /// like a missing one; publisher roles and reviewers are 403.
 /// </summary>
-public static class TenantCaseHandlers
+internal static class TenantCaseHandlers
 {
     private const string Denied = "Only the operator and the tenant's own people see a tenant's cases.";
 

@@ -8,7 +8,7 @@ namespace Meridian.Gateway.Snapshot;
 /// one store this is what makes a change made elsewhere visible within the interval; the Redis relay, when configured,
 /// only makes it sooner.
 /// </summary>
-public sealed partial class ControlChangePoller(
+internal sealed partial class ControlChangePoller(
     GatewaySnapshotProvider snapshots,
     GatewayOptions options,
     TimeProvider time,

@@ -91,7 +91,7 @@ public static class RoutingKit
     public static DeploymentRoute Deployment(Region resourceRegion, DeploymentType? type, HostingOption hosting = HostingOption.Platform, string model = "claude-sonnet-5", string publisher = "pub_acme") =>
         new("dep_test", "test", "ten_test", "res_test", publisher, "off_test", model, 1024, hosting, hosting == HostingOption.Publisher ? null : type, resourceRegion);
 
-    public static BoundaryRouter Router(TimeProvider time, RoutingOptions? options = null, int seed = 7) =>
+    internal static BoundaryRouter Router(TimeProvider time, RoutingOptions? options = null, int seed = 7) =>
         new(new BackendChooser(options ?? new RoutingOptions(), time, new Random(seed)), Microsoft.Extensions.Logging.Abstractions.NullLogger<BoundaryRouter>.Instance);
 
     private static MessagesRequest Parse()

@@ -124,7 +124,7 @@ public sealed class SafeguardsServer(Action<GatewayOptions>? configure = null) :
     }
 
     /// <summary>The retention purger of this gateway's stores, log writer and snapshot, on <paramref name="clock"/> and the default options.</summary>
-    public CasePurger Purger(TimeProvider clock) => new(
+    internal CasePurger Purger(TimeProvider clock) => new(
         Stores, Services.GetRequiredService<RecordWriter>(), Services.GetRequiredService<GatewaySnapshotProvider>(), new SafeguardsOptions(), clock,
         NullLogger<CasePurger>.Instance);
 

@@ -7,7 +7,7 @@ namespace Meridian.Gateway.DataPlane.OpenAi;
 /// <c>…/v1</c> works beside the Anthropic routes there) and everything under <c>/openai/v1/</c> (base URL
 /// <c>…/openai/v1</c>, where models are listed in OpenAI's shape and unknown paths answer in OpenAI's error shape).
 /// </summary>
-public static class OpenAiRoutes
+internal static class OpenAiRoutes
 {
     public static IServiceCollection AddOpenAiDoor(this IServiceCollection services) =>
         services.AddSingleton<ChatCompletionsEndpoint>().AddSingleton<OpenAiModelsEndpoint>();
