@@ -222,9 +222,9 @@ public sealed partial class PiiClassifier
     }
 
     /// <summary>
-    /// <see cref="IsReportableIp"/> for what the IPv4 pattern matched, read by hand: the pattern already holds it to four
+    /// Whether what the IPv4 pattern matched is someone's address, read by hand: the pattern already holds it to four
     /// decimal octets of at most 255 without leading zeros, which is all <see cref="System.Net.IPAddress.TryParse(ReadOnlySpan{char}, out System.Net.IPAddress?)"/>
-    /// checked, so only the ranges are left (loopback, unspecified, broadcast, RFC 5737 documentation). Text dense with
+    /// would check, so only the ranges are left (loopback, unspecified, broadcast, RFC 5737 documentation). Text dense with
     /// addresses (1 MB of "10.1.2.3 ") parsed each one twice over.
     /// </summary>
     private static bool IsReportableIpv4(ReadOnlySpan<char> quad)

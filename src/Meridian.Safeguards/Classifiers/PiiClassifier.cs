@@ -106,7 +106,7 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
             work?.Charge(end - start);
             var boundedBefore = start == 0 || !(char.IsLetterOrDigit(text[start - 1]) || text[start - 1] is '_' or '.');
             var boundedAfter = end == text.Length || !(char.IsLetterOrDigit(text[end]) || text[end] == '_');
-            if (boundedBefore && boundedAfter && end - start is >= 3 and <= 39 && IsReportableIp(text[start..end], v6: true))
+            if (boundedBefore && boundedAfter && end - start is >= 3 and <= 39 && IsReportableIpv6(text[start..end]))
             {
                 Add(ref findings, PiiPattern.Ipv6, PiiKinds.IpAddress, Severity.Low, start, end - start);
             }
@@ -618,27 +618,12 @@ public sealed partial class PiiClassifier : IClassifier, IWindowedClassifier
             || before.EndsWith("v", StringComparison.OrdinalIgnoreCase);
     }
 
-    internal static bool IsReportableIp(ReadOnlySpan<char> candidate, bool v6)
+    /// <summary>Whether an IPv6 candidate is someone's address: it parses, is not loopback, unspecified or in the RFC 3849
+    /// documentation prefix, and has three groups or more. IPv4 is judged in the number scan (<c>IsReportableIpv4</c>).</summary>
+    internal static bool IsReportableIpv6(ReadOnlySpan<char> candidate)
     {
-        if (!IPAddress.TryParse(candidate, out var address))
-        {
-            return false;
-        }
-
-        if (IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any) || address.Equals(IPAddress.Broadcast))
-        {
-            return false;
-        }
-
-        if (address.AddressFamily == AddressFamily.InterNetwork)
-        {
-            // RFC 5737 documentation ranges: examples, not anyone's address.
-            Span<byte> b = stackalloc byte[4];
-            address.TryWriteBytes(b, out _);
-            return !((b[0] == 192 && b[1] == 0 && b[2] == 2) || (b[0] == 198 && b[1] == 51 && b[2] == 100) || (b[0] == 203 && b[1] == 0 && b[2] == 113));
-        }
-
-        if (!v6)
+        if (!IPAddress.TryParse(candidate, out var address) || address.AddressFamily != AddressFamily.InterNetworkV6
+            || IPAddress.IsLoopback(address) || address.Equals(IPAddress.IPv6Any))
         {
             return false;
         }

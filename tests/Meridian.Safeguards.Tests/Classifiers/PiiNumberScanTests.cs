@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
 using Meridian.Safeguards.Classifiers;
@@ -303,13 +305,27 @@ public sealed partial class PiiNumberScanTests
 
         foreach (Match m in Ipv4().Matches(text))
         {
-            if (!PiiClassifier.FollowsVersionWord(text, m.Index) && PiiClassifier.IsReportableIp(m.ValueSpan, v6: false))
+            if (!PiiClassifier.FollowsVersionWord(text, m.Index) && ReferenceIsReportableIpv4(m.ValueSpan))
             {
                 Add(PiiPattern.Ipv4, PiiKinds.IpAddress, Severity.Low, m.Index, m.Length);
             }
         }
 
         return found;
+    }
+
+    /// <summary>IPv4 judged as before: parsed, then not loopback, unspecified, broadcast or an RFC 5737 documentation range.</summary>
+    private static bool ReferenceIsReportableIpv4(ReadOnlySpan<char> candidate)
+    {
+        if (!IPAddress.TryParse(candidate, out var address) || address.AddressFamily != AddressFamily.InterNetwork
+            || IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.Broadcast))
+        {
+            return false;
+        }
+
+        Span<byte> b = stackalloc byte[4];
+        address.TryWriteBytes(b, out _);
+        return !((b[0] == 192 && b[1] == 0 && b[2] == 2) || (b[0] == 198 && b[1] == 51 && b[2] == 100) || (b[0] == 203 && b[1] == 0 && b[2] == 113));
     }
 
     /// <summary>Overlaps resolved as before: sorted by start, longer first, then order of discovery.</summary>
