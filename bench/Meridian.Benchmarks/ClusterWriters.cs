@@ -8,6 +8,7 @@ using Meridian.Gateway.Records;
 using Meridian.Storage;
 using Meridian.Storage.Geography;
 using Meridian.Storage.Sql;
+using Meridian.Testing;
 using Microsoft.Extensions.Logging;
 
 namespace Meridian.Benchmarks;
@@ -87,7 +88,7 @@ internal static class ClusterWriters
             {
                 var usage = Usage(random);
                 var started = Stopwatch.GetTimestamp();
-                await writer.WriteDurablyAsync(new RequestRecord(LedgerThroughput.ReceiptOf(usage), usage, null), ct);
+                await writer.WriteDurablyAsync(new RequestRecord(TestStores.ReceiptOf(usage), usage, null), ct);
                 latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             }
         });

@@ -2,10 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using Meridian.Core.Billing;
-using Meridian.Core.Receipts;
 using Meridian.Gateway.Receipts;
 using Meridian.Gateway.Records;
 using Meridian.Storage.Geography;
+using Meridian.Testing;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -79,7 +79,7 @@ internal static class LedgerThroughput
         var clock = Stopwatch.StartNew();
         foreach (var batch in Enumerable.Range(0, rows).Chunk(512))
         {
-            store.InsertBatch([.. batch.Select(Usage).Select(u => new RequestRecord(ReceiptOf(u), u, null))]);
+            store.InsertUsage(batch.Select(Usage));
         }
 
         return Check(store, rows, clock.Elapsed);
@@ -97,7 +97,7 @@ internal static class LedgerThroughput
             for (var i = producer; i < rows; i += 16)
             {
                 var usage = Usage(i);
-                await writer.EnqueueAsync(new RequestRecord(ReceiptOf(usage), usage, null));
+                await writer.EnqueueAsync(new RequestRecord(TestStores.ReceiptOf(usage), usage, null));
             }
         });
         await writer.StopAsync(CancellationToken.None);
@@ -118,7 +118,7 @@ internal static class LedgerThroughput
             {
                 var usage = Usage(i);
                 var started = Stopwatch.GetTimestamp();
-                await writer.WriteDurablyAsync(new RequestRecord(ReceiptOf(usage), usage, null), ct);
+                await writer.WriteDurablyAsync(new RequestRecord(TestStores.ReceiptOf(usage), usage, null), ct);
                 latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             }
         });
@@ -147,27 +147,5 @@ internal static class LedgerThroughput
         StorageGeography = "us",
         Tokens = new TokenCounts(400 + (i % 300), 120 + (i % 90), 0, i % 7 == 0 ? 2_048 : 0),
         Source = UsageSource.Backend,
-    };
-
-    /// <summary>The receipt of a usage record as the gateway writes it, saying what the usage says (ledger and cluster-writer runs).</summary>
-    internal static Receipt ReceiptOf(UsageRecord usage) => new()
-    {
-        RequestId = usage.RequestId,
-        CreatedAt = usage.At,
-        TenantId = usage.TenantId,
-        KeyId = usage.KeyId,
-        DeploymentId = usage.DeploymentId,
-        DeploymentName = usage.DeploymentName,
-        Model = usage.Model,
-        PublisherId = usage.PublisherId,
-        ResourceId = usage.ResourceId,
-        IngressRegion = "eastus",
-        StorageGeography = usage.StorageGeography,
-        Endpoint = "messages",
-        Status = 200,
-        InputTokens = usage.Tokens.Input,
-        OutputTokens = usage.Tokens.Output,
-        CacheCreationInputTokens = usage.Tokens.CacheWrite,
-        CacheReadInputTokens = usage.Tokens.CacheRead,
     };
 }
